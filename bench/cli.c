@@ -1,0 +1,328 @@
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "proto.h"
+#include "units.h"
+
+#define MS (1000 * 1000LL)
+
+static const char send_usage[] =
+	"Usage: udpbench [send] --peer HOST[:PORT] [options]\n"
+	"Measure round-trip time, loss, duplication and reordering to a STAMP\n"
+	"(RFC 8762) reflector or a plain UDP echo.\n"
+	"\n"
+	"  -P, --peer HOST[:PORT]  the reflector (name, IPv4, or [IPv6]:port)\n"
+	"  -p, --port N            port when --peer names none (default 10000)\n"
+	"  -c, --count N           probes to send (1k = 1000)\n"
+	"  -d, --duration D        send for this long (10ms, 2s, 1m); without -c or -d: 10s\n"
+	"  -i, --interval D        time between probes (default 10ms)\n"
+	"      --rate PPS          probes per second instead of --interval\n"
+	"  -s, --size N            probe size in bytes, 44..1472 (default 44)\n"
+	"      --timeout D         Tmax: a later reply counts as lost (default 1s)\n"
+	"      --mode M            auto, stamp, echo or text (default auto)\n"
+	"      --json FILE         write the result as JSON (- for stdout)\n"
+	"      --csv FILE          write one row per probe as CSV (- for stdout)\n"
+	"      --label TEXT        name this run in results and charts\n"
+	"      --lang en|zh        language of the terminal text (default from $LANG)\n"
+	"  -4, -6                  use IPv4 or IPv6 only\n"
+	"      --dscp N            DSCP code point 0..63 on the probes\n"
+	"      --ttl N             IP TTL / hop limit 1..255 on the probes\n"
+	"  -q, --quiet             print only the summary\n"
+	"  -h, --help              show this help\n"
+	"  -V, --version           show the version\n"
+	"\n"
+	"Other commands: udpbench reflect --help\n"
+	"Exit status: 0 measured, 1 error, 2 usage error, 3 no reply from the peer.\n";
+
+static const char reflect_usage[] =
+	"Usage: udpbench reflect [options]\n"
+	"Answer STAMP (RFC 8762) and TWAMP-light probes as a stateful session-reflector.\n"
+	"\n"
+	"  -b, --bind ADDR         listen on this address (default: all, IPv4 and IPv6)\n"
+	"  -p, --port N            UDP port (default 10000; 0 picks a free one)\n"
+	"  -4, -6                  IPv4 or IPv6 only\n"
+	"      --session-timeout D forget a session silent this long (default 60s)\n"
+	"  -q, --quiet             no start-up line\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"Counters go to stderr on SIGUSR1 and at exit; SIGINT or SIGTERM stops.\n";
+
+void ub_cli_usage(FILE *f, enum ub_cmd cmd)
+{
+	fputs(cmd == UB_CMD_REFLECT ? reflect_usage : send_usage, f);
+}
+
+enum {
+	OPT_RATE = 256,
+	OPT_TIMEOUT,
+	OPT_MODE,
+	OPT_JSON,
+	OPT_CSV,
+	OPT_LABEL,
+	OPT_LANG,
+	OPT_DSCP,
+	OPT_TTL,
+	OPT_SESSION_TIMEOUT,
+};
+
+static const struct option send_opts[] = {
+	{ "peer", required_argument, NULL, 'P' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "size", required_argument, NULL, 's' },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "csv", required_argument, NULL, OPT_CSV },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "lang", required_argument, NULL, OPT_LANG },
+	{ "dscp", required_argument, NULL, OPT_DSCP },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option reflect_opts[] = {
+	{ "bind", required_argument, NULL, 'b' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Prefixes a units-parser message with the option it belongs to. */
+static int opt_err(struct ub_err *e, const char *opt)
+{
+	char msg[UB_ERR_MSG_MAX];
+
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	return ub_err_set(e, UB_E_INVAL, 0, "%s: %s", opt, msg);
+}
+
+static int parse_int(const char *opt, const char *arg, uint64_t min, uint64_t max, int *out,
+		     struct ub_err *e)
+{
+	uint64_t v;
+
+	if (ub_units_count(arg, min, max, &v, e) < 0)
+		return opt_err(e, opt);
+	*out = (int)v;
+	return 0;
+}
+
+static enum ub_lang default_lang(void)
+{
+	const char *l = getenv("LC_ALL");
+
+	if (!l || !*l)
+		l = getenv("LC_MESSAGES");
+	if (!l || !*l)
+		l = getenv("LANG");
+	return l && strncmp(l, "zh", 2) == 0 ? UB_LANG_ZH : UB_LANG_EN;
+}
+
+static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *e)
+{
+	struct ub_sender_config *c = &cli->send;
+	int opt, have_interval = 0, have_rate = 0, n;
+	uint64_t v;
+
+	c->lang = default_lang();
+	while ((opt = getopt_long(argc, argv, ":P:p:c:d:i:s:q46hV", send_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'P':
+			if (c->peer)
+				return ub_err_set(e, UB_E_INVAL, 0, "--peer: given twice");
+			c->peer = optarg;
+			break;
+		case 'p':
+			if (parse_int("--port", optarg, 1, 65535, &c->port, e) < 0)
+				return e->code;
+			break;
+		case 'c':
+			if (ub_units_count(optarg, 1, UINT32_MAX, &c->count, e) < 0)
+				return opt_err(e, "--count");
+			break;
+		case 'd':
+			if (ub_units_duration(optarg, MS, 365LL * 24 * 3600 * UB_NS_PER_S,
+					      &c->duration_ns, e) < 0)
+				return opt_err(e, "--duration");
+			break;
+		case 'i':
+			if (ub_units_duration(optarg, 1000, 3600 * UB_NS_PER_S, &c->interval_ns,
+					      e) < 0)
+				return opt_err(e, "--interval");
+			have_interval = 1;
+			break;
+		case OPT_RATE:
+			if (ub_units_count(optarg, 1, 1000000, &v, e) < 0)
+				return opt_err(e, "--rate");
+			c->interval_ns = UB_NS_PER_S / (int64_t)v;
+			have_rate = 1;
+			break;
+		case 's':
+			if (ub_units_size(optarg, UB_STAMP_LEN, UB_PKT_MAX, &v, e) < 0)
+				return opt_err(e, "--size");
+			c->size = (unsigned)v;
+			break;
+		case OPT_TIMEOUT:
+			if (ub_units_duration(optarg, MS, 3600 * UB_NS_PER_S, &c->timeout_ns, e) < 0)
+				return opt_err(e, "--timeout");
+			break;
+		case OPT_MODE:
+			for (n = 0; n < 4; n++)
+				if (strcmp(optarg, ub_sender_mode_name((enum ub_mode)n)) == 0)
+					break;
+			if (n == 4)
+				return ub_err_set(e, UB_E_INVAL, 0,
+						  "--mode: '%s' is not auto, stamp, echo or text",
+						  optarg);
+			c->mode = (enum ub_mode)n;
+			break;
+		case OPT_JSON:
+			c->json_path = optarg;
+			break;
+		case OPT_CSV:
+			c->csv_path = optarg;
+			break;
+		case OPT_LABEL:
+			c->label = optarg;
+			break;
+		case OPT_LANG:
+			if (strcmp(optarg, "en") == 0)
+				c->lang = UB_LANG_EN;
+			else if (strcmp(optarg, "zh") == 0)
+				c->lang = UB_LANG_ZH;
+			else
+				return ub_err_set(e, UB_E_INVAL, 0, "--lang: '%s' is not en or zh",
+						  optarg);
+			break;
+		case OPT_DSCP:
+			if (parse_int("--dscp", optarg, 0, 63, &c->dscp, e) < 0)
+				return e->code;
+			break;
+		case OPT_TTL:
+			if (parse_int("--ttl", optarg, 1, 255, &c->ttl, e) < 0)
+				return e->code;
+			break;
+		case '4':
+			c->family = AF_INET;
+			break;
+		case '6':
+			c->family = AF_INET6;
+			break;
+		case 'q':
+			cli->quiet = 1;
+			break;
+		case 'h':
+			cli->cmd = UB_CMD_HELP;
+			cli->help_for = UB_CMD_SEND;
+			return 0;
+		case 'V':
+			cli->cmd = UB_CMD_VERSION;
+			return 0;
+		case ':':
+			return ub_err_set(e, UB_E_INVAL, 0, "%s: needs a value", argv[optind - 1]);
+		default:
+			return ub_err_set(e, UB_E_INVAL, 0, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	/* "udpbench 192.168.4.1" works as ping's does. */
+	if (optind < argc) {
+		if (c->peer || optind + 1 < argc)
+			return ub_err_set(e, UB_E_INVAL, 0, "unexpected argument '%s'",
+					  argv[c->peer ? optind : optind + 1]);
+		c->peer = argv[optind];
+	}
+	if (!c->peer)
+		return ub_err_set(e, UB_E_INVAL, 0, "--peer: which host? (udpbench --peer HOST)");
+	if (have_interval && have_rate)
+		return ub_err_set(e, UB_E_INVAL, 0, "--rate: give either --interval or --rate");
+	if (c->mode == UB_MODE_TEXT && c->size < UB_STAMP_LEN)
+		c->size = UB_STAMP_LEN;
+	if (!c->count && !c->duration_ns)
+		c->duration_ns = 10 * UB_NS_PER_S;
+	return 0;
+}
+
+static int parse_reflect(int argc, char **argv, struct ub_cli *cli, struct ub_err *e)
+{
+	struct ub_reflector_config *c = &cli->reflect;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, ":b:p:q46h", reflect_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'b':
+			c->bind_addr = optarg;
+			break;
+		case 'p':
+			if (parse_int("--port", optarg, 0, 65535, &c->port, e) < 0)
+				return e->code;
+			break;
+		case OPT_SESSION_TIMEOUT:
+			if (ub_units_duration(optarg, MS, 24 * 3600 * UB_NS_PER_S,
+					      &c->session_idle_ns, e) < 0)
+				return opt_err(e, "--session-timeout");
+			break;
+		case '4':
+			c->family = AF_INET;
+			break;
+		case '6':
+			c->family = AF_INET6;
+			break;
+		case 'q':
+			cli->quiet = 1;
+			c->quiet = 1;
+			break;
+		case 'h':
+			cli->cmd = UB_CMD_HELP;
+			cli->help_for = UB_CMD_REFLECT;
+			return 0;
+		case ':':
+			return ub_err_set(e, UB_E_INVAL, 0, "%s: needs a value", argv[optind - 1]);
+		default:
+			return ub_err_set(e, UB_E_INVAL, 0, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return ub_err_set(e, UB_E_INVAL, 0, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+int ub_cli_parse(int argc, char **argv, struct ub_cli *out, struct ub_err *e)
+{
+	memset(out, 0, sizeof(*out));
+	ub_sender_config_init(&out->send);
+	ub_reflector_config_init(&out->reflect);
+	opterr = 0;
+	optind = 1;
+	if (argc > 1 && argv[1][0] != '-') {
+		if (strcmp(argv[1], "reflect") == 0) {
+			out->cmd = UB_CMD_REFLECT;
+			return parse_reflect(argc - 1, argv + 1, out, e);
+		}
+		if (strcmp(argv[1], "send") == 0) {
+			out->cmd = UB_CMD_SEND;
+			return parse_send(argc - 1, argv + 1, out, e);
+		}
+		if (strcmp(argv[1], "help") == 0) {
+			out->cmd = UB_CMD_HELP;
+			out->help_for = argc > 2 && strcmp(argv[2], "reflect") == 0 ? UB_CMD_REFLECT
+										 : UB_CMD_SEND;
+			return 0;
+		}
+	}
+	out->cmd = UB_CMD_SEND;
+	return parse_send(argc, argv, out, e);
+}

@@ -1,0 +1,30 @@
+/* udpbench: the command line, one getopt_long table per subcommand. */
+#ifndef UB_CLI_H
+#define UB_CLI_H
+
+#include <stdio.h>
+
+#include "err.h"
+#include "reflector.h"
+#include "sender.h"
+
+enum ub_cmd { UB_CMD_SEND = 0, UB_CMD_REFLECT, UB_CMD_HELP, UB_CMD_VERSION };
+
+struct ub_cli {
+	enum ub_cmd cmd;
+	enum ub_cmd help_for; /* which usage --help asked for */
+	int quiet;
+	struct ub_sender_config send;
+	struct ub_reflector_config reflect;
+};
+
+/*
+ * Parses argv. Returns 0, or UB_E_INVAL with a one-line message in e that
+ * names the bad option (the caller exits 2). Strings point into argv.
+ */
+int ub_cli_parse(int argc, char **argv, struct ub_cli *out, struct ub_err *e);
+
+/* Prints the help of a subcommand. */
+void ub_cli_usage(FILE *f, enum ub_cmd cmd);
+
+#endif

@@ -1,0 +1,29 @@
+/* udpbench: time. Everything is int64_t nanoseconds. */
+#ifndef UB_CLOCK_H
+#define UB_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+#define UB_NS_PER_S 1000000000LL
+
+/* Monotonic now in ns: every measurement uses this clock. */
+int64_t ub_clock_mono(void);
+/* Wall clock now in ns since the Unix epoch: labels and wire timestamps only. */
+int64_t ub_clock_real(void);
+
+/* NTP 64-bit timestamp (RFC 5905: seconds since 1900 . 2^-32 fraction) from Unix ns. */
+uint64_t ub_clock_ns_to_ntp(int64_t unix_ns);
+/* Unix ns from an NTP 64-bit timestamp. */
+int64_t ub_clock_ntp_to_ns(uint64_t ntp);
+
+int64_t ub_clock_ts_to_ns(const struct timespec *ts);
+struct timespec ub_clock_ns_to_ts(int64_t ns);
+
+/* Asks the kernel (ntp_adjtime) whether the wall clock is synchronised; *err_ns gets its estimated error. */
+int ub_clock_synced(int64_t *err_ns);
+
+/* Injectable clock for code that must be tested without sleeping. */
+typedef int64_t (*ub_clock_fn)(void *ctx);
+
+#endif

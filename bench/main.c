@@ -1,0 +1,115 @@
+/* udpbench: the thin main — parse, install signal handlers, run, map to an exit code. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "exitcode.h"
+#include "reflector.h"
+#include "sender.h"
+
+static volatile sig_atomic_t stop_count;
+static volatile sig_atomic_t dump_counters;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	if (stop_count < 2)
+		stop_count++;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	dump_counters = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	/* No SA_RESTART: poll() must return so the loop sees the flag. */
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int run_reflect(struct ub_cli *cli)
+{
+	struct ub_reflector *r;
+	struct ub_err e;
+	int rc;
+
+	ub_err_clear(&e);
+	cli->reflect.stop = &stop_count;
+	cli->reflect.dump = &dump_counters;
+	r = ub_reflector_new(&cli->reflect, &e);
+	if (!r) {
+		fprintf(stderr, "udpbench reflect: %s\n", e.msg);
+		return e.code == UB_E_INVAL ? UB_EXIT_USAGE : UB_EXIT_ERROR;
+	}
+	rc = ub_reflector_run(r, &e);
+	ub_reflector_print_counters(r, stderr);
+	ub_reflector_free(r);
+	if (rc < 0) {
+		fprintf(stderr, "udpbench reflect: %s\n", e.msg);
+		return UB_EXIT_ERROR;
+	}
+	return UB_EXIT_OK;
+}
+
+static int run_send(struct ub_cli *cli)
+{
+	struct ub_sender_config *c = &cli->send;
+	struct ub_err e;
+	int json_stdout = c->json_path && strcmp(c->json_path, "-") == 0;
+	int csv_stdout = c->csv_path && strcmp(c->csv_path, "-") == 0;
+	int rc;
+
+	ub_err_clear(&e);
+	c->stop = &stop_count;
+	/* stdout stays machine-readable when JSON or CSV goes there. */
+	c->summary = json_stdout || csv_stdout ? stderr : stdout;
+	c->live = !cli->quiet && isatty(STDERR_FILENO) ? stderr : NULL;
+	rc = ub_sender_run(c, &e);
+	if (rc == 0)
+		return UB_EXIT_OK;
+	fprintf(stderr, "udpbench: %s\n", e.msg);
+	if (rc == UB_E_NOREPLY)
+		return UB_EXIT_NOREPLY;
+	if (rc == UB_E_INVAL || rc == UB_E_RANGE)
+		return UB_EXIT_USAGE;
+	return UB_EXIT_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+	struct ub_cli cli;
+	struct ub_err e;
+
+	ub_err_clear(&e);
+	if (ub_cli_parse(argc, argv, &cli, &e) < 0) {
+		fprintf(stderr, "udpbench: %s (see udpbench --help)\n", e.msg);
+		return UB_EXIT_USAGE;
+	}
+	switch (cli.cmd) {
+	case UB_CMD_HELP:
+		ub_cli_usage(stdout, cli.help_for);
+		return UB_EXIT_OK;
+	case UB_CMD_VERSION:
+		printf("udpbench %s\n", UB_VERSION);
+		return UB_EXIT_OK;
+	case UB_CMD_REFLECT:
+		install_signals();
+		return run_reflect(&cli);
+	case UB_CMD_SEND:
+		install_signals();
+		return run_send(&cli);
+	}
+	return UB_EXIT_ERROR;
+}

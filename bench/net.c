@@ -1,0 +1,357 @@
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+#define UB_BATCH_MAX 64
+/* Room for a timestamp, a TTL and both kinds of pktinfo. */
+#define UB_CMSG_SPACE                                                                    \
+	(CMSG_SPACE(sizeof(struct timespec)) + 2 * CMSG_SPACE(sizeof(int)) +             \
+	 CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)))
+
+int ub_net_split_hostport(const char *s, char *host, size_t hostlen, int *port, struct ub_err *e)
+{
+	const char *end, *colon, *pstr = NULL;
+	size_t n;
+	char *ep;
+	long p;
+
+	if (!s || !*s)
+		return ub_err_set(e, UB_E_INVAL, 0, "empty address");
+	if (s[0] == '[') {
+		end = strchr(s, ']');
+		if (!end)
+			return ub_err_set(e, UB_E_INVAL, 0, "'%s': missing ']'", s);
+		n = (size_t)(end - s - 1);
+		if (end[1] == ':')
+			pstr = end + 2;
+		else if (end[1] != '\0')
+			return ub_err_set(e, UB_E_INVAL, 0, "'%s': junk after ']'", s);
+		s++;
+	} else {
+		colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL; /* a bare IPv6 literal */
+		n = colon ? (size_t)(colon - s) : strlen(s);
+		if (colon)
+			pstr = colon + 1;
+	}
+	if (n == 0 || n >= hostlen)
+		return ub_err_set(e, UB_E_INVAL, 0, "'%s': bad host", s);
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (pstr) {
+		errno = 0;
+		p = strtol(pstr, &ep, 10);
+		if (!*pstr || *ep || errno || p < 1 || p > 65535)
+			return ub_err_set(e, UB_E_RANGE, 0, "'%s': port must be 1..65535", pstr);
+		*port = (int)p;
+	}
+	return 0;
+}
+
+int ub_net_resolve(const char *host, int port, int family, int passive, struct ub_addr *out,
+		   struct ub_err *e)
+{
+	struct addrinfo hints, *res = NULL;
+	char pbuf[16];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_ADDRCONFIG | (passive ? AI_PASSIVE : 0);
+	snprintf(pbuf, sizeof(pbuf), "%d", port);
+	rc = getaddrinfo(host, pbuf, &hints, &res);
+	if (rc == EAI_ADDRFAMILY || rc == EAI_NONAME) {
+		/* AI_ADDRCONFIG hides ::1 on hosts with only loopback IPv6. */
+		hints.ai_flags &= ~AI_ADDRCONFIG;
+		rc = getaddrinfo(host, pbuf, &hints, &res);
+	}
+	if (rc != 0)
+		return ub_err_set(e, UB_E_INVAL, 0, "cannot resolve '%s': %s", host,
+				  gai_strerror(rc));
+	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
+	out->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int ub_net_addr_port(const struct ub_addr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
+	if (a->ss.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+	return 0;
+}
+
+const char *ub_net_host_str(const struct ub_addr *a, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *s6;
+
+	buf[0] = '\0';
+	if (a->ss.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, buf,
+			  (socklen_t)len);
+	} else if (a->ss.ss_family == AF_INET6) {
+		s6 = (const struct sockaddr_in6 *)&a->ss;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, (socklen_t)len);
+		else
+			inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len);
+	}
+	return buf;
+}
+
+const char *ub_net_addr_str(const struct ub_addr *a, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+
+	ub_net_host_str(a, host, sizeof(host));
+	if (a->ss.ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		snprintf(buf, len, "[%s]:%d", host, ub_net_addr_port(a));
+	else
+		snprintf(buf, len, "%s:%d", host, ub_net_addr_port(a));
+	return buf;
+}
+
+int ub_net_udp_socket(int family, struct ub_err *e)
+{
+	int fd, one = 1;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "socket");
+	/* Best effort: each only adds metadata; a kernel without one still works. */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	if (family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	}
+	return fd;
+}
+
+int ub_net_set_dscp_ttl(int fd, int family, int dscp, int ttl, struct ub_err *e)
+{
+	int tos;
+
+	if (dscp >= 0) {
+		tos = dscp << 2;
+		if (family == AF_INET6) {
+			if (setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos)) < 0)
+				return ub_err_set(e, UB_E_SYS, errno, "setting DSCP %d", dscp);
+		} else if (setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)) < 0) {
+			return ub_err_set(e, UB_E_SYS, errno, "setting DSCP %d", dscp);
+		}
+	}
+	if (ttl >= 0) {
+		if (family == AF_INET6) {
+			if (setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)) < 0)
+				return ub_err_set(e, UB_E_SYS, errno, "setting hop limit %d", ttl);
+		} else if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0) {
+			return ub_err_set(e, UB_E_SYS, errno, "setting TTL %d", ttl);
+		}
+	}
+	return 0;
+}
+
+int ub_net_set_buffers(int fd, int bytes, int *rcv, int *snd, struct ub_err *e)
+{
+	socklen_t sl = sizeof(int);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)) < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "setting socket buffers");
+	/* The kernel may grant less (net.core.rmem_max): report what it really is. */
+	if (rcv && getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcv, &sl) < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "reading SO_RCVBUF");
+	sl = sizeof(int);
+	if (snd && getsockopt(fd, SOL_SOCKET, SO_SNDBUF, snd, &sl) < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "reading SO_SNDBUF");
+	return 0;
+}
+
+int ub_net_soft_error(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS || err == ECONNREFUSED ||
+	       err == EHOSTUNREACH || err == ENETUNREACH || err == EINTR || err == EMSGSIZE ||
+	       err == EPERM || err == EHOSTDOWN || err == ENETDOWN;
+}
+
+static void parse_cmsgs(struct msghdr *mh, struct ub_pkt *p, int64_t *kernel_real)
+{
+	struct cmsghdr *c;
+	struct in_pktinfo pi4;
+	struct in6_pktinfo pi6;
+	struct sockaddr_in *l4;
+	struct sockaddr_in6 *l6;
+	struct timespec ts;
+	int v;
+
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			*kernel_real = ub_clock_ts_to_ns(&ts);
+		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+			   (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			p->ttl = v;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+			memset(&p->local, 0, sizeof(p->local));
+			l6 = (struct sockaddr_in6 *)&p->local.ss;
+			l6->sin6_family = AF_INET6;
+			l6->sin6_addr = pi6.ipi6_addr;
+			p->local.len = sizeof(*l6);
+			p->ifindex = (int)pi6.ipi6_ifindex;
+			p->has_local = 1;
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+			   !p->has_local) {
+			memcpy(&pi4, CMSG_DATA(c), sizeof(pi4));
+			memset(&p->local, 0, sizeof(p->local));
+			l4 = (struct sockaddr_in *)&p->local.ss;
+			l4->sin_family = AF_INET;
+			l4->sin_addr = pi4.ipi_addr;
+			p->local.len = sizeof(*l4);
+			p->ifindex = pi4.ipi_ifindex;
+			p->has_local = 1;
+		}
+	}
+}
+
+int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
+{
+	struct mmsghdr mm[UB_BATCH_MAX];
+	struct iovec iov[UB_BATCH_MAX];
+	union {
+		char buf[UB_CMSG_SPACE];
+		struct cmsghdr align;
+	} ctl[UB_BATCH_MAX];
+	int64_t mono, real, kreal;
+	int i, got;
+
+	if (n > UB_BATCH_MAX)
+		n = UB_BATCH_MAX;
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = pkts[i].buf;
+		iov[i].iov_len = pkts[i].cap;
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_name = &pkts[i].peer.ss;
+		mm[i].msg_hdr.msg_namelen = sizeof(pkts[i].peer.ss);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_control = ctl[i].buf;
+		mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+	}
+	got = recvmmsg(fd, mm, (unsigned)n, MSG_DONTWAIT, NULL);
+	if (got < 0 && errno == ENOSYS) {
+		/* One-packet fallback for kernels without recvmmsg. */
+		ssize_t r = recvmsg(fd, &mm[0].msg_hdr, MSG_DONTWAIT);
+		if (r >= 0)
+			mm[0].msg_len = (unsigned)r;
+		got = r < 0 ? -1 : 1;
+	}
+	if (got < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		return ub_err_set(e, UB_E_SYS, errno, "receive");
+	}
+	/* One reading of both clocks maps the kernel's wall-clock stamps to monotonic. */
+	mono = ub_clock_mono();
+	real = ub_clock_real();
+	for (i = 0; i < got; i++) {
+		struct ub_pkt *p = &pkts[i];
+
+		p->len = mm[i].msg_len;
+		p->truncated = (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+		p->peer.len = mm[i].msg_hdr.msg_namelen;
+		p->ttl = -1;
+		p->has_local = 0;
+		p->ifindex = 0;
+		kreal = 0;
+		parse_cmsgs(&mm[i].msg_hdr, p, &kreal);
+		if (kreal > 0 && real - kreal >= 0 && real - kreal < UB_NS_PER_S) {
+			p->kernel_ts = 1;
+			p->rx_real_ns = kreal;
+			p->rx_mono_ns = mono - (real - kreal);
+		} else {
+			p->kernel_ts = 0;
+			p->rx_real_ns = real;
+			p->rx_mono_ns = mono;
+		}
+	}
+	return got;
+}
+
+int ub_net_send(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
+{
+	struct mmsghdr mm[UB_BATCH_MAX];
+	struct iovec iov[UB_BATCH_MAX];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl[UB_BATCH_MAX];
+	struct cmsghdr *c;
+	int i, sent;
+
+	if (n > UB_BATCH_MAX)
+		n = UB_BATCH_MAX;
+	for (i = 0; i < n; i++) {
+		struct ub_pkt *p = &pkts[i];
+
+		iov[i].iov_base = p->buf;
+		iov[i].iov_len = p->len;
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_name = p->peer.len ? &p->peer.ss : NULL;
+		mm[i].msg_hdr.msg_namelen = p->peer.len;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		if (!p->has_local)
+			continue;
+		/* Answer from the address the request was sent to (multi-homed hosts). */
+		memset(&ctl[i], 0, sizeof(ctl[i]));
+		mm[i].msg_hdr.msg_control = ctl[i].buf;
+		c = (struct cmsghdr *)ctl[i].buf;
+		if (p->local.ss.ss_family == AF_INET6) {
+			struct in6_pktinfo pi6;
+
+			memset(&pi6, 0, sizeof(pi6));
+			pi6.ipi6_addr = ((struct sockaddr_in6 *)&p->local.ss)->sin6_addr;
+			c->cmsg_level = IPPROTO_IPV6;
+			c->cmsg_type = IPV6_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(pi6));
+			memcpy(CMSG_DATA(c), &pi6, sizeof(pi6));
+			mm[i].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(pi6));
+		} else {
+			struct in_pktinfo pi4;
+
+			memset(&pi4, 0, sizeof(pi4));
+			pi4.ipi_spec_dst = ((struct sockaddr_in *)&p->local.ss)->sin_addr;
+			c->cmsg_level = IPPROTO_IP;
+			c->cmsg_type = IP_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(pi4));
+			memcpy(CMSG_DATA(c), &pi4, sizeof(pi4));
+			mm[i].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(pi4));
+		}
+	}
+	sent = sendmmsg(fd, mm, (unsigned)n, 0);
+	if (sent < 0 && errno == ENOSYS) {
+		ssize_t r = sendmsg(fd, &mm[0].msg_hdr, 0);
+		sent = r < 0 ? -1 : 1;
+	}
+	if (sent < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "send");
+	return sent;
+}

@@ -1,0 +1,359 @@
+#include "output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "units.h"
+
+#define UB_JSON_FORMAT 1
+
+struct ub_csv {
+	FILE *f;
+	char *path;
+	int is_stdout;
+	int err;
+};
+
+const char *ub_output_status_name(enum ub_status st)
+{
+	switch (st) {
+	case UB_ST_OK:
+		return "ok";
+	case UB_ST_LOST:
+		return "lost";
+	case UB_ST_LATE:
+		return "late";
+	case UB_ST_DUP:
+		return "dup";
+	}
+	return "?";
+}
+
+struct ub_csv *ub_csv_open(const char *path, struct ub_err *e)
+{
+	struct ub_csv *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		goto nomem;
+	c->path = strdup(path);
+	if (!c->path)
+		goto nomem;
+	if (strcmp(path, "-") == 0) {
+		c->f = stdout;
+		c->is_stdout = 1;
+	} else {
+		c->f = fopen(path, "w");
+		if (!c->f) {
+			ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
+			free(c->path);
+			free(c);
+			return NULL;
+		}
+	}
+	if (fputs("seq,tx_ns,rx_ns,rtt_ns,status,reordered,refl_seq,refl_rx_ns,refl_tx_ns,ttl\n",
+		  c->f) < 0)
+		c->err = errno;
+	return c;
+nomem:
+	if (c)
+		free(c->path);
+	free(c);
+	ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	return NULL;
+}
+
+void ub_csv_row(struct ub_csv *c, const struct ub_csv_row *r)
+{
+	char rx[48] = "", refl[96] = "", ttl[16] = "";
+	int n;
+
+	if (!c)
+		return;
+	if (r->has_rx)
+		snprintf(rx, sizeof(rx), "%" PRId64 ",%" PRId64, r->rx_ns, r->rtt_ns);
+	else
+		snprintf(rx, sizeof(rx), ",");
+	if (r->has_refl)
+		snprintf(refl, sizeof(refl), "%" PRIu32 ",%" PRId64 ",%" PRId64, r->refl_seq,
+			 r->refl_rx_ns, r->refl_tx_ns);
+	else
+		snprintf(refl, sizeof(refl), ",,");
+	if (r->ttl >= 0)
+		snprintf(ttl, sizeof(ttl), "%d", r->ttl);
+	n = fprintf(c->f, "%" PRIu32 ",%" PRId64 ",%s,%s,%d,%s,%s\n", r->seq, r->tx_ns, rx,
+		    ub_output_status_name(r->status), r->reordered ? 1 : 0, refl, ttl);
+	if (n < 0 && !c->err)
+		c->err = errno ? errno : EIO;
+}
+
+void ub_csv_flush(struct ub_csv *c)
+{
+	if (c && fflush(c->f) != 0 && !c->err)
+		c->err = errno ? errno : EIO;
+}
+
+int ub_csv_close(struct ub_csv *c, struct ub_err *e)
+{
+	int rc = 0, err;
+
+	if (!c)
+		return 0;
+	err = c->err;
+	if (fflush(c->f) != 0 && !err)
+		err = errno ? errno : EIO;
+	if (!c->is_stdout && fclose(c->f) != 0 && !err)
+		err = errno ? errno : EIO;
+	if (err)
+		rc = ub_err_set(e, UB_E_IO, err, "writing %s", c->path);
+	free(c->path);
+	free(c);
+	return rc;
+}
+
+static json_t *dist_json(const struct ub_dist *d)
+{
+	if (d->n == 0)
+		return json_null();
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "n", (json_int_t)d->n,
+			 "min", (json_int_t)d->min, "mean", (json_int_t)d->mean, "median",
+			 (json_int_t)d->median, "p90", (json_int_t)d->p90, "p95",
+			 (json_int_t)d->p95, "p99", (json_int_t)d->p99, "p999",
+			 (json_int_t)d->p999, "max", (json_int_t)d->max, "stddev",
+			 (json_int_t)d->stddev);
+}
+
+static json_t *u64_or_null(int known, uint64_t v)
+{
+	return known ? json_integer((json_int_t)v) : json_null();
+}
+
+static json_t *i64_or_null(int64_t v)
+{
+	return v >= 0 ? json_integer((json_int_t)v) : json_null();
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static void iso8601(int64_t unix_ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(unix_ns / UB_NS_PER_S);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&t, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06dZ", (int)(unix_ns % UB_NS_PER_S / 1000));
+}
+
+static json_t *params_json(const struct ub_params *p, const struct ub_run_counters *rc)
+{
+	char start[48];
+
+	iso8601(p->start_real_ns, start, sizeof(start));
+	return json_pack("{s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:I,s:i,s:I,s:s,s:I,s:s,s:o,s:i,s:o,s:o,"
+			 "s:{s:i,s:i}}",
+			 "peer", p->peer, "peer_addr", p->peer_addr, "port", p->port, "mode",
+			 p->mode, "proto", p->proto, "count", u64_or_null(p->count > 0, p->count),
+			 "duration_ns", u64_or_null(p->duration_ns > 0, (uint64_t)p->duration_ns),
+			 "interval_ns", (json_int_t)p->interval_ns, "size", (int)p->size,
+			 "timeout_ns", (json_int_t)p->timeout_ns, "start_time", start,
+			 "start_time_ns", (json_int_t)p->start_real_ns, "clock", p->clock, "label",
+			 str_or_null(p->label), "ssid", (int)p->ssid, "dscp",
+			 p->dscp >= 0 ? json_integer(p->dscp) : json_null(), "ttl",
+			 p->ttl >= 0 ? json_integer(p->ttl) : json_null(), "socket", "rcvbuf",
+			 rc->socket_rcvbuf, "sndbuf", rc->socket_sndbuf);
+}
+
+static json_t *summary_json(const struct ub_summary *s, const struct ub_run_counters *rc)
+{
+	int split = s->has_split;
+	json_t *sched, *late;
+
+	if (s->sched_late.n)
+		late = json_pack("{s:I,s:I,s:I,s:I}", "median", (json_int_t)s->sched_late.median,
+				 "mean", (json_int_t)s->sched_late.mean, "p99",
+				 (json_int_t)s->sched_late.p99, "max", (json_int_t)s->sched_late.max);
+	else
+		late = json_null();
+	sched = json_pack("{s:I,s:o}", "missed", (json_int_t)s->sched_missed, "late_ns", late);
+
+	return json_pack(
+		"{s:I,s:I,s:I,s:f,s:o,s:o,s:I,s:I,s:I,s:o,s:I,s:I,s:o,s:o,s:{s:I,s:f,s:I},"
+		"s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:b}",
+		"sent", (json_int_t)s->sent, "received", (json_int_t)s->received, "lost",
+		(json_int_t)s->lost, "loss_pct", s->loss_pct, "lost_up", u64_or_null(split, s->lost_up),
+		"lost_down", u64_or_null(split, s->lost_down), "late", (json_int_t)s->late,
+		"duplicates", (json_int_t)s->duplicates, "reordered", (json_int_t)s->reordered,
+		"reorder_pct", s->received ? json_real(s->reorder_pct) : json_null(),
+		"reorder_extent_max", (json_int_t)s->reorder_extent_max, "n_reordered_3",
+		(json_int_t)s->n_reordered_3, "reordered_up", u64_or_null(split, s->reordered_up),
+		"reordered_down", u64_or_null(split, s->reordered_down), "loss_bursts", "count",
+		(json_int_t)s->burst_count, "mean_len", s->burst_mean_len, "max_len",
+		(json_int_t)s->burst_max_len, "rtt_ns", dist_json(&s->rtt), "ipdv_ns",
+		dist_json(&s->ipdv), "pdv_ns", i64_or_null(s->pdv_ns), "jitter_ns",
+		i64_or_null(s->jitter_ns), "reflector_proc_ns", dist_json(&s->refl_proc),
+		"owd_up_ns", dist_json(&s->owd_up), "owd_down_ns", dist_json(&s->owd_down),
+		"schedule", sched, "ignored_replies", (json_int_t)rc->foreign, "send_errors",
+		(json_int_t)rc->send_errors, "icmp_errors", (json_int_t)rc->icmp_errors,
+		"interrupted", rc->interrupted);
+}
+
+int ub_output_json(const char *path, const struct ub_params *p, const struct ub_summary *s,
+		   const struct ub_run_counters *rc, struct ub_err *e)
+{
+	json_t *root = NULL;
+	char *tmp = NULL;
+	int ret = 0, fd = -1;
+	size_t n;
+
+	root = json_pack("{s:{s:s,s:i},s:o,s:o}", "udpbench", "version", UB_VERSION, "format",
+			 UB_JSON_FORMAT, "params", params_json(p, rc), "summary",
+			 summary_json(s, rc));
+	if (!root) {
+		ret = ub_err_set(e, UB_E_NOMEM, 0, "building the JSON result");
+		goto out;
+	}
+	if (strcmp(path, "-") == 0) {
+		if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 ||
+		    fputc('\n', stdout) == EOF || fflush(stdout) != 0)
+			ret = ub_err_set(e, UB_E_IO, errno, "writing the JSON result to stdout");
+		goto out;
+	}
+	/* Write beside the target and rename: a reader never sees half a file. */
+	n = strlen(path) + 16;
+	tmp = malloc(n);
+	if (!tmp) {
+		ret = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+		goto out;
+	}
+	snprintf(tmp, n, "%s.%d.tmp", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
+		goto out;
+	}
+	if (json_dumpfd(root, fd, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 ||
+	    write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
+		ret = ub_err_set(e, UB_E_IO, errno ? errno : EIO, "writing %s", path);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		ret = ub_err_set(e, UB_E_IO, errno, "writing %s", path);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		ret = ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp && ret < 0)
+		unlink(tmp);
+	free(tmp);
+	json_decref(root);
+	return ret;
+}
+
+/* Both languages side by side, so the compiler checks every format string. */
+#define TR(zh, en_text, zh_text) ((zh) ? zh_text : en_text)
+#define FMT_NS(v, b) ub_units_fmt_ns((v), (b), sizeof(b))
+
+void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
+		       const struct ub_summary *s, const struct ub_run_counters *rc)
+{
+	int zh = lang == UB_LANG_ZH;
+	char a[24], b[24], c[24], d[24], g[24], h[24];
+
+	fprintf(f, TR(zh, "--- %s udpbench statistics (%s) ---\n",
+		      "--- %s udpbench 统计（%s 模式）---\n"),
+		p->peer_addr[0] ? p->peer_addr : p->peer, p->mode);
+	fprintf(f,
+		TR(zh,
+		   "%" PRIu64 " probes sent, %" PRIu64 " received, %.2f%% loss, %" PRIu64
+		   " late, %" PRIu64 " duplicates, %" PRIu64 " reordered\n",
+		   "发送 %" PRIu64 " 个探测包，收到 %" PRIu64 " 个，丢包率 %.2f%%，超时 %" PRIu64
+		   " 个，重复 %" PRIu64 " 个，乱序 %" PRIu64 " 个\n"),
+		s->sent, s->received, s->loss_pct, s->late, s->duplicates, s->reordered);
+	if (s->has_split)
+		fprintf(f,
+			TR(zh,
+			   "lost on the way there (up) %" PRIu64 ", on the way back (down) %" PRIu64
+			   "; reordered up %" PRIu64 ", down %" PRIu64 "\n",
+			   "去程（上行）丢失 %" PRIu64 " 个，回程（下行）丢失 %" PRIu64
+			   " 个；上行乱序 %" PRIu64 " 个，下行乱序 %" PRIu64 " 个\n"),
+			s->lost_up, s->lost_down, s->reordered_up, s->reordered_down);
+	if (s->rtt.n) {
+		fprintf(f,
+			TR(zh, "rtt min/median/mean/p99/max = %s/%s/%s/%s/%s, stddev %s\n",
+			   "往返时延 最小/中位数/平均/p99/最大 = %s/%s/%s/%s/%s，标准差 %s\n"),
+			FMT_NS(s->rtt.min, a), FMT_NS(s->rtt.median, b), FMT_NS(s->rtt.mean, c),
+			FMT_NS(s->rtt.p99, d), FMT_NS(s->rtt.max, g), FMT_NS(s->rtt.stddev, h));
+		fprintf(f,
+			TR(zh,
+			   "jitter %s, pdv (p99-min) %s, loss bursts %" PRIu64 " (longest %" PRIu64
+			   ")\n",
+			   "抖动 %s，时延变化（p99-最小）%s，连续丢包 %" PRIu64 " 段（最长 %" PRIu64
+			   " 个）\n"),
+			s->jitter_ns >= 0 ? FMT_NS(s->jitter_ns, a) : "-", FMT_NS(s->pdv_ns, b),
+			s->burst_count, s->burst_max_len);
+	} else if (s->sent) {
+		fputs(TR(zh, "no reply came back\n", "没有收到任何回复\n"), f);
+	}
+	if (s->sched_late.n)
+		fprintf(f,
+			TR(zh,
+			   "schedule: %" PRIu64 " probes left a whole interval late; lateness median "
+			   "%s, p99 %s\n",
+			   "发送计划：%" PRIu64 " 个包晚了一整个间隔；发送延迟 中位数 %s，p99 %s\n"),
+			s->sched_missed, FMT_NS(s->sched_late.median, a),
+			FMT_NS(s->sched_late.p99, b));
+	if (rc->foreign)
+		fprintf(f,
+			TR(zh, "ignored %" PRIu64 " replies from another session or peer\n",
+			   "忽略了 %" PRIu64 " 个来自其他会话或主机的回复\n"),
+			rc->foreign);
+	if (rc->send_errors || rc->icmp_errors)
+		fprintf(f,
+			TR(zh, "send errors %" PRIu64 ", ICMP errors %" PRIu64 "\n",
+			   "发送错误 %" PRIu64 " 个，ICMP 错误 %" PRIu64 " 个\n"),
+			rc->send_errors, rc->icmp_errors);
+	if (rc->interrupted)
+		fputs(TR(zh, "(stopped early)\n", "（提前结束）\n"), f);
+	fflush(f);
+}
+
+void ub_output_live(FILE *f, enum ub_lang lang, uint64_t sent, uint64_t received,
+		    uint64_t lost, int64_t last_rtt_ns, int64_t median_rtt_ns)
+{
+	int zh = lang == UB_LANG_ZH;
+	char a[24] = "-", b[24] = "-";
+	/* Over decided probes only: those still in flight are not lost yet. */
+	double loss = received + lost ? 100.0 * (double)lost / (double)(received + lost) : 0.0;
+
+	if (last_rtt_ns >= 0)
+		FMT_NS(last_rtt_ns, a);
+	if (median_rtt_ns >= 0)
+		FMT_NS(median_rtt_ns, b);
+	fprintf(f,
+		TR(zh, "\rsent %" PRIu64 "  received %" PRIu64 "  loss %.1f%%  rtt %s  median %s\033[K",
+		   "\r已发送 %" PRIu64 "  已收到 %" PRIu64 "  丢包 %.1f%%  时延 %s  中位数 %s\033[K"),
+		sent, received, loss, a, b);
+	fflush(f);
+}
+
+void ub_output_live_end(FILE *f)
+{
+	fputs("\r\033[K", f);
+	fflush(f);
+}

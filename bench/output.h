@@ -1,0 +1,84 @@
+/*
+ * udpbench: what a run leaves behind — the JSON result (jansson), the
+ * per-probe CSV streamed as the run goes, and the terminal summary.
+ */
+#ifndef UB_OUTPUT_H
+#define UB_OUTPUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "stats.h"
+
+enum ub_lang { UB_LANG_EN = 0, UB_LANG_ZH = 1 };
+
+/* What RFC 6703 asks a report to state about the run. */
+struct ub_params {
+	char peer[256];       /* as given */
+	char peer_addr[64];   /* resolved, "1.2.3.4:10000" */
+	int port;
+	const char *mode;     /* stamp, echo, text */
+	const char *proto;    /* udp */
+	uint64_t count;       /* 0 when the run was bounded by duration */
+	int64_t duration_ns;  /* 0 when bounded by count */
+	int64_t interval_ns;
+	unsigned size;
+	int64_t timeout_ns;
+	int64_t start_real_ns;
+	const char *clock;    /* which clock stamped T1 and T4 */
+	const char *label;
+	uint16_t ssid;
+	int dscp, ttl;        /* -1: system default */
+};
+
+/* Extra counters of the sender that are not RFC metrics. */
+struct ub_run_counters {
+	uint64_t foreign;      /* replies that matched no probe of this session */
+	uint64_t send_errors;  /* soft send failures (ENOBUFS, EAGAIN) */
+	uint64_t icmp_errors;  /* ICMP errors reported by the socket */
+	int interrupted;       /* stopped early by a signal */
+	int socket_rcvbuf, socket_sndbuf;
+};
+
+/* One CSV row; has_* clear leaves a column empty. */
+struct ub_csv_row {
+	uint32_t seq;
+	int64_t tx_ns;         /* since the run's start */
+	int has_rx;
+	int64_t rx_ns, rtt_ns;
+	enum ub_status status;
+	int reordered;
+	int has_refl;
+	uint32_t refl_seq;
+	int64_t refl_rx_ns, refl_tx_ns; /* T2, T3 as Unix ns on the reflector's clock */
+	int ttl;               /* -1: unknown */
+};
+
+/* Opens path ("-" = stdout) and writes the header row; NULL with e filled on failure. */
+struct ub_csv *ub_csv_open(const char *path, struct ub_err *e);
+/* Appends one row; errors are kept and reported by ub_csv_close. */
+void ub_csv_row(struct ub_csv *c, const struct ub_csv_row *r);
+/* Pushes buffered rows to the file (a crash loses at most one flush interval). */
+void ub_csv_flush(struct ub_csv *c);
+/* Closes (NULL accepted); returns 0 or UB_E_IO naming the file if any write failed. */
+int ub_csv_close(struct ub_csv *c, struct ub_err *e);
+
+/* Writes the JSON result to path ("-" = stdout), atomically for files. */
+int ub_output_json(const char *path, const struct ub_params *p, const struct ub_summary *s,
+		   const struct ub_run_counters *rc, struct ub_err *e);
+
+/* Prints the ping-like summary table. */
+void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
+		       const struct ub_summary *s, const struct ub_run_counters *rc);
+
+/* Redraws the one-line live progress on a terminal; lost counts decided probes only. */
+void ub_output_live(FILE *f, enum ub_lang lang, uint64_t sent, uint64_t received,
+		    uint64_t lost, int64_t last_rtt_ns, int64_t median_rtt_ns);
+/* Clears the live line. */
+void ub_output_live_end(FILE *f);
+
+/* Name of a status for the CSV ("ok", "lost", "late", "dup"). */
+const char *ub_output_status_name(enum ub_status st);
+
+#endif

@@ -1,0 +1,287 @@
+#include "proto.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Field offsets, RFC 8762 §4.2.1 (sender) and §4.3.1 (reflector); SSID per RFC 8972 §3. */
+enum {
+	OFF_SEQ = 0,
+	OFF_TS = 4,
+	OFF_ERR = 12,
+	OFF_SSID = 14,
+	OFF_RX_TS = 16,
+	OFF_S_SEQ = 24,
+	OFF_S_TS = 28,
+	OFF_S_ERR = 36,
+	OFF_S_TTL = 40
+};
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	uint16_t n = htons(v);
+
+	memcpy(p, &n, sizeof(n));
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	uint32_t n = htonl(v);
+
+	memcpy(p, &n, sizeof(n));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	uint16_t n;
+
+	memcpy(&n, p, sizeof(n));
+	return ntohs(n);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t n;
+
+	memcpy(&n, p, sizeof(n));
+	return ntohl(n);
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+int ub_proto_encode_req(uint8_t *buf, size_t len, const struct ub_stamp_req *r)
+{
+	if (!buf || !r || len < UB_STAMP_LEN)
+		return UB_E_INVAL;
+	/* RFC 8762 §4.2.1: MBZ octets are zeroed on transmission; zero padding leaks nothing. */
+	memset(buf, 0, len);
+	put32(buf + OFF_SEQ, r->seq);
+	put64(buf + OFF_TS, r->ts);
+	put16(buf + OFF_ERR, r->err_est);
+	put16(buf + OFF_SSID, r->ssid);
+	return 0;
+}
+
+int ub_proto_decode_req(const uint8_t *buf, size_t len, struct ub_stamp_req *r)
+{
+	if (!r)
+		return UB_E_INVAL;
+	if (!buf || len < UB_STAMP_LEN)
+		return UB_E_PROTO;
+	r->seq = get32(buf + OFF_SEQ);
+	r->ts = get64(buf + OFF_TS);
+	r->err_est = get16(buf + OFF_ERR);
+	r->ssid = get16(buf + OFF_SSID);
+	return 0;
+}
+
+int ub_proto_encode_reply(uint8_t *buf, size_t len, const struct ub_stamp_reply *r)
+{
+	if (!buf || !r || len < UB_STAMP_LEN)
+		return UB_E_INVAL;
+	/* RFC 8762 §4.3.1: MBZ at 38-39 and 41-43, and the padding, are zero. */
+	memset(buf, 0, len);
+	put32(buf + OFF_SEQ, r->seq);
+	put64(buf + OFF_TS, r->ts);
+	put16(buf + OFF_ERR, r->err_est);
+	put16(buf + OFF_SSID, r->ssid);
+	put64(buf + OFF_RX_TS, r->rx_ts);
+	put32(buf + OFF_S_SEQ, r->sender_seq);
+	put64(buf + OFF_S_TS, r->sender_ts);
+	put16(buf + OFF_S_ERR, r->sender_err_est);
+	buf[OFF_S_TTL] = r->sender_ttl;
+	return 0;
+}
+
+int ub_proto_decode_reply(const uint8_t *buf, size_t len, struct ub_stamp_reply *r)
+{
+	if (!r)
+		return UB_E_INVAL;
+	if (!buf || len < UB_STAMP_LEN)
+		return UB_E_PROTO;
+	r->seq = get32(buf + OFF_SEQ);
+	r->ts = get64(buf + OFF_TS);
+	r->err_est = get16(buf + OFF_ERR);
+	r->ssid = get16(buf + OFF_SSID);
+	r->rx_ts = get64(buf + OFF_RX_TS);
+	r->sender_seq = get32(buf + OFF_S_SEQ);
+	r->sender_ts = get64(buf + OFF_S_TS);
+	r->sender_err_est = get16(buf + OFF_S_ERR);
+	r->sender_ttl = buf[OFF_S_TTL];
+	return 0;
+}
+
+/*
+ * Error estimate, RFC 4656 §4.1.2 as used by RFC 8762 §4.2.1:
+ *   S(1) Z(1) Scale(6) Multiplier(8), value = Multiplier * 2^(Scale - 32) s.
+ * Z = 0 says the timestamps are NTP format (RFC 8762 §4.2.1).
+ * One step at a given Scale is 10^9 * 2^(Scale-32) ns = 1953125 * 2^(Scale-23) ns,
+ * since 10^9 = 2^9 * 1953125; working with that odd factor keeps the arithmetic
+ * exact in 64 bits.
+ */
+#define EE_S 0x8000u
+#define EE_SCALE_SHIFT 8
+#define EE_SCALE_MASK 0x3fu
+#define EE_MULT_MASK 0xffu
+#define EE_ODD 1953125ULL /* 10^9 / 2^9 */
+
+uint16_t ub_proto_err_est(int synced, int64_t err_ns)
+{
+	uint16_t s = synced ? EE_S : 0;
+	uint64_t err, mult, step;
+	unsigned scale;
+
+	/* The field cannot say "no error": its least value is 2^-32 s (Multiplier 1, Scale 0). */
+	err = err_ns > 0 ? (uint64_t)err_ns : 0;
+	/*
+	 * Every grid point of a coarser Scale is also one of a finer Scale, so the
+	 * first Scale whose Multiplier fits gives the smallest value >= err.
+	 */
+	for (scale = 0; scale <= EE_SCALE_MASK; scale++) {
+		if (scale < 23) {
+			/*
+			 * Below Scale 23 no Multiplier reaches past 255 * 1953125 ns, and
+			 * anything under that (< 2^29) can be shifted by 23 without overflow.
+			 */
+			if (err > 255ULL * EE_ODD)
+				continue;
+			mult = ((err << (23 - scale)) + EE_ODD - 1) / EE_ODD;
+		} else {
+			step = EE_ODD << (scale - 23);
+			mult = err / step + (err % step != 0);
+		}
+		if (mult <= EE_MULT_MASK) {
+			/* RFC 4656 §4.1.2: the Multiplier MUST NOT be zero. */
+			if (mult == 0)
+				mult = 1;
+			return (uint16_t)(s | scale << EE_SCALE_SHIFT | mult);
+		}
+	}
+	/* Unreachable for int64 input (Scale 63 spans 2^39 s); clamp to the largest value. */
+	return (uint16_t)(s | EE_SCALE_MASK << EE_SCALE_SHIFT | EE_MULT_MASK);
+}
+
+int64_t ub_proto_err_est_ns(uint16_t ee, int *synced)
+{
+	unsigned scale = (ee >> EE_SCALE_SHIFT) & EE_SCALE_MASK;
+	uint64_t mult = ee & EE_MULT_MASK;
+	uint64_t v, shift;
+
+	if (synced)
+		*synced = (ee & EE_S) != 0;
+	if (scale < 23) {
+		/* Rounded up: a stated error bound is never understated. */
+		shift = 23 - scale;
+		v = mult * EE_ODD;
+		return (int64_t)((v + ((1ULL << shift) - 1)) >> shift);
+	}
+	shift = scale - 23;
+	v = mult * EE_ODD;
+	if (v > (uint64_t)INT64_MAX >> shift)
+		return INT64_MAX;
+	return (int64_t)(v << shift);
+}
+
+/*
+ * Text probes. Everything is printable ASCII so an echo script that does
+ * data.decode('utf-8') (and perhaps prints it) never sees a byte it chokes on.
+ */
+#define TEXT_MAGIC "UDPBENCH "
+
+int ub_proto_encode_text(char *buf, size_t len, uint32_t seq, int64_t t1_ns, uint16_t ssid)
+{
+	char head[64];
+	int n;
+
+	if (!buf || len < UB_STAMP_LEN)
+		return UB_E_INVAL;
+	n = snprintf(head, sizeof(head), TEXT_MAGIC "%" PRIu32 " %" PRId64 " %" PRIu16,
+		     seq, t1_ns, ssid);
+	/* The header and the final newline must both fit. */
+	if (n < 0 || (size_t)n > len - 1)
+		return UB_E_INVAL;
+	memcpy(buf, head, (size_t)n);
+	memset(buf + n, '.', len - 1 - (size_t)n);
+	buf[len - 1] = '\n';
+	return 0;
+}
+
+/* Reads decimal digits in [p, end) up to max; returns the position after them, or NULL. */
+static const char *parse_dec(const char *p, const char *end, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned d;
+	const char *start = p;
+
+	while (p < end && *p >= '0' && *p <= '9') {
+		d = (unsigned)(*p - '0');
+		if (v > (max - d) / 10)
+			return NULL;
+		v = v * 10 + d;
+		p++;
+	}
+	if (p == start)
+		return NULL;
+	*out = v;
+	return p;
+}
+
+int ub_proto_decode_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1_ns,
+			 uint16_t *ssid)
+{
+	const size_t mlen = sizeof(TEXT_MAGIC) - 1;
+	const char *p, *end;
+	uint64_t s, t, id;
+	int neg = 0;
+
+	if (!buf)
+		return UB_E_PROTO;
+	/* Echo scripts may add "\r\n" (or strip the newline); the content is what matters. */
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len && buf[len - 1] == '\r')
+		len--;
+	/*
+	 * Every remaining byte must fit the grammar (digits, single spaces, '.'
+	 * padding), so binary or non-ASCII data is rejected without a separate scan.
+	 */
+	if (len < mlen || memcmp(buf, TEXT_MAGIC, mlen) != 0)
+		return UB_E_PROTO;
+	p = buf + mlen;
+	end = buf + len;
+	p = parse_dec(p, end, UINT32_MAX, &s);
+	if (!p || p == end || *p++ != ' ')
+		return UB_E_PROTO;
+	if (p < end && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	/* INT64_MIN's magnitude is one more than INT64_MAX's. */
+	p = parse_dec(p, end, neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &t);
+	if (!p || p == end || *p++ != ' ')
+		return UB_E_PROTO;
+	p = parse_dec(p, end, UINT16_MAX, &id);
+	if (!p)
+		return UB_E_PROTO;
+	for (; p < end; p++) {
+		if (*p != '.')
+			return UB_E_PROTO;
+	}
+	if (seq)
+		*seq = (uint32_t)s;
+	if (t1_ns)
+		*t1_ns = neg && t ? -(int64_t)(t - 1) - 1 : (int64_t)t;
+	if (ssid)
+		*ssid = (uint16_t)id;
+	return 0;
+}

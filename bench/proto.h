@@ -1,0 +1,65 @@
+/*
+ * udpbench: STAMP wire format (RFC 8762 unauthenticated mode, RFC 8972 SSID),
+ * and the printable text probes for classroom echo scripts.
+ * All fields big-endian; encoded with memcpy, never by casting structs.
+ */
+#ifndef UB_PROTO_H
+#define UB_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define UB_STAMP_LEN 44   /* smallest sender and reflector packet */
+#define UB_PKT_MAX 1472   /* largest payload in one Ethernet frame over IPv4 */
+
+/* Sender ("session-sender") test packet, RFC 8762 §4.2.1. */
+struct ub_stamp_req {
+	uint32_t seq;     /* @0 */
+	uint64_t ts;      /* @4, T1, NTP 64-bit */
+	uint16_t err_est; /* @12 */
+	uint16_t ssid;    /* @14, RFC 8972 */
+};
+
+/* Reflector test packet, RFC 8762 §4.3.1. */
+struct ub_stamp_reply {
+	uint32_t seq;            /* @0, the reflector's own counter */
+	uint64_t ts;             /* @4, T3 */
+	uint16_t err_est;        /* @12 */
+	uint16_t ssid;           /* @14 */
+	uint64_t rx_ts;          /* @16, T2 */
+	uint32_t sender_seq;     /* @24 */
+	uint64_t sender_ts;      /* @28, T1 */
+	uint16_t sender_err_est; /* @36 */
+	uint8_t sender_ttl;      /* @40 */
+};
+
+/* Writes r into buf[0..len): fields, then zeros up to len. len >= 44. Returns 0 or UB_E_INVAL. */
+int ub_proto_encode_req(uint8_t *buf, size_t len, const struct ub_stamp_req *r);
+
+/* Reads a sender packet; UB_E_PROTO when len < 44. MBZ octets are not checked. */
+int ub_proto_decode_req(const uint8_t *buf, size_t len, struct ub_stamp_req *r);
+
+/* Writes r into buf[0..len), zero-padded; len >= 44. Returns 0 or UB_E_INVAL. */
+int ub_proto_encode_reply(uint8_t *buf, size_t len, const struct ub_stamp_reply *r);
+
+/* Reads a reflector packet; UB_E_PROTO when len < 44. */
+int ub_proto_decode_reply(const uint8_t *buf, size_t len, struct ub_stamp_reply *r);
+
+/* Error estimate field (RFC 4656 §4.1.2): S(1) Z(1) Scale(6) Multiplier(8). */
+uint16_t ub_proto_err_est(int synced, int64_t err_ns);
+/* Returns the error in ns an error-estimate field states; *synced gets the S bit (may be NULL). */
+int64_t ub_proto_err_est_ns(uint16_t ee, int *synced);
+
+/*
+ * Text probe: printable ASCII "UDPBENCH <seq> <t1_ns> <ssid>" padded with '.'
+ * up to len and ending in '\n'; len >= 44. For echo scripts that decode UTF-8.
+ */
+int ub_proto_encode_text(char *buf, size_t len, uint32_t seq, int64_t t1_ns, uint16_t ssid);
+
+/* Parses a text probe (or its echo); UB_E_PROTO when it is not one. */
+int ub_proto_decode_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1_ns,
+			 uint16_t *ssid);
+
+#endif

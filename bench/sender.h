@@ -1,0 +1,51 @@
+/*
+ * udpbench: the session-sender. Sends probes on an absolute schedule,
+ * matches replies, and hands everything to the statistics and the outputs.
+ */
+#ifndef UB_SENDER_H
+#define UB_SENDER_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "output.h"
+
+enum ub_mode { UB_MODE_AUTO = 0, UB_MODE_STAMP, UB_MODE_ECHO, UB_MODE_TEXT };
+
+struct ub_sender_config {
+	const char *peer;       /* HOST[:PORT] */
+	int port;               /* used when peer names none */
+	int family;             /* AF_UNSPEC, AF_INET, AF_INET6 */
+	uint64_t count;         /* probes; 0 = bounded by duration or a signal */
+	int64_t duration_ns;    /* 0 = bounded by count */
+	int64_t interval_ns;
+	unsigned size;          /* 44..1472 */
+	int64_t timeout_ns;     /* Tmax */
+	enum ub_mode mode;
+	int dscp, ttl;          /* -1 = system default */
+	const char *json_path;  /* NULL: none; "-": stdout */
+	const char *csv_path;
+	const char *label;
+	enum ub_lang lang;
+	FILE *summary;          /* the summary table; NULL prints none */
+	FILE *live;             /* the live line; NULL shows none */
+	volatile sig_atomic_t *stop; /* SIGINT/SIGTERM count: 1 drains in-flight probes, 2 ends now */
+};
+
+/* Sets defaults: port 10000, 10 ms interval, 44 bytes, Tmax 1 s, auto mode. */
+void ub_sender_config_init(struct ub_sender_config *c);
+
+/* Returns the name of a mode ("auto", "stamp", "echo", "text"). */
+const char *ub_sender_mode_name(enum ub_mode m);
+
+/*
+ * Runs one session and writes its outputs. Returns 0 when something was
+ * measured, UB_E_NOREPLY when no reply ever came (outputs still written),
+ * UB_E_IO when an output could not be written (summary still printed), or
+ * another negative code with e filled.
+ */
+int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e);
+
+#endif

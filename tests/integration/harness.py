@@ -1,0 +1,143 @@
+"""Helpers for udpbench's integration tests: start the real binary and the
+independent peers on loopback or in namespaces the test creates, wait on
+conditions (never on sleeps), and clean up whatever a test started."""
+
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+UDPBENCH = os.path.join(ROOT, "udpbench")
+PEERS = os.path.join(ROOT, "tests", "integration", "peers")
+PYTHON = sys.executable
+
+
+class Skip(Exception):
+    """The test cannot run here; the message says why."""
+
+
+_procs = []
+_cleanups = []
+
+
+def on_cleanup(fn):
+    _cleanups.append(fn)
+
+
+def cleanup():
+    for p in _procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    _procs.clear()
+    while _cleanups:
+        try:
+            _cleanups.pop()()
+        except Exception as exc:  # cleanup must go on
+            print("  cleanup: %s" % exc, file=sys.stderr)
+
+
+def spawn(argv, **kw):
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.PIPE)
+    kw.setdefault("env", dict(os.environ, PYTHONDONTWRITEBYTECODE="1", LANG="C"))
+    p = subprocess.Popen(argv, **kw)
+    _procs.append(p)
+    return p
+
+
+def wait_line(stream, pattern, timeout=5.0):
+    """Reads lines from stream until one matches pattern; returns the match."""
+    deadline = time.monotonic() + timeout
+    seen = b""
+    fd = stream.fileno()
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], deadline - time.monotonic())
+        if not r:
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        seen += chunk
+        for line in seen.decode(errors="replace").splitlines():
+            m = re.search(pattern, line)
+            if m:
+                return m
+    raise AssertionError("no line matching %r within %.1fs; got %r" % (pattern, timeout, seen))
+
+
+def start_reflector(*args, bind="127.0.0.1", netns=None):
+    """Starts `udpbench reflect` on a free port; returns (process, port)."""
+    argv = [UDPBENCH, "reflect", "--port", "0"] + (["--bind", bind] if bind else []) + list(args)
+    if netns:
+        argv = ["ip", "netns", "exec", netns] + argv
+    p = spawn(argv)
+    m = wait_line(p.stderr, r"listening on .*:(\d+) ")
+    return p, int(m.group(1))
+
+
+def stop(p, sig=signal.SIGTERM, timeout=5.0):
+    """Signals p and waits; returns (returncode, stdout, stderr) as text."""
+    if p.poll() is None:
+        p.send_signal(sig)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        raise AssertionError("process did not stop within %.1fs after signal %d" % (timeout, sig))
+    return p.returncode, (out or b"").decode(errors="replace"), (err or b"").decode(errors="replace")
+
+
+def start_peer(script, tmp, *args, bind="127.0.0.1"):
+    """Starts one of the independent Python peers; returns (process, port)."""
+    ready = os.path.join(tmp, "%s.ready" % script)
+    argv = [PYTHON, os.path.join(PEERS, script), "--bind", bind, "--port", "0",
+            "--ready-file", ready, "--max-seconds", "120"] + list(args)
+    p = spawn(argv)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if os.path.exists(ready):
+            with open(ready) as f:
+                txt = f.read().strip()
+            if txt:
+                return p, int(txt)
+        if p.poll() is not None:
+            raise AssertionError("%s exited: %s" % (script, p.stderr.read().decode()))
+        time.sleep(0.02)  # polling a file the peer writes once; bounded above
+    raise AssertionError("%s did not become ready" % script)
+
+
+def run(argv, timeout=120, **kw):
+    """Runs a command to completion; returns CompletedProcess with text output."""
+    env = dict(os.environ, LANG="C", PYTHONDONTWRITEBYTECODE="1")
+    env.update(kw.pop("env", {}))
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env, **kw)
+
+
+def ub(*args, timeout=120, netns=None):
+    argv = [UDPBENCH] + [str(a) for a in args]
+    if netns:
+        argv = ["ip", "netns", "exec", netns] + argv
+    return run(argv, timeout=timeout)
+
+
+def load_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def need_root(what):
+    if os.geteuid() != 0:
+        raise Skip("%s needs root" % what)
+
+
+def need_tool(name):
+    if not shutil.which(name):
+        raise Skip("%s is not installed" % name)

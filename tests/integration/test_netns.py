@@ -1,0 +1,78 @@
+"""Loss measured against ground truth udpbench did not compute: nftables
+counters of random drops, in a network namespace the test creates."""
+
+import json
+import os
+import re
+import subprocess
+import uuid
+
+from harness import Skip, load_json, need_root, need_tool, on_cleanup, run, start_reflector, stop, ub
+
+
+def make_netns():
+    need_root("a network namespace")
+    need_tool("nft")
+    name = "ubtest-%s" % uuid.uuid4().hex[:8]
+    r = run(["ip", "netns", "add", name])
+    if r.returncode != 0:
+        raise Skip("cannot create a network namespace: %s" % r.stderr.strip())
+    on_cleanup(lambda: run(["ip", "netns", "del", name]))
+    r = run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"])
+    assert r.returncode == 0, r.stderr
+    return name
+
+
+def nft(ns, *args):
+    r = run(["ip", "netns", "exec", ns, "nft"] + list(args))
+    assert r.returncode == 0, (args, r.stderr)
+    return r.stdout
+
+
+def counters(ns):
+    """Packets counted by each rule, by the rule's comment."""
+    out = json.loads(nft(ns, "-j", "list", "table", "inet", "ubtest"))
+    got = {}
+    for item in out["nftables"]:
+        rule = item.get("rule")
+        if not rule:
+            continue
+        for expr in rule["expr"]:
+            if "counter" in expr:
+                got[rule.get("comment", "")] = expr["counter"]["packets"]
+    return got
+
+
+def test_random_drops_match_nft_counters(tmp):
+    ns = make_netns()
+    refl, port = start_reflector(netns=ns)
+    nft(ns, "add", "table", "inet", "ubtest")
+    nft(ns, "add", "chain", "inet", "ubtest", "in", "{ type filter hook input priority 0 ; }")
+    # On loopback every datagram passes input once: requests towards the
+    # reflector (up) and replies from it (down) are dropped independently.
+    nft(ns, "add", "rule", "inet", "ubtest", "in", "udp", "dport", str(port), "numgen", "random",
+        "mod", "100", "<", "5", "counter", "drop", "comment", '"up"')
+    nft(ns, "add", "rule", "inet", "ubtest", "in", "udp", "sport", str(port), "numgen", "random",
+        "mod", "100", "<", "8", "counter", "drop", "comment", '"down"')
+    rj = os.path.join(tmp, "r.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 3000, "-i", "1ms", "--timeout", "200ms",
+           "--json", rj, "-q", netns=ns)
+    assert r.returncode == 0, r.stderr
+    c = counters(ns)
+    s = load_json(rj)["summary"]
+    up, down = c["up"], c["down"]
+    assert up > 50 and down > 100, c  # the impairment really happened
+    assert s["sent"] == 3000
+    assert s["lost"] == up + down, (s["lost"], c)
+    assert s["received"] == 3000 - up - down
+    # Replies dropped after the last one that arrived leave no gap in the
+    # reflector's counter: those few are counted upstream.
+    assert s["lost_down"] <= down and s["lost_up"] >= up, (s["lost_up"], s["lost_down"], c)
+    assert s["lost_up"] - up <= 3, (s["lost_up"], up)
+    assert s["lost_up"] + s["lost_down"] == s["lost"]
+    assert s["reordered"] == 0 and s["duplicates"] == 0
+    assert s["loss_bursts"]["count"] > 0
+    _, _, err = stop(refl)
+    m = re.search(r"received (\d+), reflected (\d+)", err)
+    # The reflector's own count of what reached it agrees with nftables.
+    assert int(m.group(1)) == 3000 - up, (m.group(0), up)

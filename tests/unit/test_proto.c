@@ -1,0 +1,491 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "proto.h"
+
+/* A request with a distinct byte in every position, so a field at the wrong offset shows. */
+static const struct ub_stamp_req req_fields = {
+	.seq = 0x01020304u,
+	.ts = 0x1112131415161718ULL,
+	.err_est = 0x8123u,
+	.ssid = 0xabcdu,
+};
+
+static const uint8_t req_bytes[UB_STAMP_LEN] = {
+	/* @0 sequence number */
+	0x01, 0x02, 0x03, 0x04,
+	/* @4 timestamp T1 */
+	0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+	/* @12 error estimate */
+	0x81, 0x23,
+	/* @14 SSID */
+	0xab, 0xcd,
+	/* @16..43 MBZ */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+static const struct ub_stamp_reply reply_fields = {
+	.seq = 0xa1a2a3a4u,
+	.ts = 0xb1b2b3b4b5b6b7b8ULL,
+	.err_est = 0x3f01u,
+	.ssid = 0xc1c2u,
+	.rx_ts = 0xd1d2d3d4d5d6d7d8ULL,
+	.sender_seq = 0xe1e2e3e4u,
+	.sender_ts = 0xf1f2f3f4f5f6f7f8ULL,
+	.sender_err_est = 0x9192u,
+	.sender_ttl = 0x40u,
+};
+
+static const uint8_t reply_bytes[UB_STAMP_LEN] = {
+	/* @0 reflector sequence number */
+	0xa1, 0xa2, 0xa3, 0xa4,
+	/* @4 timestamp T3 */
+	0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8,
+	/* @12 error estimate */
+	0x3f, 0x01,
+	/* @14 SSID */
+	0xc1, 0xc2,
+	/* @16 receive timestamp T2 */
+	0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8,
+	/* @24 session-sender sequence number */
+	0xe1, 0xe2, 0xe3, 0xe4,
+	/* @28 session-sender timestamp T1 */
+	0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8,
+	/* @36 session-sender error estimate */
+	0x91, 0x92,
+	/* @38 MBZ */
+	0x00, 0x00,
+	/* @40 session-sender TTL */
+	0x40,
+	/* @41 MBZ */
+	0x00, 0x00, 0x00,
+};
+
+static void test_req_layout(void **state)
+{
+	uint8_t buf[UB_STAMP_LEN];
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_req(buf, sizeof(buf), &req_fields), 0);
+	assert_memory_equal(buf, req_bytes, UB_STAMP_LEN);
+}
+
+static void test_req_padding(void **state)
+{
+	uint8_t buf[UB_PKT_MAX + 8];
+	size_t i;
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_req(buf, UB_PKT_MAX, &req_fields), 0);
+	assert_memory_equal(buf, req_bytes, UB_STAMP_LEN);
+	for (i = UB_STAMP_LEN; i < UB_PKT_MAX; i++)
+		assert_int_equal(buf[i], 0);
+	/* Nothing past len is written. */
+	for (i = UB_PKT_MAX; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xee);
+}
+
+static void test_req_decode(void **state)
+{
+	struct ub_stamp_req r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(ub_proto_decode_req(req_bytes, sizeof(req_bytes), &r), 0);
+	assert_int_equal(r.seq, 0x01020304u);
+	assert_true(r.ts == 0x1112131415161718ULL);
+	assert_int_equal(r.err_est, 0x8123u);
+	assert_int_equal(r.ssid, 0xabcdu);
+}
+
+static void test_req_round_trip(void **state)
+{
+	uint8_t buf[200];
+	struct ub_stamp_req in = { 0xffffffffu, 0x83aa7e8080000000ULL, 0x0001u, 0 };
+	struct ub_stamp_req out;
+
+	(void)state;
+	assert_int_equal(ub_proto_encode_req(buf, sizeof(buf), &in), 0);
+	memset(&out, 0x55, sizeof(out));
+	assert_int_equal(ub_proto_decode_req(buf, sizeof(buf), &out), 0);
+	assert_int_equal(out.seq, in.seq);
+	assert_true(out.ts == in.ts);
+	assert_int_equal(out.err_est, in.err_est);
+	assert_int_equal(out.ssid, in.ssid);
+}
+
+static void test_req_short(void **state)
+{
+	uint8_t buf[UB_STAMP_LEN];
+	struct ub_stamp_req r;
+	size_t len;
+
+	(void)state;
+	memcpy(buf, req_bytes, sizeof(buf));
+	for (len = 0; len < UB_STAMP_LEN; len++)
+		assert_int_equal(ub_proto_decode_req(buf, len, &r), UB_E_PROTO);
+	assert_int_equal(ub_proto_decode_req(NULL, 100, &r), UB_E_PROTO);
+	/* MBZ octets are not checked: a future sender's extension must not be dropped. */
+	buf[20] = 0x7f;
+	assert_int_equal(ub_proto_decode_req(buf, sizeof(buf), &r), 0);
+}
+
+static void test_req_encode_rejects(void **state)
+{
+	uint8_t buf[UB_STAMP_LEN];
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_req(buf, UB_STAMP_LEN - 1, &req_fields), UB_E_INVAL);
+	assert_int_equal(buf[0], 0xee);
+	assert_int_equal(ub_proto_encode_req(NULL, UB_STAMP_LEN, &req_fields), UB_E_INVAL);
+	assert_int_equal(ub_proto_encode_req(buf, UB_STAMP_LEN, NULL), UB_E_INVAL);
+}
+
+static void test_reply_layout(void **state)
+{
+	uint8_t buf[UB_STAMP_LEN];
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_reply(buf, sizeof(buf), &reply_fields), 0);
+	assert_memory_equal(buf, reply_bytes, UB_STAMP_LEN);
+}
+
+static void test_reply_padding(void **state)
+{
+	uint8_t buf[300];
+	size_t i;
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_reply(buf, 256, &reply_fields), 0);
+	assert_memory_equal(buf, reply_bytes, UB_STAMP_LEN);
+	for (i = UB_STAMP_LEN; i < 256; i++)
+		assert_int_equal(buf[i], 0);
+	for (i = 256; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xee);
+}
+
+static void test_reply_decode(void **state)
+{
+	struct ub_stamp_reply r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(ub_proto_decode_reply(reply_bytes, sizeof(reply_bytes), &r), 0);
+	assert_int_equal(r.seq, 0xa1a2a3a4u);
+	assert_true(r.ts == 0xb1b2b3b4b5b6b7b8ULL);
+	assert_int_equal(r.err_est, 0x3f01u);
+	assert_int_equal(r.ssid, 0xc1c2u);
+	assert_true(r.rx_ts == 0xd1d2d3d4d5d6d7d8ULL);
+	assert_int_equal(r.sender_seq, 0xe1e2e3e4u);
+	assert_true(r.sender_ts == 0xf1f2f3f4f5f6f7f8ULL);
+	assert_int_equal(r.sender_err_est, 0x9192u);
+	assert_int_equal(r.sender_ttl, 0x40u);
+}
+
+static void test_reply_round_trip(void **state)
+{
+	uint8_t buf[UB_STAMP_LEN + 1];
+	struct ub_stamp_reply in = {
+		.seq = 7, .ts = 1, .err_est = 0xffff, .ssid = 0xffff, .rx_ts = UINT64_MAX,
+		.sender_seq = 0, .sender_ts = 0x0123456789abcdefULL, .sender_err_est = 0x8001,
+		.sender_ttl = 255,
+	};
+	struct ub_stamp_reply out;
+
+	(void)state;
+	assert_int_equal(ub_proto_encode_reply(buf, sizeof(buf), &in), 0);
+	memset(&out, 0x55, sizeof(out));
+	assert_int_equal(ub_proto_decode_reply(buf, sizeof(buf), &out), 0);
+	assert_int_equal(out.seq, in.seq);
+	assert_true(out.ts == in.ts);
+	assert_int_equal(out.err_est, in.err_est);
+	assert_int_equal(out.ssid, in.ssid);
+	assert_true(out.rx_ts == in.rx_ts);
+	assert_int_equal(out.sender_seq, in.sender_seq);
+	assert_true(out.sender_ts == in.sender_ts);
+	assert_int_equal(out.sender_err_est, in.sender_err_est);
+	assert_int_equal(out.sender_ttl, in.sender_ttl);
+	assert_int_equal(buf[UB_STAMP_LEN], 0);
+}
+
+static void test_reply_short(void **state)
+{
+	struct ub_stamp_reply r;
+	uint8_t buf[UB_STAMP_LEN];
+	size_t len;
+
+	(void)state;
+	for (len = 0; len < UB_STAMP_LEN; len++)
+		assert_int_equal(ub_proto_decode_reply(reply_bytes, len, &r), UB_E_PROTO);
+	assert_int_equal(ub_proto_decode_reply(NULL, 1000, &r), UB_E_PROTO);
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_reply(buf, UB_STAMP_LEN - 1, &reply_fields), UB_E_INVAL);
+	assert_int_equal(buf[0], 0xee);
+	assert_int_equal(ub_proto_encode_reply(NULL, 44, &reply_fields), UB_E_INVAL);
+}
+
+static void test_err_est_encode(void **state)
+{
+	(void)state;
+	/* Zero error still states the least value, Multiplier 1 at Scale 0 (never Multiplier 0). */
+	assert_int_equal(ub_proto_err_est(0, 0), 0x0001);
+	assert_int_equal(ub_proto_err_est(0, -5), 0x0001);
+	assert_int_equal(ub_proto_err_est(1, 0), 0x8001);
+	/* 1 ns is 4.29 units of 2^-32 s: Multiplier 5 at Scale 0 is the least value >= 1 ns. */
+	assert_int_equal(ub_proto_err_est(1, 1), 0x8005);
+	/* 1 s = 2^32 units = 128 * 2^25: Scale 25, Multiplier 128, exact. */
+	assert_int_equal(ub_proto_err_est(1, 1000000000LL), 0x8000 | 25 << 8 | 128);
+	/* 1 ms = 4294967.296 units: Scale 15 steps are 32768 units, ceil gives 132. */
+	assert_int_equal(ub_proto_err_est(0, 1000000LL), 15 << 8 | 132);
+	/* 59 ns is 253.4 units: still Scale 0; 60 ns (257.7 units) needs Scale 1. */
+	assert_int_equal(ub_proto_err_est(0, 59), 254);
+	assert_int_equal(ub_proto_err_est(0, 60), 1 << 8 | 129);
+	/* Z (bit 14) stays 0: NTP format timestamps. */
+	assert_int_equal(ub_proto_err_est(1, INT64_MAX) & 0x4000, 0);
+	/* INT64_MAX ns is 1.0737 * 2^65 units: Scale 58, Multiplier ceil(137.4) = 138. */
+	assert_int_equal(ub_proto_err_est(0, INT64_MAX), 58 << 8 | 138);
+}
+
+static void test_err_est_decode(void **state)
+{
+	int synced = -1;
+
+	(void)state;
+	assert_int_equal(ub_proto_err_est_ns(0x8000 | 25 << 8 | 128, &synced), 1000000000LL);
+	assert_int_equal(synced, 1);
+	assert_int_equal(ub_proto_err_est_ns(25 << 8 | 128, &synced), 1000000000LL);
+	assert_int_equal(synced, 0);
+	/* 2^-32 s rounds up to 1 ns: an error bound is never understated. */
+	assert_int_equal(ub_proto_err_est_ns(0x0001, NULL), 1);
+	assert_int_equal(ub_proto_err_est_ns(32 << 8 | 1, NULL), 1000000000LL);
+	assert_int_equal(ub_proto_err_est_ns(33 << 8 | 3, NULL), 6000000000LL);
+	/* The Z bit does not change the value. */
+	assert_int_equal(ub_proto_err_est_ns(0x4000 | 32 << 8 | 1, &synced), 1000000000LL);
+	assert_int_equal(synced, 0);
+	/* The largest field (255 * 2^31 s) does not fit in int64 ns: saturate. */
+	assert_int_equal(ub_proto_err_est_ns(0xffff, &synced), INT64_MAX);
+	assert_int_equal(synced, 1);
+}
+
+static void test_err_est_round_trip(void **state)
+{
+	static const int64_t v[] = {
+		1, 2, 59, 60, 100, 999, 1000, 12345, 1000000, 1953125, 123456789,
+		1000000000LL, 16000000000LL, 3600000000000LL, INT64_MAX / 2,
+	};
+	size_t i;
+	uint16_t ee;
+	int64_t back;
+	int synced;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		ee = ub_proto_err_est(i & 1, v[i]);
+		assert_int_not_equal(ee & 0xff, 0);
+		back = ub_proto_err_est_ns(ee, &synced);
+		assert_int_equal(synced, (int)(i & 1));
+		/*
+		 * Never below the input, and at most one step above it plus the ns
+		 * rounding; a step above Scale 0 is under 1/127.5 of the value.
+		 */
+		assert_true(back >= v[i]);
+		assert_true(back - v[i] <= v[i] / 127 + 1);
+	}
+}
+
+static void test_text_encode(void **state)
+{
+	char buf[64];
+	static const char want[] = "UDPBENCH 42 1700000000123456789 7"
+				   "..............................\n";
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(sizeof(want) - 1, 64);
+	assert_int_equal(ub_proto_encode_text(buf, 64, 42, 1700000000123456789LL, 7), 0);
+	assert_memory_equal(buf, want, 64);
+}
+
+static void test_text_printable(void **state)
+{
+	char buf[UB_PKT_MAX];
+	size_t i, len;
+
+	(void)state;
+	for (len = UB_STAMP_LEN; len <= UB_PKT_MAX; len += 107) {
+		assert_int_equal(ub_proto_encode_text(buf, len, UINT32_MAX, -1, 65535), 0);
+		for (i = 0; i + 1 < len; i++)
+			assert_true(buf[i] >= 0x20 && buf[i] <= 0x7e);
+		assert_int_equal(buf[len - 1], '\n');
+	}
+}
+
+static void test_text_round_trip(void **state)
+{
+	char buf[UB_PKT_MAX];
+	static const struct {
+		uint32_t seq;
+		int64_t t1;
+		uint16_t ssid;
+	} v[] = {
+		{ 0, 0, 0 }, { 1, 123456789, 1 }, { 99999999, 1700000000123456789LL, 0 },
+		{ UINT32_MAX, -5, 65535 }, { 12, INT64_MIN, 0 }, { 12, INT64_MAX, 0 },
+	};
+	size_t i;
+	uint32_t seq;
+	int64_t t1;
+	uint16_t ssid;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		assert_int_equal(ub_proto_encode_text(buf, 100, v[i].seq, v[i].t1, v[i].ssid), 0);
+		assert_int_equal(ub_proto_decode_text(buf, 100, &seq, &t1, &ssid), 0);
+		assert_int_equal(seq, v[i].seq);
+		assert_true(t1 == v[i].t1);
+		assert_int_equal(ssid, v[i].ssid);
+	}
+	/* The smallest packet holds a realistic header exactly. */
+	assert_int_equal(ub_proto_encode_text(buf, 44, 99999999, 1700000000123456789LL, 65535), 0);
+	assert_int_equal(buf[42], '5');
+	assert_int_equal(ub_proto_decode_text(buf, 44, &seq, &t1, &ssid), 0);
+	assert_int_equal(ssid, 65535);
+	/* Outputs are optional. */
+	assert_int_equal(ub_proto_decode_text(buf, 44, NULL, NULL, NULL), 0);
+}
+
+static void test_text_echo_variants(void **state)
+{
+	static const char crlf[] = "UDPBENCH 5 1000 9....\r\n";
+	static const char bare[] = "UDPBENCH 5 1000 9....";
+	static const char nopad[] = "UDPBENCH 5 1000 9";
+	uint32_t seq = 0;
+	int64_t t1 = 0;
+	uint16_t ssid = 0;
+
+	(void)state;
+	assert_int_equal(ub_proto_decode_text(crlf, sizeof(crlf) - 1, &seq, &t1, &ssid), 0);
+	assert_int_equal(seq, 5);
+	assert_int_equal(t1, 1000);
+	assert_int_equal(ssid, 9);
+	seq = 0;
+	assert_int_equal(ub_proto_decode_text(bare, sizeof(bare) - 1, &seq, &t1, &ssid), 0);
+	assert_int_equal(seq, 5);
+	seq = 0;
+	assert_int_equal(ub_proto_decode_text(nopad, sizeof(nopad) - 1, &seq, &t1, &ssid), 0);
+	assert_int_equal(seq, 5);
+}
+
+static void test_text_decode_rejects(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"\n",
+		"UDPBENCH",
+		"UDPBENCH ",
+		"udpbench 1 2 3\n",
+		"UDPBENCH 1 2\n",
+		"UDPBENCH 1 2 \n",
+		"UDPBENCH  1 2 3\n",
+		"UDPBENCH 1 2 3 \n",
+		"UDPBENCH 1 2 3...x\n",
+		"UDPBENCH 1 2 3...\n\n",
+		"UDPBENCH -1 2 3\n",
+		"UDPBENCH +1 2 3\n",
+		"UDPBENCH 1 2 -3\n",
+		"UDPBENCH 1 - 3\n",
+		"UDPBENCH 4294967296 2 3\n",
+		"UDPBENCH 1 9223372036854775808 3\n",
+		"UDPBENCH 1 -9223372036854775809 3\n",
+		"UDPBENCH 1 2 65536\n",
+		"UDPBENCH 1 2 99999999999999999999999\n",
+		"UDPBENCH 1\t2 3\n",
+		"UDPBENCH 1 2 3..\x7f.\n",
+		"UDPBENCH 1 2 3..\xc3\xa9.\n",
+		"GARBAGE! 1 2 3\n",
+	};
+	uint8_t stamp[UB_STAMP_LEN];
+	struct ub_stamp_req r = { 1, 2, 3, 4 };
+	uint32_t seq = 77;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (ub_proto_decode_text(bad[i], strlen(bad[i]), &seq, NULL, NULL) != UB_E_PROTO)
+			fail_msg("accepted \"%s\"", bad[i]);
+	}
+	/* Rejected input leaves the outputs alone. */
+	assert_int_equal(seq, 77);
+	/* A NUL inside is binary, not text. */
+	assert_int_equal(ub_proto_decode_text("UDPBENCH 1 2 3.\0.\n", 18, &seq, NULL, NULL),
+			 UB_E_PROTO);
+	/* A STAMP packet is not a text probe. */
+	assert_int_equal(ub_proto_encode_req(stamp, sizeof(stamp), &r), 0);
+	assert_int_equal(ub_proto_decode_text((const char *)stamp, sizeof(stamp), &seq, NULL, NULL),
+			 UB_E_PROTO);
+	assert_int_equal(ub_proto_decode_text(NULL, 10, &seq, NULL, NULL), UB_E_PROTO);
+	/* A probe cut short before its SSID is rejected. */
+	assert_int_equal(ub_proto_decode_text("UDPBENCH 1 2 3", 12, &seq, NULL, NULL), UB_E_PROTO);
+}
+
+static void test_text_encode_rejects(void **state)
+{
+	char buf[UB_STAMP_LEN + 1];
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(ub_proto_encode_text(buf, UB_STAMP_LEN - 1, 1, 2, 3), UB_E_INVAL);
+	assert_int_equal(buf[0], 'x');
+	assert_int_equal(ub_proto_encode_text(NULL, 100, 1, 2, 3), UB_E_INVAL);
+	/* A 44-character header leaves no room for the newline in 44 bytes, but fits in 45. */
+	assert_int_equal(ub_proto_encode_text(buf, UB_STAMP_LEN, 999999999, 1700000000123456789LL,
+					      65535), UB_E_INVAL);
+	assert_int_equal(buf[0], 'x');
+	assert_int_equal(ub_proto_encode_text(buf, UB_STAMP_LEN + 1, 999999999,
+					      1700000000123456789LL, 65535), 0);
+	assert_int_equal(buf[UB_STAMP_LEN - 1], '5');
+	assert_int_equal(buf[UB_STAMP_LEN], '\n');
+	memset(buf, 'x', sizeof(buf));
+	/* The longest header (46 characters) does not fit in 44 bytes with its newline. */
+	assert_int_equal(ub_proto_encode_text(buf, UB_STAMP_LEN, UINT32_MAX, INT64_MIN, 65535),
+			 UB_E_INVAL);
+	assert_int_equal(buf[0], 'x');
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_req_layout),
+		cmocka_unit_test(test_req_padding),
+		cmocka_unit_test(test_req_decode),
+		cmocka_unit_test(test_req_round_trip),
+		cmocka_unit_test(test_req_short),
+		cmocka_unit_test(test_req_encode_rejects),
+		cmocka_unit_test(test_reply_layout),
+		cmocka_unit_test(test_reply_padding),
+		cmocka_unit_test(test_reply_decode),
+		cmocka_unit_test(test_reply_round_trip),
+		cmocka_unit_test(test_reply_short),
+		cmocka_unit_test(test_err_est_encode),
+		cmocka_unit_test(test_err_est_decode),
+		cmocka_unit_test(test_err_est_round_trip),
+		cmocka_unit_test(test_text_encode),
+		cmocka_unit_test(test_text_printable),
+		cmocka_unit_test(test_text_round_trip),
+		cmocka_unit_test(test_text_echo_variants),
+		cmocka_unit_test(test_text_decode_rejects),
+		cmocka_unit_test(test_text_encode_rejects),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
