@@ -2,17 +2,18 @@
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-BUILD    := build
+BUILD    ?= build
+BIN      ?= udpbench
 VERSION  := 0.1.0
 
 CC       ?= cc
 PKGS     := jansson
 CPPFLAGS += -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -Ibench -D_FORTIFY_SOURCE=2
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wwrite-strings -Wpointer-arith -fstack-protector-strong -MMD -MP
 ifeq ($(CI),true)
-CFLAGS   += -Werror
+WARN     += -Werror
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -28,7 +29,7 @@ endif
 
 # Debian packages each job needs; `make deps-X` installs the missing ones.
 DEPS_build := gcc make pkg-config libc6-dev libjansson-dev
-DEPS_test  := $(DEPS_build) libcmocka-dev python3 tshark iproute2 man-db
+DEPS_test  := $(DEPS_build) libcmocka-dev python3 tshark tcpdump nftables iproute2
 DEPS_demo  := $(DEPS_build)
 
 LIB_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c))
@@ -37,23 +38,23 @@ LIB      := $(BUILD)/libudpbench.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test check unit demo install uninstall clean deps-build deps-test deps-demo
+.PHONY: all test check unit demo install uninstall clean asan deps-build deps-test deps-demo
 
-all: udpbench
+all: $(BIN)
 
-udpbench: $(BUILD)/bench/main.o $(LIB)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BIN): $(BUILD)/bench/main.o $(LIB)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LIB): $(LIB_OBJ)
 	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $$(pkg-config --cflags cmocka) \
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) $$(pkg-config --cflags cmocka) \
 		-o $@ $< $(LIB) $(LDLIBS) $$(pkg-config --libs cmocka)
 
 unit: $(UNIT_BIN)
@@ -62,8 +63,14 @@ unit: $(UNIT_BIN)
 test: deps-test
 	$(Q)$(MAKE) --no-print-directory check
 
-check: udpbench unit
-	$(Q)sh tests/run.sh
+check: $(BIN) unit
+	$(Q)BUILD=$(BUILD) UDPBENCH=$(abspath $(BIN)) sh tests/run.sh
+
+# Every test again with AddressSanitizer and UndefinedBehaviorSanitizer.
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+asan: deps-test
+	$(Q)$(MAKE) --no-print-directory check BUILD=build/asan BIN=build/asan/udpbench \
+		CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" ASAN_OPTIONS=detect_leaks=1
 
 # The main job on a built-in default: a reflector on loopback, 1000 probes, results.
 DEMO_DIR   ?= results/demo

@@ -10,7 +10,7 @@ skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-for t in build/tests/test_*; do
+for t in "${BUILD:-build}"/tests/test_*; do
 	[ -x "$t" ] || continue
 	case "$t" in *.d) continue ;; esac
 	"$t" >"$log" 2>&1

@@ -13,7 +13,7 @@ import sys
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-UDPBENCH = os.path.join(ROOT, "udpbench")
+UDPBENCH = os.environ.get("UDPBENCH") or os.path.join(ROOT, "udpbench")
 PEERS = os.path.join(ROOT, "tests", "integration", "peers")
 PYTHON = sys.executable
 

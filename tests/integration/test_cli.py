@@ -4,7 +4,7 @@ import os
 import socket
 import time
 
-from harness import run, start_reflector, ub, UDPBENCH
+from harness import ROOT, run, start_reflector, ub
 
 
 def free_udp_port():
@@ -84,7 +84,7 @@ def test_help_and_version(tmp):
 
 
 def test_man_page_matches_help(tmp):
-    man = os.path.join(os.path.dirname(UDPBENCH), "bench", "udpbench.1")
+    man = os.path.join(ROOT, "bench", "udpbench.1")
     with open(man) as f:
         page = f.read().replace("\\-", "-")
     for cmd in (["--help"], ["reflect", "--help"]):

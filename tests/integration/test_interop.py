@@ -124,3 +124,44 @@ def test_tshark_twamp_dissector(tmp):
         assert l[6] == t1[int(l[5])], (l[6], t1[int(l[5])])
     # T2 (receive timestamp) falls within a second of T1: decoded at the right offset.
     assert all(l[8] and l[8][:12] == l[6][:12] for l in replies), replies[0]
+
+
+def test_foreign_replies_are_ignored_and_counted(tmp):
+    import socket
+    import threading
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.settimeout(0.2)
+    port = srv.getsockname()[1]
+    done = threading.Event()
+
+    def serve():
+        while not done.is_set():
+            try:
+                data, addr = srv.recvfrom(2048)
+            except socket.timeout:
+                continue
+            # First a reply of another session (its SSID and T1 changed), then a short
+            # datagram, then the verbatim echo: only the last one is ours.
+            bad = bytearray(data)
+            bad[4] ^= 0xFF
+            bad[14] ^= 0xFF
+            srv.sendto(bytes(bad), addr)
+            srv.sendto(b"hello", addr)
+            srv.sendto(data, addr)
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        rj = os.path.join(tmp, "r.json")
+        r = ub("--peer", "127.0.0.1:%d" % port, "-c", 100, "-i", "2ms", "--json", rj, "-q")
+    finally:
+        done.set()
+        t.join(2)
+        srv.close()
+    assert r.returncode == 0, r.stderr
+    j = load_json(rj)
+    s = j["summary"]
+    assert j["params"]["mode"] == "echo"
+    assert s["received"] == 100 and s["duplicates"] == 0, s
+    assert s["ignored_replies"] == 200, s["ignored_replies"]
