@@ -1,6 +1,8 @@
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,7 +18,9 @@ static const char send_usage[] =
 	"Measure round-trip time, loss, duplication and reordering to a STAMP\n"
 	"(RFC 8762) reflector or a plain UDP echo.\n"
 	"\n"
-	"  -P, --peer HOST[:PORT]  the reflector (name, IPv4, or [IPv6]:port)\n"
+	"  -P, --peer HOST[:PORT]  the reflector (name, IPv4, or [IPv6]:port); repeat\n"
+	"                          it to measure several peers at once\n"
+	"      --peers FILE        more peers, one HOST[:PORT] per line (# comments)\n"
 	"  -p, --port N            port when --peer names none (default 10000)\n"
 	"  -c, --count N           probes to send (1k = 1000)\n"
 	"  -d, --duration D        send for this long (10ms, 2s, 1m); without -c or -d: 10s\n"
@@ -26,7 +30,8 @@ static const char send_usage[] =
 	"      --timeout D         Tmax: a later reply counts as lost (default 1s)\n"
 	"      --mode M            auto, stamp, echo or text (default auto)\n"
 	"      --json FILE         write the result as JSON (- for stdout)\n"
-	"      --csv FILE          write one row per probe as CSV (- for stdout)\n"
+	"      --csv FILE          write one row per probe as CSV (- for stdout);\n"
+	"                          with several peers one file each, FILE-HOST_PORT.csv\n"
 	"      --label TEXT        name this run in results and charts\n"
 	"      --lang en|zh        language of the terminal text (default from $LANG)\n"
 	"  -4, -6                  use IPv4 or IPv6 only\n"
@@ -68,10 +73,12 @@ enum {
 	OPT_DSCP,
 	OPT_TTL,
 	OPT_SESSION_TIMEOUT,
+	OPT_PEERS,
 };
 
 static const struct option send_opts[] = {
 	{ "peer", required_argument, NULL, 'P' },
+	{ "peers", required_argument, NULL, OPT_PEERS },
 	{ "port", required_argument, NULL, 'p' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "duration", required_argument, NULL, 'd' },
@@ -121,6 +128,82 @@ static int parse_int(const char *opt, const char *arg, uint64_t min, uint64_t ma
 	return 0;
 }
 
+static int add_peer(struct ub_cli *cli, const char *peer, struct ub_err *e)
+{
+	const char **grown;
+	unsigned cap;
+
+	if (cli->n_peers == cli->cap_peers) {
+		cap = cli->cap_peers ? 2 * cli->cap_peers : 8;
+		grown = realloc(cli->peers, cap * sizeof(*grown));
+		if (!grown)
+			return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+		cli->peers = grown;
+		cli->cap_peers = cap;
+	}
+	cli->peers[cli->n_peers++] = peer;
+	return 0;
+}
+
+/* One HOST[:PORT] per line; blank lines and # comments are skipped. */
+static int read_peers(struct ub_cli *cli, const char *path, struct ub_err *e)
+{
+	char line[512], *p, *end, *dup, **grown;
+	FILE *f = fopen(path, "r");
+	int ret = 0, lineno = 0;
+
+	if (!f)
+		return ub_err_set(e, UB_E_INVAL, errno, "--peers: cannot read %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if ((p = strchr(line, '#')))
+			*p = '\0';
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		for (end = p + strlen(p); end > p && (end[-1] == '\n' || end[-1] == '\r' ||
+						     end[-1] == ' ' || end[-1] == '\t');)
+			*--end = '\0';
+		if (!*p)
+			continue;
+		if (strpbrk(p, " \t")) {
+			ret = ub_err_set(e, UB_E_INVAL, 0, "--peers: %s line %d: one HOST[:PORT] per line",
+					 path, lineno);
+			break;
+		}
+		dup = strdup(p);
+		grown = dup ? realloc(cli->owned, (cli->n_owned + 1) * sizeof(*grown)) : NULL;
+		if (!grown) {
+			free(dup);
+			ret = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+			break;
+		}
+		cli->owned = grown;
+		cli->owned[cli->n_owned++] = dup;
+		ret = add_peer(cli, dup, e);
+		if (ret < 0)
+			break;
+	}
+	fclose(f);
+	if (!ret && lineno == 0)
+		ret = ub_err_set(e, UB_E_INVAL, 0, "--peers: %s is empty", path);
+	return ret;
+}
+
+void ub_cli_free(struct ub_cli *cli)
+{
+	unsigned i;
+
+	if (!cli)
+		return;
+	for (i = 0; i < cli->n_owned; i++)
+		free(cli->owned[i]);
+	free(cli->owned);
+	free(cli->peers);
+	cli->owned = NULL;
+	cli->peers = NULL;
+	cli->n_owned = cli->n_peers = cli->cap_peers = 0;
+}
+
 static enum ub_lang default_lang(void)
 {
 	const char *l = getenv("LC_ALL");
@@ -142,9 +225,12 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 	while ((opt = getopt_long(argc, argv, ":P:p:c:d:i:s:q46hV", send_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'P':
-			if (c->peer)
-				return ub_err_set(e, UB_E_INVAL, 0, "--peer: given twice");
-			c->peer = optarg;
+			if (add_peer(cli, optarg, e) < 0)
+				return e->code;
+			break;
+		case OPT_PEERS:
+			if (read_peers(cli, optarg, e) < 0)
+				return e->code;
 			break;
 		case 'p':
 			if (parse_int("--port", optarg, 1, 65535, &c->port, e) < 0)
@@ -239,14 +325,13 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 		}
 	}
 	/* "udpbench 192.168.4.1" works as ping's does. */
-	if (optind < argc) {
-		if (c->peer || optind + 1 < argc)
-			return ub_err_set(e, UB_E_INVAL, 0, "unexpected argument '%s'",
-					  argv[c->peer ? optind : optind + 1]);
-		c->peer = argv[optind];
-	}
-	if (!c->peer)
+	for (; optind < argc; optind++)
+		if (add_peer(cli, argv[optind], e) < 0)
+			return e->code;
+	if (!cli->n_peers)
 		return ub_err_set(e, UB_E_INVAL, 0, "--peer: which host? (udpbench --peer HOST)");
+	c->peers = cli->peers;
+	c->n_peers = cli->n_peers;
 	if (have_interval && have_rate)
 		return ub_err_set(e, UB_E_INVAL, 0, "--rate: give either --interval or --rate");
 	if (c->mode == UB_MODE_TEXT && c->size < UB_STAMP_LEN)

@@ -16,6 +16,10 @@ struct ub_cli {
 	int quiet;
 	struct ub_sender_config send;
 	struct ub_reflector_config reflect;
+	const char **peers;   /* --peer values and --peers FILE lines */
+	unsigned n_peers, cap_peers;
+	char **owned;         /* strings read from --peers files */
+	unsigned n_owned;
 };
 
 /*
@@ -23,6 +27,9 @@ struct ub_cli {
  * names the bad option (the caller exits 2). Strings point into argv.
  */
 int ub_cli_parse(int argc, char **argv, struct ub_cli *out, struct ub_err *e);
+
+/* Frees what ub_cli_parse allocated (NULL accepted). */
+void ub_cli_free(struct ub_cli *cli);
 
 /* Prints the help of a subcommand. */
 void ub_cli_usage(FILE *f, enum ub_cmd cmd);

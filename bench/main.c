@@ -77,8 +77,12 @@ static int run_send(struct ub_cli *cli)
 	c->summary = json_stdout || csv_stdout ? stderr : stdout;
 	c->live = !cli->quiet && isatty(STDERR_FILENO) ? stderr : NULL;
 	rc = ub_sender_run(c, &e);
-	if (rc == 0)
+	if (rc == 0) {
+		/* Some peers of several stayed silent: a result, but say which. */
+		if (e.code == UB_E_NOREPLY)
+			fprintf(stderr, "udpbench: %s\n", e.msg);
 		return UB_EXIT_OK;
+	}
 	fprintf(stderr, "udpbench: %s\n", e.msg);
 	if (rc == UB_E_NOREPLY)
 		return UB_EXIT_NOREPLY;
@@ -91,25 +95,32 @@ int main(int argc, char **argv)
 {
 	struct ub_cli cli;
 	struct ub_err e;
+	int rc = UB_EXIT_ERROR;
 
 	ub_err_clear(&e);
 	if (ub_cli_parse(argc, argv, &cli, &e) < 0) {
 		fprintf(stderr, "udpbench: %s (see udpbench --help)\n", e.msg);
+		ub_cli_free(&cli);
 		return UB_EXIT_USAGE;
 	}
 	switch (cli.cmd) {
 	case UB_CMD_HELP:
 		ub_cli_usage(stdout, cli.help_for);
-		return UB_EXIT_OK;
+		rc = UB_EXIT_OK;
+		break;
 	case UB_CMD_VERSION:
 		printf("udpbench %s\n", UB_VERSION);
-		return UB_EXIT_OK;
+		rc = UB_EXIT_OK;
+		break;
 	case UB_CMD_REFLECT:
 		install_signals();
-		return run_reflect(&cli);
+		rc = run_reflect(&cli);
+		break;
 	case UB_CMD_SEND:
 		install_signals();
-		return run_send(&cli);
+		rc = run_send(&cli);
+		break;
 	}
-	return UB_EXIT_ERROR;
+	ub_cli_free(&cli);
+	return rc;
 }

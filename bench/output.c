@@ -208,20 +208,36 @@ static json_t *summary_json(const struct ub_summary *s, const struct ub_run_coun
 		"interrupted", rc->interrupted);
 }
 
-int ub_output_json(const char *path, const struct ub_params *p, const struct ub_summary *s,
-		   const struct ub_run_counters *rc, struct ub_err *e)
+static json_t *result_json(const struct ub_params *p, const struct ub_summary *s,
+			  const struct ub_run_counters *rc)
 {
-	json_t *root = NULL;
+	return json_pack("{s:o,s:o}", "params", params_json(p, rc), "summary", summary_json(s, rc));
+}
+
+int ub_output_json(const char *path, unsigned n, const struct ub_params *p,
+		   const struct ub_summary *s, const struct ub_run_counters *rc, struct ub_err *e)
+{
+	json_t *root = NULL, *peers = NULL;
 	char *tmp = NULL;
 	int ret = 0, fd = -1;
-	size_t n;
+	unsigned i;
+	size_t len;
 
-	root = json_pack("{s:{s:s,s:i},s:o,s:o}", "udpbench", "version", UB_VERSION, "format",
-			 UB_JSON_FORMAT, "params", params_json(p, rc), "summary",
-			 summary_json(s, rc));
-	if (!root) {
-		ret = ub_err_set(e, UB_E_NOMEM, 0, "building the JSON result");
-		goto out;
+	root = json_pack("{s:{s:s,s:i}}", "udpbench", "version", UB_VERSION, "format",
+			 UB_JSON_FORMAT);
+	if (root && n == 1) {
+		peers = result_json(p, s, rc);
+		if (!peers || json_object_update(root, peers) < 0)
+			goto nomem;
+	} else if (root) {
+		peers = json_array();
+		for (i = 0; peers && i < n; i++)
+			if (json_array_append_new(peers, result_json(&p[i], &s[i], &rc[i])) < 0)
+				goto nomem;
+		if (!peers || json_object_set(root, "peers", peers) < 0)
+			goto nomem;
+	} else {
+		goto nomem;
 	}
 	if (strcmp(path, "-") == 0) {
 		if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 ||
@@ -230,13 +246,13 @@ int ub_output_json(const char *path, const struct ub_params *p, const struct ub_
 		goto out;
 	}
 	/* Write beside the target and rename: a reader never sees half a file. */
-	n = strlen(path) + 16;
-	tmp = malloc(n);
+	len = strlen(path) + 16;
+	tmp = malloc(len);
 	if (!tmp) {
 		ret = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	snprintf(tmp, n, "%s.%d.tmp", path, (int)getpid());
+	snprintf(tmp, len, "%s.%d.tmp", path, (int)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		ret = ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
@@ -261,8 +277,12 @@ out:
 	if (tmp && ret < 0)
 		unlink(tmp);
 	free(tmp);
+	json_decref(peers);
 	json_decref(root);
 	return ret;
+nomem:
+	ret = ub_err_set(e, UB_E_NOMEM, 0, "building the JSON result");
+	goto out;
 }
 
 /* Both languages side by side, so the compiler checks every format string. */
@@ -333,8 +353,8 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 	fflush(f);
 }
 
-void ub_output_live(FILE *f, enum ub_lang lang, uint64_t sent, uint64_t received,
-		    uint64_t lost, int64_t last_rtt_ns, int64_t median_rtt_ns)
+void ub_output_live(FILE *f, enum ub_lang lang, const char *peer, uint64_t sent,
+		    uint64_t received, uint64_t lost, int64_t last_rtt_ns, int64_t median_rtt_ns)
 {
 	int zh = lang == UB_LANG_ZH;
 	char a[24] = "-", b[24] = "-";
@@ -345,10 +365,38 @@ void ub_output_live(FILE *f, enum ub_lang lang, uint64_t sent, uint64_t received
 		FMT_NS(last_rtt_ns, a);
 	if (median_rtt_ns >= 0)
 		FMT_NS(median_rtt_ns, b);
+	fputs("\r", f);
+	if (peer)
+		fprintf(f, "%-22s ", peer);
 	fprintf(f,
-		TR(zh, "\rsent %" PRIu64 "  received %" PRIu64 "  loss %.1f%%  rtt %s  median %s\033[K",
-		   "\r已发送 %" PRIu64 "  已收到 %" PRIu64 "  丢包 %.1f%%  时延 %s  中位数 %s\033[K"),
+		TR(zh, "sent %" PRIu64 "  received %" PRIu64 "  loss %.1f%%  rtt %s  median %s\033[K",
+		   "已发送 %" PRIu64 "  已收到 %" PRIu64 "  丢包 %.1f%%  时延 %s  中位数 %s\033[K"),
 		sent, received, loss, a, b);
+}
+
+void ub_output_table(FILE *f, enum ub_lang lang, unsigned n, const struct ub_params *p,
+		     const struct ub_summary *s, const struct ub_run_counters *rc)
+{
+	int zh = lang == UB_LANG_ZH;
+	char a[24], b[24], up[24], down[24];
+	unsigned i;
+
+	(void)rc;
+	fputs(TR(zh, "peer                    sent  recv   loss%    up  down  median     p99\n",
+		 "反射端                  发送  收到  丢包率%  上行  下行  中位数     p99\n"),
+	      f);
+	for (i = 0; i < n; i++) {
+		snprintf(up, sizeof(up), "%s", "-");
+		snprintf(down, sizeof(down), "%s", "-");
+		if (s[i].has_split) {
+			snprintf(up, sizeof(up), "%" PRIu64, s[i].lost_up);
+			snprintf(down, sizeof(down), "%" PRIu64, s[i].lost_down);
+		}
+		fprintf(f, "%-22s %6" PRIu64 " %5" PRIu64 " %7.2f %5s %5s %7s %7s\n",
+			p[i].peer_addr[0] ? p[i].peer_addr : p[i].peer, s[i].sent, s[i].received,
+			s[i].loss_pct, up, down, s[i].rtt.n ? FMT_NS(s[i].rtt.median, a) : "-",
+			s[i].rtt.n ? FMT_NS(s[i].rtt.p99, b) : "-");
+	}
 	fflush(f);
 }
 

@@ -64,17 +64,28 @@ void ub_csv_flush(struct ub_csv *c);
 /* Closes (NULL accepted); returns 0 or UB_E_IO naming the file if any write failed. */
 int ub_csv_close(struct ub_csv *c, struct ub_err *e);
 
-/* Writes the JSON result to path ("-" = stdout), atomically for files. */
-int ub_output_json(const char *path, const struct ub_params *p, const struct ub_summary *s,
-		   const struct ub_run_counters *rc, struct ub_err *e);
+/*
+ * Writes the JSON result of n peers to path ("-" = stdout), atomically for
+ * files: {"udpbench", "params", "summary"} for one peer, {"udpbench",
+ * "peers": [{"params", "summary"}, ...]} for more.
+ */
+int ub_output_json(const char *path, unsigned n, const struct ub_params *p,
+		   const struct ub_summary *s, const struct ub_run_counters *rc, struct ub_err *e);
 
-/* Prints the ping-like summary table. */
+/* Prints the ping-like summary of one peer. */
 void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 		       const struct ub_summary *s, const struct ub_run_counters *rc);
 
-/* Redraws the one-line live progress on a terminal; lost counts decided probes only. */
-void ub_output_live(FILE *f, enum ub_lang lang, uint64_t sent, uint64_t received,
-		    uint64_t lost, int64_t last_rtt_ns, int64_t median_rtt_ns);
+/* Prints one row per peer: a classroom of boards at a glance. */
+void ub_output_table(FILE *f, enum ub_lang lang, unsigned n, const struct ub_params *p,
+		     const struct ub_summary *s, const struct ub_run_counters *rc);
+
+/*
+ * Draws one live progress line (no newline) over the current one; peer may be
+ * NULL. lost counts decided probes only.
+ */
+void ub_output_live(FILE *f, enum ub_lang lang, const char *peer, uint64_t sent,
+		    uint64_t received, uint64_t lost, int64_t last_rtt_ns, int64_t median_rtt_ns);
 /* Clears the live line. */
 void ub_output_live_end(FILE *f);
 

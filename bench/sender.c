@@ -1,64 +1,30 @@
 #include "sender.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "net.h"
 #include "proto.h"
-#include "stats.h"
+#include "session.h"
 
-#define UB_RX_BATCH 32
 #define UB_LIVE_EVERY_NS (250 * 1000 * 1000LL)
-#define UB_RECENT 255     /* replies behind the live line's median */
-#define UB_RING_MAX (1u << 20)
-
-/* A probe in flight, kept until no reply to it can matter any more. */
-struct probe {
-	uint32_t seq;
-	uint8_t used;
-	uint8_t replied;  /* a first reply arrived in time */
-	uint8_t decided;  /* its CSV row ("ok" or "lost") is written */
-	int64_t tx_ns;    /* monotonic, right before send */
-	int64_t t1_real;  /* wall clock on the wire (T1) */
-};
 
 struct sender {
 	const struct ub_sender_config *cfg;
-	int fd, tfd;
-	struct ub_addr peer;
-	char peer_str[UB_ADDRSTR_MAX];
-	uint16_t ssid;
-	int synced;             /* our wall clock is synchronised (S bit) */
-	uint16_t err_est;
-	enum ub_mode mode;      /* decided mode; AUTO until the first valid reply */
-	struct ub_stats *stats;
-	struct ub_csv *csv;
-	struct probe *ring;
-	uint32_t ring_mask;
-	uint64_t total;         /* probes to send; 0 = until stopped */
-	uint64_t next;          /* next probe index to send */
-	uint64_t decide;        /* oldest probe whose row is not written */
+	struct ub_session **sess;
+	struct pollfd *pfd;     /* one per session, then the timer */
+	unsigned n;
+	int tfd;
+	uint64_t next;          /* next slot of the shared schedule */
 	int64_t start;          /* slot 0, monotonic */
-	int64_t stop_at;        /* end of a duration-bounded run */
-	uint64_t lost_so_far, ok_so_far;
-	uint64_t rx_packets, rx_kernel_ts;
-	struct ub_run_counters rc;
-	int icmp_refused;       /* ECONNREFUSED seen before any reply */
-	int64_t last_rtt;
-	int64_t recent[UB_RECENT];
-	unsigned n_recent, recent_pos;
-	uint8_t txbuf[UB_PKT_MAX];
-	uint8_t cmpbuf[UB_PKT_MAX];
-	uint8_t rxbufs[UB_RX_BATCH][UB_PKT_MAX + 1];
-	struct ub_pkt rx[UB_RX_BATCH];
+	int64_t stop_at;        /* end of a duration-bounded run; 0 = none */
+	unsigned live_lines;    /* lines drawn last time, to redraw in place */
 };
 
 void ub_sender_config_init(struct ub_sender_config *c)
@@ -81,359 +47,76 @@ const char *ub_sender_mode_name(enum ub_mode m)
 	return (unsigned)m < 4 ? names[m] : "?";
 }
 
-static struct probe *probe_at(struct sender *s, uint64_t idx)
+static void live_lines(struct sender *s)
 {
-	return &s->ring[idx & s->ring_mask];
-}
+	FILE *f = s->cfg->live;
+	uint64_t rx, lost;
+	int64_t last, med;
+	unsigned i;
 
-/* The probe with wire sequence number seq, if it is still remembered. */
-static struct probe *probe_by_seq(struct sender *s, uint32_t seq)
-{
-	struct probe *p = &s->ring[seq & s->ring_mask];
-
-	return p->used && p->seq == seq ? p : NULL;
-}
-
-static int ring_init(struct sender *s)
-{
-	const struct ub_sender_config *c = s->cfg;
-	uint64_t want, cap = 1024;
-
-	/* Room for every probe that can be in flight, twice over, for late replies. */
-	want = 2 * ((uint64_t)(c->timeout_ns / (c->interval_ns > 0 ? c->interval_ns : 1)) + 2);
-	while (cap < want && cap < UB_RING_MAX)
-		cap <<= 1;
-	s->ring = calloc(cap, sizeof(*s->ring));
-	s->ring_mask = (uint32_t)(cap - 1);
-	return s->ring ? 0 : UB_E_NOMEM;
-}
-
-static int open_socket(struct sender *s, struct ub_err *e)
-{
-	const struct ub_sender_config *c = s->cfg;
-	char host[256];
-	int port = c->port, rc;
-
-	rc = ub_net_split_hostport(c->peer, host, sizeof(host), &port, e);
-	if (rc < 0)
-		return rc;
-	rc = ub_net_resolve(host, port, c->family, 0, &s->peer, e);
-	if (rc < 0)
-		return rc;
-	ub_net_addr_str(&s->peer, s->peer_str, sizeof(s->peer_str));
-	s->fd = ub_net_udp_socket(s->peer.ss.ss_family, e);
-	if (s->fd < 0)
-		return s->fd;
-	rc = ub_net_set_dscp_ttl(s->fd, s->peer.ss.ss_family, c->dscp, c->ttl, e);
-	if (rc < 0)
-		return rc;
-	ub_net_set_buffers(s->fd, 1 << 20, &s->rc.socket_rcvbuf, &s->rc.socket_sndbuf, NULL);
-	/* Connected: the kernel keeps other hosts' datagrams out and reports ICMP errors. */
-	if (connect(s->fd, (struct sockaddr *)&s->peer.ss, s->peer.len) < 0)
-		return ub_err_set(e, UB_E_SYS, errno, "cannot reach %s", s->peer_str);
-	return 0;
-}
-
-static int64_t recent_median(const struct sender *s)
-{
-	int64_t v[UB_RECENT], x;
-	unsigned i, j, n = s->n_recent;
-
-	if (n == 0)
-		return -1;
-	memcpy(v, s->recent, n * sizeof(v[0]));
-	for (i = 1; i < n; i++) {
-		x = v[i];
-		for (j = i; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	return v[n / 2];
-}
-
-static void live_line(struct sender *s)
-{
-	if (s->cfg->live)
-		ub_output_live(s->cfg->live, s->cfg->lang, s->next, s->ok_so_far, s->lost_so_far,
-			       s->last_rtt, recent_median(s));
-}
-
-/* Encodes probe seq as it goes on the wire; the same bytes again for the echo check. */
-static size_t encode_probe(struct sender *s, uint8_t *buf, uint32_t seq, int64_t t1_real)
-{
-	struct ub_stamp_req req;
-	size_t len = s->cfg->size;
-
-	if (s->cfg->mode == UB_MODE_TEXT) {
-		ub_proto_encode_text((char *)buf, len, seq, t1_real, s->ssid);
-		return len;
-	}
-	req.seq = seq;
-	req.ts = ub_clock_ns_to_ntp(t1_real);
-	req.err_est = s->err_est;
-	req.ssid = s->ssid;
-	ub_proto_encode_req(buf, len, &req);
-	return len;
-}
-
-static void send_probe(struct sender *s, int64_t slot)
-{
-	uint32_t seq = (uint32_t)s->next;
-	struct probe *p = probe_at(s, s->next);
-	int64_t tx, t1;
-	size_t len;
-	ssize_t r;
-
-	if (p->used && !p->decided) {
-		/* Only with a ring too small for the rate: give the oldest up now. */
-		struct ub_csv_row row = { .seq = p->seq, .tx_ns = p->tx_ns - s->start,
-					  .status = UB_ST_LOST, .ttl = -1 };
-		ub_csv_row(s->csv, &row);
-		s->lost_so_far++;
-	}
-	t1 = ub_clock_real();
-	len = encode_probe(s, s->txbuf, seq, t1);
-	tx = ub_clock_mono();
-	r = send(s->fd, s->txbuf, len, 0);
-	if (r < 0) {
-		if (errno == ECONNREFUSED) {
-			s->rc.icmp_errors++;
-			if (s->ok_so_far == 0 && s->rc.foreign == 0)
-				s->icmp_refused = 1;
-		} else {
-			s->rc.send_errors++;
-		}
-	}
-	p->seq = seq;
-	p->used = 1;
-	p->replied = 0;
-	p->decided = 0;
-	p->tx_ns = tx;
-	p->t1_real = t1;
-	ub_stats_sent(s->stats, seq, tx, tx - slot > 0 ? tx - slot : 0);
-	s->next++;
-}
-
-/* Fills r from a reply to probe p; returns 1 when it is a valid reply of this session. */
-static int match_reply(struct sender *s, const struct ub_pkt *pk, struct ub_reply *r,
-		       struct ub_csv_row *row, struct probe **pp)
-{
-	struct ub_stamp_reply rep;
-	struct probe *p;
-	uint32_t seq;
-	int64_t t1, total, t2, t3, proc;
-	uint16_t ssid;
-	int identical = 0;
-
-	memset(r, 0, sizeof(*r));
-	memset(row, 0, sizeof(*row));
-	row->ttl = -1;
-	if (s->mode == UB_MODE_TEXT) {
-		if (ub_proto_decode_text((const char *)pk->buf, pk->len, &seq, &t1, &ssid) < 0 ||
-		    ssid != s->ssid)
-			return 0;
-		p = probe_by_seq(s, seq);
-		if (!p || p->t1_real != t1)
-			return 0;
-		goto matched;
-	}
-	/* A verbatim echo returns exactly the bytes we sent. */
-	if (pk->len == s->cfg->size && pk->len >= 4) {
-		uint32_t be;
-
-		memcpy(&be, pk->buf, 4);
-		seq = ntohl(be);
-		p = probe_by_seq(s, seq);
-		if (p && encode_probe(s, s->cmpbuf, seq, p->t1_real) == pk->len &&
-		    memcmp(s->cmpbuf, pk->buf, pk->len) == 0)
-			identical = 1;
-	}
-	if (identical) {
-		if (s->mode == UB_MODE_STAMP)
-			return 0;
-		if (s->mode == UB_MODE_AUTO)
-			s->mode = UB_MODE_ECHO;
-		goto matched;
-	}
-	if (s->mode == UB_MODE_ECHO || ub_proto_decode_reply(pk->buf, pk->len, &rep) < 0)
-		return 0;
-	/* TWAMP-light reflectors leave the SSID octets zero (RFC 8972 §3). */
-	if (rep.ssid != s->ssid && rep.ssid != 0)
-		return 0;
-	seq = rep.sender_seq;
-	p = probe_by_seq(s, seq);
-	if (!p || rep.sender_ts != ub_clock_ns_to_ntp(p->t1_real))
-		return 0;
-	if (s->mode == UB_MODE_AUTO)
-		s->mode = UB_MODE_STAMP;
-	t2 = ub_clock_ntp_to_ns(rep.rx_ts);
-	t3 = ub_clock_ntp_to_ns(rep.ts);
-	total = pk->rx_mono_ns - p->tx_ns;
-	proc = t3 - t2;
-	/* A reflector whose stamps make no sense gets the plain T4 - T1. */
-	if (proc < 0 || proc >= total)
-		proc = 0;
-	r->seq = seq;
-	r->rx_ns = pk->rx_mono_ns;
-	r->rtt_ns = total - proc;
-	r->has_refl = 1;
-	r->refl_seq = rep.seq;
-	r->refl_proc_ns = proc;
-	{
-		int rs = 0, ss = 0;
-
-		ub_proto_err_est_ns(rep.err_est, &rs);
-		ub_proto_err_est_ns(rep.sender_err_est, &ss);
-		if (rs && ss && s->synced) {
-			/* One-way delays only when both clocks say they are synchronised. */
-			r->has_owd = 1;
-			r->owd_up_ns = t2 - p->t1_real;
-			r->owd_down_ns = pk->rx_real_ns - t3;
-		}
-	}
-	row->has_refl = 1;
-	row->refl_seq = rep.seq;
-	row->refl_rx_ns = t2;
-	row->refl_tx_ns = t3;
-	row->ttl = rep.sender_ttl;
-	*pp = p;
-	return 1;
-matched:
-	r->seq = seq;
-	r->rx_ns = pk->rx_mono_ns;
-	r->rtt_ns = pk->rx_mono_ns - p->tx_ns;
-	*pp = p;
-	return 1;
-}
-
-static void handle_reply(struct sender *s, const struct ub_pkt *pk)
-{
-	struct ub_reply r;
-	struct ub_csv_row row;
-	struct probe *p = NULL;
-	int st, reordered = 0;
-
-	s->rx_packets++;
-	if (pk->kernel_ts)
-		s->rx_kernel_ts++;
-	if (pk->truncated || !match_reply(s, pk, &r, &row, &p)) {
-		s->rc.foreign++;
+	if (!f)
 		return;
+	if (s->live_lines > 1)
+		fprintf(f, "\033[%uA", s->live_lines - 1);
+	for (i = 0; i < s->n; i++) {
+		ub_session_live(s->sess[i], &rx, &lost, &last, &med);
+		ub_output_live(f, s->cfg->lang, s->n > 1 ? ub_session_peer(s->sess[i]) : NULL,
+			       ub_session_sent(s->sess[i]), rx, lost, last, med);
+		if (i + 1 < s->n)
+			fputc('\n', f);
 	}
-	/* Once the sender has written a probe off as lost, a reply to it is late whatever its stamp. */
-	if (p->decided && !p->replied && r.rx_ns - p->tx_ns <= s->cfg->timeout_ns)
-		r.rx_ns = p->tx_ns + s->cfg->timeout_ns + 1;
-	st = ub_stats_reply(s->stats, &r, &reordered);
-	if (st < 0) {
-		s->rc.foreign++;
+	fflush(f);
+	s->live_lines = s->n;
+}
+
+static void live_clear(struct sender *s)
+{
+	FILE *f = s->cfg->live;
+	unsigned i;
+
+	if (!f || !s->live_lines)
 		return;
-	}
-	row.seq = r.seq;
-	row.tx_ns = p->tx_ns - s->start;
-	row.has_rx = 1;
-	row.rx_ns = pk->rx_mono_ns - s->start;
-	row.rtt_ns = r.rtt_ns;
-	row.status = (enum ub_status)st;
-	row.reordered = reordered;
-	ub_csv_row(s->csv, &row);
-	if (st == UB_ST_OK) {
-		p->replied = 1;
-		p->decided = 1;
-		s->ok_so_far++;
-		s->last_rtt = r.rtt_ns;
-		s->recent[s->recent_pos] = r.rtt_ns;
-		s->recent_pos = (s->recent_pos + 1) % UB_RECENT;
-		if (s->n_recent < UB_RECENT)
-			s->n_recent++;
-	}
+	if (s->live_lines > 1)
+		fprintf(f, "\033[%uA", s->live_lines - 1);
+	for (i = 0; i < s->live_lines; i++)
+		fputs(i + 1 < s->live_lines ? "\r\033[K\n" : "\r\033[K", f);
+	if (s->live_lines > 1)
+		fprintf(f, "\033[%uA", s->live_lines - 1);
+	fflush(f);
 }
 
-static int drain_socket(struct sender *s, struct ub_err *e)
+static int more_slots(const struct sender *s, int64_t slot)
 {
-	int n, i;
-
-	for (;;) {
-		n = ub_net_recv(s->fd, s->rx, UB_RX_BATCH, e);
-		if (n < 0) {
-			if (e->sys_errno == ECONNREFUSED) {
-				/* ICMP port unreachable: counted; fatal only before any reply. */
-				s->rc.icmp_errors++;
-				if (s->ok_so_far == 0 && s->rc.foreign == 0)
-					s->icmp_refused = 1;
-				continue;
-			}
-			if (ub_net_soft_error(e->sys_errno)) {
-				s->rc.icmp_errors++;
-				continue;
-			}
-			return n;
-		}
-		if (n == 0)
-			return 0;
-		for (i = 0; i < n; i++)
-			handle_reply(s, &s->rx[i]);
-	}
-}
-
-/* Writes "lost" rows for probes whose Tmax has passed (all of them when force). */
-static void expire(struct sender *s, int64_t now, int force)
-{
-	struct probe *p;
-
-	while (s->decide < s->next) {
-		p = probe_at(s, s->decide);
-		if (p->seq != (uint32_t)s->decide || p->decided) {
-			s->decide++;
-			continue;
-		}
-		if (!force && p->tx_ns + s->cfg->timeout_ns > now)
-			break;
-		struct ub_csv_row row = { .seq = p->seq, .tx_ns = p->tx_ns - s->start,
-					  .status = UB_ST_LOST, .ttl = -1 };
-		ub_csv_row(s->csv, &row);
-		p->decided = 1;
-		s->lost_so_far++;
-		s->decide++;
-	}
-}
-
-static int arm_timer(struct sender *s, int64_t at)
-{
-	struct itimerspec its;
-
-	memset(&its, 0, sizeof(its));
-	its.it_value = ub_clock_ns_to_ts(at > 0 ? at : 1);
-	return timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &its, NULL);
-}
-
-static int more_to_send(const struct sender *s, int64_t slot)
-{
-	if (s->total && s->next >= s->total)
+	if (s->cfg->count && s->next >= s->cfg->count)
 		return 0;
 	if (s->stop_at && slot >= s->stop_at)
 		return 0;
 	return 1;
 }
 
+static int arm_timer(int tfd, int64_t at)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value = ub_clock_ns_to_ts(at > 0 ? at : 1);
+	return timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
 static int run_loop(struct sender *s, struct ub_err *e)
 {
 	const struct ub_sender_config *c = s->cfg;
-	struct pollfd pfd[2];
-	int64_t now, slot, next_live, deadline;
-	int sending = 1, rc;
+	int64_t now, slot, next_live = s->start, deadline, d;
+	int sending = 1, settled, rc;
 	uint64_t junk;
+	unsigned i;
 
-	pfd[0].fd = s->fd;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = s->tfd;
-	pfd[1].events = POLLIN;
-	next_live = s->start;
 	for (;;) {
-		rc = drain_socket(s, e);
-		if (rc < 0)
-			return rc;
-		if (s->icmp_refused)
-			return 0;
+		for (i = 0; i < s->n; i++) {
+			rc = ub_session_drain(s->sess[i], e);
+			if (rc < 0)
+				return rc;
+		}
 		/* fping's habit: read the clock once, derive every wait from it. */
 		now = ub_clock_mono();
 		if (*c->stop >= 2)
@@ -441,172 +124,206 @@ static int run_loop(struct sender *s, struct ub_err *e)
 		if (*c->stop)
 			sending = 0;
 		slot = s->start + (int64_t)s->next * c->interval_ns;
-		while (sending && more_to_send(s, slot) && slot <= now) {
-			/* Absolute schedule: a late probe goes at once, the next keeps its slot. */
-			send_probe(s, slot);
+		while (sending && more_slots(s, slot) && slot <= now) {
+			/* Absolute schedule: a late slot goes at once, the next keeps its time. */
+			for (i = 0; i < s->n; i++)
+				if (ub_session_active(s->sess[i]))
+					ub_session_send(s->sess[i], slot);
+			s->next++;
 			slot = s->start + (int64_t)s->next * c->interval_ns;
 			now = ub_clock_mono();
 		}
-		if (!more_to_send(s, slot))
+		if (!more_slots(s, slot))
 			sending = 0;
-		expire(s, now, 0);
-		if (!sending && s->decide >= s->next)
-			return 0;
-		if (now >= next_live) {
-			live_line(s);
-			ub_csv_flush(s->csv);
-			next_live = now + UB_LIVE_EVERY_NS;
-		}
+		settled = 1;
 		deadline = next_live;
-		if (sending && slot < deadline)
-			deadline = slot;
-		if (s->decide < s->next) {
-			struct probe *p = probe_at(s, s->decide);
-			int64_t d = p->tx_ns + c->timeout_ns;
-
+		for (i = 0; i < s->n; i++) {
+			ub_session_expire(s->sess[i], now, 0);
+			settled &= ub_session_settled(s->sess[i]);
+			d = ub_session_deadline(s->sess[i]);
 			if (d < deadline)
 				deadline = d;
 		}
-		if (arm_timer(s, deadline) < 0)
+		if (sending) {
+			int any = 0;
+
+			for (i = 0; i < s->n; i++)
+				any |= ub_session_active(s->sess[i]);
+			sending = any;
+		}
+		if (!sending && settled)
+			return 0;
+		if (now >= next_live) {
+			live_lines(s);
+			next_live = now + UB_LIVE_EVERY_NS;
+		}
+		if (next_live < deadline)
+			deadline = next_live;
+		if (sending && slot < deadline)
+			deadline = slot;
+		if (arm_timer(s->tfd, deadline) < 0)
 			return ub_err_set(e, UB_E_SYS, errno, "timerfd_settime");
-		rc = poll(pfd, 2, -1);
+		rc = poll(s->pfd, s->n + 1, -1);
 		if (rc < 0 && errno != EINTR)
 			return ub_err_set(e, UB_E_SYS, errno, "poll");
-		if (rc > 0 && (pfd[1].revents & POLLIN))
+		if (rc > 0 && (s->pfd[s->n].revents & POLLIN))
 			(void)!read(s->tfd, &junk, sizeof(junk));
 	}
 }
 
-static void fill_params(const struct sender *s, struct ub_params *p, int64_t start_real)
+/* "r.csv" for peer "10.0.0.7:10000" becomes "r-10.0.0.7_10000.csv". */
+static char *peer_csv_path(const char *path, const char *peer)
+{
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	size_t stem, n = strlen(path) + strlen(peer) + 2;
+	char *out = malloc(n), *q;
+
+	if (!out)
+		return NULL;
+	if (!dot || (slash && dot < slash))
+		dot = path + strlen(path);
+	stem = (size_t)(dot - path);
+	snprintf(out, n, "%.*s-%s%s", (int)stem, path, peer, dot);
+	for (q = out + stem + 1; *q && q < out + stem + 1 + strlen(peer); q++)
+		if (*q == ':' || *q == '/' || *q == '[' || *q == ']')
+			*q = '_';
+	return out;
+}
+
+static int open_sessions(struct sender *s, struct ub_err *e)
 {
 	const struct ub_sender_config *c = s->cfg;
+	char *csv = NULL;
+	unsigned i;
 
-	memset(p, 0, sizeof(*p));
-	snprintf(p->peer, sizeof(p->peer), "%s", c->peer);
-	snprintf(p->peer_addr, sizeof(p->peer_addr), "%s", s->peer_str);
-	p->port = ub_net_addr_port(&s->peer);
-	p->mode = ub_sender_mode_name(s->mode == UB_MODE_AUTO ? c->mode == UB_MODE_AUTO
-								   ? UB_MODE_STAMP
-								   : c->mode
-							       : s->mode);
-	p->proto = "udp";
-	p->count = c->count;
-	p->duration_ns = c->duration_ns;
-	p->interval_ns = c->interval_ns;
-	p->size = c->size;
-	p->timeout_ns = c->timeout_ns;
-	p->start_real_ns = start_real;
-	/* Kernel receive stamps on every reply, or the clock read after recvmmsg. */
-	p->clock = s->rx_packets && s->rx_kernel_ts == s->rx_packets
-			   ? "monotonic+kernel_rx"
-			   : "monotonic";
-	p->label = c->label;
-	p->ssid = s->ssid;
-	p->dscp = c->dscp;
-	p->ttl = c->ttl;
+	s->sess = calloc(c->n_peers, sizeof(*s->sess));
+	s->pfd = calloc(c->n_peers + 1, sizeof(*s->pfd));
+	if (!s->sess || !s->pfd)
+		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	for (i = 0; i < c->n_peers; i++) {
+		if (c->csv_path && c->n_peers > 1 && strcmp(c->csv_path, "-") != 0) {
+			csv = peer_csv_path(c->csv_path, c->peers[i]);
+			if (!csv)
+				return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+		}
+		s->sess[i] = ub_session_new(c, c->peers[i], csv ? csv : c->csv_path, e);
+		free(csv);
+		csv = NULL;
+		if (!s->sess[i])
+			return e->code;
+		s->n++;
+		s->pfd[i].fd = ub_session_fd(s->sess[i]);
+		s->pfd[i].events = POLLIN;
+	}
+	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->tfd < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "timerfd_create");
+	s->pfd[s->n].fd = s->tfd;
+	s->pfd[s->n].events = POLLIN;
+	return 0;
+}
+
+/* Names the peers that never answered; returns how many. */
+static unsigned silent_peers(struct sender *s, struct ub_err *e)
+{
+	char list[UB_ERR_MSG_MAX] = "";
+	unsigned i, silent = 0;
+	int refused = 0, r;
+	size_t len = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (!ub_session_silent(s->sess[i], &r))
+			continue;
+		refused |= r;
+		if (len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+						silent ? ", " : "", ub_session_peer(s->sess[i]));
+		silent++;
+	}
+	if (silent)
+		ub_err_set(e, UB_E_NOREPLY, 0,
+			   s->cfg->lang == UB_LANG_ZH
+				   ? "%s 没有回复%s——那里有反射器在运行吗？"
+				   : "no reply from %s%s — is a reflector running there?",
+			   list, refused ? " (port unreachable)" : "");
+	return silent;
 }
 
 int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 {
-	struct ub_stats_config sc;
-	struct ub_summary sum;
-	struct ub_params params;
+	struct ub_params *params = NULL;
+	struct ub_summary *sum = NULL;
+	struct ub_run_counters *rc = NULL;
+	struct sender s;
 	struct ub_err werr;
-	struct sender *s;
-	int64_t err_ns = 0, start_real;
-	int rc, i, wrc = 0;
+	int64_t start_real;
+	int ret, wrc = 0, interrupted;
+	unsigned i, silent;
 
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
-	s->cfg = c;
-	s->fd = -1;
-	s->tfd = -1;
-	s->last_rtt = -1;
-	s->mode = c->mode;
-	for (i = 0; i < UB_RX_BATCH; i++) {
-		s->rx[i].buf = s->rxbufs[i];
-		s->rx[i].cap = sizeof(s->rxbufs[i]);
-	}
-	rc = open_socket(s, e);
-	if (rc < 0)
+	memset(&s, 0, sizeof(s));
+	s.cfg = c;
+	s.tfd = -1;
+	if (c->n_peers == 0) {
+		ret = ub_err_set(e, UB_E_INVAL, 0, "no peer to measure");
 		goto out;
-	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->tfd < 0) {
-		rc = ub_err_set(e, UB_E_SYS, errno, "timerfd_create");
+	}
+	ret = open_sessions(&s, e);
+	if (ret < 0)
+		goto out;
+	params = calloc(s.n, sizeof(*params));
+	sum = calloc(s.n, sizeof(*sum));
+	rc = calloc(s.n, sizeof(*rc));
+	if (!params || !sum || !rc) {
+		ret = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 		goto out;
 	}
 	/* Timer slack would blur every wakeup by 50 us. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	if (getrandom(&s->ssid, sizeof(s->ssid), 0) != sizeof(s->ssid) || s->ssid == 0)
-		s->ssid = (uint16_t)(ub_clock_mono() | 1);
-	s->synced = ub_clock_synced(&err_ns);
-	s->err_est = ub_proto_err_est(s->synced, err_ns);
-	rc = ring_init(s);
-	if (rc < 0) {
-		rc = ub_err_set(e, rc, 0, "out of memory");
-		goto out;
-	}
-	ub_stats_config_init(&sc);
-	sc.timeout_ns = c->timeout_ns;
-	sc.interval_ns = c->interval_ns;
-	sc.stateful = c->mode == UB_MODE_AUTO || c->mode == UB_MODE_STAMP;
-	s->stats = ub_stats_new(&sc);
-	if (!s->stats) {
-		rc = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	if (c->csv_path) {
-		s->csv = ub_csv_open(c->csv_path, e);
-		if (!s->csv) {
-			rc = e->code;
-			goto out;
-		}
-	}
-	s->total = c->count;
-	s->start = ub_clock_mono() + 1000 * 1000; /* 1 ms to settle before slot 0 */
+	s.start = ub_clock_mono() + 1000 * 1000; /* 1 ms to settle before slot 0 */
 	start_real = ub_clock_real() + 1000 * 1000;
 	if (c->duration_ns)
-		s->stop_at = s->start + c->duration_ns;
+		s.stop_at = s.start + c->duration_ns;
+	for (i = 0; i < s.n; i++)
+		ub_session_start(s.sess[i], s.start);
 
-	rc = run_loop(s, e);
-	expire(s, 0, 1);
-	s->rc.interrupted = *c->stop != 0;
-	if (c->live)
-		ub_output_live_end(c->live);
+	ret = run_loop(&s, e);
+	interrupted = *c->stop != 0;
+	live_clear(&s);
 
-	ub_stats_summary(s->stats, &sum);
-	fill_params(s, &params, start_real);
-	if (c->summary)
-		ub_output_summary(c->summary, c->lang, &params, &sum, &s->rc);
 	/* What was measured is written even when the run failed part-way. */
 	ub_err_clear(&werr);
-	if (ub_csv_close(s->csv, &werr) < 0)
-		wrc = werr.code;
-	s->csv = NULL;
-	if (c->json_path && ub_output_json(c->json_path, &params, &sum, &s->rc,
+	for (i = 0; i < s.n; i++)
+		if (ub_session_finish(s.sess[i], start_real, interrupted, &params[i], &sum[i], &rc[i],
+				      wrc ? NULL : &werr) < 0 && !wrc)
+			wrc = werr.code;
+	if (c->summary) {
+		if (s.n == 1)
+			ub_output_summary(c->summary, c->lang, &params[0], &sum[0], &rc[0]);
+		else
+			ub_output_table(c->summary, c->lang, s.n, params, sum, rc);
+	}
+	if (c->json_path && ub_output_json(c->json_path, s.n, params, sum, rc,
 					   wrc ? NULL : &werr) < 0 && !wrc)
 		wrc = werr.code;
-	if (rc < 0)
+	if (ret < 0)
 		goto out;
 	if (wrc < 0) {
 		*e = werr;
-		rc = wrc;
+		ret = wrc;
 		goto out;
 	}
-	if (sum.sent > 0 && sum.received == 0 && sum.late == 0 && sum.duplicates == 0)
-		rc = ub_err_set(e, UB_E_NOREPLY, 0,
-				c->lang == UB_LANG_ZH ? "%s 没有回复%s——那里有反射器在运行吗？"
-						      : "no reply from %s%s — is a reflector running there?",
-				s->peer_str, s->icmp_refused ? " (port unreachable)" : "");
+	silent = silent_peers(&s, e);
+	if (silent && silent == s.n)
+		ret = UB_E_NOREPLY;
 out:
-	ub_csv_close(s->csv, NULL);
-	ub_stats_free(s->stats);
-	free(s->ring);
-	if (s->tfd >= 0)
-		close(s->tfd);
-	if (s->fd >= 0)
-		close(s->fd);
-	free(s);
-	return rc;
+	for (i = 0; i < s.n; i++)
+		ub_session_free(s.sess[i]);
+	free(s.sess);
+	free(s.pfd);
+	if (s.tfd >= 0)
+		close(s.tfd);
+	free(params);
+	free(sum);
+	free(rc);
+	return ret;
 }

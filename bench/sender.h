@@ -15,7 +15,8 @@
 enum ub_mode { UB_MODE_AUTO = 0, UB_MODE_STAMP, UB_MODE_ECHO, UB_MODE_TEXT };
 
 struct ub_sender_config {
-	const char *peer;       /* HOST[:PORT] */
+	const char *const *peers; /* HOST[:PORT] each; measured at once on one schedule */
+	unsigned n_peers;
 	int port;               /* used when peer names none */
 	int family;             /* AF_UNSPEC, AF_INET, AF_INET6 */
 	uint64_t count;         /* probes; 0 = bounded by duration or a signal */
@@ -26,11 +27,11 @@ struct ub_sender_config {
 	enum ub_mode mode;
 	int dscp, ttl;          /* -1 = system default */
 	const char *json_path;  /* NULL: none; "-": stdout */
-	const char *csv_path;
+	const char *csv_path;   /* with several peers, one file each: NAME-HOST_PORT.csv */
 	const char *label;
 	enum ub_lang lang;
 	FILE *summary;          /* the summary table; NULL prints none */
-	FILE *live;             /* the live line; NULL shows none */
+	FILE *live;             /* the live lines (one per peer); NULL shows none */
 	volatile sig_atomic_t *stop; /* SIGINT/SIGTERM count: 1 drains in-flight probes, 2 ends now */
 };
 
@@ -41,10 +42,11 @@ void ub_sender_config_init(struct ub_sender_config *c);
 const char *ub_sender_mode_name(enum ub_mode m);
 
 /*
- * Runs one session and writes its outputs. Returns 0 when something was
- * measured, UB_E_NOREPLY when no reply ever came (outputs still written),
+ * Measures every peer and writes the outputs. Returns 0 when something was
+ * measured, UB_E_NOREPLY when no peer ever replied (outputs still written),
  * UB_E_IO when an output could not be written (summary still printed), or
- * another negative code with e filled.
+ * another negative code with e filled. Peers that stayed silent while others
+ * answered are named in e->msg with a 0 return.
  */
 int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e);
 

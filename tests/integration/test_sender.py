@@ -143,3 +143,44 @@ def test_label_dscp_ttl_recorded(tmp):
     assert p["label"] == "教室 A" and p["dscp"] == 46 and p["ttl"] == 17
     # The reflector reports the TTL the probes arrived with (RFC 8762 sender TTL).
     assert {int(x["ttl"]) for x in read_csv(rc)} == {17}
+
+
+def test_ten_peers_at_once(tmp):
+    ports = [start_reflector()[1] for _ in range(10)]
+    rj = os.path.join(tmp, "r.json")
+    args = []
+    for p in ports:
+        args += ["--peer", "127.0.0.1:%d" % p]
+    r = ub(*args, "-c", 200, "-i", "2ms", "--json", rj, "--csv", os.path.join(tmp, "r.csv"), "-q")
+    assert r.returncode == 0, r.stderr
+    j = load_json(rj)
+    assert len(j["peers"]) == 10 and j["udpbench"]["version"]
+    assert sorted(p["params"]["port"] for p in j["peers"]) == sorted(ports)
+    for p in j["peers"]:
+        s = p["summary"]
+        assert (s["sent"], s["received"], s["lost_up"], s["lost_down"]) == (200, 200, 0, 0), s
+    for port in ports:
+        rows = read_csv(os.path.join(tmp, "r-127.0.0.1_%d.csv" % port))
+        assert len(rows) == 200
+    # One row per peer in the terminal table.
+    assert sum(1 for l in r.stdout.splitlines() if l.startswith("127.0.0.1:")) == 10, r.stdout
+
+
+def test_peers_file_and_a_silent_peer(tmp):
+    import socket
+    refl, port = start_reflector()
+    dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dead.bind(("127.0.0.1", 0))
+    dead_port = dead.getsockname()[1]
+    dead.close()  # nobody listens there: ICMP port unreachable
+    pf = os.path.join(tmp, "peers.txt")
+    with open(pf, "w") as f:
+        f.write("# classroom\n127.0.0.1:%d\n\n127.0.0.1:%d  # the broken board\n" % (port, dead_port))
+    rj = os.path.join(tmp, "r.json")
+    r = ub("--peers", pf, "-c", 100, "-i", "2ms", "--json", rj, "-q")
+    # One board answered: a measurement, with the silent one named.
+    assert r.returncode == 0, r.stderr
+    assert "no reply from 127.0.0.1:%d" % dead_port in r.stderr, r.stderr
+    by_port = {p["params"]["port"]: p["summary"] for p in load_json(rj)["peers"]}
+    assert by_port[port]["received"] == 100
+    assert by_port[dead_port]["received"] == 0

@@ -1,0 +1,528 @@
+#include "session.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "net.h"
+#include "proto.h"
+
+#define UB_RX_BATCH 32
+#define UB_RECENT 255     /* replies behind the live line's median */
+#define UB_RING_MAX (1u << 20)
+
+/* A probe in flight, kept until no reply to it can matter any more. */
+struct probe {
+	uint32_t seq;
+	uint8_t used;
+	uint8_t replied;  /* a first reply arrived in time */
+	uint8_t decided;  /* its CSV row ("ok" or "lost") is written */
+	int64_t tx_ns;    /* monotonic, right before send */
+	int64_t t1_real;  /* wall clock on the wire (T1) */
+};
+
+struct ub_session {
+	const struct ub_sender_config *cfg;
+	int fd;
+	struct ub_addr peer;
+	char peer_str[UB_ADDRSTR_MAX];
+	uint16_t ssid;
+	int synced;             /* our wall clock is synchronised (S bit) */
+	uint16_t err_est;
+	enum ub_mode mode;      /* decided mode; AUTO until the first valid reply */
+	struct ub_stats *stats;
+	struct ub_csv *csv;
+	struct probe *ring;
+	uint32_t ring_mask;
+	uint64_t next;          /* next probe index to send */
+	uint64_t decide;        /* oldest probe whose row is not written */
+	int64_t start;          /* slot 0, monotonic */
+	uint64_t lost_so_far, ok_so_far;
+	uint64_t rx_packets, rx_kernel_ts;
+	struct ub_run_counters rc;
+	int icmp_refused;       /* ECONNREFUSED seen before any reply */
+	uint64_t any_reply;     /* datagrams of any kind that came back */
+	char peer_arg[256];     /* the peer as given */
+	int64_t last_rtt;
+	int64_t recent[UB_RECENT];
+	unsigned n_recent, recent_pos;
+	uint8_t txbuf[UB_PKT_MAX];
+	uint8_t cmpbuf[UB_PKT_MAX];
+	uint8_t rxbufs[UB_RX_BATCH][UB_PKT_MAX + 1];
+	struct ub_pkt rx[UB_RX_BATCH];
+};
+
+static struct probe *probe_at(struct ub_session *s, uint64_t idx)
+{
+	return &s->ring[idx & s->ring_mask];
+}
+
+/* The probe with wire sequence number seq, if it is still remembered. */
+static struct probe *probe_by_seq(struct ub_session *s, uint32_t seq)
+{
+	struct probe *p = &s->ring[seq & s->ring_mask];
+
+	return p->used && p->seq == seq ? p : NULL;
+}
+
+static int ring_init(struct ub_session *s)
+{
+	const struct ub_sender_config *c = s->cfg;
+	uint64_t want, cap = 1024;
+
+	/* Room for every probe that can be in flight, twice over, for late replies. */
+	want = 2 * ((uint64_t)(c->timeout_ns / (c->interval_ns > 0 ? c->interval_ns : 1)) + 2);
+	while (cap < want && cap < UB_RING_MAX)
+		cap <<= 1;
+	s->ring = calloc(cap, sizeof(*s->ring));
+	s->ring_mask = (uint32_t)(cap - 1);
+	return s->ring ? 0 : UB_E_NOMEM;
+}
+
+static int open_socket(struct ub_session *s, const char *peer, struct ub_err *e)
+{
+	const struct ub_sender_config *c = s->cfg;
+	char host[256];
+	int port = c->port, rc;
+
+	rc = ub_net_split_hostport(peer, host, sizeof(host), &port, e);
+	if (rc < 0)
+		return rc;
+	rc = ub_net_resolve(host, port, c->family, 0, &s->peer, e);
+	if (rc < 0)
+		return rc;
+	ub_net_addr_str(&s->peer, s->peer_str, sizeof(s->peer_str));
+	s->fd = ub_net_udp_socket(s->peer.ss.ss_family, e);
+	if (s->fd < 0)
+		return s->fd;
+	rc = ub_net_set_dscp_ttl(s->fd, s->peer.ss.ss_family, c->dscp, c->ttl, e);
+	if (rc < 0)
+		return rc;
+	ub_net_set_buffers(s->fd, 1 << 20, &s->rc.socket_rcvbuf, &s->rc.socket_sndbuf, NULL);
+	/* Connected: the kernel keeps other hosts' datagrams out and reports ICMP errors. */
+	if (connect(s->fd, (struct sockaddr *)&s->peer.ss, s->peer.len) < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "cannot reach %s", s->peer_str);
+	return 0;
+}
+
+static int64_t recent_median(const struct ub_session *s)
+{
+	int64_t v[UB_RECENT], x;
+	unsigned i, j, n = s->n_recent;
+
+	if (n == 0)
+		return -1;
+	memcpy(v, s->recent, n * sizeof(v[0]));
+	for (i = 1; i < n; i++) {
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	return v[n / 2];
+}
+
+/* Encodes probe seq as it goes on the wire; the same bytes again for the echo check. */
+static size_t encode_probe(struct ub_session *s, uint8_t *buf, uint32_t seq, int64_t t1_real)
+{
+	struct ub_stamp_req req;
+	size_t len = s->cfg->size;
+
+	if (s->cfg->mode == UB_MODE_TEXT) {
+		ub_proto_encode_text((char *)buf, len, seq, t1_real, s->ssid);
+		return len;
+	}
+	req.seq = seq;
+	req.ts = ub_clock_ns_to_ntp(t1_real);
+	req.err_est = s->err_est;
+	req.ssid = s->ssid;
+	ub_proto_encode_req(buf, len, &req);
+	return len;
+}
+
+void ub_session_send(struct ub_session *s, int64_t slot)
+{
+	uint32_t seq = (uint32_t)s->next;
+	struct probe *p = probe_at(s, s->next);
+	int64_t tx, t1;
+	size_t len;
+	ssize_t r;
+
+	if (p->used && !p->decided) {
+		/* Only with a ring too small for the rate: give the oldest up now. */
+		struct ub_csv_row row = { .seq = p->seq, .tx_ns = p->tx_ns - s->start,
+					  .status = UB_ST_LOST, .ttl = -1 };
+		ub_csv_row(s->csv, &row);
+		s->lost_so_far++;
+	}
+	t1 = ub_clock_real();
+	len = encode_probe(s, s->txbuf, seq, t1);
+	tx = ub_clock_mono();
+	r = send(s->fd, s->txbuf, len, 0);
+	if (r < 0) {
+		if (errno == ECONNREFUSED) {
+			s->rc.icmp_errors++;
+			if (s->any_reply == 0)
+				s->icmp_refused = 1;
+		} else {
+			s->rc.send_errors++;
+		}
+	}
+	p->seq = seq;
+	p->used = 1;
+	p->replied = 0;
+	p->decided = 0;
+	p->tx_ns = tx;
+	p->t1_real = t1;
+	ub_stats_sent(s->stats, seq, tx, tx - slot > 0 ? tx - slot : 0);
+	s->next++;
+}
+
+/* Fills r from a reply to probe p; returns 1 when it is a valid reply of this session. */
+static int match_reply(struct ub_session *s, const struct ub_pkt *pk, struct ub_reply *r,
+		       struct ub_csv_row *row, struct probe **pp)
+{
+	struct ub_stamp_reply rep;
+	struct probe *p;
+	uint32_t seq;
+	int64_t t1, total, t2, t3, proc;
+	uint16_t ssid;
+	int identical = 0;
+
+	memset(r, 0, sizeof(*r));
+	memset(row, 0, sizeof(*row));
+	row->ttl = -1;
+	if (s->mode == UB_MODE_TEXT) {
+		if (ub_proto_decode_text((const char *)pk->buf, pk->len, &seq, &t1, &ssid) < 0 ||
+		    ssid != s->ssid)
+			return 0;
+		p = probe_by_seq(s, seq);
+		if (!p || p->t1_real != t1)
+			return 0;
+		goto matched;
+	}
+	/* A verbatim echo returns exactly the bytes we sent. */
+	if (pk->len == s->cfg->size && pk->len >= 4) {
+		uint32_t be;
+
+		memcpy(&be, pk->buf, 4);
+		seq = ntohl(be);
+		p = probe_by_seq(s, seq);
+		if (p && encode_probe(s, s->cmpbuf, seq, p->t1_real) == pk->len &&
+		    memcmp(s->cmpbuf, pk->buf, pk->len) == 0)
+			identical = 1;
+	}
+	if (identical) {
+		if (s->mode == UB_MODE_STAMP)
+			return 0;
+		if (s->mode == UB_MODE_AUTO)
+			s->mode = UB_MODE_ECHO;
+		goto matched;
+	}
+	if (s->mode == UB_MODE_ECHO || ub_proto_decode_reply(pk->buf, pk->len, &rep) < 0)
+		return 0;
+	/* TWAMP-light reflectors leave the SSID octets zero (RFC 8972 §3). */
+	if (rep.ssid != s->ssid && rep.ssid != 0)
+		return 0;
+	seq = rep.sender_seq;
+	p = probe_by_seq(s, seq);
+	if (!p || rep.sender_ts != ub_clock_ns_to_ntp(p->t1_real))
+		return 0;
+	if (s->mode == UB_MODE_AUTO)
+		s->mode = UB_MODE_STAMP;
+	t2 = ub_clock_ntp_to_ns(rep.rx_ts);
+	t3 = ub_clock_ntp_to_ns(rep.ts);
+	total = pk->rx_mono_ns - p->tx_ns;
+	proc = t3 - t2;
+	/* A reflector whose stamps make no sense gets the plain T4 - T1. */
+	if (proc < 0 || proc >= total)
+		proc = 0;
+	r->seq = seq;
+	r->rx_ns = pk->rx_mono_ns;
+	r->rtt_ns = total - proc;
+	r->has_refl = 1;
+	r->refl_seq = rep.seq;
+	r->refl_proc_ns = proc;
+	{
+		int rs = 0, ss = 0;
+
+		ub_proto_err_est_ns(rep.err_est, &rs);
+		ub_proto_err_est_ns(rep.sender_err_est, &ss);
+		if (rs && ss && s->synced) {
+			/* One-way delays only when both clocks say they are synchronised. */
+			r->has_owd = 1;
+			r->owd_up_ns = t2 - p->t1_real;
+			r->owd_down_ns = pk->rx_real_ns - t3;
+		}
+	}
+	row->has_refl = 1;
+	row->refl_seq = rep.seq;
+	row->refl_rx_ns = t2;
+	row->refl_tx_ns = t3;
+	row->ttl = rep.sender_ttl;
+	*pp = p;
+	return 1;
+matched:
+	r->seq = seq;
+	r->rx_ns = pk->rx_mono_ns;
+	r->rtt_ns = pk->rx_mono_ns - p->tx_ns;
+	*pp = p;
+	return 1;
+}
+
+static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
+{
+	struct ub_reply r;
+	struct ub_csv_row row;
+	struct probe *p = NULL;
+	int st, reordered = 0;
+
+	s->rx_packets++;
+	s->any_reply++;
+	if (pk->kernel_ts)
+		s->rx_kernel_ts++;
+	if (pk->truncated || !match_reply(s, pk, &r, &row, &p)) {
+		s->rc.foreign++;
+		return;
+	}
+	/* Once the sender has written a probe off as lost, a reply to it is late whatever its stamp. */
+	if (p->decided && !p->replied && r.rx_ns - p->tx_ns <= s->cfg->timeout_ns)
+		r.rx_ns = p->tx_ns + s->cfg->timeout_ns + 1;
+	st = ub_stats_reply(s->stats, &r, &reordered);
+	if (st < 0) {
+		s->rc.foreign++;
+		return;
+	}
+	row.seq = r.seq;
+	row.tx_ns = p->tx_ns - s->start;
+	row.has_rx = 1;
+	row.rx_ns = pk->rx_mono_ns - s->start;
+	row.rtt_ns = r.rtt_ns;
+	row.status = (enum ub_status)st;
+	row.reordered = reordered;
+	ub_csv_row(s->csv, &row);
+	if (st == UB_ST_OK) {
+		p->replied = 1;
+		p->decided = 1;
+		s->ok_so_far++;
+		s->last_rtt = r.rtt_ns;
+		s->recent[s->recent_pos] = r.rtt_ns;
+		s->recent_pos = (s->recent_pos + 1) % UB_RECENT;
+		if (s->n_recent < UB_RECENT)
+			s->n_recent++;
+	}
+}
+
+int ub_session_drain(struct ub_session *s, struct ub_err *e)
+{
+	int n, i;
+
+	for (;;) {
+		n = ub_net_recv(s->fd, s->rx, UB_RX_BATCH, e);
+		if (n < 0) {
+			if (e->sys_errno == ECONNREFUSED) {
+				/* ICMP port unreachable: counted; fatal only before any reply. */
+				s->rc.icmp_errors++;
+				if (s->any_reply == 0)
+					s->icmp_refused = 1;
+				continue;
+			}
+			if (ub_net_soft_error(e->sys_errno)) {
+				s->rc.icmp_errors++;
+				continue;
+			}
+			return n;
+		}
+		if (n == 0)
+			return 0;
+		for (i = 0; i < n; i++)
+			handle_reply(s, &s->rx[i]);
+	}
+}
+
+void ub_session_expire(struct ub_session *s, int64_t now, int force)
+{
+	struct probe *p;
+
+	while (s->decide < s->next) {
+		p = probe_at(s, s->decide);
+		if (p->seq != (uint32_t)s->decide || p->decided) {
+			s->decide++;
+			continue;
+		}
+		if (!force && p->tx_ns + s->cfg->timeout_ns > now)
+			break;
+		struct ub_csv_row row = { .seq = p->seq, .tx_ns = p->tx_ns - s->start,
+					  .status = UB_ST_LOST, .ttl = -1 };
+		ub_csv_row(s->csv, &row);
+		p->decided = 1;
+		s->lost_so_far++;
+		s->decide++;
+	}
+}
+
+int64_t ub_session_deadline(const struct ub_session *s)
+{
+	const struct probe *p;
+
+	if (s->decide >= s->next)
+		return INT64_MAX;
+	p = &s->ring[s->decide & s->ring_mask];
+	return p->tx_ns + s->cfg->timeout_ns;
+}
+
+int ub_session_fd(const struct ub_session *s)
+{
+	return s->fd;
+}
+
+void ub_session_start(struct ub_session *s, int64_t start_mono)
+{
+	s->start = start_mono;
+}
+
+int ub_session_active(const struct ub_session *s)
+{
+	return !s->icmp_refused;
+}
+
+int ub_session_settled(const struct ub_session *s)
+{
+	return s->decide >= s->next;
+}
+
+uint64_t ub_session_sent(const struct ub_session *s)
+{
+	return s->next;
+}
+
+const char *ub_session_peer(const struct ub_session *s)
+{
+	return s->peer_str;
+}
+
+void ub_session_live(const struct ub_session *s, uint64_t *received, uint64_t *lost,
+		     int64_t *last_rtt, int64_t *median_rtt)
+{
+	*received = s->ok_so_far;
+	*lost = s->lost_so_far;
+	*last_rtt = s->last_rtt;
+	*median_rtt = recent_median(s);
+}
+
+int ub_session_silent(const struct ub_session *s, int *refused)
+{
+	if (refused)
+		*refused = s->icmp_refused;
+	return s->ok_so_far == 0 && s->any_reply == 0;
+}
+
+struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *peer,
+				  const char *csv_path, struct ub_err *e)
+{
+	struct ub_stats_config sc;
+	struct ub_session *s;
+	int64_t err_ns = 0;
+	int i;
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+		return NULL;
+	}
+	s->cfg = c;
+	s->fd = -1;
+	s->last_rtt = -1;
+	s->mode = c->mode;
+	snprintf(s->peer_arg, sizeof(s->peer_arg), "%s", peer);
+	for (i = 0; i < UB_RX_BATCH; i++) {
+		s->rx[i].buf = s->rxbufs[i];
+		s->rx[i].cap = sizeof(s->rxbufs[i]);
+	}
+	if (open_socket(s, peer, e) < 0)
+		goto fail;
+	/* A fresh SSID per session keeps runs and peers apart at the reflector (RFC 8972). */
+	if (getrandom(&s->ssid, sizeof(s->ssid), 0) != sizeof(s->ssid) || s->ssid == 0)
+		s->ssid = (uint16_t)(ub_clock_mono() | 1);
+	s->synced = ub_clock_synced(&err_ns);
+	s->err_est = ub_proto_err_est(s->synced, err_ns);
+	if (ring_init(s) < 0) {
+		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+		goto fail;
+	}
+	ub_stats_config_init(&sc);
+	sc.timeout_ns = c->timeout_ns;
+	sc.interval_ns = c->interval_ns;
+	sc.stateful = c->mode == UB_MODE_AUTO || c->mode == UB_MODE_STAMP;
+	s->stats = ub_stats_new(&sc);
+	if (!s->stats) {
+		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+		goto fail;
+	}
+	if (csv_path) {
+		s->csv = ub_csv_open(csv_path, e);
+		if (!s->csv)
+			goto fail;
+	}
+	return s;
+fail:
+	ub_session_free(s);
+	return NULL;
+}
+
+void ub_session_free(struct ub_session *s)
+{
+	if (!s)
+		return;
+	ub_csv_close(s->csv, NULL);
+	ub_stats_free(s->stats);
+	free(s->ring);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+}
+
+int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
+		      struct ub_params *p, struct ub_summary *sum, struct ub_run_counters *rc,
+		      struct ub_err *e)
+{
+	const struct ub_sender_config *c = s->cfg;
+	enum ub_mode m = s->mode;
+	int ret;
+
+	ub_session_expire(s, 0, 1);
+	ub_stats_summary(s->stats, sum);
+	s->rc.interrupted = interrupted;
+	*rc = s->rc;
+	/* A run that never heard back reports the mode it asked for (auto probes as STAMP). */
+	if (m == UB_MODE_AUTO)
+		m = UB_MODE_STAMP;
+	memset(p, 0, sizeof(*p));
+	snprintf(p->peer, sizeof(p->peer), "%s", s->peer_arg);
+	snprintf(p->peer_addr, sizeof(p->peer_addr), "%s", s->peer_str);
+	p->port = ub_net_addr_port(&s->peer);
+	p->mode = ub_sender_mode_name(m);
+	p->proto = "udp";
+	p->count = c->count;
+	p->duration_ns = c->duration_ns;
+	p->interval_ns = c->interval_ns;
+	p->size = c->size;
+	p->timeout_ns = c->timeout_ns;
+	p->start_real_ns = start_real;
+	/* Kernel receive stamps on every reply, or the clock read after recvmmsg. */
+	p->clock = s->rx_packets && s->rx_kernel_ts == s->rx_packets ? "monotonic+kernel_rx"
+								     : "monotonic";
+	p->label = c->label;
+	p->ssid = s->ssid;
+	p->dscp = c->dscp;
+	p->ttl = c->ttl;
+	ret = ub_csv_close(s->csv, e);
+	s->csv = NULL;
+	return ret;
+}
