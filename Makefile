@@ -7,8 +7,9 @@ BIN      ?= udpbench
 VERSION  := 0.1.0
 
 CC       ?= cc
-PKGS     := jansson
-CPPFLAGS += -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -Ibench -D_FORTIFY_SOURCE=2
+PKGS     := jansson inih
+CPPFLAGS += -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -Ibench -Iscenarios -D_FORTIFY_SOURCE=2 \
+            -DUB_SCENARIO_DIR='"$(PREFIX)/share/udpbench/scenarios"'
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wwrite-strings -Wpointer-arith -fstack-protector-strong -MMD -MP
@@ -28,11 +29,11 @@ say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
 # Debian packages each job needs; `make deps-X` installs the missing ones.
-DEPS_build := gcc make pkg-config libc6-dev libjansson-dev
+DEPS_build := gcc make pkg-config libc6-dev libjansson-dev libinih-dev
 DEPS_test  := $(DEPS_build) libcmocka-dev python3 tshark tcpdump nftables iproute2
 DEPS_demo  := $(DEPS_build)
 
-LIB_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c))
+LIB_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c)) $(wildcard scenarios/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libudpbench.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -72,32 +73,23 @@ asan: deps-test
 	$(Q)$(MAKE) --no-print-directory check BUILD=build/asan BIN=build/asan/udpbench \
 		CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" ASAN_OPTIONS=detect_leaks=1
 
-# The main job on a built-in default: a reflector on loopback, 1000 probes, results.
-DEMO_DIR   ?= results/demo
-DEMO_COUNT ?= 1000
+# The main job on a built-in default: the crowded-classroom scenario, a
+# reflector behind the link emulator on this machine, results in DEMO_DIR.
+DEMO_DIR ?= results/demo
 demo: deps-demo
 	$(Q)$(MAKE) --no-print-directory udpbench
-	@mkdir -p $(DEMO_DIR); \
-	./udpbench reflect --bind 127.0.0.1 --port 0 2>$(DEMO_DIR)/reflector.log & rpid=$$!; \
-	trap 'kill $$rpid 2>/dev/null; wait $$rpid 2>/dev/null' EXIT INT TERM; \
-	port=""; i=0; \
-	while [ -z "$$port" ] && [ $$i -lt 50 ]; do \
-		port=$$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\) .*/\1/p' $(DEMO_DIR)/reflector.log); \
-		[ -n "$$port" ] || sleep 0.1; i=$$((i + 1)); \
-	done; \
-	[ -n "$$port" ] || { echo "udpbench: the demo reflector did not start:"; cat $(DEMO_DIR)/reflector.log; exit 1; }; \
-	echo "udpbench demo: reflector on 127.0.0.1:$$port, $(DEMO_COUNT) probes every 10 ms"; \
-	./udpbench --peer 127.0.0.1:$$port --count $(DEMO_COUNT) --interval 10ms --label demo \
-		--json $(DEMO_DIR)/demo.json --csv $(DEMO_DIR)/demo.csv; rc=$$?; \
-	echo "results: $(DEMO_DIR)/demo.json $(DEMO_DIR)/demo.csv"; exit $$rc
+	./udpbench scenario run crowded-classroom -o $(DEMO_DIR)
 
 install: udpbench
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/udpbench/scenarios
 	install -m 0755 udpbench $(DESTDIR)$(PREFIX)/bin/udpbench
 	install -m 0644 bench/udpbench.1 $(DESTDIR)$(PREFIX)/share/man/man1/udpbench.1
+	install -m 0644 scenarios/*.ini $(DESTDIR)$(PREFIX)/share/udpbench/scenarios/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/udpbench $(DESTDIR)$(PREFIX)/share/man/man1/udpbench.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/udpbench
 
 clean:
 	rm -rf $(BUILD) udpbench

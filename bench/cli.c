@@ -41,7 +41,8 @@ static const char send_usage[] =
 	"  -h, --help              show this help\n"
 	"  -V, --version           show the version\n"
 	"\n"
-	"Other commands: udpbench reflect --help\n"
+	"Other commands: udpbench reflect --help, udpbench relay --help,\n"
+	"udpbench scenario --help\n"
 	"Exit status: 0 measured, 1 error, 2 usage error, 3 no reply from the peer.\n";
 
 static const char reflect_usage[] =
@@ -57,9 +58,61 @@ static const char reflect_usage[] =
 	"\n"
 	"Counters go to stderr on SIGUSR1 and at exit; SIGINT or SIGTERM stops.\n";
 
+static const char relay_usage[] =
+	"Usage: udpbench relay --listen [ADDR:]PORT --to HOST:PORT [impairments] [options]\n"
+	"A link emulator between sender and reflector: it relays UDP both ways,\n"
+	"impairs each direction, and writes down everything it did (the truth log).\n"
+	"Each impairment applies to both directions, or to one with -up (toward the\n"
+	"reflector) or -down: --loss-up 5%, --delay-down 20ms, ...\n"
+	"\n"
+	"      --listen [ADDR:]PORT  where senders send (PORT 0 picks a free one)\n"
+	"      --to HOST:PORT        the reflector\n"
+	"      --loss P%             random (Bernoulli) loss\n"
+	"      --loss-burst p,r[,1-h[,1-k]]  Gilbert-Elliott bursts, as tc-netem's gemodel\n"
+	"      --delay D             added one-way delay\n"
+	"      --jitter D            delay variation, --jitter-dist uniform|normal|pareto\n"
+	"      --reorder P%          packets held back past later ones\n"
+	"      --duplicate P%        packets sent twice\n"
+	"      --rate R              link rate (1mbit, 500kbit) with --queue N packets\n"
+	"      --seed N              the same seed and input give the same decisions\n"
+	"      --truth FILE          write the truth log (JSON) at exit\n"
+	"  -d, --duration D         stop after this long (default: at SIGINT/SIGTERM)\n"
+	"  -4, -6                   IPv4 or IPv6 only\n"
+	"  -q, --quiet              no start-up line\n"
+	"  -h, --help               show this help\n";
+
+static const char scenario_usage[] =
+	"Usage: udpbench scenario list [--lang en|zh]\n"
+	"       udpbench scenario run NAME|FILE.ini [options]\n"
+	"Run a link setup and probe plan from scenarios/NAME.ini: a reflector behind the\n"
+	"link emulator on this machine (or a real peer), then the probes; one folder\n"
+	"of results with the figures udpbench measured beside the emulator's truth.\n"
+	"\n"
+	"  -o, --out DIR           results folder (default results/NAME-TIME)\n"
+	"  -c, --count N           probes to send instead of the scenario's count\n"
+	"      --peer HOST[:PORT]  measure this real peer instead of emulating the link\n"
+	"      --seed N            seed of the emulated link (default 1)\n"
+	"      --lang en|zh        language of names and tables (default from $LANG)\n"
+	"  -q, --quiet             print only errors\n"
+	"  -h, --help              show this help\n";
+
 void ub_cli_usage(FILE *f, enum ub_cmd cmd)
 {
-	fputs(cmd == UB_CMD_REFLECT ? reflect_usage : send_usage, f);
+	switch (cmd) {
+	case UB_CMD_REFLECT:
+		fputs(reflect_usage, f);
+		break;
+	case UB_CMD_RELAY:
+		fputs(relay_usage, f);
+		break;
+	case UB_CMD_SCENARIO_LIST:
+	case UB_CMD_SCENARIO_RUN:
+		fputs(scenario_usage, f);
+		break;
+	default:
+		fputs(send_usage, f);
+		break;
+	}
 }
 
 enum {
@@ -74,6 +127,9 @@ enum {
 	OPT_TTL,
 	OPT_SESSION_TIMEOUT,
 	OPT_PEERS,
+	OPT_SEED,
+	OPT_TRUTH,
+	OPT_RELAY_SET, /* handed to ub_relay_config_set by its long name */
 };
 
 static const struct option send_opts[] = {
@@ -107,6 +163,14 @@ static const struct option reflect_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Names the option getopt did not know: a short one by its letter, a long one by its word. */
+static int unknown_option(char **argv, struct ub_err *e)
+{
+	if (optopt)
+		return ub_err_set(e, UB_E_INVAL, 0, "unknown option '-%c'", optopt);
+	return ub_err_set(e, UB_E_INVAL, 0, "unknown option '%s'", argv[optind - 1]);
+}
 
 /* Prefixes a units-parser message with the option it belongs to. */
 static int opt_err(struct ub_err *e, const char *opt)
@@ -156,6 +220,11 @@ static int read_peers(struct ub_cli *cli, const char *path, struct ub_err *e)
 		return ub_err_set(e, UB_E_INVAL, errno, "--peers: cannot read %s", path);
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			ret = ub_err_set(e, UB_E_INVAL, 0, "--peers: %s line %d is too long", path,
+					 lineno);
+			break;
+		}
 		if ((p = strchr(line, '#')))
 			*p = '\0';
 		for (p = line; *p == ' ' || *p == '\t'; p++)
@@ -213,6 +282,17 @@ static enum ub_lang default_lang(void)
 	if (!l || !*l)
 		l = getenv("LANG");
 	return l && strncmp(l, "zh", 2) == 0 ? UB_LANG_ZH : UB_LANG_EN;
+}
+
+static int parse_lang(const char *arg, enum ub_lang *out, struct ub_err *e)
+{
+	if (strcmp(arg, "en") == 0)
+		*out = UB_LANG_EN;
+	else if (strcmp(arg, "zh") == 0)
+		*out = UB_LANG_ZH;
+	else
+		return ub_err_set(e, UB_E_INVAL, 0, "--lang: '%s' is not en or zh", arg);
+	return 0;
 }
 
 static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *e)
@@ -286,13 +366,8 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 			c->label = optarg;
 			break;
 		case OPT_LANG:
-			if (strcmp(optarg, "en") == 0)
-				c->lang = UB_LANG_EN;
-			else if (strcmp(optarg, "zh") == 0)
-				c->lang = UB_LANG_ZH;
-			else
-				return ub_err_set(e, UB_E_INVAL, 0, "--lang: '%s' is not en or zh",
-						  optarg);
+			if (parse_lang(optarg, &c->lang, e) < 0)
+				return e->code;
 			break;
 		case OPT_DSCP:
 			if (parse_int("--dscp", optarg, 0, 63, &c->dscp, e) < 0)
@@ -321,7 +396,7 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 		case ':':
 			return ub_err_set(e, UB_E_INVAL, 0, "%s: needs a value", argv[optind - 1]);
 		default:
-			return ub_err_set(e, UB_E_INVAL, 0, "unknown option '%s'", argv[optind - 1]);
+			return unknown_option(argv, e);
 		}
 	}
 	/* "udpbench 192.168.4.1" works as ping's does. */
@@ -377,9 +452,159 @@ static int parse_reflect(int argc, char **argv, struct ub_cli *cli, struct ub_er
 		case ':':
 			return ub_err_set(e, UB_E_INVAL, 0, "%s: needs a value", argv[optind - 1]);
 		default:
-			return ub_err_set(e, UB_E_INVAL, 0, "unknown option '%s'", argv[optind - 1]);
+			return unknown_option(argv, e);
 		}
 	}
+	if (optind < argc)
+		return ub_err_set(e, UB_E_INVAL, 0, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static const struct option scenario_opts[] = {
+	{ "out", required_argument, NULL, 'o' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "peer", required_argument, NULL, 'P' },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "lang", required_argument, NULL, OPT_LANG },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define RELAY_OPT(name) { name, required_argument, NULL, OPT_RELAY_SET }
+#define RELAY_IMPAIR(name) RELAY_OPT(name), RELAY_OPT(name "-up"), RELAY_OPT(name "-down")
+
+static const struct option relay_opts[] = {
+	RELAY_OPT("listen"),
+	RELAY_OPT("to"),
+	RELAY_OPT("seed"),
+	RELAY_IMPAIR("loss"),
+	RELAY_IMPAIR("loss-burst"),
+	RELAY_IMPAIR("delay"),
+	RELAY_IMPAIR("jitter"),
+	RELAY_IMPAIR("jitter-dist"),
+	RELAY_IMPAIR("reorder"),
+	RELAY_IMPAIR("duplicate"),
+	RELAY_IMPAIR("rate"),
+	RELAY_IMPAIR("queue"),
+	{ "duration", required_argument, NULL, 'd' },
+	{ "truth", required_argument, NULL, OPT_TRUTH },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_relay(int argc, char **argv, struct ub_cli *cli, struct ub_err *e)
+{
+	struct ub_relay_config *c = &cli->relay;
+	int opt, idx;
+
+	ub_relay_config_init(c);
+	while ((opt = getopt_long(argc, argv, ":d:q46h", relay_opts, &idx)) != -1) {
+		switch (opt) {
+		case OPT_RELAY_SET:
+			if (ub_relay_config_set(c, relay_opts[idx].name, optarg, e) < 0)
+				return e->code;
+			break;
+		case 'd':
+			if (ub_relay_config_set(c, "duration", optarg, e) < 0)
+				return e->code;
+			break;
+		case OPT_TRUTH:
+			c->truth_path = optarg;
+			break;
+		case '4':
+			c->family = AF_INET;
+			break;
+		case '6':
+			c->family = AF_INET6;
+			break;
+		case 'q':
+			cli->quiet = 1;
+			c->quiet = 1;
+			break;
+		case 'h':
+			cli->cmd = UB_CMD_HELP;
+			cli->help_for = UB_CMD_RELAY;
+			return 0;
+		case ':':
+			return ub_err_set(e, UB_E_INVAL, 0, "%s: needs a value", argv[optind - 1]);
+		default:
+			return unknown_option(argv, e);
+		}
+	}
+	if (optind < argc)
+		return ub_err_set(e, UB_E_INVAL, 0, "unexpected argument '%s'", argv[optind]);
+	if (!c->listen)
+		return ub_err_set(e, UB_E_INVAL, 0, "--listen: where should the relay listen?");
+	if (!c->target)
+		return ub_err_set(e, UB_E_INVAL, 0, "--to: which reflector should it relay to?");
+	return 0;
+}
+
+/* argv[0] is "scenario"; argv[1] "list" or "run". */
+static int parse_scenario(int argc, char **argv, struct ub_cli *cli, struct ub_err *e)
+{
+	struct ub_scenario_run_config *c = &cli->scenario;
+	uint64_t v;
+	int opt;
+
+	ub_scenario_run_config_init(c);
+	c->lang = default_lang();
+	cli->help_for = UB_CMD_SCENARIO_RUN;
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		cli->cmd = UB_CMD_HELP;
+		return argc < 2 ? ub_err_set(e, UB_E_INVAL, 0, "scenario: list or run?") : 0;
+	}
+	if (strcmp(argv[1], "list") == 0)
+		cli->cmd = UB_CMD_SCENARIO_LIST;
+	else if (strcmp(argv[1], "run") == 0)
+		cli->cmd = UB_CMD_SCENARIO_RUN;
+	else
+		return ub_err_set(e, UB_E_INVAL, 0, "scenario: '%s' is not list or run", argv[1]);
+	while ((opt = getopt_long(argc - 1, argv + 1, ":o:c:P:qh", scenario_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			if (ub_units_count(optarg, 1, UINT32_MAX, &c->count, e) < 0)
+				return opt_err(e, "--count");
+			break;
+		case 'o':
+			c->out_dir = optarg;
+			break;
+		case 'P':
+			c->peer = optarg;
+			break;
+		case OPT_SEED:
+			if (ub_units_count(optarg, 0, UINT64_MAX, &v, e) < 0)
+				return opt_err(e, "--seed");
+			c->seed = v;
+			break;
+		case OPT_LANG:
+			if (parse_lang(optarg, &c->lang, e) < 0)
+				return e->code;
+			break;
+		case 'q':
+			c->quiet = 1;
+			cli->quiet = 1;
+			break;
+		case 'h':
+			cli->cmd = UB_CMD_HELP;
+			return 0;
+		case ':':
+			return ub_err_set(e, UB_E_INVAL, 0, "%s: needs a value", argv[optind]);
+		default:
+			return unknown_option(argv + 1, e);
+		}
+	}
+	optind++; /* getopt counted from argv + 1 */
+	if (cli->cmd == UB_CMD_SCENARIO_LIST) {
+		if (optind < argc)
+			return ub_err_set(e, UB_E_INVAL, 0, "unexpected argument '%s'", argv[optind]);
+		return 0;
+	}
+	if (optind >= argc)
+		return ub_err_set(e, UB_E_INVAL, 0, "scenario run: which scenario? (udpbench scenario list)");
+	cli->scenario_name = argv[optind++];
 	if (optind < argc)
 		return ub_err_set(e, UB_E_INVAL, 0, "unexpected argument '%s'", argv[optind]);
 	return 0;
@@ -391,11 +616,17 @@ int ub_cli_parse(int argc, char **argv, struct ub_cli *out, struct ub_err *e)
 	ub_sender_config_init(&out->send);
 	ub_reflector_config_init(&out->reflect);
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets where it was inside a "-xyz" group */
 	if (argc > 1 && argv[1][0] != '-') {
 		if (strcmp(argv[1], "reflect") == 0) {
 			out->cmd = UB_CMD_REFLECT;
 			return parse_reflect(argc - 1, argv + 1, out, e);
+		}
+		if (strcmp(argv[1], "scenario") == 0)
+			return parse_scenario(argc - 1, argv + 1, out, e);
+		if (strcmp(argv[1], "relay") == 0) {
+			out->cmd = UB_CMD_RELAY;
+			return parse_relay(argc - 1, argv + 1, out, e);
 		}
 		if (strcmp(argv[1], "send") == 0) {
 			out->cmd = UB_CMD_SEND;
@@ -403,8 +634,13 @@ int ub_cli_parse(int argc, char **argv, struct ub_cli *out, struct ub_err *e)
 		}
 		if (strcmp(argv[1], "help") == 0) {
 			out->cmd = UB_CMD_HELP;
-			out->help_for = argc > 2 && strcmp(argv[2], "reflect") == 0 ? UB_CMD_REFLECT
-										 : UB_CMD_SEND;
+			out->help_for = UB_CMD_SEND;
+			if (argc > 2 && strcmp(argv[2], "reflect") == 0)
+				out->help_for = UB_CMD_REFLECT;
+			else if (argc > 2 && strcmp(argv[2], "relay") == 0)
+				out->help_for = UB_CMD_RELAY;
+			else if (argc > 2 && strcmp(argv[2], "scenario") == 0)
+				out->help_for = UB_CMD_SCENARIO_RUN;
 			return 0;
 		}
 	}

@@ -6,9 +6,19 @@
 
 #include "err.h"
 #include "reflector.h"
+#include "relay.h"
+#include "scenario.h"
 #include "sender.h"
 
-enum ub_cmd { UB_CMD_SEND = 0, UB_CMD_REFLECT, UB_CMD_HELP, UB_CMD_VERSION };
+enum ub_cmd {
+	UB_CMD_SEND = 0,
+	UB_CMD_REFLECT,
+	UB_CMD_RELAY,
+	UB_CMD_SCENARIO_LIST,
+	UB_CMD_SCENARIO_RUN,
+	UB_CMD_HELP,
+	UB_CMD_VERSION
+};
 
 struct ub_cli {
 	enum ub_cmd cmd;
@@ -16,6 +26,9 @@ struct ub_cli {
 	int quiet;
 	struct ub_sender_config send;
 	struct ub_reflector_config reflect;
+	struct ub_relay_config relay;
+	struct ub_scenario_run_config scenario;
+	const char *scenario_name;  /* scenario run NAME|FILE */
 	const char **peers;   /* --peer values and --peers FILE lines */
 	unsigned n_peers, cap_peers;
 	char **owned;         /* strings read from --peers files */

@@ -1,12 +1,14 @@
 /* udpbench: the thin main — parse, install signal handlers, run, map to an exit code. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "exitcode.h"
 #include "reflector.h"
+#include "scenario.h"
 #include "sender.h"
 
 static volatile sig_atomic_t stop_count;
@@ -61,6 +63,69 @@ static int run_reflect(struct ub_cli *cli)
 		return UB_EXIT_ERROR;
 	}
 	return UB_EXIT_OK;
+}
+
+static int run_relay(struct ub_cli *cli)
+{
+	struct ub_relay *r;
+	struct ub_err e;
+	int rc, wrc = 0;
+
+	ub_err_clear(&e);
+	cli->relay.stop = &stop_count;
+	cli->relay.dump = &dump_counters;
+	r = ub_relay_new(&cli->relay, &e);
+	if (!r) {
+		fprintf(stderr, "udpbench relay: %s\n", e.msg);
+		return e.code == UB_E_INVAL ? UB_EXIT_USAGE : UB_EXIT_ERROR;
+	}
+	rc = ub_relay_run(r, &e);
+	if (rc < 0)
+		fprintf(stderr, "udpbench relay: %s\n", e.msg);
+	/* The truth log is written however the relay ended. */
+	if (cli->relay.truth_path && ub_relay_write_truth(r, cli->relay.truth_path, &e) < 0) {
+		fprintf(stderr, "udpbench relay: %s\n", e.msg);
+		wrc = -1;
+	}
+	if (!cli->quiet)
+		ub_relay_print_counters(r, stderr);
+	ub_relay_free(r);
+	return rc < 0 || wrc < 0 ? UB_EXIT_ERROR : UB_EXIT_OK;
+}
+
+static int run_scenario(struct ub_cli *cli)
+{
+	struct ub_scenario *sc = NULL;
+	struct ub_err e;
+	char *path;
+	int rc;
+
+	ub_err_clear(&e);
+	if (cli->cmd == UB_CMD_SCENARIO_LIST) {
+		rc = ub_scenario_list(stdout, cli->scenario.lang, &e);
+		if (rc < 0)
+			fprintf(stderr, "udpbench: %s\n", e.msg);
+		return rc < 0 ? UB_EXIT_ERROR : UB_EXIT_OK;
+	}
+	path = ub_scenario_find(cli->scenario_name);
+	if (!path) {
+		fprintf(stderr, "udpbench: no scenario '%s' (see udpbench scenario list)\n",
+			cli->scenario_name);
+		return UB_EXIT_USAGE;
+	}
+	rc = ub_scenario_load(path, &sc, &e);
+	free(path);
+	if (rc < 0) {
+		fprintf(stderr, "udpbench: %s\n", e.msg);
+		return UB_EXIT_USAGE;
+	}
+	cli->scenario.stop = &stop_count;
+	rc = ub_scenario_run(sc, &cli->scenario, &e);
+	ub_scenario_free(sc);
+	if (rc == 0)
+		return UB_EXIT_OK;
+	fprintf(stderr, "udpbench: %s\n", e.msg);
+	return rc == UB_E_NOREPLY ? UB_EXIT_NOREPLY : UB_EXIT_ERROR;
 }
 
 static int run_send(struct ub_cli *cli)
@@ -119,6 +184,15 @@ int main(int argc, char **argv)
 	case UB_CMD_SEND:
 		install_signals();
 		rc = run_send(&cli);
+		break;
+	case UB_CMD_SCENARIO_LIST:
+	case UB_CMD_SCENARIO_RUN:
+		install_signals();
+		rc = run_scenario(&cli);
+		break;
+	case UB_CMD_RELAY:
+		install_signals();
+		rc = run_relay(&cli);
 		break;
 	}
 	ub_cli_free(&cli);

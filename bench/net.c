@@ -1,6 +1,7 @@
 #include "net.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@
 
 int ub_net_split_hostport(const char *s, char *host, size_t hostlen, int *port, struct ub_err *e)
 {
-	const char *end, *colon, *pstr = NULL;
+	const char *end, *colon, *pstr = NULL, *given = s;
 	size_t n;
 	char *ep;
 	long p;
@@ -45,13 +46,15 @@ int ub_net_split_hostport(const char *s, char *host, size_t hostlen, int *port, 
 			pstr = colon + 1;
 	}
 	if (n == 0 || n >= hostlen)
-		return ub_err_set(e, UB_E_INVAL, 0, "'%s': bad host", s);
+		return ub_err_set(e, UB_E_INVAL, 0, "'%s': bad host", given);
 	memcpy(host, s, n);
 	host[n] = '\0';
 	if (pstr) {
+		if (!isdigit((unsigned char)*pstr))
+			return ub_err_set(e, UB_E_INVAL, 0, "'%s': port must be a number", pstr);
 		errno = 0;
 		p = strtol(pstr, &ep, 10);
-		if (!*pstr || *ep || errno || p < 1 || p > 65535)
+		if (*ep || errno || p < 1 || p > 65535)
 			return ub_err_set(e, UB_E_RANGE, 0, "'%s': port must be 1..65535", pstr);
 		*port = (int)p;
 	}
@@ -147,6 +150,14 @@ int ub_net_set_dscp_ttl(int fd, int family, int dscp, int ttl, struct ub_err *e)
 {
 	int tos;
 
+	/* An IPv6 socket may carry IPv4 (mapped addresses): set both, the IPv4 one best effort. */
+	if (family == AF_INET6) {
+		tos = dscp << 2;
+		if (dscp >= 0)
+			setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+		if (ttl >= 0)
+			setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+	}
 	if (dscp >= 0) {
 		tos = dscp << 2;
 		if (family == AF_INET6) {
@@ -282,7 +293,8 @@ int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
 		p->ifindex = 0;
 		kreal = 0;
 		parse_cmsgs(&mm[i].msg_hdr, p, &kreal);
-		if (kreal > 0 && real - kreal >= 0 && real - kreal < UB_NS_PER_S) {
+		/* A stamp from before a clock step would be nonsense: keep it only when plausible. */
+		if (kreal > 0 && real - kreal >= 0 && real - kreal < 60 * UB_NS_PER_S) {
 			p->kernel_ts = 1;
 			p->rx_real_ns = kreal;
 			p->rx_mono_ns = mono - (real - kreal);

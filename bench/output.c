@@ -188,17 +188,18 @@ static json_t *summary_json(const struct ub_summary *s, const struct ub_run_coun
 	sched = json_pack("{s:I,s:o}", "missed", (json_int_t)s->sched_missed, "late_ns", late);
 
 	return json_pack(
-		"{s:I,s:I,s:I,s:f,s:o,s:o,s:I,s:I,s:I,s:o,s:I,s:I,s:o,s:o,s:{s:I,s:f,s:I},"
+		"{s:I,s:I,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:I,s:I,s:o,s:o,s:{s:I,s:o,s:I},"
 		"s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:b}",
 		"sent", (json_int_t)s->sent, "received", (json_int_t)s->received, "lost",
-		(json_int_t)s->lost, "loss_pct", s->loss_pct, "lost_up", u64_or_null(split, s->lost_up),
+		(json_int_t)s->lost, "loss_pct", s->sent ? json_real(s->loss_pct) : json_null(), "lost_up", u64_or_null(split, s->lost_up),
 		"lost_down", u64_or_null(split, s->lost_down), "late", (json_int_t)s->late,
 		"duplicates", (json_int_t)s->duplicates, "reordered", (json_int_t)s->reordered,
 		"reorder_pct", s->received ? json_real(s->reorder_pct) : json_null(),
 		"reorder_extent_max", (json_int_t)s->reorder_extent_max, "n_reordered_3",
 		(json_int_t)s->n_reordered_3, "reordered_up", u64_or_null(split, s->reordered_up),
 		"reordered_down", u64_or_null(split, s->reordered_down), "loss_bursts", "count",
-		(json_int_t)s->burst_count, "mean_len", s->burst_mean_len, "max_len",
+		(json_int_t)s->burst_count, "mean_len",
+		s->burst_count ? json_real(s->burst_mean_len) : json_null(), "max_len",
 		(json_int_t)s->burst_max_len, "rtt_ns", dist_json(&s->rtt), "ipdv_ns",
 		dist_json(&s->ipdv), "pdv_ns", i64_or_null(s->pdv_ns), "jitter_ns",
 		i64_or_null(s->jitter_ns), "reflector_proc_ns", dist_json(&s->refl_proc),

@@ -62,6 +62,8 @@ struct ub_stats {
 	int have_refl;
 	uint32_t refl0;
 	struct u32vec late_refl, dup_refl;
+	/* every reply with a reflector counter, copies and late ones too, in arrival order */
+	struct u32vec all_idx, all_refl;
 
 	struct i64vec refl_proc, owd_up, owd_down;
 };
@@ -157,6 +159,8 @@ void ub_stats_free(struct ub_stats *s)
 	free(s->arr_has_refl);
 	free(s->late_refl.v);
 	free(s->dup_refl.v);
+	free(s->all_idx.v);
+	free(s->all_refl.v);
 	free(s->refl_proc.v);
 	free(s->owd_up.v);
 	free(s->owd_down.v);
@@ -316,6 +320,17 @@ int ub_stats_reply(struct ub_stats *s, const struct ub_reply *r, int *reordered)
 	if (keep_refl && !s->have_refl) {
 		s->have_refl = 1;
 		s->refl0 = r->refl_seq;
+	}
+	/*
+	 * reordered_up/_down follow what crossed the link, as an emulator's
+	 * truth log does: every copy that came back counts, late ones too.
+	 */
+	if (keep_refl) {
+		rc = u32vec_push(&s->all_idx, idx);
+		if (!rc)
+			rc = u32vec_push(&s->all_refl, r->refl_seq);
+		if (rc)
+			return rc;
 	}
 
 	if (s->st[idx] != PROBE_WAIT) {
@@ -495,20 +510,95 @@ static void refl_range(int64_t u, int64_t *lo, int64_t *hi)
 }
 
 /*
+ * Drops repeated values from v[0..n), keeping each first arrival (RFC 4737
+ * §3.2); p is scratch for n pairs. Returns the new n.
+ */
+static size_t dedupe(int64_t *v, size_t n, struct refl_pair *p)
+{
+	size_t i, k = 0;
+
+	if (n < 2)
+		return n;
+	for (i = 0; i < n; i++) {
+		p[i].refl = v[i];
+		p[i].idx = 0;
+		p[i].pos = (uint32_t)i;
+	}
+	qsort(p, n, sizeof(*p), cmp_refl_pair);
+	/* mark the later copies, then compact in arrival order */
+	for (i = 1; i < n; i++)
+		if (p[i].refl == p[i - 1].refl)
+			v[p[i].pos] = INT64_MIN;
+	for (i = 0; i < n; i++)
+		if (v[i] != INT64_MIN)
+			v[k++] = v[i];
+	return k;
+}
+
+/*
+ * reordered_down: RFC 4737 on the reflector counter in sender-arrival order;
+ * reordered_up: on the sender numbers in the order the reflector saw them
+ * (its counter). A counter value that came back twice is one reply copied
+ * on the way down; a sender number under two counter values is one request
+ * copied on the way up.
+ */
+static int split_reordering(const struct ub_stats *s, struct ub_summary *out)
+{
+	size_t i, n = s->all_refl.n, m;
+	struct refl_pair *pairs = NULL, *scratch = NULL;
+	int64_t *v = NULL, *pm = NULL;
+	struct reorder_res rr;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	v = malloc(n * sizeof(*v));
+	pm = malloc(n * sizeof(*pm));
+	pairs = malloc(n * sizeof(*pairs));
+	scratch = malloc(n * sizeof(*scratch));
+	if (!v || !pm || !pairs || !scratch) {
+		rc = UB_E_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = refl_unwrap(s, s->all_refl.v[i]);
+	m = dedupe(v, n, scratch);
+	rfc4737(v, m, pm, &rr);
+	out->reordered_down = rr.reordered;
+
+	for (i = 0; i < n; i++) {
+		pairs[i].refl = refl_unwrap(s, s->all_refl.v[i]);
+		pairs[i].idx = s->all_idx.v[i];
+		pairs[i].pos = (uint32_t)i;
+	}
+	qsort(pairs, n, sizeof(*pairs), cmp_refl_pair);
+	for (i = 0, m = 0; i < n; i++)
+		if (i == 0 || pairs[i].refl != pairs[i - 1].refl)
+			v[m++] = pairs[i].idx;
+	m = dedupe(v, m, scratch);
+	rfc4737(v, m, pm, &rr);
+	out->reordered_up = rr.reordered;
+out:
+	free(v);
+	free(pm);
+	free(pairs);
+	free(scratch);
+	return rc;
+}
+
+/*
  * Up/down split from the stateful reflector's counter (RFC 8762 §4.2): it
  * numbers what reached the reflector in arrival order, so a counter value
  * that never came back was lost on the way down, and the rest of the loss
  * happened on the way up. A loss on the way down after the last counter we
  * saw cannot be told apart and counts as up. a and b hold s->n values each.
  */
-static int split(const struct ub_stats *s, struct ub_summary *out, int64_t *a, int64_t *b)
+static int split(const struct ub_stats *s, struct ub_summary *out)
 {
-	struct refl_pair *pairs = NULL;
 	int64_t *arrived = NULL;
-	struct reorder_res rr;
-	int64_t lo, hi, start, u;
+	int64_t lo, hi, start;
 	uint64_t distinct, missing;
-	size_t i, nr = 0, na = 0;
+	size_t i, na = 0;
 	int rc = 0;
 
 	out->has_split = 1;
@@ -533,8 +623,7 @@ static int split(const struct ub_stats *s, struct ub_summary *out, int64_t *a, i
 		start = lo;
 
 	arrived = malloc((s->m + s->dup_refl.n + 1) * sizeof(*arrived));
-	pairs = malloc((s->m + 1) * sizeof(*pairs));
-	if (!arrived || !pairs) {
+	if (!arrived) {
 		rc = UB_E_NOMEM;
 		goto out;
 	}
@@ -543,13 +632,7 @@ static int split(const struct ub_stats *s, struct ub_summary *out, int64_t *a, i
 	for (i = 0; i < s->m; i++) {
 		if (!s->arr_has_refl[i])
 			continue;
-		u = refl_unwrap(s, s->arr_refl[i]);
-		arrived[na++] = u;
-		a[nr] = u;
-		pairs[nr].refl = u;
-		pairs[nr].idx = s->arr_idx[i];
-		pairs[nr].pos = (uint32_t)i;
-		nr++;
+		arrived[na++] = refl_unwrap(s, s->arr_refl[i]);
 	}
 	for (i = 0; i < s->dup_refl.n; i++)
 		arrived[na++] = refl_unwrap(s, s->dup_refl.v[i]);
@@ -563,19 +646,9 @@ static int split(const struct ub_stats *s, struct ub_summary *out, int64_t *a, i
 	out->lost_down = missing < out->lost ? missing : out->lost;
 	out->lost_up = out->lost - out->lost_down;
 
-	/* RFC 4737 §3.3 on the reflector counter in sender-arrival order */
-	rfc4737(a, nr, b, &rr);
-	out->reordered_down = rr.reordered;
-
-	/* and on the sender numbers in the order the reflector saw them */
-	qsort(pairs, nr, sizeof(*pairs), cmp_refl_pair);
-	for (i = 0; i < nr; i++)
-		a[i] = pairs[i].idx;
-	rfc4737(a, nr, b, &rr);
-	out->reordered_up = rr.reordered;
+	rc = split_reordering(s, out);
 out:
 	free(arrived);
-	free(pairs);
 	return rc;
 }
 
@@ -682,7 +755,7 @@ int ub_stats_summary(struct ub_stats *s, struct ub_summary *out)
 	dist_fill(&out->sched_late, a, s->n);
 
 	if (s->cfg.stateful && s->have_refl)
-		rc = split(s, out, a, b);
+		rc = split(s, out);
 out:
 	free(a);
 	free(b);

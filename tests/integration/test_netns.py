@@ -23,6 +23,23 @@ def make_netns():
     return name
 
 
+def make_pair():
+    """Two namespaces joined by a veth pair: the sender's and the reflector's hosts."""
+    sender, refl = make_netns(), make_netns()
+    a, b = "ubs%s" % sender[-6:], "ubr%s" % refl[-6:]
+    for cmd in (["ip", "link", "add", a, "type", "veth", "peer", "name", b],
+                ["ip", "link", "set", a, "netns", sender],
+                ["ip", "link", "set", b, "netns", refl],
+                ["ip", "netns", "exec", sender, "ip", "addr", "add", "198.18.0.1/24", "dev", a],
+                ["ip", "netns", "exec", refl, "ip", "addr", "add", "198.18.0.2/24", "dev", b],
+                ["ip", "netns", "exec", sender, "ip", "link", "set", a, "up"],
+                ["ip", "netns", "exec", refl, "ip", "link", "set", b, "up"]):
+        r = run(cmd)
+        if r.returncode != 0:
+            raise Skip("cannot build a veth pair between namespaces: %s" % r.stderr.strip())
+    return sender, refl
+
+
 def nft(ns, *args):
     r = run(["ip", "netns", "exec", ns, "nft"] + list(args))
     assert r.returncode == 0, (args, r.stderr)
@@ -76,3 +93,30 @@ def test_random_drops_match_nft_counters(tmp):
     m = re.search(r"received (\d+), reflected (\d+)", err)
     # The reflector's own count of what reached it agrees with nftables.
     assert int(m.group(1)) == 3000 - up, (m.group(0), up)
+
+
+def test_two_hosts_nft_drops_match_lost_up_and_down(tmp):
+    sender, reflns = make_pair()
+    refl, port = start_reflector(bind="198.18.0.2", netns=reflns)
+    n = 3000
+    for ns, chain_rule, name in (
+            # Upstream: requests dropped as they reach the reflector's host.
+            (reflns, ["udp", "dport", str(port)], "up"),
+            # Downstream: replies dropped as they reach the sender's host; the last
+            # 10 probes' replies (sender seq at UDP payload offset 24) are spared, so
+            # no drop falls after the last reply that arrives, where no reflector
+            # counter could tell it from an upstream one.
+            (sender, ["udp", "sport", str(port), "@th,256,32", "<", str(n - 10)], "down")):
+        nft(ns, "add", "table", "inet", "ubtest")
+        nft(ns, "add", "chain", "inet", "ubtest", "in", "{ type filter hook input priority 0 ; }")
+        nft(ns, "add", "rule", "inet", "ubtest", "in", *chain_rule, "numgen", "random", "mod", "100",
+            "<", "6", "counter", "drop", "comment", '"%s"' % name)
+    rj = os.path.join(tmp, "r.json")
+    r = ub("--peer", "198.18.0.2:%d" % port, "-c", n, "-i", "1ms", "--timeout", "300ms",
+           "--json", rj, "-q", netns=sender)
+    assert r.returncode == 0, r.stderr
+    up, down = counters(reflns)["up"], counters(sender)["down"]
+    s = load_json(rj)["summary"]
+    assert up > 60 and down > 60, (up, down)
+    assert (s["lost_up"], s["lost_down"]) == (up, down), (s["lost_up"], s["lost_down"], up, down)
+    assert s["lost"] == up + down and s["received"] == n - up - down

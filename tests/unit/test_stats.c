@@ -601,6 +601,34 @@ static void test_split_upstream_duplicate(void **state)
 }
 
 /*
+ * Copies count in the up/down orderings as they crossed the link. Request 1
+ * was copied on the way up (counter 1 and 2); the reply with counter 2
+ * overtook counter 1 on the way down, and counter 3 came back twice (a copy
+ * on the way down). Only the first copy of each number enters RFC 4737.
+ */
+static void test_split_orderings_count_copies(void **state)
+{
+	struct fixture *fx = *state;
+	struct ub_summary sum;
+
+	send_n(fx, 0, 3);
+	assert_int_equal(reply_refl(fx, 0, 0), UB_ST_OK);
+	assert_int_equal(reply_refl(fx, 1, 2), UB_ST_OK);
+	assert_int_equal(reply_refl(fx, 1, 1), UB_ST_DUP);
+	assert_int_equal(reply_refl(fx, 2, 3), UB_ST_OK);
+	assert_int_equal(reply_refl(fx, 2, 3), UB_ST_DUP);
+	summarize(fx, &sum);
+	assert_int_equal(sum.duplicates, 2);
+	assert_int_equal(sum.reordered, 0);
+	/* counters 0 2 1 3 3: one reordered on the way down */
+	assert_int_equal(sum.reordered_down, 1);
+	/* by counter, senders 0 1 1 2: the copy is removed, nothing reordered up */
+	assert_int_equal(sum.reordered_up, 0);
+	assert_int_equal(sum.lost_up, 0);
+	assert_int_equal(sum.lost_down, 0);
+}
+
+/*
  * Reordered on the way up: the reflector sees 0 2 1 3 and numbers them
  * 0 1 2 3; the way down keeps that order.
  */
@@ -904,6 +932,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split_wrap, setup_stateful, teardown),
 		cmocka_unit_test_setup_teardown(test_split_wrap_reordered, setup_stateful, teardown),
 		cmocka_unit_test_setup_teardown(test_split_upstream_duplicate, setup_stateful, teardown),
+		cmocka_unit_test_setup_teardown(test_split_orderings_count_copies, setup_stateful,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_reordered_up, setup_stateful, teardown),
 		cmocka_unit_test_setup_teardown(test_reordered_down, setup_stateful, teardown),
 		cmocka_unit_test_setup_teardown(test_no_split_when_stateless, setup_plain, teardown),

@@ -1,0 +1,296 @@
+#include "scenario.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "impair.h"
+#include "proto.h"
+#include "units.h"
+
+#ifndef UB_SCENARIO_DIR
+#define UB_SCENARIO_DIR "/usr/local/share/udpbench/scenarios"
+#endif
+
+#define MS (1000 * 1000LL)
+
+struct load_ctx {
+	struct ub_scenario *s;
+	struct ub_err *e;
+	struct ub_impair_config up, down; /* only to check [link] values as they are read */
+};
+
+static int set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+	return *dst != NULL;
+}
+
+static int add_link(struct ub_scenario *s, const char *k, const char *v)
+{
+	struct ub_link_kv *grown = realloc(s->link, (s->n_link + 1) * sizeof(*grown));
+
+	if (!grown)
+		return 0;
+	s->link = grown;
+	s->link[s->n_link].key = strdup(k);
+	s->link[s->n_link].value = strdup(v);
+	s->n_link++;
+	return s->link[s->n_link - 1].key && s->link[s->n_link - 1].value;
+}
+
+static int parse_protocols(struct ub_scenario *s, const char *v, struct ub_err *e)
+{
+	char buf[64], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	s->udp = s->tcp = 0;
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(tok, "udp") == 0)
+			s->udp = 1;
+		else if (strcmp(tok, "tcp") == 0)
+			s->tcp = 1;
+		else
+			return ub_err_set(e, UB_E_INVAL, 0, "protocols: '%s' is not udp or tcp", tok);
+	}
+	if (!s->udp && !s->tcp)
+		return ub_err_set(e, UB_E_INVAL, 0, "protocols: none given");
+	return 0;
+}
+
+static int probe_key(struct ub_scenario *s, const char *k, const char *v, struct ub_err *e)
+{
+	uint64_t u;
+
+	if (strcmp(k, "count") == 0) {
+		if (ub_units_count(v, 1, UINT32_MAX, &s->count, e) < 0)
+			return e->code;
+	} else if (strcmp(k, "interval") == 0) {
+		if (ub_units_duration(v, 1000, 3600 * UB_NS_PER_S, &s->interval_ns, e) < 0)
+			return e->code;
+	} else if (strcmp(k, "size") == 0) {
+		if (ub_units_size(v, UB_STAMP_LEN, UB_PKT_MAX, &u, e) < 0)
+			return e->code;
+		s->size = (unsigned)u;
+	} else if (strcmp(k, "timeout") == 0) {
+		if (ub_units_duration(v, MS, 3600 * UB_NS_PER_S, &s->timeout_ns, e) < 0)
+			return e->code;
+	} else if (strcmp(k, "protocols") == 0) {
+		return parse_protocols(s, v, e);
+	} else {
+		return ub_err_set(e, UB_E_INVAL, 0, "[probe] has no key '%s'", k);
+	}
+	return 0;
+}
+
+/* libinih calls this per key; returning 0 makes ini_parse report the line. */
+static int on_key(void *user, const char *section, const char *k, const char *v)
+{
+	struct load_ctx *ctx = user;
+	struct ub_scenario *s = ctx->s;
+	int ok = 1;
+
+	if (strcmp(section, "scenario") == 0) {
+		if (strcmp(k, "name_zh") == 0)
+			ok = set_str(&s->name_zh, v);
+		else if (strcmp(k, "name_en") == 0)
+			ok = set_str(&s->name_en, v);
+		else if (strcmp(k, "description_zh") == 0)
+			ok = set_str(&s->desc_zh, v);
+		else if (strcmp(k, "description_en") == 0)
+			ok = set_str(&s->desc_en, v);
+		else
+			ok = ub_err_set(ctx->e, UB_E_INVAL, 0, "[scenario] has no key '%s'", k) == 0;
+	} else if (strcmp(section, "link") == 0) {
+		/* The relay's own parser checks the value, so a file fails when it is read. */
+		ok = ub_impair_set(&ctx->up, &ctx->down, k, v, ctx->e) == 0 && add_link(s, k, v);
+	} else if (strcmp(section, "probe") == 0) {
+		ok = probe_key(s, k, v, ctx->e) == 0;
+	} else if (strcmp(section, "peer") == 0) {
+		if (strcmp(k, "host") == 0)
+			ok = set_str(&s->peer, v);
+		else
+			ok = ub_err_set(ctx->e, UB_E_INVAL, 0, "[peer] has no key '%s'", k) == 0;
+	} else {
+		ok = ub_err_set(ctx->e, UB_E_INVAL, 0, "unknown section [%s]", section) == 0;
+	}
+	return ok;
+}
+
+static char *file_id(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char *id, *dot;
+
+	id = strdup(base ? base + 1 : path);
+	if (id && (dot = strrchr(id, '.')) && strcmp(dot, ".ini") == 0)
+		*dot = '\0';
+	return id;
+}
+
+int ub_scenario_load(const char *path, struct ub_scenario **out, struct ub_err *e)
+{
+	struct load_ctx ctx;
+	struct ub_err kerr;
+	struct ub_scenario *s;
+	int line, rc = 0;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	s->count = 1000;
+	s->interval_ns = 10 * MS;
+	s->size = UB_STAMP_LEN;
+	s->timeout_ns = UB_NS_PER_S;
+	s->udp = 1;
+	s->path = strdup(path);
+	s->id = file_id(path);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.s = s;
+	ctx.e = &kerr;
+	ub_err_clear(&kerr);
+	ub_impair_config_init(&ctx.up);
+	ub_impair_config_init(&ctx.down);
+	line = ini_parse(path, on_key, &ctx);
+	if (line < 0) {
+		rc = ub_err_set(e, UB_E_INVAL, errno, "cannot read scenario %s", path);
+		goto out;
+	}
+	if (line > 0) {
+		rc = ub_err_set(e, UB_E_INVAL, 0, "%s:%d: %s", path, line,
+				kerr.msg[0] ? kerr.msg : "not a key = value line");
+		goto out;
+	}
+	if (!s->name_en || !s->name_zh) {
+		rc = ub_err_set(e, UB_E_INVAL, 0, "%s: [scenario] needs name_en and name_zh", path);
+		goto out;
+	}
+	if (!s->path || !s->id)
+		rc = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+out:
+	if (rc < 0)
+		ub_scenario_free(s);
+	else
+		*out = s;
+	return rc;
+}
+
+void ub_scenario_free(struct ub_scenario *s)
+{
+	unsigned i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n_link; i++) {
+		free(s->link[i].key);
+		free(s->link[i].value);
+	}
+	free(s->link);
+	free(s->path);
+	free(s->id);
+	free(s->name_zh);
+	free(s->name_en);
+	free(s->desc_zh);
+	free(s->desc_en);
+	free(s->peer);
+	free(s);
+}
+
+/* The scenario folders, in the order they are searched; returns how many. */
+static int scenario_dirs(char dirs[3][PATH_MAX])
+{
+	char exe[PATH_MAX], *slash;
+	const char *env = getenv("UDPBENCH_SCENARIOS");
+	ssize_t n;
+	int k = 0;
+
+	if (env && *env)
+		snprintf(dirs[k++], PATH_MAX, "%s", env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(dirs[k++], PATH_MAX, "%.*s/scenarios", PATH_MAX - 16, exe);
+		}
+	}
+	snprintf(dirs[k++], PATH_MAX, "%s", UB_SCENARIO_DIR);
+	return k;
+}
+
+char *ub_scenario_find(const char *name)
+{
+	char dirs[3][PATH_MAX], path[PATH_MAX + 300];
+	struct stat st;
+	int i, n;
+
+	if (strchr(name, '/') || (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".ini") == 0))
+		return stat(name, &st) == 0 ? strdup(name) : NULL;
+	n = scenario_dirs(dirs);
+	for (i = 0; i < n; i++) {
+		if (snprintf(path, sizeof(path), "%s/%s.ini", dirs[i], name) >= (int)sizeof(path))
+			continue;
+		if (stat(path, &st) == 0)
+			return strdup(path);
+	}
+	return NULL;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int is_ini(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 4 && strcmp(d->d_name + n - 4, ".ini") == 0;
+}
+
+int ub_scenario_list(FILE *f, enum ub_lang lang, struct ub_err *e)
+{
+	char dirs[3][PATH_MAX], path[PATH_MAX + 300];
+	struct dirent **ents = NULL;
+	struct ub_scenario *s;
+	struct ub_err le;
+	int i, j, n, nd, found = 0;
+
+	nd = scenario_dirs(dirs);
+	for (i = 0; i < nd && !found; i++) {
+		n = scandir(dirs[i], &ents, is_ini, by_name);
+		if (n < 0)
+			continue;
+		for (j = 0; j < n; j++) {
+			ub_err_clear(&le);
+			if (snprintf(path, sizeof(path), "%s/%s", dirs[i], ents[j]->d_name) >=
+			    (int)sizeof(path))
+				ub_err_set(&le, UB_E_INVAL, 0, "path too long: %s", ents[j]->d_name);
+			if (le.code < 0 || ub_scenario_load(path, &s, &le) < 0) {
+				fprintf(stderr, "udpbench: %s\n", le.msg);
+			} else {
+				fprintf(f, "%-22s %s — %s\n", s->id,
+					lang == UB_LANG_ZH ? s->name_zh : s->name_en,
+					lang == UB_LANG_ZH ? (s->desc_zh ? s->desc_zh : "")
+							   : (s->desc_en ? s->desc_en : ""));
+				ub_scenario_free(s);
+				found++;
+			}
+			free(ents[j]);
+		}
+		free(ents);
+		ents = NULL;
+	}
+	if (!found)
+		return ub_err_set(e, UB_E_INVAL, 0, "no scenarios found (set UDPBENCH_SCENARIOS)");
+	return found;
+}

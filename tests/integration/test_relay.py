@@ -1,0 +1,206 @@
+"""The link emulator: udpbench's own figures, measured through `udpbench relay`,
+held against the relay's truth log. The sender and the reflector are the real
+binary; everything stays on loopback."""
+
+import csv
+import os
+import signal
+import socket
+
+from harness import Skip, load_json, spawn, start_reflector, stop, ub, UDPBENCH, wait_line
+
+SENDER_FIGURES = ("sent", "received", "lost", "lost_up", "lost_down", "late", "duplicates",
+                  "reordered", "reordered_up", "reordered_down")
+COUNTERS = ("in", "out", "dropped", "duplicated", "reordered", "delayed", "queue_dropped", "held")
+
+
+def start_relay(tmp, target_port, *opts, name="truth", listen="127.0.0.1:0",
+                target_host="127.0.0.1"):
+    """Starts `udpbench relay` in front of target; returns (process, port, truth path)."""
+    truth = os.path.join(tmp, name + ".json")
+    argv = [UDPBENCH, "relay", "--listen", listen, "--to", "%s:%d" % (target_host, target_port),
+            "--truth", truth] + [str(o) for o in opts]
+    p = spawn(argv)
+    m = wait_line(p.stderr, r"relay listening on \S+:(\d+) -> ")
+    return p, int(m.group(1)), truth
+
+
+def finish_relay(p, truth):
+    """Stops the relay as the lead's CLI does at SIGTERM; returns the truth log."""
+    code, _, err = stop(p, signal.SIGTERM)
+    assert code == 0, err
+    assert os.path.exists(truth), "no truth log written: " + err
+    return load_json(truth)
+
+
+def send(tmp, port, *args, name="run", host="127.0.0.1"):
+    rj, rc = os.path.join(tmp, name + ".json"), os.path.join(tmp, name + ".csv")
+    r = ub("--peer", "%s:%d" % (host, port), "--json", rj, "--csv", rc, "-q", *args)
+    assert r.returncode == 0, r.stderr
+    with open(rc, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return load_json(rj)["summary"], rows
+
+
+def trailing_down_drops(t):
+    """Replies dropped downstream after the last one that got through.
+
+    The reflector numbers its replies 0..down.in-1; the sender can only see
+    a gap below the highest number that arrived, so these count as up for it.
+    """
+    dropped = {e["seq"] for e in t["events"]
+               if e["dir"] == "down" and e["action"] in ("drop", "queue_drop")}
+    assert len(dropped) == t["down"]["dropped"], "every downstream drop has its event"
+    last_out = max(set(range(t["down"]["in"])) - dropped)
+    return sum(1 for s in dropped if s > last_out)
+
+
+def test_loss_and_delay_match_truth(tmp):
+    refl, rport = start_reflector()
+    relay, port, truth = start_relay(tmp, rport, "--loss-up", "10%", "--loss-down", "5%",
+                                     "--delay", "2ms", "--seed", 7)
+    s, _ = send(tmp, port, "--count", 4000, "--interval", "1ms", "--timeout", "500ms")
+    t = finish_relay(relay, truth)
+
+    assert t["seed"] == 7 and t["flows"] == 1, t["seed"]
+    assert t["up"]["in"] == 4000 and t["down"]["in"] == t["up"]["out"], (t["up"], t["down"])
+    # Seeded 10 % and 5 %: far inside binomial bounds (sd 19 and 14).
+    assert 300 <= t["up"]["dropped"] <= 500 and 80 <= t["down"]["dropped"] <= 260, t
+    trailing = trailing_down_drops(t)
+    assert s["lost"] == t["up"]["dropped"] + t["down"]["dropped"], (s, t["up"], t["down"])
+    assert s["lost_up"] == t["up"]["dropped"] + trailing, (s["lost_up"], t["up"], trailing)
+    assert s["lost_down"] == t["down"]["dropped"] - trailing, (s["lost_down"], t["down"], trailing)
+    assert s["received"] == t["down"]["out"] and s["late"] == 0
+    assert t["up"]["delayed"] == t["up"]["out"] and t["down"]["delayed"] == t["down"]["out"]
+    # 2 ms each way; the reflector's own time is taken out by STAMP (T3 - T2).
+    assert 4000000 <= s["rtt_ns"]["median"] <= 5000000, s["rtt_ns"]
+    assert s["rtt_ns"]["min"] >= 4000000, s["rtt_ns"]
+    stop(refl)
+
+
+def test_duplicates_and_reordering_match_truth(tmp):
+    refl, rport = start_reflector()
+    relay, port, truth = start_relay(tmp, rport, "--duplicate", "3%", "--reorder", "8%",
+                                     "--seed", 11)
+    s, rows = send(tmp, port, "--count", 2000, "--interval", "1ms")
+    t = finish_relay(relay, truth)
+
+    assert t["up"]["dropped"] == 0 and t["down"]["dropped"] == 0 and s["lost"] == 0, s
+    assert t["up"]["duplicated"] > 20 and t["down"]["duplicated"] > 20, t
+    assert t["up"]["reordered"] > 50 and t["down"]["reordered"] > 50, t
+    # Every reply that left the relay arrived: the first copy or an extra one.
+    assert s["received"] + s["duplicates"] == t["down"]["out"], (s, t["down"])
+    # Upstream: the sender numbers in the order the reflector counted them.
+    assert s["reordered_up"] == t["up"]["reordered"], (s["reordered_up"], t["up"])
+
+    # Downstream: the reflector's numbers in the order they reached the sender,
+    # every copy counted as it crossed the relay, duplicates removed first.
+    assert s["reordered_down"] == t["down"]["reordered"], (s["reordered_down"], t["down"])
+    held = [e for e in t["events"] if e["action"] == "hold"]
+    assert len(held) == t["up"]["held"] + t["down"]["held"]
+    stop(refl)
+
+
+def run_seeded(tmp, rport, seed, name):
+    relay, port, truth = start_relay(tmp, rport, "--loss", "5%", "--loss-burst", "1%,60%",
+                                     "--delay", "1ms", "--duplicate", "3%", "--reorder", "8%",
+                                     "--seed", seed, name=name)
+    # No jitter: it reorders two packets sent close together (a late send
+    # catching up, the two replies to a duplicate) by timing, not by seed.
+    # And a held packet is passed by two later ones long before its 50 ms
+    # bound: that would take 11 losses in a row, out of reach of short bursts.
+    s, _ = send(tmp, port, "--count", 300, "--interval", "4ms", "--timeout", "300ms", name=name)
+    return s, finish_relay(relay, truth)
+
+
+def test_same_seed_same_truth(tmp):
+    refl, rport = start_reflector()
+    s1, t1 = run_seeded(tmp, rport, 42, "a")
+    s2, t2 = run_seeded(tmp, rport, 42, "b")
+    s3, t3 = run_seeded(tmp, rport, 43, "c")
+
+    def fates(t):
+        # Each direction in its own order: how the two interleave is timing.
+        return [[(e["flow"], e["seq"], e["action"], e.get("reason"), e["delay_ns"])
+                 for e in t["events"] if e["dir"] == d] for d in ("up", "down")]
+
+    for d in ("up", "down"):
+        assert [t1[d][k] for k in COUNTERS] == [t2[d][k] for k in COUNTERS], (d, t1[d], t2[d])
+    assert t1["up"]["dropped"] > 0 and t1["up"]["duplicated"] > 0 and t1["up"]["held"] > 0
+    assert fates(t1) == fates(t2)
+    assert [s1[k] for k in SENDER_FIGURES] == [s2[k] for k in SENDER_FIGURES], (s1, s2)
+    # Another seed, another link.
+    assert fates(t1) != fates(t3)
+    stop(refl)
+
+
+def test_rate_limit_queue_drops_and_bufferbloat(tmp):
+    refl, rport = start_reflector()
+    relay, port, truth = start_relay(tmp, rport, "--rate", "1mbit", "--queue", 10, "--seed", 3)
+    s, rows = send(tmp, port, "--count", 400, "--interval", "0.5ms", "--size", 1000,
+                   "--timeout", "2s")
+    t = finish_relay(relay, truth)
+
+    qdrops = [e for e in t["events"] if e["action"] == "queue_drop"]
+    # 16 Mbit/s offered to a 1 Mbit/s link: most probes find the queue full.
+    assert len(qdrops) == t["up"]["queue_dropped"] == t["up"]["dropped"] > 300, t["up"]
+    assert s["lost"] == t["up"]["dropped"] + t["down"]["dropped"], (s, t)
+    trailing = trailing_down_drops(t)
+    assert s["lost_up"] == t["up"]["dropped"] + trailing, (s, t["up"])
+    # A 1028-byte datagram takes 8.2 ms at 1 Mbit/s: the first one goes
+    # straight through both ways; later ones wait behind ten in the queue.
+    rtts = [int(r["rtt_ns"]) for r in rows if r["status"] == "ok"]
+    assert rtts[0] < 30000000, rtts[:5]
+    assert max(rtts) > 80000000 and max(rtts) > 4 * rtts[0], (rtts[0], max(rtts))
+    assert max(rtts) < 150000000, max(rtts)
+    stop(refl)
+
+
+def test_two_senders_two_flows(tmp):
+    refl, rport = start_reflector()
+    relay, port, truth = start_relay(tmp, rport, "--delay", "1ms", "--seed", 5)
+    runs = []
+    for name in ("one", "two"):
+        rj = os.path.join(tmp, name + ".json")
+        runs.append((spawn([UDPBENCH, "--peer", "127.0.0.1:%d" % port, "--count", "500",
+                            "--interval", "2ms", "--json", rj, "-q"]), rj))
+    for p, rj in runs:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+        s = load_json(rj)["summary"]
+        assert s["sent"] == 500 and s["received"] == 500 and s["lost"] == 0, s
+        assert s["duplicates"] == 0 and s["reordered"] == 0, s
+    t = finish_relay(relay, truth)
+    assert t["flows"] == 2, t["flows"]
+    assert t["up"]["in"] == t["up"]["out"] == 1000 and t["down"]["out"] == 1000, t
+    stop(refl)
+
+
+def test_ipv6_and_datagrams_that_are_not_stamp(tmp):
+    try:
+        probe = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError as exc:
+        raise Skip("no IPv6 loopback: %s" % exc)
+    echo = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    echo.bind(("::1", 0))
+    echo.settimeout(2)
+    relay, port, truth = start_relay(tmp, echo.getsockname()[1], "--seed", 1,
+                                     listen="[::1]:0", target_host="[::1]")
+    c = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    c.settimeout(2)
+    sent = [b"", b"x", b"abc", b"\x00\x00\x00\x05hello", bytes(range(256)) * 20]
+    for d in sent:
+        c.sendto(d, ("::1", port))
+        got, src = echo.recvfrom(65535)
+        assert got == d, (d[:16], got[:16])
+        echo.sendto(got[::-1], src)  # back through the relay's flow socket
+        back = c.recv(65535)
+        assert back == d[::-1]
+    t = finish_relay(relay, truth)
+    assert t["flows"] == 1 and t["up"]["in"] == t["up"]["out"] == len(sent), t["up"]
+    assert t["down"]["in"] == t["down"]["out"] == len(sent), t["down"]
+    assert t["listen"].startswith("[::1]:"), t["listen"]
+    echo.close()
+    c.close()

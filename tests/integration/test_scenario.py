@@ -1,0 +1,79 @@
+"""Scenario files and the scenario runner."""
+
+import os
+import re
+
+from harness import ROOT, load_json, run, start_reflector, ub
+
+
+def shipped():
+    d = os.path.join(ROOT, "scenarios")
+    return sorted(f[:-4] for f in os.listdir(d) if f.endswith(".ini"))
+
+
+def test_list_shows_every_shipped_scenario(tmp):
+    names = shipped()
+    assert len(names) >= 5, names
+    r = ub("scenario", "list")
+    assert r.returncode == 0, r.stderr
+    for n in names:
+        assert re.search(r"^%s\s+\S" % re.escape(n), r.stdout, re.M), (n, r.stdout)
+    r = ub("scenario", "list", "--lang", "zh")
+    assert "教室" in r.stdout, r.stdout
+
+
+def test_every_scenario_runs_and_writes_its_folder(tmp):
+    for name in shipped():
+        out = os.path.join(tmp, name)
+        r = ub("scenario", "run", name, "-o", out, "-c", 150, "-q", timeout=180)
+        assert r.returncode == 0, (name, r.stderr)
+        for f in ("udp.json", "udp.csv", "truth.json", "summary.txt", "scenario.ini"):
+            assert os.path.exists(os.path.join(out, f)), (name, f)
+        res, truth = load_json(os.path.join(out, "udp.json")), load_json(os.path.join(out, "truth.json"))
+        s = res["summary"]
+        assert s["sent"] == 150, (name, s["sent"])
+        # What left the relay towards the reflector is what the reflector answered.
+        assert truth["up"]["in"] == 150, (name, truth["up"])
+        assert s["received"] + s["duplicates"] <= truth["down"]["out"], name
+        with open(os.path.join(out, "summary.txt")) as f:
+            text = f.read()
+        assert "emulator truth" in text and "lost on the way there" in text, text
+
+
+def test_scenario_against_a_real_peer(tmp):
+    refl, port = start_reflector()
+    out = os.path.join(tmp, "real")
+    r = ub("scenario", "run", "wired-baseline", "--peer", "127.0.0.1:%d" % port, "-o", out,
+           "-c", 50, "-q")
+    assert r.returncode == 0, r.stderr
+    assert not os.path.exists(os.path.join(out, "truth.json"))
+    assert load_json(os.path.join(out, "udp.json"))["summary"]["received"] == 50
+    with open(os.path.join(out, "summary.txt")) as f:
+        assert "real link to 127.0.0.1:%d" % port in f.read()
+
+
+def test_bad_scenario_file_names_file_and_line(tmp):
+    bad = os.path.join(tmp, "bad.ini")
+    with open(bad, "w") as f:
+        f.write("[scenario]\nname_en = x\nname_zh = x\n[link]\nloss = 12 parsecs\n")
+    r = ub("scenario", "run", bad, "-o", os.path.join(tmp, "o"))
+    assert r.returncode == 2, r.stderr
+    assert "bad.ini:5" in r.stderr and "loss" in r.stderr, r.stderr
+    r = ub("scenario", "run", "no-such-scenario")
+    assert r.returncode == 2 and "no-such-scenario" in r.stderr
+
+
+def test_link_method_is_named(tmp):
+    out = os.path.join(tmp, "w")
+    r = ub("scenario", "run", "wired-baseline", "-o", out, "-c", 20, "-q")
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(out, "summary.txt")) as f:
+        text = f.read()
+    # The relay is used (it writes the truth log); when netem is missing, it says so.
+    assert "udpbench relay emulator (seed 1)" in text, text
+    probe = run(["unshare", "-n", "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"])
+    if probe.returncode == 0:
+        assert "netem:" not in text, text
+    else:
+        assert re.search(r"netem: (this kernel has no netem qdisc|tc is not installed|"
+                         r"no network namespace for this user)", text), text
