@@ -7,8 +7,8 @@ BIN      ?= udpbench
 VERSION  := 0.1.0
 
 CC       ?= cc
-PKGS     := jansson inih
-CPPFLAGS += -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -Ibench -Iscenarios -D_FORTIFY_SOURCE=2 \
+PKGS     := jansson inih libpcap
+CPPFLAGS += -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -Ibench -Icapture -Iscenarios -D_FORTIFY_SOURCE=2 \
             -DUB_SCENARIO_DIR='"$(PREFIX)/share/udpbench/scenarios"'
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -29,11 +29,12 @@ say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
 # Debian packages each job needs; `make deps-X` installs the missing ones.
-DEPS_build := gcc make pkg-config libc6-dev libjansson-dev libinih-dev
+DEPS_build := gcc make pkg-config libc6-dev libjansson-dev libinih-dev libpcap-dev
 DEPS_test  := $(DEPS_build) libcmocka-dev python3 tshark tcpdump nftables iproute2
 DEPS_demo  := $(DEPS_build)
 
-LIB_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c)) $(wildcard scenarios/*.c)
+LIB_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c)) $(wildcard capture/*.c) \
+            $(wildcard scenarios/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libudpbench.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -71,7 +72,8 @@ check: $(BIN) unit
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps-test
 	$(Q)$(MAKE) --no-print-directory check BUILD=build/asan BIN=build/asan/udpbench \
-		CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" ASAN_OPTIONS=detect_leaks=1
+		CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" ASAN_OPTIONS=detect_leaks=1 \
+		UDPBENCH_SCENARIOS=$(CURDIR)/scenarios
 
 # The main job on a built-in default: the crowded-classroom scenario, a
 # reflector behind the link emulator on this machine, results in DEMO_DIR.

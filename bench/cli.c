@@ -33,6 +33,8 @@ static const char send_usage[] =
 	"      --csv FILE          write one row per probe as CSV (- for stdout);\n"
 	"                          with several peers one file each, FILE-HOST_PORT.csv\n"
 	"      --label TEXT        name this run in results and charts\n"
+	"      --pcap FILE         capture the run's packets into FILE (root or CAP_NET_RAW)\n"
+	"      --iface IF          capture on IF (default: the one that reaches the peer)\n"
 	"      --lang en|zh        language of the terminal text (default from $LANG)\n"
 	"  -4, -6                  use IPv4 or IPv6 only\n"
 	"      --dscp N            DSCP code point 0..63 on the probes\n"
@@ -42,7 +44,7 @@ static const char send_usage[] =
 	"  -V, --version           show the version\n"
 	"\n"
 	"Other commands: udpbench reflect --help, udpbench relay --help,\n"
-	"udpbench scenario --help\n"
+	"udpbench analyze --help, udpbench scenario --help\n"
 	"Exit status: 0 measured, 1 error, 2 usage error, 3 no reply from the peer.\n";
 
 static const char reflect_usage[] =
@@ -81,6 +83,20 @@ static const char relay_usage[] =
 	"  -q, --quiet              no start-up line\n"
 	"  -h, --help               show this help\n";
 
+static const char analyze_usage[] =
+	"Usage: udpbench analyze FILE.pcap [options]\n"
+	"Find the STAMP, TWAMP-light and UDP echo sessions in a capture written by\n"
+	"anyone (tcpdump, Wireshark; pcap or pcapng) and report the same figures as a\n"
+	"live run, seen from where the capture was taken.\n"
+	"\n"
+	"  -p, --port N            sessions on this port too (10000 and 862 always)\n"
+	"      --timeout D         Tmax: a later reply counts as lost (default 1s)\n"
+	"      --json FILE         write the result as JSON (- for stdout)\n"
+	"      --csv FILE          one row per request; several sessions: FILE-HOST_PORT.csv\n"
+	"      --lang en|zh        language of the terminal text\n"
+	"  -q, --quiet             no summary, only notes and errors\n"
+	"  -h, --help              show this help\n";
+
 static const char scenario_usage[] =
 	"Usage: udpbench scenario list [--lang en|zh]\n"
 	"       udpbench scenario run NAME|FILE.ini [options]\n"
@@ -104,6 +120,9 @@ void ub_cli_usage(FILE *f, enum ub_cmd cmd)
 		break;
 	case UB_CMD_RELAY:
 		fputs(relay_usage, f);
+		break;
+	case UB_CMD_ANALYZE:
+		fputs(analyze_usage, f);
 		break;
 	case UB_CMD_SCENARIO_LIST:
 	case UB_CMD_SCENARIO_RUN:
@@ -129,6 +148,8 @@ enum {
 	OPT_PEERS,
 	OPT_SEED,
 	OPT_TRUTH,
+	OPT_PCAP,
+	OPT_IFACE,
 	OPT_RELAY_SET, /* handed to ub_relay_config_set by its long name */
 };
 
@@ -146,6 +167,8 @@ static const struct option send_opts[] = {
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "iface", required_argument, NULL, OPT_IFACE },
 	{ "lang", required_argument, NULL, OPT_LANG },
 	{ "dscp", required_argument, NULL, OPT_DSCP },
 	{ "ttl", required_argument, NULL, OPT_TTL },
@@ -365,6 +388,12 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 		case OPT_LABEL:
 			c->label = optarg;
 			break;
+		case OPT_PCAP:
+			c->pcap_path = optarg;
+			break;
+		case OPT_IFACE:
+			c->iface = optarg;
+			break;
 		case OPT_LANG:
 			if (parse_lang(optarg, &c->lang, e) < 0)
 				return e->code;
@@ -542,6 +571,66 @@ static int parse_relay(int argc, char **argv, struct ub_cli *cli, struct ub_err 
 	return 0;
 }
 
+static const struct option analyze_opts[] = {
+	{ "port", required_argument, NULL, 'p' },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "csv", required_argument, NULL, OPT_CSV },
+	{ "lang", required_argument, NULL, OPT_LANG },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_analyze(int argc, char **argv, struct ub_cli *cli, struct ub_err *e)
+{
+	struct ub_analyze_config *c = &cli->analyze;
+	int opt;
+
+	ub_analyze_config_init(c);
+	c->lang = default_lang();
+	while ((opt = getopt_long(argc, argv, ":p:qh", analyze_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (parse_int("--port", optarg, 1, 65535, &c->port, e) < 0)
+				return e->code;
+			break;
+		case OPT_TIMEOUT:
+			if (ub_units_duration(optarg, MS, 3600 * UB_NS_PER_S, &c->timeout_ns, e) < 0)
+				return opt_err(e, "--timeout");
+			break;
+		case OPT_JSON:
+			c->json_path = optarg;
+			break;
+		case OPT_CSV:
+			c->csv_path = optarg;
+			break;
+		case OPT_LANG:
+			if (parse_lang(optarg, &c->lang, e) < 0)
+				return e->code;
+			break;
+		case 'q':
+			cli->quiet = 1;
+			c->quiet = 1;
+			break;
+		case 'h':
+			cli->cmd = UB_CMD_HELP;
+			cli->help_for = UB_CMD_ANALYZE;
+			return 0;
+		case ':':
+			return ub_err_set(e, UB_E_INVAL, 0, "%s: needs a value", argv[optind - 1]);
+		default:
+			return unknown_option(argv, e);
+		}
+	}
+	if (optind >= argc)
+		return ub_err_set(e, UB_E_INVAL, 0, "analyze: which capture file?");
+	c->path = argv[optind++];
+	if (optind < argc)
+		return ub_err_set(e, UB_E_INVAL, 0, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
 /* argv[0] is "scenario"; argv[1] "list" or "run". */
 static int parse_scenario(int argc, char **argv, struct ub_cli *cli, struct ub_err *e)
 {
@@ -624,6 +713,10 @@ int ub_cli_parse(int argc, char **argv, struct ub_cli *out, struct ub_err *e)
 		}
 		if (strcmp(argv[1], "scenario") == 0)
 			return parse_scenario(argc - 1, argv + 1, out, e);
+		if (strcmp(argv[1], "analyze") == 0) {
+			out->cmd = UB_CMD_ANALYZE;
+			return parse_analyze(argc - 1, argv + 1, out, e);
+		}
 		if (strcmp(argv[1], "relay") == 0) {
 			out->cmd = UB_CMD_RELAY;
 			return parse_relay(argc - 1, argv + 1, out, e);
@@ -639,6 +732,8 @@ int ub_cli_parse(int argc, char **argv, struct ub_cli *out, struct ub_err *e)
 				out->help_for = UB_CMD_REFLECT;
 			else if (argc > 2 && strcmp(argv[2], "relay") == 0)
 				out->help_for = UB_CMD_RELAY;
+			else if (argc > 2 && strcmp(argv[2], "analyze") == 0)
+				out->help_for = UB_CMD_ANALYZE;
 			else if (argc > 2 && strcmp(argv[2], "scenario") == 0)
 				out->help_for = UB_CMD_SCENARIO_RUN;
 			return 0;

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "analyze.h"
 #include "err.h"
 #include "reflector.h"
 #include "relay.h"
@@ -14,6 +15,7 @@ enum ub_cmd {
 	UB_CMD_SEND = 0,
 	UB_CMD_REFLECT,
 	UB_CMD_RELAY,
+	UB_CMD_ANALYZE,
 	UB_CMD_SCENARIO_LIST,
 	UB_CMD_SCENARIO_RUN,
 	UB_CMD_HELP,
@@ -27,6 +29,7 @@ struct ub_cli {
 	struct ub_sender_config send;
 	struct ub_reflector_config reflect;
 	struct ub_relay_config relay;
+	struct ub_analyze_config analyze;
 	struct ub_scenario_run_config scenario;
 	const char *scenario_name;  /* scenario run NAME|FILE */
 	const char **peers;   /* --peer values and --peers FILE lines */

@@ -11,7 +11,8 @@ enum {
 	UB_E_NOMEM = -4,  /* allocation failed */
 	UB_E_PROTO = -5,  /* packet does not decode */
 	UB_E_IO = -6,     /* writing an output file failed */
-	UB_E_NOREPLY = -7 /* the peer never answered */
+	UB_E_NOREPLY = -7, /* the peer never answered */
+	UB_E_PERM = -8     /* not allowed (capturing without CAP_NET_RAW) */
 };
 
 #define UB_ERR_MSG_MAX 256

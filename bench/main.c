@@ -93,6 +93,22 @@ static int run_relay(struct ub_cli *cli)
 	return rc < 0 || wrc < 0 ? UB_EXIT_ERROR : UB_EXIT_OK;
 }
 
+static int run_analyze(struct ub_cli *cli)
+{
+	struct ub_analyze_config *c = &cli->analyze;
+	struct ub_err e;
+	int rc;
+
+	ub_err_clear(&e);
+	if (c->json_path && strcmp(c->json_path, "-") == 0)
+		c->out = stderr;
+	rc = ub_analyze_run(c, &e);
+	if (rc == 0)
+		return UB_EXIT_OK;
+	fprintf(stderr, "udpbench analyze: %s\n", e.msg);
+	return UB_EXIT_ERROR;
+}
+
 static int run_scenario(struct ub_cli *cli)
 {
 	struct ub_scenario *sc = NULL;
@@ -193,6 +209,9 @@ int main(int argc, char **argv)
 	case UB_CMD_RELAY:
 		install_signals();
 		rc = run_relay(&cli);
+		break;
+	case UB_CMD_ANALYZE:
+		rc = run_analyze(&cli);
 		break;
 	}
 	ub_cli_free(&cli);

@@ -128,6 +128,32 @@ const char *ub_net_addr_str(const struct ub_addr *a, char *buf, size_t len)
 	return buf;
 }
 
+size_t ub_net_addr_key(const struct ub_addr *a, uint8_t key[UB_ADDR_KEY_MAX])
+{
+	if (a->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+
+		memcpy(key, &s6->sin6_addr, 16);
+		memcpy(key + 16, &s6->sin6_port, 2);
+		return 18;
+	}
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
+
+	memcpy(key, &s4->sin_addr, 4);
+	memcpy(key + 4, &s4->sin_port, 2);
+	return 6;
+}
+
+uint32_t ub_net_hash(const void *p, size_t n, uint32_t h)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u; /* the FNV prime */
+	return h;
+}
+
 int ub_net_udp_socket(int family, struct ub_err *e)
 {
 	int fd, one = 1;
@@ -151,15 +177,14 @@ int ub_net_set_dscp_ttl(int fd, int family, int dscp, int ttl, struct ub_err *e)
 	int tos;
 
 	/* An IPv6 socket may carry IPv4 (mapped addresses): set both, the IPv4 one best effort. */
+	tos = dscp >= 0 ? dscp << 2 : 0;
 	if (family == AF_INET6) {
-		tos = dscp << 2;
 		if (dscp >= 0)
 			setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
 		if (ttl >= 0)
 			setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
 	}
 	if (dscp >= 0) {
-		tos = dscp << 2;
 		if (family == AF_INET6) {
 			if (setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos)) < 0)
 				return ub_err_set(e, UB_E_SYS, errno, "setting DSCP %d", dscp);

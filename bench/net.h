@@ -15,6 +15,8 @@
 
 #define UB_DEFAULT_PORT 10000
 #define UB_ADDRSTR_MAX (INET6_ADDRSTRLEN + 10)
+#define UB_ADDR_KEY_MAX 18          /* an IPv6 address and a port */
+#define UB_NET_HASH_INIT 2166136261u /* FNV-1a's 32-bit offset basis: ub_net_hash's first h */
 
 struct ub_addr {
 	struct sockaddr_storage ss;
@@ -52,6 +54,17 @@ const char *ub_net_addr_str(const struct ub_addr *a, char *buf, size_t len);
 /* Address only, without the port; returns buf. */
 const char *ub_net_host_str(const struct ub_addr *a, char *buf, size_t len);
 int ub_net_addr_port(const struct ub_addr *a);
+
+/*
+ * Writes a's address bytes and port (network order) into key, for hashing
+ * and comparing peers: sockaddr padding, the IPv6 flow label and scope are
+ * left out. Returns the key's length: 6 for IPv4, 18 for IPv6 (an
+ * IPv4-mapped address too; compare families as well as keys).
+ */
+size_t ub_net_addr_key(const struct ub_addr *a, uint8_t key[UB_ADDR_KEY_MAX]);
+
+/* FNV-1a over p[0..n), continuing from h (UB_NET_HASH_INIT to start); returns the new hash. */
+uint32_t ub_net_hash(const void *p, size_t n, uint32_t h);
 
 /* A nonblocking UDP socket for family, with receive metadata enabled. Returns fd or negative code. */
 int ub_net_udp_socket(int family, struct ub_err *e);

@@ -161,7 +161,7 @@ static json_t *params_json(const struct ub_params *p, const struct ub_run_counte
 
 	iso8601(p->start_real_ns, start, sizeof(start));
 	return json_pack("{s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:I,s:i,s:I,s:s,s:I,s:s,s:o,s:i,s:o,s:o,"
-			 "s:{s:i,s:i}}",
+			 "s:{s:i,s:i},s:s}",
 			 "peer", p->peer, "peer_addr", p->peer_addr, "port", p->port, "mode",
 			 p->mode, "proto", p->proto, "count", u64_or_null(p->count > 0, p->count),
 			 "duration_ns", u64_or_null(p->duration_ns > 0, (uint64_t)p->duration_ns),
@@ -171,13 +171,14 @@ static json_t *params_json(const struct ub_params *p, const struct ub_run_counte
 			 str_or_null(p->label), "ssid", (int)p->ssid, "dscp",
 			 p->dscp >= 0 ? json_integer(p->dscp) : json_null(), "ttl",
 			 p->ttl >= 0 ? json_integer(p->ttl) : json_null(), "socket", "rcvbuf",
-			 rc->socket_rcvbuf, "sndbuf", rc->socket_sndbuf);
+			 rc->socket_rcvbuf, "sndbuf", rc->socket_sndbuf, "source",
+			 p->source ? p->source : "live");
 }
 
 static json_t *summary_json(const struct ub_summary *s, const struct ub_run_counters *rc)
 {
 	int split = s->has_split;
-	json_t *sched, *late;
+	json_t *sched, *late, *capture, *sum;
 
 	if (s->sched_late.n)
 		late = json_pack("{s:I,s:I,s:I,s:I}", "median", (json_int_t)s->sched_late.median,
@@ -186,8 +187,16 @@ static json_t *summary_json(const struct ub_summary *s, const struct ub_run_coun
 	else
 		late = json_null();
 	sched = json_pack("{s:I,s:o}", "missed", (json_int_t)s->sched_missed, "late_ns", late);
+	if (rc->has_capture)
+		capture = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "file", rc->capture_file, "iface",
+				    rc->capture_iface, "received", (json_int_t)rc->cap_received,
+				    "dropped", (json_int_t)rc->cap_dropped, "if_dropped",
+				    (json_int_t)rc->cap_if_dropped, "written",
+				    (json_int_t)rc->cap_written);
+	else
+		capture = json_null();
 
-	return json_pack(
+	sum = json_pack(
 		"{s:I,s:I,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:o,s:I,s:I,s:o,s:o,s:{s:I,s:o,s:I},"
 		"s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:b}",
 		"sent", (json_int_t)s->sent, "received", (json_int_t)s->received, "lost",
@@ -207,6 +216,14 @@ static json_t *summary_json(const struct ub_summary *s, const struct ub_run_coun
 		"schedule", sched, "ignored_replies", (json_int_t)rc->foreign, "send_errors",
 		(json_int_t)rc->send_errors, "icmp_errors", (json_int_t)rc->icmp_errors,
 		"interrupted", rc->interrupted);
+	if (sum && (json_object_set_new(sum, "stack_ns", dist_json(&s->stack)) < 0 ||
+		    json_object_set_new(sum, "capture", capture) < 0)) {
+		json_decref(sum);
+		return NULL;
+	}
+	if (!sum)
+		json_decref(capture);
+	return sum;
 }
 
 static json_t *result_json(const struct ub_params *p, const struct ub_summary *s,

@@ -30,6 +30,7 @@ struct ub_params {
 	const char *label;
 	uint16_t ssid;
 	int dscp, ttl;        /* -1: system default */
+	const char *source;   /* "live" (NULL) or "pcap" (udpbench analyze) */
 };
 
 /* Extra counters of the sender that are not RFC metrics. */
@@ -38,6 +39,9 @@ struct ub_run_counters {
 	uint64_t send_errors;  /* soft send failures (ENOBUFS, EAGAIN) */
 	uint64_t icmp_errors;  /* ICMP errors reported by the socket */
 	int interrupted;       /* stopped early by a signal */
+	int has_capture;       /* --pcap: what the capture saw */
+	char capture_file[256], capture_iface[32];
+	uint64_t cap_received, cap_dropped, cap_if_dropped, cap_written;
 	int socket_rcvbuf, socket_sndbuf;
 };
 

@@ -163,46 +163,25 @@ void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 	fflush(f);
 }
 
-/* Address bytes and port only: the same peer may arrive with different sockaddr padding. */
-static size_t addr_key(const struct ub_addr *a, uint8_t key[18])
-{
-	if (a->ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
-
-		memcpy(key, &s6->sin6_addr, 16);
-		memcpy(key + 16, &s6->sin6_port, 2);
-		return 18;
-	}
-	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
-
-	memcpy(key, &s4->sin_addr, 4);
-	memcpy(key + 4, &s4->sin_port, 2);
-	return 6;
-}
-
+/* Returns the hash of a session's identity: its peer's key, then its SSID low byte first. */
 static uint32_t session_hash(const uint8_t *key, size_t n, uint16_t ssid)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	size_t i;
+	const uint8_t id[2] = { (uint8_t)(ssid & 0xff), (uint8_t)(ssid >> 8) };
 
-	for (i = 0; i < n; i++)
-		h = (h ^ key[i]) * 16777619u;
-	h = (h ^ (ssid & 0xff)) * 16777619u;
-	h = (h ^ (ssid >> 8)) * 16777619u;
-	return h;
+	return ub_net_hash(id, sizeof(id), ub_net_hash(key, n, UB_NET_HASH_INIT));
 }
 
 static struct ub_session *session_get(struct ub_reflector *r, const struct ub_addr *peer,
 				      uint16_t ssid, int64_t now)
 {
-	uint8_t key[18], skey[18];
-	size_t n = addr_key(peer, key);
+	uint8_t key[UB_ADDR_KEY_MAX], skey[UB_ADDR_KEY_MAX];
+	size_t n = ub_net_addr_key(peer, key);
 	uint32_t b = session_hash(key, n, ssid) % UB_REFL_BUCKETS;
 	struct ub_session *s;
 
 	for (s = r->buckets[b]; s; s = s->next) {
 		if (s->ssid == ssid && s->peer.ss.ss_family == peer->ss.ss_family &&
-		    addr_key(&s->peer, skey) == n && memcmp(key, skey, n) == 0) {
+		    ub_net_addr_key(&s->peer, skey) == n && memcmp(key, skey, n) == 0) {
 			s->last_ns = now;
 			return s;
 		}

@@ -1,10 +1,8 @@
 #include "relay.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -13,6 +11,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "truth.h"
 #include "units.h"
 
 #define RELAY_BATCH 32
@@ -22,21 +21,8 @@
 #define RELAY_PENDING_MAX (1u << 20) /* scheduled packets, all flows */
 #define RELAY_HELD_MAX 4096
 #define RELAY_HOLD_PASS 2           /* a held packet leaves after this many later ones */
-#define RELAY_SEQ_WINDOW 65536      /* duplicates are recognised this far back */
 #define RELAY_RECV_ROUNDS 8         /* batches per socket per turn: no socket starves the rest */
 #define RELAY_TICK_NS UB_NS_PER_S   /* longest wait: stop flags and idle flows are checked */
-
-/*
- * RFC 4737 §4.1 on one flow's output in one direction: NextExp is one past
- * the largest sequence number sent so far; a number below it is reordered,
- * unless it was already sent (a duplicate, removed first). A bit per number
- * in the window [NextExp - W, NextExp) remembers what was sent.
- */
-struct seqtrack {
-	uint64_t *bits;
-	int64_t next; /* NextExp, unwrapped (RFC 1982 serial arithmetic) */
-	int started;
-};
 
 struct flow {
 	struct flow *next; /* hash chain */
@@ -49,7 +35,7 @@ struct flow {
 	size_t inflight;      /* scheduled or held packets that point here */
 	uint64_t arrivals[2];
 	struct ub_impair *model[2];
-	struct seqtrack track[2];
+	struct ub_truth_order *out_order[2]; /* the order it left in, for RFC 4737 */
 };
 
 struct pend {
@@ -62,16 +48,6 @@ struct pend {
 	uint8_t dir, copies, hold;
 	size_t len;
 	uint8_t data[];
-};
-
-enum action { A_LOSS, A_BURST, A_OVERFLOW, A_QUEUE_DROP, A_DUP, A_HOLD, A_DELAY };
-
-struct event {
-	int64_t t_ns;
-	int64_t delay_ns;
-	uint32_t flow;
-	uint32_t seq;
-	uint8_t dir, action, has_seq;
 };
 
 struct ub_relay {
@@ -96,11 +72,8 @@ struct ub_relay {
 	size_t nout, cap_out;
 	struct pend **work; /* released-by queue for release_after */
 
-	struct event *events;
-	size_t nevents, cap_events;
-	int truncated;
-
-	struct ub_relay_counters cnt;
+	struct ub_truth *truth;
+	uint64_t flows_seen, unrouted, icmp_errors; /* see struct ub_relay_counters */
 
 	struct pollfd *pfd;
 	struct flow **pflow;
@@ -258,33 +231,6 @@ static int open_listen(struct ub_relay *r, struct ub_err *e)
 	return 0;
 }
 
-/* Address bytes and port only: the same peer may arrive with different sockaddr padding. */
-static size_t addr_key(const struct ub_addr *a, uint8_t key[18])
-{
-	if (a->ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
-
-		memcpy(key, &s6->sin6_addr, 16);
-		memcpy(key + 16, &s6->sin6_port, 2);
-		return 18;
-	}
-	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
-
-	memcpy(key, &s4->sin_addr, 4);
-	memcpy(key + 4, &s4->sin_port, 2);
-	return 6;
-}
-
-static uint32_t key_hash(const uint8_t *key, size_t n)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h;
-}
-
 /* IP and UDP header bytes a datagram to or from a carries: what a link at --rate sends. */
 static size_t ip_udp_overhead(const struct ub_addr *a)
 {
@@ -368,89 +314,6 @@ static struct pend *heap_pop(struct ub_relay *r)
 	return top;
 }
 
-/* ---- reordering count ------------------------------------------------- */
-
-/* Returns 1 when s is reordered, 0 when in order, -1 for a duplicate (ignored). */
-static int seqtrack_add(struct seqtrack *t, uint32_t s)
-{
-	const uint64_t mask = RELAY_SEQ_WINDOW - 1;
-	uint32_t u;
-	int64_t d, v, x;
-
-	if (!t->bits) {
-		t->bits = calloc(RELAY_SEQ_WINDOW / 64, sizeof(uint64_t));
-		if (!t->bits)
-			return 0;
-	}
-	if (!t->started) {
-		t->started = 1;
-		t->next = s;
-	}
-	u = s - (uint32_t)t->next;
-	d = u < 0x80000000u ? (int64_t)u : (int64_t)u - 0x100000000LL;
-	v = t->next + d;
-	if (d >= 0) {
-		/* In order: NextExp moves to s + 1; numbers skipped were never sent. */
-		if (v - t->next + 1 >= RELAY_SEQ_WINDOW)
-			memset(t->bits, 0, RELAY_SEQ_WINDOW / 8);
-		else
-			for (x = t->next; x <= v; x++)
-				t->bits[((uint64_t)x & mask) / 64] &= ~(1ULL << ((uint64_t)x & 63));
-		t->bits[((uint64_t)v & mask) / 64] |= 1ULL << ((uint64_t)v & 63);
-		t->next = v + 1;
-		return 0;
-	}
-	if (t->next - v > RELAY_SEQ_WINDOW)
-		return 1; /* beyond the window: reordered, not provably a duplicate */
-	if (t->bits[((uint64_t)v & mask) / 64] & (1ULL << ((uint64_t)v & 63)))
-		return -1;
-	t->bits[((uint64_t)v & mask) / 64] |= 1ULL << ((uint64_t)v & 63);
-	return 1;
-}
-
-static uint32_t read_seq(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return ntohl(v);
-}
-
-/* ---- the truth log's events ------------------------------------------- */
-
-static void event_add(struct ub_relay *r, const struct flow *f, int dir, enum action a,
-		      const uint8_t *buf, size_t len, int64_t delay_ns, int64_t at)
-{
-	struct event *ev;
-
-	if (r->nevents >= r->cfg.max_events) {
-		r->truncated = 1;
-		return;
-	}
-	if (r->nevents == r->cap_events) {
-		size_t cap = r->cap_events ? 2 * r->cap_events : 1024;
-		struct event *n;
-
-		if (cap > r->cfg.max_events)
-			cap = r->cfg.max_events;
-		n = realloc(r->events, cap * sizeof(*n));
-		if (!n) {
-			r->truncated = 1;
-			return;
-		}
-		r->events = n;
-		r->cap_events = cap;
-	}
-	ev = &r->events[r->nevents++];
-	ev->t_ns = at - r->t0;
-	ev->delay_ns = delay_ns;
-	ev->flow = f->index;
-	ev->dir = (uint8_t)dir;
-	ev->action = (uint8_t)a;
-	ev->has_seq = len >= 4;
-	ev->seq = len >= 4 ? read_seq(buf) : 0;
-}
-
 /* ---- flows ------------------------------------------------------------- */
 
 static void flow_destroy(struct flow *f)
@@ -463,21 +326,21 @@ static void flow_destroy(struct flow *f)
 		close(f->fd);
 	for (d = 0; d < 2; d++) {
 		ub_impair_free(f->model[d]);
-		free(f->track[d].bits);
+		ub_truth_order_free(f->out_order[d]);
 	}
 	free(f);
 }
 
 static struct flow *flow_find(struct ub_relay *r, const struct ub_addr *peer, uint32_t *bucket)
 {
-	uint8_t key[18], fkey[18];
-	size_t n = addr_key(peer, key);
+	uint8_t key[UB_ADDR_KEY_MAX], fkey[UB_ADDR_KEY_MAX];
+	size_t n = ub_net_addr_key(peer, key);
 	struct flow *f;
 
-	*bucket = key_hash(key, n) % RELAY_BUCKETS;
+	*bucket = ub_net_hash(key, n, UB_NET_HASH_INIT) % RELAY_BUCKETS;
 	for (f = r->buckets[*bucket]; f; f = f->next)
 		if (f->client.ss.ss_family == peer->ss.ss_family &&
-		    addr_key(&f->client, fkey) == n && memcmp(key, fkey, n) == 0)
+		    ub_net_addr_key(&f->client, fkey) == n && memcmp(key, fkey, n) == 0)
 			return f;
 	return NULL;
 }
@@ -515,15 +378,16 @@ static struct flow *flow_get(struct ub_relay *r, const struct ub_addr *peer, int
 	f->last_ns = now;
 	f->model[UB_DIR_UP] = ub_impair_new(&r->cfg.up, r->seed, f->index, UB_DIR_UP);
 	f->model[UB_DIR_DOWN] = ub_impair_new(&r->cfg.down, r->seed, f->index, UB_DIR_DOWN);
-	for (d = 0; d < 2; d++)
-		if (!f->model[d])
+	for (d = 0; d < 2; d++) {
+		f->out_order[d] = ub_truth_order_new();
+		if (!f->model[d] || !f->out_order[d])
 			goto fail;
+	}
 	r->next_index++;
 	f->next = r->buckets[b];
 	r->buckets[b] = f;
 	r->flows[r->nflows++] = f;
-	r->cnt.flows++;
-	r->cnt.flows_alive++;
+	r->flows_seen++;
 	r->pfd_dirty = 1;
 	return f;
 fail:
@@ -543,7 +407,6 @@ static void flow_remove(struct ub_relay *r, size_t i)
 			break;
 		}
 	r->flows[i] = r->flows[--r->nflows];
-	r->cnt.flows_alive--;
 	r->pfd_dirty = 1;
 	flow_destroy(f);
 }
@@ -593,16 +456,6 @@ static int pend_fd(const struct ub_relay *r, const struct pend *p)
 	return p->dir == UB_DIR_UP ? p->flow->fd : r->lfd;
 }
 
-/* Counts one copy that left: out, and its place in the RFC 4737 stream. */
-static void account_sent(struct ub_relay *r, const struct pend *p)
-{
-	struct ub_relay_dir_counters *dc = &r->cnt.dir[p->dir];
-
-	dc->out++;
-	if (p->len >= 4 && seqtrack_add(&p->flow->track[p->dir], read_seq(p->data)) == 1)
-		dc->reordered++;
-}
-
 /* Sends outq in order, batching runs that share a socket, and frees it. */
 static void flush(struct ub_relay *r)
 {
@@ -638,12 +491,15 @@ static void flush(struct ub_relay *r)
 			sent = ub_net_send(fd, r->tx + done, n - done, &e);
 			if (sent <= 0) {
 				/* Soft or not, one datagram is lost here and the relay goes on. */
-				r->cnt.dir[r->txp[done]->dir].send_errors++;
+				ub_truth_send_error(r->truth, r->txp[done]->dir);
 				sent = 1;
 				continue;
 			}
-			for (k = (size_t)done; k < (size_t)(done + sent); k++)
-				account_sent(r, r->txp[k]);
+			for (k = (size_t)done; k < (size_t)(done + sent); k++) {
+				struct pend *p = r->txp[k];
+
+				ub_truth_sent(r->truth, p->flow->out_order[p->dir], p->dir, p->data, p->len);
+			}
 		}
 		for (k = i; k < j; k++)
 			pend_free(r->outq[k]);
@@ -663,7 +519,7 @@ static void emit(struct ub_relay *r, struct pend *p)
 	size_t head = 0, tail = 0, i;
 
 	if (outq_push(r, p) < 0) {
-		r->cnt.dir[p->dir].send_errors++;
+		ub_truth_send_error(r->truth, p->dir);
 		pend_free(p);
 		return;
 	}
@@ -682,7 +538,7 @@ static void emit(struct ub_relay *r, struct pend *p)
 					(r->nheld - i - 1) * sizeof(*r->held));
 				r->nheld--;
 				if (outq_push(r, h) < 0) {
-					r->cnt.dir[h->dir].send_errors++;
+					ub_truth_send_error(r->truth, h->dir);
 					pend_free(h);
 					continue;
 				}
@@ -742,25 +598,23 @@ static void emit_due(struct ub_relay *r, int64_t now)
 static void admit(struct ub_relay *r, struct flow *f, int dir, const uint8_t *buf, size_t len,
 		  int64_t at)
 {
-	struct ub_relay_dir_counters *dc = &r->cnt.dir[dir];
 	const struct ub_impair_config *ic = dir == UB_DIR_UP ? &r->cfg.up : &r->cfg.down;
 	const struct ub_addr *wire = dir == UB_DIR_UP ? &r->target : &f->client;
+	struct ub_truth *t = r->truth;
+	int64_t t_ns = at - r->t0;
 	struct ub_impair_decision d;
 	struct pend *p;
 
-	dc->in++;
+	ub_truth_in(t, dir);
 	f->last_ns = at;
 	f->arrivals[dir]++;
 	ub_impair_decide(f->model[dir], at, len + ip_udp_overhead(wire), &d);
 	if (d.drop != UB_IMPAIR_PASS) {
-		dc->dropped++;
-		if (d.drop == UB_IMPAIR_QUEUE) {
-			dc->queue_dropped++;
-			event_add(r, f, dir, A_QUEUE_DROP, buf, len, 0, at);
-		} else {
-			event_add(r, f, dir, d.drop == UB_IMPAIR_LOSS ? A_LOSS : A_BURST, buf, len, 0,
-				  at);
-		}
+		ub_truth_record(t, f->index, dir,
+				d.drop == UB_IMPAIR_QUEUE ? UB_TRUTH_QUEUE_DROP :
+				d.drop == UB_IMPAIR_LOSS  ? UB_TRUTH_LOSS :
+							    UB_TRUTH_BURST,
+				buf, len, 0, t_ns);
 		return;
 	}
 	p = NULL;
@@ -768,8 +622,7 @@ static void admit(struct ub_relay *r, struct flow *f, int dir, const uint8_t *bu
 		p = malloc(sizeof(*p) + len);
 	if (!p) {
 		/* More in flight than the relay can hold: a drop, and the truth says so. */
-		dc->dropped++;
-		event_add(r, f, dir, A_OVERFLOW, buf, len, 0, at);
+		ub_truth_record(t, f->index, dir, UB_TRUTH_OVERFLOW, buf, len, 0, t_ns);
 		return;
 	}
 	memset(p, 0, sizeof(*p));
@@ -783,24 +636,19 @@ static void admit(struct ub_relay *r, struct flow *f, int dir, const uint8_t *bu
 	memcpy(p->data, buf, len);
 	if (heap_push(r, p) < 0) {
 		free(p);
-		dc->dropped++;
-		event_add(r, f, dir, A_OVERFLOW, buf, len, 0, at);
+		ub_truth_record(t, f->index, dir, UB_TRUTH_OVERFLOW, buf, len, 0, t_ns);
 		return;
 	}
 	f->inflight++;
 	if (d.delay_ns > 0)
-		dc->delayed++;
+		ub_truth_delayed(t, dir);
 	/* A constant delay is in the config; only a varying one is news per packet. */
 	if (ic->jitter_ns > 0)
-		event_add(r, f, dir, A_DELAY, buf, len, d.delay_ns, at);
-	if (d.copies > 1) {
-		dc->duplicated++;
-		event_add(r, f, dir, A_DUP, buf, len, d.delay_ns, at);
-	}
-	if (d.hold) {
-		dc->held++;
-		event_add(r, f, dir, A_HOLD, buf, len, d.delay_ns, at);
-	}
+		ub_truth_record(t, f->index, dir, UB_TRUTH_DELAY, buf, len, d.delay_ns, t_ns);
+	if (d.copies > 1)
+		ub_truth_record(t, f->index, dir, UB_TRUTH_DUP, buf, len, d.delay_ns, t_ns);
+	if (d.hold)
+		ub_truth_record(t, f->index, dir, UB_TRUTH_HOLD, buf, len, d.delay_ns, t_ns);
 }
 
 static int64_t arrival(const struct ub_relay *r, const struct ub_pkt *p)
@@ -824,7 +672,7 @@ static int recv_client(struct ub_relay *r, struct ub_err *e)
 
 			f = flow_get(r, &p->peer, at);
 			if (!f) {
-				r->cnt.unrouted++;
+				r->unrouted++;
 				continue;
 			}
 			if (p->has_local) {
@@ -849,7 +697,7 @@ static void recv_target(struct ub_relay *r, struct flow *f)
 		n = ub_net_recv(f->fd, r->rx, RELAY_BATCH, &e);
 		if (n < 0) {
 			/* An ICMP error from the target's side: counted, the flow goes on. */
-			r->cnt.icmp_errors++;
+			r->icmp_errors++;
 			return;
 		}
 		for (i = 0; i < n; i++)
@@ -955,6 +803,7 @@ static int relay_turn(struct ub_relay *r, int64_t max_wait_ns, struct ub_err *e)
 
 struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 {
+	struct ub_truth_config tc;
 	struct ub_relay *r;
 	char host[256];
 	int port = UB_DEFAULT_PORT, i;
@@ -968,8 +817,6 @@ struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 	r->lfd = -1;
 	if (!r->cfg.log)
 		r->cfg.quiet = 1;
-	if (r->cfg.max_events > UB_RELAY_EVENTS_MAX)
-		r->cfg.max_events = UB_RELAY_EVENTS_MAX;
 	if (!c->target || !*c->target) {
 		ub_err_set(e, UB_E_INVAL, 0, "--to: give the target as HOST:PORT");
 		goto fail;
@@ -987,6 +834,11 @@ struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 		goto fail;
 	}
 	r->seed = c->seed_set ? c->seed : random_seed();
+	ub_truth_config_init(&tc);
+	tc.max_events = c->max_events;
+	r->truth = ub_truth_new(&tc, e);
+	if (!r->truth)
+		goto fail;
 	r->rxbuf = malloc((size_t)RELAY_BATCH * RELAY_BUF);
 	r->held = malloc(RELAY_HELD_MAX * sizeof(*r->held));
 	r->work = malloc((RELAY_HELD_MAX + 1) * sizeof(*r->work));
@@ -1038,7 +890,7 @@ void ub_relay_free(struct ub_relay *r)
 	free(r->outq);
 	free(r->work);
 	free(r->flows);
-	free(r->events);
+	ub_truth_free(r->truth);
 	free(r->pfd);
 	free(r->pflow);
 	free(r->rxbuf);
@@ -1080,53 +932,9 @@ int ub_relay_run(struct ub_relay *r, struct ub_err *e)
 	return 0;
 }
 
-void ub_relay_counters(const struct ub_relay *r, struct ub_relay_counters *out)
+/* Scheduled or held packets in direction d, not yet sent. */
+static uint64_t pending_dir(const struct ub_relay *r, int d)
 {
-	*out = r->cnt;
-	out->pending = r->nheap + r->nheld + r->nout;
-	out->events = r->nevents;
-	out->events_truncated = r->truncated;
-}
-
-void ub_relay_print_counters(const struct ub_relay *r, FILE *f)
-{
-	int d;
-
-	for (d = 0; d < 2; d++) {
-		const struct ub_relay_dir_counters *c = &r->cnt.dir[d];
-
-		fprintf(f,
-			"udpbench relay %s: in %llu, out %llu, dropped %llu (queue %llu), "
-			"duplicated %llu, reordered %llu, delayed %llu\n",
-			ub_impair_dir_name((enum ub_dir)d), (unsigned long long)c->in,
-			(unsigned long long)c->out, (unsigned long long)c->dropped,
-			(unsigned long long)c->queue_dropped, (unsigned long long)c->duplicated,
-			(unsigned long long)c->reordered, (unsigned long long)c->delayed);
-	}
-	fprintf(f, "udpbench relay: flows %llu (alive %llu)\n", (unsigned long long)r->cnt.flows,
-		(unsigned long long)r->cnt.flows_alive);
-	fflush(f);
-}
-
-/* ---- the truth log ------------------------------------------------------ */
-
-static json_t *impair_json(const struct ub_impair_config *c)
-{
-	json_t *burst = json_null();
-
-	if (c->ge)
-		burst = json_pack("{s:f,s:f,s:f,s:f}", "p", c->ge_p, "r", c->ge_r, "1-h", c->ge_1h,
-				  "1-k", c->ge_1k);
-	return json_pack("{s:f,s:o,s:I,s:I,s:s,s:f,s:f,s:I,s:i}", "loss", c->loss, "loss_burst",
-			 burst, "delay_ns", (json_int_t)c->delay_ns, "jitter_ns",
-			 (json_int_t)c->jitter_ns, "jitter_dist",
-			 ub_impair_jitter_name(c->jitter_dist), "reorder", c->reorder, "duplicate",
-			 c->duplicate, "rate_bps", (json_int_t)c->rate_bps, "queue", (int)c->queue);
-}
-
-static json_t *dir_json(const struct ub_relay *r, int d)
-{
-	const struct ub_relay_dir_counters *c = &r->cnt.dir[d];
 	uint64_t pending = 0;
 	size_t i;
 
@@ -1134,158 +942,58 @@ static json_t *dir_json(const struct ub_relay *r, int d)
 		pending += r->heap[i]->dir == d;
 	for (i = 0; i < r->nheld; i++)
 		pending += r->held[i]->dir == d;
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "in", (json_int_t)c->in,
-			 "out", (json_int_t)c->out, "dropped", (json_int_t)c->dropped, "duplicated",
-			 (json_int_t)c->duplicated, "reordered", (json_int_t)c->reordered, "delayed",
-			 (json_int_t)c->delayed, "queue_dropped", (json_int_t)c->queue_dropped,
-			 "held", (json_int_t)c->held, "send_errors", (json_int_t)c->send_errors,
-			 "pending", (json_int_t)pending);
+	return pending;
 }
 
-static const char *action_name(enum action a)
+void ub_relay_counters(const struct ub_relay *r, struct ub_relay_counters *out)
 {
-	switch (a) {
-	case A_LOSS:
-	case A_BURST:
-	case A_OVERFLOW:
-		return "drop";
-	case A_QUEUE_DROP:
-		return "queue_drop";
-	case A_DUP:
-		return "dup";
-	case A_HOLD:
-		return "hold";
-	case A_DELAY:
-		return "delay";
+	int d;
+
+	memset(out, 0, sizeof(*out));
+	for (d = 0; d < 2; d++)
+		ub_truth_counters(r->truth, (enum ub_dir)d, &out->dir[d]);
+	out->flows = r->flows_seen;
+	out->flows_alive = r->nflows;
+	out->unrouted = r->unrouted;
+	out->icmp_errors = r->icmp_errors;
+	out->pending = r->nheap + r->nheld + r->nout;
+	out->events = ub_truth_events(r->truth, &out->events_truncated);
+}
+
+void ub_relay_print_counters(const struct ub_relay *r, FILE *f)
+{
+	struct ub_truth_dir_counters c;
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		ub_truth_counters(r->truth, (enum ub_dir)d, &c);
+		fprintf(f,
+			"udpbench relay %s: in %llu, out %llu, dropped %llu (queue %llu), "
+			"duplicated %llu, reordered %llu, delayed %llu\n",
+			ub_impair_dir_name((enum ub_dir)d), (unsigned long long)c.in,
+			(unsigned long long)c.out, (unsigned long long)c.dropped,
+			(unsigned long long)c.queue_dropped, (unsigned long long)c.duplicated,
+			(unsigned long long)c.reordered, (unsigned long long)c.delayed);
 	}
-	return "?";
-}
-
-static json_t *event_json(const struct event *ev)
-{
-	json_t *o = json_pack("{s:I,s:s,s:o,s:s}", "flow", (json_int_t)ev->flow, "dir",
-			      ub_impair_dir_name((enum ub_dir)ev->dir), "seq",
-			      ev->has_seq ? json_integer(ev->seq) : json_null(), "action",
-			      action_name((enum action)ev->action));
-
-	if (!o)
-		return NULL;
-	if (ev->action == A_LOSS || ev->action == A_BURST || ev->action == A_OVERFLOW)
-		json_object_set_new(o, "reason",
-				    json_string(ev->action == A_LOSS    ? "loss" :
-						ev->action == A_BURST ? "burst" :
-									 "overflow"));
-	json_object_set_new(o, "delay_ns", json_integer(ev->delay_ns));
-	json_object_set_new(o, "t_ns", json_integer(ev->t_ns));
-	return o;
-}
-
-static json_t *header_json(const struct ub_relay *r)
-{
-	char ls[UB_ADDRSTR_MAX], ts[UB_ADDRSTR_MAX];
-
-	return json_pack("{s:{s:s,s:i},s:I,s:s,s:s,s:I,s:{s:o,s:o},s:o,s:o,s:I,s:I,s:I,s:I,s:b}",
-			 "udpbench", "version", UB_VERSION, "format", 1, "seed",
-			 (json_int_t)r->seed, "listen", ub_net_addr_str(&r->laddr, ls, sizeof(ls)),
-			 "target", ub_net_addr_str(&r->target, ts, sizeof(ts)), "elapsed_ns",
-			 (json_int_t)(relay_now(r) - r->t0), "config", "up",
-			 impair_json(&r->cfg.up), "down", impair_json(&r->cfg.down), "up",
-			 dir_json(r, UB_DIR_UP), "down", dir_json(r, UB_DIR_DOWN), "flows",
-			 (json_int_t)r->cnt.flows, "unrouted", (json_int_t)r->cnt.unrouted,
-			 "icmp_errors", (json_int_t)r->cnt.icmp_errors, "events_total",
-			 (json_int_t)r->nevents, "events_truncated", r->truncated);
-}
-
-/* Writes the header object without its closing brace, then the events one per line. */
-static int write_truth_file(const struct ub_relay *r, FILE *f)
-{
-	json_t *hdr = header_json(r), *ev;
-	char *s = NULL;
-	size_t n, i;
-	int rc = -1;
-
-	if (!hdr)
-		return -1;
-	s = json_dumps(hdr, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-	if (!s)
-		goto out;
-	/* Drop the closing brace and the blank before it; the events come last. */
-	n = strlen(s);
-	while (n > 0 && s[n - 1] != '}')
-		n--;
-	if (n > 0)
-		n--;
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		n--;
-	if (n == 0)
-		goto out;
-	if (fwrite(s, 1, n, f) != n || fputs(",\n  \"events\": [", f) < 0)
-		goto out;
-	for (i = 0; i < r->nevents; i++) {
-		ev = event_json(&r->events[i]);
-		if (!ev)
-			goto out;
-		if (fputs(i ? ",\n    " : "\n    ", f) < 0 ||
-		    json_dumpf(ev, f, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0) {
-			json_decref(ev);
-			goto out;
-		}
-		json_decref(ev);
-	}
-	if (fputs(r->nevents ? "\n  ]\n}\n" : "]\n}\n", f) < 0)
-		goto out;
-	rc = 0;
-out:
-	free(s);
-	json_decref(hdr);
-	return rc;
+	fprintf(f, "udpbench relay: flows %llu (alive %llu)\n", (unsigned long long)r->flows_seen,
+		(unsigned long long)r->nflows);
+	fflush(f);
 }
 
 int ub_relay_write_truth(const struct ub_relay *r, const char *path, struct ub_err *e)
 {
-	char *tmp = NULL;
-	size_t len;
-	FILE *f = NULL;
-	int fd = -1, rc = 0, err;
+	struct ub_truth_header h = {
+		.seed = r->seed,
+		.listen = &r->laddr,
+		.target = &r->target,
+		.elapsed_ns = relay_now(r) - r->t0,
+		.up = &r->cfg.up,
+		.down = &r->cfg.down,
+		.pending = { pending_dir(r, UB_DIR_UP), pending_dir(r, UB_DIR_DOWN) },
+		.flows = r->flows_seen,
+		.unrouted = r->unrouted,
+		.icmp_errors = r->icmp_errors,
+	};
 
-	if (!path)
-		return ub_err_set(e, UB_E_INVAL, 0, "no path for the truth log");
-	/* Beside the target, then rename: a reader never sees half a file. */
-	len = strlen(path) + 32;
-	tmp = malloc(len);
-	if (!tmp)
-		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
-	snprintf(tmp, len, "%s.%d.tmp", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = ub_err_set(e, UB_E_IO, errno, "cannot write %s", tmp);
-		goto out;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		rc = ub_err_set(e, UB_E_IO, errno, "cannot write %s", tmp);
-		close(fd);
-		goto out;
-	}
-	errno = 0;
-	if (write_truth_file(r, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		err = errno ? errno : EIO;
-		fclose(f);
-		f = NULL;
-		rc = ub_err_set(e, UB_E_IO, err, "writing %s", path);
-		goto out;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		rc = ub_err_set(e, UB_E_IO, errno, "writing %s", path);
-		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, path) < 0)
-		rc = ub_err_set(e, UB_E_IO, errno, "cannot rename %s to %s", tmp, path);
-out:
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+	return ub_truth_write(r->truth, &h, path, e);
 }

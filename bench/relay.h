@@ -1,8 +1,9 @@
 /*
  * udpbench: the link emulator (`udpbench relay`). A UDP relay between a
  * sender and a reflector that impairs each direction on its own (see
- * impair.h) and keeps the ground truth of what it did: per-direction
- * counters and one event per packet it dropped, duplicated or held back.
+ * impair.h) and keeps the ground truth of what it did in its truth log
+ * (truth.h): per-direction counters and one event per packet it dropped,
+ * duplicated or held back.
  *
  * Each client address (ADDR:PORT) is a flow with its own upstream socket
  * connected to the target, so replies find their way back, and its own
@@ -21,8 +22,9 @@
 #include "clock.h"
 #include "err.h"
 #include "impair.h"
+#include "truth.h"
 
-#define UB_RELAY_EVENTS_MAX 1000000 /* then "events_truncated": true */
+#define UB_RELAY_EVENTS_MAX UB_TRUTH_EVENTS_MAX /* then "events_truncated": true */
 
 struct ub_relay_config {
 	const char *listen;        /* "[ADDR:]PORT"; no ADDR: every address, IPv4 and IPv6 */
@@ -44,21 +46,8 @@ struct ub_relay_config {
 	void *clock_ctx;
 };
 
-/* One direction's counters, as the truth log writes them. */
-struct ub_relay_dir_counters {
-	uint64_t in;          /* datagrams received */
-	uint64_t out;         /* datagrams sent, copies included */
-	uint64_t dropped;     /* all drops: loss, burst and queue */
-	uint64_t queue_dropped; /* of which the --rate queue was full */
-	uint64_t duplicated;  /* extra copies */
-	uint64_t reordered;   /* RFC 4737 §4.1 on the output, per flow, summed */
-	uint64_t delayed;     /* given an added delay > 0 by --delay/--jitter */
-	uint64_t held;        /* held back by --reorder */
-	uint64_t send_errors; /* soft send failures: not sent, not in out */
-};
-
 struct ub_relay_counters {
-	struct ub_relay_dir_counters dir[2]; /* [UB_DIR_UP], [UB_DIR_DOWN] */
+	struct ub_truth_dir_counters dir[2]; /* [UB_DIR_UP], [UB_DIR_DOWN]: see truth.h */
 	uint64_t flows;       /* flows seen since start */
 	uint64_t flows_alive; /* flows now */
 	uint64_t unrouted;    /* datagrams not relayed: too many flows, or out of memory */

@@ -8,6 +8,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "clock.h"
 #include "net.h"
 #include "proto.h"
@@ -18,8 +19,10 @@
 struct sender {
 	const struct ub_sender_config *cfg;
 	struct ub_session **sess;
-	struct pollfd *pfd;     /* one per session, then the timer */
-	unsigned n;
+	struct pollfd *pfd;     /* one per session, the timer, then the capture */
+	unsigned n, npfd;
+	struct ub_capture *cap;
+	int64_t mono_minus_real; /* maps capture stamps (wall clock) to monotonic */
 	int tfd;
 	uint64_t next;          /* next slot of the shared schedule */
 	int64_t start;          /* slot 0, monotonic */
@@ -103,6 +106,16 @@ static int arm_timer(int tfd, int64_t at)
 	return timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+static void on_captured(void *ctx, const struct ub_udp_view *v, int64_t ts_real_ns)
+{
+	struct sender *s = ctx;
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (ub_session_wire(s->sess[i], v, ts_real_ns + s->mono_minus_real))
+			return;
+}
+
 static int run_loop(struct sender *s, struct ub_err *e)
 {
 	const struct ub_sender_config *c = s->cfg;
@@ -112,6 +125,12 @@ static int run_loop(struct sender *s, struct ub_err *e)
 	unsigned i;
 
 	for (;;) {
+		/* Wire times first: a reply's capture record is there before its socket read. */
+		if (s->cap) {
+			s->mono_minus_real = ub_clock_mono() - ub_clock_real();
+			if (ub_capture_dispatch(s->cap, on_captured, s, e) < 0)
+				return e->code;
+		}
 		for (i = 0; i < s->n; i++) {
 			rc = ub_session_drain(s->sess[i], e);
 			if (rc < 0)
@@ -155,6 +174,7 @@ static int run_loop(struct sender *s, struct ub_err *e)
 			return 0;
 		if (now >= next_live) {
 			live_lines(s);
+			ub_capture_flush(s->cap);
 			next_live = now + UB_LIVE_EVERY_NS;
 		}
 		if (next_live < deadline)
@@ -163,7 +183,7 @@ static int run_loop(struct sender *s, struct ub_err *e)
 			deadline = slot;
 		if (arm_timer(s->tfd, deadline) < 0)
 			return ub_err_set(e, UB_E_SYS, errno, "timerfd_settime");
-		rc = poll(s->pfd, s->n + 1, -1);
+		rc = poll(s->pfd, s->npfd, -1);
 		if (rc < 0 && errno != EINTR)
 			return ub_err_set(e, UB_E_SYS, errno, "poll");
 		if (rc > 0 && (s->pfd[s->n].revents & POLLIN))
@@ -197,7 +217,7 @@ static int open_sessions(struct sender *s, struct ub_err *e)
 	unsigned i;
 
 	s->sess = calloc(c->n_peers, sizeof(*s->sess));
-	s->pfd = calloc(c->n_peers + 1, sizeof(*s->pfd));
+	s->pfd = calloc(c->n_peers + 2, sizeof(*s->pfd));
 	if (!s->sess || !s->pfd)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 	for (i = 0; i < c->n_peers; i++) {
@@ -220,7 +240,47 @@ static int open_sessions(struct sender *s, struct ub_err *e)
 		return ub_err_set(e, UB_E_SYS, errno, "timerfd_create");
 	s->pfd[s->n].fd = s->tfd;
 	s->pfd[s->n].events = POLLIN;
+	s->npfd = s->n + 1;
 	return 0;
+}
+
+/* Starts the capture before any probe leaves, so a refusal costs nothing. */
+static int open_capture(struct sender *s, struct ub_err *e)
+{
+	struct ub_capture_config cc;
+	struct ub_addr *peers;
+	unsigned i;
+
+	peers = calloc(s->n, sizeof(*peers));
+	if (!peers)
+		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	for (i = 0; i < s->n; i++)
+		peers[i] = *ub_session_addr(s->sess[i]);
+	ub_capture_config_init(&cc);
+	cc.path = s->cfg->pcap_path;
+	cc.iface = s->cfg->iface;
+	s->cap = ub_capture_open(&cc, peers, s->n, e);
+	free(peers);
+	if (!s->cap)
+		return e->code;
+	s->pfd[s->npfd].fd = ub_capture_fd(s->cap);
+	s->pfd[s->npfd].events = POLLIN;
+	s->npfd++;
+	return 0;
+}
+
+static void capture_counters(struct sender *s, struct ub_run_counters *rc)
+{
+	struct ub_capture_stats st;
+
+	ub_capture_stats(s->cap, &st);
+	rc->has_capture = 1;
+	snprintf(rc->capture_file, sizeof(rc->capture_file), "%s", s->cfg->pcap_path);
+	snprintf(rc->capture_iface, sizeof(rc->capture_iface), "%s", ub_capture_iface(s->cap));
+	rc->cap_received = st.received;
+	rc->cap_dropped = st.dropped;
+	rc->cap_if_dropped = st.if_dropped;
+	rc->cap_written = st.written;
 }
 
 /* Names the peers that never answered; returns how many. */
@@ -270,6 +330,11 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 	ret = open_sessions(&s, e);
 	if (ret < 0)
 		goto out;
+	if (c->pcap_path) {
+		ret = open_capture(&s, e);
+		if (ret < 0)
+			goto out;
+	}
 	params = calloc(s.n, sizeof(*params));
 	sum = calloc(s.n, sizeof(*sum));
 	rc = calloc(s.n, sizeof(*rc));
@@ -289,6 +354,11 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 	ret = run_loop(&s, e);
 	interrupted = *c->stop != 0;
 	live_clear(&s);
+	if (s.cap) {
+		/* The last replies' records may still wait in the capture buffer. */
+		s.mono_minus_real = ub_clock_mono() - ub_clock_real();
+		ub_capture_dispatch(s.cap, on_captured, &s, NULL);
+	}
 
 	/* What was measured is written even when the run failed part-way. */
 	ub_err_clear(&werr);
@@ -296,6 +366,13 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 		if (ub_session_finish(s.sess[i], start_real, interrupted, &params[i], &sum[i], &rc[i],
 				      wrc ? NULL : &werr) < 0 && !wrc)
 			wrc = werr.code;
+	if (s.cap) {
+		for (i = 0; i < s.n; i++)
+			capture_counters(&s, &rc[i]);
+		if (ub_capture_close(s.cap, wrc ? NULL : &werr) < 0 && !wrc)
+			wrc = werr.code;
+		s.cap = NULL;
+	}
 	if (c->summary) {
 		if (s.n == 1)
 			ub_output_summary(c->summary, c->lang, &params[0], &sum[0], &rc[0]);
@@ -316,6 +393,7 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 	if (silent && silent == s.n)
 		ret = UB_E_NOREPLY;
 out:
+	ub_capture_close(s.cap, NULL);
 	for (i = 0; i < s.n; i++)
 		ub_session_free(s.sess[i]);
 	free(s.sess);

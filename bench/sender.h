@@ -29,6 +29,8 @@ struct ub_sender_config {
 	const char *json_path;  /* NULL: none; "-": stdout */
 	const char *csv_path;   /* with several peers, one file each: NAME-HOST_PORT.csv */
 	const char *label;
+	const char *pcap_path;  /* capture the run's packets into this file */
+	const char *iface;      /* capture on this interface (default: the one to the peers) */
 	enum ub_lang lang;
 	FILE *summary;          /* the summary table; NULL prints none */
 	FILE *live;             /* the live lines (one per peer); NULL shows none */

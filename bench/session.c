@@ -25,12 +25,15 @@ struct probe {
 	uint8_t decided;  /* its CSV row ("ok" or "lost") is written */
 	int64_t tx_ns;    /* monotonic, right before send */
 	int64_t t1_real;  /* wall clock on the wire (T1) */
+	int64_t app_rtt;  /* (T4 - T1) as the program saw it, once replied */
+	int64_t wire_tx, wire_rx; /* monotonic, from a capture; 0 unknown */
 };
 
 struct ub_session {
 	const struct ub_sender_config *cfg;
 	int fd;
 	struct ub_addr peer;
+	int local_port;         /* this session's UDP port, to tell its packets in a capture */
 	char peer_str[UB_ADDRSTR_MAX];
 	uint16_t ssid;
 	int synced;             /* our wall clock is synchronised (S bit) */
@@ -88,6 +91,7 @@ static int ring_init(struct ub_session *s)
 static int open_socket(struct ub_session *s, const char *peer, struct ub_err *e)
 {
 	const struct ub_sender_config *c = s->cfg;
+	struct ub_addr local;
 	char host[256];
 	int port = c->port, rc;
 
@@ -108,6 +112,10 @@ static int open_socket(struct ub_session *s, const char *peer, struct ub_err *e)
 	/* Connected: the kernel keeps other hosts' datagrams out and reports ICMP errors. */
 	if (connect(s->fd, (struct sockaddr *)&s->peer.ss, s->peer.len) < 0)
 		return ub_err_set(e, UB_E_SYS, errno, "cannot reach %s", s->peer_str);
+	local.len = sizeof(local.ss);
+	if (getsockname(s->fd, (struct sockaddr *)&local.ss, &local.len) < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "getsockname");
+	s->local_port = ub_net_addr_port(&local);
 	return 0;
 }
 
@@ -180,6 +188,8 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 	p->decided = 0;
 	p->tx_ns = tx;
 	p->t1_real = t1;
+	p->app_rtt = 0;
+	p->wire_tx = p->wire_rx = 0;
 	ub_stats_sent(s->stats, seq, tx, tx - slot > 0 ? tx - slot : 0);
 	s->next++;
 }
@@ -276,6 +286,17 @@ matched:
 	return 1;
 }
 
+/*
+ * Once a probe has both its app times and its wire times, the difference is
+ * what this host's own stack added: (T4app - T1app) - (T4wire - T1wire).
+ */
+static void add_stack(struct ub_session *s, struct probe *p)
+{
+	if (!p->replied || !p->wire_tx || !p->wire_rx)
+		return;
+	ub_stats_add_stack(s->stats, p->app_rtt - (p->wire_rx - p->wire_tx));
+}
+
 static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 {
 	struct ub_reply r;
@@ -310,6 +331,8 @@ static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 	if (st == UB_ST_OK) {
 		p->replied = 1;
 		p->decided = 1;
+		p->app_rtt = pk->rx_mono_ns - p->tx_ns;
+		add_stack(s, p);
 		s->ok_so_far++;
 		s->last_rtt = r.rtt_ns;
 		s->recent[s->recent_pos] = r.rtt_ns;
@@ -525,4 +548,63 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	ret = ub_csv_close(s->csv, e);
 	s->csv = NULL;
 	return ret;
+}
+
+/* The probe a captured payload belongs to: a request (outgoing) or a reply. */
+static struct probe *wire_probe(struct ub_session *s, const uint8_t *b, size_t len, int outgoing)
+{
+	uint32_t seq, be;
+	int64_t t1;
+	uint16_t ssid;
+
+	if (s->mode == UB_MODE_TEXT) {
+		if (ub_proto_decode_text((const char *)b, len, &seq, &t1, &ssid) < 0 ||
+		    ssid != s->ssid)
+			return NULL;
+		return probe_by_seq(s, seq);
+	}
+	/* Requests and verbatim echoes carry our number at 0, STAMP replies at 24. */
+	if (len < 4)
+		return NULL;
+	memcpy(&be, b + (outgoing || s->mode == UB_MODE_ECHO || len < UB_STAMP_LEN ? 0 : 24), 4);
+	return probe_by_seq(s, ntohl(be));
+}
+
+int ub_session_wire(struct ub_session *s, const struct ub_udp_view *v, int64_t mono_ns)
+{
+	const struct ub_addr *far;
+	struct probe *p;
+	int outgoing;
+
+	if (ub_net_addr_port(&v->dst) == ub_net_addr_port(&s->peer) &&
+	    ub_net_addr_port(&v->src) == s->local_port)
+		outgoing = 1;
+	else if (ub_net_addr_port(&v->src) == ub_net_addr_port(&s->peer) &&
+		 ub_net_addr_port(&v->dst) == s->local_port)
+		outgoing = 0;
+	else
+		return 0;
+	far = outgoing ? &v->dst : &v->src;
+	{
+		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+		if (strcmp(ub_net_host_str(far, a, sizeof(a)), ub_net_host_str(&s->peer, b, sizeof(b))))
+			return 0;
+	}
+	p = wire_probe(s, v->payload, v->captured_len < v->payload_len ? v->captured_len
+								 : v->payload_len, outgoing);
+	if (!p)
+		return 1;
+	if (outgoing && !p->wire_tx) {
+		p->wire_tx = mono_ns;
+	} else if (!outgoing && !p->wire_rx) {
+		p->wire_rx = mono_ns;
+		add_stack(s, p);
+	}
+	return 1;
+}
+
+const struct ub_addr *ub_session_addr(const struct ub_session *s)
+{
+	return &s->peer;
 }

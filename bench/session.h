@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "decode.h"
 #include "err.h"
 #include "output.h"
 #include "sender.h"
@@ -58,6 +59,16 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 
 /* Whether no reply of any kind ever came back, and whether an ICMP port unreachable said so. */
 int ub_session_silent(const struct ub_session *s, int *refused);
+
+/*
+ * Takes a captured datagram: when it is one of this session's probes or
+ * replies, notes when it crossed the wire (monotonic). Returns 1 when it
+ * belonged to this session, else 0.
+ */
+int ub_session_wire(struct ub_session *s, const struct ub_udp_view *v, int64_t mono_ns);
+
+/* The peer's resolved address. */
+const struct ub_addr *ub_session_addr(const struct ub_session *s);
 
 /* The peer as "1.2.3.4:10000" or "[::1]:10000". */
 const char *ub_session_peer(const struct ub_session *s);

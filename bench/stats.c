@@ -66,6 +66,7 @@ struct ub_stats {
 	struct u32vec all_idx, all_refl;
 
 	struct i64vec refl_proc, owd_up, owd_down;
+	struct i64vec stack; /* app rtt - wire rtt, from a capture */
 };
 
 void ub_stats_config_init(struct ub_stats_config *c)
@@ -162,6 +163,7 @@ void ub_stats_free(struct ub_stats *s)
 	free(s->all_idx.v);
 	free(s->all_refl.v);
 	free(s->refl_proc.v);
+	free(s->stack.v);
 	free(s->owd_up.v);
 	free(s->owd_down.v);
 	free(s);
@@ -367,6 +369,14 @@ int ub_stats_reply(struct ub_stats *s, const struct ub_reply *r, int *reordered)
 	if (rc)
 		return rc;
 	return UB_ST_OK;
+}
+
+int ub_stats_add_stack(struct ub_stats *s, int64_t stack_ns)
+{
+	/* at most one sample per probe: the summary's scratch tables hold n values */
+	if (!s || s->stack.n >= s->n)
+		return UB_E_INVAL;
+	return i64vec_push(&s->stack, stack_ns);
 }
 
 void ub_stats_counts(const struct ub_stats *s, uint64_t *sent, uint64_t *received)
@@ -747,6 +757,7 @@ int ub_stats_summary(struct ub_stats *s, struct ub_summary *out)
 		out->jitter_ns = llround(s->jitter);
 
 	copy_fill(&out->refl_proc, &s->refl_proc, a);
+	copy_fill(&out->stack, &s->stack, a);
 	copy_fill(&out->owd_up, &s->owd_up, a);
 	copy_fill(&out->owd_down, &s->owd_down, a);
 

@@ -50,6 +50,7 @@ struct ub_summary {
 	int64_t jitter_ns;               /* RFC 3550 running estimate; -1 when < 2 replies */
 	struct ub_dist refl_proc;        /* T3 - T2 */
 	struct ub_dist owd_up, owd_down; /* only with both clocks synchronised */
+	struct ub_dist stack;            /* app rtt - wire rtt: time in this host's stack */
 	uint64_t sched_missed;           /* probes that left a whole interval late or more */
 	struct ub_dist sched_late;       /* how late each probe left against its slot */
 };
@@ -88,6 +89,13 @@ int ub_stats_sent(struct ub_stats *s, uint32_t seq, int64_t tx_ns, int64_t late_
  * after a higher sequence number (RFC 4737 NextExp), else 0.
  */
 int ub_stats_reply(struct ub_stats *s, const struct ub_reply *r, int *reordered);
+
+/*
+ * Records how much of one probe's round trip this host's own stack took (app
+ * rtt minus the rtt seen on the wire by a capture). At most one per probe.
+ * Returns 0, UB_E_NOMEM, or UB_E_INVAL past one per probe.
+ */
+int ub_stats_add_stack(struct ub_stats *s, int64_t stack_ns);
 
 /* Fills out from everything recorded so far; may be called more than once. Returns 0 or UB_E_NOMEM. */
 int ub_stats_summary(struct ub_stats *s, struct ub_summary *out);

@@ -87,7 +87,8 @@ def test_man_page_matches_help(tmp):
     man = os.path.join(ROOT, "bench", "udpbench.1")
     with open(man) as f:
         page = f.read().replace("\\-", "-")
-    for cmd in (["--help"], ["reflect", "--help"], ["relay", "--help"], ["scenario", "--help"]):
+    for cmd in (["--help"], ["reflect", "--help"], ["relay", "--help"], ["scenario", "--help"],
+                ["analyze", "--help"]):
         for line in ub(*cmd).stdout.splitlines():
             line = line.strip()
             if line.startswith("-"):

@@ -834,6 +834,77 @@ static void test_addr_str(void **state)
 	assert_int_equal(ub_net_addr_port(&a), 0);
 }
 
+/* Returns the length of a's key, written over a key full of junk. */
+static size_t key_of(const struct ub_addr *a, uint8_t key[UB_ADDR_KEY_MAX])
+{
+	memset(key, 0xee, UB_ADDR_KEY_MAX);
+	return ub_net_addr_key(a, key);
+}
+
+static void test_addr_key(void **state)
+{
+	uint8_t k4[UB_ADDR_KEY_MAX], k6[UB_ADDR_KEY_MAX], km[UB_ADDR_KEY_MAX], kx[UB_ADDR_KEY_MAX];
+	struct ub_addr v4, v6, mapped, x;
+	struct sockaddr_in *s4;
+	struct sockaddr_in6 *s6;
+
+	(void)state;
+	make_v4(&v4, "192.0.2.7", 10000);
+	make_v6(&v6, "2001:db8::7", 10000);
+	make_v6(&mapped, "::ffff:192.0.2.7", 10000);
+	assert_int_equal(key_of(&v4, k4), 6);
+	assert_memory_equal(k4, "\xc0\x00\x02\x07\x27\x10", 6); /* address, then port, network order */
+	assert_int_equal(key_of(&v6, k6), UB_ADDR_KEY_MAX);
+	assert_memory_not_equal(k6, k4, 6);
+	/*
+	 * The IPv4 peer as a dual-stack socket sees it: a key of another length
+	 * (flows and sessions compare families too), ::ffff: and the IPv4 key.
+	 */
+	assert_int_equal(key_of(&mapped, km), UB_ADDR_KEY_MAX);
+	assert_memory_equal(km, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
+	assert_memory_equal(km + 12, k4, 6);
+	assert_memory_not_equal(km, k6, UB_ADDR_KEY_MAX);
+
+	/* Another port is another key. */
+	make_v4(&x, "192.0.2.7", 10001);
+	key_of(&x, kx);
+	assert_memory_not_equal(k4, kx, 6);
+	make_v6(&x, "2001:db8::7", 10001);
+	key_of(&x, kx);
+	assert_memory_not_equal(k6, kx, 18);
+
+	/* The same peer with other padding, length, flow label or scope: the same key. */
+	x = v4;
+	memset((uint8_t *)&x.ss + sizeof(struct sockaddr_in), 0x5a,
+	       sizeof(x.ss) - sizeof(struct sockaddr_in));
+	s4 = (struct sockaddr_in *)&x.ss;
+	memset(s4->sin_zero, 0xa5, sizeof(s4->sin_zero));
+	x.len = sizeof(x.ss);
+	assert_int_equal(key_of(&x, kx), 6);
+	assert_memory_equal(k4, kx, 6);
+	x = v6;
+	memset((uint8_t *)&x.ss + sizeof(struct sockaddr_in6), 0x5a,
+	       sizeof(x.ss) - sizeof(struct sockaddr_in6));
+	s6 = (struct sockaddr_in6 *)&x.ss;
+	s6->sin6_flowinfo = htonl(0x12345);
+	s6->sin6_scope_id = 3;
+	assert_int_equal(key_of(&x, kx), 18);
+	assert_memory_equal(k6, kx, 18);
+}
+
+static void test_hash(void **state)
+{
+	(void)state;
+	/* FNV-1a 32-bit test vectors. */
+	assert_int_equal(ub_net_hash("", 0, UB_NET_HASH_INIT), 0x811c9dc5u);
+	assert_int_equal(ub_net_hash("a", 1, UB_NET_HASH_INIT), 0xe40c292cu);
+	assert_int_equal(ub_net_hash("foobar", 6, UB_NET_HASH_INIT), 0xbf9cf968u);
+	/* Continuing from h is hashing the concatenation. */
+	assert_int_equal(ub_net_hash("bar", 3, ub_net_hash("foo", 3, UB_NET_HASH_INIT)),
+			 ub_net_hash("foobar", 6, UB_NET_HASH_INIT));
+	assert_int_not_equal(ub_net_hash("foobar", 6, 0), ub_net_hash("foobar", 6, UB_NET_HASH_INIT));
+}
+
 static void test_soft_error(void **state)
 {
 	static const int soft[] = { EAGAIN,	  EWOULDBLOCK, ENOBUFS, ECONNREFUSED,
@@ -859,6 +930,8 @@ int main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_resolve_wrong_family),
 		cmocka_unit_test(test_addr_str),
+		cmocka_unit_test(test_addr_key),
+		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_soft_error),
 		cmocka_unit_test(test_bad_fd),
 		cmocka_unit_test_setup_teardown(test_batch_v4, setup_v4, teardown),

@@ -1,0 +1,258 @@
+"""udpbench analyze on captures written by tcpdump and tshark (pcap, nanosecond
+pcap, pcapng) of udpbench itself, of independent STAMP peers and of a verbatim
+echo; then cut and garbage files. Capturing needs root and the tools: those
+tests SKIP with the reason otherwise."""
+
+import os
+import signal
+import socket
+import struct
+import time
+
+from harness import (PEERS, PYTHON, load_json, need_root, need_tool, run, spawn, start_peer,
+                     start_reflector, stop, ub)
+
+PCAP_MAGICS = {b"\xd4\xc3\xb2\xa1": "<", b"\x4d\x3c\xb2\xa1": "<",
+               b"\xa1\xb2\xc3\xd4": ">", b"\xa1\xb2\x3c\x4d": ">"}
+
+
+def records(path):
+    """Byte offsets (start, end) of each whole packet record of a pcap or pcapng file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    out = []
+    if data[:4] in PCAP_MAGICS:
+        end = PCAP_MAGICS[data[:4]]
+        pos = 24
+        while pos + 16 <= len(data):
+            caplen = struct.unpack_from(end + "I", data, pos + 8)[0]
+            if pos + 16 + caplen > len(data):
+                break
+            out.append((pos, pos + 16 + caplen))
+            pos += 16 + caplen
+        return out
+    if data[:4] == b"\x0a\x0d\x0d\x0a" and len(data) >= 12:
+        end = "<" if data[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
+        pos = 0
+        while pos + 12 <= len(data):
+            btype, blen = struct.unpack_from(end + "II", data, pos)
+            if blen < 12 or pos + blen > len(data):
+                break
+            if btype in (3, 6):  # simple and enhanced packet blocks
+                out.append((pos, pos + blen))
+            pos += blen
+    return out
+
+
+class Capture:
+    """tcpdump or dumpcap (through tshark) on lo, filtered to one UDP port."""
+
+    def __init__(self, tmp, port, kind="pcap"):
+        self.port = port
+        ext = "pcapng" if kind == "pcapng" else "pcap"
+        self.path = os.path.join(tmp, "c-%s.%s" % (kind, ext))
+        filt = "udp port %d" % port
+        if kind == "pcapng":
+            need_tool("tshark")
+            argv = ["tshark", "-q", "-i", "lo", "-f", filt, "-F", "pcapng", "-w", self.path,
+                    "-a", "duration:60"]
+        else:
+            need_tool("tcpdump")
+            argv = ["tcpdump", "-i", "lo", "-n", "-U", "-w", self.path]
+            if kind == "nano":
+                argv += ["--time-stamp-precision=nano"]
+            argv += [filt]
+        self.proc = spawn(argv)
+        self.warmup = self._wait_live()
+
+    def count(self):
+        return len(records(self.path)) if os.path.exists(self.path) else 0
+
+    def _wait_live(self):
+        """Sends 1-byte datagrams to the port on 127.0.0.2, where nobody answers, until one
+        shows up in the file: the filter is live. The analyzer leaves them alone."""
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        deadline = time.monotonic() + 15
+        try:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise AssertionError("capture exited: %s" % self.proc.stderr.read().decode())
+                s.sendto(b"?", ("127.0.0.2", self.port))
+                if self.wait_for(1, 0.2):
+                    # packets reach the file in order: once one more is in, all before it are
+                    n = self.count()
+                    s.sendto(b"?", ("127.0.0.2", self.port))
+                    if self.wait_for(n + 1, 5):
+                        return self.count()
+                    break
+        finally:
+            s.close()
+        raise AssertionError("the capture on lo never saw a packet")
+
+    def wait_for(self, n, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.count() >= n:
+                return True
+            time.sleep(0.05)  # polling a file the capture appends to; bounded above
+        return self.count() >= n
+
+    def finish(self, expect):
+        """Waits for expect more packets, then stops the capture and returns the file."""
+        ok = self.wait_for(self.warmup + expect, 20)
+        stop(self.proc, signal.SIGTERM, timeout=10)
+        assert ok, "capture holds %d packets, wanted %d" % (self.count(), self.warmup + expect)
+        return self.path
+
+
+def analyze(*args):
+    return ub("analyze", *args, timeout=60)
+
+
+def capture_udpbench_session(tmp, kind):
+    need_root("capturing on loopback")
+    refl, port = start_reflector()
+    cap = Capture(tmp, port, kind)
+    live = os.path.join(tmp, "live.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 500, "-i", "1ms", "--json", live, "-q")
+    assert r.returncode == 0, r.stderr
+    path = cap.finish(1000)
+    stop(refl)
+    return port, path, load_json(live)
+
+
+def check_against_live(tmp, kind):
+    port, path, live = capture_udpbench_session(tmp, kind)
+    aj = os.path.join(tmp, "a.json")
+    r = analyze(path, "--port", port, "--json", aj)
+    assert r.returncode == 0, r.stderr
+    j = load_json(aj)
+    s, p = j["summary"], j["params"]
+    assert (s["sent"], s["received"], s["lost"]) == (500, 500, 0), s
+    assert (s["lost_up"], s["lost_down"]) == (0, 0), s
+    assert s["duplicates"] == 0 and s["late"] == 0
+    assert p["mode"] == "stamp" and p["source"] == "pcap" and p["clock"] == "pcap", p
+    assert p["peer"] == "127.0.0.1:%d" % port and p["port"] == port
+    assert p["count"] == 500 and p["size"] == 44 and p["label"] == os.path.basename(path)
+    assert p["ssid"] == live["params"]["ssid"]
+    # probes every 1 ms as the sender scheduled them
+    assert 900000 <= p["interval_ns"] <= 1100000, p["interval_ns"]
+    assert s["reflector_proc_ns"]["n"] == 500
+    # the wire sees less of the round trip than the application, never more than a few times
+    lm, am = live["summary"]["rtt_ns"]["median"], s["rtt_ns"]["median"]
+    assert 0 < am and lm / 50 <= am <= lm * 2, (am, lm)
+    assert "session 1/1" in r.stdout and "500 probes sent, 500 received" in r.stdout, r.stdout
+    return am, lm
+
+
+def test_tcpdump_pcap_of_udpbench(tmp):
+    check_against_live(tmp, "pcap")
+
+
+def test_tcpdump_nanosecond_pcap_of_udpbench(tmp):
+    check_against_live(tmp, "nano")
+
+
+def test_tshark_pcapng_of_udpbench(tmp):
+    check_against_live(tmp, "pcapng")
+
+
+def test_independent_peers(tmp):
+    need_root("capturing on loopback")
+    peer, port = start_peer("stamp_reflector.py", tmp)
+    cap = Capture(tmp, port)
+    sj = os.path.join(tmp, "s.json")
+    r = run([PYTHON, os.path.join(PEERS, "stamp_sender.py"), "--peer", "127.0.0.1", "--port",
+             str(port), "--count", "300", "--interval", "0.002", "--size", "80",
+             "--ssid", "0x4242", "--json", sj])
+    assert r.returncode == 0, r.stderr
+    mine = load_json(sj)
+    path = cap.finish(mine["sent"] + mine["received"])
+    stop(peer)
+    aj = os.path.join(tmp, "a.json")
+    r = analyze(path, "-p", port, "--json", aj, "-q")
+    assert r.returncode == 0, r.stderr
+    j = load_json(aj)
+    s, p = j["summary"], j["params"]
+    # the capture point sees what the independent sender counted
+    assert s["sent"] == mine["sent"] == 300, (s["sent"], mine["sent"])
+    assert s["received"] == mine["received"], (s["received"], mine["received"])
+    assert p["mode"] == "stamp" and p["ssid"] == 0x4242 and p["size"] == 80, p
+    assert (s["lost_up"], s["lost_down"]) == (0, 0), s
+    assert r.stdout == "", r.stdout  # -q
+
+
+def cut_in_the_middle(path, out):
+    recs = records(path)
+    start, end = recs[len(recs) // 2]
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(out, "wb") as f:
+        f.write(data[:(start + end) // 2])
+    return len(recs) // 2
+
+
+def test_truncated_capture(tmp):
+    need_root("capturing on loopback")
+    need_tool("tcpdump")
+    refl, port = start_reflector()
+    cap = Capture(tmp, port)
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 200, "-i", "1ms", "-q")
+    assert r.returncode == 0, r.stderr
+    path = cap.finish(400)
+    stop(refl)
+    cut = os.path.join(tmp, "cut.pcap")
+    whole = cut_in_the_middle(path, cut)
+    aj = os.path.join(tmp, "a.json")
+    r = analyze(cut, "--port", port, "--json", aj)
+    # a partial result and a note saying so, not a signal
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    assert "cut.pcap: the capture ends early after %d packets" % whole in r.stderr, r.stderr
+    s = load_json(aj)["summary"]
+    assert 0 < s["sent"] < 200 and s["received"] >= s["sent"] - 1, s
+
+
+def test_garbage_and_missing_files(tmp):
+    junk = os.path.join(tmp, "junk.pcap")
+    with open(junk, "wb") as f:
+        f.write(os.urandom(4096))
+    r = analyze(junk)
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "junk.pcap" in lines[0], r.stderr
+    r = analyze(os.path.join(tmp, "none.pcap"))
+    assert r.returncode == 1 and "none.pcap" in r.stderr, (r.returncode, r.stderr)
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    # cut inside the file header: not a capture either
+    with open(junk, "wb") as f:
+        f.write(b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00")
+    r = analyze(junk)
+    assert r.returncode == 1 and "junk.pcap" in r.stderr, (r.returncode, r.stderr)
+    # a valid capture with no probe in it
+    empty = os.path.join(tmp, "empty.pcap")
+    with open(empty, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    r = analyze(empty)
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert "empty.pcap: no STAMP or echo session among 0 packets" in r.stderr, r.stderr
+
+
+def test_echo_session(tmp):
+    need_root("capturing on loopback")
+    peer, port = start_peer("echo.py", tmp)
+    cap = Capture(tmp, port)
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 200, "-i", "1ms", "--mode", "echo", "-s", 100,
+           "-q")
+    assert r.returncode == 0, r.stderr
+    path = cap.finish(400)
+    stop(peer)
+    aj = os.path.join(tmp, "a.json")
+    # found by its shape: verbatim replies, no --port needed
+    r = analyze(path, "--json", aj)
+    assert r.returncode == 0, r.stderr
+    j = load_json(aj)
+    s, p = j["summary"], j["params"]
+    assert p["mode"] == "echo" and p["size"] == 100, p
+    assert (s["sent"], s["received"]) == (200, 200), s
+    assert s["lost_up"] is None and s["lost_down"] is None and s["reflector_proc_ns"] is None
+    assert s["rtt_ns"]["median"] > 0
