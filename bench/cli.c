@@ -29,6 +29,8 @@ static const char send_usage[] =
 	"  -s, --size N            probe size in bytes, 44..1472 (default 44)\n"
 	"      --timeout D         Tmax: a later reply counts as lost (default 1s)\n"
 	"      --mode M            auto, stamp, echo or text (default auto)\n"
+	"      --tcp               the same probes as framed messages on one TCP\n"
+	"                          connection (to udpbench reflect's TCP echo)\n"
 	"      --json FILE         write the result as JSON (- for stdout)\n"
 	"      --csv FILE          write one row per probe as CSV (- for stdout);\n"
 	"                          with several peers one file each, FILE-HOST_PORT.csv\n"
@@ -55,6 +57,7 @@ static const char reflect_usage[] =
 	"  -p, --port N            UDP port (default 10000; 0 picks a free one)\n"
 	"  -4, -6                  IPv4 or IPv6 only\n"
 	"      --session-timeout D forget a session silent this long (default 60s)\n"
+	"      --no-tcp            no TCP echo on the same port (it serves udpbench --tcp)\n"
 	"  -q, --quiet             no start-up line\n"
 	"  -h, --help              show this help\n"
 	"\n"
@@ -149,6 +152,8 @@ enum {
 	OPT_SEED,
 	OPT_TRUTH,
 	OPT_PCAP,
+	OPT_NO_TCP,
+	OPT_TCP,
 	OPT_IFACE,
 	OPT_RELAY_SET, /* handed to ub_relay_config_set by its long name */
 };
@@ -164,6 +169,7 @@ static const struct option send_opts[] = {
 	{ "size", required_argument, NULL, 's' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "tcp", no_argument, NULL, OPT_TCP },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "label", required_argument, NULL, OPT_LABEL },
@@ -182,6 +188,7 @@ static const struct option reflect_opts[] = {
 	{ "bind", required_argument, NULL, 'b' },
 	{ "port", required_argument, NULL, 'p' },
 	{ "session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT },
+	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -391,6 +398,9 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 		case OPT_PCAP:
 			c->pcap_path = optarg;
 			break;
+		case OPT_TCP:
+			c->tcp = 1;
+			break;
 		case OPT_IFACE:
 			c->iface = optarg;
 			break;
@@ -438,6 +448,10 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 	c->n_peers = cli->n_peers;
 	if (have_interval && have_rate)
 		return ub_err_set(e, UB_E_INVAL, 0, "--rate: give either --interval or --rate");
+	if (c->tcp && c->pcap_path)
+		return ub_err_set(e, UB_E_INVAL, 0, "--pcap: captures UDP runs; leave it out with --tcp");
+	if (c->tcp && (c->mode == UB_MODE_STAMP || c->mode == UB_MODE_TEXT))
+		return ub_err_set(e, UB_E_INVAL, 0, "--mode: --tcp sends to an echo (auto or echo)");
 	if (c->mode == UB_MODE_TEXT && c->size < UB_STAMP_LEN)
 		c->size = UB_STAMP_LEN;
 	if (!c->count && !c->duration_ns)
@@ -458,6 +472,9 @@ static int parse_reflect(int argc, char **argv, struct ub_cli *cli, struct ub_er
 		case 'p':
 			if (parse_int("--port", optarg, 0, 65535, &c->port, e) < 0)
 				return e->code;
+			break;
+		case OPT_NO_TCP:
+			c->tcp = 0;
 			break;
 		case OPT_SESSION_TIMEOUT:
 			if (ub_units_duration(optarg, MS, 24 * 3600 * UB_NS_PER_S,

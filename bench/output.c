@@ -16,6 +16,7 @@
 
 struct ub_csv {
 	FILE *f;
+	int tcp;
 	char *path;
 	int is_stdout;
 	int err;
@@ -36,7 +37,7 @@ const char *ub_output_status_name(enum ub_status st)
 	return "?";
 }
 
-struct ub_csv *ub_csv_open(const char *path, struct ub_err *e)
+struct ub_csv *ub_csv_open(const char *path, int tcp, struct ub_err *e)
 {
 	struct ub_csv *c = calloc(1, sizeof(*c));
 
@@ -57,7 +58,10 @@ struct ub_csv *ub_csv_open(const char *path, struct ub_err *e)
 			return NULL;
 		}
 	}
-	if (fputs("seq,tx_ns,rx_ns,rtt_ns,status,reordered,refl_seq,refl_rx_ns,refl_tx_ns,ttl\n",
+	c->tcp = tcp;
+	if (fputs(tcp ? "seq,tx_ns,rx_ns,rtt_ns,status,reordered,refl_seq,refl_rx_ns,refl_tx_ns,ttl,"
+			"tcp_retransmits,tcp_rto_ns\n"
+		      : "seq,tx_ns,rx_ns,rtt_ns,status,reordered,refl_seq,refl_rx_ns,refl_tx_ns,ttl\n",
 		  c->f) < 0)
 		c->err = errno;
 	return c;
@@ -71,7 +75,7 @@ nomem:
 
 void ub_csv_row(struct ub_csv *c, const struct ub_csv_row *r)
 {
-	char rx[48] = "", refl[96] = "", ttl[16] = "";
+	char rx[48] = "", refl[96] = "", ttl[16] = "", tcp[48] = "";
 	int n;
 
 	if (!c)
@@ -87,8 +91,12 @@ void ub_csv_row(struct ub_csv *c, const struct ub_csv_row *r)
 		snprintf(refl, sizeof(refl), ",,");
 	if (r->ttl >= 0)
 		snprintf(ttl, sizeof(ttl), "%d", r->ttl);
-	n = fprintf(c->f, "%" PRIu32 ",%" PRId64 ",%s,%s,%d,%s,%s\n", r->seq, r->tx_ns, rx,
-		    ub_output_status_name(r->status), r->reordered ? 1 : 0, refl, ttl);
+	if (c->tcp && r->has_tcp)
+		snprintf(tcp, sizeof(tcp), ",%" PRIu64 ",%" PRId64, r->tcp_retransmits, r->tcp_rto_ns);
+	else if (c->tcp)
+		snprintf(tcp, sizeof(tcp), ",,");
+	n = fprintf(c->f, "%" PRIu32 ",%" PRId64 ",%s,%s,%d,%s,%s%s\n", r->seq, r->tx_ns, rx,
+		    ub_output_status_name(r->status), r->reordered ? 1 : 0, refl, ttl, tcp);
 	if (n < 0 && !c->err)
 		c->err = errno ? errno : EIO;
 }
@@ -217,7 +225,15 @@ static json_t *summary_json(const struct ub_summary *s, const struct ub_run_coun
 		(json_int_t)rc->send_errors, "icmp_errors", (json_int_t)rc->icmp_errors,
 		"interrupted", rc->interrupted);
 	if (sum && (json_object_set_new(sum, "stack_ns", dist_json(&s->stack)) < 0 ||
-		    json_object_set_new(sum, "capture", capture) < 0)) {
+		    json_object_set_new(sum, "capture", capture) < 0 ||
+		    json_object_set_new(sum, "tcp_retransmits",
+					u64_or_null(rc->is_tcp, rc->tcp_retransmits)) < 0 ||
+		    json_object_set_new(sum, "tcp_rto_ns",
+					u64_or_null(rc->is_tcp, (uint64_t)rc->tcp_rto_max_ns)) < 0 ||
+		    json_object_set_new(sum, "tcp_broken_at",
+					u64_or_null(rc->tcp_broken, rc->tcp_broken_at)) < 0 ||
+		    json_object_set_new(sum, "tcp_error",
+					rc->tcp_broken ? json_string(rc->tcp_error) : json_null()) < 0)) {
 		json_decref(sum);
 		return NULL;
 	}
@@ -315,7 +331,8 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 
 	fprintf(f, TR(zh, "--- %s udpbench statistics (%s) ---\n",
 		      "--- %s udpbench 统计（%s 模式）---\n"),
-		p->peer_addr[0] ? p->peer_addr : p->peer, p->mode);
+		p->peer_addr[0] ? p->peer_addr : p->peer,
+		p->proto && strcmp(p->proto, "tcp") == 0 ? "tcp" : p->mode);
 	fprintf(f,
 		TR(zh,
 		   "%" PRIu64 " probes sent, %" PRIu64 " received, %.2f%% loss, %" PRIu64

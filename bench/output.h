@@ -39,6 +39,12 @@ struct ub_run_counters {
 	uint64_t send_errors;  /* soft send failures (ENOBUFS, EAGAIN) */
 	uint64_t icmp_errors;  /* ICMP errors reported by the socket */
 	int interrupted;       /* stopped early by a signal */
+	int is_tcp;            /* --tcp: what TCP did to deliver the probes */
+	uint64_t tcp_retransmits;
+	int64_t tcp_rto_max_ns;
+	int tcp_broken;        /* the connection broke at probe tcp_broken_at */
+	uint64_t tcp_broken_at;
+	char tcp_error[UB_ERR_MSG_MAX];
 	int has_capture;       /* --pcap: what the capture saw */
 	char capture_file[256], capture_iface[32];
 	uint64_t cap_received, cap_dropped, cap_if_dropped, cap_written;
@@ -57,10 +63,16 @@ struct ub_csv_row {
 	uint32_t refl_seq;
 	int64_t refl_rx_ns, refl_tx_ns; /* T2, T3 as Unix ns on the reflector's clock */
 	int ttl;               /* -1: unknown */
+	int has_tcp;           /* TCP_INFO when the echo arrived */
+	uint64_t tcp_retransmits;
+	int64_t tcp_rto_ns;
 };
 
-/* Opens path ("-" = stdout) and writes the header row; NULL with e filled on failure. */
-struct ub_csv *ub_csv_open(const char *path, struct ub_err *e);
+/*
+ * Opens path ("-" = stdout) and writes the header row, with the columns
+ * tcp_retransmits,tcp_rto_ns at the end when tcp. NULL with e filled on failure.
+ */
+struct ub_csv *ub_csv_open(const char *path, int tcp, struct ub_err *e);
 /* Appends one row; errors are kept and reported by ub_csv_close. */
 void ub_csv_row(struct ub_csv *c, const struct ub_csv_row *r);
 /* Pushes buffered rows to the file (a crash loses at most one flush interval). */

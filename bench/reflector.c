@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "net.h"
 #include "proto.h"
+#include "tcpecho.h"
 
 #define UB_REFL_BATCH 32
 #define UB_REFL_BUCKETS 4096
@@ -25,6 +26,7 @@ struct ub_session {
 struct ub_reflector {
 	struct ub_reflector_config cfg;
 	int fd;
+	struct ub_tcpecho *tcp;
 	int port;
 	struct ub_session *buckets[UB_REFL_BUCKETS];
 	struct ub_reflector_counters cnt;
@@ -41,6 +43,7 @@ void ub_reflector_config_init(struct ub_reflector_config *c)
 	c->port = UB_DEFAULT_PORT;
 	c->family = AF_UNSPEC;
 	c->session_idle_ns = 60 * UB_NS_PER_S;
+	c->tcp = 1;
 	c->log = stderr;
 }
 
@@ -92,11 +95,19 @@ static int open_socket(struct ub_reflector *r, struct ub_err *e)
 	getsockname(fd, (struct sockaddr *)&a.ss, &a.len);
 	r->port = ub_net_addr_port(&a);
 	r->fd = fd;
+	if (c->tcp) {
+		struct ub_err te;
+
+		/* The same port number for TCP: one reflector for the UDP-vs-TCP contrast. */
+		r->tcp = ub_tcpecho_new(&a, &te);
+		if (!r->tcp && c->log)
+			fprintf(c->log, "udpbench reflector: no TCP echo: %s\n", te.msg);
+	}
 	if (!c->quiet && c->log) {
 		char s[UB_ADDRSTR_MAX];
 
-		fprintf(c->log, "udpbench reflector listening on %s (STAMP, RFC 8762)\n",
-			ub_net_addr_str(&a, s, sizeof(s)));
+		fprintf(c->log, "udpbench reflector listening on %s (STAMP, RFC 8762%s)\n",
+			ub_net_addr_str(&a, s, sizeof(s)), r->tcp ? "; TCP echo" : "");
 		fflush(c->log);
 	}
 	return 0;
@@ -137,6 +148,7 @@ void ub_reflector_free(struct ub_reflector *r)
 			n = s->next;
 			free(s);
 		}
+	ub_tcpecho_free(r->tcp);
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r);
@@ -154,6 +166,14 @@ void ub_reflector_counters(const struct ub_reflector *r, struct ub_reflector_cou
 
 void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 {
+	struct ub_tcpecho_counters tc;
+
+	if (r->tcp) {
+		ub_tcpecho_counters(r->tcp, &tc);
+		fprintf(f, "udpbench reflector: TCP connections %llu (open %llu), bytes echoed %llu\n",
+			(unsigned long long)tc.connections, (unsigned long long)tc.open,
+			(unsigned long long)tc.bytes);
+	}
 	fprintf(f,
 		"udpbench reflector: received %llu, reflected %llu, short %llu, send errors %llu, "
 		"sessions %llu (total %llu)\n",
@@ -284,8 +304,8 @@ static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 
 int ub_reflector_run(struct ub_reflector *r, struct ub_err *e)
 {
-	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
-	int n, out, sent, done, rc;
+	struct pollfd pfd[2 + UB_TCPECHO_MAX_CONNS];
+	int n, out, sent, done, rc, npfd;
 	int64_t now;
 
 	while (!*r->cfg.stop) {
@@ -298,10 +318,18 @@ int ub_reflector_run(struct ub_reflector *r, struct ub_err *e)
 			sessions_expire(r, now);
 			r->swept_at = now;
 		}
-		rc = poll(&pfd, 1, 1000);
+		pfd[0].fd = r->fd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		npfd = 1 + (r->tcp ? ub_tcpecho_pollfds(r->tcp, pfd + 1) : 0);
+		rc = poll(pfd, (nfds_t)npfd, 1000);
 		if (rc < 0 && errno != EINTR)
 			return ub_err_set(e, UB_E_SYS, errno, "poll");
 		if (rc <= 0)
+			continue;
+		if (r->tcp)
+			ub_tcpecho_serve(r->tcp, pfd + 1, npfd - 1);
+		if (!(pfd[0].revents & POLLIN))
 			continue;
 		n = ub_net_recv(r->fd, r->pkts, UB_REFL_BATCH, e);
 		if (n < 0) {

@@ -17,6 +17,7 @@ struct ub_reflector_config {
 	int family;             /* AF_UNSPEC, AF_INET or AF_INET6 */
 	int64_t session_idle_ns;/* a session silent this long is forgotten */
 	int quiet;              /* no "listening" line */
+	int tcp;                /* also echo TCP on the same port number */
 	FILE *log;              /* counters and the listening line; stderr by default */
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: return */
 	volatile sig_atomic_t *dump; /* set by SIGUSR1: print the counters */
@@ -31,7 +32,7 @@ struct ub_reflector_counters {
 	uint64_t sessions_total; /* sessions seen since start */
 };
 
-/* Sets defaults: all addresses, port 10000, sessions idle after 60 s, log to stderr. */
+/* Sets defaults: all addresses, port 10000, TCP echo on, sessions idle after 60 s, log to stderr. */
 void ub_reflector_config_init(struct ub_reflector_config *c);
 
 /* Binds the socket; returns a reflector (free with ub_reflector_free) or NULL with e filled. */

@@ -183,6 +183,8 @@ static int run_loop(struct sender *s, struct ub_err *e)
 			deadline = slot;
 		if (arm_timer(s->tfd, deadline) < 0)
 			return ub_err_set(e, UB_E_SYS, errno, "timerfd_settime");
+		for (i = 0; i < s->n; i++)
+			s->pfd[i].events = ub_session_events(s->sess[i]);
 		rc = poll(s->pfd, s->npfd, -1);
 		if (rc < 0 && errno != EINTR)
 			return ub_err_set(e, UB_E_SYS, errno, "poll");

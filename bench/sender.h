@@ -25,6 +25,7 @@ struct ub_sender_config {
 	unsigned size;          /* 44..1472 */
 	int64_t timeout_ns;     /* Tmax */
 	enum ub_mode mode;
+	int tcp;                /* probes as framed messages on one TCP connection */
 	int dscp, ttl;          /* -1 = system default */
 	const char *json_path;  /* NULL: none; "-": stdout */
 	const char *csv_path;   /* with several peers, one file each: NAME-HOST_PORT.csv */

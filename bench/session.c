@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "clock.h"
 #include "net.h"
 #include "proto.h"
+#include "tcpprobe.h"
 
 #define UB_RX_BATCH 32
 #define UB_RECENT 255     /* replies behind the live line's median */
@@ -34,6 +36,9 @@ struct ub_session {
 	int fd;
 	struct ub_addr peer;
 	int local_port;         /* this session's UDP port, to tell its packets in a capture */
+	int64_t tmax_ns;        /* when an unanswered probe is written off */
+	struct ub_tcpprobe *tcp;/* --tcp: the connection the probes travel on */
+	int tcp_broken;         /* the connection broke: the rest is lost */
 	char peer_str[UB_ADDRSTR_MAX];
 	uint16_t ssid;
 	int synced;             /* our wall clock is synchronised (S bit) */
@@ -102,6 +107,11 @@ static int open_socket(struct ub_session *s, const char *peer, struct ub_err *e)
 	if (rc < 0)
 		return rc;
 	ub_net_addr_str(&s->peer, s->peer_str, sizeof(s->peer_str));
+	if (c->tcp) {
+		s->tcp = ub_tcpprobe_connect(&s->peer, c->dscp, c->ttl,
+					     c->timeout_ns > UB_NS_PER_S ? c->timeout_ns : UB_NS_PER_S, e);
+		return s->tcp ? 0 : e->code;
+	}
 	s->fd = ub_net_udp_socket(s->peer.ss.ss_family, e);
 	if (s->fd < 0)
 		return s->fd;
@@ -158,7 +168,7 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 {
 	uint32_t seq = (uint32_t)s->next;
 	struct probe *p = probe_at(s, s->next);
-	int64_t tx, t1;
+	int64_t tx, t1, late;
 	size_t len;
 	ssize_t r;
 
@@ -172,8 +182,18 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 	t1 = ub_clock_real();
 	len = encode_probe(s, s->txbuf, seq, t1);
 	tx = ub_clock_mono();
-	r = send(s->fd, s->txbuf, len, 0);
-	if (r < 0) {
+	if (s->tcp) {
+		/* TCP latency counts from the slot: time queued behind a stalled stream shows. */
+		r = ub_tcpprobe_send(s->tcp, s->txbuf, len);
+		late = tx - slot;
+		tx = slot;
+		if (r < 0)
+			s->rc.send_errors++;
+	} else {
+		r = send(s->fd, s->txbuf, len, 0);
+		late = tx - slot;
+	}
+	if (r < 0 && !s->tcp) {
 		if (errno == ECONNREFUSED) {
 			s->rc.icmp_errors++;
 			if (s->any_reply == 0)
@@ -190,7 +210,7 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 	p->t1_real = t1;
 	p->app_rtt = 0;
 	p->wire_tx = p->wire_rx = 0;
-	ub_stats_sent(s->stats, seq, tx, tx - slot > 0 ? tx - slot : 0);
+	ub_stats_sent(s->stats, seq, tx, late > 0 ? late : 0);
 	s->next++;
 }
 
@@ -342,9 +362,93 @@ static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 	}
 }
 
+/* Echoed messages on the TCP connection: each is one probe, byte for byte. */
+static void tcp_drain(struct ub_session *s)
+{
+	struct ub_tcpinfo ti;
+	struct ub_csv_row row;
+	struct ub_reply r;
+	struct probe *p;
+	const uint8_t *m;
+	struct ub_err e;
+	size_t len;
+	uint32_t be;
+	int64_t now;
+	int st, reordered, have_info = 0;
+
+	if (s->tcp_broken)
+		return;
+	if (ub_tcpprobe_io(s->tcp, &e) < 0) {
+		/* Everything not echoed yet is lost; the result says where it broke. */
+		s->tcp_broken = 1;
+		s->rc.tcp_broken = 1;
+		s->rc.tcp_broken_at = s->decide;
+		snprintf(s->rc.tcp_error, sizeof(s->rc.tcp_error), "%s", e.msg);
+		return;
+	}
+	now = ub_clock_mono();
+	while ((m = ub_tcpprobe_next(s->tcp, &len))) {
+		s->rx_packets++;
+		s->any_reply++;
+		p = NULL;
+		if (len >= 4) {
+			memcpy(&be, m, 4);
+			p = probe_by_seq(s, ntohl(be));
+		}
+		if (!p || encode_probe(s, s->cmpbuf, p->seq, p->t1_real) != len ||
+		    memcmp(s->cmpbuf, m, len) != 0) {
+			s->rc.foreign++;
+			continue;
+		}
+		if (!have_info) {
+			have_info = ub_tcpprobe_info(s->tcp, &ti) == 0;
+			if (have_info) {
+				s->rc.tcp_retransmits = ti.retransmits;
+				if (ti.rto_ns > s->rc.tcp_rto_max_ns)
+					s->rc.tcp_rto_max_ns = ti.rto_ns;
+			}
+		}
+		memset(&r, 0, sizeof(r));
+		r.seq = p->seq;
+		r.rx_ns = now;
+		r.rtt_ns = now - p->tx_ns;
+		reordered = 0;
+		st = ub_stats_reply(s->stats, &r, &reordered);
+		if (st < 0)
+			continue;
+		memset(&row, 0, sizeof(row));
+		row.seq = p->seq;
+		row.tx_ns = p->tx_ns - s->start;
+		row.has_rx = 1;
+		row.rx_ns = now - s->start;
+		row.rtt_ns = r.rtt_ns;
+		row.status = (enum ub_status)st;
+		row.ttl = -1;
+		row.has_tcp = have_info;
+		row.tcp_retransmits = have_info ? ti.retransmits : 0;
+		row.tcp_rto_ns = have_info ? ti.rto_ns : 0;
+		ub_csv_row(s->csv, &row);
+		if (st == UB_ST_OK) {
+			p->replied = 1;
+			p->decided = 1;
+			s->ok_so_far++;
+			s->last_rtt = r.rtt_ns;
+			s->recent[s->recent_pos] = r.rtt_ns;
+			s->recent_pos = (s->recent_pos + 1) % UB_RECENT;
+			if (s->n_recent < UB_RECENT)
+				s->n_recent++;
+		}
+	}
+}
+
 int ub_session_drain(struct ub_session *s, struct ub_err *e)
 {
 	int n, i;
+
+	if (s->tcp) {
+		tcp_drain(s);
+		return 0;
+	}
 
 	for (;;) {
 		n = ub_net_recv(s->fd, s->rx, UB_RX_BATCH, e);
@@ -379,7 +483,7 @@ void ub_session_expire(struct ub_session *s, int64_t now, int force)
 			s->decide++;
 			continue;
 		}
-		if (!force && p->tx_ns + s->cfg->timeout_ns > now)
+		if (!force && !s->tcp_broken && p->tx_ns + s->tmax_ns > now)
 			break;
 		struct ub_csv_row row = { .seq = p->seq, .tx_ns = p->tx_ns - s->start,
 					  .status = UB_ST_LOST, .ttl = -1 };
@@ -397,12 +501,17 @@ int64_t ub_session_deadline(const struct ub_session *s)
 	if (s->decide >= s->next)
 		return INT64_MAX;
 	p = &s->ring[s->decide & s->ring_mask];
-	return p->tx_ns + s->cfg->timeout_ns;
+	return s->tcp_broken ? 0 : p->tx_ns + s->tmax_ns;
 }
 
 int ub_session_fd(const struct ub_session *s)
 {
-	return s->fd;
+	return s->tcp ? ub_tcpprobe_fd(s->tcp) : s->fd;
+}
+
+short ub_session_events(const struct ub_session *s)
+{
+	return (short)(POLLIN | (s->tcp && ub_tcpprobe_pending(s->tcp) ? POLLOUT : 0));
 }
 
 void ub_session_start(struct ub_session *s, int64_t start_mono)
@@ -412,7 +521,7 @@ void ub_session_start(struct ub_session *s, int64_t start_mono)
 
 int ub_session_active(const struct ub_session *s)
 {
-	return !s->icmp_refused;
+	return !s->icmp_refused && !s->tcp_broken;
 }
 
 int ub_session_settled(const struct ub_session *s)
@@ -479,17 +588,25 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 		goto fail;
 	}
+	/*
+	 * TCP never loses a message while the connection lives, it only makes
+	 * it wait: write one off only after ten Tmax (at least 10 s).
+	 */
+	s->tmax_ns = c->timeout_ns;
+	if (c->tcp)
+		s->tmax_ns = 10 * c->timeout_ns > 10 * UB_NS_PER_S ? 10 * c->timeout_ns
+								: 10 * UB_NS_PER_S;
 	ub_stats_config_init(&sc);
-	sc.timeout_ns = c->timeout_ns;
+	sc.timeout_ns = s->tmax_ns;
 	sc.interval_ns = c->interval_ns;
-	sc.stateful = c->mode == UB_MODE_AUTO || c->mode == UB_MODE_STAMP;
+	sc.stateful = !c->tcp && (c->mode == UB_MODE_AUTO || c->mode == UB_MODE_STAMP);
 	s->stats = ub_stats_new(&sc);
 	if (!s->stats) {
 		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 		goto fail;
 	}
 	if (csv_path) {
-		s->csv = ub_csv_open(csv_path, e);
+		s->csv = ub_csv_open(csv_path, c->tcp, e);
 		if (!s->csv)
 			goto fail;
 	}
@@ -504,6 +621,7 @@ void ub_session_free(struct ub_session *s)
 	if (!s)
 		return;
 	ub_csv_close(s->csv, NULL);
+	ub_tcpprobe_free(s->tcp);
 	ub_stats_free(s->stats);
 	free(s->ring);
 	if (s->fd >= 0)
@@ -522,16 +640,17 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	ub_session_expire(s, 0, 1);
 	ub_stats_summary(s->stats, sum);
 	s->rc.interrupted = interrupted;
+	s->rc.is_tcp = s->tcp != NULL;
 	*rc = s->rc;
 	/* A run that never heard back reports the mode it asked for (auto probes as STAMP). */
 	if (m == UB_MODE_AUTO)
-		m = UB_MODE_STAMP;
+		m = c->tcp ? UB_MODE_ECHO : UB_MODE_STAMP;
 	memset(p, 0, sizeof(*p));
 	snprintf(p->peer, sizeof(p->peer), "%s", s->peer_arg);
 	snprintf(p->peer_addr, sizeof(p->peer_addr), "%s", s->peer_str);
 	p->port = ub_net_addr_port(&s->peer);
 	p->mode = ub_sender_mode_name(m);
-	p->proto = "udp";
+	p->proto = c->tcp ? "tcp" : "udp";
 	p->count = c->count;
 	p->duration_ns = c->duration_ns;
 	p->interval_ns = c->interval_ns;

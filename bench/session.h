@@ -21,6 +21,9 @@ void ub_session_free(struct ub_session *s);
 /* The socket to wait on. */
 int ub_session_fd(const struct ub_session *s);
 
+/* The poll events to wait for on ub_session_fd (POLLOUT while TCP holds back). */
+short ub_session_events(const struct ub_session *s);
+
 /* Sets the monotonic time of slot 0 (CSV times count from it). */
 void ub_session_start(struct ub_session *s, int64_t start_mono);
 

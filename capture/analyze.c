@@ -1193,7 +1193,7 @@ static int write_csv(const struct session *s, const char *path, struct ub_err *e
 		start[i] = start[i - 1];
 	start[0] = 0;
 
-	csv = ub_csv_open(path, e);
+	csv = ub_csv_open(path, 0, e);
 	if (!csv) {
 		free(start);
 		free(order);

@@ -120,3 +120,31 @@ def test_two_hosts_nft_drops_match_lost_up_and_down(tmp):
     assert up > 60 and down > 60, (up, down)
     assert (s["lost_up"], s["lost_down"]) == (up, down), (s["lost_up"], s["lost_down"], up, down)
     assert s["lost"] == up + down and s["received"] == n - up - down
+
+
+def test_udp_gaps_tcp_waits_on_the_same_lossy_link(tmp):
+    sender, reflns = make_pair()
+    refl, port = start_reflector(bind="198.18.0.2", netns=reflns)
+    # 5 % of packets dropped each way on the test port, UDP and TCP alike (th = either).
+    for ns, match, name in ((reflns, ["th", "dport", str(port)], "up"),
+                            (sender, ["th", "sport", str(port)], "down")):
+        nft(ns, "add", "table", "inet", "ubtest")
+        nft(ns, "add", "chain", "inet", "ubtest", "in", "{ type filter hook input priority 0 ; }")
+        nft(ns, "add", "rule", "inet", "ubtest", "in", *match, "numgen", "random", "mod", "100",
+            "<", "5", "counter", "drop", "comment", '"%s"' % name)
+    res = {}
+    for proto in ("udp", "tcp"):
+        rj = os.path.join(tmp, "%s.json" % proto)
+        args = ["--peer", "198.18.0.2:%d" % port, "-c", 500, "-i", "10ms", "--json", rj, "-q"]
+        if proto == "tcp":
+            args.append("--tcp")
+        r = ub(*args, netns=sender)
+        assert r.returncode == 0, (proto, r.stderr)
+        res[proto] = load_json(rj)["summary"]
+    udp, tcp = res["udp"], res["tcp"]
+    # UDP: the ordinary letter — losses stay lost.
+    assert udp["lost"] > 0 and udp["tcp_retransmits"] is None, udp
+    # TCP: the registered letter — nothing lost, but resent, and the waiting shows.
+    assert tcp["lost"] == 0 and tcp["received"] == 500, tcp
+    assert tcp["tcp_retransmits"] > 0, tcp
+    assert tcp["rtt_ns"]["p99"] > udp["rtt_ns"]["p99"], (tcp["rtt_ns"], udp["rtt_ns"])

@@ -673,7 +673,7 @@ static void test_csv_rows(void **state)
 
 	snprintf(fx->path, sizeof(fx->path), "%s/probes.csv", fx->dir);
 	ub_err_clear(&e);
-	c = ub_csv_open(fx->path, &e);
+	c = ub_csv_open(fx->path, 0, &e);
 	assert_non_null(c);
 
 	r = full_row();
@@ -740,7 +740,7 @@ static void test_csv_flush(void **state)
 	struct ub_err e;
 
 	snprintf(fx->path, sizeof(fx->path), "%s/live.csv", fx->dir);
-	c = ub_csv_open(fx->path, &e);
+	c = ub_csv_open(fx->path, 0, &e);
 	assert_non_null(c);
 	ub_csv_row(c, &r);
 	ub_csv_flush(c);
@@ -757,7 +757,7 @@ static void test_csv_open_fails(void **state)
 
 	snprintf(fx->path, sizeof(fx->path), "%s/missing/probes.csv", fx->dir);
 	ub_err_clear(&e);
-	assert_null(ub_csv_open(fx->path, &e));
+	assert_null(ub_csv_open(fx->path, 0, &e));
 	assert_int_equal(e.code, UB_E_IO);
 	assert_int_equal(e.sys_errno, ENOENT);
 	if (!strstr(e.msg, fx->path))
@@ -774,7 +774,7 @@ static void test_csv_full_device(void **state)
 	(void)state;
 	need_dev_full();
 	ub_err_clear(&e);
-	c = ub_csv_open("/dev/full", &e);
+	c = ub_csv_open("/dev/full", 0, &e);
 	assert_non_null(c);
 	ub_csv_row(c, &r);
 	assert_int_equal(ub_csv_close(c, &e), UB_E_IO);
@@ -792,7 +792,7 @@ static void test_csv_flush_error_kept(void **state)
 
 	(void)state;
 	need_dev_full();
-	c = ub_csv_open("/dev/full", &e);
+	c = ub_csv_open("/dev/full", 0, &e);
 	assert_non_null(c);
 	ub_csv_row(c, &r);
 	ub_csv_flush(c);
@@ -814,7 +814,7 @@ static void test_csv_stdout(void **state)
 	snprintf(fx->path, sizeof(fx->path), "%s/stdout.csv", fx->dir);
 	saved = stdout_to(fx->path, O_WRONLY | O_CREAT | O_TRUNC);
 	ub_err_clear(&e);
-	c = ub_csv_open("-", &e);
+	c = ub_csv_open("-", 0, &e);
 	if (c)
 		ub_csv_row(c, &r);
 	rc = ub_csv_close(c, &e);
@@ -843,7 +843,7 @@ static void test_csv_stdout_full(void **state)
 	need_dev_full();
 	saved = stdout_to("/dev/full", O_WRONLY);
 	ub_err_clear(&e);
-	c = ub_csv_open("-", &e);
+	c = ub_csv_open("-", 0, &e);
 	if (c)
 		ub_csv_row(c, &r);
 	rc = ub_csv_close(c, &e);
