@@ -94,7 +94,7 @@ def test_man_page_matches_help(tmp):
             if line.startswith("-"):
                 for word in line.split():
                     if word.startswith("--"):
-                        assert word.rstrip(",") in page, "man page lacks %s" % word
+                        assert word.rstrip(",).") in page, "man page lacks %s" % word
 
 
 def test_unwritable_output_is_named(tmp):
