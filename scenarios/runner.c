@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "impair.h"
 #include "units.h"
 
 extern char **environ;
@@ -65,7 +66,7 @@ static int child_start(struct child *c, char *const argv[], int capture, struct 
 	posix_spawn_file_actions_init(&fa);
 	if (capture)
 		posix_spawn_file_actions_adddup2(&fa, p[1], STDERR_FILENO);
-	rc = posix_spawn(&c->pid, argv[0], &fa, NULL, argv, environ);
+	rc = posix_spawnp(&c->pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (capture)
 		close(p[1]);
@@ -242,6 +243,26 @@ static void cell(char *buf, size_t len, json_int_t v)
 		snprintf(buf, len, "%lld", (long long)v);
 }
 
+/* UDP beside TCP on the same lossy link, when the pair ran. */
+static void contrast_rows(FILE *f, int zh, const char *dir)
+{
+	json_t *u = load(dir, "udp-contrast.json"), *t = load(dir, "tcp.json");
+	char a[24], b[24];
+
+	if (u && t) {
+		fprintf(f, "\n%-32s %12s %14s\n", zh ? "同一条丢包链路" : "same lossy link", "UDP", "TCP");
+		fprintf(f, "%-32s %12lld %14lld\n", zh ? "丢失" : "lost",
+			(long long)jint(u, "summary", "lost"), (long long)jint(t, "summary", "lost"));
+		fprintf(f, "%-32s %12s %14lld\n", zh ? "重传" : "retransmissions", "-",
+			(long long)jint(t, "summary", "tcp_retransmits"));
+		fprintf(f, "%-32s %12s %14s\n", zh ? "时延 p99" : "latency p99",
+			ub_units_fmt_ns(jint(json_object_get(u, "summary"), "rtt_ns", "p99"), a, sizeof(a)),
+			ub_units_fmt_ns(jint(json_object_get(t, "summary"), "rtt_ns", "p99"), b, sizeof(b)));
+	}
+	json_decref(u);
+	json_decref(t);
+}
+
 /* The figures udpbench measured beside what the emulator did (its truth log). */
 static void write_summary(FILE *f, const struct ub_scenario *s, const struct ub_scenario_run_config *c,
 			  const char *dir, const char *method)
@@ -285,6 +306,7 @@ static void write_summary(FILE *f, const struct ub_scenario *s, const struct ub_
 	}
 	json_decref(r);
 	json_decref(t);
+	contrast_rows(f, zh, dir);
 }
 
 static void push(char **argv, int *n, const char *s)
@@ -294,10 +316,12 @@ static void push(char **argv, int *n, const char *s)
 	argv[*n] = NULL;
 }
 
+/* Runs the sender as a child (inside netns when given), results as DIR/NAME.json and .csv. */
 static int run_sender(const char *exe, const struct ub_scenario *s, const struct ub_scenario_run_config *c,
-		      const char *peer, const char *dir, struct ub_err *e)
+		      const char *peer, const char *dir, const char *name, const char *netns, int tcp,
+		      struct ub_err *e)
 {
-	char count[24], interval[24], size[16], timeout[24], json[PATH_MAX + 16], csv[PATH_MAX + 16];
+	char count[24], interval[24], size[16], timeout[24], json[PATH_MAX + 32], csv[PATH_MAX + 32];
 	char *argv[UB_ARGV_MAX];
 	struct child ch;
 	int n = 0, st;
@@ -306,8 +330,14 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 	snprintf(interval, sizeof(interval), "%lldns", (long long)s->interval_ns);
 	snprintf(size, sizeof(size), "%u", s->size);
 	snprintf(timeout, sizeof(timeout), "%lldns", (long long)s->timeout_ns);
-	snprintf(json, sizeof(json), "%s/udp.json", dir);
-	snprintf(csv, sizeof(csv), "%s/udp.csv", dir);
+	snprintf(json, sizeof(json), "%s/%s.json", dir, name);
+	snprintf(csv, sizeof(csv), "%s/%s.csv", dir, name);
+	if (netns) {
+		push(argv, &n, "ip");
+		push(argv, &n, "netns");
+		push(argv, &n, "exec");
+		push(argv, &n, netns);
+	}
 	push(argv, &n, exe);
 	push(argv, &n, "send");
 	push(argv, &n, "--peer");
@@ -328,18 +358,177 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 	push(argv, &n, json);
 	push(argv, &n, "--csv");
 	push(argv, &n, csv);
+	if (tcp)
+		push(argv, &n, "--tcp");
 	if (c->quiet)
 		push(argv, &n, "-q");
 	if (child_start(&ch, argv, 0, e) < 0)
 		return e->code;
 	/* The sender handles Ctrl-C itself (it shares our terminal's process group). */
-	while ((st = child_stop(&ch, 0)) < 0 && errno == EINTR)
-		;
+	st = child_stop(&ch, 0);
 	if (st == 3)
 		return ub_err_set(e, UB_E_NOREPLY, 0, "no reply from %s", peer);
 	if (st != 0)
 		return ub_err_set(e, UB_E_SYS, 0, "the sender failed (exit %d)", st);
 	return 0;
+}
+
+/* Runs argv to completion, its output thrown away; returns its exit status or -1. */
+static int run_quiet(const char *const argv[])
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st = 0, rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return -1;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The average share of packets a direction's impairments drop (Gilbert-Elliott: stationary). */
+static double mean_loss(const struct ub_impair_config *d)
+{
+	double ge = 0, bad;
+
+	if (d->ge && d->ge_p + d->ge_r > 0) {
+		bad = d->ge_p / (d->ge_p + d->ge_r);
+		ge = bad * d->ge_1h + (1 - bad) * d->ge_1k;
+	}
+	return 1 - (1 - d->loss) * (1 - ge);
+}
+
+/* Whether TCP can be impaired here: packet drops need nftables in namespaces of our own. */
+static int contrast_possible(char *why, size_t len)
+{
+	const char *const nft[] = { "nft", "--version", NULL };
+	const char *const ip[] = { "ip", "-V", NULL };
+
+	if (geteuid() != 0)
+		snprintf(why, len, "needs root for network namespaces and nftables");
+	else if (run_quiet(ip) != 0)
+		snprintf(why, len, "needs ip (Debian package iproute2)");
+	else if (run_quiet(nft) != 0)
+		snprintf(why, len, "needs nft (Debian package nftables)");
+	else
+		return 1;
+	return 0;
+}
+
+/* Drops share of the packets that match (th dport|sport PORT) on ns's input. */
+static int nft_drop(const char *ns, const char *dir_kw, int port, double share)
+{
+	char rule[160];
+	const char *const table[] = { "ip", "netns", "exec", ns, "nft", "add", "table", "inet",
+				      "udpbench", NULL };
+	const char *const chain[] = { "ip", "netns", "exec", ns, "nft", "add", "chain", "inet",
+				      "udpbench", "in", "{ type filter hook input priority 0 ; }",
+				      NULL };
+	const char *const add[] = { "ip", "netns", "exec", ns, "nft", rule, NULL };
+
+	snprintf(rule, sizeof(rule),
+		 "add rule inet udpbench in th %s %d numgen random mod 10000 < %d counter drop",
+		 dir_kw, port, (int)(share * 10000 + 0.5));
+	if (run_quiet(table) != 0 || run_quiet(chain) != 0)
+		return -1;
+	return share > 0 ? run_quiet(add) : 0;
+}
+
+/*
+ * The UDP-vs-TCP pair on one lossy link: two network namespaces joined by a
+ * veth pair, nftables dropping the scenario's average loss each way for UDP
+ * and TCP alike, UDP then TCP. Writes udp-contrast.* and tcp.* into dir.
+ */
+static int run_contrast(const char *exe, const struct ub_scenario *s,
+			const struct ub_scenario_run_config *c, const char *dir, char *note,
+			size_t notelen, struct ub_err *e)
+{
+	struct ub_impair_config up, down;
+	struct child refl;
+	char ns_s[32], ns_r[32], va[16], vb[16], peer[64], *argv[UB_ARGV_MAX];
+	const char *const setup[][12] = {
+		{ "ip", "netns", "add", ns_s, NULL },
+		{ "ip", "netns", "add", ns_r, NULL },
+		{ "ip", "link", "add", va, "type", "veth", "peer", "name", vb, NULL },
+		{ "ip", "link", "set", va, "netns", ns_s, NULL },
+		{ "ip", "link", "set", vb, "netns", ns_r, NULL },
+		{ "ip", "-n", ns_s, "addr", "add", "198.18.0.1/24", "dev", va, NULL },
+		{ "ip", "-n", ns_r, "addr", "add", "198.18.0.2/24", "dev", vb, NULL },
+		{ "ip", "-n", ns_s, "link", "set", va, "up", NULL },
+		{ "ip", "-n", ns_r, "link", "set", vb, "up", NULL },
+		{ "ip", "-n", ns_s, "link", "set", "lo", "up", NULL },
+		{ "ip", "-n", ns_r, "link", "set", "lo", "up", NULL },
+	};
+	const char *const del_s[] = { "ip", "netns", "del", ns_s, NULL };
+	const char *const del_r[] = { "ip", "netns", "del", ns_r, NULL };
+	struct ub_err ie;
+	unsigned i;
+	int n = 0, port, rc = 0;
+
+	ub_impair_config_init(&up);
+	ub_impair_config_init(&down);
+	for (i = 0; i < s->n_link; i++)
+		ub_impair_set(&up, &down, s->link[i].key, s->link[i].value, &ie);
+	snprintf(ns_s, sizeof(ns_s), "ubsc%ds", (int)getpid());
+	snprintf(ns_r, sizeof(ns_r), "ubsc%dr", (int)getpid());
+	snprintf(va, sizeof(va), "ubsc%da", (int)getpid());
+	snprintf(vb, sizeof(vb), "ubsc%db", (int)getpid());
+	refl.pid = -1;
+	refl.err_fd = -1;
+	for (i = 0; i < sizeof(setup) / sizeof(setup[0]); i++) {
+		if (run_quiet(setup[i]) != 0) {
+			rc = ub_err_set(e, UB_E_SYS, 0, "cannot set up the namespaces for TCP (%s %s)",
+					setup[i][1], setup[i][2]);
+			goto out;
+		}
+	}
+	push(argv, &n, "ip");
+	push(argv, &n, "netns");
+	push(argv, &n, "exec");
+	push(argv, &n, ns_r);
+	push(argv, &n, exe);
+	push(argv, &n, "reflect");
+	push(argv, &n, "--bind");
+	push(argv, &n, "198.18.0.2");
+	push(argv, &n, "--port");
+	push(argv, &n, "0");
+	rc = child_start(&refl, argv, 1, e);
+	if (rc < 0)
+		goto out;
+	port = child_wait_port(&refl, "reflector", e);
+	if (port < 0) {
+		rc = port;
+		goto out;
+	}
+	if (nft_drop(ns_r, "dport", port, mean_loss(&up)) != 0 ||
+	    nft_drop(ns_s, "sport", port, mean_loss(&down)) != 0) {
+		rc = ub_err_set(e, UB_E_SYS, 0, "nftables would not take the drop rules");
+		goto out;
+	}
+	snprintf(peer, sizeof(peer), "198.18.0.2:%d", port);
+	rc = run_sender(exe, s, c, peer, dir, "udp-contrast", ns_s, 0, e);
+	if (rc == 0)
+		rc = run_sender(exe, s, c, peer, dir, "tcp", ns_s, 1, e);
+	snprintf(note, notelen,
+		 c->lang == UB_LANG_ZH
+			 ? "UDP 与 TCP 对比：两个网络命名空间之间用 nftables 随机丢包，上行 %.2f%%，下行 %.2f%%（时延和抖动需要 netem）"
+			 : "UDP vs TCP: nftables drops %.2f%% up and %.2f%% down between two network "
+			   "namespaces (delay and jitter would need netem)",
+		 100 * mean_loss(&up), 100 * mean_loss(&down));
+out:
+	if (refl.pid > 0)
+		child_stop(&refl, SIGTERM);
+	if (refl.err_fd >= 0)
+		close(refl.err_fd);
+	run_quiet(del_s);
+	run_quiet(del_r);
+	return rc;
 }
 
 static void default_dir(const struct ub_scenario *s, char *buf, size_t len)
@@ -356,7 +545,7 @@ static void default_dir(const struct ub_scenario *s, char *buf, size_t len)
 int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_config *c,
 		    struct ub_err *e)
 {
-	char exe[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + 32], why[128], method[256];
+	char exe[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + 32], why[128], method[256], note[320] = "";
 	char rport_s[32], seed[32], target[64], listen_s[] = "127.0.0.1:0", peer[64];
 	char *argv[UB_ARGV_MAX], opt[UB_ARGV_MAX][48];
 	struct child refl, relay;
@@ -380,15 +569,15 @@ int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_co
 	rc = copy_file(s->path, path, e);
 	if (rc < 0)
 		return rc;
-	if (s->tcp && !c->quiet)
-		fprintf(stderr, "udpbench: %s\n",
-			c->lang == UB_LANG_ZH ? "这个 udpbench 不能发送 TCP 探测包，本次只测 UDP"
-					      : "this udpbench cannot send TCP probes: running UDP only");
 
 	if (real_peer) {
 		snprintf(method, sizeof(method), "%s %s", c->lang == UB_LANG_ZH ? "真实链路" : "real link to",
 			 real_peer);
-		rc = run_sender(exe, s, c, real_peer, dir, e);
+		rc = run_sender(exe, s, c, real_peer, dir, "udp", NULL, 0, e);
+		if (s->tcp)
+			snprintf(note, sizeof(note), "%s",
+				 c->lang == UB_LANG_ZH ? "UDP 与 TCP 对比只在模拟链路上进行"
+						       : "the UDP-vs-TCP contrast runs on the emulated link only");
 		goto summary;
 	}
 
@@ -441,7 +630,16 @@ int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_co
 		 c->lang == UB_LANG_ZH ? "udpbench relay 链路模拟器" : "udpbench relay emulator", seed,
 		 k ? "" : "; netem: ", k ? "" : why);
 	snprintf(peer, sizeof(peer), "127.0.0.1:%d", port);
-	rc = run_sender(exe, s, c, peer, dir, e);
+	rc = run_sender(exe, s, c, peer, dir, "udp", NULL, 0, e);
+	if (rc == 0 && s->tcp) {
+		if (contrast_possible(why, sizeof(why)))
+			rc = run_contrast(exe, s, c, dir, note, sizeof(note), e);
+		else
+			snprintf(note, sizeof(note), "%s: %s",
+				 c->lang == UB_LANG_ZH ? "UDP 与 TCP 对比需要 root 和 nftables，本次只测 UDP"
+						       : "the UDP-vs-TCP contrast was left out",
+				 why);
+	}
 out:
 	/* SIGTERM makes the relay write its truth log and the reflector print its counters. */
 	if (relay.pid > 0 && child_stop(&relay, SIGTERM) != 0 && rc == 0)
@@ -460,6 +658,8 @@ summary:
 	if (!f)
 		return ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
 	write_summary(f, s, c, dir, method);
+	if (note[0])
+		fprintf(f, "%s\n", note);
 	if (fclose(f) != 0)
 		return ub_err_set(e, UB_E_IO, errno, "writing %s", path);
 	if (!c->quiet) {

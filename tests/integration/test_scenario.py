@@ -77,3 +77,36 @@ def test_link_method_is_named(tmp):
     else:
         assert re.search(r"netem: (this kernel has no netem qdisc|tc is not installed|"
                          r"no network namespace for this user)", text), text
+
+
+def test_scenario_pairs_udp_and_tcp_on_one_lossy_link(tmp):
+    from harness import need_root, need_tool
+    need_root("network namespaces for the TCP contrast")
+    need_tool("nft")
+    out = os.path.join(tmp, "ll")
+    r = ub("scenario", "run", "long-lossy-link", "-o", out, "-c", 300, "-q", timeout=180)
+    assert r.returncode == 0, r.stderr
+    udp = load_json(os.path.join(out, "udp-contrast.json"))
+    tcp = load_json(os.path.join(out, "tcp.json"))
+    assert udp["params"]["proto"] == "udp" and tcp["params"]["proto"] == "tcp"
+    assert udp["summary"]["lost"] > 0, udp["summary"]
+    assert tcp["summary"]["lost"] == 0 and tcp["summary"]["tcp_retransmits"] > 0, tcp["summary"]
+    with open(os.path.join(out, "summary.txt")) as f:
+        text = f.read()
+    assert "nftables drops" in text and "same lossy link" in text, text
+    assert run(["ip", "netns", "list"]).stdout.count("ubsc") == 0  # cleaned up
+
+
+def test_scenario_without_root_runs_udp_only(tmp):
+    from harness import UDPBENCH, need_root, need_tool
+    need_root("switching to an unprivileged user")
+    need_tool("setpriv")
+    os.chmod(tmp, 0o777)
+    out = os.path.join(tmp, "ll")
+    r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+             UDPBENCH, "scenario", "run", os.path.join(ROOT, "scenarios", "long-lossy-link.ini"),
+             "-o", out, "-c", "50", "-q"], timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert not os.path.exists(os.path.join(out, "tcp.json"))
+    with open(os.path.join(out, "summary.txt")) as f:
+        assert "contrast was left out: needs root" in f.read()
