@@ -39,8 +39,13 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libudpbench.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_DRV := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/driver_%)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/libfuzzer_%)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all test check unit demo install uninstall clean asan deps-build deps-test deps-demo
+.PHONY: all test check unit demo install uninstall clean asan fuzz fuzz-smoke \
+	deps-build deps-test deps-demo deps-fuzz
 
 all: $(BIN)
 
@@ -61,11 +66,35 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 
 unit: $(UNIT_BIN)
 
+# Fuzz targets: a standalone driver (gcc) runs each over its corpus and
+# mutations of it; `make fuzz` runs them under clang's libFuzzer.
+$(BUILD)/fuzz/driver_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/fuzz/driver.c \
+		$(LIB) $(LDLIBS)
+
+fuzz-smoke: $(FUZZ_DRV)
+	$(Q)for d in $(FUZZ_DRV); do t=$${d##*driver_}; \
+		$$d -m 3000 -t 20 tests/fuzz/corpus/$$t || exit 1; done
+
+DEPS_fuzz := clang libclang-rt-14-dev
+FUZZ_CC   ?= clang
+fuzz: deps-fuzz
+	$(Q)$(MAKE) --no-print-directory BUILD=build/fuzzer CC=$(FUZZ_CC) \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(LIB:$(BUILD)/%=build/fuzzer/%)
+	$(Q)mkdir -p build/fuzzer/fuzz
+	$(Q)for f in $(FUZZ_SRC); do t=$$(basename $$f .c); \
+		$(FUZZ_CC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o build/fuzzer/fuzz/$$t \
+			$$f build/fuzzer/libudpbench.a $(LDLIBS) || exit 1; \
+		mkdir -p build/fuzzer/corpus/$$t; \
+		build/fuzzer/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) build/fuzzer/corpus/$$t \
+			tests/fuzz/corpus/$${t#fuzz_} || exit 1; done
+
 # The README's test command: installs what is missing, builds, runs every test.
 test: deps-test
 	$(Q)$(MAKE) --no-print-directory check
 
-check: $(BIN) unit
+check: $(BIN) unit $(FUZZ_DRV)
 	$(Q)BUILD=$(BUILD) UDPBENCH=$(abspath $(BIN)) sh tests/run.sh
 
 # Every test again with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -112,3 +141,41 @@ deps-%:
 		{ echo "udpbench: apt-get could not install:$$missing"; exit 1; }
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/bench/main.d $(UNIT_BIN:=.d)
+
+# The 虚谷号 (aarch64, Ubuntu 16.04, glibc 2.23) runs a statically linked
+# reflector built with Debian's cross compiler. libpcap, jansson and inih
+# exist for arm64 only as foreign-architecture packages, so this build links
+# the reflector's modules alone: the bench/ modules that preprocess for
+# aarch64 go into an archive, and the linker takes from it only what
+# peers/vvboard/reflect_main.c needs (no libpcap, jansson or inih symbols).
+# The binary names the commands it lacks.
+# Running it on this machine needs qemu-user: `make deps-qemu`.
+DEPS_cross   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+DEPS_qemu    := qemu-user-static
+CROSS_CC     ?= aarch64-linux-gnu-gcc
+CROSS_AR     ?= aarch64-linux-gnu-ar
+CROSS_BUILD  ?= build-aarch64
+CROSS_LIBSRC ?=
+CROSS_OBJ     = $(CROSS_LIBSRC:%.c=$(CROSS_BUILD)/obj/%.o)
+
+.PHONY: cross-aarch64 clean-cross
+
+cross-aarch64: deps-cross
+	$(Q)src=""; for f in $(filter-out bench/main.c bench/cli.c,$(wildcard bench/*.c)); do \
+		$(CROSS_CC) $(CPPFLAGS) -MM $$f >/dev/null 2>&1 && src="$$src $$f"; done; \
+	$(MAKE) --no-print-directory $(CROSS_BUILD)/udpbench CROSS_LIBSRC="$$src"
+
+$(CROSS_BUILD)/udpbench: $(CROSS_BUILD)/obj/peers/vvboard/reflect_main.o $(CROSS_BUILD)/libudpbench.a
+	$(call say,LD,$@)$(CROSS_CC) -static $(CFLAGS) -o $@ $^ -lm
+
+$(CROSS_BUILD)/libudpbench.a: $(CROSS_OBJ)
+	$(call say,AR,$@)rm -f $@ && $(CROSS_AR) rcs $@ $^
+
+$(CROSS_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CROSS_CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+clean-cross:
+	rm -rf $(CROSS_BUILD)
+
+-include $(wildcard $(CROSS_BUILD)/obj/*/*.d $(CROSS_BUILD)/obj/*/*/*.d)

@@ -29,6 +29,21 @@ for t in "${BUILD:-build}"/tests/test_*; do
 	failed=$((failed + f))
 done
 
+# Each fuzz target over its seed corpus and a few thousand mutations of it.
+for d in "${BUILD:-build}"/fuzz/driver_*; do
+	[ -x "$d" ] || continue
+	case "$d" in *.d) continue ;; esac
+	t=${d##*driver_}
+	if "$d" -m 3000 -t 20 "tests/fuzz/corpus/$t" >"$log" 2>&1; then
+		echo "PASS fuzz-smoke $t: $(tail -n 1 "$log")"
+		passed=$((passed + 1))
+	else
+		cat "$log"
+		echo "FAIL fuzz-smoke $t"
+		failed=$((failed + 1))
+	fi
+done
+
 python3 tests/integration/run.py "$@" | tee "$log"
 line=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$log")
 if [ -z "$line" ]; then
