@@ -108,8 +108,8 @@ static int open_socket(struct ub_session *s, const char *peer, struct ub_err *e)
 		return rc;
 	ub_net_addr_str(&s->peer, s->peer_str, sizeof(s->peer_str));
 	if (c->tcp) {
-		s->tcp = ub_tcpprobe_connect(&s->peer, c->dscp, c->ttl,
-					     c->timeout_ns > UB_NS_PER_S ? c->timeout_ns : UB_NS_PER_S, e);
+		/* Room for SYN retransmissions (1 s, then 2 s more) on a lossy link. */
+		s->tcp = ub_tcpprobe_connect(&s->peer, c->dscp, c->ttl, 10 * UB_NS_PER_S, e);
 		return s->tcp ? 0 : e->code;
 	}
 	s->fd = ub_net_udp_socket(s->peer.ss.ss_family, e);
