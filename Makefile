@@ -8,8 +8,9 @@ VERSION  := 0.1.0
 
 CC       ?= cc
 PKGS     := jansson inih libpcap
-CPPFLAGS += -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -Ibench -Icapture -Iscenarios -D_FORTIFY_SOURCE=2 \
-            -DUB_SCENARIO_DIR='"$(PREFIX)/share/udpbench/scenarios"'
+CPPFLAGS += -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -Ibench -Icapture -Ireports -Iscenarios -D_FORTIFY_SOURCE=2 \
+            -DUB_SCENARIO_DIR='"$(PREFIX)/share/udpbench/scenarios"' \
+            -DUB_REPORT_DIR='"$(PREFIX)/share/udpbench/reports"'
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wwrite-strings -Wpointer-arith -fstack-protector-strong -MMD -MP
@@ -30,11 +31,12 @@ endif
 
 # Debian packages each job needs; `make deps-X` installs the missing ones.
 DEPS_build := gcc make pkg-config libc6-dev libjansson-dev libinih-dev libpcap-dev
-DEPS_test  := $(DEPS_build) libcmocka-dev python3 tshark tcpdump nftables iproute2
-DEPS_demo  := $(DEPS_build)
+DEPS_test  := $(DEPS_build) libcmocka-dev python3 tshark tcpdump nftables iproute2 \
+              gnuplot-nox fonts-wqy-zenhei gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+DEPS_demo  := $(DEPS_build) gnuplot-nox fonts-wqy-zenhei nftables iproute2
 
 LIB_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c)) $(wildcard capture/*.c) \
-            $(wildcard scenarios/*.c)
+            $(wildcard reports/*.c) $(wildcard scenarios/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libudpbench.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -44,8 +46,8 @@ FUZZ_DRV := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/driver_%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/libfuzzer_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all test check unit demo install uninstall clean asan fuzz fuzz-smoke \
-	deps-build deps-test deps-demo deps-fuzz
+# deps-% stay out of .PHONY: make skips pattern rules for phony targets.
+.PHONY: all test check unit demo install uninstall clean asan fuzz fuzz-smoke
 
 all: $(BIN)
 
@@ -102,7 +104,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 asan: deps-test
 	$(Q)$(MAKE) --no-print-directory check BUILD=build/asan BIN=build/asan/udpbench \
 		CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" ASAN_OPTIONS=detect_leaks=1 \
-		UDPBENCH_SCENARIOS=$(CURDIR)/scenarios
+		UDPBENCH_SCENARIOS=$(CURDIR)/scenarios UDPBENCH_REPORTS=$(CURDIR)/reports
 
 # The main job on a built-in default: the crowded-classroom scenario, a
 # reflector behind the link emulator on this machine, results in DEMO_DIR.
@@ -117,6 +119,8 @@ install: udpbench
 	install -m 0755 udpbench $(DESTDIR)$(PREFIX)/bin/udpbench
 	install -m 0644 bench/udpbench.1 $(DESTDIR)$(PREFIX)/share/man/man1/udpbench.1
 	install -m 0644 scenarios/*.ini $(DESTDIR)$(PREFIX)/share/udpbench/scenarios/
+	install -d $(DESTDIR)$(PREFIX)/share/udpbench/reports
+	install -m 0644 reports/*.gp $(DESTDIR)$(PREFIX)/share/udpbench/reports/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/udpbench $(DESTDIR)$(PREFIX)/share/man/man1/udpbench.1
@@ -144,32 +148,36 @@ deps-%:
 
 # The 虚谷号 (aarch64, Ubuntu 16.04, glibc 2.23) runs a statically linked
 # reflector built with Debian's cross compiler. libpcap, jansson and inih
-# exist for arm64 only as foreign-architecture packages, so this build links
-# the reflector's modules alone: the bench/ modules that preprocess for
-# aarch64 go into an archive, and the linker takes from it only what
-# peers/vvboard/reflect_main.c needs (no libpcap, jansson or inih symbols).
-# The binary names the commands it lacks.
+# exist for arm64 only as foreign-architecture packages, so this build holds
+# only the modules the reflector needs: starting from
+# peers/vvboard/reflect_main.c, every X.h a source includes brings in X.c,
+# until nothing new comes in. The binary names the commands it lacks.
 # Running it on this machine needs qemu-user: `make deps-qemu`.
 DEPS_cross   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 DEPS_qemu    := qemu-user-static
 CROSS_CC     ?= aarch64-linux-gnu-gcc
-CROSS_AR     ?= aarch64-linux-gnu-ar
 CROSS_BUILD  ?= build-aarch64
-CROSS_LIBSRC ?=
-CROSS_OBJ     = $(CROSS_LIBSRC:%.c=$(CROSS_BUILD)/obj/%.o)
+CROSS_MAIN   := peers/vvboard/reflect_main.c
+CROSS_SRC    ?= $(CROSS_MAIN)
+CROSS_OBJ     = $(CROSS_SRC:%.c=$(CROSS_BUILD)/obj/%.o)
 
 .PHONY: cross-aarch64 clean-cross
 
 cross-aarch64: deps-cross
-	$(Q)src=""; for f in $(filter-out bench/main.c bench/cli.c,$(wildcard bench/*.c)); do \
-		$(CROSS_CC) $(CPPFLAGS) -MM $$f >/dev/null 2>&1 && src="$$src $$f"; done; \
-	$(MAKE) --no-print-directory $(CROSS_BUILD)/udpbench CROSS_LIBSRC="$$src"
+	$(Q)todo="$(CROSS_MAIN)"; src=""; \
+	while [ -n "$$todo" ]; do \
+		set -- $$todo; f=$$1; shift; todo="$$*"; \
+		case " $$src " in *" $$f "*) continue ;; esac; \
+		src="$$src $$f"; \
+		deps=$$($(CROSS_CC) $(CPPFLAGS) -MM $$f) || exit 1; \
+		for h in $$(echo "$$deps" | tr -s ' \\' '\n\n' | grep '\.h$$'); do \
+			[ -f "$${h%.h}.c" ] && todo="$$todo $${h%.h}.c"; \
+		done; \
+	done; \
+	$(MAKE) --no-print-directory $(CROSS_BUILD)/udpbench CROSS_SRC="$$src"
 
-$(CROSS_BUILD)/udpbench: $(CROSS_BUILD)/obj/peers/vvboard/reflect_main.o $(CROSS_BUILD)/libudpbench.a
+$(CROSS_BUILD)/udpbench: $(CROSS_OBJ)
 	$(call say,LD,$@)$(CROSS_CC) -static $(CFLAGS) -o $@ $^ -lm
-
-$(CROSS_BUILD)/libudpbench.a: $(CROSS_OBJ)
-	$(call say,AR,$@)rm -f $@ && $(CROSS_AR) rcs $@ $^
 
 $(CROSS_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

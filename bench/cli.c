@@ -46,7 +46,7 @@ static const char send_usage[] =
 	"  -V, --version           show the version\n"
 	"\n"
 	"Other commands: udpbench reflect --help, udpbench relay --help,\n"
-	"udpbench analyze --help, udpbench scenario --help\n"
+	"udpbench analyze --help, udpbench report --help, udpbench scenario --help\n"
 	"Exit status: 0 measured, 1 error, 2 usage error, 3 no reply from the peer.\n";
 
 static const char reflect_usage[] =
@@ -100,6 +100,18 @@ static const char analyze_usage[] =
 	"  -q, --quiet             no summary, only notes and errors\n"
 	"  -h, --help              show this help\n";
 
+static const char report_usage[] =
+	"Usage: udpbench report RESULT.json... [options]\n"
+	"Charts (gnuplot) from result files: RTT over time with losses marked, RTT CDF\n"
+	"and histogram, loss raster, reordering, setups compared, and UDP next to TCP;\n"
+	"with index.html and summary.md.\n"
+	"\n"
+	"  -o, --out DIR           where the charts go (default: report/ beside the first result)\n"
+	"      --lang en|zh        language of titles, axes and legends\n"
+	"      --format png|svg    chart format (default png, 1600x900)\n"
+	"      --title TEXT        heading of index.html and summary.md\n"
+	"  -h, --help              show this help\n";
+
 static const char scenario_usage[] =
 	"Usage: udpbench scenario list [--lang en|zh]\n"
 	"       udpbench scenario run NAME|FILE.ini [options]\n"
@@ -127,6 +139,9 @@ void ub_cli_usage(FILE *f, enum ub_cmd cmd)
 	case UB_CMD_ANALYZE:
 		fputs(analyze_usage, f);
 		break;
+	case UB_CMD_REPORT:
+		fputs(report_usage, f);
+		break;
 	case UB_CMD_SCENARIO_LIST:
 	case UB_CMD_SCENARIO_RUN:
 		fputs(scenario_usage, f);
@@ -152,6 +167,8 @@ enum {
 	OPT_SEED,
 	OPT_TRUTH,
 	OPT_PCAP,
+	OPT_FORMAT,
+	OPT_TITLE,
 	OPT_NO_TCP,
 	OPT_TCP,
 	OPT_IFACE,
@@ -648,6 +665,56 @@ static int parse_analyze(int argc, char **argv, struct ub_cli *cli, struct ub_er
 	return 0;
 }
 
+static const struct option report_opts[] = {
+	{ "out", required_argument, NULL, 'o' },
+	{ "lang", required_argument, NULL, OPT_LANG },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "title", required_argument, NULL, OPT_TITLE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_report(int argc, char **argv, struct ub_cli *cli, struct ub_err *e)
+{
+	struct ub_report_config *c = &cli->report;
+	int opt;
+
+	ub_report_config_init(c);
+	c->lang = default_lang();
+	while ((opt = getopt_long(argc, argv, ":o:h", report_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			c->out_dir = optarg;
+			break;
+		case OPT_LANG:
+			if (parse_lang(optarg, &c->lang, e) < 0)
+				return e->code;
+			break;
+		case OPT_FORMAT:
+			if (ub_report_parse_format(optarg, &c->format) < 0)
+				return ub_err_set(e, UB_E_INVAL, 0, "--format: '%s' is not png or svg",
+						  optarg);
+			break;
+		case OPT_TITLE:
+			c->title = optarg;
+			break;
+		case 'h':
+			cli->cmd = UB_CMD_HELP;
+			cli->help_for = UB_CMD_REPORT;
+			return 0;
+		case ':':
+			return ub_err_set(e, UB_E_INVAL, 0, "%s: needs a value", argv[optind - 1]);
+		default:
+			return unknown_option(argv, e);
+		}
+	}
+	if (optind >= argc)
+		return ub_err_set(e, UB_E_INVAL, 0, "report: which result files? (RESULT.json...)");
+	cli->report_inputs = (const char *const *)argv + optind;
+	cli->n_report_inputs = (unsigned)(argc - optind);
+	return 0;
+}
+
 /* argv[0] is "scenario"; argv[1] "list" or "run". */
 static int parse_scenario(int argc, char **argv, struct ub_cli *cli, struct ub_err *e)
 {
@@ -730,6 +797,10 @@ int ub_cli_parse(int argc, char **argv, struct ub_cli *out, struct ub_err *e)
 		}
 		if (strcmp(argv[1], "scenario") == 0)
 			return parse_scenario(argc - 1, argv + 1, out, e);
+		if (strcmp(argv[1], "report") == 0) {
+			out->cmd = UB_CMD_REPORT;
+			return parse_report(argc - 1, argv + 1, out, e);
+		}
 		if (strcmp(argv[1], "analyze") == 0) {
 			out->cmd = UB_CMD_ANALYZE;
 			return parse_analyze(argc - 1, argv + 1, out, e);
@@ -751,6 +822,8 @@ int ub_cli_parse(int argc, char **argv, struct ub_cli *out, struct ub_err *e)
 				out->help_for = UB_CMD_RELAY;
 			else if (argc > 2 && strcmp(argv[2], "analyze") == 0)
 				out->help_for = UB_CMD_ANALYZE;
+			else if (argc > 2 && strcmp(argv[2], "report") == 0)
+				out->help_for = UB_CMD_REPORT;
 			else if (argc > 2 && strcmp(argv[2], "scenario") == 0)
 				out->help_for = UB_CMD_SCENARIO_RUN;
 			return 0;

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "reflector.h"
 #include "relay.h"
+#include "report.h"
 #include "scenario.h"
 #include "sender.h"
 
@@ -16,6 +17,7 @@ enum ub_cmd {
 	UB_CMD_REFLECT,
 	UB_CMD_RELAY,
 	UB_CMD_ANALYZE,
+	UB_CMD_REPORT,
 	UB_CMD_SCENARIO_LIST,
 	UB_CMD_SCENARIO_RUN,
 	UB_CMD_HELP,
@@ -30,6 +32,9 @@ struct ub_cli {
 	struct ub_reflector_config reflect;
 	struct ub_relay_config relay;
 	struct ub_analyze_config analyze;
+	struct ub_report_config report;
+	const char *const *report_inputs; /* result files, pointing into argv */
+	unsigned n_report_inputs;
 	struct ub_scenario_run_config scenario;
 	const char *scenario_name;  /* scenario run NAME|FILE */
 	const char **peers;   /* --peer values and --peers FILE lines */

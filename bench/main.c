@@ -109,6 +109,20 @@ static int run_analyze(struct ub_cli *cli)
 	return UB_EXIT_ERROR;
 }
 
+static int run_report(struct ub_cli *cli)
+{
+	struct ub_err e;
+	int rc;
+
+	ub_err_clear(&e);
+	cli->report.log = stderr;
+	rc = ub_report_run(&cli->report, cli->report_inputs, cli->n_report_inputs, &e);
+	if (rc == 0)
+		return UB_EXIT_OK;
+	fprintf(stderr, "udpbench report: %s\n", e.msg);
+	return rc == UB_E_INVAL ? UB_EXIT_USAGE : UB_EXIT_ERROR;
+}
+
 static int run_scenario(struct ub_cli *cli)
 {
 	struct ub_scenario *sc = NULL;
@@ -212,6 +226,9 @@ int main(int argc, char **argv)
 		break;
 	case UB_CMD_ANALYZE:
 		rc = run_analyze(&cli);
+		break;
+	case UB_CMD_REPORT:
+		rc = run_report(&cli);
 		break;
 	}
 	ub_cli_free(&cli);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "relayq.h"
 #include "truth.h"
 #include "units.h"
 
@@ -18,36 +19,22 @@
 #define RELAY_BUF 65536             /* any UDP datagram fits */
 #define RELAY_BUCKETS 1024
 #define RELAY_MAX_FLOWS 4096
-#define RELAY_PENDING_MAX (1u << 20) /* scheduled packets, all flows */
-#define RELAY_HELD_MAX 4096
-#define RELAY_HOLD_PASS 2           /* a held packet leaves after this many later ones */
 #define RELAY_RECV_ROUNDS 8         /* batches per socket per turn: no socket starves the rest */
 #define RELAY_TICK_NS UB_NS_PER_S   /* longest wait: stop flags and idle flows are checked */
 
+/*
+ * One client. q is what the output queue needs of it: the upstream socket,
+ * connected to the target so that replies map back to this flow, the
+ * client's address, and the local one it sent to (the source of what goes
+ * back).
+ */
 struct flow {
 	struct flow *next; /* hash chain */
 	uint32_t index;    /* in order of first packet, from 0: part of the seed */
-	struct ub_addr client;
-	struct ub_addr local; /* where the client sent to: the source of what goes back */
-	int has_local;
-	int fd;               /* connected to the target: replies map back to this flow */
+	struct ub_relayq_flow q;
 	int64_t last_ns;
-	size_t inflight;      /* scheduled or held packets that point here */
 	uint64_t arrivals[2];
 	struct ub_impair *model[2];
-	struct ub_truth_order *out_order[2]; /* the order it left in, for RFC 4737 */
-};
-
-struct pend {
-	int64_t emit_ns;
-	uint64_t order;    /* FIFO among equal emit times */
-	struct flow *flow;
-	uint64_t idx;      /* arrival number in its flow and direction */
-	int64_t deadline;  /* once held: leaves at the latest then */
-	unsigned passed;   /* once held: later packets sent since */
-	uint8_t dir, copies, hold;
-	size_t len;
-	uint8_t data[];
 };
 
 struct ub_relay {
@@ -63,15 +50,7 @@ struct ub_relay {
 	size_t nflows, cap_flows;
 	uint32_t next_index;
 
-	struct pend **heap;
-	size_t nheap, cap_heap;
-	uint64_t order;
-	struct pend **held; /* in the order they were held: deadlines ascend */
-	size_t nheld;
-	struct pend **outq; /* decided to leave this turn, in order */
-	size_t nout, cap_out;
-	struct pend **work; /* released-by queue for release_after */
-
+	struct ub_relayq *q; /* what waits to be sent */
 	struct ub_truth *truth;
 	uint64_t flows_seen, unrouted, icmp_errors; /* see struct ub_relay_counters */
 
@@ -83,8 +62,6 @@ struct ub_relay {
 
 	uint8_t *rxbuf;
 	struct ub_pkt rx[RELAY_BATCH];
-	struct ub_pkt tx[RELAY_BATCH];
-	struct pend *txp[RELAY_BATCH];
 };
 
 static int64_t relay_now(const struct ub_relay *r)
@@ -257,63 +234,6 @@ static uint64_t random_seed(void)
 	return s % 1000000000ULL;
 }
 
-/* ---- the schedule: a min-heap by (emit time, arrival order) ------------ */
-
-static int pend_before(const struct pend *a, const struct pend *b)
-{
-	if (a->emit_ns != b->emit_ns)
-		return a->emit_ns < b->emit_ns;
-	return a->order < b->order;
-}
-
-static int heap_push(struct ub_relay *r, struct pend *p)
-{
-	size_t i, parent;
-
-	if (r->nheap == r->cap_heap) {
-		size_t cap = r->cap_heap ? 2 * r->cap_heap : 256;
-		struct pend **h = realloc(r->heap, cap * sizeof(*h));
-
-		if (!h)
-			return UB_E_NOMEM;
-		r->heap = h;
-		r->cap_heap = cap;
-	}
-	p->order = r->order++;
-	i = r->nheap++;
-	while (i > 0) {
-		parent = (i - 1) / 2;
-		if (!pend_before(p, r->heap[parent]))
-			break;
-		r->heap[i] = r->heap[parent];
-		i = parent;
-	}
-	r->heap[i] = p;
-	return 0;
-}
-
-static struct pend *heap_pop(struct ub_relay *r)
-{
-	struct pend *top, *last;
-	size_t i = 0, c;
-
-	if (r->nheap == 0)
-		return NULL;
-	top = r->heap[0];
-	last = r->heap[--r->nheap];
-	while ((c = 2 * i + 1) < r->nheap) {
-		if (c + 1 < r->nheap && pend_before(r->heap[c + 1], r->heap[c]))
-			c++;
-		if (!pend_before(r->heap[c], last))
-			break;
-		r->heap[i] = r->heap[c];
-		i = c;
-	}
-	if (r->nheap)
-		r->heap[i] = last;
-	return top;
-}
-
 /* ---- flows ------------------------------------------------------------- */
 
 static void flow_destroy(struct flow *f)
@@ -322,11 +242,11 @@ static void flow_destroy(struct flow *f)
 
 	if (!f)
 		return;
-	if (f->fd >= 0)
-		close(f->fd);
+	if (f->q.fd[UB_DIR_UP] >= 0)
+		close(f->q.fd[UB_DIR_UP]);
 	for (d = 0; d < 2; d++) {
 		ub_impair_free(f->model[d]);
-		ub_truth_order_free(f->out_order[d]);
+		ub_truth_order_free(f->q.out_order[d]);
 	}
 	free(f);
 }
@@ -339,8 +259,8 @@ static struct flow *flow_find(struct ub_relay *r, const struct ub_addr *peer, ui
 
 	*bucket = ub_net_hash(key, n, UB_NET_HASH_INIT) % RELAY_BUCKETS;
 	for (f = r->buckets[*bucket]; f; f = f->next)
-		if (f->client.ss.ss_family == peer->ss.ss_family &&
-		    ub_net_addr_key(&f->client, fkey) == n && memcmp(key, fkey, n) == 0)
+		if (f->q.client.ss.ss_family == peer->ss.ss_family &&
+		    ub_net_addr_key(&f->q.client, fkey) == n && memcmp(key, fkey, n) == 0)
 			return f;
 	return NULL;
 }
@@ -369,18 +289,20 @@ static struct flow *flow_get(struct ub_relay *r, const struct ub_addr *peer, int
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
-	f->fd = ub_net_udp_socket(r->target.ss.ss_family, NULL);
-	if (f->fd < 0 || connect(f->fd, (const struct sockaddr *)&r->target.ss, r->target.len) < 0)
+	f->q.fd[UB_DIR_UP] = ub_net_udp_socket(r->target.ss.ss_family, NULL);
+	if (f->q.fd[UB_DIR_UP] < 0 ||
+	    connect(f->q.fd[UB_DIR_UP], (const struct sockaddr *)&r->target.ss, r->target.len) < 0)
 		goto fail;
-	ub_net_set_buffers(f->fd, 1 << 20, NULL, NULL, NULL);
+	ub_net_set_buffers(f->q.fd[UB_DIR_UP], 1 << 20, NULL, NULL, NULL);
+	f->q.fd[UB_DIR_DOWN] = r->lfd;
 	f->index = r->next_index;
-	f->client = *peer;
+	f->q.client = *peer;
 	f->last_ns = now;
 	f->model[UB_DIR_UP] = ub_impair_new(&r->cfg.up, r->seed, f->index, UB_DIR_UP);
 	f->model[UB_DIR_DOWN] = ub_impair_new(&r->cfg.down, r->seed, f->index, UB_DIR_DOWN);
 	for (d = 0; d < 2; d++) {
-		f->out_order[d] = ub_truth_order_new();
-		if (!f->model[d] || !f->out_order[d])
+		f->q.out_order[d] = ub_truth_order_new();
+		if (!f->model[d] || !f->q.out_order[d])
 			goto fail;
 	}
 	r->next_index++;
@@ -400,7 +322,7 @@ static void flow_remove(struct ub_relay *r, size_t i)
 	struct flow *f = r->flows[i], **pp;
 	uint32_t b;
 
-	flow_find(r, &f->client, &b);
+	flow_find(r, &f->q.client, &b);
 	for (pp = &r->buckets[b]; *pp; pp = &(*pp)->next)
 		if (*pp == f) {
 			*pp = f->next;
@@ -419,177 +341,11 @@ static void flows_expire(struct ub_relay *r, int64_t now)
 	while (i < r->nflows) {
 		struct flow *f = r->flows[i];
 
-		if (f->inflight == 0 && now - f->last_ns > r->cfg.flow_idle_ns)
+		if (f->q.inflight == 0 && now - f->last_ns > r->cfg.flow_idle_ns)
 			flow_remove(r, i);
 		else
 			i++;
 	}
-}
-
-/* ---- sending ------------------------------------------------------------ */
-
-static void pend_free(struct pend *p)
-{
-	if (!p)
-		return;
-	p->flow->inflight--;
-	free(p);
-}
-
-static int outq_push(struct ub_relay *r, struct pend *p)
-{
-	if (r->nout == r->cap_out) {
-		size_t cap = r->cap_out ? 2 * r->cap_out : 256;
-		struct pend **n = realloc(r->outq, cap * sizeof(*n));
-
-		if (!n)
-			return UB_E_NOMEM;
-		r->outq = n;
-		r->cap_out = cap;
-	}
-	r->outq[r->nout++] = p;
-	return 0;
-}
-
-static int pend_fd(const struct ub_relay *r, const struct pend *p)
-{
-	return p->dir == UB_DIR_UP ? p->flow->fd : r->lfd;
-}
-
-/* Sends outq in order, batching runs that share a socket, and frees it. */
-static void flush(struct ub_relay *r)
-{
-	struct ub_err e;
-	size_t i = 0, j, k;
-	int fd, n, done, sent, c;
-
-	while (i < r->nout) {
-		fd = pend_fd(r, r->outq[i]);
-		n = 0;
-		for (j = i; j < r->nout && pend_fd(r, r->outq[j]) == fd &&
-			    n + r->outq[j]->copies <= RELAY_BATCH;
-		     j++) {
-			struct pend *p = r->outq[j];
-
-			/* A duplicate is the same bytes again, right behind the original. */
-			for (c = 0; c < p->copies; c++) {
-				struct ub_pkt *t = &r->tx[n];
-
-				memset(t, 0, sizeof(*t));
-				t->buf = p->data;
-				t->cap = t->len = p->len;
-				if (p->dir == UB_DIR_DOWN) {
-					t->peer = p->flow->client;
-					t->has_local = p->flow->has_local;
-					t->local = p->flow->local;
-				}
-				r->txp[n++] = p;
-			}
-		}
-		for (done = 0; done < n; done += sent) {
-			ub_err_clear(&e);
-			sent = ub_net_send(fd, r->tx + done, n - done, &e);
-			if (sent <= 0) {
-				/* Soft or not, one datagram is lost here and the relay goes on. */
-				ub_truth_send_error(r->truth, r->txp[done]->dir);
-				sent = 1;
-				continue;
-			}
-			for (k = (size_t)done; k < (size_t)(done + sent); k++) {
-				struct pend *p = r->txp[k];
-
-				ub_truth_sent(r->truth, p->flow->out_order[p->dir], p->dir, p->data, p->len);
-			}
-		}
-		for (k = i; k < j; k++)
-			pend_free(r->outq[k]);
-		i = j;
-	}
-	r->nout = 0;
-}
-
-/*
- * A packet p leaves. Every held packet of the same flow and direction that
- * arrived before it has now been passed once more; those passed
- * RELAY_HOLD_PASS times leave right behind it, and count as leaving for
- * the ones held before them in turn.
- */
-static void emit(struct ub_relay *r, struct pend *p)
-{
-	size_t head = 0, tail = 0, i;
-
-	if (outq_push(r, p) < 0) {
-		ub_truth_send_error(r->truth, p->dir);
-		pend_free(p);
-		return;
-	}
-	if (r->nheld == 0)
-		return;
-	r->work[tail++] = p;
-	while (head < tail) {
-		struct pend *k = r->work[head++];
-
-		for (i = 0; i < r->nheld;) {
-			struct pend *h = r->held[i];
-
-			if (h->flow == k->flow && h->dir == k->dir && h->idx < k->idx &&
-			    ++h->passed >= RELAY_HOLD_PASS) {
-				memmove(&r->held[i], &r->held[i + 1],
-					(r->nheld - i - 1) * sizeof(*r->held));
-				r->nheld--;
-				if (outq_push(r, h) < 0) {
-					ub_truth_send_error(r->truth, h->dir);
-					pend_free(h);
-					continue;
-				}
-				r->work[tail++] = h;
-				continue;
-			}
-			i++;
-		}
-	}
-}
-
-static void hold(struct ub_relay *r, struct pend *p)
-{
-	struct pend *oldest;
-
-	if (r->nheld == RELAY_HELD_MAX) {
-		/* Bounded: the longest-held leaves now. */
-		oldest = r->held[0];
-		memmove(&r->held[0], &r->held[1], (r->nheld - 1) * sizeof(*r->held));
-		r->nheld--;
-		emit(r, oldest);
-	}
-	p->hold = 0;
-	p->passed = 0;
-	p->deadline = p->emit_ns + r->cfg.hold_max_ns;
-	r->held[r->nheld++] = p;
-}
-
-/* Sends everything due by now, in time order: scheduled packets and held ones past their bound. */
-static void emit_due(struct ub_relay *r, int64_t now)
-{
-	struct pend *top, *h;
-
-	for (;;) {
-		top = r->nheap ? r->heap[0] : NULL;
-		h = r->nheld ? r->held[0] : NULL;
-		if (top && top->emit_ns <= now && (!h || top->emit_ns <= h->deadline)) {
-			heap_pop(r);
-			if (top->hold)
-				hold(r, top);
-			else
-				emit(r, top);
-		} else if (h && h->deadline <= now) {
-			memmove(&r->held[0], &r->held[1], (r->nheld - 1) * sizeof(*r->held));
-			r->nheld--;
-			emit(r, h);
-		} else {
-			break;
-		}
-	}
-	flush(r);
 }
 
 /* ---- receiving ---------------------------------------------------------- */
@@ -599,11 +355,10 @@ static void admit(struct ub_relay *r, struct flow *f, int dir, const uint8_t *bu
 		  int64_t at)
 {
 	const struct ub_impair_config *ic = dir == UB_DIR_UP ? &r->cfg.up : &r->cfg.down;
-	const struct ub_addr *wire = dir == UB_DIR_UP ? &r->target : &f->client;
+	const struct ub_addr *wire = dir == UB_DIR_UP ? &r->target : &f->q.client;
 	struct ub_truth *t = r->truth;
 	int64_t t_ns = at - r->t0;
 	struct ub_impair_decision d;
-	struct pend *p;
 
 	ub_truth_in(t, dir);
 	f->last_ns = at;
@@ -617,29 +372,11 @@ static void admit(struct ub_relay *r, struct flow *f, int dir, const uint8_t *bu
 				buf, len, 0, t_ns);
 		return;
 	}
-	p = NULL;
-	if (r->nheap + r->nheld < RELAY_PENDING_MAX)
-		p = malloc(sizeof(*p) + len);
-	if (!p) {
+	if (ub_relayq_add(r->q, &f->q, (enum ub_dir)dir, f->arrivals[dir], &d, buf, len) < 0) {
 		/* More in flight than the relay can hold: a drop, and the truth says so. */
 		ub_truth_record(t, f->index, dir, UB_TRUTH_OVERFLOW, buf, len, 0, t_ns);
 		return;
 	}
-	memset(p, 0, sizeof(*p));
-	p->emit_ns = d.emit_ns;
-	p->flow = f;
-	p->idx = f->arrivals[dir];
-	p->dir = (uint8_t)dir;
-	p->copies = (uint8_t)d.copies;
-	p->hold = (uint8_t)d.hold;
-	p->len = len;
-	memcpy(p->data, buf, len);
-	if (heap_push(r, p) < 0) {
-		free(p);
-		ub_truth_record(t, f->index, dir, UB_TRUTH_OVERFLOW, buf, len, 0, t_ns);
-		return;
-	}
-	f->inflight++;
 	if (d.delay_ns > 0)
 		ub_truth_delayed(t, dir);
 	/* A constant delay is in the config; only a varying one is news per packet. */
@@ -676,8 +413,8 @@ static int recv_client(struct ub_relay *r, struct ub_err *e)
 				continue;
 			}
 			if (p->has_local) {
-				f->local = p->local;
-				f->has_local = 1;
+				f->q.local = p->local;
+				f->q.has_local = 1;
 			}
 			admit(r, f, UB_DIR_UP, p->buf, p->len, at);
 		}
@@ -694,7 +431,7 @@ static void recv_target(struct ub_relay *r, struct flow *f)
 
 	for (round = 0; round < RELAY_RECV_ROUNDS; round++) {
 		ub_err_clear(&e);
-		n = ub_net_recv(f->fd, r->rx, RELAY_BATCH, &e);
+		n = ub_net_recv(f->q.fd[UB_DIR_UP], r->rx, RELAY_BATCH, &e);
 		if (n < 0) {
 			/* An ICMP error from the target's side: counted, the flow goes on. */
 			r->icmp_errors++;
@@ -728,25 +465,13 @@ static int build_pollset(struct ub_relay *r)
 	r->pfd[0].events = POLLIN;
 	r->pflow[0] = NULL;
 	for (i = 0; i < r->nflows; i++) {
-		r->pfd[i + 1].fd = r->flows[i]->fd;
+		r->pfd[i + 1].fd = r->flows[i]->q.fd[UB_DIR_UP];
 		r->pfd[i + 1].events = POLLIN;
 		r->pflow[i + 1] = r->flows[i];
 	}
 	r->npfd = need;
 	r->pfd_dirty = 0;
 	return 0;
-}
-
-/* The next moment something is due, or INT64_MAX. */
-static int64_t next_due(const struct ub_relay *r)
-{
-	int64_t t = INT64_MAX;
-
-	if (r->nheap)
-		t = r->heap[0]->emit_ns;
-	if (r->nheld && r->held[0]->deadline < t)
-		t = r->held[0]->deadline;
-	return t;
 }
 
 /*
@@ -762,12 +487,12 @@ static int relay_turn(struct ub_relay *r, int64_t max_wait_ns, struct ub_err *e)
 	int rc;
 
 	now = relay_now(r);
-	emit_due(r, now);
+	ub_relayq_emit_due(r->q, now);
 	if (now - r->swept_at > RELAY_TICK_NS) {
 		flows_expire(r, now);
 		r->swept_at = now;
 	}
-	due = next_due(r);
+	due = ub_relayq_next_due(r->q);
 	wait = due == INT64_MAX ? RELAY_TICK_NS : due - now;
 	if (wait > RELAY_TICK_NS)
 		wait = RELAY_TICK_NS;
@@ -795,7 +520,7 @@ static int relay_turn(struct ub_relay *r, int64_t max_wait_ns, struct ub_err *e)
 			if (r->pfd[i].revents)
 				recv_target(r, r->pflow[i]);
 	}
-	emit_due(r, relay_now(r));
+	ub_relayq_emit_due(r->q, relay_now(r));
 	return 0;
 }
 
@@ -803,6 +528,7 @@ static int relay_turn(struct ub_relay *r, int64_t max_wait_ns, struct ub_err *e)
 
 struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 {
+	struct ub_relayq_config qc;
 	struct ub_truth_config tc;
 	struct ub_relay *r;
 	char host[256];
@@ -839,10 +565,14 @@ struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 	r->truth = ub_truth_new(&tc, e);
 	if (!r->truth)
 		goto fail;
+	ub_relayq_config_init(&qc);
+	qc.hold_max_ns = c->hold_max_ns;
+	qc.truth = r->truth;
+	r->q = ub_relayq_new(&qc, e);
+	if (!r->q)
+		goto fail;
 	r->rxbuf = malloc((size_t)RELAY_BATCH * RELAY_BUF);
-	r->held = malloc(RELAY_HELD_MAX * sizeof(*r->held));
-	r->work = malloc((RELAY_HELD_MAX + 1) * sizeof(*r->work));
-	if (!r->rxbuf || !r->held || !r->work) {
+	if (!r->rxbuf) {
 		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 		goto fail;
 	}
@@ -875,20 +605,11 @@ void ub_relay_free(struct ub_relay *r)
 
 	if (!r)
 		return;
-	for (i = 0; i < r->nheap; i++)
-		free(r->heap[i]);
-	for (i = 0; i < r->nheld; i++)
-		free(r->held[i]);
-	for (i = 0; i < r->nout; i++)
-		free(r->outq[i]);
+	ub_relayq_free(r->q);
 	for (i = 0; i < r->nflows; i++)
 		flow_destroy(r->flows[i]);
 	if (r->lfd >= 0)
 		close(r->lfd);
-	free(r->heap);
-	free(r->held);
-	free(r->outq);
-	free(r->work);
 	free(r->flows);
 	ub_truth_free(r->truth);
 	free(r->pfd);
@@ -932,19 +653,6 @@ int ub_relay_run(struct ub_relay *r, struct ub_err *e)
 	return 0;
 }
 
-/* Scheduled or held packets in direction d, not yet sent. */
-static uint64_t pending_dir(const struct ub_relay *r, int d)
-{
-	uint64_t pending = 0;
-	size_t i;
-
-	for (i = 0; i < r->nheap; i++)
-		pending += r->heap[i]->dir == d;
-	for (i = 0; i < r->nheld; i++)
-		pending += r->held[i]->dir == d;
-	return pending;
-}
-
 void ub_relay_counters(const struct ub_relay *r, struct ub_relay_counters *out)
 {
 	int d;
@@ -956,7 +664,7 @@ void ub_relay_counters(const struct ub_relay *r, struct ub_relay_counters *out)
 	out->flows_alive = r->nflows;
 	out->unrouted = r->unrouted;
 	out->icmp_errors = r->icmp_errors;
-	out->pending = r->nheap + r->nheld + r->nout;
+	out->pending = ub_relayq_pending(r->q);
 	out->events = ub_truth_events(r->truth, &out->events_truncated);
 }
 
@@ -989,7 +697,8 @@ int ub_relay_write_truth(const struct ub_relay *r, const char *path, struct ub_e
 		.elapsed_ns = relay_now(r) - r->t0,
 		.up = &r->cfg.up,
 		.down = &r->cfg.down,
-		.pending = { pending_dir(r, UB_DIR_UP), pending_dir(r, UB_DIR_DOWN) },
+		.pending = { ub_relayq_pending_dir(r->q, UB_DIR_UP),
+			     ub_relayq_pending_dir(r->q, UB_DIR_DOWN) },
 		.flows = r->flows_seen,
 		.unrouted = r->unrouted,
 		.icmp_errors = r->icmp_errors,

@@ -322,9 +322,14 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 		      struct ub_err *e)
 {
 	char count[24], interval[24], size[16], timeout[24], json[PATH_MAX + 32], csv[PATH_MAX + 32];
-	char *argv[UB_ARGV_MAX];
+	char label[300], *argv[UB_ARGV_MAX];
 	struct child ch;
 	int n = 0, st;
+
+	/* Runs of one scenario get labels of their own: a chart tells them apart. */
+	snprintf(label, sizeof(label), "%s%s%s", c->lang == UB_LANG_ZH ? s->name_zh : s->name_en,
+		 strcmp(name, "udp") == 0 ? "" : " · ",
+		 strcmp(name, "udp") == 0 ? "" : strcmp(name, "tcp") == 0 ? "TCP" : "UDP");
 
 	snprintf(count, sizeof(count), "%llu", (unsigned long long)(c->count ? c->count : s->count));
 	snprintf(interval, sizeof(interval), "%lldns", (long long)s->interval_ns);
@@ -351,7 +356,7 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 	push(argv, &n, "--timeout");
 	push(argv, &n, timeout);
 	push(argv, &n, "--label");
-	push(argv, &n, c->lang == UB_LANG_ZH ? s->name_zh : s->name_en);
+	push(argv, &n, label);
 	push(argv, &n, "--lang");
 	push(argv, &n, c->lang == UB_LANG_ZH ? "zh" : "en");
 	push(argv, &n, "--json");
@@ -531,6 +536,39 @@ out:
 	return rc;
 }
 
+/* Charts of what the folder holds (udpbench report); a missing gnuplot only costs the charts. */
+static void make_charts(const char *exe, const struct ub_scenario_run_config *c, const char *dir)
+{
+	static const char *const names[] = { "udp", "udp-contrast", "tcp" };
+	char files[3][PATH_MAX + 32], out[PATH_MAX + 16], *argv[UB_ARGV_MAX];
+	struct child ch;
+	struct stat st;
+	struct ub_err e;
+	unsigned i;
+	int n = 0;
+
+	push(argv, &n, exe);
+	push(argv, &n, "report");
+	for (i = 0; i < 3; i++) {
+		snprintf(files[i], sizeof(files[i]), "%s/%s.json", dir, names[i]);
+		if (stat(files[i], &st) == 0)
+			push(argv, &n, files[i]);
+	}
+	if (n == 2)
+		return;
+	snprintf(out, sizeof(out), "%s/report", dir);
+	push(argv, &n, "-o");
+	push(argv, &n, out);
+	push(argv, &n, "--lang");
+	push(argv, &n, c->lang == UB_LANG_ZH ? "zh" : "en");
+	if (child_start(&ch, argv, 1, &e) < 0)
+		return;
+	if (child_stop(&ch, 0) != 0)
+		fprintf(stderr, "udpbench: no charts: %s", ch.log);
+	else if (!c->quiet)
+		printf("%s: %s/index.html\n", c->lang == UB_LANG_ZH ? "图表" : "charts", out);
+}
+
 static void default_dir(const struct ub_scenario *s, char *buf, size_t len)
 {
 	time_t now = time(NULL);
@@ -662,6 +700,7 @@ summary:
 		fprintf(f, "%s\n", note);
 	if (fclose(f) != 0)
 		return ub_err_set(e, UB_E_IO, errno, "writing %s", path);
+	make_charts(exe, c, dir);
 	if (!c->quiet) {
 		f = fopen(path, "r");
 		if (f) {

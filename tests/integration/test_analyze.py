@@ -209,7 +209,9 @@ def test_truncated_capture(tmp):
     assert r.returncode == 0, (r.returncode, r.stderr)
     assert "cut.pcap: the capture ends early after %d packets" % whole in r.stderr, r.stderr
     s = load_json(aj)["summary"]
-    assert 0 < s["sent"] < 200 and s["received"] >= s["sent"] - 1, s
+    # Replies of the last few requests may fall after the cut (a busy reflector
+    # lets several requests go ahead of their replies).
+    assert 0 < s["sent"] < 200 and s["received"] >= s["sent"] - 20, s
 
 
 def test_garbage_and_missing_files(tmp):

@@ -84,6 +84,7 @@ def test_scenario_pairs_udp_and_tcp_on_one_lossy_link(tmp):
     need_root("network namespaces for the TCP contrast")
     need_tool("nft")
     out = os.path.join(tmp, "ll")
+    before = set(run(["ip", "netns", "list"]).stdout.split())
     r = ub("scenario", "run", "long-lossy-link", "-o", out, "-c", 300, "-q", timeout=180)
     assert r.returncode == 0, r.stderr
     udp = load_json(os.path.join(out, "udp-contrast.json"))
@@ -94,7 +95,8 @@ def test_scenario_pairs_udp_and_tcp_on_one_lossy_link(tmp):
     with open(os.path.join(out, "summary.txt")) as f:
         text = f.read()
     assert "nftables drops" in text and "same lossy link" in text, text
-    assert run(["ip", "netns", "list"]).stdout.count("ubsc") == 0  # cleaned up
+    after = set(run(["ip", "netns", "list"]).stdout.split())
+    assert not [n for n in after - before if n.startswith("ubsc")], after - before  # cleaned up
 
 
 def test_scenario_without_root_runs_udp_only(tmp):

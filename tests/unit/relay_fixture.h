@@ -1,11 +1,13 @@
 /*
  * The relay under test, shared by test_relay.c and test_truth.c: a relay
  * on 127.0.0.1 with an injected clock, a socket playing the reflector and
- * one playing the sender. Include it after relay.c: it reaches
- * relay_turn(), a static function there.
+ * one playing the sender (udp_loopback.h). Include it after relay.c: it
+ * reaches relay_turn(), a static function there.
  */
 #ifndef UB_TEST_RELAY_FIXTURE_H
 #define UB_TEST_RELAY_FIXTURE_H
+
+#include "udp_loopback.h"
 
 #define MS 1000000LL
 
@@ -29,42 +31,11 @@ struct fixture {
 	char tmp[64];
 };
 
-static int udp_socket_on_loopback(int *port)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
-static int connect_to(int fd, int port)
-{
-	struct sockaddr_in a;
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	return connect(fd, (struct sockaddr *)&a, sizeof(a));
-}
-
 /* Makes the sockets and a config; the test adjusts cfg and calls start(). */
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	int tport, cport;
+	int tport = 0, cport = 0;
 
 	if (!fx)
 		return -1;
@@ -117,34 +88,6 @@ static void turn(struct fixture *fx)
 
 	ub_err_clear(&e);
 	assert_int_equal(relay_turn(fx->r, UB_NS_PER_S, &e), 0);
-}
-
-static void send_seq(int fd, uint32_t seq, size_t len)
-{
-	uint8_t b[64];
-	uint32_t n = htonl(seq);
-
-	memset(b, 0xab, sizeof(b));
-	memcpy(b, &n, 4);
-	assert_int_equal(send(fd, b, len, 0), (ssize_t)len);
-}
-
-/* Receives one datagram within 1 s; returns its sequence number (UINT32_MAX: none). */
-static uint32_t recv_seq(int fd, struct sockaddr_in *from)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	socklen_t fl = sizeof(*from);
-	uint8_t b[64];
-	uint32_t n;
-	ssize_t got;
-
-	assert_int_equal(poll(&p, 1, 1000), 1);
-	got = recvfrom(fd, b, sizeof(b), MSG_DONTWAIT, (struct sockaddr *)from, &fl);
-	assert_true(got >= 0);
-	if (got < 4)
-		return UINT32_MAX; /* too short to carry a number */
-	memcpy(&n, b, 4);
-	return ntohl(n);
 }
 
 #endif

@@ -1,9 +1,10 @@
 /*
- * Unit tests for bench/relay.c: the schedule heap, the flow table, holding
- * for reordering and duplicating, with real loopback sockets and an
- * injected clock (the truth log's tests are in test_truth.c). relay.c is
- * included to reach its static functions. No test sleeps: every wait is a
- * bounded poll.
+ * Unit tests for bench/relay.c: options, the flow table, delaying and
+ * relaying both ways, with real loopback sockets and an injected clock
+ * (the output queue's heap, holding and duplicating are tested in
+ * test_relayq.c, the truth log in test_truth.c). relay.c and relayq.c are
+ * included to reach their static functions. No test sleeps: every wait is
+ * a bounded poll.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "relayq.c"
 #include "relay.c"
 
 #include "relay_fixture.h"
@@ -27,44 +29,7 @@ static void turn_now(struct fixture *fx)
 	assert_int_equal(relay_turn(fx->r, 0, &e), 0);
 }
 
-static int nothing_waiting(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	return poll(&p, 1, 0) == 0;
-}
-
 /* ---- pure parts ------------------------------------------------------------ */
-
-static void test_heap_orders_by_time_then_arrival(void **state)
-{
-	static const int64_t t[] = { 50, 10, 30, 10, 20, 50, 10, 40, 30, 0 };
-	struct ub_relay r;
-	struct pend p[10], *got;
-	int64_t last_t = -1;
-	uint64_t last_order = 0;
-	size_t i;
-
-	(void)state;
-	memset(&r, 0, sizeof(r));
-	for (i = 0; i < 10; i++) {
-		memset(&p[i], 0, sizeof(p[i]));
-		p[i].emit_ns = t[i];
-		assert_int_equal(heap_push(&r, &p[i]), 0);
-	}
-	for (i = 0; i < 10; i++) {
-		got = heap_pop(&r);
-		assert_non_null(got);
-		assert_true(got->emit_ns >= last_t);
-		/* FIFO among equal times: the one pushed first leaves first. */
-		if (got->emit_ns == last_t)
-			assert_true(got->order > last_order);
-		last_t = got->emit_ns;
-		last_order = got->order;
-	}
-	assert_null(heap_pop(&r));
-	free(r.heap);
-}
 
 static void test_parse_listen_and_config_set(void **state)
 {
@@ -124,7 +89,7 @@ static void test_delay_is_kept_then_relayed_both_ways(void **state)
 	for (i = 0; i < 3; i++)
 		send_seq(fx->client, i, 44);
 	turn(fx);
-	assert_int_equal(fx->r->nheap, 3);
+	assert_int_equal(fx->r->q->nheap, 3);
 	assert_true(nothing_waiting(fx->target));
 	fx->clock.now += 100 * MS - 1;
 	turn_now(fx);
@@ -221,102 +186,6 @@ static void test_busy_flow_is_not_expired(void **state)
 	assert_int_equal(c.flows_alive, 0);
 }
 
-/* Schedules a packet of flow f by hand, as admit() would after a decision. */
-static void schedule(struct ub_relay *r, struct flow *f, uint32_t seq, int64_t at, int copies,
-		     int held)
-{
-	struct pend *p = calloc(1, sizeof(*p) + 8);
-	uint32_t n = htonl(seq);
-
-	assert_non_null(p);
-	p->emit_ns = at;
-	p->flow = f;
-	p->idx = ++f->arrivals[UB_DIR_UP];
-	p->dir = UB_DIR_UP;
-	p->copies = (uint8_t)copies;
-	p->hold = (uint8_t)held;
-	p->len = 8;
-	memcpy(p->data, &n, 4);
-	assert_int_equal(heap_push(r, p), 0);
-	f->inflight++;
-}
-
-static void test_hold_until_two_later_packets_passed(void **state)
-{
-	struct fixture *fx = *state;
-	struct ub_relay_counters c;
-	struct sockaddr_in from;
-	struct flow *f;
-	int64_t t0;
-	uint32_t i;
-	static const uint32_t expect[] = { 1, 3, 4, 2, 5, 7 };
-
-	start(fx);
-	t0 = fx->clock.now;
-	f = flow_get(fx->r, &(struct ub_addr){ .ss = { .ss_family = AF_INET },
-					       .len = sizeof(struct sockaddr_in) },
-		     t0);
-	assert_non_null(f);
-	/* 2 is held: it leaves right behind 4, the second later packet. */
-	schedule(fx->r, f, 1, t0 + 1 * MS, 1, 0);
-	schedule(fx->r, f, 2, t0 + 2 * MS, 1, 1);
-	schedule(fx->r, f, 3, t0 + 3 * MS, 1, 0);
-	schedule(fx->r, f, 4, t0 + 4 * MS, 1, 0);
-	schedule(fx->r, f, 5, t0 + 5 * MS, 1, 0);
-	/* 6 is held and nothing follows in time: its bound (hold_max_ns) lets it go. */
-	schedule(fx->r, f, 6, t0 + 6 * MS, 1, 1);
-	fx->clock.now = t0 + 5 * MS;
-	emit_due(fx->r, fx->clock.now);
-	for (i = 0; i < 5; i++)
-		assert_int_equal(recv_seq(fx->target, &from), expect[i]);
-	assert_true(nothing_waiting(fx->target));
-	schedule(fx->r, f, 7, t0 + 7 * MS, 1, 0);
-	fx->clock.now = t0 + 7 * MS;
-	emit_due(fx->r, fx->clock.now);
-	assert_int_equal(recv_seq(fx->target, &from), 7);
-	assert_int_equal(fx->r->nheld, 1);
-	/* One later packet is not enough; the time bound is. */
-	fx->clock.now = t0 + 6 * MS + fx->cfg.hold_max_ns - 1;
-	emit_due(fx->r, fx->clock.now);
-	assert_true(nothing_waiting(fx->target));
-	assert_int_equal(next_due(fx->r), t0 + 6 * MS + fx->cfg.hold_max_ns);
-	fx->clock.now += 1;
-	emit_due(fx->r, fx->clock.now);
-	assert_int_equal(recv_seq(fx->target, &from), 6);
-	ub_relay_counters(fx->r, &c);
-	/* 1 3 4 2 5 7 6: 2 and 6 came after larger numbers. */
-	assert_int_equal(c.dir[UB_DIR_UP].reordered, 2);
-	assert_int_equal(c.dir[UB_DIR_UP].out, 7);
-	assert_int_equal(c.pending, 0);
-	assert_int_equal(f->inflight, 0);
-}
-
-static void test_duplicate_follows_original(void **state)
-{
-	struct fixture *fx = *state;
-	struct ub_relay_counters c;
-	struct sockaddr_in from;
-	struct flow *f;
-	int64_t t0;
-
-	start(fx);
-	t0 = fx->clock.now;
-	f = flow_get(fx->r, &(struct ub_addr){ .ss = { .ss_family = AF_INET },
-					       .len = sizeof(struct sockaddr_in) },
-		     t0);
-	assert_non_null(f);
-	/* Two packets due at the same time, the first sent twice. */
-	schedule(fx->r, f, 1, t0, 2, 0);
-	schedule(fx->r, f, 2, t0, 1, 0);
-	emit_due(fx->r, t0);
-	assert_int_equal(recv_seq(fx->target, &from), 1);
-	assert_int_equal(recv_seq(fx->target, &from), 1);
-	assert_int_equal(recv_seq(fx->target, &from), 2);
-	ub_relay_counters(fx->r, &c);
-	assert_int_equal(c.dir[UB_DIR_UP].out, 3);
-	assert_int_equal(c.dir[UB_DIR_UP].reordered, 0); /* the copy is removed first */
-}
-
 static void test_run_ends_at_duration(void **state)
 {
 	struct fixture *fx = *state;
@@ -344,16 +213,12 @@ static void test_run_ends_at_duration(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_heap_orders_by_time_then_arrival),
 		cmocka_unit_test(test_parse_listen_and_config_set),
 		cmocka_unit_test_setup_teardown(test_delay_is_kept_then_relayed_both_ways, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_flows_per_client_and_idle_expiry, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_busy_flow_is_not_expired, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hold_until_two_later_packets_passed, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_duplicate_follows_original, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_ends_at_duration, setup, teardown),
 	};
 

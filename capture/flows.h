@@ -1,0 +1,97 @@
+/*
+ * udpbench: the flows of a capture and the sessions found in them, for
+ * `udpbench analyze` (analyze.h says what a session is and how it is
+ * counted). Every UDP datagram that may belong to a session is kept, in a
+ * few bytes, in the flow of its two endpoints; ub_flows_pair() then takes
+ * one flow at a time, decides which end asks and how the other answers
+ * (STAMP or a verbatim echo), and pairs each reply with its request,
+ * feeding one ub_stats per session.
+ */
+#ifndef UB_FLOWS_H
+#define UB_FLOWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "net.h"
+#include "stats.h"
+
+#define UB_FLOWS_PORTS_MAX 3 /* session ports: 10000, 862 and the configured one */
+
+enum ub_flows_mode { UB_FLOWS_STAMP, UB_FLOWS_ECHO, UB_FLOWS_TEXT };
+
+/* One request, in the order seen. */
+struct ub_flows_probe {
+	int64_t tx;        /* capture time, ns */
+	uint32_t wire_seq; /* its sequence number; echo: its index */
+	uint8_t answered;
+};
+
+/* One reply, for the CSV. */
+struct ub_flows_event {
+	int64_t rx, rtt, t2, t3;
+	uint32_t idx, refl_seq; /* idx: the probe it answers */
+	int16_t ttl;
+	uint8_t status, reordered, has_refl;
+};
+
+/* A session as ub_flows_session() shows it. */
+struct ub_flows_session {
+	const char *client_str, *server_str; /* "1.2.3.4:5678" */
+	unsigned server_port;
+	enum ub_flows_mode mode;
+	uint16_t ssid;
+	uint32_t size;                       /* payload length of the first request */
+	struct ub_stats *stats;              /* every request and first reply fed to it */
+	const struct ub_flows_probe *probes; /* n of them; a number seen twice counts once */
+	size_t n;
+	const struct ub_flows_event *ev;     /* nev replies, in arrival order */
+	size_t nev;
+	uint64_t dup_requests, foreign;
+};
+
+/* The datagrams of one capture by flow, then the sessions in them. */
+struct ub_flows;
+
+struct ub_flows_config {
+	int ports[UB_FLOWS_PORTS_MAX]; /* session ports: looked at whatever the datagrams' size */
+	unsigned nports;
+	int64_t timeout_ns;            /* Tmax: a later first reply counts as lost (late) */
+};
+
+/* Sets defaults: no session port, Tmax 1 s. */
+void ub_flows_config_init(struct ub_flows_config *c);
+
+/* Returns an empty table (free with ub_flows_free), or NULL when out of memory; c is copied. */
+struct ub_flows *ub_flows_new(const struct ub_flows_config *c);
+
+/* Frees f with its sessions; accepts NULL. */
+void ub_flows_free(struct ub_flows *f);
+
+/*
+ * Keeps the datagram v, seen at capture time t (ns), when it may belong to
+ * a session: on a session port, or with 44 payload octets or more. v is
+ * read, not kept. Returns 0; UB_E_RANGE when f holds as many datagrams or
+ * flows as it can (those kept stand), or UB_E_NOMEM.
+ */
+int ub_flows_add(struct ub_flows *f, const struct ub_udp_view *v, int64_t t);
+
+/*
+ * Finds the sessions of every flow, pairs their replies with requests and
+ * frees the datagrams; the sessions are then in the order their first
+ * request was seen. Returns 0, UB_E_RANGE (too many sessions or probes)
+ * or UB_E_NOMEM.
+ */
+int ub_flows_pair(struct ub_flows *f);
+
+/* Returns the number of sessions found (0 for NULL). */
+unsigned ub_flows_count(const struct ub_flows *f);
+
+/* Fills *s with session i, its pointers owned by f; returns 0, or UB_E_RANGE past the end. */
+int ub_flows_session(const struct ub_flows *f, unsigned i, struct ub_flows_session *s);
+
+/* Returns how many session datagrams were too short in the file to be used. */
+uint64_t ub_flows_cut_unused(const struct ub_flows *f);
+
+#endif

@@ -1,0 +1,568 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+"""udpbench STAMP reflector for the 虚谷号 (vvBoard): Python 3.5, standard library only.
+
+A stateful STAMP session-reflector (RFC 8762 §4.3, unauthenticated mode) with
+the RFC 8972 SSID at offset 14: every (source address, source port, SSID) is a
+session with its own sequence counter, so `udpbench --peer BOARD` tells loss on
+the way to the board from loss on the way back. Replies have the request's
+size; requests shorter than 44 bytes (or longer than 1472) get no answer. A TCP
+echo on the same port number serves `udpbench --tcp`.
+
+    python3 udpbench_reflector.py [--bind ADDR] [--port 10000] [--no-tcp]
+
+SIGUSR1 prints the counters; SIGINT or SIGTERM stops and prints them.
+"""
+
+import argparse
+import ctypes
+import ctypes.util
+import errno
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+
+DEFAULT_PORT = 10000
+STAMP_LEN = 44          # RFC 8762 §4.2.1: the smallest test packet
+PKT_MAX = 1472          # one Ethernet frame over IPv4
+NTP_UNIX_OFFSET = 2208988800   # RFC 5905 §6: 1900-01-01 to 1970-01-01 in seconds
+UNSYNCED_ERR_NS = 16 * 10 ** 9  # RFC 5905 MAXDISP: the error claimed when the kernel says nothing
+DRAIN_MAX = 64          # datagrams read per wake-up before looking at the other sockets
+TCP_MAX_CONNS = 64
+TCP_PENDING_MAX = 256 * 1024
+
+# Linux values for constants that Python 3.5's socket module may not export.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)
+IP_TTL = getattr(socket, "IP_TTL", 2)
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
+IPV6_RECVHOPLIMIT = getattr(socket, "IPV6_RECVHOPLIMIT", 51)
+IPV6_HOPLIMIT = getattr(socket, "IPV6_HOPLIMIT", 52)
+IPV6_RECVPKTINFO = getattr(socket, "IPV6_RECVPKTINFO", 49)
+IPV6_PKTINFO = getattr(socket, "IPV6_PKTINFO", 50)
+IPPROTO_IPV6 = getattr(socket, "IPPROTO_IPV6", 41)
+
+TIMESPEC = struct.Struct("@ll")
+INT = struct.Struct("@i")
+IN_PKTINFO = struct.Struct("=i4s4s")    # ifindex, spec_dst, addr
+IN6_PKTINFO = struct.Struct("=16sI")    # addr, ifindex
+HEAD = struct.Struct("!IIIHH")          # seq, T3 (seconds, fraction), error estimate, SSID
+RX_TS = struct.Struct("!II")            # T2 at offset 16
+ANC_SIZE = 256
+
+
+def ntp_from_ns(unix_ns):
+    """Returns (seconds, fraction) of the NTP 64-bit timestamp for Unix time in ns."""
+    sec, rem = divmod(unix_ns, 10 ** 9)
+    frac = ((rem << 32) + 10 ** 9 // 2) // 10 ** 9
+    if frac >> 32:
+        sec, frac = sec + 1, 0
+    # Only the low 32 bits of the seconds go on the wire: the era is implied (RFC 5905 §6).
+    return (sec + NTP_UNIX_OFFSET) & 0xffffffff, frac
+
+
+def ntp_from_float(unix_s):
+    return ntp_from_ns(int(round(unix_s * 1e9)))
+
+
+def error_estimate(synced, err_ns):
+    """RFC 4656 §4.1.2 field: S(1) Z(1)=0 Scale(6) Multiplier(8), the least value >= err_ns."""
+    s_bit = 0x8000 if synced else 0
+    units = -(-max(int(err_ns), 0) * (1 << 32) // 10 ** 9)   # ceiling, in 2^-32 s
+    for scale in range(64):
+        mult = -(-units // (1 << scale))
+        if mult <= 0xff:
+            # The Multiplier must not be zero (RFC 4656 §4.1.2).
+            return s_bit | scale << 8 | max(mult, 1)
+    return s_bit | 0x3fff
+
+
+class Timex(ctypes.Structure):
+    """struct timex from <sys/timex.h> as glibc lays it out on 64-bit Linux."""
+    _fields_ = [
+        ("modes", ctypes.c_uint), ("offset", ctypes.c_long), ("freq", ctypes.c_long),
+        ("maxerror", ctypes.c_long), ("esterror", ctypes.c_long), ("status", ctypes.c_int),
+        ("constant", ctypes.c_long), ("precision", ctypes.c_long),
+        ("tolerance", ctypes.c_long), ("time_sec", ctypes.c_long),
+        ("time_usec", ctypes.c_long), ("tick", ctypes.c_long), ("ppsfreq", ctypes.c_long),
+        ("jitter", ctypes.c_long), ("shift", ctypes.c_int), ("stabil", ctypes.c_long),
+        ("jitcnt", ctypes.c_long), ("calcnt", ctypes.c_long), ("errcnt", ctypes.c_long),
+        ("stbcnt", ctypes.c_long), ("tai", ctypes.c_int), ("padding", ctypes.c_int * 11),
+    ]
+
+
+TIME_ERROR = 5
+STA_UNSYNC = 0x0040
+
+
+class ClockState(object):
+    """Asks the kernel (ntp_adjtime, read only) whether the wall clock is synchronised."""
+
+    def __init__(self):
+        self.fn = None
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            self.fn = getattr(libc, "ntp_adjtime", None) or getattr(libc, "adjtimex", None)
+        except OSError:
+            self.fn = None
+
+    def error_estimate(self):
+        if self.fn is None:
+            return error_estimate(False, UNSYNCED_ERR_NS)
+        tx = Timex()
+        state = self.fn(ctypes.byref(tx))
+        if state < 0:
+            return error_estimate(False, UNSYNCED_ERR_NS)
+        synced = state != TIME_ERROR and not (tx.status & STA_UNSYNC)
+        # esterror is the expected error; unsynchronised only the maxerror bound means anything.
+        us = tx.esterror if synced else tx.maxerror
+        return error_estimate(synced, UNSYNCED_ERR_NS if us < 0 else us * 1000)
+
+
+class Counters(object):
+    def __init__(self):
+        self.received = 0
+        self.reflected = 0
+        self.short = 0
+        self.too_long = 0
+        self.send_errors = 0
+        self.sessions_total = 0
+        self.tcp_connections = 0
+        self.tcp_bytes = 0
+        self.tcp_refused = 0
+
+
+def addr_str(addr, family):
+    host, port = addr[0], addr[1]
+    if family == socket.AF_INET6 and not host.startswith("::ffff:"):
+        return "[%s]:%d" % (host, port)
+    if host.startswith("::ffff:"):
+        host = host[7:]
+    return "%s:%d" % (host, port)
+
+
+class Reflector(object):
+    def __init__(self, args, log):
+        self.args = args
+        self.log = log
+        self.cnt = Counters()
+        self.sessions = {}   # (host, port, ssid) -> [next_seq, last_seen_monotonic]
+        self.clock = ClockState()
+        self.err_est = self.clock.error_estimate()
+        self.use_pktinfo = False
+        self.udp = None
+        self.tcp = None
+        self.conns = {}      # fd -> [socket, pending bytearray]
+        self.family = socket.AF_INET
+        self.port = 0
+
+    # -- sockets ---------------------------------------------------------------
+
+    def _resolve(self):
+        """Returns (family, sockaddr) to bind: the given address, else IPv6 any (dual stack) or IPv4 any."""
+        a = self.args
+        if a.bind:
+            fam = socket.AF_INET6 if a.ipv6 else socket.AF_INET if a.ipv4 else socket.AF_UNSPEC
+            infos = socket.getaddrinfo(a.bind, a.port, fam, socket.SOCK_DGRAM, 0,
+                                       socket.AI_PASSIVE | socket.AI_NUMERICSERV)
+            return infos[0][0], infos[0][4]
+        if a.ipv4 or not socket.has_ipv6:
+            return socket.AF_INET, ("0.0.0.0", a.port)
+        return socket.AF_INET6, ("::", a.port)
+
+    def _udp_socket(self, family, sockaddr):
+        s = socket.socket(family, socket.SOCK_DGRAM)
+        if family == socket.AF_INET6:
+            s.setsockopt(IPPROTO_IPV6, socket.IPV6_V6ONLY, 1 if self.args.ipv6 else 0)
+        s.bind(sockaddr)
+        return s
+
+    def open(self):
+        family, sockaddr = self._resolve()
+        try:
+            s = self._udp_socket(family, sockaddr)
+        except OSError as exc:
+            if family != socket.AF_INET6 or self.args.bind or self.args.ipv6:
+                raise
+            # No IPv6 in this kernel: IPv4 alone.
+            if exc.errno not in (errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL, errno.EPROTONOSUPPORT):
+                raise
+            family, sockaddr = socket.AF_INET, ("0.0.0.0", self.args.port)
+            s = self._udp_socket(family, sockaddr)
+        self.family = family
+        self.udp = s
+        self.port = s.getsockname()[1]
+        s.setblocking(False)
+        self._enable_metadata(s, family, wildcard=not self.args.bind)
+        if self.args.tcp:
+            self._open_tcp(family, s.getsockname())
+        return s.getsockname()
+
+    def _enable_metadata(self, s, family, wildcard):
+        """Kernel receive timestamps (T2), the arriving TTL, and the destination address."""
+        opts = [(socket.SOL_SOCKET, SO_TIMESTAMPNS), (socket.IPPROTO_IP, IP_RECVTTL)]
+        if family == socket.AF_INET6:
+            opts.append((IPPROTO_IPV6, IPV6_RECVHOPLIMIT))
+        for level, name in opts:
+            try:
+                s.setsockopt(level, name, 1)
+            except OSError:
+                pass
+        if wildcard:
+            # Bound to every address: reply from the address the request went to.
+            try:
+                if family == socket.AF_INET6:
+                    s.setsockopt(IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
+                else:
+                    s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+                self.use_pktinfo = True
+            except OSError:
+                self.use_pktinfo = False
+
+    def _open_tcp(self, family, sockaddr):
+        t = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                t.setsockopt(IPPROTO_IPV6, socket.IPV6_V6ONLY, 1 if self.args.ipv6 else 0)
+            t.bind(sockaddr)
+            t.listen(16)
+            t.setblocking(False)
+            self.tcp = t
+        except OSError as exc:
+            t.close()
+            self.log("udpbench reflector: no TCP echo: %s" % exc)
+
+    def close(self):
+        for sock, _ in list(self.conns.values()):
+            sock.close()
+        self.conns.clear()
+        for s in (self.udp, self.tcp):
+            if s is not None:
+                s.close()
+
+    # -- STAMP -------------------------------------------------------------------
+
+    def housekeeping(self, now):
+        idle = self.args.session_timeout
+        for key in [k for k, v in self.sessions.items() if now - v[1] > idle]:
+            del self.sessions[key]
+        self.err_est = self.clock.error_estimate()
+
+    def _parse_ancillary(self, ancdata):
+        rx_ns = None
+        ttl = 255
+        local = None
+        for level, ctype, data in ancdata:
+            if level == socket.SOL_SOCKET and ctype == SO_TIMESTAMPNS and len(data) >= TIMESPEC.size:
+                sec, nsec = TIMESPEC.unpack_from(data)
+                rx_ns = sec * 10 ** 9 + nsec
+            elif level == socket.IPPROTO_IP and ctype == IP_TTL and len(data) >= INT.size:
+                ttl = INT.unpack_from(data)[0]
+            elif level == IPPROTO_IPV6 and ctype == IPV6_HOPLIMIT and len(data) >= INT.size:
+                ttl = INT.unpack_from(data)[0]
+            elif level == socket.IPPROTO_IP and ctype == IP_PKTINFO and len(data) >= IN_PKTINFO.size:
+                _, _, dst = IN_PKTINFO.unpack_from(data)
+                local = (socket.IPPROTO_IP, IP_PKTINFO, IN_PKTINFO.pack(0, dst, b"\0" * 4))
+            elif level == IPPROTO_IPV6 and ctype == IPV6_PKTINFO and len(data) >= IN6_PKTINFO.size:
+                dst, ifindex = IN6_PKTINFO.unpack_from(data)
+                local = (IPPROTO_IPV6, IPV6_PKTINFO, IN6_PKTINFO.pack(dst, ifindex))
+        return rx_ns, ttl, local
+
+    def _session_seq(self, peer, ssid, now):
+        key = (peer[0], peer[1], ssid)
+        s = self.sessions.get(key)
+        if s is None:
+            s = [0, now]
+            self.sessions[key] = s
+            self.cnt.sessions_total += 1
+        seq = s[0]
+        s[0] = (seq + 1) & 0xffffffff
+        s[1] = now
+        return seq
+
+    def reflect_one(self, data, flags, ancdata, peer, now):
+        """Answers one datagram, or counts why it gets no answer."""
+        cnt = self.cnt
+        cnt.received += 1
+        if flags & socket.MSG_TRUNC:
+            cnt.too_long += 1
+            return
+        n = len(data)
+        if n < STAMP_LEN:
+            # Never answered: no amplification, no garbage back.
+            cnt.short += 1
+            return
+        rx_ns, ttl, local = self._parse_ancillary(ancdata)
+        if rx_ns is None:
+            t2s, t2f = ntp_from_float(time.time())
+        else:
+            t2s, t2f = ntp_from_ns(rx_ns)
+        ssid = (data[14] << 8) | data[15]
+        seq = self._session_seq(peer, ssid, now)
+        reply = bytearray(n)
+        RX_TS.pack_into(reply, 16, t2s, t2f)
+        reply[24:38] = data[0:14]         # sender's sequence number, T1 and error estimate
+        reply[40] = ttl if 0 <= ttl <= 255 else 255
+        # T3 as late as possible (RFC 8762 §4.3.1).
+        t3s, t3f = ntp_from_float(time.time())
+        HEAD.pack_into(reply, 0, seq, t3s, t3f, self.err_est, ssid)
+        try:
+            if local is not None and self.use_pktinfo:
+                try:
+                    self.udp.sendmsg([reply], [local], 0, peer)
+                except OSError as exc:
+                    if exc.errno != errno.EINVAL:
+                        raise
+                    # An old kernel refusing the source address: plain sends from now on.
+                    self.use_pktinfo = False
+                    self.udp.sendto(reply, peer)
+            else:
+                self.udp.sendto(reply, peer)
+            cnt.reflected += 1
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.ENOBUFS, errno.ECONNREFUSED, errno.EHOSTUNREACH,
+                             errno.ENETUNREACH, errno.EPERM, errno.EMSGSIZE):
+                cnt.send_errors += 1
+            else:
+                raise
+
+    def drain_udp(self):
+        anc = socket.CMSG_SPACE(ANC_SIZE)
+        for _ in range(DRAIN_MAX):
+            try:
+                data, ancdata, flags, peer = self.udp.recvmsg(PKT_MAX + 1, anc)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                # An ICMP error from an earlier reply: soft, counted.
+                if exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH):
+                    self.cnt.send_errors += 1
+                    continue
+                raise
+            self.reflect_one(data, flags, ancdata, peer, time.monotonic())
+
+    # -- TCP echo ----------------------------------------------------------------
+
+    def accept_tcp(self):
+        for _ in range(16):
+            try:
+                c, _ = self.tcp.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            if len(self.conns) >= TCP_MAX_CONNS:
+                self.cnt.tcp_refused += 1
+                c.close()
+                continue
+            c.setblocking(False)
+            try:
+                c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
+            self.conns[c.fileno()] = [c, bytearray()]
+            self.cnt.tcp_connections += 1
+
+    def _drop_conn(self, fd):
+        c = self.conns.pop(fd, None)
+        if c is not None:
+            c[0].close()
+
+    def tcp_readable(self, fd):
+        c = self.conns.get(fd)
+        if c is None:
+            return
+        try:
+            data = c[0].recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._drop_conn(fd)
+            return
+        if not data:
+            self._drop_conn(fd)
+            return
+        c[1] += data
+        self.tcp_writable(fd)
+
+    def tcp_writable(self, fd):
+        c = self.conns.get(fd)
+        if c is None or not c[1]:
+            return
+        try:
+            n = c[0].send(c[1])
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._drop_conn(fd)
+            return
+        self.cnt.tcp_bytes += n
+        del c[1][:n]
+
+    # -- loop --------------------------------------------------------------------
+
+    def counters_line(self):
+        c = self.cnt
+        lines = []
+        if self.tcp is not None:
+            lines.append("udpbench reflector: TCP connections %d (open %d), bytes echoed %d"
+                         % (c.tcp_connections, len(self.conns), c.tcp_bytes))
+        lines.append("udpbench reflector: received %d, reflected %d, short %d, too long %d, "
+                     "send errors %d, sessions %d (total %d)"
+                     % (c.received, c.reflected, c.short, c.too_long, c.send_errors,
+                        len(self.sessions), c.sessions_total))
+        return "\n".join(lines)
+
+    def run(self, stop, dump, wake_fd, deadline):
+        last_house = time.monotonic()
+        while not stop[0]:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                break
+            if dump[0]:
+                dump[0] = False
+                self.log(self.counters_line())
+            if now - last_house >= 1.0:
+                self.housekeeping(now)
+                last_house = now
+            timeout = 1.0
+            if deadline is not None:
+                timeout = max(0.0, min(timeout, deadline - now))
+            rlist = [self.udp, wake_fd]
+            if self.tcp is not None:
+                rlist.append(self.tcp)
+            wlist = []
+            for fd, c in self.conns.items():
+                # A peer that does not read its echo stops being read (bounded memory).
+                if len(c[1]) < TCP_PENDING_MAX:
+                    rlist.append(fd)
+                if c[1]:
+                    wlist.append(fd)
+            try:
+                r, w, _ = select.select(rlist, wlist, [], timeout)
+            except InterruptedError:
+                continue
+            for fd in w:
+                self.tcp_writable(fd)
+            for x in r:
+                if x is self.udp:
+                    self.drain_udp()
+                elif x is self.tcp:
+                    self.accept_tcp()
+                elif x is wake_fd:
+                    try:
+                        os.read(wake_fd, 512)
+                    except OSError:
+                        pass
+                else:
+                    self.tcp_readable(x)
+
+
+def parse_duration(text):
+    """Seconds from "60", "60s", "500ms", "2m"."""
+    t = text.strip().lower()
+    for suffix, mult in (("ms", 1e-3), ("us", 1e-6), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
+        if t.endswith(suffix):
+            return float(t[:-len(suffix)]) * mult
+    return float(t)
+
+
+def duration_arg(text):
+    try:
+        v = parse_duration(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("'%s' is not a duration (60s, 500ms, 2m)" % text)
+    if v < 0:
+        raise argparse.ArgumentTypeError("'%s' must not be negative" % text)
+    return v
+
+
+def port_arg(text):
+    try:
+        v = int(text, 10)
+    except ValueError:
+        v = -1
+    if not 0 <= v <= 65535:
+        raise argparse.ArgumentTypeError("'%s' must be 0..65535" % text)
+    return v
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="udpbench_reflector.py",
+        description="STAMP (RFC 8762) session-reflector for udpbench, for the 虚谷号 and "
+                    "any Linux with Python 3.5 or later.")
+    p.add_argument("-b", "--bind", default="",
+                   help="listen on this address (default: all, IPv4 and IPv6)")
+    p.add_argument("-p", "--port", type=port_arg, default=DEFAULT_PORT,
+                   help="UDP port (default 10000; 0 picks a free one)")
+    p.add_argument("-4", dest="ipv4", action="store_true", help="IPv4 only")
+    p.add_argument("-6", dest="ipv6", action="store_true", help="IPv6 only")
+    p.add_argument("--session-timeout", type=duration_arg, default=60.0,
+                   help="forget a session silent this long (default 60s)")
+    p.add_argument("--no-tcp", dest="tcp", action="store_false",
+                   help="no TCP echo on the same port (it serves udpbench --tcp)")
+    p.add_argument("--max-seconds", type=duration_arg, default=0.0,
+                   help="stop after this long (default: run until stopped)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no start-up line")
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.ipv4 and args.ipv6:
+        print("udpbench_reflector.py: give -4 or -6, not both", file=sys.stderr)
+        return 2
+
+    def log(msg):
+        sys.stderr.write(msg + "\n")
+        sys.stderr.flush()
+
+    refl = Reflector(args, log)
+    try:
+        local = refl.open()
+    except (OSError, socket.gaierror) as exc:
+        log("udpbench reflector: cannot listen on %s port %d: %s"
+            % (args.bind or "every address", args.port, exc))
+        return 1
+
+    stop = [False]
+    dump = [False]
+    rfd, wfd = os.pipe()
+    for fd in (rfd, wfd):
+        os.set_blocking(fd, False)
+
+    def on_stop(signum, frame):
+        stop[0] = True
+
+    def on_usr1(signum, frame):
+        dump[0] = True
+
+    old_wakeup = signal.set_wakeup_fd(wfd)
+    signal.signal(signal.SIGINT, on_stop)
+    signal.signal(signal.SIGTERM, on_stop)
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, on_usr1)
+
+    if not args.quiet:
+        log("udpbench reflector listening on %s (STAMP, RFC 8762%s)"
+            % (addr_str(local, refl.family), "; TCP echo" if refl.tcp is not None else ""))
+    deadline = time.monotonic() + args.max_seconds if args.max_seconds > 0 else None
+    try:
+        refl.run(stop, dump, rfd, deadline)
+    finally:
+        log(refl.counters_line())
+        refl.close()
+        signal.set_wakeup_fd(old_wakeup)
+        os.close(rfd)
+        os.close(wfd)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

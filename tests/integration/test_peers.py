@@ -1,0 +1,368 @@
+"""The board reflectors under peers/: the 掌控板 script (MicroPython), the
+虚谷号 script (Python 3.5) and the static aarch64 build of the C reflector,
+each measured by the real udpbench on loopback."""
+
+import ast
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import time
+import tokenize
+
+from harness import (PYTHON, ROOT, Skip, load_json, run, spawn, stop, ub, wait_line)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS_DIR = os.path.join(ROOT, "peers")
+MPY_MAIN = os.path.join(PEERS_DIR, "mpython", "main.py")
+VV_REFLECTOR = os.path.join(PEERS_DIR, "vvboard", "udpbench_reflector.py")
+STANDINS = os.path.join(HERE, "boards_standins")
+HOST_RUNNER = os.path.join(HERE, "boards_mpython_host.py")
+MPY_CHECK = os.path.join(HERE, "boards_mpy_check.mjs")
+MPY_NPM = "@micropython/micropython-webassembly-pyscript"
+MPY_NPM_VERSION = "1.27.0"
+MPY_DIR = os.path.join(ROOT, "build", "mpwasm")
+MPY_MJS = os.path.join(MPY_DIR, "node_modules", MPY_NPM, "micropython.mjs")
+CROSS_BIN = os.path.join(ROOT, "build-aarch64", "udpbench")
+
+# Names that exist in CPython 3.11 but not on the boards: Python 3.5 on the
+# 虚谷号, MicroPython v1.12 on the 掌控板.
+MISSING_ON_BOARDS = {
+    "time_ns": "time.time_ns (Python 3.7; not in MicroPython v1.12)",
+    "monotonic_ns": "time.monotonic_ns (Python 3.7)",
+    "perf_counter_ns": "time.perf_counter_ns (Python 3.7)",
+    "recvfrom_into": "socket.recvfrom_into (not in MicroPython v1.12)",
+    "fspath": "os.fspath (Python 3.6)",
+    "isascii": "str.isascii (Python 3.7)",
+    "nullcontext": "contextlib.nullcontext (Python 3.7)",
+    "capture_output": "subprocess capture_output (Python 3.7)",
+    "breakpoint": "breakpoint() (Python 3.7)",
+    "removeprefix": "str.removeprefix (Python 3.9)",
+    "removesuffix": "str.removesuffix (Python 3.9)",
+    "fromisoformat": "fromisoformat (Python 3.7)",
+}
+
+
+def py35_problems(src, name):
+    """What keeps src from running on Python 3.5 / MicroPython v1.12; [] when nothing."""
+    try:
+        ast.parse(src, filename=name, feature_version=(3, 5))
+    except SyntaxError as exc:
+        return ["%s:%s: %s" % (name, exc.lineno, exc.msg)]
+    problems = []
+    fstring_start = getattr(tokenize, "FSTRING_START", None)
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        where = "%s:%d" % (name, tok.start[0])
+        # feature_version does not reject every 3.6+ form on every CPython: tokens do.
+        if tok.type == fstring_start or (
+                tok.type == tokenize.STRING and
+                "f" in re.match(r"[A-Za-z]*", tok.string).group(0).lower()):
+            problems.append("%s: f-string (Python 3.6, MicroPython 1.17)" % where)
+        elif tok.type == tokenize.NUMBER and "_" in tok.string:
+            problems.append("%s: '_' in a number (Python 3.6)" % where)
+        elif tok.type == tokenize.OP and tok.string == ":=":
+            problems.append("%s: ':=' (Python 3.8)" % where)
+        elif tok.type == tokenize.NAME and tok.string in MISSING_ON_BOARDS:
+            problems.append("%s: %s" % (where, MISSING_ON_BOARDS[tok.string]))
+    return problems
+
+
+def test_peers_parse_as_python35(tmp):
+    # The checker itself rejects what it is meant to reject.
+    bad = {
+        "fstring": 'x = f"{1}"\n',
+        "nested": 'x = "%s" % (F"a",)\n',
+        "rawf": 'x = rf"\\d{1}"\n',
+        "underscore": "x = 1_000\n",
+        "annotation": "x: int = 1\n",
+        "walrus": "if (n := 1):\n    pass\n",
+        "time_ns": "import time\nt = time.time_ns()\n",
+        "recvfrom_into": "n, a = s.recvfrom_into(buf)\n",
+    }
+    for what, src in bad.items():
+        assert py35_problems(src, what), "the check let %s through" % what
+    assert py35_problems('x = "f{1}"\nb = b"f"\n', "plain") == []
+
+    files = []
+    for dirpath, _, names in os.walk(PEERS_DIR):
+        files += [os.path.join(dirpath, n) for n in names if n.endswith(".py")]
+    assert MPY_MAIN in files and VV_REFLECTOR in files, files
+    problems = []
+    for path in sorted(files):
+        with open(path, encoding="utf-8") as f:
+            problems += py35_problems(f.read(), os.path.relpath(path, ROOT))
+    assert not problems, "\n".join(problems)
+
+
+def start_vv_reflector(*args):
+    p = spawn([PYTHON, VV_REFLECTOR, "--port", "0", "--max-seconds", "120"] + list(args))
+    m = wait_line(p.stderr, r"listening on (\S+):(\d+) ", timeout=10)
+    return p, int(m.group(2))
+
+
+def counters(text):
+    m = re.search(r"received (\d+), reflected (\d+), short (\d+), too long (\d+), "
+                  r"send errors (\d+), sessions (\d+) \(total (\d+)\)", text)
+    assert m, text
+    keys = ("received", "reflected", "short", "too_long", "send_errors", "sessions", "total")
+    return dict(zip(keys, (int(x) for x in m.groups())))
+
+
+def request(seq, size, ssid=5):
+    return struct.pack("!IQHH", seq, 0xe000000000000000 + seq, 0x0001, ssid) + bytes(size - 16)
+
+
+def assert_no_reply(sock, wait=0.3):
+    sock.settimeout(wait)
+    try:
+        data = sock.recv(4096)
+    except socket.timeout:
+        return
+    raise AssertionError("unexpected reply of %d bytes" % len(data))
+
+
+def test_vvboard_reflector_answers_500_probes(tmp):
+    refl, port = start_vv_reflector("--bind", "127.0.0.1")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(("127.0.0.1", port))
+    # Too short, and longer than one frame: neither is answered.
+    s.send(bytes(43))
+    s.send(request(1, 1500))
+    assert_no_reply(s)
+    s.close()
+    rj, rc = os.path.join(tmp, "r.json"), os.path.join(tmp, "r.csv")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 500, "-i", "2ms", "--mode", "stamp",
+           "--json", rj, "--csv", rc, "-q")
+    assert r.returncode == 0, r.stderr
+    s = load_json(rj)["summary"]
+    assert s["sent"] == 500 and s["received"] == 500 and s["lost"] == 0, s
+    # A stateful reflector: the sender splits loss into up and down.
+    assert s["lost_up"] == 0 and s["lost_down"] == 0, s
+    assert s["duplicates"] == 0 and s["reordered"] == 0
+    assert s["reflector_proc_ns"]["n"] == 500 and s["reflector_proc_ns"]["min"] >= 0
+    rows = list(csv.DictReader(open(rc)))
+    assert [int(x["refl_seq"]) for x in rows] == list(range(500))
+    # The TTL the probes arrived with (IP_RECVTTL): 64 on loopback.
+    assert {x["ttl"] for x in rows} == {"64"}, {x["ttl"] for x in rows}
+
+    # udpbench --tcp: the echo on the same port number.
+    r = ub("--peer", "127.0.0.1:%d" % port, "--tcp", "-c", 50, "-i", "2ms", "--json", rj, "-q")
+    assert r.returncode == 0, r.stderr
+    assert load_json(rj)["summary"]["received"] == 50
+
+    code, _, err = stop(refl, signal.SIGTERM)
+    assert code == 0, err
+    c = counters(err)
+    assert (c["received"], c["reflected"], c["short"], c["too_long"]) == (502, 500, 1, 1), c
+    assert "TCP connections 1" in err, err
+
+
+def test_vvboard_reflector_dual_stack(tmp):
+    if not socket.has_ipv6:
+        raise Skip("no IPv6 in this Python")
+    try:
+        probe = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError as exc:
+        raise Skip("no IPv6 loopback here: %s" % exc)
+    # Every address: one IPv6 socket that also takes IPv4, replying from where each request went.
+    refl, port = start_vv_reflector("--no-tcp")
+    for peer in ("127.0.0.1:%d" % port, "[::1]:%d" % port):
+        rj = os.path.join(tmp, "r.json")
+        r = ub("--peer", peer, "-c", 100, "-i", "1ms", "--mode", "stamp", "--json", rj, "-q")
+        assert r.returncode == 0, (peer, r.stderr)
+        s = load_json(rj)["summary"]
+        assert s["received"] == 100 and s["lost_up"] == 0 and s["lost_down"] == 0, (peer, s)
+    code, _, err = stop(refl, signal.SIGINT)
+    assert code == 0 and counters(err)["total"] == 2, err
+
+
+def test_vvboard_autostart_main(tmp):
+    # main.py for the U-disk mode starts the same reflector (here with test arguments).
+    launcher = os.path.join(PEERS_DIR, "vvboard", "main.py")
+    p = spawn([PYTHON, launcher, "--bind", "127.0.0.1", "--port", "0", "--max-seconds", "60"])
+    port = int(wait_line(p.stderr, r"listening on 127\.0\.0\.1:(\d+) ", timeout=10).group(1))
+    rj = os.path.join(tmp, "r.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 50, "-i", "1ms", "--mode", "stamp", "--json", rj,
+           "-q")
+    assert r.returncode == 0 and load_json(rj)["summary"]["lost_up"] == 0, r.stderr
+    code, _, err = stop(p, signal.SIGTERM)
+    assert code == 0 and counters(err)["reflected"] == 50, err
+
+
+def test_vvboard_systemd_unit_verifies(tmp):
+    if not shutil.which("systemd-analyze"):
+        raise Skip("systemd-analyze is not installed: the unit file was not checked")
+    unit = os.path.join(tmp, "udpbench-reflector.service")
+    shutil.copy(os.path.join(PEERS_DIR, "vvboard", "udpbench-reflector.service"), unit)
+    r = run(["systemd-analyze", "verify", unit], timeout=60)
+    assert r.returncode == 0 and not r.stderr.strip(), r.stderr
+
+
+def test_mpython_main_on_cpython(tmp):
+    p = spawn([PYTHON, HOST_RUNNER, "--script", MPY_MAIN, "--bind", "127.0.0.1", "--port", "0",
+               "--screen-every-ms", "200", "--wrap-after", "2", "--max-seconds", "90"])
+    wrap_at = float(wait_line(p.stdout, r"ticks wrap at monotonic (\S+)", timeout=10).group(1))
+    port = int(wait_line(p.stdout, r"listening on 127\.0\.0\.1:(\d+) ", timeout=10).group(1))
+    rj, rc = os.path.join(tmp, "r.json"), os.path.join(tmp, "r.csv")
+    t0 = time.monotonic()
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 500, "--mode", "stamp", "--json", rj,
+           "--csv", rc, "-q")
+    t1 = time.monotonic()
+    assert r.returncode == 0, r.stderr
+    # ticks_us and ticks_ms wrapped while the probes were on their way.
+    assert t0 < wrap_at < t1, (t0, wrap_at, t1)
+    s = load_json(rj)["summary"]
+    assert s["sent"] == 500 and s["received"] == 500 and s["lost"] == 0, s
+    assert s["lost_up"] == 0 and s["lost_down"] == 0, s
+    proc = s["reflector_proc_ns"]
+    assert proc["n"] == 500 and 0 <= proc["min"] and proc["max"] < 50 * 10 ** 6, proc
+    rows = list(csv.DictReader(open(rc)))
+    assert [int(x["refl_seq"]) for x in rows] == list(range(500))
+    assert {x["ttl"] for x in rows} == {"255"}  # MicroPython cannot read the TTL: 255, unknown
+    # The board's T2 clock runs on across the wrap, as fast as the sender's.
+    t2 = [int(x["refl_rx_ns"]) for x in rows]
+    sent = [int(x["tx_ns"]) for x in rows]
+    assert all(b >= a for a, b in zip(t2, t2[1:])), "T2 went backwards"
+    span, want = t2[-1] - t2[0], sent[-1] - sent[0]
+    assert abs(span - want) < 0.05 * want + 20 * 10 ** 6, (span, want)
+
+    s2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s2.connect(("127.0.0.1", port))
+    s2.send(bytes(20))
+    s2.send(request(7, 1473))
+    assert_no_reply(s2)
+    s2.close()
+    # Counters reach the screen in an idle moment.
+    wait_line(p.stdout, r"oled: .*rx 502 tx 500 \| drop 2", timeout=10)
+
+    code, out, err = stop(p, signal.SIGTERM, timeout=10)
+    assert code == 0, err
+    res = json.loads(out.strip().splitlines()[-1])
+    c = res["counts"]
+    assert (c["received"], c["reflected"], c["short"], c["too_long"]) == (502, 500, 1, 1), c
+    assert c["sessions_total"] == 1 and c["send_errors"] == 0, c
+    # IP:port drawn once while serving; the shipped settings start AP mode on channel 6.
+    addr = "127.0.0.1:%d" % port
+    drawn, last = res["drawn"], res["shows"][-1]
+    assert last == [addr, "stopped (A)", "rx 502 tx 500", "drop 2"], last
+    assert drawn[:-len(last)].count(addr) == 1, drawn
+    ap = res["ifaces"]["1"]
+    assert ap["active"] and ap["settings"]["essid"] == "udpbench" and ap["settings"]["channel"] == 6
+    assert not res["ifaces"]["0"]["active"]
+    assert res["cpu_hz"] == 240000000
+
+
+def test_mpython_main_station_mode(tmp):
+    p = spawn([PYTHON, HOST_RUNNER, "--script", MPY_MAIN, "--port", "0", "--wifi-ssid", "classroom",
+               "--max-seconds", "60"])
+    port = int(wait_line(p.stdout, r"listening on 127\.0\.0\.1:(\d+) .*via WiFi classroom",
+                         timeout=10).group(1))
+    rj = os.path.join(tmp, "r.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 100, "-i", "2ms", "--mode", "stamp", "--json", rj,
+           "-q")
+    assert r.returncode == 0, r.stderr
+    s = load_json(rj)["summary"]
+    assert s["received"] == 100 and s["lost_up"] == 0 and s["lost_down"] == 0, s
+    code, out, err = stop(p, signal.SIGINT, timeout=10)
+    assert code == 0, err
+    res = json.loads(out.strip().splitlines()[-1])
+    assert res["ifaces"]["0"]["joined"] == ["classroom", ""], res["ifaces"]
+    assert not res["ifaces"]["1"]["active"], res["ifaces"]
+
+
+def ensure_micropython():
+    """Installs MicroPython's WebAssembly port from npm into build/ once; returns its .mjs."""
+    if os.path.exists(MPY_MJS):
+        return MPY_MJS
+    for tool in ("node", "npm"):
+        if not shutil.which(tool):
+            raise Skip("%s is not installed: cannot run MicroPython in Node" % tool)
+    os.makedirs(MPY_DIR, exist_ok=True)
+    r = run(["npm", "install", "--prefix", MPY_DIR, "--no-save", "--no-package-lock",
+             "--no-audit", "--no-fund", "%s@%s" % (MPY_NPM, MPY_NPM_VERSION)], timeout=300)
+    if r.returncode != 0 or not os.path.exists(MPY_MJS):
+        raise Skip("npm could not install %s@%s: %s" % (MPY_NPM, MPY_NPM_VERSION,
+                                                         (r.stderr or r.stdout).strip()[-400:]))
+    return MPY_MJS
+
+
+def test_mpython_main_compiles_and_runs_in_micropython(tmp):
+    mjs = ensure_micropython()
+    r = run(["node", MPY_CHECK, mjs, MPY_MAIN, STANDINS], timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "COMPILED ok" in r.stdout and "RESULT ok" in r.stdout, r.stdout
+    m = re.search(r"allocated beyond the stand-ins for 200 requests: (-?\d+) bytes", r.stdout)
+    assert m and int(m.group(1)) <= 256, r.stdout
+    # The check fails where it should: MicroPython rejects a broken script.
+    broken = os.path.join(tmp, "broken.py")
+    with open(MPY_MAIN, encoding="utf-8") as f:
+        src = f.read()
+    with open(broken, "w", encoding="utf-8") as f:
+        f.write(src.replace("pack_into = struct.pack_into", "pack_into = struct.pack_intoo"))
+    r = run(["node", MPY_CHECK, mjs, broken, STANDINS], timeout=120)
+    assert r.returncode != 0 and "pack_intoo" in r.stdout, r.stdout
+
+
+def elf_facts(path):
+    """(machine, static) from the ELF header and program headers: 183 is EM_AARCH64."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:4] == b"\x7fELF" and data[4] == 2 and data[5] == 1, "not a 64-bit LSB ELF"
+    machine, = struct.unpack_from("<H", data, 18)
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    types = [struct.unpack_from("<I", data, phoff + i * phentsize)[0] for i in range(phnum)]
+    # PT_INTERP (3) or PT_DYNAMIC (2) would mean a dynamic loader and shared libraries.
+    return machine, 2 not in types and 3 not in types
+
+
+def test_cross_aarch64_static_reflector_under_qemu(tmp):
+    # A make of its own: CFLAGS or BUILD of an outer `make asan` must not reach the cross build.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env["LANG"] = "C"
+    r = subprocess.run(["make", "-C", ROOT, "--no-print-directory", "cross-aarch64", "deps-qemu"],
+                       capture_output=True, text=True, timeout=900, env=env)
+    if r.returncode != 0:
+        out = r.stdout + r.stderr
+        if os.geteuid() != 0 and "missing Debian packages" in out:
+            raise Skip("cross compiler or qemu missing and not root: " + out.strip()[-300:])
+        raise AssertionError("make cross-aarch64 failed:\n" + out[-3000:])
+    assert os.access(CROSS_BIN, os.X_OK), CROSS_BIN
+    machine, static = elf_facts(CROSS_BIN)
+    assert machine == 183 and static, (machine, static)
+    if shutil.which("file"):
+        desc = run(["file", "-b", CROSS_BIN]).stdout
+        assert "ARM aarch64" in desc and "statically linked" in desc, desc
+    qemu = shutil.which("qemu-aarch64-static") or shutil.which("qemu-aarch64")
+    assert qemu, "make deps-qemu left no qemu-aarch64-static"
+
+    # It names what it lacks, and the same help as the reflector of the full build.
+    r = run([qemu, CROSS_BIN, "--peer", "127.0.0.1"])
+    assert r.returncode == 1 and "'send' is not in this reflector-only build" in r.stderr, r.stderr
+    r = run([qemu, CROSS_BIN, "analyze", "x.pcap"])
+    assert r.returncode == 1 and "'analyze' is not in this reflector-only build" in r.stderr
+    r = run([qemu, CROSS_BIN, "reflect", "--help"])
+    assert r.returncode == 0 and "--session-timeout" in r.stdout and "Not in this build" in r.stdout
+    r = run([qemu, CROSS_BIN, "reflect", "--port", "70000"])
+    assert r.returncode == 2 and "--port" in r.stderr, r.stderr
+
+    refl = spawn([qemu, CROSS_BIN, "reflect", "--bind", "127.0.0.1", "--port", "0"])
+    port = int(wait_line(refl.stderr, r"listening on .*:(\d+) ", timeout=30).group(1))
+    rj = os.path.join(tmp, "r.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 200, "-i", "5ms", "--mode", "stamp",
+           "--json", rj, "-q")
+    assert r.returncode == 0, r.stderr
+    s = load_json(rj)["summary"]
+    assert s["sent"] == 200 and s["received"] == 200 and s["lost"] == 0, s
+    assert s["lost_up"] == 0 and s["lost_down"] == 0, s
+    code, _, err = stop(refl, signal.SIGTERM, timeout=10)
+    assert code == 0, err
+    assert re.search(r"received 200, reflected 200, short 0", err), err

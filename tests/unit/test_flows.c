@@ -1,0 +1,172 @@
+/*
+ * Unit tests for capture/flows.c, the flow table and request/reply pairing
+ * behind `udpbench analyze`: datagrams handed in as decoded views, without
+ * a capture file (test_analyze.c reads whole captures).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include "clock.h"
+#include "flows.h"
+#include "proto.h"
+
+#define US 1000LL
+#define MS 1000000LL
+#define T0 (1700000000LL * UB_NS_PER_S)
+#define SERVER "10.0.0.1"
+
+/* Hands f one whole datagram from src to dst, seen at t. */
+static void add(struct ub_flows *f, int64_t t, const char *src, unsigned sport, const char *dst,
+		unsigned dport, const uint8_t *pl, size_t len)
+{
+	struct ub_udp_view v;
+
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(ub_net_resolve(src, (int)sport, AF_INET, 0, &v.src, NULL), 0);
+	assert_int_equal(ub_net_resolve(dst, (int)dport, AF_INET, 0, &v.dst, NULL), 0);
+	v.payload = pl;
+	v.payload_len = v.captured_len = len;
+	v.ttl = 64;
+	assert_int_equal(ub_flows_add(f, &v, t), 0);
+}
+
+/* A STAMP request from cli:40000 to SERVER:10000 at t, its T1 = t. */
+static void request(struct ub_flows *f, const char *cli, uint16_t ssid, uint32_t seq, int64_t t)
+{
+	struct ub_stamp_req rq = { seq, ub_clock_ns_to_ntp(t), 0x0001, ssid };
+	uint8_t b[UB_STAMP_LEN];
+
+	assert_int_equal(ub_proto_encode_req(b, sizeof(b), &rq), 0);
+	add(f, t, cli, 40000, SERVER, 10000, b, sizeof(b));
+}
+
+/* The reply at t to the request seq sent at t1; the reflector takes no time (T2 = T3). */
+static void reply(struct ub_flows *f, const char *cli, uint16_t ssid, uint32_t seq, int64_t t1,
+		  int64_t t)
+{
+	struct ub_stamp_reply rp;
+	uint8_t b[UB_STAMP_LEN];
+
+	memset(&rp, 0, sizeof(rp));
+	rp.seq = seq;
+	rp.ts = rp.rx_ts = ub_clock_ns_to_ntp(t1 + (t - t1) / 2);
+	rp.ssid = ssid;
+	rp.sender_seq = seq;
+	rp.sender_ts = ub_clock_ns_to_ntp(t1);
+	assert_int_equal(ub_proto_encode_reply(b, sizeof(b), &rp), 0);
+	add(f, t, SERVER, 10000, cli, 40000, b, sizeof(b));
+}
+
+static struct ub_flows *new_flows(int port)
+{
+	struct ub_flows_config c;
+	struct ub_flows *f;
+
+	ub_flows_config_init(&c);
+	if (port)
+		c.ports[c.nports++] = port;
+	f = ub_flows_new(&c);
+	assert_non_null(f);
+	return f;
+}
+
+/* Requests one way and replies the other are one flow; the end that asks is the client. */
+static void test_stamp_requests_and_replies_pair(void **state)
+{
+	struct ub_flows_session s;
+	struct ub_flows *f = new_flows(10000);
+
+	(void)state;
+	request(f, "10.0.0.2", 7, 0, T0);
+	request(f, "10.0.0.2", 7, 1, T0 + 10 * MS);
+	reply(f, "10.0.0.2", 7, 0, T0, T0 + 300 * US);
+	request(f, "10.0.0.2", 7, 2, T0 + 20 * MS);
+	reply(f, "10.0.0.2", 7, 2, T0 + 20 * MS, T0 + 20 * MS + 500 * US);
+	assert_int_equal(ub_flows_pair(f), 0);
+
+	assert_int_equal(ub_flows_count(f), 1);
+	assert_int_equal(ub_flows_session(f, 0, &s), 0);
+	assert_string_equal(s.client_str, "10.0.0.2:40000");
+	assert_string_equal(s.server_str, "10.0.0.1:10000");
+	assert_int_equal(s.server_port, 10000);
+	assert_int_equal(s.mode, UB_FLOWS_STAMP);
+	assert_int_equal(s.ssid, 7);
+	assert_int_equal(s.size, UB_STAMP_LEN);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.probes[1].tx, T0 + 10 * MS);
+	assert_false(s.probes[1].answered);
+	assert_int_equal(s.nev, 2);
+	assert_int_equal(s.ev[0].idx, 0);
+	assert_int_equal(s.ev[0].rtt, 300 * US);
+	assert_int_equal(s.ev[1].idx, 2);
+	assert_int_equal(s.ev[1].rtt, 500 * US);
+	assert_int_equal(ub_flows_session(f, 1, &s), UB_E_RANGE);
+	ub_flows_free(f);
+}
+
+/* Short datagrams are looked at only on a session port. */
+static void test_short_echo_needs_a_session_port(void **state)
+{
+	static const uint8_t hello[] = "hello";
+	struct ub_flows_session s;
+	struct ub_flows *f;
+	int port;
+
+	(void)state;
+	for (port = 0; port <= 7777; port += 7777) {
+		f = new_flows(port);
+		add(f, T0, "10.0.0.2", 41000, SERVER, 7777, hello, sizeof(hello));
+		add(f, T0 + 2 * MS, SERVER, 7777, "10.0.0.2", 41000, hello, sizeof(hello));
+		assert_int_equal(ub_flows_pair(f), 0);
+		assert_int_equal(ub_flows_count(f), port ? 1 : 0);
+		if (port) {
+			assert_int_equal(ub_flows_session(f, 0, &s), 0);
+			assert_int_equal(s.mode, UB_FLOWS_ECHO);
+			assert_int_equal(s.ev[0].rtt, 2 * MS);
+		}
+		ub_flows_free(f);
+	}
+}
+
+/* Sessions come out in the order their first request was seen, whatever flow they are in. */
+static void test_sessions_in_order_of_first_request(void **state)
+{
+	struct ub_flows_session s;
+	struct ub_flows *f = new_flows(0);
+
+	(void)state;
+	request(f, "10.0.0.2", 1, 0, T0);
+	request(f, "10.0.0.3", 3, 0, T0 + 1 * MS);
+	request(f, "10.0.0.2", 2, 0, T0 + 2 * MS);
+	reply(f, "10.0.0.2", 1, 0, T0, T0 + 3 * MS);
+	reply(f, "10.0.0.3", 3, 0, T0 + 1 * MS, T0 + 4 * MS);
+	reply(f, "10.0.0.2", 2, 0, T0 + 2 * MS, T0 + 5 * MS);
+	assert_int_equal(ub_flows_pair(f), 0);
+	assert_int_equal(ub_flows_count(f), 3);
+	assert_int_equal(ub_flows_session(f, 0, &s), 0);
+	assert_int_equal(s.ssid, 1);
+	assert_int_equal(ub_flows_session(f, 1, &s), 0);
+	assert_int_equal(s.ssid, 3);
+	assert_string_equal(s.client_str, "10.0.0.3:40000");
+	assert_int_equal(ub_flows_session(f, 2, &s), 0);
+	assert_int_equal(s.ssid, 2);
+	ub_flows_free(f);
+	assert_int_equal(ub_flows_count(NULL), 0);
+	ub_flows_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stamp_requests_and_replies_pair),
+		cmocka_unit_test(test_short_echo_needs_a_session_port),
+		cmocka_unit_test(test_sessions_in_order_of_first_request),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
