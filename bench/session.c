@@ -183,8 +183,11 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 	len = encode_probe(s, s->txbuf, seq, t1);
 	tx = ub_clock_mono();
 	if (s->tcp) {
-		/* TCP latency counts from the slot: time queued behind a stalled stream shows. */
-		r = ub_tcpprobe_send(s->tcp, s->txbuf, len);
+		/*
+		 * TCP latency counts from the slot: time queued behind a stalled
+		 * stream shows. After a break the schedule goes on, each probe lost.
+		 */
+		r = s->tcp_broken ? 0 : ub_tcpprobe_send(s->tcp, s->txbuf, len);
 		late = tx - slot;
 		tx = slot;
 		if (r < 0)
@@ -521,7 +524,7 @@ void ub_session_start(struct ub_session *s, int64_t start_mono)
 
 int ub_session_active(const struct ub_session *s)
 {
-	return !s->icmp_refused && !s->tcp_broken;
+	return !s->icmp_refused;
 }
 
 int ub_session_settled(const struct ub_session *s)

@@ -184,3 +184,33 @@ def test_peers_file_and_a_silent_peer(tmp):
     by_port = {p["params"]["port"]: p["summary"] for p in load_json(rj)["peers"]}
     assert by_port[port]["received"] == 100
     assert by_port[dead_port]["received"] == 0
+
+
+def test_tcp_run_and_a_broken_connection(tmp):
+    refl, port = start_reflector()
+    rj, rc = os.path.join(tmp, "t.json"), os.path.join(tmp, "t.csv")
+    r = ub("--peer", "127.0.0.1:%d" % port, "--tcp", "-c", 200, "-i", "1ms", "--json", rj,
+           "--csv", rc, "-q")
+    assert r.returncode == 0, r.stderr
+    j = load_json(rj)
+    s = j["summary"]
+    assert j["params"]["proto"] == "tcp" and s["received"] == 200 and s["lost"] == 0, s
+    assert s["tcp_retransmits"] == 0 and s["tcp_rto_ns"] > 0 and s["tcp_broken_at"] is None
+    rows = read_csv(rc)
+    assert len(rows) == 200 and rows[0]["tcp_rto_ns"] != ""
+    # The reflector goes away mid-run: the result says where TCP broke; the
+    # schedule goes on and every probe after the break is lost.
+    rj, rc = os.path.join(tmp, "b.json"), os.path.join(tmp, "b.csv")
+    p = spawn([UDPBENCH, "--peer", "127.0.0.1:%d" % port, "--tcp", "-c", "5000", "-i", "1ms",
+               "--json", rj, "--csv", rc, "-q"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (not os.path.exists(rc) or os.path.getsize(rc) < 5000):
+        time.sleep(0.02)
+    refl.kill()
+    refl.wait()
+    p.wait(timeout=30)
+    assert p.returncode == 0, p.stderr.read()
+    s = load_json(rj)["summary"]
+    assert s["tcp_broken_at"] is not None and s["tcp_error"], s
+    assert s["sent"] == 5000 and s["received"] == s["tcp_broken_at"], s
+    assert s["lost"] == 5000 - s["received"] > 0, s
