@@ -8,38 +8,10 @@
 #include "cli.h"
 #include "exitcode.h"
 #include "reflector.h"
+#include "signals.h"
 #include "scenario.h"
 #include "sender.h"
 
-static volatile sig_atomic_t stop_count;
-static volatile sig_atomic_t dump_counters;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	if (stop_count < 2)
-		stop_count++;
-}
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	dump_counters = 1;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	/* No SA_RESTART: poll() must return so the loop sees the flag. */
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_usr1;
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 static int run_reflect(struct ub_cli *cli)
 {
@@ -48,8 +20,8 @@ static int run_reflect(struct ub_cli *cli)
 	int rc;
 
 	ub_err_clear(&e);
-	cli->reflect.stop = &stop_count;
-	cli->reflect.dump = &dump_counters;
+	cli->reflect.stop = &ub_signal_stop;
+	cli->reflect.dump = &ub_signal_dump;
 	r = ub_reflector_new(&cli->reflect, &e);
 	if (!r) {
 		fprintf(stderr, "udpbench reflect: %s\n", e.msg);
@@ -72,8 +44,8 @@ static int run_relay(struct ub_cli *cli)
 	int rc, wrc = 0;
 
 	ub_err_clear(&e);
-	cli->relay.stop = &stop_count;
-	cli->relay.dump = &dump_counters;
+	cli->relay.stop = &ub_signal_stop;
+	cli->relay.dump = &ub_signal_dump;
 	r = ub_relay_new(&cli->relay, &e);
 	if (!r) {
 		fprintf(stderr, "udpbench relay: %s\n", e.msg);
@@ -149,7 +121,7 @@ static int run_scenario(struct ub_cli *cli)
 		fprintf(stderr, "udpbench: %s\n", e.msg);
 		return UB_EXIT_USAGE;
 	}
-	cli->scenario.stop = &stop_count;
+	cli->scenario.stop = &ub_signal_stop;
 	rc = ub_scenario_run(sc, &cli->scenario, &e);
 	ub_scenario_free(sc);
 	if (rc == 0)
@@ -167,7 +139,7 @@ static int run_send(struct ub_cli *cli)
 	int rc;
 
 	ub_err_clear(&e);
-	c->stop = &stop_count;
+	c->stop = &ub_signal_stop;
 	/* stdout stays machine-readable when JSON or CSV goes there. */
 	c->summary = json_stdout || csv_stdout ? stderr : stdout;
 	c->live = !cli->quiet && isatty(STDERR_FILENO) ? stderr : NULL;
@@ -208,20 +180,20 @@ int main(int argc, char **argv)
 		rc = UB_EXIT_OK;
 		break;
 	case UB_CMD_REFLECT:
-		install_signals();
+		ub_signals_install();
 		rc = run_reflect(&cli);
 		break;
 	case UB_CMD_SEND:
-		install_signals();
+		ub_signals_install();
 		rc = run_send(&cli);
 		break;
 	case UB_CMD_SCENARIO_LIST:
 	case UB_CMD_SCENARIO_RUN:
-		install_signals();
+		ub_signals_install();
 		rc = run_scenario(&cli);
 		break;
 	case UB_CMD_RELAY:
-		install_signals();
+		ub_signals_install();
 		rc = run_relay(&cli);
 		break;
 	case UB_CMD_ANALYZE:

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "exitcode.h"
 #include "reflector.h"
+#include "signals.h"
 #include "units.h"
 
 #ifndef UB_VERSION
@@ -58,35 +59,6 @@ static const struct option reflect_opts[] = {
 /* The commands of the full udpbench that this build leaves out. */
 static const char *const missing_cmds[] = { "send", "relay", "analyze", "report", "scenario" };
 
-static volatile sig_atomic_t stop_count;
-static volatile sig_atomic_t dump_counters;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	if (stop_count < 2)
-		stop_count++;
-}
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	dump_counters = 1;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	/* No SA_RESTART: poll() must return so the loop sees the flag. */
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_usr1;
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 /* Returns UB_EXIT_ERROR after one line naming what this build lacks. */
 static int lacks(const char *what)
@@ -178,9 +150,9 @@ static int run_reflect(struct ub_reflector_config *c)
 	int rc;
 
 	ub_err_clear(&e);
-	c->stop = &stop_count;
-	c->dump = &dump_counters;
-	install_signals();
+	c->stop = &ub_signal_stop;
+	c->dump = &ub_signal_dump;
+	ub_signals_install();
 	r = ub_reflector_new(c, &e);
 	if (!r) {
 		fprintf(stderr, "udpbench reflect: %s\n", e.msg);
