@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "reflect_cmd.h"
 #include "proto.h"
 #include "units.h"
 
@@ -49,19 +50,6 @@ static const char send_usage[] =
 	"udpbench analyze --help, udpbench report --help, udpbench scenario --help\n"
 	"Exit status: 0 measured, 1 error, 2 usage error, 3 no reply from the peer.\n";
 
-static const char reflect_usage[] =
-	"Usage: udpbench reflect [options]\n"
-	"Answer STAMP (RFC 8762) and TWAMP-light probes as a stateful session-reflector.\n"
-	"\n"
-	"  -b, --bind ADDR         listen on this address (default: all, IPv4 and IPv6)\n"
-	"  -p, --port N            UDP port (default 10000; 0 picks a free one)\n"
-	"  -4, -6                  IPv4 or IPv6 only\n"
-	"      --session-timeout D forget a session silent this long (default 60s)\n"
-	"      --no-tcp            no TCP echo on the same port (it serves udpbench --tcp)\n"
-	"  -q, --quiet             no start-up line\n"
-	"  -h, --help              show this help\n"
-	"\n"
-	"Counters go to stderr on SIGUSR1 and at exit; SIGINT or SIGTERM stops.\n";
 
 static const char relay_usage[] =
 	"Usage: udpbench relay --listen [ADDR:]PORT --to HOST:PORT [impairments] [options]\n"
@@ -131,7 +119,7 @@ void ub_cli_usage(FILE *f, enum ub_cmd cmd)
 {
 	switch (cmd) {
 	case UB_CMD_REFLECT:
-		fputs(reflect_usage, f);
+		ub_reflect_cmd_usage(f);
 		break;
 	case UB_CMD_RELAY:
 		fputs(relay_usage, f);
@@ -162,14 +150,12 @@ enum {
 	OPT_LANG,
 	OPT_DSCP,
 	OPT_TTL,
-	OPT_SESSION_TIMEOUT,
 	OPT_PEERS,
 	OPT_SEED,
 	OPT_TRUTH,
 	OPT_PCAP,
 	OPT_FORMAT,
 	OPT_TITLE,
-	OPT_NO_TCP,
 	OPT_TCP,
 	OPT_IFACE,
 	OPT_RELAY_SET, /* handed to ub_relay_config_set by its long name */
@@ -201,15 +187,6 @@ static const struct option send_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const struct option reflect_opts[] = {
-	{ "bind", required_argument, NULL, 'b' },
-	{ "port", required_argument, NULL, 'p' },
-	{ "session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT },
-	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 /* Names the option getopt did not know: a short one by its letter, a long one by its word. */
 static int unknown_option(char **argv, struct ub_err *e)
@@ -478,49 +455,15 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 
 static int parse_reflect(int argc, char **argv, struct ub_cli *cli, struct ub_err *e)
 {
-	struct ub_reflector_config *c = &cli->reflect;
-	int opt;
+	int rc = ub_reflect_cmd_parse(argc, argv, &cli->reflect, e);
 
-	while ((opt = getopt_long(argc, argv, ":b:p:q46h", reflect_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'b':
-			c->bind_addr = optarg;
-			break;
-		case 'p':
-			if (parse_int("--port", optarg, 0, 65535, &c->port, e) < 0)
-				return e->code;
-			break;
-		case OPT_NO_TCP:
-			c->tcp = 0;
-			break;
-		case OPT_SESSION_TIMEOUT:
-			if (ub_units_duration(optarg, MS, 24 * 3600 * UB_NS_PER_S,
-					      &c->session_idle_ns, e) < 0)
-				return opt_err(e, "--session-timeout");
-			break;
-		case '4':
-			c->family = AF_INET;
-			break;
-		case '6':
-			c->family = AF_INET6;
-			break;
-		case 'q':
-			cli->quiet = 1;
-			c->quiet = 1;
-			break;
-		case 'h':
-			cli->cmd = UB_CMD_HELP;
-			cli->help_for = UB_CMD_REFLECT;
-			return 0;
-		case ':':
-			return ub_err_set(e, UB_E_INVAL, 0, "%s: needs a value", argv[optind - 1]);
-		default:
-			return unknown_option(argv, e);
-		}
+	if (rc == 1) {
+		cli->cmd = UB_CMD_HELP;
+		cli->help_for = UB_CMD_REFLECT;
+		return 0;
 	}
-	if (optind < argc)
-		return ub_err_set(e, UB_E_INVAL, 0, "unexpected argument '%s'", argv[optind]);
-	return 0;
+	cli->quiet = cli->reflect.quiet;
+	return rc;
 }
 
 static const struct option scenario_opts[] = {

@@ -7,35 +7,13 @@
 
 #include "cli.h"
 #include "exitcode.h"
+#include "reflect_cmd.h"
 #include "reflector.h"
 #include "signals.h"
 #include "scenario.h"
 #include "sender.h"
 
 
-static int run_reflect(struct ub_cli *cli)
-{
-	struct ub_reflector *r;
-	struct ub_err e;
-	int rc;
-
-	ub_err_clear(&e);
-	cli->reflect.stop = &ub_signal_stop;
-	cli->reflect.dump = &ub_signal_dump;
-	r = ub_reflector_new(&cli->reflect, &e);
-	if (!r) {
-		fprintf(stderr, "udpbench reflect: %s\n", e.msg);
-		return e.code == UB_E_INVAL ? UB_EXIT_USAGE : UB_EXIT_ERROR;
-	}
-	rc = ub_reflector_run(r, &e);
-	ub_reflector_print_counters(r, stderr);
-	ub_reflector_free(r);
-	if (rc < 0) {
-		fprintf(stderr, "udpbench reflect: %s\n", e.msg);
-		return UB_EXIT_ERROR;
-	}
-	return UB_EXIT_OK;
-}
 
 static int run_relay(struct ub_cli *cli)
 {
@@ -180,8 +158,7 @@ int main(int argc, char **argv)
 		rc = UB_EXIT_OK;
 		break;
 	case UB_CMD_REFLECT:
-		ub_signals_install();
-		rc = run_reflect(&cli);
+		rc = ub_reflect_cmd_run(&cli.reflect);
 		break;
 	case UB_CMD_SEND:
 		ub_signals_install();

@@ -715,7 +715,7 @@ static void test_usage_text(void **state)
 	assert_non_null(strstr(refl, "Usage: udpbench reflect"));
 	assert_null(strstr(send, "--session-timeout"));
 	check_usage_lists(send, send_opts);
-	check_usage_lists(refl, reflect_opts);
+	check_usage_lists(refl, ub_reflect_cmd_options);
 	free(send);
 	free(refl);
 }

@@ -1,0 +1,120 @@
+#include "reflect_cmd.h"
+
+#include <getopt.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "exitcode.h"
+#include "signals.h"
+#include "units.h"
+
+enum { OPT_SESSION_TIMEOUT = 256, OPT_NO_TCP };
+
+const struct option ub_reflect_cmd_options[] = {
+	{ "bind", required_argument, NULL, 'b' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT },
+	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void ub_reflect_cmd_usage(FILE *f)
+{
+	fputs("Usage: udpbench reflect [options]\n"
+	      "Answer STAMP (RFC 8762) and TWAMP-light probes as a stateful session-reflector.\n"
+	      "\n"
+	      "  -b, --bind ADDR         listen on this address (default: all, IPv4 and IPv6)\n"
+	      "  -p, --port N            UDP port (default 10000; 0 picks a free one)\n"
+	      "  -4, -6                  IPv4 or IPv6 only\n"
+	      "      --session-timeout D forget a session silent this long (default 60s)\n"
+	      "      --no-tcp            no TCP echo on the same port (it serves udpbench --tcp)\n"
+	      "  -q, --quiet             no start-up line\n"
+	      "  -h, --help              show this help\n"
+	      "\n"
+	      "Counters go to stderr on SIGUSR1 and at exit; SIGINT or SIGTERM stops.\n",
+	      f);
+}
+
+int ub_reflect_cmd_parse(int argc, char **argv, struct ub_reflector_config *c, struct ub_err *e)
+{
+	uint64_t v;
+	int opt;
+
+	opterr = 0;
+	optind = 0; /* 0, not 1: glibc then also forgets where it was inside a "-xyz" group */
+	while ((opt = getopt_long(argc, argv, ":b:p:q46h", ub_reflect_cmd_options, NULL)) != -1) {
+		switch (opt) {
+		case 'b':
+			c->bind_addr = optarg;
+			break;
+		case 'p':
+			if (ub_units_count(optarg, 0, 65535, &v, e) < 0) {
+				char msg[UB_ERR_MSG_MAX];
+
+				snprintf(msg, sizeof(msg), "%s", e->msg);
+				return ub_err_set(e, UB_E_INVAL, 0, "--port: %s", msg);
+			}
+			c->port = (int)v;
+			break;
+		case OPT_NO_TCP:
+			c->tcp = 0;
+			break;
+		case OPT_SESSION_TIMEOUT:
+			if (ub_units_duration(optarg, 1000 * 1000LL, 24 * 3600 * UB_NS_PER_S,
+					      &c->session_idle_ns, e) < 0) {
+				char msg[UB_ERR_MSG_MAX];
+
+				snprintf(msg, sizeof(msg), "%s", e->msg);
+				return ub_err_set(e, UB_E_INVAL, 0, "--session-timeout: %s", msg);
+			}
+			break;
+		case '4':
+			c->family = AF_INET;
+			break;
+		case '6':
+			c->family = AF_INET6;
+			break;
+		case 'q':
+			c->quiet = 1;
+			break;
+		case 'h':
+			return 1;
+		case ':':
+			return ub_err_set(e, UB_E_INVAL, 0, "%s: needs a value", argv[optind - 1]);
+		default:
+			if (optopt)
+				return ub_err_set(e, UB_E_INVAL, 0, "unknown option '-%c'", optopt);
+			return ub_err_set(e, UB_E_INVAL, 0, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return ub_err_set(e, UB_E_INVAL, 0, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+int ub_reflect_cmd_run(struct ub_reflector_config *c)
+{
+	struct ub_reflector *r;
+	struct ub_err e;
+	int rc;
+
+	ub_err_clear(&e);
+	c->stop = &ub_signal_stop;
+	c->dump = &ub_signal_dump;
+	ub_signals_install();
+	r = ub_reflector_new(c, &e);
+	if (!r) {
+		fprintf(stderr, "udpbench reflect: %s\n", e.msg);
+		return e.code == UB_E_INVAL ? UB_EXIT_USAGE : UB_EXIT_ERROR;
+	}
+	rc = ub_reflector_run(r, &e);
+	ub_reflector_print_counters(r, stderr);
+	ub_reflector_free(r);
+	if (rc < 0) {
+		fprintf(stderr, "udpbench reflect: %s\n", e.msg);
+		return UB_EXIT_ERROR;
+	}
+	return UB_EXIT_OK;
+}
