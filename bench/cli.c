@@ -199,10 +199,7 @@ static int unknown_option(char **argv, struct ub_err *e)
 /* Prefixes a units-parser message with the option it belongs to. */
 static int opt_err(struct ub_err *e, const char *opt)
 {
-	char msg[UB_ERR_MSG_MAX];
-
-	snprintf(msg, sizeof(msg), "%s", e->msg);
-	return ub_err_set(e, UB_E_INVAL, 0, "%s: %s", opt, msg);
+	return ub_err_prefix(e, UB_E_INVAL, opt);
 }
 
 static int parse_int(const char *opt, const char *arg, uint64_t min, uint64_t max, int *out,

@@ -31,3 +31,13 @@ int ub_err_set(struct ub_err *e, int code, int sys_errno, const char *fmt, ...)
 	}
 	return code;
 }
+
+int ub_err_prefix(struct ub_err *e, int code, const char *prefix)
+{
+	char msg[UB_ERR_MSG_MAX];
+
+	if (!e)
+		return code;
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	return ub_err_set(e, code, 0, "%s: %s", prefix, msg);
+}

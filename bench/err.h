@@ -31,4 +31,7 @@ void ub_err_clear(struct ub_err *e);
 int ub_err_set(struct ub_err *e, int code, int sys_errno, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Puts "prefix: " before e's message (the option a parser's message is about); returns code. */
+int ub_err_prefix(struct ub_err *e, int code, const char *prefix);
+
 #endif

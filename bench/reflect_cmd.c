@@ -50,12 +50,8 @@ int ub_reflect_cmd_parse(int argc, char **argv, struct ub_reflector_config *c, s
 			c->bind_addr = optarg;
 			break;
 		case 'p':
-			if (ub_units_count(optarg, 0, 65535, &v, e) < 0) {
-				char msg[UB_ERR_MSG_MAX];
-
-				snprintf(msg, sizeof(msg), "%s", e->msg);
-				return ub_err_set(e, UB_E_INVAL, 0, "--port: %s", msg);
-			}
+			if (ub_units_count(optarg, 0, 65535, &v, e) < 0)
+				return ub_err_prefix(e, UB_E_INVAL, "--port");
 			c->port = (int)v;
 			break;
 		case OPT_NO_TCP:
@@ -63,12 +59,8 @@ int ub_reflect_cmd_parse(int argc, char **argv, struct ub_reflector_config *c, s
 			break;
 		case OPT_SESSION_TIMEOUT:
 			if (ub_units_duration(optarg, 1000 * 1000LL, 24 * 3600 * UB_NS_PER_S,
-					      &c->session_idle_ns, e) < 0) {
-				char msg[UB_ERR_MSG_MAX];
-
-				snprintf(msg, sizeof(msg), "%s", e->msg);
-				return ub_err_set(e, UB_E_INVAL, 0, "--session-timeout: %s", msg);
-			}
+					      &c->session_idle_ns, e) < 0)
+				return ub_err_prefix(e, UB_E_INVAL, "--session-timeout");
 			break;
 		case '4':
 			c->family = AF_INET;

@@ -378,6 +378,31 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 	return 0;
 }
 
+/* Starts `udpbench reflect --bind ADDR --port 0` (inside netns when given); returns its port. */
+static int start_reflector(struct child *refl, const char *exe, const char *netns,
+			   const char *bind, struct ub_err *e)
+{
+	char *argv[UB_ARGV_MAX];
+	int n = 0, rc;
+
+	if (netns) {
+		push(argv, &n, "ip");
+		push(argv, &n, "netns");
+		push(argv, &n, "exec");
+		push(argv, &n, netns);
+	}
+	push(argv, &n, exe);
+	push(argv, &n, "reflect");
+	push(argv, &n, "--bind");
+	push(argv, &n, bind);
+	push(argv, &n, "--port");
+	push(argv, &n, "0");
+	rc = child_start(refl, argv, 1, e);
+	if (rc < 0)
+		return rc;
+	return child_wait_port(refl, "reflector", e);
+}
+
 /* Runs argv to completion, its output thrown away; returns its exit status or -1. */
 static int run_quiet(const char *const argv[])
 {
@@ -456,7 +481,7 @@ static int run_contrast(const char *exe, const struct ub_scenario *s,
 {
 	struct ub_impair_config up, down;
 	struct child refl;
-	char ns_s[32], ns_r[32], va[16], vb[16], peer[64], *argv[UB_ARGV_MAX];
+	char ns_s[32], ns_r[32], va[16], vb[16], peer[64];
 	const char *const setup[][12] = {
 		{ "ip", "netns", "add", ns_s, NULL },
 		{ "ip", "netns", "add", ns_r, NULL },
@@ -474,7 +499,7 @@ static int run_contrast(const char *exe, const struct ub_scenario *s,
 	const char *const del_r[] = { "ip", "netns", "del", ns_r, NULL };
 	struct ub_err ie;
 	unsigned i;
-	int n = 0, port, rc = 0;
+	int port, rc = 0;
 
 	ub_impair_config_init(&up);
 	ub_impair_config_init(&down);
@@ -493,20 +518,7 @@ static int run_contrast(const char *exe, const struct ub_scenario *s,
 			goto out;
 		}
 	}
-	push(argv, &n, "ip");
-	push(argv, &n, "netns");
-	push(argv, &n, "exec");
-	push(argv, &n, ns_r);
-	push(argv, &n, exe);
-	push(argv, &n, "reflect");
-	push(argv, &n, "--bind");
-	push(argv, &n, "198.18.0.2");
-	push(argv, &n, "--port");
-	push(argv, &n, "0");
-	rc = child_start(&refl, argv, 1, e);
-	if (rc < 0)
-		goto out;
-	port = child_wait_port(&refl, "reflector", e);
+	port = start_reflector(&refl, exe, ns_r, "198.18.0.2", e);
 	if (port < 0) {
 		rc = port;
 		goto out;
@@ -620,16 +632,7 @@ int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_co
 	}
 
 	/* A reflector on loopback behind the relay, which writes down everything it does. */
-	push(argv, &n, exe);
-	push(argv, &n, "reflect");
-	push(argv, &n, "--bind");
-	push(argv, &n, "127.0.0.1");
-	push(argv, &n, "--port");
-	push(argv, &n, "0");
-	rc = child_start(&refl, argv, 1, e);
-	if (rc < 0)
-		goto out;
-	port = child_wait_port(&refl, "reflector", e);
+	port = start_reflector(&refl, exe, NULL, "127.0.0.1", e);
 	if (port < 0) {
 		rc = port;
 		goto out;
