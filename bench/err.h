@@ -12,7 +12,8 @@ enum {
 	UB_E_PROTO = -5,  /* packet does not decode */
 	UB_E_IO = -6,     /* writing an output file failed */
 	UB_E_NOREPLY = -7, /* the peer never answered */
-	UB_E_PERM = -8     /* not allowed (capturing without CAP_NET_RAW) */
+	UB_E_PERM = -8,    /* not allowed (capturing without CAP_NET_RAW) */
+	UB_E_AUTH = -9     /* an authenticated packet's HMAC does not match */
 };
 
 #define UB_ERR_MSG_MAX 256

@@ -9,9 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "err.h"
 
 #define UB_STAMP_LEN 44   /* smallest sender and reflector packet */
+#define UB_STAMP_AUTH_LEN 112 /* smallest authenticated-mode packet, RFC 8762 §4.2.2 */
 #define UB_PKT_MAX 1472   /* largest payload in one Ethernet frame over IPv4 */
 
 /* Sender ("session-sender") test packet, RFC 8762 §4.2.1. */
@@ -46,6 +48,22 @@ int ub_proto_encode_reply(uint8_t *buf, size_t len, const struct ub_stamp_reply 
 
 /* Reads a reflector packet; UB_E_PROTO when len < 44. */
 int ub_proto_decode_reply(const uint8_t *buf, size_t len, struct ub_stamp_reply *r);
+
+/*
+ * Authenticated mode (RFC 8762 §4.2.2, §4.3.2): the same fields at the
+ * authenticated offsets, with the HMAC over the octets the RFC names.
+ * Encoders need len >= 112 and fill the HMAC with k; decoders return
+ * UB_E_PROTO when len < 112 and UB_E_AUTH when the HMAC does not match
+ * (r is left untouched then).
+ */
+int ub_proto_encode_req_auth(uint8_t *buf, size_t len, const struct ub_stamp_req *r,
+			     const struct ub_auth_key *k);
+int ub_proto_decode_req_auth(const uint8_t *buf, size_t len, const struct ub_auth_key *k,
+			     struct ub_stamp_req *r);
+int ub_proto_encode_reply_auth(uint8_t *buf, size_t len, const struct ub_stamp_reply *r,
+			       const struct ub_auth_key *k);
+int ub_proto_decode_reply_auth(const uint8_t *buf, size_t len, const struct ub_auth_key *k,
+			       struct ub_stamp_reply *r);
 
 /* Error estimate field (RFC 4656 §4.1.2): S(1) Z(1) Scale(6) Multiplier(8). */
 uint16_t ub_proto_err_est(int synced, int64_t err_ns);
