@@ -7,7 +7,7 @@ BIN      ?= udpbench
 VERSION  := 0.1.0
 
 CC       ?= cc
-PKGS     := jansson inih libpcap
+PKGS     := jansson inih libpcap libcrypto
 CPPFLAGS += -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -Ibench -Icapture -Ireports -Iscenarios -D_FORTIFY_SOURCE=2 \
             -DUB_SCENARIO_DIR='"$(PREFIX)/share/udpbench/scenarios"' \
             -DUB_REPORT_DIR='"$(PREFIX)/share/udpbench/reports"'
@@ -30,24 +30,24 @@ say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
 # Debian packages each job needs; `make deps-X` installs the missing ones.
-DEPS_build := gcc make pkg-config libc6-dev libjansson-dev libinih-dev libpcap-dev
+DEPS_build := gcc make pkg-config libc6-dev libjansson-dev libinih-dev libpcap-dev libssl-dev
 DEPS_test  := $(DEPS_build) libcmocka-dev python3 tshark tcpdump nftables iproute2 \
               gnuplot-nox fonts-wqy-zenhei gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
 DEPS_demo  := $(DEPS_build) gnuplot-nox fonts-wqy-zenhei nftables iproute2
 
-LIB_SRC  := $(filter-out bench/main.c,$(wildcard bench/*.c)) $(wildcard capture/*.c) \
+LIB_SRC  := $(filter-out bench/main.c bench/auth_none.c,$(wildcard bench/*.c)) $(wildcard capture/*.c) \
             $(wildcard reports/*.c) $(wildcard scenarios/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libudpbench.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/fuzz/driver.o
 FUZZ_DRV := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/driver_%)
-FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/libfuzzer_%)
 FUZZ_SECONDS ?= 60
 
 # deps-% stay out of .PHONY: make skips pattern rules for phony targets.
-.PHONY: all test check unit demo install uninstall clean asan fuzz fuzz-smoke
+.PHONY: all test check unit demo install uninstall clean asan fuzz fuzz-smoke fuzz-seeds
 
 all: $(BIN)
 
@@ -68,36 +68,64 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 
 unit: $(UNIT_BIN)
 
-# Fuzz targets: a standalone driver (gcc) runs each over its corpus and
-# mutations of it; `make fuzz` runs them under clang's libFuzzer.
-$(BUILD)/fuzz/driver_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(LIB)
+# Fuzz targets: every tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/.
+# A standalone driver (gcc) runs each over its seeds and mutations of them,
+# FUZZ_SMOKE bounding the runs and seconds per target (tests/run.sh, so
+# `make check`, does the same); `make fuzz` runs them under clang's libFuzzer
+# for FUZZ_SECONDS each (FUZZ_TARGETS="units text" picks some).
+FUZZ_SMOKE ?= -m 200000 -t 3
+.SECONDARY: $(FUZZ_OBJ)
+
+$(BUILD)/fuzz/driver_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/driver.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/fuzz/driver.c \
-		$(LIB) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 fuzz-smoke: $(FUZZ_DRV)
 	$(Q)for d in $(FUZZ_DRV); do t=$${d##*driver_}; \
-		$$d -m 3000 -t 20 tests/fuzz/corpus/$$t || exit 1; done
+		printf 'fuzz-smoke %s: ' $$t; $$d $(FUZZ_SMOKE) tests/fuzz/corpus/$$t || exit 1; done
 
-DEPS_fuzz := clang libclang-rt-14-dev
-FUZZ_CC   ?= clang
+# Rewrites the generated seeds (packets from the encoders, unit strings,
+# frames of the capture seeds); scenario seeds are the shipped scenarios.
+fuzz-seeds: $(BUILD)/fuzz/mkseeds
+	$(BUILD)/fuzz/mkseeds tests/fuzz/corpus
+	mkdir -p tests/fuzz/corpus/scenario && cp scenarios/*.ini tests/fuzz/corpus/scenario/
+
+$(BUILD)/fuzz/mkseeds: $(BUILD)/tests/fuzz/mkseeds.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer: the library and targets built by clang into build/fuzzer, each
+# target run over a working corpus (build/fuzzer/corpus/NAME) seeded from
+# tests/fuzz/corpus/NAME, with tests/fuzz/NAME.dict when there is one.
+# A crash or sanitizer report stops `make fuzz`; the input that caused it
+# is left in build/fuzzer/crashes/.
+DEPS_fuzz    := clang libclang-rt-14-dev
+FUZZ_CC      ?= clang
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzz: deps-fuzz
 	$(Q)$(MAKE) --no-print-directory BUILD=build/fuzzer CC=$(FUZZ_CC) \
-		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(LIB:$(BUILD)/%=build/fuzzer/%)
-	$(Q)mkdir -p build/fuzzer/fuzz
-	$(Q)for f in $(FUZZ_SRC); do t=$$(basename $$f .c); \
-		$(FUZZ_CC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o build/fuzzer/fuzz/$$t \
-			$$f build/fuzzer/libudpbench.a $(LDLIBS) || exit 1; \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+		$(FUZZ_TARGETS:%=build/fuzzer/fuzz/libfuzzer_%)
+	$(Q)mkdir -p build/fuzzer/crashes
+	$(Q)for t in $(FUZZ_TARGETS); do \
 		mkdir -p build/fuzzer/corpus/$$t; \
-		build/fuzzer/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) build/fuzzer/corpus/$$t \
-			tests/fuzz/corpus/$${t#fuzz_} || exit 1; done
+		dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+		echo "fuzz $$t: $(FUZZ_SECONDS) s"; \
+		build/fuzzer/fuzz/libfuzzer_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=build/fuzzer/crashes/$$t- $$dict \
+			build/fuzzer/corpus/$$t tests/fuzz/corpus/$$t || exit 1; done
+
+$(BUILD)/fuzz/libfuzzer_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The README's test command: installs what is missing, builds, runs every test.
 test: deps-test
 	$(Q)$(MAKE) --no-print-directory check
 
 check: $(BIN) unit $(FUZZ_DRV)
-	$(Q)BUILD=$(BUILD) UDPBENCH=$(abspath $(BIN)) sh tests/run.sh
+	$(Q)BUILD=$(BUILD) UDPBENCH=$(abspath $(BIN)) FUZZ_SMOKE="$(FUZZ_SMOKE)" sh tests/run.sh
 
 # Every test again with AddressSanitizer and UndefinedBehaviorSanitizer.
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -112,6 +140,24 @@ DEMO_DIR ?= results/demo
 demo: deps-demo
 	$(Q)$(MAKE) --no-print-directory udpbench
 	./udpbench scenario run crowded-classroom -o $(DEMO_DIR)
+
+# Side-by-side performance benchmark on loopback (tests/perf/): udpbench
+# against irtt, sockperf, a naive C echo and tshark, interleaved rounds,
+# medians; prints the table and writes tests/perf/RESULTS.md. A peer that
+# cannot be installed shows as missing in the table and the rest goes on.
+DEPS_bench := $(DEPS_build) python3 irtt sockperf tshark valgrind util-linux
+PERF_BIN   := $(BUILD)/perf/echo_naive $(BUILD)/perf/flood
+BENCH_ARGS ?=
+.PHONY: bench
+bench:
+	$(Q)$(MAKE) --no-print-directory deps-bench || echo "udpbench: bench goes on without what could not be installed"
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(PERF_BIN)
+	$(Q)python3 tests/perf/bench.py --udpbench $(abspath $(BIN)) --helpers $(abspath $(BUILD)/perf) \
+		--results tests/perf/RESULTS.md $(BENCH_ARGS)
+
+$(BUILD)/perf/%: tests/perf/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
 install: udpbench
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -144,7 +190,7 @@ deps-%:
 	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } || \
 		{ echo "udpbench: apt-get could not install:$$missing"; exit 1; }
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/bench/main.d $(UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/bench/main.d $(UNIT_BIN:=.d) $(FUZZ_OBJ:.o=.d)
 
 # The 虚谷号 (aarch64, Ubuntu 16.04, glibc 2.23) runs a statically linked
 # reflector built with Debian's cross compiler. libpcap, jansson and inih
@@ -152,6 +198,8 @@ deps-%:
 # only the modules the reflector needs: starting from
 # peers/vvboard/reflect_main.c, every X.h a source includes brings in X.c,
 # until nothing new comes in. The binary names the commands it lacks.
+# There is no arm64 libcrypto either: bench/auth_none.c stands in for
+# bench/auth.c and refuses --key.
 # Running it on this machine needs qemu-user: `make deps-qemu`.
 DEPS_cross   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 DEPS_qemu    := qemu-user-static
@@ -171,7 +219,8 @@ cross-aarch64: deps-cross
 		src="$$src $$f"; \
 		deps=$$($(CROSS_CC) $(CPPFLAGS) -MM $$f) || exit 1; \
 		for h in $$(echo "$$deps" | tr -s ' \\' '\n\n' | grep '\.h$$'); do \
-			[ -f "$${h%.h}.c" ] && todo="$$todo $${h%.h}.c"; \
+			c=$${h%.h}.c; [ "$$c" = bench/auth.c ] && c=bench/auth_none.c; \
+			[ -f "$$c" ] && todo="$$todo $$c"; \
 		done; \
 	done; \
 	$(MAKE) --no-print-directory $(CROSS_BUILD)/udpbench CROSS_SRC="$$src"

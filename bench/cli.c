@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -26,18 +27,27 @@ static const char send_usage[] =
 	"  -c, --count N           probes to send (1k = 1000)\n"
 	"  -d, --duration D        send for this long (10ms, 2s, 1m); without -c or -d: 10s\n"
 	"  -i, --interval D        time between probes (default 10ms)\n"
-	"      --rate PPS          probes per second instead of --interval\n"
+	"      --rate PPS|max      probes per second instead of --interval; max floods:\n"
+	"                          batches as fast as the peer answers (one peer)\n"
 	"  -s, --size N            probe size in bytes, 44..1472 (default 44)\n"
 	"      --timeout D         Tmax: a later reply counts as lost (default 1s)\n"
 	"      --mode M            auto, stamp, echo or text (default auto)\n"
 	"      --tcp               the same probes as framed messages on one TCP\n"
 	"                          connection (to udpbench reflect's TCP echo)\n"
+	"      --key FILE          RFC 8762 authenticated mode with this shared key\n"
+	"                          (HMAC-SHA-256); replies without it are ignored\n"
 	"      --json FILE         write the result as JSON (- for stdout)\n"
 	"      --csv FILE          write one row per probe as CSV (- for stdout);\n"
 	"                          with several peers one file each, FILE-HOST_PORT.csv\n"
 	"      --label TEXT        name this run in results and charts\n"
 	"      --pcap FILE         capture the run's packets into FILE (root or CAP_NET_RAW)\n"
 	"      --iface IF          capture on IF (default: the one that reaches the peer)\n"
+	"      --summary-only      constant memory for runs of any length: percentiles\n"
+	"                          from a histogram (within 0.5 %)\n"
+	"      --spin D            spin on the clock this long before each send instead\n"
+	"                          of sleeping (default 200us; 0 sleeps to the deadline)\n"
+	"      --busy-poll         never sleep: poll sockets and clock (one CPU at 100 %)\n"
+	"      --cpu N             run the sender on CPU N\n"
 	"      --lang en|zh        language of the terminal text (default from $LANG)\n"
 	"  -4, -6                  use IPv4 or IPv6 only\n"
 	"      --dscp N            DSCP code point 0..63 on the probes\n"
@@ -158,6 +168,11 @@ enum {
 	OPT_TITLE,
 	OPT_TCP,
 	OPT_IFACE,
+	OPT_KEY,
+	OPT_SUMMARY_ONLY,
+	OPT_SPIN,
+	OPT_BUSY_POLL,
+	OPT_CPU,
 	OPT_RELAY_SET, /* handed to ub_relay_config_set by its long name */
 };
 
@@ -178,6 +193,11 @@ static const struct option send_opts[] = {
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ "iface", required_argument, NULL, OPT_IFACE },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "summary-only", no_argument, NULL, OPT_SUMMARY_ONLY },
+	{ "spin", required_argument, NULL, OPT_SPIN },
+	{ "busy-poll", no_argument, NULL, OPT_BUSY_POLL },
+	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "lang", required_argument, NULL, OPT_LANG },
 	{ "dscp", required_argument, NULL, OPT_DSCP },
 	{ "ttl", required_argument, NULL, OPT_TTL },
@@ -353,10 +373,34 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 			have_interval = 1;
 			break;
 		case OPT_RATE:
+			have_rate = 1;
+			if (strcmp(optarg, "max") == 0) {
+				c->flood = 1;
+				c->interval_ns = 0;
+				break;
+			}
 			if (ub_units_count(optarg, 1, 1000000, &v, e) < 0)
 				return opt_err(e, "--rate");
 			c->interval_ns = UB_NS_PER_S / (int64_t)v;
-			have_rate = 1;
+			break;
+		case OPT_KEY:
+			if (ub_auth_key_load(optarg, &cli->send_key, e) < 0)
+				return ub_err_prefix(e, e->code, "--key");
+			c->key = &cli->send_key;
+			break;
+		case OPT_SUMMARY_ONLY:
+			c->summary_only = 1;
+			break;
+		case OPT_SPIN:
+			if (ub_units_duration(optarg, 0, UB_NS_PER_S, &c->spin_ns, e) < 0)
+				return opt_err(e, "--spin");
+			break;
+		case OPT_BUSY_POLL:
+			c->busy_poll = 1;
+			break;
+		case OPT_CPU:
+			if (parse_int("--cpu", optarg, 0, CPU_SETSIZE - 1, &c->cpu, e) < 0)
+				return e->code;
 			break;
 		case 's':
 			if (ub_units_size(optarg, UB_STAMP_LEN, UB_PKT_MAX, &v, e) < 0)
@@ -445,6 +489,18 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 		return ub_err_set(e, UB_E_INVAL, 0, "--mode: --tcp sends to an echo (auto or echo)");
 	if (c->mode == UB_MODE_TEXT && c->size < UB_STAMP_LEN)
 		c->size = UB_STAMP_LEN;
+	if (c->flood && c->n_peers > 1)
+		return ub_err_set(e, UB_E_INVAL, 0, "--rate max: floods one peer; give one --peer");
+	if (c->flood && c->tcp)
+		return ub_err_set(e, UB_E_INVAL, 0, "--rate max: floods UDP; leave out --tcp");
+	if (c->key && (c->tcp || c->mode == UB_MODE_ECHO || c->mode == UB_MODE_TEXT))
+		return ub_err_set(e, UB_E_INVAL, 0,
+				  "--key: authenticates STAMP probes (not echo, text or --tcp)");
+	if (c->key) {
+		c->mode = UB_MODE_STAMP;
+		if (c->size < UB_STAMP_AUTH_LEN)
+			c->size = UB_STAMP_AUTH_LEN;
+	}
 	if (!c->count && !c->duration_ns)
 		c->duration_ns = 10 * UB_NS_PER_S;
 	return 0;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "analyze.h"
+#include "auth.h"
 #include "err.h"
 #include "reflector.h"
 #include "relay.h"
@@ -29,6 +30,7 @@ struct ub_cli {
 	enum ub_cmd help_for; /* which usage --help asked for */
 	int quiet;
 	struct ub_sender_config send;
+	struct ub_auth_key send_key; /* --key FILE of the sender */
 	struct ub_reflector_config reflect;
 	struct ub_relay_config relay;
 	struct ub_analyze_config analyze;

@@ -11,6 +11,12 @@
 int64_t ub_clock_mono(void);
 /* Wall clock now in ns since the Unix epoch: labels and wire timestamps only. */
 int64_t ub_clock_real(void);
+/*
+ * Returns monotonic minus wall-clock time, read as a tight pair: the wall
+ * clock on both sides of the monotonic read, again when a preemption came
+ * between them. Maps the kernel's wall-clock packet stamps to monotonic.
+ */
+int64_t ub_clock_mono_minus_real(void);
 
 /* NTP 64-bit timestamp (RFC 5905: seconds since 1900 . 2^-32 fraction) from Unix ns. */
 uint64_t ub_clock_ns_to_ntp(int64_t unix_ns);

@@ -9,13 +9,16 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 
 #include "clock.h"
 
 #define UB_BATCH_MAX 64
-/* Room for a timestamp, a TTL and both kinds of pktinfo. */
+/* Room for both kinds of timestamp, a TTL and both kinds of pktinfo. */
 #define UB_CMSG_SPACE                                                                    \
-	(CMSG_SPACE(sizeof(struct timespec)) + 2 * CMSG_SPACE(sizeof(int)) +             \
+	(CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(struct scm_timestamping)) + \
+	 2 * CMSG_SPACE(sizeof(int)) +                                                   \
 	 CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)))
 
 int ub_net_split_hostport(const char *s, char *host, size_t hostlen, int *port, struct ub_err *e)
@@ -172,6 +175,70 @@ int ub_net_udp_socket(int family, struct ub_err *e)
 	return fd;
 }
 
+int ub_net_enable_tx_stamps(int fd)
+{
+	int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
+		    SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
+		    SOF_TIMESTAMPING_OPT_TSONLY;
+
+	return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) == 0;
+}
+
+/* Reads one error-queue message's stamp; returns 1 for a send stamp, 0 for anything else. */
+static int parse_tx_stamp(struct msghdr *mh, struct ub_tx_stamp *out)
+{
+	struct sock_extended_err ee;
+	struct scm_timestamping st;
+	struct cmsghdr *c;
+	int have_ts = 0, have_id = 0;
+
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+			memcpy(&st, CMSG_DATA(c), sizeof(st));
+			have_ts = st.ts[0].tv_sec || st.ts[0].tv_nsec;
+		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			   (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			have_id = ee.ee_origin == SO_EE_ORIGIN_TIMESTAMPING &&
+				  ee.ee_info == SCM_TSTAMP_SND;
+		}
+	}
+	if (!have_ts || !have_id)
+		return 0;
+	out->id = ee.ee_data;
+	out->real_ns = ub_clock_ts_to_ns(&st.ts[0]);
+	return 1;
+}
+
+int ub_net_tx_stamps(int fd, struct ub_tx_stamp *out, int n)
+{
+	struct mmsghdr mm[UB_BATCH_MAX];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct scm_timestamping)) +
+			 CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in6))];
+		struct cmsghdr align;
+	} ctl[UB_BATCH_MAX];
+	int i, got, k = 0;
+
+	if (n > UB_BATCH_MAX)
+		n = UB_BATCH_MAX;
+	for (i = 0; i < n; i++) {
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_control = ctl[i].buf;
+		mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+	}
+	got = recvmmsg(fd, mm, (unsigned)n, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
+	if (got < 0 && errno == ENOSYS) {
+		ssize_t r = recvmsg(fd, &mm[0].msg_hdr, MSG_ERRQUEUE | MSG_DONTWAIT);
+		got = r < 0 ? -1 : 1;
+	}
+	if (got <= 0)
+		return 0;
+	for (i = 0; i < got; i++)
+		k += parse_tx_stamp(&mm[i].msg_hdr, &out[k]);
+	return k;
+}
+
 int ub_net_set_dscp_ttl(int fd, int family, int dscp, int ttl, struct ub_err *e)
 {
 	int tos;
@@ -240,6 +307,13 @@ static void parse_cmsgs(struct msghdr *mh, struct ub_pkt *p, int64_t *kernel_rea
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
 			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
 			*kernel_real = ub_clock_ts_to_ns(&ts);
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+			struct scm_timestamping st;
+
+			/* ts[0] is the software stamp; the others are hardware ones. */
+			memcpy(&st, CMSG_DATA(c), sizeof(st));
+			if (st.ts[0].tv_sec || st.ts[0].tv_nsec)
+				*kernel_real = ub_clock_ts_to_ns(&st.ts[0]);
 		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
 			   (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
 			memcpy(&v, CMSG_DATA(c), sizeof(v));
@@ -275,7 +349,7 @@ int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
 		char buf[UB_CMSG_SPACE];
 		struct cmsghdr align;
 	} ctl[UB_BATCH_MAX];
-	int64_t mono, real, kreal;
+	int64_t mono, real, kreal, off;
 	int i, got;
 
 	if (n > UB_BATCH_MAX)
@@ -305,8 +379,9 @@ int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
 		return ub_err_set(e, UB_E_SYS, errno, "receive");
 	}
 	/* One reading of both clocks maps the kernel's wall-clock stamps to monotonic. */
-	mono = ub_clock_mono();
+	off = ub_clock_mono_minus_real();
 	real = ub_clock_real();
+	mono = real + off;
 	for (i = 0; i < got; i++) {
 		struct ub_pkt *p = &pkts[i];
 
@@ -322,7 +397,7 @@ int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
 		if (kreal > 0 && real - kreal >= 0 && real - kreal < 60 * UB_NS_PER_S) {
 			p->kernel_ts = 1;
 			p->rx_real_ns = kreal;
-			p->rx_mono_ns = mono - (real - kreal);
+			p->rx_mono_ns = kreal + off;
 		} else {
 			p->kernel_ts = 0;
 			p->rx_real_ns = real;

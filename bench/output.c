@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "outfile.h"
 #include "units.h"
 
 #define UB_JSON_FORMAT 1
@@ -242,20 +243,63 @@ static json_t *summary_json(const struct ub_summary *s, const struct ub_run_coun
 	return sum;
 }
 
+/* What this version adds to params and summary: flood, keys, send stamps. */
+/* Events per second over span_ns (0 when the span is empty). */
+static double per_s(uint64_t n, int64_t span_ns)
+{
+	return span_ns > 0 ? (double)n * 1e9 / (double)span_ns : 0.0;
+}
+
+static int extend_json(json_t *params, json_t *sum, const struct ub_params *p,
+		       const struct ub_summary *s, const struct ub_run_counters *rc)
+{
+	json_t *restarts;
+	unsigned i;
+
+	if (json_object_set_new(params, "rate", p->flood ? json_string("max") : json_null()) < 0 ||
+	    json_object_set_new(params, "authenticated", json_boolean(p->authenticated)) < 0 ||
+	    json_object_set_new(sum, "auth_failed", json_integer((json_int_t)rc->auth_failed)) < 0 ||
+	    json_object_set_new(sum, "kernel_tx_stamps", json_integer((json_int_t)rc->tx_kernel)) < 0)
+		return -1;
+	restarts = json_array();
+	for (i = 0; restarts && i < rc->n_restarts; i++)
+		json_array_append_new(restarts, json_pack("{s:I,s:I}", "from_probe",
+							   (json_int_t)rc->restarts[i].from_probe,
+							   "to_probe",
+							   (json_int_t)rc->restarts[i].to_probe));
+	if (!restarts || json_object_set_new(sum, "reflector_restarts", restarts) < 0)
+		return -1;
+	/* A flood has no schedule to keep, only rates. */
+	if (p->flood && (json_object_set_new(sum, "schedule", json_null()) < 0 ||
+			 json_object_set_new(sum, "flood",
+					     json_pack("{s:f,s:f}", "sent_per_s",
+						       per_s(s->sent, rc->send_span_ns),
+						       "received_per_s",
+						       per_s(s->received, rc->send_span_ns))) < 0))
+		return -1;
+	return 0;
+}
+
 static json_t *result_json(const struct ub_params *p, const struct ub_summary *s,
 			  const struct ub_run_counters *rc)
 {
-	return json_pack("{s:o,s:o}", "params", params_json(p, rc), "summary", summary_json(s, rc));
+	json_t *params = params_json(p, rc), *sum = summary_json(s, rc);
+
+	if (!params || !sum || extend_json(params, sum, p, s, rc) < 0) {
+		json_decref(params);
+		json_decref(sum);
+		return NULL;
+	}
+	return json_pack("{s:o,s:o}", "params", params, "summary", sum);
 }
 
 int ub_output_json(const char *path, unsigned n, const struct ub_params *p,
 		   const struct ub_summary *s, const struct ub_run_counters *rc, struct ub_err *e)
 {
 	json_t *root = NULL, *peers = NULL;
-	char *tmp = NULL;
-	int ret = 0, fd = -1;
+	struct ub_outfile of;
+	int ret = 0;
 	unsigned i;
-	size_t len;
 
 	root = json_pack("{s:{s:s,s:i}}", "udpbench", "version", UB_VERSION, "format",
 			 UB_JSON_FORMAT);
@@ -279,38 +323,17 @@ int ub_output_json(const char *path, unsigned n, const struct ub_params *p,
 			ret = ub_err_set(e, UB_E_IO, errno, "writing the JSON result to stdout");
 		goto out;
 	}
-	/* Write beside the target and rename: a reader never sees half a file. */
-	len = strlen(path) + 16;
-	tmp = malloc(len);
-	if (!tmp) {
-		ret = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	ret = ub_outfile_open(&of, path, e);
+	if (ret < 0)
 		goto out;
-	}
-	snprintf(tmp, len, "%s.%d.tmp", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		ret = ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
-		goto out;
-	}
-	if (json_dumpfd(root, fd, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 ||
-	    write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
+	if (json_dumpf(root, of.f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 ||
+	    fputc('\n', of.f) == EOF) {
 		ret = ub_err_set(e, UB_E_IO, errno ? errno : EIO, "writing %s", path);
+		ub_outfile_abort(&of);
 		goto out;
 	}
-	if (close(fd) < 0) {
-		fd = -1;
-		ret = ub_err_set(e, UB_E_IO, errno, "writing %s", path);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		ret = ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
+	ret = ub_outfile_commit(&of, e);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp && ret < 0)
-		unlink(tmp);
-	free(tmp);
 	json_decref(peers);
 	json_decref(root);
 	return ret;
@@ -328,6 +351,7 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 {
 	int zh = lang == UB_LANG_ZH;
 	char a[24], b[24], c[24], d[24], g[24], h[24];
+	unsigned i;
 
 	fprintf(f, TR(zh, "--- %s udpbench statistics (%s) ---\n",
 		      "--- %s udpbench 统计（%s 模式）---\n"),
@@ -365,7 +389,11 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 	} else if (s->sent) {
 		fputs(TR(zh, "no reply came back\n", "没有收到任何回复\n"), f);
 	}
-	if (s->sched_late.n)
+	if (p->flood)
+		fprintf(f, TR(zh, "flood: %.0f probes/s sent, %.0f replies/s back\n",
+			      "泛洪：每秒发出 %.0f 个探测包，收回 %.0f 个回复\n"),
+			per_s(s->sent, rc->send_span_ns), per_s(s->received, rc->send_span_ns));
+	else if (s->sched_late.n)
 		fprintf(f,
 			TR(zh,
 			   "schedule: %" PRIu64 " probes left a whole interval late; lateness median "
@@ -373,6 +401,11 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 			   "发送计划：%" PRIu64 " 个包晚了一整个间隔；发送延迟 中位数 %s，p99 %s\n"),
 			s->sched_missed, FMT_NS(s->sched_late.median, a),
 			FMT_NS(s->sched_late.p99, b));
+	for (i = 0; i < rc->n_restarts; i++)
+		fprintf(f,
+			TR(zh, "the reflector restarted: no reply to probes %" PRIu32 "..%" PRIu32 "\n",
+			   "反射器重启过：探测包 %" PRIu32 "..%" PRIu32 " 没有回复\n"),
+			rc->restarts[i].from_probe, rc->restarts[i].to_probe);
 	if (rc->foreign)
 		fprintf(f,
 			TR(zh, "ignored %" PRIu64 " replies from another session or peer\n",

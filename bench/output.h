@@ -27,16 +27,28 @@ struct ub_params {
 	int64_t timeout_ns;
 	int64_t start_real_ns;
 	const char *clock;    /* which clock stamped T1 and T4 */
+	int flood;            /* --rate max */
+	int authenticated;    /* RFC 8762 authenticated mode */
 	const char *label;
 	uint16_t ssid;
 	int dscp, ttl;        /* -1: system default */
 	const char *source;   /* "live" (NULL) or "pcap" (udpbench analyze) */
 };
 
+#define UB_RESTARTS_MAX 16
+
 /* Extra counters of the sender that are not RFC metrics. */
 struct ub_run_counters {
 	uint64_t foreign;      /* replies that matched no probe of this session */
 	uint64_t send_errors;  /* soft send failures (ENOBUFS, EAGAIN) */
+	uint64_t auth_failed;  /* keyed run: replies without a valid HMAC, ignored */
+	uint64_t tx_kernel;    /* replies whose probe has the kernel's send stamp */
+	int64_t send_span_ns;  /* from slot 0 to the last probe sent */
+	uint64_t refl_restarts;/* times the reflector's counter started again */
+	unsigned n_restarts;   /* outages kept in restarts[] (the last slot is overwritten) */
+	struct ub_restart {
+		uint32_t from_probe, to_probe; /* the probes that went unanswered around it */
+	} restarts[UB_RESTARTS_MAX];
 	uint64_t icmp_errors;  /* ICMP errors reported by the socket */
 	int interrupted;       /* stopped early by a signal */
 	int is_tcp;            /* --tcp: what TCP did to deliver the probes */

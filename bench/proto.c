@@ -122,6 +122,103 @@ int ub_proto_decode_reply(const uint8_t *buf, size_t len, struct ub_stamp_reply 
 }
 
 /*
+ * Authenticated mode. Sender packet, RFC 8762 §4.2.2 with the SSID of
+ * RFC 8972 §3: seq @0, MBZ @4..15, T1 @16, error estimate @24, SSID @26,
+ * MBZ @28..95, HMAC @96..111. Reflector packet, RFC 8762 §4.3.2 with the
+ * SSID of RFC 8972 §3: seq @0, MBZ @4..15, T3 @16, error estimate @24,
+ * SSID @26, MBZ @28..31, T2 @32, MBZ @40..47, sender seq @48, MBZ @52..63,
+ * T1 @64, sender error estimate @72, MBZ @74..79, sender TTL @80,
+ * MBZ @81..95, HMAC @96..111. The HMAC covers octets 0..95 (RFC 8762 §4.4:
+ * the first six 16-octet blocks); padding follows the HMAC and is not covered.
+ */
+enum {
+	AOFF_SEQ = 0,
+	AOFF_TS = 16,
+	AOFF_ERR = 24,
+	AOFF_SSID = 26,
+	AOFF_RX_TS = 32,
+	AOFF_S_SEQ = 48,
+	AOFF_S_TS = 64,
+	AOFF_S_ERR = 72,
+	AOFF_S_TTL = 80,
+	AOFF_HMAC = 96 /* also the number of octets the HMAC covers */
+};
+
+/* Returns 1 when k can key an HMAC (what ub_auth_key_load accepts). */
+static int key_ok(const struct ub_auth_key *k)
+{
+	return k && k->len >= UB_AUTH_KEY_MIN && k->len <= UB_AUTH_KEY_MAX;
+}
+
+int ub_proto_encode_req_auth(uint8_t *buf, size_t len, const struct ub_stamp_req *r,
+			     const struct ub_auth_key *k)
+{
+	if (!buf || !r || !key_ok(k) || len < UB_STAMP_AUTH_LEN)
+		return UB_E_INVAL;
+	memset(buf, 0, len);
+	put32(buf + AOFF_SEQ, r->seq);
+	put64(buf + AOFF_TS, r->ts);
+	put16(buf + AOFF_ERR, r->err_est);
+	put16(buf + AOFF_SSID, r->ssid);
+	return ub_auth_hmac(k, buf, AOFF_HMAC, buf + AOFF_HMAC);
+}
+
+int ub_proto_decode_req_auth(const uint8_t *buf, size_t len, const struct ub_auth_key *k,
+			     struct ub_stamp_req *r)
+{
+	if (!r || !key_ok(k))
+		return UB_E_INVAL;
+	if (!buf || len < UB_STAMP_AUTH_LEN)
+		return UB_E_PROTO;
+	if (!ub_auth_verify(k, buf, AOFF_HMAC, buf + AOFF_HMAC))
+		return UB_E_AUTH;
+	r->seq = get32(buf + AOFF_SEQ);
+	r->ts = get64(buf + AOFF_TS);
+	r->err_est = get16(buf + AOFF_ERR);
+	r->ssid = get16(buf + AOFF_SSID);
+	return 0;
+}
+
+int ub_proto_encode_reply_auth(uint8_t *buf, size_t len, const struct ub_stamp_reply *r,
+			       const struct ub_auth_key *k)
+{
+	if (!buf || !r || !key_ok(k) || len < UB_STAMP_AUTH_LEN)
+		return UB_E_INVAL;
+	memset(buf, 0, len);
+	put32(buf + AOFF_SEQ, r->seq);
+	put64(buf + AOFF_TS, r->ts);
+	put16(buf + AOFF_ERR, r->err_est);
+	put16(buf + AOFF_SSID, r->ssid);
+	put64(buf + AOFF_RX_TS, r->rx_ts);
+	put32(buf + AOFF_S_SEQ, r->sender_seq);
+	put64(buf + AOFF_S_TS, r->sender_ts);
+	put16(buf + AOFF_S_ERR, r->sender_err_est);
+	buf[AOFF_S_TTL] = r->sender_ttl;
+	return ub_auth_hmac(k, buf, AOFF_HMAC, buf + AOFF_HMAC);
+}
+
+int ub_proto_decode_reply_auth(const uint8_t *buf, size_t len, const struct ub_auth_key *k,
+			       struct ub_stamp_reply *r)
+{
+	if (!r || !key_ok(k))
+		return UB_E_INVAL;
+	if (!buf || len < UB_STAMP_AUTH_LEN)
+		return UB_E_PROTO;
+	if (!ub_auth_verify(k, buf, AOFF_HMAC, buf + AOFF_HMAC))
+		return UB_E_AUTH;
+	r->seq = get32(buf + AOFF_SEQ);
+	r->ts = get64(buf + AOFF_TS);
+	r->err_est = get16(buf + AOFF_ERR);
+	r->ssid = get16(buf + AOFF_SSID);
+	r->rx_ts = get64(buf + AOFF_RX_TS);
+	r->sender_seq = get32(buf + AOFF_S_SEQ);
+	r->sender_ts = get64(buf + AOFF_S_TS);
+	r->sender_err_est = get16(buf + AOFF_S_ERR);
+	r->sender_ttl = buf[AOFF_S_TTL];
+	return 0;
+}
+
+/*
  * Error estimate, RFC 4656 §4.1.2 as used by RFC 8762 §4.2.1:
  *   S(1) Z(1) Scale(6) Multiplier(8), value = Multiplier * 2^(Scale - 32) s.
  * Z = 0 says the timestamps are NTP format (RFC 8762 §4.2.1).

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -15,6 +16,13 @@
 #include "session.h"
 
 #define UB_LIVE_EVERY_NS (250 * 1000 * 1000LL)
+/*
+ * How long before a deadline the sender stops sleeping and spins on the
+ * clock: a timer wakeup on a busy or virtual machine comes tens of
+ * microseconds late, a spin comes within one clock read.
+ */
+#define UB_SPIN_DEFAULT_NS (200 * 1000LL)
+#define UB_FLOOD_BURST 32
 
 struct sender {
 	const struct ub_sender_config *cfg;
@@ -41,6 +49,8 @@ void ub_sender_config_init(struct ub_sender_config *c)
 	c->mode = UB_MODE_AUTO;
 	c->dscp = -1;
 	c->ttl = -1;
+	c->spin_ns = UB_SPIN_DEFAULT_NS;
+	c->cpu = -1;
 }
 
 const char *ub_sender_mode_name(enum ub_mode m)
@@ -116,34 +126,52 @@ static void on_captured(void *ctx, const struct ub_udp_view *v, int64_t ts_real_
 			return;
 }
 
+/* Spins on the clock until deadline or a signal; the cheapest wait that is never late. */
+static void spin_until(const struct sender *s, int64_t deadline)
+{
+	while (ub_clock_mono() < deadline && !*s->cfg->stop)
+		__asm__ __volatile__("" ::: "memory");
+}
+
+/* Flood mode: a batch of probes whenever the ring has room. Returns 1 when it sent some. */
+static int flood(struct sender *s, int64_t now)
+{
+	const struct ub_sender_config *c = s->cfg;
+	uint64_t n = UB_FLOOD_BURST;
+	unsigned k;
+
+	if (c->count && c->count - s->next < n)
+		n = c->count - s->next;
+	if (!more_slots(s, now) || !ub_session_active(s->sess[0]))
+		return 0;
+	k = ub_session_send_flood(s->sess[0], (unsigned)n);
+	s->next += k;
+	return k > 0;
+}
+
 static int run_loop(struct sender *s, struct ub_err *e)
 {
 	const struct ub_sender_config *c = s->cfg;
 	int64_t now, slot, next_live = s->start, deadline, d;
-	int sending = 1, settled, rc;
+	int sending = 1, settled, rc, flooded;
 	uint64_t junk;
 	unsigned i;
 
 	for (;;) {
-		/* Wire times first: a reply's capture record is there before its socket read. */
-		if (s->cap) {
-			s->mono_minus_real = ub_clock_mono() - ub_clock_real();
-			if (ub_capture_dispatch(s->cap, on_captured, s, e) < 0)
-				return e->code;
-		}
-		for (i = 0; i < s->n; i++) {
-			rc = ub_session_drain(s->sess[i], e);
-			if (rc < 0)
-				return rc;
-		}
 		/* fping's habit: read the clock once, derive every wait from it. */
 		now = ub_clock_mono();
 		if (*c->stop >= 2)
 			return 0;
 		if (*c->stop)
 			sending = 0;
+		/* Due probes go first, before any reading: a wakeup is spent on its slot. */
 		slot = s->start + (int64_t)s->next * c->interval_ns;
-		while (sending && more_slots(s, slot) && slot <= now) {
+		flooded = 0;
+		if (c->flood) {
+			slot = now;
+			flooded = sending && flood(s, now);
+		}
+		while (sending && !c->flood && more_slots(s, slot) && slot <= now) {
 			/* Absolute schedule: a late slot goes at once, the next keeps its time. */
 			for (i = 0; i < s->n; i++)
 				if (ub_session_active(s->sess[i]))
@@ -152,6 +180,18 @@ static int run_loop(struct sender *s, struct ub_err *e)
 			slot = s->start + (int64_t)s->next * c->interval_ns;
 			now = ub_clock_mono();
 		}
+		/* Wire times before socket reads: a reply's capture record is there first. */
+		if (s->cap) {
+			s->mono_minus_real = ub_clock_mono_minus_real();
+			if (ub_capture_dispatch(s->cap, on_captured, s, e) < 0)
+				return e->code;
+		}
+		for (i = 0; i < s->n; i++) {
+			rc = ub_session_drain(s->sess[i], e);
+			if (rc < 0)
+				return rc;
+		}
+		now = ub_clock_mono();
 		if (!more_slots(s, slot))
 			sending = 0;
 		settled = 1;
@@ -181,7 +221,13 @@ static int run_loop(struct sender *s, struct ub_err *e)
 			deadline = next_live;
 		if (sending && slot < deadline)
 			deadline = slot;
-		if (arm_timer(s->tfd, deadline) < 0)
+		if (c->busy_poll || flooded)
+			continue;
+		if (deadline - now <= c->spin_ns) {
+			spin_until(s, deadline);
+			continue;
+		}
+		if (arm_timer(s->tfd, deadline - c->spin_ns) < 0)
 			return ub_err_set(e, UB_E_SYS, errno, "timerfd_settime");
 		for (i = 0; i < s->n; i++)
 			s->pfd[i].events = ub_session_events(s->sess[i]);
@@ -346,6 +392,16 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 	}
 	/* Timer slack would blur every wakeup by 50 us. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (c->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(c->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+			ret = ub_err_set(e, UB_E_INVAL, errno, "--cpu: cannot run on CPU %d", c->cpu);
+			goto out;
+		}
+	}
 	s.start = ub_clock_mono() + 1000 * 1000; /* 1 ms to settle before slot 0 */
 	start_real = ub_clock_real() + 1000 * 1000;
 	if (c->duration_ns)
@@ -358,7 +414,7 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 	live_clear(&s);
 	if (s.cap) {
 		/* The last replies' records may still wait in the capture buffer. */
-		s.mono_minus_real = ub_clock_mono() - ub_clock_real();
+		s.mono_minus_real = ub_clock_mono_minus_real();
 		ub_capture_dispatch(s.cap, on_captured, &s, NULL);
 	}
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "auth.h"
 #include "err.h"
 #include "output.h"
 
@@ -21,8 +22,9 @@ struct ub_sender_config {
 	int family;             /* AF_UNSPEC, AF_INET, AF_INET6 */
 	uint64_t count;         /* probes; 0 = bounded by duration or a signal */
 	int64_t duration_ns;    /* 0 = bounded by count */
-	int64_t interval_ns;
-	unsigned size;          /* 44..1472 */
+	int64_t interval_ns;    /* 0 with flood */
+	int flood;              /* --rate max: as fast as the peer answers, in batches; one peer */
+	unsigned size;          /* 44..1472; 112.. with key */
 	int64_t timeout_ns;     /* Tmax */
 	enum ub_mode mode;
 	int tcp;                /* probes as framed messages on one TCP connection */
@@ -35,10 +37,15 @@ struct ub_sender_config {
 	enum ub_lang lang;
 	FILE *summary;          /* the summary table; NULL prints none */
 	FILE *live;             /* the live lines (one per peer); NULL shows none */
+	int summary_only;       /* constant memory: percentiles from a histogram */
+	int64_t spin_ns;        /* spin on the clock this long before a deadline instead of sleeping */
+	int busy_poll;          /* never sleep: poll the sockets and the clock without blocking */
+	int cpu;                /* pin the sender to this CPU; -1 leaves it to the scheduler */
+	const struct ub_auth_key *key; /* authenticated mode (RFC 8762 §4.2.2); NULL: none */
 	volatile sig_atomic_t *stop; /* SIGINT/SIGTERM count: 1 drains in-flight probes, 2 ends now */
 };
 
-/* Sets defaults: port 10000, 10 ms interval, 44 bytes, Tmax 1 s, auto mode. */
+/* Sets defaults: port 10000, 10 ms interval, 44 bytes, Tmax 1 s, auto mode, 200 us spin. */
 void ub_sender_config_init(struct ub_sender_config *c);
 
 /* Returns the name of a mode ("auto", "stamp", "echo", "text"). */

@@ -16,17 +16,36 @@
 #include "tcpprobe.h"
 
 #define UB_RX_BATCH 32
+#define UB_TX_BATCH 32    /* probes per sendmmsg in flood mode */
 #define UB_RECENT 255     /* replies behind the live line's median */
 #define UB_RING_MAX (1u << 20)
+#define UB_FLOOD_RING (1u << 18) /* probes a flood keeps in flight at most */
 
 /* A probe in flight, kept until no reply to it can matter any more. */
 struct probe {
 	uint32_t seq;
+	uint32_t txid;    /* the socket's datagram number, for the kernel's send stamp */
 	uint8_t used;
 	uint8_t replied;  /* a first reply arrived in time */
 	uint8_t decided;  /* its CSV row ("ok" or "lost") is written */
+	uint8_t has_txk;  /* tx_kernel is known */
 	int64_t tx_ns;    /* monotonic, right before send */
+	int64_t tx_kernel;/* monotonic, when the kernel sent it (SO_TIMESTAMPING) */
 	int64_t t1_real;  /* wall clock on the wire (T1) */
+};
+
+/* One reflector lifetime between restarts. */
+struct ub_epoch {
+	int64_t offset; /* sender number minus reflector counter when it began */
+	uint64_t base;  /* added to its counters: they run on from the previous epoch */
+	uint32_t max;   /* its highest counter seen */
+};
+
+#define UB_EPOCHS_MAX 64
+#define UB_RESTART_SLACK 64 /* a counter this far back is a restart, not reordering */
+
+/* What a capture adds to a probe; kept beside the ring only with --pcap. */
+struct wire {
 	int64_t app_rtt;  /* (T4 - T1) as the program saw it, once replied */
 	int64_t wire_tx, wire_rx; /* monotonic, from a capture; 0 unknown */
 };
@@ -47,7 +66,12 @@ struct ub_session {
 	struct ub_stats *stats;
 	struct ub_csv *csv;
 	struct probe *ring;
+	struct wire *wire;      /* with a capture: one per ring slot */
 	uint32_t ring_mask;
+	int tx_stamps;          /* the kernel gives send stamps on the error queue */
+	uint32_t txid_next;     /* number of the next datagram this socket sends */
+	uint64_t *txid_idx;     /* probe index by txid & ring_mask */
+	uint64_t tx_kernel_used;/* replies timed from the kernel's send stamp */
 	uint64_t next;          /* next probe index to send */
 	uint64_t decide;        /* oldest probe whose row is not written */
 	int64_t start;          /* slot 0, monotonic */
@@ -64,6 +88,12 @@ struct ub_session {
 	uint8_t cmpbuf[UB_PKT_MAX];
 	uint8_t rxbufs[UB_RX_BATCH][UB_PKT_MAX + 1];
 	struct ub_pkt rx[UB_RX_BATCH];
+	struct ub_tx_stamp txst[UB_RX_BATCH];
+	struct ub_epoch epochs[UB_EPOCHS_MAX]; /* reflector lifetimes, see refl_counter */
+	unsigned n_epochs;
+	uint32_t last_answered; /* highest sender number answered in the newest epoch */
+	uint8_t (*floodbufs)[UB_PKT_MAX]; /* flood mode: one batch of probes */
+	struct ub_pkt flood[UB_TX_BATCH];
 };
 
 static struct probe *probe_at(struct ub_session *s, uint64_t idx)
@@ -82,15 +112,30 @@ static struct probe *probe_by_seq(struct ub_session *s, uint32_t seq)
 static int ring_init(struct ub_session *s)
 {
 	const struct ub_sender_config *c = s->cfg;
-	uint64_t want, cap = 1024;
+	uint64_t want, cap = 1024, max = c->flood ? UB_FLOOD_RING : UB_RING_MAX;
 
-	/* Room for every probe that can be in flight, twice over, for late replies. */
+	/*
+	 * Room for every probe that can be in flight, twice over, for late
+	 * replies. A flood holds back instead while its ring is full.
+	 */
 	want = 2 * ((uint64_t)(c->timeout_ns / (c->interval_ns > 0 ? c->interval_ns : 1)) + 2);
-	while (cap < want && cap < UB_RING_MAX)
+	while (cap < want && cap < max)
 		cap <<= 1;
 	s->ring = calloc(cap, sizeof(*s->ring));
+	s->txid_idx = calloc(cap, sizeof(*s->txid_idx));
+	if (c->pcap_path)
+		s->wire = calloc(cap, sizeof(*s->wire));
+	if (c->flood)
+		s->floodbufs = calloc(UB_TX_BATCH, sizeof(*s->floodbufs));
 	s->ring_mask = (uint32_t)(cap - 1);
-	return s->ring ? 0 : UB_E_NOMEM;
+	if (!s->ring || !s->txid_idx || (c->pcap_path && !s->wire) || (c->flood && !s->floodbufs))
+		return UB_E_NOMEM;
+	return 0;
+}
+
+static struct wire *wire_of(struct ub_session *s, const struct probe *p)
+{
+	return s->wire ? &s->wire[p - s->ring] : NULL;
 }
 
 static int open_socket(struct ub_session *s, const char *peer, struct ub_err *e)
@@ -160,8 +205,46 @@ static size_t encode_probe(struct ub_session *s, uint8_t *buf, uint32_t seq, int
 	req.ts = ub_clock_ns_to_ntp(t1_real);
 	req.err_est = s->err_est;
 	req.ssid = s->ssid;
-	ub_proto_encode_req(buf, len, &req);
+	if (s->cfg->key)
+		ub_proto_encode_req_auth(buf, len, &req, s->cfg->key);
+	else
+		ub_proto_encode_req(buf, len, &req);
 	return len;
+}
+
+/* Counts a failed send by kind: an ICMP error reported on the socket, or a soft send error. */
+static void send_failed(struct ub_session *s, int err)
+{
+	if (err == ECONNREFUSED) {
+		s->rc.icmp_errors++;
+		if (s->any_reply == 0)
+			s->icmp_refused = 1;
+	} else {
+		s->rc.send_errors++;
+	}
+}
+
+/* Takes probe s->next, sent (or not, when !ok) at tx for slot; the ring slot is free. */
+static void probe_sent(struct ub_session *s, struct probe *p, int64_t tx, int64_t t1,
+		       int64_t late, int ok)
+{
+	struct wire *w = wire_of(s, p);
+
+	p->seq = (uint32_t)s->next;
+	p->used = 1;
+	p->replied = 0;
+	p->decided = 0;
+	p->has_txk = 0;
+	p->tx_ns = tx;
+	p->t1_real = t1;
+	if (w)
+		memset(w, 0, sizeof(*w));
+	if (ok && s->tx_stamps) {
+		p->txid = s->txid_next++;
+		s->txid_idx[p->txid & s->ring_mask] = s->next;
+	}
+	ub_stats_sent(s->stats, p->seq, tx, late > 0 ? late : 0);
+	s->next++;
 }
 
 void ub_session_send(struct ub_session *s, int64_t slot)
@@ -178,6 +261,7 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 					  .status = UB_ST_LOST, .ttl = -1 };
 		ub_csv_row(s->csv, &row);
 		s->lost_so_far++;
+		p->decided = 1;
 	}
 	t1 = ub_clock_real();
 	len = encode_probe(s, s->txbuf, seq, t1);
@@ -195,26 +279,116 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 	} else {
 		r = send(s->fd, s->txbuf, len, 0);
 		late = tx - slot;
+		if (r < 0)
+			send_failed(s, errno);
 	}
-	if (r < 0 && !s->tcp) {
-		if (errno == ECONNREFUSED) {
-			s->rc.icmp_errors++;
-			if (s->any_reply == 0)
-				s->icmp_refused = 1;
-		} else {
-			s->rc.send_errors++;
-		}
+	probe_sent(s, p, tx, t1, late, r >= 0);
+}
+
+unsigned ub_session_send_flood(struct ub_session *s, unsigned n)
+{
+	int64_t t1[UB_TX_BATCH], tx;
+	struct ub_err e;
+	unsigned i, k;
+	int sent;
+
+	if (n > UB_TX_BATCH)
+		n = UB_TX_BATCH;
+	/* Back-pressure: a probe still waiting for its reply keeps its ring slot. */
+	for (k = 0; k < n; k++) {
+		const struct probe *p = probe_at(s, s->next + k);
+
+		if (p->used && !p->decided)
+			break;
+		t1[k] = ub_clock_real();
+		s->flood[k].buf = s->floodbufs[k];
+		s->flood[k].len = encode_probe(s, s->floodbufs[k], (uint32_t)(s->next + k), t1[k]);
+		s->flood[k].peer.len = 0;
+		s->flood[k].has_local = 0;
 	}
-	p->seq = seq;
-	p->used = 1;
-	p->replied = 0;
-	p->decided = 0;
-	p->tx_ns = tx;
-	p->t1_real = t1;
-	p->app_rtt = 0;
-	p->wire_tx = p->wire_rx = 0;
-	ub_stats_sent(s->stats, seq, tx, late > 0 ? late : 0);
-	s->next++;
+	if (k == 0)
+		return 0;
+	tx = ub_clock_mono();
+	sent = ub_net_send(s->fd, s->flood, (int)k, &e);
+	if (sent < 0) {
+		send_failed(s, e.sys_errno);
+		/* A full buffer keeps the probes for the next turn; anything else loses one. */
+		if (e.sys_errno == EAGAIN || e.sys_errno == EWOULDBLOCK || !ub_net_soft_error(e.sys_errno))
+			return 0;
+		probe_sent(s, probe_at(s, s->next), tx, t1[0], 0, 0);
+		return 1;
+	}
+	for (i = 0; i < (unsigned)sent; i++)
+		probe_sent(s, probe_at(s, s->next), tx, t1[i], 0, 1);
+	return (unsigned)sent;
+}
+
+/*
+ * A reflector that restarts counts from 0 again (RFC 8762 §4.3.1: its
+ * counter is per session). While it runs, sender number minus reflector
+ * counter (the "offset") only grows, by the probes lost on the way there. A
+ * counter that falls more than UB_RESTART_SLACK below the highest one seen
+ * is a new reflector: a new epoch with its own offset. Each reply is put in
+ * the epoch whose offset is nearest its own, so late replies from before the
+ * restart still count where they belong, and the statistics see one counter
+ * that runs on across restarts: the probes of the outage count as lost on
+ * the way there, as they never reached a reflector that could count them.
+ */
+static uint32_t refl_counter(struct ub_session *s, uint32_t sender_seq, uint32_t refl)
+{
+	struct ub_epoch *ep;
+	int64_t off = (int64_t)sender_seq - (int64_t)refl;
+	unsigned i, best = 0;
+
+	if (s->n_epochs == 0) {
+		s->epochs[0].offset = off;
+		s->epochs[0].base = 0;
+		s->epochs[0].max = refl;
+		s->n_epochs = 1;
+		s->last_answered = sender_seq;
+		return refl;
+	}
+	for (i = 1; i < s->n_epochs; i++)
+		if (llabs(off - s->epochs[i].offset) <= llabs(off - s->epochs[best].offset))
+			best = i;
+	ep = &s->epochs[s->n_epochs - 1];
+	if (best == s->n_epochs - 1 && (int64_t)ep->max - (int64_t)refl > UB_RESTART_SLACK &&
+	    s->n_epochs < UB_EPOCHS_MAX) {
+		struct ub_epoch *nx = &s->epochs[s->n_epochs++];
+		struct ub_restart *rs = &s->rc.restarts[s->rc.n_restarts < UB_RESTARTS_MAX
+								? s->rc.n_restarts : UB_RESTARTS_MAX - 1];
+
+		nx->offset = off;
+		nx->base = ep->base + ep->max + 1;
+		nx->max = refl;
+		/* The outage: every probe after the last answered one up to this reply's. */
+		rs->from_probe = s->last_answered + 1;
+		rs->to_probe = sender_seq > 0 ? sender_seq - 1 : 0;
+		if (s->rc.n_restarts < UB_RESTARTS_MAX)
+			s->rc.n_restarts++;
+		s->rc.refl_restarts++;
+		s->last_answered = sender_seq;
+		return (uint32_t)(nx->base + refl);
+	}
+	ep = &s->epochs[best];
+	if (refl > ep->max)
+		ep->max = refl;
+	if (best == s->n_epochs - 1 && sender_seq > s->last_answered)
+		s->last_answered = sender_seq;
+	return (uint32_t)(ep->base + refl);
+}
+
+/*
+ * When probe p left, on the clock that stamped the reply pk: the kernel's
+ * send stamp when both ends of the round trip have kernel stamps.
+ */
+static int64_t probe_tx(struct ub_session *s, const struct probe *p, const struct ub_pkt *pk)
+{
+	if (pk->kernel_ts && p->has_txk) {
+		s->tx_kernel_used++;
+		return p->tx_kernel;
+	}
+	return p->tx_ns;
 }
 
 /* Fills r from a reply to probe p; returns 1 when it is a valid reply of this session. */
@@ -240,6 +414,14 @@ static int match_reply(struct ub_session *s, const struct ub_pkt *pk, struct ub_
 			return 0;
 		goto matched;
 	}
+	if (s->cfg->key) {
+		/* A keyed session takes only replies that carry our key's HMAC. */
+		if (ub_proto_decode_reply_auth(pk->buf, pk->len, s->cfg->key, &rep) < 0) {
+			s->rc.auth_failed++;
+			return 0;
+		}
+		goto stamp;
+	}
 	/* A verbatim echo returns exactly the bytes we sent. */
 	if (pk->len == s->cfg->size && pk->len >= 4) {
 		uint32_t be;
@@ -260,6 +442,7 @@ static int match_reply(struct ub_session *s, const struct ub_pkt *pk, struct ub_
 	}
 	if (s->mode == UB_MODE_ECHO || ub_proto_decode_reply(pk->buf, pk->len, &rep) < 0)
 		return 0;
+stamp:
 	/* TWAMP-light reflectors leave the SSID octets zero (RFC 8972 §3). */
 	if (rep.ssid != s->ssid && rep.ssid != 0)
 		return 0;
@@ -271,7 +454,7 @@ static int match_reply(struct ub_session *s, const struct ub_pkt *pk, struct ub_
 		s->mode = UB_MODE_STAMP;
 	t2 = ub_clock_ntp_to_ns(rep.rx_ts);
 	t3 = ub_clock_ntp_to_ns(rep.ts);
-	total = pk->rx_mono_ns - p->tx_ns;
+	total = pk->rx_mono_ns - probe_tx(s, p, pk);
 	proc = t3 - t2;
 	/* A reflector whose stamps make no sense gets the plain T4 - T1. */
 	if (proc < 0 || proc >= total)
@@ -280,7 +463,7 @@ static int match_reply(struct ub_session *s, const struct ub_pkt *pk, struct ub_
 	r->rx_ns = pk->rx_mono_ns;
 	r->rtt_ns = total - proc;
 	r->has_refl = 1;
-	r->refl_seq = rep.seq;
+	r->refl_seq = refl_counter(s, seq, rep.seq);
 	r->refl_proc_ns = proc;
 	{
 		int rs = 0, ss = 0;
@@ -304,7 +487,7 @@ static int match_reply(struct ub_session *s, const struct ub_pkt *pk, struct ub_
 matched:
 	r->seq = seq;
 	r->rx_ns = pk->rx_mono_ns;
-	r->rtt_ns = pk->rx_mono_ns - p->tx_ns;
+	r->rtt_ns = pk->rx_mono_ns - probe_tx(s, p, pk);
 	*pp = p;
 	return 1;
 }
@@ -315,9 +498,11 @@ matched:
  */
 static void add_stack(struct ub_session *s, struct probe *p)
 {
-	if (!p->replied || !p->wire_tx || !p->wire_rx)
+	struct wire *w = wire_of(s, p);
+
+	if (!w || !p->replied || !w->wire_tx || !w->wire_rx)
 		return;
-	ub_stats_add_stack(s->stats, p->app_rtt - (p->wire_rx - p->wire_tx));
+	ub_stats_add_stack(s->stats, w->app_rtt - (w->wire_rx - w->wire_tx));
 }
 
 static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
@@ -354,7 +539,8 @@ static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 	if (st == UB_ST_OK) {
 		p->replied = 1;
 		p->decided = 1;
-		p->app_rtt = pk->rx_mono_ns - p->tx_ns;
+		if (s->wire)
+			wire_of(s, p)->app_rtt = pk->rx_mono_ns - p->tx_ns;
 		add_stack(s, p);
 		s->ok_so_far++;
 		s->last_rtt = r.rtt_ns;
@@ -444,6 +630,23 @@ static void tcp_drain(struct ub_session *s)
 	}
 }
 
+/* Gives the probe the kernel's send stamp, when the stamp is plausibly its own. */
+static void tx_stamp(struct ub_session *s, const struct ub_tx_stamp *t, int64_t mono_minus_real)
+{
+	uint64_t idx = s->txid_idx[t->id & s->ring_mask];
+	struct probe *p = probe_at(s, idx);
+	int64_t mono;
+
+	if (!p->used || p->txid != t->id || p->has_txk || idx >= s->next)
+		return;
+	mono = t->real_ns + mono_minus_real;
+	/* The kernel stamps after the program's clock read and well within Tmax. */
+	if (mono < p->tx_ns - 50000 || mono > p->tx_ns + s->tmax_ns)
+		return;
+	p->tx_kernel = mono;
+	p->has_txk = 1;
+}
+
 int ub_session_drain(struct ub_session *s, struct ub_err *e)
 {
 	int n, i;
@@ -453,6 +656,13 @@ int ub_session_drain(struct ub_session *s, struct ub_err *e)
 		return 0;
 	}
 
+	/* Send stamps first: a reply is timed from its probe's. */
+	while (s->tx_stamps && (n = ub_net_tx_stamps(s->fd, s->txst, UB_RX_BATCH)) > 0) {
+		int64_t off = ub_clock_mono_minus_real();
+
+		for (i = 0; i < n; i++)
+			tx_stamp(s, &s->txst[i], off);
+	}
 	for (;;) {
 		n = ub_net_recv(s->fd, s->rx, UB_RX_BATCH, e);
 		if (n < 0) {
@@ -582,6 +792,8 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 	}
 	if (open_socket(s, peer, e) < 0)
 		goto fail;
+	if (!c->tcp)
+		s->tx_stamps = ub_net_enable_tx_stamps(s->fd);
 	/* A fresh SSID per session keeps runs and peers apart at the reflector (RFC 8972). */
 	if (getrandom(&s->ssid, sizeof(s->ssid), 0) != sizeof(s->ssid) || s->ssid == 0)
 		s->ssid = (uint16_t)(ub_clock_mono() | 1);
@@ -627,6 +839,9 @@ void ub_session_free(struct ub_session *s)
 	ub_tcpprobe_free(s->tcp);
 	ub_stats_free(s->stats);
 	free(s->ring);
+	free(s->wire);
+	free(s->txid_idx);
+	free(s->floodbufs);
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s);
@@ -644,6 +859,9 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	ub_stats_summary(s->stats, sum);
 	s->rc.interrupted = interrupted;
 	s->rc.is_tcp = s->tcp != NULL;
+	s->rc.tx_kernel = s->tx_kernel_used;
+	if (s->next)
+		s->rc.send_span_ns = probe_at(s, s->next - 1)->tx_ns - s->start;
 	*rc = s->rc;
 	/* A run that never heard back reports the mode it asked for (auto probes as STAMP). */
 	if (m == UB_MODE_AUTO)
@@ -660,9 +878,15 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	p->size = c->size;
 	p->timeout_ns = c->timeout_ns;
 	p->start_real_ns = start_real;
-	/* Kernel receive stamps on every reply, or the clock read after recvmmsg. */
-	p->clock = s->rx_packets && s->rx_kernel_ts == s->rx_packets ? "monotonic+kernel_rx"
-								     : "monotonic";
+	/* Kernel send and receive stamps on every reply, or what the program's clock read. */
+	if (s->rx_packets && s->rx_kernel_ts == s->rx_packets)
+		p->clock = s->ok_so_far && s->tx_kernel_used >= s->ok_so_far ? "kernel_tx+kernel_rx"
+									       : "monotonic+kernel_rx";
+	else
+		p->clock = "monotonic";
+	s->rc.tx_kernel = s->tx_kernel_used;
+	p->flood = c->flood;
+	p->authenticated = c->key != NULL;
 	p->label = c->label;
 	p->ssid = s->ssid;
 	p->dscp = c->dscp;
@@ -688,7 +912,8 @@ static struct probe *wire_probe(struct ub_session *s, const uint8_t *b, size_t l
 	/* Requests and verbatim echoes carry our number at 0, STAMP replies at 24. */
 	if (len < 4)
 		return NULL;
-	memcpy(&be, b + (outgoing || s->mode == UB_MODE_ECHO || len < UB_STAMP_LEN ? 0 : 24), 4);
+	memcpy(&be, b + (outgoing || s->mode == UB_MODE_ECHO || len < UB_STAMP_LEN ? 0
+			 : s->cfg->key && len >= UB_STAMP_AUTH_LEN ? 48 : 24), 4);
 	return probe_by_seq(s, ntohl(be));
 }
 
@@ -715,12 +940,12 @@ int ub_session_wire(struct ub_session *s, const struct ub_udp_view *v, int64_t m
 	}
 	p = wire_probe(s, v->payload, v->captured_len < v->payload_len ? v->captured_len
 								 : v->payload_len, outgoing);
-	if (!p)
+	if (!p || !s->wire)
 		return 1;
-	if (outgoing && !p->wire_tx) {
-		p->wire_tx = mono_ns;
-	} else if (!outgoing && !p->wire_rx) {
-		p->wire_rx = mono_ns;
+	if (outgoing && !wire_of(s, p)->wire_tx) {
+		wire_of(s, p)->wire_tx = mono_ns;
+	} else if (!outgoing && !wire_of(s, p)->wire_rx) {
+		wire_of(s, p)->wire_rx = mono_ns;
 		add_stack(s, p);
 	}
 	return 1;

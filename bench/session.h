@@ -30,6 +30,12 @@ void ub_session_start(struct ub_session *s, int64_t start_mono);
 /* Sends the next probe, due at slot (monotonic ns). */
 void ub_session_send(struct ub_session *s, int64_t slot);
 
+/*
+ * Flood mode: sends up to n probes (at most 32) in one batch, as many as the
+ * ring has room for. Returns how many were taken (0: wait for replies or buffer room).
+ */
+unsigned ub_session_send_flood(struct ub_session *s, unsigned n);
+
 /* Reads every waiting reply. Returns 0 or a negative code for a hard socket error. */
 int ub_session_drain(struct ub_session *s, struct ub_err *e);
 

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "outfile.h"
+
 #define TRUTH_SEQ_WINDOW 65536 /* duplicates are recognised this far back */
 
 /*
@@ -357,49 +359,19 @@ out:
 int ub_truth_write(const struct ub_truth *t, const struct ub_truth_header *h, const char *path,
 		   struct ub_err *e)
 {
-	char *tmp = NULL;
-	size_t len;
-	FILE *f = NULL;
-	int fd = -1, rc = 0, err;
+	struct ub_outfile of;
+	int rc;
 
 	if (!path)
 		return ub_err_set(e, UB_E_INVAL, 0, "no path for the truth log");
-	/* Beside the target, then rename: a reader never sees half a file. */
-	len = strlen(path) + 32;
-	tmp = malloc(len);
-	if (!tmp)
-		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
-	snprintf(tmp, len, "%s.%d.tmp", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = ub_err_set(e, UB_E_IO, errno, "cannot write %s", tmp);
-		goto out;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		rc = ub_err_set(e, UB_E_IO, errno, "cannot write %s", tmp);
-		close(fd);
-		goto out;
-	}
-	errno = 0;
-	if (write_truth_file(t, h, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		err = errno ? errno : EIO;
-		fclose(f);
-		f = NULL;
-		rc = ub_err_set(e, UB_E_IO, err, "writing %s", path);
-		goto out;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		rc = ub_err_set(e, UB_E_IO, errno, "writing %s", path);
-		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, path) < 0)
-		rc = ub_err_set(e, UB_E_IO, errno, "cannot rename %s to %s", tmp, path);
-out:
+	rc = ub_outfile_open(&of, path, e);
 	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+		return rc;
+	errno = 0;
+	if (write_truth_file(t, h, of.f) < 0) {
+		rc = ub_err_set(e, UB_E_IO, errno ? errno : EIO, "writing %s", path);
+		ub_outfile_abort(&of);
+		return rc;
+	}
+	return ub_outfile_commit(&of, e);
 }

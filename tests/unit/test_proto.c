@@ -462,6 +462,337 @@ static void test_text_encode_rejects(void **state)
 	assert_int_equal(buf[0], 'x');
 }
 
+/* Authenticated mode. The key is 32 ASCII octets; the HMACs below were computed outside
+ * udpbench (Python's hmac module and `openssl dgst -sha256 -mac HMAC`) over octets 0..95
+ * laid out from RFC 8762 Figures 4 and 6 with the RFC 8972 SSID. */
+static const struct ub_auth_key auth_key = {
+	.bytes = "udpbench-stamp-test-key-32octets",
+	.len = 32,
+};
+
+static const uint8_t req_auth_bytes[UB_STAMP_AUTH_LEN] = {
+	/* @0 sequence number */
+	0x01, 0x02, 0x03, 0x04,
+	/* @4..15 MBZ */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* @16 timestamp T1 */
+	0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+	/* @24 error estimate */
+	0x81, 0x23,
+	/* @26 SSID */
+	0xab, 0xcd,
+	/* @28..95 MBZ */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* @96 HMAC-SHA-256(auth_key, octets 0..95), first 16 octets */
+	0x98, 0x85, 0x7e, 0xc4, 0x27, 0xce, 0xb4, 0x2a,
+	0x52, 0xaf, 0xff, 0x41, 0x96, 0x95, 0xee, 0x13,
+};
+
+static const uint8_t reply_auth_bytes[UB_STAMP_AUTH_LEN] = {
+	/* @0 reflector sequence number */
+	0xa1, 0xa2, 0xa3, 0xa4,
+	/* @4..15 MBZ */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* @16 timestamp T3 */
+	0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8,
+	/* @24 error estimate */
+	0x3f, 0x01,
+	/* @26 SSID */
+	0xc1, 0xc2,
+	/* @28..31 MBZ */
+	0, 0, 0, 0,
+	/* @32 receive timestamp T2 */
+	0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8,
+	/* @40..47 MBZ */
+	0, 0, 0, 0, 0, 0, 0, 0,
+	/* @48 session-sender sequence number */
+	0xe1, 0xe2, 0xe3, 0xe4,
+	/* @52..63 MBZ */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* @64 session-sender timestamp T1 */
+	0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8,
+	/* @72 session-sender error estimate */
+	0x91, 0x92,
+	/* @74..79 MBZ */
+	0, 0, 0, 0, 0, 0,
+	/* @80 session-sender TTL */
+	0x40,
+	/* @81..95 MBZ */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* @96 HMAC-SHA-256(auth_key, octets 0..95), first 16 octets */
+	0x6c, 0x47, 0xcf, 0x7b, 0xa5, 0x3a, 0x69, 0x2b,
+	0xc8, 0x34, 0x88, 0x44, 0xbe, 0x8e, 0xae, 0xbc,
+};
+
+static void test_req_auth_layout(void **state)
+{
+	uint8_t buf[UB_STAMP_AUTH_LEN];
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_req_auth(buf, sizeof(buf), &req_fields, &auth_key), 0);
+	assert_memory_equal(buf, req_auth_bytes, UB_STAMP_AUTH_LEN);
+}
+
+static void test_req_auth_padding(void **state)
+{
+	uint8_t buf[UB_PKT_MAX + 8];
+	size_t i;
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_req_auth(buf, UB_PKT_MAX, &req_fields, &auth_key), 0);
+	/* The HMAC stays at @96 and covers the same octets however long the packet is. */
+	assert_memory_equal(buf, req_auth_bytes, UB_STAMP_AUTH_LEN);
+	for (i = UB_STAMP_AUTH_LEN; i < UB_PKT_MAX; i++)
+		assert_int_equal(buf[i], 0);
+	for (i = UB_PKT_MAX; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xee);
+}
+
+static void test_req_auth_decode(void **state)
+{
+	struct ub_stamp_req r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(ub_proto_decode_req_auth(req_auth_bytes, sizeof(req_auth_bytes), &auth_key,
+						  &r), 0);
+	assert_int_equal(r.seq, 0x01020304u);
+	assert_true(r.ts == 0x1112131415161718ULL);
+	assert_int_equal(r.err_est, 0x8123u);
+	assert_int_equal(r.ssid, 0xabcdu);
+}
+
+static void test_req_auth_round_trip(void **state)
+{
+	uint8_t buf[300];
+	struct ub_stamp_req in = { 0xffffffffu, 0x83aa7e8080000000ULL, 0x0001u, 0xfffe };
+	struct ub_stamp_req out;
+
+	(void)state;
+	assert_int_equal(ub_proto_encode_req_auth(buf, sizeof(buf), &in, &auth_key), 0);
+	memset(&out, 0x55, sizeof(out));
+	assert_int_equal(ub_proto_decode_req_auth(buf, sizeof(buf), &auth_key, &out), 0);
+	assert_int_equal(out.seq, in.seq);
+	assert_true(out.ts == in.ts);
+	assert_int_equal(out.err_est, in.err_est);
+	assert_int_equal(out.ssid, in.ssid);
+}
+
+/* Every single-bit change in octets 0..111 (fields, MBZ and the HMAC itself) is refused. */
+static void test_req_auth_bit_flips(void **state)
+{
+	uint8_t buf[160];
+	struct ub_stamp_req r, untouched;
+	size_t bit;
+
+	(void)state;
+	memset(&untouched, 0x5a, sizeof(untouched));
+	assert_int_equal(ub_proto_encode_req_auth(buf, sizeof(buf), &req_fields, &auth_key), 0);
+	for (bit = 0; bit < UB_STAMP_AUTH_LEN * 8; bit++) {
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		memcpy(&r, &untouched, sizeof(r));
+		assert_int_equal(ub_proto_decode_req_auth(buf, sizeof(buf), &auth_key, &r), UB_E_AUTH);
+		assert_memory_equal(&r, &untouched, sizeof(r));
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+	/* Padding after the HMAC is not covered (RFC 8762 §4.4: the first 96 octets are). */
+	for (bit = UB_STAMP_AUTH_LEN * 8; bit < sizeof(buf) * 8; bit++) {
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_int_equal(ub_proto_decode_req_auth(buf, sizeof(buf), &auth_key, &r), 0);
+		assert_int_equal(r.seq, req_fields.seq);
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+}
+
+static void test_req_auth_wrong_key(void **state)
+{
+	struct ub_auth_key other = auth_key;
+	struct ub_stamp_req r;
+	uint8_t buf[UB_STAMP_AUTH_LEN];
+
+	(void)state;
+	other.bytes[31] ^= 1;
+	assert_int_equal(ub_proto_decode_req_auth(req_auth_bytes, sizeof(req_auth_bytes), &other, &r),
+			 UB_E_AUTH);
+	/* A key that is a prefix of the right one is a different key. */
+	other = auth_key;
+	other.len = 31;
+	assert_int_equal(ub_proto_decode_req_auth(req_auth_bytes, sizeof(req_auth_bytes), &other, &r),
+			 UB_E_AUTH);
+	/* An unauthenticated request padded to 112 octets is not an authenticated one. */
+	assert_int_equal(ub_proto_encode_req(buf, sizeof(buf), &req_fields), 0);
+	assert_int_equal(ub_proto_decode_req_auth(buf, sizeof(buf), &auth_key, &r), UB_E_AUTH);
+}
+
+static void test_req_auth_short(void **state)
+{
+	struct ub_stamp_req r, untouched;
+	size_t len;
+
+	(void)state;
+	memset(&untouched, 0x5a, sizeof(untouched));
+	memcpy(&r, &untouched, sizeof(r));
+	for (len = 0; len < UB_STAMP_AUTH_LEN; len++)
+		assert_int_equal(ub_proto_decode_req_auth(req_auth_bytes, len, &auth_key, &r),
+				 UB_E_PROTO);
+	assert_int_equal(ub_proto_decode_req_auth(NULL, 200, &auth_key, &r), UB_E_PROTO);
+	assert_memory_equal(&r, &untouched, sizeof(r));
+}
+
+static void test_req_auth_rejects(void **state)
+{
+	struct ub_auth_key weak = auth_key;
+	uint8_t buf[UB_STAMP_AUTH_LEN];
+	struct ub_stamp_req r;
+
+	(void)state;
+	weak.len = UB_AUTH_KEY_MIN - 1;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_req_auth(buf, UB_STAMP_AUTH_LEN - 1, &req_fields, &auth_key),
+			 UB_E_INVAL);
+	assert_int_equal(buf[0], 0xee);
+	assert_int_equal(ub_proto_encode_req_auth(buf, sizeof(buf), &req_fields, NULL), UB_E_INVAL);
+	assert_int_equal(ub_proto_encode_req_auth(buf, sizeof(buf), &req_fields, &weak), UB_E_INVAL);
+	assert_int_equal(buf[0], 0xee);
+	assert_int_equal(ub_proto_encode_req_auth(NULL, sizeof(buf), &req_fields, &auth_key),
+			 UB_E_INVAL);
+	assert_int_equal(ub_proto_encode_req_auth(buf, sizeof(buf), NULL, &auth_key), UB_E_INVAL);
+	assert_int_equal(ub_proto_decode_req_auth(req_auth_bytes, sizeof(req_auth_bytes), NULL, &r),
+			 UB_E_INVAL);
+	assert_int_equal(ub_proto_decode_req_auth(req_auth_bytes, sizeof(req_auth_bytes), &weak, &r),
+			 UB_E_INVAL);
+	assert_int_equal(ub_proto_decode_req_auth(req_auth_bytes, sizeof(req_auth_bytes), &auth_key,
+						  NULL), UB_E_INVAL);
+}
+
+static void test_reply_auth_layout(void **state)
+{
+	uint8_t buf[UB_STAMP_AUTH_LEN];
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_reply_auth(buf, sizeof(buf), &reply_fields, &auth_key), 0);
+	assert_memory_equal(buf, reply_auth_bytes, UB_STAMP_AUTH_LEN);
+}
+
+static void test_reply_auth_padding(void **state)
+{
+	uint8_t buf[300];
+	size_t i;
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_reply_auth(buf, 256, &reply_fields, &auth_key), 0);
+	assert_memory_equal(buf, reply_auth_bytes, UB_STAMP_AUTH_LEN);
+	for (i = UB_STAMP_AUTH_LEN; i < 256; i++)
+		assert_int_equal(buf[i], 0);
+	for (i = 256; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xee);
+}
+
+static void test_reply_auth_decode(void **state)
+{
+	struct ub_stamp_reply r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(ub_proto_decode_reply_auth(reply_auth_bytes, sizeof(reply_auth_bytes),
+						    &auth_key, &r), 0);
+	assert_int_equal(r.seq, 0xa1a2a3a4u);
+	assert_true(r.ts == 0xb1b2b3b4b5b6b7b8ULL);
+	assert_int_equal(r.err_est, 0x3f01u);
+	assert_int_equal(r.ssid, 0xc1c2u);
+	assert_true(r.rx_ts == 0xd1d2d3d4d5d6d7d8ULL);
+	assert_int_equal(r.sender_seq, 0xe1e2e3e4u);
+	assert_true(r.sender_ts == 0xf1f2f3f4f5f6f7f8ULL);
+	assert_int_equal(r.sender_err_est, 0x9192u);
+	assert_int_equal(r.sender_ttl, 0x40u);
+}
+
+static void test_reply_auth_round_trip(void **state)
+{
+	uint8_t buf[UB_STAMP_AUTH_LEN + 1];
+	struct ub_stamp_reply in = {
+		.seq = 7, .ts = 1, .err_est = 0xffff, .ssid = 0xffff, .rx_ts = UINT64_MAX,
+		.sender_seq = 0, .sender_ts = 0x8000000000000001ULL, .sender_err_est = 0x8001,
+		.sender_ttl = 255,
+	};
+	struct ub_stamp_reply out;
+
+	(void)state;
+	assert_int_equal(ub_proto_encode_reply_auth(buf, sizeof(buf), &in, &auth_key), 0);
+	memset(&out, 0x55, sizeof(out));
+	assert_int_equal(ub_proto_decode_reply_auth(buf, sizeof(buf), &auth_key, &out), 0);
+	assert_int_equal(out.seq, in.seq);
+	assert_true(out.ts == in.ts);
+	assert_int_equal(out.err_est, in.err_est);
+	assert_int_equal(out.ssid, in.ssid);
+	assert_true(out.rx_ts == in.rx_ts);
+	assert_int_equal(out.sender_seq, in.sender_seq);
+	assert_true(out.sender_ts == in.sender_ts);
+	assert_int_equal(out.sender_err_est, in.sender_err_est);
+	assert_int_equal(out.sender_ttl, in.sender_ttl);
+}
+
+static void test_reply_auth_bit_flips(void **state)
+{
+	uint8_t buf[UB_STAMP_AUTH_LEN + 20];
+	struct ub_stamp_reply r, untouched;
+	size_t bit;
+
+	(void)state;
+	memset(&untouched, 0x5a, sizeof(untouched));
+	assert_int_equal(ub_proto_encode_reply_auth(buf, sizeof(buf), &reply_fields, &auth_key), 0);
+	for (bit = 0; bit < UB_STAMP_AUTH_LEN * 8; bit++) {
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		memcpy(&r, &untouched, sizeof(r));
+		assert_int_equal(ub_proto_decode_reply_auth(buf, sizeof(buf), &auth_key, &r),
+				 UB_E_AUTH);
+		assert_memory_equal(&r, &untouched, sizeof(r));
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+	for (bit = UB_STAMP_AUTH_LEN * 8; bit < sizeof(buf) * 8; bit++) {
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_int_equal(ub_proto_decode_reply_auth(buf, sizeof(buf), &auth_key, &r), 0);
+		assert_int_equal(r.sender_seq, reply_fields.sender_seq);
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+}
+
+static void test_reply_auth_short_and_rejects(void **state)
+{
+	struct ub_auth_key other = auth_key;
+	struct ub_stamp_reply r, untouched;
+	uint8_t buf[UB_STAMP_AUTH_LEN];
+	size_t len;
+
+	(void)state;
+	memset(&untouched, 0x5a, sizeof(untouched));
+	memcpy(&r, &untouched, sizeof(r));
+	for (len = 0; len < UB_STAMP_AUTH_LEN; len++)
+		assert_int_equal(ub_proto_decode_reply_auth(reply_auth_bytes, len, &auth_key, &r),
+				 UB_E_PROTO);
+	assert_int_equal(ub_proto_decode_reply_auth(NULL, 200, &auth_key, &r), UB_E_PROTO);
+	other.bytes[0] ^= 0x80;
+	assert_int_equal(ub_proto_decode_reply_auth(reply_auth_bytes, sizeof(reply_auth_bytes),
+						    &other, &r), UB_E_AUTH);
+	assert_memory_equal(&r, &untouched, sizeof(r));
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_reply_auth(buf, UB_STAMP_AUTH_LEN - 1, &reply_fields,
+						    &auth_key), UB_E_INVAL);
+	assert_int_equal(buf[0], 0xee);
+	assert_int_equal(ub_proto_encode_reply_auth(buf, sizeof(buf), &reply_fields, NULL),
+			 UB_E_INVAL);
+	assert_int_equal(ub_proto_decode_reply_auth(reply_auth_bytes, sizeof(reply_auth_bytes), NULL,
+						    &r), UB_E_INVAL);
+	assert_memory_equal(&r, &untouched, sizeof(r));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +816,20 @@ int main(void)
 		cmocka_unit_test(test_text_echo_variants),
 		cmocka_unit_test(test_text_decode_rejects),
 		cmocka_unit_test(test_text_encode_rejects),
+		cmocka_unit_test(test_req_auth_layout),
+		cmocka_unit_test(test_req_auth_padding),
+		cmocka_unit_test(test_req_auth_decode),
+		cmocka_unit_test(test_req_auth_round_trip),
+		cmocka_unit_test(test_req_auth_bit_flips),
+		cmocka_unit_test(test_req_auth_wrong_key),
+		cmocka_unit_test(test_req_auth_short),
+		cmocka_unit_test(test_req_auth_rejects),
+		cmocka_unit_test(test_reply_auth_layout),
+		cmocka_unit_test(test_reply_auth_padding),
+		cmocka_unit_test(test_reply_auth_decode),
+		cmocka_unit_test(test_reply_auth_round_trip),
+		cmocka_unit_test(test_reply_auth_bit_flips),
+		cmocka_unit_test(test_reply_auth_short_and_rejects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
