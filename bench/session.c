@@ -513,13 +513,17 @@ static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 	int st, reordered = 0;
 
 	s->rx_packets++;
-	s->any_reply++;
+	/* For a keyed session, only an authenticated reply shows that the peer answers. */
+	if (!s->cfg->key)
+		s->any_reply++;
 	if (pk->kernel_ts)
 		s->rx_kernel_ts++;
 	if (pk->truncated || !match_reply(s, pk, &r, &row, &p)) {
 		s->rc.foreign++;
 		return;
 	}
+	if (s->cfg->key)
+		s->any_reply++;
 	/* Once the sender has written a probe off as lost, a reply to it is late whatever its stamp. */
 	if (p->decided && !p->replied && r.rx_ns - p->tx_ns <= s->cfg->timeout_ns)
 		r.rx_ns = p->tx_ns + s->cfg->timeout_ns + 1;

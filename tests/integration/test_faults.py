@@ -1,0 +1,161 @@
+"""Faults a long run meets: the reflector restarting or vanishing, Ctrl-C with
+every output open, outputs that cannot be written, and a key the peer lacks.
+Ground truth is what the reflectors themselves counted, tcpdump, and the
+files as other programs read them."""
+
+import csv
+import os
+import signal
+import stat
+import subprocess
+import time
+
+from harness import (load_json, need_root, need_tool, spawn, start_reflector, stop, ub,
+                     UDPBENCH, wait_line)
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def reflector_received(err):
+    """The 'received N' a reflector prints in its counter line at exit."""
+    for line in err.splitlines():
+        if "received" in line and "reflected" in line:
+            return int(line.split("received")[1].split(",")[0])
+    raise AssertionError("no counter line in %r" % err)
+
+
+def wait_for_rows(path, rows, timeout=10):
+    """Waits until the CSV being streamed holds at least rows lines."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with open(path) as f:
+                if sum(1 for _ in f) > rows:
+                    return
+        time.sleep(0.02)  # the sender flushes its CSV as it goes; bounded above
+    raise AssertionError("%s did not reach %d rows" % (path, rows))
+
+
+def test_reflector_restart_mid_run(tmp):
+    refl, port = start_reflector("--no-tcp")
+    rj, rc = os.path.join(tmp, "r.json"), os.path.join(tmp, "r.csv")
+    p = spawn([UDPBENCH, "--peer", "127.0.0.1:%d" % port, "-c", "3000", "-i", "1ms",
+               "--json", rj, "--csv", rc, "-q"])
+    wait_for_rows(rc, 800)
+    code, _, err1 = stop(refl)
+    first = reflector_received(err1)
+    wait_for_rows(rc, first + 300)  # an outage of a few hundred probes
+    refl2 = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", str(port), "--no-tcp"])
+    wait_line(refl2.stderr, "listening")
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    _, _, err2 = stop(refl2)
+    second = reflector_received(err2)
+    s = load_json(rj)["summary"]
+    # The reflectors' own counts are the truth: whatever neither received was lost on the way up.
+    assert s["sent"] == 3000 and s["received"] == first + second, (s, first, second)
+    assert s["lost_up"] == 3000 - first - second and s["lost_down"] == 0, s
+    assert len(s["reflector_restarts"]) == 1, s["reflector_restarts"]
+    outage = s["reflector_restarts"][0]
+    assert outage["from_probe"] == first, (outage, first)
+    assert outage["to_probe"] - outage["from_probe"] + 1 == s["lost_up"], (outage, s)
+    assert s["icmp_errors"] > 0, s  # port unreachable while nobody listened: counted, not fatal
+    rows = read_csv(rc)
+    assert len(rows) == 3000
+    lost = sorted(int(r["seq"]) for r in rows if r["status"] == "lost")
+    assert lost == list(range(outage["from_probe"], outage["to_probe"] + 1))
+
+
+def test_peer_vanishes_keeps_schedule_and_exits_0(tmp):
+    refl, port = start_reflector("--no-tcp")
+    rj, rc = os.path.join(tmp, "r.json"), os.path.join(tmp, "r.csv")
+    p = spawn([UDPBENCH, "--peer", "127.0.0.1:%d" % port, "-c", "1500", "-i", "1ms",
+               "--json", rj, "--csv", rc, "-q"])
+    wait_for_rows(rc, 300)
+    code, _, err = stop(refl)
+    got = reflector_received(err)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    s = load_json(rj)["summary"]
+    assert s["sent"] == 1500 and s["received"] == got and s["lost"] == 1500 - got, (s, got)
+    assert len(read_csv(rc)) == 1500
+
+
+def test_ctrl_c_with_json_csv_pcap(tmp):
+    need_root("capturing on loopback")
+    need_tool("tcpdump")
+    refl, port = start_reflector("--no-tcp")
+    rj, rc, cap = (os.path.join(tmp, n) for n in ("r.json", "r.csv", "r.pcap"))
+    p = spawn([UDPBENCH, "--peer", "127.0.0.1:%d" % port, "-c", "100000", "-i", "1ms",
+               "--json", rj, "--csv", rc, "--pcap", cap, "-q"])
+    time.sleep(2.0)  # the issue's "two seconds into the run"
+    t0 = time.monotonic()
+    code, out, err = stop(p, signal.SIGINT)
+    took = time.monotonic() - t0
+    assert code == 0, err
+    assert took < 1.0, took
+    s = load_json(rj)["summary"]
+    assert s["interrupted"] is True and 0 < s["sent"] < 100000, s
+    assert len(read_csv(rc)) == s["sent"]
+    r = subprocess.run(["tcpdump", "-nr", cap, "udp port %d" % port], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    packets = len(r.stdout.splitlines())
+    assert packets >= s["sent"] + s["received"] - 2, (packets, s["sent"], s["received"])
+
+
+def test_output_on_a_full_disk_is_named(tmp):
+    refl, port = start_reflector("--no-tcp")
+    for opt in ("--json", "--csv"):
+        r = ub("--peer", "127.0.0.1:%d" % port, "-c", 20, "-i", "1ms", opt, "/dev/full")
+        assert r.returncode == 1, (opt, r.returncode, r.stderr)
+        assert "/dev/full" in r.stderr and "No space left" in r.stderr, r.stderr
+        assert "probes sent" in r.stdout, r.stdout  # the summary is still printed
+        # Written in place: the device is still a device, not a file renamed over it.
+        assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_key_on_both_sides_and_on_one(tmp):
+    key = os.path.join(tmp, "k")
+    with open(key, "w") as f:
+        f.write("00112233445566778899aabbccddeeff0123456789abcdef\n")
+    other = os.path.join(tmp, "other")
+    with open(other, "wb") as f:
+        f.write(b"sixteen octets!! and some more")
+    refl, port = start_reflector("--no-tcp", "--key", key)
+    rj = os.path.join(tmp, "r.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 300, "-i", "1ms", "--key", key, "--json", rj, "-q")
+    assert r.returncode == 0, r.stderr
+    j = load_json(rj)
+    s = j["summary"]
+    assert (s["sent"], s["received"], s["lost_up"], s["lost_down"]) == (300, 300, 0, 0), s
+    assert j["params"]["authenticated"] is True and j["params"]["size"] == 112
+    # Without the key, or with another one: nothing comes back.
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 50, "-i", "1ms", "--timeout", "200ms", "-q")
+    assert r.returncode == 3, (r.returncode, r.stderr)
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 50, "-i", "1ms", "--timeout", "200ms",
+           "--key", other, "-q")
+    assert r.returncode == 3, (r.returncode, r.stderr)
+    code, _, err = stop(refl)
+    # Unkeyed 44-byte probes are too short for the keyed layout; the other key's fail the HMAC.
+    assert "reflected 300, short 50" in err and "bad key 50" in err, err
+    # A keyed sender takes no unauthenticated reply.
+    plain, pport = start_reflector("--no-tcp")
+    rj = os.path.join(tmp, "p.json")
+    r = ub("--peer", "127.0.0.1:%d" % pport, "-c", 50, "-i", "1ms", "--timeout", "200ms",
+           "--key", key, "--json", rj, "-q")
+    assert r.returncode == 3, (r.returncode, r.stderr)
+    assert load_json(rj)["summary"]["auth_failed"] == 50
+
+
+def test_bad_key_files_are_named(tmp):
+    short = os.path.join(tmp, "short")
+    with open(short, "w") as f:
+        f.write("tiny\n")
+    for path, words in ((short, "shorter than 16"), (os.path.join(tmp, "none"), "No such file")):
+        r = ub("--peer", "127.0.0.1", "--key", path)
+        assert r.returncode == 2 and "--key" in r.stderr and words in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1

@@ -1,0 +1,111 @@
+"""The sender's performance modes: flood, kernel send stamps, spinning,
+busy polling and CPU pinning. Figures are checked against the reflector's own
+counters and against a capture read back by tcpdump."""
+
+import csv
+import os
+import re
+import subprocess
+
+from harness import load_json, need_root, need_tool, start_reflector, stop, ub
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def counters(err):
+    """The reflector's counter line at exit, as a dict of name -> number."""
+    line = [l for l in err.splitlines() if "reflected" in l][-1]
+    return {k.strip(): int(v) for v, k in
+            ((m.group(2), m.group(1)) for m in re.finditer(r"([a-z ]+) (\d+)", line.split(":", 1)[1]))}
+
+
+def test_flood_counts_match_the_reflector(tmp):
+    refl, port = start_reflector("--no-tcp", "--max-rate", "0")
+    rj, rc = os.path.join(tmp, "f.json"), os.path.join(tmp, "f.csv")
+    r = ub("--peer", "127.0.0.1:%d" % port, "--rate", "max", "--count", 30000, "--size", 64,
+           "--json", rj, "--csv", rc, "-q", timeout=60)
+    assert r.returncode == 0, r.stderr
+    _, _, err = stop(refl)
+    c = counters(err)
+    j = load_json(rj)
+    s = j["summary"]
+    assert j["params"]["rate"] == "max" and j["params"]["interval_ns"] == 0
+    assert s["schedule"] is None and s["flood"]["sent_per_s"] > 0
+    assert s["sent"] == 30000 and s["received"] + s["lost"] == 30000
+    # What the reflector answered is what came back (loopback loses nothing on the way down)...
+    assert s["received"] == c["reflected"], (s, c)
+    # ...and what it never saw was lost on the way there.
+    assert s["lost_up"] == 30000 - c["received"] and s["lost_down"] == 0, (s, c)
+    rows = read_csv(rc)
+    assert len(rows) == 30000 and len({r["seq"] for r in rows}) == 30000
+    assert "flood:" in r.stdout and "replies/s" in r.stdout
+
+
+def test_flood_usage(tmp):
+    r = ub("--peer", "127.0.0.1", "--peer", "127.0.0.2", "--rate", "max")
+    assert r.returncode == 2 and "--rate max" in r.stderr, r.stderr
+    r = ub("--peer", "127.0.0.1", "--rate", "max", "--tcp")
+    assert r.returncode == 2 and "--rate max" in r.stderr, r.stderr
+
+
+def test_kernel_stamps_agree_with_tcpdump(tmp):
+    need_root("capturing on loopback")
+    need_tool("tcpdump")
+    refl, port = start_reflector("--no-tcp")
+    rj, rc, cap = (os.path.join(tmp, n) for n in ("k.json", "k.csv", "k.pcap"))
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 300, "-i", "2ms", "--json", rj, "--csv", rc,
+           "--pcap", cap, "-q")
+    assert r.returncode == 0, r.stderr
+    j = load_json(rj)
+    s = j["summary"]
+    assert j["params"]["clock"] == "kernel_tx+kernel_rx", j["params"]["clock"]
+    assert s["kernel_tx_stamps"] == s["received"] == 300, s
+    # tcpdump's own reading of the capture: request and reply times per sender sequence number.
+    out = subprocess.run(["tcpdump", "-nr", cap, "-tt", "-x", "udp port %d" % port],
+                         capture_output=True, text=True, timeout=60).stdout
+    times, cur = {}, None
+    for line in out.splitlines():
+        if not line.startswith("\t"):
+            m = re.match(r"(\d+\.\d+) IP [\d.]+\.(\d+) > [\d.]+\.(\d+):", line)
+            cur = (float(m.group(1)), int(m.group(3)) == port, []) if m else None
+            if cur:
+                times.setdefault("pkts", []).append(cur)
+        elif cur:
+            cur[2].extend(line.split(":", 1)[1].split())
+    wire = {}
+    for t, outgoing, words in times.get("pkts", []):
+        payload = bytes.fromhex("".join(words))[28:]  # after the IPv4 and UDP headers
+        seq = int.from_bytes(payload[0:4] if outgoing else payload[24:28], "big")
+        wire.setdefault(seq, {})["tx" if outgoing else "rx"] = t
+    rows = {int(r["seq"]): r for r in read_csv(rc)}
+    diffs = []
+    for seq, w in wire.items():
+        row = rows.get(seq)
+        if not row or "tx" not in w or "rx" not in w or not row["rtt_ns"]:
+            continue
+        proc = int(row["refl_tx_ns"]) - int(row["refl_rx_ns"])
+        wire_rtt = (w["rx"] - w["tx"]) * 1e9 - proc
+        diffs.append(abs(wire_rtt - int(row["rtt_ns"])))
+    diffs.sort()
+    assert len(diffs) >= 290, len(diffs)
+    # tcpdump prints microseconds: the two agree to within a few of them.
+    assert diffs[len(diffs) // 2] < 5000, diffs[len(diffs) // 2]
+
+
+def test_spin_busy_poll_and_cpu(tmp):
+    refl, port = start_reflector("--no-tcp")
+    for extra in (["--spin", "0"], ["--busy-poll"], ["--cpu", "0"], ["--spin", "1ms", "--cpu", "0"]):
+        rj = os.path.join(tmp, "s.json")
+        r = ub("--peer", "127.0.0.1:%d" % port, "-c", 200, "-i", "1ms", "--json", rj, "-q", *extra)
+        assert r.returncode == 0, (extra, r.stderr)
+        s = load_json(rj)["summary"]
+        assert s["received"] == 200 and s["schedule"]["late_ns"]["median"] >= 0, (extra, s)
+    r = ub("--peer", "127.0.0.1", "--cpu", "banana")
+    assert r.returncode == 2 and "--cpu" in r.stderr
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 5, "--cpu", str(os.cpu_count() + 7))
+    assert r.returncode == 2 and "--cpu" in r.stderr and "CPU" in r.stderr, r.stderr
+    r = ub("--peer", "127.0.0.1", "--spin", "2s")
+    assert r.returncode == 2 and "--spin" in r.stderr
