@@ -5,16 +5,20 @@
 
 #include "clock.h"
 #include "exitcode.h"
+#include "ratelimit.h"
 #include "signals.h"
 #include "units.h"
 
-enum { OPT_SESSION_TIMEOUT = 256, OPT_NO_TCP };
+enum { OPT_SESSION_TIMEOUT = 256, OPT_NO_TCP, OPT_MAX_RATE, OPT_MAX_SESSIONS, OPT_KEY };
 
 const struct option ub_reflect_cmd_options[] = {
 	{ "bind", required_argument, NULL, 'b' },
 	{ "port", required_argument, NULL, 'p' },
 	{ "session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT },
 	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
+	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
+	{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
+	{ "key", required_argument, NULL, OPT_KEY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -29,11 +33,20 @@ void ub_reflect_cmd_usage(FILE *f)
 	      "  -p, --port N            UDP port (default 10000; 0 picks a free one)\n"
 	      "  -4, -6                  IPv4 or IPv6 only\n"
 	      "      --session-timeout D forget a session silent this long (default 60s)\n"
+	      "      --max-rate N        answer one source address at most N times a second\n"
+	      "                          (default 20k, bursts of N/10; 0: no cap)\n"
+	      "      --max-sessions N    sessions at once (default 4096); when full, one idle\n"
+	      "                          for 1s or more makes room, else the new one is refused\n"
+	      "      --key FILE          authenticated mode (RFC 8762, HMAC-SHA-256): answer\n"
+	      "                          only requests signed with this key (hex or raw, >= 16 octets)\n"
 	      "      --no-tcp            no TCP echo on the same port (it serves udpbench --tcp)\n"
 	      "  -q, --quiet             no start-up line\n"
 	      "  -h, --help              show this help\n"
 	      "\n"
-	      "Counters go to stderr on SIGUSR1 and at exit; SIGINT or SIGTERM stops.\n",
+	      "Replies are never larger than the request; anything else is dropped and counted\n"
+	      "(short, too long, bad key, rate capped, sessions refused). Counters go to stderr\n"
+	      "on SIGUSR1 and at exit; SIGINT or SIGTERM stops. See SECURITY.md for running it\n"
+	      "on a shared network.\n",
 	      f);
 }
 
@@ -56,6 +69,18 @@ int ub_reflect_cmd_parse(int argc, char **argv, struct ub_reflector_config *c, s
 			break;
 		case OPT_NO_TCP:
 			c->tcp = 0;
+			break;
+		case OPT_MAX_RATE:
+			if (ub_units_count(optarg, 0, UB_RATELIMIT_RATE_MAX, &c->max_rate, e) < 0)
+				return ub_err_prefix(e, UB_E_INVAL, "--max-rate");
+			break;
+		case OPT_MAX_SESSIONS:
+			if (ub_units_count(optarg, 1, UB_REFLECTOR_SESSIONS_MAX, &v, e) < 0)
+				return ub_err_prefix(e, UB_E_INVAL, "--max-sessions");
+			c->max_sessions = (unsigned)v;
+			break;
+		case OPT_KEY:
+			c->key_file = optarg;
 			break;
 		case OPT_SESSION_TIMEOUT:
 			if (ub_units_duration(optarg, 1000 * 1000LL, 24 * 3600 * UB_NS_PER_S,

@@ -7,32 +7,34 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "clock.h"
+#include "lru.h"
 #include "net.h"
 #include "proto.h"
+#include "ratelimit.h"
 #include "tcpecho.h"
 
 #define UB_REFL_BATCH 32
-#define UB_REFL_BUCKETS 4096
-
-struct ub_session {
-	struct ub_session *next;
-	struct ub_addr peer;
-	uint16_t ssid;
-	uint32_t next_seq; /* RFC 8762 §4.3.1: the reflector's own counter, from 0 */
-	int64_t last_ns;
-};
+#define UB_REFL_SOCKBUF (4 << 20)
 
 struct ub_reflector {
 	struct ub_reflector_config cfg;
 	int fd;
 	struct ub_tcpecho *tcp;
 	int port;
-	struct ub_session *buckets[UB_REFL_BUCKETS];
+	int rcvbuf;  /* SO_RCVBUF as the kernel granted it */
+	int keyed;
+	struct ub_auth_key key;
+	/* Sessions: (peer address, port, SSID) -> slot; per slot its counter and last packet. */
+	struct ub_lru *sessions;
+	uint32_t *sess_seq;  /* RFC 8762 §4.3.1: the reflector's own counter, from 0 */
+	int64_t *sess_last;
+	int64_t evict_idle_ns;
+	struct ub_ratelimit *rate; /* NULL: no per-source cap */
 	struct ub_reflector_counters cnt;
 	uint16_t err_est;
 	int64_t err_est_at;
-	int64_t swept_at;
 	uint8_t bufs[UB_REFL_BATCH][UB_PKT_MAX + 1];
 	struct ub_pkt pkts[UB_REFL_BATCH];
 };
@@ -43,6 +45,9 @@ void ub_reflector_config_init(struct ub_reflector_config *c)
 	c->port = UB_DEFAULT_PORT;
 	c->family = AF_UNSPEC;
 	c->session_idle_ns = 60 * UB_NS_PER_S;
+	c->max_rate = UB_REFLECTOR_MAX_RATE;
+	c->max_sessions = UB_REFLECTOR_MAX_SESSIONS;
+	c->max_sources = 16384;
 	c->tcp = 1;
 	c->log = stderr;
 }
@@ -83,6 +88,11 @@ static int open_socket(struct ub_reflector *r, struct ub_err *e)
 	if (a.ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, c->family == AF_INET6 ? &one : &zero,
 			   sizeof(int));
+	/*
+	 * Room for a burst (a flood, or the reflector briefly off the CPU) so that
+	 * probes queue rather than drop; the kernel caps it at net.core.rmem_max.
+	 */
+	ub_net_set_buffers(fd, UB_REFL_SOCKBUF, &r->rcvbuf, NULL, NULL);
 	if (bind(fd, (struct sockaddr *)&a.ss, a.len) < 0) {
 		char s[UB_ADDRSTR_MAX];
 
@@ -106,10 +116,45 @@ static int open_socket(struct ub_reflector *r, struct ub_err *e)
 	if (!c->quiet && c->log) {
 		char s[UB_ADDRSTR_MAX];
 
-		fprintf(c->log, "udpbench reflector listening on %s (STAMP, RFC 8762%s)\n",
-			ub_net_addr_str(&a, s, sizeof(s)), r->tcp ? "; TCP echo" : "");
+		fprintf(c->log,
+			"udpbench reflector listening on %s (STAMP, RFC 8762%s%s; receive buffer %d KiB)\n",
+			ub_net_addr_str(&a, s, sizeof(s)), r->keyed ? " authenticated mode" : "",
+			r->tcp ? "; TCP echo" : "", r->rcvbuf / 1024);
 		fflush(c->log);
 	}
+	return 0;
+}
+
+/* Allocates the session and source tables whole, so that no packet allocates. */
+static int alloc_tables(struct ub_reflector *r, struct ub_err *e)
+{
+	const struct ub_reflector_config *c = &r->cfg;
+	struct ub_ratelimit_config rc;
+	uint32_t seed = ub_lru_random_seed();
+
+	if (c->max_sessions < 1 || c->max_sessions > UB_REFLECTOR_SESSIONS_MAX)
+		return ub_err_set(e, UB_E_INVAL, 0, "--max-sessions: %u outside 1..%u",
+				  c->max_sessions, UB_REFLECTOR_SESSIONS_MAX);
+	r->sessions = ub_lru_new(c->max_sessions, seed, e);
+	if (!r->sessions)
+		return UB_E_NOMEM;
+	r->sess_seq = calloc(c->max_sessions, sizeof(*r->sess_seq));
+	r->sess_last = calloc(c->max_sessions, sizeof(*r->sess_last));
+	if (!r->sess_seq || !r->sess_last)
+		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory for %u sessions", c->max_sessions);
+	/* A flood of new sessions must not push out live ones: only the idle make room. */
+	r->evict_idle_ns = UB_REFLECTOR_EVICT_IDLE_NS;
+	if (c->session_idle_ns < r->evict_idle_ns)
+		r->evict_idle_ns = c->session_idle_ns;
+	if (c->max_rate == 0)
+		return 0;
+	ub_ratelimit_config_init(&rc);
+	rc.rate = c->max_rate;
+	rc.sources = c->max_sources ? c->max_sources : rc.sources;
+	rc.seed = seed ^ 0x9e3779b9u;
+	r->rate = ub_ratelimit_new(&rc, e);
+	if (!r->rate)
+		return UB_E_NOMEM;
 	return 0;
 }
 
@@ -129,28 +174,34 @@ struct ub_reflector *ub_reflector_new(const struct ub_reflector_config *c, struc
 		r->pkts[i].buf = r->bufs[i];
 		r->pkts[i].cap = sizeof(r->bufs[i]);
 	}
-	if (open_socket(r, e) < 0) {
-		free(r);
-		return NULL;
+	if (c->key_file) {
+		if (ub_auth_key_load(c->key_file, &r->key, e) < 0) {
+			ub_err_prefix(e, UB_E_INVAL, "--key");
+			goto fail;
+		}
+		r->keyed = 1;
 	}
+	if (alloc_tables(r, e) < 0 || open_socket(r, e) < 0)
+		goto fail;
 	return r;
+fail:
+	ub_reflector_free(r);
+	return NULL;
 }
 
 void ub_reflector_free(struct ub_reflector *r)
 {
-	struct ub_session *s, *n;
-	int i;
-
 	if (!r)
 		return;
-	for (i = 0; i < UB_REFL_BUCKETS; i++)
-		for (s = r->buckets[i]; s; s = n) {
-			n = s->next;
-			free(s);
-		}
+	ub_lru_free(r->sessions);
+	free(r->sess_seq);
+	free(r->sess_last);
+	ub_ratelimit_free(r->rate);
 	ub_tcpecho_free(r->tcp);
 	if (r->fd >= 0)
 		close(r->fd);
+	/* The key is a secret: leave no copy in freed memory. */
+	explicit_bzero(&r->key, sizeof(r->key));
 	free(r);
 }
 
@@ -166,6 +217,7 @@ void ub_reflector_counters(const struct ub_reflector *r, struct ub_reflector_cou
 
 void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 {
+	const struct ub_reflector_counters *c = &r->cnt;
 	struct ub_tcpecho_counters tc;
 
 	if (r->tcp) {
@@ -174,67 +226,66 @@ void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 			(unsigned long long)tc.connections, (unsigned long long)tc.open,
 			(unsigned long long)tc.bytes);
 	}
+	/* received = reflected + every drop after it (see reflector.h). */
 	fprintf(f,
-		"udpbench reflector: received %llu, reflected %llu, short %llu, send errors %llu, "
-		"sessions %llu (total %llu)\n",
-		(unsigned long long)r->cnt.received, (unsigned long long)r->cnt.reflected,
-		(unsigned long long)r->cnt.short_dropped, (unsigned long long)r->cnt.send_errors,
-		(unsigned long long)r->cnt.sessions, (unsigned long long)r->cnt.sessions_total);
+		"udpbench reflector: received %llu, reflected %llu, short %llu, too long %llu, "
+		"bad key %llu, rate capped %llu, sessions refused %llu, send errors %llu, "
+		"sessions %llu (total %llu), evicted %llu\n",
+		(unsigned long long)c->received, (unsigned long long)c->reflected,
+		(unsigned long long)c->short_dropped, (unsigned long long)c->too_long,
+		(unsigned long long)c->bad_key, (unsigned long long)c->rate_capped,
+		(unsigned long long)c->sessions_refused, (unsigned long long)c->send_errors,
+		(unsigned long long)c->sessions, (unsigned long long)c->sessions_total,
+		(unsigned long long)c->sessions_evicted);
 	fflush(f);
 }
 
-/* Returns the hash of a session's identity: its peer's key, then its SSID low byte first. */
-static uint32_t session_hash(const uint8_t *key, size_t n, uint16_t ssid)
+/*
+ * Returns the slot of the session of (peer, ssid), made at need, or -1 when
+ * the table is full and even its longest-idle session was heard from less
+ * than evict_idle_ns ago: spoofed requests cannot push out live sessions.
+ */
+static int session_get(struct ub_reflector *r, const struct ub_addr *peer, uint16_t ssid,
+		       int64_t now)
 {
-	const uint8_t id[2] = { (uint8_t)(ssid & 0xff), (uint8_t)(ssid >> 8) };
+	uint8_t key[UB_LRU_KEY_MAX];
+	size_t n = ub_net_addr_key(peer, key); /* address, port: 6 or 18 octets */
+	int slot, old;
 
-	return ub_net_hash(id, sizeof(id), ub_net_hash(key, n, UB_NET_HASH_INIT));
-}
-
-static struct ub_session *session_get(struct ub_reflector *r, const struct ub_addr *peer,
-				      uint16_t ssid, int64_t now)
-{
-	uint8_t key[UB_ADDR_KEY_MAX], skey[UB_ADDR_KEY_MAX];
-	size_t n = ub_net_addr_key(peer, key);
-	uint32_t b = session_hash(key, n, ssid) % UB_REFL_BUCKETS;
-	struct ub_session *s;
-
-	for (s = r->buckets[b]; s; s = s->next) {
-		if (s->ssid == ssid && s->peer.ss.ss_family == peer->ss.ss_family &&
-		    ub_net_addr_key(&s->peer, skey) == n && memcmp(key, skey, n) == 0) {
-			s->last_ns = now;
-			return s;
-		}
+	key[n++] = (uint8_t)(ssid >> 8);
+	key[n++] = (uint8_t)ssid;
+	slot = ub_lru_find(r->sessions, key, n);
+	if (slot >= 0) {
+		r->sess_last[slot] = now;
+		return slot;
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->peer = *peer;
-	s->ssid = ssid;
-	s->last_ns = now;
-	s->next = r->buckets[b];
-	r->buckets[b] = s;
+	if (ub_lru_count(r->sessions) == ub_lru_capacity(r->sessions)) {
+		old = ub_lru_oldest(r->sessions);
+		if (now - r->sess_last[old] < r->evict_idle_ns)
+			return -1;
+		ub_lru_remove(r->sessions, old);
+		r->cnt.sessions--;
+		r->cnt.sessions_evicted++;
+	}
+	slot = ub_lru_add(r->sessions, key, n);
+	if (slot < 0)
+		return -1;
+	r->sess_seq[slot] = 0;
+	r->sess_last[slot] = now;
 	r->cnt.sessions++;
 	r->cnt.sessions_total++;
-	return s;
+	return slot;
 }
 
+/* Forgets the sessions silent longer than the timeout: the oldest first, stopping at the first live one. */
 static void sessions_expire(struct ub_reflector *r, int64_t now)
 {
-	struct ub_session **pp, *s;
-	int i;
+	int slot;
 
-	for (i = 0; i < UB_REFL_BUCKETS; i++) {
-		pp = &r->buckets[i];
-		while ((s = *pp)) {
-			if (now - s->last_ns > r->cfg.session_idle_ns) {
-				*pp = s->next;
-				free(s);
-				r->cnt.sessions--;
-			} else {
-				pp = &s->next;
-			}
-		}
+	while ((slot = ub_lru_oldest(r->sessions)) >= 0 &&
+	       now - r->sess_last[slot] > r->cfg.session_idle_ns) {
+		ub_lru_remove(r->sessions, slot);
+		r->cnt.sessions--;
 	}
 }
 
@@ -252,30 +303,61 @@ static uint16_t current_err_est(struct ub_reflector *r, int64_t now)
 	return r->err_est;
 }
 
+/*
+ * Decodes p as a request into req; returns 0, or a pointer to the counter
+ * of the reason it is dropped.
+ */
+static uint64_t *check_request(struct ub_reflector *r, const struct ub_pkt *p,
+			       struct ub_stamp_req *req)
+{
+	/* Larger than any request udpbench or the boards send (the buffer has one octet spare to tell). */
+	if (p->truncated || p->len > UB_PKT_MAX)
+		return &r->cnt.too_long;
+	if (r->keyed) {
+		/* RFC 8762 §4.2.2: shorter than 112 octets is no authenticated packet. */
+		if (p->len < UB_STAMP_AUTH_LEN)
+			return &r->cnt.short_dropped;
+		/* Unauthenticated or forged: the HMAC over octets 0..95 does not match. */
+		if (ub_proto_decode_req_auth(p->buf, p->len, &r->key, req) < 0)
+			return &r->cnt.bad_key;
+		return NULL;
+	}
+	if (ub_proto_decode_req(p->buf, p->len, req) < 0)
+		return &r->cnt.short_dropped;
+	return NULL;
+}
+
 /* Turns the requests in pkts[0..n) into replies in place; returns how many to send. */
 static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 {
 	struct ub_stamp_reply rep[UB_REFL_BATCH];
 	struct ub_stamp_req req;
-	struct ub_session *s;
-	uint64_t t3;
+	uint64_t t3, *drop;
 	uint16_t ee = current_err_est(r, now);
-	int i, out = 0;
+	int i, slot, out = 0;
 
 	for (i = 0; i < n; i++) {
 		struct ub_pkt *p = &r->pkts[i];
 
 		r->cnt.received++;
-		/* Too short to be a request: never answered (no amplification, no garbage). */
-		if (p->truncated || ub_proto_decode_req(p->buf, p->len, &req) < 0) {
-			r->cnt.short_dropped++;
+		/* Not a valid request: never answered (no amplification, no garbage). */
+		drop = check_request(r, p, &req);
+		if (drop) {
+			(*drop)++;
 			continue;
 		}
-		s = session_get(r, &p->peer, req.ssid, now);
-		if (!s)
+		/* Only valid requests spend tokens: garbage claiming a peer's address cannot starve it. */
+		if (r->rate && !ub_ratelimit_allow(r->rate, &p->peer, p->rx_mono_ns)) {
+			r->cnt.rate_capped++;
 			continue;
+		}
+		slot = session_get(r, &p->peer, req.ssid, p->rx_mono_ns);
+		if (slot < 0) {
+			r->cnt.sessions_refused++;
+			continue;
+		}
 		memset(&rep[out], 0, sizeof(rep[out]));
-		rep[out].seq = s->next_seq++;
+		rep[out].seq = r->sess_seq[slot]++;
 		rep[out].err_est = ee;
 		rep[out].ssid = req.ssid;
 		rep[out].rx_ts = ub_clock_ns_to_ntp(p->rx_real_ns);
@@ -297,7 +379,10 @@ static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 	for (i = 0; i < out; i++) {
 		rep[i].ts = t3;
 		/* The reply is exactly the request's size (never larger: no amplification). */
-		ub_proto_encode_reply(r->pkts[i].buf, r->pkts[i].len, &rep[i]);
+		if (r->keyed)
+			ub_proto_encode_reply_auth(r->pkts[i].buf, r->pkts[i].len, &rep[i], &r->key);
+		else
+			ub_proto_encode_reply(r->pkts[i].buf, r->pkts[i].len, &rep[i]);
 	}
 	return out;
 }
@@ -313,11 +398,9 @@ int ub_reflector_run(struct ub_reflector *r, struct ub_err *e)
 			*r->cfg.dump = 0;
 			ub_reflector_print_counters(r, r->cfg.log ? r->cfg.log : stderr);
 		}
+		/* Cheap when nothing is due: it looks at the longest-idle session only. */
 		now = ub_clock_mono();
-		if (now - r->swept_at > UB_NS_PER_S) {
-			sessions_expire(r, now);
-			r->swept_at = now;
-		}
+		sessions_expire(r, now);
 		pfd[0].fd = r->fd;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;

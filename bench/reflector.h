@@ -1,6 +1,17 @@
 /*
  * udpbench: the STAMP session-reflector (RFC 8762 §4.3, stateful), keyed by
  * (source address, source port, SSID), each session with its own counter.
+ *
+ * It answers only well-formed requests, each with a reply of exactly the
+ * request's size (never larger: no amplification), and counts everything
+ * else by why it was dropped. Each datagram received is counted once, in
+ * exactly one of these, so at any moment
+ *
+ *   received == reflected + short_dropped + too_long + bad_key + rate_capped
+ *               + sessions_refused + send_errors
+ *
+ * Bounded memory: the session table and the per-source rate table are
+ * allocated whole at start; no packet allocates.
  */
 #ifndef UB_REFLECTOR_H
 #define UB_REFLECTOR_H
@@ -11,11 +22,20 @@
 
 #include "err.h"
 
+#define UB_REFLECTOR_MAX_RATE 20000     /* default per-source cap, packets/s */
+#define UB_REFLECTOR_MAX_SESSIONS 4096  /* default session table size */
+#define UB_REFLECTOR_SESSIONS_MAX (1u << 20)
+#define UB_REFLECTOR_EVICT_IDLE_NS 1000000000LL /* a session this idle may make room */
+
 struct ub_reflector_config {
 	const char *bind_addr;  /* NULL: every address, IPv4 and IPv6 */
 	int port;               /* 0 picks a free port (printed when listening) */
 	int family;             /* AF_UNSPEC, AF_INET or AF_INET6 */
 	int64_t session_idle_ns;/* a session silent this long is forgotten */
+	uint64_t max_rate;      /* answers per second to one source address; 0: no cap */
+	unsigned max_sessions;  /* sessions at once (1..UB_REFLECTOR_SESSIONS_MAX) */
+	unsigned max_sources;   /* source addresses the rate cap tracks at once */
+	const char *key_file;   /* authenticated mode (RFC 8762 §4.2.2) with this key; NULL: unauthenticated */
 	int quiet;              /* no "listening" line */
 	int tcp;                /* also echo TCP on the same port number */
 	FILE *log;              /* counters and the listening line; stderr by default */
@@ -24,18 +44,29 @@ struct ub_reflector_config {
 };
 
 struct ub_reflector_counters {
-	uint64_t received;       /* datagrams in */
-	uint64_t reflected;      /* replies out */
-	uint64_t short_dropped;  /* shorter than 44 bytes: never answered */
-	uint64_t send_errors;    /* soft send failures (ENOBUFS, ICMP errors) */
-	uint64_t sessions;       /* sessions alive now */
-	uint64_t sessions_total; /* sessions seen since start */
+	uint64_t received;         /* datagrams in */
+	uint64_t reflected;        /* replies out */
+	uint64_t short_dropped;    /* shorter than a request (44 octets; 112 when keyed) */
+	uint64_t too_long;         /* longer than 1472 octets (one Ethernet frame) */
+	uint64_t bad_key;          /* keyed: the HMAC does not match (forged or unauthenticated) */
+	uint64_t rate_capped;      /* over the per-source rate */
+	uint64_t sessions_refused; /* new session while the table is full of live ones */
+	uint64_t send_errors;      /* soft send failures (ENOBUFS, ICMP errors) */
+	uint64_t sessions;         /* sessions alive now */
+	uint64_t sessions_total;   /* sessions seen since start */
+	uint64_t sessions_evicted; /* idle sessions forgotten early to make room */
 };
 
-/* Sets defaults: all addresses, port 10000, TCP echo on, sessions idle after 60 s, log to stderr. */
+/*
+ * Sets defaults: all addresses, port 10000, TCP echo on, sessions idle after
+ * 60 s, 4096 sessions, 20000 answers/s per source, unauthenticated, log to stderr.
+ */
 void ub_reflector_config_init(struct ub_reflector_config *c);
 
-/* Binds the socket; returns a reflector (free with ub_reflector_free) or NULL with e filled. */
+/*
+ * Loads the key, allocates every table and binds the socket; returns a
+ * reflector (free with ub_reflector_free) or NULL with e filled.
+ */
 struct ub_reflector *ub_reflector_new(const struct ub_reflector_config *c, struct ub_err *e);
 void ub_reflector_free(struct ub_reflector *r);
 
@@ -48,7 +79,7 @@ int ub_reflector_run(struct ub_reflector *r, struct ub_err *e);
 /* Copies the counters so far. */
 void ub_reflector_counters(const struct ub_reflector *r, struct ub_reflector_counters *out);
 
-/* Prints the counters as one line on f. */
+/* Prints the counters, each by name, on one line on f (TCP echo's on a line before). */
 void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f);
 
 #endif

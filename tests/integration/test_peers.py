@@ -203,7 +203,9 @@ def test_vvboard_systemd_unit_verifies(tmp):
     unit = os.path.join(tmp, "udpbench-reflector.service")
     shutil.copy(os.path.join(PEERS_DIR, "vvboard", "udpbench-reflector.service"), unit)
     r = run(["systemd-analyze", "verify", unit], timeout=60)
-    assert r.returncode == 0 and not r.stderr.strip(), r.stderr
+    # verify also lints units other packages installed (irtt's, say): judge only ours.
+    ours = [l for l in r.stderr.splitlines() if "udpbench-reflector" in l]
+    assert r.returncode == 0 and not ours, r.stderr
 
 
 def test_mpython_main_on_cpython(tmp):

@@ -1,12 +1,13 @@
 """The reflector on its own: sizes, short requests, counters, signals."""
 
 import random
+import re
 import signal
 import socket
 import struct
 import time
 
-from harness import start_reflector, stop, wait_line
+from harness import start_reflector, stop, ub, wait_line
 
 
 def request(seq, size, ssid=7):
@@ -81,3 +82,92 @@ def test_session_timeout_restarts_counter(tmp):
         if first == 0:
             break
     assert first == 0, "session never expired"
+
+
+COUNTERS = r"received (\d+), reflected (\d+), short (\d+), too long (\d+), bad key (\d+), " \
+           r"rate capped (\d+), sessions refused (\d+), send errors (\d+), sessions (\d+) " \
+           r"\(total (\d+)\), evicted (\d+)"
+
+
+def burst_from_one_source(port, n):
+    """Sends n requests back to back from one socket; returns how many were answered."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.connect(("127.0.0.1", port))
+    s.setblocking(False)
+    got = 0
+    for i in range(n):
+        s.send(request(i, 44))
+        while i % 100 == 99:  # drain what came back so far
+            try:
+                s.recv(100)
+                got += 1
+            except BlockingIOError:
+                break
+    s.settimeout(0.5)
+    try:
+        while got < n:
+            s.recv(100)
+            got += 1
+    except socket.timeout:
+        pass
+    s.close()
+    return got
+
+
+def test_counter_line_names_every_kind_and_adds_up(tmp):
+    refl, port = start_reflector()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.connect(("127.0.0.1", port))
+    for n in (10, 44, 1472, 1473, 1500):
+        s.send(request(n, n) if n >= 16 else bytes(n))
+    s.send(request(1, 44))
+    assert struct.unpack_from("!I", s.recv(2048), 24)[0] == 44
+    assert struct.unpack_from("!I", s.recv(2048), 24)[0] == 1472
+    assert struct.unpack_from("!I", s.recv(2048), 24)[0] == 1
+    code, _, err = stop(refl, signal.SIGTERM)
+    assert code == 0, err
+    m = re.search(COUNTERS, err)
+    assert m, err
+    c = [int(x) for x in m.groups()]
+    # received, reflected, short, too long (over 1472 octets), the rest nothing.
+    assert c[:8] == [6, 3, 1, 2, 0, 0, 0, 0], m.group(0)
+    assert c[0] == sum(c[1:8])
+
+
+def test_default_rate_cap_and_max_rate_zero(tmp):
+    # Default 20000/s with bursts of 2000: 10000 back-to-back requests from one
+    # address take far less than the 0.4 s that would earn the rest.
+    n = 10000
+    refl, port = start_reflector()
+    t0 = time.monotonic()
+    got = burst_from_one_source(port, n)
+    code, _, err = stop(refl, signal.SIGTERM)
+    c = [int(x) for x in re.search(COUNTERS, err).groups()]
+    assert 2000 <= got < n and c[1] == got and c[5] == n - got, (got, c, time.monotonic() - t0)
+    # --max-rate 0: no cap at all.
+    refl, port = start_reflector("--max-rate", "0")
+    got = burst_from_one_source(port, n)
+    code, _, err = stop(refl, signal.SIGTERM)
+    c = [int(x) for x in re.search(COUNTERS, err).groups()]
+    assert got == n and c[5] == 0, (got, c)
+
+
+def test_hardening_options_on_the_command_line(tmp):
+    r = ub("reflect", "--help")
+    assert r.returncode == 0
+    for opt in ("--max-rate N", "--max-sessions N", "--key FILE"):
+        assert opt in r.stdout, r.stdout
+    for args, opt in ((["--max-rate", "fast"], "--max-rate"),
+                      (["--max-rate", "-5"], "--max-rate"),
+                      (["--max-sessions", "0"], "--max-sessions"),
+                      (["--max-sessions", "2M"], "--max-sessions"),
+                      (["--key"], "--key")):
+        r = ub("reflect", "--port", "0", *args, timeout=10)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert opt in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+    # Units work: 5k sessions, 2.5k a second.
+    refl, _ = start_reflector("--max-sessions", "5k", "--max-rate", "2.5k")
+    code, _, _ = stop(refl, signal.SIGTERM)
+    assert code == 0
