@@ -10,11 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/errqueue.h>
+#include <netinet/udp.h>
 #include <linux/net_tstamp.h>
 
 #include "clock.h"
 
 #define UB_BATCH_MAX 64
+#define UB_GSO_SEGS_MAX 64     /* the kernel's UDP_MAX_SEGMENTS */
+#define UB_GSO_BYTES_MAX 65000 /* one train fits in one UDP datagram of the stack */
 /* Room for both kinds of timestamp, a TTL and both kinds of pktinfo. */
 #define UB_CMSG_SPACE                                                                    \
 	(CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(struct scm_timestamping)) + \
@@ -466,4 +469,120 @@ int ub_net_send(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
 	if (sent < 0)
 		return ub_err_set(e, UB_E_SYS, errno, "send");
 	return sent;
+}
+
+/* Whether b may ride in the same GSO train as a: one peer, one source, one size. */
+static int same_train(const struct ub_pkt *a, const struct ub_pkt *b)
+{
+	uint8_t ka[UB_ADDR_KEY_MAX], kb[UB_ADDR_KEY_MAX];
+	size_t la, lb;
+
+	if (a->len != b->len || a->has_local != b->has_local ||
+	    a->peer.ss.ss_family != b->peer.ss.ss_family || a->peer.len != b->peer.len)
+		return 0;
+	if (a->peer.len) {
+		la = ub_net_addr_key(&a->peer, ka);
+		lb = ub_net_addr_key(&b->peer, kb);
+		if (la != lb || memcmp(ka, kb, la) != 0)
+			return 0;
+	}
+	if (a->has_local) {
+		la = ub_net_addr_key(&a->local, ka);
+		lb = ub_net_addr_key(&b->local, kb);
+		if (a->local.ss.ss_family != b->local.ss.ss_family || la != lb ||
+		    memcmp(ka, kb, la) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Writes the source-address cmsg of p at c; returns its space. */
+static size_t put_pktinfo(struct cmsghdr *c, const struct ub_pkt *p)
+{
+	if (p->local.ss.ss_family == AF_INET6) {
+		struct in6_pktinfo pi6;
+
+		memset(&pi6, 0, sizeof(pi6));
+		pi6.ipi6_addr = ((const struct sockaddr_in6 *)&p->local.ss)->sin6_addr;
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi6));
+		memcpy(CMSG_DATA(c), &pi6, sizeof(pi6));
+		return CMSG_SPACE(sizeof(pi6));
+	} else {
+		struct in_pktinfo pi4;
+
+		memset(&pi4, 0, sizeof(pi4));
+		pi4.ipi_spec_dst = ((const struct sockaddr_in *)&p->local.ss)->sin_addr;
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi4));
+		memcpy(CMSG_DATA(c), &pi4, sizeof(pi4));
+		return CMSG_SPACE(sizeof(pi4));
+	}
+}
+
+int ub_net_send_trains(int fd, struct ub_pkt *pkts, int n, int *gso, struct ub_err *e)
+{
+	struct mmsghdr mm[UB_BATCH_MAX];
+	struct iovec iov[UB_BATCH_MAX];
+	int segs[UB_BATCH_MAX];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[UB_BATCH_MAX];
+	struct cmsghdr *c;
+	int i, k, g = 0, sent, done = 0;
+	uint16_t seg;
+
+	if (!*gso)
+		return ub_net_send(fd, pkts, n, e);
+	if (n > UB_BATCH_MAX)
+		n = UB_BATCH_MAX;
+	for (i = 0; i < n; i = k) {
+		for (k = i + 1; k < n && k - i < UB_GSO_SEGS_MAX &&
+				(size_t)(k - i + 1) * pkts[i].len <= UB_GSO_BYTES_MAX &&
+				same_train(&pkts[i], &pkts[k]);
+		     k++)
+			;
+		memset(&mm[g], 0, sizeof(mm[g]));
+		memset(&ctl[g], 0, sizeof(ctl[g]));
+		mm[g].msg_hdr.msg_name = pkts[i].peer.len ? &pkts[i].peer.ss : NULL;
+		mm[g].msg_hdr.msg_namelen = pkts[i].peer.len;
+		mm[g].msg_hdr.msg_iov = &iov[i];
+		mm[g].msg_hdr.msg_iovlen = (size_t)(k - i);
+		for (int j = i; j < k; j++) {
+			iov[j].iov_base = pkts[j].buf;
+			iov[j].iov_len = pkts[j].len;
+		}
+		mm[g].msg_hdr.msg_control = ctl[g].buf;
+		c = (struct cmsghdr *)ctl[g].buf;
+		if (pkts[i].has_local) {
+			mm[g].msg_hdr.msg_controllen += put_pktinfo(c, &pkts[i]);
+			c = (struct cmsghdr *)(ctl[g].buf + mm[g].msg_hdr.msg_controllen);
+		}
+		if (k - i > 1) {
+			/* The kernel cuts the train into datagrams of this size. */
+			seg = (uint16_t)pkts[i].len;
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(seg));
+			memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+			mm[g].msg_hdr.msg_controllen += CMSG_SPACE(sizeof(seg));
+		}
+		if (!mm[g].msg_hdr.msg_controllen)
+			mm[g].msg_hdr.msg_control = NULL;
+		segs[g++] = k - i;
+	}
+	sent = sendmmsg(fd, mm, (unsigned)g, 0);
+	if (sent < 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT) && segs[0] > 1) {
+		/* This path cannot segment (no checksum offload, say): one at a time from now on. */
+		*gso = 0;
+		return ub_net_send(fd, pkts, n, e);
+	}
+	if (sent < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "send");
+	for (i = 0; i < sent; i++)
+		done += segs[i];
+	return done;
 }

@@ -103,6 +103,14 @@ int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e);
  */
 int ub_net_send(int fd, struct ub_pkt *pkts, int n, struct ub_err *e);
 
+/*
+ * Like ub_net_send, but datagrams of one size in a row to one peer from one
+ * source leave as one UDP GSO train (UDP_SEGMENT, up to 64): one pass through
+ * the stack for all of them. *gso starts at 1 and is cleared for good when
+ * the path cannot segment; the datagrams then go one by one.
+ */
+int ub_net_send_trains(int fd, struct ub_pkt *pkts, int n, int *gso, struct ub_err *e);
+
 /* Whether err is a soft network error (counted, never fatal). */
 int ub_net_soft_error(int err);
 

@@ -130,12 +130,13 @@ static json_t *dist_json(const struct ub_dist *d)
 {
 	if (d->n == 0)
 		return json_null();
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "n", (json_int_t)d->n,
+	/* n, min, max, mean and stddev are always exact; percentiles may be a histogram's (±0.2 %). */
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "n", (json_int_t)d->n,
 			 "min", (json_int_t)d->min, "mean", (json_int_t)d->mean, "median",
 			 (json_int_t)d->median, "p90", (json_int_t)d->p90, "p95",
 			 (json_int_t)d->p95, "p99", (json_int_t)d->p99, "p999",
 			 (json_int_t)d->p999, "max", (json_int_t)d->max, "stddev",
-			 (json_int_t)d->stddev);
+			 (json_int_t)d->stddev, "percentiles", d->hist ? "histogram" : "exact");
 }
 
 static json_t *u64_or_null(int known, uint64_t v)
@@ -258,6 +259,7 @@ static int extend_json(json_t *params, json_t *sum, const struct ub_params *p,
 
 	if (json_object_set_new(params, "rate", p->flood ? json_string("max") : json_null()) < 0 ||
 	    json_object_set_new(params, "authenticated", json_boolean(p->authenticated)) < 0 ||
+	    json_object_set_new(params, "summary_only", json_boolean(s->percentiles_hist)) < 0 ||
 	    json_object_set_new(sum, "auth_failed", json_integer((json_int_t)rc->auth_failed)) < 0 ||
 	    json_object_set_new(sum, "kernel_tx_stamps", json_integer((json_int_t)rc->tx_kernel)) < 0)
 		return -1;

@@ -15,7 +15,8 @@
 #include "ratelimit.h"
 #include "tcpecho.h"
 
-#define UB_REFL_BATCH 32
+#define UB_REFL_BATCH 64
+#define UB_REFL_ROUNDS 16 /* batches read in a row before the TCP echo gets a turn */
 #define UB_REFL_SOCKBUF (4 << 20)
 
 struct ub_reflector {
@@ -25,6 +26,7 @@ struct ub_reflector {
 	int port;
 	int rcvbuf;  /* SO_RCVBUF as the kernel granted it */
 	int keyed;
+	int gso;     /* replies to one peer leave as UDP GSO trains while the path takes them */
 	struct ub_auth_key key;
 	/* Sessions: (peer address, port, SSID) -> slot; per slot its counter and last packet. */
 	struct ub_lru *sessions;
@@ -170,6 +172,7 @@ struct ub_reflector *ub_reflector_new(const struct ub_reflector_config *c, struc
 	}
 	r->cfg = *c;
 	r->fd = -1;
+	r->gso = 1;
 	for (i = 0; i < UB_REFL_BATCH; i++) {
 		r->pkts[i].buf = r->bufs[i];
 		r->pkts[i].cap = sizeof(r->bufs[i]);
@@ -327,6 +330,26 @@ static uint64_t *check_request(struct ub_reflector *r, const struct ub_pkt *p,
 	return NULL;
 }
 
+/* Sends the replies in pkts[0..out); returns 0 or a negative code for a hard error. */
+static int send_replies(struct ub_reflector *r, int out, struct ub_err *e)
+{
+	int done, sent;
+
+	for (done = 0; done < out; done += sent) {
+		sent = ub_net_send_trains(r->fd, r->pkts + done, out - done, &r->gso, e);
+		if (sent < 0) {
+			if (!ub_net_soft_error(e->sys_errno))
+				return sent;
+			/* Drop the one that failed, keep the rest of the batch. */
+			r->cnt.send_errors++;
+			sent = 1;
+			continue;
+		}
+		r->cnt.reflected += (uint64_t)sent;
+	}
+	return 0;
+}
+
 /* Turns the requests in pkts[0..n) into replies in place; returns how many to send. */
 static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 {
@@ -390,7 +413,7 @@ static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 int ub_reflector_run(struct ub_reflector *r, struct ub_err *e)
 {
 	struct pollfd pfd[2 + UB_TCPECHO_MAX_CONNS];
-	int n, out, sent, done, rc, npfd;
+	int n, out, rc, npfd, rounds;
 	int64_t now;
 
 	while (!*r->cfg.stop) {
@@ -414,26 +437,20 @@ int ub_reflector_run(struct ub_reflector *r, struct ub_err *e)
 			ub_tcpecho_serve(r->tcp, pfd + 1, npfd - 1);
 		if (!(pfd[0].revents & POLLIN))
 			continue;
-		n = ub_net_recv(r->fd, r->pkts, UB_REFL_BATCH, e);
-		if (n < 0) {
-			if (ub_net_soft_error(e->sys_errno))
-				continue;
-			return n;
-		}
-		if (n == 0)
-			continue;
-		out = reflect_batch(r, n, ub_clock_mono());
-		for (done = 0; done < out; done += sent) {
-			sent = ub_net_send(r->fd, r->pkts + done, out - done, e);
-			if (sent < 0) {
-				if (!ub_net_soft_error(e->sys_errno))
-					return sent;
-				/* Drop the one that failed, keep the rest of the batch. */
-				r->cnt.send_errors++;
-				sent = 1;
-				continue;
+		/* Under load, batch after batch until the queue is empty, then poll again. */
+		for (rounds = 0; rounds < UB_REFL_ROUNDS && !*r->cfg.stop; rounds++) {
+			n = ub_net_recv(r->fd, r->pkts, UB_REFL_BATCH, e);
+			if (n < 0) {
+				if (ub_net_soft_error(e->sys_errno))
+					continue;
+				return n;
 			}
-			r->cnt.reflected += (uint64_t)sent;
+			if (n == 0)
+				break;
+			out = reflect_batch(r, n, ub_clock_mono());
+			rc = send_replies(r, out, e);
+			if (rc < 0)
+				return rc;
 		}
 	}
 	return 0;

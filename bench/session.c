@@ -20,6 +20,7 @@
 #define UB_RECENT 255     /* replies behind the live line's median */
 #define UB_RING_MAX (1u << 20)
 #define UB_FLOOD_RING (1u << 18) /* probes a flood keeps in flight at most */
+#define UB_FLOOD_GAP_NS 1000      /* a flood's ring assumes at most a million probes a second */
 
 /* A probe in flight, kept until no reply to it can matter any more. */
 struct probe {
@@ -69,6 +70,7 @@ struct ub_session {
 	struct wire *wire;      /* with a capture: one per ring slot */
 	uint32_t ring_mask;
 	int tx_stamps;          /* the kernel gives send stamps on the error queue */
+	int gso;                /* flood batches leave as one UDP GSO train */
 	uint32_t txid_next;     /* number of the next datagram this socket sends */
 	uint64_t *txid_idx;     /* probe index by txid & ring_mask */
 	uint64_t tx_kernel_used;/* replies timed from the kernel's send stamp */
@@ -118,17 +120,20 @@ static int ring_init(struct ub_session *s)
 	 * Room for every probe that can be in flight, twice over, for late
 	 * replies. A flood holds back instead while its ring is full.
 	 */
-	want = 2 * ((uint64_t)(c->timeout_ns / (c->interval_ns > 0 ? c->interval_ns : 1)) + 2);
+	want = 2 * ((uint64_t)(c->timeout_ns / (c->interval_ns > 0 ? c->interval_ns
+								    : UB_FLOOD_GAP_NS)) + 2);
 	while (cap < want && cap < max)
 		cap <<= 1;
 	s->ring = calloc(cap, sizeof(*s->ring));
-	s->txid_idx = calloc(cap, sizeof(*s->txid_idx));
+	if (s->tx_stamps)
+		s->txid_idx = calloc(cap, sizeof(*s->txid_idx));
 	if (c->pcap_path)
 		s->wire = calloc(cap, sizeof(*s->wire));
 	if (c->flood)
 		s->floodbufs = calloc(UB_TX_BATCH, sizeof(*s->floodbufs));
 	s->ring_mask = (uint32_t)(cap - 1);
-	if (!s->ring || !s->txid_idx || (c->pcap_path && !s->wire) || (c->flood && !s->floodbufs))
+	if (!s->ring || (s->tx_stamps && !s->txid_idx) || (c->pcap_path && !s->wire) ||
+	    (c->flood && !s->floodbufs))
 		return UB_E_NOMEM;
 	return 0;
 }
@@ -309,7 +314,7 @@ unsigned ub_session_send_flood(struct ub_session *s, unsigned n)
 	if (k == 0)
 		return 0;
 	tx = ub_clock_mono();
-	sent = ub_net_send(s->fd, s->flood, (int)k, &e);
+	sent = ub_net_send_trains(s->fd, s->flood, (int)k, &s->gso, &e);
 	if (sent < 0) {
 		send_failed(s, e.sys_errno);
 		/* A full buffer keeps the probes for the next turn; anything else loses one. */
@@ -796,8 +801,11 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 	}
 	if (open_socket(s, peer, e) < 0)
 		goto fail;
-	if (!c->tcp)
+	/* A flood measures rates: a send stamp per probe would cost it a third of them. */
+	if (!c->tcp && !c->flood)
 		s->tx_stamps = ub_net_enable_tx_stamps(s->fd);
+	/* A capture on loopback would see a train as one big datagram: one by one then. */
+	s->gso = c->flood && !c->pcap_path;
 	/* A fresh SSID per session keeps runs and peers apart at the reflector (RFC 8972). */
 	if (getrandom(&s->ssid, sizeof(s->ssid), 0) != sizeof(s->ssid) || s->ssid == 0)
 		s->ssid = (uint16_t)(ub_clock_mono() | 1);
@@ -819,6 +827,7 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 	sc.timeout_ns = s->tmax_ns;
 	sc.interval_ns = c->interval_ns;
 	sc.stateful = !c->tcp && (c->mode == UB_MODE_AUTO || c->mode == UB_MODE_STAMP);
+	sc.summary_only = c->summary_only;
 	s->stats = ub_stats_new(&sc);
 	if (!s->stats) {
 		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");

@@ -6,6 +6,7 @@
 #ifndef UB_STATS_H
 #define UB_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -22,12 +23,34 @@ struct ub_stats_config {
 	int64_t timeout_ns;  /* Tmax: a reply later than this counts as lost, reported as late */
 	int64_t interval_ns; /* schedule slot: a probe that left a whole slot late is "missed" */
 	int stateful;        /* replies carry a reflector counter: split up/down */
+	/*
+	 * Keep no table per probe or per reply: memory stays the same however
+	 * long the run, every distribution comes from a histogram and the
+	 * figures that need history look back over a window of recent probes
+	 * (stats.c says exactly which and how).
+	 */
+	int summary_only;
+	/*
+	 * summary_only: probes the window holds (rounded up to a power of two,
+	 * at most 2^20); 0 sizes it as the sender's ring: 2 * (Tmax / interval
+	 * + 2), at least 1024.
+	 */
+	uint32_t window;
 };
+
+/* Largest relative error of a percentile taken from a histogram (2^-9). */
+#define UB_STATS_HIST_REL_ERR 0.001953125
 
 /* A distribution; n == 0 means "nothing to report" (null in JSON). */
 struct ub_dist {
 	uint64_t n;
 	int64_t min, mean, median, p90, p95, p99, p999, max, stddev;
+	/*
+	 * 1: median..p999 come from a histogram, within UB_STATS_HIST_REL_ERR
+	 * (or 1 ns) of the exact nearest rank; n, min, max, mean and stddev
+	 * are exact either way. 0: every figure exact.
+	 */
+	int hist;
 };
 
 struct ub_summary {
@@ -53,6 +76,11 @@ struct ub_summary {
 	struct ub_dist stack;            /* app rtt - wire rtt: time in this host's stack */
 	uint64_t sched_missed;           /* probes that left a whole interval late or more */
 	struct ub_dist sched_late;       /* how late each probe left against its slot */
+	/*
+	 * 1 (summary_only): rtt and ipdv percentiles too come from histograms.
+	 * refl_proc, owd_*, stack and sched_late always do (see ub_dist.hist).
+	 */
+	int percentiles_hist;
 };
 
 /* One reply as the sender saw it. */
@@ -67,10 +95,13 @@ struct ub_reply {
 	int64_t owd_up_ns, owd_down_ns;
 };
 
-/* Sets defaults: Tmax 1 s, interval 10 ms, not stateful. */
+/* Sets defaults: Tmax 1 s, interval 10 ms, not stateful, exact (not summary_only), window 0. */
 void ub_stats_config_init(struct ub_stats_config *c);
 
-/* Returns a new accumulator (caller frees with ub_stats_free) or NULL. */
+/*
+ * Returns a new accumulator (caller frees with ub_stats_free) or NULL. With
+ * summary_only every table it will ever use is allocated here.
+ */
 struct ub_stats *ub_stats_new(const struct ub_stats_config *c);
 void ub_stats_free(struct ub_stats *s);
 
@@ -85,8 +116,10 @@ int ub_stats_sent(struct ub_stats *s, uint32_t seq, int64_t tx_ns, int64_t late_
 /*
  * Records a reply. Returns its enum ub_status (OK, LATE or DUP; late when
  * rx_ns - tx_ns of that probe exceeds Tmax), or UB_E_INVAL for a sequence
- * number that was never sent. *reordered (may be NULL) gets 1 when it arrived
- * after a higher sequence number (RFC 4737 NextExp), else 0.
+ * number that was never sent, or UB_E_NOMEM. *reordered (may be NULL) gets 1
+ * when it arrived after a higher sequence number (RFC 4737 NextExp), else 0.
+ * summary_only: a reply to a probe older than the window is LATE while late
+ * < lost, else DUP (it cannot tell which, and it is past Tmax either way).
  */
 int ub_stats_reply(struct ub_stats *s, const struct ub_reply *r, int *reordered);
 
@@ -102,5 +135,12 @@ int ub_stats_summary(struct ub_stats *s, struct ub_summary *out);
 
 /* Counters so far for the live line: sent, received (ok). */
 void ub_stats_counts(const struct ub_stats *s, uint64_t *sent, uint64_t *received);
+
+/*
+ * Heap bytes s holds now and the most it has held at once, its histograms
+ * and a summary's scratch included (a table that grows counts old and new
+ * size while it moves). Either pointer may be NULL.
+ */
+void ub_stats_mem(const struct ub_stats *s, size_t *now, size_t *peak);
 
 #endif

@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 
-from harness import load_json, need_root, need_tool, start_reflector, stop, ub
+from harness import load_json, need_root, need_tool, start_reflector, stop, ub, UDPBENCH
 
 
 def read_csv(path):
@@ -109,3 +109,30 @@ def test_spin_busy_poll_and_cpu(tmp):
     assert r.returncode == 2 and "--cpu" in r.stderr and "CPU" in r.stderr, r.stderr
     r = ub("--peer", "127.0.0.1", "--spin", "2s")
     assert r.returncode == 2 and "--spin" in r.stderr
+
+
+def peak_rss_kb(argv):
+    """Runs argv to the end; returns (exit code, its peak resident set in KiB) from wait4."""
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return p.returncode, usage.ru_maxrss
+
+
+def test_summary_only_memory_is_constant(tmp):
+    refl, port = start_reflector("--no-tcp", "--max-rate", "0")
+    rss, results = {}, {}
+    for n in (100000, 500000):
+        rj = os.path.join(tmp, "s%d.json" % n)
+        code, rss[n] = peak_rss_kb([UDPBENCH, "--peer", "127.0.0.1:%d" % port, "--rate", "max",
+                                    "--count", str(n), "--timeout", "20ms", "--summary-only",
+                                    "--json", rj, "-q"])
+        assert code == 0
+        results[n] = load_json(rj)
+    _, _, err = stop(refl)
+    for n, j in results.items():
+        s = j["summary"]
+        assert j["params"]["summary_only"] is True and s["rtt_ns"]["percentiles"] == "histogram"
+        assert s["sent"] == n and s["received"] + s["lost"] == n, s
+    # Five times the probes, the same memory (to within page-cache noise).
+    assert rss[500000] - rss[100000] < 1024, rss

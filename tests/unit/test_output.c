@@ -288,7 +288,8 @@ static void expect_dist(json_t *obj, const char *key, json_int_t n, json_int_t b
 {
 	json_t *d = member(obj, key);
 
-	assert_int_equal(json_object_size(d), 10);
+	assert_int_equal(json_object_size(d), 11);
+	assert_string_equal(json_string_value(member(d, "percentiles")), "exact");
 	expect_int(d, "n", n);
 	expect_int(d, "min", base + 1);
 	expect_int(d, "mean", base + 2);
@@ -386,6 +387,32 @@ static void test_json_known(void **state)
 	expect_int(head, "format", 1);
 	expect_known_params(member(root, "params"));
 	expect_known_summary(member(root, "summary"));
+}
+
+/* Histogram percentiles are labelled so; flood runs give rates and no schedule. */
+static void test_json_histogram_and_flood(void **state)
+{
+	struct fixture *fx = *state;
+	json_t *root, *sum, *params;
+
+	fx->s[0].rtt.hist = 1;
+	fx->s[0].percentiles_hist = 1;
+	fx->p[0].flood = 1;
+	fx->rc[0].send_span_ns = 2 * SEC;
+	write_json(fx, 1);
+	root = load(fx);
+	sum = member(root, "summary");
+	params = member(root, "params");
+	assert_string_equal(json_string_value(member(member(sum, "rtt_ns"), "percentiles")),
+			    "histogram");
+	assert_string_equal(json_string_value(member(member(sum, "ipdv_ns"), "percentiles")),
+			    "exact");
+	assert_true(json_is_true(member(params, "summary_only")));
+	assert_string_equal(json_string_value(member(params, "rate")), "max");
+	assert_true(json_is_null(member(sum, "schedule")));
+	/* sent / 2 s */
+	assert_true(json_real_value(member(member(sum, "flood"), "sent_per_s")) ==
+		    (double)fx->s[0].sent / 2.0);
 }
 
 /* Everything a run could not measure, with junk where the flags say "unknown". */
@@ -1042,6 +1069,7 @@ static void test_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_json_histogram_and_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_unknown_is_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_zero_is_not_null, setup, teardown),
