@@ -48,6 +48,9 @@ static const char send_usage[] =
 	"                          of sleeping (default 200us; 0 sleeps to the deadline)\n"
 	"      --busy-poll         never sleep: poll sockets and clock (one CPU at 100 %)\n"
 	"      --cpu N             run the sender on CPU N\n"
+	"      --gso               with --rate max: each batch leaves as one UDP GSO\n"
+	"                          train (captures and firewalls on the way may see it\n"
+	"                          as one packet)\n"
 	"      --lang en|zh        language of the terminal text (default from $LANG)\n"
 	"  -4, -6                  use IPv4 or IPv6 only\n"
 	"      --dscp N            DSCP code point 0..63 on the probes\n"
@@ -173,6 +176,7 @@ enum {
 	OPT_SPIN,
 	OPT_BUSY_POLL,
 	OPT_CPU,
+	OPT_GSO,
 	OPT_RELAY_SET, /* handed to ub_relay_config_set by its long name */
 };
 
@@ -198,6 +202,7 @@ static const struct option send_opts[] = {
 	{ "spin", required_argument, NULL, OPT_SPIN },
 	{ "busy-poll", no_argument, NULL, OPT_BUSY_POLL },
 	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "gso", no_argument, NULL, OPT_GSO },
 	{ "lang", required_argument, NULL, OPT_LANG },
 	{ "dscp", required_argument, NULL, OPT_DSCP },
 	{ "ttl", required_argument, NULL, OPT_TTL },
@@ -398,6 +403,9 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 		case OPT_BUSY_POLL:
 			c->busy_poll = 1;
 			break;
+		case OPT_GSO:
+			c->gso = 1;
+			break;
 		case OPT_CPU:
 			if (parse_int("--cpu", optarg, 0, CPU_SETSIZE - 1, &c->cpu, e) < 0)
 				return e->code;
@@ -491,6 +499,8 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 		c->size = UB_STAMP_LEN;
 	if (c->flood && c->n_peers > 1)
 		return ub_err_set(e, UB_E_INVAL, 0, "--rate max: floods one peer; give one --peer");
+	if (c->gso && !c->flood)
+		return ub_err_set(e, UB_E_INVAL, 0, "--gso: sends trains with --rate max only");
 	if (c->flood && c->tcp)
 		return ub_err_set(e, UB_E_INVAL, 0, "--rate max: floods UDP; leave out --tcp");
 	if (c->key && (c->tcp || c->mode == UB_MODE_ECHO || c->mode == UB_MODE_TEXT))

@@ -178,6 +178,15 @@ int ub_net_udp_socket(int family, struct ub_err *e)
 	return fd;
 }
 
+void ub_net_report_drops(int fd, int family)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+}
+
 int ub_net_enable_tx_stamps(int fd)
 {
 	int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
@@ -187,8 +196,8 @@ int ub_net_enable_tx_stamps(int fd)
 	return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) == 0;
 }
 
-/* Reads one error-queue message's stamp; returns 1 for a send stamp, 0 for anything else. */
-static int parse_tx_stamp(struct msghdr *mh, struct ub_tx_stamp *out)
+/* Reads one error-queue message: a send stamp, an ICMP error, or neither (returns 0). */
+static int parse_errqueue(struct msghdr *mh, struct ub_errq *out)
 {
 	struct sock_extended_err ee;
 	struct scm_timestamping st;
@@ -202,43 +211,59 @@ static int parse_tx_stamp(struct msghdr *mh, struct ub_tx_stamp *out)
 		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
 			   (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
 			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-			have_id = ee.ee_origin == SO_EE_ORIGIN_TIMESTAMPING &&
-				  ee.ee_info == SCM_TSTAMP_SND;
+			have_id = 1;
 		}
 	}
-	if (!have_ts || !have_id)
+	if (!have_id)
 		return 0;
+	if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6) {
+		/* With IP_RECVERR the ICMP error comes here, and reading it clears the socket's. */
+		out->icmp_errno = (int)ee.ee_errno;
+		return 1;
+	}
+	if (!have_ts || ee.ee_origin != SO_EE_ORIGIN_TIMESTAMPING || ee.ee_info != SCM_TSTAMP_SND)
+		return 0;
+	out->icmp_errno = 0;
 	out->id = ee.ee_data;
 	out->real_ns = ub_clock_ts_to_ns(&st.ts[0]);
 	return 1;
 }
 
-int ub_net_tx_stamps(int fd, struct ub_tx_stamp *out, int n)
+int ub_net_errqueue(int fd, struct ub_errq *out, int n)
 {
 	struct mmsghdr mm[UB_BATCH_MAX];
 	union {
-		char buf[CMSG_SPACE(sizeof(struct scm_timestamping)) +
-			 CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in6))];
+		/* Both kinds of stamp, the error with its offender's address, the pktinfo. */
+		char buf[UB_CMSG_SPACE + CMSG_SPACE(sizeof(struct sock_extended_err) +
+						    sizeof(struct sockaddr_in6))];
 		struct cmsghdr align;
 	} ctl[UB_BATCH_MAX];
+	/* An ICMP error carries the offending datagram's headers: room for them, discarded. */
+	uint8_t junk[UB_BATCH_MAX][128];
+	struct iovec iov[UB_BATCH_MAX];
 	int i, got, k = 0;
 
 	if (n > UB_BATCH_MAX)
 		n = UB_BATCH_MAX;
-	for (i = 0; i < n; i++) {
-		memset(&mm[i], 0, sizeof(mm[i]));
-		mm[i].msg_hdr.msg_control = ctl[i].buf;
-		mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
-	}
-	got = recvmmsg(fd, mm, (unsigned)n, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
-	if (got < 0 && errno == ENOSYS) {
-		ssize_t r = recvmsg(fd, &mm[0].msg_hdr, MSG_ERRQUEUE | MSG_DONTWAIT);
-		got = r < 0 ? -1 : 1;
-	}
-	if (got <= 0)
-		return 0;
-	for (i = 0; i < got; i++)
-		k += parse_tx_stamp(&mm[i].msg_hdr, &out[k]);
+	/* Until something is parsed or the queue is empty: other messages are skipped. */
+	do {
+		for (i = 0; i < n; i++) {
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_control = ctl[i].buf;
+			mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+			iov[i].iov_base = junk[i];
+			iov[i].iov_len = sizeof(junk[i]);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		got = recvmmsg(fd, mm, (unsigned)n, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
+		if (got < 0 && errno == ENOSYS) {
+			ssize_t r = recvmsg(fd, &mm[0].msg_hdr, MSG_ERRQUEUE | MSG_DONTWAIT);
+			got = r < 0 ? -1 : 1;
+		}
+		for (i = 0; i < got; i++)
+			k += parse_errqueue(&mm[i].msg_hdr, &out[k]);
+	} while (got > 0 && k == 0);
 	return k;
 }
 

@@ -69,10 +69,18 @@ uint32_t ub_net_hash(const void *p, size_t n, uint32_t h);
 /* A nonblocking UDP socket for family, with receive metadata enabled. Returns fd or negative code. */
 int ub_net_udp_socket(int family, struct ub_err *e);
 
-/* A send time the kernel took as the datagram left (SO_TIMESTAMPING, software). */
-struct ub_tx_stamp {
-	uint32_t id;     /* the socket's datagram counter, from 0 at ub_net_enable_tx_stamps */
-	int64_t real_ns; /* wall clock */
+/*
+ * Asks the kernel to say when it drops an outgoing datagram in this host
+ * (a full interface queue): send then fails with ENOBUFS instead of
+ * succeeding silently. Best effort.
+ */
+void ub_net_report_drops(int fd, int family);
+
+/* What the socket's error queue holds: a send stamp, or an ICMP error. */
+struct ub_errq {
+	int icmp_errno;  /* nonzero: an ICMP error (ECONNREFUSED, EHOSTUNREACH, ...) */
+	uint32_t id;     /* send stamp: the socket's datagram counter, from 0 when enabled */
+	int64_t real_ns; /* send stamp: wall clock, taken by the kernel as it sent */
 };
 
 /*
@@ -81,8 +89,8 @@ struct ub_tx_stamp {
  */
 int ub_net_enable_tx_stamps(int fd);
 
-/* Reads up to n send stamps from fd's error queue; returns how many (0 when none wait). */
-int ub_net_tx_stamps(int fd, struct ub_tx_stamp *out, int n);
+/* Reads up to n entries from fd's error queue; returns how many (0 when it is empty). */
+int ub_net_errqueue(int fd, struct ub_errq *out, int n);
 
 /* Sets IP_TOS/IPV6_TCLASS from dscp (0..63) and TTL/hop limit (1..255); -1 leaves either alone. */
 int ub_net_set_dscp_ttl(int fd, int family, int dscp, int ttl, struct ub_err *e);

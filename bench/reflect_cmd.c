@@ -9,13 +9,14 @@
 #include "signals.h"
 #include "units.h"
 
-enum { OPT_SESSION_TIMEOUT = 256, OPT_NO_TCP, OPT_MAX_RATE, OPT_MAX_SESSIONS, OPT_KEY };
+enum { OPT_SESSION_TIMEOUT = 256, OPT_NO_TCP, OPT_MAX_RATE, OPT_MAX_SESSIONS, OPT_KEY, OPT_GSO };
 
 const struct option ub_reflect_cmd_options[] = {
 	{ "bind", required_argument, NULL, 'b' },
 	{ "port", required_argument, NULL, 'p' },
 	{ "session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT },
 	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
+	{ "gso", no_argument, NULL, OPT_GSO },
 	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
 	{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
 	{ "key", required_argument, NULL, OPT_KEY },
@@ -40,6 +41,10 @@ void ub_reflect_cmd_usage(FILE *f)
 	      "      --key FILE          authenticated mode (RFC 8762, HMAC-SHA-256): answer\n"
 	      "                          only requests signed with this key (hex or raw, >= 16 octets)\n"
 	      "      --no-tcp            no TCP echo on the same port (it serves udpbench --tcp)\n"
+	      "      --gso               answer a burst to one sender as UDP GSO trains: more\n"
+	      "                          replies a second, but a capture or firewall on this\n"
+	      "                          host, or across loopback and veth, sees a train as one\n"
+	      "                          packet\n"
 	      "  -q, --quiet             no start-up line\n"
 	      "  -h, --help              show this help\n"
 	      "\n"
@@ -69,6 +74,9 @@ int ub_reflect_cmd_parse(int argc, char **argv, struct ub_reflector_config *c, s
 			break;
 		case OPT_NO_TCP:
 			c->tcp = 0;
+			break;
+		case OPT_GSO:
+			c->gso = 1;
 			break;
 		case OPT_MAX_RATE:
 			if (ub_units_count(optarg, 0, UB_RATELIMIT_RATE_MAX, &c->max_rate, e) < 0)

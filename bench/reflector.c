@@ -172,7 +172,7 @@ struct ub_reflector *ub_reflector_new(const struct ub_reflector_config *c, struc
 	}
 	r->cfg = *c;
 	r->fd = -1;
-	r->gso = 1;
+	r->gso = c->gso;
 	for (i = 0; i < UB_REFL_BATCH; i++) {
 		r->pkts[i].buf = r->bufs[i];
 		r->pkts[i].cap = sizeof(r->bufs[i]);

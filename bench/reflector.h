@@ -38,6 +38,7 @@ struct ub_reflector_config {
 	const char *key_file;   /* authenticated mode (RFC 8762 §4.2.2) with this key; NULL: unauthenticated */
 	int quiet;              /* no "listening" line */
 	int tcp;                /* also echo TCP on the same port number */
+	int gso;                /* replies to one sender in a batch leave as UDP GSO trains */
 	FILE *log;              /* counters and the listening line; stderr by default */
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: return */
 	volatile sig_atomic_t *dump; /* set by SIGUSR1: print the counters */

@@ -40,6 +40,7 @@ struct ub_sender_config {
 	int summary_only;       /* constant memory: percentiles from a histogram */
 	int64_t spin_ns;        /* spin on the clock this long before a deadline instead of sleeping */
 	int busy_poll;          /* never sleep: poll the sockets and the clock without blocking */
+	int gso;                /* flood batches leave as UDP GSO trains */
 	int cpu;                /* pin the sender to this CPU; -1 leaves it to the scheduler */
 	const struct ub_auth_key *key; /* authenticated mode (RFC 8762 §4.2.2); NULL: none */
 	volatile sig_atomic_t *stop; /* SIGINT/SIGTERM count: 1 drains in-flight probes, 2 ends now */

@@ -90,7 +90,7 @@ struct ub_session {
 	uint8_t cmpbuf[UB_PKT_MAX];
 	uint8_t rxbufs[UB_RX_BATCH][UB_PKT_MAX + 1];
 	struct ub_pkt rx[UB_RX_BATCH];
-	struct ub_tx_stamp txst[UB_RX_BATCH];
+	struct ub_errq errq[UB_RX_BATCH];
 	struct ub_epoch epochs[UB_EPOCHS_MAX]; /* reflector lifetimes, see refl_counter */
 	unsigned n_epochs;
 	uint32_t last_answered; /* highest sender number answered in the newest epoch */
@@ -217,16 +217,21 @@ static size_t encode_probe(struct ub_session *s, uint8_t *buf, uint32_t seq, int
 	return len;
 }
 
+/* Counts an ICMP error; a port unreachable before any reply ends the session. */
+static void icmp_error(struct ub_session *s, int err)
+{
+	s->rc.icmp_errors++;
+	if (err == ECONNREFUSED && s->any_reply == 0)
+		s->icmp_refused = 1;
+}
+
 /* Counts a failed send by kind: an ICMP error reported on the socket, or a soft send error. */
 static void send_failed(struct ub_session *s, int err)
 {
-	if (err == ECONNREFUSED) {
-		s->rc.icmp_errors++;
-		if (s->any_reply == 0)
-			s->icmp_refused = 1;
-	} else {
+	if (err == ECONNREFUSED)
+		icmp_error(s, err);
+	else
 		s->rc.send_errors++;
-	}
 }
 
 /* Takes probe s->next, sent (or not, when !ok) at tx for slot; the ring slot is free. */
@@ -640,13 +645,13 @@ static void tcp_drain(struct ub_session *s)
 }
 
 /* Gives the probe the kernel's send stamp, when the stamp is plausibly its own. */
-static void tx_stamp(struct ub_session *s, const struct ub_tx_stamp *t, int64_t mono_minus_real)
+static void tx_stamp(struct ub_session *s, const struct ub_errq *t, int64_t mono_minus_real)
 {
 	uint64_t idx = s->txid_idx[t->id & s->ring_mask];
 	struct probe *p = probe_at(s, idx);
 	int64_t mono;
 
-	if (!p->used || p->txid != t->id || p->has_txk || idx >= s->next)
+	if (!s->tx_stamps || !p->used || p->txid != t->id || p->has_txk || idx >= s->next)
 		return;
 	mono = t->real_ns + mono_minus_real;
 	/* The kernel stamps after the program's clock read and well within Tmax. */
@@ -665,25 +670,22 @@ int ub_session_drain(struct ub_session *s, struct ub_err *e)
 		return 0;
 	}
 
-	/* Send stamps first: a reply is timed from its probe's. */
-	while (s->tx_stamps && (n = ub_net_tx_stamps(s->fd, s->txst, UB_RX_BATCH)) > 0) {
+	/* Send stamps and ICMP errors first: a reply is timed from its probe's stamp. */
+	while ((n = ub_net_errqueue(s->fd, s->errq, UB_RX_BATCH)) > 0) {
 		int64_t off = ub_clock_mono_minus_real();
 
-		for (i = 0; i < n; i++)
-			tx_stamp(s, &s->txst[i], off);
+		for (i = 0; i < n; i++) {
+			if (s->errq[i].icmp_errno)
+				icmp_error(s, s->errq[i].icmp_errno);
+			else
+				tx_stamp(s, &s->errq[i], off);
+		}
 	}
 	for (;;) {
 		n = ub_net_recv(s->fd, s->rx, UB_RX_BATCH, e);
 		if (n < 0) {
-			if (e->sys_errno == ECONNREFUSED) {
-				/* ICMP port unreachable: counted; fatal only before any reply. */
-				s->rc.icmp_errors++;
-				if (s->any_reply == 0)
-					s->icmp_refused = 1;
-				continue;
-			}
 			if (ub_net_soft_error(e->sys_errno)) {
-				s->rc.icmp_errors++;
+				icmp_error(s, e->sys_errno);
 				continue;
 			}
 			return n;
@@ -801,11 +803,14 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 	}
 	if (open_socket(s, peer, e) < 0)
 		goto fail;
+	/* A probe dropped in this host's own queue is a send error, not a loss on the link. */
+	if (!c->tcp)
+		ub_net_report_drops(s->fd, s->peer.ss.ss_family);
 	/* A flood measures rates: a send stamp per probe would cost it a third of them. */
 	if (!c->tcp && !c->flood)
 		s->tx_stamps = ub_net_enable_tx_stamps(s->fd);
 	/* A capture on loopback would see a train as one big datagram: one by one then. */
-	s->gso = c->flood && !c->pcap_path;
+	s->gso = c->flood && c->gso && !c->pcap_path;
 	/* A fresh SSID per session keeps runs and peers apart at the reflector (RFC 8972). */
 	if (getrandom(&s->ssid, sizeof(s->ssid), 0) != sizeof(s->ssid) || s->ssid == 0)
 		s->ssid = (uint16_t)(ub_clock_mono() | 1);

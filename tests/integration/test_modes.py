@@ -35,10 +35,10 @@ def test_flood_counts_match_the_reflector(tmp):
     assert j["params"]["rate"] == "max" and j["params"]["interval_ns"] == 0
     assert s["schedule"] is None and s["flood"]["sent_per_s"] > 0
     assert s["sent"] == 30000 and s["received"] + s["lost"] == 30000
-    # What the reflector answered is what came back (loopback loses nothing on the way down)...
-    assert s["received"] == c["reflected"], (s, c)
-    # ...and what it never saw was lost on the way there.
-    assert s["lost_up"] == 30000 - c["received"] and s["lost_down"] == 0, (s, c)
+    # What the reflector never saw was lost on the way there, what it answered
+    # and never came back on the way back (a sender's full socket buffer, say).
+    assert s["lost_up"] == 30000 - c["received"], (s, c)
+    assert s["lost_down"] == c["reflected"] - s["received"], (s, c)
     rows = read_csv(rc)
     assert len(rows) == 30000 and len({r["seq"] for r in rows}) == 30000
     assert "flood:" in r.stdout and "replies/s" in r.stdout

@@ -148,3 +148,26 @@ def test_udp_gaps_tcp_waits_on_the_same_lossy_link(tmp):
     assert tcp["lost"] == 0 and tcp["received"] == 500, tcp
     assert tcp["tcp_retransmits"] > 0, tcp
     assert tcp["rtt_ns"]["p99"] > udp["rtt_ns"]["p99"], (tcp["rtt_ns"], udp["rtt_ns"])
+
+
+def test_full_interface_queue_is_counted_not_fatal(tmp):
+    """A 1 Mbit/s token bucket on the namespace's loopback: probes at 40 Mbit/s
+    overflow its queue; with IP_RECVERR each drop is a counted send error."""
+    ns = make_netns()
+    r = run(["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo", "root", "tbf",
+             "rate", "1mbit", "burst", "4k", "latency", "20ms"])
+    if r.returncode != 0:
+        raise Skip("no tbf qdisc: %s" % r.stderr.strip())
+    refl, port = start_reflector("--no-tcp", "--max-rate", "0", netns=ns)
+    rj = os.path.join(tmp, "r.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 4000, "-i", "20us", "-s", 1000,
+           "--timeout", "300ms", "--json", rj, "-q", netns=ns)
+    assert r.returncode == 0, r.stderr
+    _, _, err = stop(refl)
+    got = int(re.search(r"received (\d+)", err).group(1))
+    s = load_json(rj)["summary"]
+    assert s["sent"] == 4000 and s["received"] + s["lost"] == 4000, s
+    assert s["send_errors"] > 0, s
+    # A probe the kernel refused never left: the reflector saw at most the rest.
+    assert got <= 4000 - s["send_errors"], (got, s["send_errors"])
+    assert s["lost"] >= s["send_errors"], s
