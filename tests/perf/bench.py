@@ -1,0 +1,1233 @@
+#!/usr/bin/env python3
+"""make bench: udpbench side by side with irtt, sockperf, a naive C echo and
+tshark, on loopback only. Each comparison runs in interleaved rounds
+(A B A B ...), the table shows medians; tests/perf/RESULTS.md gets the table,
+the machine, the exact commands and the hot-path cost per probe.
+
+Every process this script starts is in its own process group, bounded by a
+timeout, and killed at the end whatever happens."""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+NS_PER_S = 1_000_000_000
+
+
+# ---------------------------------------------------------------- processes
+
+class Procs:
+    """Background processes (servers, reflectors); stop_all() ends what is left."""
+
+    def __init__(self):
+        self.live = []
+
+    def spawn(self, argv, out_path, err_path):
+        out = open(out_path, "wb")
+        err = open(err_path, "wb")
+        try:
+            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                 start_new_session=True)
+        finally:
+            out.close()
+            err.close()
+        p.err_path = err_path
+        p.out_path = out_path
+        self.live.append(p)
+        return p
+
+    def stop(self, p, sig=signal.SIGTERM, timeout=10.0):
+        """Signals the process group, waits up to timeout, then kills it; returns stderr text."""
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                p.wait(timeout=5)
+        if p in self.live:
+            self.live.remove(p)
+        return read_text(p.err_path)
+
+    def stop_all(self):
+        for p in list(self.live):
+            self.stop(p, timeout=3.0)
+
+
+def read_text(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+class Result:
+    """One finished foreground command: exit code, output, wall time, peak RSS, CPU time."""
+
+    def __init__(self, argv, rc, out, err, elapsed, maxrss_kb, cpu_s, timed_out):
+        self.argv = argv
+        self.rc = rc
+        self.out = out
+        self.err = err
+        self.elapsed = elapsed
+        self.maxrss_kb = maxrss_kb
+        self.cpu_s = cpu_s
+        self.timed_out = timed_out
+
+    def tail(self):
+        text = (self.err or self.out or "").strip().splitlines()
+        return text[-1] if text else "exit %s" % self.rc
+
+
+def run(argv, timeout, tmp, stdout_path=None):
+    """Runs argv to its end (killed after timeout seconds). Timing and rusage come from
+    wait4 on the child itself, so they hold no Python overhead."""
+    out_path = stdout_path or os.path.join(tmp, "run.out")
+    err_path = os.path.join(tmp, "run.err")
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        t0 = time.monotonic()
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                             start_new_session=True)
+    fired = []
+
+    def kill():
+        fired.append(1)
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        _, status, ru = os.wait4(p.pid, 0)
+    finally:
+        timer.cancel()
+    elapsed = time.monotonic() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    # a child it left behind in its group must not outlive it
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    out = "" if stdout_path == os.devnull else read_text(out_path)
+    return Result(argv, p.returncode, out, read_text(err_path), elapsed, ru.ru_maxrss,
+                  ru.ru_utime + ru.ru_stime, bool(fired))
+
+
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def udp_bound(port):
+    want = ":%04X" % port
+    for name in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(name) as f:
+                next(f, None)
+                for line in f:
+                    cols = line.split()
+                    if len(cols) > 1 and cols[1].endswith(want):
+                        return True
+        except OSError:
+            pass
+    return False
+
+
+def wait_bound(p, port, timeout):
+    """True once something listens on UDP port; False if p died or time ran out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if p.poll() is not None:
+            return False
+        if udp_bound(port):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+# ---------------------------------------------------------------- figures
+
+def median(values):
+    vals = [v for v in values if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def fmt_ns(ns):
+    if ns is None:
+        return "n/a"
+    a = abs(ns)
+    if a >= NS_PER_S:
+        return "%.3g s" % (ns / 1e9)
+    if a >= 1_000_000:
+        return "%.3g ms" % (ns / 1e6)
+    if a >= 1000:
+        return "%.3g µs" % (ns / 1e3)
+    return "%d ns" % ns
+
+
+def fmt_pct(x):
+    return "n/a" if x is None else "%.2f %%" % (100.0 * x)
+
+
+def fmt_pps(x):
+    if x is None:
+        return "n/a"
+    if x >= 1e6:
+        return "%.3g Mpps" % (x / 1e6)
+    return "%.0f kpps" % (x / 1e3)
+
+
+def fmt_mb(kb):
+    return "n/a" if kb is None else "%.1f MB" % (kb / 1024.0)
+
+
+def fmt_s(s):
+    return "n/a" if s is None else ("%.3g s" % s)
+
+
+def fmt_ratio(x):
+    return "n/a" if x is None else "%.2f×" % x
+
+
+def ratio(num, den):
+    if num is None or den is None or den == 0:
+        return None
+    return num / den
+
+
+def verdict_at_least(value, target, shortfall_fmt):
+    if value is None:
+        return "not measured"
+    if value >= target:
+        return "pass"
+    return "short by " + shortfall_fmt(target - value)
+
+
+def verdict_at_most(value, target, shortfall_fmt):
+    if value is None:
+        return "not measured"
+    if value <= target:
+        return "pass"
+    return "short by " + shortfall_fmt(value - target)
+
+
+def verdict_ratio(r, target):
+    """r is how many times better udpbench is; target the factor wanted."""
+    if r is None:
+        return "not measured"
+    if r >= target:
+        return "pass"
+    return "short by %.2f× (%.2f× of %.2g×)" % (target / r, r, target)
+
+
+def get(d, *path):
+    for k in path:
+        if not isinstance(d, dict) or k not in d:
+            return None
+        d = d[k]
+    return d
+
+
+def load_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------- parsers
+
+SOCKPERF_PCT = re.compile(r"percentile\s+([0-9.]+)\s*=\s*([0-9.]+)")
+SOCKPERF_RUN = re.compile(r"\[Valid Duration\].*?SentMessages=(\d+);\s*ReceivedMessages=(\d+)")
+
+
+def parse_sockperf(text):
+    """{percentile: microseconds} and (sent, received) of the valid part from ping-pong output."""
+    pct = {float(m.group(1)): float(m.group(2)) for m in SOCKPERF_PCT.finditer(text)}
+    m = SOCKPERF_RUN.search(text)
+    counts = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+    return pct, counts
+
+
+def parse_irtt(doc):
+    """What the bench takes from irtt client's JSON (-o FILE.json)."""
+    stats = get(doc, "stats") or {}
+    params = get(doc, "config", "params") or {}
+    dur, iv = params.get("duration"), params.get("interval")
+    expected = dur // iv if dur and iv else None
+    return {
+        "sent": stats.get("packets_sent"),
+        "received": stats.get("packets_received"),
+        "expected": expected,
+        "timer_error_mean": get(stats, "timer_error", "mean"),
+        "timer_error_max": get(stats, "timer_error", "max"),
+        "timer_misses": stats.get("timer_misses"),
+        "send_call_mean": get(stats, "send_call", "mean"),
+        "rtt_median": get(stats, "rtt", "median"),
+    }
+
+
+REFL_COUNT = re.compile(r"reflected (\d+)")
+ECHO_COUNT = re.compile(r"echoed (\d+)")
+FLOOD_LINE = re.compile(r"sent=(\d+) received=(\d+) seconds=([0-9.]+) pps=([0-9.]+)")
+
+
+def parse_counter(text):
+    m = REFL_COUNT.findall(text) or ECHO_COUNT.findall(text)
+    return int(m[-1]) if m else None
+
+
+def parse_flood(text):
+    m = FLOOD_LINE.search(text)
+    if not m:
+        return None
+    return {"sent": int(m.group(1)), "received": int(m.group(2)),
+            "seconds": float(m.group(3)), "pps": float(m.group(4))}
+
+
+def ub_rtt_median(doc):
+    return get(doc, "summary", "rtt", "median") if get(doc, "summary", "rtt") is not None \
+        else get(doc, "summary", "rtt_ns", "median")
+
+
+CG_TOTAL = re.compile(r"^(?:summary|totals):\s*(\d+)", re.M)
+CG_LINE = re.compile(r"^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*?)\s*(?:\[(.*)\])?\s*$")
+CG_SKIP = ("(below main)", "__libc_start", "PROGRAM TOTALS", "_dl_start", "_start")
+
+
+def parse_callgrind_total(text):
+    m = CG_TOTAL.findall(text)
+    return int(m[-1]) if m else None
+
+
+def parse_callgrind_top(text, total, n=5):
+    """The n costliest functions by inclusive Ir from callgrind_annotate --inclusive=yes,
+    leaving out the start-up wrappers around main, unnamed loader code and recursion copies."""
+    out = []
+    seen = set()
+    for line in text.splitlines():
+        m = CG_LINE.match(line)
+        if not m:
+            continue
+        ir = int(m.group(1).replace(",", ""))
+        name = m.group(2)
+        func = name.rsplit(":", 1)[-1]
+        if any(s in name for s in CG_SKIP) or func.startswith("0x") or func == "main":
+            continue
+        if "ld-linux" in (m.group(3) or "") or "/elf/" in name:
+            continue  # the dynamic loader: start-up, not the hot path
+        if "'" in func or (total and ir > total) or func in seen:
+            continue
+        seen.add(func)
+        out.append((ir, func, name.rsplit(":", 1)[0]))
+        if len(out) == n:
+            break
+    return out
+
+
+# ---------------------------------------------------------------- synthetic capture
+
+NTP_UNIX_OFFSET = 2208988800
+
+
+def ntp64(ns):
+    s, frac = divmod(ns, NS_PER_S)
+    return ((s + NTP_UNIX_OFFSET) << 32) | ((frac << 32) // NS_PER_S)
+
+
+def write_stamp_pcap(path, n_req, lose_every, port=10000, interval_ns=100_000,
+                     t2_ns=8_000, t3_ns=12_000, t4_ns=20_000):
+    """A nanosecond pcap (Ethernet, IPv4, UDP) of one STAMP session on 127.0.0.1: n_req
+    44-byte requests every interval_ns, each answered by a stateful reflector, except that
+    one reply in every lose_every is lost on the way back (the reflector still counted it;
+    never the last one, which would look lost on the way there).
+    Returns (packets, requests, replies, rtt_ns): rtt = (T4-T1) - (T3-T2)."""
+    eth = b"\x00" * 12 + b"\x08\x00"
+    size = 44
+
+    def headers(sport, dport):
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + size, 0, 0x4000, 64, 17, 0,
+                         b"\x7f\x00\x00\x01", b"\x7f\x00\x00\x01")
+        return eth + ip + struct.pack("!HHHH", sport, dport, 8 + size, 0)
+
+    req_h = headers(40000, port)
+    rep_h = headers(port, 40000)
+    caplen = len(req_h) + size
+    rec = struct.Struct("<IIII")
+    req = struct.Struct("!IQHH28x")            # seq, T1, error estimate, SSID, MBZ
+    rep = struct.Struct("!IQHHQIQHxxB3x")      # seq, T3, err, SSID, T2, sseq, T1, serr, TTL
+    t0 = 1_700_000_000 * NS_PER_S
+    buf = bytearray(struct.pack("<IHHiIII", 0xa1b23c4d, 2, 4, 0, 0, 65535, 1))
+    packets = replies = 0
+    with open(path, "wb") as f:
+        for i in range(n_req):
+            t1 = t0 + i * interval_ns
+            n1 = ntp64(t1)
+            buf += rec.pack(t1 // NS_PER_S, t1 % NS_PER_S, caplen, caplen)
+            buf += req_h
+            buf += req.pack(i, n1, 0, 0x51)
+            packets += 1
+            if lose_every and i % lose_every == lose_every // 2:
+                continue
+            t4 = t1 + t4_ns
+            buf += rec.pack(t4 // NS_PER_S, t4 % NS_PER_S, caplen, caplen)
+            buf += rep_h
+            buf += rep.pack(i, ntp64(t1 + t3_ns), 0, 0x51, ntp64(t1 + t2_ns), i, n1, 0, 64)
+            packets += 1
+            replies += 1
+            if len(buf) >= 1 << 22:
+                f.write(buf)
+                buf.clear()
+        f.write(buf)
+    return packets, n_req, replies, t4_ns - (t3_ns - t2_ns)
+
+
+# ---------------------------------------------------------------- the bench
+
+class Scale:
+    """How long and how large each part runs: the full bench, or a smoke run."""
+
+    def __init__(self, smoke):
+        if smoke:
+            self.rounds = 1
+            self.sched_s, self.lat_s, self.cap_s, self.cross_s = "500ms", 1, "500ms", 0.5
+            self.mem_csv, self.mem_small, self.mem_large = 20_000, 2_000, 20_000
+            self.pcap_req, self.pcap_lose = 2_001, 2_001
+            self.cg_small, self.cg_large = 200, 600
+            self.mem_rounds = 1
+        else:
+            self.rounds = 3
+            self.sched_s, self.lat_s, self.cap_s, self.cross_s = "3s", 3, "3s", 1
+            self.mem_csv, self.mem_small, self.mem_large = 1_000_000, 100_000, 1_000_000
+            # 500,125 requests, one reply in 2001 lost (250): 1,000,000 packets
+            self.pcap_req, self.pcap_lose = 500_125, 2_001
+            self.cg_small, self.cg_large = 1_000, 5_000
+            # peak RSS hardly moves from run to run: one pair of runs is enough
+            self.mem_rounds = 1
+
+
+def seconds_of(d):
+    """'3s', '500ms' or a number of seconds as float seconds."""
+    if isinstance(d, (int, float)):
+        return float(d)
+    m = re.fullmatch(r"([0-9.]+)(ms|s)", d)
+    return float(m.group(1)) / (1000.0 if m.group(2) == "ms" else 1.0)
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.helpers = args.helpers
+        self.scale = Scale(args.smoke)
+        if args.rounds:
+            self.scale.rounds = args.rounds
+        self.procs = Procs()
+        self.tmp = tempfile.mkdtemp(prefix="udpbench-perf-")
+        # one binary for the whole bench, whatever happens to the build meanwhile
+        self.ub_src = args.udpbench
+        self.ub = os.path.join(self.tmp, "udpbench")
+        shutil.copy2(args.udpbench, self.ub)
+        self.rows = []
+        self.notes = {}
+        self.commands = {}
+        self.rounds_log = {}
+        self.hotpath = []
+        self.pin_client, self.pin_server = [], []
+        self.pinning = "none"
+        if not args.no_pin and shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
+            self.pin_client = ["taskset", "-c", "0"]
+            self.pin_server = ["taskset", "-c", "1"]
+            self.pinning = ("taskset: senders, clients and the analyzers on CPU 0; "
+                            "reflectors and servers on CPU 1")
+        self.features = {}
+        self.load_start = loadavg()
+        self.deadline = time.monotonic() + args.budget
+        self.section_s = {}
+
+    # ------------------------------------------------ helpers
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def note(self, section, text):
+        self.notes.setdefault(section, []).append(text)
+
+    def cmd(self, kind, argv):
+        if kind not in self.commands:
+            self.commands[kind] = shlex.join(argv)
+
+    def log_round(self, section, text):
+        self.rounds_log.setdefault(section, []).append(text)
+        if not self.args.quiet:
+            print("  %s: %s" % (section, text), flush=True)
+
+    def row(self, comparison, ub, peer, r, target, verdict):
+        self.rows.append([comparison, ub, peer, r, target, verdict])
+
+    def have(self, tool):
+        return shutil.which(tool) is not None
+
+    def start_server(self, name, argv, port, timeout=10.0):
+        p = self.procs.spawn(argv, self.path(name + ".out"), self.path(name + ".err"))
+        if not wait_bound(p, port, timeout):
+            err = self.procs.stop(p)
+            raise RuntimeError("%s did not start: %s" % (name, err.strip()[-300:]))
+        return p
+
+    def start_reflector(self, port, valgrind=None, gso=False):
+        argv = [self.ub, "reflect", "-b", "127.0.0.1", "-p", str(port), "--no-tcp", "-q"]
+        if self.features.get("refl_max_rate"):
+            argv += ["--max-rate", "0"]
+        if gso and self.features.get("refl_gso"):
+            argv += ["--gso"]
+        self.cmd("udpbench reflect", self.pin_server + argv)
+        if valgrind:
+            argv = valgrind + argv
+        return self.start_server("reflect", self.pin_server + argv, port,
+                                 timeout=30.0 if valgrind else 10.0)
+
+    def sender_accepts(self, *extra):
+        """True when udpbench's sender takes these options (exit 2 is a usage error)."""
+        port = free_udp_port()
+        r = run([self.ub, "--peer", "127.0.0.1:%d" % port, "-c", "1", "--timeout", "50ms",
+                 "-q"] + list(extra), 10, self.tmp)
+        return r.rc != 2
+
+    def detect(self):
+        r = run([self.ub, "reflect", "--help"], 10, self.tmp)
+        self.features["refl_max_rate"] = "--max-rate" in r.out + r.err
+        if self.features["refl_max_rate"]:
+            self.note("general", "the reflector runs with `--max-rate 0`: its per-source rate "
+                      "cap (a guard for shared networks) would otherwise hold every flood from "
+                      "one sender to the cap.")
+        self.features["refl_gso"] = "--gso" in r.out + r.err
+        self.features["rate_max"] = self.sender_accepts("--rate", "max")
+        self.features["send_gso"] = self.features["rate_max"] and \
+            self.sender_accepts("--rate", "max", "--gso")
+        self.features["summary_only"] = self.sender_accepts("--summary-only")
+        for k in ("rate_max", "summary_only"):
+            if not self.features[k]:
+                self.note("general", "udpbench does not take `%s` yet: the bench uses the "
+                          "fallback named in that section." %
+                          {"rate_max": "--rate max", "summary_only": "--summary-only"}[k])
+
+    def flood_args(self):
+        return ["--rate", "max"] if self.features["rate_max"] else ["--rate", "1000000"]
+
+    # ------------------------------------------------ 1. schedule fidelity
+
+    def bench_schedule(self):
+        sc = self.scale
+        iv = "100us"
+        ub_port = free_udp_port()
+        refl = self.start_reflector(ub_port)
+        irtt_srv = None
+        irtt_port = None
+        if self.have("irtt"):
+            irtt_port = free_udp_port()
+            argv = self.pin_server + ["irtt", "server", "-b", "127.0.0.1:%d" % irtt_port,
+                                      "-i", "0", "-d", "0"]
+            self.cmd("irtt server", argv)
+            irtt_srv = self.start_server("irtt-server", argv, irtt_port)
+        else:
+            self.note("schedule", "irtt is not installed: no peer figures.")
+        A, B = [], []
+        try:
+            for rnd in range(sc.rounds):
+                out = self.path("sched.json")
+                argv = self.pin_client + [self.ub, "--peer", "127.0.0.1:%d" % ub_port, "-i", iv,
+                                          "-d", str(sc.sched_s), "--json", out, "-q"]
+                self.cmd("schedule: udpbench", argv)
+                if os.path.exists(out):
+                    os.unlink(out)
+                r = run(argv, 60, self.tmp)
+                doc = load_json(out)
+                sent = get(doc, "summary", "sent")
+                missed = get(doc, "summary", "schedule", "missed")
+                a = {"in_slot": 1 - missed / sent if sent and missed is not None else None,
+                     "late_med": get(doc, "summary", "schedule", "late_ns", "median"),
+                     "late_p99": get(doc, "summary", "schedule", "late_ns", "p99"),
+                     "sent": sent, "missed": missed}
+                if doc is None:
+                    self.note("schedule", "udpbench round %d failed: %s" % (rnd + 1, r.tail()))
+                A.append(a)
+                self.log_round("schedule", "round %d udpbench sent %s missed %s in-slot %s "
+                               "late median %s p99 %s" % (rnd + 1, sent, missed,
+                                                          fmt_pct(a["in_slot"]),
+                                                          fmt_ns(a["late_med"]),
+                                                          fmt_ns(a["late_p99"])))
+                if irtt_srv:
+                    out = self.path("irtt-sched.json")
+                    argv = self.pin_client + ["irtt", "client", "-i", iv, "-d",
+                                              str(sc.sched_s), "-Q", "-o", out,
+                                              "127.0.0.1:%d" % irtt_port]
+                    self.cmd("schedule: irtt client", argv)
+                    if os.path.exists(out):
+                        os.unlink(out)
+                    r = run(argv, 60, self.tmp)
+                    ir = parse_irtt(load_json(out))
+                    ir["ratio_sent"] = ratio(ir["sent"], ir["expected"])
+                    if ir["sent"] is None:
+                        self.note("schedule", "irtt round %d failed: %s" % (rnd + 1, r.tail()))
+                    B.append(ir)
+                    self.log_round("schedule", "round %d irtt sent %s of %s expected, timer "
+                                   "misses %s, timer error mean %s max %s, send call mean %s" %
+                                   (rnd + 1, ir["sent"], ir["expected"], ir["timer_misses"],
+                                    fmt_ns(ir["timer_error_mean"]), fmt_ns(ir["timer_error_max"]),
+                                    fmt_ns(ir["send_call_mean"])))
+        finally:
+            refl_err = self.procs.stop(refl)
+            if irtt_srv:
+                self.procs.stop(irtt_srv)
+        in_slot = median(a["in_slot"] for a in A)
+        late_med = median(a["late_med"] for a in A)
+        late_p99 = median(a["late_p99"] for a in A)
+        irtt_frac = median(b["ratio_sent"] for b in B)
+        irtt_err = median(b["timer_error_mean"] for b in B)
+        irtt_err_max = median(b["timer_error_max"] for b in B)
+        peer_missing = "irtt not installed"
+        self.row("schedule @10 kHz, %s: probes in their slot" % sc.sched_s, fmt_pct(in_slot),
+                 ("irtt sent/expected " + fmt_pct(irtt_frac)) if B else peer_missing,
+                 fmt_ratio(ratio(in_slot, irtt_frac)), "≥ 99 %",
+                 verdict_at_least(in_slot, 0.99, lambda d: "%.2f pp" % (100 * d)))
+        self.row("schedule @10 kHz: lateness median", fmt_ns(late_med),
+                 ("irtt timer error mean " + fmt_ns(irtt_err)) if B else peer_missing,
+                 fmt_ratio(ratio(irtt_err, late_med)), "≤ 10 µs",
+                 verdict_at_most(late_med, 10_000, fmt_ns))
+        self.row("schedule @10 kHz: lateness p99", fmt_ns(late_p99),
+                 ("irtt has no p99 (timer error max %s)" % fmt_ns(irtt_err_max)) if B
+                 else peer_missing,
+                 "—", "≤ 100 µs", verdict_at_most(late_p99, 100_000, fmt_ns))
+        self.note("schedule", "udpbench: in slot = 1 − summary.schedule.missed / summary.sent; "
+                  "lateness from summary.schedule.late_ns. irtt: packets_sent / "
+                  "(duration / interval) and stats.timer_error (irtt reports its mean, "
+                  "not a median).")
+        self.note("schedule", "reflector at the end: " + refl_err.strip().splitlines()[-1]
+                  if refl_err.strip() else "reflector printed no counters")
+
+    # ------------------------------------------------ 2. self-latency
+
+    def bench_latency(self):
+        sc = self.scale
+        ub_port = free_udp_port()
+        refl = self.start_reflector(ub_port)
+        servers = [refl]
+        sp_port = irtt_port = None
+        full_rtt = False
+        if self.have("sockperf"):
+            help_text = run(["sockperf", "ping-pong", "--help"], 10, self.tmp)
+            full_rtt = "--full-rtt" in (help_text.out + help_text.err)
+            sp_port = free_udp_port()
+            argv = self.pin_server + ["sockperf", "server", "-i", "127.0.0.1", "-p", str(sp_port)]
+            self.cmd("sockperf server", argv)
+            servers.append(self.start_server("sockperf-server", argv, sp_port))
+            if not full_rtt:
+                self.note("latency", "this sockperf has no --full-rtt: its one-way figure "
+                          "(half the round trip) is doubled.")
+        else:
+            self.note("latency", "sockperf is not installed: no sockperf figures.")
+        if self.have("irtt"):
+            irtt_port = free_udp_port()
+            argv = self.pin_server + ["irtt", "server", "-b", "127.0.0.1:%d" % irtt_port,
+                                      "-i", "0", "-d", "0"]
+            servers.append(self.start_server("irtt-server", argv, irtt_port))
+        else:
+            self.note("latency", "irtt is not installed: no irtt figures.")
+        A, B, C = [], [], []
+        clock = None
+        try:
+            for rnd in range(sc.rounds):
+                out = self.path("lat.json")
+                argv = self.pin_client + [self.ub, "--peer", "127.0.0.1:%d" % ub_port, "-i", "1ms",
+                                          "-d", "%ds" % sc.lat_s, "--json", out, "-q"]
+                self.cmd("latency: udpbench", argv)
+                if os.path.exists(out):
+                    os.unlink(out)
+                r = run(argv, 60, self.tmp)
+                doc = load_json(out)
+                if doc is None:
+                    self.note("latency", "udpbench round %d failed: %s" % (rnd + 1, r.tail()))
+                clock = get(doc, "params", "clock") or clock
+                A.append(ub_rtt_median(doc))
+                self.log_round("latency", "round %d udpbench rtt median %s (clock %s)" %
+                               (rnd + 1, fmt_ns(A[-1]), clock))
+                if sp_port:
+                    argv = self.pin_client + ["sockperf", "ping-pong", "-i", "127.0.0.1", "-p",
+                                              str(sp_port), "-t", str(sc.lat_s), "--mps", "1000",
+                                              "-m", "44"] + (["--full-rtt"] if full_rtt else [])
+                    self.cmd("latency: sockperf ping-pong", argv)
+                    r = run(argv, 60, self.tmp)
+                    pct, counts = parse_sockperf(r.out + r.err)
+                    p50 = pct.get(50.0)
+                    val = None if p50 is None else p50 * 1000.0 * (1 if full_rtt else 2)
+                    if val is None:
+                        self.note("latency", "sockperf round %d gave no median: %s" %
+                                  (rnd + 1, r.tail()))
+                    B.append(val)
+                    self.log_round("latency", "round %d sockperf rtt median %s (%s/%s valid "
+                                   "messages)" % (rnd + 1, fmt_ns(val), counts[1], counts[0]))
+                if irtt_port:
+                    out = self.path("irtt-lat.json")
+                    argv = self.pin_client + ["irtt", "client", "-i", "1ms", "-d",
+                                              "%ds" % sc.lat_s, "-Q", "-o", out,
+                                              "127.0.0.1:%d" % irtt_port]
+                    self.cmd("latency: irtt client", argv)
+                    if os.path.exists(out):
+                        os.unlink(out)
+                    r = run(argv, 60, self.tmp)
+                    ir = parse_irtt(load_json(out))
+                    C.append(ir["rtt_median"])
+                    self.log_round("latency", "round %d irtt rtt median %s" %
+                                   (rnd + 1, fmt_ns(ir["rtt_median"])))
+        finally:
+            for p in servers:
+                self.procs.stop(p)
+        ub = median(A)
+        sp = median(B)
+        ir = median(C)
+        r_sp = ratio(sp, ub)
+        r_ir = ratio(ir, ub)
+        self.row("RTT median @1 kHz vs sockperf", fmt_ns(ub),
+                 ("sockperf " + fmt_ns(sp)) if sp_port else "sockperf not installed",
+                 fmt_ratio(r_sp), "≤ sockperf (≥ 1×)", verdict_ratio(r_sp, 1.0))
+        self.row("RTT median @1 kHz vs irtt", fmt_ns(ub),
+                 ("irtt " + fmt_ns(ir)) if irtt_port else "irtt not installed",
+                 fmt_ratio(r_ir), "well under irtt (≥ 2×)", verdict_ratio(r_ir, 2.0))
+        self.note("latency", "udpbench params.clock: `%s`." % clock)
+        self.note("latency", "udpbench RTT from summary.rtt_ns.median; sockperf from its "
+                  "'percentile 50.000' line%s; irtt from stats.rtt.median." %
+                  (" with --full-rtt" if full_rtt else " (one-way ×2)"))
+
+    # ------------------------------------------------ 3. reflector capacity
+
+    def flood_once(self, reflector, sender, seconds):
+        """One flood of 64-byte probes at a fresh reflector: (replies/s at the sender,
+        reflected/s by the reflector's own counter)."""
+        port = free_udp_port()
+        if reflector == "udpbench":
+            p = self.start_reflector(port, gso=True)
+        else:
+            argv = self.pin_server + [os.path.join(self.helpers, "echo_naive"), str(port),
+                                      str(int(seconds_of(seconds)) + 30)]
+            self.cmd("echo_naive", argv)
+            p = self.start_server("echo_naive", argv, port)
+        pps = None
+        try:
+            if sender == "udpbench":
+                out = self.path("flood.json")
+                extra = ["--summary-only"] if self.features["summary_only"] else []
+                if self.features.get("send_gso"):
+                    extra += ["--gso"]
+                argv = self.pin_client + [self.ub, "--peer", "127.0.0.1:%d" % port] + \
+                    self.flood_args() + ["--size", "64", "--duration", seconds] + extra + \
+                    ["--json", out, "-q"]
+                self.cmd("capacity: udpbench flood", argv)
+                if os.path.exists(out):
+                    os.unlink(out)
+                r = run(argv, 60, self.tmp)
+                doc = load_json(out)
+                received = get(doc, "summary", "received")
+                if received is not None:
+                    pps = received / seconds_of(seconds)
+                else:
+                    self.note("capacity", "udpbench flood at %s failed: %s" % (reflector,
+                                                                               r.tail()))
+            else:
+                argv = self.pin_client + [os.path.join(self.helpers, "flood"), "127.0.0.1",
+                                          str(port), str(seconds_of(seconds)), "64"]
+                self.cmd("capacity: flood.c", argv)
+                r = run(argv, 60, self.tmp)
+                f = parse_flood(r.out)
+                pps = f["pps"] if f else None
+                if f is None:
+                    self.note("capacity", "flood at %s failed: %s" % (reflector, r.tail()))
+        finally:
+            err = self.procs.stop(p)
+        count = parse_counter(err)
+        own = count / seconds_of(seconds) if count is not None else None
+        return pps, own
+
+    def bench_capacity(self):
+        sc = self.scale
+        use_ub = self.features["rate_max"]
+        senders = [("udpbench" if use_ub else "flood", sc.cap_s)]
+        if use_ub:
+            senders.append(("flood", "%gs" % sc.cross_s))
+        else:
+            self.note("capacity", "udpbench has no --rate max yet: the C flooder "
+                      "tests/perf/flood.c (sendmmsg/recvmmsg, open loop) floods both reflectors.")
+        for sender, secs in senders:
+            res = {"udpbench": [], "echo_naive": []}
+            own = {"udpbench": [], "echo_naive": []}
+            for rnd in range(sc.rounds):
+                for refl in ("udpbench", "echo_naive"):
+                    pps, mine = self.flood_once(refl, sender, secs)
+                    res[refl].append(pps)
+                    own[refl].append(mine)
+                    self.log_round("capacity", "round %d %s sender -> %s: %s replies/s at the "
+                                   "sender, %s by its own counter" %
+                                   (rnd + 1, sender, refl, fmt_pps(pps), fmt_pps(mine)))
+            a, b = median(res["udpbench"]), median(res["echo_naive"])
+            r = ratio(a, b)
+            label = "reflector capacity, 64 B flood (%s sender%s)" % (
+                "udpbench --rate max" if sender == "udpbench" else "flood.c",
+                ", cross-check" if use_ub and sender == "flood" else "")
+            self.row(label, fmt_pps(a), "echo_naive " + fmt_pps(b), fmt_ratio(r), "≥ 2×",
+                     verdict_ratio(r, 2.0))
+            self.note("capacity", "%s sender, reflectors' own counters (reflected or echoed per "
+                      "second of flood): udpbench reflect %s, echo_naive %s." %
+                      (sender, fmt_pps(median(own["udpbench"])),
+                       fmt_pps(median(own["echo_naive"]))))
+        self.note("capacity", "pinning: %s." % self.pinning)
+        if self.features.get("refl_gso"):
+            self.note("capacity", "udpbench reflect runs with `--gso` (replies to one sender "
+                      "leave as UDP GSO trains)%s; both reflectors get the same sender." %
+                      (" and the udpbench flood sender with `--gso`"
+                       if self.features.get("send_gso") else ""))
+
+    # ------------------------------------------------ 4. memory
+
+    def mem_run(self, port, count, csv):
+        out = self.path("mem.json")
+        argv = self.pin_client + [self.ub, "--peer", "127.0.0.1:%d" % port] + self.flood_args() + \
+            ["--count", str(count)]
+        if csv:
+            argv += ["--csv", self.path("mem.csv")]
+        elif self.features["summary_only"]:
+            argv += ["--summary-only"]
+        argv += ["--json", out, "-q"]
+        r = run(argv, 120, self.tmp)
+        doc = load_json(out)
+        sent = get(doc, "summary", "sent")
+        if doc is None:
+            self.note("memory", "run of %d probes failed: %s" % (count, r.tail()))
+        for name in ("mem.csv", "mem.json"):
+            if os.path.exists(self.path(name)):
+                os.unlink(self.path(name))
+        return argv, r.maxrss_kb if doc is not None or r.rc in (0, 3) else None, sent, r
+
+    def bench_memory(self):
+        sc = self.scale
+        port = free_udp_port()
+        refl = self.start_reflector(port)
+        try:
+            argv, csv_kb, sent, r = self.mem_run(port, sc.mem_csv, True)
+            self.cmd("memory: flood with per-packet CSV", argv)
+            self.log_round("memory", "%d probes with CSV: peak RSS %s, sent %s, %.1f s, exit %s"
+                           % (sc.mem_csv, fmt_mb(csv_kb), sent, r.elapsed, r.rc))
+            small = []
+            large = []
+            for rnd in range(sc.mem_rounds):
+                argv, kb, sent, r = self.mem_run(port, sc.mem_small, False)
+                self.cmd("memory: summary only, small", argv)
+                small.append(kb)
+                self.log_round("memory", "round %d %d probes summary only: peak RSS %s, sent %s, "
+                               "exit %s" % (rnd + 1, sc.mem_small, fmt_mb(kb), sent, r.rc))
+                argv, kb, sent, r = self.mem_run(port, sc.mem_large, False)
+                self.cmd("memory: summary only, large", argv)
+                large.append(kb)
+                self.log_round("memory", "round %d %d probes summary only: peak RSS %s, sent %s, "
+                               "exit %s" % (rnd + 1, sc.mem_large, fmt_mb(kb), sent, r.rc))
+        finally:
+            self.procs.stop(refl)
+        self.row("peak RSS, %s probes flood + per-packet CSV" % f"{sc.mem_csv:,}", fmt_mb(csv_kb),
+                 "—", "—", "< 64 MB",
+                 "not measured" if csv_kb is None else
+                 ("pass" if csv_kb < 64 * 1024 else "short by " + fmt_mb(csv_kb - 64 * 1024)))
+        s, l = median(small), median(large)
+        r = ratio(l, s)
+        label = ("--summary-only" if self.features["summary_only"]
+                 else "without CSV (no --summary-only yet)")
+        self.row("peak RSS %s: %s vs %s probes" % (label, f"{sc.mem_large:,}", f"{sc.mem_small:,}"),
+                 fmt_mb(l), "%s probes: %s" % (f"{sc.mem_small:,}", fmt_mb(s)),
+                 "%s (large/small)" % fmt_ratio(r), "constant (≤ 1.1×)",
+                 "not measured" if r is None else
+                 ("pass" if r <= 1.1 else "short by %s (%.2f×)" % (fmt_mb(l - s), r)))
+        self.note("memory", "peak RSS is ru_maxrss from wait4() on the sender process.%s" %
+                  ("" if self.features["rate_max"] else
+                   " No --rate max yet: the runs use --rate 1000000, which the sender cannot "
+                   "keep up with, so it sends flat out too."))
+
+    # ------------------------------------------------ 5. analysis speed
+
+    def bench_analyze(self):
+        sc = self.scale
+        pcap = self.path("stamp.pcap")
+        t0 = time.monotonic()
+        packets, n_req, n_rep, rtt = write_stamp_pcap(pcap, sc.pcap_req, sc.pcap_lose)
+        self.log_round("analyze", "wrote %d packets (%d requests, %d replies) in %.1f s" %
+                       (packets, n_req, n_rep, time.monotonic() - t0))
+        have_tshark = self.have("tshark")
+        if not have_tshark:
+            self.note("analyze", "tshark is not installed: no tshark figures.")
+        A, B = [], []
+        check = None
+        round_s = 0.0
+        for rnd in range(sc.rounds):
+            left = self.deadline - time.monotonic()
+            if rnd > 0 and round_s > left:
+                self.note("analyze", "stopped after %d round%s: another (%.0f s) would take the "
+                          "bench past its %.0f s budget." % (rnd, "" if rnd == 1 else "s",
+                                                             round_s, self.args.budget))
+                break
+            t_round = time.monotonic()
+            out = self.path("analyze.json")
+            argv = self.pin_client + [self.ub, "analyze", pcap, "--json", out, "-q"]
+            self.cmd("analyze: udpbench", argv)
+            if os.path.exists(out):
+                os.unlink(out)
+            r = run(argv, 120, self.tmp)
+            doc = load_json(out)
+            A.append(r.elapsed if r.rc == 0 and doc is not None else None)
+            if doc is None:
+                self.note("analyze", "udpbench analyze failed: %s" % r.tail())
+            elif check is None:
+                s = get(doc, "summary") or {}
+                got = (s.get("sent"), s.get("received"), s.get("lost_down"), s.get("lost_up"),
+                       get(s, "rtt_ns", "median"))
+                want = (n_req, n_rep, n_req - n_rep, 0, rtt)
+                check = (got == want, got, want)
+            self.log_round("analyze", "round %d udpbench analyze %s (cpu %s)" %
+                           (rnd + 1, fmt_s(A[-1]), fmt_s(r.cpu_s)))
+            if have_tshark:
+                argv = self.pin_client + ["tshark", "-n", "-r", pcap, "-T", "fields",
+                                          "-e", "frame.time_epoch", "-e", "ip.src", "-e", "ip.dst",
+                                          "-e", "udp.srcport", "-e", "udp.dstport",
+                                          "-e", "udp.payload"]
+                self.cmd("analyze: tshark (stdout to /dev/null)", argv)
+                r = run(argv, 300, self.tmp, stdout_path=os.devnull)
+                B.append(r.elapsed if r.rc == 0 else None)
+                if r.rc != 0:
+                    self.note("analyze", "tshark failed: %s" % r.tail())
+                self.log_round("analyze", "round %d tshark %s (cpu %s)" %
+                               (rnd + 1, fmt_s(B[-1]), fmt_s(r.cpu_s)))
+            round_s = time.monotonic() - t_round
+        os.unlink(pcap)
+        a, b = median(A), median(B)
+        rr = ratio(b, a)
+        self.row("analyze %s-packet STAMP pcap (wall time)" % f"{packets:,}", fmt_s(a),
+                 ("tshark -T fields " + fmt_s(b)) if have_tshark else "tshark not installed",
+                 fmt_ratio(rr), "≥ 10× faster", verdict_ratio(rr, 10.0))
+        if check:
+            ok, got, want = check
+            self.note("analyze", "the capture holds %s packets: %s requests and %s replies "
+                      "(one reply in %d lost on the way back), RTT %s each. udpbench analyze "
+                      "read sent/received/lost_down/lost_up/rtt median = %s, built in %s: %s." %
+                      (f"{packets:,}", f"{n_req:,}", f"{n_rep:,}", sc.pcap_lose, fmt_ns(rtt),
+                       got, want, "correct" if ok else "WRONG"))
+            if not ok:
+                self.rows[-1][5] += "; analyze result WRONG"
+
+    # ------------------------------------------------ 6. hot path
+
+    def callgrind(self, side, count, out_file):
+        """One run under callgrind: (total Ir, probes, annotate text)."""
+        vg = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out_file]
+        port = free_udp_port()
+        sender = [self.ub, "--peer", "127.0.0.1:%d" % port, "-c", str(count), "-i", "100us",
+                  "--json", self.path("cg.json"), "-q"]
+        if side == "sender":
+            refl = self.start_reflector(port)
+            try:
+                argv = self.pin_client + vg + sender
+                self.cmd("hot path: sender under callgrind", argv)
+                r = run(argv, 120, self.tmp)
+            finally:
+                self.procs.stop(refl)
+            probes = get(load_json(self.path("cg.json")), "summary", "sent")
+        else:
+            refl = self.start_reflector(port, valgrind=vg)
+            self.cmd("hot path: reflector under callgrind", self.pin_server + vg +
+                     [self.ub, "reflect", "-b", "127.0.0.1", "-p", str(port), "--no-tcp", "-q"] +
+                     (["--max-rate", "0"] if self.features.get("refl_max_rate") else []))
+            try:
+                argv = self.pin_client + sender
+                self.cmd("hot path: sender for the reflector", argv)
+                r = run(argv, 120, self.tmp)
+            finally:
+                err = self.procs.stop(refl, timeout=60)
+            probes = parse_counter(err)
+        text = read_text(out_file)
+        total = parse_callgrind_total(text)
+        return total, probes, r
+
+    def bench_hotpath(self):
+        if not self.have("valgrind"):
+            self.note("hotpath", "valgrind is not installed: no hot-path figures.")
+            return
+        sc = self.scale
+        for side in ("sender", "reflector"):
+            runs = {}
+            for count in (sc.cg_small, sc.cg_large):
+                out_file = self.path("callgrind.%s.%d" % (side, count))
+                total, probes, r = self.callgrind(side, count, out_file)
+                runs[count] = (total, probes, out_file)
+                self.log_round("hotpath", "%s, %d probes: Ir %s, probes %s" %
+                               (side, count, total, probes))
+            total, probes, out_file = runs[sc.cg_large]
+            small_total, small_probes, _ = runs[sc.cg_small]
+            per = ratio(total, probes)
+            marginal = None
+            if None not in (total, probes, small_total, small_probes) and probes != small_probes:
+                marginal = (total - small_total) / (probes - small_probes)
+            top = []
+            if self.have("callgrind_annotate") and total:
+                a = run(["callgrind_annotate", "--inclusive=yes", out_file], 60, self.tmp)
+                top = parse_callgrind_top(a.out, total)
+            self.hotpath.append({"side": side, "probes": probes, "total": total, "per": per,
+                                 "marginal": marginal, "top": top,
+                                 "small": (small_total, small_probes)})
+            self.row("hot path: %s instructions per probe (callgrind)" % side,
+                     "%s Ir (%s with start-up)" % (
+                         "n/a" if marginal is None else "%.0f" % marginal,
+                         "n/a" if per is None else "%.0f" % per),
+                     "—", "—", "—", "info" if per is not None else "not measured")
+
+    # ------------------------------------------------ output
+
+    def table(self):
+        head = ["comparison", "udpbench (median)", "peer (median)", "ratio", "target", "verdict"]
+        rows = [head] + self.rows
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        lines = []
+        for n, r in enumerate(rows):
+            lines.append("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip())
+            if n == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+    def markdown(self, started, elapsed):
+        head = ["comparison", "udpbench (median)", "peer (median)", "ratio", "target", "verdict"]
+        md = ["# udpbench performance bench (`make bench`)", ""]
+        md.append("Written by `tests/perf/bench.py`; everything on loopback; %d interleaved "
+                  "round%s per comparison (A B A B …), medians shown." %
+                  (self.scale.rounds, "" if self.scale.rounds == 1 else "s"))
+        if self.args.smoke:
+            md.append("")
+            md.append("**Smoke run** (short durations, small counts): the figures only show that "
+                      "the harness works.")
+        md += ["", "## Machine", ""]
+        md.append("- date: %s (bench took %.0f s: %s)" % (
+            started, elapsed, ", ".join("%s %.0f s" % kv for kv in self.section_s.items())))
+        md.append("- CPUs (nproc): %d" % (os.cpu_count() or 0))
+        md.append("- CPU model: %s" % cpu_model())
+        md.append("- kernel: %s" % os.uname().release)
+        md.append("- udpbench: %s (%s)" % (udpbench_version(self.ub, self.tmp),
+                                            git_describe(os.path.dirname(self.ub_src))))
+        md.append("- peers: %s" % ", ".join(tool_versions(self.tmp)))
+        md.append("- pinning: %s" % self.pinning)
+        md.append("- load average (1/5/15 min) at the start: %s; at the end: %s" %
+                  (self.load_start, loadavg()))
+        busy = max(float(x) for x in (self.load_start + " " + loadavg()).split()
+                   if re.fullmatch(r"[0-9.]+", x)) if self.load_start != "unknown" else 0.0
+        if busy > 0.5 * (os.cpu_count() or 1):
+            md.append("- **the machine was busy with other work during the bench**: the figures "
+                      "that hang on timing (schedule, latency, capacity) are pessimistic; run "
+                      "`make bench` on an idle machine for the real ones.")
+        md += ["", "## Results", ""]
+        md.append("| " + " | ".join(head) + " |")
+        md.append("|" + "---|" * len(head))
+        for r in self.rows:
+            md.append("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
+        md.append("")
+        md.append("Ratio: how many times better udpbench is than the peer (peer/udpbench for "
+                  "times and lateness, udpbench/peer for rates and shares); above 1× udpbench "
+                  "is ahead. Memory rows compare udpbench with itself.")
+        for section, title in (("general", "General"), ("schedule", "1. Schedule fidelity"),
+                               ("latency", "2. Self-latency"),
+                               ("capacity", "3. Reflector capacity"),
+                               ("memory", "4. Memory"), ("analyze", "5. Analysis speed")):
+            if self.notes.get(section) or self.rounds_log.get(section):
+                md += ["", "### " + title, ""]
+                for n in self.notes.get(section, []):
+                    md.append("- " + n)
+                if self.rounds_log.get(section):
+                    md.append("")
+                    md.append("Rounds, in the order they ran:")
+                    md.append("")
+                    md.append("```")
+                    md += self.rounds_log[section]
+                    md.append("```")
+        md += ["", "## Hot path cost per probe", ""]
+        md.append("Instructions (Ir) that valgrind's callgrind counts in user space: the "
+                  "kernel's share of each send and receive is not in them. The sender sends "
+                  "every 100 µs so each probe is answered; the reflector answers a sender that "
+                  "runs outside valgrind. The marginal figure, the difference between a small "
+                  "and a large run per extra probe, leaves out start-up (the dynamic loader, "
+                  "sockets) and is the hot path proper.")
+        md.append("")
+        if not self.hotpath:
+            md += self.notes.get("hotpath", ["not measured"])
+        for h in self.hotpath:
+            md.append("**%s** (valgrind --tool=callgrind): %s instructions over %s probes = "
+                      "**%s Ir per probe** with start-up and the final summary included; "
+                      "marginal cost from a %s-probe run (%s Ir) = **%s Ir per probe**." %
+                      (h["side"], fmt_int(h["total"]), fmt_int(h["probes"]),
+                       "n/a" if h["per"] is None else "%.0f" % h["per"],
+                       fmt_int(h["small"][1]), fmt_int(h["small"][0]),
+                       "n/a" if h["marginal"] is None else "%.0f" % h["marginal"]))
+            md.append("")
+            if h["top"]:
+                md.append("| top 5 by inclusive Ir | Ir | share | file |")
+                md.append("|---|---|---|---|")
+                for ir, func, where in h["top"]:
+                    md.append("| `%s` | %s | %.1f %% | %s |" %
+                              (func, fmt_int(ir), 100.0 * ir / h["total"],
+                               os.path.relpath(where) if where.startswith("/") else where))
+                md.append("")
+        if self.rounds_log.get("hotpath"):
+            md += ["```"] + self.rounds_log["hotpath"] + ["```"]
+        md += ["", "## Commands", "",
+               "Each kind of command as it ran (ports and temporary paths differ per run):", ""]
+        md.append("```")
+        for kind, c in self.commands.items():
+            md.append("# " + kind)
+            md.append(c.replace(self.ub, self.ub_src).replace(self.tmp, "$TMP"))
+        md.append("```")
+        return "\n".join(md) + "\n"
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def fmt_int(x):
+    return "n/a" if x is None else f"{x:,}"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def udpbench_version(ub, tmp):
+    r = run([ub, "--version"], 10, tmp)
+    text = (r.out or r.err).strip().splitlines()
+    return text[0] if text else "unknown"
+
+
+def git_describe(where):
+    """The commit the binary was built from, '+ local changes' when the tree differs."""
+    try:
+        rev = subprocess.run(["git", "-C", where, "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", where, "status", "--porcelain",
+                                "--untracked-files=no"], capture_output=True, text=True,
+                               timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "no git"
+    if rev.returncode != 0:
+        return "no git"
+    return "commit " + rev.stdout.strip() + (" + local changes" if dirty.stdout.strip() else "")
+
+
+def tool_versions(tmp):
+    out = []
+    for pkg in ("irtt", "sockperf", "tshark", "valgrind"):
+        if shutil.which("dpkg-query"):
+            r = run(["dpkg-query", "-W", "-f=${Version}", pkg], 10, tmp)
+            out.append("%s %s" % (pkg, r.out.strip() if r.rc == 0 and r.out.strip()
+                                  else "(not installed)"))
+        else:
+            out.append("%s %s" % (pkg, "present" if shutil.which(pkg) else "(not installed)"))
+    return out
+
+
+SECTIONS = ("schedule", "latency", "capacity", "memory", "hotpath", "analyze")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--udpbench", default="./udpbench", help="the udpbench binary")
+    ap.add_argument("--helpers", default="build/perf", help="folder of echo_naive and flood")
+    ap.add_argument("--results", default="tests/perf/RESULTS.md",
+                    help="Markdown file to write ('' for none)")
+    ap.add_argument("--rounds", type=int, default=0, help="rounds per comparison (default 3)")
+    ap.add_argument("--only", default="", help="comma-separated sections: " + ",".join(SECTIONS))
+    ap.add_argument("--smoke", action="store_true", help="short runs that only test the harness")
+    ap.add_argument("--no-pin", action="store_true", help="no taskset pinning")
+    ap.add_argument("--budget", type=float, default=285.0,
+                    help="seconds the whole bench may take: the analysis rounds, which run last "
+                         "and are the slowest, stop early rather than pass it (default 285)")
+    ap.add_argument("-q", "--quiet", action="store_true", help="no per-round lines")
+    args = ap.parse_args(argv)
+    args.udpbench = os.path.abspath(args.udpbench)
+    args.helpers = os.path.abspath(args.helpers)
+    only = [s for s in args.only.split(",") if s] or list(SECTIONS)
+    for s in only:
+        if s not in SECTIONS:
+            ap.error("unknown section %s" % s)
+    if not os.access(args.udpbench, os.X_OK):
+        ap.error("no udpbench binary at %s (make udpbench)" % args.udpbench)
+
+    b = Bench(args)
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    t0 = time.monotonic()
+    failed = []
+    try:
+        b.detect()
+        for s in only:
+            if not args.quiet:
+                print("bench: %s" % s, flush=True)
+            t_sec = time.monotonic()
+            try:
+                getattr(b, "bench_" + s)()
+            except (RuntimeError, OSError) as e:
+                failed.append(s)
+                b.note("general", "%s did not run: %s" % (s, e))
+                b.row(s, "error", "—", "—", "—", "not measured")
+            b.section_s[s] = time.monotonic() - t_sec
+        elapsed = time.monotonic() - t0
+        print()
+        print(b.table())
+        print("\nratio: times better than the peer (>1× = udpbench ahead); bench took %.0f s" %
+              elapsed)
+        if args.results:
+            with open(args.results, "w") as f:
+                f.write(b.markdown(started, elapsed))
+            print("wrote %s" % args.results)
+    finally:
+        b.procs.stop_all()
+        shutil.rmtree(b.tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
