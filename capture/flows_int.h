@@ -1,0 +1,112 @@
+/*
+ * udpbench: the insides of struct ub_flows, shared by capture/flows.c (the
+ * datagrams, flows and sessions kept) and capture/pairing.c (the rules that
+ * pair a reply with its request). Callers outside capture/ use flows.h.
+ *
+ * Memory: every UDP datagram that may belong to a session (on a session
+ * port, or at least 44 octets) is kept in 80 bytes: its time, lengths, a
+ * hash of the payload and the payload's first 44 octets. Flows are then
+ * analyzed one at a time with one hash table, reset between flows.
+ */
+#ifndef UB_FLOWS_INT_H
+#define UB_FLOWS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flows.h"
+#include "net.h"
+#include "proto.h"
+#include "stats.h"
+
+#define UB_FLOWS_EP_LEN 19             /* family, 16 address octets, port (network order) */
+#define UB_FLOWS_HEAD_LEN UB_STAMP_LEN /* payload octets kept of each datagram */
+#define UB_FLOWS_NONE UINT32_MAX       /* no datagram, flow or session */
+
+struct ub_flows_dgram {
+	int64_t t;            /* capture time, ns */
+	uint32_t flow, next;  /* next datagram of the same flow, UB_FLOWS_NONE at the end */
+	uint32_t len;         /* UDP payload length */
+	uint32_t caplen;      /* of which the file holds this much */
+	uint64_t hash;        /* FNV-1a over the captured payload */
+	uint8_t dir;          /* 0: sent by the flow's endpoint a, 1: by b */
+	uint8_t head_len;
+	uint8_t head[UB_FLOWS_HEAD_LEN];
+};
+
+struct ub_flows_flow {
+	uint8_t a[UB_FLOWS_EP_LEN], b[UB_FLOWS_EP_LEN]; /* a sorts before b */
+	uint32_t first, last;
+	uint8_t port_side;            /* bit 0: a is on a session port, bit 1: b is */
+};
+
+/* The hash table of pairing.c: two keys, two values. */
+struct ub_flows_slot {
+	uint64_t k1, k2;
+	uint32_t v1, v2, gen;
+};
+
+/* Open addressing, linear probing, at most half full; gen != table gen means empty. */
+struct ub_flows_map {
+	struct ub_flows_slot *s;
+	size_t cap, n;
+	uint32_t gen;
+};
+
+struct ub_flows_sess {
+	uint8_t client[UB_FLOWS_EP_LEN], server[UB_FLOWS_EP_LEN];
+	enum ub_flows_mode mode;
+	uint16_t ssid;
+	uint32_t first_pos;  /* where its first request lies in the file */
+	uint32_t size;       /* payload length of the first request */
+	struct ub_stats *stats;
+	struct ub_flows_probe *probes;
+	size_t n, probecap;
+	struct ub_flows_event *ev;
+	size_t nev, evcap;
+	uint64_t dup_requests, foreign;
+	int refl_set;
+	uint32_t refl_off;   /* added to the reflector counter, see analyze.h */
+	char client_str[UB_ADDRSTR_MAX], server_str[UB_ADDRSTR_MAX];
+};
+
+struct ub_flows {
+	int ports[UB_FLOWS_PORTS_MAX];
+	unsigned nports;
+	int64_t timeout_ns;
+	uint64_t cut_unused;
+
+	/* while reading */
+	struct ub_flows_dgram *dg;
+	size_t ndg, dgcap;
+	struct ub_flows_flow *flows;
+	size_t nflows, flowcap;
+	uint32_t *ftab;
+	size_t ftabcap;
+	struct ub_flows_map map;
+
+	/* found */
+	struct ub_flows_sess *sess;
+	size_t nsess, sesscap;
+};
+
+/*
+ * Opens a session in fl whose client is end d of flow f (0: a, 1: b) and
+ * whose first request is datagram pos; its index goes to *si. The session
+ * and its ub_stats are owned by fl. Returns 0, UB_E_RANGE or UB_E_NOMEM.
+ */
+int ub_flows_new_session(struct ub_flows *fl, const struct ub_flows_flow *f, unsigned d,
+			 enum ub_flows_mode m, uint16_t ssid, uint32_t pos, uint32_t *si);
+
+/* Records request g as a new probe of s, fed to its stats; returns its index or a negative code. */
+int64_t ub_flows_add_probe(struct ub_flows_sess *s, const struct ub_flows_dgram *g,
+			   uint32_t wire_seq);
+
+/*
+ * Feeds reply r (r->seq: the probe it answers) to s's stats and keeps it,
+ * completed from r, as an event of s (copied). Returns 0, also when the
+ * stats refuse it (counted foreign), or UB_E_NOMEM.
+ */
+int ub_flows_record_reply(struct ub_flows_sess *s, struct ub_reply *r, struct ub_flows_event *ev);
+
+#endif

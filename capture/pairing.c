@@ -1,0 +1,431 @@
+/*
+ * udpbench: the pairing rules of `udpbench analyze` (pairing.h): in one
+ * flow, which end asks and how the other answers, and which reply answers
+ * which request. flows.c keeps what is found.
+ */
+#include "pairing.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "proto.h"
+
+#define REQ_MIN 16            /* a request's seq, T1, error estimate and SSID */
+#define REPLY_MIN 36          /* a reply's fields up to the sender's T1 */
+#define TEXT_MAGIC "UDPBENCH "
+
+/* Key tags in the top bits of k1: one table serves every lookup of a flow. */
+enum { TAG_PAIR = 1, TAG_SEQ = 2, TAG_ECHO = 3, TAG_SSID = 4 };
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+	return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static void map_reset(struct ub_flows_map *m)
+{
+	m->n = 0;
+	if (++m->gen == 0) {
+		if (m->s)
+			memset(m->s, 0, m->cap * sizeof(*m->s));
+		m->gen = 1;
+	}
+}
+
+static size_t map_pos(const struct ub_flows_map *m, uint64_t k1, uint64_t k2)
+{
+	size_t i = (size_t)mix64(k1 ^ mix64(k2)) & (m->cap - 1);
+
+	/* never full, so an empty slot ends every probe */
+	while (m->s[i].gen == m->gen && (m->s[i].k1 != k1 || m->s[i].k2 != k2))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static struct ub_flows_slot *map_find(const struct ub_flows_map *m, uint64_t k1, uint64_t k2)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	i = map_pos(m, k1, k2);
+	return m->s[i].gen == m->gen ? &m->s[i] : NULL;
+}
+
+static int map_grow(struct ub_flows_map *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 256, i, j;
+	struct ub_flows_map nm = { NULL, cap, 0, m->gen };
+
+	if (cap > SIZE_MAX / sizeof(*nm.s))
+		return UB_E_NOMEM;
+	nm.s = calloc(cap, sizeof(*nm.s));
+	if (!nm.s)
+		return UB_E_NOMEM;
+	for (i = 0; i < m->cap; i++) {
+		if (m->s[i].gen != m->gen)
+			continue;
+		j = map_pos(&nm, m->s[i].k1, m->s[i].k2);
+		nm.s[j] = m->s[i];
+		nm.n++;
+	}
+	free(m->s);
+	*m = nm;
+	return 0;
+}
+
+/* Stores v1, v2 under (k1, k2); an existing entry is overwritten only when replace. */
+static int map_put(struct ub_flows_map *m, uint64_t k1, uint64_t k2, uint32_t v1, uint32_t v2,
+		   int replace)
+{
+	struct ub_flows_slot *s;
+	size_t i;
+	int rc;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		rc = map_grow(m);
+		if (rc)
+			return rc;
+	}
+	i = map_pos(m, k1, k2);
+	s = &m->s[i];
+	if (s->gen == m->gen && !replace)
+		return 0;
+	if (s->gen != m->gen)
+		m->n++;
+	s->k1 = k1;
+	s->k2 = k2;
+	s->v1 = v1;
+	s->v2 = v2;
+	s->gen = m->gen;
+	return 0;
+}
+
+static uint64_t echo_key(const struct ub_flows_dgram *g)
+{
+	return (uint64_t)TAG_ECHO << 48 | (uint64_t)(g->len & 0xffff) << 16 | (g->caplen & 0xffff);
+}
+
+static uint64_t pair_key(uint32_t seq)
+{
+	return (uint64_t)TAG_PAIR << 48 | seq;
+}
+
+/*
+ * Counts the replies from !d that answer a request from d seen before
+ * them: carrying its seq and T1 at 24..35 (STAMP), or the same bytes (echo).
+ * Off the session ports, a STAMP reply must also be the request's size.
+ */
+static int score(struct ub_flows *fl, const struct ub_flows_flow *f, unsigned d, uint64_t *stamp,
+		 uint64_t *echo)
+{
+	const struct ub_flows_dgram *g;
+	const struct ub_flows_slot *s;
+	uint32_t i;
+	int rc;
+
+	*stamp = *echo = 0;
+	map_reset(&fl->map);
+	for (i = f->first; i != UB_FLOWS_NONE; i = g->next) {
+		g = &fl->dg[i];
+		if (g->dir == d) {
+			if (g->len >= UB_STAMP_LEN && g->head_len >= 12 && be64(g->head + 4) != 0) {
+				rc = map_put(&fl->map, pair_key(be32(g->head)), be64(g->head + 4),
+					     g->len, 0, 0);
+				if (rc)
+					return rc;
+			}
+			rc = map_put(&fl->map, echo_key(g), g->hash, 0, 0, 0);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (g->len >= UB_STAMP_LEN && g->head_len >= REPLY_MIN) {
+			s = map_find(&fl->map, pair_key(be32(g->head + 24)), be64(g->head + 28));
+			if (s && (f->port_side || s->v1 == g->len))
+				(*stamp)++;
+		}
+		if (map_find(&fl->map, echo_key(g), g->hash))
+			(*echo)++;
+	}
+	return 0;
+}
+
+/* What one pass over a flow carries along. */
+struct flow_pass {
+	const struct ub_flows_flow *f;
+	unsigned d;
+	uint32_t first_si; /* first session of the flow, for replies nobody asked for */
+};
+
+static int stamp_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos)
+{
+	const struct ub_flows_dgram *g = &fl->dg[pos];
+	const struct ub_flows_slot *sl;
+	uint32_t seq, si;
+	uint16_t ssid;
+	uint64_t t1;
+	int64_t idx;
+	int rc;
+
+	if (g->len < UB_STAMP_LEN)
+		return 0;
+	if (g->head_len < REQ_MIN) {
+		if (g->caplen < g->len)
+			fl->cut_unused++;
+		return 0;
+	}
+	seq = be32(g->head);
+	t1 = be64(g->head + 4);
+	ssid = be16(g->head + 14);
+	sl = map_find(&fl->map, (uint64_t)TAG_SSID << 48 | ssid, 0);
+	if (sl) {
+		si = sl->v1;
+	} else {
+		rc = ub_flows_new_session(fl, fp->f, fp->d, UB_FLOWS_STAMP, ssid, pos, &si);
+		if (!rc)
+			rc = map_put(&fl->map, (uint64_t)TAG_SSID << 48 | ssid, 0, si, 0, 0);
+		if (rc)
+			return rc;
+		if (fp->first_si == UB_FLOWS_NONE)
+			fp->first_si = si;
+	}
+	sl = map_find(&fl->map, (uint64_t)TAG_SEQ << 48 | (uint64_t)ssid << 32 | seq, 0);
+	if (sl) {
+		/* the same number again counts once; its T1 may still be answered */
+		fl->sess[si].dup_requests++;
+		return map_put(&fl->map, pair_key(seq), t1, si, sl->v1, 0);
+	}
+	idx = ub_flows_add_probe(&fl->sess[si], g, seq);
+	if (idx < 0)
+		return (int)idx;
+	rc = map_put(&fl->map, (uint64_t)TAG_SEQ << 48 | (uint64_t)ssid << 32 | seq, 0,
+		     (uint32_t)idx, 0, 0);
+	if (!rc)
+		rc = map_put(&fl->map, pair_key(seq), t1, si, (uint32_t)idx, 0);
+	return rc;
+}
+
+/* A reply that matched no request: counted against the session of its SSID, or the flow's first. */
+static void foreign_reply(struct ub_flows *fl, const struct flow_pass *fp,
+			  const struct ub_flows_dgram *g)
+{
+	const struct ub_flows_slot *sl = NULL;
+
+	if (g->head_len >= REQ_MIN)
+		sl = map_find(&fl->map, (uint64_t)TAG_SSID << 48 | be16(g->head + 14), 0);
+	if (sl)
+		fl->sess[sl->v1].foreign++;
+	else if (fp->first_si != UB_FLOWS_NONE)
+		fl->sess[fp->first_si].foreign++;
+}
+
+static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct ub_flows_dgram *g)
+{
+	uint8_t buf[UB_STAMP_LEN];
+	struct ub_stamp_reply rep;
+	struct ub_reply r;
+	struct ub_flows_event ev;
+	const struct ub_flows_slot *sl;
+	struct ub_flows_sess *s;
+	const struct ub_flows_probe *p;
+	int64_t total, proc;
+	int rs = 0, ss = 0;
+
+	if (g->len < UB_STAMP_LEN || g->head_len < REPLY_MIN) {
+		if (g->len >= UB_STAMP_LEN && g->caplen < g->len)
+			fl->cut_unused++;
+		else
+			foreign_reply(fl, fp, g);
+		return 0;
+	}
+	sl = map_find(&fl->map, pair_key(be32(g->head + 24)), be64(g->head + 28));
+	if (!sl) {
+		foreign_reply(fl, fp, g);
+		return 0;
+	}
+	s = &fl->sess[sl->v1];
+	p = &s->probes[sl->v2];
+	/* a reply cut after T1 still holds every field the RTT needs; the rest reads as zero */
+	memcpy(buf, g->head, UB_FLOWS_HEAD_LEN);
+	ub_proto_decode_reply(buf, sizeof(buf), &rep);
+
+	memset(&r, 0, sizeof(r));
+	memset(&ev, 0, sizeof(ev));
+	ev.t2 = ub_clock_ntp_to_ns(rep.rx_ts);
+	ev.t3 = ub_clock_ntp_to_ns(rep.ts);
+	total = g->t - p->tx;
+	if (total < 0)
+		total = 0; /* the capture's clock stepped back */
+	proc = ev.t3 - ev.t2;
+	/* as the live sender: a reflector whose stamps make no sense gets T4 - T1 */
+	if (proc < 0 || proc >= total)
+		proc = 0;
+	if (!s->refl_set) {
+		s->refl_set = 1;
+		if (s->probes[0].wire_seq != 0)
+			s->refl_off = sl->v2 - rep.seq;
+	}
+	r.seq = sl->v2;
+	r.rx_ns = g->t;
+	r.rtt_ns = total - proc;
+	r.has_refl = 1;
+	r.refl_seq = rep.seq + s->refl_off;
+	r.refl_proc_ns = proc;
+	if (g->head_len >= 38) {
+		ub_proto_err_est_ns(rep.err_est, &rs);
+		ub_proto_err_est_ns(rep.sender_err_est, &ss);
+	}
+	if (rs && ss) {
+		/* both ends claim synchronised clocks; T4 is the capture's, taken on the sender */
+		r.has_owd = 1;
+		r.owd_up_ns = ev.t2 - ub_clock_ntp_to_ns(rep.sender_ts);
+		r.owd_down_ns = g->t - ev.t3;
+	}
+	ev.has_refl = 1;
+	ev.refl_seq = rep.seq;
+	ev.ttl = (int16_t)(g->head_len > 40 ? rep.sender_ttl : -1);
+	return ub_flows_record_reply(s, &r, &ev);
+}
+
+static int echo_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos)
+{
+	const struct ub_flows_dgram *g = &fl->dg[pos];
+	const struct ub_flows_slot *sl;
+	const struct ub_flows_probe *p;
+	struct ub_flows_sess *s;
+	enum ub_flows_mode m;
+	int64_t idx;
+	int rc;
+
+	if (fp->first_si == UB_FLOWS_NONE) {
+		/* udpbench's printable probes, echoed by a classroom script */
+		m = UB_FLOWS_ECHO;
+		if (g->head_len >= sizeof(TEXT_MAGIC) - 1 &&
+		    memcmp(g->head, TEXT_MAGIC, sizeof(TEXT_MAGIC) - 1) == 0)
+			m = UB_FLOWS_TEXT;
+		rc = ub_flows_new_session(fl, fp->f, fp->d, m, 0, pos, &fp->first_si);
+		if (rc)
+			return rc;
+	}
+	s = &fl->sess[fp->first_si];
+	sl = map_find(&fl->map, echo_key(g), g->hash);
+	if (sl) {
+		p = &s->probes[sl->v1];
+		/* the same bytes before an answer and within Tmax: a copy, not a new probe */
+		if (!p->answered && g->t - p->tx <= fl->timeout_ns) {
+			s->dup_requests++;
+			return 0;
+		}
+	}
+	idx = ub_flows_add_probe(s, g, (uint32_t)s->n);
+	if (idx < 0)
+		return (int)idx;
+	return map_put(&fl->map, echo_key(g), g->hash, (uint32_t)idx, 0, 1);
+}
+
+static int echo_reply(struct ub_flows *fl, struct flow_pass *fp, const struct ub_flows_dgram *g)
+{
+	const struct ub_flows_slot *sl;
+	struct ub_flows_sess *s;
+	struct ub_reply r;
+	struct ub_flows_event ev;
+	int64_t total;
+
+	if (fp->first_si == UB_FLOWS_NONE)
+		return 0;
+	s = &fl->sess[fp->first_si];
+	sl = map_find(&fl->map, echo_key(g), g->hash);
+	if (!sl) {
+		if (g->caplen < g->len)
+			fl->cut_unused++;
+		else
+			s->foreign++;
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	memset(&ev, 0, sizeof(ev));
+	total = g->t - s->probes[sl->v1].tx;
+	r.seq = sl->v1;
+	r.rx_ns = g->t;
+	r.rtt_ns = total > 0 ? total : 0;
+	ev.ttl = -1;
+	return ub_flows_record_reply(s, &r, &ev);
+}
+
+/* Chooses who asks and how the other end answers, then runs the flow's sessions. */
+int ub_pairing_flow(struct ub_flows *fl, uint32_t fi)
+{
+	const struct ub_flows_flow *f = &fl->flows[fi];
+	struct flow_pass fp = { f, 0, UB_FLOWS_NONE };
+	uint64_t st[2], ec[2], best = 0, rank;
+	enum ub_flows_mode mode = UB_FLOWS_STAMP;
+	const struct ub_flows_dgram *g;
+	unsigned d, server_on_port;
+	uint32_t i;
+	int rc, found = 0;
+
+	for (d = 0; d < 2; d++) {
+		rc = score(fl, f, d, &st[d], &ec[d]);
+		if (rc)
+			return rc;
+	}
+	/* most answers wins; on a tie STAMP, then the server on a session port */
+	for (d = 0; d < 2; d++) {
+		server_on_port = (f->port_side >> (1 - d)) & 1;
+		rank = st[d] * 4 + 2 + server_on_port;
+		if (st[d] && rank > best) {
+			best = rank;
+			fp.d = d;
+			mode = UB_FLOWS_STAMP;
+			found = 1;
+		}
+		rank = ec[d] * 4 + server_on_port;
+		if (ec[d] && rank > best) {
+			best = rank;
+			fp.d = d;
+			mode = UB_FLOWS_ECHO;
+			found = 1;
+		}
+	}
+	if (!found) {
+		/* nothing came back: probes toward one session port are a session that lost all */
+		if (f->port_side != 1 && f->port_side != 2)
+			return 0;
+		fp.d = f->port_side == 2 ? 0 : 1;
+	}
+
+	map_reset(&fl->map);
+	for (i = f->first; i != UB_FLOWS_NONE; i = g->next) {
+		g = &fl->dg[i];
+		if (g->dir == fp.d)
+			rc = mode == UB_FLOWS_STAMP ? stamp_request(fl, &fp, i)
+						    : echo_request(fl, &fp, i);
+		else
+			rc = mode == UB_FLOWS_STAMP ? stamp_reply(fl, &fp, g)
+						    : echo_reply(fl, &fp, g);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,409 @@
+/*
+ * udpbench: reports — the gnuplot side of a report (gnuplot.h): the files
+ * of the work folder, the settings each chart is drawn with, the templates
+ * and charts.sh, and gnuplot run on every chart, a few at once.
+ */
+#include "gnuplot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ---- the templates ---- */
+
+static const char *const templates[] = {
+	"style.gp", "rtt.gp", "cdf.gp", "loss.gp", "reorder.gp", "compare.gp", "udp-tcp.gp",
+};
+
+static int is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int ub_gnuplot_has_templates(const char *dir)
+{
+	char path[PATH_MAX];
+
+	return snprintf(path, sizeof(path), "%s/rtt.gp", dir) < (int)sizeof(path) && is_file(path);
+}
+
+static int copy_file(const char *from, const char *to, struct ub_err *e)
+{
+	FILE *in = fopen(from, "r"), *out = NULL;
+	char buf[8192];
+	size_t n;
+	int rc = 0;
+
+	if (!in)
+		return ub_err_set(e, UB_E_IO, errno, "cannot read the template %s", from);
+	out = fopen(to, "w");
+	if (!out) {
+		rc = ub_err_set(e, UB_E_IO, errno, "cannot write %s", to);
+		goto out;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+	if (ferror(in) || ferror(out))
+		rc = ub_err_set(e, UB_E_IO, errno, "cannot copy %s to %s", from, to);
+out:
+	if (out && fclose(out) != 0 && !rc)
+		rc = ub_err_set(e, UB_E_IO, errno, "cannot write %s", to);
+	fclose(in);
+	return rc;
+}
+
+int ub_gnuplot_copy_templates(const char *from_dir, const char *to_dir, struct ub_err *e)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(templates) / sizeof(templates[0]) && !rc; i++) {
+		snprintf(from, sizeof(from), "%s/%s", from_dir, templates[i]);
+		snprintf(to, sizeof(to), "%s/%s", to_dir, templates[i]);
+		rc = copy_file(from, to, e);
+	}
+	return rc;
+}
+
+/* ---- the work folder and the settings of each chart ---- */
+
+FILE *ub_gnuplot_open(const struct ub_report_ctx *R, const char *name, struct ub_err *e)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/%s", R->work, name) >= (int)sizeof(path)) {
+		ub_err_set(e, UB_E_IO, ENAMETOOLONG, "cannot write %s/%s", R->work, name);
+		return NULL;
+	}
+	f = fopen(path, "w");
+	if (!f)
+		ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
+	return f;
+}
+
+int ub_gnuplot_close(FILE *f, const struct ub_report_ctx *R, const char *name,
+		     struct ub_err *e)
+{
+	int bad = ferror(f), err = errno;
+
+	if (fclose(f) != 0 && !bad) {
+		bad = 1;
+		err = errno;
+	}
+	return bad ? ub_err_set(e, UB_E_IO, err, "cannot write %s/%s", R->work, name) : 0;
+}
+
+/* name = "text" as a gnuplot string: backslashes and quotes escaped. */
+void ub_gnuplot_str(FILE *f, const char *name, const char *s)
+{
+	fprintf(f, "%s = \"", name);
+	for (; s && *s; s++) {
+		if (*s == '\n')
+			fputs("\\n", f);
+		else if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else
+			fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
+	}
+	fputs("\"\n", f);
+}
+
+void ub_gnuplot_num(FILE *f, const char *name, double v)
+{
+	fprintf(f, "%s = %.6f\n", name, isfinite(v) ? v : 0.0);
+}
+
+/* Registers a chart and opens its settings file with the look every chart shares. */
+FILE *ub_gnuplot_chart_open(struct ub_report_ctx *R, int kind, const char *tmpl, int res, int res2,
+			     const char *name, struct ub_err *e)
+{
+	struct ub_report_chart *grown, *ch;
+	char file[200];
+	FILE *f;
+
+	grown = realloc(R->ch, (R->n_ch + 1) * sizeof(*R->ch));
+	if (!grown) {
+		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+		return NULL;
+	}
+	R->ch = grown;
+	ch = &R->ch[R->n_ch++];
+	memset(ch, 0, sizeof(*ch));
+	snprintf(ch->name, sizeof(ch->name), "%s", name);
+	ch->kind = kind;
+	ch->tmpl = tmpl;
+	ch->res = res;
+	ch->res2 = res2;
+	snprintf(file, sizeof(file), "%s.set.gp", ch->name);
+	f = ub_gnuplot_open(R, file, e);
+	if (!f)
+		return NULL;
+	fprintf(f, "# Settings of the chart %s, written by udpbench report.\n"
+		   "# Draw it again in this folder: gnuplot %s %s\n",
+		ch->name, file, tmpl);
+	ub_gnuplot_str(f, "term_type", R->c->format == UB_REPORT_SVG ? "svg" : "pngcairo");
+	fprintf(f, "out = \"../%s.%s\"\n", ch->name, R->c->format == UB_REPORT_SVG ? "svg" : "png");
+	fprintf(f, "width = %u\nheight = %u\nfont_pt = %u\n", R->c->width, R->c->height,
+		R->c->font_pt);
+	ub_gnuplot_str(f, "font", R->font);
+	return f;
+}
+
+/* Writes path = "WORK-relative file" for a data file of result r. */
+void ub_gnuplot_file(FILE *f, const char *name, const struct ub_result *r, const char *suffix)
+{
+	fprintf(f, "%s = \"%s-%s.dat\"\n", name, r->slug, suffix);
+}
+
+int ub_gnuplot_write_script(const struct ub_report_ctx *R, struct ub_err *e)
+{
+	FILE *f = ub_gnuplot_open(R, "charts.sh", e);
+	unsigned i;
+
+	if (!f)
+		return e->code;
+	fputs("#!/bin/sh\n"
+	      "# Draws every chart of this report again from the data in this folder.\n"
+	      "# Edit a template (rtt.gp, cdf.gp, loss.gp, reorder.gp, compare.gp,\n"
+	      "# udp-tcp.gp, style.gp) or a chart's NAME.set.gp, then: sh charts.sh\n"
+	      "cd \"$(dirname \"$0\")\" || exit 1\n"
+	      "# style.gp sets a UTF-8 encoding, which gnuplot measures in a UTF-8 locale\n"
+	      "unset LC_ALL\n"
+	      "export LC_CTYPE=C.UTF-8\n"
+	      "command -v gnuplot >/dev/null || { echo \"gnuplot is missing: apt-get install gnuplot-nox\" >&2; exit 1; }\n",
+	      f);
+	for (i = 0; i < R->n_ch; i++)
+		fprintf(f, "gnuplot %s.set.gp %s\n", R->ch[i].name, R->ch[i].tmpl);
+	return ub_gnuplot_close(f, R, "charts.sh", e);
+}
+
+/* ---- running gnuplot ---- */
+
+int ub_gnuplot_on_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	char buf[PATH_MAX];
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *colon ? colon + 1 : colon) {
+		colon = strchrnul(p, ':');
+		if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)(colon - p), p == colon ? "." : p,
+			     prog) < (int)sizeof(buf) &&
+		    access(buf, X_OK) == 0)
+			return 1;
+		if (!*colon)
+			break;
+	}
+	return 0;
+}
+
+/* Starts argv with stdin from /dev/null and stdout+stderr to out_fd; returns 0 or an errno. */
+static int spawn(const char *const *argv, char *const *envp, int out_fd, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	int rc;
+
+	if ((rc = posix_spawn_file_actions_init(&fa)))
+		return rc;
+	rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (!rc)
+		rc = posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	if (!rc)
+		rc = posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
+	if (!rc)
+		rc = posix_spawnp(pid, argv[0], &fa, NULL, (char *const *)argv, envp ? envp : environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
+/* Picks a font with Chinese glyphs through fontconfig (fc-list), else a known file. */
+int ub_gnuplot_find_cjk_font(char *font, size_t len, struct ub_err *e)
+{
+	static const char *const prefer[] = { "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans CJK",
+					      "AR PL UMing" };
+	static const char *const files[][2] = {
+		{ "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "WenQuanYi Zen Hei" },
+		{ "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "Noto Sans CJK SC" },
+	};
+	const char *argv[] = { "fc-list", ":lang=zh", "family", NULL };
+	char buf[65536];
+	size_t got = 0, i;
+	ssize_t n;
+	int fds[2], st, rc;
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "pipe");
+	rc = spawn(argv, NULL, fds[1], &pid);
+	close(fds[1]);
+	if (rc) {
+		close(fds[0]);
+		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+			if (is_file(files[i][0])) {
+				snprintf(font, len, "%s", files[i][1]);
+				return 0;
+			}
+		goto missing;
+	}
+	while ((n = read(fds[0], buf + got, sizeof(buf) - 1 - got)) > 0 || (n < 0 && errno == EINTR))
+		got += n > 0 ? (size_t)n : 0;
+	close(fds[0]);
+	buf[got] = '\0';
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	for (i = 0; i < sizeof(prefer) / sizeof(prefer[0]); i++)
+		if (strstr(buf, prefer[i])) {
+			snprintf(font, len, "%s", prefer[i]);
+			return 0;
+		}
+	if (got && buf[0] != '\n') {
+		snprintf(font, len, "%.*s", (int)strcspn(buf, ",\n"), buf);
+		return 0;
+	}
+missing:
+	return ub_err_set(e, UB_E_SYS, 0,
+			  "--lang zh needs a Chinese font: install the Debian package fonts-wqy-zenhei "
+			  "(apt-get install fonts-wqy-zenhei)");
+}
+
+/* Last line of a gnuplot log that says what went wrong. */
+static void log_reason(const char *path, char *b, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+
+	b[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] && strspn(line, " ^") != strlen(line))
+			snprintf(b, n, "%.*s", (int)(n - 1), line);
+	}
+	fclose(f);
+}
+
+/*
+ * The environment for gnuplot: ours with a UTF-8 character type, which
+ * `set encoding utf8` needs to measure Chinese text (in the C locale it warns
+ * and miscounts). NULL when out of memory; free the array, not the strings.
+ */
+static char **utf8_env(void)
+{
+	static char ctype[] = "LC_CTYPE=C.UTF-8";
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "LC_ALL=", 7) != 0 && strncmp(environ[i], "LC_CTYPE=", 9) != 0)
+			env[k++] = environ[i];
+	env[k] = ctype;
+	return env;
+}
+
+/* gnuplot processes at once: a classroom of boards makes a hundred charts */
+#define UB_REPORT_JOBS 8
+
+/* Waits for chart ch's gnuplot; returns 0, or UB_E_SYS naming its log when it failed. */
+static int finish(struct ub_report_ctx *R, struct ub_report_chart *ch, struct ub_err *e)
+{
+	char logp[PATH_MAX + 200], why[300];
+	struct stat sb;
+	int st = 0;
+
+	if (ch->pid <= 0)
+		return 0;
+	while (waitpid(ch->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	ch->pid = 0;
+	snprintf(logp, sizeof(logp), "%s/%s.log", R->work, ch->name);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		log_reason(logp, why, sizeof(why));
+		return ub_err_set(e, UB_E_SYS, 0, "gnuplot failed on %s.set.gp %s (%s; see %s)", ch->name,
+				  ch->tmpl, why[0] ? why : "no message", logp);
+	}
+	/* a log is kept only when gnuplot had something to say */
+	if (stat(logp, &sb) == 0 && sb.st_size == 0)
+		unlink(logp);
+	if (R->c->log)
+		fprintf(R->c->log, "%s/%s.%s\n", R->out, ch->name,
+			R->c->format == UB_REPORT_SVG ? "svg" : "png");
+	return 0;
+}
+
+int ub_gnuplot_render(struct ub_report_ctx *R, struct ub_err *e)
+{
+	char cd[PATH_MAX + 16], set[200], logp[PATH_MAX + 200];
+	const char *argv[6];
+	char **envp = utf8_env();
+	unsigned i, done = 0;
+	int rc = 0, fd, err;
+
+	if (!envp)
+		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	/* gnuplot starts in the work folder, so the settings name files relative to it */
+	snprintf(cd, sizeof(cd), "cd \"");
+	for (const char *s = R->work_abs; *s && strlen(cd) < sizeof(cd) - 4; s++) {
+		size_t l = strlen(cd);
+
+		if (*s == '"' || *s == '\\')
+			cd[l++] = '\\';
+		cd[l++] = *s;
+		cd[l] = '\0';
+	}
+	strcat(cd, "\"");
+	for (i = 0; i < R->n_ch && !rc; i++) {
+		struct ub_report_chart *ch = &R->ch[i];
+
+		if (i - done >= UB_REPORT_JOBS && (rc = finish(R, &R->ch[done++], e)))
+			break;
+		snprintf(set, sizeof(set), "%s.set.gp", ch->name);
+		snprintf(logp, sizeof(logp), "%s/%s.log", R->work, ch->name);
+		argv[0] = R->c->gnuplot;
+		argv[1] = "-e";
+		argv[2] = cd;
+		argv[3] = set;
+		argv[4] = ch->tmpl;
+		argv[5] = NULL;
+		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			rc = ub_err_set(e, UB_E_IO, errno, "cannot write %s", logp);
+			break;
+		}
+		err = spawn(argv, envp, fd, &ch->pid);
+		close(fd);
+		if (err) {
+			ch->pid = 0;
+			rc = ub_err_set(e, UB_E_SYS, err, "cannot run %s", R->c->gnuplot);
+		}
+	}
+	/* every started gnuplot is waited for, the first failure reported */
+	for (; done < R->n_ch; done++) {
+		struct ub_err later;
+		int frc = finish(R, &R->ch[done], rc ? &later : e);
+
+		rc = rc ? rc : frc;
+	}
+	free(envp);
+	return rc;
+}

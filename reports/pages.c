@@ -1,0 +1,328 @@
+/*
+ * udpbench: reports — the pages (pages.h): index.html and summary.md, a
+ * table of every result's summary and the charts with the question each
+ * answers.
+ */
+#include "pages.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Every text for people is TX(R, English, Chinese). */
+#define TX UB_REPORT_TX
+
+static void html_esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else if (*s == '"')
+			fputs("&quot;", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void md_esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|')
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
+}
+
+enum { M_LABEL, M_FILE, M_PROTO, M_PEER, M_START, M_PLAN, M_SENT, M_RECV, M_LOST, M_SPLIT,
+       M_LATE, M_DUP, M_REORD, M_BURST, M_MIN, M_MED, M_P95, M_P99, M_MAX, M_JIT, M_RETX,
+       M_CLOCK, M_N };
+
+/* The name of table row m, and the value of result r in it. */
+static void metric(const struct ub_report_ctx *R, const struct ub_result *r, int m, char *name,
+		   char *v, size_t n)
+{
+	static const char *const names[M_N][2] = {
+		{ "label", "标签" }, { "result file", "结果文件" }, { "protocol", "协议" },
+		{ "peer", "对端" }, { "start time", "开始时间" },
+		{ "interval, size, Tmax", "间隔、包大小、超时" }, { "sent", "发送" },
+		{ "received", "收到" }, { "lost (loss rate)", "丢失（丢包率）" },
+		{ "lost there / back", "去程 / 回程丢失" }, { "late (counted lost)", "迟到（算丢失）" },
+		{ "duplicates", "重复" }, { "reordered", "乱序" },
+		{ "loss bursts (longest)", "连续丢包段（最长）" }, { "RTT min", "最小往返时间" },
+		{ "RTT median", "往返时间中位数" }, { "RTT p95", "往返时间 p95" },
+		{ "RTT p99", "往返时间 p99" }, { "RTT max", "最大往返时间" },
+		{ "jitter (RFC 3550)", "抖动（RFC 3550）" }, { "TCP retransmissions", "TCP 重传" },
+		{ "clock", "时钟" },
+	};
+	json_t *s = r->summary, *p = r->params, *rtt = json_object_get(s, "rtt_ns"), *lb;
+	char b1[32], b2[32], b3[32];
+	const char *str;
+
+	snprintf(name, 64, "%s", names[m][R->zh]);
+	v[0] = '\0';
+	switch (m) {
+	case M_LABEL:
+		snprintf(v, n, "%s", r->label);
+		break;
+	case M_FILE:
+		snprintf(v, n, "%s", r->json_path);
+		break;
+	case M_PROTO:
+		str = ub_results_str(p, "mode");
+		snprintf(v, n, "%s%s%s%s", r->tcp ? "TCP" : "UDP", str && !r->tcp ? " (" : "",
+			 str && !r->tcp ? str : "", str && !r->tcp ? ")" : "");
+		break;
+	case M_PEER:
+		snprintf(v, n, "%s", ub_results_str(p, "peer_addr") ? ub_results_str(p, "peer_addr")
+			 : ub_results_str(p, "peer") ? ub_results_str(p, "peer") : "-");
+		break;
+	case M_START:
+		snprintf(v, n, "%s",
+			 ub_results_str(p, "start_time") ? ub_results_str(p, "start_time") : "-");
+		break;
+	case M_PLAN:
+		ub_report_fmt_dur(R, b1, sizeof(b1), ub_results_int(p, "interval_ns", 0));
+		ub_report_fmt_dur(R, b2, sizeof(b2), ub_results_int(p, "timeout_ns", 0));
+		snprintf(v, n, "%s, %" PRId64 " B, %s", b1, ub_results_int(p, "size", 0), b2);
+		break;
+	case M_SENT:
+		snprintf(v, n, "%" PRId64, ub_results_int(s, "sent", 0));
+		break;
+	case M_RECV:
+		snprintf(v, n, "%" PRId64, ub_results_int(s, "received", 0));
+		break;
+	case M_LOST:
+		snprintf(v, n, "%" PRId64 " (%.2f%%)", ub_results_int(s, "lost", 0),
+			 json_number_value(json_object_get(s, "loss_pct")));
+		break;
+	case M_SPLIT:
+		if (r->split)
+			snprintf(v, n, "%" PRId64 " / %" PRId64, ub_results_int(s, "lost_up", 0),
+				 ub_results_int(s, "lost_down", 0));
+		else
+			snprintf(v, n, "-");
+		break;
+	case M_LATE:
+		snprintf(v, n, "%" PRId64, ub_results_int(s, "late", 0));
+		break;
+	case M_DUP:
+		snprintf(v, n, "%" PRId64, ub_results_int(s, "duplicates", 0));
+		break;
+	case M_REORD:
+		snprintf(v, n, "%" PRId64 " (%.2f%%)", ub_results_int(s, "reordered", 0),
+			 json_number_value(json_object_get(s, "reorder_pct")));
+		break;
+	case M_BURST:
+		lb = json_object_get(s, "loss_bursts");
+		snprintf(v, n, "%" PRId64 " (%" PRId64 ")", ub_results_int(lb, "count", 0),
+			 ub_results_int(lb, "max_len", 0));
+		break;
+	case M_MIN:
+	case M_MED:
+	case M_P95:
+	case M_P99:
+	case M_MAX:
+		if (!json_is_object(rtt) || ub_results_int(rtt, "n", 0) == 0) {
+			snprintf(v, n, "-");
+			break;
+		}
+		ub_report_fmt_dur(R, b3, sizeof(b3),
+				  ub_results_int(rtt, m == M_MIN ? "min" : m == M_MED ? "median"
+						 : m == M_P95 ? "p95" : m == M_P99 ? "p99" : "max", 0));
+		snprintf(v, n, "%s", b3);
+		break;
+	case M_JIT:
+		if (ub_results_has_number(s, "jitter_ns"))
+			ub_report_fmt_dur(R, b3, sizeof(b3), ub_results_int(s, "jitter_ns", 0));
+		snprintf(v, n, "%s", ub_results_has_number(s, "jitter_ns") ? b3 : "-");
+		break;
+	case M_RETX:
+		if (r->tcp) {
+			ub_report_fmt_dur(R, b3, sizeof(b3), ub_results_int(s, "tcp_rto_ns", 0));
+			snprintf(v, n, TX(R, "%" PRId64 " (RTO up to %s)", "%" PRId64 "（RTO 最大 %s）"),
+				 ub_results_int(s, "tcp_retransmits", 0), b3);
+		} else {
+			snprintf(v, n, "-");
+		}
+		break;
+	case M_CLOCK:
+		snprintf(v, n, "%s", ub_results_str(p, "clock") ? ub_results_str(p, "clock") : "-");
+		break;
+	}
+}
+
+/* The question each chart answers, for index.html and summary.md. */
+static const char *question(const struct ub_report_ctx *R, int kind)
+{
+	switch (kind) {
+	case UB_REPORT_CH_RTT:
+		return TX(R, "How long did each probe take, and when did things go wrong?",
+			  "每个包用了多久？什么时候出了问题？");
+	case UB_REPORT_CH_CDF:
+		return TX(R, "How spread out is the delay: what do most replies see, how long is the tail?",
+			  "延迟有多分散？大多数回复要多久，最慢的要多久？");
+	case UB_REPORT_CH_LOSS:
+		return TX(R, "Are losses scattered or in bursts, and on the way there or back?",
+			  "丢包是零星的还是成片的？丢在去程还是回程？");
+	case UB_REPORT_CH_REORDER:
+		return TX(R, "Do the replies arrive in the order they were sent?",
+			  "回复是按发送顺序到达的吗？");
+	case UB_REPORT_CH_COMPARE:
+		return TX(R, "Which setup is better?", "哪种配置更好？");
+	default:
+		return TX(R, "What does the same link do to UDP and to TCP?",
+			  "同一条链路对 UDP 和 TCP 有什么不同？");
+	}
+}
+
+static const char *report_title(const struct ub_report_ctx *R)
+{
+	const char *label, *first;
+	unsigned k;
+
+	if (R->c->title)
+		return R->c->title;
+	for (k = 1; k < R->n; k++) {
+		label = ub_results_str(R->r[k].params, "label");
+		first = ub_results_str(R->r[0].params, "label");
+		if (strcmp(label ? label : "", first ? first : "") != 0)
+			break;
+	}
+	if (k == R->n && ub_results_str(R->r[0].params, "label"))
+		return ub_results_str(R->r[0].params, "label");
+	return TX(R, "udpbench report", "udpbench 测量报告");
+}
+
+int ub_pages_write_html(const struct ub_report_ctx *R, struct ub_err *e)
+{
+	const char *ext = R->c->format == UB_REPORT_SVG ? "svg" : "png";
+	char path[PATH_MAX], name[64], v[512];
+	unsigned i, k;
+	int m, bad;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/index.html", R->out);
+	f = fopen(path, "w");
+	if (!f)
+		return ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
+		TX(R, "en", "zh-CN"));
+	html_esc(f, report_title(R));
+	fputs("</title>\n<style>\n"
+	      "body{font-family:sans-serif;font-size:18px;margin:2em auto;max-width:1640px;padding:0 1em}\n"
+	      "img{width:100%;max-width:1600px;border:1px solid #ccc}\n"
+	      "figure{margin:2em 0}figcaption{font-size:1.2em;margin:.4em 0}\n"
+	      "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .7em;text-align:right}\n"
+	      "th:first-child,td:first-child{text-align:left}code{background:#f2f2f2;padding:0 .3em}\n"
+	      "</style>\n</head>\n<body>\n<h1>",
+	      f);
+	html_esc(f, report_title(R));
+	fputs("</h1>\n", f);
+	fprintf(f, "<h2>%s</h2>\n", TX(R, "Charts", "图表"));
+	for (i = 0; i < R->n_ch; i++) {
+		const struct ub_report_chart *ch = &R->ch[i];
+
+		fprintf(f, "<figure id=\"%s\">\n<figcaption><b>", ch->name);
+		html_esc(f, question(R, ch->kind));
+		fputs("</b>", f);
+		if (ch->res >= 0) {
+			fputs(" — ", f);
+			html_esc(f, R->r[ch->res].label);
+		}
+		if (ch->res2 >= 0) {
+			fputs(" / ", f);
+			html_esc(f, R->r[ch->res2].label);
+		}
+		fprintf(f, "</figcaption>\n<img src=\"%s.%s\" alt=\"", ch->name, ext);
+		html_esc(f, question(R, ch->kind));
+		fputs("\">\n</figure>\n", f);
+	}
+	fprintf(f, "<h2>%s</h2>\n<table>\n<tr><th></th>", TX(R, "Results", "测量结果"));
+	for (k = 0; k < R->n; k++) {
+		fputs("<th>", f);
+		html_esc(f, R->r[k].label);
+		fputs("</th>", f);
+	}
+	fputs("</tr>\n", f);
+	for (m = 1; m < M_N; m++) {
+		for (k = 0; k < R->n; k++) {
+			metric(R, &R->r[k], m, name, v, sizeof(v));
+			if (k == 0) {
+				fputs("<tr><th>", f);
+				html_esc(f, name);
+				fputs("</th>", f);
+			}
+			fputs("<td>", f);
+			html_esc(f, v);
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+	fprintf(f, "<h2>%s</h2>\n<p>%s</p>\n</body>\n</html>\n", TX(R, "Draw again", "重新绘图"),
+		TX(R, "Every chart's data, settings and gnuplot template are in the folder "
+		      "<code>gnuplot/</code>. Edit a template (for example <code>rtt.gp</code>) or "
+		      "a chart's <code>NAME.set.gp</code>, then run <code>sh gnuplot/charts.sh</code>.",
+		   "每张图的数据、设置和 gnuplot 模板都在 <code>gnuplot/</code> 文件夹里。"
+		   "修改模板（例如 <code>rtt.gp</code>）或某张图的 <code>NAME.set.gp</code>，"
+		   "然后运行 <code>sh gnuplot/charts.sh</code>。"));
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad)
+		return ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
+	return 0;
+}
+
+int ub_pages_write_md(const struct ub_report_ctx *R, struct ub_err *e)
+{
+	const char *ext = R->c->format == UB_REPORT_SVG ? "svg" : "png";
+	char path[PATH_MAX], name[64], v[512];
+	unsigned i, k;
+	int m, bad;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/summary.md", R->out);
+	f = fopen(path, "w");
+	if (!f)
+		return ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
+	fputs("# ", f);
+	md_esc(f, report_title(R));
+	fputs("\n\n|", f);
+	for (k = 0; k < R->n; k++) {
+		fputs(" | ", f);
+		md_esc(f, R->r[k].label);
+	}
+	fputs(" |\n|---", f);
+	for (k = 0; k < R->n; k++)
+		fputs("|---:", f);
+	fputs("|\n", f);
+	for (m = 1; m < M_N; m++) {
+		for (k = 0; k < R->n; k++) {
+			metric(R, &R->r[k], m, name, v, sizeof(v));
+			if (k == 0) {
+				fputs("| ", f);
+				md_esc(f, name);
+			}
+			fputs(" | ", f);
+			md_esc(f, v);
+		}
+		fputs(" |\n", f);
+	}
+	fprintf(f, "\n## %s\n\n", TX(R, "Charts", "图表"));
+	for (i = 0; i < R->n_ch; i++) {
+		fprintf(f, "- [%s.%s](%s.%s): ", R->ch[i].name, ext, R->ch[i].name, ext);
+		md_esc(f, question(R, R->ch[i].kind));
+		fputc('\n', f);
+	}
+	fprintf(f, "\n%s\n", TX(R, "Draw again after editing a template: `sh gnuplot/charts.sh`",
+				"修改模板后重新绘图：`sh gnuplot/charts.sh`"));
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad)
+		return ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
+	return 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * udpbench: reports — what one `udpbench report` run shares among the
+ * modules of reports/: the results read (results.c), the charts written
+ * (charts.c) and registered for gnuplot (gnuplot.c), the folders, and the
+ * language of every text (pages.c writes index.html and summary.md).
+ * report.c runs them in turn. Callers outside reports/ use report.h.
+ */
+#ifndef UB_REPORT_INT_H
+#define UB_REPORT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "report.h"
+#include "results.h"
+
+/* One text in English or Chinese; both are literals so printf formats stay checked. */
+#define UB_REPORT_TX(ctx, en_, zh_) ((ctx)->zh ? (zh_) : (en_))
+
+/* What a chart shows: each answers one question in index.html. */
+enum ub_report_chart_kind {
+	UB_REPORT_CH_RTT = 1,
+	UB_REPORT_CH_CDF,
+	UB_REPORT_CH_LOSS,
+	UB_REPORT_CH_REORDER,
+	UB_REPORT_CH_COMPARE,
+	UB_REPORT_CH_UDPTCP,
+};
+
+/* A chart: drawn by `gnuplot NAME.set.gp TEMPLATE` in the work folder. */
+struct ub_report_chart {
+	char name[160];
+	const char *tmpl;
+	int kind;
+	int res, res2;              /* the result; for UDP vs TCP the UDP and the TCP one */
+	pid_t pid;
+};
+
+struct ub_report_ctx {
+	const struct ub_report_config *c;
+	int zh;
+	char *out, *work, *work_abs, *tmpl_dir; /* work: out/gnuplot */
+	char font[128];
+	struct ub_result *r;
+	unsigned n;
+	struct ub_report_chart *ch;
+	unsigned n_ch;
+};
+
+/*
+ * Writes duration ns for people into b (n bytes), three digits in the
+ * report's language: 350 µs, 2.31 ms, 23.1 ms, 423 ms, 1.5 s.
+ */
+void ub_report_fmt_dur(const struct ub_report_ctx *R, char *b, size_t n, int64_t ns);
+
+#endif
