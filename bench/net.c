@@ -435,66 +435,6 @@ int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
 	return got;
 }
 
-int ub_net_send(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
-{
-	struct mmsghdr mm[UB_BATCH_MAX];
-	struct iovec iov[UB_BATCH_MAX];
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
-	} ctl[UB_BATCH_MAX];
-	struct cmsghdr *c;
-	int i, sent;
-
-	if (n > UB_BATCH_MAX)
-		n = UB_BATCH_MAX;
-	for (i = 0; i < n; i++) {
-		struct ub_pkt *p = &pkts[i];
-
-		iov[i].iov_base = p->buf;
-		iov[i].iov_len = p->len;
-		memset(&mm[i], 0, sizeof(mm[i]));
-		mm[i].msg_hdr.msg_name = p->peer.len ? &p->peer.ss : NULL;
-		mm[i].msg_hdr.msg_namelen = p->peer.len;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-		if (!p->has_local)
-			continue;
-		/* Answer from the address the request was sent to (multi-homed hosts). */
-		memset(&ctl[i], 0, sizeof(ctl[i]));
-		mm[i].msg_hdr.msg_control = ctl[i].buf;
-		c = (struct cmsghdr *)ctl[i].buf;
-		if (p->local.ss.ss_family == AF_INET6) {
-			struct in6_pktinfo pi6;
-
-			memset(&pi6, 0, sizeof(pi6));
-			pi6.ipi6_addr = ((struct sockaddr_in6 *)&p->local.ss)->sin6_addr;
-			c->cmsg_level = IPPROTO_IPV6;
-			c->cmsg_type = IPV6_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi6));
-			memcpy(CMSG_DATA(c), &pi6, sizeof(pi6));
-			mm[i].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(pi6));
-		} else {
-			struct in_pktinfo pi4;
-
-			memset(&pi4, 0, sizeof(pi4));
-			pi4.ipi_spec_dst = ((struct sockaddr_in *)&p->local.ss)->sin_addr;
-			c->cmsg_level = IPPROTO_IP;
-			c->cmsg_type = IP_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi4));
-			memcpy(CMSG_DATA(c), &pi4, sizeof(pi4));
-			mm[i].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(pi4));
-		}
-	}
-	sent = sendmmsg(fd, mm, (unsigned)n, 0);
-	if (sent < 0 && errno == ENOSYS) {
-		ssize_t r = sendmsg(fd, &mm[0].msg_hdr, 0);
-		sent = r < 0 ? -1 : 1;
-	}
-	if (sent < 0)
-		return ub_err_set(e, UB_E_SYS, errno, "send");
-	return sent;
-}
 
 /* Whether b may ride in the same GSO train as a: one peer, one source, one size. */
 static int same_train(const struct ub_pkt *a, const struct ub_pkt *b)
@@ -547,7 +487,12 @@ static size_t put_pktinfo(struct cmsghdr *c, const struct ub_pkt *p)
 	}
 }
 
-int ub_net_send_trains(int fd, struct ub_pkt *pkts, int n, int *gso, struct ub_err *e)
+/*
+ * Sends pkts[0..n) with sendmmsg, runs of up to train_max datagrams that
+ * same_train() allows leaving as one GSO train (train_max 1: one by one).
+ * Returns how many datagrams left, or a negative code with e filled.
+ */
+static int send_groups(int fd, struct ub_pkt *pkts, int n, int train_max, struct ub_err *e)
 {
 	struct mmsghdr mm[UB_BATCH_MAX];
 	struct iovec iov[UB_BATCH_MAX];
@@ -557,15 +502,13 @@ int ub_net_send_trains(int fd, struct ub_pkt *pkts, int n, int *gso, struct ub_e
 		struct cmsghdr align;
 	} ctl[UB_BATCH_MAX];
 	struct cmsghdr *c;
-	int i, k, g = 0, sent, done = 0;
+	int i, j, k, g = 0, sent, done = 0;
 	uint16_t seg;
 
-	if (!*gso)
-		return ub_net_send(fd, pkts, n, e);
 	if (n > UB_BATCH_MAX)
 		n = UB_BATCH_MAX;
 	for (i = 0; i < n; i = k) {
-		for (k = i + 1; k < n && k - i < UB_GSO_SEGS_MAX &&
+		for (k = i + 1; k < n && k - i < train_max &&
 				(size_t)(k - i + 1) * pkts[i].len <= UB_GSO_BYTES_MAX &&
 				same_train(&pkts[i], &pkts[k]);
 		     k++)
@@ -576,12 +519,13 @@ int ub_net_send_trains(int fd, struct ub_pkt *pkts, int n, int *gso, struct ub_e
 		mm[g].msg_hdr.msg_namelen = pkts[i].peer.len;
 		mm[g].msg_hdr.msg_iov = &iov[i];
 		mm[g].msg_hdr.msg_iovlen = (size_t)(k - i);
-		for (int j = i; j < k; j++) {
+		for (j = i; j < k; j++) {
 			iov[j].iov_base = pkts[j].buf;
 			iov[j].iov_len = pkts[j].len;
 		}
 		mm[g].msg_hdr.msg_control = ctl[g].buf;
 		c = (struct cmsghdr *)ctl[g].buf;
+		/* Answer from the address the request was sent to (multi-homed hosts). */
 		if (pkts[i].has_local) {
 			mm[g].msg_hdr.msg_controllen += put_pktinfo(c, &pkts[i]);
 			c = (struct cmsghdr *)(ctl[g].buf + mm[g].msg_hdr.msg_controllen);
@@ -600,14 +544,34 @@ int ub_net_send_trains(int fd, struct ub_pkt *pkts, int n, int *gso, struct ub_e
 		segs[g++] = k - i;
 	}
 	sent = sendmmsg(fd, mm, (unsigned)g, 0);
-	if (sent < 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT) && segs[0] > 1) {
-		/* This path cannot segment (no checksum offload, say): one at a time from now on. */
-		*gso = 0;
-		return ub_net_send(fd, pkts, n, e);
+	if (sent < 0 && errno == ENOSYS) {
+		/* One-packet fallback for kernels without sendmmsg. */
+		ssize_t r = sendmsg(fd, &mm[0].msg_hdr, 0);
+		sent = r < 0 ? -1 : 1;
 	}
 	if (sent < 0)
 		return ub_err_set(e, UB_E_SYS, errno, "send");
 	for (i = 0; i < sent; i++)
 		done += segs[i];
 	return done;
+}
+
+int ub_net_send(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
+{
+	return send_groups(fd, pkts, n, 1, e);
+}
+
+int ub_net_send_trains(int fd, struct ub_pkt *pkts, int n, int *gso, struct ub_err *e)
+{
+	int rc;
+
+	if (!*gso)
+		return send_groups(fd, pkts, n, 1, e);
+	rc = send_groups(fd, pkts, n, UB_GSO_SEGS_MAX, e);
+	if (rc < 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT)) {
+		/* This path cannot cut trains (no checksum offload, say): one by one from now on. */
+		*gso = 0;
+		return send_groups(fd, pkts, n, 1, e);
+	}
+	return rc;
 }

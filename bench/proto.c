@@ -150,21 +150,26 @@ static int key_ok(const struct ub_auth_key *k)
 	return k && k->len >= UB_AUTH_KEY_MIN && k->len <= UB_AUTH_KEY_MAX;
 }
 
-int ub_proto_encode_req_auth(uint8_t *buf, size_t len, const struct ub_stamp_req *r,
-			     const struct ub_auth_key *k)
+/* The octets both authenticated layouts share: the first 28 (RFC 8762 Figures 4 and 6). */
+static void put_auth_head(uint8_t *buf, uint32_t seq, uint64_t ts, uint16_t err, uint16_t ssid)
 {
-	if (!buf || !r || !key_ok(k) || len < UB_STAMP_AUTH_LEN)
-		return UB_E_INVAL;
-	memset(buf, 0, len);
-	put32(buf + AOFF_SEQ, r->seq);
-	put64(buf + AOFF_TS, r->ts);
-	put16(buf + AOFF_ERR, r->err_est);
-	put16(buf + AOFF_SSID, r->ssid);
-	return ub_auth_hmac(k, buf, AOFF_HMAC, buf + AOFF_HMAC);
+	put32(buf + AOFF_SEQ, seq);
+	put64(buf + AOFF_TS, ts);
+	put16(buf + AOFF_ERR, err);
+	put16(buf + AOFF_SSID, ssid);
 }
 
-int ub_proto_decode_req_auth(const uint8_t *buf, size_t len, const struct ub_auth_key *k,
-			     struct ub_stamp_req *r)
+static void get_auth_head(const uint8_t *buf, uint32_t *seq, uint64_t *ts, uint16_t *err,
+			  uint16_t *ssid)
+{
+	*seq = get32(buf + AOFF_SEQ);
+	*ts = get64(buf + AOFF_TS);
+	*err = get16(buf + AOFF_ERR);
+	*ssid = get16(buf + AOFF_SSID);
+}
+
+/* Returns 0 when buf is a whole authenticated packet whose HMAC matches k, else a code. */
+static int auth_check(const uint8_t *buf, size_t len, const struct ub_auth_key *k, const void *r)
 {
 	if (!r || !key_ok(k))
 		return UB_E_INVAL;
@@ -172,11 +177,27 @@ int ub_proto_decode_req_auth(const uint8_t *buf, size_t len, const struct ub_aut
 		return UB_E_PROTO;
 	if (!ub_auth_verify(k, buf, AOFF_HMAC, buf + AOFF_HMAC))
 		return UB_E_AUTH;
-	r->seq = get32(buf + AOFF_SEQ);
-	r->ts = get64(buf + AOFF_TS);
-	r->err_est = get16(buf + AOFF_ERR);
-	r->ssid = get16(buf + AOFF_SSID);
 	return 0;
+}
+
+int ub_proto_encode_req_auth(uint8_t *buf, size_t len, const struct ub_stamp_req *r,
+			     const struct ub_auth_key *k)
+{
+	if (!buf || !r || !key_ok(k) || len < UB_STAMP_AUTH_LEN)
+		return UB_E_INVAL;
+	memset(buf, 0, len);
+	put_auth_head(buf, r->seq, r->ts, r->err_est, r->ssid);
+	return ub_auth_hmac(k, buf, AOFF_HMAC, buf + AOFF_HMAC);
+}
+
+int ub_proto_decode_req_auth(const uint8_t *buf, size_t len, const struct ub_auth_key *k,
+			     struct ub_stamp_req *r)
+{
+	int rc = auth_check(buf, len, k, r);
+
+	if (rc == 0)
+		get_auth_head(buf, &r->seq, &r->ts, &r->err_est, &r->ssid);
+	return rc;
 }
 
 int ub_proto_encode_reply_auth(uint8_t *buf, size_t len, const struct ub_stamp_reply *r,
@@ -185,10 +206,7 @@ int ub_proto_encode_reply_auth(uint8_t *buf, size_t len, const struct ub_stamp_r
 	if (!buf || !r || !key_ok(k) || len < UB_STAMP_AUTH_LEN)
 		return UB_E_INVAL;
 	memset(buf, 0, len);
-	put32(buf + AOFF_SEQ, r->seq);
-	put64(buf + AOFF_TS, r->ts);
-	put16(buf + AOFF_ERR, r->err_est);
-	put16(buf + AOFF_SSID, r->ssid);
+	put_auth_head(buf, r->seq, r->ts, r->err_est, r->ssid);
 	put64(buf + AOFF_RX_TS, r->rx_ts);
 	put32(buf + AOFF_S_SEQ, r->sender_seq);
 	put64(buf + AOFF_S_TS, r->sender_ts);
@@ -200,16 +218,11 @@ int ub_proto_encode_reply_auth(uint8_t *buf, size_t len, const struct ub_stamp_r
 int ub_proto_decode_reply_auth(const uint8_t *buf, size_t len, const struct ub_auth_key *k,
 			       struct ub_stamp_reply *r)
 {
-	if (!r || !key_ok(k))
-		return UB_E_INVAL;
-	if (!buf || len < UB_STAMP_AUTH_LEN)
-		return UB_E_PROTO;
-	if (!ub_auth_verify(k, buf, AOFF_HMAC, buf + AOFF_HMAC))
-		return UB_E_AUTH;
-	r->seq = get32(buf + AOFF_SEQ);
-	r->ts = get64(buf + AOFF_TS);
-	r->err_est = get16(buf + AOFF_ERR);
-	r->ssid = get16(buf + AOFF_SSID);
+	int rc = auth_check(buf, len, k, r);
+
+	if (rc)
+		return rc;
+	get_auth_head(buf, &r->seq, &r->ts, &r->err_est, &r->ssid);
 	r->rx_ts = get64(buf + AOFF_RX_TS);
 	r->sender_seq = get32(buf + AOFF_S_SEQ);
 	r->sender_ts = get64(buf + AOFF_S_TS);

@@ -327,6 +327,39 @@ static void batch_roundtrip(struct fixture *fx, int expect_ttl)
 	assert_int_equal(fx->pkts[3].len, 99999);
 }
 
+/*
+ * Forty datagrams of one size, then two of another, as GSO trains: each
+ * arrives as its own datagram, whole and in order, and the path keeps GSO.
+ */
+static void test_gso_trains_v4(void **state)
+{
+	enum { N = 42 };
+	struct fixture *fx = *state;
+	static uint8_t txbuf[N][200], rxbuf[N][UB_PKT_MAX + 1];
+	struct ub_pkt out[N], in[N];
+	struct ub_err e;
+	int i, gso = 1, first;
+
+	memset(out, 0, sizeof(out));
+	memset(in, 0, sizeof(in));
+	for (i = 0; i < N; i++) {
+		out[i].len = i < 40 ? 100 : 50;
+		fill(txbuf[i], out[i].len, i);
+		out[i].buf = txbuf[i];
+		out[i].peer = fx->rx_addr;
+		in[i].buf = rxbuf[i];
+		in[i].cap = sizeof(rxbuf[i]);
+	}
+	ub_err_clear(&e);
+	assert_int_equal(ub_net_send_trains(fx->tx, out, N, &gso, &e), N);
+	assert_int_equal(gso, 1);
+	assert_int_equal(recv_n(fx->rx, in, N, N, &first), N);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(in[i].len, out[i].len);
+		assert_memory_equal(in[i].buf, txbuf[i], out[i].len);
+	}
+}
+
 static void test_batch_v4(void **state)
 {
 	struct fixture *fx = *state;
@@ -935,6 +968,7 @@ int main(void)
 		cmocka_unit_test(test_soft_error),
 		cmocka_unit_test(test_bad_fd),
 		cmocka_unit_test_setup_teardown(test_batch_v4, setup_v4, teardown),
+		cmocka_unit_test_setup_teardown(test_gso_trains_v4, setup_v4, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_v6, setup_v6, teardown),
 		cmocka_unit_test_setup_teardown(test_dscp_ttl_v4, setup_v4, teardown),
 		cmocka_unit_test_setup_teardown(test_dscp_ttl_v6, setup_v6, teardown),
