@@ -32,7 +32,7 @@ endif
 # Debian packages each job needs; `make deps-X` installs the missing ones.
 DEPS_build := gcc make pkg-config libc6-dev libjansson-dev libinih-dev libpcap-dev libssl-dev
 DEPS_test  := $(DEPS_build) libcmocka-dev python3 tshark tcpdump nftables iproute2 \
-              gnuplot-nox fonts-wqy-zenhei gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+              gnuplot-nox fonts-wqy-zenhei gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static time
 DEPS_demo  := $(DEPS_build) gnuplot-nox fonts-wqy-zenhei nftables iproute2
 
 LIB_SRC  := $(filter-out bench/main.c bench/auth_none.c,$(wildcard bench/*.c)) $(wildcard capture/*.c) \
@@ -145,7 +145,7 @@ demo: deps-demo
 # against irtt, sockperf, a naive C echo and tshark, interleaved rounds,
 # medians; prints the table and writes tests/perf/RESULTS.md. A peer that
 # cannot be installed shows as missing in the table and the rest goes on.
-DEPS_bench := $(DEPS_build) python3 irtt sockperf tshark valgrind util-linux
+DEPS_bench := $(DEPS_build) python3 irtt sockperf tshark valgrind util-linux time
 PERF_BIN   := $(BUILD)/perf/echo_naive $(BUILD)/perf/flood
 BENCH_ARGS ?=
 .PHONY: bench
