@@ -82,6 +82,9 @@ def test_peer_vanishes_keeps_schedule_and_exits_0(tmp):
     s = load_json(rj)["summary"]
     assert s["sent"] == 1500 and s["received"] == got and s["lost"] == 1500 - got, (s, got)
     assert len(read_csv(rc)) == 1500
+    # Port unreachable on every probe after it, counted; the probes keep their slots.
+    assert s["icmp_errors"] >= 1400 - got, s
+    assert s["schedule"]["missed"] < 150, s["schedule"]
 
 
 def test_ctrl_c_with_json_csv_pcap(tmp):
