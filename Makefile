@@ -82,10 +82,12 @@ $(BUILD)/fuzz/driver_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/driver.
 
 fuzz-smoke: $(FUZZ_DRV)
 	$(Q)for d in $(FUZZ_DRV); do t=$${d##*driver_}; \
-		printf 'fuzz-smoke %s: ' $$t; $$d $(FUZZ_SMOKE) tests/fuzz/corpus/$$t || exit 1; done
+		printf 'fuzz-smoke %s: ' $$t; \
+		$$d $(FUZZ_SMOKE) -o $(BUILD)/fuzz/crash-$$t tests/fuzz/corpus/$$t || exit 1; done
 
 # Rewrites the generated seeds (packets from the encoders, unit strings,
-# frames of the capture seeds); scenario seeds are the shipped scenarios.
+# frames of the capture seeds) and copies the shipped scenarios beside the
+# hand-written scenario seeds (regressions: error lines, long lines).
 fuzz-seeds: $(BUILD)/fuzz/mkseeds
 	$(BUILD)/fuzz/mkseeds tests/fuzz/corpus
 	mkdir -p tests/fuzz/corpus/scenario && cp scenarios/*.ini tests/fuzz/corpus/scenario/

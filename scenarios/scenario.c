@@ -24,6 +24,11 @@ struct load_ctx {
 	struct ub_scenario *s;
 	struct ub_err *e;
 	struct ub_impair_config up, down; /* only to check [link] values as they are read */
+	FILE *f;
+	int line;      /* the line libinih is reading */
+	int err_line;  /* the line of the first key that failed, whose message e holds */
+	int long_line; /* a line too long for libinih's buffer: reading stopped there */
+	int line_max;  /* the longest line libinih takes, in bytes */
 };
 
 static int set_str(char **dst, const char *v)
@@ -50,6 +55,9 @@ static int parse_protocols(struct ub_scenario *s, const char *v, struct ub_err *
 {
 	char buf[64], *tok, *save = NULL;
 
+	/* Cut short, the tokens past the cut would go unchecked. */
+	if (strlen(v) >= sizeof(buf))
+		return ub_err_set(e, UB_E_INVAL, 0, "protocols: too long, expected udp, tcp or both");
 	snprintf(buf, sizeof(buf), "%s", v);
 	s->udp = s->tcp = 0;
 	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
@@ -97,6 +105,9 @@ static int on_key(void *user, const char *section, const char *k, const char *v)
 	struct ub_scenario *s = ctx->s;
 	int ok = 1;
 
+	/* libinih reads on after a mistake; the first one is what the message is about. */
+	if (ctx->err_line)
+		return 0;
 	if (strcmp(section, "scenario") == 0) {
 		if (strcmp(k, "name_zh") == 0)
 			ok = set_str(&s->name_zh, v);
@@ -121,7 +132,45 @@ static int on_key(void *user, const char *section, const char *k, const char *v)
 	} else {
 		ok = ub_err_set(ctx->e, UB_E_INVAL, 0, "unknown section [%s]", section) == 0;
 	}
+	if (!ok)
+		ctx->err_line = ctx->line;
 	return ok;
+}
+
+/*
+ * libinih's line reader (fgets-like): counting lines here tells which line
+ * a failing key is on. A line longer than libinih's buffer would reach it
+ * as two lines, the second read as a key of its own, so reading stops there.
+ */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct load_ctx *ctx = stream;
+	size_t n = 0;
+	int c = EOF;
+
+	if (ctx->long_line || num < 2)
+		return NULL;
+	while (n + 1 < (size_t)num && (c = getc(ctx->f)) != EOF) {
+		str[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (n == 0)
+		return NULL;
+	str[n] = '\0';
+	ctx->line++;
+	if (c != '\n' && c != EOF && n + 1 == (size_t)num) {
+		/* The buffer is full: only the line's end ("\n", "\r\n" or none) may follow. */
+		c = getc(ctx->f);
+		if (c == '\r')
+			c = getc(ctx->f);
+		if (c != '\n' && c != EOF) {
+			ctx->long_line = ctx->line;
+			ctx->line_max = num - 1;
+			return NULL;
+		}
+	}
+	return str;
 }
 
 static char *file_id(const char *path)
@@ -159,14 +208,25 @@ int ub_scenario_load(const char *path, struct ub_scenario **out, struct ub_err *
 	ub_err_clear(&kerr);
 	ub_impair_config_init(&ctx.up);
 	ub_impair_config_init(&ctx.down);
-	line = ini_parse(path, on_key, &ctx);
-	if (line < 0) {
+	ctx.f = fopen(path, "r");
+	if (!ctx.f) {
 		rc = ub_err_set(e, UB_E_INVAL, errno, "cannot read scenario %s", path);
 		goto out;
 	}
+	line = ini_parse_stream(read_line, &ctx, on_key, &ctx);
+	if (line < 0 || ferror(ctx.f)) {
+		rc = ub_err_set(e, UB_E_INVAL, line < 0 ? 0 : errno, "cannot read scenario %s", path);
+		goto out;
+	}
 	if (line > 0) {
+		/* A line that is not "key = value" never reaches on_key, so kerr is not about it. */
 		rc = ub_err_set(e, UB_E_INVAL, 0, "%s:%d: %s", path, line,
-				kerr.msg[0] ? kerr.msg : "not a key = value line");
+				line == ctx.err_line && kerr.msg[0] ? kerr.msg : "not a key = value line");
+		goto out;
+	}
+	if (ctx.long_line) {
+		rc = ub_err_set(e, UB_E_INVAL, 0, "%s:%d: line longer than %d bytes", path,
+				ctx.long_line, ctx.line_max);
 		goto out;
 	}
 	if (!s->name_en || !s->name_zh) {
@@ -176,6 +236,8 @@ int ub_scenario_load(const char *path, struct ub_scenario **out, struct ub_err *
 	if (!s->path || !s->id)
 		rc = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 out:
+	if (ctx.f)
+		fclose(ctx.f);
 	if (rc < 0)
 		ub_scenario_free(s);
 	else

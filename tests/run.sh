@@ -29,12 +29,15 @@ for t in "${BUILD:-build}"/tests/test_*; do
 	failed=$((failed + f))
 done
 
-# Each fuzz target over its seed corpus and a few thousand mutations of it.
+# Each fuzz target over its seed corpus and mutations of it, one test per
+# target; FUZZ_SMOKE (from the Makefile) bounds the runs and seconds.
 for d in "${BUILD:-build}"/fuzz/driver_*; do
 	[ -x "$d" ] || continue
 	case "$d" in *.d) continue ;; esac
 	t=${d##*driver_}
-	if "$d" -m 3000 -t 20 "tests/fuzz/corpus/$t" >"$log" 2>&1; then
+	# shellcheck disable=SC2086 # FUZZ_SMOKE is a list of options
+	if "$d" ${FUZZ_SMOKE:--m 200000 -t 3} -o "${BUILD:-build}/fuzz/crash-$t" \
+		"tests/fuzz/corpus/$t" >"$log" 2>&1; then
 		echo "PASS fuzz-smoke $t: $(tail -n 1 "$log")"
 		passed=$((passed + 1))
 	else

@@ -3,20 +3,25 @@
  * once over every file named, or every file in a directory named, then
  * optionally over mutations of them:
  *
- *   driver [-m N] [-s SEED] [-t SECONDS] FILE|DIR...
+ *   driver [-m N] [-s SEED] [-t SECONDS] [-o FILE] FILE|DIR...
  *
  * -m N runs N more inputs: random bytes, and the given files with bits
  * flipped, bytes set, cut short, grown, or spliced together. Every loop is
- * bounded by N and by -t. A crash or a sanitizer report ends the run.
+ * bounded by N and by -t. A crash or a sanitizer report ends the run; with
+ * -o, an abort (a target's failed check) or a fault first writes the input
+ * that caused it to FILE, so it can be run again.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define INPUT_MAX (1 << 20)
 #define FILES_MAX 4096
@@ -30,6 +35,9 @@ struct input {
 
 static struct input inputs[FILES_MAX];
 static size_t n_inputs;
+static const char *crash_path;
+static const uint8_t *volatile current;
+static volatile size_t current_len;
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
 
 static uint64_t rng(void)
@@ -166,11 +174,52 @@ static size_t mutate(uint8_t *buf, size_t cap)
 	return n;
 }
 
+/* Writes the input being run to crash_path, then dies of the same signal. */
+static void on_crash(int sig)
+{
+	const uint8_t *p = current;
+	size_t left = current_len;
+	ssize_t w;
+	int fd;
+
+	fd = p && crash_path ? open(crash_path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
+	while (fd >= 0 && left > 0 && (w = write(fd, p, left)) > 0) {
+		p += w;
+		left -= (size_t)w;
+	}
+	if (fd >= 0) {
+		close(fd);
+		w = write(2, "driver: the input is in ", 24);
+		w = write(2, crash_path, strlen(crash_path));
+		w = write(2, "\n", 1);
+		(void)w;
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Runs the target on one input, remembered for on_crash. */
+static void run(const uint8_t *d, size_t n)
+{
+	current = d;
+	current_len = n;
+	LLVMFuzzerTestOneInput(d, n);
+	current = NULL;
+}
+
+/* Seconds on the monotonic clock. */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t runs = 0, extra = 0, i;
-	double limit = 0;
-	time_t start = time(NULL);
+	double limit = 0, start = now_s();
 	uint8_t *buf, *in;
 	size_t n;
 	int k;
@@ -182,16 +231,22 @@ int main(int argc, char **argv)
 			rng_state = strtoull(argv[++k], NULL, 10) | 1;
 		else if (strcmp(argv[k], "-t") == 0 && k + 1 < argc)
 			limit = strtod(argv[++k], NULL);
+		else if (strcmp(argv[k], "-o") == 0 && k + 1 < argc)
+			crash_path = argv[++k];
 		else if (load_path(argv[k]) != 0)
 			return 2;
 	}
+	signal(SIGABRT, on_crash);
+	signal(SIGSEGV, on_crash);
+	signal(SIGBUS, on_crash);
+	signal(SIGFPE, on_crash);
 	for (i = 0; i < n_inputs; i++, runs++)
-		LLVMFuzzerTestOneInput(inputs[i].b, inputs[i].n);
+		run(inputs[i].b, inputs[i].n);
 	buf = malloc(INPUT_MAX);
 	if (!buf)
 		return 2;
 	for (i = 0; i < extra; i++, runs++) {
-		if (limit > 0 && (i & 255) == 0 && difftime(time(NULL), start) > limit)
+		if (limit > 0 && (i & 63) == 0 && now_s() - start > limit)
 			break;
 		n = mutate(buf, INPUT_MAX);
 		/* an exact-size copy, so a read past the end is caught */
@@ -199,10 +254,11 @@ int main(int argc, char **argv)
 		if (!in)
 			return 2;
 		memcpy(in, buf, n);
-		LLVMFuzzerTestOneInput(in, n);
+		run(in, n);
 		free(in);
 	}
-	printf("driver: %llu inputs run (%zu files), no crash\n", (unsigned long long)runs, n_inputs);
+	printf("driver: %llu inputs run (%zu files) in %.1f s, no crash\n", (unsigned long long)runs,
+	       n_inputs, now_s() - start);
 	free(buf);
 	for (i = 0; i < n_inputs; i++)
 		free(inputs[i].b);

@@ -139,5 +139,7 @@ def test_summary_only_memory_is_constant(tmp):
         assert s["sent"] == n and s["received"] + s["lost"] == n, s
     # Five times the probes, the same memory (to within page-cache noise)...
     assert rss[500000] - rss[100000] < 1024, rss
-    # ...and a small one: the exact mode would hold ~18 bytes a probe, 9 MB here.
-    assert rss[500000] < 16 * 1024, rss
+    # ...and a small one: the exact mode would hold ~18 bytes a probe, 9 MB here
+    # (AddressSanitizer's shadow memory adds its own: the bound is for plain builds).
+    if "ASAN_OPTIONS" not in os.environ:
+        assert rss[500000] < 16 * 1024, rss
