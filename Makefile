@@ -126,7 +126,7 @@ $(BUILD)/fuzz/libfuzzer_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)
 test: deps-test
 	$(Q)$(MAKE) --no-print-directory check
 
-check: $(BIN) unit $(FUZZ_DRV)
+check: $(BIN) unit $(FUZZ_DRV) $(BUILD)/perf/echo_naive $(BUILD)/perf/flood
 	$(Q)BUILD=$(BUILD) UDPBENCH=$(abspath $(BIN)) FUZZ_SMOKE="$(FUZZ_SMOKE)" sh tests/run.sh
 
 # Every test again with AddressSanitizer and UndefinedBehaviorSanitizer.

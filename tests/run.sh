@@ -59,5 +59,18 @@ else
 	skipped=$((skipped + $3))
 fi
 
+# The benchmark harness's own tests (parsers, verdicts, a short smoke run); not the bench.
+python3 tests/perf/test_bench.py | tee "$log"
+line=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$log")
+if [ -z "$line" ]; then
+	echo "FAIL bench harness tests ended without a tally"
+	failed=$((failed + 1))
+else
+	set -- $line
+	passed=$((passed + $1))
+	failed=$((failed + $2))
+	skipped=$((skipped + $3))
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
