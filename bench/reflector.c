@@ -258,6 +258,12 @@ static int session_get(struct ub_reflector *r, const struct ub_addr *peer, uint1
 	key[n++] = (uint8_t)(ssid >> 8);
 	key[n++] = (uint8_t)ssid;
 	slot = ub_lru_find(r->sessions, key, n);
+	if (slot >= 0 && now - r->sess_last[slot] > r->cfg.session_idle_ns) {
+		/* Silent past the timeout but not swept yet: it is over all the same. */
+		ub_lru_remove(r->sessions, slot);
+		r->cnt.sessions--;
+		slot = -1;
+	}
 	if (slot >= 0) {
 		r->sess_last[slot] = now;
 		return slot;

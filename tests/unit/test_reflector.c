@@ -213,6 +213,35 @@ static void test_keyed_answers_only_signed_requests(void **state)
 	ub_reflector_free(r);
 }
 
+/* A session silent past the timeout starts again from 0, swept or not. */
+static void test_idle_session_restarts_without_a_sweep(void **state)
+{
+	struct ub_reflector *r = bare(16, 0, 0);
+	struct ub_stamp_reply rep;
+	int64_t t = T0;
+
+	(void)state;
+	r->cfg.session_idle_ns = 100 * MS;
+	put(r, 0, "192.0.2.1", 1000, UB_STAMP_LEN, t, 0, 7);
+	put(r, 1, "192.0.2.1", 1000, UB_STAMP_LEN, t + MS, 1, 7);
+	assert_int_equal(reflect_batch(r, 2, t + MS), 2);
+	assert_int_equal(ub_proto_decode_reply(r->pkts[1].buf, r->pkts[1].len, &rep), 0);
+	assert_int_equal(rep.seq, 1);
+	/* Within the timeout the counter goes on... */
+	put(r, 0, "192.0.2.1", 1000, UB_STAMP_LEN, t + 90 * MS, 2, 7);
+	assert_int_equal(reflect_batch(r, 1, t + 90 * MS), 1);
+	assert_int_equal(ub_proto_decode_reply(r->pkts[0].buf, r->pkts[0].len, &rep), 0);
+	assert_int_equal(rep.seq, 2);
+	/* ...past it, with no sweep in between, it is a new session. */
+	put(r, 0, "192.0.2.1", 1000, UB_STAMP_LEN, t + 300 * MS, 3, 7);
+	assert_int_equal(reflect_batch(r, 1, t + 300 * MS), 1);
+	assert_int_equal(ub_proto_decode_reply(r->pkts[0].buf, r->pkts[0].len, &rep), 0);
+	assert_int_equal(rep.seq, 0);
+	assert_int_equal(r->cnt.sessions, 1);
+	assert_int_equal(r->cnt.sessions_total, 2);
+	ub_reflector_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_full_table_refuses_until_one_is_idle),
 		cmocka_unit_test(test_rate_cap_per_source),
 		cmocka_unit_test(test_keyed_answers_only_signed_requests),
+		cmocka_unit_test(test_idle_session_restarts_without_a_sweep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
