@@ -124,7 +124,10 @@ static int ring_init(struct ub_session *s)
 								    : UB_FLOOD_GAP_NS)) + 2);
 	while (cap < want && cap < max)
 		cap <<= 1;
-	s->ring = calloc(cap, sizeof(*s->ring));
+	/* Written through now, so the pages a long run would touch are resident from the start. */
+	s->ring = malloc(cap * sizeof(*s->ring));
+	if (s->ring) /* explicit_bzero: a compiler may turn malloc + memset back into calloc */
+		explicit_bzero(s->ring, cap * sizeof(*s->ring));
 	if (s->tx_stamps)
 		s->txid_idx = calloc(cap, sizeof(*s->txid_idx));
 	if (c->pcap_path)
@@ -833,6 +836,7 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 	sc.interval_ns = c->interval_ns;
 	sc.stateful = !c->tcp && (c->mode == UB_MODE_AUTO || c->mode == UB_MODE_STAMP);
 	sc.summary_only = c->summary_only;
+	sc.window = s->ring_mask + 1; /* as far back as the probes this session remembers */
 	s->stats = ub_stats_new(&sc);
 	if (!s->stats) {
 		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");

@@ -108,13 +108,20 @@ size_t ub_statwin_size(const struct ub_stats_config *c)
 	return (size_t)w;
 }
 
-/* Returns zeroed memory counted in w->bytes (w frees it), or NULL. */
+/*
+ * Returns zeroed memory counted in w->bytes (w frees it), or NULL. Written
+ * through now: the window's pages are resident from the first probe, so
+ * memory does not creep up while a long run fills it.
+ */
 static void *win_calloc(struct ub_statwin *w, size_t n, size_t elem)
 {
-	void *p = calloc(n, elem);
+	void *p = malloc(n * elem);
 
-	if (p)
+	if (p) {
+		/* explicit_bzero: a compiler may turn malloc + memset back into calloc */
+		explicit_bzero(p, n * elem);
 		w->bytes += n * elem;
+	}
 	return p;
 }
 
