@@ -84,6 +84,16 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def steal_seconds():
+    """CPU time the hypervisor took from this machine so far, all CPUs (from /proc/stat)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def read_text(path):
     try:
         with open(path, "rb") as f:
@@ -578,7 +588,10 @@ class Bench:
                 self.cmd("schedule: udpbench", argv)
                 if os.path.exists(out):
                     os.unlink(out)
+                st0 = steal_seconds()
                 r = run(argv, 60, self.tmp)
+                st1 = steal_seconds()
+                stolen = st1 - st0 if st0 is not None and st1 is not None else None
                 doc = load_json(out)
                 sent = get(doc, "summary", "sent")
                 missed = get(doc, "summary", "schedule", "missed")
@@ -590,10 +603,11 @@ class Bench:
                     self.note("schedule", "udpbench round %d failed: %s" % (rnd + 1, r.tail()))
                 A.append(a)
                 self.log_round("schedule", "round %d udpbench sent %s missed %s in-slot %s "
-                               "late median %s p99 %s" % (rnd + 1, sent, missed,
-                                                          fmt_pct(a["in_slot"]),
-                                                          fmt_ns(a["late_med"]),
-                                                          fmt_ns(a["late_p99"])))
+                               "late median %s p99 %s; CPU time stolen by the hypervisor "
+                               "meanwhile %s" % (rnd + 1, sent, missed, fmt_pct(a["in_slot"]),
+                                                 fmt_ns(a["late_med"]), fmt_ns(a["late_p99"]),
+                                                 "n/a" if stolen is None else
+                                                 "%.0f ms" % (stolen * 1000)))
                 if irtt_srv:
                     out = self.path("irtt-sched.json")
                     argv = self.pin_client + ["irtt", "client", "-i", iv, "-d",
@@ -636,6 +650,9 @@ class Bench:
                  ("irtt has no p99 (timer error max %s)" % fmt_ns(irtt_err_max)) if B
                  else peer_missing,
                  "—", "≤ 100 µs", verdict_at_most(late_p99, 100_000, fmt_ns))
+        self.note("schedule", "each round also gives the CPU time the hypervisor took from this "
+                  "virtual machine while it ran (steal, /proc/stat): a probe due while its vCPU "
+                  "is not running leaves late, and the misses follow it.")
         self.note("schedule", "udpbench: in slot = 1 − summary.schedule.missed / summary.sent; "
                   "lateness from summary.schedule.late_ns. irtt: packets_sent / "
                   "(duration / interval) and stats.timer_error (irtt reports its mean, "
