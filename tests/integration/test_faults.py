@@ -72,19 +72,22 @@ def test_reflector_restart_mid_run(tmp):
 def test_peer_vanishes_keeps_schedule_and_exits_0(tmp):
     refl, port = start_reflector("--no-tcp")
     rj, rc = os.path.join(tmp, "r.json"), os.path.join(tmp, "r.csv")
+    t0 = time.monotonic()
     p = spawn([UDPBENCH, "--peer", "127.0.0.1:%d" % port, "-c", "1500", "-i", "1ms",
                "--json", rj, "--csv", rc, "-q"])
     wait_for_rows(rc, 300)
     code, _, err = stop(refl)
     got = reflector_received(err)
     out, err = p.communicate(timeout=60)
+    took = time.monotonic() - t0
     assert p.returncode == 0, err
     s = load_json(rj)["summary"]
     assert s["sent"] == 1500 and s["received"] == got and s["lost"] == 1500 - got, (s, got)
     assert len(read_csv(rc)) == 1500
-    # Port unreachable on every probe after it, counted; the probes keep their slots.
+    # Port unreachable on every probe after it, counted; the probes keep their slots:
+    # 1.5 s of schedule and Tmax (1 s) for the last one, nothing held up by the errors.
     assert s["icmp_errors"] >= 1400 - got, s
-    assert s["schedule"]["missed"] < 150, s["schedule"]
+    assert took < 1.5 + 1.0 + 1.5, took
 
 
 def test_ctrl_c_with_json_csv_pcap(tmp):
