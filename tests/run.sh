@@ -47,30 +47,27 @@ for d in "${BUILD:-build}"/fuzz/driver_*; do
 	fi
 done
 
-python3 tests/integration/run.py "$@" | tee "$log"
-line=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$log")
-if [ -z "$line" ]; then
-	echo "FAIL integration runner ended without a tally"
-	failed=$((failed + 1))
-else
+# Adds the "N passed, N failed, N skipped" tally that ends $log (after an
+# optional prefix) to the totals; a missing tally is one failure named $1.
+add_tally() {
+	line=$(sed -n "s/^$2\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped\$/\1 \2 \3/p" "$log")
+	if [ -z "$line" ]; then
+		echo "FAIL $1 ended without a tally"
+		failed=$((failed + 1))
+		return
+	fi
 	set -- $line
 	passed=$((passed + $1))
 	failed=$((failed + $2))
 	skipped=$((skipped + $3))
-fi
+}
+
+python3 tests/integration/run.py "$@" | tee "$log"
+add_tally "integration runner" "integration: "
 
 # The benchmark harness's own tests (parsers, verdicts, a short smoke run); not the bench.
 python3 tests/perf/test_bench.py | tee "$log"
-line=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$log")
-if [ -z "$line" ]; then
-	echo "FAIL bench harness tests ended without a tally"
-	failed=$((failed + 1))
-else
-	set -- $line
-	passed=$((passed + $1))
-	failed=$((failed + $2))
-	skipped=$((skipped + $3))
-fi
+add_tally "bench harness tests" ""
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

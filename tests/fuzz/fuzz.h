@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
@@ -35,5 +38,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 #define FUZZ_LINKTYPES \
 	{ DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW, 14, 101, DLT_IPV4, DLT_IPV6, \
 	  DLT_NULL, DLT_LOOP, DLT_PPP }
+
+/*
+ * Holds one input as a file for code that reads files: an anonymous memory
+ * file named name, made on first use and rewritten each time. Returns its
+ * path (/proc/self/fd/N, valid for the whole run) or NULL.
+ */
+static inline const char *fuzz_as_file(const char *name, const uint8_t *d, size_t n)
+{
+	static int fd = -1;
+	static char path[64];
+	size_t done = 0;
+	ssize_t w;
+
+	if (fd < 0) {
+		fd = memfd_create(name, 0);
+		if (fd < 0)
+			return NULL;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	}
+	if (ftruncate(fd, 0) != 0)
+		return NULL;
+	while (done < n) {
+		w = pwrite(fd, d + done, n - done, (off_t)done);
+		if (w <= 0)
+			return NULL;
+		done += (size_t)w;
+	}
+	return path;
+}
 
 #endif

@@ -14,30 +14,8 @@
 #include "auth.h"
 #include "fuzz.h"
 
-static int memfd = -1;
-static char path[64];
-
-static int put(const uint8_t *d, size_t n)
-{
-	size_t done = 0;
-	ssize_t w;
-
-	if (memfd < 0) {
-		memfd = memfd_create("fuzz-auth-key", 0);
-		if (memfd < 0)
-			return -1;
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
-	}
-	if (ftruncate(memfd, 0) != 0)
-		return -1;
-	while (done < n) {
-		w = pwrite(memfd, d + done, n - done, (off_t)done);
-		if (w <= 0)
-			return -1;
-		done += (size_t)w;
-	}
-	return 0;
-}
+/* The input, as a file: the code under test reads files. */
+static const char *path;
 
 static int hex(uint8_t c)
 {
@@ -83,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	size_t len;
 	int rc;
 
-	if (put(d, n) != 0)
+	path = fuzz_as_file("fuzz-auth-key", d, n);
+	if (!path)
 		return 0;
 	/* Longer files are refused without reading on; the second reading need not see them. */
 	len = n <= 2 * UB_AUTH_KEY_MAX + 2 ? expected(d, n, want) : 0;

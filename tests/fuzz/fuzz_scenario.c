@@ -27,30 +27,8 @@
 #define NS_PER_S 1000000000LL
 #define LINK_MAX 256
 
-static int memfd = -1;
-static char path[64];
-
-static int put(const uint8_t *d, size_t n)
-{
-	size_t done = 0;
-	ssize_t w;
-
-	if (memfd < 0) {
-		memfd = memfd_create("fuzz-scenario", 0);
-		if (memfd < 0)
-			return -1;
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
-	}
-	if (ftruncate(memfd, 0) != 0)
-		return -1;
-	while (done < n) {
-		w = pwrite(memfd, d + done, n - done, (off_t)done);
-		if (w <= 0)
-			return -1;
-		done += (size_t)w;
-	}
-	return 0;
-}
+/* The input, as a file: the code under test reads files. */
+static const char *path;
 
 /* ---- the second reading --------------------------------------------- */
 
@@ -283,7 +261,9 @@ static void check_error_line(const char *msg, const uint8_t *d, size_t n)
 	mini[sizeof(head) - 1 + section_len] = '\n';
 	memcpy(mini + sizeof(head) + section_len, at, at_len);
 	mini[sizeof(head) + section_len + at_len] = '\n';
-	if (put((const uint8_t *)mini, sizeof(head) + section_len + at_len + 1) == 0) {
+	/* The same memory file, so path stays the same and the messages compare. */
+	if (fuzz_as_file("fuzz-scenario", (const uint8_t *)mini,
+			 sizeof(head) + section_len + at_len + 1)) {
 		ub_err_clear(&e);
 		rc = ub_scenario_load(path, &s, &e);
 		ub_scenario_free(s);
@@ -308,7 +288,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	struct ub_err e;
 	int rc;
 
-	if (put(d, n) != 0)
+	path = fuzz_as_file("fuzz-scenario", d, n);
+	if (!path)
 		return 0;
 	ub_err_clear(&e);
 	rc = ub_scenario_load(path, &s, &e);
