@@ -73,7 +73,9 @@ def test_loss_and_delay_match_truth(tmp):
     assert s["received"] == t["down"]["out"] and s["late"] == 0
     assert t["up"]["delayed"] == t["up"]["out"] and t["down"]["delayed"] == t["down"]["out"]
     # 2 ms each way; the reflector's own time is taken out by STAMP (T3 - T2).
-    assert 4000000 <= s["rtt_ns"]["median"] <= 5000000, s["rtt_ns"]
+    # The relay's own latency on top is small, but not bounded on a busy
+    # virtual machine or under AddressSanitizer: 2 ms of slack.
+    assert 4000000 <= s["rtt_ns"]["median"] <= 6000000, s["rtt_ns"]
     # Never faster than the two added delays (a few us of slack: the kernel's
     # wall-clock stamps are mapped to the monotonic clock on both sides).
     assert s["rtt_ns"]["min"] >= 4000000 - 50000, s["rtt_ns"]
