@@ -489,6 +489,7 @@ class Bench:
                             "reflectors and servers on CPU 1")
         self.features = {}
         self.load_start = loadavg()
+        self.steal_start = steal_seconds()
         self.deadline = time.monotonic() + args.budget
         self.section_s = {}
 
@@ -1115,8 +1116,13 @@ class Bench:
         md.append("- pinning: %s" % self.pinning)
         md.append("- load average (1/5/15 min) at the start: %s; at the end: %s" %
                   (self.load_start, loadavg()))
-        busy = max(float(x) for x in (self.load_start + " " + loadavg()).split()
-                   if re.fullmatch(r"[0-9.]+", x)) if self.load_start != "unknown" else 0.0
+        steal = steal_seconds()
+        if steal is not None and self.steal_start is not None:
+            md.append("- CPU time the hypervisor took from this machine during the bench "
+                      "(steal): %.1f s" % (steal - self.steal_start))
+        # Only the load before the bench tells of other work: the bench itself loads both CPUs.
+        first = self.load_start.split()[0] if self.load_start != "unknown" else "0"
+        busy = float(first) if re.fullmatch(r"[0-9.]+", first) else 0.0
         if busy > 0.5 * (os.cpu_count() or 1):
             md.append("- **the machine was busy with other work during the bench**: the figures "
                       "that hang on timing (schedule, latency, capacity) are pessimistic; run "
