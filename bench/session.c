@@ -74,6 +74,7 @@ struct ub_session {
 	uint32_t txid_next;     /* number of the next datagram this socket sends */
 	uint64_t *txid_idx;     /* probe index by txid & ring_mask */
 	uint64_t tx_kernel_used;/* replies timed from the kernel's send stamp */
+	uint64_t stamps_due;    /* probes sent whose send stamp is not read yet */
 	uint64_t next;          /* next probe index to send */
 	uint64_t decide;        /* oldest probe whose row is not written */
 	int64_t start;          /* slot 0, monotonic */
@@ -253,6 +254,7 @@ static void probe_sent(struct ub_session *s, struct probe *p, int64_t tx, int64_
 	if (w)
 		memset(w, 0, sizeof(*w));
 	if (ok && s->tx_stamps) {
+		s->stamps_due++;
 		p->txid = s->txid_next++;
 		s->txid_idx[p->txid & s->ring_mask] = s->next;
 	}
@@ -664,6 +666,32 @@ static void tx_stamp(struct ub_session *s, const struct ub_errq *t, int64_t mono
 	p->has_txk = 1;
 }
 
+/*
+ * Reads the socket's error queue: send stamps and ICMP errors. Returns how
+ * many ICMP errors it held. Called only while stamps are due or after the
+ * socket reported an error, so an idle turn costs no system call.
+ */
+static int read_errqueue(struct ub_session *s)
+{
+	int n, i, icmp = 0;
+
+	while ((n = ub_net_errqueue(s->fd, s->errq, UB_RX_BATCH)) > 0) {
+		int64_t off = ub_clock_mono_minus_real();
+
+		for (i = 0; i < n; i++) {
+			if (s->errq[i].icmp_errno) {
+				icmp_error(s, s->errq[i].icmp_errno);
+				icmp++;
+			} else {
+				if (s->stamps_due)
+					s->stamps_due--;
+				tx_stamp(s, &s->errq[i], off);
+			}
+		}
+	}
+	return icmp;
+}
+
 int ub_session_drain(struct ub_session *s, struct ub_err *e)
 {
 	int n, i;
@@ -673,22 +701,16 @@ int ub_session_drain(struct ub_session *s, struct ub_err *e)
 		return 0;
 	}
 
-	/* Send stamps and ICMP errors first: a reply is timed from its probe's stamp. */
-	while ((n = ub_net_errqueue(s->fd, s->errq, UB_RX_BATCH)) > 0) {
-		int64_t off = ub_clock_mono_minus_real();
-
-		for (i = 0; i < n; i++) {
-			if (s->errq[i].icmp_errno)
-				icmp_error(s, s->errq[i].icmp_errno);
-			else
-				tx_stamp(s, &s->errq[i], off);
-		}
-	}
+	/* Send stamps first: a reply is timed from its probe's stamp. */
+	if (s->stamps_due)
+		read_errqueue(s);
 	for (;;) {
 		n = ub_net_recv(s->fd, s->rx, UB_RX_BATCH, e);
 		if (n < 0) {
 			if (ub_net_soft_error(e->sys_errno)) {
-				icmp_error(s, e->sys_errno);
+				/* The error queue holds the ICMP message itself (IP_RECVERR). */
+				if (read_errqueue(s) == 0)
+					icmp_error(s, e->sys_errno);
 				continue;
 			}
 			return n;
