@@ -243,6 +243,13 @@ void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 	fflush(f);
 }
 
+/* Forgets the session in slot. */
+static void session_drop(struct ub_reflector *r, int slot)
+{
+	ub_lru_remove(r->sessions, slot);
+	r->cnt.sessions--;
+}
+
 /*
  * Returns the slot of the session of (peer, ssid), made at need, or -1 when
  * the table is full and even its longest-idle session was heard from less
@@ -260,8 +267,7 @@ static int session_get(struct ub_reflector *r, const struct ub_addr *peer, uint1
 	slot = ub_lru_find(r->sessions, key, n);
 	if (slot >= 0 && now - r->sess_last[slot] > r->cfg.session_idle_ns) {
 		/* Silent past the timeout but not swept yet: it is over all the same. */
-		ub_lru_remove(r->sessions, slot);
-		r->cnt.sessions--;
+		session_drop(r, slot);
 		slot = -1;
 	}
 	if (slot >= 0) {
@@ -272,8 +278,7 @@ static int session_get(struct ub_reflector *r, const struct ub_addr *peer, uint1
 		old = ub_lru_oldest(r->sessions);
 		if (now - r->sess_last[old] < r->evict_idle_ns)
 			return -1;
-		ub_lru_remove(r->sessions, old);
-		r->cnt.sessions--;
+		session_drop(r, old);
 		r->cnt.sessions_evicted++;
 	}
 	slot = ub_lru_add(r->sessions, key, n);
@@ -292,10 +297,8 @@ static void sessions_expire(struct ub_reflector *r, int64_t now)
 	int slot;
 
 	while ((slot = ub_lru_oldest(r->sessions)) >= 0 &&
-	       now - r->sess_last[slot] > r->cfg.session_idle_ns) {
-		ub_lru_remove(r->sessions, slot);
-		r->cnt.sessions--;
-	}
+	       now - r->sess_last[slot] > r->cfg.session_idle_ns)
+		session_drop(r, slot);
 }
 
 static uint16_t current_err_est(struct ub_reflector *r, int64_t now)

@@ -11,9 +11,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include "auth.h"
+#include "proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
@@ -29,6 +33,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 /* The fixed keys of the authenticated-mode targets: the right one and a wrong one. */
 #define FUZZ_KEY "udpbench-fuzz-key-0123456789abcdef"
 #define FUZZ_KEY_WRONG "udpbench-fuzz-key-0123456789abcdeF"
+
+/* Fills k with FUZZ_KEY and wrong with FUZZ_KEY_WRONG. */
+static inline void fuzz_keys(struct ub_auth_key *k, struct ub_auth_key *wrong)
+{
+	k->len = strlen(FUZZ_KEY);
+	memcpy(k->bytes, FUZZ_KEY, k->len);
+	wrong->len = strlen(FUZZ_KEY_WRONG);
+	memcpy(wrong->bytes, FUZZ_KEY_WRONG, wrong->len);
+}
+
+/* Whether octet i of an authenticated reflector packet carries no field (RFC 8762 §4.3.2). */
+static inline int fuzz_reply_auth_mbz(size_t i)
+{
+	return (i >= 4 && i < 16) || (i >= 28 && i < 32) || (i >= 40 && i < 48) ||
+	       (i >= 52 && i < 64) || (i >= 74 && i < 80) || (i >= 81 && i < 96) ||
+	       i >= UB_STAMP_AUTH_LEN;
+}
 
 /*
  * The link types the decode target picks from with its first input octet

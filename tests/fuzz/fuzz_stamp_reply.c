@@ -111,22 +111,6 @@ static void estimate_from_ns(const uint8_t *d, size_t n)
 	error_estimate(ee);
 }
 
-static void keys(struct ub_auth_key *k, struct ub_auth_key *wrong)
-{
-	k->len = strlen(FUZZ_KEY);
-	memcpy(k->bytes, FUZZ_KEY, k->len);
-	wrong->len = strlen(FUZZ_KEY_WRONG);
-	memcpy(wrong->bytes, FUZZ_KEY_WRONG, wrong->len);
-}
-
-/* Octets of an authenticated reflector packet that carry no field (RFC 8762 §4.3.2). */
-static int reply_auth_mbz(size_t i)
-{
-	return (i >= 4 && i < 16) || (i >= 28 && i < 32) || (i >= 40 && i < 48) ||
-	       (i >= 52 && i < 64) || (i >= 74 && i < 80) || (i >= 81 && i < 96) ||
-	       i >= UB_STAMP_AUTH_LEN;
-}
-
 /* The input as an authenticated reply: refused unless its HMAC is right. */
 static void authenticated(const uint8_t *d, size_t n, uint8_t *buf)
 {
@@ -135,7 +119,7 @@ static void authenticated(const uint8_t *d, size_t n, uint8_t *buf)
 	size_t i;
 	int rc;
 
-	keys(&k, &wrong);
+	fuzz_keys(&k, &wrong);
 	memset(&r, 0xa5, sizeof(r));
 	untouched = r;
 	rc = ub_proto_decode_reply_auth(d, n, &k, &r);
@@ -154,7 +138,7 @@ static void authenticated(const uint8_t *d, size_t n, uint8_t *buf)
 	FUZZ_CHECK(ub_proto_decode_reply_auth(d, n, &wrong, &back) == UB_E_AUTH);
 	FUZZ_CHECK(ub_proto_encode_reply_auth(buf, n, &r, &k) == 0);
 	for (i = 0; i < UB_STAMP_AUTH_LEN - UB_AUTH_HMAC_LEN; i++)
-		FUZZ_CHECK(buf[i] == (reply_auth_mbz(i) ? 0 : d[i]));
+		FUZZ_CHECK(buf[i] == (fuzz_reply_auth_mbz(i) ? 0 : d[i]));
 	FUZZ_CHECK(ub_proto_decode_reply_auth(buf, n, &k, &back) == 0 && reply_equal(&r, &back));
 	error_estimate(r.err_est);
 	error_estimate(r.sender_err_est);
@@ -176,7 +160,7 @@ static void signed_fields(const uint8_t *d, size_t n)
 
 	if (ub_proto_decode_reply(d, n, &r) != 0)
 		return;
-	keys(&k, &wrong);
+	fuzz_keys(&k, &wrong);
 	len = n < UB_STAMP_AUTH_LEN ? UB_STAMP_AUTH_LEN : n;
 	buf = malloc(len);
 	if (!buf)

@@ -101,22 +101,6 @@ static void unauthenticated(const uint8_t *d, size_t n, uint8_t *buf)
 	FUZZ_CHECK(ub_proto_decode_reply(buf, n, &back) == 0 && reply_equal(&rep, &back));
 }
 
-static void keys(struct ub_auth_key *k, struct ub_auth_key *wrong)
-{
-	k->len = strlen(FUZZ_KEY);
-	memcpy(k->bytes, FUZZ_KEY, k->len);
-	wrong->len = strlen(FUZZ_KEY_WRONG);
-	memcpy(wrong->bytes, FUZZ_KEY_WRONG, wrong->len);
-}
-
-/* Octets of an authenticated reflector packet that carry no field (RFC 8762 §4.3.2). */
-static int reply_auth_mbz(size_t i)
-{
-	return (i >= 4 && i < 16) || (i >= 28 && i < 32) || (i >= 40 && i < 48) ||
-	       (i >= 52 && i < 64) || (i >= 74 && i < 80) || (i >= 81 && i < 96) ||
-	       i >= UB_STAMP_AUTH_LEN;
-}
-
 /* The reflector's authenticated answer to q, in a copy of the request of n octets. */
 static void answer_auth(const uint8_t *d, size_t n, uint8_t *buf, const struct ub_stamp_req *q,
 			const struct ub_auth_key *k, const struct ub_auth_key *wrong)
@@ -128,7 +112,7 @@ static void answer_auth(const uint8_t *d, size_t n, uint8_t *buf, const struct u
 	reflect(q, &rep);
 	FUZZ_CHECK(ub_proto_encode_reply_auth(buf, n, &rep, k) == 0);
 	for (i = 0; i < n; i++)
-		FUZZ_CHECK(!reply_auth_mbz(i) || buf[i] == 0);
+		FUZZ_CHECK(!fuzz_reply_auth_mbz(i) || buf[i] == 0);
 	FUZZ_CHECK(be32(buf + 48) == q->seq && be64(buf + 64) == q->ts &&
 		   be16(buf + 72) == q->err_est && be16(buf + 26) == q->ssid);
 	FUZZ_CHECK(ub_proto_decode_reply_auth(buf, n, k, &back) == 0 && reply_equal(&rep, &back));
@@ -142,7 +126,7 @@ static void authenticated(const uint8_t *d, size_t n, uint8_t *buf)
 	struct ub_stamp_req q, untouched;
 	int rc;
 
-	keys(&k, &wrong);
+	fuzz_keys(&k, &wrong);
 	memset(&q, 0xa5, sizeof(q));
 	untouched = q;
 	rc = ub_proto_decode_req_auth(d, n, &k, &q);
@@ -177,7 +161,7 @@ static void signed_fields(const uint8_t *d, size_t n)
 
 	if (ub_proto_decode_req(d, n, &q) != 0)
 		return;
-	keys(&k, &wrong);
+	fuzz_keys(&k, &wrong);
 	len = n < UB_STAMP_AUTH_LEN ? UB_STAMP_AUTH_LEN : n;
 	buf = malloc(len);
 	copy = malloc(len);
