@@ -106,12 +106,14 @@ def test_scenario_without_root_runs_udp_only(tmp):
     need_tool("setpriv")
     os.chmod(tmp, 0o777)
     out = os.path.join(tmp, "ll")
-    # The checkout may sit in a folder only root can enter (mktemp -d): a copy nobody can read.
-    ini = os.path.join(tmp, "long-lossy-link.ini")
+    # The checkout may sit in a folder only root can enter (mktemp -d): copies nobody can use.
+    ini, exe = os.path.join(tmp, "long-lossy-link.ini"), os.path.join(tmp, "udpbench")
     shutil.copy(os.path.join(ROOT, "scenarios", "long-lossy-link.ini"), ini)
+    shutil.copy(UDPBENCH, exe)
     os.chmod(ini, 0o644)
+    os.chmod(exe, 0o755)
     r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
-             UDPBENCH, "scenario", "run", ini, "-o", out, "-c", "50", "-q"], timeout=120)
+             exe, "scenario", "run", ini, "-o", out, "-c", "50", "-q"], timeout=120)
     assert r.returncode == 0, r.stderr
     assert not os.path.exists(os.path.join(out, "tcp.json"))
     with open(os.path.join(out, "summary.txt")) as f:
