@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "outfile.h"
 #include "reflect_cmd.h"
 #include "proto.h"
 #include "units.h"
@@ -341,6 +342,15 @@ static int parse_lang(const char *arg, enum ub_lang *out, struct ub_err *e)
 	return 0;
 }
 
+/* Probes the schedule plans at most: the count, or the duration's worth (a flood's at a million a second). */
+static uint64_t planned_probes(const struct ub_sender_config *c)
+{
+	int64_t gap = c->interval_ns > 0 ? c->interval_ns : 1000;
+	uint64_t n = c->duration_ns ? (uint64_t)(c->duration_ns / gap) + 1 : UINT64_MAX;
+
+	return c->count && c->count < n ? c->count : n;
+}
+
 static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *e)
 {
 	struct ub_sender_config *c = &cli->send;
@@ -503,6 +513,14 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 		return ub_err_set(e, UB_E_INVAL, 0, "--gso: sends trains with --rate max only");
 	if (c->flood && c->tcp)
 		return ub_err_set(e, UB_E_INVAL, 0, "--rate max: floods UDP; leave out --tcp");
+	if (c->json_path && c->csv_path && ub_outfile_same(c->json_path, c->csv_path))
+		return ub_err_set(e, UB_E_INVAL, 0, "--csv: '%s' is the --json file too; give each its own",
+				  c->csv_path);
+	if (c->pcap_path && ((c->json_path && ub_outfile_same(c->pcap_path, c->json_path)) ||
+			     (c->csv_path && ub_outfile_same(c->pcap_path, c->csv_path))))
+		return ub_err_set(e, UB_E_INVAL, 0,
+				  "--pcap: '%s' is the --json or --csv file too; give each its own",
+				  c->pcap_path);
 	if (c->key && (c->tcp || c->mode == UB_MODE_ECHO || c->mode == UB_MODE_TEXT))
 		return ub_err_set(e, UB_E_INVAL, 0,
 				  "--key: authenticates STAMP probes (not echo, text or --tcp)");
@@ -513,6 +531,9 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 	}
 	if (!c->count && !c->duration_ns)
 		c->duration_ns = 10 * UB_NS_PER_S;
+	/* Exact statistics grow with every probe: a plan larger than they hold keeps constant memory. */
+	if (!c->summary_only && planned_probes(c) > UB_SENDER_EXACT_MAX)
+		c->summary_only = c->summary_only_auto = 1;
 	return 0;
 }
 

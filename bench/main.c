@@ -121,6 +121,12 @@ static int run_send(struct ub_cli *cli)
 	/* stdout stays machine-readable when JSON or CSV goes there. */
 	c->summary = json_stdout || csv_stdout ? stderr : stdout;
 	c->live = !cli->quiet && isatty(STDERR_FILENO) ? stderr : NULL;
+	if (c->summary_only_auto && !cli->quiet)
+		fprintf(stderr, c->lang == UB_LANG_ZH
+			? "udpbench: 计划超过 %u 个探测包：百分位数由直方图得出（误差 0.5 %% 以内），内存不随运行时长增长\n"
+			: "udpbench: the plan holds more than %u probes: percentiles come from a histogram "
+			  "(within 0.5 %%) so that memory stays constant\n",
+			UB_SENDER_EXACT_MAX);
 	rc = ub_sender_run(c, &e);
 	if (rc == 0) {
 		/* Some peers of several stayed silent: a result, but say which. */

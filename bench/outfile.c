@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -83,4 +85,30 @@ void ub_outfile_abort(struct ub_outfile *o)
 	free(o->tmp);
 	free(o->path);
 	memset(o, 0, sizeof(*o));
+}
+
+/* Writes into out the folder of path made absolute, a slash and its last name; returns 0 or -1. */
+static int canonical(const char *path, char *out, size_t n)
+{
+	char d[PATH_MAX], b[PATH_MAX], real[PATH_MAX];
+
+	if (snprintf(d, sizeof(d), "%s", path) >= (int)sizeof(d) ||
+	    snprintf(b, sizeof(b), "%s", path) >= (int)sizeof(b) || !realpath(dirname(d), real))
+		return -1;
+	return snprintf(out, n, "%s/%s", real, basename(b)) < (int)n ? 0 : -1;
+}
+
+int ub_outfile_same(const char *a, const char *b)
+{
+	char ca[2 * PATH_MAX], cb[2 * PATH_MAX];
+	struct stat sa, sb;
+	int da = strcmp(a, "-") == 0, db = strcmp(b, "-") == 0;
+
+	if (da || db)
+		return da && db;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (canonical(a, ca, sizeof(ca)) < 0 || canonical(b, cb, sizeof(cb)) < 0)
+		return strcmp(a, b) == 0;
+	return strcmp(ca, cb) == 0;
 }

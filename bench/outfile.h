@@ -26,4 +26,10 @@ int ub_outfile_commit(struct ub_outfile *o, struct ub_err *e);
 /* Drops a file not committed (a zeroed or committed o is accepted). */
 void ub_outfile_abort(struct ub_outfile *o);
 
+/*
+ * Returns 1 when paths a and b name the same file (both "-" for stdout, the
+ * same existing file, or the same name in the same folder), else 0.
+ */
+int ub_outfile_same(const char *a, const char *b);
+
 #endif

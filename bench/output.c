@@ -196,7 +196,10 @@ static json_t *summary_json(const struct ub_summary *s, const struct ub_run_coun
 				 (json_int_t)s->sched_late.p99, "max", (json_int_t)s->sched_late.max);
 	else
 		late = json_null();
-	sched = json_pack("{s:I,s:o}", "missed", (json_int_t)s->sched_missed, "late_ns", late);
+	/* A skipped slot missed its time too; it is no probe, so neither sent nor lost. */
+	sched = json_pack("{s:I,s:I,s:I,s:o}", "slots", (json_int_t)(s->sent + rc->sched_skipped),
+			  "missed", (json_int_t)(s->sched_missed + rc->sched_skipped), "skipped",
+			  (json_int_t)rc->sched_skipped, "late_ns", late);
 	if (rc->has_capture)
 		capture = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "file", rc->capture_file, "iface",
 				    rc->capture_iface, "received", (json_int_t)rc->cap_received,
@@ -226,6 +229,11 @@ static json_t *summary_json(const struct ub_summary *s, const struct ub_run_coun
 		"schedule", sched, "ignored_replies", (json_int_t)rc->foreign, "send_errors",
 		(json_int_t)rc->send_errors, "icmp_errors", (json_int_t)rc->icmp_errors,
 		"interrupted", rc->interrupted);
+	if (sum && json_object_set_new(sum, "cut_at_stop",
+				       u64_or_null(rc->interrupted, rc->cut_at_stop)) < 0) {
+		json_decref(sum);
+		return NULL;
+	}
 	if (sum && (json_object_set_new(sum, "stack_ns", dist_json(&s->stack)) < 0 ||
 		    json_object_set_new(sum, "capture", capture) < 0 ||
 		    json_object_set_new(sum, "tcp_retransmits",
@@ -295,53 +303,81 @@ static json_t *result_json(const struct ub_params *p, const struct ub_summary *s
 	return json_pack("{s:o,s:o}", "params", params, "summary", sum);
 }
 
-int ub_output_json(const char *path, unsigned n, const struct ub_params *p,
-		   const struct ub_summary *s, const struct ub_run_counters *rc, struct ub_err *e)
+/* The JSON document of n results; NULL when out of memory. */
+static json_t *result_doc(unsigned n, const struct ub_params *p, const struct ub_summary *s,
+			  const struct ub_run_counters *rc)
 {
-	json_t *root = NULL, *peers = NULL;
-	struct ub_outfile of;
-	int ret = 0;
+	json_t *root, *one = NULL, *peers;
 	unsigned i;
 
 	root = json_pack("{s:{s:s,s:i}}", "udpbench", "version", UB_VERSION, "format",
 			 UB_JSON_FORMAT);
-	if (root && n == 1) {
-		peers = result_json(p, s, rc);
-		if (!peers || json_object_update(root, peers) < 0)
-			goto nomem;
-	} else if (root) {
-		peers = json_array();
-		for (i = 0; peers && i < n; i++)
-			if (json_array_append_new(peers, result_json(&p[i], &s[i], &rc[i])) < 0)
-				goto nomem;
-		if (!peers || json_object_set(root, "peers", peers) < 0)
-			goto nomem;
+	if (!root)
+		return NULL;
+	if (n == 1) {
+		one = result_json(p, s, rc);
+		if (!one || json_object_update(root, one) < 0)
+			goto fail;
+		json_decref(one);
+		return root;
+	}
+	peers = json_array();
+	if (!peers || json_object_set_new(root, "peers", peers) < 0)
+		goto fail_root;
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(peers, result_json(&p[i], &s[i], &rc[i])) < 0)
+			goto fail_root;
+	return root;
+fail:
+	json_decref(one);
+fail_root:
+	json_decref(root);
+	return NULL;
+}
+
+int ub_output_json_commit(struct ub_outfile *of, unsigned n, const struct ub_params *p,
+			  const struct ub_summary *s, const struct ub_run_counters *rc,
+			  struct ub_err *e)
+{
+	json_t *root = result_doc(n, p, s, rc);
+	int ret;
+
+	if (!root) {
+		ub_outfile_abort(of);
+		return ub_err_set(e, UB_E_NOMEM, 0, "building the JSON result");
+	}
+	errno = 0;
+	if (json_dumpf(root, of->f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 ||
+	    fputc('\n', of->f) == EOF) {
+		ret = ub_err_set(e, UB_E_IO, errno ? errno : EIO, "writing %s", of->path);
+		ub_outfile_abort(of);
 	} else {
-		goto nomem;
+		ret = ub_outfile_commit(of, e);
 	}
-	if (strcmp(path, "-") == 0) {
-		if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 ||
-		    fputc('\n', stdout) == EOF || fflush(stdout) != 0)
-			ret = ub_err_set(e, UB_E_IO, errno, "writing the JSON result to stdout");
-		goto out;
-	}
-	ret = ub_outfile_open(&of, path, e);
-	if (ret < 0)
-		goto out;
-	if (json_dumpf(root, of.f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 ||
-	    fputc('\n', of.f) == EOF) {
-		ret = ub_err_set(e, UB_E_IO, errno ? errno : EIO, "writing %s", path);
-		ub_outfile_abort(&of);
-		goto out;
-	}
-	ret = ub_outfile_commit(&of, e);
-out:
-	json_decref(peers);
 	json_decref(root);
 	return ret;
-nomem:
-	ret = ub_err_set(e, UB_E_NOMEM, 0, "building the JSON result");
-	goto out;
+}
+
+int ub_output_json(const char *path, unsigned n, const struct ub_params *p,
+		   const struct ub_summary *s, const struct ub_run_counters *rc, struct ub_err *e)
+{
+	struct ub_outfile of;
+	json_t *root;
+	int ret;
+
+	if (strcmp(path, "-") != 0) {
+		ret = ub_outfile_open(&of, path, e);
+		return ret < 0 ? ret : ub_output_json_commit(&of, n, p, s, rc, e);
+	}
+	root = result_doc(n, p, s, rc);
+	if (!root)
+		return ub_err_set(e, UB_E_NOMEM, 0, "building the JSON result");
+	ret = 0;
+	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 ||
+	    fputc('\n', stdout) == EOF || fflush(stdout) != 0)
+		ret = ub_err_set(e, UB_E_IO, errno, "writing the JSON result to stdout");
+	json_decref(root);
+	return ret;
 }
 
 /* Both languages side by side, so the compiler checks every format string. */
@@ -403,6 +439,14 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 			   "发送计划：%" PRIu64 " 个包晚了一整个间隔；发送延迟 中位数 %s，p99 %s\n"),
 			s->sched_missed, FMT_NS(s->sched_late.median, a),
 			FMT_NS(s->sched_late.p99, b));
+	if (rc->sched_skipped)
+		fprintf(f,
+			TR(zh,
+			   "%" PRIu64 " of %" PRIu64 " slots never sent: this machine could not keep "
+			   "the interval (missed slots, not losses)\n",
+			   "有 %" PRIu64 " 个发送时刻（共 %" PRIu64 " 个）没有发出：本机跟不上这个间隔"
+			   "（算作错过的时刻，不算丢包）\n"),
+			rc->sched_skipped, s->sent + rc->sched_skipped);
 	for (i = 0; i < rc->n_restarts; i++)
 		fprintf(f,
 			TR(zh, "the reflector restarted: no reply to probes %" PRIu32 "..%" PRIu32 "\n",
@@ -418,7 +462,12 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 			TR(zh, "send errors %" PRIu64 ", ICMP errors %" PRIu64 "\n",
 			   "发送错误 %" PRIu64 " 个，ICMP 错误 %" PRIu64 " 个\n"),
 			rc->send_errors, rc->icmp_errors);
-	if (rc->interrupted)
+	if (rc->interrupted && rc->cut_at_stop)
+		fprintf(f,
+			TR(zh, "(stopped early: %" PRIu64 " probes still in flight counted lost)\n",
+			   "（提前结束：%" PRIu64 " 个还在路上的包算作丢失）\n"),
+			rc->cut_at_stop);
+	else if (rc->interrupted)
 		fputs(TR(zh, "(stopped early)\n", "（提前结束）\n"), f);
 	fflush(f);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "outfile.h"
 #include "stats.h"
 
 enum ub_lang { UB_LANG_EN = 0, UB_LANG_ZH = 1 };
@@ -51,6 +52,8 @@ struct ub_run_counters {
 	} restarts[UB_RESTARTS_MAX];
 	uint64_t icmp_errors;  /* ICMP errors reported by the socket */
 	int interrupted;       /* stopped early by a signal */
+	uint64_t cut_at_stop;  /* interrupted: probes written off before their Tmax had passed */
+	uint64_t sched_skipped;/* slots the sender was too far behind to send at all */
 	int is_tcp;            /* --tcp: what TCP did to deliver the probes */
 	uint64_t tcp_retransmits;
 	int64_t tcp_rto_max_ns;
@@ -99,6 +102,15 @@ int ub_csv_close(struct ub_csv *c, struct ub_err *e);
  */
 int ub_output_json(const char *path, unsigned n, const struct ub_params *p,
 		   const struct ub_summary *s, const struct ub_run_counters *rc, struct ub_err *e);
+
+/*
+ * The same into of, opened by the caller (ub_outfile_open) before the run
+ * so that an unwritable path is known before the first probe; commits it
+ * (or drops it on failure). Returns 0, UB_E_IO or UB_E_NOMEM.
+ */
+int ub_output_json_commit(struct ub_outfile *of, unsigned n, const struct ub_params *p,
+			  const struct ub_summary *s, const struct ub_run_counters *rc,
+			  struct ub_err *e);
 
 /* Prints the ping-like summary of one peer. */
 void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,

@@ -1,6 +1,7 @@
 #include "reflect_cmd.h"
 
 #include <getopt.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "clock.h"
@@ -65,6 +66,12 @@ int ub_reflect_cmd_parse(int argc, char **argv, struct ub_reflector_config *c, s
 	while ((opt = getopt_long(argc, argv, ":b:p:q46h", ub_reflect_cmd_options, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
+			/* An IPv6 address has two colons or more; one colon or a bracket is ADDR:PORT. */
+			if (strchr(optarg, '[') ||
+			    (strchr(optarg, ':') && strchr(optarg, ':') == strrchr(optarg, ':')))
+				return ub_err_set(e, UB_E_INVAL, 0,
+						  "--bind '%s': give the address alone, without brackets or "
+						  "a port (the port goes in --port)", optarg);
 			c->bind_addr = optarg;
 			break;
 		case 'p':

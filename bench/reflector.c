@@ -64,7 +64,7 @@ static int open_socket(struct ub_reflector *r, struct ub_err *e)
 	if (c->bind_addr) {
 		rc = ub_net_resolve(c->bind_addr, c->port, family, 1, &a, e);
 		if (rc < 0)
-			return rc;
+			return ub_err_prefix(e, rc, "--bind");
 	} else {
 		/* Every address: one dual-stack IPv6 socket, or IPv4 alone. */
 		if (family == AF_UNSPEC)

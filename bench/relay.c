@@ -170,6 +170,8 @@ static int open_listen(struct ub_relay *r, struct ub_err *e)
 		return rc;
 	if (host[0]) {
 		rc = ub_net_resolve(host, port, family, 1, &a, e);
+		if (rc < 0)
+			return ub_err_prefix(e, rc, "--listen");
 	} else {
 		/* Every address: one dual-stack IPv6 socket, or IPv4 alone. */
 		rc = ub_net_resolve(NULL, port, family == AF_UNSPEC ? AF_INET6 : family, 1, &a, e);

@@ -23,6 +23,23 @@
  */
 #define UB_SPIN_DEFAULT_NS (200 * 1000LL)
 #define UB_FLOOD_BURST 32
+/*
+ * Behind schedule, one loop turn sends at most this many due slots before
+ * it reads replies and looks at the signals again.
+ */
+#define UB_SEND_BURST 32
+/*
+ * A slot overdue by more than this (or by two intervals, when that is
+ * longer) is skipped, never sent: a sender that cannot keep its interval
+ * does not send a backlog in one burst, and counts what it skipped as
+ * missed slots of the schedule.
+ */
+#define UB_BACKLOG_NS (100 * 1000 * 1000LL)
+/*
+ * After Ctrl-C: replies still in flight are awaited for twice the longest
+ * round trip seen, at least this long, never longer than Tmax.
+ */
+#define UB_STOP_WAIT_NS (500 * 1000 * 1000LL)
 
 struct sender {
 	const struct ub_sender_config *cfg;
@@ -149,10 +166,74 @@ static int flood(struct sender *s, int64_t now)
 	return k > 0;
 }
 
+/* The slots the schedule holds (count, or the duration's worth); UINT64_MAX when unbounded. */
+static uint64_t schedule_slots(const struct sender *s)
+{
+	const struct ub_sender_config *c = s->cfg;
+	uint64_t n = c->count ? c->count : UINT64_MAX;
+
+	if (c->duration_ns && c->interval_ns > 0) {
+		uint64_t d = (uint64_t)((c->duration_ns + c->interval_ns - 1) / c->interval_ns);
+
+		n = d < n ? d : n;
+	}
+	return n;
+}
+
+/*
+ * Sends the slots due by now, at most UB_SEND_BURST of them. Slots too far
+ * behind are skipped first: each session counts them as missed, unsent.
+ * Returns the next slot's time.
+ */
+static int64_t send_due(struct sender *s, int64_t now)
+{
+	const struct ub_sender_config *c = s->cfg;
+	int64_t backlog = 2 * c->interval_ns > UB_BACKLOG_NS ? 2 * c->interval_ns : UB_BACKLOG_NS;
+	int64_t slot = s->start + (int64_t)s->next * c->interval_ns;
+	uint64_t keep, end = schedule_slots(s);
+	unsigned i, n;
+
+	if (now - backlog > slot) {
+		/* the first slot still worth sending: overdue by no more than the backlog */
+		keep = (uint64_t)((now - backlog - s->start) / c->interval_ns) + 1;
+		keep = keep < end ? keep : end;
+		for (i = 0; i < s->n; i++)
+			if (ub_session_active(s->sess[i]))
+				ub_session_skip(s->sess[i], keep - s->next);
+		s->next = keep;
+		slot = s->start + (int64_t)s->next * c->interval_ns;
+	}
+	for (n = 0; n < UB_SEND_BURST && more_slots(s, slot) && slot <= now; n++) {
+		/* Absolute schedule: a late slot goes at once, the next keeps its time. */
+		for (i = 0; i < s->n; i++)
+			if (ub_session_active(s->sess[i]))
+				ub_session_send(s->sess[i], slot);
+		s->next++;
+		slot = s->start + (int64_t)s->next * c->interval_ns;
+		now = ub_clock_mono();
+	}
+	return slot;
+}
+
+/* How long to wait for the replies in flight once a signal stopped the sending. */
+static int64_t stop_wait(const struct sender *s)
+{
+	int64_t w = UB_STOP_WAIT_NS, r, tmax = s->cfg->timeout_ns;
+	unsigned i;
+
+	for (i = 0; i < s->n; i++) {
+		r = 2 * ub_session_max_rtt(s->sess[i]);
+		w = r > w ? r : w;
+	}
+	if (s->cfg->tcp && tmax < 10 * UB_NS_PER_S)
+		tmax = 10 * UB_NS_PER_S; /* TCP's Tmax (see session.c) */
+	return w < tmax ? w : tmax;
+}
+
 static int run_loop(struct sender *s, struct ub_err *e)
 {
 	const struct ub_sender_config *c = s->cfg;
-	int64_t now, slot, next_live = s->start, deadline, d;
+	int64_t now, slot, next_live = s->start, deadline, d, stop_by = 0;
 	int sending = 1, settled, rc, flooded;
 	uint64_t junk;
 	unsigned i;
@@ -162,23 +243,21 @@ static int run_loop(struct sender *s, struct ub_err *e)
 		now = ub_clock_mono();
 		if (*c->stop >= 2)
 			return 0;
-		if (*c->stop)
+		if (*c->stop && !stop_by) {
+			/* Ctrl-C: no more probes; the replies in flight get a short while. */
 			sending = 0;
+			stop_by = now + stop_wait(s);
+		}
+		if (stop_by && now >= stop_by)
+			return 0;
 		/* Due probes go first, before any reading: a wakeup is spent on its slot. */
 		slot = s->start + (int64_t)s->next * c->interval_ns;
 		flooded = 0;
 		if (c->flood) {
 			slot = now;
 			flooded = sending && flood(s, now);
-		}
-		while (sending && !c->flood && more_slots(s, slot) && slot <= now) {
-			/* Absolute schedule: a late slot goes at once, the next keeps its time. */
-			for (i = 0; i < s->n; i++)
-				if (ub_session_active(s->sess[i]))
-					ub_session_send(s->sess[i], slot);
-			s->next++;
-			slot = s->start + (int64_t)s->next * c->interval_ns;
-			now = ub_clock_mono();
+		} else if (sending) {
+			slot = send_due(s, now);
 		}
 		/* Wire times before socket reads: a reply's capture record is there first. */
 		if (s->cap) {
@@ -221,6 +300,8 @@ static int run_loop(struct sender *s, struct ub_err *e)
 			deadline = next_live;
 		if (sending && slot < deadline)
 			deadline = slot;
+		if (stop_by && stop_by < deadline)
+			deadline = stop_by;
 		if (c->busy_poll || flooded)
 			continue;
 		if (deadline - now <= c->spin_ns) {
@@ -364,15 +445,23 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 	struct ub_run_counters *rc = NULL;
 	struct sender s;
 	struct ub_err werr;
+	struct ub_outfile json_of;
 	int64_t start_real;
-	int ret, wrc = 0, interrupted;
+	int ret, wrc = 0, interrupted, json_file;
 	unsigned i, silent;
 
 	memset(&s, 0, sizeof(s));
+	memset(&json_of, 0, sizeof(json_of));
 	s.cfg = c;
 	s.tfd = -1;
 	if (c->n_peers == 0) {
 		ret = ub_err_set(e, UB_E_INVAL, 0, "no peer to measure");
+		goto out;
+	}
+	/* Every output is opened before the first probe: a bad path costs no measurement. */
+	json_file = c->json_path && strcmp(c->json_path, "-") != 0;
+	if (json_file && (ret = ub_outfile_open(&json_of, c->json_path, e)) < 0) {
+		ub_err_prefix(e, ret, "--json");
 		goto out;
 	}
 	ret = open_sessions(&s, e);
@@ -437,8 +526,11 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 		else
 			ub_output_table(c->summary, c->lang, s.n, params, sum, rc);
 	}
-	if (c->json_path && ub_output_json(c->json_path, s.n, params, sum, rc,
-					   wrc ? NULL : &werr) < 0 && !wrc)
+	if (json_file && ub_output_json_commit(&json_of, s.n, params, sum, rc,
+					       wrc ? NULL : &werr) < 0 && !wrc)
+		wrc = werr.code;
+	else if (c->json_path && !json_file &&
+		 ub_output_json(c->json_path, s.n, params, sum, rc, wrc ? NULL : &werr) < 0 && !wrc)
 		wrc = werr.code;
 	if (ret < 0)
 		goto out;
@@ -451,6 +543,7 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 	if (silent && silent == s.n)
 		ret = UB_E_NOREPLY;
 out:
+	ub_outfile_abort(&json_of);
 	ub_capture_close(s.cap, NULL);
 	for (i = 0; i < s.n; i++)
 		ub_session_free(s.sess[i]);

@@ -15,6 +15,12 @@
 
 enum ub_mode { UB_MODE_AUTO = 0, UB_MODE_STAMP, UB_MODE_ECHO, UB_MODE_TEXT };
 
+/*
+ * Exact statistics keep about 18 bytes a probe (bench/stats.c); a run that
+ * plans more probes than this keeps constant memory (summary_only) instead.
+ */
+#define UB_SENDER_EXACT_MAX (1u << 24)
+
 struct ub_sender_config {
 	const char *const *peers; /* HOST[:PORT] each; measured at once on one schedule */
 	unsigned n_peers;
@@ -38,6 +44,7 @@ struct ub_sender_config {
 	FILE *summary;          /* the summary table; NULL prints none */
 	FILE *live;             /* the live lines (one per peer); NULL shows none */
 	int summary_only;       /* constant memory: percentiles from a histogram */
+	int summary_only_auto;  /* chosen because the plan holds more than UB_SENDER_EXACT_MAX probes */
 	int64_t spin_ns;        /* spin on the clock this long before a deadline instead of sleeping */
 	int busy_poll;          /* never sleep: poll the sockets and the clock without blocking */
 	int gso;                /* flood batches leave as UDP GSO trains */

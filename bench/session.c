@@ -38,12 +38,13 @@ struct probe {
 /* One reflector lifetime between restarts. */
 struct ub_epoch {
 	int64_t offset; /* sender number minus reflector counter when it began */
+	int64_t off_hi; /* the highest such difference seen in it */
 	uint64_t base;  /* added to its counters: they run on from the previous epoch */
 	uint32_t max;   /* its highest counter seen */
+	uint64_t max_t2;/* the reflector's receive stamp (T2, raw) of that counter; 0 unknown */
 };
 
 #define UB_EPOCHS_MAX 64
-#define UB_RESTART_SLACK 64 /* a counter this far back is a restart, not reordering */
 
 /* What a capture adds to a probe; kept beside the ring only with --pcap. */
 struct wire {
@@ -84,7 +85,7 @@ struct ub_session {
 	int icmp_refused;       /* ECONNREFUSED seen before any reply */
 	uint64_t any_reply;     /* datagrams of any kind that came back */
 	char peer_arg[256];     /* the peer as given */
-	int64_t last_rtt;
+	int64_t last_rtt, max_rtt;
 	int64_t recent[UB_RECENT];
 	unsigned n_recent, recent_pos;
 	uint8_t txbuf[UB_PKT_MAX];
@@ -155,11 +156,10 @@ static int open_socket(struct ub_session *s, const char *peer, struct ub_err *e)
 	int port = c->port, rc;
 
 	rc = ub_net_split_hostport(peer, host, sizeof(host), &port, e);
+	if (rc == 0)
+		rc = ub_net_resolve(host, port, c->family, 0, &s->peer, e);
 	if (rc < 0)
-		return rc;
-	rc = ub_net_resolve(host, port, c->family, 0, &s->peer, e);
-	if (rc < 0)
-		return rc;
+		return ub_err_prefix(e, rc, "--peer");
 	ub_net_addr_str(&s->peer, s->peer_str, sizeof(s->peer_str));
 	if (c->tcp) {
 		/* Room for SYN retransmissions (1 s, then 2 s more) on a lossy link. */
@@ -339,26 +339,45 @@ unsigned ub_session_send_flood(struct ub_session *s, unsigned n)
 }
 
 /*
+ * Whether timestamp a (NTP or PTP, raw 64 bits) is later than b. Both keep
+ * whole seconds in the high 32 bits; the comparison is modulo 2^32 seconds
+ * (136 years), so an NTP era rollover does not read as going back.
+ */
+static int ts_after(uint64_t a, uint64_t b)
+{
+	return (int64_t)(a - b) > 0;
+}
+
+/*
  * A reflector that restarts counts from 0 again (RFC 8762 §4.3.1: its
  * counter is per session). While it runs, sender number minus reflector
- * counter (the "offset") only grows, by the probes lost on the way there. A
- * counter that falls more than UB_RESTART_SLACK below the highest one seen
- * is a new reflector: a new epoch with its own offset. Each reply is put in
- * the epoch whose offset is nearest its own, so late replies from before the
- * restart still count where they belong, and the statistics see one counter
- * that runs on across restarts: the probes of the outage count as lost on
- * the way there, as they never reached a reflector that could count them.
+ * counter (the "offset") grows only by the probes lost on the way there,
+ * and its counter rises with its own receive stamp T2: it numbers requests
+ * in the order they arrive. Replies reordered on the way back bring
+ * counters out of order, but never a lower counter with a later T2 — that
+ * only a new counter can: a restart. (A stateless reflector, whose
+ * "counter" is the sender's number, keeps the offset at 0 and never
+ * qualifies: its T2 may disagree with the numbers when requests were
+ * reordered on the way there.) A restart begins a new epoch with its own
+ * offset; each reply is put in the epoch whose offset is nearest its own,
+ * so late replies from before the restart still count where they belong,
+ * and the statistics see one counter that runs on across restarts: the
+ * probes of the outage count as lost on the way there, as they never
+ * reached a reflector that could count them. A reflector that leaves T2
+ * zero gives no such evidence and is never taken to have restarted.
  */
-static uint32_t refl_counter(struct ub_session *s, uint32_t sender_seq, uint32_t refl)
+static uint32_t refl_counter(struct ub_session *s, uint32_t sender_seq, uint32_t refl,
+			     uint64_t t2)
 {
 	struct ub_epoch *ep;
 	int64_t off = (int64_t)sender_seq - (int64_t)refl;
 	unsigned i, best = 0;
 
 	if (s->n_epochs == 0) {
-		s->epochs[0].offset = off;
-		s->epochs[0].base = 0;
+		memset(&s->epochs[0], 0, sizeof(s->epochs[0]));
+		s->epochs[0].offset = s->epochs[0].off_hi = off;
 		s->epochs[0].max = refl;
+		s->epochs[0].max_t2 = t2;
 		s->n_epochs = 1;
 		s->last_answered = sender_seq;
 		return refl;
@@ -367,15 +386,16 @@ static uint32_t refl_counter(struct ub_session *s, uint32_t sender_seq, uint32_t
 		if (llabs(off - s->epochs[i].offset) <= llabs(off - s->epochs[best].offset))
 			best = i;
 	ep = &s->epochs[s->n_epochs - 1];
-	if (best == s->n_epochs - 1 && (int64_t)ep->max - (int64_t)refl > UB_RESTART_SLACK &&
-	    s->n_epochs < UB_EPOCHS_MAX) {
+	if (best == s->n_epochs - 1 && refl < ep->max && t2 && ep->max_t2 &&
+	    ts_after(t2, ep->max_t2) && off > ep->off_hi && s->n_epochs < UB_EPOCHS_MAX) {
 		struct ub_epoch *nx = &s->epochs[s->n_epochs++];
 		struct ub_restart *rs = &s->rc.restarts[s->rc.n_restarts < UB_RESTARTS_MAX
 								? s->rc.n_restarts : UB_RESTARTS_MAX - 1];
 
-		nx->offset = off;
+		nx->offset = nx->off_hi = off;
 		nx->base = ep->base + ep->max + 1;
 		nx->max = refl;
+		nx->max_t2 = t2;
 		/* The outage: every probe after the last answered one up to this reply's. */
 		rs->from_probe = s->last_answered + 1;
 		rs->to_probe = sender_seq > 0 ? sender_seq - 1 : 0;
@@ -386,8 +406,12 @@ static uint32_t refl_counter(struct ub_session *s, uint32_t sender_seq, uint32_t
 		return (uint32_t)(nx->base + refl);
 	}
 	ep = &s->epochs[best];
-	if (refl > ep->max)
+	if (refl > ep->max || (refl == ep->max && !ep->max_t2)) {
 		ep->max = refl;
+		ep->max_t2 = t2;
+	}
+	if (off > ep->off_hi)
+		ep->off_hi = off;
 	if (best == s->n_epochs - 1 && sender_seq > s->last_answered)
 		s->last_answered = sender_seq;
 	return (uint32_t)(ep->base + refl);
@@ -478,7 +502,7 @@ stamp:
 	r->rx_ns = pk->rx_mono_ns;
 	r->rtt_ns = total - proc;
 	r->has_refl = 1;
-	r->refl_seq = refl_counter(s, seq, rep.seq);
+	r->refl_seq = refl_counter(s, seq, rep.seq, rep.rx_ts);
 	r->refl_proc_ns = proc;
 	{
 		int rs = 0, ss = 0;
@@ -505,6 +529,19 @@ matched:
 	r->rtt_ns = pk->rx_mono_ns - probe_tx(s, p, pk);
 	*pp = p;
 	return 1;
+}
+
+/* Takes the round trip of a first reply in time: the live line's figures and the longest so far. */
+static void note_rtt(struct ub_session *s, int64_t rtt)
+{
+	s->ok_so_far++;
+	s->last_rtt = rtt;
+	if (rtt > s->max_rtt)
+		s->max_rtt = rtt;
+	s->recent[s->recent_pos] = rtt;
+	s->recent_pos = (s->recent_pos + 1) % UB_RECENT;
+	if (s->n_recent < UB_RECENT)
+		s->n_recent++;
 }
 
 /*
@@ -561,12 +598,7 @@ static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 		if (s->wire)
 			wire_of(s, p)->app_rtt = pk->rx_mono_ns - p->tx_ns;
 		add_stack(s, p);
-		s->ok_so_far++;
-		s->last_rtt = r.rtt_ns;
-		s->recent[s->recent_pos] = r.rtt_ns;
-		s->recent_pos = (s->recent_pos + 1) % UB_RECENT;
-		if (s->n_recent < UB_RECENT)
-			s->n_recent++;
+		note_rtt(s, r.rtt_ns);
 	}
 }
 
@@ -639,12 +671,7 @@ static void tcp_drain(struct ub_session *s)
 		if (st == UB_ST_OK) {
 			p->replied = 1;
 			p->decided = 1;
-			s->ok_so_far++;
-			s->last_rtt = r.rtt_ns;
-			s->recent[s->recent_pos] = r.rtt_ns;
-			s->recent_pos = (s->recent_pos + 1) % UB_RECENT;
-			if (s->n_recent < UB_RECENT)
-				s->n_recent++;
+			note_rtt(s, r.rtt_ns);
 		}
 	}
 }
@@ -768,6 +795,16 @@ void ub_session_start(struct ub_session *s, int64_t start_mono)
 	s->start = start_mono;
 }
 
+void ub_session_skip(struct ub_session *s, uint64_t n)
+{
+	s->rc.sched_skipped += n;
+}
+
+int64_t ub_session_max_rtt(const struct ub_session *s)
+{
+	return s->max_rtt;
+}
+
 int ub_session_active(const struct ub_session *s)
 {
 	return !s->icmp_refused;
@@ -866,8 +903,10 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 	}
 	if (csv_path) {
 		s->csv = ub_csv_open(csv_path, c->tcp, e);
-		if (!s->csv)
+		if (!s->csv) {
+			ub_err_prefix(e, e->code, "--csv");
 			goto fail;
+		}
 	}
 	return s;
 fail:
@@ -891,6 +930,19 @@ void ub_session_free(struct ub_session *s)
 	free(s);
 }
 
+/* Probes still waiting for a reply whose Tmax has not passed by now. */
+static uint64_t unsettled(struct ub_session *s, int64_t now)
+{
+	uint64_t i, n = 0;
+
+	for (i = s->decide; i < s->next; i++) {
+		const struct probe *p = probe_at(s, i);
+
+		n += p->seq == (uint32_t)i && !p->decided && p->tx_ns + s->tmax_ns > now;
+	}
+	return n;
+}
+
 int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 		      struct ub_params *p, struct ub_summary *sum, struct ub_run_counters *rc,
 		      struct ub_err *e)
@@ -899,6 +951,8 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	enum ub_mode m = s->mode;
 	int ret;
 
+	if (interrupted)
+		s->rc.cut_at_stop = unsettled(s, ub_clock_mono());
 	ub_session_expire(s, 0, 1);
 	ub_stats_summary(s->stats, sum);
 	s->rc.interrupted = interrupted;

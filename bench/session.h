@@ -31,6 +31,12 @@ void ub_session_start(struct ub_session *s, int64_t start_mono);
 void ub_session_send(struct ub_session *s, int64_t slot);
 
 /*
+ * Counts n slots of the schedule that were skipped: the sender fell too far
+ * behind to send them. They are missed slots, never probes, never losses.
+ */
+void ub_session_skip(struct ub_session *s, uint64_t n);
+
+/*
  * Flood mode: sends up to n probes (at most 32) in one batch, as many as the
  * ring has room for. Returns how many were taken (0: wait for replies or buffer room).
  */
@@ -44,6 +50,9 @@ void ub_session_expire(struct ub_session *s, int64_t now, int force);
 
 /* Monotonic time when the oldest undecided probe's Tmax ends; INT64_MAX when none. */
 int64_t ub_session_deadline(const struct ub_session *s);
+
+/* The longest round trip seen so far; 0 before the first reply. */
+int64_t ub_session_max_rtt(const struct ub_session *s);
 
 /* Whether the session takes more probes (an ICMP port unreachable before any reply ends it). */
 int ub_session_active(const struct ub_session *s);

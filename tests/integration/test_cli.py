@@ -68,7 +68,20 @@ def test_usage_errors_exit_2(tmp):
     usage_error(["--peer", "127.0.0.1", "--frobnicate"], "--frobnicate")
     usage_error(["--peer", "127.0.0.1", "--count"], "--count")
     usage_error(["reflect", "--port", "x"], "--port")
-    usage_error(["--peer", "no-such-host.invalid", "-c", "1"], "no-such-host.invalid")
+    # A name the C library refuses to look up: the test sends no DNS query.
+    usage_error(["--peer", "no such host!", "-c", "1"], "no such host!")
+
+
+def test_peer_and_bind_errors_name_the_option(tmp):
+    # Only forms that fail in the parser or the C library: nothing is sent anywhere.
+    for peer in ("[::1", "127.0.0.1:99999", "127.0.0.1:port", "", "no such host!"):
+        usage_error(["--peer", peer, "-c", "1"], "--peer")
+    for bind in ("[::1", "127.0.0.1:5", "no such host!"):
+        r = ub("reflect", "--bind", bind, "--port", "0")
+        assert r.returncode == 2, (bind, r.returncode, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1 and "--bind" in r.stderr, r.stderr
+    r = ub("relay", "--listen", "no such host!:0", "--to", "127.0.0.1:9")
+    assert r.returncode == 2 and "--listen" in r.stderr, r.stderr
 
 
 def test_help_and_version(tmp):
@@ -97,10 +110,34 @@ def test_man_page_matches_help(tmp):
                         assert word.rstrip(",).") in page, "man page lacks %s" % word
 
 
-def test_unwritable_output_is_named(tmp):
-    refl, port = start_reflector()
-    bad = os.path.join(tmp, "no-such-dir", "r.json")
-    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 5, "-i", "1ms", "--json", bad)
-    assert r.returncode == 1, r.stderr
-    assert bad in r.stderr
-    assert "probes sent" in r.stdout  # the summary is still printed
+def test_unwritable_output_is_named_before_the_first_probe(tmp):
+    # A socket that only listens: it tells whether any probe left.
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    for opt in ("--json", "--csv"):
+        bad = os.path.join(tmp, "no-such-dir", "r." + opt[2:])
+        t0 = time.monotonic()
+        r = ub("--peer", "127.0.0.1:%d" % port, "-c", 50, "-i", "100ms", opt, bad)
+        took = time.monotonic() - t0
+        assert r.returncode == 1, (opt, r.returncode, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert opt in r.stderr and bad in r.stderr, r.stderr
+        assert took < 2.0, took  # the run itself would take 5 s
+    s.setblocking(False)
+    try:
+        got = s.recv(2048)
+    except BlockingIOError:
+        got = None
+    s.close()
+    assert got is None, "a probe left before the output was known to be writable"
+    assert not os.path.exists(os.path.join(tmp, "no-such-dir"))
+
+
+def test_json_and_csv_must_differ(tmp):
+    same = os.path.join(tmp, "r.out")
+    usage_error(["--peer", "127.0.0.1", "--json", same, "--csv", same], "--csv")
+    usage_error(["--peer", "127.0.0.1", "--json", os.path.join(tmp, ".", "r.out"),
+                 "--csv", same], "--csv")
+    usage_error(["--peer", "127.0.0.1", "--json", "-", "--csv", "-"], "--csv")
+    assert not os.path.exists(same)

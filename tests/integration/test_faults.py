@@ -5,13 +5,14 @@ files as other programs read them."""
 
 import csv
 import os
+import re
 import signal
 import stat
 import subprocess
 import time
 
-from harness import (load_json, need_root, need_tool, spawn, start_reflector, stop, ub,
-                     UDPBENCH, wait_line)
+from harness import (load_json, need_root, need_tool, on_cleanup, spawn, start_reflector, stop,
+                     ub, UDPBENCH, wait_line)
 
 
 def read_csv(path):
@@ -39,13 +40,16 @@ def wait_for_rows(path, rows, timeout=10):
     raise AssertionError("%s did not reach %d rows" % (path, rows))
 
 
-def test_reflector_restart_mid_run(tmp):
-    refl, port = start_reflector("--no-tcp")
+def restart_mid_run(tmp, refl, port, via=None):
+    """3000 probes at 1 ms to the reflector refl on port (through a relay on port via,
+    if given); the reflector stops after 800 rows and a new one starts on the same
+    port a few hundred probes later. Returns (summary, CSV path, first, second):
+    what each reflector itself counted."""
     rj, rc = os.path.join(tmp, "r.json"), os.path.join(tmp, "r.csv")
-    p = spawn([UDPBENCH, "--peer", "127.0.0.1:%d" % port, "-c", "3000", "-i", "1ms",
+    p = spawn([UDPBENCH, "--peer", "127.0.0.1:%d" % (via or port), "-c", "3000", "-i", "1ms",
                "--json", rj, "--csv", rc, "-q"])
     wait_for_rows(rc, 800)
-    code, _, err1 = stop(refl)
+    _, _, err1 = stop(refl)
     first = reflector_received(err1)
     wait_for_rows(rc, first + 300)  # an outage of a few hundred probes
     refl2 = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", str(port), "--no-tcp"])
@@ -53,8 +57,12 @@ def test_reflector_restart_mid_run(tmp):
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err
     _, _, err2 = stop(refl2)
-    second = reflector_received(err2)
-    s = load_json(rj)["summary"]
+    return load_json(rj)["summary"], rc, first, reflector_received(err2)
+
+
+def test_reflector_restart_mid_run(tmp):
+    refl, port = start_reflector("--no-tcp")
+    s, rc, first, second = restart_mid_run(tmp, refl, port)
     # The reflectors' own counts are the truth: whatever neither received was lost on the way up.
     assert s["sent"] == 3000 and s["received"] == first + second, (s, first, second)
     assert s["lost_up"] == 3000 - first - second and s["lost_down"] == 0, s
@@ -67,6 +75,24 @@ def test_reflector_restart_mid_run(tmp):
     assert len(rows) == 3000
     lost = sorted(int(r["seq"]) for r in rows if r["status"] == "lost")
     assert lost == list(range(outage["from_probe"], outage["to_probe"] + 1))
+
+
+def test_reflector_restart_behind_reordering(tmp):
+    # The same restart seen through replies reordered by up to ~90 places on the
+    # way back: one restart, not one per overtaken reply, and the same split.
+    refl, port = start_reflector("--no-tcp")
+    truth = os.path.join(tmp, "t.json")
+    relay = spawn([UDPBENCH, "relay", "--listen", "127.0.0.1:0", "--to", "127.0.0.1:%d" % port,
+                   "--delay-down", "50ms", "--jitter-down", "40ms", "--seed", "3",
+                   "--truth", truth])
+    rport = int(wait_line(relay.stderr, r"relay listening on \S+:(\d+) -> ").group(1))
+    s, _, first, second = restart_mid_run(tmp, refl, port, via=rport)
+    stop(relay)
+    assert load_json(truth)["down"]["reordered"] > 300, "the link reordered too little"
+    assert s["sent"] == 3000 and s["received"] == first + second, (s, first, second)
+    assert s["lost_up"] == 3000 - first - second and s["lost_down"] == 0, s
+    assert len(s["reflector_restarts"]) == 1, s["reflector_restarts"]
+    assert s["reordered_up"] == 0, s
 
 
 def test_peer_vanishes_keeps_schedule_and_exits_0(tmp):
@@ -88,6 +114,63 @@ def test_peer_vanishes_keeps_schedule_and_exits_0(tmp):
     # 1.5 s of schedule and Tmax (1 s) for the last one, nothing held up by the errors.
     assert s["icmp_errors"] >= 1400 - got, s
     assert took < 1.5 + 1.0 + 1.5, took
+
+
+def run_until_sigint(argv, after):
+    """Runs udpbench argv under GNU time, sends it SIGINT after `after` seconds;
+    returns (seconds from SIGINT to exit, exit code, peak RSS in KiB, stderr)."""
+    p = spawn(["/usr/bin/time", "-f", "maxrss_kb=%M"] + argv)
+    deadline = time.monotonic() + 5
+    child = None
+    while child is None and time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
+                kids = f.read().split()
+        except OSError:
+            kids = []
+        child = int(kids[0]) if kids else None
+        if child is None:
+            time.sleep(0.005)  # GNU time forks udpbench at once; bounded above
+    assert child, "udpbench did not start under GNU time"
+    on_cleanup(lambda: os.kill(child, signal.SIGKILL) if os.path.exists("/proc/%d" % child)
+               else None)
+    time.sleep(after)  # the run goes on for this long before Ctrl-C
+    t0 = time.monotonic()
+    os.kill(child, signal.SIGINT)
+    try:
+        _, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("udpbench was still running 10 s after SIGINT")
+    took = time.monotonic() - t0
+    err = err.decode(errors="replace")
+    return took, p.returncode, int(re.findall(r"maxrss_kb=(\d+)", err)[-1]), err
+
+
+def test_interval_it_cannot_keep(tmp):
+    # -i 1us asks for more than any sender keeps: it must go on reading replies,
+    # stop at once on Ctrl-C, count the slots it skipped as missed (never lost), and
+    # keep its memory bounded whatever the schedule plans (20 million slots here).
+    need_tool("/usr/bin/time")
+    refl, port = start_reflector("--no-tcp", "--max-rate", "0")
+    rss = {}
+    for after in (1.0, 2.5):
+        rj = os.path.join(tmp, "r%s.json" % after)
+        took, code, rss[after], err = run_until_sigint(
+            [UDPBENCH, "--peer", "127.0.0.1:%d" % port, "-d", "20s", "-i", "1us", "--json", rj,
+             "-q"], after)
+        assert code == 0, err
+        assert took < 1.0, took
+        s = load_json(rj)["summary"]
+        sched = s["schedule"]
+        assert s["interrupted"] is True and s["sent"] > 1000, s
+        assert s["received"] > s["sent"] / 2, s
+        # Slots are probes sent plus slots skipped; a skipped slot is missed, not lost.
+        assert sched["skipped"] > 0 and sched["slots"] == s["sent"] + sched["skipped"], sched
+        assert sched["missed"] >= sched["skipped"], sched
+        assert s["lost"] == s["sent"] - s["received"], s
+    _, _, err = stop(refl)
+    # Memory holds the probes in flight, not the run's length: no growth from 1 s to 2.5 s.
+    assert rss[2.5] <= rss[1.0] + 16 * 1024, rss
 
 
 def test_ctrl_c_with_json_csv_pcap(tmp):

@@ -105,6 +105,29 @@ def test_duplicates_and_reordering_match_truth(tmp):
     stop(refl)
 
 
+def test_deep_reordering_is_no_restart(tmp):
+    # Replies overtaken by up to about a hundred others on the way back (50 ms
+    # +- 40 ms at 1 ms a probe), with loss both ways: the reflector's counter
+    # comes back far out of order, yet it never started again.
+    refl, rport = start_reflector()
+    relay, port, truth = start_relay(tmp, rport, "--delay-down", "50ms", "--jitter-down", "40ms",
+                                     "--loss-up", "3%", "--loss-down", "3%", "--seed", 5)
+    s, rows = send(tmp, port, "--count", 3000, "--interval", "1ms")
+    t = finish_relay(relay, truth)
+    stop(refl)
+
+    assert t["down"]["reordered"] > 1000 and t["up"]["reordered"] == 0, (t["up"], t["down"])
+    assert s["reflector_restarts"] == [], s["reflector_restarts"]
+    trailing = trailing_down_drops(t)
+    assert s["lost_up"] == t["up"]["dropped"] + trailing, (s["lost_up"], t["up"], trailing)
+    assert s["lost_down"] == t["down"]["dropped"] - trailing, (s["lost_down"], t["down"])
+    assert s["reordered_up"] == t["up"]["reordered"] == 0, s["reordered_up"]
+    assert s["reordered_down"] == t["down"]["reordered"], (s["reordered_down"], t["down"])
+    # The CSV carries the reflector's own counter: every value once, none twice.
+    counters = [int(r["refl_seq"]) for r in rows if r["status"] == "ok"]
+    assert len(counters) == len(set(counters)) == s["received"]
+
+
 def run_seeded(tmp, rport, seed, name):
     relay, port, truth = start_relay(tmp, rport, "--loss", "5%", "--loss-burst", "1%,60%",
                                      "--delay", "1ms", "--duplicate", "3%", "--reorder", "8%",

@@ -596,7 +596,9 @@ class Bench:
                 doc = load_json(out)
                 sent = get(doc, "summary", "sent")
                 missed = get(doc, "summary", "schedule", "missed")
-                a = {"in_slot": 1 - missed / sent if sent and missed is not None else None,
+                # slots = probes sent + slots skipped because the sender was too far behind
+                slots = get(doc, "summary", "schedule", "slots") or sent
+                a = {"in_slot": 1 - missed / slots if slots and missed is not None else None,
                      "late_med": get(doc, "summary", "schedule", "late_ns", "median"),
                      "late_p99": get(doc, "summary", "schedule", "late_ns", "p99"),
                      "sent": sent, "missed": missed}
@@ -654,7 +656,7 @@ class Bench:
         self.note("schedule", "each round also gives the CPU time the hypervisor took from this "
                   "virtual machine while it ran (steal, /proc/stat): a probe due while its vCPU "
                   "is not running leaves late, and the misses follow it.")
-        self.note("schedule", "udpbench: in slot = 1 − summary.schedule.missed / summary.sent; "
+        self.note("schedule", "udpbench: in slot = 1 − summary.schedule.missed / summary.schedule.slots; "
                   "lateness from summary.schedule.late_ns. irtt: packets_sent / "
                   "(duration / interval) and stats.timer_error (irtt reports its mean, "
                   "not a median).")
