@@ -18,8 +18,11 @@ ifeq ($(CI),true)
 WARN     += -Werror
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LDLIBS    += $(PKG_LIBS) -lm
+# libpcap and libcrypto are loaded when a capture or a key first needs them
+# (bench/dynlib.h), so the program links only these; tests that call libpcap
+# or libcrypto themselves link those too.
+LDLIBS    += $(shell pkg-config --libs jansson inih 2>/dev/null) -lm -ldl
+TEST_LIBS  = $(LDLIBS) $(shell pkg-config --libs libpcap libcrypto 2>/dev/null)
 
 ifeq ($(V),1)
 Q :=
@@ -64,7 +67,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) $$(pkg-config --cflags cmocka) \
-		-o $@ $< $(LIB) $(LDLIBS) $$(pkg-config --libs cmocka)
+		-o $@ $< $(LIB) $(TEST_LIBS) $$(pkg-config --libs cmocka)
 
 unit: $(UNIT_BIN)
 
@@ -78,7 +81,7 @@ FUZZ_SMOKE ?= -m 200000 -t 3
 
 $(BUILD)/fuzz/driver_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/driver.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
 
 fuzz-smoke: $(FUZZ_DRV)
 	$(Q)for d in $(FUZZ_DRV); do t=$${d##*driver_}; \
@@ -94,7 +97,7 @@ fuzz-seeds: $(BUILD)/fuzz/mkseeds
 
 $(BUILD)/fuzz/mkseeds: $(BUILD)/tests/fuzz/mkseeds.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
 
 # libFuzzer: the library and targets built by clang into build/fuzzer, each
 # target run over a working corpus (build/fuzzer/corpus/NAME) seeded from
@@ -120,7 +123,7 @@ fuzz: deps-fuzz
 
 $(BUILD)/fuzz/libfuzzer_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
 
 # The README's test command: installs what is missing, builds, runs every test.
 test: deps-test

@@ -539,8 +539,11 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 		ret = wrc;
 		goto out;
 	}
-	silent = silent_peers(&s, e);
-	if (silent && silent == s.n)
+	if (interrupted && s.next == 0)
+		ret = ub_err_set(e, UB_E_NOREPLY, 0, c->lang == UB_LANG_ZH
+					 ? "在发出第一个探测包之前就停止了"
+					 : "stopped before the first probe left");
+	else if ((silent = silent_peers(&s, e)) && silent == s.n)
 		ret = UB_E_NOREPLY;
 out:
 	ub_outfile_abort(&json_of);

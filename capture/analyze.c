@@ -10,6 +10,7 @@
 #include "decode.h"
 #include "flows.h"
 #include "net.h"
+#include "pcaplib.h"
 #include "stats.h"
 
 #define MAX_SEC 4000000000LL  /* capture times are clamped to 1970..2096: no overflow */
@@ -17,6 +18,7 @@
 #define TR(zh, en_text, zh_text) ((zh) ? zh_text : en_text)
 
 struct ub_analysis {
+	const struct ub_pcaplib *L;
 	struct ub_capture_info info;
 	char name[256], label[256];
 	int64_t timeout_ns, ts_mult;
@@ -62,14 +64,14 @@ static int read_all(struct ub_analysis *a, pcap_t *p)
 	int rc, dr;
 
 	for (;;) {
-		rc = pcap_next_ex(p, &h, &data);
+		rc = a->L->next_ex(p, &h, &data);
 		if (rc == PCAP_ERROR_BREAK)
 			return 0;
 		if (rc != 1) {
 			/* a cut or damaged record: what came before it stands */
 			a->info.truncated = 1;
 			snprintf(a->info.error, sizeof(a->info.error), "%s",
-				 rc == PCAP_ERROR ? pcap_geterr(p) : "unexpected end");
+				 rc == PCAP_ERROR ? a->L->geterr(p) : "unexpected end");
 			return 0;
 		}
 		a->info.packets++;
@@ -207,16 +209,21 @@ int ub_analyze_pcap(pcap_t *p, const struct ub_analyze_config *c, struct ub_anal
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	a->L = ub_pcaplib(e);
+	if (!a->L) {
+		free(a);
+		return e->code;
+	}
 	set_names(a, c);
 	a->timeout_ns = c->timeout_ns > 0 ? c->timeout_ns : UB_NS_PER_S;
-	a->ts_mult = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
+	a->ts_mult = a->L->get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
 	a->ports[a->nports++] = UB_DEFAULT_PORT;
 	a->ports[a->nports++] = UB_STAMP_PORT;
 	if (c->port > 0 && c->port <= 65535 && c->port != UB_DEFAULT_PORT &&
 	    c->port != UB_STAMP_PORT)
 		a->ports[a->nports++] = c->port;
-	a->info.linktype = pcap_datalink(p);
-	a->info.snaplen = pcap_snapshot(p);
+	a->info.linktype = a->L->datalink(p);
+	a->info.snaplen = a->L->snapshot(p);
 	ub_flows_config_init(&fc);
 	memcpy(fc.ports, a->ports, sizeof(fc.ports));
 	fc.nports = a->nports;
@@ -487,6 +494,7 @@ int ub_analyze_run(const struct ub_analyze_config *c, struct ub_err *e)
 	struct ub_analysis *a = NULL;
 	const char *path;
 	struct stat st;
+	const struct ub_pcaplib *L;
 	pcap_t *p = NULL;
 	FILE *f;
 	int rc, zh;
@@ -507,8 +515,14 @@ int ub_analyze_run(const struct ub_analyze_config *c, struct ub_err *e)
 			return ub_err_set(e, UB_E_IO, EISDIR, TR(zh, "cannot read %s", "无法读取 %s"), path);
 		}
 	}
+	L = ub_pcaplib(e);
+	if (!L) {
+		if (f != stdin)
+			fclose(f);
+		return e->code;
+	}
 	/* nanosecond stamps whatever the file holds; libpcap scales microsecond files */
-	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	p = L->fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!p) {
 		if (f != stdin)
 			fclose(f);
@@ -518,7 +532,7 @@ int ub_analyze_run(const struct ub_analyze_config *c, struct ub_err *e)
 				  path, errbuf);
 	}
 	rc = ub_analyze_pcap(p, c, &a, e);
-	pcap_close(p);
+	L->close(p);
 	if (rc < 0)
 		return rc;
 	if (ub_flows_count(a->flows) == 0) {

@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "pcaplib.h"
 
 #define UB_FILTER_MAX 8192
 
 struct ub_capture {
+	const struct ub_pcaplib *L;
 	pcap_t *p;
 	pcap_dumper_t *dump;
 	char *path;
@@ -139,22 +141,28 @@ struct ub_capture *ub_capture_open(const struct ub_capture_config *c, const stru
 		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 		return NULL;
 	}
+	cap->L = ub_pcaplib(e);
+	if (!cap->L) {
+		free(cap->path);
+		free(cap);
+		return NULL;
+	}
 	if (c->iface)
 		snprintf(cap->iface, sizeof(cap->iface), "%s", c->iface);
 	else
 		choose_iface(peers, n, cap->iface, sizeof(cap->iface));
-	cap->p = pcap_create(cap->iface, errbuf);
+	cap->p = cap->L->create(cap->iface, errbuf);
 	if (!cap->p) {
 		ub_err_set(e, UB_E_INVAL, 0, "cannot capture on %s: %s", cap->iface, errbuf);
 		goto fail;
 	}
-	pcap_set_snaplen(cap->p, c->snaplen);
-	pcap_set_promisc(cap->p, 0);
+	cap->L->set_snaplen(cap->p, c->snaplen);
+	cap->L->set_promisc(cap->p, 0);
 	/* Packets as they pass, not in batches: the sender matches them while it runs. */
-	pcap_set_immediate_mode(cap->p, 1);
-	pcap_set_buffer_size(cap->p, 8 << 20);
-	cap->nano = pcap_set_tstamp_precision(cap->p, PCAP_TSTAMP_PRECISION_NANO) == 0;
-	rc = pcap_activate(cap->p);
+	cap->L->set_immediate_mode(cap->p, 1);
+	cap->L->set_buffer_size(cap->p, 8 << 20);
+	cap->nano = cap->L->set_tstamp_precision(cap->p, PCAP_TSTAMP_PRECISION_NANO) == 0;
+	rc = cap->L->activate(cap->p);
 	if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
 		ub_err_set(e, UB_E_PERM, 0,
 			   "capturing needs root or CAP_NET_RAW: run as root or "
@@ -167,32 +175,32 @@ struct ub_capture *ub_capture_open(const struct ub_capture_config *c, const stru
 	}
 	if (rc < 0) {
 		ub_err_set(e, UB_E_SYS, 0, "cannot capture on %s: %s", cap->iface,
-			   pcap_geterr(cap->p));
+			   cap->L->geterr(cap->p));
 		goto fail;
 	}
-	cap->linktype = pcap_datalink(cap->p);
+	cap->linktype = cap->L->datalink(cap->p);
 	if (build_filter(peers, n, filter, sizeof(filter)) < 0 ||
-	    pcap_compile(cap->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		ub_err_set(e, UB_E_SYS, 0, "capture filter: %s", pcap_geterr(cap->p));
+	    cap->L->compile(cap->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		ub_err_set(e, UB_E_SYS, 0, "capture filter: %s", cap->L->geterr(cap->p));
 		goto fail;
 	}
-	rc = pcap_setfilter(cap->p, &prog);
-	pcap_freecode(&prog);
-	if (rc < 0 || pcap_setnonblock(cap->p, 1, errbuf) < 0) {
-		ub_err_set(e, UB_E_SYS, 0, "capture setup: %s", pcap_geterr(cap->p));
+	rc = cap->L->setfilter(cap->p, &prog);
+	cap->L->freecode(&prog);
+	if (rc < 0 || cap->L->setnonblock(cap->p, 1, errbuf) < 0) {
+		ub_err_set(e, UB_E_SYS, 0, "capture setup: %s", cap->L->geterr(cap->p));
 		goto fail;
 	}
-	cap->dump = pcap_dump_open(cap->p, cap->path);
+	cap->dump = cap->L->dump_open(cap->p, cap->path);
 	if (!cap->dump) {
-		ub_err_set(e, UB_E_IO, 0, "cannot write %s: %s", cap->path, pcap_geterr(cap->p));
+		ub_err_set(e, UB_E_IO, 0, "cannot write %s: %s", cap->path, cap->L->geterr(cap->p));
 		goto fail;
 	}
 	/* The file header goes out now: even a run killed at once leaves a valid capture. */
-	pcap_dump_flush(cap->dump);
+	cap->L->dump_flush(cap->dump);
 	return cap;
 fail:
 	if (cap->p)
-		pcap_close(cap->p);
+		cap->L->close(cap->p);
 	free(cap->path);
 	free(cap);
 	return NULL;
@@ -200,7 +208,7 @@ fail:
 
 int ub_capture_fd(const struct ub_capture *cap)
 {
-	return pcap_get_selectable_fd(cap->p);
+	return cap->L->get_selectable_fd(cap->p);
 }
 
 const char *ub_capture_iface(const struct ub_capture *cap)
@@ -214,7 +222,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	struct ub_udp_view v;
 	int64_t ts;
 
-	pcap_dump((u_char *)cap->dump, h, bytes);
+	cap->L->dump((u_char *)cap->dump, h, bytes);
 	cap->written++;
 	if (!cap->fn || ub_decode_udp(cap->linktype, bytes, h->caplen, &v) != 1)
 		return;
@@ -229,15 +237,15 @@ int ub_capture_dispatch(struct ub_capture *cap, ub_capture_fn fn, void *ctx, str
 
 	cap->fn = fn;
 	cap->ctx = ctx;
-	n = pcap_dispatch(cap->p, -1, on_packet, (u_char *)cap);
+	n = cap->L->dispatch(cap->p, -1, on_packet, (u_char *)cap);
 	if (n == PCAP_ERROR)
-		return ub_err_set(e, UB_E_SYS, 0, "capture: %s", pcap_geterr(cap->p));
+		return ub_err_set(e, UB_E_SYS, 0, "capture: %s", cap->L->geterr(cap->p));
 	return n < 0 ? 0 : n;
 }
 
 void ub_capture_flush(struct ub_capture *cap)
 {
-	if (cap && pcap_dump_flush(cap->dump) < 0 && !cap->write_err)
+	if (cap && cap->L->dump_flush(cap->dump) < 0 && !cap->write_err)
 		cap->write_err = errno ? errno : EIO;
 }
 
@@ -246,7 +254,7 @@ void ub_capture_stats(struct ub_capture *cap, struct ub_capture_stats *st)
 	struct pcap_stat ps;
 
 	memset(st, 0, sizeof(*st));
-	if (pcap_stats(cap->p, &ps) == 0) {
+	if (cap->L->stats(cap->p, &ps) == 0) {
 		st->received = ps.ps_recv;
 		st->dropped = ps.ps_drop;
 		st->if_dropped = ps.ps_ifdrop;
@@ -262,10 +270,10 @@ int ub_capture_close(struct ub_capture *cap, struct ub_err *e)
 		return 0;
 	ub_capture_flush(cap);
 	err = cap->write_err;
-	if (!err && ferror(pcap_dump_file(cap->dump)))
+	if (!err && ferror(cap->L->dump_file(cap->dump)))
 		err = EIO;
-	pcap_dump_close(cap->dump);
-	pcap_close(cap->p);
+	cap->L->dump_close(cap->dump);
+	cap->L->close(cap->p);
 	if (err)
 		rc = ub_err_set(e, UB_E_IO, err, "writing %s", cap->path);
 	free(cap->path);

@@ -7,6 +7,7 @@ import csv
 import os
 import re
 import signal
+import socket
 import stat
 import subprocess
 import time
@@ -171,6 +172,42 @@ def test_interval_it_cannot_keep(tmp):
     _, _, err = stop(refl)
     # Memory holds the probes in flight, not the run's length: no growth from 1 s to 2.5 s.
     assert rss[2.5] <= rss[1.0] + 16 * 1024, rss
+
+
+def handles_sigint(pid):
+    """Whether process pid has a handler for SIGINT in place (its SigCgt mask)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return int(line.split()[1], 16) >> (signal.SIGINT - 1) & 1
+    except OSError:
+        pass
+    return 0
+
+
+def test_ctrl_c_at_the_start_leaves_a_result(tmp):
+    # Before udpbench's own code runs, only libc, libm, jansson and inih load:
+    # libpcap and libcrypto (a dozen libraries between them) wait until a
+    # capture or a key needs them, so the Ctrl-C handler is there within about
+    # a millisecond instead of ten.
+    r = subprocess.run(["readelf", "-d", UDPBENCH], capture_output=True, text=True, timeout=30)
+    needed = re.findall(r"NEEDED.*\[(\S+)\]", r.stdout)
+    assert needed and not [n for n in needed if n.startswith(("libpcap", "libcrypto"))], needed
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    for i in range(5):
+        rj = os.path.join(tmp, "r%d.json" % i)
+        p = spawn([UDPBENCH, "--peer", "127.0.0.1:%d" % port, "-c", "1000", "-i", "1ms",
+                   "--json", rj, "-q"])
+        deadline = time.monotonic() + 5
+        while not handles_sigint(p.pid) and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.0002)  # polling the kernel's view of the process; bounded above
+        code, out, err = stop(p, signal.SIGINT)
+        assert code in (0, 3), (code, err)
+        assert load_json(rj)["summary"]["interrupted"] is True
+    s.close()
 
 
 def test_ctrl_c_with_json_csv_pcap(tmp):
