@@ -197,10 +197,10 @@ static int64_t send_due(struct sender *s, int64_t now)
 		/* the first slot still worth sending: overdue by no more than the backlog */
 		keep = (uint64_t)((now - backlog - s->start) / c->interval_ns) + 1;
 		keep = keep < end ? keep : end;
-		for (i = 0; i < s->n; i++)
+		for (i = 0; i < s->n && keep > s->next; i++)
 			if (ub_session_active(s->sess[i]))
 				ub_session_skip(s->sess[i], keep - s->next);
-		s->next = keep;
+		s->next = keep > s->next ? keep : s->next;
 		slot = s->start + (int64_t)s->next * c->interval_ns;
 	}
 	for (n = 0; n < UB_SEND_BURST && more_slots(s, slot) && slot <= now; n++) {
