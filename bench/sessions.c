@@ -102,11 +102,11 @@ static size_t source_key(const struct ub_addr *peer, uint8_t key[UB_LRU_KEY_MAX]
 	return ub_net_addr_key(peer, key) - 2;
 }
 
-static void source_unlink(struct ub_sessions *s, int slot)
+/* Takes slot out of its source's list of segment seg (the segment it is in). */
+static void source_unlink(struct ub_sessions *s, int slot, unsigned seg)
 {
 	struct session *x = &s->sess[slot];
 	struct source *src = &s->src[x->source];
-	unsigned seg = ub_lru_segment(s->table, slot);
 
 	if (x->newer != NIL)
 		s->sess[x->newer].older = x->older;
@@ -118,11 +118,11 @@ static void source_unlink(struct ub_sessions *s, int slot)
 		src->oldest[seg] = x->newer;
 }
 
-static void source_push(struct ub_sessions *s, int slot)
+/* Makes slot the newest of its source's list of segment seg. */
+static void source_push(struct ub_sessions *s, int slot, unsigned seg)
 {
 	struct session *x = &s->sess[slot];
 	struct source *src = &s->src[x->source];
-	unsigned seg = ub_lru_segment(s->table, slot);
 
 	x->newer = NIL;
 	x->older = src->newest[seg];
@@ -133,12 +133,18 @@ static void source_push(struct ub_sessions *s, int slot)
 		src->oldest[seg] = slot;
 }
 
-/* Makes slot the most recently heard of segment seg, in the table and among its source's sessions. */
-static void session_move(struct ub_sessions *s, int slot, unsigned seg)
+/*
+ * Makes slot (now in segment from) the most recently heard of segment seg,
+ * in the table and among its source's sessions.
+ */
+static void session_move(struct ub_sessions *s, int slot, unsigned from, unsigned seg)
 {
-	source_unlink(s, slot);
+	/* Heard again and already its source's newest there: the common case costs a compare. */
+	if (from != seg || s->src[s->sess[slot].source].newest[seg] != slot) {
+		source_unlink(s, slot, from);
+		source_push(s, slot, seg);
+	}
 	ub_lru_move(s->table, slot, seg);
-	source_push(s, slot);
 }
 
 /* Forgets the session in slot, and its source when that was its last session. */
@@ -146,7 +152,7 @@ static void session_drop(struct ub_sessions *s, int slot)
 {
 	int32_t si = s->sess[slot].source;
 
-	source_unlink(s, slot);
+	source_unlink(s, slot, ub_lru_segment(s->table, slot));
 	if (--s->src[si].count == 0)
 		ub_lru_remove(s->sources, si);
 	ub_lru_remove(s->table, slot);
@@ -234,7 +240,7 @@ int ub_sessions_add(struct ub_sessions *s, const struct ub_addr *peer, uint16_t 
 	s->sess[slot].last = now;
 	s->sess[slot].source = si;
 	s->src[si].count++;
-	source_push(s, slot);
+	source_push(s, slot, PROBATION);
 	s->cnt.open++;
 	s->cnt.total++;
 	return slot;
@@ -242,23 +248,24 @@ int ub_sessions_add(struct ub_sessions *s, const struct ub_addr *peer, uint16_t 
 
 void ub_sessions_heard(struct ub_sessions *s, int slot, int64_t now)
 {
+	unsigned seg = ub_lru_segment(s->table, slot);
 	int old;
 
 	s->sess[slot].last = now;
-	if (ub_lru_segment(s->table, slot) == PROTECTED) {
-		session_move(s, slot, PROTECTED);
+	if (seg == PROTECTED) {
+		session_move(s, slot, PROTECTED, PROTECTED);
 		return;
 	}
 	/* Heard again: protected, if the segment has room or its oldest has fallen silent. */
 	if (ub_lru_count_in(s->table, PROTECTED) >= s->protected_max) {
 		old = ub_lru_oldest_in(s->table, PROTECTED);
 		if (old < 0 || active(s, old, now)) {
-			session_move(s, slot, PROBATION);
+			session_move(s, slot, PROBATION, PROBATION);
 			return;
 		}
-		session_move(s, old, PROBATION);
+		session_move(s, old, PROTECTED, PROBATION);
 	}
-	session_move(s, slot, PROTECTED);
+	session_move(s, slot, PROBATION, PROTECTED);
 }
 
 void ub_sessions_expire(struct ub_sessions *s, int64_t now)

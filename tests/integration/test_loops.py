@@ -12,7 +12,7 @@ import signal
 import struct
 import time
 
-from harness import PEERS, PYTHON, need_root, run, spawn, start_peer, start_reflector, stop
+from harness import PEERS, PYTHON, need_root, run, start_peer, start_reflector, stop
 from test_flood import assert_adds_up, parse_counters, snapshot
 from test_netns import counters, make_netns, nft
 
