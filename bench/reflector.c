@@ -373,7 +373,7 @@ static uint64_t *check_request(struct ub_reflector *r, const struct ub_pkt *p,
 	/* Larger than any request udpbench or the boards send (the buffer has one octet spare to tell). */
 	if (p->truncated || p->len > UB_PKT_MAX)
 		return &r->cnt.too_long;
-	/* RFC 8762 §4.2.2: shorter than 112 octets is no authenticated packet. */
+	/* Shorter than a request: 44 octets (RFC 8762 §4.2.1), 112 authenticated (§4.2.2). */
 	if (p->len < (r->keyed ? UB_STAMP_AUTH_LEN : UB_STAMP_LEN))
 		return &r->cnt.short_dropped;
 	/* A spoofed source of our own, or another reflector's reply: answering could loop forever. */
