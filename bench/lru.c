@@ -14,9 +14,16 @@ struct slot {
 	uint8_t key[UB_LRU_KEY_MAX];
 	uint8_t len;
 	uint8_t used;
+	uint8_t seg;
 	uint32_t hash;
 	int32_t chain;        /* next slot in the same bucket (or in the free list) */
-	int32_t newer, older; /* neighbours in order of use */
+	int32_t newer, older; /* neighbours in order of use, within the segment */
+};
+
+/* One segment's order of use. */
+struct order {
+	int32_t newest, oldest;
+	unsigned count;
 };
 
 struct ub_lru {
@@ -24,7 +31,7 @@ struct ub_lru {
 	uint32_t mask, seed;
 	int32_t *buckets;
 	struct slot *slots;
-	int32_t newest, oldest;
+	struct order seg[UB_LRU_SEGMENTS];
 	int32_t free_head;
 };
 
@@ -56,7 +63,8 @@ struct ub_lru *ub_lru_new(unsigned cap, uint32_t seed, struct ub_err *e)
 	for (i = 0; i < cap; i++)
 		t->slots[i].chain = i + 1 < cap ? (int32_t)(i + 1) : NIL;
 	t->free_head = 0;
-	t->newest = t->oldest = NIL;
+	for (i = 0; i < UB_LRU_SEGMENTS; i++)
+		t->seg[i].newest = t->seg[i].oldest = NIL;
 	return t;
 nomem:
 	ub_lru_free(t);
@@ -89,31 +97,36 @@ static uint32_t key_hash(const struct ub_lru *t, const void *key, size_t len)
 static void unlink_use(struct ub_lru *t, int32_t i)
 {
 	struct slot *s = &t->slots[i];
+	struct order *o = &t->seg[s->seg];
 
 	if (s->newer != NIL)
 		t->slots[s->newer].older = s->older;
 	else
-		t->newest = s->older;
+		o->newest = s->older;
 	if (s->older != NIL)
 		t->slots[s->older].newer = s->newer;
 	else
-		t->oldest = s->newer;
+		o->oldest = s->newer;
+	o->count--;
 }
 
-static void push_newest(struct ub_lru *t, int32_t i)
+static void push_newest(struct ub_lru *t, int32_t i, unsigned seg)
 {
 	struct slot *s = &t->slots[i];
+	struct order *o = &t->seg[seg];
 
+	s->seg = (uint8_t)seg;
 	s->newer = NIL;
-	s->older = t->newest;
-	if (t->newest != NIL)
-		t->slots[t->newest].newer = i;
-	t->newest = i;
-	if (t->oldest == NIL)
-		t->oldest = i;
+	s->older = o->newest;
+	if (o->newest != NIL)
+		t->slots[o->newest].newer = i;
+	o->newest = i;
+	if (o->oldest == NIL)
+		o->oldest = i;
+	o->count++;
 }
 
-int ub_lru_find(struct ub_lru *t, const void *key, size_t len)
+int ub_lru_lookup(const struct ub_lru *t, const void *key, size_t len)
 {
 	uint32_t h;
 	int32_t i;
@@ -122,17 +135,39 @@ int ub_lru_find(struct ub_lru *t, const void *key, size_t len)
 		return NIL;
 	h = key_hash(t, key, len);
 	for (i = t->buckets[h & t->mask]; i != NIL; i = t->slots[i].chain) {
-		struct slot *s = &t->slots[i];
+		const struct slot *s = &t->slots[i];
 
-		if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
-			if (t->newest != i) {
-				unlink_use(t, i);
-				push_newest(t, i);
-			}
+		if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0)
 			return i;
-		}
 	}
 	return NIL;
+}
+
+void ub_lru_move(struct ub_lru *t, int slot, unsigned seg)
+{
+	struct slot *s;
+
+	if (slot < 0 || (unsigned)slot >= t->cap || !t->slots[slot].used || seg >= UB_LRU_SEGMENTS)
+		return;
+	s = &t->slots[slot];
+	if (s->seg == seg && t->seg[seg].newest == slot)
+		return;
+	unlink_use(t, slot);
+	push_newest(t, slot, seg);
+}
+
+unsigned ub_lru_segment(const struct ub_lru *t, int slot)
+{
+	return t->slots[slot].seg;
+}
+
+int ub_lru_find(struct ub_lru *t, const void *key, size_t len)
+{
+	int32_t i = ub_lru_lookup(t, key, len);
+
+	if (i != NIL)
+		ub_lru_move(t, i, t->slots[i].seg);
+	return i;
 }
 
 int ub_lru_add(struct ub_lru *t, const void *key, size_t len)
@@ -153,14 +188,19 @@ int ub_lru_add(struct ub_lru *t, const void *key, size_t len)
 	s->used = 1;
 	s->chain = t->buckets[h & t->mask];
 	t->buckets[h & t->mask] = i;
-	push_newest(t, i);
+	push_newest(t, i, 0);
 	t->count++;
 	return i;
 }
 
 int ub_lru_oldest(const struct ub_lru *t)
 {
-	return t->oldest;
+	return t->seg[0].oldest;
+}
+
+int ub_lru_oldest_in(const struct ub_lru *t, unsigned seg)
+{
+	return seg < UB_LRU_SEGMENTS ? t->seg[seg].oldest : NIL;
 }
 
 void ub_lru_remove(struct ub_lru *t, int slot)
@@ -187,6 +227,11 @@ void ub_lru_remove(struct ub_lru *t, int slot)
 unsigned ub_lru_count(const struct ub_lru *t)
 {
 	return t->count;
+}
+
+unsigned ub_lru_count_in(const struct ub_lru *t, unsigned seg)
+{
+	return seg < UB_LRU_SEGMENTS ? t->seg[seg].count : 0;
 }
 
 unsigned ub_lru_capacity(const struct ub_lru *t)

@@ -231,6 +231,26 @@ int ub_proto_decode_reply_auth(const uint8_t *buf, size_t len, const struct ub_a
 	return 0;
 }
 
+int ub_proto_looks_like_reply(const uint8_t *buf, size_t len, int authenticated)
+{
+	size_t t3 = authenticated ? AOFF_TS : OFF_TS;
+	size_t t2 = authenticated ? AOFF_RX_TS : OFF_RX_TS;
+	uint32_t late;
+
+	if (!buf || len < (authenticated ? UB_STAMP_AUTH_LEN : UB_STAMP_LEN))
+		return 0;
+	if (get64(buf + t2) == 0)
+		return 0;
+	/* T3's seconds minus T2's, modulo 2^32: -1 (a clock stepped) up to 2. */
+	late = get32(buf + t3) - get32(buf + t2);
+	return late + 1 <= 3;
+}
+
+const uint8_t *ub_proto_auth_tag(const uint8_t *buf, size_t len)
+{
+	return buf && len >= UB_STAMP_AUTH_LEN ? buf + AOFF_HMAC : NULL;
+}
+
 /*
  * Error estimate, RFC 4656 §4.1.2 as used by RFC 8762 §4.2.1:
  *   S(1) Z(1) Scale(6) Multiplier(8), value = Multiplier * 2^(Scale - 32) s.

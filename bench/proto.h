@@ -65,6 +65,21 @@ int ub_proto_encode_reply_auth(uint8_t *buf, size_t len, const struct ub_stamp_r
 int ub_proto_decode_reply_auth(const uint8_t *buf, size_t len, const struct ub_auth_key *k,
 			       struct ub_stamp_reply *r);
 
+/*
+ * Returns 1 when buf[0..len) holds what only a reflector's packet holds: a
+ * non-zero receive timestamp T2 and a transmit timestamp T3 within a couple
+ * of seconds of it (the same clock, a moment apart), at the reflector
+ * packet's offsets (T3 @4, T2 @16; authenticated: T3 @16, T2 @32). A
+ * sender's request has zeros there (RFC 8762 §4.2.1, §4.2.2: MBZ), or a
+ * TWAMP-light sender's pseudo-random padding (RFC 4656 §4.1.2), which
+ * matches about once in a billion. Seconds are the high 32 bits in NTP and
+ * PTP format alike. Answering such a packet could start a reflection loop.
+ */
+int ub_proto_looks_like_reply(const uint8_t *buf, size_t len, int authenticated);
+
+/* Returns the 16-octet HMAC of an authenticated packet (len >= 112), or NULL. */
+const uint8_t *ub_proto_auth_tag(const uint8_t *buf, size_t len);
+
 /* Error estimate field (RFC 4656 §4.1.2): S(1) Z(1) Scale(6) Multiplier(8). */
 uint16_t ub_proto_err_est(int synced, int64_t err_ns);
 /* Returns the error in ns an error-estimate field states; *synced gets the S bit (may be NULL). */

@@ -10,7 +10,15 @@
 #include "signals.h"
 #include "units.h"
 
-enum { OPT_SESSION_TIMEOUT = 256, OPT_NO_TCP, OPT_MAX_RATE, OPT_MAX_SESSIONS, OPT_KEY, OPT_GSO };
+enum {
+	OPT_SESSION_TIMEOUT = 256,
+	OPT_NO_TCP,
+	OPT_MAX_RATE,
+	OPT_MAX_SESSIONS,
+	OPT_PER_SOURCE,
+	OPT_KEY,
+	OPT_GSO
+};
 
 const struct option ub_reflect_cmd_options[] = {
 	{ "bind", required_argument, NULL, 'b' },
@@ -20,6 +28,7 @@ const struct option ub_reflect_cmd_options[] = {
 	{ "gso", no_argument, NULL, OPT_GSO },
 	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
 	{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
+	{ "sessions-per-source", required_argument, NULL, OPT_PER_SOURCE },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -34,13 +43,20 @@ void ub_reflect_cmd_usage(FILE *f)
 	      "  -b, --bind ADDR         listen on this address (default: all, IPv4 and IPv6)\n"
 	      "  -p, --port N            UDP port (default 10000; 0 picks a free one)\n"
 	      "  -4, -6                  IPv4 or IPv6 only\n"
-	      "      --session-timeout D forget a session silent this long (default 60s)\n"
+	      "      --session-timeout D forget a session silent this long, and close a TCP\n"
+	      "                          connection that moves nothing this long (default 60s)\n"
 	      "      --max-rate N        answer one source address at most N times a second\n"
 	      "                          (default 20k, bursts of N/10; 0: no cap)\n"
-	      "      --max-sessions N    sessions at once (default 4096); when full, one idle\n"
-	      "                          for 1s or more makes room, else the new one is refused\n"
+	      "      --max-sessions N    sessions at once (default 4096); when full, a newcomer\n"
+	      "                          replaces the least recently heard session heard only\n"
+	      "                          once, or one silent for 1s; sessions heard again and\n"
+	      "                          active are never replaced\n"
+	      "      --sessions-per-source N\n"
+	      "                          sessions one source address may hold (default 64); its\n"
+	      "                          next new one replaces its own least recently heard\n"
 	      "      --key FILE          authenticated mode (RFC 8762, HMAC-SHA-256): answer\n"
-	      "                          only requests signed with this key (hex or raw, >= 16 octets)\n"
+	      "                          only requests signed with this key (hex or raw, >= 16\n"
+	      "                          octets), each at most once (replays are dropped)\n"
 	      "      --no-tcp            no TCP echo on the same port (it serves udpbench --tcp)\n"
 	      "      --gso               answer a burst to one sender as UDP GSO trains: more\n"
 	      "                          replies a second, but a capture or firewall on this\n"
@@ -50,9 +66,11 @@ void ub_reflect_cmd_usage(FILE *f)
 	      "  -h, --help              show this help\n"
 	      "\n"
 	      "Replies are never larger than the request; anything else is dropped and counted\n"
-	      "(short, too long, bad key, rate capped, sessions refused). Counters go to stderr\n"
-	      "on SIGUSR1 and at exit; SIGINT or SIGTERM stops. See SECURITY.md for running it\n"
-	      "on a shared network.\n",
+	      "(short, too long, bad key, replayed, rate capped, sessions refused, and what\n"
+	      "could start a reflection loop: a reply, or a datagram from its own address and\n"
+	      "port). A sender that starts over on the same port and SSID starts a new session.\n"
+	      "Counters go to stderr on SIGUSR1 and at exit; SIGINT or SIGTERM stops. See\n"
+	      "SECURITY.md for running it on a shared network.\n",
 	      f);
 }
 
@@ -93,6 +111,11 @@ int ub_reflect_cmd_parse(int argc, char **argv, struct ub_reflector_config *c, s
 			if (ub_units_count(optarg, 1, UB_REFLECTOR_SESSIONS_MAX, &v, e) < 0)
 				return ub_err_prefix(e, UB_E_INVAL, "--max-sessions");
 			c->max_sessions = (unsigned)v;
+			break;
+		case OPT_PER_SOURCE:
+			if (ub_units_count(optarg, 1, UB_REFLECTOR_SESSIONS_MAX, &v, e) < 0)
+				return ub_err_prefix(e, UB_E_INVAL, "--sessions-per-source");
+			c->sessions_per_source = (unsigned)v;
 			break;
 		case OPT_KEY:
 			c->key_file = optarg;

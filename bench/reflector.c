@@ -13,6 +13,8 @@
 #include "net.h"
 #include "proto.h"
 #include "ratelimit.h"
+#include "replay.h"
+#include "sessions.h"
 #include "tcpecho.h"
 
 #define UB_REFL_BATCH 64
@@ -28,11 +30,12 @@ struct ub_reflector {
 	int keyed;
 	int gso;     /* replies to one peer leave as UDP GSO trains while the path takes them */
 	struct ub_auth_key key;
-	/* Sessions: (peer address, port, SSID) -> slot; per slot its counter and last packet. */
-	struct ub_lru *sessions;
+	/* Sessions: (peer address, port, SSID) -> slot; per slot its counter and sequence state. */
+	struct ub_sessions *sessions;
 	uint32_t *sess_seq;  /* RFC 8762 §4.3.1: the reflector's own counter, from 0 */
-	int64_t *sess_last;
-	int64_t evict_idle_ns;
+	struct ub_replay_seq *sess_run;
+	struct ub_replay_win *sess_win; /* keyed only: which numbers were answered */
+	struct ub_replay_tags *tags;    /* keyed only: HMACs answered lately */
 	struct ub_ratelimit *rate; /* NULL: no per-source cap */
 	struct ub_reflector_counters cnt;
 	uint16_t err_est;
@@ -49,6 +52,7 @@ void ub_reflector_config_init(struct ub_reflector_config *c)
 	c->session_idle_ns = 60 * UB_NS_PER_S;
 	c->max_rate = UB_REFLECTOR_MAX_RATE;
 	c->max_sessions = UB_REFLECTOR_MAX_SESSIONS;
+	c->sessions_per_source = UB_REFLECTOR_PER_SOURCE;
 	c->max_sources = 16384;
 	c->tcp = 1;
 	c->log = stderr;
@@ -111,7 +115,7 @@ static int open_socket(struct ub_reflector *r, struct ub_err *e)
 		struct ub_err te;
 
 		/* The same port number for TCP: one reflector for the UDP-vs-TCP contrast. */
-		r->tcp = ub_tcpecho_new(&a, &te);
+		r->tcp = ub_tcpecho_new(&a, c->session_idle_ns, &te);
 		if (!r->tcp && c->log)
 			fprintf(c->log, "udpbench reflector: no TCP echo: %s\n", te.msg);
 	}
@@ -132,22 +136,37 @@ static int alloc_tables(struct ub_reflector *r, struct ub_err *e)
 {
 	const struct ub_reflector_config *c = &r->cfg;
 	struct ub_ratelimit_config rc;
+	struct ub_sessions_config sc;
 	uint32_t seed = ub_lru_random_seed();
 
 	if (c->max_sessions < 1 || c->max_sessions > UB_REFLECTOR_SESSIONS_MAX)
 		return ub_err_set(e, UB_E_INVAL, 0, "--max-sessions: %u outside 1..%u",
 				  c->max_sessions, UB_REFLECTOR_SESSIONS_MAX);
-	r->sessions = ub_lru_new(c->max_sessions, seed, e);
+	ub_sessions_config_init(&sc);
+	sc.max = c->max_sessions;
+	sc.per_source = c->sessions_per_source;
+	sc.idle_ns = c->session_idle_ns;
+	/* A session heard within this is active: a flood of newcomers never pushes it out. */
+	sc.active_ns = UB_REFLECTOR_EVICT_IDLE_NS;
+	if (c->session_idle_ns < sc.active_ns)
+		sc.active_ns = c->session_idle_ns;
+	sc.seed = seed;
+	r->sessions = ub_sessions_new(&sc, e);
 	if (!r->sessions)
 		return UB_E_NOMEM;
 	r->sess_seq = calloc(c->max_sessions, sizeof(*r->sess_seq));
-	r->sess_last = calloc(c->max_sessions, sizeof(*r->sess_last));
-	if (!r->sess_seq || !r->sess_last)
+	r->sess_run = calloc(c->max_sessions, sizeof(*r->sess_run));
+	if (!r->sess_seq || !r->sess_run)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory for %u sessions", c->max_sessions);
-	/* A flood of new sessions must not push out live ones: only the idle make room. */
-	r->evict_idle_ns = UB_REFLECTOR_EVICT_IDLE_NS;
-	if (c->session_idle_ns < r->evict_idle_ns)
-		r->evict_idle_ns = c->session_idle_ns;
+	if (r->keyed) {
+		r->sess_win = calloc(c->max_sessions, sizeof(*r->sess_win));
+		if (!r->sess_win)
+			return ub_err_set(e, UB_E_NOMEM, 0, "out of memory for %u replay windows",
+					  c->max_sessions);
+		r->tags = ub_replay_tags_new(UB_REFLECTOR_TAGS, e);
+		if (!r->tags)
+			return UB_E_NOMEM;
+	}
 	if (c->max_rate == 0)
 		return 0;
 	ub_ratelimit_config_init(&rc);
@@ -158,6 +177,23 @@ static int alloc_tables(struct ub_reflector *r, struct ub_err *e)
 	if (!r->rate)
 		return UB_E_NOMEM;
 	return 0;
+}
+
+/* Frees what alloc_tables allocated; the pointers are left NULL. */
+static void free_tables(struct ub_reflector *r)
+{
+	ub_sessions_free(r->sessions);
+	free(r->sess_seq);
+	free(r->sess_run);
+	free(r->sess_win);
+	ub_replay_tags_free(r->tags);
+	ub_ratelimit_free(r->rate);
+	r->sessions = NULL;
+	r->sess_seq = NULL;
+	r->sess_run = NULL;
+	r->sess_win = NULL;
+	r->tags = NULL;
+	r->rate = NULL;
 }
 
 struct ub_reflector *ub_reflector_new(const struct ub_reflector_config *c, struct ub_err *e)
@@ -196,10 +232,7 @@ void ub_reflector_free(struct ub_reflector *r)
 {
 	if (!r)
 		return;
-	ub_lru_free(r->sessions);
-	free(r->sess_seq);
-	free(r->sess_last);
-	ub_ratelimit_free(r->rate);
+	free_tables(r);
 	ub_tcpecho_free(r->tcp);
 	if (r->fd >= 0)
 		close(r->fd);
@@ -215,90 +248,91 @@ int ub_reflector_port(const struct ub_reflector *r)
 
 void ub_reflector_counters(const struct ub_reflector *r, struct ub_reflector_counters *out)
 {
+	struct ub_sessions_counters sc;
+
 	*out = r->cnt;
+	ub_sessions_counters(r->sessions, &sc);
+	out->sessions = sc.open;
+	out->sessions_total = sc.total + r->cnt.sessions_restarted;
+	out->sessions_evicted = sc.evicted;
 }
 
 void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 {
-	const struct ub_reflector_counters *c = &r->cnt;
+	struct ub_reflector_counters c;
 	struct ub_tcpecho_counters tc;
 
+	ub_reflector_counters(r, &c);
 	if (r->tcp) {
 		ub_tcpecho_counters(r->tcp, &tc);
-		fprintf(f, "udpbench reflector: TCP connections %llu (open %llu), bytes echoed %llu\n",
+		fprintf(f,
+			"udpbench reflector: TCP connections %llu (open %llu), bytes echoed %llu, "
+			"refused %llu, evicted idle %llu, timed out %llu, accept failed %llu\n",
 			(unsigned long long)tc.connections, (unsigned long long)tc.open,
-			(unsigned long long)tc.bytes);
+			(unsigned long long)tc.bytes, (unsigned long long)tc.refused,
+			(unsigned long long)tc.evicted, (unsigned long long)tc.timed_out,
+			(unsigned long long)tc.accept_failed);
 	}
-	/* received = reflected + every drop after it (see reflector.h). */
+	/*
+	 * received = reflected + every drop (see reflector.h). The older counters
+	 * keep their places; the session figures sit between them and the newer.
+	 */
 	fprintf(f,
 		"udpbench reflector: received %llu, reflected %llu, short %llu, too long %llu, "
 		"bad key %llu, rate capped %llu, sessions refused %llu, send errors %llu, "
-		"sessions %llu (total %llu), evicted %llu\n",
-		(unsigned long long)c->received, (unsigned long long)c->reflected,
-		(unsigned long long)c->short_dropped, (unsigned long long)c->too_long,
-		(unsigned long long)c->bad_key, (unsigned long long)c->rate_capped,
-		(unsigned long long)c->sessions_refused, (unsigned long long)c->send_errors,
-		(unsigned long long)c->sessions, (unsigned long long)c->sessions_total,
-		(unsigned long long)c->sessions_evicted);
+		"sessions %llu (total %llu), evicted %llu, restarted %llu, replayed %llu, "
+		"looks like a reply %llu, from itself %llu\n",
+		(unsigned long long)c.received, (unsigned long long)c.reflected,
+		(unsigned long long)c.short_dropped, (unsigned long long)c.too_long,
+		(unsigned long long)c.bad_key, (unsigned long long)c.rate_capped,
+		(unsigned long long)c.sessions_refused, (unsigned long long)c.send_errors,
+		(unsigned long long)c.sessions, (unsigned long long)c.sessions_total,
+		(unsigned long long)c.sessions_evicted, (unsigned long long)c.sessions_restarted,
+		(unsigned long long)c.replayed, (unsigned long long)c.looks_like_reply,
+		(unsigned long long)c.from_itself);
 	fflush(f);
 }
 
-/* Forgets the session in slot. */
-static void session_drop(struct ub_reflector *r, int slot)
-{
-	ub_lru_remove(r->sessions, slot);
-	r->cnt.sessions--;
-}
-
 /*
- * Returns the slot of the session of (peer, ssid), made at need, or -1 when
- * the table is full and even its longest-idle session was heard from less
- * than evict_idle_ns ago: spoofed requests cannot push out live sessions.
+ * Returns the slot of the session req belongs to, begun or started over at
+ * need, and records req in it; or -1 with *drop naming the counter: the
+ * table refused a new session, or (keyed) req was answered before.
  */
-static int session_get(struct ub_reflector *r, const struct ub_addr *peer, uint16_t ssid,
-		       int64_t now)
+static int session_take(struct ub_reflector *r, const struct ub_pkt *p,
+			const struct ub_stamp_req *req, uint64_t **drop)
 {
-	uint8_t key[UB_LRU_KEY_MAX];
-	size_t n = ub_net_addr_key(peer, key); /* address, port: 6 or 18 octets */
-	int slot, old;
-
-	key[n++] = (uint8_t)(ssid >> 8);
-	key[n++] = (uint8_t)ssid;
-	slot = ub_lru_find(r->sessions, key, n);
-	if (slot >= 0 && now - r->sess_last[slot] > r->cfg.session_idle_ns) {
-		/* Silent past the timeout but not swept yet: it is over all the same. */
-		session_drop(r, slot);
-		slot = -1;
-	}
-	if (slot >= 0) {
-		r->sess_last[slot] = now;
-		return slot;
-	}
-	if (ub_lru_count(r->sessions) == ub_lru_capacity(r->sessions)) {
-		old = ub_lru_oldest(r->sessions);
-		if (now - r->sess_last[old] < r->evict_idle_ns)
-			return -1;
-		session_drop(r, old);
-		r->cnt.sessions_evicted++;
-	}
-	slot = ub_lru_add(r->sessions, key, n);
-	if (slot < 0)
-		return -1;
-	r->sess_seq[slot] = 0;
-	r->sess_last[slot] = now;
-	r->cnt.sessions++;
-	r->cnt.sessions_total++;
-	return slot;
-}
-
-/* Forgets the sessions silent longer than the timeout: the oldest first, stopping at the first live one. */
-static void sessions_expire(struct ub_reflector *r, int64_t now)
-{
+	int64_t now = p->rx_mono_ns;
+	struct ub_replay_win *win;
 	int slot;
 
-	while ((slot = ub_lru_oldest(r->sessions)) >= 0 &&
-	       now - r->sess_last[slot] > r->cfg.session_idle_ns)
-		session_drop(r, slot);
+	slot = ub_sessions_find(r->sessions, &p->peer, req->ssid, now);
+	if (slot < 0) {
+		slot = ub_sessions_add(r->sessions, &p->peer, req->ssid, now);
+		if (slot < 0) {
+			*drop = &r->cnt.sessions_refused;
+			return -1;
+		}
+		/* Heard once: on probation until heard again. */
+		r->sess_seq[slot] = 0;
+		ub_replay_start(&r->sess_run[slot], r->sess_win ? &r->sess_win[slot] : NULL, req->seq,
+				req->ts);
+		return slot;
+	}
+	win = r->sess_win ? &r->sess_win[slot] : NULL;
+	switch (ub_replay_check(&r->sess_run[slot], win, req->seq, req->ts)) {
+	case UB_REPLAY_REPLAYED:
+		*drop = &r->cnt.replayed;
+		return -1;
+	case UB_REPLAY_RESTART:
+		/* RFC 8972 §4: the sender started over, so does the reflector's counter. */
+		r->sess_seq[slot] = 0;
+		r->cnt.sessions_restarted++;
+		break;
+	case UB_REPLAY_ACCEPT:
+		break;
+	}
+	ub_sessions_heard(r->sessions, slot, now);
+	return slot;
 }
 
 static uint16_t current_err_est(struct ub_reflector *r, int64_t now)
@@ -315,6 +349,20 @@ static uint16_t current_err_est(struct ub_reflector *r, int64_t now)
 	return r->err_est;
 }
 
+/* Returns 1 when p claims to come from the reflector's own address and port. */
+static int from_itself(const struct ub_reflector *r, const struct ub_pkt *p)
+{
+	uint8_t a[UB_ADDR_KEY_MAX], b[UB_ADDR_KEY_MAX];
+	size_t la, lb;
+
+	if (ub_net_addr_port(&p->peer) != r->port || !p->has_local)
+		return 0;
+	/* Compare the addresses only: the local one (from IP_PKTINFO) carries no port. */
+	la = ub_net_addr_key(&p->peer, a);
+	lb = ub_net_addr_key(&p->local, b);
+	return la == lb && memcmp(a, b, la - 2) == 0;
+}
+
 /*
  * Decodes p as a request into req; returns 0, or a pointer to the counter
  * of the reason it is dropped.
@@ -325,13 +373,21 @@ static uint64_t *check_request(struct ub_reflector *r, const struct ub_pkt *p,
 	/* Larger than any request udpbench or the boards send (the buffer has one octet spare to tell). */
 	if (p->truncated || p->len > UB_PKT_MAX)
 		return &r->cnt.too_long;
+	/* Shorter than a request: 44 octets (RFC 8762 §4.2.1), 112 authenticated (§4.2.2). */
+	if (p->len < (r->keyed ? UB_STAMP_AUTH_LEN : UB_STAMP_LEN))
+		return &r->cnt.short_dropped;
+	/* A spoofed source of our own, or another reflector's reply: answering could loop forever. */
+	if (from_itself(r, p))
+		return &r->cnt.from_itself;
+	if (ub_proto_looks_like_reply(p->buf, p->len, r->keyed))
+		return &r->cnt.looks_like_reply;
 	if (r->keyed) {
-		/* RFC 8762 §4.2.2: shorter than 112 octets is no authenticated packet. */
-		if (p->len < UB_STAMP_AUTH_LEN)
-			return &r->cnt.short_dropped;
 		/* Unauthenticated or forged: the HMAC over octets 0..95 does not match. */
 		if (ub_proto_decode_req_auth(p->buf, p->len, &r->key, req) < 0)
 			return &r->cnt.bad_key;
+		/* A signed request answered lately, whatever source it now claims. */
+		if (ub_replay_tags_seen(r->tags, ub_proto_auth_tag(p->buf, p->len)))
+			return &r->cnt.replayed;
 		return NULL;
 	}
 	if (ub_proto_decode_req(p->buf, p->len, req) < 0)
@@ -383,11 +439,13 @@ static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 			r->cnt.rate_capped++;
 			continue;
 		}
-		slot = session_get(r, &p->peer, req.ssid, p->rx_mono_ns);
+		slot = session_take(r, p, &req, &drop);
 		if (slot < 0) {
-			r->cnt.sessions_refused++;
+			(*drop)++;
 			continue;
 		}
+		if (r->tags)
+			ub_replay_tags_add(r->tags, ub_proto_auth_tag(p->buf, p->len));
 		memset(&rep[out], 0, sizeof(rep[out]));
 		rep[out].seq = r->sess_seq[slot]++;
 		rep[out].err_est = ee;
@@ -422,7 +480,7 @@ static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 int ub_reflector_run(struct ub_reflector *r, struct ub_err *e)
 {
 	struct pollfd pfd[2 + UB_TCPECHO_MAX_CONNS];
-	int n, out, rc, npfd, rounds;
+	int n, out, rc, npfd, rounds, wait_ms;
 	int64_t now;
 
 	while (!*r->cfg.stop) {
@@ -430,21 +488,24 @@ int ub_reflector_run(struct ub_reflector *r, struct ub_err *e)
 			*r->cfg.dump = 0;
 			ub_reflector_print_counters(r, r->cfg.log ? r->cfg.log : stderr);
 		}
-		/* Cheap when nothing is due: it looks at the longest-idle session only. */
+		/* Cheap when nothing is due: it looks at the longest-idle sessions only. */
 		now = ub_clock_mono();
-		sessions_expire(r, now);
+		ub_sessions_expire(r->sessions, now);
 		pfd[0].fd = r->fd;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;
-		npfd = 1 + (r->tcp ? ub_tcpecho_pollfds(r->tcp, pfd + 1) : 0);
-		rc = poll(pfd, (nfds_t)npfd, 1000);
+		npfd = 1;
+		wait_ms = 1000;
+		if (r->tcp) {
+			npfd += ub_tcpecho_pollfds(r->tcp, pfd + 1, now);
+			wait_ms = ub_tcpecho_wait_ms(r->tcp, now, wait_ms);
+		}
+		rc = poll(pfd, (nfds_t)npfd, wait_ms);
 		if (rc < 0 && errno != EINTR)
 			return ub_err_set(e, UB_E_SYS, errno, "poll");
-		if (rc <= 0)
-			continue;
-		if (r->tcp)
-			ub_tcpecho_serve(r->tcp, pfd + 1, npfd - 1);
-		if (!(pfd[0].revents & POLLIN))
+		if (r->tcp && rc >= 0)
+			ub_tcpecho_serve(r->tcp, pfd + 1, npfd - 1, ub_clock_mono());
+		if (rc <= 0 || !(pfd[0].revents & POLLIN))
 			continue;
 		/* Under load, batch after batch until the queue is empty, then poll again. */
 		for (rounds = 0; rounds < UB_REFL_ROUNDS && !*r->cfg.stop; rounds++) {

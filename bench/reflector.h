@@ -1,17 +1,26 @@
 /*
  * udpbench: the STAMP session-reflector (RFC 8762 §4.3, stateful), keyed by
  * (source address, source port, SSID), each session with its own counter.
+ * A sender that starts over on the same address, port and SSID starts a new
+ * session (RFC 8972 §4), told from reordering by its T1 (see replay.h).
  *
  * It answers only well-formed requests, each with a reply of exactly the
  * request's size (never larger: no amplification), and counts everything
  * else by why it was dropped. Each datagram received is counted once, in
  * exactly one of these, so at any moment
  *
- *   received == reflected + short_dropped + too_long + bad_key + rate_capped
+ *   received == reflected + short_dropped + too_long + from_itself
+ *               + looks_like_reply + bad_key + replayed + rate_capped
  *               + sessions_refused + send_errors
  *
- * Bounded memory: the session table and the per-source rate table are
- * allocated whole at start; no packet allocates.
+ * No reflection loops: a datagram from the reflector's own address and
+ * port, or one carrying a reflector's T2 and T3 (any STAMP or TWAMP
+ * reflector's reply, or an echo of one), is never answered, so two
+ * reflectors, or one and itself, exchange at most a packet or two.
+ *
+ * Bounded memory: the session table, the per-source rate table and (with a
+ * key) the replay windows and tag cache are allocated whole at start; no
+ * packet allocates.
  */
 #ifndef UB_REFLECTOR_H
 #define UB_REFLECTOR_H
@@ -25,7 +34,9 @@
 #define UB_REFLECTOR_MAX_RATE 20000     /* default per-source cap, packets/s */
 #define UB_REFLECTOR_MAX_SESSIONS 4096  /* default session table size */
 #define UB_REFLECTOR_SESSIONS_MAX (1u << 20)
-#define UB_REFLECTOR_EVICT_IDLE_NS 1000000000LL /* a session this idle may make room */
+#define UB_REFLECTOR_PER_SOURCE 64     /* default sessions one source address may hold */
+#define UB_REFLECTOR_EVICT_IDLE_NS 1000000000LL /* a protected session this idle may make room */
+#define UB_REFLECTOR_TAGS 65536        /* HMAC tags remembered with --key */
 
 struct ub_reflector_config {
 	const char *bind_addr;  /* NULL: every address, IPv4 and IPv6 */
@@ -34,6 +45,7 @@ struct ub_reflector_config {
 	int64_t session_idle_ns;/* a session silent this long is forgotten */
 	uint64_t max_rate;      /* answers per second to one source address; 0: no cap */
 	unsigned max_sessions;  /* sessions at once (1..UB_REFLECTOR_SESSIONS_MAX) */
+	unsigned sessions_per_source; /* sessions one source address may hold (1..max_sessions) */
 	unsigned max_sources;   /* source addresses the rate cap tracks at once */
 	const char *key_file;   /* authenticated mode (RFC 8762 §4.2.2) with this key; NULL: unauthenticated */
 	int quiet;              /* no "listening" line */
@@ -49,18 +61,23 @@ struct ub_reflector_counters {
 	uint64_t reflected;        /* replies out */
 	uint64_t short_dropped;    /* shorter than a request (44 octets; 112 when keyed) */
 	uint64_t too_long;         /* longer than 1472 octets (one Ethernet frame) */
+	uint64_t from_itself;      /* from the reflector's own address and port (spoofed) */
+	uint64_t looks_like_reply; /* carries a reflector's T2 and T3: a reply, not a request */
 	uint64_t bad_key;          /* keyed: the HMAC does not match (forged or unauthenticated) */
+	uint64_t replayed;         /* keyed: answered before (same tag, or same session and number) */
 	uint64_t rate_capped;      /* over the per-source rate */
-	uint64_t sessions_refused; /* new session while the table is full of live ones */
+	uint64_t sessions_refused; /* new session while its source's, or every, session is protected and active */
 	uint64_t send_errors;      /* soft send failures (ENOBUFS, ICMP errors) */
 	uint64_t sessions;         /* sessions alive now */
 	uint64_t sessions_total;   /* sessions seen since start */
-	uint64_t sessions_evicted; /* idle sessions forgotten early to make room */
+	uint64_t sessions_evicted; /* sessions pushed out for a newcomer before their timeout */
+	uint64_t sessions_restarted; /* senders that started over on a session (a new run) */
 };
 
 /*
  * Sets defaults: all addresses, port 10000, TCP echo on, sessions idle after
- * 60 s, 4096 sessions, 20000 answers/s per source, unauthenticated, log to stderr.
+ * 60 s, 4096 sessions (64 per source address), 20000 answers/s per source,
+ * unauthenticated, log to stderr.
  */
 void ub_reflector_config_init(struct ub_reflector_config *c);
 

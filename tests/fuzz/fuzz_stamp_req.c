@@ -10,7 +10,9 @@
  *
  * The field offsets below are RFC 8762 §4.2.1/§4.2.2 and §4.3.1/§4.3.2
  * (SSID per RFC 8972 §3) written out a second time, so a decoder that reads
- * the wrong octets is caught.
+ * the wrong octets is caught. The same goes for the test that keeps a reply
+ * from being answered as a request (a reflection loop): what a sender
+ * encodes never looks like a reply, what a reflector encodes always does.
  */
 #include <string.h>
 
@@ -67,6 +69,12 @@ static int reply_mbz(size_t i)
 	return i == 38 || i == 39 || (i >= 41 && i < 44) || i >= UB_STAMP_LEN;
 }
 
+/* A reply's T2 (non-zero) and T3 a moment apart, at t3/t2, read independently of proto.c. */
+static int reply_stamps(const uint8_t *d, size_t n, size_t min, size_t t3, size_t t2)
+{
+	return n >= min && be64(d + t2) != 0 && (uint32_t)(be32(d + t3) - be32(d + t2) + 1) <= 3;
+}
+
 static void unauthenticated(const uint8_t *d, size_t n, uint8_t *buf)
 {
 	struct ub_stamp_req q, q2;
@@ -74,6 +82,9 @@ static void unauthenticated(const uint8_t *d, size_t n, uint8_t *buf)
 	size_t i;
 	int rc;
 
+	FUZZ_CHECK(ub_proto_looks_like_reply(d, n, 0) == reply_stamps(d, n, UB_STAMP_LEN, 4, 16));
+	FUZZ_CHECK(ub_proto_looks_like_reply(d, n, 1) ==
+		   reply_stamps(d, n, UB_STAMP_AUTH_LEN, 16, 32));
 	rc = ub_proto_decode_req(d, n, &q);
 	if (n < UB_STAMP_LEN) {
 		FUZZ_CHECK(rc == UB_E_PROTO);
@@ -89,6 +100,7 @@ static void unauthenticated(const uint8_t *d, size_t n, uint8_t *buf)
 	for (i = 16; i < n; i++)
 		FUZZ_CHECK(buf[i] == 0);
 	FUZZ_CHECK(ub_proto_decode_req(buf, n, &q2) == 0 && req_equal(&q, &q2));
+	FUZZ_CHECK(!ub_proto_looks_like_reply(buf, n, 0));
 
 	/* The reflector writes its reply into the request's buffer: same length, no more. */
 	memcpy(buf, d, n);
@@ -99,6 +111,7 @@ static void unauthenticated(const uint8_t *d, size_t n, uint8_t *buf)
 	FUZZ_CHECK(be32(buf + 24) == q.seq && be64(buf + 28) == q.ts && be16(buf + 36) == q.err_est &&
 		   be16(buf + 14) == q.ssid);
 	FUZZ_CHECK(ub_proto_decode_reply(buf, n, &back) == 0 && reply_equal(&rep, &back));
+	FUZZ_CHECK(ub_proto_looks_like_reply(buf, n, 0) == (rep.rx_ts != 0));
 }
 
 /* The reflector's authenticated answer to q, in a copy of the request of n octets. */
@@ -117,6 +130,7 @@ static void answer_auth(const uint8_t *d, size_t n, uint8_t *buf, const struct u
 		   be16(buf + 72) == q->err_est && be16(buf + 26) == q->ssid);
 	FUZZ_CHECK(ub_proto_decode_reply_auth(buf, n, k, &back) == 0 && reply_equal(&rep, &back));
 	FUZZ_CHECK(ub_proto_decode_reply_auth(buf, n, wrong, &back) == UB_E_AUTH);
+	FUZZ_CHECK(ub_proto_looks_like_reply(buf, n, 1) == (rep.rx_ts != 0));
 }
 
 /* The input as an authenticated request: refused unless its HMAC is right. */
@@ -168,6 +182,7 @@ static void signed_fields(const uint8_t *d, size_t n)
 	if (!buf || !copy)
 		goto out;
 	FUZZ_CHECK(ub_proto_encode_req_auth(buf, len, &q, &k) == 0);
+	FUZZ_CHECK(!ub_proto_looks_like_reply(buf, len, 1));
 	FUZZ_CHECK(ub_proto_decode_req_auth(buf, len, &k, &q2) == 0 && req_equal(&q, &q2));
 	FUZZ_CHECK(ub_proto_decode_req_auth(buf, len, &wrong, &q2) == UB_E_AUTH);
 	FUZZ_CHECK(ub_proto_decode_req_auth(buf, UB_STAMP_AUTH_LEN - 1, &k, &q2) == UB_E_PROTO);

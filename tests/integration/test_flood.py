@@ -23,7 +23,10 @@ from harness import UDPBENCH, load_json, spawn, start_reflector, stop, ub, wait_
 FLOOD_SOURCES = ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")
 COUNTER_NAMES = ("received", "reflected", "short", "too long", "bad key", "rate capped",
                  "sessions refused", "send errors", "sessions")
-DROP_KINDS = ("short", "too long", "bad key", "rate capped", "sessions refused", "send errors")
+# Counted since the reflector broke loops and replays; a reflector without them shows none.
+NEWER_NAMES = ("restarted", "replayed", "looks like a reply", "from itself")
+DROP_KINDS = ("short", "too long", "bad key", "rate capped", "sessions refused", "send errors",
+              "replayed", "looks like a reply", "from itself")
 
 
 def parse_counters(text):
@@ -32,10 +35,10 @@ def parse_counters(text):
     assert lines, "no counter line in %r" % text
     line = lines[-1]
     c = {}
-    for name in COUNTER_NAMES:
+    for name in COUNTER_NAMES + NEWER_NAMES:
         m = re.search(r"(?:^|: |, )%s (\d+)" % re.escape(name), line)
-        assert m, "no %r in %r" % (name, line)
-        c[name] = int(m.group(1))
+        assert m or name in NEWER_NAMES, "no %r in %r" % (name, line)
+        c[name] = int(m.group(1)) if m else 0
     m = re.search(r"\(total (\d+)\), evicted (\d+)", line)
     assert m, line
     c["total"], c["evicted"] = int(m.group(1)), int(m.group(2))
@@ -45,7 +48,7 @@ def parse_counters(text):
 def snapshot(refl):
     """Asks the running reflector for its counters (SIGUSR1)."""
     refl.send_signal(signal.SIGUSR1)
-    m = wait_line(refl.stderr, r"udpbench reflector: received .*evicted \d+")
+    m = wait_line(refl.stderr, r"udpbench reflector: received .*evicted \d+.*")
     return parse_counters(m.group(0))
 
 
@@ -209,8 +212,9 @@ def test_flood_while_probing(tmp):
         assert c["short"] == n_short and c["too long"] == n_long, (c, n_short, n_long)
     else:
         assert c["short"] <= n_short and c["too long"] <= n_long, (c, n_short, n_long)
-    # Random SSIDs fill the session table: new ones are refused, the probe run's stays.
-    assert c["sessions"] <= 4096, c
+    # Random SSIDs from four addresses: each holds at most 64 sessions (its newest
+    # replace its own oldest); the probe run's session stays (its split is exact above).
+    assert c["sessions"] <= 4 * 64 + 1, c
     for s in socks:
         s.close()
 
@@ -286,9 +290,10 @@ def test_session_cap_keeps_live_session(tmp):
         seqs.append(struct.unpack_from("!I", reply, 0)[0])
 
     ping()
+    ping()  # heard twice: a session that measures
     # Twenty newcomers from other ports, one request each, the live session
-    # probing in between; all within well under the 1 s that makes a session evictable.
-    t_new = time.monotonic()
+    # probing in between; all within well under a second. Each is answered:
+    # a newcomer takes the place of one heard only once, never of the live one.
     newcomers = []
     for _ in range(20):
         n = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -298,37 +303,24 @@ def test_session_cap_keeps_live_session(tmp):
         newcomers.append(n)
         ping()
     answered = set()
-    deadline = time.monotonic() + 0.3
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 2
+    while len(answered) < 20 and time.monotonic() < deadline:
         r, _, _ = select.select(newcomers, [], [], max(0, deadline - time.monotonic()))
         for n in r:
             drain(n, lambda d, n=n: answered.add(newcomers.index(n)))
-    assert time.monotonic() - t_new < 1.0, "too slow to test the refusals"
-    # Room for three beside the live session; the other seventeen are refused, not answered.
-    assert answered == {0, 1, 2}, sorted(answered)
-    c = snapshot(refl)
-    assert c["sessions"] == 4 and c["sessions refused"] == 17, c
-    # Once the three newcomers have been idle for a second, one of them makes
-    # room; the live session, heard every 20 ms, is never the one evicted.
-    while time.monotonic() - t_new < 1.2:
-        ping()
-        time.sleep(0.02)  # the live session's probe interval
-    late = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    late.settimeout(2)
-    late.connect(("127.0.0.1", port))
-    late.send(stamp_request(0, 44))
-    assert struct.unpack_from("!I", late.recv(100), 0)[0] == 0
-    ping()
+    assert answered == set(range(20)), sorted(answered)
     code, _, err = stop(refl, signal.SIGTERM)
     assert code == 0, err
     c = parse_counters(err)
     assert_adds_up(c)
-    assert c["evicted"] == 1 and c["sessions"] == 4 and c["sessions refused"] == 17, c
-    # The live session's reflector counter never restarted: never refused, never evicted.
+    assert c["sessions refused"] == 0 and c["sessions"] == 4, c
+    # Each newcomer but the first three took the place of an earlier one.
+    assert c["evicted"] == 17 and c["total"] == 21, c
+    # The live session's reflector counter never restarted: never pushed out.
     assert seqs == list(range(len(seqs))), seqs
-    print("  session cap: live session answered %d of %d, newcomers answered %s of 20, "
-          "counters %s" % (len(seqs), len(seqs), sorted(answered), c))
-    for n in newcomers + [late, live]:
+    print("  session cap: live session answered %d of %d, newcomers answered %d of 20, "
+          "counters %s" % (len(seqs), len(seqs), len(answered), c))
+    for n in newcomers + [live]:
         n.close()
 
 

@@ -1,5 +1,6 @@
 """The reflector on its own: sizes, short requests, counters, signals."""
 
+import os
 import random
 import re
 import signal
@@ -7,7 +8,9 @@ import socket
 import struct
 import time
 
-from harness import start_reflector, stop, ub, wait_line
+from harness import PEERS, PYTHON, load_json, run, start_reflector, stop, ub, wait_line
+from test_flood import parse_counters
+from test_relay import finish_relay, start_relay
 
 
 def request(seq, size, ssid=7):
@@ -157,17 +160,70 @@ def test_default_rate_cap_and_max_rate_zero(tmp):
 def test_hardening_options_on_the_command_line(tmp):
     r = ub("reflect", "--help")
     assert r.returncode == 0
-    for opt in ("--max-rate N", "--max-sessions N", "--key FILE"):
+    for opt in ("--max-rate N", "--max-sessions N", "--sessions-per-source N", "--key FILE"):
         assert opt in r.stdout, r.stdout
     for args, opt in ((["--max-rate", "fast"], "--max-rate"),
                       (["--max-rate", "-5"], "--max-rate"),
                       (["--max-sessions", "0"], "--max-sessions"),
                       (["--max-sessions", "2M"], "--max-sessions"),
+                      (["--sessions-per-source", "0"], "--sessions-per-source"),
+                      (["--sessions-per-source", "many"], "--sessions-per-source"),
                       (["--key"], "--key")):
         r = ub("reflect", "--port", "0", *args, timeout=10)
         assert r.returncode == 2, (args, r.returncode, r.stderr)
         assert opt in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
-    # Units work: 5k sessions, 2.5k a second.
-    refl, _ = start_reflector("--max-sessions", "5k", "--max-rate", "2.5k")
+    # Units work: 5k sessions, 2.5k a second, 1k a source.
+    refl, _ = start_reflector("--max-sessions", "5k", "--max-rate", "2.5k",
+                              "--sessions-per-source", "1k")
     code, _, _ = stop(refl, signal.SIGTERM)
     assert code == 0
+
+
+def test_sender_restarting_on_its_port_starts_over(tmp):
+    # A TWAMP-light style sender (the independent one) from a fixed port with SSID 0, twice.
+    refl, port = start_reflector()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    lport = s.getsockname()[1]
+    s.close()
+    seqs = []
+    for n in range(2):
+        out = os.path.join(tmp, "run%d.json" % n)
+        r = run([PYTHON, os.path.join(PEERS, "stamp_sender.py"), "--peer", "127.0.0.1",
+                 "--port", str(port), "--count", "100", "--interval", "0.002", "--ssid", "0",
+                 "--local-port", str(lport), "--json", out])
+        assert r.returncode == 0, r.stderr
+        j = load_json(out)
+        assert j["sent"] == 100 and j["received"] == 100, j
+        seqs.append(j["reflector_seqs"])
+    code, _, err = stop(refl, signal.SIGTERM)
+    c = parse_counters(err)
+    print("  the same port twice: reflector counters %s..%s, then %s..%s; reflector %s"
+          % (seqs[0][0], seqs[0][-1], seqs[1][0], seqs[1][-1], c))
+    # RFC 8972 §4: a sender that starts over is a new session; its counter starts at 0.
+    assert seqs[0] == list(range(100)) and seqs[1] == list(range(100)), seqs[1][:5]
+    assert c["restarted"] == 1 and c["total"] == 2, c
+
+
+def test_reordered_requests_are_no_restart(tmp):
+    key = os.path.join(tmp, "k")
+    with open(key, "w") as f:
+        f.write(os.urandom(32).hex() + "\n")
+    for keyed in ([], ["--key", key]):
+        refl, rport = start_reflector(*keyed)
+        relay, port, truth = start_relay(tmp, rport, "--reorder-up", "10%", "--seed", 7)
+        rj = os.path.join(tmp, "r.json")
+        r = ub("--peer", "127.0.0.1:%d" % port, "-c", 2000, "-i", "1ms", "--json", rj, "-q",
+               *keyed)
+        assert r.returncode == 0, r.stderr
+        t = finish_relay(relay, truth)
+        s = load_json(rj)["summary"]
+        code, _, err = stop(refl, signal.SIGTERM)
+        c = parse_counters(err)
+        print("  %s: the relay reordered %d requests; the sender got %d/%d (reordered up %s); "
+              "reflector %s" % ("keyed" if keyed else "plain", t["up"]["reordered"],
+                                s["received"], s["sent"], s["reordered_up"], c))
+        assert t["up"]["reordered"] > 50, t["up"]  # there was reordering to tell apart
+        assert c["restarted"] == 0 and c["replayed"] == 0 and c["total"] == 1, c
+        assert s["received"] == 2000 and s["lost_up"] == 0, s
+        assert s["reordered_up"] == t["up"]["reordered"], (s, t["up"])

@@ -162,6 +162,49 @@ static void test_random_run_matches_model(void **state)
 	ub_lru_free(t);
 }
 
+/* Two segments, each in its own order; lookup leaves the order alone. */
+static void test_segments(void **state)
+{
+	struct ub_lru *t = ub_lru_new(8, 3, NULL);
+	uint8_t k[6];
+	int s[4], i;
+
+	(void)state;
+	assert_non_null(t);
+	for (i = 0; i < 4; i++) {
+		key6((uint32_t)i, k);
+		s[i] = ub_lru_add(t, k, 6);
+		assert_int_equal(ub_lru_segment(t, s[i]), 0);
+	}
+	assert_int_equal(ub_lru_oldest_in(t, 0), s[0]);
+	ub_lru_move(t, s[0], 1);
+	ub_lru_move(t, s[2], 1);
+	assert_int_equal(ub_lru_count_in(t, 0), 2);
+	assert_int_equal(ub_lru_count_in(t, 1), 2);
+	assert_int_equal(ub_lru_count(t), 4);
+	assert_int_equal(ub_lru_oldest(t), s[1]);
+	assert_int_equal(ub_lru_oldest_in(t, 1), s[0]);
+	/* lookup: found, order unchanged; find: made the newest of its own segment. */
+	key6(0, k);
+	assert_int_equal(ub_lru_lookup(t, k, 6), s[0]);
+	assert_int_equal(ub_lru_oldest_in(t, 1), s[0]);
+	assert_int_equal(ub_lru_find(t, k, 6), s[0]);
+	assert_int_equal(ub_lru_oldest_in(t, 1), s[2]);
+	assert_int_equal(ub_lru_segment(t, s[0]), 1);
+	/* Back to segment 0, as its newest. */
+	ub_lru_move(t, s[2], 0);
+	assert_int_equal(ub_lru_oldest_in(t, 1), s[0]);
+	assert_int_equal(ub_lru_oldest_in(t, 0), s[1]);
+	ub_lru_remove(t, s[1]);
+	ub_lru_remove(t, s[3]);
+	assert_int_equal(ub_lru_oldest_in(t, 0), s[2]);
+	ub_lru_remove(t, s[2]);
+	assert_int_equal(ub_lru_oldest_in(t, 0), -1);
+	assert_int_equal(ub_lru_count_in(t, 1), 1);
+	assert_int_equal(ub_lru_oldest_in(t, 7), -1);
+	ub_lru_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_find_add_remove),
 		cmocka_unit_test(test_order_of_use),
 		cmocka_unit_test(test_random_run_matches_model),
+		cmocka_unit_test(test_segments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -793,6 +793,53 @@ static void test_reply_auth_short_and_rejects(void **state)
 	assert_memory_equal(&r, &untouched, sizeof(r));
 }
 
+/* A reply carries T2 and T3 a moment apart; a request carries zeros (or padding) there. */
+static void test_looks_like_reply(void **state)
+{
+	struct ub_stamp_reply rep = reply_fields;
+	struct ub_stamp_req req = req_fields;
+	uint8_t buf[200];
+	uint32_t late;
+	int i;
+
+	(void)state;
+	assert_int_equal(ub_proto_encode_req(buf, 44, &req), 0);
+	assert_int_equal(ub_proto_looks_like_reply(buf, 44, 0), 0);
+	/* NTP and PTP stamps alike: the seconds are the high 32 bits. */
+	for (late = 0; late < 5; late++) {
+		rep.rx_ts = 0xe8000000ULL << 32 | 0x12345678u;
+		rep.ts = (0xe8000000ULL + late) << 32 | 0x9abcdef0u;
+		assert_int_equal(ub_proto_encode_reply(buf, 44, &rep), 0);
+		assert_int_equal(ub_proto_looks_like_reply(buf, 44, 0), late <= 2);
+		assert_int_equal(ub_proto_looks_like_reply(buf, 43, 0), 0);
+		assert_int_equal(ub_proto_encode_reply_auth(buf, 112, &rep, &auth_key), 0);
+		assert_int_equal(ub_proto_looks_like_reply(buf, 112, 1), late <= 2);
+		assert_int_equal(ub_proto_looks_like_reply(buf, 111, 1), 0);
+	}
+	/* A clock stepped back by a second between T2 and T3: still a reply. */
+	rep.ts = (0xe8000000ULL - 1) << 32;
+	assert_int_equal(ub_proto_encode_reply(buf, 44, &rep), 0);
+	assert_int_equal(ub_proto_looks_like_reply(buf, 44, 0), 1);
+	/* T2 zero: a request, whatever T1 is. */
+	rep.rx_ts = 0;
+	assert_int_equal(ub_proto_encode_reply(buf, 44, &rep), 0);
+	assert_int_equal(ub_proto_looks_like_reply(buf, 44, 0), 0);
+	/* TWAMP-light padding of pseudo-random octets: requests, bar the odd chance in 2^30. */
+	for (i = 0; i < 100000; i++) {
+		unsigned x = (unsigned)i * 2654435761u, k;
+
+		assert_int_equal(ub_proto_encode_req(buf, 44, &req), 0);
+		for (k = 16; k < 44; k++) {
+			x = x * 1103515245u + 12345u;
+			buf[k] = (uint8_t)(x >> 16);
+		}
+		assert_int_equal(ub_proto_looks_like_reply(buf, 44, 0), 0);
+	}
+	assert_int_equal(ub_proto_looks_like_reply(NULL, 44, 0), 0);
+	assert_null(ub_proto_auth_tag(buf, 111));
+	assert_ptr_equal(ub_proto_auth_tag(buf, 112), buf + 96);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -830,6 +877,7 @@ int main(void)
 		cmocka_unit_test(test_reply_auth_round_trip),
 		cmocka_unit_test(test_reply_auth_bit_flips),
 		cmocka_unit_test(test_reply_auth_short_and_rejects),
+		cmocka_unit_test(test_looks_like_reply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

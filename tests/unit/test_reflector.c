@@ -1,8 +1,9 @@
 /*
  * Unit tests for bench/reflector.c's packet path without sockets: batches
  * of made-up datagrams go through reflect_batch, with receive times chosen
- * by the test, so the session cap, its idle rule, the per-source rate cap
- * and authenticated mode are checked without sleeping. reflector.c is
+ * by the test, so the session table's admission rules, the per-source rate
+ * cap, authenticated mode with its replay rules, sender restarts and the
+ * reflection-loop rules are checked without sleeping. reflector.c is
  * included to reach its static functions.
  */
 #include <setjmp.h>
@@ -54,6 +55,13 @@ static struct ub_reflector *bare(unsigned max_sessions, uint64_t max_rate, int k
 	return r;
 }
 
+/* Builds the tables again after the test changed r->cfg. */
+static void retable(struct ub_reflector *r)
+{
+	free_tables(r);
+	assert_int_equal(alloc_tables(r, NULL), 0);
+}
+
 /* Puts a datagram of len octets from ip:port, received at t, into slot i; seq in the request. */
 static void put(struct ub_reflector *r, int i, const char *ip, int port, size_t len, int64_t t,
 		uint32_t seq, uint16_t ssid)
@@ -85,8 +93,33 @@ static uint64_t accounted(const struct ub_reflector *r, int out)
 {
 	const struct ub_reflector_counters *c = &r->cnt;
 
-	return (uint64_t)out + c->short_dropped + c->too_long + c->bad_key + c->rate_capped +
+	return (uint64_t)out + c->short_dropped + c->too_long + c->from_itself +
+	       c->looks_like_reply + c->bad_key + c->replayed + c->rate_capped +
 	       c->sessions_refused + c->send_errors;
+}
+
+/* The reflector's counter (seq @0) of the reply in slot i. */
+static uint32_t reply_seq(struct ub_reflector *r, int i)
+{
+	struct ub_stamp_reply rep;
+
+	if (r->keyed)
+		assert_int_equal(ub_proto_decode_reply_auth(r->pkts[i].buf, r->pkts[i].len, &r->key,
+							    &rep), 0);
+	else
+		assert_int_equal(ub_proto_decode_reply(r->pkts[i].buf, r->pkts[i].len, &rep), 0);
+	return rep.seq;
+}
+
+/* Sends one request through the reflector; returns its reply's counter, or -1 when it was dropped. */
+static int64_t one(struct ub_reflector *r, const char *ip, int port, int64_t t, uint32_t seq,
+		   uint16_t ssid)
+{
+	put(r, 0, ip, port, r->keyed ? UB_STAMP_AUTH_LEN : UB_STAMP_LEN, t, seq, ssid);
+	if (reflect_batch(r, 1, t) == 0)
+		return -1;
+	r->cnt.reflected++; /* as send_replies would count it */
+	return reply_seq(r, 0);
 }
 
 static void test_only_requests_answered_at_their_size(void **state)
@@ -117,41 +150,85 @@ static void test_only_requests_answered_at_their_size(void **state)
 	ub_reflector_free(r);
 }
 
-static void test_full_table_refuses_until_one_is_idle(void **state)
+static void test_full_table_admits_newcomers_and_keeps_active(void **state)
 {
-	struct ub_reflector *r = bare(2, 0, 0);
-	struct ub_stamp_reply rep;
+	struct ub_reflector *r = bare(4, 0, 0); /* three may be protected, one slot stays open */
+	struct ub_reflector_counters c;
+	int64_t t = T0;
+	int i;
 
 	(void)state;
-	put(r, 0, "192.0.2.1", 1000, 44, T0, 0, 1);
-	put(r, 1, "192.0.2.2", 1000, 44, T0, 0, 1);
-	assert_int_equal(reflect_batch(r, 2, T0), 2);
-	/* Full, and the oldest was heard 0.5 s ago: the newcomer is refused. */
-	put(r, 0, "192.0.2.3", 1000, 44, T0 + 500 * MS, 0, 1);
-	assert_int_equal(reflect_batch(r, 1, T0), 0);
+	/* A and B are heard twice: protected. C and D once: on probation. */
+	assert_int_equal(one(r, "192.0.2.1", 1000, t, 0, 1), 0);
+	assert_int_equal(one(r, "192.0.2.2", 1000, t, 0, 1), 0);
+	assert_int_equal(one(r, "192.0.2.1", 1000, t + MS, 1, 1), 1);
+	assert_int_equal(one(r, "192.0.2.2", 1000, t + MS, 1, 1), 1);
+	assert_int_equal(one(r, "192.0.2.3", 1000, t + 2 * MS, 0, 1), 0);
+	assert_int_equal(one(r, "192.0.2.4", 1000, t + 3 * MS, 0, 1), 0);
+	assert_true(ub_sessions_protected(r->sessions, ub_sessions_find(r->sessions,
+				&r->pkts[0].peer, 1, t)) == 0);
+	/* Full: newcomers take the places of C, then D, then each other; A and B stay. */
+	for (i = 0; i < 10; i++)
+		assert_int_equal(one(r, "198.51.100.1", 2000 + i, t + 4 * MS, 0, 1), 0);
+	assert_int_equal(one(r, "192.0.2.1", 1000, t + 5 * MS, 2, 1), 2);
+	assert_int_equal(one(r, "192.0.2.2", 1000, t + 5 * MS, 2, 1), 2);
+	assert_int_equal(r->cnt.sessions_refused, 0);
+	/* C heard again: its session was pushed out, so it starts over at 0. */
+	assert_int_equal(one(r, "192.0.2.3", 1000, t + 6 * MS, 1, 1), 0);
+	/* Heard again now, C is protected too; the last slot stays open to newcomers. */
+	assert_int_equal(one(r, "192.0.2.3", 1000, t + 7 * MS, 2, 1), 1);
+	assert_int_equal(one(r, "198.51.100.2", 1000, t + 8 * MS, 0, 1), 0);
+	assert_int_equal(one(r, "198.51.100.3", 1000, t + 8 * MS, 0, 1), 0);
+	assert_int_equal(one(r, "192.0.2.1", 1000, t + 9 * MS, 3, 1), 3);
+	assert_int_equal(one(r, "192.0.2.3", 1000, t + 9 * MS, 3, 1), 2);
+	assert_int_equal(r->cnt.sessions_refused, 0);
+	assert_int_equal(accounted(r, (int)r->cnt.reflected), r->cnt.received);
+	/* The sweep forgets what is silent longer than the timeout (60 s), and only that. */
+	ub_sessions_expire(r->sessions, t + 60 * UB_NS_PER_S);
+	ub_reflector_counters(r, &c);
+	assert_int_equal(c.sessions, 4);
+	ub_sessions_expire(r->sessions, t + 61 * UB_NS_PER_S);
+	ub_reflector_counters(r, &c);
+	assert_int_equal(c.sessions, 0);
+	ub_reflector_free(r);
+}
+
+static void test_one_source_churns_only_its_own_sessions(void **state)
+{
+	struct ub_reflector *r = bare(64, 0, 0);
+	struct ub_reflector_counters c;
+	int64_t t = T0;
+	uint16_t ssid;
+
+	(void)state;
+	r->cfg.sessions_per_source = 4;
+	retable(r);
+	/* A measuring session from the flooder's own address, heard twice: protected. */
+	assert_int_equal(one(r, "192.0.2.9", 1000, t, 0, 1), 0);
+	assert_int_equal(one(r, "192.0.2.9", 1000, t + MS, 1, 1), 1);
+	/* Another address measures too. */
+	assert_int_equal(one(r, "192.0.2.8", 1000, t + MS, 0, 1), 0);
+	/* 1000 SSIDs from 192.0.2.9: each is answered, each takes the place of an earlier one. */
+	for (ssid = 2; ssid < 1002; ssid++)
+		assert_int_equal(one(r, "192.0.2.9", 1000, t + 2 * MS, 0, ssid), 0);
+	assert_int_equal(ub_sessions_of_source(r->sessions, &r->pkts[0].peer), 4);
+	/* Both measuring sessions kept their counters. */
+	assert_int_equal(one(r, "192.0.2.9", 1000, t + 3 * MS, 2, 1), 2);
+	assert_int_equal(one(r, "192.0.2.8", 1000, t + 3 * MS, 1, 1), 1);
+	ub_reflector_counters(r, &c);
+	assert_int_equal(c.sessions, 5);
+	assert_int_equal(c.sessions_evicted, 997);
+	assert_int_equal(c.sessions_refused, 0);
+	/* One session a source, and it protected and active: the source's newcomer is refused... */
+	r->cfg.sessions_per_source = 1;
+	retable(r);
+	assert_int_equal(one(r, "192.0.2.7", 1000, t, 0, 1), 0);
+	assert_int_equal(one(r, "192.0.2.7", 1000, t + 500 * MS, 1, 1), 1);
+	assert_int_equal(one(r, "192.0.2.7", 1001, t + 600 * MS, 0, 1), -1);
 	assert_int_equal(r->cnt.sessions_refused, 1);
-	/* The first stays busy; the second falls silent. */
-	put(r, 0, "192.0.2.1", 1000, 44, T0 + 900 * MS, 1, 1);
-	assert_int_equal(reflect_batch(r, 1, T0), 1);
-	/* 1.1 s after the second's last packet: it makes room, the busy one stays. */
-	put(r, 0, "192.0.2.3", 1000, 44, T0 + 1100 * MS, 0, 1);
-	put(r, 1, "192.0.2.1", 1000, 44, T0 + 1100 * MS, 2, 1);
-	assert_int_equal(reflect_batch(r, 2, T0), 2);
-	assert_int_equal(r->cnt.sessions_evicted, 1);
-	assert_int_equal(r->cnt.sessions, 2);
-	assert_int_equal(ub_proto_decode_reply(r->pkts[1].buf, 44, &rep), 0);
-	assert_int_equal(rep.seq, 2); /* the busy session kept its counter */
-	/* A new SSID from the same port is another session, refused too. */
-	put(r, 0, "192.0.2.1", 1000, 44, T0 + 1200 * MS, 0, 2);
-	assert_int_equal(reflect_batch(r, 1, T0), 0);
-	assert_int_equal(r->cnt.sessions_refused, 2);
-	assert_int_equal(accounted(r, 5), r->cnt.received);
-	/* The sweep forgets what is silent longer than the timeout, oldest first. */
-	r->cfg.session_idle_ns = 150 * MS;
-	sessions_expire(r, T0 + 1200 * MS);
-	assert_int_equal(r->cnt.sessions, 2);
-	sessions_expire(r, T0 + 1300 * MS);
-	assert_int_equal(r->cnt.sessions, 0);
+	/* ...until that one has been silent for a second. */
+	assert_int_equal(one(r, "192.0.2.7", 1001, t + 1600 * MS, 0, 1), 0);
+	assert_int_equal(one(r, "192.0.2.7", 1000, t + 1700 * MS, 2, 1), 0);
 	ub_reflector_free(r);
 }
 
@@ -218,10 +295,12 @@ static void test_idle_session_restarts_without_a_sweep(void **state)
 {
 	struct ub_reflector *r = bare(16, 0, 0);
 	struct ub_stamp_reply rep;
+	struct ub_reflector_counters c;
 	int64_t t = T0;
 
 	(void)state;
 	r->cfg.session_idle_ns = 100 * MS;
+	retable(r);
 	put(r, 0, "192.0.2.1", 1000, UB_STAMP_LEN, t, 0, 7);
 	put(r, 1, "192.0.2.1", 1000, UB_STAMP_LEN, t + MS, 1, 7);
 	assert_int_equal(reflect_batch(r, 2, t + MS), 2);
@@ -237,19 +316,174 @@ static void test_idle_session_restarts_without_a_sweep(void **state)
 	assert_int_equal(reflect_batch(r, 1, t + 300 * MS), 1);
 	assert_int_equal(ub_proto_decode_reply(r->pkts[0].buf, r->pkts[0].len, &rep), 0);
 	assert_int_equal(rep.seq, 0);
-	assert_int_equal(r->cnt.sessions, 1);
-	assert_int_equal(r->cnt.sessions_total, 2);
+	ub_reflector_counters(r, &c);
+	assert_int_equal(c.sessions, 1);
+	assert_int_equal(c.sessions_total, 2);
 	ub_reflector_free(r);
+}
+
+/* Fills slot i with request seq of session (ip:port, ssid) whose T1 is t1 (not the default). */
+static void put_t1(struct ub_reflector *r, int i, const char *ip, int port, int64_t t,
+		   uint32_t seq, uint64_t t1, uint16_t ssid)
+{
+	struct ub_stamp_req req = { .seq = seq, .ts = t1, .ssid = ssid };
+	struct ub_pkt *p = &r->pkts[i];
+
+	put(r, i, ip, port, r->keyed ? UB_STAMP_AUTH_LEN : UB_STAMP_LEN, t, seq, ssid);
+	if (r->keyed)
+		ub_proto_encode_req_auth(p->buf, p->len, &req, &r->key);
+	else
+		ub_proto_encode_req(p->buf, p->len, &req);
+}
+
+/* Returns the reply's counter for request (seq, t1) of 192.0.2.1:1000 SSID 5, or -1 when dropped. */
+static int64_t one_t1(struct ub_reflector *r, int64_t t, uint32_t seq, uint64_t t1)
+{
+	put_t1(r, 0, "192.0.2.1", 1000, t, seq, t1, 5);
+	if (reflect_batch(r, 1, t) == 0)
+		return -1;
+	return reply_seq(r, 0);
+}
+
+#define NTP_S (1ULL << 32)
+
+/* A sender that starts over is a new run; a reordered request is not (keyed or not). */
+static void check_restart_and_reorder(int keyed)
+{
+	struct ub_reflector *r = bare(16, 0, keyed);
+	uint64_t t1 = 0xe000000000000000ULL;
+	int64_t t = T0;
+	uint32_t i;
+
+	for (i = 0; i < 10; i++)
+		assert_int_equal(one_t1(r, t + i * MS, i, t1 + i * NTP_S / 100), i);
+	/* Reordered: 12 before 11 (both sent later than 9, in number order). */
+	assert_int_equal(one_t1(r, t + 12 * MS, 12, t1 + 12 * NTP_S / 100), 10);
+	assert_int_equal(one_t1(r, t + 13 * MS, 11, t1 + 11 * NTP_S / 100), 11);
+	/* Very late: number 3 again, but this one... keyed, it was answered; plain, it is a duplicate. */
+	assert_int_equal(one_t1(r, t + 14 * MS, 3, t1 + 3 * NTP_S / 100), keyed ? -1 : 12);
+	assert_int_equal(r->cnt.sessions_restarted, 0);
+	/* The sender starts over: number 0 with a later T1. The counter starts over too. */
+	assert_int_equal(one_t1(r, t + 20 * MS, 0, t1 + 50 * NTP_S / 100), 0);
+	assert_int_equal(one_t1(r, t + 21 * MS, 1, t1 + 51 * NTP_S / 100), 1);
+	assert_int_equal(r->cnt.sessions_restarted, 1);
+	/* A request of the earlier run arriving now is no restart. Keyed: the earlier run is over. */
+	assert_int_equal(one_t1(r, t + 22 * MS, 12, t1 + 12 * NTP_S / 100), keyed ? -1 : 2);
+	assert_int_equal(r->cnt.sessions_restarted, 1);
+	assert_int_equal(r->cnt.replayed, keyed ? 2 : 0);
+	ub_reflector_free(r);
+}
+
+static void test_restart_told_from_reordering(void **state)
+{
+	(void)state;
+	check_restart_and_reorder(0);
+	check_restart_and_reorder(1);
+}
+
+/* A sender whose T1 never changes: only a fall far beyond reordering is a restart. */
+static void test_restart_with_constant_t1(void **state)
+{
+	struct ub_reflector *r = bare(16, 0, 0);
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < 2000; i++)
+		assert_int_equal(one_t1(r, T0 + i * MS, i, 0), i);
+	assert_int_equal(one_t1(r, T0 + 2000 * MS, 1500, 0), 2000);
+	assert_int_equal(one_t1(r, T0 + 2001 * MS, 0, 0), 0);
+	assert_int_equal(r->cnt.sessions_restarted, 1);
+	ub_reflector_free(r);
+}
+
+/* With --key each signed request is answered once, whatever port it claims later. */
+static void test_keyed_replays_dropped(void **state)
+{
+	struct ub_reflector *r = bare(64, 0, 1);
+	int i, out;
+
+	(void)state;
+	put(r, 0, "192.0.2.1", 1000, UB_STAMP_AUTH_LEN, T0, 7, 3);
+	assert_int_equal(reflect_batch(r, 1, T0), 1);
+	/* The same request 100 times: from its port, and from 60 others of its address. */
+	for (i = 0; i < 40; i++)
+		put(r, i, "192.0.2.1", 1000, UB_STAMP_AUTH_LEN, T0 + MS, 7, 3);
+	assert_int_equal(reflect_batch(r, 40, T0 + MS), 0);
+	for (i = 0; i < 60; i++)
+		put(r, i, "192.0.2.1", 2000 + i, UB_STAMP_AUTH_LEN, T0 + MS, 7, 3);
+	out = reflect_batch(r, 60, T0 + MS);
+	assert_int_equal(out, 0);
+	assert_int_equal(r->cnt.replayed, 100);
+	/* A replay that the tag cache forgot is still caught by the session's window. */
+	ub_replay_tags_free(r->tags);
+	r->tags = ub_replay_tags_new(UB_REFLECTOR_TAGS, NULL);
+	assert_non_null(r->tags);
+	put(r, 0, "192.0.2.1", 1000, UB_STAMP_AUTH_LEN, T0 + 2 * MS, 7, 3);
+	assert_int_equal(reflect_batch(r, 1, T0 + 2 * MS), 0);
+	assert_int_equal(r->cnt.replayed, 101);
+	/* The next number goes on; one older than the window is a replay. */
+	put(r, 0, "192.0.2.1", 1000, UB_STAMP_AUTH_LEN, T0 + 3 * MS, 8 + UB_REPLAY_WINDOW, 3);
+	put(r, 1, "192.0.2.1", 1000, UB_STAMP_AUTH_LEN, T0 + 3 * MS, 8, 3);
+	assert_int_equal(reflect_batch(r, 2, T0 + 3 * MS), 1);
+	assert_int_equal(r->cnt.replayed, 102);
+	assert_int_equal(accounted(r, 2), r->cnt.received);
+	ub_reflector_free(r);
+}
+
+/* A reply (ours, or any STAMP reflector's) or a datagram from our own port is never answered. */
+static void test_loops_broken(void **state)
+{
+	struct ub_reflector *r;
+	struct sockaddr_in *l;
+	int keyed;
+
+	(void)state;
+	for (keyed = 0; keyed < 2; keyed++) {
+		r = bare(16, 0, keyed);
+		r->port = 10000;
+		put(r, 0, "192.0.2.1", 1000, keyed ? 200 : 100, T0, 1, 1);
+		r->pkts[0].rx_real_ns = ub_clock_real(); /* T2, from the clock T3 will come from */
+		assert_int_equal(reflect_batch(r, 1, T0), 1);
+		/* The reply comes back as if it were a request (an echo, or a reflector's spoofed pair). */
+		r->pkts[0].rx_mono_ns = T0 + MS;
+		assert_int_equal(reflect_batch(r, 1, T0 + MS), 0);
+		assert_int_equal(r->cnt.looks_like_reply, 1);
+		/* A request claiming to come from the reflector's own address and port. */
+		put(r, 0, "192.0.2.50", 10000, keyed ? 112 : 44, T0, 2, 1);
+		l = (struct sockaddr_in *)&r->pkts[0].local.ss;
+		memset(&r->pkts[0].local, 0, sizeof(r->pkts[0].local));
+		l->sin_family = AF_INET;
+		inet_pton(AF_INET, "192.0.2.50", &l->sin_addr);
+		r->pkts[0].local.len = sizeof(*l);
+		r->pkts[0].has_local = 1;
+		assert_int_equal(reflect_batch(r, 1, T0), 0);
+		assert_int_equal(r->cnt.from_itself, 1);
+		/* The same port from another address is a sender like any other. */
+		put(r, 0, "192.0.2.51", 10000, keyed ? 112 : 44, T0, 2, 1);
+		r->pkts[0].local = r->pkts[1].local;
+		r->pkts[0].has_local = 1;
+		inet_pton(AF_INET, "192.0.2.50", &((struct sockaddr_in *)&r->pkts[0].local.ss)->sin_addr);
+		r->pkts[0].local.ss.ss_family = AF_INET;
+		r->pkts[0].local.len = sizeof(struct sockaddr_in);
+		assert_int_equal(reflect_batch(r, 1, T0), 1);
+		assert_int_equal(accounted(r, 2), r->cnt.received);
+		ub_reflector_free(r);
+	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_only_requests_answered_at_their_size),
-		cmocka_unit_test(test_full_table_refuses_until_one_is_idle),
+		cmocka_unit_test(test_full_table_admits_newcomers_and_keeps_active),
+		cmocka_unit_test(test_one_source_churns_only_its_own_sessions),
 		cmocka_unit_test(test_rate_cap_per_source),
 		cmocka_unit_test(test_keyed_answers_only_signed_requests),
 		cmocka_unit_test(test_idle_session_restarts_without_a_sweep),
+		cmocka_unit_test(test_restart_told_from_reordering),
+		cmocka_unit_test(test_restart_with_constant_t1),
+		cmocka_unit_test(test_keyed_replays_dropped),
+		cmocka_unit_test(test_loops_broken),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,7 +18,9 @@ receive time.
 
 Usage: stamp_sender.py --peer HOST --port N --count C --interval SECONDS
                        [--size 44] [--ssid X] [--ttl 255] [--timeout S]
-                       [--json FILE]
+                       [--local-port N] [--json FILE]
+--local-port sends from a fixed UDP port, as TWAMP-light senders often do: a
+second run then comes from the same address, port and SSID as the first.
 Prints one JSON line (and writes it to --json FILE):
   {"sent","received","invalid","reflector_seqs","sender_ttls",
    "rtt_ns_median","reply_sizes", ...}
@@ -64,6 +66,8 @@ def parse_args(argv):
                         help="IP TTL / Hop Limit of test packets")
     parser.add_argument("--timeout", type=float, default=1.0,
                         help="wait this long after the last probe")
+    parser.add_argument("--local-port", type=int, default=0,
+                        help="send from this UDP port (default: any free one)")
     parser.add_argument("--json", metavar="FILE",
                         help="also write the JSON result here")
     args = parser.parse_args(argv)
@@ -75,6 +79,8 @@ def parse_args(argv):
         parser.error("--interval and --timeout must be >= 0")
     if not 1 <= args.ttl <= 255:
         parser.error("--ttl must be 1..255")
+    if not 0 <= args.local_port <= 65535:
+        parser.error("--local-port must be 0..65535")
     return args
 
 
@@ -177,6 +183,9 @@ def open_socket(args):
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, args.ttl)
     else:
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, args.ttl)
+    if args.local_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", args.local_port))
     sock.setblocking(False)
     return sock, peer
 
