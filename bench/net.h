@@ -70,6 +70,14 @@ uint32_t ub_net_hash(const void *p, size_t n, uint32_t h);
 int ub_net_udp_socket(int family, struct ub_err *e);
 
 /*
+ * Raises this process's soft limit on open files toward want, never past
+ * the hard limit (a program that holds a socket per peer needs more than
+ * the usual 1024). Returns the soft limit in force afterwards, and the hard
+ * one in *hard (may be NULL); UINT64_MAX stands for no limit.
+ */
+uint64_t ub_net_raise_fd_limit(uint64_t want, uint64_t *hard);
+
+/*
  * Asks the kernel to say when it drops an outgoing datagram in this host
  * (a full interface queue): send then fails with ENOBUFS instead of
  * succeeding silently. Best effort.

@@ -1,6 +1,7 @@
 #include "relay.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -10,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lru.h"
 #include "net.h"
 #include "relayq.h"
 #include "truth.h"
@@ -18,7 +20,7 @@
 #define RELAY_BATCH 32
 #define RELAY_BUF 65536             /* any UDP datagram fits */
 #define RELAY_BUCKETS 1024
-#define RELAY_MAX_FLOWS 4096
+#define RELAY_FD_SPARE 8             /* open files kept free beyond the flows: the truth log, the log */
 #define RELAY_RECV_ROUNDS 8         /* batches per socket per turn: no socket starves the rest */
 #define RELAY_TICK_NS UB_NS_PER_S   /* longest wait: stop flags and idle flows are checked */
 
@@ -53,6 +55,16 @@ struct ub_relay {
 	struct ub_relayq *q; /* what waits to be sent */
 	struct ub_truth *truth;
 	uint64_t flows_seen, unrouted, icmp_errors; /* see struct ub_relay_counters */
+
+	/* room for flows: see relay.h */
+	size_t max_flows;
+	int max_by_files;             /* max_flows is what the open files limit leaves */
+	uint64_t fd_limit, fd_hard;   /* the open files limit after raising it, and the hard one */
+	int64_t evict_idle_ns;
+	int64_t room_at;              /* no flow can make room before this (monotonic ns) */
+	uint64_t flows_refused, flows_evicted;
+	struct ub_lru *refused;       /* clients refused and not served since: each counted once */
+	int said_refused;
 
 	struct pollfd *pfd;
 	struct flow **pflow;
@@ -236,6 +248,53 @@ static uint64_t random_seed(void)
 	return s % 1000000000ULL;
 }
 
+/* Writes limit (UINT64_MAX: none) into b for people. */
+static const char *limit_str(uint64_t limit, char *b, size_t n)
+{
+	if (limit == UINT64_MAX)
+		snprintf(b, n, "unlimited");
+	else
+		snprintf(b, n, "%llu", (unsigned long long)limit);
+	return b;
+}
+
+/* Files this process has open now (from /proc); a guess when it cannot tell. */
+static uint64_t open_files(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	uint64_t n = 0;
+
+	if (!d)
+		return 16;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n > 0 ? n - 1 : 0; /* the folder's own */
+}
+
+/*
+ * How many flows fit: a socket each, within the open files limit (raised
+ * toward the hard one for UB_RELAY_FLOWS_MAX of them) after what is open now
+ * and a few to spare, or the configured number when smaller.
+ */
+static void size_flows(struct ub_relay *r)
+{
+	uint64_t used = open_files(), room;
+
+	r->fd_limit = ub_net_raise_fd_limit(UB_RELAY_FLOWS_MAX + used + RELAY_FD_SPARE, &r->fd_hard);
+	room = r->fd_limit > used + RELAY_FD_SPARE ? r->fd_limit - used - RELAY_FD_SPARE : 1;
+	r->max_flows = room < UB_RELAY_FLOWS_MAX ? (size_t)room : UB_RELAY_FLOWS_MAX;
+	r->max_by_files = room < UB_RELAY_FLOWS_MAX;
+	if (r->cfg.max_flows && r->cfg.max_flows < r->max_flows) {
+		r->max_flows = r->cfg.max_flows;
+		r->max_by_files = 0;
+	}
+	r->evict_idle_ns = UB_RELAY_EVICT_IDLE_NS;
+	if (r->cfg.flow_idle_ns > 0 && r->cfg.flow_idle_ns < r->evict_idle_ns)
+		r->evict_idle_ns = r->cfg.flow_idle_ns;
+}
+
 /* ---- flows ------------------------------------------------------------- */
 
 static void flow_destroy(struct flow *f)
@@ -267,33 +326,148 @@ static struct flow *flow_find(struct ub_relay *r, const struct ub_addr *peer, ui
 	return NULL;
 }
 
-/* Returns the flow of peer, made on its first packet; NULL when none can be made. */
+static void flow_remove(struct ub_relay *r, size_t i)
+{
+	struct flow *f = r->flows[i], **pp;
+	uint32_t b;
+	size_t j;
+
+	flow_find(r, &f->q.client, &b);
+	for (pp = &r->buckets[b]; *pp; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	r->flows[i] = r->flows[--r->nflows];
+	r->pfd_dirty = 1;
+	/* the poll set of this turn may still name it */
+	for (j = 1; j < r->npfd; j++)
+		if (r->pflow[j] == f)
+			r->pflow[j] = NULL;
+	flow_destroy(f);
+}
+
+/*
+ * Makes room for a new flow: forgets the flow heard from longest ago among
+ * those silent for evict_idle_ns with nothing in flight. Returns 1, or 0
+ * when every flow is in use: a flood of new clients cannot push out a flow
+ * that carries traffic.
+ */
+static int flows_make_room(struct ub_relay *r, int64_t now)
+{
+	int64_t soonest = INT64_MAX, at;
+	size_t i, best = SIZE_MAX;
+
+	if (now < r->room_at)
+		return 0;
+	for (i = 0; i < r->nflows; i++) {
+		const struct flow *f = r->flows[i];
+
+		at = f->last_ns + r->evict_idle_ns;
+		soonest = at < soonest ? at : soonest;
+		if (f->q.inflight == 0 && now >= at &&
+		    (best == SIZE_MAX || f->last_ns < r->flows[best]->last_ns))
+			best = i;
+	}
+	if (best == SIZE_MAX) {
+		r->room_at = soonest;
+		return 0;
+	}
+	flow_remove(r, best);
+	r->flows_evicted++;
+	return 1;
+}
+
+/*
+ * Counts peer as refused (once until it is served) and says so on the log
+ * the first time, with why (err: the socket's errno, 0 for no room) and
+ * what helps.
+ */
+static void flow_refuse(struct ub_relay *r, const struct ub_addr *peer, int err)
+{
+	uint8_t key[UB_ADDR_KEY_MAX];
+	size_t n = ub_net_addr_key(peer, key);
+	char ps[UB_ADDRSTR_MAX], soft[32], hard[32];
+
+	r->unrouted++;
+	if (r->refused && ub_lru_find(r->refused, key, n) < 0) {
+		if (ub_lru_count(r->refused) == ub_lru_capacity(r->refused))
+			ub_lru_remove(r->refused, ub_lru_oldest(r->refused));
+		ub_lru_add(r->refused, key, n);
+		r->flows_refused++;
+	} else if (!r->refused) {
+		r->flows_refused++;
+	}
+	if (r->said_refused || !r->cfg.log)
+		return;
+	r->said_refused = 1;
+	ub_net_addr_str(peer, ps, sizeof(ps));
+	if (err == ENFILE)
+		fprintf(r->cfg.log,
+			"udpbench relay: refusing new flows (first %s): the system's open files table is "
+			"full; raise fs.file-max, or close programs. Flows silent for %.0f s make room.\n",
+			ps, (double)r->evict_idle_ns / 1e9);
+	else if (err && err != EMFILE)
+		fprintf(r->cfg.log, "udpbench relay: refusing new flows (first %s): no socket for them: %s\n",
+			ps, strerror(err));
+	else if (err == EMFILE || r->max_by_files)
+		fprintf(r->cfg.log,
+			"udpbench relay: refusing new flows (first %s): %zu flows hold a socket each and the "
+			"open files limit is %s (hard limit %s); raise it (ulimit -n) before starting "
+			"the relay. Flows silent for %.0f s make room.\n",
+			ps, r->nflows, limit_str(r->fd_limit, soft, sizeof(soft)),
+			limit_str(r->fd_hard, hard, sizeof(hard)), (double)r->evict_idle_ns / 1e9);
+	else
+		fprintf(r->cfg.log,
+			"udpbench relay: refusing new flows (first %s): %zu flows, the most the relay "
+			"holds, are all in use; flows silent for %.0f s make room.\n",
+			ps, r->nflows, (double)r->evict_idle_ns / 1e9);
+	fflush(r->cfg.log);
+}
+
+/* Returns the flow of peer, made on its first packet; NULL when none can be made (counted). */
 static struct flow *flow_get(struct ub_relay *r, const struct ub_addr *peer, int64_t now)
 {
+	uint8_t key[UB_ADDR_KEY_MAX];
+	struct ub_err e;
 	struct flow *f;
 	uint32_t b;
-	int d;
+	size_t n;
+	int d, slot;
 
 	f = flow_find(r, peer, &b);
 	if (f)
 		return f;
-	if (r->nflows >= RELAY_MAX_FLOWS)
+	if (r->nflows >= r->max_flows && !flows_make_room(r, now)) {
+		flow_refuse(r, peer, 0);
 		return NULL;
+	}
 	if (r->nflows == r->cap_flows) {
 		size_t cap = r->cap_flows ? 2 * r->cap_flows : 16;
-		struct flow **n = realloc(r->flows, cap * sizeof(*n));
+		struct flow **grown = realloc(r->flows, cap * sizeof(*grown));
 
-		if (!n)
-			return NULL;
-		r->flows = n;
+		if (!grown)
+			goto nomem;
+		r->flows = grown;
 		r->cap_flows = cap;
 	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
+		goto nomem;
+	ub_err_clear(&e);
+	f->q.fd[UB_DIR_UP] = ub_net_udp_socket(r->target.ss.ss_family, &e);
+	/* out of open files: an idle flow's socket will do */
+	if (f->q.fd[UB_DIR_UP] < 0 && (e.sys_errno == EMFILE || e.sys_errno == ENFILE) &&
+	    flows_make_room(r, now)) {
+		ub_err_clear(&e);
+		f->q.fd[UB_DIR_UP] = ub_net_udp_socket(r->target.ss.ss_family, &e);
+	}
+	if (f->q.fd[UB_DIR_UP] < 0) {
+		free(f);
+		flow_refuse(r, peer, e.sys_errno ? e.sys_errno : EMFILE);
 		return NULL;
-	f->q.fd[UB_DIR_UP] = ub_net_udp_socket(r->target.ss.ss_family, NULL);
-	if (f->q.fd[UB_DIR_UP] < 0 ||
-	    connect(f->q.fd[UB_DIR_UP], (const struct sockaddr *)&r->target.ss, r->target.len) < 0)
+	}
+	if (connect(f->q.fd[UB_DIR_UP], (const struct sockaddr *)&r->target.ss, r->target.len) < 0)
 		goto fail;
 	ub_net_set_buffers(f->q.fd[UB_DIR_UP], 1 << 20, NULL, NULL, NULL);
 	f->q.fd[UB_DIR_DOWN] = r->lfd;
@@ -313,26 +487,16 @@ static struct flow *flow_get(struct ub_relay *r, const struct ub_addr *peer, int
 	r->flows[r->nflows++] = f;
 	r->flows_seen++;
 	r->pfd_dirty = 1;
+	/* served now: refused again later, it counts again */
+	n = ub_net_addr_key(peer, key);
+	if (r->refused && (slot = ub_lru_find(r->refused, key, n)) >= 0)
+		ub_lru_remove(r->refused, slot);
 	return f;
 fail:
 	flow_destroy(f);
+nomem:
+	r->unrouted++;
 	return NULL;
-}
-
-static void flow_remove(struct ub_relay *r, size_t i)
-{
-	struct flow *f = r->flows[i], **pp;
-	uint32_t b;
-
-	flow_find(r, &f->q.client, &b);
-	for (pp = &r->buckets[b]; *pp; pp = &(*pp)->next)
-		if (*pp == f) {
-			*pp = f->next;
-			break;
-		}
-	r->flows[i] = r->flows[--r->nflows];
-	r->pfd_dirty = 1;
-	flow_destroy(f);
 }
 
 /* A flow silent for flow_idle_ns with nothing in flight is forgotten. */
@@ -410,10 +574,8 @@ static int recv_client(struct ub_relay *r, struct ub_err *e)
 			int64_t at = arrival(r, p);
 
 			f = flow_get(r, &p->peer, at);
-			if (!f) {
-				r->unrouted++;
+			if (!f)
 				continue;
-			}
 			if (p->has_local) {
 				f->q.local = p->local;
 				f->q.has_local = 1;
@@ -517,9 +679,12 @@ static int relay_turn(struct ub_relay *r, int64_t max_wait_ns, struct ub_err *e)
 			if (rc < 0)
 				return rc;
 		}
-		/* Flows made just now are not in this poll set: pflow still holds the old ones. */
+		/*
+		 * Flows made just now are not in this poll set: pflow still holds the
+		 * old ones, but not a flow dropped just now to make room (NULL).
+		 */
 		for (i = 1; i < r->npfd; i++)
-			if (r->pfd[i].revents)
+			if (r->pfd[i].revents && r->pflow[i])
 				recv_target(r, r->pflow[i]);
 	}
 	ub_relayq_emit_due(r->q, relay_now(r));
@@ -584,15 +749,20 @@ struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 	}
 	if (open_listen(r, e) < 0)
 		goto fail;
+	size_flows(r);
+	/* best effort: without it every refused datagram counts as a refused flow */
+	r->refused = ub_lru_new(UB_RELAY_FLOWS_MAX, ub_lru_random_seed(), NULL);
 	r->pfd_dirty = 1;
 	r->t0 = relay_now(r);
 	r->swept_at = r->t0;
 	if (!r->cfg.quiet) {
-		char ls[UB_ADDRSTR_MAX], ts[UB_ADDRSTR_MAX];
+		char ls[UB_ADDRSTR_MAX], ts[UB_ADDRSTR_MAX], fl[32];
 
-		fprintf(r->cfg.log, "udpbench relay listening on %s -> %s, seed %llu\n",
+		fprintf(r->cfg.log,
+			"udpbench relay listening on %s -> %s, seed %llu, up to %zu flows (open files limit %s)\n",
 			ub_net_addr_str(&r->laddr, ls, sizeof(ls)),
-			ub_net_addr_str(&r->target, ts, sizeof(ts)), (unsigned long long)r->seed);
+			ub_net_addr_str(&r->target, ts, sizeof(ts)), (unsigned long long)r->seed,
+			r->max_flows, limit_str(r->fd_limit, fl, sizeof(fl)));
 		fflush(r->cfg.log);
 	}
 	return r;
@@ -612,6 +782,7 @@ void ub_relay_free(struct ub_relay *r)
 		flow_destroy(r->flows[i]);
 	if (r->lfd >= 0)
 		close(r->lfd);
+	ub_lru_free(r->refused);
 	free(r->flows);
 	ub_truth_free(r->truth);
 	free(r->pfd);
@@ -664,6 +835,9 @@ void ub_relay_counters(const struct ub_relay *r, struct ub_relay_counters *out)
 		ub_truth_counters(r->truth, (enum ub_dir)d, &out->dir[d]);
 	out->flows = r->flows_seen;
 	out->flows_alive = r->nflows;
+	out->max_flows = r->max_flows;
+	out->flows_refused = r->flows_refused;
+	out->flows_evicted = r->flows_evicted;
 	out->unrouted = r->unrouted;
 	out->icmp_errors = r->icmp_errors;
 	out->pending = ub_relayq_pending(r->q);
@@ -685,8 +859,9 @@ void ub_relay_print_counters(const struct ub_relay *r, FILE *f)
 			(unsigned long long)c.queue_dropped, (unsigned long long)c.duplicated,
 			(unsigned long long)c.reordered, (unsigned long long)c.delayed);
 	}
-	fprintf(f, "udpbench relay: flows %llu (alive %llu)\n", (unsigned long long)r->flows_seen,
-		(unsigned long long)r->nflows);
+	fprintf(f, "udpbench relay: flows %llu (alive %llu, at most %zu), refused %llu, evicted %llu\n",
+		(unsigned long long)r->flows_seen, (unsigned long long)r->nflows, r->max_flows,
+		(unsigned long long)r->flows_refused, (unsigned long long)r->flows_evicted);
 	fflush(f);
 }
 
@@ -702,6 +877,9 @@ int ub_relay_write_truth(const struct ub_relay *r, const char *path, struct ub_e
 		.pending = { ub_relayq_pending_dir(r->q, UB_DIR_UP),
 			     ub_relayq_pending_dir(r->q, UB_DIR_DOWN) },
 		.flows = r->flows_seen,
+		.flows_refused = r->flows_refused,
+		.flows_evicted = r->flows_evicted,
+		.max_flows = r->max_flows,
 		.unrouted = r->unrouted,
 		.icmp_errors = r->icmp_errors,
 	};

@@ -10,6 +10,13 @@
  * impairment models seeded from (seed, flow number, direction). Anything
  * is relayed, STAMP or not; only datagrams of 4 bytes or more take part in
  * the reordering count.
+ *
+ * A socket per flow costs an open file: the relay raises its soft limit
+ * toward the hard one at start and holds as many flows as that allows
+ * (UB_RELAY_FLOWS_MAX at most). When a new client finds no room, a flow
+ * silent for UB_RELAY_EVICT_IDLE_NS with nothing in flight makes way;
+ * flows that carry traffic are never pushed out, and a client that still
+ * finds no room is refused: counted, said once on the log, not relayed.
  */
 #ifndef UB_RELAY_H
 #define UB_RELAY_H
@@ -25,6 +32,8 @@
 #include "truth.h"
 
 #define UB_RELAY_EVENTS_MAX UB_TRUTH_EVENTS_MAX /* then "events_truncated": true */
+#define UB_RELAY_FLOWS_MAX 4096                  /* flows at once, whatever the open files limit */
+#define UB_RELAY_EVICT_IDLE_NS 1000000000LL      /* a flow this silent may make room for a new one */
 
 struct ub_relay_config {
 	const char *listen;        /* "[ADDR:]PORT"; no ADDR: every address, IPv4 and IPv6 */
@@ -36,6 +45,7 @@ struct ub_relay_config {
 	const char *truth_path;    /* where the caller will write the truth log; NULL none */
 	int64_t duration_ns;       /* 0: until *stop */
 	int64_t flow_idle_ns;      /* a silent flow is forgotten after this (60 s) */
+	size_t max_flows;          /* flows at once; 0: as many as the open files limit allows */
 	int64_t hold_max_ns;       /* a held packet leaves at most this long after its time (50 ms) */
 	size_t max_events;         /* events kept in the truth log (UB_RELAY_EVENTS_MAX) */
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: return */
@@ -50,7 +60,10 @@ struct ub_relay_counters {
 	struct ub_truth_dir_counters dir[2]; /* [UB_DIR_UP], [UB_DIR_DOWN]: see truth.h */
 	uint64_t flows;       /* flows seen since start */
 	uint64_t flows_alive; /* flows now */
-	uint64_t unrouted;    /* datagrams not relayed: too many flows, or out of memory */
+	uint64_t max_flows;   /* flows the relay can hold at once */
+	uint64_t flows_refused; /* new clients turned away (no room, no socket); once each while refused */
+	uint64_t flows_evicted; /* idle flows dropped to make room for a new one */
+	uint64_t unrouted;    /* datagrams not relayed: their client was refused, or out of memory */
 	uint64_t icmp_errors; /* ICMP errors reported on the upstream sockets */
 	uint64_t pending;     /* scheduled or held, not yet sent */
 	uint64_t events;      /* events recorded */
@@ -69,7 +82,10 @@ void ub_relay_config_init(struct ub_relay_config *c);
 int ub_relay_config_set(struct ub_relay_config *c, const char *name, const char *value,
 			struct ub_err *e);
 
-/* Binds and resolves; returns a relay (free with ub_relay_free) or NULL with e filled. */
+/*
+ * Binds and resolves, and raises the open files limit for the flows;
+ * returns a relay (free with ub_relay_free) or NULL with e filled.
+ */
 struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e);
 void ub_relay_free(struct ub_relay *r);
 

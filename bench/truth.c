@@ -300,13 +300,15 @@ static json_t *header_json(const struct ub_truth *t, const struct ub_truth_heade
 {
 	char ls[UB_ADDRSTR_MAX], ts[UB_ADDRSTR_MAX];
 
-	return json_pack("{s:{s:s,s:i},s:I,s:s,s:s,s:I,s:{s:o,s:o},s:o,s:o,s:I,s:I,s:I,s:I,s:b}",
+	return json_pack("{s:{s:s,s:i},s:I,s:s,s:s,s:I,s:{s:o,s:o},s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 			 "udpbench", "version", UB_VERSION, "format", 1, "seed",
 			 (json_int_t)h->seed, "listen", ub_net_addr_str(h->listen, ls, sizeof(ls)),
 			 "target", ub_net_addr_str(h->target, ts, sizeof(ts)), "elapsed_ns",
 			 (json_int_t)h->elapsed_ns, "config", "up", impair_json(h->up), "down",
 			 impair_json(h->down), "up", dir_json(t, h, UB_DIR_UP), "down",
-			 dir_json(t, h, UB_DIR_DOWN), "flows", (json_int_t)h->flows, "unrouted",
+			 dir_json(t, h, UB_DIR_DOWN), "flows", (json_int_t)h->flows, "max_flows",
+			 (json_int_t)h->max_flows, "flows_refused", (json_int_t)h->flows_refused,
+			 "flows_evicted", (json_int_t)h->flows_evicted, "unrouted",
 			 (json_int_t)h->unrouted, "icmp_errors", (json_int_t)h->icmp_errors,
 			 "events_total", (json_int_t)t->nevents, "events_truncated", t->truncated);
 }

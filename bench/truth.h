@@ -57,6 +57,8 @@ struct ub_truth_header {
 	const struct ub_impair_config *up, *down; /* the impairments as configured */
 	uint64_t pending[2];                     /* scheduled or held, not yet sent, per direction */
 	uint64_t flows, unrouted, icmp_errors;
+	uint64_t flows_refused, flows_evicted; /* new flows turned away; idle flows dropped for room */
+	uint64_t max_flows;                    /* flows the relay could hold at once */
 };
 
 /* Sets defaults: keep up to UB_TRUTH_EVENTS_MAX events. */

@@ -41,6 +41,12 @@ static double guess_rtt(const struct ub_result *r, size_t i, size_t prev, size_t
 	return 0.0;
 }
 
+/* The foot of an RTT axis (ms): 0, or below a negative RTT a CSV may hold. */
+static double y_floor(const struct ub_result *r)
+{
+	return r->n_rtt && r->box.min < 0 ? ms(r->box.min) * 1.12 : 0;
+}
+
 /* Chart 1's data: replies (a break at each loss), lost, late and retransmission marks. */
 static int write_rtt_data(struct ub_report_ctx *R, struct ub_result *r, double ytop,
 			  struct ub_err *e)
@@ -108,7 +114,7 @@ static int chart_rtt(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 {
 	struct ub_result *r = &R->r[k];
 	char name[200], t[512], b1[32], b2[32], b3[32];
-	double ymax = ms(r->box.max) * 1.12;
+	double ymax = ms(r->box.max) * 1.12, ymin = y_floor(r);
 	FILE *f;
 	int rc;
 
@@ -128,6 +134,7 @@ static int chart_rtt(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	fprintf(f, "n_rtt = %zu\nn_lost = %zu\nn_late = %zu\nn_retx = %zu\n", r->n_rtt,
 		r->n_lost - r->n_late, r->n_late, r->n_retx);
 	ub_gnuplot_num(f, "xmax", sec(r->t_end) * 1.02 + 1e-3);
+	ub_gnuplot_num(f, "ymin", ymin);
 	ub_gnuplot_num(f, "ymax", ymax);
 	ub_gnuplot_num(f, "median_ms", ms(r->box.median));
 	ub_gnuplot_num(f, "p99_ms", ms(r->box.p99));
@@ -175,17 +182,54 @@ static double bin_edge(int logx, double lo, double step, size_t i)
 	return logx ? lo * pow(10.0, (double)i / 10.0) : lo + (double)i * step;
 }
 
+/* Chart 2's time axis (ms) and the histogram's bins on it. */
+struct cdf_axis {
+	int logx;
+	double lo, hi, step;        /* step: of a linear axis */
+	size_t nb;                  /* bins, at least one */
+};
+
 /*
- * Chart 2: the CDF (every reply, one line per result) and a histogram. When
- * the results differ by more than a factor of 20 (a µs loopback beside a
- * 200 ms TCP wait) the time axis is logarithmic, else linear from 0.
+ * The axis for replies whose lowest value is low, smallest median mid,
+ * largest p99 p99 and highest top (ms). When the results differ by more
+ * than a factor of 20 (a µs loopback beside a 200 ms TCP wait) it is
+ * logarithmic, else linear from 0 (from low when that is below 0). It is
+ * never empty: equal values (all 0, say) get a small width of their own.
  */
+static void cdf_axis(double low, double mid, double p99, double top, struct cdf_axis *a)
+{
+	double lo, hi;
+
+	a->logx = low > 0 && p99 > 20 * mid;
+	if (a->logx) {
+		a->step = 0;
+		a->lo = pow(10.0, floor(log10(low)));
+		a->hi = pow(10.0, ceil(log10(top * 1.01)));
+		a->nb = (size_t)llround(10 * log10(a->hi / a->lo));
+	} else {
+		/* a few very slow replies would squeeze the rest into one corner */
+		hi = top <= p99 * 1.5 ? top * 1.02 : p99 * 1.25;
+		lo = low < 0 ? low : 0;
+		hi = hi > 0 ? hi : 0;
+		if (!(hi > lo))
+			hi = lo < 0 ? lo * 0.9 : lo + 1e-3;
+		a->step = nice_step((hi - lo) / 60.0);
+		a->lo = floor(lo / a->step) * a->step;
+		a->hi = ceil(hi / a->step) * a->step;
+		a->nb = (size_t)llround((a->hi - a->lo) / a->step);
+	}
+	if (a->nb < 1)
+		a->nb = 1;
+}
+
+/* Chart 2: the CDF (every reply, one line per result) and a histogram. */
 static int chart_cdf(struct ub_report_ctx *R, struct ub_err *e)
 {
-	double xhi = 0, top = 0, low = INFINITY, mid = INFINITY, step = 0, xlo = 0, v;
+	double xhi = 0, top = -INFINITY, low = INFINITY, mid = INFINITY, step, xlo, v;
 	size_t beyond = 0, i, *bins = NULL, nb;
 	unsigned k, used = 0;
 	char name[200], t[512], b1[32];
+	struct cdf_axis ax;
 	FILE *f = NULL, *d;
 	int rc = 0, logx;
 
@@ -194,26 +238,20 @@ static int chart_cdf(struct ub_report_ctx *R, struct ub_err *e)
 
 		if (!R->r[k].n_rtt)
 			continue;
+		xhi = !used || ms(b->p99) > xhi ? ms(b->p99) : xhi;
 		used++;
-		xhi = ms(b->p99) > xhi ? ms(b->p99) : xhi;
 		top = ms(b->max) > top ? ms(b->max) : top;
 		low = ms(b->min) < low ? ms(b->min) : low;
 		mid = ms(b->median) < mid ? ms(b->median) : mid;
 	}
 	if (!used)
 		return 0;
-	logx = low > 0 && xhi > 20 * mid;
-	if (logx) {
-		xlo = pow(10.0, floor(log10(low)));
-		xhi = pow(10.0, ceil(log10(top * 1.01)));
-		nb = (size_t)llround(10 * log10(xhi / xlo));
-	} else {
-		/* a few very slow replies would squeeze the rest into one corner */
-		xhi = top <= xhi * 1.5 ? top * 1.02 : xhi * 1.25;
-		step = nice_step(xhi / 60.0);
-		xhi = ceil(xhi / step) * step;
-		nb = (size_t)llround(xhi / step);
-	}
+	cdf_axis(low, mid, xhi, top, &ax);
+	logx = ax.logx;
+	xlo = ax.lo;
+	xhi = ax.hi;
+	step = ax.step;
+	nb = ax.nb;
 	bins = calloc(nb + 1, sizeof(*bins));
 	if (!bins)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
@@ -268,8 +306,11 @@ static int chart_cdf(struct ub_report_ctx *R, struct ub_err *e)
 	for (k = 0, i = 1; k < R->n; k++) {
 		if (!R->r[k].n_rtt)
 			continue;
-		fprintf(f, "f_cdf[%zu] = \"%s-cdf.dat\"\nf_hist[%zu] = \"%s-hist.dat\"\nlt_of[%zu] = %u\n",
-			i, R->r[k].slug, i, R->r[k].slug, i, k + 1);
+		snprintf(name, sizeof(name), "f_cdf[%zu]", i);
+		ub_gnuplot_file(f, name, &R->r[k], "cdf");
+		snprintf(name, sizeof(name), "f_hist[%zu]", i);
+		ub_gnuplot_file(f, name, &R->r[k], "hist");
+		fprintf(f, "lt_of[%zu] = %u\n", i, k + 1);
 		snprintf(name, sizeof(name), "lbl[%zu]", i++);
 		ub_gnuplot_str(f, name, R->r[k].label);
 	}
@@ -350,8 +391,9 @@ static int chart_loss(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 		snprintf(var, sizeof(var), "f_%s", sfx[i] + 5);
 		ub_gnuplot_file(s, var, r, sfx[i]);
 	}
-	fprintf(s, "split = %d\nn_probes = %zu\nn_up = %zu\nn_down = %zu\nn_lost = %zu\nn_late = %zu\n",
-		r->split, r->n_p, r->n_up, r->n_down - r->n_late, r->n_lost - r->n_late, r->n_late);
+	fprintf(s, "split = %d\nn_probes = %zu\nn_ok = %zu\nn_up = %zu\nn_down = %zu\nn_lost = %zu\nn_late = %zu\n",
+		r->split, r->n_p, r->n_rtt, r->n_up, r->n_down - r->n_late, r->n_lost - r->n_late,
+		r->n_late);
 	if (R->zh)
 		snprintf(t, sizeof(t), "%s：哪些包丢了？%zu 个中丢了 %zu 个\n一格一个包，红色连成块就是连续丢包",
 			 r->label, r->n_p, r->n_lost);
@@ -557,16 +599,11 @@ static int chart_compare(struct ub_report_ctx *R, struct ub_err *e)
 		const struct ub_result_box *b = &r->box;
 		double loss = 0;
 		json_t *lp = json_object_get(r->summary, "loss_pct");
-		char lbl[256], *q;
 
 		if (!r->n_rtt)
 			continue;
 		used++;
 		loss = json_is_number(lp) ? json_number_value(lp) : 0.0;
-		snprintf(lbl, sizeof(lbl), "%s", r->label);
-		for (q = lbl; *q; q++)
-			if (*q == '"')
-				*q = '\'';
 		if (many)
 			snprintf(t, sizeof(t), "%.1f%%", loss);
 		else if (r->tcp)
@@ -574,8 +611,12 @@ static int chart_compare(struct ub_report_ctx *R, struct ub_err *e)
 				 loss, ub_results_int(r->summary, "tcp_retransmits", 0));
 		else
 			snprintf(t, sizeof(t), TX(R, "lost %.1f%%", "丢包 %.1f%%"), loss);
-		fprintf(d, "%u %.6f %.6f %.6f %.6f %.6f %.6f %.4f %u \"%s\" \"%s\"\n", used, ms(b->p5),
-			ms(b->q1), ms(b->median), ms(b->q3), ms(b->p95), ms(b->p99), loss, k + 1, lbl, t);
+		fprintf(d, "%u %.6f %.6f %.6f %.6f %.6f %.6f %.4f %u ", used, ms(b->p5), ms(b->q1),
+			ms(b->median), ms(b->q3), ms(b->p95), ms(b->p99), loss, k + 1);
+		ub_gnuplot_datum(d, r->label);
+		fputc(' ', d);
+		ub_gnuplot_datum(d, t);
+		fputc('\n', d);
 		ymax = ms(b->p99) > ymax ? ms(b->p99) : ymax;
 	}
 	rc = ub_gnuplot_close(d, R, "compare.dat", e);
@@ -584,7 +625,8 @@ static int chart_compare(struct ub_report_ctx *R, struct ub_err *e)
 	f = ub_gnuplot_chart_open(R, UB_REPORT_CH_COMPARE, "compare.gp", -1, -1, "compare", e);
 	if (!f)
 		return e->code;
-	fprintf(f, "f_box = \"compare.dat\"\nn = %u\narray xl[n]\n", used);
+	ub_gnuplot_str(f, "f_box", "compare.dat");
+	fprintf(f, "n = %u\narray xl[n]\n", used);
 	/* the labels under the boxes, wrapped to the room each box has, or upright and cut short */
 	for (k = 0, i = 1; k < R->n; k++) {
 		char var[32], lbl[512], fmt[1024];
@@ -635,7 +677,7 @@ static int chart_udptcp(struct ub_report_ctx *R, unsigned u, unsigned tc, unsign
 {
 	const struct ub_result *a = &R->r[u], *b = &R->r[tc];
 	char name[200], t[512], b1[32], b2[32];
-	double ymax, xmax;
+	double ymax, ymin, xmax;
 	FILE *f;
 
 	if (npairs > 1)
@@ -646,15 +688,17 @@ static int chart_udptcp(struct ub_report_ctx *R, unsigned u, unsigned tc, unsign
 	if (!f)
 		return e->code;
 	ymax = (ms(a->box.max) > ms(b->box.max) ? ms(a->box.max) : ms(b->box.max)) * 1.12;
+	ymin = y_floor(a) < y_floor(b) ? y_floor(a) : y_floor(b);
 	xmax = (sec(a->t_end) > sec(b->t_end) ? sec(a->t_end) : sec(b->t_end)) * 1.02 + 1e-3;
 	ub_gnuplot_file(f, "f_udp", a, "rtt");
 	ub_gnuplot_file(f, "f_udp_lost", a, "lost");
 	ub_gnuplot_file(f, "f_tcp", b, "rtt");
 	ub_gnuplot_file(f, "f_tcp_lost", b, "lost");
 	ub_gnuplot_file(f, "f_tcp_retx", b, "retx");
-	fprintf(f, "n_udp_lost = %zu\nn_tcp_lost = %zu\nn_tcp_retx = %zu\n", a->n_lost - a->n_late,
-		b->n_lost - b->n_late, b->n_retx);
+	fprintf(f, "n_udp = %zu\nn_tcp = %zu\nn_udp_lost = %zu\nn_tcp_lost = %zu\nn_tcp_retx = %zu\n",
+		a->n_rtt, b->n_rtt, a->n_lost - a->n_late, b->n_lost - b->n_late, b->n_retx);
 	ub_gnuplot_num(f, "xmax", xmax);
+	ub_gnuplot_num(f, "ymin", ymin);
 	ub_gnuplot_num(f, "ymax", ymax > 0 ? ymax : 1.0);
 	snprintf(t, sizeof(t), "%s%s%s", R->c->title ? R->c->title : "", R->c->title ? "\n" : "",
 		 TX(R, "Same link, two kinds of letter: UDP loses, TCP waits",

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <math.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -107,19 +108,115 @@ int ub_gnuplot_close(FILE *f, const struct ub_report_ctx *R, const char *name,
 	return bad ? ub_err_set(e, UB_E_IO, err, "cannot write %s/%s", R->work, name) : 0;
 }
 
-/* name = "text" as a gnuplot string: backslashes and quotes escaped. */
+/*
+ * Length of the UTF-8 character at s when it is one gnuplot can show as it
+ * is; 0 for a byte that starts no valid character (overlong forms,
+ * surrogates, U+FFFE/U+FFFF, code points past U+10FFFF) and for a
+ * character cut short by the end of s, whose length goes to *cut.
+ */
+static size_t utf8_len(const unsigned char *s, size_t *cut)
+{
+	size_t n, i;
+	uint32_t c;
+
+	*cut = 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2, c = s[0] & 0x1Fu;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		n = 3, c = s[0] & 0x0Fu;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		n = 4, c = s[0] & 0x07u;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if (!s[i]) {
+			*cut = i;
+			return 0;
+		}
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3Fu);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF) || c >= 0xFFFE)) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10FFFF)))
+		return 0;
+	return n;
+}
+
+/* A character written otherwise: c as with. */
+struct swap {
+	char c;
+	const char *with;
+};
+
+/*
+ * Writes s to f as text and nothing else: each UTF-8 character as it is,
+ * a control character as a space, a byte that is not UTF-8 as U+FFFD, and
+ * a character cut short at the very end (a truncated buffer) not at all.
+ * Line breaks become brk, the characters in sw[0..n_sw) what they say.
+ */
+static void put_text(FILE *f, const char *s, const char *brk, const struct swap *sw, size_t n_sw)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n, cut, i;
+
+	while (u && *u) {
+		n = utf8_len(u, &cut);
+		for (i = 0; n == 1 && i < n_sw && *u != (unsigned char)sw[i].c; i++)
+			;
+		if (n == 1 && *u == '\n')
+			fputs(brk, f);
+		else if (n == 1 && i < n_sw)
+			fputs(sw[i].with, f);
+		else if (n == 1 && (*u < 0x20 || *u == 0x7F))
+			fputc(' ', f);
+		else if (n)
+			fwrite(u, 1, n, f);
+		else if (cut)
+			break;
+		else
+			fputs("\xEF\xBF\xBD", f);
+		u += n ? n : 1;
+	}
+}
+
+/*
+ * gnuplot reads a single-quoted string as it stands: no backquote command,
+ * no backslash escape, no @macro (gnuplot 5.4). A line break or a quote in
+ * the text closes the piece, and a double-quoted constant of ours joins the
+ * next one on: "\n", or "\047" for the quote. No quote from the text is
+ * ever written as one, so gnuplot's macro pass, which counts quote
+ * characters, always sees the text inside a single-quoted string.
+ */
+void ub_gnuplot_text(FILE *f, const char *s)
+{
+	static const struct swap sw[] = { { '\'', "'.\"\\047\".'" } };
+
+	fputc('\'', f);
+	put_text(f, s, "'.\"\\n\".'", sw, 1);
+	fputc('\'', f);
+}
+
 void ub_gnuplot_str(FILE *f, const char *name, const char *s)
 {
-	fprintf(f, "%s = \"", name);
-	for (; s && *s; s++) {
-		if (*s == '\n')
-			fputs("\\n", f);
-		else if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else
-			fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
-	}
-	fputs("\"\n", f);
+	fprintf(f, "%s = ", name);
+	ub_gnuplot_text(f, s);
+	fputc('\n', f);
+}
+
+/*
+ * In a data file gnuplot reads "..." with backslash escapes (\n, \101) but
+ * runs nothing; a quote would end the field early, a line break the row.
+ */
+void ub_gnuplot_datum(FILE *f, const char *s)
+{
+	static const struct swap sw[] = { { '"', "'" }, { '\\', "\\\\" } };
+
+	fputc('"', f);
+	put_text(f, s, " ", sw, 2);
+	fputc('"', f);
 }
 
 void ub_gnuplot_num(FILE *f, const char *name, double v)
@@ -156,17 +253,21 @@ FILE *ub_gnuplot_chart_open(struct ub_report_ctx *R, int kind, const char *tmpl,
 		   "# Draw it again in this folder: gnuplot %s %s\n",
 		ch->name, file, tmpl);
 	ub_gnuplot_str(f, "term_type", R->c->format == UB_REPORT_SVG ? "svg" : "pngcairo");
-	fprintf(f, "out = \"../%s.%s\"\n", ch->name, R->c->format == UB_REPORT_SVG ? "svg" : "png");
+	snprintf(file, sizeof(file), "../%s.%s", ch->name, R->c->format == UB_REPORT_SVG ? "svg" : "png");
+	ub_gnuplot_str(f, "out", file);
 	fprintf(f, "width = %u\nheight = %u\nfont_pt = %u\n", R->c->width, R->c->height,
 		R->c->font_pt);
 	ub_gnuplot_str(f, "font", R->font);
 	return f;
 }
 
-/* Writes path = "WORK-relative file" for a data file of result r. */
+/* Writes path = 'WORK-relative file' for a data file of result r. */
 void ub_gnuplot_file(FILE *f, const char *name, const struct ub_result *r, const char *suffix)
 {
-	fprintf(f, "%s = \"%s-%s.dat\"\n", name, r->slug, suffix);
+	char file[UB_RESULT_SLUG_MAX + 64];
+
+	snprintf(file, sizeof(file), "%s-%s.dat", r->slug, suffix);
+	ub_gnuplot_str(f, name, file);
 }
 
 int ub_gnuplot_write_script(const struct ub_report_ctx *R, struct ub_err *e)
@@ -186,8 +287,9 @@ int ub_gnuplot_write_script(const struct ub_report_ctx *R, struct ub_err *e)
 	      "export LC_CTYPE=C.UTF-8\n"
 	      "command -v gnuplot >/dev/null || { echo \"gnuplot is missing: apt-get install gnuplot-nox\" >&2; exit 1; }\n",
 	      f);
+	/* chart names are made of [A-Za-z0-9._-] and start with a letter; quoted all the same */
 	for (i = 0; i < R->n_ch; i++)
-		fprintf(f, "gnuplot %s.set.gp %s\n", R->ch[i].name, R->ch[i].tmpl);
+		fprintf(f, "gnuplot '%s.set.gp' '%s'\n", R->ch[i].name, R->ch[i].tmpl);
 	return ub_gnuplot_close(f, R, "charts.sh", e);
 }
 
@@ -212,15 +314,21 @@ int ub_gnuplot_on_path(const char *prog)
 	return 0;
 }
 
-/* Starts argv with stdin from /dev/null and stdout+stderr to out_fd; returns 0 or an errno. */
-static int spawn(const char *const *argv, char *const *envp, int out_fd, pid_t *pid)
+/*
+ * Starts argv in folder dir (NULL: ours) with stdin from /dev/null and
+ * stdout+stderr to out_fd; returns 0 or an errno.
+ */
+static int spawn(const char *const *argv, char *const *envp, const char *dir, int out_fd,
+		 pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	int rc;
 
 	if ((rc = posix_spawn_file_actions_init(&fa)))
 		return rc;
-	rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	rc = dir ? posix_spawn_file_actions_addchdir_np(&fa, dir) : 0;
+	if (!rc)
+		rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (!rc)
 		rc = posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
 	if (!rc)
@@ -249,7 +357,7 @@ int ub_gnuplot_find_cjk_font(char *font, size_t len, struct ub_err *e)
 
 	if (pipe(fds) < 0)
 		return ub_err_set(e, UB_E_SYS, errno, "pipe");
-	rc = spawn(argv, NULL, fds[1], &pid);
+	rc = spawn(argv, NULL, NULL, fds[1], &pid);
 	close(fds[1]);
 	if (rc) {
 		close(fds[0]);
@@ -353,25 +461,21 @@ static int finish(struct ub_report_ctx *R, struct ub_report_chart *ch, struct ub
 
 int ub_gnuplot_render(struct ub_report_ctx *R, struct ub_err *e)
 {
-	char cd[PATH_MAX + 16], set[200], logp[PATH_MAX + 200];
-	const char *argv[6];
+	char set[200], logp[PATH_MAX + 200], prog[PATH_MAX];
+	const char *argv[4] = { R->c->gnuplot, NULL, NULL, NULL };
 	char **envp = utf8_env();
 	unsigned i, done = 0;
 	int rc = 0, fd, err;
 
 	if (!envp)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
-	/* gnuplot starts in the work folder, so the settings name files relative to it */
-	snprintf(cd, sizeof(cd), "cd \"");
-	for (const char *s = R->work_abs; *s && strlen(cd) < sizeof(cd) - 4; s++) {
-		size_t l = strlen(cd);
-
-		if (*s == '"' || *s == '\\')
-			cd[l++] = '\\';
-		cd[l++] = *s;
-		cd[l] = '\0';
-	}
-	strcat(cd, "\"");
+	/* a program named by a relative path is found from here, not from the work folder */
+	if (strchr(R->c->gnuplot, '/') && R->c->gnuplot[0] != '/' && realpath(R->c->gnuplot, prog))
+		argv[0] = prog;
+	/*
+	 * gnuplot starts in the work folder, so the settings name files relative
+	 * to it; the folder's name never reaches gnuplot's command line.
+	 */
 	for (i = 0; i < R->n_ch && !rc; i++) {
 		struct ub_report_chart *ch = &R->ch[i];
 
@@ -379,18 +483,15 @@ int ub_gnuplot_render(struct ub_report_ctx *R, struct ub_err *e)
 			break;
 		snprintf(set, sizeof(set), "%s.set.gp", ch->name);
 		snprintf(logp, sizeof(logp), "%s/%s.log", R->work, ch->name);
-		argv[0] = R->c->gnuplot;
-		argv[1] = "-e";
-		argv[2] = cd;
-		argv[3] = set;
-		argv[4] = ch->tmpl;
-		argv[5] = NULL;
+		argv[1] = set;
+		argv[2] = ch->tmpl;
+		argv[3] = NULL;
 		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			rc = ub_err_set(e, UB_E_IO, errno, "cannot write %s", logp);
 			break;
 		}
-		err = spawn(argv, envp, fd, &ch->pid);
+		err = spawn(argv, envp, R->work_abs, fd, &ch->pid);
 		close(fd);
 		if (err) {
 			ch->pid = 0;

@@ -37,8 +37,19 @@ FILE *ub_gnuplot_open(const struct ub_report_ctx *R, const char *name, struct ub
 int ub_gnuplot_close(FILE *f, const struct ub_report_ctx *R, const char *name,
 		     struct ub_err *e);
 
-/* Writes the line name = "s" to f as a gnuplot string, escaped. */
+/*
+ * Writes text s to f as a gnuplot string gnuplot takes as it stands
+ * (single-quoted, line breaks joined in as "\n"): no command, macro or
+ * escape in s is ever run. Control characters become spaces, bytes that
+ * are not UTF-8 U+FFFD.
+ */
+void ub_gnuplot_text(FILE *f, const char *s);
+
+/* Writes the line name = s to f, s written by ub_gnuplot_text. */
 void ub_gnuplot_str(FILE *f, const char *name, const char *s);
+
+/* Writes text s to f as one quoted field of a data file: on one line, no '"', backslashes doubled. */
+void ub_gnuplot_datum(FILE *f, const char *s);
 
 /* Writes the line name = v to f (0 when v is not finite). */
 void ub_gnuplot_num(FILE *f, const char *name, double v);

@@ -27,7 +27,7 @@ lost_half = (n_probes / 900.0 > 0.5 ? n_probes / 900.0 : 0.5)
 
 mark = " using 1:2:(lost_half):(0.32) with boxxyerror"
 # empty data files are left out of the plot: gnuplot would warn about them
-p = "f_ok using 1:2:(half):(0.32) with boxxyerror lc rgb '#C8C8C8' title t_ok"
+p = (n_ok > 0 ? "f_ok using 1:2:(half):(0.32) with boxxyerror lc rgb '#C8C8C8' title t_ok" : "NaN notitle")
 if (split && n_up > 0) { p = p . ", f_up" . mark . " lc rgb c_red title t_up" }
 if (split && n_down > 0) { p = p . ", f_down" . mark . " lc rgb '#8C2D04' title t_down" }
 if (!split && n_lost > 0) { p = p . ", f_lost" . mark . " lc rgb c_red title t_lost" }

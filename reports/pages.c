@@ -30,9 +30,14 @@ static void html_esc(FILE *f, const char *s)
 	}
 }
 
+/* A table cell of summary.md: Markdown renderers pass raw HTML through, so it is escaped too. */
 static void md_esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
+		if (*s == '<' || *s == '>' || *s == '&') {
+			html_esc(f, (char[]){ *s, '\0' });
+			continue;
+		}
 		if (*s == '|')
 			fputc('\\', f);
 		fputc(*s == '\n' ? ' ' : *s, f);

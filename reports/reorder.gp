@@ -17,7 +17,7 @@ set format x ""
 set xrange [-1:n_arrived]
 set yrange [-1:n_probes]
 set key top left
-p = "f_order using 1:2 with points pt 7 ps 0.5 lc rgb c_blue title t_in"
+p = (n_arrived > 0 ? "f_order using 1:2 with points pt 7 ps 0.5 lc rgb c_blue title t_in" : "NaN notitle")
 if (n_reord > 0) { p = p . ", f_reord using 1:2 with points pt 6 ps 2.5 lw 3 lc rgb c_orange title t_out" }
 eval "plot " . p
 

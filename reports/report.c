@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,11 +77,11 @@ char *ub_report_find_templates(void)
 /* A duration for people, three digits: 350 µs, 2.31 ms, 23.1 ms, 423 ms, 1.5 s. */
 void ub_report_fmt_dur(const struct ub_report_ctx *R, char *b, size_t n, int64_t ns)
 {
-	double v = (double)ns;
+	double v = (double)ns, mag = fabs(v);
 
-	if (ns < 1000000)
+	if (mag < 1e6)
 		snprintf(b, n, "%.3g %s", v / 1e3, TX(R, "µs", "微秒"));
-	else if (ns < 1000000000)
+	else if (mag < 1e9)
 		snprintf(b, n, "%.3g %s", v / 1e6, TX(R, "ms", "毫秒"));
 	else
 		snprintf(b, n, "%.3g %s", v / 1e9, TX(R, "s", "秒"));
@@ -153,6 +154,11 @@ int ub_report_run(const struct ub_report_config *c, const char *const *inputs, u
 			fprintf(c->log, TX(&R, "warning: no per-probe data %s: %s gets only its summary table\n",
 					   "警告：没有逐包数据 %s：%s 只有汇总表\n"),
 				R.r[k].csv_path, R.r[k].label);
+		if (!rc && R.r[k].csv_cut_line && c->log)
+			fprintf(c->log, TX(&R, "warning: %s ends in a row cut short (line %zu, no newline): "
+					   "the %zu complete rows before it are used\n",
+					   "警告：%s 的最后一行不完整（第 %zu 行，没有换行）：只用它前面的 %zu 行完整数据\n"),
+				R.r[k].csv_path, R.r[k].csv_cut_line, R.r[k].n_rows);
 		if (!rc)
 			rc = ub_results_derive(&R.r[k], e);
 	}

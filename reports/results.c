@@ -51,13 +51,16 @@ int ub_results_has_number(json_t *o, const char *k)
 	return json_is_integer(v) || json_is_real(v);
 }
 
-/* Replaces what is not [A-Za-z0-9._-] by '_', in place. */
+/* Replaces what is not [A-Za-z0-9._-] by '_' and cuts s to UB_RESULT_SLUG_MAX, in place. */
 static void sanitize(char *s)
 {
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' || *s == '_'))
-			*s = '_';
+	size_t i;
+
+	for (i = 0; s[i] && i < UB_RESULT_SLUG_MAX; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '-' || s[i] == '_'))
+			s[i] = '_';
+	s[i] = '\0';
 }
 
 static int add_result(struct ub_result **rs, unsigned *n, const char *path, json_t *root,
@@ -126,9 +129,14 @@ int ub_results_load(struct ub_result **rs, unsigned *n, const char *path, struct
 	if (access(path, R_OK) != 0)
 		return ub_err_set(e, UB_E_IO, errno, "cannot read %s", path);
 	root = json_load_file(path, 0, &jerr);
-	if (!root)
+	if (!root) {
+		/* jansson quotes the text near the mistake: a line break there would split the message */
+		for (char *q = jerr.text; *q; q++)
+			if ((unsigned char)*q < 0x20 || *q == 0x7F)
+				*q = ' ';
 		return ub_err_set(e, UB_E_INVAL, 0, "%s is not JSON (line %d: %s)", path, jerr.line,
 				  jerr.text);
+	}
 	if (!json_is_object(json_object_get(root, "udpbench"))) {
 		rc = ub_err_set(e, UB_E_INVAL, 0, "%s is not a udpbench result", path);
 		goto out;
@@ -231,6 +239,7 @@ int ub_results_load_csv(struct ub_result *r, struct ub_err *e)
 	size_t cap = 0, lineno = 1, rcap = 0;
 	int col[C_N], nf, rc = 0;
 	struct ub_result_row *grown;
+	ssize_t len;
 
 	f = fopen(r->csv_path, "r");
 	if (!f) {
@@ -254,8 +263,13 @@ int ub_results_load_csv(struct ub_result *r, struct ub_err *e)
 			goto out;
 		}
 	}
-	while (getline(&line, &cap, f) >= 0) {
+	while ((len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
+		if (len > 0 && line[len - 1] != '\n') {
+			/* the last line, and no newline: a row cut short, whatever it still parses as */
+			r->csv_cut_line = lineno;
+			break;
+		}
 		if (line[0] == '\n' || line[0] == '\0')
 			continue;
 		if (r->n_rows == rcap) {
@@ -575,8 +589,10 @@ int ub_results_unique_names(struct ub_result *rs, unsigned n)
 				continue;
 			d = strrchr(rs[i].dir, '/');
 			d = d ? d + 1 : rs[i].dir;
+			/* the number last, where cutting to UB_RESULT_SLUG_MAX cannot reach it */
 			s = round == 0 && strcmp(d, ".") != 0 ? xprintf("%s-%s", d, rs[i].slug)
-							      : xprintf("%s-%u", rs[i].slug, i + 1);
+							      : xprintf("%.*s-%u", UB_RESULT_SLUG_MAX - 12,
+									rs[i].slug, i + 1);
 			if (!s) {
 				free(dup);
 				return UB_E_NOMEM;

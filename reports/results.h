@@ -38,11 +38,15 @@ struct ub_result_box {
 	int64_t p5, q1, median, q3, p95, p99, min, max;
 };
 
+/* Longest file name stem (slug) of a result: chart and data file names stay short. */
+#define UB_RESULT_SLUG_MAX 96
+
 struct ub_result {
 	char *json_path, *csv_path, *slug, *label, *dir;
 	json_t *root;               /* holds params and summary */
 	json_t *params, *summary;
 	int tcp, split, have_csv;
+	size_t csv_cut_line;        /* the CSV's last line, cut short (no newline) and left out; 0: none */
 	int proto_in_label;         /* unique_names added " (UDP)" or " (TCP)" */
 	struct ub_result_row *rows;
 	size_t n_rows;
@@ -66,7 +70,9 @@ int ub_results_load(struct ub_result **rs, unsigned *n, const char *path, struct
 
 /*
  * Reads r's per-probe CSV into r->rows (owned by r); a missing CSV leaves
- * r->have_csv clear. Returns 0, UB_E_IO, UB_E_INVAL for a file that is not a
+ * r->have_csv clear. A last line without its newline (the disk filled up
+ * while the sender wrote it) is left out and its number put in
+ * r->csv_cut_line. Returns 0, UB_E_IO, UB_E_INVAL for a file that is not a
  * udpbench CSV, or UB_E_NOMEM.
  */
 int ub_results_load_csv(struct ub_result *r, struct ub_err *e);

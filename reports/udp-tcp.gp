@@ -10,7 +10,7 @@ set multiplot title t_title font titlefont
 set lmargin at screen 0.10
 set rmargin at screen 0.97
 set xrange [0:xmax]
-set yrange [0:ymax]
+set yrange [ymin:ymax]
 set ylabel t_y
 
 set tmargin at screen 0.86
@@ -18,7 +18,7 @@ set bmargin at screen 0.61
 set format x ""
 unset key
 set label 1 t_udp at graph 0, graph 1.05 left font fontspec front
-p = "f_udp using 1:2 with lines lc rgb c_blue lw 2 notitle"
+p = (n_udp > 0 ? "f_udp using 1:2 with lines lc rgb c_blue lw 2 notitle" : "NaN notitle")
 if (n_udp_lost > 0) { p = p . ", f_udp_lost using 1:2 with points pt 2 ps 2.2 lw 3 lc rgb c_red notitle" }
 eval "plot " . p
 
@@ -27,7 +27,7 @@ set bmargin at screen 0.27
 set format x "%g"
 set xlabel t_x
 set label 1 t_tcp at graph 0, graph 1.05 left font fontspec front
-p = "f_tcp using 1:2 with lines lc rgb c_green lw 2 notitle"
+p = (n_tcp > 0 ? "f_tcp using 1:2 with lines lc rgb c_green lw 2 notitle" : "NaN notitle")
 if (n_tcp_retx > 0) { p = p . ", f_tcp_retx using 1:2 with points pt 9 ps 2.2 lc rgb c_red notitle" }
 if (n_tcp_lost > 0) { p = p . ", f_tcp_lost using 1:2 with points pt 2 ps 2.2 lw 3 lc rgb c_red notitle" }
 eval "plot " . p

@@ -4,10 +4,15 @@ binary; everything stays on loopback."""
 
 import csv
 import os
+import re
+import select
+import shutil
 import signal
 import socket
+import time
 
-from harness import Skip, load_json, spawn, start_reflector, stop, ub, UDPBENCH, wait_line
+from harness import (Skip, load_json, spawn, start_peer, start_reflector, stop, ub, UDPBENCH,
+                     wait_line)
 
 SENDER_FIGURES = ("sent", "received", "lost", "lost_up", "lost_down", "late", "duplicates",
                   "reordered", "reordered_up", "reordered_down")
@@ -231,3 +236,141 @@ def test_ipv6_and_datagrams_that_are_not_stamp(tmp):
     assert t["listen"].startswith("[::1]:"), t["listen"]
     echo.close()
     c.close()
+
+
+class StderrLog:
+    """Everything a process wrote on stderr so far, read without blocking."""
+
+    def __init__(self, p):
+        self.p, self.text = p, ""
+        os.set_blocking(p.stderr.fileno(), False)
+
+    def wait_for(self, pattern, timeout=5.0, after=0):
+        """Reads until pattern matches text from offset after on; returns the match."""
+        deadline = time.monotonic() + timeout
+        while True:
+            m = re.compile(pattern, re.M).search(self.text, after)
+            if m:
+                return m
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("no %r within %.1fs; got %r" % (pattern, timeout, self.text))
+            select.select([self.p.stderr], [], [], left)
+            chunk = self.p.stderr.read()
+            if chunk:
+                self.text += chunk.decode(errors="replace")
+            elif self.p.poll() is not None:
+                raise AssertionError("relay exited: %r" % self.text)
+
+
+def answered(socks, seen, timeout):
+    """Waits up to timeout for replies on socks; adds each socket that got one to seen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        waiting = [s for s in socks if s not in seen]
+        if left <= 0 or not waiting:
+            return
+        r, _, _ = select.select(waiting, [], [], left)
+        for s in r:
+            s.recv(2048)
+            seen.add(s)
+
+
+def round_trip(sock, port, payload, timeout=5.0):
+    sock.sendto(payload, ("127.0.0.1", port))
+    sock.settimeout(timeout)
+    data = sock.recv(2048)
+    assert data == payload, (data, payload)
+
+
+def test_flows_past_the_open_files_limit_are_refused_counted_and_said(tmp):
+    """Under an open files limit of 64 the relay holds fewer flows than
+    that; clients past them are refused, counted once each (equal to the
+    test's own sockets that got no answer), said once on stderr with the
+    remedy, and an established flow keeps working throughout. Once flows
+    fall silent, a refused client gets the room of an idle one."""
+    if not shutil.which("prlimit"):
+        raise Skip("prlimit (util-linux) is not installed")
+    echo, eport = start_peer("echo.py", tmp)
+    truth = os.path.join(tmp, "truth.json")
+    relay = spawn(["prlimit", "--nofile=64:64", "--", UDPBENCH, "relay", "--listen",
+                   "127.0.0.1:0", "--to", "127.0.0.1:%d" % eport, "--truth", truth, "--seed", "1"])
+    err = StderrLog(relay)
+    m = err.wait_for(r"relay listening on \S+:(\d+) -> .* up to (\d+) flows \(open files limit (\d+)\)")
+    port, most, limit = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    assert limit == 64 and 0 < most < 64, m.group(0)
+
+    socks = []
+    try:
+        est = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        socks.append(est)
+        est.bind(("127.0.0.1", 0))
+        round_trip(est, port, b"established 0")
+        burst = []
+        for i in range(most + 20):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks.append(s)
+            s.bind(("127.0.0.1", 0))
+            burst.append(s)
+        for i, s in enumerate(burst):
+            s.sendto(b"new %d" % i, ("127.0.0.1", port))
+        round_trip(est, port, b"established 1")
+        # every burst client is answered or refused: the relay's count settles on the rest
+        got = set()
+        deadline = time.monotonic() + 10
+        while True:
+            answered(burst, got, 0.2)
+            mark = len(err.text)
+            relay.send_signal(signal.SIGUSR1)
+            m = err.wait_for(r"flows (\d+) \(alive \d+, at most \d+\), refused (\d+), evicted (\d+)",
+                             after=mark)
+            refused = int(m.group(2))
+            if len(got) + refused == len(burst) or time.monotonic() > deadline:
+                break
+        unanswered = [s for s in burst if s not in got]
+        assert refused == len(unanswered) > 0, (refused, len(unanswered), len(got))
+        assert len(got) >= most - 1, (len(got), most)
+        said = [l for l in err.text.splitlines() if "refusing new flows" in l]
+        assert len(said) == 1, err.text
+        assert "open files limit is 64" in said[0] and "ulimit -n" in said[0], said[0]
+
+        # the established flow goes on; the burst's flows fall silent, and a
+        # refused client, trying again, gets the room of one of them
+        late = unanswered[0]
+        deadline = time.monotonic() + 10
+        n = 2
+        while late not in got:
+            assert time.monotonic() < deadline, "no room was made for a refused client"
+            round_trip(est, port, b"established %d" % n)
+            n += 1
+            late.sendto(b"again", ("127.0.0.1", port))
+            answered([late], got, 0.25)
+        round_trip(est, port, b"established last")
+    finally:
+        code, _, rest = stop(relay, signal.SIGTERM)
+        for s in socks:
+            s.close()
+    assert code == 0, err.text + rest
+    t = load_json(truth)
+    # each client that was refused counted once, however often it tried
+    assert t["flows_refused"] == refused, (t["flows_refused"], refused)
+    assert t["flows_evicted"] >= 1 and t["max_flows"] == most, t
+    # the established flow was never pushed out: one flow for it, one per client served
+    assert t["flows"] == 1 + len(got), (t["flows"], len(got))
+    assert "refused %d" % refused in rest, rest
+
+
+def test_relay_raises_its_open_files_limit(tmp):
+    """The usual soft limit of 1024 open files would hold about 1,020
+    flows: the relay raises it toward the hard limit and says how many
+    flows it can hold."""
+    if not shutil.which("prlimit"):
+        raise Skip("prlimit (util-linux) is not installed")
+    relay = spawn(["prlimit", "--nofile=1024:8192", "--", UDPBENCH, "relay", "--listen",
+                   "127.0.0.1:0", "--to", "127.0.0.1:9"])
+    err = StderrLog(relay)
+    m = err.wait_for(r"up to (\d+) flows \(open files limit (\d+)\)")
+    assert int(m.group(1)) == 4096 and 4096 < int(m.group(2)) <= 8192, m.group(0)
+    code, _, rest = stop(relay, signal.SIGTERM)
+    assert code == 0, err.text + rest

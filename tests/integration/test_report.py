@@ -10,7 +10,7 @@ import shutil
 import struct
 import xml.etree.ElementTree as ET
 
-from harness import UDPBENCH, Skip, load_json, need_tool, run, ub
+from harness import UDPBENCH, Skip, load_json, need_tool, run, start_reflector, ub
 
 MS = 1000000
 CSV_HEAD = "seq,tx_ns,rx_ns,rtt_ns,status,reordered,refl_seq,refl_rx_ns,refl_tx_ns,ttl"
@@ -289,3 +289,216 @@ def test_report_data_matches_a_real_run(tmp):
     reord = data_rows(os.path.join(work, "udp-reordered.dat"))
     assert len(reord) == s["reordered"]
     assert max([int(row[2]) for row in reord] or [0]) == s["reorder_extent_max"]
+
+
+# ---- texts from the data never reach a shell through gnuplot ----
+
+def files_under(*roots):
+    """Every file below the given folders, as paths."""
+    found = set()
+    for root in roots:
+        for d, _, names in os.walk(root):
+            found.update(os.path.join(d, n) for n in names)
+    return found
+
+
+def svg_text(path):
+    """The text an SVG shows, its <text> elements joined by newlines (XML-unescaped)."""
+    root = ET.parse(path).getroot()
+    parts = []
+    for el in root.iter():
+        if el.tag.endswith("}text") or el.tag == "text":
+            parts.append("".join(el.itertext()))
+    return "\n".join(parts)
+
+
+def assert_no_command_ran(before, *roots):
+    """No file appeared below roots beyond what a report writes; none named by a payload."""
+    new = files_under(*roots) - before
+    ran = [f for f in new if re.search(r"(^|/)(pwn\d*|p)$", f)]
+    assert not ran, "a command from the data ran: %s" % ran
+
+
+LABEL_BRIEF = "x`touch p`"
+LABEL_MANY = "x`touch${IFS}pwn1`$(touch${IFS}pwn2)'.system('touch${IFS}pwn3').'@mac\"<&>"
+
+
+def test_report_label_runs_no_command_and_shows_literally(tmp):
+    """A label with backquotes, $(...), system() and quotes, measured for
+    real and drawn by gnuplot (and by charts.sh again): no command runs,
+    in the work folder, the output folder or the current folder, and the
+    SVG charts show the label as typed."""
+    need_report()
+    refl, port = start_reflector("--no-tcp")
+    cwd = os.path.join(tmp, "cwd")
+    os.mkdir(cwd)
+    before = files_under(tmp)
+    results = []
+    for i, label in enumerate((LABEL_BRIEF, LABEL_MANY)):
+        rj, rc = os.path.join(tmp, "r%d.json" % i), os.path.join(tmp, "r%d.csv" % i)
+        r = run([UDPBENCH, "--peer", "127.0.0.1:%d" % port, "-c", "50", "-i", "1ms",
+                 "--label", label, "--json", rj, "--csv", rc, "-q"], cwd=cwd)
+        assert r.returncode == 0, r.stderr
+        assert load_json(rj)["params"]["label"] == label
+        results.append(rj)
+    out = os.path.join(tmp, "out")
+    r = run([UDPBENCH, "report", results[0], results[1], "-o", out, "--format", "svg",
+             "--title", "T`touch pwn6`"], cwd=cwd)
+    assert r.returncode == 0, r.stderr
+    assert_no_command_ran(before, tmp)
+    assert not os.listdir(cwd), os.listdir(cwd)
+    for name in ("rtt-r0.svg", "rtt-r1.svg", "cdf.svg", "compare.svg", "loss-r1.svg"):
+        shown = svg_text(os.path.join(out, name))
+        want = LABEL_MANY if name != "rtt-r0.svg" else LABEL_BRIEF
+        assert want in shown, "%s does not show %r: %r" % (name, want, shown[:400])
+    assert LABEL_BRIEF in svg_text(os.path.join(out, "cdf.svg"))
+    assert "T`touch pwn6`" in svg_text(os.path.join(out, "compare.svg"))
+    # drawing again from the folder runs nothing either
+    r = run(["sh", os.path.join(out, "gnuplot", "charts.sh")], cwd=cwd)
+    assert r.returncode == 0, r.stderr
+    assert_no_command_ran(before, tmp)
+    with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+        html = f.read()
+    assert "@mac&quot;&lt;&amp;&gt;" in html and "<&>" not in html
+    # the output folder's own name is data too: gnuplot starts in it, never told its name
+    odd = os.path.join(tmp, "out`touch pwn4`$(touch pwn5)")
+    r = run([UDPBENCH, "report", results[0], "-o", odd, "--format", "svg"], cwd=cwd)
+    assert r.returncode == 0, r.stderr
+    assert_no_command_ran(before, tmp)
+    assert LABEL_BRIEF in svg_text(os.path.join(odd, "rtt-r0.svg"))
+
+
+SCENARIO = """[scenario]
+name_zh = 教室`touch pwn7`$(touch pwn8)
+name_en = Room`touch pwn9`$(touch pwn10)'.system('touch pwn11').'@mac
+description_en = a name that tries to run commands
+[link]
+delay = 1ms
+[probe]
+count = 20
+interval = 5ms
+protocols = udp
+"""
+
+
+def test_scenario_name_runs_no_command(tmp):
+    """A scenario whose names hold commands: `scenario run` (which draws
+    its charts with gnuplot) creates no file, and the names appear in the
+    charts as written."""
+    need_report()
+    ini = os.path.join(tmp, "evil.ini")
+    with open(ini, "w", encoding="utf-8") as f:
+        f.write(SCENARIO)
+    cwd = os.path.join(tmp, "cwd")
+    os.mkdir(cwd)
+    before = files_under(tmp)
+    for lang in ("en", "zh"):
+        out = os.path.join(tmp, "run-" + lang)
+        r = run([UDPBENCH, "scenario", "run", ini, "-o", out, "--lang", lang, "-q"], cwd=cwd,
+                timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert os.path.exists(os.path.join(out, "report", "index.html")), r.stderr
+        assert_no_command_ran(before, tmp)
+        assert not os.listdir(cwd), os.listdir(cwd)
+        name = ("教室`touch pwn7`$(touch pwn8)" if lang == "zh" else
+                "Room`touch pwn9`$(touch pwn10)'.system('touch pwn11').'@mac")
+        assert load_json(os.path.join(out, "udp.json"))["params"]["label"] == name
+        svg = os.path.join(tmp, "svg-" + lang)
+        r = run([UDPBENCH, "report", os.path.join(out, "udp.json"), "-o", svg, "--format", "svg",
+                 "--lang", lang], cwd=cwd)
+        assert r.returncode == 0, r.stderr
+        assert name in svg_text(os.path.join(svg, "rtt-udp.svg"))
+        assert_no_command_ran(before, tmp)
+
+
+# ---- results at the edges: drawn, or refused in one line ----
+
+def edge_result(tmp, name, rows, label=None, head=CSV_HEAD):
+    params = {"peer": "127.0.0.1:10000", "mode": "echo", "proto": "udp", "interval_ns": MS,
+              "timeout_ns": 1000 * MS, "label": label or name}
+    summary = {"sent": len(rows), "received": sum(1 for r in rows if r[4] == "ok"),
+               "lost": sum(1 for r in rows if r[4] == "lost"), "loss_pct": 0.0,
+               "lost_up": None, "lost_down": None}
+    return write_result(tmp, name, params, summary, rows, head)
+
+
+def replies(n, rtt):
+    return [[i, i * MS, None, rtt, "ok", 0, None, None, None, None] for i in range(n)]
+
+
+def test_report_draws_every_edge_case(tmp):
+    """Round trips all 0, all 1 ns, all 5 ms, one reply, negative, the
+    largest a CSV holds, only lost probes, no probe at all, a 300-character
+    label: udpbench report draws each (SVGs well formed, exit 0) and
+    gnuplot has nothing to complain about but crowded legends."""
+    need_report()
+    cases = {
+        "zero": replies(20, 0), "one-ns": replies(20, 1), "five-ms": replies(20, 5 * MS),
+        "single": replies(1, 3 * MS), "negative": replies(5, -5 * MS),
+        "mixed-sign": replies(1, -5 * MS) + [[1, MS, None, 2 * MS, "ok", 0] + [None] * 4],
+        "huge": replies(3, 2 ** 63 - 1), "huge-negative": replies(3, -2 ** 63),
+        "lost-only": [[i, i * MS, None, None, "lost", 0, None, None, None, None]
+                      for i in range(10)],
+        "empty": [],
+    }
+    for name, rows in cases.items():
+        res = edge_result(tmp, name, rows)
+        out = os.path.join(tmp, "out-" + name)
+        r = ub("report", res, "-o", out, "--format", "svg")
+        assert r.returncode == 0, (name, r.stderr)
+        svgs = [f for f in os.listdir(out) if f.endswith(".svg")]
+        assert bool(svgs) == (name != "empty"), (name, svgs)
+        for s in svgs:
+            ET.parse(os.path.join(out, s))
+        logs = {f: open(os.path.join(out, "gnuplot", f)).read()
+                for f in os.listdir(os.path.join(out, "gnuplot")) if f.endswith(".log")}
+        assert not logs, (name, logs)
+    for label in ("L" * 300, "长" * 300):
+        res = edge_result(tmp, "long", replies(10, 2 * MS), label=label)
+        out = os.path.join(tmp, "out-long")
+        r = ub("report", res, "-o", out, "--format", "svg", "--lang", "en")
+        assert r.returncode == 0, r.stderr
+        for s in (f for f in os.listdir(out) if f.endswith(".svg")):
+            ET.parse(os.path.join(out, s))
+        assert label[:100] in svg_text(os.path.join(out, "rtt-long.svg"))
+        shutil.rmtree(out)
+
+
+def test_report_refuses_json_numbers_in_one_line(tmp):
+    need_report()
+    for i, num in enumerate(("NaN", "Infinity", "-Infinity", "1e999")):
+        path = os.path.join(tmp, "n%d.json" % i)
+        with open(path, "w") as f:
+            f.write('{"udpbench":{},"params":{},"summary":{"loss_pct":%s}}' % num)
+        r = ub("report", path, "-o", os.path.join(tmp, "o%d" % i))
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        assert r.returncode == 2 and len(lines) == 1 and "is not JSON" in lines[0], r.stderr
+        assert not os.path.exists(os.path.join(tmp, "o%d" % i))
+
+
+def test_report_reads_a_csv_cut_by_a_full_disk(tmp):
+    """A real run's CSV cut in the middle of a row, as a full disk leaves
+    it: the report uses the complete rows, leaves the cut one out and says
+    so in one line; exit 0."""
+    need_report()
+    refl, port = start_reflector("--no-tcp")
+    rj, rc = os.path.join(tmp, "r.json"), os.path.join(tmp, "r.csv")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 100, "-i", "1ms", "--json", rj, "--csv", rc,
+           "-q")
+    assert r.returncode == 0, r.stderr
+    with open(rc) as f:
+        text = f.read()
+    lines = text.splitlines(keepends=True)
+    keep = 61  # the header and 60 rows
+    cut = "".join(lines[:keep]) + lines[keep][:len(lines[keep]) // 2]
+    with open(rc, "w") as f:
+        f.write(cut)
+    out = os.path.join(tmp, "out")
+    r = ub("report", rj, "-o", out, "--format", "svg")
+    assert r.returncode == 0, r.stderr
+    warn = [l for l in r.stderr.splitlines() if "cut short" in l]
+    assert len(warn) == 1, r.stderr
+    assert "line %d" % (keep + 1) in warn[0] and "the 60 complete rows" in warn[0], warn
+    rtt = data_rows(os.path.join(out, "gnuplot", "r-rtt.dat"))
+    ok = [l for l in lines[1:keep] if ",ok," in l]
+    assert len(rtt) == len(ok), (len(rtt), len(ok))

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <cmocka.h>
 
@@ -186,6 +187,128 @@ static void test_busy_flow_is_not_expired(void **state)
 	assert_int_equal(c.flows_alive, 0);
 }
 
+/* A client with its own socket, connected to the relay; returns the socket. */
+static int client_of(struct fixture *fx)
+{
+	int fd, port;
+
+	fd = udp_socket_on_loopback(&port);
+	assert_true(fd >= 0);
+	assert_int_equal(connect_to(fd, ub_relay_port(fx->r)), 0);
+	return fd;
+}
+
+/*
+ * A full table: a newcomer takes the place of a flow silent for a second,
+ * never that of a flow in use; a client that finds no room is refused,
+ * counted once however often it tries, and the log says so once.
+ */
+static void test_full_table_makes_room_from_idle_flows_only(void **state)
+{
+	struct fixture *fx = *state;
+	struct ub_relay_counters c;
+	struct sockaddr_in from, a_port;
+	char *log = NULL;
+	size_t loglen = 0;
+	int b, nc;
+
+	fx->cfg.max_flows = 2;
+	fx->cfg.log = open_memstream(&log, &loglen);
+	assert_non_null(fx->cfg.log);
+	start(fx);
+	b = client_of(fx);
+	nc = client_of(fx);
+	send_seq(fx->client, 1, 8);           /* A */
+	send_seq(b, 2, 8);                    /* B */
+	turn(fx);
+	assert_int_equal(recv_seq(fx->target, &a_port), 1);
+	assert_int_equal(recv_seq(fx->target, &from), 2);
+
+	/* half a second on, both in use: C is refused, however often it sends */
+	fx->clock.now += 500 * MS;
+	send_seq(nc, 3, 8);
+	turn(fx);
+	fx->clock.now += 100 * MS;
+	send_seq(nc, 4, 8);
+	turn(fx);
+	ub_relay_counters(fx->r, &c);
+	assert_int_equal(c.max_flows, 2);
+	assert_int_equal(c.flows_refused, 1);
+	assert_int_equal(c.unrouted, 2);
+	assert_int_equal(c.flows_alive, 2);
+	assert_int_equal(c.dir[UB_DIR_UP].in, 2);
+
+	/* A keeps talking, B falls silent: a second later C takes B's place */
+	fx->clock.now += 900 * MS;
+	send_seq(fx->client, 5, 8);
+	turn(fx);
+	assert_int_equal(recv_seq(fx->target, &from), 5);
+	fx->clock.now += 100 * MS;
+	send_seq(nc, 6, 8);
+	turn(fx);
+	assert_int_equal(recv_seq(fx->target, &from), 6);
+	ub_relay_counters(fx->r, &c);
+	assert_int_equal(c.flows_evicted, 1);
+	assert_int_equal(c.flows, 3);
+	assert_int_equal(c.flows_alive, 2);
+	/* A's flow is the one it had: the same upstream socket */
+	send_seq(fx->client, 7, 8);
+	turn(fx);
+	assert_int_equal(recv_seq(fx->target, &from), 7);
+	assert_int_equal(from.sin_port, a_port.sin_port);
+
+	/* B is back, but A and C are both in use: refused, a new refusal */
+	fx->clock.now += 100 * MS;
+	send_seq(b, 8, 8);
+	turn(fx);
+	ub_relay_counters(fx->r, &c);
+	assert_int_equal(c.flows_refused, 2);
+	assert_int_equal(c.flows_evicted, 1);
+
+	fclose(fx->cfg.log);
+	fx->cfg.log = NULL;
+	fx->r->cfg.log = NULL;
+	assert_non_null(strstr(log, "refusing new flows"));
+	assert_null(strstr(strstr(log, "refusing new flows") + 1, "refusing new flows"));
+	assert_non_null(strstr(log, "2 flows, the most the relay holds, are all in use"));
+	free(log);
+	close(b);
+	close(nc);
+}
+
+/* The open files limit sets how many flows fit, and the relay says how many. */
+static void test_flows_fit_the_open_files_limit(void **state)
+{
+	struct fixture *fx = *state;
+	struct ub_relay_counters c;
+	struct rlimit old, low;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 40;
+	if (old.rlim_max != RLIM_INFINITY && old.rlim_max < 40)
+		skip();
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	start(fx);
+	ub_relay_counters(fx->r, &c);
+	/* raised toward the hard limit: as many as the relay holds, when the hard limit allows */
+	if (old.rlim_max == RLIM_INFINITY || old.rlim_max >= UB_RELAY_FLOWS_MAX + 64)
+		assert_int_equal(c.max_flows, UB_RELAY_FLOWS_MAX);
+	ub_relay_free(fx->r);
+	fx->r = NULL;
+	/* a hard limit of 40: fewer flows than files, some kept for the truth log */
+	low.rlim_max = 40;
+	if (getuid() == 0 || old.rlim_max <= 40) {
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+		start(fx);
+		ub_relay_counters(fx->r, &c);
+		assert_true(c.max_flows > 0 && c.max_flows < 40);
+		ub_relay_free(fx->r);
+		fx->r = NULL;
+	}
+	setrlimit(RLIMIT_NOFILE, &old);
+}
+
 static void test_run_ends_at_duration(void **state)
 {
 	struct fixture *fx = *state;
@@ -219,6 +342,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flows_per_client_and_idle_expiry, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_busy_flow_is_not_expired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_table_makes_room_from_idle_flows_only, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_flows_fit_the_open_files_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_ends_at_duration, setup, teardown),
 	};
 

@@ -16,13 +16,17 @@
 
 #include <cmocka.h>
 
-#include <ftw.h>
+#include <dirent.h>
+#include <inttypes.h>
 #include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "report.h"
+
+#include "../fuzz/gpsafe.h"
+#include "files.h"
 
 #define ROWS_MAX 256
 #define COLS_MAX 12
@@ -174,14 +178,6 @@ static void write_file(const char *dir, const char *name, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int group_setup(void **state)
 {
 	struct fx *x = calloc(1, sizeof(*x));
@@ -214,7 +210,7 @@ static int group_teardown(void **state)
 {
 	struct fx *x = *state;
 
-	nftw(x->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	files_rm_tree(x->dir);
 	free(x);
 	return 0;
 }
@@ -270,26 +266,6 @@ static void load_table(const struct fx *x, const char *name, struct table *t)
 		t->n++;
 	}
 	fclose(f);
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	s = calloc(1, (size_t)n + 1);
-	if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-		free(s);
-		s = NULL;
-	}
-	fclose(f);
-	return s;
 }
 
 static int has_seq(const struct table *t, int col, double seq)
@@ -479,11 +455,11 @@ static void test_udp_tcp_retransmission_marks(void **state)
 	snprintf(path, sizeof(path), "%s/udp-vs-tcp.set.gp", x->work);
 	set = slurp(path);
 	assert_non_null(set);
-	assert_non_null(strstr(set, "f_udp = \"udp-rtt.dat\"\n"));
-	assert_non_null(strstr(set, "f_tcp_retx = \"tcp-retx.dat\"\n"));
+	assert_non_null(strstr(set, "f_udp = 'udp-rtt.dat'\n"));
+	assert_non_null(strstr(set, "f_tcp_retx = 'tcp-retx.dat'\n"));
 	assert_non_null(strstr(set, "n_udp_lost = 4\n"));
 	assert_non_null(strstr(set, "n_tcp_retx = 3\n"));
-	assert_non_null(strstr(set, "t_caption = \"UDP is an ordinary letter"));
+	assert_non_null(strstr(set, "t_caption = 'UDP is an ordinary letter"));
 	free(set);
 }
 
@@ -503,7 +479,7 @@ static void test_udp_tcp_only_with_both(void **state)
 	set = slurp(path);
 	assert_non_null(set);
 	assert_non_null(strstr(set, "UDP 像平信：丢了就丢了；TCP 像挂号信：不丢，但要等。"));
-	assert_non_null(strstr(set, "t_y = \"延迟（毫秒）\""));
+	assert_non_null(strstr(set, "t_y = '延迟（毫秒）'"));
 	free(set);
 }
 
@@ -517,9 +493,9 @@ static void test_settings_escape_labels(void **state)
 	snprintf(path, sizeof(path), "%s/rtt-udp.set.gp", x->work);
 	set = slurp(path);
 	assert_non_null(set);
-	assert_non_null(strstr(set, "t_title = \"Classroom \\\"A\\\" (UDP)\\nRound-trip"));
+	assert_non_null(strstr(set, "t_title = 'Classroom \"A\" (UDP)'.\"\\n\".'Round-trip"));
 	assert_non_null(strstr(set, "n_lost = 4\nn_late = 1\n"));
-	assert_non_null(strstr(set, "out = \"../rtt-udp.png\"\n"));
+	assert_non_null(strstr(set, "out = '../rtt-udp.png'\n"));
 	free(set);
 	setup(state);
 	x->c.format = UB_REPORT_SVG;
@@ -527,8 +503,8 @@ static void test_settings_escape_labels(void **state)
 	snprintf(path, sizeof(path), "%s/rtt-udp.set.gp", x->work);
 	set = slurp(path);
 	assert_non_null(set);
-	assert_non_null(strstr(set, "term_type = \"svg\"\n"));
-	assert_non_null(strstr(set, "out = \"../rtt-udp.svg\"\n"));
+	assert_non_null(strstr(set, "term_type = 'svg'\n"));
+	assert_non_null(strstr(set, "out = '../rtt-udp.svg'\n"));
 	free(set);
 }
 
@@ -555,7 +531,7 @@ static void test_html_and_markdown(void **state)
 		assert_non_null(strstr(html, want));
 		snprintf(want, sizeof(want), "(%s.png)", charts[i]);
 		assert_non_null(strstr(md, want));
-		snprintf(want, sizeof(want), "gnuplot %s.set.gp ", charts[i]);
+		snprintf(want, sizeof(want), "gnuplot '%s.set.gp' ", charts[i]);
 		assert_non_null(strstr(sh, want));
 	}
 	assert_null(strstr(sh, "loss-tcp"));          /* TCP loses nothing to draw */
@@ -601,6 +577,12 @@ static void test_bad_inputs(void **state)
 	assert_int_equal(run(x, path, NULL), UB_E_INVAL);
 	assert_non_null(strstr(x->e.msg, "not a udpbench result"));
 	assert_int_equal(run(x, NULL, NULL), UB_E_INVAL);
+	/* the parser quotes the text near the mistake, a line break in it included: still one line */
+	write_file(x->dir, "escape.json", "{\"udpbench\": {}, \"params\": {\"label\": \"a\\\n b\"}}");
+	snprintf(path, sizeof(path), "%s/escape.json", x->dir);
+	assert_int_equal(run(x, path, NULL), UB_E_INVAL);
+	assert_non_null(strstr(x->e.msg, "escape.json is not JSON"));
+	assert_null(strchr(x->e.msg, '\n'));
 	/* nothing was written for a failed run */
 	assert_int_equal(access(x->out, F_OK), -1);
 }
@@ -634,7 +616,7 @@ static void test_compare_many_boxes(void **state)
 	set = slurp(path);
 	assert_non_null(set);
 	assert_non_null(strstr(set, "upright = 1\n"));
-	assert_non_null(strstr(set, "xl[9] = \"Classroom \\\"A\\\" #9\"\n"));
+	assert_non_null(strstr(set, "xl[9] = 'Classroom \"A\" #9'\n"));
 	assert_non_null(strstr(set, "label_cols = 16\n"));
 	free(set);
 	snprintf(path, sizeof(path), "%s/compare.dat", x->work);
@@ -649,6 +631,334 @@ static void test_compare_many_boxes(void **state)
 	assert_non_null(set);
 	assert_non_null(strstr(set, "upright = 0\n"));
 	free(set);
+}
+
+/* ---- inputs at the edges ------------------------------------------------ */
+
+#define CSV_HEAD "seq,tx_ns,rx_ns,rtt_ns,status,reordered,refl_seq,refl_rx_ns,refl_tx_ns,ttl\n"
+
+/*
+ * Writes NAME.json, an echo result labelled label (JSON text, escaped), and
+ * NAME.csv, the header and then rows; puts the JSON's path into path.
+ */
+static void write_result(const struct fx *x, const char *name, const char *label, const char *rows,
+			 char *path, size_t n)
+{
+	char file[64], *json = NULL;
+
+	assert_true(asprintf(&json,
+			     "{\"udpbench\":{\"version\":\"0.1.0\",\"format\":1},"
+			     "\"params\":{\"peer\":\"127.0.0.1:10000\",\"mode\":\"echo\",\"proto\":\"udp\","
+			     "\"interval_ns\":1000000,\"timeout_ns\":1000000000,\"label\":\"%s\"},"
+			     "\"summary\":{\"sent\":0,\"received\":0,\"lost\":0,\"loss_pct\":0.0,"
+			     "\"lost_up\":null,\"lost_down\":null}}\n",
+			     label) > 0);
+	snprintf(file, sizeof(file), "%s.json", name);
+	write_file(x->dir, file, json);
+	free(json);
+	snprintf(file, sizeof(file), "%s.csv", name);
+	write_file(x->dir, file, rows);
+	snprintf(path, n, "%s/%s.json", x->dir, name);
+}
+
+/* CSV_HEAD and n replies, 1 ms apart, each with round-trip time rtt_ns. */
+static char *equal_rows(unsigned n, int64_t rtt_ns)
+{
+	size_t cap = 128 + (size_t)n * 96, k;
+	char *b = malloc(cap);
+	unsigned i;
+
+	assert_non_null(b);
+	k = (size_t)snprintf(b, cap, CSV_HEAD);
+	for (i = 0; i < n; i++)
+		k += (size_t)snprintf(b + k, cap - k, "%u,%u000000,,%" PRId64 ",ok,0,,,,\n", i, i, rtt_ns);
+	return b;
+}
+
+/* Every line of every NAME.set.gp in x's work folder is a plain setting (tests/fuzz/gpsafe.h). */
+static void assert_settings_safe(const struct fx *x)
+{
+	char path[512], line[8192];
+	const char *why;
+	struct dirent *de;
+	DIR *d = opendir(x->work);
+	FILE *f;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+
+		if (l < 7 || strcmp(de->d_name + l - 7, ".set.gp") != 0)
+			continue;
+		n++;
+		snprintf(path, sizeof(path), "%s/%s", x->work, de->d_name);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f)) {
+			assert_non_null(strchr(line, '\n'));
+			line[strcspn(line, "\n")] = '\0';
+			why = gpsafe_line(line);
+			if (why) {
+				fclose(f);
+				closedir(d);
+				fail_msg("%s: %s: %s", de->d_name, why, line);
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	assert_true(n > 0);
+}
+
+/* Reads "name = NUMBER" from the settings file set of x's work folder. */
+static double setting(const struct fx *x, const char *set, const char *name)
+{
+	char path[256], want[64], *text, *at;
+	double v;
+
+	snprintf(path, sizeof(path), "%s/%s", x->work, set);
+	text = slurp(path);
+	assert_non_null(text);
+	snprintf(want, sizeof(want), "\n%s = ", name);
+	at = strstr(text, want);
+	if (!at)
+		fail_msg("%s has no %s", set, name);
+	v = strtod(at + strlen(want), NULL);
+	free(text);
+	return v;
+}
+
+/*
+ * Round trips all equal (0, 1 ns, 5 ms, the largest a CSV holds), one
+ * reply, negative ones: every chart is written, the CDF's axis is not
+ * empty, and its histogram holds every reply.
+ */
+static void test_degenerate_round_trips_draw(void **state)
+{
+	static const struct {
+		const char *name;
+		unsigned n;
+		int64_t rtt;
+	} cases[] = {
+		{ "zero", 20, 0 }, { "one-ns", 20, 1 }, { "five-ms", 20, 5000000 },
+		{ "single", 1, 3000000 }, { "negative", 5, -5000000 }, { "huge", 3, INT64_MAX },
+		{ "huge-negative", 3, INT64_MIN },
+	};
+	struct fx *x = *state;
+	char path[256], name[64], *rows;
+	struct table hist, cdf;
+	double sum;
+	size_t i;
+	int j;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup(state);
+		rows = equal_rows(cases[i].n, cases[i].rtt);
+		write_result(x, cases[i].name, cases[i].name, rows, path, sizeof(path));
+		free(rows);
+		if (run(x, path, NULL) != 0)
+			fail_msg("%s: %s", cases[i].name, x->e.msg);
+		assert_settings_safe(x);
+		assert_true(setting(x, "cdf.set.gp", "xlo") < setting(x, "cdf.set.gp", "xhi"));
+		snprintf(name, sizeof(name), "%s-cdf.dat", cases[i].name);
+		load_table(x, name, &cdf);
+		assert_int_equal(cdf.n, cases[i].n);
+		snprintf(name, sizeof(name), "%s-hist.dat", cases[i].name);
+		load_table(x, name, &hist);
+		assert_true(hist.n >= 1);
+		for (sum = 0, j = 0; j < hist.n; j++)
+			sum += hist.v[j][1];
+		assert_float_equal(sum, 100.0, 1e-3);
+		snprintf(name, sizeof(name), "rtt-%s.set.gp", cases[i].name);
+		assert_true(setting(x, name, "ymin") < setting(x, name, "ymax"));
+		assert_true(setting(x, name, "ymin") <= (double)cases[i].rtt / 1e6);
+	}
+}
+
+/* No reply at all, or no probe: the charts that have something to show, the table, no error. */
+static void test_no_replies_or_no_probes(void **state)
+{
+	struct fx *x = *state;
+	char path[256], set[256];
+	struct table lost;
+
+	write_result(x, "lost-only", "lost only",
+		     CSV_HEAD "0,0,,,lost,0,,,,\n1,1000000,,,lost,0,,,,\n2,2000000,,,lost,0,,,,\n", path,
+		     sizeof(path));
+	assert_int_equal(run(x, path, NULL), 0);
+	assert_settings_safe(x);
+	load_table(x, "lost-only-lost.dat", &lost);
+	assert_int_equal(lost.n, 3);
+	assert_float_equal(setting(x, "rtt-lost-only.set.gp", "n_rtt"), 0, 0);
+	assert_float_equal(setting(x, "loss-lost-only.set.gp", "n_ok"), 0, 0);
+	snprintf(set, sizeof(set), "%s/cdf.set.gp", x->work);
+	assert_int_equal(access(set, F_OK), -1);       /* no reply: nothing to spread */
+
+	setup(state);
+	write_result(x, "nothing", "nothing", CSV_HEAD, path, sizeof(path));
+	assert_int_equal(run(x, path, NULL), 0);
+	snprintf(set, sizeof(set), "%s/index.html", x->out);
+	assert_int_equal(access(set, F_OK), 0);
+	snprintf(set, sizeof(set), "%s/rtt-nothing.set.gp", x->work);
+	assert_int_equal(access(set, F_OK), -1);
+
+	/* duplicates and late replies alone name no probe either */
+	setup(state);
+	write_result(x, "stray", "stray",
+		     CSV_HEAD "0,0,5,5,dup,0,,,,\n1,1000000,2000000000,1999000000,late,0,,,,\n", path,
+		     sizeof(path));
+	assert_int_equal(run(x, path, NULL), 0);
+}
+
+/* Returns 1 when s is whole UTF-8 (no byte out of place, no character cut short). */
+static int utf8_ok(const unsigned char *s)
+{
+	while (*s) {
+		int n = *s < 0x80 ? 0 : (*s & 0xE0) == 0xC0 ? 1 : (*s & 0xF0) == 0xE0 ? 2
+			: (*s & 0xF8) == 0xF0 ? 3 : -1;
+
+		if (n < 0)
+			return 0;
+		for (s++; n > 0; n--, s++)
+			if ((*s & 0xC0) != 0x80)
+				return 0;
+	}
+	return 1;
+}
+
+/* A label of 300 characters, Latin or Chinese: settings stay settings, titles stay UTF-8. */
+static void test_long_labels(void **state)
+{
+	struct fx *x = *state;
+	char label[1024], path[256], set[256], *text, *rows;
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		setup(state);
+		label[0] = '\0';
+		for (i = 0; i < 300; i++)
+			strcat(label, k ? "长" : "L");
+		rows = equal_rows(10, 2000000);
+		write_result(x, "long", label, rows, path, sizeof(path));
+		free(rows);
+		assert_int_equal(run(x, path, NULL), 0);
+		assert_settings_safe(x);
+		snprintf(set, sizeof(set), "%s/rtt-long.set.gp", x->work);
+		text = slurp(set);
+		assert_non_null(text);
+		assert_true(utf8_ok((const unsigned char *)text));
+		assert_non_null(strstr(text, k ? "长长长长长长长长长长" : "LLLLLLLLLL"));
+		free(text);
+		snprintf(set, sizeof(set), "%s/index.html", x->out);
+		text = slurp(set);
+		assert_non_null(text);
+		assert_non_null(strstr(text, label));     /* the table keeps it whole */
+		free(text);
+	}
+}
+
+/* Labels that try to leave their string: every settings line is still one plain setting. */
+static void test_labels_stay_text(void **state)
+{
+	static const char *const labels[] = {
+		"x`touch p`", "$(touch q)", "a'b\\\"c", "@mac", "a\\nb\\rc\\u0001d",
+		"'.system('touch r').'", "<script>alert(1)</script>&amp;",
+	};
+	struct fx *x = *state;
+	char path[256], *rows, *html;
+	size_t i;
+
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		setup(state);
+		rows = equal_rows(5, 1000000);
+		write_result(x, "inj", labels[i], rows, path, sizeof(path));
+		free(rows);
+		assert_int_equal(run(x, path, NULL), 0);
+		assert_settings_safe(x);
+	}
+	snprintf(path, sizeof(path), "%s/index.html", x->out);
+	html = slurp(path);
+	assert_non_null(html);
+	assert_null(strstr(html, "<script>"));
+	assert_non_null(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;&amp;amp;"));
+	free(html);
+	snprintf(path, sizeof(path), "%s/summary.md", x->out);
+	html = slurp(path);
+	assert_non_null(html);
+	assert_null(strstr(html, "<script>"));
+	free(html);
+}
+
+/* Numbers JSON has no words for (NaN, Infinity, 1e999, 2^70): one line, nothing written. */
+static void test_json_numbers_out_of_range(void **state)
+{
+	static const char *const bad[] = {
+		"{\"udpbench\":{},\"params\":{},\"summary\":{\"loss_pct\":NaN}}",
+		"{\"udpbench\":{},\"params\":{},\"summary\":{\"loss_pct\":Infinity}}",
+		"{\"udpbench\":{},\"params\":{},\"summary\":{\"loss_pct\":1e999}}",
+		"{\"udpbench\":{},\"params\":{},\"summary\":{\"sent\":1180591620717411303424}}",
+	};
+	struct fx *x = *state;
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setup(state);
+		write_file(x->dir, "num.json", bad[i]);
+		snprintf(path, sizeof(path), "%s/num.json", x->dir);
+		assert_int_equal(run(x, path, NULL), UB_E_INVAL);
+		assert_non_null(strstr(x->e.msg, "num.json is not JSON"));
+		assert_null(strchr(x->e.msg, '\n'));
+		assert_int_equal(access(x->out, F_OK), -1);
+	}
+	/* huge but finite: drawn, and the figures stay numbers */
+	setup(state);
+	write_file(x->dir, "big.json",
+		   "{\"udpbench\":{},\"params\":{\"label\":\"big\",\"interval_ns\":1e300,"
+		   "\"timeout_ns\":-1e300},\"summary\":{\"loss_pct\":1e308,\"sent\":1e300,\"lost\":-1e300}}");
+	write_file(x->dir, "big.csv", CSV_HEAD "0,0,,1000,ok,0,,,,\n");
+	snprintf(path, sizeof(path), "%s/big.json", x->dir);
+	assert_int_equal(run(x, path, NULL), 0);
+	assert_settings_safe(x);
+}
+
+/*
+ * The disk filled while the sender wrote its CSV: the last row stops short
+ * of its newline. The rows before it are used, the cut one is left out even
+ * where it still reads as a row, and one line says so.
+ */
+static void test_csv_cut_mid_row(void **state)
+{
+	struct fx *x = *state;
+	char path[256], *log = NULL;
+	size_t loglen = 0;
+	struct table rtt;
+	FILE *logf = open_memstream(&log, &loglen);
+
+	assert_non_null(logf);
+	write_result(x, "cut", "cut",
+		     CSV_HEAD "0,0,1000000,1000000,ok,0,,,,\n1,1000000,3000000,2000000,ok,0,,,,\n"
+			      "2,2000000,,,lost,0,,,,\n3,3000000,6000000,3000000,ok,0,,,,\n"
+			      "4,4000000,8000000,40",
+		     path, sizeof(path));
+	x->c.log = logf;
+	assert_int_equal(run(x, path, NULL), 0);
+	fclose(logf);
+	load_table(x, "cut-rtt.dat", &rtt);
+	assert_int_equal(rtt.n, 3);                 /* 40 ns would be a wrong figure */
+	assert_non_null(strstr(log, "cut.csv ends in a row cut short (line 6, no newline): "
+				     "the 4 complete rows before it are used\n"));
+	assert_null(strstr(strstr(log, "cut short") + 1, "cut short"));   /* said once */
+	free(log);
+
+	/* a complete last row without its newline is left out all the same: it may have lost digits */
+	setup(state);
+	write_result(x, "cut2", "cut2", CSV_HEAD "0,0,1000000,1000000,ok,0,,,,\n1,1000000,3000000,2000000,ok,0,,,,",
+		     path, sizeof(path));
+	assert_int_equal(run(x, path, NULL), 0);
+	load_table(x, "cut2-rtt.dat", &rtt);
+	assert_int_equal(rtt.n, 1);
 }
 
 static void test_parse_format(void **state)
@@ -680,6 +990,12 @@ int main(void)
 		cmocka_unit_test_setup(test_bad_inputs, setup),
 		cmocka_unit_test_setup(test_missing_gnuplot, setup),
 		cmocka_unit_test_setup(test_compare_many_boxes, setup),
+		cmocka_unit_test_setup(test_degenerate_round_trips_draw, setup),
+		cmocka_unit_test_setup(test_no_replies_or_no_probes, setup),
+		cmocka_unit_test_setup(test_long_labels, setup),
+		cmocka_unit_test_setup(test_labels_stay_text, setup),
+		cmocka_unit_test_setup(test_json_numbers_out_of_range, setup),
+		cmocka_unit_test_setup(test_csv_cut_mid_row, setup),
 		cmocka_unit_test(test_parse_format),
 	};
 
