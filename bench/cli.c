@@ -449,6 +449,9 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 			c->csv_path = optarg;
 			break;
 		case OPT_LABEL:
+			if (!ub_output_text_ok(optarg))
+				return ub_err_set(e, UB_E_INVAL, 0,
+						  "--label: not UTF-8 text (the JSON result could not hold it)");
 			c->label = optarg;
 			break;
 		case OPT_PCAP:

@@ -524,3 +524,12 @@ void ub_output_live_end(FILE *f)
 	fputs("\r\033[K", f);
 	fflush(f);
 }
+
+int ub_output_text_ok(const char *s)
+{
+	/* jansson refuses a string that is not UTF-8: the same test the JSON writer meets */
+	json_t *j = json_string(s);
+
+	json_decref(j);
+	return j != NULL;
+}

@@ -129,6 +129,9 @@ void ub_output_live(FILE *f, enum ub_lang lang, const char *peer, uint64_t sent,
 /* Clears the live line. */
 void ub_output_live_end(FILE *f);
 
+/* Returns 1 when s can go into a JSON result as it is (valid UTF-8), else 0. */
+int ub_output_text_ok(const char *s);
+
 /* Name of a status for the CSV ("ok", "lost", "late", "dup"). */
 const char *ub_output_status_name(enum ub_status st);
 

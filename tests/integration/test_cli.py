@@ -67,6 +67,8 @@ def test_usage_errors_exit_2(tmp):
     usage_error(["--count", "5"], "--peer")
     usage_error(["--peer", "127.0.0.1", "--frobnicate"], "--frobnicate")
     usage_error(["--peer", "127.0.0.1", "--count"], "--count")
+    # Known before the run, not after it: the JSON result could not hold it.
+    usage_error(["--peer", "127.0.0.1", "--label", os.fsdecode(b"caf\xe9")], "--label")
     usage_error(["reflect", "--port", "x"], "--port")
     # A name the C library refuses to look up: the test sends no DNS query.
     usage_error(["--peer", "no such host!", "-c", "1"], "no such host!")
