@@ -82,6 +82,39 @@ int64_t ub_clock_ntp_to_ns(uint64_t ntp)
 	return (sec - NTP_UNIX_OFFSET) * UB_NS_PER_S + ns;
 }
 
+/* TAI minus UTC in whole seconds as the kernel knows it (0 when no one told it), read once. */
+static int64_t tai_offset(void)
+{
+	static int64_t off = -1;
+	struct timex tx = { 0 };
+
+	if (off < 0)
+		off = ntp_adjtime(&tx) >= 0 && tx.tai > 0 ? tx.tai : 0;
+	return off;
+}
+
+uint64_t ub_clock_ns_to_ptp(int64_t unix_ns)
+{
+	int64_t sec = unix_ns / UB_NS_PER_S, rem = unix_ns % UB_NS_PER_S;
+
+	if (rem < 0) {
+		rem += UB_NS_PER_S;
+		sec--;
+	}
+	/* The PTP epoch is 1970 on the TAI scale; the wire keeps the low 32 bits of the seconds. */
+	return (uint64_t)(uint32_t)(sec + tai_offset()) << 32 | (uint64_t)rem;
+}
+
+int64_t ub_clock_ptp_to_ns(uint64_t ptp)
+{
+	uint32_t ns = (uint32_t)ptp;
+
+	/* A nanoseconds field of 10^9 or more is no PTP time: read it as the second's end. */
+	if (ns >= UB_NS_PER_S)
+		ns = UB_NS_PER_S - 1;
+	return ((int64_t)(ptp >> 32) - tai_offset()) * UB_NS_PER_S + ns;
+}
+
 int64_t ub_clock_ts_to_ns(const struct timespec *ts)
 {
 	return (int64_t)ts->tv_sec * UB_NS_PER_S + ts->tv_nsec;

@@ -23,6 +23,14 @@ uint64_t ub_clock_ns_to_ntp(int64_t unix_ns);
 /* Unix ns from an NTP 64-bit timestamp. */
 int64_t ub_clock_ntp_to_ns(uint64_t ntp);
 
+/*
+ * PTP truncated timestamp (IEEE 1588: seconds since 1970 on the TAI scale,
+ * low 32 bits . nanoseconds, as RFC 8762 §4.2.1 uses it) from Unix ns, and
+ * back; TAI - UTC is what the kernel says (0 when no one set it).
+ */
+uint64_t ub_clock_ns_to_ptp(int64_t unix_ns);
+int64_t ub_clock_ptp_to_ns(uint64_t ptp);
+
 int64_t ub_clock_ts_to_ns(const struct timespec *ts);
 struct timespec ub_clock_ns_to_ts(int64_t ns);
 

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
+
 /* Field offsets, RFC 8762 §4.2.1 (sender) and §4.3.1 (reflector); SSID per RFC 8972 §3. */
 enum {
 	OFF_SEQ = 0,
@@ -301,6 +303,16 @@ uint16_t ub_proto_err_est(int synced, int64_t err_ns)
 	return (uint16_t)(s | EE_SCALE_MASK << EE_SCALE_SHIFT | EE_MULT_MASK);
 }
 
+uint64_t ub_proto_ts(int64_t unix_ns, int ptp)
+{
+	return ptp ? ub_clock_ns_to_ptp(unix_ns) : ub_clock_ns_to_ntp(unix_ns);
+}
+
+int64_t ub_proto_ts_ns(uint64_t ts, uint16_t ee)
+{
+	return ee & UB_PROTO_EE_Z ? ub_clock_ptp_to_ns(ts) : ub_clock_ntp_to_ns(ts);
+}
+
 int64_t ub_proto_err_est_ns(uint16_t ee, int *synced)
 {
 	unsigned scale = (ee >> EE_SCALE_SHIFT) & EE_SCALE_MASK;
@@ -323,20 +335,50 @@ int64_t ub_proto_err_est_ns(uint16_t ee, int *synced)
 }
 
 /*
- * Text probes. Everything is printable ASCII so an echo script that does
- * data.decode('utf-8') (and perhaps prints it) never sees a byte it chokes on.
+ * Text probes: printable ASCII, so that a script that does
+ * data.decode('utf-8'), perhaps .upper() or .lower(), and prints or answers
+ * it never meets a byte it chokes on.
+ *
+ *   0      2          10   14   16 17                  n
+ *   | "UB" | seq, 8 hex | 4 sp | SSID | sp | T1 ns, decimal | sp | '.' ... '\n'
+ *
+ * Octets 0..11 differ from probe to probe: a STAMP or TWAMP-light reflector
+ * that takes the probe for a request copies them (its sequence number and
+ * T1 fields) to octets 24..35 of its reply, which is how such a reply is
+ * matched. Octets 14..15 are where a reflector reads the SSID (RFC 8972),
+ * so the session's SSID is two printable characters; octets 12..13, read as
+ * an error estimate, say NTP, unsynchronised. The space at 16 keeps a
+ * probe from ever looking like a reply (ub_proto_looks_like_reply): T3's
+ * seconds at 4 are hex digits, far from T2's at 16.
  */
-#define TEXT_MAGIC "UDPBENCH "
+#define TEXT_HEAD 17   /* "UB", seq, spaces, SSID, space */
+#define TEXT_SSID 14
+
+/* The characters a text probe's SSID is made of: digits and capitals survive .upper(). */
+static const char ssid_chars[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+uint16_t ub_proto_text_ssid(uint16_t any)
+{
+	unsigned n = sizeof(ssid_chars) - 1;
+
+	return (uint16_t)((uint8_t)ssid_chars[(any >> 8) % n] << 8 | (uint8_t)ssid_chars[(any & 0xff) % n]);
+}
+
+int ub_proto_text_ssid_ok(uint16_t ssid)
+{
+	return strchr(ssid_chars, ssid >> 8) && strchr(ssid_chars, ssid & 0xff) && (ssid >> 8) &&
+	       (ssid & 0xff);
+}
 
 int ub_proto_encode_text(char *buf, size_t len, uint32_t seq, int64_t t1_ns, uint16_t ssid)
 {
 	char head[64];
 	int n;
 
-	if (!buf || len < UB_STAMP_LEN)
+	if (!buf || len < UB_STAMP_LEN || !ub_proto_text_ssid_ok(ssid))
 		return UB_E_INVAL;
-	n = snprintf(head, sizeof(head), TEXT_MAGIC "%" PRIu32 " %" PRId64 " %" PRIu16,
-		     seq, t1_ns, ssid);
+	n = snprintf(head, sizeof(head), "UB%08" PRIX32 "    %c%c %" PRId64 " ", seq,
+		     (char)(ssid >> 8), (char)(ssid & 0xff), t1_ns);
 	/* The header and the final newline must both fit. */
 	if (n < 0 || (size_t)n > len - 1)
 		return UB_E_INVAL;
@@ -346,33 +388,77 @@ int ub_proto_encode_text(char *buf, size_t len, uint32_t seq, int64_t t1_ns, uin
 	return 0;
 }
 
-/* Reads decimal digits in [p, end) up to max; returns the position after them, or NULL. */
-static const char *parse_dec(const char *p, const char *end, uint64_t max, uint64_t *out)
+static int hex_digit(char c)
 {
-	uint64_t v = 0;
-	unsigned d;
-	const char *start = p;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
 
-	while (p < end && *p >= '0' && *p <= '9') {
-		d = (unsigned)(*p - '0');
-		if (v > (max - d) / 10)
+/* The SSID character c stands for, in either letter case; 0 when it is none. */
+static uint8_t ssid_char(char c)
+{
+	char u = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+
+	return u && strchr(ssid_chars, u) ? (uint8_t)u : 0;
+}
+
+/*
+ * Parses a text probe's fields at p (end bounds it), in any letter case.
+ * Returns the position after T1, or NULL when p holds no probe head.
+ */
+static const char *parse_text(const char *p, const char *end, uint32_t *seq, int64_t *t1_ns,
+			      uint16_t *ssid)
+{
+	uint32_t s = 0;
+	uint64_t t = 0;
+	int neg = 0, d, i, digits = 0;
+	uint8_t a, b;
+
+	if (end - p < TEXT_HEAD + 1 || (p[0] | 0x20) != 'u' || (p[1] | 0x20) != 'b')
+		return NULL;
+	for (i = 2; i < 10; i++) {
+		if ((d = hex_digit(p[i])) < 0)
 			return NULL;
-		v = v * 10 + d;
+		s = s << 4 | (uint32_t)d;
+	}
+	if (memcmp(p + 10, "    ", 4) != 0 || p[16] != ' ')
+		return NULL;
+	a = ssid_char(p[TEXT_SSID]);
+	b = ssid_char(p[TEXT_SSID + 1]);
+	if (!a || !b)
+		return NULL;
+	p += TEXT_HEAD;
+	if (p < end && *p == '-') {
+		neg = 1;
 		p++;
 	}
-	if (p == start)
+	/* As the encoder writes it: no leading zero, no "-0". */
+	if (p < end && *p == '0' && (neg || (p + 1 < end && p[1] >= '0' && p[1] <= '9')))
 		return NULL;
-	*out = v;
+	/* INT64_MIN's magnitude is one more than INT64_MAX's. */
+	for (; p < end && *p >= '0' && *p <= '9' && digits < 19; p++, digits++)
+		t = t * 10 + (uint64_t)(*p - '0');
+	if (!digits || (p < end && *p >= '0' && *p <= '9') ||
+	    t > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
+		return NULL;
+	if (seq)
+		*seq = s;
+	if (t1_ns)
+		*t1_ns = neg && t ? -(int64_t)(t - 1) - 1 : (int64_t)t;
+	if (ssid)
+		*ssid = (uint16_t)(a << 8 | b);
 	return p;
 }
 
 int ub_proto_decode_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1_ns,
 			 uint16_t *ssid)
 {
-	const size_t mlen = sizeof(TEXT_MAGIC) - 1;
 	const char *p, *end;
-	uint64_t s, t, id;
-	int neg = 0;
+	uint32_t s;
+	int64_t t;
+	uint16_t id;
 
 	if (!buf)
 		return UB_E_PROTO;
@@ -381,37 +467,30 @@ int ub_proto_decode_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1
 		len--;
 	if (len && buf[len - 1] == '\r')
 		len--;
-	/*
-	 * Every remaining byte must fit the grammar (digits, single spaces, '.'
-	 * padding), so binary or non-ASCII data is rejected without a separate scan.
-	 */
-	if (len < mlen || memcmp(buf, TEXT_MAGIC, mlen) != 0)
-		return UB_E_PROTO;
-	p = buf + mlen;
 	end = buf + len;
-	p = parse_dec(p, end, UINT32_MAX, &s);
-	if (!p || p == end || *p++ != ' ')
+	p = parse_text(buf, end, &s, &t, &id);
+	if (!p || (p < end && *p++ != ' '))
 		return UB_E_PROTO;
-	if (p < end && *p == '-') {
-		neg = 1;
-		p++;
-	}
-	/* INT64_MIN's magnitude is one more than INT64_MAX's. */
-	p = parse_dec(p, end, neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &t);
-	if (!p || p == end || *p++ != ' ')
-		return UB_E_PROTO;
-	p = parse_dec(p, end, UINT16_MAX, &id);
-	if (!p)
-		return UB_E_PROTO;
-	for (; p < end; p++) {
+	/* Nothing but the padding after the fields: binary data is refused here. */
+	for (; p < end; p++)
 		if (*p != '.')
 			return UB_E_PROTO;
-	}
 	if (seq)
-		*seq = (uint32_t)s;
+		*seq = s;
 	if (t1_ns)
-		*t1_ns = neg && t ? -(int64_t)(t - 1) - 1 : (int64_t)t;
+		*t1_ns = t;
 	if (ssid)
-		*ssid = (uint16_t)id;
+		*ssid = id;
 	return 0;
+}
+
+int ub_proto_find_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1_ns,
+		       uint16_t *ssid)
+{
+	const char *p, *end = buf ? buf + len : NULL;
+
+	for (p = buf; p && end - p > TEXT_HEAD; p++)
+		if (parse_text(p, end, seq, t1_ns, ssid))
+			return (int)(p - buf);
+	return UB_E_PROTO;
 }

@@ -80,19 +80,46 @@ int ub_proto_looks_like_reply(const uint8_t *buf, size_t len, int authenticated)
 /* Returns the 16-octet HMAC of an authenticated packet (len >= 112), or NULL. */
 const uint8_t *ub_proto_auth_tag(const uint8_t *buf, size_t len);
 
+/* Z bit of an error estimate: the timestamps it goes with are PTP, not NTP (RFC 8762 §4.2.1). */
+#define UB_PROTO_EE_Z 0x4000u
+
+/* A timestamp for the wire from Unix ns: PTP truncated when ptp, else NTP 64-bit. */
+uint64_t ub_proto_ts(int64_t unix_ns, int ptp);
+
+/* Unix ns from a timestamp, read in the format the Z bit of its error estimate ee names. */
+int64_t ub_proto_ts_ns(uint64_t ts, uint16_t ee);
+
 /* Error estimate field (RFC 4656 §4.1.2): S(1) Z(1) Scale(6) Multiplier(8). */
 uint16_t ub_proto_err_est(int synced, int64_t err_ns);
 /* Returns the error in ns an error-estimate field states; *synced gets the S bit (may be NULL). */
 int64_t ub_proto_err_est_ns(uint16_t ee, int *synced);
 
 /*
- * Text probe: printable ASCII "UDPBENCH <seq> <t1_ns> <ssid>" padded with '.'
- * up to len and ending in '\n'; len >= 44. For echo scripts that decode UTF-8.
+ * Text probes (proto.c has the layout): printable ASCII ending in '\n', len
+ * >= 44, for peers that are scripts decoding UTF-8. ssid must be made of
+ * two text characters (ub_proto_text_ssid). Returns 0 or UB_E_INVAL.
  */
 int ub_proto_encode_text(char *buf, size_t len, uint32_t seq, int64_t t1_ns, uint16_t ssid);
 
-/* Parses a text probe (or its echo); UB_E_PROTO when it is not one. */
+/* An SSID of two text characters (digits, capitals) made from any 16-bit value. */
+uint16_t ub_proto_text_ssid(uint16_t any);
+
+/* Returns 1 when ssid is two text characters, as a text probe carries it. */
+int ub_proto_text_ssid_ok(uint16_t ssid);
+
+/*
+ * Reads buf[0..len) as exactly a text probe (a trailing "\n" or "\r\n"
+ * may be gone, letters may have changed case); UB_E_PROTO when it is not one.
+ */
 int ub_proto_decode_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1_ns,
 			 uint16_t *ssid);
+
+/*
+ * Finds a text probe's fields anywhere in buf[0..len): a changed echo such
+ * as "收到: " + probe, or the probe in capitals. Returns the offset where
+ * they start, or UB_E_PROTO when there are none.
+ */
+int ub_proto_find_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1_ns,
+		       uint16_t *ssid);
 
 #endif

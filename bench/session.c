@@ -873,9 +873,13 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 		s->tx_stamps = ub_net_enable_tx_stamps(s->fd);
 	/* A capture on loopback would see a train as one big datagram: one by one then. */
 	s->gso = c->flood && c->gso && !c->pcap_path;
-	/* A fresh SSID per session keeps runs and peers apart at the reflector (RFC 8972). */
-	if (getrandom(&s->ssid, sizeof(s->ssid), 0) != sizeof(s->ssid) || s->ssid == 0)
-		s->ssid = (uint16_t)(ub_clock_mono() | 1);
+	/*
+	 * A fresh SSID per session keeps runs and peers apart at the reflector
+	 * (RFC 8972); two text characters, so that text probes carry it too.
+	 */
+	if (getrandom(&s->ssid, sizeof(s->ssid), 0) != sizeof(s->ssid))
+		s->ssid = (uint16_t)ub_clock_mono();
+	s->ssid = ub_proto_text_ssid(s->ssid);
 	s->synced = ub_clock_synced(&err_ns);
 	s->err_est = ub_proto_err_est(s->synced, err_ns);
 	if (ring_init(s) < 0) {

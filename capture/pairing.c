@@ -13,7 +13,6 @@
 
 #define REQ_MIN 16            /* a request's seq, T1, error estimate and SSID */
 #define REPLY_MIN 36          /* a reply's fields up to the sender's T1 */
-#define TEXT_MAGIC "UDPBENCH "
 
 /* Key tags in the top bits of k1: one table serves every lookup of a flow. */
 enum { TAG_PAIR = 1, TAG_SEQ = 2, TAG_ECHO = 3, TAG_SSID = 4 };
@@ -321,8 +320,7 @@ static int echo_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos)
 	if (fp->first_si == UB_FLOWS_NONE) {
 		/* udpbench's printable probes, echoed by a classroom script */
 		m = UB_FLOWS_ECHO;
-		if (g->head_len >= sizeof(TEXT_MAGIC) - 1 &&
-		    memcmp(g->head, TEXT_MAGIC, sizeof(TEXT_MAGIC) - 1) == 0)
+		if (ub_proto_find_text((const char *)g->head, g->head_len, NULL, NULL, NULL) == 0)
 			m = UB_FLOWS_TEXT;
 		rc = ub_flows_new_session(fl, fp->f, fp->d, m, 0, pos, &fp->first_si);
 		if (rc)

@@ -1,8 +1,8 @@
 /*
- * Fuzz target: a text-mode probe as it comes back from a classroom echo
- * script (whatever the script did to it). What decodes is encoded again
- * and must decode to the same values; separately, probes encoded from
- * values taken from the input must decode to those values.
+ * Fuzz target: a text probe as it comes back from a classroom script,
+ * whatever the script did to it. What decodes, or is found inside, must be
+ * the probe those values encode, letter case aside; separately, probes
+ * encoded from values taken from the input must decode to those values.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -26,28 +26,54 @@ static int printable_probe(const uint8_t *d, size_t n)
 	return 1;
 }
 
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* d[0..n) and p[0..n) are the same text, letter case aside. */
+static int same_text(const uint8_t *d, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (lower((char)d[i]) != lower(p[i]))
+			return 0;
+	return 1;
+}
+
+/* The fields' text: "UB" ... T1 and the space after it, as the encoder writes them. */
+static size_t head_of(char *buf, size_t cap, uint32_t seq, int64_t t1, uint16_t ssid)
+{
+	char *nl;
+
+	if (ub_proto_encode_text(buf, cap, seq, t1, ssid) != 0)
+		return 0;
+	nl = memchr(buf, '.', cap);
+	return nl ? (size_t)(nl - buf) : cap - 1;
+}
+
 /*
  * Encodes the values into an exact-size buffer of len octets and checks
- * the result: it fails exactly when the header and newline do not fit,
- * else it is printable, ends in '\n' and decodes (also without the
- * newline, or with "\r\n") to the same values.
+ * the result: it fails exactly when len is too small or the SSID is no
+ * text, else it is printable, ends in '\n' and decodes (also without the
+ * newline, with "\r\n", or in lower case) to the same values.
  */
 static void round_trip(size_t len, uint32_t seq, int64_t t1, uint16_t ssid)
 {
-	char *buf, *crlf;
+	char *buf, *alt;
 	uint32_t seq2;
 	int64_t t12;
 	uint16_t ssid2;
-	int head, rc;
+	int rc;
 	size_t i;
 
-	head = snprintf(NULL, 0, "UDPBENCH %" PRIu32 " %" PRId64 " %" PRIu16, seq, t1, ssid);
 	buf = malloc(len ? len : 1);
-	crlf = malloc(len + 1);
-	if (!buf || !crlf)
+	alt = malloc(len + 1);
+	if (!buf || !alt)
 		goto out;
 	rc = ub_proto_encode_text(buf, len, seq, t1, ssid);
-	if (len < UB_STAMP_LEN || (size_t)head + 1 > len) {
+	if (len < UB_STAMP_LEN || !ub_proto_text_ssid_ok(ssid)) {
 		FUZZ_CHECK(rc == UB_E_INVAL);
 		goto out;
 	}
@@ -55,68 +81,56 @@ static void round_trip(size_t len, uint32_t seq, int64_t t1, uint16_t ssid)
 	FUZZ_CHECK(buf[len - 1] == '\n');
 	for (i = 0; i + 1 < len; i++)
 		FUZZ_CHECK(buf[i] >= 0x20 && buf[i] <= 0x7e);
-	FUZZ_CHECK(memcmp(buf, "UDPBENCH ", 9) == 0);
+	/* where a reflector reads the SSID */
+	FUZZ_CHECK(((uint8_t)buf[14] << 8 | (uint8_t)buf[15]) == ssid);
+	FUZZ_CHECK(!ub_proto_looks_like_reply((const uint8_t *)buf, len, 0));
 	FUZZ_CHECK(ub_proto_decode_text(buf, len, &seq2, &t12, &ssid2) == 0);
 	FUZZ_CHECK(seq2 == seq && t12 == t1 && ssid2 == ssid);
 	FUZZ_CHECK(ub_proto_decode_text(buf, len - 1, &seq2, &t12, &ssid2) == 0);
 	FUZZ_CHECK(seq2 == seq && t12 == t1 && ssid2 == ssid);
-	memcpy(crlf, buf, len - 1);
-	crlf[len - 1] = '\r';
-	crlf[len] = '\n';
-	FUZZ_CHECK(ub_proto_decode_text(crlf, len + 1, &seq2, &t12, &ssid2) == 0);
+	memcpy(alt, buf, len - 1);
+	alt[len - 1] = '\r';
+	alt[len] = '\n';
+	FUZZ_CHECK(ub_proto_decode_text(alt, len + 1, &seq2, &t12, &ssid2) == 0);
+	FUZZ_CHECK(seq2 == seq && t12 == t1 && ssid2 == ssid);
+	for (i = 0; i < len; i++)
+		alt[i] = lower(buf[i]);
+	FUZZ_CHECK(ub_proto_decode_text(alt, len, &seq2, &t12, &ssid2) == 0);
 	FUZZ_CHECK(seq2 == seq && t12 == t1 && ssid2 == ssid);
 out:
 	free(buf);
-	free(crlf);
-}
-
-/*
- * A second reading of a decoded probe's numbers: the decimal text of each
- * value, without leading zeros, is what the probe spells between its spaces.
- */
-static void same_numbers(const uint8_t *d, size_t n, uint32_t seq, int64_t t1, uint16_t ssid)
-{
-	char want[64], got[64];
-	size_t i = 9, k = 0;
-	int field = 0;
-
-	snprintf(want, sizeof(want), "%" PRIu32 " %" PRId64 " %" PRIu16, seq, t1, ssid);
-	for (; i < n && d[i] != '.' && d[i] != '\r' && d[i] != '\n' && k + 1 < sizeof(got); i++) {
-		/* a leading zero of a field is dropped unless the field is just "0" */
-		if (d[i] == '0' && (k == 0 || got[k - 1] == ' ' || got[k - 1] == '-') &&
-		    i + 1 < n && d[i + 1] >= '0' && d[i + 1] <= '9')
-			continue;
-		if (d[i] == ' ')
-			field++;
-		got[k++] = (char)d[i];
-	}
-	got[k] = '\0';
-	/* "-0" is 0 */
-	if (strncmp(got + strcspn(got, " ") + 1, "-0 ", 3) == 0)
-		memmove(got + strcspn(got, " ") + 1, got + strcspn(got, " ") + 2,
-			strlen(got + strcspn(got, " ") + 2) + 1);
-	FUZZ_CHECK(field == 2);
-	FUZZ_CHECK(strcmp(want, got) == 0);
+	free(alt);
 }
 
 static void decode_echo(const uint8_t *d, size_t n)
 {
+	char want[UB_STAMP_LEN];
 	uint32_t seq = 0;
 	int64_t t1 = 0;
 	uint16_t ssid = 0;
-	int rc;
+	size_t h;
+	int rc, at;
 
 	rc = ub_proto_decode_text((const char *)d, n, &seq, &t1, &ssid);
 	FUZZ_CHECK(rc == 0 || rc == UB_E_PROTO);
 	FUZZ_CHECK(ub_proto_decode_text((const char *)d, n, NULL, NULL, NULL) == rc);
-	if (rc != 0)
+	if (rc == 0) {
+		FUZZ_CHECK(printable_probe(d, n));
+		FUZZ_CHECK(ub_proto_find_text((const char *)d, n, NULL, NULL, NULL) == 0);
+		/* At the size the sender would have used when the echo kept it. */
+		round_trip(n < UB_STAMP_LEN ? UB_STAMP_LEN : n > UB_PKT_MAX ? UB_PKT_MAX : n, seq,
+			   t1, ssid);
+	}
+	/* Whatever is found inside is the head those values encode, letter case aside. */
+	at = ub_proto_find_text((const char *)d, n, &seq, &t1, &ssid);
+	FUZZ_CHECK(at >= 0 || at == UB_E_PROTO);
+	if (at < 0)
 		return;
-	FUZZ_CHECK(printable_probe(d, n));
-	FUZZ_CHECK(n >= 9 && memcmp(d, "UDPBENCH ", 9) == 0);
-	same_numbers(d, n, seq, t1, ssid);
-	/* At the size the sender would have used when the echo kept it. */
-	round_trip(n < UB_STAMP_LEN ? UB_STAMP_LEN : n > UB_PKT_MAX ? UB_PKT_MAX : n, seq, t1,
-		   ssid);
+	h = head_of(want, sizeof(want), seq, t1, ssid);
+	FUZZ_CHECK(h > 0);
+	/* the head's last octet is the space after T1; a reply may end right after the digits */
+	FUZZ_CHECK((size_t)at + h - 1 <= n);
+	FUZZ_CHECK(same_text(d + at, want, h - 1));
 }
 
 /* Values from the first 14 octets, a length up to UB_PKT_MAX from the next two. */
@@ -125,15 +139,19 @@ static void encode_values(const uint8_t *d, size_t n)
 	uint8_t b[16] = { 0 };
 	uint64_t u = 0;
 	int64_t t1;
+	uint16_t ssid;
 	int i;
 
 	memcpy(b, d, n < sizeof(b) ? n : sizeof(b));
 	for (i = 4; i < 12; i++)
 		u = u << 8 | b[i];
 	memcpy(&t1, &u, sizeof(t1));
+	ssid = (uint16_t)(b[12] << 8 | b[13]);
+	/* Every other input tries an SSID as it is: most are no text and must be refused. */
+	if (b[15] & 1)
+		ssid = ub_proto_text_ssid(ssid);
 	round_trip((size_t)(b[14] << 8 | b[15]) % (UB_PKT_MAX + 1),
-		   (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3], t1,
-		   (uint16_t)(b[12] << 8 | b[13]));
+		   (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3], t1, ssid);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)

@@ -28,6 +28,8 @@
 
 /* 2024-09-01 08:00:00 UTC plus a little: a plausible wall clock for T1. */
 #define T1_NS (1725177600LL * 1000000000LL + 123456789LL)
+/* Two text characters, as a text probe's SSID. */
+#define TEXT_SSID ('Q' << 8 | '7')
 
 static const char *out_dir;
 static int failures;
@@ -130,7 +132,7 @@ static void stamp(void)
 		seed("stamp_reply", name, buf, pk[i].len);
 	}
 	/* A text-mode sender aimed at a STAMP reflector. */
-	if (ub_proto_encode_text((char *)buf, 64, 3, T1_NS, 0) == 0)
+	if (ub_proto_encode_text((char *)buf, 64, 3, T1_NS, TEXT_SSID) == 0)
 		seed("stamp_req", "text-64", buf, 64);
 }
 
@@ -144,14 +146,14 @@ static void text(void)
 		size_t len;
 		const char *tail; /* what the echo script did to the end */
 	} tp[] = {
-		{ "first-44", 0, T1_NS, 0, 44, NULL },
-		{ "typical-64", 1234, T1_NS, 7, 64, NULL },
-		{ "print-crlf-64", 99, T1_NS, 0, 64, "\r\n" },
-		{ "strip-newline-64", 100, T1_NS, 0, 64, "" },
-		{ "largest-1472", 4000000000u, T1_NS, 65535, 1472, NULL },
-		{ "extremes-64", 0xffffffffu, INT64_MIN, 65535, 64, NULL },
-		{ "max-t1-64", 1, INT64_MAX, 1, 64, NULL },
-		{ "before-1970-64", 5, -1, 3, 64, NULL },
+		{ "first-44", 0, T1_NS, TEXT_SSID, 44, NULL },
+		{ "typical-64", 1234, T1_NS, 'A' << 8 | '7', 64, NULL },
+		{ "print-crlf-64", 99, T1_NS, TEXT_SSID, 64, "\r\n" },
+		{ "strip-newline-64", 100, T1_NS, TEXT_SSID, 64, "" },
+		{ "largest-1472", 4000000000u, T1_NS, 'Z' << 8 | 'Z', 1472, NULL },
+		{ "extremes-64", 0xffffffffu, INT64_MIN, '0' << 8 | '0', 64, NULL },
+		{ "max-t1-64", 1, INT64_MAX, 'Z' << 8 | '0', 64, NULL },
+		{ "before-1970-64", 5, -1, '9' << 8 | 'A', 64, NULL },
 	};
 	char buf[UB_PKT_MAX + 2];
 	size_t i, len;

@@ -457,7 +457,7 @@ static void test_text_probes(void **state)
 
 	cap_open(&c, tmp_path(fx, "text.pcap"), DLT_EN10MB);
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(ub_proto_encode_text(b, sizeof(b), i, T0 + i * MS, 7), 0);
+		assert_int_equal(ub_proto_encode_text(b, sizeof(b), i, T0 + i * MS, 'Q' << 8 | '7'), 0);
 		cap_udp(&c, T0 + i * MS, "10.3.0.2", 42000, "10.3.0.1", 10000, (uint8_t *)b, sizeof(b));
 		cap_udp(&c, T0 + i * MS + 90 * US, "10.3.0.1", 10000, "10.3.0.2", 42000, (uint8_t *)b,
 			sizeof(b));

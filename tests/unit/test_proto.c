@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <ctype.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -304,17 +305,22 @@ static void test_err_est_round_trip(void **state)
 	}
 }
 
+/* "Q7" as an SSID: two text characters. */
+#define TSSID ((uint16_t)('Q' << 8 | '7'))
+
 static void test_text_encode(void **state)
 {
 	char buf[64];
-	static const char want[] = "UDPBENCH 42 1700000000123456789 7"
-				   "..............................\n";
+	static const char want[] = "UB0000002A    Q7 1700000000123456789 "
+				   "..........................\n";
 
 	(void)state;
 	memset(buf, 'x', sizeof(buf));
 	assert_int_equal(sizeof(want) - 1, 64);
-	assert_int_equal(ub_proto_encode_text(buf, 64, 42, 1700000000123456789LL, 7), 0);
+	assert_int_equal(ub_proto_encode_text(buf, 64, 42, 1700000000123456789LL, TSSID), 0);
 	assert_memory_equal(buf, want, 64);
+	/* Where a reflector reads the SSID (RFC 8972, octets 14..15), the SSID it is. */
+	assert_int_equal((uint8_t)buf[14] << 8 | (uint8_t)buf[15], TSSID);
 }
 
 static void test_text_printable(void **state)
@@ -324,11 +330,29 @@ static void test_text_printable(void **state)
 
 	(void)state;
 	for (len = UB_STAMP_LEN; len <= UB_PKT_MAX; len += 107) {
-		assert_int_equal(ub_proto_encode_text(buf, len, UINT32_MAX, -1, 65535), 0);
+		assert_int_equal(ub_proto_encode_text(buf, len, UINT32_MAX, INT64_MIN, TSSID), 0);
 		for (i = 0; i + 1 < len; i++)
 			assert_true(buf[i] >= 0x20 && buf[i] <= 0x7e);
 		assert_int_equal(buf[len - 1], '\n');
 	}
+}
+
+static void test_text_ssid(void **state)
+{
+	unsigned v;
+	uint16_t s;
+
+	(void)state;
+	for (v = 0; v <= 0xffff; v += 13) {
+		s = ub_proto_text_ssid((uint16_t)v);
+		assert_true(ub_proto_text_ssid_ok(s));
+		assert_true(isupper(s >> 8) || isdigit(s >> 8));
+		assert_true(isupper(s & 0xff) || isdigit(s & 0xff));
+	}
+	assert_false(ub_proto_text_ssid_ok(0));
+	assert_false(ub_proto_text_ssid_ok('Q' << 8));
+	assert_false(ub_proto_text_ssid_ok('q' << 8 | '7'));
+	assert_false(ub_proto_text_ssid_ok('.' << 8 | '7'));
 }
 
 static void test_text_round_trip(void **state)
@@ -337,10 +361,9 @@ static void test_text_round_trip(void **state)
 	static const struct {
 		uint32_t seq;
 		int64_t t1;
-		uint16_t ssid;
 	} v[] = {
-		{ 0, 0, 0 }, { 1, 123456789, 1 }, { 99999999, 1700000000123456789LL, 0 },
-		{ UINT32_MAX, -5, 65535 }, { 12, INT64_MIN, 0 }, { 12, INT64_MAX, 0 },
+		{ 0, 0 }, { 1, 123456789 }, { 99999999, 1700000000123456789LL },
+		{ UINT32_MAX, -5 }, { 12, INT64_MIN }, { 12, INT64_MAX },
 	};
 	size_t i;
 	uint32_t seq;
@@ -349,41 +372,75 @@ static void test_text_round_trip(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		assert_int_equal(ub_proto_encode_text(buf, 100, v[i].seq, v[i].t1, v[i].ssid), 0);
-		assert_int_equal(ub_proto_decode_text(buf, 100, &seq, &t1, &ssid), 0);
+		assert_int_equal(ub_proto_encode_text(buf, 44, v[i].seq, v[i].t1, TSSID), 0);
+		assert_int_equal(ub_proto_decode_text(buf, 44, &seq, &t1, &ssid), 0);
 		assert_int_equal(seq, v[i].seq);
 		assert_true(t1 == v[i].t1);
-		assert_int_equal(ssid, v[i].ssid);
+		assert_int_equal(ssid, TSSID);
 	}
-	/* The smallest packet holds a realistic header exactly. */
-	assert_int_equal(ub_proto_encode_text(buf, 44, 99999999, 1700000000123456789LL, 65535), 0);
-	assert_int_equal(buf[42], '5');
-	assert_int_equal(ub_proto_decode_text(buf, 44, &seq, &t1, &ssid), 0);
-	assert_int_equal(ssid, 65535);
 	/* Outputs are optional. */
 	assert_int_equal(ub_proto_decode_text(buf, 44, NULL, NULL, NULL), 0);
 }
 
+/* The first 12 octets tell probes apart: a STAMP reflector copies them to its reply's 24..35. */
+static void test_text_head_is_unique(void **state)
+{
+	char a[UB_STAMP_LEN], b[UB_STAMP_LEN];
+	uint32_t s;
+
+	(void)state;
+	for (s = 0; s < 100000; s += 7) {
+		assert_int_equal(ub_proto_encode_text(a, sizeof(a), s, 5, TSSID), 0);
+		assert_int_equal(ub_proto_encode_text(b, sizeof(b), s + 1, 5, TSSID), 0);
+		assert_memory_not_equal(a, b, 12);
+		/* Never the shape of a reply: a reflector answers it (no loop guard trips). */
+		assert_false(ub_proto_looks_like_reply((const uint8_t *)a, sizeof(a), 0));
+	}
+}
+
 static void test_text_echo_variants(void **state)
 {
-	static const char crlf[] = "UDPBENCH 5 1000 9....\r\n";
-	static const char bare[] = "UDPBENCH 5 1000 9....";
-	static const char nopad[] = "UDPBENCH 5 1000 9";
+	static const char crlf[] = "UB00000005    Q7 1000 ....\r\n";
+	static const char bare[] = "UB00000005    Q7 1000 ....";
+	static const char nopad[] = "UB00000005    Q7 1000";
+	static const char lower[] = "ub0000000a    q7 1000 ....\n";
+	static const char *const changed[] = {
+		"\xe6\x94\xb6\xe5\x88\xb0: UB0000000A    Q7 1000 ....\n", /* '收到: ' + data */
+		"ECHO ub0000000a    q7 1000 .... OK",
+		"UB0000000A    Q7 1000",
+	};
 	uint32_t seq = 0;
 	int64_t t1 = 0;
 	uint16_t ssid = 0;
+	size_t i;
 
 	(void)state;
 	assert_int_equal(ub_proto_decode_text(crlf, sizeof(crlf) - 1, &seq, &t1, &ssid), 0);
 	assert_int_equal(seq, 5);
 	assert_int_equal(t1, 1000);
-	assert_int_equal(ssid, 9);
+	assert_int_equal(ssid, TSSID);
 	seq = 0;
 	assert_int_equal(ub_proto_decode_text(bare, sizeof(bare) - 1, &seq, &t1, &ssid), 0);
 	assert_int_equal(seq, 5);
 	seq = 0;
 	assert_int_equal(ub_proto_decode_text(nopad, sizeof(nopad) - 1, &seq, &t1, &ssid), 0);
 	assert_int_equal(seq, 5);
+	/* .lower(): the same probe, its SSID read back in capitals. */
+	assert_int_equal(ub_proto_decode_text(lower, sizeof(lower) - 1, &seq, &t1, &ssid), 0);
+	assert_int_equal(seq, 10);
+	assert_int_equal(ssid, TSSID);
+	/* A changed echo is not the probe itself, but holds it. */
+	for (i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		seq = 0;
+		ssid = 0;
+		assert_true(ub_proto_find_text(changed[i], strlen(changed[i]), &seq, &t1, &ssid) >= 0);
+		assert_int_equal(seq, 10);
+		assert_int_equal(t1, 1000);
+		assert_int_equal(ssid, TSSID);
+	}
+	assert_int_equal(ub_proto_find_text(changed[0], strlen(changed[0]), NULL, NULL, NULL), 8);
+	assert_int_equal(ub_proto_decode_text(changed[0], strlen(changed[0]), NULL, NULL, NULL),
+			 UB_E_PROTO);
 }
 
 static void test_text_decode_rejects(void **state)
@@ -391,28 +448,27 @@ static void test_text_decode_rejects(void **state)
 	static const char *const bad[] = {
 		"",
 		"\n",
-		"UDPBENCH",
-		"UDPBENCH ",
-		"udpbench 1 2 3\n",
-		"UDPBENCH 1 2\n",
-		"UDPBENCH 1 2 \n",
-		"UDPBENCH  1 2 3\n",
-		"UDPBENCH 1 2 3 \n",
-		"UDPBENCH 1 2 3...x\n",
-		"UDPBENCH 1 2 3...\n\n",
-		"UDPBENCH -1 2 3\n",
-		"UDPBENCH +1 2 3\n",
-		"UDPBENCH 1 2 -3\n",
-		"UDPBENCH 1 - 3\n",
-		"UDPBENCH 4294967296 2 3\n",
-		"UDPBENCH 1 9223372036854775808 3\n",
-		"UDPBENCH 1 -9223372036854775809 3\n",
-		"UDPBENCH 1 2 65536\n",
-		"UDPBENCH 1 2 99999999999999999999999\n",
-		"UDPBENCH 1\t2 3\n",
-		"UDPBENCH 1 2 3..\x7f.\n",
-		"UDPBENCH 1 2 3..\xc3\xa9.\n",
-		"GARBAGE! 1 2 3\n",
+		"UB",
+		"UB00000005    Q7 \n",
+		"UB0000005    Q7 1000\n",
+		"UB0000000G    Q7 1000\n",
+		"UB00000005   Q7 1000\n",
+		"UB00000005    Q. 1000\n",
+		"UB00000005    Q7  1000\n",
+		"UB00000005    Q7 1000x\n",
+		"UB00000005    Q7 1000 ...x\n",
+		"UB00000005    Q7 1000 ...\n\n",
+		"UB00000005    Q7 +1000\n",
+		"UB00000005    Q7 9223372036854775808\n",
+		"UB00000005    Q7 -9223372036854775809\n",
+		"UB00000005    Q7 99999999999999999999999\n",
+		"UB00000005    Q7 1000\t...\n",
+		"UB00000005    Q7 1000 ..\x7f.\n",
+		"UB00000005    Q7 1000 ..\xc3\xa9.\n",
+		"XB00000005    Q7 1000\n",
+		"UB00000005    Q7 0005\n",
+		"UB00000005    Q7 -0\n",
+		"UB00000005    Q7 -07\n",
 	};
 	uint8_t stamp[UB_STAMP_LEN];
 	struct ub_stamp_req r = { 1, 2, 3, 4 };
@@ -427,15 +483,19 @@ static void test_text_decode_rejects(void **state)
 	/* Rejected input leaves the outputs alone. */
 	assert_int_equal(seq, 77);
 	/* A NUL inside is binary, not text. */
-	assert_int_equal(ub_proto_decode_text("UDPBENCH 1 2 3.\0.\n", 18, &seq, NULL, NULL),
+	assert_int_equal(ub_proto_decode_text("UB00000005    Q7 1000 .\0.\n", 26, &seq, NULL, NULL),
 			 UB_E_PROTO);
-	/* A STAMP packet is not a text probe. */
+	/* A STAMP packet is not a text probe, and holds none. */
 	assert_int_equal(ub_proto_encode_req(stamp, sizeof(stamp), &r), 0);
 	assert_int_equal(ub_proto_decode_text((const char *)stamp, sizeof(stamp), &seq, NULL, NULL),
 			 UB_E_PROTO);
+	assert_int_equal(ub_proto_find_text((const char *)stamp, sizeof(stamp), &seq, NULL, NULL),
+			 UB_E_PROTO);
 	assert_int_equal(ub_proto_decode_text(NULL, 10, &seq, NULL, NULL), UB_E_PROTO);
-	/* A probe cut short before its SSID is rejected. */
-	assert_int_equal(ub_proto_decode_text("UDPBENCH 1 2 3", 12, &seq, NULL, NULL), UB_E_PROTO);
+	assert_int_equal(ub_proto_find_text(NULL, 10, &seq, NULL, NULL), UB_E_PROTO);
+	/* A probe cut short inside its T1 still reads (the digits before the cut); before it, not. */
+	assert_int_equal(ub_proto_decode_text("UB00000005    Q7 1000", 17, &seq, NULL, NULL),
+			 UB_E_PROTO);
 }
 
 static void test_text_encode_rejects(void **state)
@@ -444,22 +504,15 @@ static void test_text_encode_rejects(void **state)
 
 	(void)state;
 	memset(buf, 'x', sizeof(buf));
-	assert_int_equal(ub_proto_encode_text(buf, UB_STAMP_LEN - 1, 1, 2, 3), UB_E_INVAL);
+	assert_int_equal(ub_proto_encode_text(buf, UB_STAMP_LEN - 1, 1, 2, TSSID), UB_E_INVAL);
 	assert_int_equal(buf[0], 'x');
-	assert_int_equal(ub_proto_encode_text(NULL, 100, 1, 2, 3), UB_E_INVAL);
-	/* A 44-character header leaves no room for the newline in 44 bytes, but fits in 45. */
-	assert_int_equal(ub_proto_encode_text(buf, UB_STAMP_LEN, 999999999, 1700000000123456789LL,
-					      65535), UB_E_INVAL);
+	assert_int_equal(ub_proto_encode_text(NULL, 100, 1, 2, TSSID), UB_E_INVAL);
+	/* An SSID of other octets cannot travel in a text probe. */
+	assert_int_equal(ub_proto_encode_text(buf, UB_STAMP_LEN, 1, 2, 0x1234), UB_E_INVAL);
 	assert_int_equal(buf[0], 'x');
-	assert_int_equal(ub_proto_encode_text(buf, UB_STAMP_LEN + 1, 999999999,
-					      1700000000123456789LL, 65535), 0);
-	assert_int_equal(buf[UB_STAMP_LEN - 1], '5');
-	assert_int_equal(buf[UB_STAMP_LEN], '\n');
-	memset(buf, 'x', sizeof(buf));
-	/* The longest header (46 characters) does not fit in 44 bytes with its newline. */
-	assert_int_equal(ub_proto_encode_text(buf, UB_STAMP_LEN, UINT32_MAX, INT64_MIN, 65535),
-			 UB_E_INVAL);
-	assert_int_equal(buf[0], 'x');
+	/* The longest header (38 characters) fits in the smallest probe with its newline. */
+	assert_int_equal(ub_proto_encode_text(buf, UB_STAMP_LEN, UINT32_MAX, INT64_MIN, TSSID), 0);
+	assert_int_equal(buf[UB_STAMP_LEN - 1], '\n');
 }
 
 /* Authenticated mode. The key is 32 ASCII octets; the HMACs below were computed outside
@@ -859,6 +912,8 @@ int main(void)
 		cmocka_unit_test(test_err_est_round_trip),
 		cmocka_unit_test(test_text_encode),
 		cmocka_unit_test(test_text_printable),
+		cmocka_unit_test(test_text_ssid),
+		cmocka_unit_test(test_text_head_is_unique),
 		cmocka_unit_test(test_text_round_trip),
 		cmocka_unit_test(test_text_echo_variants),
 		cmocka_unit_test(test_text_decode_rejects),
