@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "clock.h"
 
@@ -339,20 +340,29 @@ int64_t ub_proto_err_est_ns(uint16_t ee, int *synced)
  * data.decode('utf-8'), perhaps .upper() or .lower(), and prints or answers
  * it never meets a byte it chokes on.
  *
- *   0      2          10   14   16 17                  n
- *   | "UB" | seq, 8 hex | 4 sp | SSID | sp | T1 ns, decimal | sp | '.' ... '\n'
+ *   0            4            7        12   14   16 17
+ *   | seq, low 20 | seq, high 12 | "=UDPB" | 2 sp | SSID | sp | T1 ns | sp | '.' ... '\n'
+ *     bits: 4       bits: 3
+ *     base-32 digits ("0-9A-V", the most significant first)
  *
- * Octets 0..11 differ from probe to probe: a STAMP or TWAMP-light reflector
- * that takes the probe for a request copies them (its sequence number and
- * T1 fields) to octets 24..35 of its reply, which is how such a reply is
- * matched. Octets 14..15 are where a reflector reads the SSID (RFC 8972),
- * so the session's SSID is two printable characters; octets 12..13, read as
- * an error estimate, say NTP, unsynchronised. The space at 16 keeps a
- * probe from ever looking like a reply (ub_proto_looks_like_reply): T3's
- * seconds at 4 are hex digits, far from T2's at 16.
+ * A STAMP or TWAMP-light reflector takes a text probe for a request: its
+ * sequence number is octets 0..3, T1 is 4..11, the SSID 14..15 (RFC 8972).
+ * So the sequence number's low digits come first, and rise with every
+ * probe, as a reflector expects a sender's numbers to (one that sees them
+ * go back may take it for a sender that restarted); octets 0..11 differ
+ * from probe to probe, and a reflector copies them to octets 24..35 of its
+ * reply, which is how its reply is matched. The session's SSID is two
+ * printable characters; octets 12..13, read as an error estimate, say NTP,
+ * unsynchronised. The space at 16 keeps a probe from ever looking like a
+ * reply (ub_proto_looks_like_reply): T3's seconds at 4 start with a digit,
+ * T2's at 16 with a space.
  */
-#define TEXT_HEAD 17   /* "UB", seq, spaces, SSID, space */
+#define TEXT_MAGIC "=UDPB  " /* octets 7..13 */
+#define TEXT_MAGIC_AT 7
+#define TEXT_HEAD 17 /* up to and with the space before T1 */
 #define TEXT_SSID 14
+
+static const char b32[] = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
 
 /* The characters a text probe's SSID is made of: digits and capitals survive .upper(). */
 static const char ssid_chars[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -373,27 +383,33 @@ int ub_proto_text_ssid_ok(uint16_t ssid)
 int ub_proto_encode_text(char *buf, size_t len, uint32_t seq, int64_t t1_ns, uint16_t ssid)
 {
 	char head[64];
-	int n;
+	int n, i;
 
 	if (!buf || len < UB_STAMP_LEN || !ub_proto_text_ssid_ok(ssid))
 		return UB_E_INVAL;
-	n = snprintf(head, sizeof(head), "UB%08" PRIX32 "    %c%c %" PRId64 " ", seq,
+	for (i = 0; i < 4; i++)
+		head[i] = b32[(seq >> (15 - 5 * i)) & 31];
+	for (i = 0; i < 3; i++)
+		head[4 + i] = b32[(seq >> (30 - 5 * i)) & 31];
+	n = snprintf(head + TEXT_MAGIC_AT, sizeof(head) - TEXT_MAGIC_AT, TEXT_MAGIC "%c%c %" PRId64 " ",
 		     (char)(ssid >> 8), (char)(ssid & 0xff), t1_ns);
-	/* The header and the final newline must both fit. */
-	if (n < 0 || (size_t)n > len - 1)
+	/* The header and the final newline always fit in 44 octets (at most 38 + 1). */
+	if (n < 0)
 		return UB_E_INVAL;
+	n += TEXT_MAGIC_AT;
 	memcpy(buf, head, (size_t)n);
 	memset(buf + n, '.', len - 1 - (size_t)n);
 	buf[len - 1] = '\n';
 	return 0;
 }
 
-static int hex_digit(char c)
+/* The value of base-32 digit c in either letter case, or -1. */
+static int b32_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
 	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	return c >= 'a' && c <= 'v' ? c - 'a' + 10 : -1;
 }
 
 /* The SSID character c stands for, in either letter case; 0 when it is none. */
@@ -411,19 +427,20 @@ static uint8_t ssid_char(char c)
 static const char *parse_text(const char *p, const char *end, uint32_t *seq, int64_t *t1_ns,
 			      uint16_t *ssid)
 {
-	uint32_t s = 0;
-	uint64_t t = 0;
+	uint64_t s = 0, t = 0;
 	int neg = 0, d, i, digits = 0;
 	uint8_t a, b;
 
-	if (end - p < TEXT_HEAD + 1 || (p[0] | 0x20) != 'u' || (p[1] | 0x20) != 'b')
+	if (end - p < TEXT_HEAD + 1)
 		return NULL;
-	for (i = 2; i < 10; i++) {
-		if ((d = hex_digit(p[i])) < 0)
+	for (i = 0; i < TEXT_MAGIC_AT; i++) {
+		if ((d = b32_digit(p[i])) < 0)
 			return NULL;
-		s = s << 4 | (uint32_t)d;
+		/* low 20 bits first, then the high ones */
+		s |= (uint64_t)d << (i < 4 ? 15 - 5 * i : 30 - 5 * (i - 4));
 	}
-	if (memcmp(p + 10, "    ", 4) != 0 || p[16] != ' ')
+	if (s > UINT32_MAX || strncasecmp(p + TEXT_MAGIC_AT, TEXT_MAGIC, sizeof(TEXT_MAGIC) - 1) ||
+	    p[16] != ' ')
 		return NULL;
 	a = ssid_char(p[TEXT_SSID]);
 	b = ssid_char(p[TEXT_SSID + 1]);
@@ -444,7 +461,7 @@ static const char *parse_text(const char *p, const char *end, uint32_t *seq, int
 	    t > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
 		return NULL;
 	if (seq)
-		*seq = s;
+		*seq = (uint32_t)s;
 	if (t1_ns)
 		*t1_ns = neg && t ? -(int64_t)(t - 1) - 1 : (int64_t)t;
 	if (ssid)
@@ -489,8 +506,9 @@ int ub_proto_find_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1_n
 {
 	const char *p, *end = buf ? buf + len : NULL;
 
+	/* Anchored on the magic: the fields start seven octets before it. */
 	for (p = buf; p && end - p > TEXT_HEAD; p++)
-		if (parse_text(p, end, seq, t1_ns, ssid))
+		if (p[TEXT_MAGIC_AT] == TEXT_MAGIC[0] && parse_text(p, end, seq, t1_ns, ssid))
 			return (int)(p - buf);
 	return UB_E_PROTO;
 }

@@ -311,7 +311,7 @@ static void test_err_est_round_trip(void **state)
 static void test_text_encode(void **state)
 {
 	char buf[64];
-	static const char want[] = "UB0000002A    Q7 1700000000123456789 "
+	static const char want[] = "001A000=UDPB  Q7 1700000000123456789 "
 				   "..........................\n";
 
 	(void)state;
@@ -393,6 +393,8 @@ static void test_text_head_is_unique(void **state)
 		assert_int_equal(ub_proto_encode_text(a, sizeof(a), s, 5, TSSID), 0);
 		assert_int_equal(ub_proto_encode_text(b, sizeof(b), s + 1, 5, TSSID), 0);
 		assert_memory_not_equal(a, b, 12);
+		/* Read as a STAMP sequence number (octets 0..3), the next probe's is higher. */
+		assert_true(memcmp(a, b, 4) < 0);
 		/* Never the shape of a reply: a reflector answers it (no loop guard trips). */
 		assert_false(ub_proto_looks_like_reply((const uint8_t *)a, sizeof(a), 0));
 	}
@@ -400,14 +402,14 @@ static void test_text_head_is_unique(void **state)
 
 static void test_text_echo_variants(void **state)
 {
-	static const char crlf[] = "UB00000005    Q7 1000 ....\r\n";
-	static const char bare[] = "UB00000005    Q7 1000 ....";
-	static const char nopad[] = "UB00000005    Q7 1000";
-	static const char lower[] = "ub0000000a    q7 1000 ....\n";
+	static const char crlf[] = "0005000=UDPB  Q7 1000 ....\r\n";
+	static const char bare[] = "0005000=UDPB  Q7 1000 ....";
+	static const char nopad[] = "0005000=UDPB  Q7 1000";
+	static const char lower[] = "000a000=udpb  q7 1000 ....\n";
 	static const char *const changed[] = {
-		"\xe6\x94\xb6\xe5\x88\xb0: UB0000000A    Q7 1000 ....\n", /* '收到: ' + data */
-		"ECHO ub0000000a    q7 1000 .... OK",
-		"UB0000000A    Q7 1000",
+		"\xe6\x94\xb6\xe5\x88\xb0: 000A000=UDPB  Q7 1000 ....\n", /* '收到: ' + data */
+		"ECHO 000a000=udpb  q7 1000 .... OK",
+		"000A000=UDPB  Q7 1000",
 	};
 	uint32_t seq = 0;
 	int64_t t1 = 0;
@@ -448,27 +450,29 @@ static void test_text_decode_rejects(void **state)
 	static const char *const bad[] = {
 		"",
 		"\n",
-		"UB",
-		"UB00000005    Q7 \n",
-		"UB0000005    Q7 1000\n",
-		"UB0000000G    Q7 1000\n",
-		"UB00000005   Q7 1000\n",
-		"UB00000005    Q. 1000\n",
-		"UB00000005    Q7  1000\n",
-		"UB00000005    Q7 1000x\n",
-		"UB00000005    Q7 1000 ...x\n",
-		"UB00000005    Q7 1000 ...\n\n",
-		"UB00000005    Q7 +1000\n",
-		"UB00000005    Q7 9223372036854775808\n",
-		"UB00000005    Q7 -9223372036854775809\n",
-		"UB00000005    Q7 99999999999999999999999\n",
-		"UB00000005    Q7 1000\t...\n",
-		"UB00000005    Q7 1000 ..\x7f.\n",
-		"UB00000005    Q7 1000 ..\xc3\xa9.\n",
-		"XB00000005    Q7 1000\n",
-		"UB00000005    Q7 0005\n",
-		"UB00000005    Q7 -0\n",
-		"UB00000005    Q7 -07\n",
+		"0005000=UDPB",
+		"0005000=UDPB  Q7 \n",
+		"005000=UDPB  Q7 1000\n",
+		"000W000=UDPB  Q7 1000\n",
+		"0005000=UDPC  Q7 1000\n",
+		"0005000=UDPB Q7 1000\n",
+		"0005000-UDPB  Q7 1000\n",
+		"0005000=UDPB  Q. 1000\n",
+		"0005000=UDPB  Q7  1000\n",
+		"0005000=UDPB  Q7 1000x\n",
+		"0005000=UDPB  Q7 1000 ...x\n",
+		"0005000=UDPB  Q7 1000 ...\n\n",
+		"0005000=UDPB  Q7 +1000\n",
+		"0005000=UDPB  Q7 9223372036854775808\n",
+		"0005000=UDPB  Q7 -9223372036854775809\n",
+		"0005000=UDPB  Q7 99999999999999999999999\n",
+		"0005000=UDPB  Q7 1000\t...\n",
+		"0005000=UDPB  Q7 1000 ..\x7f.\n",
+		"0005000=UDPB  Q7 1000 ..\xc3\xa9.\n",
+		"0005400=UDPB  Q7 1000\n",
+		"0005000=UDPB  Q7 0005\n",
+		"0005000=UDPB  Q7 -0\n",
+		"0005000=UDPB  Q7 -07\n",
 	};
 	uint8_t stamp[UB_STAMP_LEN];
 	struct ub_stamp_req r = { 1, 2, 3, 4 };
@@ -483,7 +487,7 @@ static void test_text_decode_rejects(void **state)
 	/* Rejected input leaves the outputs alone. */
 	assert_int_equal(seq, 77);
 	/* A NUL inside is binary, not text. */
-	assert_int_equal(ub_proto_decode_text("UB00000005    Q7 1000 .\0.\n", 26, &seq, NULL, NULL),
+	assert_int_equal(ub_proto_decode_text("0005000=UDPB  Q7 1000 .\0.\n", 26, &seq, NULL, NULL),
 			 UB_E_PROTO);
 	/* A STAMP packet is not a text probe, and holds none. */
 	assert_int_equal(ub_proto_encode_req(stamp, sizeof(stamp), &r), 0);
@@ -494,7 +498,7 @@ static void test_text_decode_rejects(void **state)
 	assert_int_equal(ub_proto_decode_text(NULL, 10, &seq, NULL, NULL), UB_E_PROTO);
 	assert_int_equal(ub_proto_find_text(NULL, 10, &seq, NULL, NULL), UB_E_PROTO);
 	/* A probe cut short inside its T1 still reads (the digits before the cut); before it, not. */
-	assert_int_equal(ub_proto_decode_text("UB00000005    Q7 1000", 17, &seq, NULL, NULL),
+	assert_int_equal(ub_proto_decode_text("0005000=UDPB  Q7 1000", 17, &seq, NULL, NULL),
 			 UB_E_PROTO);
 }
 
