@@ -110,7 +110,7 @@ int ub_proto_decode_reply(const uint8_t *buf, size_t len, struct ub_stamp_reply 
 {
 	if (!r)
 		return UB_E_INVAL;
-	if (!buf || len < UB_STAMP_LEN)
+	if (!buf || len < UB_TWAMP_REPLY_MIN)
 		return UB_E_PROTO;
 	r->seq = get32(buf + OFF_SEQ);
 	r->ts = get64(buf + OFF_TS);
@@ -120,7 +120,8 @@ int ub_proto_decode_reply(const uint8_t *buf, size_t len, struct ub_stamp_reply 
 	r->sender_seq = get32(buf + OFF_S_SEQ);
 	r->sender_ts = get64(buf + OFF_S_TS);
 	r->sender_err_est = get16(buf + OFF_S_ERR);
-	r->sender_ttl = buf[OFF_S_TTL];
+	r->has_ttl = len >= UB_TWAMP_REPLY_TTL;
+	r->sender_ttl = r->has_ttl ? buf[OFF_S_TTL] : 0;
 	return 0;
 }
 
@@ -231,6 +232,7 @@ int ub_proto_decode_reply_auth(const uint8_t *buf, size_t len, const struct ub_a
 	r->sender_ts = get64(buf + AOFF_S_TS);
 	r->sender_err_est = get16(buf + AOFF_S_ERR);
 	r->sender_ttl = buf[AOFF_S_TTL];
+	r->has_ttl = 1;
 	return 0;
 }
 

@@ -13,6 +13,8 @@
 #include "err.h"
 
 #define UB_STAMP_LEN 44   /* smallest sender and reflector packet */
+#define UB_TWAMP_REPLY_MIN 38 /* a TWAMP-light reply up to the sender's error estimate (RFC 5357 §4.2.1 without MBZ and TTL) */
+#define UB_TWAMP_REPLY_TTL 41 /* RFC 5357 §4.2.1: the unauthenticated reflector packet, TTL at octet 40 */
 #define UB_STAMP_AUTH_LEN 112 /* smallest authenticated-mode packet, RFC 8762 §4.2.2 */
 #define UB_PKT_MAX 1472   /* largest payload in one Ethernet frame over IPv4 */
 
@@ -35,6 +37,7 @@ struct ub_stamp_reply {
 	uint64_t sender_ts;      /* @28, T1 */
 	uint16_t sender_err_est; /* @36 */
 	uint8_t sender_ttl;      /* @40 */
+	uint8_t has_ttl;         /* decoded: the reply is long enough to hold the TTL octet */
 };
 
 /* Writes r into buf[0..len): fields, then zeros up to len. len >= 44. Returns 0 or UB_E_INVAL. */
@@ -46,7 +49,11 @@ int ub_proto_decode_req(const uint8_t *buf, size_t len, struct ub_stamp_req *r);
 /* Writes r into buf[0..len), zero-padded; len >= 44. Returns 0 or UB_E_INVAL. */
 int ub_proto_encode_reply(uint8_t *buf, size_t len, const struct ub_stamp_reply *r);
 
-/* Reads a reflector packet; UB_E_PROTO when len < 44. */
+/*
+ * Reads a reflector packet: STAMP (44 octets and more), or a TWAMP-light one
+ * of 41 (RFC 5357 §4.2.1) or 38 octets (the same without its last MBZ and
+ * the TTL: has_ttl is then 0 and sender_ttl 0). UB_E_PROTO when len < 38.
+ */
 int ub_proto_decode_reply(const uint8_t *buf, size_t len, struct ub_stamp_reply *r);
 
 /*

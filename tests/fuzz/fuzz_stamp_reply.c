@@ -76,7 +76,7 @@ static void unauthenticated(const uint8_t *d, size_t n, uint8_t *buf)
 	int rc;
 
 	rc = ub_proto_decode_reply(d, n, &r);
-	if (n < UB_STAMP_LEN) {
+	if (n < UB_TWAMP_REPLY_MIN) {
 		FUZZ_CHECK(rc == UB_E_PROTO);
 		return;
 	}
@@ -84,7 +84,11 @@ static void unauthenticated(const uint8_t *d, size_t n, uint8_t *buf)
 	FUZZ_CHECK(r.seq == be32(d) && r.ts == be64(d + 4) && r.err_est == be16(d + 12) &&
 		   r.ssid == be16(d + 14) && r.rx_ts == be64(d + 16) &&
 		   r.sender_seq == be32(d + 24) && r.sender_ts == be64(d + 28) &&
-		   r.sender_err_est == be16(d + 36) && r.sender_ttl == d[40]);
+		   r.sender_err_est == be16(d + 36));
+	/* TWAMP-light's 38 octets have no TTL; from 41 on it is octet 40 */
+	FUZZ_CHECK(r.has_ttl == (n >= 41) && r.sender_ttl == (n >= 41 ? d[40] : 0));
+	if (n < UB_STAMP_LEN)
+		return;
 
 	/* Encoded again: every field octet as received, every MBZ and padding octet zero. */
 	FUZZ_CHECK(ub_proto_encode_reply(buf, n, &r) == 0);

@@ -227,8 +227,15 @@ static void test_reply_short(void **state)
 	size_t len;
 
 	(void)state;
-	for (len = 0; len < UB_STAMP_LEN; len++)
+	for (len = 0; len < UB_TWAMP_REPLY_MIN; len++)
 		assert_int_equal(ub_proto_decode_reply(reply_bytes, len, &r), UB_E_PROTO);
+	/* TWAMP-light replies (RFC 5357 §4.2.1): 41 octets with the TTL, 38 without. */
+	for (len = UB_TWAMP_REPLY_MIN; len < UB_STAMP_LEN; len++) {
+		assert_int_equal(ub_proto_decode_reply(reply_bytes, len, &r), 0);
+		assert_int_equal(r.has_ttl, len >= 41);
+		assert_int_equal(r.sender_ttl, len >= 41 ? reply_bytes[40] : 0);
+		assert_int_equal(r.sender_err_est, reply_bytes[36] << 8 | reply_bytes[37]);
+	}
 	assert_int_equal(ub_proto_decode_reply(NULL, 1000, &r), UB_E_PROTO);
 	memset(buf, 0xee, sizeof(buf));
 	assert_int_equal(ub_proto_encode_reply(buf, UB_STAMP_LEN - 1, &reply_fields), UB_E_INVAL);
