@@ -343,7 +343,7 @@ int64_t ub_proto_err_est_ns(uint16_t ee, int *synced)
  * it never meets a byte it chokes on.
  *
  *   0            4            7        12   14   16 17
- *   | seq, low 20 | seq, high 12 | "=UDPB" | 2 sp | SSID | sp | T1 ns | sp | '.' ... '\n'
+ *   | seq, low 20 | seq, high 12 | "=udpb" | 2 sp | SSID | sp | T1 ns | sp | '.' ... '\n'
  *     bits: 4       bits: 3
  *     base-32 digits ("0-9A-V", the most significant first)
  *
@@ -353,13 +353,15 @@ int64_t ub_proto_err_est_ns(uint16_t ee, int *synced)
  * probe, as a reflector expects a sender's numbers to (one that sees them
  * go back may take it for a sender that restarted); octets 0..11 differ
  * from probe to probe, and a reflector copies them to octets 24..35 of its
- * reply, which is how its reply is matched. The session's SSID is two
+ * reply, which is how its reply is matched. The magic is in lower case and
+ * the digits and the SSID in capitals, so that a script's .upper() or
+ * .lower() changes the probe and shows in what comes back. The session's SSID is two
  * printable characters; octets 12..13, read as an error estimate, say NTP,
  * unsynchronised. The space at 16 keeps a probe from ever looking like a
  * reply (ub_proto_looks_like_reply): T3's seconds at 4 start with a digit,
  * T2's at 16 with a space.
  */
-#define TEXT_MAGIC "=UDPB  " /* octets 7..13 */
+#define TEXT_MAGIC "=udpb  " /* octets 7..13; lower case, so that .upper() shows */
 #define TEXT_MAGIC_AT 7
 #define TEXT_HEAD 17 /* up to and with the space before T1 */
 #define TEXT_SSID 14

@@ -318,7 +318,7 @@ static void test_err_est_round_trip(void **state)
 static void test_text_encode(void **state)
 {
 	char buf[64];
-	static const char want[] = "001A000=UDPB  Q7 1700000000123456789 "
+	static const char want[] = "001A000=udpb  Q7 1700000000123456789 "
 				   "..........................\n";
 
 	(void)state;
@@ -409,9 +409,9 @@ static void test_text_head_is_unique(void **state)
 
 static void test_text_echo_variants(void **state)
 {
-	static const char crlf[] = "0005000=UDPB  Q7 1000 ....\r\n";
-	static const char bare[] = "0005000=UDPB  Q7 1000 ....";
-	static const char nopad[] = "0005000=UDPB  Q7 1000";
+	static const char crlf[] = "0005000=udpb  Q7 1000 ....\r\n";
+	static const char bare[] = "0005000=udpb  Q7 1000 ....";
+	static const char nopad[] = "0005000=udpb  Q7 1000";
 	static const char lower[] = "000a000=udpb  q7 1000 ....\n";
 	static const char *const changed[] = {
 		"\xe6\x94\xb6\xe5\x88\xb0: 000A000=UDPB  Q7 1000 ....\n", /* '收到: ' + data */
@@ -505,7 +505,7 @@ static void test_text_decode_rejects(void **state)
 	assert_int_equal(ub_proto_decode_text(NULL, 10, &seq, NULL, NULL), UB_E_PROTO);
 	assert_int_equal(ub_proto_find_text(NULL, 10, &seq, NULL, NULL), UB_E_PROTO);
 	/* A probe cut short inside its T1 still reads (the digits before the cut); before it, not. */
-	assert_int_equal(ub_proto_decode_text("0005000=UDPB  Q7 1000", 17, &seq, NULL, NULL),
+	assert_int_equal(ub_proto_decode_text("0005000=udpb  Q7 1000", 17, &seq, NULL, NULL),
 			 UB_E_PROTO);
 }
 
