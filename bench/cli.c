@@ -32,7 +32,12 @@ static const char send_usage[] =
 	"                          a flood in batches as fast as the peer answers\n"
 	"  -s, --size N            probe size in bytes, 44..1472 (default 44)\n"
 	"      --timeout D         Tmax: a later reply counts as lost (default 1s)\n"
-	"      --mode M            auto, stamp, echo or text (default auto)\n"
+	"      --mode M            auto (default), stamp, echo, text or any: auto sends\n"
+	"                          text probes until the replies show a STAMP reflector,\n"
+	"                          a verbatim echo, a script that changes the text, or\n"
+	"                          one that answers in its own words (any: one probe\n"
+	"                          at a time)\n"
+	"      --timestamp ntp|ptp format of our timestamps on the wire (default ntp)\n"
 	"      --tcp               the same probes as framed messages on one TCP\n"
 	"                          connection (to udpbench reflect's TCP echo)\n"
 	"      --key FILE          RFC 8762 authenticated mode with this shared key\n"
@@ -181,6 +186,7 @@ enum {
 	OPT_BUSY_POLL,
 	OPT_CPU,
 	OPT_GSO,
+	OPT_TIMESTAMP,
 	OPT_RELAY_SET, /* handed to ub_relay_config_set by its long name */
 };
 
@@ -195,6 +201,7 @@ static const struct option send_opts[] = {
 	{ "size", required_argument, NULL, 's' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
 	{ "tcp", no_argument, NULL, OPT_TCP },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "csv", required_argument, NULL, OPT_CSV },
@@ -433,14 +440,20 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 				return opt_err(e, "--timeout");
 			break;
 		case OPT_MODE:
-			for (n = 0; n < 4; n++)
+			for (n = 0; n < UB_MODES; n++)
 				if (strcmp(optarg, ub_sender_mode_name((enum ub_mode)n)) == 0)
 					break;
-			if (n == 4)
+			if (n == UB_MODES)
 				return ub_err_set(e, UB_E_INVAL, 0,
-						  "--mode: '%s' is not auto, stamp, echo or text",
+						  "--mode: '%s' is not auto, stamp, echo, text or any",
 						  optarg);
 			c->mode = (enum ub_mode)n;
+			break;
+		case OPT_TIMESTAMP:
+			if (strcmp(optarg, "ntp") != 0 && strcmp(optarg, "ptp") != 0)
+				return ub_err_set(e, UB_E_INVAL, 0, "--timestamp: '%s' is not ntp or ptp",
+						  optarg);
+			c->ptp = optarg[0] == 'p';
 			break;
 		case OPT_JSON:
 			c->json_path = optarg;
@@ -509,7 +522,7 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 		return ub_err_set(e, UB_E_INVAL, 0, "--rate: give either --interval or --rate");
 	if (c->tcp && c->pcap_path)
 		return ub_err_set(e, UB_E_INVAL, 0, "--pcap: captures UDP runs; leave it out with --tcp");
-	if (c->tcp && (c->mode == UB_MODE_STAMP || c->mode == UB_MODE_TEXT))
+	if (c->tcp && c->mode != UB_MODE_AUTO && c->mode != UB_MODE_ECHO)
 		return ub_err_set(e, UB_E_INVAL, 0, "--mode: --tcp sends to an echo (auto or echo)");
 	if (c->mode == UB_MODE_TEXT && c->size < UB_STAMP_LEN)
 		c->size = UB_STAMP_LEN;
@@ -527,9 +540,9 @@ static int parse_send(int argc, char **argv, struct ub_cli *cli, struct ub_err *
 		return ub_err_set(e, UB_E_INVAL, 0,
 				  "--pcap: '%s' is the --json or --csv file too; give each its own",
 				  c->pcap_path);
-	if (c->key && (c->tcp || c->mode == UB_MODE_ECHO || c->mode == UB_MODE_TEXT))
+	if (c->key && (c->tcp || (c->mode != UB_MODE_AUTO && c->mode != UB_MODE_STAMP)))
 		return ub_err_set(e, UB_E_INVAL, 0,
-				  "--key: authenticates STAMP probes (not echo, text or --tcp)");
+				  "--key: authenticates STAMP probes (not echo, text, any or --tcp)");
 	if (c->key) {
 		c->mode = UB_MODE_STAMP;
 		if (c->size < UB_STAMP_AUTH_LEN)

@@ -268,7 +268,15 @@ static int extend_json(json_t *params, json_t *sum, const struct ub_params *p,
 	if (json_object_set_new(params, "rate", p->flood ? json_string("max") : json_null()) < 0 ||
 	    json_object_set_new(params, "authenticated", json_boolean(p->authenticated)) < 0 ||
 	    json_object_set_new(params, "summary_only", json_boolean(s->percentiles_hist)) < 0 ||
+	    json_object_set_new(params, "reflector", str_or_null(p->reflector)) < 0 ||
+	    json_object_set_new(params, "timestamp", json_string(p->ptp ? "ptp" : "ntp")) < 0 ||
+	    json_object_set_new(params, "reflector_timestamp",
+				p->refl_ts ? json_string(p->refl_ts == 2 ? "ptp" : "ntp") : json_null()) < 0 ||
 	    json_object_set_new(sum, "auth_failed", json_integer((json_int_t)rc->auth_failed)) < 0 ||
+	    json_object_set_new(sum, "size_mismatch", json_integer((json_int_t)rc->size_mismatch)) < 0 ||
+	    json_object_set_new(sum, "split_why",
+				s->has_split ? json_null()
+					     : str_or_null(ub_output_split_why(p->split_why, UB_LANG_EN))) < 0 ||
 	    json_object_set_new(sum, "kernel_tx_stamps", json_integer((json_int_t)rc->tx_kernel)) < 0)
 		return -1;
 	restarts = json_array();
@@ -382,6 +390,74 @@ int ub_output_json(const char *path, unsigned n, const struct ub_params *p,
 
 /* Both languages side by side, so the compiler checks every format string. */
 #define TR(zh, en_text, zh_text) ((zh) ? zh_text : en_text)
+
+void ub_output_no_reply(char *buf, size_t n, enum ub_lang lang, const char *peers,
+			const struct ub_no_reply *why)
+{
+	int zh = lang == UB_LANG_ZH;
+
+	if (why->said)
+		snprintf(buf, n, "%s", why->said);
+	else if (why->auth_failed)
+		snprintf(buf, n,
+			 TR(zh, "%" PRIu64 " replies from %s failed authentication: does the "
+				"reflector use the same key as --key?",
+			    "%2$s 的 %1$" PRIu64 " 个回复都没有通过认证：反射端用的密钥和 --key 一样吗？"),
+			 why->auth_failed, peers);
+	else if (why->refused_after > 1)
+		snprintf(buf, n,
+			 TR(zh, "%s stopped answering after %" PRIu64 " probes (port unreachable): the "
+				"program there may have crashed on what it got; a script that decodes "
+				"text takes --mode text (or leave --mode out)",
+			    "%s 在收到 %" PRIu64 " 个探测包后不再应答（端口不可达）：那里的程序可能处理"
+			    "收到的数据时崩溃了；解码文本的脚本请用 --mode text（或不加 --mode）"),
+			 peers, why->refused_after - 1);
+	else if (why->refused_after)
+		snprintf(buf, n,
+			 TR(zh, "nothing listens on %s (port unreachable): is a reflector running there?",
+			    "%s 上没有程序在监听（端口不可达）：那里有反射端在运行吗？"),
+			 peers);
+	else if (why->unmatched)
+		snprintf(buf, n,
+			 TR(zh, "%" PRIu64 " replies from %s matched no probe: another session's, or a "
+				"peer that answers in another way (leave --mode out, or try --mode any)",
+			    "%2$s 的 %1$" PRIu64 " 个回复都对不上探测包：可能属于别的会话，或者对端用别的方式"
+			    "应答（不加 --mode，或试试 --mode any）"),
+			 why->unmatched, peers);
+	else
+		snprintf(buf, n,
+			 TR(zh, "no reply from %s: is a reflector running there, or does the program "
+				"there only print what it receives?",
+			    "%s 没有回复：那里有反射端在运行吗？还是那里的程序只打印收到的内容、不回复？"),
+			 peers);
+}
+
+const char *ub_output_split_why(enum ub_split_why w, enum ub_lang lang)
+{
+	int zh = lang == UB_LANG_ZH;
+
+	switch (w) {
+	case UB_SPLIT_GIVEN:
+		break;
+	case UB_SPLIT_STATELESS:
+		return TR(zh, "the reflector is stateless: its sequence number is a copy of ours.",
+			  "反射端是无状态的：它的序号只是照抄我们的。");
+	case UB_SPLIT_UNDECIDED:
+		return TR(zh, "the reflector's sequence number always equalled ours: stateless, or "
+			      "stateful with nothing lost on the way there (leave --mode out to tell).",
+			  "反射端的序号始终和我们的相同：可能是无状态的，也可能是去程没有丢包的有状态反射端"
+			  "（不加 --mode 即可分辨）。");
+	case UB_SPLIT_NO_COUNTER:
+		return TR(zh, "the peer is no STAMP reflector: its replies carry no counter of its own.",
+			  "对端不是 STAMP 反射端：回复里没有它自己的计数。");
+	case UB_SPLIT_TCP:
+		return TR(zh, "TCP delivers everything or breaks: there is no loss to split.",
+			  "TCP 要么全部送达，要么断开：没有可以区分上下行的丢包。");
+	case UB_SPLIT_NO_REPLY:
+		return TR(zh, "nothing came back.", "没有收到任何回复。");
+	}
+	return NULL;
+}
 #define FMT_NS(v, b) ub_units_fmt_ns((v), (b), sizeof(b))
 
 void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
@@ -410,6 +486,16 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 			   "去程（上行）丢失 %" PRIu64 " 个，回程（下行）丢失 %" PRIu64
 			   " 个；上行乱序 %" PRIu64 " 个，下行乱序 %" PRIu64 " 个\n"),
 			s->lost_up, s->lost_down, s->reordered_up, s->reordered_down);
+	else if (p->split_why != UB_SPLIT_NO_REPLY && ub_output_split_why(p->split_why, lang))
+		fprintf(f, TR(zh, "no split into up and down: %s\n", "无法区分上下行丢包：%s\n"),
+			ub_output_split_why(p->split_why, lang));
+	if (rc->size_mismatch)
+		fprintf(f,
+			TR(zh,
+			   "%" PRIu64 " replies were not the size of their probe (RFC 8762 wants the "
+			   "same size both ways)\n",
+			   "%" PRIu64 " 个回复和探测包大小不同（RFC 8762 要求来回大小相同）\n"),
+			rc->size_mismatch);
 	if (s->rtt.n) {
 		fprintf(f,
 			TR(zh, "rtt min/median/mean/p99/max = %s/%s/%s/%s/%s, stddev %s\n",
@@ -439,14 +525,22 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 			   "发送计划：%" PRIu64 " 个包晚了一整个间隔；发送延迟 中位数 %s，p99 %s\n"),
 			s->sched_missed, FMT_NS(s->sched_late.median, a),
 			FMT_NS(s->sched_late.p99, b));
-	if (rc->sched_skipped)
+	if (rc->sched_skipped > rc->pingpong_waits)
 		fprintf(f,
 			TR(zh,
 			   "%" PRIu64 " of %" PRIu64 " slots never sent: this machine could not keep "
 			   "the interval (missed slots, not losses)\n",
 			   "有 %" PRIu64 " 个发送时刻（共 %" PRIu64 " 个）没有发出：本机跟不上这个间隔"
 			   "（算作错过的时刻，不算丢包）\n"),
-			rc->sched_skipped, s->sent + rc->sched_skipped);
+			rc->sched_skipped - rc->pingpong_waits, s->sent + rc->sched_skipped);
+	if (rc->pingpong_waits)
+		fprintf(f,
+			TR(zh,
+			   "one probe at a time (the replies carry nothing of the probe): %" PRIu64
+			   " slots passed while a probe waited for its reply\n",
+			   "一次只发一个探测包（回复里没有探测包的内容）：有 %" PRIu64
+			   " 个发送时刻在等上一个回复时过去了\n"),
+			rc->pingpong_waits);
 	for (i = 0; i < rc->n_restarts; i++)
 		fprintf(f,
 			TR(zh, "the reflector restarted: no reply to probes %" PRIu32 "..%" PRIu32 "\n",

@@ -14,6 +14,19 @@
 
 enum ub_lang { UB_LANG_EN = 0, UB_LANG_ZH = 1 };
 
+/* Why a result gives no up/down split (RFC 8762 §4.3.1: only a stateful reflector's counter tells). */
+enum ub_split_why {
+	UB_SPLIT_GIVEN = 0,   /* a stateful reflector: the split is there */
+	UB_SPLIT_STATELESS,   /* its sequence number is a copy of ours */
+	UB_SPLIT_UNDECIDED,   /* its number always equalled ours: stateless, or stateful without upstream loss */
+	UB_SPLIT_NO_COUNTER,  /* an echo or a script: no counter at all */
+	UB_SPLIT_TCP,         /* a TCP echo */
+	UB_SPLIT_NO_REPLY,    /* nothing came back */
+};
+
+/* The reason as one sentence, in English for the JSON or in lang for the terminal. */
+const char *ub_output_split_why(enum ub_split_why w, enum ub_lang lang);
+
 /* What RFC 6703 asks a report to state about the run. */
 struct ub_params {
 	char peer[256];       /* as given */
@@ -34,6 +47,10 @@ struct ub_params {
 	uint16_t ssid;
 	int dscp, ttl;        /* -1: system default */
 	const char *source;   /* "live" (NULL) or "pcap" (udpbench analyze) */
+	const char *reflector;/* what the replies showed: stateful, stateless, undecided, echo, text, any; NULL none */
+	enum ub_split_why split_why; /* why there is no up/down split (when there is none) */
+	int ptp;              /* our T1 went out in PTP format */
+	int refl_ts;          /* the reflector's T2/T3: 0 unknown, 1 NTP, 2 PTP */
 };
 
 #define UB_RESTARTS_MAX 16
@@ -43,6 +60,7 @@ struct ub_run_counters {
 	uint64_t foreign;      /* replies that matched no probe of this session */
 	uint64_t send_errors;  /* soft send failures (ENOBUFS, EAGAIN) */
 	uint64_t auth_failed;  /* keyed run: replies without a valid HMAC, ignored */
+	uint64_t size_mismatch;/* replies of another size than their request (RFC 8762 wants the same) */
 	uint64_t tx_kernel;    /* replies whose probe has the kernel's send stamp */
 	int64_t send_span_ns;  /* from slot 0 to the last probe sent */
 	uint64_t refl_restarts;/* times the reflector's counter started again */
@@ -54,6 +72,7 @@ struct ub_run_counters {
 	int interrupted;       /* stopped early by a signal */
 	uint64_t cut_at_stop;  /* interrupted: probes written off before their Tmax had passed */
 	uint64_t sched_skipped;/* slots the sender was too far behind to send at all */
+	uint64_t pingpong_waits;/* of those, slots that passed while a probe waited for its reply (any mode) */
 	int is_tcp;            /* --tcp: what TCP did to deliver the probes */
 	uint64_t tcp_retransmits;
 	int64_t tcp_rto_max_ns;
@@ -131,6 +150,22 @@ void ub_output_live_end(FILE *f);
 
 /* Returns 1 when s can go into a JSON result as it is (valid UTF-8), else 0. */
 int ub_output_text_ok(const char *s);
+
+/* What a run in which no probe got its reply saw instead. */
+struct ub_no_reply {
+	uint64_t auth_failed;   /* replies whose HMAC did not verify */
+	uint64_t unmatched;     /* replies that matched no probe */
+	uint64_t refused_after; /* probes sent when the port became unreachable; 0 never */
+	int mode;               /* the mode asked for (enum ub_mode; 0 auto) */
+	const char *said;       /* what the transport said already (a TCP connection refused); NULL none */
+};
+
+/*
+ * Writes into buf (n bytes) one line saying that nothing measured came
+ * back from peers (a list) and, from why, the likely cause.
+ */
+void ub_output_no_reply(char *buf, size_t n, enum ub_lang lang, const char *peers,
+			const struct ub_no_reply *why);
 
 /* Name of a status for the CSV ("ok", "lost", "late", "dup"). */
 const char *ub_output_status_name(enum ub_status st);

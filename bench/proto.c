@@ -342,31 +342,33 @@ int64_t ub_proto_err_est_ns(uint16_t ee, int *synced)
  * data.decode('utf-8'), perhaps .upper() or .lower(), and prints or answers
  * it never meets a byte it chokes on.
  *
- *   0            4            7        12   14   16 17
- *   | seq, low 20 | seq, high 12 | "=udpb" | 2 sp | SSID | sp | T1 ns | sp | '.' ... '\n'
- *     bits: 4       bits: 3
- *     base-32 digits ("0-9A-V", the most significant first)
+ *   0             4             6        11    14     16   17
+ *   | seq, low 24 | seq, high 8 | "=udpb" | 3 sp | SSID | sp | T1 ns | sp | '.' ... '\n'
+ *     4 digits      2 digits
+ *
+ * The digits are base 64, the characters 0x21..0x60 ('!' to '`') in their
+ * order, the most significant first: no lower-case letter among them, so
+ * .upper() changes none and .lower() is undone when reading.
  *
  * A STAMP or TWAMP-light reflector takes a text probe for a request: its
  * sequence number is octets 0..3, T1 is 4..11, the SSID 14..15 (RFC 8972).
- * So the sequence number's low digits come first, and rise with every
- * probe, as a reflector expects a sender's numbers to (one that sees them
- * go back may take it for a sender that restarted); octets 0..11 differ
- * from probe to probe, and a reflector copies them to octets 24..35 of its
- * reply, which is how its reply is matched. The magic is in lower case and
- * the digits and the SSID in capitals, so that a script's .upper() or
- * .lower() changes the probe and shows in what comes back. The session's SSID is two
- * printable characters; octets 12..13, read as an error estimate, say NTP,
- * unsynchronised. The space at 16 keeps a probe from ever looking like a
- * reply (ub_proto_looks_like_reply): T3's seconds at 4 start with a digit,
- * T2's at 16 with a space.
+ * So the sequence number's low 24 bits come first and rise with every probe
+ * (for 16,777,216 of them), as a reflector expects a sender's numbers to
+ * (one that sees them go back may take the sender for restarted). Octets
+ * 0..11 differ from probe to probe, and a reflector copies them to octets
+ * 24..35 of its reply, which is how its reply is matched. The magic is in
+ * lower case and the SSID in capitals, so that a script's .upper() or
+ * .lower() changes the probe and shows in what comes back. The session's
+ * SSID is two printable characters; octets 12..13, read as an error
+ * estimate, say NTP, unsynchronised. The space at 16 keeps a probe from ever
+ * looking like a reply (ub_proto_looks_like_reply): T3's seconds at 4 start
+ * with a digit (0x21 or more), T2's at 16 with a space (0x20).
  */
-#define TEXT_MAGIC "=udpb  " /* octets 7..13; lower case, so that .upper() shows */
-#define TEXT_MAGIC_AT 7
+#define TEXT_MAGIC "=udpb   " /* octets 6..13; lower case, so that .upper() shows */
+#define TEXT_MAGIC_AT 6
 #define TEXT_HEAD 17 /* up to and with the space before T1 */
 #define TEXT_SSID 14
-
-static const char b32[] = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
+#define TEXT_DIGIT0 0x21 /* '!': digit 0 of base 64; '`' (0x60) is 63 */
 
 /* The characters a text probe's SSID is made of: digits and capitals survive .upper(). */
 static const char ssid_chars[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -392,9 +394,9 @@ int ub_proto_encode_text(char *buf, size_t len, uint32_t seq, int64_t t1_ns, uin
 	if (!buf || len < UB_STAMP_LEN || !ub_proto_text_ssid_ok(ssid))
 		return UB_E_INVAL;
 	for (i = 0; i < 4; i++)
-		head[i] = b32[(seq >> (15 - 5 * i)) & 31];
-	for (i = 0; i < 3; i++)
-		head[4 + i] = b32[(seq >> (30 - 5 * i)) & 31];
+		head[i] = (char)(TEXT_DIGIT0 + ((seq >> (18 - 6 * i)) & 63));
+	for (i = 0; i < 2; i++)
+		head[4 + i] = (char)(TEXT_DIGIT0 + ((seq >> (30 - 6 * i)) & 63));
 	n = snprintf(head + TEXT_MAGIC_AT, sizeof(head) - TEXT_MAGIC_AT, TEXT_MAGIC "%c%c %" PRId64 " ",
 		     (char)(ssid >> 8), (char)(ssid & 0xff), t1_ns);
 	/* The header and the final newline always fit in 44 octets (at most 38 + 1). */
@@ -407,13 +409,26 @@ int ub_proto_encode_text(char *buf, size_t len, uint32_t seq, int64_t t1_ns, uin
 	return 0;
 }
 
-/* The value of base-32 digit c in either letter case, or -1. */
-static int b32_digit(char c)
+/* The value of base-64 digit c (a lower-case letter read as its capital), or -1. */
+static int text_digit(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'v' ? c - 'a' + 10 : -1;
+	if (c >= 'a' && c <= 'z')
+		c = (char)(c - 'a' + 'A');
+	return c >= TEXT_DIGIT0 && c <= TEXT_DIGIT0 + 63 ? c - TEXT_DIGIT0 : -1;
+}
+
+/* The sequence number the six digits at p spell (low 24 bits, then high 8); -1 when they do not. */
+static int64_t text_seq(const char *p)
+{
+	uint64_t s = 0;
+	int i, d;
+
+	for (i = 0; i < 6; i++) {
+		if ((d = text_digit(p[i])) < 0)
+			return -1;
+		s |= (uint64_t)d << (i < 4 ? 18 - 6 * i : 30 - 6 * (i - 4));
+	}
+	return s > UINT32_MAX ? -1 : (int64_t)s;
 }
 
 /* The SSID character c stands for, in either letter case; 0 when it is none. */
@@ -431,20 +446,13 @@ static uint8_t ssid_char(char c)
 static const char *parse_text(const char *p, const char *end, uint32_t *seq, int64_t *t1_ns,
 			      uint16_t *ssid)
 {
-	uint64_t s = 0, t = 0;
-	int neg = 0, d, i, digits = 0;
+	int64_t s;
+	uint64_t t = 0;
+	int neg = 0, digits = 0;
 	uint8_t a, b;
 
-	if (end - p < TEXT_HEAD + 1)
-		return NULL;
-	for (i = 0; i < TEXT_MAGIC_AT; i++) {
-		if ((d = b32_digit(p[i])) < 0)
-			return NULL;
-		/* low 20 bits first, then the high ones */
-		s |= (uint64_t)d << (i < 4 ? 15 - 5 * i : 30 - 5 * (i - 4));
-	}
-	if (s > UINT32_MAX || strncasecmp(p + TEXT_MAGIC_AT, TEXT_MAGIC, sizeof(TEXT_MAGIC) - 1) ||
-	    p[16] != ' ')
+	if (end - p < TEXT_HEAD + 1 || (s = text_seq(p)) < 0 ||
+	    strncasecmp(p + TEXT_MAGIC_AT, TEXT_MAGIC, sizeof(TEXT_MAGIC) - 1) != 0 || p[16] != ' ')
 		return NULL;
 	a = ssid_char(p[TEXT_SSID]);
 	b = ssid_char(p[TEXT_SSID + 1]);
@@ -471,6 +479,25 @@ static const char *parse_text(const char *p, const char *end, uint32_t *seq, int
 	if (ssid)
 		*ssid = (uint16_t)(a << 8 | b);
 	return p;
+}
+
+int ub_proto_text_head(const uint8_t *buf, size_t len, uint32_t *seq)
+{
+	int64_t s;
+	int i;
+
+	/* A reflector copies octets as they came: the magic and digits exactly, no letter case changed. */
+	if (!buf || len < UB_TEXT_HEAD_LEN ||
+	    memcmp(buf + TEXT_MAGIC_AT, TEXT_MAGIC, UB_TEXT_HEAD_LEN - TEXT_MAGIC_AT) != 0)
+		return UB_E_PROTO;
+	for (i = 0; i < TEXT_MAGIC_AT; i++)
+		if (buf[i] >= 'a' && buf[i] <= 'z')
+			return UB_E_PROTO;
+	if ((s = text_seq((const char *)buf)) < 0)
+		return UB_E_PROTO;
+	if (seq)
+		*seq = (uint32_t)s;
+	return 0;
 }
 
 int ub_proto_decode_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1_ns,

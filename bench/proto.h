@@ -114,6 +114,15 @@ uint16_t ub_proto_text_ssid(uint16_t any);
 /* Returns 1 when ssid is two text characters, as a text probe carries it. */
 int ub_proto_text_ssid_ok(uint16_t ssid);
 
+/* Octets of a text probe that a STAMP reflector copies into its reply (24..35). */
+#define UB_TEXT_HEAD_LEN 12
+
+/*
+ * Reads the sequence number from a text probe's first 12 octets as a
+ * reflector copies them (its reply's octets 24..35). Returns 0 or UB_E_PROTO.
+ */
+int ub_proto_text_head(const uint8_t *buf, size_t len, uint32_t *seq);
+
 /*
  * Reads buf[0..len) as exactly a text probe (a trailing "\n" or "\r\n"
  * may be gone, letters may have changed case); UB_E_PROTO when it is not one.

@@ -72,9 +72,9 @@ void ub_sender_config_init(struct ub_sender_config *c)
 
 const char *ub_sender_mode_name(enum ub_mode m)
 {
-	static const char *const names[] = { "auto", "stamp", "echo", "text" };
+	static const char *const names[UB_MODES] = { "auto", "stamp", "echo", "text", "any" };
 
-	return (unsigned)m < 4 ? names[m] : "?";
+	return (unsigned)m < UB_MODES ? names[m] : "?";
 }
 
 static void live_lines(struct sender *s)
@@ -412,29 +412,29 @@ static void capture_counters(struct sender *s, struct ub_run_counters *rc)
 	rc->cap_written = st.written;
 }
 
-/* Names the peers that never answered; returns how many. */
+/* Names the peers whose probes got no matching reply, and why that may be; returns how many. */
 static unsigned silent_peers(struct sender *s, struct ub_err *e)
 {
-	char list[UB_ERR_MSG_MAX] = "";
+	char list[UB_ERR_MSG_MAX] = "", msg[UB_ERR_MSG_MAX];
+	struct ub_no_reply why, one;
 	unsigned i, silent = 0;
-	int refused = 0, r;
 	size_t len = 0;
 
+	memset(&why, 0, sizeof(why));
 	for (i = 0; i < s->n; i++) {
-		if (!ub_session_silent(s->sess[i], &r))
+		if (!ub_session_silent(s->sess[i], &one))
 			continue;
-		refused |= r;
+		/* several peers: one line for all, its cause only when each shows it */
+		why = silent ? (struct ub_no_reply){ 0 } : one;
 		if (len < sizeof(list))
 			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
 						silent ? ", " : "", ub_session_peer(s->sess[i]));
 		silent++;
 	}
-	if (silent)
-		ub_err_set(e, UB_E_NOREPLY, 0,
-			   s->cfg->lang == UB_LANG_ZH
-				   ? "%s 没有回复%s——那里有反射器在运行吗？"
-				   : "no reply from %s%s — is a reflector running there?",
-			   list, refused ? " (port unreachable)" : "");
+	if (silent) {
+		ub_output_no_reply(msg, sizeof(msg), s->cfg->lang, list, &why);
+		ub_err_set(e, UB_E_NOREPLY, 0, "%s", msg);
+	}
 	return silent;
 }
 

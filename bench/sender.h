@@ -13,7 +13,14 @@
 #include "err.h"
 #include "output.h"
 
-enum ub_mode { UB_MODE_AUTO = 0, UB_MODE_STAMP, UB_MODE_ECHO, UB_MODE_TEXT };
+/*
+ * auto: text probes until the replies show the peer, then the mode they
+ * allow; stamp: STAMP requests; echo: a verbatim echo; text: the probe's
+ * text inside the reply; any: replies that carry nothing of the probe, one
+ * probe outstanding at a time.
+ */
+enum ub_mode { UB_MODE_AUTO = 0, UB_MODE_STAMP, UB_MODE_ECHO, UB_MODE_TEXT, UB_MODE_ANY };
+#define UB_MODES 5
 
 /*
  * Exact statistics keep about 18 bytes a probe (bench/stats.c); a run that
@@ -33,6 +40,7 @@ struct ub_sender_config {
 	unsigned size;          /* 44..1472; 112.. with key */
 	int64_t timeout_ns;     /* Tmax */
 	enum ub_mode mode;
+	int ptp;                /* T1 in PTP format (the Z bit of our error estimate says so) */
 	int tcp;                /* probes as framed messages on one TCP connection */
 	int dscp, ttl;          /* -1 = system default */
 	const char *json_path;  /* NULL: none; "-": stdout */

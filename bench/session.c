@@ -30,6 +30,7 @@ struct probe {
 	uint8_t replied;  /* a first reply arrived in time */
 	uint8_t decided;  /* its CSV row ("ok" or "lost") is written */
 	uint8_t has_txk;  /* tx_kernel is known */
+	uint8_t text;     /* it left as a text probe (else as a binary STAMP request) */
 	int64_t tx_ns;    /* monotonic, right before send */
 	int64_t tx_kernel;/* monotonic, when the kernel sent it (SO_TIMESTAMPING) */
 	int64_t t1_real;  /* wall clock on the wire (T1) */
@@ -60,11 +61,18 @@ struct ub_session {
 	int64_t tmax_ns;        /* when an unanswered probe is written off */
 	struct ub_tcpprobe *tcp;/* --tcp: the connection the probes travel on */
 	int tcp_broken;         /* the connection broke: the rest is lost */
+	int tcp_refused;        /* the connection was never made: nothing is sent */
 	char peer_str[UB_ADDRSTR_MAX];
 	uint16_t ssid;
 	int synced;             /* our wall clock is synchronised (S bit) */
 	uint16_t err_est;
 	enum ub_mode mode;      /* decided mode; AUTO until the first valid reply */
+	int text;               /* probes leave as text probes (auto, text, any) */
+	uint64_t refl_copy;     /* STAMP replies whose counter is the number they answer */
+	uint64_t refl_own;      /* STAMP replies whose counter is the reflector's own */
+	int refl_text;          /* a STAMP reflector answered a text probe */
+	int refl_ptp;           /* its T2/T3 are PTP (the Z bit of its error estimate) */
+	uint64_t first_icmp_at; /* probes sent when the first port-unreachable came; 0 none */
 	struct ub_stats *stats;
 	struct ub_csv *csv;
 	struct probe *ring;
@@ -164,7 +172,13 @@ static int open_socket(struct ub_session *s, const char *peer, struct ub_err *e)
 	if (c->tcp) {
 		/* Room for SYN retransmissions (1 s, then 2 s more) on a lossy link. */
 		s->tcp = ub_tcpprobe_connect(&s->peer, c->dscp, c->ttl, 10 * UB_NS_PER_S, e);
-		return s->tcp ? 0 : e->code;
+		if (s->tcp || e->code != UB_E_NOREPLY)
+			return s->tcp ? 0 : e->code;
+		/* Refused or unanswered: a result all the same (nothing sent), and why. */
+		s->tcp_refused = 1;
+		s->rc.tcp_broken = 1;
+		snprintf(s->rc.tcp_error, sizeof(s->rc.tcp_error), "%s", e->msg);
+		return 0;
 	}
 	s->fd = ub_net_udp_socket(s->peer.ss.ss_family, e);
 	if (s->fd < 0)
@@ -200,18 +214,19 @@ static int64_t recent_median(const struct ub_session *s)
 	return v[n / 2];
 }
 
-/* Encodes probe seq as it goes on the wire; the same bytes again for the echo check. */
-static size_t encode_probe(struct ub_session *s, uint8_t *buf, uint32_t seq, int64_t t1_real)
+/* Encodes probe seq as it goes on the wire (text or binary); the same bytes again for the echo check. */
+static size_t encode_probe(struct ub_session *s, uint8_t *buf, uint32_t seq, int64_t t1_real,
+			   int text)
 {
 	struct ub_stamp_req req;
 	size_t len = s->cfg->size;
 
-	if (s->cfg->mode == UB_MODE_TEXT) {
+	if (text) {
 		ub_proto_encode_text((char *)buf, len, seq, t1_real, s->ssid);
 		return len;
 	}
 	req.seq = seq;
-	req.ts = ub_clock_ns_to_ntp(t1_real);
+	req.ts = ub_proto_ts(t1_real, s->cfg->ptp);
 	req.err_est = s->err_est;
 	req.ssid = s->ssid;
 	if (s->cfg->key)
@@ -225,6 +240,8 @@ static size_t encode_probe(struct ub_session *s, uint8_t *buf, uint32_t seq, int
 static void icmp_error(struct ub_session *s, int err)
 {
 	s->rc.icmp_errors++;
+	if (err == ECONNREFUSED && !s->first_icmp_at)
+		s->first_icmp_at = s->next ? s->next : 1;
 	if (err == ECONNREFUSED && s->any_reply == 0)
 		s->icmp_refused = 1;
 }
@@ -249,6 +266,7 @@ static void probe_sent(struct ub_session *s, struct probe *p, int64_t tx, int64_
 	p->replied = 0;
 	p->decided = 0;
 	p->has_txk = 0;
+	p->text = (uint8_t)s->text;
 	p->tx_ns = tx;
 	p->t1_real = t1;
 	if (w)
@@ -262,6 +280,20 @@ static void probe_sent(struct ub_session *s, struct probe *p, int64_t tx, int64_
 	s->next++;
 }
 
+/* The oldest probe still waiting for a reply within its Tmax, or NULL. */
+static struct probe *oldest_waiting(struct ub_session *s)
+{
+	uint64_t i;
+
+	for (i = s->decide; i < s->next; i++) {
+		struct probe *p = probe_at(s, i);
+
+		if (p->used && p->seq == (uint32_t)i && !p->decided)
+			return p;
+	}
+	return NULL;
+}
+
 void ub_session_send(struct ub_session *s, int64_t slot)
 {
 	uint32_t seq = (uint32_t)s->next;
@@ -270,6 +302,12 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 	size_t len;
 	ssize_t r;
 
+	/* Ping-pong: a reply that carries nothing of its probe is only ever the one outstanding's. */
+	if (s->mode == UB_MODE_ANY && oldest_waiting(s)) {
+		s->rc.sched_skipped++;
+		s->rc.pingpong_waits++;
+		return;
+	}
 	if (p->used && !p->decided) {
 		/* Only with a ring too small for the rate: give the oldest up now. */
 		struct ub_csv_row row = { .seq = p->seq, .tx_ns = p->tx_ns - s->start,
@@ -279,7 +317,7 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 		p->decided = 1;
 	}
 	t1 = ub_clock_real();
-	len = encode_probe(s, s->txbuf, seq, t1);
+	len = encode_probe(s, s->txbuf, seq, t1, s->text);
 	tx = ub_clock_mono();
 	if (s->tcp) {
 		/*
@@ -317,7 +355,8 @@ unsigned ub_session_send_flood(struct ub_session *s, unsigned n)
 			break;
 		t1[k] = ub_clock_real();
 		s->flood[k].buf = s->floodbufs[k];
-		s->flood[k].len = encode_probe(s, s->floodbufs[k], (uint32_t)(s->next + k), t1[k]);
+		s->flood[k].len = encode_probe(s, s->floodbufs[k], (uint32_t)(s->next + k), t1[k],
+					       s->text);
 		s->flood[k].peer.len = 0;
 		s->flood[k].has_local = 0;
 	}
@@ -430,79 +469,167 @@ static int64_t probe_tx(struct ub_session *s, const struct probe *p, const struc
 	return p->tx_ns;
 }
 
-/* Fills r from a reply to probe p; returns 1 when it is a valid reply of this session. */
-static int match_reply(struct ub_session *s, const struct ub_pkt *pk, struct ub_reply *r,
-		       struct ub_csv_row *row, struct probe **pp)
+/*
+ * The probe a reply's octets 24..35 name: a STAMP or TWAMP-light reflector
+ * copies the request's sequence number and T1 there (RFC 8762 §4.3.1, RFC
+ * 5357 §4.2.1): a binary probe's, or a text probe's first 12 octets.
+ */
+static struct probe *stamp_probe(struct ub_session *s, const struct ub_pkt *pk,
+				 const struct ub_stamp_reply *rep)
+{
+	uint32_t seq;
+	struct probe *p;
+
+	/* A text probe's first 12 octets, copied as they came. */
+	if (pk->len >= 24 + UB_TEXT_HEAD_LEN &&
+	    ub_proto_text_head(pk->buf + 24, pk->len - 24, &seq) == 0) {
+		p = probe_by_seq(s, seq);
+		if (p && p->text && encode_probe(s, s->cmpbuf, seq, p->t1_real, 1) &&
+		    memcmp(s->cmpbuf, pk->buf + 24, UB_TEXT_HEAD_LEN) == 0)
+			return p;
+	}
+	p = probe_by_seq(s, rep->sender_seq);
+	if (p && !p->text && rep->sender_ts == ub_proto_ts(p->t1_real, s->cfg->ptp))
+		return p;
+	return NULL;
+}
+
+/* A verbatim echo: exactly the bytes a probe left with. */
+static struct probe *echo_probe(struct ub_session *s, const struct ub_pkt *pk)
+{
+	struct probe *p = NULL;
+	uint32_t be, seq;
+
+	if (pk->len != s->cfg->size)
+		return NULL;
+	if (ub_proto_decode_text((const char *)pk->buf, pk->len, &seq, NULL, NULL) == 0) {
+		p = probe_by_seq(s, seq);
+	} else if (pk->len >= 4) {
+		memcpy(&be, pk->buf, 4);
+		p = probe_by_seq(s, ntohl(be));
+	}
+	if (p && encode_probe(s, s->cmpbuf, p->seq, p->t1_real, p->text) == pk->len &&
+	    memcmp(s->cmpbuf, pk->buf, pk->len) == 0)
+		return p;
+	return NULL;
+}
+
+/* A changed echo: the text probe's fields found inside, any letter case ("收到: " + it). */
+static struct probe *text_probe(struct ub_session *s, const struct ub_pkt *pk)
+{
+	uint32_t seq;
+	int64_t t1;
+	uint16_t ssid;
+	struct probe *p;
+
+	if (ub_proto_find_text((const char *)pk->buf, pk->len, &seq, &t1, &ssid) < 0 ||
+	    ssid != s->ssid)
+		return NULL;
+	p = probe_by_seq(s, seq);
+	return p && p->text && p->t1_real == t1 ? p : NULL;
+}
+
+/*
+ * Auto mode settles on what the first matched reply showed. Its probes stay
+ * text probes: a STAMP reflector answers them as it answers any request
+ * (their octets 0..3 rise as its sequence numbers should, 14..15 are the
+ * SSID), and a script that pretended to be one would not crash later.
+ */
+static void settle(struct ub_session *s, enum ub_mode m)
+{
+	if (s->mode == UB_MODE_AUTO)
+		s->mode = m;
+}
+/* Notes what a STAMP reply's counter says of its reflector: its own counter, or a copy of ours. */
+static void note_counter(struct ub_session *s, const struct ub_pkt *pk,
+			 const struct ub_stamp_reply *rep, const struct probe *p)
+{
+	uint32_t sent_as;
+
+	/* The number as the reflector read it: octets 0..3 of what left (also a text probe's). */
+	encode_probe(s, s->cmpbuf, p->seq, p->t1_real, p->text);
+	memcpy(&sent_as, s->cmpbuf, 4);
+	if (rep->seq == ntohl(sent_as))
+		s->refl_copy++;
+	else
+		s->refl_own++;
+	if (p->text)
+		s->refl_text = 1;
+	s->refl_ptp = (rep->err_est & UB_PROTO_EE_Z) != 0;
+	(void)pk;
+}
+
+/*
+ * Fills r and row from a reply of this session and returns its probe, or
+ * NULL when the reply matches none. What matches depends on the mode: a
+ * STAMP reply (stamp), a verbatim echo (echo), the probe's text inside a
+ * changed reply (text), any reply at all for the one probe waiting (any);
+ * auto takes the first three and settles on the first that matches.
+ */
+static struct probe *match_reply(struct ub_session *s, const struct ub_pkt *pk,
+				 struct ub_reply *r, struct ub_csv_row *row)
 {
 	struct ub_stamp_reply rep;
-	struct probe *p;
-	uint32_t seq;
-	int64_t t1, total, t2, t3, proc;
-	uint16_t ssid;
-	int identical = 0;
+	struct probe *p = NULL;
+	int64_t total, t2, t3, proc;
+	int stamp = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(row, 0, sizeof(*row));
 	row->ttl = -1;
-	if (s->mode == UB_MODE_TEXT) {
-		if (ub_proto_decode_text((const char *)pk->buf, pk->len, &seq, &t1, &ssid) < 0 ||
-		    ssid != s->ssid)
-			return 0;
-		p = probe_by_seq(s, seq);
-		if (!p || p->t1_real != t1)
-			return 0;
-		goto matched;
-	}
 	if (s->cfg->key) {
 		/* A keyed session takes only replies that carry our key's HMAC. */
 		if (ub_proto_decode_reply_auth(pk->buf, pk->len, s->cfg->key, &rep) < 0) {
 			s->rc.auth_failed++;
-			return 0;
+			return NULL;
 		}
-		goto stamp;
-	}
-	/* A verbatim echo returns exactly the bytes we sent. */
-	if (pk->len == s->cfg->size && pk->len >= 4) {
-		uint32_t be;
-
-		memcpy(&be, pk->buf, 4);
-		seq = ntohl(be);
-		p = probe_by_seq(s, seq);
-		if (p && encode_probe(s, s->cmpbuf, seq, p->t1_real) == pk->len &&
-		    memcmp(s->cmpbuf, pk->buf, pk->len) == 0)
-			identical = 1;
-	}
-	if (identical) {
+		stamp = 1;
+	} else if (s->mode != UB_MODE_ANY && (p = echo_probe(s, pk))) {
+		/* Verbatim: an echo, unless a STAMP session asked for more. */
 		if (s->mode == UB_MODE_STAMP)
-			return 0;
-		if (s->mode == UB_MODE_AUTO)
-			s->mode = UB_MODE_ECHO;
-		goto matched;
+			return NULL;
+		settle(s, UB_MODE_ECHO);
+	} else if (s->mode != UB_MODE_ECHO && s->mode != UB_MODE_ANY &&
+		   ub_proto_decode_reply(pk->buf, pk->len, &rep) == 0 &&
+		   (rep.ssid == s->ssid || rep.ssid == 0) && (p = stamp_probe(s, pk, &rep))) {
+		/* TWAMP-light reflectors leave the SSID octets zero (RFC 8972 §3). */
+		stamp = 1;
+	} else if ((s->mode == UB_MODE_AUTO || s->mode == UB_MODE_TEXT) && (p = text_probe(s, pk))) {
+		settle(s, UB_MODE_TEXT);
+	} else if (s->mode == UB_MODE_ANY ||
+		   (s->mode == UB_MODE_AUTO && !s->ok_so_far && !s->cfg->key)) {
+		/*
+		 * A reply that carries nothing of any probe, before anything
+		 * matched: a peer that answers in its own words. It answers the
+		 * oldest probe waiting, and from now on one probe at a time.
+		 */
+		p = oldest_waiting(s);
+		settle(s, UB_MODE_ANY);
 	}
-	if (s->mode == UB_MODE_ECHO || ub_proto_decode_reply(pk->buf, pk->len, &rep) < 0)
-		return 0;
-stamp:
-	/* TWAMP-light reflectors leave the SSID octets zero (RFC 8972 §3). */
-	if (rep.ssid != s->ssid && rep.ssid != 0)
-		return 0;
-	seq = rep.sender_seq;
-	p = probe_by_seq(s, seq);
-	if (!p || rep.sender_ts != ub_clock_ns_to_ntp(p->t1_real))
-		return 0;
-	if (s->mode == UB_MODE_AUTO)
-		s->mode = UB_MODE_STAMP;
-	t2 = ub_clock_ntp_to_ns(rep.rx_ts);
-	t3 = ub_clock_ntp_to_ns(rep.ts);
-	total = pk->rx_mono_ns - probe_tx(s, p, pk);
+	if (stamp && !p)
+		p = stamp_probe(s, pk, &rep);
+	if (!p)
+		return NULL;
+	/* RFC 8762 §4.3: a reflector answers with the request's size (a script's answer may differ) */
+	if (stamp && pk->len != s->cfg->size)
+		s->rc.size_mismatch++;
+	r->seq = p->seq;
+	r->rx_ns = pk->rx_mono_ns;
+	r->rtt_ns = pk->rx_mono_ns - probe_tx(s, p, pk);
+	if (!stamp)
+		return p;
+	settle(s, UB_MODE_STAMP);
+	note_counter(s, pk, &rep, p);
+	t2 = ub_proto_ts_ns(rep.rx_ts, rep.err_est);
+	t3 = ub_proto_ts_ns(rep.ts, rep.err_est);
+	total = r->rtt_ns;
 	proc = t3 - t2;
 	/* A reflector whose stamps make no sense gets the plain T4 - T1. */
 	if (proc < 0 || proc >= total)
 		proc = 0;
-	r->seq = seq;
-	r->rx_ns = pk->rx_mono_ns;
 	r->rtt_ns = total - proc;
 	r->has_refl = 1;
-	r->refl_seq = refl_counter(s, seq, rep.seq, rep.rx_ts);
+	r->refl_seq = refl_counter(s, p->seq, rep.seq, rep.rx_ts);
 	r->refl_proc_ns = proc;
 	{
 		int rs = 0, ss = 0;
@@ -520,15 +647,8 @@ stamp:
 	row->refl_seq = rep.seq;
 	row->refl_rx_ns = t2;
 	row->refl_tx_ns = t3;
-	row->ttl = rep.sender_ttl;
-	*pp = p;
-	return 1;
-matched:
-	r->seq = seq;
-	r->rx_ns = pk->rx_mono_ns;
-	r->rtt_ns = pk->rx_mono_ns - probe_tx(s, p, pk);
-	*pp = p;
-	return 1;
+	row->ttl = rep.has_ttl ? rep.sender_ttl : -1;
+	return p;
 }
 
 /* Takes the round trip of a first reply in time: the live line's figures and the longest so far. */
@@ -570,7 +690,7 @@ static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 		s->any_reply++;
 	if (pk->kernel_ts)
 		s->rx_kernel_ts++;
-	if (pk->truncated || !match_reply(s, pk, &r, &row, &p)) {
+	if (pk->truncated || !(p = match_reply(s, pk, &r, &row))) {
 		s->rc.foreign++;
 		return;
 	}
@@ -635,7 +755,7 @@ static void tcp_drain(struct ub_session *s)
 			memcpy(&be, m, 4);
 			p = probe_by_seq(s, ntohl(be));
 		}
-		if (!p || encode_probe(s, s->cmpbuf, p->seq, p->t1_real) != len ||
+		if (!p || encode_probe(s, s->cmpbuf, p->seq, p->t1_real, 0) != len ||
 		    memcmp(s->cmpbuf, m, len) != 0) {
 			s->rc.foreign++;
 			continue;
@@ -723,8 +843,9 @@ int ub_session_drain(struct ub_session *s, struct ub_err *e)
 {
 	int n, i;
 
-	if (s->tcp) {
-		tcp_drain(s);
+	if (s->tcp || s->tcp_refused) {
+		if (s->tcp)
+			tcp_drain(s);
 		return 0;
 	}
 
@@ -807,7 +928,7 @@ int64_t ub_session_max_rtt(const struct ub_session *s)
 
 int ub_session_active(const struct ub_session *s)
 {
-	return !s->icmp_refused;
+	return !s->icmp_refused && !s->tcp_refused;
 }
 
 int ub_session_settled(const struct ub_session *s)
@@ -834,11 +955,17 @@ void ub_session_live(const struct ub_session *s, uint64_t *received, uint64_t *l
 	*median_rtt = recent_median(s);
 }
 
-int ub_session_silent(const struct ub_session *s, int *refused)
+int ub_session_silent(const struct ub_session *s, struct ub_no_reply *why)
 {
-	if (refused)
-		*refused = s->icmp_refused;
-	return s->ok_so_far == 0 && s->any_reply == 0;
+	if (why) {
+		memset(why, 0, sizeof(*why));
+		why->auth_failed = s->rc.auth_failed;
+		why->unmatched = s->rc.foreign;
+		why->refused_after = s->icmp_refused ? s->first_icmp_at : 0;
+		why->mode = s->cfg->mode;
+		why->said = s->tcp_refused ? s->rc.tcp_error : NULL;
+	}
+	return s->ok_so_far == 0;
 }
 
 struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *peer,
@@ -881,7 +1008,10 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 		s->ssid = (uint16_t)ub_clock_mono();
 	s->ssid = ub_proto_text_ssid(s->ssid);
 	s->synced = ub_clock_synced(&err_ns);
-	s->err_est = ub_proto_err_est(s->synced, err_ns);
+	s->err_est = (uint16_t)(ub_proto_err_est(s->synced, err_ns) | (c->ptp ? UB_PROTO_EE_Z : 0));
+	/* Until the peer shows it is a STAMP reflector, nothing a script would choke on. */
+	s->text = !c->tcp && !c->key &&
+		  (c->mode == UB_MODE_AUTO || c->mode == UB_MODE_TEXT || c->mode == UB_MODE_ANY);
 	if (ring_init(s) < 0) {
 		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 		goto fail;
@@ -947,6 +1077,33 @@ static uint64_t unsettled(struct ub_session *s, int64_t now)
 	return n;
 }
 
+/*
+ * What the replies showed of the peer (params.reflector), and why there is
+ * no up/down split when there is none. A stateless reflector copies the
+ * number it answers (RFC 8762 §4.3); a stateful one counts what reached it
+ * from 0 — the same numbers as ours until a probe is lost on the way there,
+ * except for text probes, whose octets 0..3 no counter reaches.
+ */
+static void describe_peer(const struct ub_session *s, struct ub_params *p)
+{
+	if (s->tcp) {
+		p->reflector = s->ok_so_far ? "echo" : NULL;
+		p->split_why = UB_SPLIT_TCP;
+	} else if (s->refl_own) {
+		p->reflector = "stateful";
+	} else if (s->refl_copy) {
+		p->reflector = s->refl_text ? "stateless" : "undecided";
+		p->split_why = s->refl_text ? UB_SPLIT_STATELESS : UB_SPLIT_UNDECIDED;
+	} else if (s->ok_so_far) {
+		p->reflector = s->mode == UB_MODE_ECHO ? "echo" : s->mode == UB_MODE_TEXT ? "text" : "any";
+		p->split_why = UB_SPLIT_NO_COUNTER;
+	} else {
+		p->split_why = UB_SPLIT_NO_REPLY;
+	}
+	if (s->refl_own || s->refl_copy)
+		p->refl_ts = s->refl_ptp ? 2 : 1;
+}
+
 int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 		      struct ub_params *p, struct ub_summary *sum, struct ub_run_counters *rc,
 		      struct ub_err *e)
@@ -960,15 +1117,26 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	ub_session_expire(s, 0, 1);
 	ub_stats_summary(s->stats, sum);
 	s->rc.interrupted = interrupted;
-	s->rc.is_tcp = s->tcp != NULL;
+	s->rc.is_tcp = c->tcp;
 	s->rc.tx_kernel = s->tx_kernel_used;
 	if (s->next)
 		s->rc.send_span_ns = probe_at(s, s->next - 1)->tx_ns - s->start;
-	*rc = s->rc;
-	/* A run that never heard back reports the mode it asked for (auto probes as STAMP). */
-	if (m == UB_MODE_AUTO)
-		m = c->tcp ? UB_MODE_ECHO : UB_MODE_STAMP;
 	memset(p, 0, sizeof(*p));
+	describe_peer(s, p);
+	/*
+	 * The up/down split needs a counter of the reflector's own (RFC 8762
+	 * §4.3.1, stateful). Undecided, it is known only when there is nothing
+	 * to split: no loss and no reordering either way.
+	 */
+	if (!p->reflector || (strcmp(p->reflector, "stateful") != 0 &&
+			      (strcmp(p->reflector, "undecided") != 0 || sum->lost || sum->reordered)))
+		sum->has_split = 0;
+	else
+		p->split_why = UB_SPLIT_GIVEN;
+	*rc = s->rc;
+	/* A run that never heard back reports what it sent: text probes, or STAMP ones (or TCP's echo). */
+	if (m == UB_MODE_AUTO)
+		m = c->tcp ? UB_MODE_ECHO : s->text ? UB_MODE_TEXT : UB_MODE_STAMP;
 	snprintf(p->peer, sizeof(p->peer), "%s", s->peer_arg);
 	snprintf(p->peer_addr, sizeof(p->peer_addr), "%s", s->peer_str);
 	p->port = ub_net_addr_port(&s->peer);
@@ -993,6 +1161,7 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	p->ssid = s->ssid;
 	p->dscp = c->dscp;
 	p->ttl = c->ttl;
+	p->ptp = c->ptp;
 	ret = ub_csv_close(s->csv, e);
 	s->csv = NULL;
 	return ret;
@@ -1002,20 +1171,20 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 static struct probe *wire_probe(struct ub_session *s, const uint8_t *b, size_t len, int outgoing)
 {
 	uint32_t seq, be;
-	int64_t t1;
-	uint16_t ssid;
+	size_t at;
 
-	if (s->mode == UB_MODE_TEXT) {
-		if (ub_proto_decode_text((const char *)b, len, &seq, &t1, &ssid) < 0 ||
-		    ssid != s->ssid)
-			return NULL;
+	/* A text probe, or a script's answer that quotes it, says its number in text. */
+	if (ub_proto_find_text((const char *)b, len, &seq, NULL, NULL) >= 0)
 		return probe_by_seq(s, seq);
-	}
-	/* Requests and verbatim echoes carry our number at 0, STAMP replies at 24. */
-	if (len < 4)
+	/* A STAMP reply to a text probe holds the probe's first 12 octets at 24. */
+	if (!outgoing && len >= 24 + UB_TEXT_HEAD_LEN && ub_proto_text_head(b + 24, len - 24, &seq) == 0)
+		return probe_by_seq(s, seq);
+	/* Binary requests and verbatim echoes carry our number at 0, STAMP replies at 24 (48 keyed). */
+	at = outgoing || s->mode == UB_MODE_ECHO || len < UB_TWAMP_REPLY_MIN ? 0
+	     : s->cfg->key && len >= UB_STAMP_AUTH_LEN ? 48 : 24;
+	if (len < at + 4)
 		return NULL;
-	memcpy(&be, b + (outgoing || s->mode == UB_MODE_ECHO || len < UB_STAMP_LEN ? 0
-			 : s->cfg->key && len >= UB_STAMP_AUTH_LEN ? 48 : 24), 4);
+	memcpy(&be, b + at, 4);
 	return probe_by_seq(s, ntohl(be));
 }
 

@@ -75,8 +75,8 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 		      struct ub_params *p, struct ub_summary *sum, struct ub_run_counters *rc,
 		      struct ub_err *e);
 
-/* Whether no reply of any kind ever came back, and whether an ICMP port unreachable said so. */
-int ub_session_silent(const struct ub_session *s, int *refused);
+/* Whether no probe got a matching reply; why fills what may say why (may be NULL). */
+int ub_session_silent(const struct ub_session *s, struct ub_no_reply *why);
 
 /*
  * Takes a captured datagram: when it is one of this session's probes or

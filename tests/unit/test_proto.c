@@ -318,7 +318,7 @@ static void test_err_est_round_trip(void **state)
 static void test_text_encode(void **state)
 {
 	char buf[64];
-	static const char want[] = "001A000=udpb  Q7 1700000000123456789 "
+	static const char want[] = "!!!K!!=udpb   Q7 1700000000123456789 "
 				   "..........................\n";
 
 	(void)state;
@@ -409,14 +409,14 @@ static void test_text_head_is_unique(void **state)
 
 static void test_text_echo_variants(void **state)
 {
-	static const char crlf[] = "0005000=udpb  Q7 1000 ....\r\n";
-	static const char bare[] = "0005000=udpb  Q7 1000 ....";
-	static const char nopad[] = "0005000=udpb  Q7 1000";
-	static const char lower[] = "000a000=udpb  q7 1000 ....\n";
+	static const char crlf[] = "!!!&!!=udpb   Q7 1000 ....\r\n";
+	static const char bare[] = "!!!&!!=udpb   Q7 1000 ....";
+	static const char nopad[] = "!!!&!!=udpb   Q7 1000";
+	static const char lower[] = "!!!+!!=udpb   q7 1000 ....\n";
 	static const char *const changed[] = {
-		"\xe6\x94\xb6\xe5\x88\xb0: 000A000=UDPB  Q7 1000 ....\n", /* '收到: ' + data */
-		"ECHO 000a000=udpb  q7 1000 .... OK",
-		"000A000=UDPB  Q7 1000",
+		"\xe6\x94\xb6\xe5\x88\xb0: !!!+!!=udpb   Q7 1000 ....\n", /* '收到: ' + data */
+		"ECHO !!!+!!=UDPB   q7 1000 .... OK",
+		"!!!+!!=UDPB   Q7 1000",
 	};
 	uint32_t seq = 0;
 	int64_t t1 = 0;
@@ -457,29 +457,30 @@ static void test_text_decode_rejects(void **state)
 	static const char *const bad[] = {
 		"",
 		"\n",
-		"0005000=UDPB",
-		"0005000=UDPB  Q7 \n",
-		"005000=UDPB  Q7 1000\n",
-		"000W000=UDPB  Q7 1000\n",
-		"0005000=UDPC  Q7 1000\n",
-		"0005000=UDPB Q7 1000\n",
-		"0005000-UDPB  Q7 1000\n",
-		"0005000=UDPB  Q. 1000\n",
-		"0005000=UDPB  Q7  1000\n",
-		"0005000=UDPB  Q7 1000x\n",
-		"0005000=UDPB  Q7 1000 ...x\n",
-		"0005000=UDPB  Q7 1000 ...\n\n",
-		"0005000=UDPB  Q7 +1000\n",
-		"0005000=UDPB  Q7 9223372036854775808\n",
-		"0005000=UDPB  Q7 -9223372036854775809\n",
-		"0005000=UDPB  Q7 99999999999999999999999\n",
-		"0005000=UDPB  Q7 1000\t...\n",
-		"0005000=UDPB  Q7 1000 ..\x7f.\n",
-		"0005000=UDPB  Q7 1000 ..\xc3\xa9.\n",
-		"0005400=UDPB  Q7 1000\n",
-		"0005000=UDPB  Q7 0005\n",
-		"0005000=UDPB  Q7 -0\n",
-		"0005000=UDPB  Q7 -07\n",
+		"!!!&!!=udpb",
+		"!!!&!!=udpb   Q7 \n",
+		"!!&!!=udpb   Q7 1000\n",
+		"!!!&!!=udpc   Q7 1000\n",
+		"!!!&!!=udpb  Q7 1000\n",
+		"!!!&!!-udpb   Q7 1000\n",
+		"!!!&!!=udpb   Q. 1000\n",
+		"!!!&!!=udpb   Q7  1000\n",
+		"!!!&!!=udpb   Q7 1000x\n",
+		"!!!&!!=udpb   Q7 1000 ...x\n",
+		"!!!&!!=udpb   Q7 1000 ...\n\n",
+		"!!!&!!=udpb   Q7 +1000\n",
+		"!!!&!!=udpb   Q7 9223372036854775808\n",
+		"!!!&!!=udpb   Q7 -9223372036854775809\n",
+		"!!!&!!=udpb   Q7 99999999999999999999999\n",
+		"!!!&!!=udpb   Q7 1000\t...\n",
+		"!!!&!!=udpb   Q7 1000 ..\x7f.\n",
+		"!!!&!!=udpb   Q7 1000 ..\xc3\xa9.\n",
+		"!!!& !=udpb   Q7 1000\n",
+		"!!!&{!=udpb   Q7 1000\n",
+		"!!!&!!=udpb   Q7 0005\n",
+		"!!!&!!=udpb   Q7 -0\n",
+		"!!!&!!=udpb   Q7 -07\n",
+		"!!!&%!=udpb   Q7 1000\n",
 	};
 	uint8_t stamp[UB_STAMP_LEN];
 	struct ub_stamp_req r = { 1, 2, 3, 4 };
@@ -505,7 +506,7 @@ static void test_text_decode_rejects(void **state)
 	assert_int_equal(ub_proto_decode_text(NULL, 10, &seq, NULL, NULL), UB_E_PROTO);
 	assert_int_equal(ub_proto_find_text(NULL, 10, &seq, NULL, NULL), UB_E_PROTO);
 	/* A probe cut short inside its T1 still reads (the digits before the cut); before it, not. */
-	assert_int_equal(ub_proto_decode_text("0005000=udpb  Q7 1000", 17, &seq, NULL, NULL),
+	assert_int_equal(ub_proto_decode_text("!!!&!!=udpb   Q7 1000", 17, &seq, NULL, NULL),
 			 UB_E_PROTO);
 }
 
