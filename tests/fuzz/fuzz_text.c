@@ -42,15 +42,13 @@ static int same_text(const uint8_t *d, const char *p, size_t n)
 	return 1;
 }
 
-/* The fields' text: "UB" ... T1 and the space after it, as the encoder writes them. */
+/* The fields' text: the digits ... T1 and the space after it, as the encoder writes them. */
 static size_t head_of(char *buf, size_t cap, uint32_t seq, int64_t t1, uint16_t ssid)
 {
-	char *nl;
-
 	if (ub_proto_encode_text(buf, cap, seq, t1, ssid) != 0)
 		return 0;
-	nl = memchr(buf, '.', cap);
-	return nl ? (size_t)(nl - buf) : cap - 1;
+	/* digits, magic, SSID and a space: 17 octets; then T1 in decimal and a space */
+	return 17 + (size_t)snprintf(NULL, 0, "%" PRId64, t1) + 1;
 }
 
 /*
