@@ -95,9 +95,11 @@ def stop(p, sig=signal.SIGTERM, timeout=5.0):
     return p.returncode, (out or b"").decode(errors="replace"), (err or b"").decode(errors="replace")
 
 
-def start_peer(script, tmp, *args, bind="127.0.0.1"):
-    """Starts one of the independent Python peers; returns (process, port)."""
-    ready = os.path.join(tmp, "%s.ready" % script)
+def start_peer(script, tmp, *args, bind="127.0.0.1", name=None):
+    """Starts one of the independent Python peers; returns (process, port).
+
+    script is a path under peers/; name tells apart two of the same kind."""
+    ready = os.path.join(tmp, "%s.ready" % (name or script.replace(os.sep, "_")))
     argv = [PYTHON, os.path.join(PEERS, script), "--bind", bind, "--port", "0",
             "--ready-file", ready, "--max-seconds", "120"] + list(args)
     p = spawn(argv)

@@ -9,6 +9,7 @@ import struct
 import time
 
 from harness import PEERS, PYTHON, load_json, run, start_reflector, stop, ub, wait_line
+from test_cli import free_udp_port
 from test_flood import parse_counters
 from test_relay import finish_relay, start_relay
 
@@ -182,10 +183,7 @@ def test_hardening_options_on_the_command_line(tmp):
 def test_sender_restarting_on_its_port_starts_over(tmp):
     # A TWAMP-light style sender (the independent one) from a fixed port with SSID 0, twice.
     refl, port = start_reflector()
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    lport = s.getsockname()[1]
-    s.close()
+    lport = free_udp_port()
     seqs = []
     for n in range(2):
         out = os.path.join(tmp, "run%d.json" % n)

@@ -4,16 +4,26 @@ Wire facts used here:
   * NTP 64-bit timestamp (RFC 5905 / RFC 4656 section 4.1.2): 32-bit
     unsigned seconds since 1900-01-01 00:00 UTC, then a 32-bit binary
     fraction of a second, both in network byte order.
+  * PTPv2 truncated timestamp (RFC 8186 section 2.3, RFC 8762 section
+    4.2.1): 32-bit seconds since 1970-01-01 00:00 on the TAI scale, then
+    32-bit nanoseconds. TAI runs ahead of UTC by the offset the kernel
+    keeps (CLOCK_TAI - CLOCK_REALTIME; 0 where nobody set it).
   * Error Estimate (RFC 4656 section 4.1.2, Z bit from RFC 8186):
     |S|Z| Scale (6 bits) | Multiplier (8 bits)|, estimate =
     Multiplier * 2^(-32) * 2^Scale seconds; Multiplier must not be zero.
+    Z=0: the timestamps it goes with are NTP, Z=1: PTP truncated.
+  * Authenticated mode (RFC 8762 sections 4.2.2 and 4.3.2): the HMAC field
+    at octets 96..111 is HMAC-SHA-256 over octets 0..95, cut to its first
+    16 octets.
 """
 
+import hashlib
+import hmac
 import json
 import os
+import re
 import signal
 import socket
-import struct
 import sys
 import time
 
@@ -40,8 +50,31 @@ def ntp_to_ns(value):
     return sec * NS_PER_S + ((frac * NS_PER_S) >> 32)
 
 
-def error_estimate(synced=False, scale=22, multiplier=1):
-    """Pack an RFC 4656 error estimate (Z=0: NTP format).
+Z_BIT = 0x4000
+
+
+def tai_offset():
+    """Whole seconds TAI is ahead of UTC on this host, as the kernel says."""
+    return round(time.clock_gettime(time.CLOCK_TAI) - time.time())
+
+
+def ns_to_ptp(ns, offset=None):
+    """Unix-epoch nanoseconds -> 64-bit PTP truncated value (TAI)."""
+    if offset is None:
+        offset = tai_offset()
+    sec, nsec = divmod(ns, NS_PER_S)
+    return ((sec + offset) & 0xFFFFFFFF) << 32 | nsec
+
+
+def ptp_to_ns(value, offset=None):
+    """64-bit PTP truncated value (TAI) -> Unix-epoch nanoseconds."""
+    if offset is None:
+        offset = tai_offset()
+    return ((value >> 32) - offset) * NS_PER_S + (value & 0xFFFFFFFF)
+
+
+def error_estimate(synced=False, scale=22, multiplier=1, ptp=False):
+    """Pack an RFC 4656 error estimate; Z=1 when ptp.
 
     The default Scale=22, Multiplier=1 states an error of 2^-10 s (~1 ms).
     """
@@ -49,7 +82,77 @@ def error_estimate(synced=False, scale=22, multiplier=1):
         raise ValueError("multiplier must be 1..255")
     if not 0 <= scale <= 63:
         raise ValueError("scale must be 0..63")
-    return ((0x8000 if synced else 0) | (scale << 8) | multiplier) & 0xFFFF
+    z = Z_BIT if ptp else 0
+    return ((0x8000 if synced else 0) | z | (scale << 8) | multiplier) & 0xFFFF
+
+
+def is_ptp(errest):
+    return bool(errest & Z_BIT)
+
+
+def timestamp(ns, ptp):
+    """The wire value of Unix-epoch ns in the format ptp selects."""
+    return ns_to_ptp(ns) if ptp else ns_to_ntp(ns)
+
+
+def timestamp_ns(value, errest):
+    """Decodes a wire timestamp by the Z bit of its own error estimate."""
+    return ptp_to_ns(value) if is_ptp(errest) else ntp_to_ns(value)
+
+
+def read_key(path):
+    """A key file: hex digits (an even number, at least 32) or raw octets.
+
+    One trailing newline is not part of the key.
+    """
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw.endswith(b"\n"):
+        raw = raw[:-1]
+    text = raw.decode("ascii", "replace")
+    if len(text) >= 32 and len(text) % 2 == 0 and re.fullmatch(r"[0-9a-fA-F]+", text):
+        return bytes.fromhex(text)
+    return raw
+
+
+def auth_hmac(key, packet):
+    """RFC 8762 authenticated mode: HMAC-SHA-256 of octets 0..95, first 16 octets."""
+    return hmac.new(key, bytes(packet[:96]), hashlib.sha256).digest()[:16]
+
+
+def auth_ok(key, packet):
+    return len(packet) >= 112 and hmac.compare_digest(auth_hmac(key, packet),
+                                                      bytes(packet[96:112]))
+
+
+class Layout:
+    """Octet offsets of the fields of one test packet format.
+
+    Request: Sequence Number at 0, Timestamp T1 at req_t1, Error Estimate
+    at req_ee, SSID (RFC 8972) at req_ssid or None. Reply: Sequence Number
+    at 0, Timestamp T3 at t3, Error Estimate at ee, SSID at ssid or None,
+    Receive Timestamp T2 at t2, the Session-Sender Sequence Number,
+    Timestamp and Error Estimate at sseq, st1 and see, Ses-Sender TTL at
+    ttl. min_request and reply_len are the shortest request and the full
+    reply; both sides keep reply octets past the fields at zero.
+    """
+
+    def __init__(self, name, min_request, req_t1, req_ee, req_ssid,
+                 t3, ee, ssid, t2, sseq, st1, see, ttl, reply_len):
+        self.name, self.min_request = name, min_request
+        self.req_t1, self.req_ee, self.req_ssid = req_t1, req_ee, req_ssid
+        self.t3, self.ee, self.ssid, self.t2 = t3, ee, ssid, t2
+        self.sseq, self.st1, self.see, self.ttl = sseq, st1, see, ttl
+        self.reply_len = reply_len
+
+
+# RFC 8762 4.2.1 / 4.3.1 with the RFC 8972 SSID at 14.
+STAMP = Layout("stamp", 44, 4, 12, 14, 4, 12, 14, 16, 24, 28, 36, 40, 44)
+# RFC 8762 4.2.2 / 4.3.2: MBZ blocks between the fields, SSID at 26, HMAC at 96.
+AUTHENTICATED = Layout("authenticated", 112, 16, 24, 26, 16, 24, 26, 32, 48, 64, 72, 80, 112)
+# RFC 5357 4.1.2 / 4.2.1 unauthenticated: a 14-octet request, no SSID
+# (reply octets 14..15 are MBZ), the reply ends with the TTL at octet 40.
+TWAMP_LIGHT = Layout("twamp-light", 14, 4, 12, None, 4, 12, None, 16, 24, 28, 36, 40, 41)
 
 
 def resolve(host, port, passive=False):
@@ -137,6 +240,9 @@ def add_server_args(parser):
 
 __all__ = [
     "NS_PER_S", "IP_RECVTTL", "POLL_SECONDS", "ns_to_ntp", "ntp_to_ns",
+    "Z_BIT", "tai_offset", "ns_to_ptp", "ptp_to_ns", "is_ptp", "timestamp",
+    "timestamp_ns", "read_key", "auth_hmac", "auth_ok", "Layout", "STAMP",
+    "AUTHENTICATED", "TWAMP_LIGHT",
     "error_estimate", "resolve", "bound_udp_socket", "write_ready_file",
     "StopFlag", "emit_json", "log", "add_server_args",
 ]
