@@ -406,7 +406,7 @@ void ub_output_no_reply(char *buf, size_t n, enum ub_lang lang, const char *peer
 			 why->auth_failed, peers);
 	else if (why->refused_after > 1)
 		snprintf(buf, n,
-			 TR(zh, "%s stopped answering after %" PRIu64 " probes (port unreachable): the "
+			 TR(zh, "%s stopped answering after its first %" PRIu64 " probe(s) (port unreachable): the "
 				"program there may have crashed on what it got; a script that decodes "
 				"text takes --mode text (or leave --mode out)",
 			    "%s 在收到 %" PRIu64 " 个探测包后不再应答（端口不可达）：那里的程序可能处理"
@@ -414,8 +414,9 @@ void ub_output_no_reply(char *buf, size_t n, enum ub_lang lang, const char *peer
 			 peers, why->refused_after - 1);
 	else if (why->refused_after)
 		snprintf(buf, n,
-			 TR(zh, "nothing listens on %s (port unreachable): is a reflector running there?",
-			    "%s 上没有程序在监听（端口不可达）：那里有反射端在运行吗？"),
+			 TR(zh, "no reply from %s: nothing listens there (port unreachable); is a "
+				"reflector running there?",
+			    "%s 没有回复：那里没有程序在监听（端口不可达）；那里有反射端在运行吗？"),
 			 peers);
 	else if (why->unmatched)
 		snprintf(buf, n,

@@ -46,6 +46,7 @@ struct ub_epoch {
 };
 
 #define UB_EPOCHS_MAX 64
+#define UB_ANY_AFTER 3 /* auto: replies that matched nothing, with none matched, that make it ping-pong */
 
 /* What a capture adds to a probe; kept beside the ring only with --pcap. */
 struct wire {
@@ -73,6 +74,8 @@ struct ub_session {
 	int refl_text;          /* a STAMP reflector answered a text probe */
 	int refl_ptp;           /* its T2/T3 are PTP (the Z bit of its error estimate) */
 	uint64_t first_icmp_at; /* probes sent when the first port-unreachable came; 0 none */
+	struct ub_pkt held[UB_ANY_AFTER]; /* auto: unmatched replies that may turn it to any */
+	unsigned n_held;
 	struct ub_stats *stats;
 	struct ub_csv *csv;
 	struct probe *ring;
@@ -596,15 +599,9 @@ static struct probe *match_reply(struct ub_session *s, const struct ub_pkt *pk,
 		stamp = 1;
 	} else if ((s->mode == UB_MODE_AUTO || s->mode == UB_MODE_TEXT) && (p = text_probe(s, pk))) {
 		settle(s, UB_MODE_TEXT);
-	} else if (s->mode == UB_MODE_ANY ||
-		   (s->mode == UB_MODE_AUTO && !s->ok_so_far && !s->cfg->key)) {
-		/*
-		 * A reply that carries nothing of any probe, before anything
-		 * matched: a peer that answers in its own words. It answers the
-		 * oldest probe waiting, and from now on one probe at a time.
-		 */
+	} else if (s->mode == UB_MODE_ANY) {
+		/* A reply that carries nothing of any probe answers the oldest one waiting. */
 		p = oldest_waiting(s);
-		settle(s, UB_MODE_ANY);
 	}
 	if (stamp && !p)
 		p = stamp_probe(s, pk, &rep);
@@ -677,6 +674,39 @@ static void add_stack(struct ub_session *s, struct probe *p)
 	ub_stats_add_stack(s->stats, w->app_rtt - (w->wire_rx - w->wire_tx));
 }
 
+static void handle_reply(struct ub_session *s, const struct ub_pkt *pk);
+
+/*
+ * Auto mode, before anything matched: a reply that carries nothing of any
+ * probe is kept (when it came, not what it said). A few of them in a row
+ * and the peer answers in its own words: the session turns to ping-pong
+ * (any) and takes the kept replies, oldest first, as the answers to the
+ * oldest probes waiting. One stray datagram is not enough to turn it.
+ */
+static void hold_for_any(struct ub_session *s, const struct ub_pkt *pk)
+{
+	unsigned i, n;
+
+	if (s->mode != UB_MODE_AUTO || s->ok_so_far || s->cfg->key || s->tcp)
+		return;
+	s->held[s->n_held] = *pk;
+	s->held[s->n_held].buf = NULL; /* only its times and size are kept */
+	s->held[s->n_held].truncated = 0;
+	if (++s->n_held < UB_ANY_AFTER)
+		return;
+	settle(s, UB_MODE_ANY);
+	n = s->n_held;
+	s->n_held = 0;
+	for (i = 0; i < n; i++) {
+		s->rc.foreign--;
+		s->rx_packets--;
+		s->any_reply--;
+		if (s->held[i].kernel_ts)
+			s->rx_kernel_ts--;
+		handle_reply(s, &s->held[i]);
+	}
+}
+
 static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 {
 	struct ub_reply r;
@@ -692,6 +722,7 @@ static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 		s->rx_kernel_ts++;
 	if (pk->truncated || !(p = match_reply(s, pk, &r, &row))) {
 		s->rc.foreign++;
+		hold_for_any(s, pk);
 		return;
 	}
 	if (s->cfg->key)

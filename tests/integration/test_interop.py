@@ -84,7 +84,9 @@ def test_tshark_twamp_dissector(tmp):
         time.sleep(0.05)
     time.sleep(0.5)  # dumpcap opens the file before its filter is live: give it a moment
     rc = os.path.join(tmp, "r.csv")
-    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 50, "-i", "2ms", "-s", 60, "--csv", rc, "-q")
+    # STAMP probes from the first (auto would send text probes a dissector reads as numbers too)
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 50, "-i", "2ms", "-s", 60, "--mode", "stamp",
+           "--csv", rc, "-q")
     assert r.returncode == 0, r.stderr
     # Wait until dumpcap has written all 100 packets, then stop it.
     want = 100

@@ -56,8 +56,9 @@ def test_kernel_stamps_agree_with_tcpdump(tmp):
     need_tool("tcpdump")
     refl, port = start_reflector("--no-tcp")
     rj, rc, cap = (os.path.join(tmp, n) for n in ("k.json", "k.csv", "k.pcap"))
-    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 300, "-i", "2ms", "--json", rj, "--csv", rc,
-           "--pcap", cap, "-q")
+    # STAMP probes: tcpdump's reading below takes the sequence number as a binary field
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 300, "-i", "2ms", "--mode", "stamp", "--json", rj,
+           "--csv", rc, "--pcap", cap, "-q")
     assert r.returncode == 0, r.stderr
     j = load_json(rj)
     s = j["summary"]

@@ -112,8 +112,9 @@ def test_two_hosts_nft_drops_match_lost_up_and_down(tmp):
         nft(ns, "add", "rule", "inet", "ubtest", "in", *chain_rule, "numgen", "random", "mod", "100",
             "<", "6", "counter", "drop", "comment", '"%s"' % name)
     rj = os.path.join(tmp, "r.json")
+    # STAMP probes: the downstream rule reads the sender's number at offset 24 as binary
     r = ub("--peer", "198.18.0.2:%d" % port, "-c", n, "-i", "1ms", "--timeout", "300ms",
-           "--json", rj, "-q", netns=sender)
+           "--mode", "stamp", "--json", rj, "-q", netns=sender)
     assert r.returncode == 0, r.stderr
     up, down = counters(reflns)["up"], counters(sender)["down"]
     s = load_json(rj)["summary"]
