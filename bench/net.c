@@ -104,6 +104,14 @@ int ub_net_addr_port(const struct ub_addr *a)
 	return 0;
 }
 
+void ub_net_addr_set_port(struct ub_addr *a, int port)
+{
+	if (a->ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&a->ss)->sin_port = htons((uint16_t)port);
+	else if (a->ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons((uint16_t)port);
+}
+
 const char *ub_net_host_str(const struct ub_addr *a, char *buf, size_t len)
 {
 	const struct sockaddr_in6 *s6;

@@ -54,6 +54,8 @@ const char *ub_net_addr_str(const struct ub_addr *a, char *buf, size_t len);
 /* Address only, without the port; returns buf. */
 const char *ub_net_host_str(const struct ub_addr *a, char *buf, size_t len);
 int ub_net_addr_port(const struct ub_addr *a);
+/* Sets a's port (host order). */
+void ub_net_addr_set_port(struct ub_addr *a, int port);
 
 /*
  * Writes a's address bytes and port (network order) into key, for hashing

@@ -62,7 +62,7 @@ static int open_socket(struct ub_reflector *r, struct ub_err *e)
 {
 	const struct ub_reflector_config *c = &r->cfg;
 	struct ub_addr a;
-	int fd = -1, zero = 0, one = 1, rc;
+	int fd = -1, zero = 0, one = 1, rc, tries = 0;
 	int family = c->family;
 
 	if (c->bind_addr) {
@@ -81,6 +81,7 @@ static int open_socket(struct ub_reflector *r, struct ub_err *e)
 		if (rc < 0)
 			return rc;
 	}
+again:
 	fd = ub_net_udp_socket(a.ss.ss_family, e);
 	if (fd < 0 && a.ss.ss_family == AF_INET6 && !c->bind_addr && c->family == AF_UNSPEC) {
 		/* No IPv6 in this kernel: listen on IPv4 only. */
@@ -116,6 +117,13 @@ static int open_socket(struct ub_reflector *r, struct ub_err *e)
 
 		/* The same port number for TCP: one reflector for the UDP-vs-TCP contrast. */
 		r->tcp = ub_tcpecho_new(&a, c->session_idle_ns, &te);
+		/* --port 0 found a free UDP port whose TCP twin is taken: another pick. */
+		if (!r->tcp && c->port == 0 && te.sys_errno == EADDRINUSE && ++tries < 32) {
+			close(fd);
+			r->fd = -1;
+			ub_net_addr_set_port(&a, 0);
+			goto again;
+		}
 		if (!r->tcp && c->log)
 			fprintf(c->log, "udpbench reflector: no TCP echo: %s\n", te.msg);
 	}

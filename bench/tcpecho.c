@@ -184,12 +184,21 @@ static int refuse_one(struct ub_tcpecho *t)
 	return fd >= 0 && t->spare >= 0 ? 0 : -1;
 }
 
+/* Whether a connection waits to be accepted (a look at the listener that does not block). */
+static int listener_ready(const struct ub_tcpecho *t)
+{
+	struct pollfd pfd = { .fd = t->lfd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
+}
+
 static void accept_some(struct ub_tcpecho *t, int64_t now)
 {
 	int fd, one = 1, k;
 
 	for (k = 0; k < ACCEPTS_PER_TURN; k++) {
-		if (t->n == UB_TCPECHO_MAX_CONNS && !evict_idle(t, now))
+		/* Full: an idle connection makes room only for a newcomer that is really waiting. */
+		if (t->n == UB_TCPECHO_MAX_CONNS && (!listener_ready(t) || !evict_idle(t, now)))
 			return; /* the rest wait in the backlog; pollfds leaves the listener out */
 		fd = accept4(t->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {

@@ -9,6 +9,8 @@ import re
 import signal
 import socket
 import struct
+import subprocess
+import sys
 import time
 
 from harness import UDPBENCH, load_json, spawn, stop, ub, wait_line
@@ -181,3 +183,25 @@ def test_out_of_descriptors_no_spin(tmp):
         sock.close()
     code, _, err = stop(refl)
     assert code == 0, err
+
+
+def test_port_0_finds_a_port_free_for_udp_and_tcp(tmp):
+    # --port 0 takes a free UDP port, and the TCP echo wants the same number. In a
+    # namespace of its own whose ephemeral range holds two ports, the TCP side of one
+    # is taken: every start must still end with both, on the other port.
+    from test_netns import make_netns
+    ns = make_netns()
+    r = subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
+                        "net.ipv4.ip_local_port_range=40000 40001"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    holder = spawn(["ip", "netns", "exec", ns, sys.executable, "-c",
+                    "import socket, sys, time\n"
+                    "s = socket.socket(); s.bind(('127.0.0.1', 40000)); s.listen()\n"
+                    "print('held', flush=True); time.sleep(60)"])
+    wait_line(holder.stdout, "held")
+    for _ in range(6):
+        p = spawn(["ip", "netns", "exec", ns, UDPBENCH, "reflect", "--bind", "127.0.0.1",
+                   "--port", "0"])
+        m = wait_line(p.stderr, r"listening on \S+:(\d+) \(([^)]*)\)")
+        assert m.group(1) == "40001" and "TCP echo" in m.group(2), m.group(0)
+        stop(p)
