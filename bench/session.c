@@ -587,10 +587,8 @@ static struct probe *match_reply(struct ub_session *s, const struct ub_pkt *pk,
 			return NULL;
 		}
 		stamp = 1;
-	} else if (s->mode != UB_MODE_ANY && (p = echo_probe(s, pk))) {
-		/* Verbatim: an echo, unless a STAMP session asked for more. */
-		if (s->mode == UB_MODE_STAMP)
-			return NULL;
+	} else if (s->mode != UB_MODE_ANY && s->mode != UB_MODE_STAMP && (p = echo_probe(s, pk))) {
+		/* Verbatim: an echo (a STAMP session wants more, and its replies are no copies). */
 		settle(s, UB_MODE_ECHO);
 	} else if (s->mode != UB_MODE_ECHO && s->mode != UB_MODE_ANY &&
 		   ub_proto_decode_reply(pk->buf, pk->len, &rep) == 0 &&
