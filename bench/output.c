@@ -269,6 +269,7 @@ static int extend_json(json_t *params, json_t *sum, const struct ub_params *p,
 	    json_object_set_new(params, "authenticated", json_boolean(p->authenticated)) < 0 ||
 	    json_object_set_new(params, "summary_only", json_boolean(s->percentiles_hist)) < 0 ||
 	    json_object_set_new(sum, "auth_failed", json_integer((json_int_t)rc->auth_failed)) < 0 ||
+	    json_object_set_new(sum, "size_mismatch", json_integer((json_int_t)rc->size_mismatch)) < 0 ||
 	    json_object_set_new(sum, "kernel_tx_stamps", json_integer((json_int_t)rc->tx_kernel)) < 0)
 		return -1;
 	restarts = json_array();

@@ -43,6 +43,7 @@ struct ub_run_counters {
 	uint64_t foreign;      /* replies that matched no probe of this session */
 	uint64_t send_errors;  /* soft send failures (ENOBUFS, EAGAIN) */
 	uint64_t auth_failed;  /* keyed run: replies without a valid HMAC, ignored */
+	uint64_t size_mismatch;/* replies of another size than their request (RFC 8762 wants the same) */
 	uint64_t tx_kernel;    /* replies whose probe has the kernel's send stamp */
 	int64_t send_span_ns;  /* from slot 0 to the last probe sent */
 	uint64_t refl_restarts;/* times the reflector's counter started again */
