@@ -106,6 +106,9 @@ static const char analyze_usage[] =
 	"      --timeout D         Tmax: a later reply counts as lost (default 1s)\n"
 	"      --json FILE         write the result as JSON (- for stdout)\n"
 	"      --csv FILE          one row per request; several sessions: FILE-HOST_PORT.csv\n"
+	"      --key FILE          check the HMAC of authenticated-mode packets (RFC 8762)\n"
+	"                          with this key; those that fail are left out and counted\n"
+	"                          (they are read without it too: the timestamps are clear)\n"
 	"      --lang en|zh        language of the terminal text\n"
 	"  -q, --quiet             no summary, only notes and errors\n"
 	"  -h, --help              show this help\n";
@@ -656,6 +659,7 @@ static const struct option analyze_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "csv", required_argument, NULL, OPT_CSV },
+	{ "key", required_argument, NULL, OPT_KEY },
 	{ "lang", required_argument, NULL, OPT_LANG },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -684,6 +688,11 @@ static int parse_analyze(int argc, char **argv, struct ub_cli *cli, struct ub_er
 			break;
 		case OPT_CSV:
 			c->csv_path = optarg;
+			break;
+		case OPT_KEY:
+			if (ub_auth_key_load(optarg, &cli->analyze_key, e) < 0)
+				return ub_err_prefix(e, e->code, "--key");
+			c->key = &cli->analyze_key;
 			break;
 		case OPT_LANG:
 			if (parse_lang(optarg, &c->lang, e) < 0)

@@ -34,6 +34,7 @@ struct ub_cli {
 	struct ub_reflector_config reflect;
 	struct ub_relay_config relay;
 	struct ub_analyze_config analyze;
+	struct ub_auth_key analyze_key; /* --key FILE of analyze */
 	struct ub_report_config report;
 	const char *const *report_inputs; /* result files, pointing into argv */
 	unsigned n_report_inputs;

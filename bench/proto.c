@@ -75,22 +75,34 @@ int ub_proto_encode_req(uint8_t *buf, size_t len, const struct ub_stamp_req *r)
 	return 0;
 }
 
-int ub_proto_decode_req(const uint8_t *buf, size_t len, struct ub_stamp_req *r)
+/* Reads a sender packet of min octets or more; the SSID only from a STAMP one (min 44). */
+static int decode_req(const uint8_t *buf, size_t len, size_t min, struct ub_stamp_req *r)
 {
 	if (!r)
 		return UB_E_INVAL;
-	if (!buf || len < UB_STAMP_LEN)
+	if (!buf || len < min)
 		return UB_E_PROTO;
 	r->seq = get32(buf + OFF_SEQ);
 	r->ts = get64(buf + OFF_TS);
 	r->err_est = get16(buf + OFF_ERR);
-	r->ssid = get16(buf + OFF_SSID);
+	r->ssid = min >= UB_STAMP_LEN ? get16(buf + OFF_SSID) : 0;
 	return 0;
+}
+
+int ub_proto_decode_req(const uint8_t *buf, size_t len, struct ub_stamp_req *r)
+{
+	return decode_req(buf, len, UB_STAMP_LEN, r);
+}
+
+int ub_proto_decode_req_twl(const uint8_t *buf, size_t len, struct ub_stamp_req *r)
+{
+	/* RFC 5357 §4.1.2: padding follows the error estimate, no SSID */
+	return decode_req(buf, len, UB_TWL_REQ_MIN, r);
 }
 
 int ub_proto_encode_reply(uint8_t *buf, size_t len, const struct ub_stamp_reply *r)
 {
-	if (!buf || !r || len < UB_STAMP_LEN)
+	if (!buf || !r || len < UB_TWL_REPLY_LEN)
 		return UB_E_INVAL;
 	/* RFC 8762 §4.3.1: MBZ at 38-39 and 41-43, and the padding, are zero. */
 	memset(buf, 0, len);
@@ -242,7 +254,7 @@ int ub_proto_looks_like_reply(const uint8_t *buf, size_t len, int authenticated)
 	size_t t2 = authenticated ? AOFF_RX_TS : OFF_RX_TS;
 	uint32_t late;
 
-	if (!buf || len < (authenticated ? UB_STAMP_AUTH_LEN : UB_STAMP_LEN))
+	if (!buf || len < (authenticated ? UB_STAMP_AUTH_LEN : OFF_RX_TS + 8))
 		return 0;
 	if (get64(buf + t2) == 0)
 		return 0;
@@ -254,6 +266,41 @@ int ub_proto_looks_like_reply(const uint8_t *buf, size_t len, int authenticated)
 const uint8_t *ub_proto_auth_tag(const uint8_t *buf, size_t len)
 {
 	return buf && len >= UB_STAMP_AUTH_LEN ? buf + AOFF_HMAC : NULL;
+}
+
+int ub_proto_is_auth(const uint8_t *buf, size_t caplen, size_t len)
+{
+	size_t i;
+
+	if (!buf || len < UB_STAMP_AUTH_LEN || caplen < AOFF_TS + 8)
+		return 0;
+	for (i = OFF_TS; i < AOFF_TS; i++)
+		if (buf[i])
+			return 0;
+	return get64(buf + AOFF_TS) != 0;
+}
+
+size_t ub_proto_auth_to_plain(const uint8_t *buf, size_t caplen, uint8_t out[UB_STAMP_LEN])
+{
+	/* Each field's authenticated offset, its unauthenticated one and its size, in order. */
+	static const uint8_t map[][3] = {
+		{ AOFF_SEQ, OFF_SEQ, 4 },     { AOFF_TS, OFF_TS, 8 },
+		{ AOFF_ERR, OFF_ERR, 2 },     { AOFF_SSID, OFF_SSID, 2 },
+		{ AOFF_RX_TS, OFF_RX_TS, 8 }, { AOFF_S_SEQ, OFF_S_SEQ, 4 },
+		{ AOFF_S_TS, OFF_S_TS, 8 },   { AOFF_S_ERR, OFF_S_ERR, 2 },
+		{ AOFF_S_TTL, OFF_S_TTL, 1 },
+	};
+	size_t i, whole = 0;
+
+	memset(out, 0, UB_STAMP_LEN);
+	for (i = 0; buf && i < sizeof(map) / sizeof(map[0]); i++) {
+		if ((size_t)map[i][0] + map[i][2] > caplen)
+			break;
+		memcpy(out + map[i][1], buf + map[i][0], map[i][2]);
+		whole = (size_t)map[i][1] + map[i][2];
+	}
+	/* Past the TTL there is only MBZ: a packet that holds it holds them all. */
+	return whole > OFF_S_TTL ? UB_STAMP_LEN : whole;
 }
 
 /*

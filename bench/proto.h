@@ -18,6 +18,17 @@
 #define UB_STAMP_AUTH_LEN 112 /* smallest authenticated-mode packet, RFC 8762 §4.2.2 */
 #define UB_PKT_MAX 1472   /* largest payload in one Ethernet frame over IPv4 */
 
+/*
+ * TWAMP-light (RFC 5357) packets shorter than STAMP's: the unauthenticated
+ * sender packet is seq, T1 and error estimate (14 octets, §4.1.2) with
+ * optional padding; the reflector packet is the STAMP reply's first 41
+ * octets (§4.2.1, the SSID's place MBZ). Some reflectors leave out the last
+ * MBZ and the TTL: 38 octets.
+ */
+#define UB_TWL_REQ_MIN 14
+#define UB_TWL_REPLY_LEN 41
+#define UB_TWL_REPLY_MIN 38
+
 /* Sender ("session-sender") test packet, RFC 8762 §4.2.1. */
 struct ub_stamp_req {
 	uint32_t seq;     /* @0 */
@@ -46,7 +57,17 @@ int ub_proto_encode_req(uint8_t *buf, size_t len, const struct ub_stamp_req *r);
 /* Reads a sender packet; UB_E_PROTO when len < 44. MBZ octets are not checked. */
 int ub_proto_decode_req(const uint8_t *buf, size_t len, struct ub_stamp_req *r);
 
-/* Writes r into buf[0..len), zero-padded; len >= 44. Returns 0 or UB_E_INVAL. */
+/*
+ * Reads a TWAMP-light sender packet of 14 octets or more (RFC 5357 §4.1.2):
+ * seq, T1, error estimate; what follows is padding, so r->ssid is 0.
+ * UB_E_PROTO when len < 14.
+ */
+int ub_proto_decode_req_twl(const uint8_t *buf, size_t len, struct ub_stamp_req *r);
+
+/*
+ * Writes r into buf[0..len), zero-padded; len >= 41: from 41 to 43 octets it
+ * is RFC 5357's base reflector packet, the SSID MBZ. Returns 0 or UB_E_INVAL.
+ */
 int ub_proto_encode_reply(uint8_t *buf, size_t len, const struct ub_stamp_reply *r);
 
 /*
@@ -76,7 +97,8 @@ int ub_proto_decode_reply_auth(const uint8_t *buf, size_t len, const struct ub_a
  * Returns 1 when buf[0..len) holds what only a reflector's packet holds: a
  * non-zero receive timestamp T2 and a transmit timestamp T3 within a couple
  * of seconds of it (the same clock, a moment apart), at the reflector
- * packet's offsets (T3 @4, T2 @16; authenticated: T3 @16, T2 @32). A
+ * packet's offsets (T3 @4, T2 @16, so any packet of 24 octets or more,
+ * TWAMP-light's 38 and 41 too; authenticated: T3 @16, T2 @32). A
  * sender's request has zeros there (RFC 8762 §4.2.1, §4.2.2: MBZ), or a
  * TWAMP-light sender's pseudo-random padding (RFC 4656 §4.1.2), which
  * matches about once in a billion. Seconds are the high 32 bits in NTP and
@@ -86,6 +108,25 @@ int ub_proto_looks_like_reply(const uint8_t *buf, size_t len, int authenticated)
 
 /* Returns the 16-octet HMAC of an authenticated packet (len >= 112), or NULL. */
 const uint8_t *ub_proto_auth_tag(const uint8_t *buf, size_t len);
+
+/*
+ * Returns 1 when a packet of len octets, of which buf holds the first
+ * caplen, is laid out in authenticated mode, whoever sent it: 112 octets or
+ * more, octets 4..15 zero (MBZ there, where an unauthenticated packet has
+ * its T1 or T3) and a timestamp at 16. Else 0.
+ */
+int ub_proto_is_auth(const uint8_t *buf, size_t caplen, size_t len);
+
+/* Octets the HMAC of an authenticated packet covers (RFC 8762 §4.4), from octet 0. */
+#define UB_PROTO_AUTH_COVERED 96
+
+/*
+ * Copies the fields of an authenticated packet (buf[0..caplen), either
+ * layout) to where an unauthenticated packet has them, into out[0..44),
+ * zeros elsewhere, so one reader serves both. Returns how many octets of
+ * out hold whole fields: fewer than 44 when caplen cut the packet short.
+ */
+size_t ub_proto_auth_to_plain(const uint8_t *buf, size_t caplen, uint8_t out[UB_STAMP_LEN]);
 
 /* Z bit of an error estimate: the timestamps it goes with are PTP, not NTP (RFC 8762 §4.2.1). */
 #define UB_PROTO_EE_Z 0x4000u

@@ -17,7 +17,9 @@ enum {
 	OPT_MAX_SESSIONS,
 	OPT_PER_SOURCE,
 	OPT_KEY,
-	OPT_GSO
+	OPT_GSO,
+	OPT_TWAMP_LIGHT,
+	OPT_TIMESTAMP
 };
 
 const struct option ub_reflect_cmd_options[] = {
@@ -30,6 +32,8 @@ const struct option ub_reflect_cmd_options[] = {
 	{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
 	{ "sessions-per-source", required_argument, NULL, OPT_PER_SOURCE },
 	{ "key", required_argument, NULL, OPT_KEY },
+	{ "twamp-light", no_argument, NULL, OPT_TWAMP_LIGHT },
+	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -57,6 +61,11 @@ void ub_reflect_cmd_usage(FILE *f)
 	      "      --key FILE          authenticated mode (RFC 8762, HMAC-SHA-256): answer\n"
 	      "                          only requests signed with this key (hex or raw, >= 16\n"
 	      "                          octets), each at most once (replays are dropped)\n"
+	      "      --twamp-light       also answer TWAMP-light requests of 14..43 octets\n"
+	      "                          (RFC 5357) with its 41-octet reply: an amplification\n"
+	      "                          of up to 2.9 times, so off by default; not with --key\n"
+	      "      --timestamp ntp|ptp format of the timestamps T2 and T3 in the replies\n"
+	      "                          (default ntp; ptp sets the Z bit, RFC 8762)\n"
 	      "      --no-tcp            no TCP echo on the same port (it serves udpbench --tcp)\n"
 	      "      --gso               answer a burst to one sender as UDP GSO trains: more\n"
 	      "                          replies a second, but a capture or firewall on this\n"
@@ -65,10 +74,11 @@ void ub_reflect_cmd_usage(FILE *f)
 	      "  -q, --quiet             no start-up line\n"
 	      "  -h, --help              show this help\n"
 	      "\n"
-	      "Replies are never larger than the request; anything else is dropped and counted\n"
-	      "(short, too long, bad key, replayed, rate capped, sessions refused, and what\n"
-	      "could start a reflection loop: a reply, or a datagram from its own address and\n"
-	      "port). A sender that starts over on the same port and SSID starts a new session.\n"
+	      "Replies are never larger than the request (but for --twamp-light); anything else\n"
+	      "is dropped and counted (short, too long, bad key, replayed, rate capped, sessions\n"
+	      "refused, twamp-light unanswered, and what could start a reflection loop: a\n"
+	      "reply, or a datagram from its own address and port). A sender that starts over\n"
+	      "on the same port and SSID starts a new session.\n"
 	      "Counters go to stderr on SIGUSR1 and at exit; SIGINT or SIGTERM stops. See\n"
 	      "SECURITY.md for running it on a shared network.\n",
 	      f);
@@ -120,6 +130,15 @@ int ub_reflect_cmd_parse(int argc, char **argv, struct ub_reflector_config *c, s
 		case OPT_KEY:
 			c->key_file = optarg;
 			break;
+		case OPT_TWAMP_LIGHT:
+			c->twamp_light = 1;
+			break;
+		case OPT_TIMESTAMP:
+			if (strcmp(optarg, "ntp") != 0 && strcmp(optarg, "ptp") != 0)
+				return ub_err_set(e, UB_E_INVAL, 0,
+						  "--timestamp '%s': ntp or ptp", optarg);
+			c->ptp = optarg[0] == 'p';
+			break;
 		case OPT_SESSION_TIMEOUT:
 			if (ub_units_duration(optarg, 1000 * 1000LL, 24 * 3600 * UB_NS_PER_S,
 					      &c->session_idle_ns, e) < 0)
@@ -146,6 +165,9 @@ int ub_reflect_cmd_parse(int argc, char **argv, struct ub_reflector_config *c, s
 	}
 	if (optind < argc)
 		return ub_err_set(e, UB_E_INVAL, 0, "unexpected argument '%s'", argv[optind]);
+	if (c->twamp_light && c->key_file)
+		return ub_err_set(e, UB_E_INVAL, 0,
+				  "--twamp-light answers unauthenticated requests: not with --key");
 	return 0;
 }
 

@@ -42,6 +42,7 @@ struct ub_reflector {
 	int64_t err_est_at;
 	uint8_t bufs[UB_REFL_BATCH][UB_PKT_MAX + 1];
 	struct ub_pkt pkts[UB_REFL_BATCH];
+	uint8_t twl[UB_REFL_BATCH]; /* the reply in pkts[i] answers a short TWAMP-light request */
 };
 
 void ub_reflector_config_init(struct ub_reflector_config *c)
@@ -131,9 +132,12 @@ again:
 		char s[UB_ADDRSTR_MAX];
 
 		fprintf(c->log,
-			"udpbench reflector listening on %s (STAMP, RFC 8762%s%s; receive buffer %d KiB)\n",
+			"udpbench reflector listening on %s (STAMP, RFC 8762%s%s%s%s; receive buffer "
+			"%d KiB)\n",
 			ub_net_addr_str(&a, s, sizeof(s)), r->keyed ? " authenticated mode" : "",
-			r->tcp ? "; TCP echo" : "", r->rcvbuf / 1024);
+			c->twamp_light ? "; TWAMP-light requests from 14 octets" : "",
+			c->ptp ? "; PTP timestamps" : "", r->tcp ? "; TCP echo" : "",
+			r->rcvbuf / 1024);
 		fflush(c->log);
 	}
 	return 0;
@@ -221,6 +225,12 @@ struct ub_reflector *ub_reflector_new(const struct ub_reflector_config *c, struc
 		r->pkts[i].buf = r->bufs[i];
 		r->pkts[i].cap = sizeof(r->bufs[i]);
 	}
+	if (c->key_file && c->twamp_light) {
+		/* A short request has no room for an HMAC: answering it would bypass the key. */
+		ub_err_set(e, UB_E_INVAL, 0,
+			   "--twamp-light answers unauthenticated requests: not with --key");
+		goto fail;
+	}
 	if (c->key_file) {
 		if (ub_auth_key_load(c->key_file, &r->key, e) < 0) {
 			ub_err_prefix(e, UB_E_INVAL, "--key");
@@ -289,7 +299,8 @@ void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 		"udpbench reflector: received %llu, reflected %llu, short %llu, too long %llu, "
 		"bad key %llu, rate capped %llu, sessions refused %llu, send errors %llu, "
 		"sessions %llu (total %llu), evicted %llu, restarted %llu, replayed %llu, "
-		"looks like a reply %llu, from itself %llu\n",
+		"looks like a reply %llu, from itself %llu, twamp-light %llu, "
+		"twamp-light unanswered %llu%s\n",
 		(unsigned long long)c.received, (unsigned long long)c.reflected,
 		(unsigned long long)c.short_dropped, (unsigned long long)c.too_long,
 		(unsigned long long)c.bad_key, (unsigned long long)c.rate_capped,
@@ -297,14 +308,39 @@ void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 		(unsigned long long)c.sessions, (unsigned long long)c.sessions_total,
 		(unsigned long long)c.sessions_evicted, (unsigned long long)c.sessions_restarted,
 		(unsigned long long)c.replayed, (unsigned long long)c.looks_like_reply,
-		(unsigned long long)c.from_itself);
+		(unsigned long long)c.from_itself, (unsigned long long)c.twamp_light,
+		(unsigned long long)c.twamp_light_unanswered,
+		c.twamp_light_unanswered ? " (--twamp-light answers them)" : "");
 	fflush(f);
 }
 
 /*
- * Returns the slot of the session req belongs to, begun or started over at
- * need, and records req in it; or -1 with *drop naming the counter: the
- * table refused a new session, or (keyed) req was answered before.
+ * Fills *run with the numbering a session follows for request req in p:
+ * its sequence number, and T1 as Unix ns read in the format its error
+ * estimate's Z bit names, so that NTP and PTP senders, and a sender that
+ * changes format, compare alike. A text probe's number and T1 are what its
+ * text states: udpbench's sender in auto mode sends those first and goes on
+ * with binary requests of the same numbering, and the octets a reply
+ * copies are letters and digits that would seem to jump at the switch.
+ */
+static void run_numbers(const struct ub_reflector *r, const struct ub_pkt *p,
+			const struct ub_stamp_req *req, struct ub_stamp_req *run)
+{
+	int64_t t1_ns;
+
+	*run = *req;
+	if (!r->keyed && p->len >= UB_STAMP_LEN &&
+	    ub_proto_decode_text((const char *)p->buf, p->len, &run->seq, &t1_ns, NULL) == 0)
+		run->ts = (uint64_t)t1_ns;
+	else
+		run->ts = (uint64_t)ub_proto_ts_ns(req->ts, req->err_est);
+}
+
+/*
+ * Returns the slot of the session req belongs to (req: its numbering, see
+ * run_numbers), begun or started over at need, and records req in it; or -1
+ * with *drop naming the counter: the table refused a new session, or
+ * (keyed) req was answered before.
  */
 static int session_take(struct ub_reflector *r, const struct ub_pkt *p,
 			const struct ub_stamp_req *req, uint64_t **drop)
@@ -354,7 +390,8 @@ static uint16_t current_err_est(struct ub_reflector *r, int64_t now)
 		r->err_est = ub_proto_err_est(synced, err_ns);
 		r->err_est_at = now;
 	}
-	return r->err_est;
+	/* The Z bit says in which format T2 and T3 are (RFC 8762 §4.2.1). */
+	return (uint16_t)(r->err_est | (r->cfg.ptp ? UB_PROTO_EE_Z : 0));
 }
 
 /* Returns 1 when p claims to come from the reflector's own address and port. */
@@ -381,8 +418,11 @@ static uint64_t *check_request(struct ub_reflector *r, const struct ub_pkt *p,
 	/* Larger than any request udpbench or the boards send (the buffer has one octet spare to tell). */
 	if (p->truncated || p->len > UB_PKT_MAX)
 		return &r->cnt.too_long;
-	/* Shorter than a request: 44 octets (RFC 8762 §4.2.1), 112 authenticated (§4.2.2). */
-	if (p->len < (r->keyed ? UB_STAMP_AUTH_LEN : UB_STAMP_LEN))
+	/*
+	 * Shorter than any request: 14 octets (TWAMP-light, RFC 5357 §4.1.2),
+	 * 112 authenticated (RFC 8762 §4.2.2).
+	 */
+	if (p->len < (r->keyed ? UB_STAMP_AUTH_LEN : UB_TWL_REQ_MIN))
 		return &r->cnt.short_dropped;
 	/* A spoofed source of our own, or another reflector's reply: answering could loop forever. */
 	if (from_itself(r, p))
@@ -398,6 +438,13 @@ static uint64_t *check_request(struct ub_reflector *r, const struct ub_pkt *p,
 			return &r->cnt.replayed;
 		return NULL;
 	}
+	if (p->len < UB_STAMP_LEN) {
+		/* Its reply is larger than it (41 octets): an amplification, answered only when asked. */
+		if (!r->cfg.twamp_light)
+			return &r->cnt.twamp_light_unanswered;
+		ub_proto_decode_req_twl(p->buf, p->len, req);
+		return NULL;
+	}
 	if (ub_proto_decode_req(p->buf, p->len, req) < 0)
 		return &r->cnt.short_dropped;
 	return NULL;
@@ -406,7 +453,7 @@ static uint64_t *check_request(struct ub_reflector *r, const struct ub_pkt *p,
 /* Sends the replies in pkts[0..out); returns 0 or a negative code for a hard error. */
 static int send_replies(struct ub_reflector *r, int out, struct ub_err *e)
 {
-	int done, sent;
+	int done, sent, i;
 
 	for (done = 0; done < out; done += sent) {
 		sent = ub_net_send_trains(r->fd, r->pkts + done, out - done, &r->gso, e);
@@ -419,6 +466,8 @@ static int send_replies(struct ub_reflector *r, int out, struct ub_err *e)
 			continue;
 		}
 		r->cnt.reflected += (uint64_t)sent;
+		for (i = done; i < done + sent; i++)
+			r->cnt.twamp_light += r->twl[i];
 	}
 	return 0;
 }
@@ -427,10 +476,10 @@ static int send_replies(struct ub_reflector *r, int out, struct ub_err *e)
 static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 {
 	struct ub_stamp_reply rep[UB_REFL_BATCH];
-	struct ub_stamp_req req;
+	struct ub_stamp_req req, run;
 	uint64_t t3, *drop;
 	uint16_t ee = current_err_est(r, now);
-	int i, slot, out = 0;
+	int i, slot, out = 0, ptp = r->cfg.ptp;
 
 	for (i = 0; i < n; i++) {
 		struct ub_pkt *p = &r->pkts[i];
@@ -447,7 +496,8 @@ static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 			r->cnt.rate_capped++;
 			continue;
 		}
-		slot = session_take(r, p, &req, &drop);
+		run_numbers(r, p, &req, &run);
+		slot = session_take(r, p, &run, &drop);
 		if (slot < 0) {
 			(*drop)++;
 			continue;
@@ -458,11 +508,15 @@ static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 		rep[out].seq = r->sess_seq[slot]++;
 		rep[out].err_est = ee;
 		rep[out].ssid = req.ssid;
-		rep[out].rx_ts = ub_clock_ns_to_ntp(p->rx_real_ns);
+		rep[out].rx_ts = ub_proto_ts(p->rx_real_ns, ptp);
 		rep[out].sender_seq = req.seq;
 		rep[out].sender_ts = req.ts;
 		rep[out].sender_err_est = req.err_est;
 		rep[out].sender_ttl = p->ttl >= 0 && p->ttl <= 255 ? (uint8_t)p->ttl : 255;
+		/* RFC 5357 §4.2.1: a shorter request gets the 41-octet base reply. */
+		r->twl[out] = p->len < UB_STAMP_LEN;
+		if (p->len < UB_TWL_REPLY_LEN)
+			p->len = UB_TWL_REPLY_LEN;
 		if (out != i) {
 			/* Compact: replies go out from the first slots. */
 			struct ub_pkt tmp = r->pkts[out];
@@ -473,10 +527,10 @@ static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 		out++;
 	}
 	/* T3 as late as possible: just before the batch leaves (RFC 8762 §4.3.1). */
-	t3 = ub_clock_ns_to_ntp(ub_clock_real());
+	t3 = ub_proto_ts(ub_clock_real(), ptp);
 	for (i = 0; i < out; i++) {
 		rep[i].ts = t3;
-		/* The reply is exactly the request's size (never larger: no amplification). */
+		/* The reply is the request's size (only a short TWAMP-light one grows, to 41). */
 		if (r->keyed)
 			ub_proto_encode_reply_auth(r->pkts[i].buf, r->pkts[i].len, &rep[i], &r->key);
 		else

@@ -6,12 +6,18 @@
  *
  * It answers only well-formed requests, each with a reply of exactly the
  * request's size (never larger: no amplification), and counts everything
- * else by why it was dropped. Each datagram received is counted once, in
- * exactly one of these, so at any moment
+ * else by why it was dropped. The one exception is asked for: with
+ * twamp_light, TWAMP-light requests of 14..43 octets (RFC 5357 §4.1.2) get
+ * RFC 5357's 41-octet base reply (§4.2.1), at most 41/14 (2.9) times their
+ * size; without it they are dropped and counted apart. Each datagram
+ * received is counted once, in exactly one of these, so at any moment
  *
  *   received == reflected + short_dropped + too_long + from_itself
  *               + looks_like_reply + bad_key + replayed + rate_capped
- *               + sessions_refused + send_errors
+ *               + sessions_refused + send_errors + twamp_light_unanswered
+ *
+ * (twamp_light counts the replies among reflected that answered short
+ * requests.)
  *
  * No reflection loops: a datagram from the reflector's own address and
  * port, or one carrying a reflector's T2 and T3 (any STAMP or TWAMP
@@ -51,6 +57,8 @@ struct ub_reflector_config {
 	int quiet;              /* no "listening" line */
 	int tcp;                /* also echo TCP on the same port number */
 	int gso;                /* replies to one sender in a batch leave as UDP GSO trains */
+	int twamp_light;        /* answer 14..43-octet TWAMP-light requests too (41-octet replies); no key */
+	int ptp;                /* T2 and T3 in PTP format, the Z bit set (RFC 8762 §4.2.1); else NTP */
 	FILE *log;              /* counters and the listening line; stderr by default */
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: return */
 	volatile sig_atomic_t *dump; /* set by SIGUSR1: print the counters */
@@ -59,7 +67,7 @@ struct ub_reflector_config {
 struct ub_reflector_counters {
 	uint64_t received;         /* datagrams in */
 	uint64_t reflected;        /* replies out */
-	uint64_t short_dropped;    /* shorter than a request (44 octets; 112 when keyed) */
+	uint64_t short_dropped;    /* shorter than a request (14 octets; 112 when keyed) */
 	uint64_t too_long;         /* longer than 1472 octets (one Ethernet frame) */
 	uint64_t from_itself;      /* from the reflector's own address and port (spoofed) */
 	uint64_t looks_like_reply; /* carries a reflector's T2 and T3: a reply, not a request */
@@ -68,6 +76,8 @@ struct ub_reflector_counters {
 	uint64_t rate_capped;      /* over the per-source rate */
 	uint64_t sessions_refused; /* new session while its source's, or every, session is protected and active */
 	uint64_t send_errors;      /* soft send failures (ENOBUFS, ICMP errors) */
+	uint64_t twamp_light;      /* of reflected: 14..43-octet TWAMP-light requests answered */
+	uint64_t twamp_light_unanswered; /* 14..43-octet requests dropped: twamp_light is off */
 	uint64_t sessions;         /* sessions alive now */
 	uint64_t sessions_total;   /* sessions seen since start */
 	uint64_t sessions_evicted; /* sessions pushed out for a newcomer before their timeout */
@@ -77,13 +87,15 @@ struct ub_reflector_counters {
 /*
  * Sets defaults: all addresses, port 10000, TCP echo on, sessions idle after
  * 60 s, 4096 sessions (64 per source address), 20000 answers/s per source,
- * unauthenticated, log to stderr.
+ * unauthenticated, short TWAMP-light requests unanswered, NTP timestamps,
+ * log to stderr.
  */
 void ub_reflector_config_init(struct ub_reflector_config *c);
 
 /*
  * Loads the key, allocates every table and binds the socket; returns a
- * reflector (free with ub_reflector_free) or NULL with e filled.
+ * reflector (free with ub_reflector_free) or NULL with e filled (UB_E_INVAL
+ * for a bad key file, or a key with twamp_light).
  */
 struct ub_reflector *ub_reflector_new(const struct ub_reflector_config *c, struct ub_err *e);
 void ub_reflector_free(struct ub_reflector *r);

@@ -160,6 +160,7 @@ static int finish(struct ub_analysis *a)
 		p->count = s.n;
 		p->size = s.size;
 		p->timeout_ns = a->timeout_ns;
+		p->authenticated = s.authenticated;
 		p->start_real_ns = s.probes[0].tx;
 		p->clock = "pcap";
 		p->label = a->label;
@@ -168,6 +169,8 @@ static int finish(struct ub_analysis *a)
 		p->ttl = -1;
 		p->source = "pcap";
 		a->rcs[i].foreign = s.foreign;
+		a->rcs[i].auth_failed = s.auth_failed;
+		a->rcs[i].size_mismatch = s.size_mismatch;
 	}
 	return 0;
 }
@@ -228,6 +231,7 @@ int ub_analyze_pcap(pcap_t *p, const struct ub_analyze_config *c, struct ub_anal
 	memcpy(fc.ports, a->ports, sizeof(fc.ports));
 	fc.nports = a->nports;
 	fc.timeout_ns = a->timeout_ns;
+	fc.key = c->key;
 	a->flows = ub_flows_new(&fc);
 
 	if (a->flows)
@@ -235,6 +239,7 @@ int ub_analyze_pcap(pcap_t *p, const struct ub_analyze_config *c, struct ub_anal
 	if (!rc)
 		rc = ub_flows_pair(a->flows);
 	a->info.cut_unused = ub_flows_cut_unused(a->flows);
+	a->info.auth_failed = ub_flows_auth_failed(a->flows);
 	if (!rc)
 		rc = finish(a);
 	if (rc) {
@@ -314,6 +319,13 @@ static void print_notes(const struct ub_analysis *a, FILE *f, enum ub_lang lang)
 			TR(zh, "%s: %" PRIu64 " packets with malformed headers were skipped\n",
 			   "%s：跳过了 %" PRIu64 " 个头部损坏的包\n"),
 			a->name, in->undecodable);
+	if (in->auth_failed)
+		fprintf(f,
+			TR(zh,
+			   "%s: %" PRIu64 " authenticated packets failed the HMAC check with the "
+			   "key and were left out\n",
+			   "%s：%" PRIu64 " 个认证模式的包未通过该密钥的 HMAC 校验，已略去\n"),
+			a->name, in->auth_failed);
 	fflush(f);
 }
 
@@ -334,11 +346,25 @@ static void print_sessions(const struct ub_analysis *a, FILE *f, enum ub_lang la
 			TR(zh, "%s: session %u/%u: %s -> %s, SSID 0x%04x",
 			   "%s：会话 %u/%u：%s -> %s，SSID 0x%04x"),
 			a->name, i + 1, n, s.client_str, s.server_str, s.ssid);
+		if (s.authenticated)
+			fputs(TR(zh, ", authenticated mode", "，认证模式"), f);
 		if (s.dup_requests)
 			fprintf(f,
 				TR(zh, ", %" PRIu64 " requests seen twice",
 				   "，%" PRIu64 " 个请求出现了两次"),
 				s.dup_requests);
+		if (s.size_mismatch)
+			fprintf(f,
+				TR(zh,
+				   ", %" PRIu64 " replies of another size than their request "
+				   "(RFC 8762 wants the same size)",
+				   "，%" PRIu64 " 个回复与请求大小不同（RFC 8762 要求大小相同）"),
+				s.size_mismatch);
+		if (s.auth_failed)
+			fprintf(f,
+				TR(zh, ", %" PRIu64 " packets failed the HMAC check (left out)",
+				   "，%" PRIu64 " 个包未通过 HMAC 校验（已略去）"),
+				s.auth_failed);
 		fputc('\n', f);
 		if (!table)
 			ub_output_summary(f, lang, &a->params[i], &a->sums[i], &a->rcs[i]);
@@ -490,7 +516,7 @@ static void list_ports(const struct ub_analysis *a, char *buf, size_t len)
 
 int ub_analyze_run(const struct ub_analyze_config *c, struct ub_err *e)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "", ports[32];
+	char errbuf[PCAP_ERRBUF_SIZE] = "", ports[32], auth[160] = "";
 	struct ub_analysis *a = NULL;
 	const char *path;
 	struct stat st;
@@ -538,14 +564,21 @@ int ub_analyze_run(const struct ub_analyze_config *c, struct ub_err *e)
 	if (ub_flows_count(a->flows) == 0) {
 		print_notes(a, c->msg, c->lang);
 		list_ports(a, ports, sizeof(ports));
+		if (a->info.auth_failed)
+			snprintf(auth, sizeof(auth),
+				 TR(zh, "; %" PRIu64 " authenticated packets failed the HMAC check: "
+					"is it the right --key?",
+				    "；%" PRIu64 " 个认证模式的包未通过 HMAC 校验：--key 是否正确？"),
+				 a->info.auth_failed);
 		rc = ub_err_set(e, UB_E_NOREPLY, 0,
 				TR(zh,
 				   "%s: no STAMP or echo session among %" PRIu64 " packets (%" PRIu64
-				   " UDP; ports %s and STAMP-shaped exchanges looked at)%s",
+				   " UDP; ports %s and STAMP-shaped exchanges looked at)%s%s",
 				   "%s：在 %" PRIu64 " 个包（其中 UDP %" PRIu64
-				   " 个）中没有找到 STAMP 或回显会话（查看了端口 %s 和形如 STAMP 的交换）%s"),
+				   " 个）中没有找到 STAMP 或回显会话（查看了端口 %s 和形如 STAMP 的交换）%s%s"),
 				a->name, a->info.packets, a->info.udp, ports,
-				a->info.truncated ? TR(zh, "; the file ends early", "；文件提前结束") : "");
+				a->info.truncated ? TR(zh, "; the file ends early", "；文件提前结束") : "",
+				auth);
 		ub_analysis_free(a);
 		return rc;
 	}

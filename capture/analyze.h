@@ -10,9 +10,16 @@
  *   (payload >= 44 octets, same size as a request, offsets 24..35 repeating
  *   a request's sequence number and T1) or of a verbatim echo.
  * - Mode per session from its replies: "stamp" when replies carry the
- *   request's seq and T1, "echo" when they are byte-identical to a request
- *   ("text" when those requests are udpbench text probes). A session on a
- *   session port with no reply at all counts as STAMP, every probe lost.
+ *   request's seq and T1 (STAMP, or TWAMP-light: requests from 14 octets,
+ *   replies of 41 or 38), "echo" when they are byte-identical to a request
+ *   ("text" when those requests are udpbench text probes, also answered
+ *   with the probe's text inside a changed reply). A session on a session
+ *   port with no reply at all counts as STAMP, every probe lost.
+ * - Authenticated mode (RFC 8762 §4.2.2, §4.3.2, 112 octets and more) is
+ *   read whoever wrote it: the timing fields are in the clear. With a key,
+ *   packets whose HMAC does not match are left out and counted.
+ * - Every timestamp is read in the format its error estimate's Z bit names
+ *   (NTP or PTP); replies of another size than their request are counted.
  * - sent = requests seen (a sequence number seen twice counts once), fed
  *   to ub_stats as consecutive indexes in the order seen; received = first
  *   replies within Tmax. RTT = (T4 - T1) at the capture point minus the
@@ -27,6 +34,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "auth.h"
 #include "err.h"
 #include "output.h"
 
@@ -43,6 +51,7 @@ struct ub_analyze_config {
 	const char *json_path; /* NULL = none, "-" = stdout */
 	const char *csv_path;  /* NULL = none; several sessions: FILE-HOST_PORT.csv each */
 	const char *label;     /* params.label; NULL = the capture's file name */
+	const struct ub_auth_key *key; /* check authenticated packets' HMAC; NULL = none */
 	int quiet;             /* no summary on out (notes still go to msg) */
 	enum ub_lang lang;
 	FILE *out;             /* summaries; NULL = none */
@@ -58,6 +67,7 @@ struct ub_capture_info {
 	uint64_t cut;            /* records shorter than the packet was (snap length) */
 	uint64_t cut_unused;     /* session datagrams too short in the file to be used */
 	uint64_t undecodable;    /* whole records whose headers did not decode */
+	uint64_t auth_failed;    /* authenticated datagrams whose HMAC did not match the key */
 	int truncated;           /* reading stopped early: the file is cut or damaged */
 	char error[PCAP_ERRBUF_SIZE]; /* libpcap's words when truncated */
 };

@@ -175,6 +175,52 @@ static int flow_get(struct ub_flows *fl, const uint8_t *src, const uint8_t *dst,
 	return 0;
 }
 
+/*
+ * Reads what pairing needs from the payload into g: its first fields at the
+ * unauthenticated offsets, whether it is authenticated (and, with a key,
+ * genuine), and a text probe's fields. Returns 0, or 1 when the datagram
+ * is to be left out (authenticated, with a key, but cut before its HMAC).
+ */
+static int read_payload(struct ub_flows *fl, const struct ub_udp_view *v, struct ub_flows_dgram *g)
+{
+	size_t cap = v->captured_len;
+	uint32_t seq;
+	int64_t t1;
+	uint16_t ssid;
+	int at;
+
+	g->flags = 0;
+	memset(g->head, 0, UB_FLOWS_HEAD_LEN);
+	if (ub_proto_is_auth(v->payload, cap, v->payload_len)) {
+		/* Timing fields are in the clear; only the HMAC needs the key (RFC 8762 §4.4). */
+		g->flags |= UB_FLOWS_DG_AUTH;
+		g->head_len = (uint8_t)ub_proto_auth_to_plain(v->payload, cap, g->head);
+		if (fl->keyed) {
+			if (cap < UB_STAMP_AUTH_LEN) {
+				fl->cut_unused++;
+				return 1;
+			}
+			if (!ub_auth_verify(&fl->key, v->payload, UB_PROTO_AUTH_COVERED,
+					    ub_proto_auth_tag(v->payload, cap))) {
+				g->flags |= UB_FLOWS_DG_AUTH_BAD;
+				fl->auth_failed++;
+			}
+		}
+		return 0;
+	}
+	g->head_len = (uint8_t)(cap < UB_FLOWS_HEAD_LEN ? cap : UB_FLOWS_HEAD_LEN);
+	memcpy(g->head, v->payload, g->head_len);
+	/* Anywhere in the payload: a script may answer "收到: " + probe, past the head. */
+	at = ub_proto_find_text((const char *)v->payload, cap, &seq, &t1, &ssid);
+	if (at >= 0) {
+		g->flags |= UB_FLOWS_DG_TEXT | (at == 0 ? UB_FLOWS_DG_PROBE : 0);
+		g->text_seq = seq;
+		g->text_t1 = t1;
+		g->text_ssid = ssid;
+	}
+	return 0;
+}
+
 int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 {
 	uint8_t src[UB_FLOWS_EP_LEN], dst[UB_FLOWS_EP_LEN];
@@ -185,7 +231,7 @@ int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 
 	ep_key(&v->src, src);
 	ep_key(&v->dst, dst);
-	if (v->payload_len < UB_STAMP_LEN && !is_session_port(fl, ep_port(src)) &&
+	if (v->payload_len < UB_TWL_REQ_MIN && !is_session_port(fl, ep_port(src)) &&
 	    !is_session_port(fl, ep_port(dst)))
 		return 0;
 	if (fl->ndg >= UB_FLOWS_NONE - 1)
@@ -203,10 +249,8 @@ int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 	g->caplen = (uint32_t)v->captured_len;
 	g->hash = fnv64(v->payload, v->captured_len, 0xcbf29ce484222325ULL);
 	g->dir = dir;
-	g->head_len = (uint8_t)(v->captured_len < UB_FLOWS_HEAD_LEN ? v->captured_len :
-				UB_FLOWS_HEAD_LEN);
-	memset(g->head, 0, UB_FLOWS_HEAD_LEN);
-	memcpy(g->head, v->payload, g->head_len);
+	if (read_payload(fl, v, g))
+		return 0;
 	if (fl->flows[fi].last == UB_FLOWS_NONE)
 		fl->flows[fi].first = (uint32_t)fl->ndg;
 	else
@@ -267,6 +311,7 @@ int64_t ub_flows_add_probe(struct ub_flows_sess *s, const struct ub_flows_dgram 
 		return rc;
 	s->probes[idx].tx = g->t;
 	s->probes[idx].wire_seq = wire_seq;
+	s->probes[idx].len = g->len;
 	s->probes[idx].answered = 0;
 	s->n++;
 	return idx;
@@ -342,6 +387,10 @@ struct ub_flows *ub_flows_new(const struct ub_flows_config *c)
 		return NULL;
 	memcpy(fl->ports, c->ports, sizeof(fl->ports));
 	fl->nports = c->nports;
+	if (c->key) {
+		fl->key = *c->key;
+		fl->keyed = 1;
+	}
 	fl->timeout_ns = c->timeout_ns > 0 ? c->timeout_ns : UB_NS_PER_S;
 	fl->map.gen = 1;
 	return fl;
@@ -360,6 +409,8 @@ void ub_flows_free(struct ub_flows *fl)
 		free(fl->sess[i].ev);
 	}
 	free(fl->sess);
+	/* The key is a secret: leave no copy in freed memory. */
+	explicit_bzero(&fl->key, sizeof(fl->key));
 	free(fl);
 }
 
@@ -392,6 +443,7 @@ int ub_flows_session(const struct ub_flows *fl, unsigned i, struct ub_flows_sess
 	s->server_str = in->server_str;
 	s->server_port = ep_port(in->server);
 	s->mode = in->mode;
+	s->authenticated = in->authenticated;
 	s->ssid = in->ssid;
 	s->size = in->size;
 	s->stats = in->stats;
@@ -401,10 +453,17 @@ int ub_flows_session(const struct ub_flows *fl, unsigned i, struct ub_flows_sess
 	s->nev = in->nev;
 	s->dup_requests = in->dup_requests;
 	s->foreign = in->foreign;
+	s->auth_failed = in->auth_failed;
+	s->size_mismatch = in->size_mismatch;
 	return 0;
 }
 
 uint64_t ub_flows_cut_unused(const struct ub_flows *fl)
 {
 	return fl ? fl->cut_unused : 0;
+}
+
+uint64_t ub_flows_auth_failed(const struct ub_flows *fl)
+{
+	return fl ? fl->auth_failed : 0;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "decode.h"
 #include "net.h"
 #include "stats.h"
@@ -24,7 +25,8 @@ enum ub_flows_mode { UB_FLOWS_STAMP, UB_FLOWS_ECHO, UB_FLOWS_TEXT };
 /* One request, in the order seen. */
 struct ub_flows_probe {
 	int64_t tx;        /* capture time, ns */
-	uint32_t wire_seq; /* its sequence number; echo: its index */
+	uint32_t wire_seq; /* its sequence number (a text probe's, read from its text); echo: its index */
+	uint32_t len;      /* payload octets */
 	uint8_t answered;
 };
 
@@ -41,6 +43,7 @@ struct ub_flows_session {
 	const char *client_str, *server_str; /* "1.2.3.4:5678" */
 	unsigned server_port;
 	enum ub_flows_mode mode;
+	int authenticated;                   /* RFC 8762 authenticated mode */
 	uint16_t ssid;
 	uint32_t size;                       /* payload length of the first request */
 	struct ub_stats *stats;              /* every request and first reply fed to it */
@@ -49,6 +52,8 @@ struct ub_flows_session {
 	const struct ub_flows_event *ev;     /* nev replies, in arrival order */
 	size_t nev;
 	uint64_t dup_requests, foreign;
+	uint64_t auth_failed;                /* datagrams whose HMAC did not match, left out */
+	uint64_t size_mismatch;              /* replies of another size than their request's */
 };
 
 /* The datagrams of one capture by flow, then the sessions in them. */
@@ -58,9 +63,10 @@ struct ub_flows_config {
 	int ports[UB_FLOWS_PORTS_MAX]; /* session ports: looked at whatever the datagrams' size */
 	unsigned nports;
 	int64_t timeout_ns;            /* Tmax: a later first reply counts as lost (late) */
+	const struct ub_auth_key *key; /* verify authenticated packets' HMAC; NULL: none (copied) */
 };
 
-/* Sets defaults: no session port, Tmax 1 s. */
+/* Sets defaults: no session port, Tmax 1 s, no key. */
 void ub_flows_config_init(struct ub_flows_config *c);
 
 /* Returns an empty table (free with ub_flows_free), or NULL when out of memory; c is copied. */
@@ -71,9 +77,11 @@ void ub_flows_free(struct ub_flows *f);
 
 /*
  * Keeps the datagram v, seen at capture time t (ns), when it may belong to
- * a session: on a session port, or with 44 payload octets or more. v is
- * read, not kept. Returns 0; UB_E_RANGE when f holds as many datagrams or
- * flows as it can (those kept stand), or UB_E_NOMEM.
+ * a session: on a session port, or with 14 payload octets or more. With a
+ * key, an authenticated packet whose HMAC does not match is kept to be
+ * counted, never paired; one cut before its HMAC is left out (cut_unused).
+ * v is read, not kept. Returns 0; UB_E_RANGE when f holds as many
+ * datagrams or flows as it can (those kept stand), or UB_E_NOMEM.
  */
 int ub_flows_add(struct ub_flows *f, const struct ub_udp_view *v, int64_t t);
 
@@ -93,5 +101,8 @@ int ub_flows_session(const struct ub_flows *f, unsigned i, struct ub_flows_sessi
 
 /* Returns how many session datagrams were too short in the file to be used. */
 uint64_t ub_flows_cut_unused(const struct ub_flows *f);
+
+/* Returns how many authenticated datagrams failed the key's HMAC check, in any session or none. */
+uint64_t ub_flows_auth_failed(const struct ub_flows *f);
 
 #endif

@@ -4,9 +4,12 @@
  * pair a reply with its request). Callers outside capture/ use flows.h.
  *
  * Memory: every UDP datagram that may belong to a session (on a session
- * port, or at least 44 octets) is kept in 80 bytes: its time, lengths, a
- * hash of the payload and the payload's first 44 octets. Flows are then
- * analyzed one at a time with one hash table, reset between flows.
+ * port, or at least 14 octets, TWAMP-light's least request) is kept in 96
+ * bytes: its time, lengths, a hash of the payload, the payload's first 44
+ * octets (an authenticated packet's fields moved to where an
+ * unauthenticated one has them) and the fields of a text probe found in it.
+ * Flows are then analyzed one at a time with one hash table, reset between
+ * flows.
  */
 #ifndef UB_FLOWS_INT_H
 #define UB_FLOWS_INT_H
@@ -14,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "flows.h"
 #include "net.h"
 #include "proto.h"
@@ -23,6 +27,14 @@
 #define UB_FLOWS_HEAD_LEN UB_STAMP_LEN /* payload octets kept of each datagram */
 #define UB_FLOWS_NONE UINT32_MAX       /* no datagram, flow or session */
 
+/* What ub_flows_add saw in a datagram (flags of struct ub_flows_dgram). */
+enum {
+	UB_FLOWS_DG_AUTH = 1,     /* authenticated layout (RFC 8762 §4.2.2, §4.3.2) */
+	UB_FLOWS_DG_AUTH_BAD = 2, /* with a key: its HMAC does not match; left out */
+	UB_FLOWS_DG_TEXT = 4,     /* a text probe's fields are in it (text_*) */
+	UB_FLOWS_DG_PROBE = 8     /* ... from its first octet: it is a text probe */
+};
+
 struct ub_flows_dgram {
 	int64_t t;            /* capture time, ns */
 	uint32_t flow, next;  /* next datagram of the same flow, UB_FLOWS_NONE at the end */
@@ -30,8 +42,12 @@ struct ub_flows_dgram {
 	uint32_t caplen;      /* of which the file holds this much */
 	uint64_t hash;        /* FNV-1a over the captured payload */
 	uint8_t dir;          /* 0: sent by the flow's endpoint a, 1: by b */
-	uint8_t head_len;
-	uint8_t head[UB_FLOWS_HEAD_LEN];
+	uint8_t flags;        /* UB_FLOWS_DG_* */
+	uint8_t head_len;     /* octets of head that hold whole fields */
+	uint8_t head[UB_FLOWS_HEAD_LEN]; /* unauthenticated layout, even for an authenticated packet */
+	uint16_t text_ssid;
+	uint32_t text_seq;
+	int64_t text_t1;
 };
 
 struct ub_flows_flow {
@@ -56,6 +72,7 @@ struct ub_flows_map {
 struct ub_flows_sess {
 	uint8_t client[UB_FLOWS_EP_LEN], server[UB_FLOWS_EP_LEN];
 	enum ub_flows_mode mode;
+	int authenticated;   /* its requests are in the authenticated layout */
 	uint16_t ssid;
 	uint32_t first_pos;  /* where its first request lies in the file */
 	uint32_t size;       /* payload length of the first request */
@@ -65,6 +82,8 @@ struct ub_flows_sess {
 	struct ub_flows_event *ev;
 	size_t nev, evcap;
 	uint64_t dup_requests, foreign;
+	uint64_t auth_failed;   /* its datagrams whose HMAC did not match the key */
+	uint64_t size_mismatch; /* replies of another size than their request's */
 	int refl_set;
 	uint32_t refl_off;   /* added to the reflector counter, see analyze.h */
 	char client_str[UB_ADDRSTR_MAX], server_str[UB_ADDRSTR_MAX];
@@ -75,6 +94,9 @@ struct ub_flows {
 	unsigned nports;
 	int64_t timeout_ns;
 	uint64_t cut_unused;
+	int keyed;
+	struct ub_auth_key key;
+	uint64_t auth_failed;   /* datagrams whose HMAC did not match, in all */
 
 	/* while reading */
 	struct ub_flows_dgram *dg;

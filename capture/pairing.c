@@ -12,10 +12,11 @@
 #include "proto.h"
 
 #define REQ_MIN 16            /* a request's seq, T1, error estimate and SSID */
+#define REQ_TWL_MIN 12        /* a TWAMP-light request's seq and T1 */
 #define REPLY_MIN 36          /* a reply's fields up to the sender's T1 */
 
 /* Key tags in the top bits of k1: one table serves every lookup of a flow. */
-enum { TAG_PAIR = 1, TAG_SEQ = 2, TAG_ECHO = 3, TAG_SSID = 4 };
+enum { TAG_PAIR = 1, TAG_SEQ = 2, TAG_ECHO = 3, TAG_SSID = 4, TAG_TEXT = 5 };
 
 static uint16_t be16(const uint8_t *p)
 {
@@ -130,10 +131,30 @@ static uint64_t pair_key(uint32_t seq)
 	return (uint64_t)TAG_PAIR << 48 | seq;
 }
 
+/* A text probe by its SSID and number (k2: its T1), wherever in a datagram it was found. */
+static uint64_t text_key(const struct ub_flows_dgram *g)
+{
+	return (uint64_t)TAG_TEXT << 48 | (uint64_t)g->text_ssid << 32 | g->text_seq;
+}
+
+/* The size of a reply to a request of n octets: n (RFC 8762 §4.3), or 41 (RFC 5357 §4.2.1). */
+static uint32_t reply_size(uint32_t n)
+{
+	return n < UB_TWL_REPLY_LEN ? UB_TWL_REPLY_LEN : n;
+}
+
+/* 1 when g may answer as a STAMP or TWAMP reflector: long enough for the sender's seq and T1. */
+static int stamp_reply_shape(const struct ub_flows_dgram *g)
+{
+	return g->len >= UB_TWL_REPLY_MIN && g->head_len >= REPLY_MIN;
+}
+
 /*
  * Counts the replies from !d that answer a request from d seen before
- * them: carrying its seq and T1 at 24..35 (STAMP), or the same bytes (echo).
- * Off the session ports, a STAMP reply must also be the request's size.
+ * them: carrying its seq and T1 at 24..35 (STAMP, TWAMP-light), or the same
+ * bytes or the same text probe (echo). Off the session ports, a STAMP reply
+ * must also be of the size a reflector gives (or TWAMP-light's short 38).
+ * Datagrams that failed the key's HMAC check count for nothing.
  */
 static int score(struct ub_flows *fl, const struct ub_flows_flow *f, unsigned d, uint64_t *stamp,
 		 uint64_t *echo)
@@ -147,24 +168,32 @@ static int score(struct ub_flows *fl, const struct ub_flows_flow *f, unsigned d,
 	map_reset(&fl->map);
 	for (i = f->first; i != UB_FLOWS_NONE; i = g->next) {
 		g = &fl->dg[i];
+		if (g->flags & UB_FLOWS_DG_AUTH_BAD)
+			continue;
 		if (g->dir == d) {
-			if (g->len >= UB_STAMP_LEN && g->head_len >= 12 && be64(g->head + 4) != 0) {
+			if (g->len >= UB_TWL_REQ_MIN && g->head_len >= REQ_TWL_MIN &&
+			    be64(g->head + 4) != 0) {
 				rc = map_put(&fl->map, pair_key(be32(g->head)), be64(g->head + 4),
 					     g->len, 0, 0);
 				if (rc)
 					return rc;
 			}
 			rc = map_put(&fl->map, echo_key(g), g->hash, 0, 0, 0);
+			if (!rc && (g->flags & UB_FLOWS_DG_PROBE))
+				rc = map_put(&fl->map, text_key(g), (uint64_t)g->text_t1, 0, 0, 0);
 			if (rc)
 				return rc;
 			continue;
 		}
-		if (g->len >= UB_STAMP_LEN && g->head_len >= REPLY_MIN) {
+		if (stamp_reply_shape(g)) {
 			s = map_find(&fl->map, pair_key(be32(g->head + 24)), be64(g->head + 28));
-			if (s && (f->port_side || s->v1 == g->len))
+			if (s && (f->port_side || reply_size(s->v1) == g->len ||
+				  g->len == UB_TWL_REPLY_MIN))
 				(*stamp)++;
 		}
-		if (map_find(&fl->map, echo_key(g), g->hash))
+		if (map_find(&fl->map, echo_key(g), g->hash) ||
+		    ((g->flags & UB_FLOWS_DG_TEXT) &&
+		     map_find(&fl->map, text_key(g), (uint64_t)g->text_t1)))
 			(*echo)++;
 	}
 	return 0;
@@ -175,28 +204,36 @@ struct flow_pass {
 	const struct ub_flows_flow *f;
 	unsigned d;
 	uint32_t first_si; /* first session of the flow, for replies nobody asked for */
+	uint64_t auth_failed; /* failed the HMAC check before the flow had a session */
 };
 
+/*
+ * A request: STAMP (44 octets or more, RFC 8762 §4.2), TWAMP-light (14 or
+ * more, RFC 5357 §4.1.2: no SSID), or a text probe a STAMP reflector took
+ * for one. Replies pair by the octets a reflector copies (seq and T1 as
+ * they were on the wire); a text probe's number is read from its text.
+ */
 static int stamp_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos)
 {
 	const struct ub_flows_dgram *g = &fl->dg[pos];
 	const struct ub_flows_slot *sl;
-	uint32_t seq, si;
+	uint32_t seq, num, si;
 	uint16_t ssid;
 	uint64_t t1;
 	int64_t idx;
 	int rc;
 
-	if (g->len < UB_STAMP_LEN)
+	if (g->len < UB_TWL_REQ_MIN)
 		return 0;
-	if (g->head_len < REQ_MIN) {
+	if (g->head_len < (g->len < UB_STAMP_LEN ? REQ_TWL_MIN : REQ_MIN)) {
 		if (g->caplen < g->len)
 			fl->cut_unused++;
 		return 0;
 	}
 	seq = be32(g->head);
 	t1 = be64(g->head + 4);
-	ssid = be16(g->head + 14);
+	ssid = g->len < UB_STAMP_LEN ? 0 : be16(g->head + 14);
+	num = g->flags & UB_FLOWS_DG_PROBE ? g->text_seq : seq;
 	sl = map_find(&fl->map, (uint64_t)TAG_SSID << 48 | ssid, 0);
 	if (sl) {
 		si = sl->v1;
@@ -209,34 +246,56 @@ static int stamp_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos
 		if (fp->first_si == UB_FLOWS_NONE)
 			fp->first_si = si;
 	}
-	sl = map_find(&fl->map, (uint64_t)TAG_SEQ << 48 | (uint64_t)ssid << 32 | seq, 0);
+	if (g->flags & UB_FLOWS_DG_AUTH)
+		fl->sess[si].authenticated = 1;
+	sl = map_find(&fl->map, (uint64_t)TAG_SEQ << 48 | (uint64_t)ssid << 32 | num, 0);
 	if (sl) {
 		/* the same number again counts once; its T1 may still be answered */
 		fl->sess[si].dup_requests++;
 		return map_put(&fl->map, pair_key(seq), t1, si, sl->v1, 0);
 	}
-	idx = ub_flows_add_probe(&fl->sess[si], g, seq);
+	idx = ub_flows_add_probe(&fl->sess[si], g, num);
 	if (idx < 0)
 		return (int)idx;
-	rc = map_put(&fl->map, (uint64_t)TAG_SEQ << 48 | (uint64_t)ssid << 32 | seq, 0,
+	rc = map_put(&fl->map, (uint64_t)TAG_SEQ << 48 | (uint64_t)ssid << 32 | num, 0,
 		     (uint32_t)idx, 0, 0);
 	if (!rc)
 		rc = map_put(&fl->map, pair_key(seq), t1, si, (uint32_t)idx, 0);
 	return rc;
 }
 
-/* A reply that matched no request: counted against the session of its SSID, or the flow's first. */
-static void foreign_reply(struct ub_flows *fl, const struct flow_pass *fp,
-			  const struct ub_flows_dgram *g)
+/* The session of g's SSID, else the flow's first one; NULL while it has none. */
+static struct ub_flows_sess *session_of(struct ub_flows *fl, const struct flow_pass *fp,
+					const struct ub_flows_dgram *g)
 {
 	const struct ub_flows_slot *sl = NULL;
 
 	if (g->head_len >= REQ_MIN)
 		sl = map_find(&fl->map, (uint64_t)TAG_SSID << 48 | be16(g->head + 14), 0);
 	if (sl)
-		fl->sess[sl->v1].foreign++;
-	else if (fp->first_si != UB_FLOWS_NONE)
-		fl->sess[fp->first_si].foreign++;
+		return &fl->sess[sl->v1];
+	return fp->first_si != UB_FLOWS_NONE ? &fl->sess[fp->first_si] : NULL;
+}
+
+/* A reply that matched no request: counted against the session of its SSID, or the flow's first. */
+static void foreign_reply(struct ub_flows *fl, const struct flow_pass *fp,
+			  const struct ub_flows_dgram *g)
+{
+	struct ub_flows_sess *s = session_of(fl, fp, g);
+
+	if (s)
+		s->foreign++;
+}
+
+/* A datagram that failed the key's HMAC check: left out, counted against its session. */
+static void auth_failed(struct ub_flows *fl, struct flow_pass *fp, const struct ub_flows_dgram *g)
+{
+	struct ub_flows_sess *s = session_of(fl, fp, g);
+
+	if (s)
+		s->auth_failed++;
+	else
+		fp->auth_failed++;
 }
 
 static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct ub_flows_dgram *g)
@@ -251,8 +310,8 @@ static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct u
 	int64_t total, proc;
 	int rs = 0, ss = 0;
 
-	if (g->len < UB_STAMP_LEN || g->head_len < REPLY_MIN) {
-		if (g->len >= UB_STAMP_LEN && g->caplen < g->len)
+	if (!stamp_reply_shape(g)) {
+		if (g->len >= UB_TWL_REPLY_MIN && g->caplen < g->len)
 			fl->cut_unused++;
 		else
 			foreign_reply(fl, fp, g);
@@ -271,8 +330,12 @@ static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct u
 
 	memset(&r, 0, sizeof(r));
 	memset(&ev, 0, sizeof(ev));
-	ev.t2 = ub_clock_ntp_to_ns(rep.rx_ts);
-	ev.t3 = ub_clock_ntp_to_ns(rep.ts);
+	/* Each timestamp in the format its own error estimate's Z bit names (RFC 8762 §4.2.1). */
+	ev.t2 = ub_proto_ts_ns(rep.rx_ts, rep.err_est);
+	ev.t3 = ub_proto_ts_ns(rep.ts, rep.err_est);
+	/* RFC 8762 §4.3 wants the request's size back; RFC 5357 §4.2.1 at least 41 octets. */
+	if (g->len != reply_size(p->len))
+		s->size_mismatch++;
 	total = g->t - p->tx;
 	if (total < 0)
 		total = 0; /* the capture's clock stepped back */
@@ -298,12 +361,14 @@ static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct u
 	if (rs && ss) {
 		/* both ends claim synchronised clocks; T4 is the capture's, taken on the sender */
 		r.has_owd = 1;
-		r.owd_up_ns = ev.t2 - ub_clock_ntp_to_ns(rep.sender_ts);
+		r.owd_up_ns = ev.t2 - ub_proto_ts_ns(rep.sender_ts, rep.sender_err_est);
 		r.owd_down_ns = g->t - ev.t3;
 	}
 	ev.has_refl = 1;
 	ev.refl_seq = rep.seq;
-	ev.ttl = (int16_t)(g->head_len > 40 ? rep.sender_ttl : -1);
+	/* TWAMP-light's 38-octet reply has no TTL */
+	ev.ttl = (int16_t)(g->len >= UB_TWL_REPLY_LEN && g->head_len >= UB_TWL_REPLY_LEN ?
+			   rep.sender_ttl : -1);
 	return ub_flows_record_reply(s, &r, &ev);
 }
 
@@ -319,10 +384,10 @@ static int echo_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos)
 
 	if (fp->first_si == UB_FLOWS_NONE) {
 		/* udpbench's printable probes, echoed by a classroom script */
-		m = UB_FLOWS_ECHO;
-		if (ub_proto_find_text((const char *)g->head, g->head_len, NULL, NULL, NULL) == 0)
-			m = UB_FLOWS_TEXT;
-		rc = ub_flows_new_session(fl, fp->f, fp->d, m, 0, pos, &fp->first_si);
+		m = g->flags & UB_FLOWS_DG_PROBE ? UB_FLOWS_TEXT : UB_FLOWS_ECHO;
+		rc = ub_flows_new_session(fl, fp->f, fp->d, m,
+					  m == UB_FLOWS_TEXT ? g->text_ssid : 0, pos,
+					  &fp->first_si);
 		if (rc)
 			return rc;
 	}
@@ -339,7 +404,11 @@ static int echo_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos)
 	idx = ub_flows_add_probe(s, g, (uint32_t)s->n);
 	if (idx < 0)
 		return (int)idx;
-	return map_put(&fl->map, echo_key(g), g->hash, (uint32_t)idx, 0, 1);
+	rc = map_put(&fl->map, echo_key(g), g->hash, (uint32_t)idx, 0, 1);
+	/* a script that changes what it echoes still answers with the probe's text inside */
+	if (!rc && (g->flags & UB_FLOWS_DG_PROBE))
+		rc = map_put(&fl->map, text_key(g), (uint64_t)g->text_t1, (uint32_t)idx, 0, 1);
+	return rc;
 }
 
 static int echo_reply(struct ub_flows *fl, struct flow_pass *fp, const struct ub_flows_dgram *g)
@@ -354,6 +423,8 @@ static int echo_reply(struct ub_flows *fl, struct flow_pass *fp, const struct ub
 		return 0;
 	s = &fl->sess[fp->first_si];
 	sl = map_find(&fl->map, echo_key(g), g->hash);
+	if (!sl && (g->flags & UB_FLOWS_DG_TEXT))
+		sl = map_find(&fl->map, text_key(g), (uint64_t)g->text_t1);
 	if (!sl) {
 		if (g->caplen < g->len)
 			fl->cut_unused++;
@@ -375,7 +446,7 @@ static int echo_reply(struct ub_flows *fl, struct flow_pass *fp, const struct ub
 int ub_pairing_flow(struct ub_flows *fl, uint32_t fi)
 {
 	const struct ub_flows_flow *f = &fl->flows[fi];
-	struct flow_pass fp = { f, 0, UB_FLOWS_NONE };
+	struct flow_pass fp = { f, 0, UB_FLOWS_NONE, 0 };
 	uint64_t st[2], ec[2], best = 0, rank;
 	enum ub_flows_mode mode = UB_FLOWS_STAMP;
 	const struct ub_flows_dgram *g;
@@ -416,7 +487,9 @@ int ub_pairing_flow(struct ub_flows *fl, uint32_t fi)
 	map_reset(&fl->map);
 	for (i = f->first; i != UB_FLOWS_NONE; i = g->next) {
 		g = &fl->dg[i];
-		if (g->dir == fp.d)
+		if (g->flags & UB_FLOWS_DG_AUTH_BAD)
+			auth_failed(fl, &fp, g);
+		else if (g->dir == fp.d)
 			rc = mode == UB_FLOWS_STAMP ? stamp_request(fl, &fp, i)
 						    : echo_request(fl, &fp, i);
 		else
@@ -425,5 +498,8 @@ int ub_pairing_flow(struct ub_flows *fl, uint32_t fi)
 		if (rc)
 			return rc;
 	}
+	/* those seen before the flow's first session belong to it too */
+	if (fp.first_si != UB_FLOWS_NONE)
+		fl->sess[fp.first_si].auth_failed += fp.auth_failed;
 	return 0;
 }

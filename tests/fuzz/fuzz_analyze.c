@@ -1,7 +1,8 @@
 /*
  * Fuzz target: the input is a whole capture file (pcap or pcapng) handed to
  * libpcap from memory, then analyzed and summarised as `udpbench analyze`
- * does, without writing any file.
+ * does, without writing any file: once as it is, once with a key
+ * (FUZZ_KEY), so authenticated packets are checked and left out too.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,12 +11,11 @@
 #include <pcap/pcap.h>
 
 #include "analyze.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
-
-int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+/* Analyzes the capture in d[0..n) with key k (NULL: none) and writes its summaries to sink. */
+static void analyze(const uint8_t *d, size_t n, const struct ub_auth_key *k, FILE *sink)
 {
-	static FILE *sink;
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct ub_analyze_config c;
 	struct ub_analysis *a = NULL;
@@ -23,27 +23,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	pcap_t *p;
 	FILE *f;
 
-	if (n == 0)
-		return 0;
-	if (!sink)
-		sink = fopen("/dev/null", "w");
 	/* read-only: fmemopen never writes to the buffer */
 	f = fmemopen((void *)(uintptr_t)d, n, "r");
 	if (!f)
-		return 0;
+		return;
 	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!p) {
 		fclose(f);
-		return 0;
+		return;
 	}
 	ub_analyze_config_init(&c);
 	c.path = "fuzz.pcap";
 	c.out = sink;
 	c.msg = sink;
+	c.key = k;
 	if (ub_analyze_pcap(p, &c, &a, &e) == 0) {
 		ub_analysis_write(a, &c, &e);
 		ub_analysis_free(a);
 	}
 	pcap_close(p);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+{
+	static FILE *sink;
+	struct ub_auth_key k, wrong;
+
+	if (n == 0)
+		return 0;
+	if (!sink)
+		sink = fopen("/dev/null", "w");
+	fuzz_keys(&k, &wrong);
+	analyze(d, n, NULL, sink);
+	analyze(d, n, &k, sink);
 	return 0;
 }

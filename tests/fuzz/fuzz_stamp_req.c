@@ -82,7 +82,7 @@ static void unauthenticated(const uint8_t *d, size_t n, uint8_t *buf)
 	size_t i;
 	int rc;
 
-	FUZZ_CHECK(ub_proto_looks_like_reply(d, n, 0) == reply_stamps(d, n, UB_STAMP_LEN, 4, 16));
+	FUZZ_CHECK(ub_proto_looks_like_reply(d, n, 0) == reply_stamps(d, n, 24, 4, 16));
 	FUZZ_CHECK(ub_proto_looks_like_reply(d, n, 1) ==
 		   reply_stamps(d, n, UB_STAMP_AUTH_LEN, 16, 32));
 	rc = ub_proto_decode_req(d, n, &q);

@@ -3,6 +3,8 @@ pcap, pcapng) of udpbench itself, of independent STAMP peers and of a verbatim
 echo; then cut and garbage files. Capturing needs root and the tools: those
 tests SKIP with the reason otherwise."""
 
+import hashlib
+import hmac
 import os
 import signal
 import socket
@@ -258,3 +260,161 @@ def test_echo_session(tmp):
     assert (s["sent"], s["received"]) == (200, 200), s
     assert s["lost_up"] is None and s["lost_down"] is None and s["reflector_proc_ns"] is None
     assert s["rtt_ns"]["median"] > 0
+
+
+def udp_payloads(path):
+    """(record offset of the payload, source port, payload) of each IPv4 UDP datagram in a
+    pcap file written by tcpdump on lo (Ethernet framing), read here without udpbench."""
+    with open(path, "rb") as f:
+        data = f.read()
+    end = PCAP_MAGICS[data[:4]]
+    linktype = struct.unpack_from(end + "I", data, 20)[0]
+    assert linktype == 1, "expected Ethernet framing on lo, got link type %d" % linktype
+    out = []
+    for start, stop_ in records(path):
+        frame = start + 16
+        if struct.unpack_from("!H", data, frame + 12)[0] != 0x0800:
+            continue
+        ip = frame + 14
+        if data[ip + 9] != 17:
+            continue
+        udp = ip + (data[ip] & 0x0F) * 4
+        sport, _, ulen = struct.unpack_from("!HHH", data, udp)
+        out.append((udp + 8, sport, data[udp + 8:udp + ulen]))
+    return out
+
+
+def write_key(tmp, name, octets):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(octets.hex() + "\n")
+    return path
+
+
+def test_tcpdump_of_keyed_udpbench_run(tmp):
+    need_root("capturing on loopback")
+    need_tool("tcpdump")
+    key = write_key(tmp, "k", os.urandom(32))
+    wrong = write_key(tmp, "w", os.urandom(32))
+    refl, port = start_reflector("--no-tcp", "--key", key)
+    cap = Capture(tmp, port)
+    live = os.path.join(tmp, "live.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 300, "-i", "1ms", "--mode", "stamp",
+           "--key", key, "--json", live, "-q")
+    assert r.returncode == 0, r.stderr
+    path = cap.finish(600)
+    stop(refl)
+    # Ground truth from the file itself: 112-octet packets each way, authenticated layout
+    # (RFC 8762 §4.2.2: octets 4..15 MBZ, T1 at 16), HMACs checked here with Python's hmac.
+    with open(key) as f:
+        k = bytes.fromhex(f.read().strip())
+    dgrams = [d for d in udp_payloads(path) if len(d[2]) >= 112]
+    requests = [d for d in dgrams if d[1] != port]
+    replies = [d for d in dgrams if d[1] == port]
+    assert len(requests) == 300 and len(replies) == 300, (len(requests), len(replies))
+    for _, _, pl in dgrams:
+        assert pl[4:16] == bytes(12) and pl[16:24] != bytes(8)
+        assert hmac.new(k, pl[:96], hashlib.sha256).digest()[:16] == pl[96:112]
+    truth = {struct.unpack_from("!I", pl, 48)[0] for _, _, pl in replies}
+
+    aj = os.path.join(tmp, "a.json")
+    for extra in ([], ["--key", key]):
+        r = analyze(path, "--port", port, "--json", aj, *extra)
+        assert r.returncode == 0, r.stderr
+        j = load_json(aj)
+        s, p = j["summary"], j["params"]
+        print("  keyed run%s: analyze says sent %d, received %d, authenticated %s, "
+              "auth_failed %d; the file holds %d replies to %d distinct requests"
+              % (" with --key" if extra else "", s["sent"], s["received"], p["authenticated"],
+                 s["auth_failed"], len(replies), len(truth)))
+        assert (s["sent"], s["received"]) == (300, len(truth)), s
+        assert p["authenticated"] is True and p["size"] == 112, p
+        assert s["auth_failed"] == 0 and s["size_mismatch"] == 0, s
+        assert (s["lost_up"], s["lost_down"]) == (0, 0), s
+        assert s["reflector_proc_ns"]["n"] == 300, s["reflector_proc_ns"]
+        assert "authenticated mode" in r.stdout, r.stdout
+
+    # One reply changed in the file after signing (its TTL): the key catches it.
+    off = replies[150][0]
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    data[off + 80] ^= 0x01
+    forged = os.path.join(tmp, "forged.pcap")
+    with open(forged, "wb") as f:
+        f.write(data)
+    r = analyze(forged, "--port", port, "--json", aj, "--key", key)
+    assert r.returncode == 0, r.stderr
+    s = load_json(aj)["summary"]
+    assert (s["received"], s["auth_failed"], s["lost"]) == (299, 1, 1), s
+    assert "1 packets failed the HMAC check" in r.stdout, r.stdout
+    r = analyze(forged, "--port", port, "--json", aj)
+    assert load_json(aj)["summary"]["received"] == 300
+    # The wrong key: nothing passes, and the message says so.
+    r = analyze(path, "--port", port, "--key", wrong)
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert "600 authenticated packets failed the HMAC check" in r.stderr, r.stderr
+    assert "--key" in r.stderr.splitlines()[-1], r.stderr
+
+
+def test_tcpdump_of_twamp_light_exchange(tmp):
+    """TWAMP-light from RFC 5357, both ends written here: 14-octet requests (§4.1.2) from
+    two senders, one answered with the 41-octet reflector packet (§4.2.1), the other
+    with the 38-octet form some reflectors send (no MBZ, no TTL)."""
+    need_root("capturing on loopback")
+    need_tool("tcpdump")
+    refl = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    refl.bind(("127.0.0.1", 0))
+    refl.settimeout(2)
+    port = refl.getsockname()[1]
+    cap = Capture(tmp, port)
+
+    def ntp(t):
+        return (int(t) + 2208988800) << 32 | int((t % 1) * 2**32)
+
+    senders = []
+    for _ in range(2):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(2)
+        senders.append(s)
+    got = [0, 0]
+    counter = [0, 0]
+    for i in range(100):
+        k = i % 2
+        s = senders[k]
+        s.sendto(struct.pack("!IQH", i // 2, ntp(time.time()), 0x0001), ("127.0.0.1", port))
+        req, addr = refl.recvfrom(4096)
+        t2 = ntp(time.time())
+        assert len(req) == 14
+        seq, t1, ee = struct.unpack("!IQH", req)
+        rep = struct.pack("!IQHHQIQHH", counter[k], ntp(time.time()), 0x0001, 0, t2, seq, t1,
+                          ee, 0)
+        counter[k] += 1
+        rep += bytes([64]) if k == 0 else b""
+        rep = rep if k == 0 else rep[:38]
+        refl.sendto(rep, addr)
+        got[k] += len(s.recv(4096)) == (41 if k == 0 else 38)
+    refl.close()
+    path = cap.finish(200)
+    aj = os.path.join(tmp, "a.json")
+    csv = os.path.join(tmp, "a.csv")
+    r = analyze(path, "--port", port, "--json", aj, "--csv", csv)
+    assert r.returncode == 0, r.stderr
+    peers = load_json(aj)["peers"]
+    assert len(peers) == 2, peers
+    for k, one in enumerate(peers):
+        s, p = one["summary"], one["params"]
+        assert p["mode"] == "stamp" and p["size"] == 14, p
+        assert (s["sent"], s["received"]) == (50, got[k]) == (50, 50), (s, got)
+        assert (s["lost_up"], s["lost_down"]) == (0, 0), s
+        assert s["reflector_proc_ns"]["n"] == 50, s
+        # a reply to a 14-octet request is 41 octets (RFC 5357): only the 38-octet ones differ
+        assert s["size_mismatch"] == (0 if k == 0 else 50), s
+    ttls = []
+    for name in sorted(os.listdir(tmp)):
+        if name.startswith("a-") and name.endswith(".csv"):
+            with open(os.path.join(tmp, name)) as f:
+                rows = [line.rstrip("\n").split(",") for line in f][1:]
+            ttls.append({row[9] for row in rows})
+    # the TTL column: 64 from the 41-octet replies, empty (null) where the reply has none
+    assert sorted(map(sorted, ttls)) == [[""], ["64"]], ttls

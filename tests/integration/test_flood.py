@@ -23,10 +23,12 @@ from harness import UDPBENCH, load_json, spawn, start_reflector, stop, ub, wait_
 FLOOD_SOURCES = ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")
 COUNTER_NAMES = ("received", "reflected", "short", "too long", "bad key", "rate capped",
                  "sessions refused", "send errors", "sessions")
-# Counted since the reflector broke loops and replays; a reflector without them shows none.
-NEWER_NAMES = ("restarted", "replayed", "looks like a reply", "from itself")
+# Counted since the reflector broke loops and replays, and since it told short TWAMP-light
+# requests apart; a reflector without them shows none.
+NEWER_NAMES = ("restarted", "replayed", "looks like a reply", "from itself", "twamp-light",
+               "twamp-light unanswered")
 DROP_KINDS = ("short", "too long", "bad key", "rate capped", "sessions refused", "send errors",
-              "replayed", "looks like a reply", "from itself")
+              "replayed", "looks like a reply", "from itself", "twamp-light unanswered")
 
 
 def parse_counters(text):
@@ -125,7 +127,7 @@ def test_flood_while_probing(tmp):
     socks = [flood_socket(ip) for ip in FLOOD_SOURCES]
     datagrams = []  # per socket: list of bytes
     sizes_by_tag = {}
-    n_short = n_long = 0
+    n_short = n_twl = n_long = 0
     for k in range(len(socks)):
         mine = []
         for i in range(per_source):
@@ -135,7 +137,8 @@ def test_flood_while_probing(tmp):
                 tag = struct.pack("!IQ", k * per_source + i, rng.getrandbits(64))
                 body = tag + body[12:]
                 sizes_by_tag[tag] = (size, body[14:16])
-            n_short += size < 44
+            n_short += size < 14
+            n_twl += 14 <= size < 44  # TWAMP-light's size: not answered without --twamp-light
             n_long += size > 1472
             mine.append(body)
         datagrams.append(mine)
@@ -208,10 +211,13 @@ def test_flood_while_probing(tmp):
     assert c["received"] + refl_drops == sent + 3000, (c, refl_drops, sent)
     assert replies["n"] + flood_drops() == c["reflected"] - 3000, (replies["n"], c)
     assert c["bad key"] == 0 and c["send errors"] == 0, c
+    sizes = (n_short, n_twl, n_long)
     if refl_drops == 0:
-        assert c["short"] == n_short and c["too long"] == n_long, (c, n_short, n_long)
+        assert (c["short"], c["twamp-light unanswered"], c["too long"]) == sizes, (c, sizes)
     else:
-        assert c["short"] <= n_short and c["too long"] <= n_long, (c, n_short, n_long)
+        assert c["short"] <= n_short and c["twamp-light unanswered"] <= n_twl, (c, sizes)
+        assert c["too long"] <= n_long, (c, sizes)
+    assert c["twamp-light"] == 0, c
     # Random SSIDs from four addresses: each holds at most 64 sessions (its newest
     # replace its own oldest); the probe run's session stays (its split is exact above).
     assert c["sessions"] <= 4 * 64 + 1, c

@@ -33,7 +33,8 @@ def test_reply_size_equals_request_and_short_dropped(tmp):
         sseq, = struct.unpack_from("!I", reply, 24)
         assert seq == i and sseq == i
         assert reply[14:16] == struct.pack("!H", 7)  # SSID copied
-    # Shorter than a STAMP packet: never answered, only counted.
+    # Shorter than a STAMP packet: never answered, only counted (from 14 octets, as
+    # TWAMP-light requests that --twamp-light would answer).
     for n in (0, 1, 16, 43):
         s.send(bytes(n))
     s.send(request(99, 44))
@@ -46,8 +47,9 @@ def test_reply_size_equals_request_and_short_dropped(tmp):
     except socket.timeout:
         pass
     refl.send_signal(signal.SIGUSR1)
-    m = wait_line(refl.stderr, r"received (\d+), reflected (\d+), short (\d+)")
-    assert m.groups() == (str(len(sizes) + 5), str(len(sizes) + 1), "4"), m.group(0)
+    m = wait_line(refl.stderr, r"received (\d+), reflected (\d+), short (\d+).*"
+                  r"twamp-light unanswered (\d+)")
+    assert m.groups() == (str(len(sizes) + 5), str(len(sizes) + 1), "2", "2"), m.group(0)
     code, _, _ = stop(refl, signal.SIGINT)
     assert code == 0
 
@@ -225,3 +227,106 @@ def test_reordered_requests_are_no_restart(tmp):
         assert c["restarted"] == 0 and c["replayed"] == 0 and c["total"] == 1, c
         assert s["received"] == 2000 and s["lost_up"] == 0, s
         assert s["reordered_up"] == t["up"]["reordered"], (s, t["up"])
+
+
+# RFC 5357 §4.1.2: the least unauthenticated TWAMP-Test sender packet. Sequence Number,
+# Timestamp (NTP), Error Estimate (S=1, Z=0, Scale 0, Multiplier 1): 14 octets, no padding.
+def twamp_light_request(seq):
+    return struct.pack("!IIIH", seq, 0xE91B2C3D, 0x40000000, 0x8001)
+
+
+def no_datagram_waiting(s):
+    """True when nothing has arrived on s (it is read without waiting)."""
+    s.setblocking(False)
+    try:
+        s.recv(4096)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        s.setblocking(True)
+
+
+def counters_once_received(refl, n, timeout=5.0):
+    """Asks for the counter line (SIGUSR1) until it shows n datagrams received; returns it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        refl.send_signal(signal.SIGUSR1)
+        line = wait_line(refl.stderr, r"udpbench reflector: received .*").group(0)
+        if parse_counters(line)["received"] >= n or time.monotonic() > deadline:
+            return line
+
+
+def test_twamp_light_14_octet_request(tmp):
+    # Without --twamp-light: dropped, counted, and the counter line says what would answer it.
+    refl, port = start_reflector("--no-tcp")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.connect(("127.0.0.1", port))
+    s.send(twamp_light_request(5))
+    line = counters_once_received(refl, 1)
+    assert "received 1, reflected 0, short 0, " in line, line
+    hint = "twamp-light 0, twamp-light unanswered 1 (--twamp-light answers them)"
+    assert line.endswith(hint), line
+    # The counter line came after the datagram was handled: no reply is on its way.
+    assert no_datagram_waiting(s)
+    stop(refl)
+
+    # With it: RFC 5357 §4.2.1's 41-octet reflector packet, read here from the RFC's figure.
+    refl, port = start_reflector("--no-tcp", "--twamp-light")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.connect(("127.0.0.1", port))
+    replies = []
+    for seq in (5, 6):
+        s.send(twamp_light_request(seq))
+        replies.append(s.recv(4096))
+    code, _, err = stop(refl)
+    c = parse_counters(err)
+    print("  a 14-octet TWAMP-light request: replies of %s octets; reflector %s"
+          % ([len(r) for r in replies], c))
+    for k, r in enumerate(replies):
+        assert len(r) == 41, len(r)
+        rseq, t3s, t3f, ee, mbz, t2s, t2f, sseq, st1, sfrac, see, mbz2, ttl = struct.unpack(
+            "!IIIHHIIIIIHHB", r)
+        assert rseq == k, rseq                      # the reflector's own counter
+        assert (sseq, st1, sfrac, see) == (5 + k, 0xE91B2C3D, 0x40000000, 0x8001)
+        assert mbz == 0 and mbz2 == 0 and ttl == 64, (mbz, mbz2, ttl)
+        assert t2s and 0 <= t3s - t2s <= 1, (t2s, t3s)
+    assert c["received"] == 2 and c["reflected"] == 2 and c["twamp-light"] == 2, c
+    assert c["twamp-light unanswered"] == 0 and c["short"] == 0, c
+    # A short request has no room for an HMAC: the option does not go with --key.
+    key = os.path.join(tmp, "k")
+    with open(key, "w") as f:
+        f.write(os.urandom(32).hex() + "\n")
+    r = ub("reflect", "--twamp-light", "--key", key, "--port", "0")
+    assert r.returncode == 2 and "--twamp-light" in r.stderr and "--key" in r.stderr, r.stderr
+
+
+def test_ptp_timestamps(tmp):
+    refl, port = start_reflector("--no-tcp", "--timestamp", "ptp")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.connect(("127.0.0.1", port))
+    s.send(request(1, 44))
+    r = s.recv(4096)
+    now = time.time()
+    stop(refl)
+    assert len(r) == 44, len(r)
+    t3s, t3n, ee = struct.unpack_from("!IIH", r, 4)
+    t2s, t2n = struct.unpack_from("!II", r, 16)
+    # RFC 8762 §4.2.1: Z (the second bit of the error estimate) set says PTP format.
+    assert ee & 0x4000, hex(ee)
+    # PTP truncated: seconds since 1970 on the TAI scale, then nanoseconds (below 10^9).
+    tai_minus_utc = round(time.clock_gettime(time.CLOCK_TAI) - time.time())
+    assert t2n < 10**9 and t3n < 10**9, (t2n, t3n)
+    t2 = t2s + t2n / 1e9 - tai_minus_utc
+    t3 = t3s + t3n / 1e9 - tai_minus_utc
+    print("  PTP reflector on loopback: T2 %.6f s, T3 %.6f s from the wall clock (TAI-UTC %d)"
+          % (t2 - now, t3 - now, tai_minus_utc))
+    assert abs(t2 - now) < 1 and abs(t3 - now) < 1, (t2 - now, t3 - now)
+    assert 0 <= t3 - t2 < 0.1, t3 - t2
+    # The sender's fields come back as they went.
+    assert r[24:38] == request(1, 44)[0:14]
+    r = ub("reflect", "--timestamp", "tai", "--port", "0")
+    assert r.returncode == 2 and "--timestamp" in r.stderr, r.stderr

@@ -11,6 +11,8 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <pcap/pcap.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -223,6 +225,18 @@ static struct ub_analysis *analyze_path(const char *path, int port, int64_t time
 	return a;
 }
 
+/* Analyzes path, which must hold one session in mode; its summary goes to *s. */
+static struct ub_analysis *one_session(const char *path, const char *mode,
+				       const struct ub_summary **s)
+{
+	struct ub_analysis *a = analyze_path(path, 0, 0);
+
+	assert_int_equal(ub_analysis_count(a), 1);
+	assert_string_equal(ub_analysis_params(a)->mode, mode);
+	*s = ub_analysis_summaries(a);
+	return a;
+}
+
 static const struct peer BOARD = { "192.168.4.2", "192.168.4.1", 40001, 10000, 0x1234, 0x1234,
 				   64, 3500 * MS };
 
@@ -401,11 +415,8 @@ static void test_echo_session(void **state)
 	}
 	cap_close(&c);
 
-	a = analyze_path(fx->path, 0, 0);
-	assert_int_equal(ub_analysis_count(a), 1);
-	s = ub_analysis_summaries(a);
+	a = one_session(fx->path, "echo", &s);
 	p = ub_analysis_params(a);
-	assert_string_equal(p->mode, "echo");
 	assert_string_equal(p->peer, "10.1.1.1:7777");
 	assert_int_equal(s->sent, 10);
 	assert_int_equal(s->received, 9);
@@ -435,10 +446,7 @@ static void test_small_echo_on_session_port(void **state)
 	}
 	cap_close(&c);
 
-	a = analyze_path(fx->path, 0, 0);
-	assert_int_equal(ub_analysis_count(a), 1);
-	s = ub_analysis_summaries(a);
-	assert_string_equal(ub_analysis_params(a)->mode, "echo");
+	a = one_session(fx->path, "echo", &s);
 	/* "ping" twice, each answered: two probes, not a copy */
 	assert_int_equal(s->sent, 4);
 	assert_int_equal(s->received, 4);
@@ -480,17 +488,33 @@ static json_t *load_json(const char *path)
 	return j;
 }
 
+/* Writes a's JSON (and CSV when csv is not NULL) beside the capture and loads the JSON into *j. */
+static void write_and_load(struct ub_analysis *a, struct fixture *fx, const char *csv, json_t **j)
+{
+	struct ub_analyze_config cfg;
+	char json[160];
+	struct ub_err e;
+
+	snprintf(json, sizeof(json), "%s/r.json", fx->dir);
+	ub_analyze_config_init(&cfg);
+	cfg.path = fx->path;
+	cfg.json_path = json;
+	cfg.csv_path = csv;
+	cfg.out = NULL;
+	cfg.msg = NULL;
+	assert_int_equal(ub_analysis_write(a, &cfg, &e), 0);
+	*j = load_json(json);
+}
+
 static void test_several_sessions(void **state)
 {
 	struct fixture *fx = *state;
 	struct peer a1 = BOARD, a2 = BOARD, b = BOARD;
-	struct ub_analyze_config cfg;
 	const struct ub_summary *s;
 	const struct ub_params *p;
 	struct ub_analysis *a;
-	char json[160], csv[160], each[200];
+	char csv[160], each[200];
 	json_t *j, *peers;
-	struct ub_err e;
 	struct cap c;
 	uint32_t i;
 
@@ -530,18 +554,10 @@ static void test_several_sessions(void **state)
 	assert_int_equal(s[2].rtt.median, 600 * US);
 	assert_string_equal(ub_analysis_client(a, 2), "192.168.4.3:40003");
 
-	snprintf(json, sizeof(json), "%s/r.json", fx->dir);
 	snprintf(csv, sizeof(csv), "%s/r.csv", fx->dir);
-	ub_analyze_config_init(&cfg);
-	cfg.path = fx->path;
-	cfg.json_path = json;
-	cfg.csv_path = csv;
-	cfg.out = NULL;
-	cfg.msg = NULL;
-	assert_int_equal(ub_analysis_write(a, &cfg, &e), 0);
+	write_and_load(a, fx, csv, &j);
 	ub_analysis_free(a);
 
-	j = load_json(json);
 	peers = json_object_get(j, "peers");
 	assert_int_equal(json_array_size(peers), 3);
 	for (i = 0; i < 3; i++) {
@@ -744,6 +760,450 @@ static void test_errors_name_the_file(void **state)
 	assert_non_null(strstr(e.msg, "dns.pcap: no STAMP or echo session among 10 packets"));
 }
 
+/*
+ * Packets laid out here octet by octet from the RFC figures, not by
+ * udpbench's encoders: big-endian fields at the offsets the figures give.
+ */
+static void be32_at(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void be64_at(uint8_t *p, uint64_t v)
+{
+	be32_at(p, (uint32_t)(v >> 32));
+	be32_at(p + 4, (uint32_t)v);
+}
+
+/* NTP 64-bit time of Unix ns (RFC 5905: seconds since 1900, 2^-32 fraction), rounded down. */
+static uint64_t ntp_of(int64_t ns)
+{
+	uint64_t s = (uint64_t)(ns / UB_NS_PER_S) + 2208988800ULL;
+	uint64_t frac = ((uint64_t)(ns % UB_NS_PER_S) << 32) / UB_NS_PER_S;
+
+	return s << 32 | frac;
+}
+
+/* Reads a CSV written by analyze: rows[i] gets line i + 1 (after the header). */
+static int read_csv(const char *path, char rows[][200], int max)
+{
+	FILE *f = fopen(path, "r");
+	char line[200];
+	int n = -1;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) && n < max) {
+		if (n >= 0)
+			snprintf(rows[n], sizeof(rows[n]), "%s", line);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* The n-th (0-based) comma-separated field of row. */
+static const char *csv_field(const char *row, int n, char *out, size_t len)
+{
+	const char *p = row, *e;
+
+	while (n-- > 0 && (p = strchr(p, ',')) != NULL)
+		p++;
+	assert_non_null(p);
+	e = p + strcspn(p, ",\n");
+	snprintf(out, len, "%.*s", (int)(e - p), p);
+	return out;
+}
+
+/*
+ * TWAMP-light: 14-octet requests (RFC 5357 §4.1.2), answered with the
+ * 41-octet reflector packet (§4.2.1) by one reflector and the 38-octet form
+ * without MBZ and TTL by another, one on the STAMP port, one off it.
+ */
+static void test_twamp_light_replies(void **state)
+{
+	struct fixture *fx = *state;
+	const struct ub_summary *s;
+	struct ub_analysis *a;
+	char csv[160], rows[10][200], f[40];
+	uint8_t q[14], r[41];
+	unsigned sport, k;
+	uint32_t i;
+	size_t rlen;
+	struct cap c;
+	json_t *j;
+
+	for (k = 0; k < 2; k++) {
+		rlen = k == 0 ? 41 : 38;
+		sport = k == 0 ? 862 : 7000;
+		cap_open(&c, tmp_path(fx, k == 0 ? "twl41.pcap" : "twl38.pcap"), DLT_EN10MB);
+		for (i = 0; i < 8; i++) {
+			int64_t t = T0 + i * 10 * MS;
+
+			memset(q, 0, sizeof(q));
+			be32_at(q, 100 + i);                 /* Sequence Number */
+			be64_at(q + 4, ntp_of(t));           /* Timestamp */
+			q[12] = 0x00;                        /* Error Estimate: S 0, Z 0, */
+			q[13] = 0x01;                        /* Scale 0, Multiplier 1 */
+			cap_udp(&c, t, "10.5.0.2", 9000, "10.5.0.1", sport, q, sizeof(q));
+			if (i == 5)
+				continue;
+			memset(r, 0, sizeof(r));
+			be32_at(r, i < 5 ? i : i - 1);       /* the reflector's own counter */
+			be64_at(r + 4, ntp_of(t + 220 * US)); /* Timestamp (T3) */
+			r[13] = 0x01;                        /* Error Estimate */
+			be64_at(r + 16, ntp_of(t + 200 * US)); /* Receive Timestamp (T2) */
+			memcpy(r + 24, q, 4);                /* Sender Sequence Number */
+			memcpy(r + 28, q + 4, 8);            /* Sender Timestamp */
+			memcpy(r + 36, q + 12, 2);           /* Sender Error Estimate */
+			if (rlen == 41)
+				r[40] = 61;                  /* Sender TTL */
+			cap_udp(&c, t + 420 * US, "10.5.0.1", sport, "10.5.0.2", 9000, r, rlen);
+		}
+		cap_close(&c);
+		a = one_session(fx->path, "stamp", &s);
+		assert_int_equal(s->sent, 8);
+		assert_int_equal(s->received, 7);
+		/* the reflector's counter skipped it: lost on the way there */
+		assert_int_equal(s->lost_up, 1);
+		/* 400 us on the wire less 20 us in the reflector, to a few ns of NTP rounding */
+		assert_true(s->rtt.min >= 400 * US - 2 && s->rtt.max <= 400 * US + 2);
+		/* RFC 5357 makes a reply to a 14-octet request 41 octets: only 38 is another size */
+		assert_int_equal(ub_analysis_counters(a)->size_mismatch, k == 0 ? 0 : 7);
+		snprintf(csv, sizeof(csv), "%s/twl.csv", fx->dir);
+		write_and_load(a, fx, csv, &j);
+		json_decref(j);
+		ub_analysis_free(a);
+		assert_int_equal(read_csv(csv, rows, 10), 8);
+		/* the TTL column: 61 from the 41-octet reply, empty (null) from the 38-octet one */
+		assert_string_equal(csv_field(rows[0], 9, f, sizeof(f)), k == 0 ? "61" : "");
+		assert_string_equal(csv_field(rows[5], 4, f, sizeof(f)), "lost");
+	}
+}
+
+/* A reflector stamping T2 and T3 in PTP format (Z bit set, RFC 8762 §4.2.1). */
+static void test_ptp_reflector(void **state)
+{
+	struct fixture *fx = *state;
+	const struct ub_summary *s;
+	struct ub_analysis *a;
+	char csv[160], rows[4][200], f[40];
+	uint8_t q[44], r[44];
+	uint32_t i;
+	struct cap c;
+	json_t *j;
+
+	cap_open(&c, tmp_path(fx, "ptp.pcap"), DLT_EN10MB);
+	for (i = 0; i < 4; i++) {
+		int64_t t = T0 + i * 10 * MS, t2 = t + 150 * US, t3 = t2 + 30 * US;
+
+		memset(q, 0, sizeof(q));
+		be32_at(q, i);
+		be64_at(q + 4, ntp_of(t));
+		q[13] = 0x01;
+		q[14] = 0x00;
+		q[15] = 0x09; /* SSID */
+		cap_udp(&c, t, "10.6.0.2", 9100, "10.6.0.1", 10000, q, sizeof(q));
+		memset(r, 0, sizeof(r));
+		be32_at(r, i);
+		/* PTP truncated: seconds since 1970 (TAI, no offset told here), nanoseconds */
+		be32_at(r + 4, (uint32_t)(t3 / UB_NS_PER_S));
+		be32_at(r + 8, (uint32_t)(t3 % UB_NS_PER_S));
+		r[12] = 0x40; /* Z */
+		r[13] = 0x01;
+		r[15] = 0x09;
+		be32_at(r + 16, (uint32_t)(t2 / UB_NS_PER_S));
+		be32_at(r + 20, (uint32_t)(t2 % UB_NS_PER_S));
+		memcpy(r + 24, q, 4);
+		memcpy(r + 28, q + 4, 8);
+		memcpy(r + 36, q + 12, 2);
+		r[40] = 64;
+		cap_udp(&c, t3 + 150 * US, "10.6.0.1", 10000, "10.6.0.2", 9100, r, sizeof(r));
+	}
+	cap_close(&c);
+	a = analyze_path(fx->path, 0, 0);
+	s = ub_analysis_summaries(a);
+	assert_int_equal(s->received, 4);
+	assert_int_equal(s->refl_proc.min, 30 * US);
+	assert_int_equal(s->refl_proc.max, 30 * US);
+	assert_int_equal(s->rtt.min, 300 * US);
+	assert_int_equal(s->rtt.max, 300 * US);
+	snprintf(csv, sizeof(csv), "%s/ptp.csv", fx->dir);
+	write_and_load(a, fx, csv, &j);
+	json_decref(j);
+	ub_analysis_free(a);
+	assert_int_equal(read_csv(csv, rows, 4), 4);
+	/* T2 as Unix ns on the reflector's clock, less TAI - UTC as this kernel knows it */
+	assert_true(llabs(strtoll(csv_field(rows[0], 7, f, sizeof(f)), NULL, 10) -
+			  (T0 + 150 * US)) <= 40 * UB_NS_PER_S);
+	assert_int_equal(strtoll(csv_field(rows[0], 8, f, sizeof(f)), NULL, 10) -
+			 strtoll(csv_field(rows[0], 7, f, sizeof(f)), NULL, 10), 30 * US);
+}
+
+/* RFC 8762 §4.2.2: an authenticated sender packet, laid out from Figure 4 (SSID per RFC 8972). */
+static void auth_request(uint8_t *q, size_t len, uint32_t seq, uint64_t t1, uint16_t ssid,
+			 const uint8_t *key, size_t klen)
+{
+	unsigned mdlen = 0;
+	uint8_t md[EVP_MAX_MD_SIZE];
+
+	memset(q, 0, len);
+	be32_at(q, seq);          /* @0 Sequence Number, @4..15 MBZ */
+	be64_at(q + 16, t1);      /* @16 Timestamp */
+	q[24] = 0x00;             /* @24 Error Estimate */
+	q[25] = 0x01;
+	q[26] = (uint8_t)(ssid >> 8); /* @26 SSID, @28..95 MBZ */
+	q[27] = (uint8_t)ssid;
+	/* @96 HMAC-SHA-256 over octets 0..95, its first 16 octets (RFC 8762 §4.4) */
+	assert_non_null(HMAC(EVP_sha256(), key, (int)klen, q, 96, md, &mdlen));
+	memcpy(q + 96, md, 16);
+}
+
+/* RFC 8762 §4.3.2: the authenticated reflector packet of Figure 6, answering q. */
+static void auth_reply(uint8_t *r, size_t len, const uint8_t *q, uint32_t seq, uint64_t t2,
+		       uint64_t t3, const uint8_t *key, size_t klen)
+{
+	unsigned mdlen = 0;
+	uint8_t md[EVP_MAX_MD_SIZE];
+
+	memset(r, 0, len);
+	be32_at(r, seq);          /* @0 Sequence Number */
+	be64_at(r + 16, t3);      /* @16 Timestamp */
+	r[25] = 0x01;             /* @24 Error Estimate */
+	memcpy(r + 26, q + 26, 2); /* @26 SSID */
+	be64_at(r + 32, t2);      /* @32 Receive Timestamp */
+	memcpy(r + 48, q, 4);     /* @48 Session-Sender Sequence Number */
+	memcpy(r + 64, q + 16, 8); /* @64 Session-Sender Timestamp */
+	memcpy(r + 72, q + 24, 2); /* @72 Session-Sender Error Estimate */
+	r[80] = 63;               /* @80 Session-Sender TTL */
+	assert_non_null(HMAC(EVP_sha256(), key, (int)klen, r, 96, md, &mdlen));
+	memcpy(r + 96, md, 16);
+}
+
+static void test_authenticated_sessions(void **state)
+{
+	static const uint8_t key[] = "a shared key of 32 octets, here!";
+	struct ub_auth_key k, wrong;
+	struct fixture *fx = *state;
+	const struct ub_summary *s;
+	struct ub_analyze_config cfg;
+	struct ub_analysis *a = NULL;
+	uint8_t q[128], r[128];
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct ub_err e;
+	uint32_t i;
+	struct cap c;
+	pcap_t *p;
+	json_t *j;
+	int pass;
+
+	cap_open(&c, tmp_path(fx, "auth.pcap"), DLT_EN10MB);
+	for (i = 0; i < 10; i++) {
+		int64_t t = T0 + i * 10 * MS;
+
+		auth_request(q, sizeof(q), i, ntp_of(t), 0x0102, key, 32);
+		cap_udp(&c, t, "10.7.0.2", 9200, "10.7.0.1", 4444, q, sizeof(q));
+		auth_reply(r, sizeof(r), q, i, ntp_of(t + 100 * US), ntp_of(t + 120 * US), key, 32);
+		/* one reply forged on the way: its TTL changed after signing */
+		if (i == 4)
+			r[80] = 1;
+		cap_udp(&c, t + 240 * US, "10.7.0.1", 4444, "10.7.0.2", 9200, r, sizeof(r));
+	}
+	cap_close(&c);
+
+	/* Without the key: read all the same, the timing fields are in the clear. */
+	a = one_session(fx->path, "stamp", &s);
+	assert_true(ub_analysis_params(a)->authenticated);
+	assert_int_equal(ub_analysis_params(a)->ssid, 0x0102);
+	assert_int_equal(ub_analysis_params(a)->size, 128);
+	assert_int_equal(s->sent, 10);
+	assert_int_equal(s->received, 10);
+	assert_true(s->rtt.min >= 220 * US - 2 && s->rtt.max <= 220 * US + 2);
+	assert_int_equal(ub_analysis_counters(a)->auth_failed, 0);
+	ub_analysis_free(a);
+
+	/* With it: the forged reply is left out and counted. */
+	memcpy(k.bytes, key, 32);
+	k.len = 32;
+	wrong = k;
+	wrong.bytes[0] ^= 1;
+	for (pass = 0; pass < 2; pass++) {
+		p = pcap_open_offline_with_tstamp_precision(fx->path, PCAP_TSTAMP_PRECISION_NANO,
+							    errbuf);
+		assert_non_null(p);
+		ub_analyze_config_init(&cfg);
+		cfg.path = fx->path;
+		cfg.key = pass == 0 ? &k : &wrong;
+		assert_int_equal(ub_analyze_pcap(p, &cfg, &a, &e), 0);
+		pcap_close(p);
+		if (pass == 1) {
+			/* every packet fails the wrong key: nothing to report, and it says why */
+			assert_int_equal(ub_analysis_count(a), 0);
+			assert_int_equal(ub_analysis_info(a)->auth_failed, 20);
+			ub_analysis_free(a);
+			break;
+		}
+		assert_int_equal(ub_analysis_count(a), 1);
+		s = ub_analysis_summaries(a);
+		assert_int_equal(s->sent, 10);
+		assert_int_equal(s->received, 9);
+		assert_int_equal(s->lost_down, 1);
+		assert_int_equal(ub_analysis_counters(a)->auth_failed, 1);
+		assert_int_equal(ub_analysis_info(a)->auth_failed, 1);
+		write_and_load(a, fx, NULL, &j);
+		assert_true(json_is_true(json_object_get(json_object_get(j, "params"),
+							 "authenticated")));
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "summary"),
+								    "auth_failed")), 1);
+		json_decref(j);
+		ub_analysis_free(a);
+	}
+	ub_analyze_config_init(&cfg);
+	cfg.path = fx->path;
+	cfg.key = &wrong;
+	cfg.out = NULL;
+	cfg.msg = NULL;
+	assert_int_equal(ub_analyze_run(&cfg, &e), UB_E_NOREPLY);
+	assert_non_null(strstr(e.msg, "20 authenticated packets failed the HMAC check"));
+	assert_non_null(strstr(e.msg, "--key"));
+}
+
+/*
+ * An auto-mode run as the sender makes it: text probes first, then binary
+ * STAMP probes of the same SSID and numbering; a STAMP reflector answers
+ * both, copying octets 0..11 of each request to 24..35 of its reply.
+ */
+static void test_text_probes_to_stamp_reflector(void **state)
+{
+	struct fixture *fx = *state;
+	const struct ub_summary *s;
+	struct ub_analysis *a;
+	const uint16_t ssid = 'K' << 8 | '4';
+	uint8_t q[60], r[60];
+	uint32_t i;
+	struct cap c;
+
+	cap_open(&c, tmp_path(fx, "auto.pcap"), DLT_EN10MB);
+	for (i = 0; i < 12; i++) {
+		int64_t t = T0 + i * 10 * MS;
+
+		if (i < 4) {
+			assert_int_equal(ub_proto_encode_text((char *)q, sizeof(q), i, t, ssid), 0);
+		} else {
+			memset(q, 0, sizeof(q));
+			be32_at(q, i);
+			be64_at(q + 4, ntp_of(t));
+			q[13] = 1;
+			q[14] = (uint8_t)(ssid >> 8);
+			q[15] = (uint8_t)ssid;
+		}
+		cap_udp(&c, t, "10.8.0.2", 9300, "10.8.0.1", 10000, q, sizeof(q));
+		if (i == 9)
+			continue; /* lost on the way back */
+		memset(r, 0, sizeof(r));
+		be32_at(r, i);
+		be64_at(r + 4, ntp_of(t + 60 * US));
+		r[13] = 1;
+		memcpy(r + 14, q + 14, 2);
+		be64_at(r + 16, ntp_of(t + 50 * US));
+		memcpy(r + 24, q, 12);
+		memcpy(r + 36, q + 12, 2);
+		r[40] = 64;
+		cap_udp(&c, t + 110 * US, "10.8.0.1", 10000, "10.8.0.2", 9300, r, sizeof(r));
+	}
+	cap_close(&c);
+	a = one_session(fx->path, "stamp", &s);
+	assert_int_equal(ub_analysis_params(a)->ssid, ssid);
+	assert_int_equal(s->sent, 12);
+	assert_int_equal(s->received, 11);
+	assert_int_equal(ub_analysis_dup_requests(a, 0), 0);
+	assert_int_equal(s->lost_up, 0);
+	assert_int_equal(s->lost_down, 1);
+	assert_int_equal(s->refl_proc.n, 11);
+	ub_analysis_free(a);
+}
+
+/* Classroom scripts that change what they echo: the probe's text inside, any letter case. */
+static void test_changed_echoes(void **state)
+{
+	static const char *const prefix[] = { "\xe6\x94\xb6\xe5\x88\xb0: ", "", "Server got: " };
+	struct fixture *fx = *state;
+	const struct ub_summary *s;
+	struct ub_analysis *a;
+	char q[64], r[128];
+	size_t k, n, j;
+	uint32_t i;
+	struct cap c;
+
+	for (k = 0; k < 3; k++) {
+		cap_open(&c, tmp_path(fx, "changed.pcap"), DLT_EN10MB);
+		for (i = 0; i < 6; i++) {
+			int64_t t = T0 + i * 10 * MS;
+
+			assert_int_equal(ub_proto_encode_text(q, sizeof(q), i, t, 'Z' << 8 | '9'), 0);
+			cap_udp(&c, t, "10.9.0.2", 9400, "10.9.0.1", 10000, (uint8_t *)q, sizeof(q));
+			if (i == 2)
+				continue;
+			n = (size_t)snprintf(r, sizeof(r), "%s%.*s", prefix[k], (int)sizeof(q), q);
+			/* data.lower() for the second script */
+			for (j = 0; k == 1 && j < n; j++)
+				if (r[j] >= 'A' && r[j] <= 'Z')
+					r[j] = (char)(r[j] - 'A' + 'a');
+			cap_udp(&c, t + 3 * MS, "10.9.0.1", 10000, "10.9.0.2", 9400, (uint8_t *)r, n);
+		}
+		cap_close(&c);
+		a = one_session(fx->path, "text", &s);
+		assert_int_equal(s->sent, 6);
+		assert_int_equal(s->received, 5);
+		assert_int_equal(s->rtt.median, 3 * MS);
+		assert_int_equal(ub_analysis_counters(a)->foreign, 0);
+		ub_analysis_free(a);
+	}
+}
+
+/* A reflector answering 100-octet requests with 44-octet replies: counted, and in the JSON. */
+static void test_size_mismatch(void **state)
+{
+	struct fixture *fx = *state;
+	struct peer big = BOARD;
+	struct ub_analysis *a;
+	struct cap c;
+	uint8_t q[100], r[100];
+	uint32_t i;
+	json_t *j;
+
+	cap_open(&c, tmp_path(fx, "size.pcap"), DLT_EN10MB);
+	for (i = 0; i < 5; i++) {
+		int64_t t = T0 + i * 10 * MS;
+
+		memset(q, 0, sizeof(q));
+		be32_at(q, i);
+		be64_at(q + 4, ntp_of(t));
+		q[13] = 1;
+		cap_udp(&c, t, big.cli, big.cport, big.srv, big.sport, q, sizeof(q));
+		memset(r, 0, sizeof(r));
+		be32_at(r, i);
+		be64_at(r + 4, ntp_of(t + 20 * US));
+		r[13] = 1;
+		be64_at(r + 16, ntp_of(t + 10 * US));
+		memcpy(r + 24, q, 12);
+		memcpy(r + 36, q + 12, 2);
+		/* 44 octets back for 100, but the last one */
+		cap_udp(&c, t + 50 * US, big.srv, big.sport, big.cli, big.cport, r, i == 4 ? 100 : 44);
+	}
+	cap_close(&c);
+	a = analyze_path(fx->path, 0, 0);
+	write_and_load(a, fx, NULL, &j);
+	ub_analysis_free(a);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "summary"),
+							    "size_mismatch")), 4);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "summary"),
+							    "received")), 5);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -760,6 +1220,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_reply_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_name_the_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_twamp_light_replies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ptp_reflector, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_authenticated_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_probes_to_stamp_reflector, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_echoes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_size_mismatch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

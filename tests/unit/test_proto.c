@@ -238,9 +238,118 @@ static void test_reply_short(void **state)
 	}
 	assert_int_equal(ub_proto_decode_reply(NULL, 1000, &r), UB_E_PROTO);
 	memset(buf, 0xee, sizeof(buf));
-	assert_int_equal(ub_proto_encode_reply(buf, UB_STAMP_LEN - 1, &reply_fields), UB_E_INVAL);
+	/* RFC 5357's base reflector packet is the least a reply can be: 41 octets. */
+	assert_int_equal(ub_proto_encode_reply(buf, UB_TWL_REPLY_LEN - 1, &reply_fields), UB_E_INVAL);
 	assert_int_equal(buf[0], 0xee);
 	assert_int_equal(ub_proto_encode_reply(NULL, 44, &reply_fields), UB_E_INVAL);
+}
+
+/* RFC 5357 §4.1.2, unauthenticated TWAMP-Test sender packet at its least: no padding. */
+static const uint8_t twl_req_bytes[UB_TWL_REQ_MIN] = {
+	/* @0 Sequence Number */
+	0x00, 0x00, 0x01, 0x2c,
+	/* @4 Timestamp */
+	0xe9, 0x1b, 0x2c, 0x3d, 0x40, 0x00, 0x00, 0x00,
+	/* @12 Error Estimate: S=1, Z=0, Scale 0, Multiplier 1 */
+	0x80, 0x01,
+};
+
+static void test_twl_request(void **state)
+{
+	uint8_t buf[43];
+	struct ub_stamp_req r;
+	size_t len;
+
+	(void)state;
+	memset(&r, 0x55, sizeof(r));
+	assert_int_equal(ub_proto_decode_req_twl(twl_req_bytes, sizeof(twl_req_bytes), &r), 0);
+	assert_int_equal(r.seq, 300);
+	assert_true(r.ts == 0xe91b2c3d40000000ULL);
+	assert_int_equal(r.err_est, 0x8001);
+	assert_int_equal(r.ssid, 0);
+	/* With padding (pseudo-random, RFC 4656 §4.1.2): the same fields, no SSID read from it. */
+	memcpy(buf, twl_req_bytes, sizeof(twl_req_bytes));
+	memset(buf + 14, 0xa7, sizeof(buf) - 14);
+	assert_int_equal(ub_proto_decode_req_twl(buf, sizeof(buf), &r), 0);
+	assert_int_equal(r.seq, 300);
+	assert_int_equal(r.ssid, 0);
+	for (len = 0; len < UB_TWL_REQ_MIN; len++)
+		assert_int_equal(ub_proto_decode_req_twl(buf, len, &r), UB_E_PROTO);
+	assert_int_equal(ub_proto_decode_req_twl(NULL, 20, &r), UB_E_PROTO);
+	assert_int_equal(ub_proto_decode_req_twl(buf, 20, NULL), UB_E_INVAL);
+}
+
+/* RFC 5357 §4.2.1, the unauthenticated reflector packet: 41 octets, no SSID (MBZ at 14). */
+static const uint8_t twl_reply_bytes[UB_TWL_REPLY_LEN] = {
+	/* @0 Sequence Number */
+	0x00, 0x00, 0x00, 0x07,
+	/* @4 Timestamp (T3) */
+	0xe9, 0x1b, 0x2c, 0x3e, 0x00, 0x10, 0x00, 0x00,
+	/* @12 Error Estimate */
+	0x00, 0x01,
+	/* @14 MBZ */
+	0x00, 0x00,
+	/* @16 Receive Timestamp (T2) */
+	0xe9, 0x1b, 0x2c, 0x3e, 0x00, 0x08, 0x00, 0x00,
+	/* @24 Sender Sequence Number */
+	0x00, 0x00, 0x01, 0x2c,
+	/* @28 Sender Timestamp */
+	0xe9, 0x1b, 0x2c, 0x3d, 0x40, 0x00, 0x00, 0x00,
+	/* @36 Sender Error Estimate */
+	0x80, 0x01,
+	/* @38 MBZ */
+	0x00, 0x00,
+	/* @40 Sender TTL */
+	0xff,
+};
+
+static void test_twl_reply_layout(void **state)
+{
+	const struct ub_stamp_reply in = {
+		.seq = 7, .ts = 0xe91b2c3e00100000ULL, .err_est = 1, .ssid = 0,
+		.rx_ts = 0xe91b2c3e00080000ULL, .sender_seq = 300,
+		.sender_ts = 0xe91b2c3d40000000ULL, .sender_err_est = 0x8001, .sender_ttl = 255,
+	};
+	uint8_t buf[50];
+	size_t i;
+
+	(void)state;
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_reply(buf, UB_TWL_REPLY_LEN, &in), 0);
+	assert_memory_equal(buf, twl_reply_bytes, UB_TWL_REPLY_LEN);
+	assert_int_equal(buf[UB_TWL_REPLY_LEN], 0xee);
+	/* The request's size when that is larger: zero padding after the TTL. */
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(ub_proto_encode_reply(buf, 43, &in), 0);
+	assert_memory_equal(buf, twl_reply_bytes, UB_TWL_REPLY_LEN);
+	for (i = UB_TWL_REPLY_LEN; i < 43; i++)
+		assert_int_equal(buf[i], 0);
+	assert_int_equal(buf[43], 0xee);
+	/* It is a reply: a reflector must not answer it (a loop), at 41 octets or at 38. */
+	assert_true(ub_proto_looks_like_reply(twl_reply_bytes, UB_TWL_REPLY_LEN, 0));
+	assert_true(ub_proto_looks_like_reply(twl_reply_bytes, UB_TWL_REPLY_MIN, 0));
+	assert_false(ub_proto_looks_like_reply(twl_req_bytes, sizeof(twl_req_bytes), 0));
+}
+
+/* The Z bit of the error estimate picks the format a timestamp is read in. */
+static void test_ts_by_z_bit(void **state)
+{
+	/* 2024-01-01T00:00:00.5 UTC: NTP seconds 3913056000, Unix seconds 1704067200. */
+	const int64_t unix_ns = 1704067200LL * 1000000000LL + 500000000LL;
+	const uint64_t ntp = 3913056000ULL << 32 | 0x80000000u;
+	uint64_t ptp = ub_proto_ts(unix_ns, 1);
+
+	(void)state;
+	assert_true(ub_proto_ts(unix_ns, 0) == ntp);
+	assert_int_equal(ub_proto_ts_ns(ntp, 0x0001), unix_ns);
+	assert_int_equal(ub_proto_ts_ns(ntp, 0x8001), unix_ns);
+	/* PTP: seconds since 1970 (TAI, the kernel's offset) and nanoseconds. */
+	assert_int_equal((uint32_t)ptp, 500000000);
+	assert_true((ptp >> 32) >= 1704067200ULL && (ptp >> 32) <= 1704067200ULL + 40);
+	assert_int_equal(ub_proto_ts_ns(ptp, 0x4001), unix_ns);
+	assert_int_equal(ub_proto_ts_ns(ptp, 0xc001), unix_ns);
+	/* Read in the wrong format, the same octets are decades off. */
+	assert_true(ub_proto_ts_ns(ptp, 0x0001) - unix_ns > 50LL * 365 * 86400 * 1000000000LL);
 }
 
 static void test_err_est_encode(void **state)
@@ -858,6 +967,50 @@ static void test_reply_auth_short_and_rejects(void **state)
 	assert_memory_equal(&r, &untouched, sizeof(r));
 }
 
+/* Authenticated packets from anyone: the fields where an unauthenticated packet has them. */
+static void test_auth_to_plain(void **state)
+{
+	uint8_t plain[UB_STAMP_LEN], big[200];
+	struct ub_stamp_reply rep;
+	struct ub_stamp_req req;
+
+	(void)state;
+	assert_true(ub_proto_is_auth(req_auth_bytes, UB_STAMP_AUTH_LEN, UB_STAMP_AUTH_LEN));
+	assert_true(ub_proto_is_auth(reply_auth_bytes, UB_STAMP_AUTH_LEN, UB_STAMP_AUTH_LEN));
+	/* The whole packet need not be in the capture, only up to T1 or T3. */
+	assert_true(ub_proto_is_auth(req_auth_bytes, 24, 1000));
+	assert_false(ub_proto_is_auth(req_auth_bytes, 23, 1000));
+	assert_false(ub_proto_is_auth(req_auth_bytes, UB_STAMP_AUTH_LEN, UB_STAMP_AUTH_LEN - 1));
+	assert_false(ub_proto_is_auth(NULL, 200, 200));
+	/* Unauthenticated packets of 112 octets or more have T1 or T3 at 4. */
+	memset(big, 0, sizeof(big));
+	memcpy(big, req_bytes, UB_STAMP_LEN);
+	assert_false(ub_proto_is_auth(big, sizeof(big), sizeof(big)));
+	memcpy(big, reply_bytes, UB_STAMP_LEN);
+	assert_false(ub_proto_is_auth(big, sizeof(big), sizeof(big)));
+
+	memset(plain, 0xee, sizeof(plain));
+	assert_int_equal(ub_proto_auth_to_plain(req_auth_bytes, UB_STAMP_AUTH_LEN, plain),
+			 UB_STAMP_LEN);
+	assert_memory_equal(plain, req_bytes, UB_STAMP_LEN);
+	assert_int_equal(ub_proto_decode_req(plain, sizeof(plain), &req), 0);
+	assert_int_equal(req.ssid, 0xabcd);
+	assert_int_equal(ub_proto_auth_to_plain(reply_auth_bytes, UB_STAMP_AUTH_LEN, plain),
+			 UB_STAMP_LEN);
+	assert_memory_equal(plain, reply_bytes, UB_STAMP_LEN);
+	assert_int_equal(ub_proto_decode_reply(plain, sizeof(plain), &rep), 0);
+	assert_int_equal(rep.sender_seq, 0xe1e2e3e4u);
+	/* Cut by the capture: only whole fields, the rest zero. */
+	assert_int_equal(ub_proto_auth_to_plain(reply_auth_bytes, 74, plain), 38);
+	assert_memory_equal(plain, reply_bytes, 38);
+	assert_int_equal(plain[40], 0);
+	assert_int_equal(ub_proto_auth_to_plain(reply_auth_bytes, 70, plain), 28);
+	assert_memory_equal(plain, reply_bytes, 28);
+	assert_int_equal(plain[28], 0);
+	assert_int_equal(ub_proto_auth_to_plain(reply_auth_bytes, 81, plain), UB_STAMP_LEN);
+	assert_int_equal(ub_proto_auth_to_plain(reply_auth_bytes, 3, plain), 0);
+}
+
 /* A reply carries T2 and T3 a moment apart; a request carries zeros (or padding) there. */
 static void test_looks_like_reply(void **state)
 {
@@ -876,7 +1029,9 @@ static void test_looks_like_reply(void **state)
 		rep.ts = (0xe8000000ULL + late) << 32 | 0x9abcdef0u;
 		assert_int_equal(ub_proto_encode_reply(buf, 44, &rep), 0);
 		assert_int_equal(ub_proto_looks_like_reply(buf, 44, 0), late <= 2);
-		assert_int_equal(ub_proto_looks_like_reply(buf, 43, 0), 0);
+		/* TWAMP-light's shorter replies carry them too: anything that holds T2 */
+		assert_int_equal(ub_proto_looks_like_reply(buf, 24, 0), late <= 2);
+		assert_int_equal(ub_proto_looks_like_reply(buf, 23, 0), 0);
 		assert_int_equal(ub_proto_encode_reply_auth(buf, 112, &rep, &auth_key), 0);
 		assert_int_equal(ub_proto_looks_like_reply(buf, 112, 1), late <= 2);
 		assert_int_equal(ub_proto_looks_like_reply(buf, 111, 1), 0);
@@ -919,6 +1074,10 @@ int main(void)
 		cmocka_unit_test(test_reply_decode),
 		cmocka_unit_test(test_reply_round_trip),
 		cmocka_unit_test(test_reply_short),
+		cmocka_unit_test(test_twl_request),
+		cmocka_unit_test(test_twl_reply_layout),
+		cmocka_unit_test(test_auth_to_plain),
+		cmocka_unit_test(test_ts_by_z_bit),
 		cmocka_unit_test(test_err_est_encode),
 		cmocka_unit_test(test_err_est_decode),
 		cmocka_unit_test(test_err_est_round_trip),

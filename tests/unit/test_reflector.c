@@ -2,9 +2,10 @@
  * Unit tests for bench/reflector.c's packet path without sockets: batches
  * of made-up datagrams go through reflect_batch, with receive times chosen
  * by the test, so the session table's admission rules, the per-source rate
- * cap, authenticated mode with its replay rules, sender restarts and the
- * reflection-loop rules are checked without sleeping. reflector.c is
- * included to reach its static functions.
+ * cap, authenticated mode with its replay rules, sender restarts, the
+ * reflection-loop rules, short TWAMP-light requests and PTP timestamps are
+ * checked without sleeping. reflector.c is included to reach its static
+ * functions.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,7 +82,8 @@ static void put(struct ub_reflector *r, int i, const char *ip, int port, size_t 
 	p->rx_mono_ns = t;
 	p->rx_real_ns = t;
 	p->ttl = 64;
-	memset(p->buf, 0xa5, p->len);
+	/* Shorter than a STAMP request: zeros, as a TWAMP-light request's padding may be. */
+	memset(p->buf, len < UB_STAMP_LEN ? 0 : 0xa5, p->len);
 	if (len >= UB_STAMP_AUTH_LEN && r->keyed)
 		ub_proto_encode_req_auth(p->buf, len, &req, &r->key);
 	else if (len >= UB_STAMP_LEN)
@@ -95,7 +97,7 @@ static uint64_t accounted(const struct ub_reflector *r, int out)
 
 	return (uint64_t)out + c->short_dropped + c->too_long + c->from_itself +
 	       c->looks_like_reply + c->bad_key + c->replayed + c->rate_capped +
-	       c->sessions_refused + c->send_errors;
+	       c->sessions_refused + c->send_errors + c->twamp_light_unanswered;
 }
 
 /* The reflector's counter (seq @0) of the reply in slot i. */
@@ -138,7 +140,9 @@ static void test_only_requests_answered_at_their_size(void **state)
 	out = reflect_batch(r, 6, T0);
 	assert_int_equal(out, 2);
 	assert_int_equal(r->cnt.received, 6);
-	assert_int_equal(r->cnt.short_dropped, 2);
+	/* 43 octets is a TWAMP-light request, not answered without --twamp-light */
+	assert_int_equal(r->cnt.short_dropped, 1);
+	assert_int_equal(r->cnt.twamp_light_unanswered, 1);
 	assert_int_equal(r->cnt.too_long, 2);
 	assert_int_equal(accounted(r, out), r->cnt.received);
 	/* Replies are compacted to the front, each exactly its request's size. */
@@ -471,6 +475,228 @@ static void test_loops_broken(void **state)
 	}
 }
 
+/* RFC 5357 §4.1.2: the least unauthenticated TWAMP-Test sender packet, seq 42. */
+static const uint8_t twl_request[UB_TWL_REQ_MIN] = {
+	0x00, 0x00, 0x00, 0x2a,                         /* @0 Sequence Number */
+	0xe9, 0x1b, 0x2c, 0x3d, 0x40, 0x00, 0x00, 0x00, /* @4 Timestamp */
+	0x80, 0x01,                                     /* @12 Error Estimate */
+};
+
+/* Puts twl_request, padded with pad to len octets, into slot i. */
+static void put_twl(struct ub_reflector *r, int i, const char *ip, int port, size_t len,
+		    uint8_t pad, int64_t t)
+{
+	put(r, i, ip, port, len, t, 0, 0);
+	memset(r->pkts[i].buf, pad, len);
+	memcpy(r->pkts[i].buf, twl_request, sizeof(twl_request));
+}
+
+/* The counter line as the reflector prints it. */
+static char *counter_line(const struct ub_reflector *r)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+
+	assert_non_null(f);
+	ub_reflector_print_counters(r, f);
+	fclose(f);
+	return text;
+}
+
+static void test_twamp_light_short_requests(void **state)
+{
+	struct ub_reflector *r = bare(16, 0, 0);
+	const uint8_t *b;
+	char *line;
+	int out, i;
+
+	(void)state;
+	/* Without --twamp-light: dropped, counted apart from short, and the hint says how. */
+	put_twl(r, 0, "192.0.2.1", 862, 14, 0, T0);
+	put_twl(r, 1, "192.0.2.1", 862, 13, 0, T0);
+	assert_int_equal(reflect_batch(r, 2, T0), 0);
+	assert_int_equal(r->cnt.twamp_light_unanswered, 1);
+	assert_int_equal(r->cnt.short_dropped, 1);
+	line = counter_line(r);
+	assert_non_null(strstr(line, ", short 1, "));
+	assert_non_null(strstr(line, ", twamp-light 0, twamp-light unanswered 1 "
+				     "(--twamp-light answers them)\n"));
+	free(line);
+
+	/* With it: the 41-octet base reply of RFC 5357 §4.2.1, read here octet by octet. */
+	r->cfg.twamp_light = 1;
+	put_twl(r, 0, "192.0.2.1", 862, 14, 0, T0);
+	put_twl(r, 1, "192.0.2.1", 862, 30, 0xa7, T0 + MS);
+	put_twl(r, 2, "192.0.2.1", 862, 43, 0xa7, T0 + MS);
+	put_twl(r, 3, "192.0.2.1", 862, 13, 0, T0 + MS);
+	r->pkts[0].rx_real_ns = ub_clock_real();
+	out = reflect_batch(r, 4, T0 + MS);
+	assert_int_equal(out, 3);
+	assert_int_equal(r->pkts[0].len, 41);
+	assert_int_equal(r->pkts[1].len, 41);
+	assert_int_equal(r->pkts[2].len, 43);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(r->twl[i], 1);
+	b = r->pkts[0].buf;
+	assert_memory_equal(b, "\0\0\0\0", 4);             /* the reflector's counter: 0 */
+	assert_memory_equal(b + 14, "\0\0", 2);              /* MBZ, no SSID */
+	assert_memory_equal(b + 24, twl_request, 4);         /* sender sequence number */
+	assert_memory_equal(b + 28, twl_request + 4, 8);     /* sender timestamp */
+	assert_memory_equal(b + 36, twl_request + 12, 2);    /* sender error estimate */
+	assert_memory_equal(b + 38, "\0\0", 2);              /* MBZ */
+	assert_int_equal(b[40], 64);                         /* sender TTL */
+	/* One session (no SSID in a short request): its counter goes on. */
+	assert_int_equal(r->pkts[1].buf[3], 1);
+	assert_int_equal(r->pkts[2].buf[3], 2);
+	for (i = 41; i < 43; i++)
+		assert_int_equal(r->pkts[2].buf[i], 0);
+	/* What it sent is a reply: sent back to it, it is not answered. */
+	memcpy(r->pkts[3].buf, r->pkts[0].buf, 41);
+	r->pkts[0] = r->pkts[3];
+	r->pkts[0].len = 41;
+	assert_int_equal(reflect_batch(r, 1, T0 + 2 * MS), 0);
+	assert_int_equal(r->cnt.looks_like_reply, 1);
+	assert_int_equal(accounted(r, 3), r->cnt.received);
+	ub_reflector_free(r);
+
+	/* Under the per-source cap like any request: 100/s gives a burst of 10. */
+	r = bare(16, 100, 0);
+	r->cfg.twamp_light = 1;
+	for (i = 0; i < 30; i++)
+		put_twl(r, i, "192.0.2.1", 1000 + i, 14, 0, T0);
+	assert_int_equal(reflect_batch(r, 30, T0), 10);
+	assert_int_equal(r->cnt.rate_capped, 20);
+	ub_reflector_free(r);
+}
+
+/* --timestamp ptp: T2 and T3 in PTP format, said by the Z bit; the sender's fields as they came. */
+static void test_ptp_timestamps(void **state)
+{
+	struct ub_reflector *r = bare(16, 0, 0);
+	struct ub_stamp_reply rep;
+	int64_t now = ub_clock_real(), rx = now - 3 * MS;
+	int ptp;
+
+	(void)state;
+	for (ptp = 0; ptp < 2; ptp++) {
+		r->cfg.ptp = ptp;
+		put(r, 0, "192.0.2.1", 1000, 44, T0 + ptp * MS, (uint32_t)ptp, 9);
+		/* A PTP-format sender: its T1 and error estimate are copied, never rewritten. */
+		r->pkts[0].buf[4] = 0x65;
+		r->pkts[0].buf[12] = 0x40;
+		r->pkts[0].buf[13] = 0x07;
+		r->pkts[0].rx_real_ns = rx;
+		assert_int_equal(reflect_batch(r, 1, T0 + ptp * MS), 1);
+		assert_int_equal(ub_proto_decode_reply(r->pkts[0].buf, 44, &rep), 0);
+		assert_int_equal(!!(rep.err_est & UB_PROTO_EE_Z), ptp);
+		assert_int_equal(rep.sender_err_est, 0x4007);
+		assert_int_equal(rep.sender_ts >> 56, 0x65);
+		if (ptp) {
+			/* PTP keeps nanoseconds: T2 comes back exactly. */
+			assert_int_equal(ub_clock_ptp_to_ns(rep.rx_ts), rx);
+		} else {
+			assert_true(llabs(ub_clock_ntp_to_ns(rep.rx_ts) - rx) <= 1);
+		}
+		/* T3 is now, read in the format the Z bit names. */
+		assert_true(llabs(ub_proto_ts_ns(rep.ts, rep.err_est) - ub_clock_real()) <
+			    UB_NS_PER_S);
+		assert_true(ub_proto_ts_ns(rep.ts, rep.err_est) >= ub_proto_ts_ns(rep.rx_ts, rep.err_est));
+	}
+	ub_reflector_free(r);
+}
+
+/* The reply's counter for PTP-format request seq (Z bit set, T1 at unix_ns), or -1. */
+static int64_t one_ptp(struct ub_reflector *r, int64_t t, uint32_t seq, int64_t unix_ns)
+{
+	put_t1(r, 0, "192.0.2.1", 1000, t, seq, ub_proto_ts(unix_ns, 1), 5);
+	r->pkts[0].buf[12] |= UB_PROTO_EE_Z >> 8;
+	if (reflect_batch(r, 1, t) == 0)
+		return -1;
+	return reply_seq(r, 0);
+}
+
+/* A PTP-format sender's restart is told by its T1 as an NTP one's is: across a second too. */
+static void test_restart_with_ptp_t1(void **state)
+{
+	struct ub_reflector *r = bare(16, 0, 0);
+	/* Just before a second ends, so that T1's nanoseconds wrap within the run. */
+	int64_t base = 1800000000LL * UB_NS_PER_S + 950 * MS;
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < 10; i++)
+		assert_int_equal(one_ptp(r, T0 + i * MS, i, base + i * 10 * MS), i);
+	/* Reordered across the wrap: 7 after 9. No restart. */
+	assert_int_equal(one_ptp(r, T0 + 10 * MS, 7, base + 7 * 10 * MS), 10);
+	assert_int_equal(r->cnt.sessions_restarted, 0);
+	/* Started over a second later. */
+	assert_int_equal(one_ptp(r, T0 + 11 * MS, 0, base + UB_NS_PER_S), 0);
+	assert_int_equal(one_ptp(r, T0 + 12 * MS, 1, base + UB_NS_PER_S + 10 * MS), 1);
+	assert_int_equal(r->cnt.sessions_restarted, 1);
+	/* The same sender, now in NTP format: still one clock, no restart. */
+	assert_int_equal(one_t1(r, T0 + 13 * MS, 2, ub_proto_ts(base + UB_NS_PER_S + 20 * MS, 0)), 2);
+	assert_int_equal(r->cnt.sessions_restarted, 1);
+	ub_reflector_free(r);
+}
+
+/*
+ * udpbench's sender in auto mode: printable text probes first, then binary
+ * requests with the same SSID and numbering. One session, one counter: the
+ * switch is no restart, though the octets where a binary request has its
+ * number hold letters and digits before it.
+ */
+static void text_then_binary(int ptp)
+{
+	struct ub_reflector *r = bare(16, 0, 0);
+	const uint16_t ssid = 'K' << 8 | '4';
+	struct ub_stamp_reply rep;
+	struct ub_stamp_req req;
+	int64_t t1 = ub_clock_real();
+	uint32_t i;
+
+	for (i = 0; i < 8; i++) {
+		put(r, 0, "192.0.2.1", 1000, 64, T0 + i * MS, i, ssid);
+		if (i < 4) {
+			assert_int_equal(ub_proto_encode_text((char *)r->pkts[0].buf, 64, i,
+							      t1 + i * 10 * MS, ssid), 0);
+		} else {
+			/* binary, its T1 in NTP or (--timestamp ptp) PTP format */
+			req.seq = i;
+			req.ts = ub_proto_ts(t1 + i * 10 * MS, ptp);
+			req.err_est = (uint16_t)(ptp ? UB_PROTO_EE_Z | 1 : 1);
+			req.ssid = ssid;
+			ub_proto_encode_req(r->pkts[0].buf, 64, &req);
+		}
+		assert_int_equal(reflect_batch(r, 1, T0 + i * MS), 1);
+		assert_int_equal(ub_proto_decode_reply(r->pkts[0].buf, 64, &rep), 0);
+		assert_int_equal(rep.seq, i);
+		assert_int_equal(rep.ssid, ssid);
+		/* A text probe's first 12 octets come back at 24, as the sender matches them. */
+		if (i < 4) {
+			char probe[64];
+
+			ub_proto_encode_text(probe, sizeof(probe), i, t1 + i * 10 * MS, ssid);
+			assert_memory_equal(r->pkts[0].buf + 24, probe, 12);
+		}
+	}
+	assert_int_equal(r->cnt.sessions_restarted, 0);
+	/* A text-probe sender that starts over is a new run, as any sender. */
+	put(r, 0, "192.0.2.1", 1000, 64, T0 + 9 * MS, 0, ssid);
+	ub_proto_encode_text((char *)r->pkts[0].buf, 64, 0, t1 + 5 * UB_NS_PER_S, ssid);
+	assert_int_equal(reflect_batch(r, 1, T0 + 9 * MS), 1);
+	assert_int_equal(reply_seq(r, 0), 0);
+	assert_int_equal(r->cnt.sessions_restarted, 1);
+	ub_reflector_free(r);
+}
+
+static void test_text_probes_then_binary_one_session(void **state)
+{
+	(void)state;
+	text_then_binary(0);
+	text_then_binary(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +710,10 @@ int main(void)
 		cmocka_unit_test(test_restart_with_constant_t1),
 		cmocka_unit_test(test_keyed_replays_dropped),
 		cmocka_unit_test(test_loops_broken),
+		cmocka_unit_test(test_twamp_light_short_requests),
+		cmocka_unit_test(test_ptp_timestamps),
+		cmocka_unit_test(test_restart_with_ptp_t1),
+		cmocka_unit_test(test_text_probes_then_binary_one_session),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
