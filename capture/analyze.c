@@ -514,6 +514,17 @@ static void list_ports(const struct ub_analysis *a, char *buf, size_t len)
 		n += (size_t)snprintf(buf + n, len - n, "%s%d", i ? ", " : "", a->ports[i]);
 }
 
+/* Whether any session of a keyed analysis got a reply that passed the key. */
+static int any_verified(const struct ub_analysis *a)
+{
+	unsigned i, n = ub_flows_count(a->flows);
+
+	for (i = 0; i < n; i++)
+		if (a->sums[i].received)
+			return 1;
+	return 0;
+}
+
 int ub_analyze_run(const struct ub_analyze_config *c, struct ub_err *e)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "", ports[32], auth[160] = "";
@@ -583,6 +594,13 @@ int ub_analyze_run(const struct ub_analyze_config *c, struct ub_err *e)
 		return rc;
 	}
 	rc = ub_analysis_write(a, c, e);
+	/* Sessions found, and the key fits none of their packets: the result stands, the key is named. */
+	if (rc == 0 && a->info.auth_failed && !any_verified(a))
+		rc = ub_err_set(e, UB_E_INVAL, 0,
+				TR(zh, "%s: %" PRIu64 " authenticated packets failed the HMAC check and "
+				       "none passed: is it the right --key?",
+				   "%s：%" PRIu64 " 个认证模式的包未通过 HMAC 校验，没有一个通过：--key 是否正确？"),
+				a->name, a->info.auth_failed);
 	ub_analysis_free(a);
 	return rc;
 }

@@ -452,7 +452,7 @@ int ub_pairing_flow(struct ub_flows *fl, uint32_t fi)
 	const struct ub_flows_dgram *g;
 	unsigned d, server_on_port;
 	uint32_t i;
-	int rc, found = 0;
+	int rc, found = 0, any_good;
 
 	for (d = 0; d < 2; d++) {
 		rc = score(fl, f, d, &st[d], &ec[d]);
@@ -484,12 +484,24 @@ int ub_pairing_flow(struct ub_flows *fl, uint32_t fi)
 		fp.d = f->port_side == 2 ? 0 : 1;
 	}
 
+	/*
+	 * A key that fits none of the flow's packets (the wrong key) still shows
+	 * the session: every request sent, none answered, all counted as failed.
+	 * With a key that fits some, the ones that fail are left out: forged.
+	 */
+	for (i = f->first, any_good = 0; i != UB_FLOWS_NONE && !any_good; i = g->next) {
+		g = &fl->dg[i];
+		any_good = (g->flags & UB_FLOWS_DG_AUTH) && !(g->flags & UB_FLOWS_DG_AUTH_BAD);
+	}
 	map_reset(&fl->map);
 	for (i = f->first; i != UB_FLOWS_NONE; i = g->next) {
 		g = &fl->dg[i];
-		if (g->flags & UB_FLOWS_DG_AUTH_BAD)
+		if (g->flags & UB_FLOWS_DG_AUTH_BAD) {
 			auth_failed(fl, &fp, g);
-		else if (g->dir == fp.d)
+			if (any_good || g->dir != fp.d)
+				continue;
+		}
+		if (g->dir == fp.d)
 			rc = mode == UB_FLOWS_STAMP ? stamp_request(fl, &fp, i)
 						    : echo_request(fl, &fp, i);
 		else

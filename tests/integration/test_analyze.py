@@ -349,11 +349,14 @@ def test_tcpdump_of_keyed_udpbench_run(tmp):
     assert "1 packets failed the HMAC check" in r.stdout, r.stdout
     r = analyze(forged, "--port", port, "--json", aj)
     assert load_json(aj)["summary"]["received"] == 300
-    # The wrong key: nothing passes, and the message says so.
-    r = analyze(path, "--port", port, "--key", wrong)
+    # The wrong key: nothing passes, the message says so, and the session is still shown.
+    os.remove(aj)
+    r = analyze(path, "--port", port, "--key", wrong, "--json", aj)
     assert r.returncode == 1, (r.returncode, r.stderr)
     assert "600 authenticated packets failed the HMAC check" in r.stderr, r.stderr
     assert "--key" in r.stderr.splitlines()[-1], r.stderr
+    s = load_json(aj)["summary"]
+    assert (s["sent"], s["received"], s["auth_failed"]) == (300, 0, 600), s
 
 
 def test_tcpdump_of_twamp_light_exchange(tmp):
