@@ -162,7 +162,8 @@ static void signed_fields(const uint8_t *d, size_t n)
 	size_t len, at;
 	uint8_t bit;
 
-	if (ub_proto_decode_reply(d, n, &r) != 0)
+	/* a STAMP reply (44 octets and more): its MBZ octets 38..43 pick the changes below */
+	if (n < UB_STAMP_LEN || ub_proto_decode_reply(d, n, &r) != 0)
 		return;
 	fuzz_keys(&k, &wrong);
 	len = n < UB_STAMP_AUTH_LEN ? UB_STAMP_AUTH_LEN : n;
