@@ -8,7 +8,7 @@ VERSION  := 0.1.0
 
 CC       ?= cc
 PKGS     := jansson inih libpcap libcrypto
-CPPFLAGS += -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -Ibench -Icapture -Ireports -Iscenarios -D_FORTIFY_SOURCE=2 \
+CPPFLAGS += -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -I. -Ibench -D_FORTIFY_SOURCE=2 \
             -DUB_SCENARIO_DIR='"$(PREFIX)/share/udpbench/scenarios"' \
             -DUB_REPORT_DIR='"$(PREFIX)/share/udpbench/reports"'
 CFLAGS   ?= -O2 -g
@@ -19,7 +19,7 @@ WARN     += -Werror
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libpcap and libcrypto are loaded when a capture or a key first needs them
-# (bench/dynlib.h), so the program links only these; tests that call libpcap
+# (bench/lib/dynlib.h), so the program links only these; tests that call libpcap
 # or libcrypto themselves link those too.
 LDLIBS    += $(shell pkg-config --libs jansson inih 2>/dev/null) -lm -ldl
 TEST_LIBS  = $(LDLIBS) $(shell pkg-config --libs libpcap libcrypto 2>/dev/null)
@@ -38,7 +38,7 @@ DEPS_test  := $(DEPS_build) libcmocka-dev python3 tshark tcpdump nftables iprout
               gnuplot-nox fonts-wqy-zenhei gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static time
 DEPS_demo  := $(DEPS_build) gnuplot-nox fonts-wqy-zenhei nftables iproute2
 
-LIB_SRC  := $(filter-out bench/main.c bench/auth_none.c,$(wildcard bench/*.c)) $(wildcard capture/*.c) \
+LIB_SRC  := $(filter-out bench/cmd/main.c bench/stamp/auth_none.c,$(wildcard bench/*/*.c)) $(wildcard capture/*.c) \
             $(wildcard reports/*.c) $(wildcard scenarios/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libudpbench.a
@@ -50,11 +50,11 @@ FUZZ_DRV := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/driver_%)
 FUZZ_SECONDS ?= 60
 
 # deps-% stay out of .PHONY: make skips pattern rules for phony targets.
-.PHONY: all test check unit demo install uninstall clean asan fuzz fuzz-smoke fuzz-seeds
+.PHONY: all test check unit demo install uninstall clean asan fuzz fuzz-smoke fuzz-seeds layers
 
 all: $(BIN)
 
-$(BIN): $(BUILD)/bench/main.o $(LIB)
+$(BIN): $(BUILD)/bench/cmd/main.o $(LIB)
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LIB): $(LIB_OBJ)
@@ -129,7 +129,11 @@ $(BUILD)/fuzz/libfuzzer_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)
 test: deps-test
 	$(Q)$(MAKE) --no-print-directory check
 
-check: $(BIN) unit $(FUZZ_DRV) $(BUILD)/perf/echo_naive $(BUILD)/perf/flood
+# Each folder includes only folders below it (DESIGN.md's layers); a violating include fails here.
+layers:
+	$(Q)python3 tests/layers.py
+
+check: layers $(BIN) unit $(FUZZ_DRV) $(BUILD)/perf/echo_naive $(BUILD)/perf/flood
 	$(Q)BUILD=$(BUILD) UDPBENCH=$(abspath $(BIN)) FUZZ_SMOKE="$(FUZZ_SMOKE)" sh tests/run.sh
 
 # Every test again with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -195,7 +199,7 @@ deps-%:
 	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } || \
 		{ echo "udpbench: apt-get could not install:$$missing"; exit 1; }
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/bench/main.d $(UNIT_BIN:=.d) $(FUZZ_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/bench/cmd/main.d $(UNIT_BIN:=.d) $(FUZZ_OBJ:.o=.d)
 
 # The 虚谷号 (aarch64, Ubuntu 16.04, glibc 2.23) runs a statically linked
 # reflector built with Debian's cross compiler. libpcap, jansson and inih
@@ -203,8 +207,8 @@ deps-%:
 # only the modules the reflector needs: starting from
 # peers/vvboard/reflect_main.c, every X.h a source includes brings in X.c,
 # until nothing new comes in. The binary names the commands it lacks.
-# There is no arm64 libcrypto either: bench/auth_none.c stands in for
-# bench/auth.c and refuses --key.
+# There is no arm64 libcrypto either: bench/stamp/auth_none.c stands in for
+# bench/stamp/auth.c and refuses --key.
 # Running it on this machine needs qemu-user: `make deps-qemu`.
 DEPS_cross   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 DEPS_qemu    := qemu-user-static
@@ -224,7 +228,7 @@ cross-aarch64: deps-cross
 		src="$$src $$f"; \
 		deps=$$($(CROSS_CC) $(CPPFLAGS) -MM $$f) || exit 1; \
 		for h in $$(echo "$$deps" | tr -s ' \\' '\n\n' | grep '\.h$$'); do \
-			c=$${h%.h}.c; [ "$$c" = bench/auth.c ] && c=bench/auth_none.c; \
+			c=$${h%.h}.c; [ "$$c" = bench/stamp/auth.c ] && c=bench/stamp/auth_none.c; \
 			[ -f "$$c" ] && todo="$$todo $$c"; \
 		done; \
 	done; \
@@ -240,4 +244,4 @@ $(CROSS_BUILD)/obj/%.o: %.c
 clean-cross:
 	rm -rf $(CROSS_BUILD)
 
--include $(wildcard $(CROSS_BUILD)/obj/*/*.d $(CROSS_BUILD)/obj/*/*/*.d)
+-include $(wildcard $(CROSS_BUILD)/obj/*/*.d $(CROSS_BUILD)/obj/*/*/*.d $(CROSS_BUILD)/obj/*/*/*/*.d)

@@ -1,4 +1,4 @@
-#include "analyze.h"
+#include "capture/analyze.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -6,12 +6,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "clock.h"
-#include "decode.h"
-#include "flows.h"
-#include "net.h"
-#include "pcaplib.h"
-#include "stats.h"
+#include "lib/clock.h"
+#include "capture/decode.h"
+#include "capture/flows.h"
+#include "lib/net.h"
+#include "capture/pcaplib.h"
+#include "metrics/stats.h"
 
 #define MAX_SEC 4000000000LL  /* capture times are clamped to 1970..2096: no overflow */
 

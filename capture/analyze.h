@@ -34,9 +34,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "auth.h"
-#include "err.h"
-#include "output.h"
+#include "stamp/auth.h"
+#include "lib/err.h"
+#include "metrics/output.h"
 
 #define UB_STAMP_PORT 862       /* IANA's STAMP port (RFC 8762 §4.1) */
 #define UB_ANALYZE_TABLE_MIN 5  /* this many sessions or more: one table, not a summary each */

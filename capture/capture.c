@@ -1,4 +1,4 @@
-#include "capture.h"
+#include "capture/capture.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "pcaplib.h"
+#include "lib/clock.h"
+#include "capture/pcaplib.h"
 
 #define UB_FILTER_MAX 8192
 

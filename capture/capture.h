@@ -8,9 +8,9 @@
 
 #include <stdint.h>
 
-#include "decode.h"
-#include "err.h"
-#include "net.h"
+#include "capture/decode.h"
+#include "lib/err.h"
+#include "lib/net.h"
 
 struct ub_capture_config {
 	const char *path;  /* the pcap file to write */

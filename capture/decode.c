@@ -1,10 +1,10 @@
-#include "decode.h"
+#include "capture/decode.h"
 
 #include <arpa/inet.h>
 #include <pcap/dlt.h>
 #include <string.h>
 
-#include "err.h"
+#include "lib/err.h"
 
 #define ETH_P_IPV4 0x0800
 #define ETH_P_IPV6 0x86DD

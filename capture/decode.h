@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "net.h"
+#include "lib/net.h"
 
 /* A UDP datagram found in a frame. Pointers point into the frame. */
 struct ub_udp_view {

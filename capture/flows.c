@@ -3,14 +3,14 @@
  * (flows.h): the datagrams kept by flow, the sessions with their probes and
  * replies. Which reply answers which request is decided in pairing.c.
  */
-#include "flows.h"
+#include "capture/flows.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "flows_int.h"
-#include "pairing.h"
+#include "lib/clock.h"
+#include "capture/flows_int.h"
+#include "capture/pairing.h"
 
 static uint64_t fnv64(const uint8_t *p, size_t n, uint64_t h)
 {

@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth.h"
-#include "decode.h"
-#include "net.h"
-#include "stats.h"
+#include "stamp/auth.h"
+#include "capture/decode.h"
+#include "lib/net.h"
+#include "metrics/stats.h"
 
 #define UB_FLOWS_PORTS_MAX 3 /* session ports: 10000, 862 and the configured one */
 

@@ -17,11 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth.h"
-#include "flows.h"
-#include "net.h"
-#include "proto.h"
-#include "stats.h"
+#include "stamp/auth.h"
+#include "capture/flows.h"
+#include "lib/net.h"
+#include "stamp/proto.h"
+#include "metrics/stats.h"
 
 #define UB_FLOWS_EP_LEN 19             /* family, 16 address octets, port (network order) */
 #define UB_FLOWS_HEAD_LEN UB_STAMP_LEN /* payload octets kept of each datagram */

@@ -3,13 +3,13 @@
  * flow, which end asks and how the other answers, and which reply answers
  * which request. flows.c keeps what is found.
  */
-#include "pairing.h"
+#include "capture/pairing.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "proto.h"
+#include "lib/clock.h"
+#include "stamp/proto.h"
 
 #define REQ_MIN 16            /* a request's seq, T1, error estimate and SSID */
 #define REQ_TWL_MIN 12        /* a TWAMP-light request's seq and T1 */

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "flows_int.h"
+#include "capture/flows_int.h"
 
 /*
  * Finds the sessions of flow fi in fl and pairs their replies with their

@@ -1,8 +1,8 @@
-#include "pcaplib.h"
+#include "capture/pcaplib.h"
 
 #include <stddef.h>
 
-#include "dynlib.h"
+#include "lib/dynlib.h"
 
 const struct ub_pcaplib *ub_pcaplib(struct ub_err *e)
 {

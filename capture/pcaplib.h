@@ -10,7 +10,7 @@
 #include <pcap/pcap.h>
 #include <stdio.h>
 
-#include "err.h"
+#include "lib/err.h"
 
 /* Every libpcap function udpbench calls: return type, name without "pcap_", arguments. */
 #define UB_PCAPLIB_FUNCS(X)                                                          \

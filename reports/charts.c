@@ -2,7 +2,7 @@
  * udpbench: reports — the charts (charts.h): what each one shows, written
  * as data files and settings into the work folder for gnuplot.c to draw.
  */
-#include "charts.h"
+#include "reports/charts.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gnuplot.h"
+#include "reports/gnuplot.h"
 
 /* Every text for people is TX(R, English, Chinese). */
 #define TX UB_REPORT_TX

@@ -9,8 +9,8 @@
 #ifndef UB_CHARTS_H
 #define UB_CHARTS_H
 
-#include "err.h"
-#include "report_int.h"
+#include "lib/err.h"
+#include "reports/report_int.h"
 
 /*
  * Writes every chart of the results in R (read and derived) into R->work,

@@ -3,7 +3,7 @@
  * of the work folder, the settings each chart is drawn with, the templates
  * and charts.sh, and gnuplot run on every chart, a few at once.
  */
-#include "gnuplot.h"
+#include "reports/gnuplot.h"
 
 #include <errno.h>
 #include <fcntl.h>

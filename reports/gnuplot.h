@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "err.h"
-#include "report_int.h"
-#include "results.h"
+#include "lib/err.h"
+#include "reports/report_int.h"
+#include "reports/results.h"
 
 /* Returns 1 when prog can be run: a path to an executable, or a name found on $PATH; else 0. */
 int ub_gnuplot_on_path(const char *prog);

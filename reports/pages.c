@@ -3,7 +3,7 @@
  * table of every result's summary and the charts with the question each
  * answers.
  */
-#include "pages.h"
+#include "reports/pages.h"
 
 #include <errno.h>
 #include <inttypes.h>

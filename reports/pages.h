@@ -6,8 +6,8 @@
 #ifndef UB_PAGES_H
 #define UB_PAGES_H
 
-#include "err.h"
-#include "report_int.h"
+#include "lib/err.h"
+#include "reports/report_int.h"
 
 /* Writes R->out/index.html for the results and charts in R; returns 0 or UB_E_IO. */
 int ub_pages_write_html(const struct ub_report_ctx *R, struct ub_err *e);

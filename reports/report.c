@@ -4,7 +4,7 @@
  * with the templates and charts.sh, draw them (gnuplot.c), then index.html
  * and summary.md (pages.c).
  */
-#include "report.h"
+#include "reports/report.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -16,11 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "charts.h"
-#include "gnuplot.h"
-#include "pages.h"
-#include "report_int.h"
-#include "results.h"
+#include "reports/charts.h"
+#include "reports/gnuplot.h"
+#include "reports/pages.h"
+#include "reports/report_int.h"
+#include "reports/results.h"
 
 #ifndef UB_REPORT_DIR
 #define UB_REPORT_DIR "/usr/local/share/udpbench/reports"

@@ -9,8 +9,8 @@
 
 #include <stdio.h>
 
-#include "err.h"
-#include "output.h"
+#include "lib/err.h"
+#include "metrics/output.h"
 
 enum ub_report_format { UB_REPORT_PNG = 0, UB_REPORT_SVG = 1 };
 

@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "report.h"
-#include "results.h"
+#include "reports/report.h"
+#include "reports/results.h"
 
 /* One text in English or Chinese; both are literals so printf formats stay checked. */
 #define UB_REPORT_TX(ctx, en_, zh_) ((ctx)->zh ? (zh_) : (en_))

@@ -2,7 +2,7 @@
  * udpbench: reports — reading results (results.h): the JSON and CSV files
  * the sender wrote, and what the charts show derived from their rows.
  */
-#include "results.h"
+#include "reports/results.h"
 
 #include <errno.h>
 #include <math.h>

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "lib/err.h"
 
 /* The status column of a CSV row. */
 enum ub_result_status { UB_RESULT_OK, UB_RESULT_LOST, UB_RESULT_LATE, UB_RESULT_DUP };

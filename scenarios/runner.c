@@ -3,7 +3,7 @@
  * processes of this same program (reflector, relay, sender), exactly as a
  * user would from a shell, so a scenario exercises the real command paths.
  */
-#include "scenario.h"
+#include "scenarios/scenario.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "impair.h"
-#include "units.h"
+#include "lib/clock.h"
+#include "relay/impair.h"
+#include "lib/units.h"
 
 extern char **environ;
 

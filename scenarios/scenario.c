@@ -1,4 +1,4 @@
-#include "scenario.h"
+#include "scenarios/scenario.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "impair.h"
-#include "proto.h"
-#include "units.h"
+#include "lib/clock.h"
+#include "relay/impair.h"
+#include "stamp/proto.h"
+#include "lib/units.h"
 
 #ifndef UB_SCENARIO_DIR
 #define UB_SCENARIO_DIR "/usr/local/share/udpbench/scenarios"

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "err.h"
-#include "output.h"
+#include "lib/err.h"
+#include "metrics/output.h"
 
 struct ub_link_kv {
 	char *key;   /* a relay impairment name: loss, delay-up, loss-burst-down, ... */

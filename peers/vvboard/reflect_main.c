@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "err.h"
-#include "exitcode.h"
-#include "reflect_cmd.h"
-#include "reflector.h"
+#include "lib/err.h"
+#include "lib/exitcode.h"
+#include "cmd/reflect_cmd.h"
+#include "reflect/reflector.h"
 
 #ifndef UB_VERSION
 #define UB_VERSION "unknown"

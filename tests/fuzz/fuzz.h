@@ -16,8 +16,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "proto.h"
+#include "stamp/auth.h"
+#include "stamp/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 

@@ -10,7 +10,7 @@
 
 #include <pcap/pcap.h>
 
-#include "analyze.h"
+#include "capture/analyze.h"
 #include "fuzz.h"
 
 /* Analyzes the capture in d[0..n) with key k (NULL: none) and writes its summaries to sink. */

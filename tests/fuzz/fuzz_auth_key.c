@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "auth.h"
+#include "stamp/auth.h"
 #include "fuzz.h"
 
 /* The input, as a file: the code under test reads files. */

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "decode.h"
+#include "capture/decode.h"
 #include "fuzz.h"
 
 static const int linktypes[] = FUZZ_LINKTYPES;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "impair.h"
+#include "relay/impair.h"
 
 #define LINES_MAX 32
 #define PACKETS_MAX 256

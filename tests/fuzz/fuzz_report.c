@@ -29,13 +29,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "charts.h"
+#include "reports/charts.h"
 #include "fuzz.h"
-#include "gnuplot.h"
+#include "reports/gnuplot.h"
 #include "gpsafe.h"
-#include "pages.h"
-#include "report_int.h"
-#include "results.h"
+#include "reports/pages.h"
+#include "reports/report_int.h"
+#include "reports/results.h"
 
 /* results given the CSV: a JSON of many peers would otherwise make thousands of charts */
 #define GIVEN_CSV 4

@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "impair.h"
-#include "proto.h"
-#include "scenario.h"
-#include "units.h"
+#include "relay/impair.h"
+#include "stamp/proto.h"
+#include "scenarios/scenario.h"
+#include "lib/units.h"
 
 #define NS_PER_S 1000000000LL
 #define LINK_MAX 256

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "proto.h"
+#include "stamp/proto.h"
 
 /* Decoding accepts only printable ASCII, with at most a trailing "\r\n" or "\n". */
 static int printable_probe(const uint8_t *d, size_t n)

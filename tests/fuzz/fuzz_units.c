@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "impair.h"
-#include "units.h"
+#include "relay/impair.h"
+#include "lib/units.h"
 
 #define SENTINEL 0x5eed5eed5eed5eedULL
 

@@ -21,10 +21,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 #include "fuzz.h"
-#include "proto.h"
-#include "scenario.h"
+#include "stamp/proto.h"
+#include "scenarios/scenario.h"
 
 /* 2024-09-01 08:00:00 UTC plus a little: a plausible wall clock for T1. */
 #define T1_NS (1725177600LL * 1000000000LL + 123456789LL)

@@ -20,9 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyze.h"
-#include "clock.h"
-#include "proto.h"
+#include "capture/analyze.h"
+#include "lib/clock.h"
+#include "stamp/proto.h"
 
 #define US 1000LL
 #define MS 1000000LL

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "auth.h"
+#include "stamp/auth.h"
 
 /*
  * Expected values come from outside udpbench: RFC 4231's published

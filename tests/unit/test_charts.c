@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 /* the module itself, for its static functions */
-#include "../../reports/charts.c"
+#include "reports/charts.c"
 
 /* Box labels wrap at spaces, or between Chinese characters, near the width asked. */
 static void test_wrap_labels(void **state)

@@ -16,7 +16,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
-#include "../../bench/cli.c"
+#include "cmd/cli.c"
 
 #define MAXARGS 32
 #define US 1000LL

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 
 /* ntp_adjtime stand-in, so each kernel state can be tested on any machine. */
 static struct {
@@ -29,7 +29,7 @@ static int fake_ntp_adjtime(struct timex *tx)
 }
 
 #define ntp_adjtime fake_ntp_adjtime
-#include "../../bench/clock.c"
+#include "lib/clock.c"
 #undef ntp_adjtime
 
 #define NTP_EPOCH_SECS 0x83AA7E80ULL /* 2208988800 */

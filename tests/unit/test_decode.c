@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
-#include "err.h"
+#include "capture/decode.h"
+#include "lib/err.h"
 
 #define PAYLOAD_LEN 44
 

@@ -11,9 +11,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "clock.h"
-#include "flows.h"
-#include "proto.h"
+#include "lib/clock.h"
+#include "capture/flows.h"
+#include "stamp/proto.h"
 
 #define US 1000LL
 #define MS 1000000LL

@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "gnuplot.h"
+#include "reports/gnuplot.h"
 
 #include "../fuzz/gpsafe.h"
 #include "files.h"

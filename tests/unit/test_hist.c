@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "hist.h"
+#include "lib/err.h"
+#include "lib/hist.h"
 
 #define US 1000LL
 #define MS 1000000LL

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "impair.h"
+#include "lib/err.h"
+#include "relay/impair.h"
 
 #define MS 1000000LL
 #define N_DRAWS 100000

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "lru.h"
+#include "lib/lru.h"
 
 /* A 6-octet key (an IPv4 address and port, as the reflector uses) from n. */
 static void key6(uint32_t n, uint8_t k[6])

@@ -19,10 +19,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "err.h"
-#include "net.h"
-#include "proto.h"
+#include "lib/clock.h"
+#include "lib/err.h"
+#include "lib/net.h"
+#include "stamp/proto.h"
 
 #define KEEP_PORT 4242 /* a port value split_hostport must leave alone */
 #define NPKT 4

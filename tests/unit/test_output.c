@@ -23,9 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "output.h"
-#include "stats.h"
+#include "lib/err.h"
+#include "metrics/output.h"
+#include "metrics/stats.h"
 
 #define MSEC 1000000LL
 #define SEC (1000 * MSEC)

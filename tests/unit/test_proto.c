@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "proto.h"
+#include "stamp/proto.h"
 
 /* A request with a distinct byte in every position, so a field at the wrong offset shows. */
 static const struct ub_stamp_req req_fields = {

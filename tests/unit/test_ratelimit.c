@@ -15,9 +15,9 @@
 
 #include <arpa/inet.h>
 
-#include "clock.h"
-#include "net.h"
-#include "ratelimit.h"
+#include "lib/clock.h"
+#include "lib/net.h"
+#include "reflect/ratelimit.h"
 
 #define MS 1000000LL
 #define T0 (5 * UB_NS_PER_S) /* any start: the buckets only see differences */

@@ -18,7 +18,7 @@
 
 #include <arpa/inet.h>
 
-#include "reflector.c"
+#include "reflect/reflector.c"
 
 #define MS 1000000LL
 #define T0 (100 * UB_NS_PER_S)

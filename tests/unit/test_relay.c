@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "relayq.c"
-#include "relay.c"
+#include "relay/relayq.c"
+#include "relay/relay.c"
 
 #include "relay_fixture.h"
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "relayq.c"
+#include "relay/relayq.c"
 
 #include "udp_loopback.h"
 

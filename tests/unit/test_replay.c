@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "replay.h"
+#include "reflect/replay.h"
 
 #define S (1ULL << 32) /* one second of NTP time */
 

@@ -22,8 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "report.h"
+#include "lib/err.h"
+#include "reports/report.h"
 
 #include "../fuzz/gpsafe.h"
 #include "files.h"

@@ -15,8 +15,8 @@
 
 #include <arpa/inet.h>
 
-#include "clock.h"
-#include "sessions.h"
+#include "lib/clock.h"
+#include "reflect/sessions.h"
 
 #define MS 1000000LL
 #define T0 (100 * UB_NS_PER_S)

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "hist.h"
-#include "statcalc.h"
+#include "lib/hist.h"
+#include "metrics/statcalc.h"
 
 static void feed_all(struct ub_statcalc_reorder *t, const uint32_t *v, size_t n, int *verdicts)
 {

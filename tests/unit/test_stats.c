@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "stats.h"
+#include "lib/err.h"
+#include "metrics/stats.h"
 
 #define MS 1000000LL
 #define SLOT (10 * MS)

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "stats.h"
-#include "statwin.h"
+#include "metrics/stats.h"
+#include "metrics/statwin.h"
 
 #define MS 1000000LL
 

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "truth.c"
-#include "relay.c"
+#include "relay/truth.c"
+#include "relay/relay.c"
 
 #include "relay_fixture.h"
 

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "units.h"
+#include "lib/units.h"
 
 #define NS 1LL
 #define US (1000 * NS)

@@ -1,0 +1,607 @@
+#include "lib/net.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/errqueue.h>
+#include <netinet/udp.h>
+#include <linux/net_tstamp.h>
+
+#include "lib/clock.h"
+
+#define UB_BATCH_MAX 64
+#define UB_GSO_SEGS_MAX 64     /* the kernel's UDP_MAX_SEGMENTS */
+#define UB_GSO_BYTES_MAX 65000 /* one train fits in one UDP datagram of the stack */
+/* Room for both kinds of timestamp, a TTL and both kinds of pktinfo. */
+#define UB_CMSG_SPACE                                                                    \
+	(CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(struct scm_timestamping)) + \
+	 2 * CMSG_SPACE(sizeof(int)) +                                                   \
+	 CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)))
+
+int ub_net_split_hostport(const char *s, char *host, size_t hostlen, int *port, struct ub_err *e)
+{
+	const char *end, *colon, *pstr = NULL, *given = s;
+	size_t n;
+	char *ep;
+	long p;
+
+	if (!s || !*s)
+		return ub_err_set(e, UB_E_INVAL, 0, "empty address");
+	if (s[0] == '[') {
+		end = strchr(s, ']');
+		if (!end)
+			return ub_err_set(e, UB_E_INVAL, 0, "'%s': missing ']'", s);
+		n = (size_t)(end - s - 1);
+		if (end[1] == ':')
+			pstr = end + 2;
+		else if (end[1] != '\0')
+			return ub_err_set(e, UB_E_INVAL, 0, "'%s': junk after ']'", s);
+		s++;
+	} else {
+		colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL; /* a bare IPv6 literal */
+		n = colon ? (size_t)(colon - s) : strlen(s);
+		if (colon)
+			pstr = colon + 1;
+	}
+	if (n == 0 || n >= hostlen)
+		return ub_err_set(e, UB_E_INVAL, 0, "'%s': bad host", given);
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (pstr) {
+		if (!isdigit((unsigned char)*pstr))
+			return ub_err_set(e, UB_E_INVAL, 0, "'%s': port must be a number", pstr);
+		errno = 0;
+		p = strtol(pstr, &ep, 10);
+		if (*ep || errno || p < 1 || p > 65535)
+			return ub_err_set(e, UB_E_RANGE, 0, "'%s': port must be 1..65535", pstr);
+		*port = (int)p;
+	}
+	return 0;
+}
+
+int ub_net_resolve(const char *host, int port, int family, int passive, struct ub_addr *out,
+		   struct ub_err *e)
+{
+	struct addrinfo hints, *res = NULL;
+	char pbuf[16];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_ADDRCONFIG | (passive ? AI_PASSIVE : 0);
+	snprintf(pbuf, sizeof(pbuf), "%d", port);
+	rc = getaddrinfo(host, pbuf, &hints, &res);
+	if (rc == EAI_ADDRFAMILY || rc == EAI_NONAME) {
+		/* AI_ADDRCONFIG hides ::1 on hosts with only loopback IPv6. */
+		hints.ai_flags &= ~AI_ADDRCONFIG;
+		rc = getaddrinfo(host, pbuf, &hints, &res);
+	}
+	if (rc != 0)
+		return ub_err_set(e, UB_E_INVAL, 0, "cannot resolve '%s': %s", host,
+				  gai_strerror(rc));
+	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
+	out->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int ub_net_addr_port(const struct ub_addr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
+	if (a->ss.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+	return 0;
+}
+
+void ub_net_addr_set_port(struct ub_addr *a, int port)
+{
+	if (a->ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&a->ss)->sin_port = htons((uint16_t)port);
+	else if (a->ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons((uint16_t)port);
+}
+
+const char *ub_net_host_str(const struct ub_addr *a, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *s6;
+
+	buf[0] = '\0';
+	if (a->ss.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, buf,
+			  (socklen_t)len);
+	} else if (a->ss.ss_family == AF_INET6) {
+		s6 = (const struct sockaddr_in6 *)&a->ss;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, (socklen_t)len);
+		else
+			inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len);
+	}
+	return buf;
+}
+
+const char *ub_net_addr_str(const struct ub_addr *a, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+
+	ub_net_host_str(a, host, sizeof(host));
+	if (a->ss.ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		snprintf(buf, len, "[%s]:%d", host, ub_net_addr_port(a));
+	else
+		snprintf(buf, len, "%s:%d", host, ub_net_addr_port(a));
+	return buf;
+}
+
+size_t ub_net_addr_key(const struct ub_addr *a, uint8_t key[UB_ADDR_KEY_MAX])
+{
+	if (a->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+
+		memcpy(key, &s6->sin6_addr, 16);
+		memcpy(key + 16, &s6->sin6_port, 2);
+		return 18;
+	}
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
+
+	memcpy(key, &s4->sin_addr, 4);
+	memcpy(key + 4, &s4->sin_port, 2);
+	return 6;
+}
+
+uint32_t ub_net_hash(const void *p, size_t n, uint32_t h)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u; /* the FNV prime */
+	return h;
+}
+
+int ub_net_udp_socket(int family, struct ub_err *e)
+{
+	int fd, one = 1;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "socket");
+	/* Best effort: each only adds metadata; a kernel without one still works. */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	if (family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	}
+	return fd;
+}
+
+uint64_t ub_net_raise_fd_limit(uint64_t want, uint64_t *hard)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		if (hard)
+			*hard = 0;
+		return 0;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		struct rlimit up = rl;
+
+		up.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	if (hard)
+		*hard = rl.rlim_max == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_max;
+	return rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
+}
+
+void ub_net_report_drops(int fd, int family)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+}
+
+int ub_net_enable_tx_stamps(int fd)
+{
+	int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
+		    SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
+		    SOF_TIMESTAMPING_OPT_TSONLY;
+
+	return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) == 0;
+}
+
+/* Reads one error-queue message: a send stamp, an ICMP error, or neither (returns 0). */
+static int parse_errqueue(struct msghdr *mh, struct ub_errq *out)
+{
+	struct sock_extended_err ee;
+	struct scm_timestamping st;
+	struct cmsghdr *c;
+	int have_ts = 0, have_id = 0;
+
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+			memcpy(&st, CMSG_DATA(c), sizeof(st));
+			have_ts = st.ts[0].tv_sec || st.ts[0].tv_nsec;
+		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			   (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			have_id = 1;
+		}
+	}
+	if (!have_id)
+		return 0;
+	if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6) {
+		/* With IP_RECVERR the ICMP error comes here, and reading it clears the socket's. */
+		out->icmp_errno = (int)ee.ee_errno;
+		return 1;
+	}
+	if (!have_ts || ee.ee_origin != SO_EE_ORIGIN_TIMESTAMPING || ee.ee_info != SCM_TSTAMP_SND)
+		return 0;
+	out->icmp_errno = 0;
+	out->id = ee.ee_data;
+	out->real_ns = ub_clock_ts_to_ns(&st.ts[0]);
+	return 1;
+}
+
+int ub_net_errqueue(int fd, struct ub_errq *out, int n)
+{
+	struct mmsghdr mm[UB_BATCH_MAX];
+	union {
+		/* Both kinds of stamp, the error with its offender's address, the pktinfo. */
+		char buf[UB_CMSG_SPACE + CMSG_SPACE(sizeof(struct sock_extended_err) +
+						    sizeof(struct sockaddr_in6))];
+		struct cmsghdr align;
+	} ctl[UB_BATCH_MAX];
+	/* An ICMP error carries the offending datagram's headers: room for them, discarded. */
+	uint8_t junk[UB_BATCH_MAX][128];
+	struct iovec iov[UB_BATCH_MAX];
+	int i, got, k = 0;
+
+	if (n > UB_BATCH_MAX)
+		n = UB_BATCH_MAX;
+	/* Until something is parsed or the queue is empty: other messages are skipped. */
+	do {
+		for (i = 0; i < n; i++) {
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_control = ctl[i].buf;
+			mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+			iov[i].iov_base = junk[i];
+			iov[i].iov_len = sizeof(junk[i]);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		got = recvmmsg(fd, mm, (unsigned)n, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
+		if (got < 0 && errno == ENOSYS) {
+			ssize_t r = recvmsg(fd, &mm[0].msg_hdr, MSG_ERRQUEUE | MSG_DONTWAIT);
+			got = r < 0 ? -1 : 1;
+		}
+		for (i = 0; i < got; i++)
+			k += parse_errqueue(&mm[i].msg_hdr, &out[k]);
+	} while (got > 0 && k == 0);
+	return k;
+}
+
+int ub_net_set_dscp_ttl(int fd, int family, int dscp, int ttl, struct ub_err *e)
+{
+	int tos;
+
+	/* An IPv6 socket may carry IPv4 (mapped addresses): set both, the IPv4 one best effort. */
+	tos = dscp >= 0 ? dscp << 2 : 0;
+	if (family == AF_INET6) {
+		if (dscp >= 0)
+			setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+		if (ttl >= 0)
+			setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+	}
+	if (dscp >= 0) {
+		if (family == AF_INET6) {
+			if (setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos)) < 0)
+				return ub_err_set(e, UB_E_SYS, errno, "setting DSCP %d", dscp);
+		} else if (setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)) < 0) {
+			return ub_err_set(e, UB_E_SYS, errno, "setting DSCP %d", dscp);
+		}
+	}
+	if (ttl >= 0) {
+		if (family == AF_INET6) {
+			if (setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)) < 0)
+				return ub_err_set(e, UB_E_SYS, errno, "setting hop limit %d", ttl);
+		} else if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0) {
+			return ub_err_set(e, UB_E_SYS, errno, "setting TTL %d", ttl);
+		}
+	}
+	return 0;
+}
+
+int ub_net_set_buffers(int fd, int bytes, int *rcv, int *snd, struct ub_err *e)
+{
+	socklen_t sl = sizeof(int);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)) < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "setting socket buffers");
+	/* The kernel may grant less (net.core.rmem_max): report what it really is. */
+	if (rcv && getsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcv, &sl) < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "reading SO_RCVBUF");
+	sl = sizeof(int);
+	if (snd && getsockopt(fd, SOL_SOCKET, SO_SNDBUF, snd, &sl) < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "reading SO_SNDBUF");
+	return 0;
+}
+
+int ub_net_soft_error(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS || err == ECONNREFUSED ||
+	       err == EHOSTUNREACH || err == ENETUNREACH || err == EINTR || err == EMSGSIZE ||
+	       err == EPERM || err == EHOSTDOWN || err == ENETDOWN;
+}
+
+static void parse_cmsgs(struct msghdr *mh, struct ub_pkt *p, int64_t *kernel_real)
+{
+	struct cmsghdr *c;
+	struct in_pktinfo pi4;
+	struct in6_pktinfo pi6;
+	struct sockaddr_in *l4;
+	struct sockaddr_in6 *l6;
+	struct timespec ts;
+	int v;
+
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			*kernel_real = ub_clock_ts_to_ns(&ts);
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+			struct scm_timestamping st;
+
+			/* ts[0] is the software stamp; the others are hardware ones. */
+			memcpy(&st, CMSG_DATA(c), sizeof(st));
+			if (st.ts[0].tv_sec || st.ts[0].tv_nsec)
+				*kernel_real = ub_clock_ts_to_ns(&st.ts[0]);
+		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+			   (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			p->ttl = v;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+			memset(&p->local, 0, sizeof(p->local));
+			l6 = (struct sockaddr_in6 *)&p->local.ss;
+			l6->sin6_family = AF_INET6;
+			l6->sin6_addr = pi6.ipi6_addr;
+			p->local.len = sizeof(*l6);
+			p->ifindex = (int)pi6.ipi6_ifindex;
+			p->has_local = 1;
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+			   !p->has_local) {
+			memcpy(&pi4, CMSG_DATA(c), sizeof(pi4));
+			memset(&p->local, 0, sizeof(p->local));
+			l4 = (struct sockaddr_in *)&p->local.ss;
+			l4->sin_family = AF_INET;
+			l4->sin_addr = pi4.ipi_addr;
+			p->local.len = sizeof(*l4);
+			p->ifindex = pi4.ipi_ifindex;
+			p->has_local = 1;
+		}
+	}
+}
+
+int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
+{
+	struct mmsghdr mm[UB_BATCH_MAX];
+	struct iovec iov[UB_BATCH_MAX];
+	union {
+		char buf[UB_CMSG_SPACE];
+		struct cmsghdr align;
+	} ctl[UB_BATCH_MAX];
+	int64_t mono, real, kreal, off;
+	int i, got;
+
+	if (n > UB_BATCH_MAX)
+		n = UB_BATCH_MAX;
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = pkts[i].buf;
+		iov[i].iov_len = pkts[i].cap;
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_name = &pkts[i].peer.ss;
+		mm[i].msg_hdr.msg_namelen = sizeof(pkts[i].peer.ss);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_control = ctl[i].buf;
+		mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+	}
+	got = recvmmsg(fd, mm, (unsigned)n, MSG_DONTWAIT, NULL);
+	if (got < 0 && errno == ENOSYS) {
+		/* One-packet fallback for kernels without recvmmsg. */
+		ssize_t r = recvmsg(fd, &mm[0].msg_hdr, MSG_DONTWAIT);
+		if (r >= 0)
+			mm[0].msg_len = (unsigned)r;
+		got = r < 0 ? -1 : 1;
+	}
+	if (got < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		return ub_err_set(e, UB_E_SYS, errno, "receive");
+	}
+	/* One reading of both clocks maps the kernel's wall-clock stamps to monotonic. */
+	off = ub_clock_mono_minus_real();
+	real = ub_clock_real();
+	mono = real + off;
+	for (i = 0; i < got; i++) {
+		struct ub_pkt *p = &pkts[i];
+
+		p->len = mm[i].msg_len;
+		p->truncated = (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+		p->peer.len = mm[i].msg_hdr.msg_namelen;
+		p->ttl = -1;
+		p->has_local = 0;
+		p->ifindex = 0;
+		kreal = 0;
+		parse_cmsgs(&mm[i].msg_hdr, p, &kreal);
+		/* A stamp from before a clock step would be nonsense: keep it only when plausible. */
+		if (kreal > 0 && real - kreal >= 0 && real - kreal < 60 * UB_NS_PER_S) {
+			p->kernel_ts = 1;
+			p->rx_real_ns = kreal;
+			p->rx_mono_ns = kreal + off;
+		} else {
+			p->kernel_ts = 0;
+			p->rx_real_ns = real;
+			p->rx_mono_ns = mono;
+		}
+	}
+	return got;
+}
+
+
+/* Whether b may ride in the same GSO train as a: one peer, one source, one size. */
+static int same_train(const struct ub_pkt *a, const struct ub_pkt *b)
+{
+	uint8_t ka[UB_ADDR_KEY_MAX], kb[UB_ADDR_KEY_MAX];
+	size_t la, lb;
+
+	if (a->len != b->len || a->has_local != b->has_local ||
+	    a->peer.ss.ss_family != b->peer.ss.ss_family || a->peer.len != b->peer.len)
+		return 0;
+	if (a->peer.len) {
+		la = ub_net_addr_key(&a->peer, ka);
+		lb = ub_net_addr_key(&b->peer, kb);
+		if (la != lb || memcmp(ka, kb, la) != 0)
+			return 0;
+	}
+	if (a->has_local) {
+		la = ub_net_addr_key(&a->local, ka);
+		lb = ub_net_addr_key(&b->local, kb);
+		if (a->local.ss.ss_family != b->local.ss.ss_family || la != lb ||
+		    memcmp(ka, kb, la) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Writes the source-address cmsg of p at c; returns its space. */
+static size_t put_pktinfo(struct cmsghdr *c, const struct ub_pkt *p)
+{
+	if (p->local.ss.ss_family == AF_INET6) {
+		struct in6_pktinfo pi6;
+
+		memset(&pi6, 0, sizeof(pi6));
+		pi6.ipi6_addr = ((const struct sockaddr_in6 *)&p->local.ss)->sin6_addr;
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi6));
+		memcpy(CMSG_DATA(c), &pi6, sizeof(pi6));
+		return CMSG_SPACE(sizeof(pi6));
+	} else {
+		struct in_pktinfo pi4;
+
+		memset(&pi4, 0, sizeof(pi4));
+		pi4.ipi_spec_dst = ((const struct sockaddr_in *)&p->local.ss)->sin_addr;
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi4));
+		memcpy(CMSG_DATA(c), &pi4, sizeof(pi4));
+		return CMSG_SPACE(sizeof(pi4));
+	}
+}
+
+/*
+ * Sends pkts[0..n) with sendmmsg, runs of up to train_max datagrams that
+ * same_train() allows leaving as one GSO train (train_max 1: one by one).
+ * Returns how many datagrams left, or a negative code with e filled.
+ */
+static int send_groups(int fd, struct ub_pkt *pkts, int n, int train_max, struct ub_err *e)
+{
+	struct mmsghdr mm[UB_BATCH_MAX];
+	struct iovec iov[UB_BATCH_MAX];
+	int segs[UB_BATCH_MAX];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[UB_BATCH_MAX];
+	struct cmsghdr *c;
+	int i, j, k, g = 0, sent, done = 0;
+	uint16_t seg;
+
+	if (n > UB_BATCH_MAX)
+		n = UB_BATCH_MAX;
+	for (i = 0; i < n; i = k) {
+		for (k = i + 1; k < n && k - i < train_max &&
+				(size_t)(k - i + 1) * pkts[i].len <= UB_GSO_BYTES_MAX &&
+				same_train(&pkts[i], &pkts[k]);
+		     k++)
+			;
+		memset(&mm[g], 0, sizeof(mm[g]));
+		memset(&ctl[g], 0, sizeof(ctl[g]));
+		mm[g].msg_hdr.msg_name = pkts[i].peer.len ? &pkts[i].peer.ss : NULL;
+		mm[g].msg_hdr.msg_namelen = pkts[i].peer.len;
+		mm[g].msg_hdr.msg_iov = &iov[i];
+		mm[g].msg_hdr.msg_iovlen = (size_t)(k - i);
+		for (j = i; j < k; j++) {
+			iov[j].iov_base = pkts[j].buf;
+			iov[j].iov_len = pkts[j].len;
+		}
+		mm[g].msg_hdr.msg_control = ctl[g].buf;
+		c = (struct cmsghdr *)ctl[g].buf;
+		/* Answer from the address the request was sent to (multi-homed hosts). */
+		if (pkts[i].has_local) {
+			mm[g].msg_hdr.msg_controllen += put_pktinfo(c, &pkts[i]);
+			c = (struct cmsghdr *)(ctl[g].buf + mm[g].msg_hdr.msg_controllen);
+		}
+		if (k - i > 1) {
+			/* The kernel cuts the train into datagrams of this size. */
+			seg = (uint16_t)pkts[i].len;
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(seg));
+			memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+			mm[g].msg_hdr.msg_controllen += CMSG_SPACE(sizeof(seg));
+		}
+		if (!mm[g].msg_hdr.msg_controllen)
+			mm[g].msg_hdr.msg_control = NULL;
+		segs[g++] = k - i;
+	}
+	sent = sendmmsg(fd, mm, (unsigned)g, 0);
+	if (sent < 0 && errno == ENOSYS) {
+		/* One-packet fallback for kernels without sendmmsg. */
+		ssize_t r = sendmsg(fd, &mm[0].msg_hdr, 0);
+		sent = r < 0 ? -1 : 1;
+	}
+	if (sent < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "send");
+	for (i = 0; i < sent; i++)
+		done += segs[i];
+	return done;
+}
+
+int ub_net_send(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
+{
+	return send_groups(fd, pkts, n, 1, e);
+}
+
+int ub_net_send_trains(int fd, struct ub_pkt *pkts, int n, int *gso, struct ub_err *e)
+{
+	int rc;
+
+	if (!*gso)
+		return send_groups(fd, pkts, n, 1, e);
+	rc = send_groups(fd, pkts, n, UB_GSO_SEGS_MAX, e);
+	if (rc < 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT)) {
+		/* This path cannot cut trains (no checksum offload, say): one by one from now on. */
+		*gso = 0;
+		return send_groups(fd, pkts, n, 1, e);
+	}
+	return rc;
+}

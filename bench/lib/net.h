@@ -1,0 +1,135 @@
+/*
+ * udpbench: addresses and datagram I/O. Batch receive and send
+ * (recvmmsg/sendmmsg) behind one small interface, with kernel receive
+ * timestamps, the arriving TTL and the local address each datagram was sent to.
+ */
+#ifndef UB_NET_H
+#define UB_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "lib/err.h"
+
+#define UB_DEFAULT_PORT 10000
+#define UB_ADDRSTR_MAX (INET6_ADDRSTRLEN + 10)
+#define UB_ADDR_KEY_MAX 18          /* an IPv6 address and a port */
+#define UB_NET_HASH_INIT 2166136261u /* FNV-1a's 32-bit offset basis: ub_net_hash's first h */
+
+struct ub_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+/* One datagram with what the kernel told about it. */
+struct ub_pkt {
+	uint8_t *buf;         /* caller-owned */
+	size_t cap;           /* size of buf */
+	size_t len;           /* bytes received / to send */
+	int truncated;        /* larger than cap */
+	struct ub_addr peer;  /* source on receive, destination on send */
+	int64_t rx_mono_ns;   /* arrival, monotonic (from the kernel stamp when there is one) */
+	int64_t rx_real_ns;   /* arrival, wall clock */
+	int kernel_ts;        /* rx times come from SO_TIMESTAMPNS */
+	int ttl;              /* IPv4 TTL / IPv6 hop limit as it arrived; -1 unknown */
+	int has_local;        /* local holds the address the datagram was sent to */
+	struct ub_addr local; /* used as the source address when replying */
+	int ifindex;
+};
+
+/*
+ * Splits "host", "host:port", "[v6]:port", "[v6]" or a bare IPv6 literal.
+ * host gets the name (without brackets); *port keeps its value when none is given.
+ */
+int ub_net_split_hostport(const char *s, char *host, size_t hostlen, int *port, struct ub_err *e);
+
+/* Resolves host for UDP; family AF_UNSPEC, AF_INET or AF_INET6. */
+int ub_net_resolve(const char *host, int port, int family, int passive, struct ub_addr *out,
+		   struct ub_err *e);
+
+/* "1.2.3.4:10000" or "[::1]:10000" (IPv4-mapped shown as IPv4); returns buf. */
+const char *ub_net_addr_str(const struct ub_addr *a, char *buf, size_t len);
+/* Address only, without the port; returns buf. */
+const char *ub_net_host_str(const struct ub_addr *a, char *buf, size_t len);
+int ub_net_addr_port(const struct ub_addr *a);
+/* Sets a's port (host order). */
+void ub_net_addr_set_port(struct ub_addr *a, int port);
+
+/*
+ * Writes a's address bytes and port (network order) into key, for hashing
+ * and comparing peers: sockaddr padding, the IPv6 flow label and scope are
+ * left out. Returns the key's length: 6 for IPv4, 18 for IPv6 (an
+ * IPv4-mapped address too; compare families as well as keys).
+ */
+size_t ub_net_addr_key(const struct ub_addr *a, uint8_t key[UB_ADDR_KEY_MAX]);
+
+/* FNV-1a over p[0..n), continuing from h (UB_NET_HASH_INIT to start); returns the new hash. */
+uint32_t ub_net_hash(const void *p, size_t n, uint32_t h);
+
+/* A nonblocking UDP socket for family, with receive metadata enabled. Returns fd or negative code. */
+int ub_net_udp_socket(int family, struct ub_err *e);
+
+/*
+ * Raises this process's soft limit on open files toward want, never past
+ * the hard limit (a program that holds a socket per peer needs more than
+ * the usual 1024). Returns the soft limit in force afterwards, and the hard
+ * one in *hard (may be NULL); UINT64_MAX stands for no limit.
+ */
+uint64_t ub_net_raise_fd_limit(uint64_t want, uint64_t *hard);
+
+/*
+ * Asks the kernel to say when it drops an outgoing datagram in this host
+ * (a full interface queue): send then fails with ENOBUFS instead of
+ * succeeding silently. Best effort.
+ */
+void ub_net_report_drops(int fd, int family);
+
+/* What the socket's error queue holds: a send stamp, or an ICMP error. */
+struct ub_errq {
+	int icmp_errno;  /* nonzero: an ICMP error (ECONNREFUSED, EHOSTUNREACH, ...) */
+	uint32_t id;     /* send stamp: the socket's datagram counter, from 0 when enabled */
+	int64_t real_ns; /* send stamp: wall clock, taken by the kernel as it sent */
+};
+
+/*
+ * Asks the kernel for software send stamps on the error queue, numbered per
+ * datagram, and software receive stamps. Returns 1 when it agreed, else 0.
+ */
+int ub_net_enable_tx_stamps(int fd);
+
+/* Reads up to n entries from fd's error queue; returns how many (0 when it is empty). */
+int ub_net_errqueue(int fd, struct ub_errq *out, int n);
+
+/* Sets IP_TOS/IPV6_TCLASS from dscp (0..63) and TTL/hop limit (1..255); -1 leaves either alone. */
+int ub_net_set_dscp_ttl(int fd, int family, int dscp, int ttl, struct ub_err *e);
+
+/* Sets SO_RCVBUF/SO_SNDBUF to bytes and reads back what the kernel granted. */
+int ub_net_set_buffers(int fd, int bytes, int *rcv, int *snd, struct ub_err *e);
+
+/*
+ * Receives up to n datagrams into pkts[]. Returns how many (0 when none is
+ * waiting), or a negative code; ECONNREFUSED (an ICMP port unreachable on a
+ * connected socket) comes back as UB_E_SYS with e->sys_errno set.
+ */
+int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e);
+
+/*
+ * Sends pkts[0..n) to their peer, from their local address when has_local.
+ * Returns how many left (soft errors stop the batch early), or a negative code.
+ */
+int ub_net_send(int fd, struct ub_pkt *pkts, int n, struct ub_err *e);
+
+/*
+ * Like ub_net_send, but datagrams of one size in a row to one peer from one
+ * source leave as one UDP GSO train (UDP_SEGMENT, up to 64): one pass through
+ * the stack for all of them. *gso starts at 1 and is cleared for good when
+ * the path cannot segment; the datagrams then go one by one.
+ */
+int ub_net_send_trains(int fd, struct ub_pkt *pkts, int n, int *gso, struct ub_err *e);
+
+/* Whether err is a soft network error (counted, never fatal). */
+int ub_net_soft_error(int err);
+
+#endif
