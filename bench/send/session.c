@@ -13,6 +13,7 @@
 #include "lib/clock.h"
 #include "lib/net.h"
 #include "stamp/proto.h"
+#include "send/epochs.h"
 #include "send/tcpprobe.h"
 
 #define UB_RX_BATCH 32
@@ -36,16 +37,6 @@ struct probe {
 	int64_t t1_real;  /* wall clock on the wire (T1) */
 };
 
-/* One reflector lifetime between restarts. */
-struct ub_epoch {
-	int64_t offset; /* sender number minus reflector counter when it began */
-	int64_t off_hi; /* the highest such difference seen in it */
-	uint64_t base;  /* added to its counters: they run on from the previous epoch */
-	uint32_t max;   /* its highest counter seen */
-	uint64_t max_t2;/* the reflector's receive stamp (T2, raw) of that counter; 0 unknown */
-};
-
-#define UB_EPOCHS_MAX 64
 #define UB_ANY_AFTER 3 /* auto: replies that matched nothing, with none matched, that make it ping-pong */
 
 /* What a capture adds to a probe; kept beside the ring only with --pcap. */
@@ -104,9 +95,7 @@ struct ub_session {
 	uint8_t rxbufs[UB_RX_BATCH][UB_PKT_MAX + 1];
 	struct ub_pkt rx[UB_RX_BATCH];
 	struct ub_errq errq[UB_RX_BATCH];
-	struct ub_epoch epochs[UB_EPOCHS_MAX]; /* reflector lifetimes, see refl_counter */
-	unsigned n_epochs;
-	uint32_t last_answered; /* highest sender number answered in the newest epoch */
+	struct ub_epochs epochs; /* the reflector's lifetimes (send/epochs.h) */
 	uint8_t (*floodbufs)[UB_PKT_MAX]; /* flood mode: one batch of probes */
 	struct ub_pkt flood[UB_TX_BATCH];
 };
@@ -380,84 +369,6 @@ unsigned ub_session_send_flood(struct ub_session *s, unsigned n)
 	return (unsigned)sent;
 }
 
-/*
- * Whether timestamp a (NTP or PTP, raw 64 bits) is later than b. Both keep
- * whole seconds in the high 32 bits; the comparison is modulo 2^32 seconds
- * (136 years), so an NTP era rollover does not read as going back.
- */
-static int ts_after(uint64_t a, uint64_t b)
-{
-	return (int64_t)(a - b) > 0;
-}
-
-/*
- * A reflector that restarts counts from 0 again (RFC 8762 §4.3.1: its
- * counter is per session). While it runs, sender number minus reflector
- * counter (the "offset") grows only by the probes lost on the way there,
- * and its counter rises with its own receive stamp T2: it numbers requests
- * in the order they arrive. Replies reordered on the way back bring
- * counters out of order, but never a lower counter with a later T2 — that
- * only a new counter can: a restart. (A stateless reflector, whose
- * "counter" is the sender's number, keeps the offset at 0 and never
- * qualifies: its T2 may disagree with the numbers when requests were
- * reordered on the way there.) A restart begins a new epoch with its own
- * offset; each reply is put in the epoch whose offset is nearest its own,
- * so late replies from before the restart still count where they belong,
- * and the statistics see one counter that runs on across restarts: the
- * probes of the outage count as lost on the way there, as they never
- * reached a reflector that could count them. A reflector that leaves T2
- * zero gives no such evidence and is never taken to have restarted.
- */
-static uint32_t refl_counter(struct ub_session *s, uint32_t sender_seq, uint32_t refl,
-			     uint64_t t2)
-{
-	struct ub_epoch *ep;
-	int64_t off = (int64_t)sender_seq - (int64_t)refl;
-	unsigned i, best = 0;
-
-	if (s->n_epochs == 0) {
-		memset(&s->epochs[0], 0, sizeof(s->epochs[0]));
-		s->epochs[0].offset = s->epochs[0].off_hi = off;
-		s->epochs[0].max = refl;
-		s->epochs[0].max_t2 = t2;
-		s->n_epochs = 1;
-		s->last_answered = sender_seq;
-		return refl;
-	}
-	for (i = 1; i < s->n_epochs; i++)
-		if (llabs(off - s->epochs[i].offset) <= llabs(off - s->epochs[best].offset))
-			best = i;
-	ep = &s->epochs[s->n_epochs - 1];
-	if (best == s->n_epochs - 1 && refl < ep->max && t2 && ep->max_t2 &&
-	    ts_after(t2, ep->max_t2) && off > ep->off_hi && s->n_epochs < UB_EPOCHS_MAX) {
-		struct ub_epoch *nx = &s->epochs[s->n_epochs++];
-		struct ub_restart *rs = &s->rc.restarts[s->rc.n_restarts < UB_RESTARTS_MAX
-								? s->rc.n_restarts : UB_RESTARTS_MAX - 1];
-
-		nx->offset = nx->off_hi = off;
-		nx->base = ep->base + ep->max + 1;
-		nx->max = refl;
-		nx->max_t2 = t2;
-		/* The outage: every probe after the last answered one up to this reply's. */
-		rs->from_probe = s->last_answered + 1;
-		rs->to_probe = sender_seq > 0 ? sender_seq - 1 : 0;
-		if (s->rc.n_restarts < UB_RESTARTS_MAX)
-			s->rc.n_restarts++;
-		s->rc.refl_restarts++;
-		s->last_answered = sender_seq;
-		return (uint32_t)(nx->base + refl);
-	}
-	ep = &s->epochs[best];
-	if (refl > ep->max || (refl == ep->max && !ep->max_t2)) {
-		ep->max = refl;
-		ep->max_t2 = t2;
-	}
-	if (off > ep->off_hi)
-		ep->off_hi = off;
-	if (best == s->n_epochs - 1 && sender_seq > s->last_answered)
-		s->last_answered = sender_seq;
-	return (uint32_t)(ep->base + refl);
-}
 
 /*
  * When probe p left, on the clock that stamped the reply pk: the kernel's
@@ -624,7 +535,7 @@ static struct probe *match_reply(struct ub_session *s, const struct ub_pkt *pk,
 		proc = 0;
 	r->rtt_ns = total - proc;
 	r->has_refl = 1;
-	r->refl_seq = refl_counter(s, p->seq, rep.seq, rep.rx_ts);
+	r->refl_seq = ub_epochs_counter(&s->epochs, p->seq, rep.seq, rep.rx_ts, &s->rc);
 	r->refl_proc_ns = proc;
 	{
 		int rs = 0, ss = 0;
