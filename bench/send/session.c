@@ -14,6 +14,7 @@
 #include "lib/net.h"
 #include "stamp/proto.h"
 #include "send/epochs.h"
+#include "send/match.h"
 #include "send/tcpprobe.h"
 
 #define UB_RX_BATCH 32
@@ -25,16 +26,14 @@
 
 /* A probe in flight, kept until no reply to it can matter any more. */
 struct probe {
-	uint32_t seq;
+	struct ub_match_probe id; /* number, T1, text or binary: first, as the matcher sees it */
 	uint32_t txid;    /* the socket's datagram number, for the kernel's send stamp */
 	uint8_t used;
 	uint8_t replied;  /* a first reply arrived in time */
 	uint8_t decided;  /* its CSV row ("ok" or "lost") is written */
 	uint8_t has_txk;  /* tx_kernel is known */
-	uint8_t text;     /* it left as a text probe (else as a binary STAMP request) */
 	int64_t tx_ns;    /* monotonic, right before send */
 	int64_t tx_kernel;/* monotonic, when the kernel sent it (SO_TIMESTAMPING) */
-	int64_t t1_real;  /* wall clock on the wire (T1) */
 };
 
 #define UB_ANY_AFTER 3 /* auto: replies that matched nothing, with none matched, that make it ping-pong */
@@ -55,15 +54,8 @@ struct ub_session {
 	int tcp_broken;         /* the connection broke: the rest is lost */
 	int tcp_refused;        /* the connection was never made: nothing is sent */
 	char peer_str[UB_ADDRSTR_MAX];
-	uint16_t ssid;
 	int synced;             /* our wall clock is synchronised (S bit) */
-	uint16_t err_est;
-	enum ub_mode mode;      /* decided mode; AUTO until the first valid reply */
-	int text;               /* probes leave as text probes (auto, text, any) */
-	uint64_t refl_copy;     /* STAMP replies whose counter is the number they answer */
-	uint64_t refl_own;      /* STAMP replies whose counter is the reflector's own */
-	int refl_text;          /* a STAMP reflector answered a text probe */
-	int refl_ptp;           /* its T2/T3 are PTP (the Z bit of its error estimate) */
+	struct ub_matcher m;    /* what probes look like and what answers them */
 	uint64_t first_icmp_at; /* probes sent when the first port-unreachable came; 0 none */
 	struct ub_pkt held[UB_ANY_AFTER]; /* auto: unmatched replies that may turn it to any */
 	unsigned n_held;
@@ -91,7 +83,6 @@ struct ub_session {
 	int64_t recent[UB_RECENT];
 	unsigned n_recent, recent_pos;
 	uint8_t txbuf[UB_PKT_MAX];
-	uint8_t cmpbuf[UB_PKT_MAX];
 	uint8_t rxbufs[UB_RX_BATCH][UB_PKT_MAX + 1];
 	struct ub_pkt rx[UB_RX_BATCH];
 	struct ub_errq errq[UB_RX_BATCH];
@@ -110,7 +101,7 @@ static struct probe *probe_by_seq(struct ub_session *s, uint32_t seq)
 {
 	struct probe *p = &s->ring[seq & s->ring_mask];
 
-	return p->used && p->seq == seq ? p : NULL;
+	return p->used && p->id.seq == seq ? p : NULL;
 }
 
 static int ring_init(struct ub_session *s)
@@ -206,28 +197,6 @@ static int64_t recent_median(const struct ub_session *s)
 	return v[n / 2];
 }
 
-/* Encodes probe seq as it goes on the wire (text or binary); the same bytes again for the echo check. */
-static size_t encode_probe(struct ub_session *s, uint8_t *buf, uint32_t seq, int64_t t1_real,
-			   int text)
-{
-	struct ub_stamp_req req;
-	size_t len = s->cfg->size;
-
-	if (text) {
-		ub_proto_encode_text((char *)buf, len, seq, t1_real, s->ssid);
-		return len;
-	}
-	req.seq = seq;
-	req.ts = ub_proto_ts(t1_real, s->cfg->ptp);
-	req.err_est = s->err_est;
-	req.ssid = s->ssid;
-	if (s->cfg->key)
-		ub_proto_encode_req_auth(buf, len, &req, s->cfg->key);
-	else
-		ub_proto_encode_req(buf, len, &req);
-	return len;
-}
-
 /* Counts an ICMP error; a port unreachable before any reply ends the session. */
 static void icmp_error(struct ub_session *s, int err)
 {
@@ -253,14 +222,14 @@ static void probe_sent(struct ub_session *s, struct probe *p, int64_t tx, int64_
 {
 	struct wire *w = wire_of(s, p);
 
-	p->seq = (uint32_t)s->next;
+	p->id.seq = (uint32_t)s->next;
 	p->used = 1;
 	p->replied = 0;
 	p->decided = 0;
 	p->has_txk = 0;
-	p->text = (uint8_t)s->text;
+	p->id.text = (uint8_t)s->m.text;
 	p->tx_ns = tx;
-	p->t1_real = t1;
+	p->id.t1_real = t1;
 	if (w)
 		memset(w, 0, sizeof(*w));
 	if (ok && s->tx_stamps) {
@@ -268,7 +237,7 @@ static void probe_sent(struct ub_session *s, struct probe *p, int64_t tx, int64_
 		p->txid = s->txid_next++;
 		s->txid_idx[p->txid & s->ring_mask] = s->next;
 	}
-	ub_stats_sent(s->stats, p->seq, tx, late > 0 ? late : 0);
+	ub_stats_sent(s->stats, p->id.seq, tx, late > 0 ? late : 0);
 	s->next++;
 }
 
@@ -280,7 +249,7 @@ static struct probe *oldest_waiting(struct ub_session *s)
 	for (i = s->decide; i < s->next; i++) {
 		struct probe *p = probe_at(s, i);
 
-		if (p->used && p->seq == (uint32_t)i && !p->decided)
+		if (p->used && p->id.seq == (uint32_t)i && !p->decided)
 			return p;
 	}
 	return NULL;
@@ -295,21 +264,21 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 	ssize_t r;
 
 	/* Ping-pong: a reply that carries nothing of its probe is only ever the one outstanding's. */
-	if (s->mode == UB_MODE_ANY && oldest_waiting(s)) {
+	if (s->m.mode == UB_MODE_ANY && oldest_waiting(s)) {
 		s->rc.sched_skipped++;
 		s->rc.pingpong_waits++;
 		return;
 	}
 	if (p->used && !p->decided) {
 		/* Only with a ring too small for the rate: give the oldest up now. */
-		struct ub_csv_row row = { .seq = p->seq, .tx_ns = p->tx_ns - s->start,
+		struct ub_csv_row row = { .seq = p->id.seq, .tx_ns = p->tx_ns - s->start,
 					  .status = UB_ST_LOST, .ttl = -1 };
 		ub_csv_row(s->csv, &row);
 		s->lost_so_far++;
 		p->decided = 1;
 	}
 	t1 = ub_clock_real();
-	len = encode_probe(s, s->txbuf, seq, t1, s->text);
+	len = ub_match_encode(&s->m, s->txbuf, seq, t1, s->m.text);
 	tx = ub_clock_mono();
 	if (s->tcp) {
 		/*
@@ -347,8 +316,8 @@ unsigned ub_session_send_flood(struct ub_session *s, unsigned n)
 			break;
 		t1[k] = ub_clock_real();
 		s->flood[k].buf = s->floodbufs[k];
-		s->flood[k].len = encode_probe(s, s->floodbufs[k], (uint32_t)(s->next + k), t1[k],
-					       s->text);
+		s->flood[k].len = ub_match_encode(&s->m, s->floodbufs[k], (uint32_t)(s->next + k), t1[k],
+					       s->m.text);
 		s->flood[k].peer.len = 0;
 		s->flood[k].has_local = 0;
 	}
@@ -383,151 +352,59 @@ static int64_t probe_tx(struct ub_session *s, const struct probe *p, const struc
 	return p->tx_ns;
 }
 
-/*
- * The probe a reply's octets 24..35 name: a STAMP or TWAMP-light reflector
- * copies the request's sequence number and T1 there (RFC 8762 §4.3.1, RFC
- * 5357 §4.2.1): a binary probe's, or a text probe's first 12 octets.
- */
-static struct probe *stamp_probe(struct ub_session *s, const struct ub_pkt *pk,
-				 const struct ub_stamp_reply *rep)
+/* The matcher's questions about the probes, answered from the ring. */
+static const struct ub_match_probe *probe_id(void *ctx, uint32_t seq)
 {
-	uint32_t seq;
-	struct probe *p;
+	struct probe *p = probe_by_seq(ctx, seq);
 
-	/* A text probe's first 12 octets, copied as they came. */
-	if (pk->len >= 24 + UB_TEXT_HEAD_LEN &&
-	    ub_proto_text_head(pk->buf + 24, pk->len - 24, &seq) == 0) {
-		p = probe_by_seq(s, seq);
-		if (p && p->text && encode_probe(s, s->cmpbuf, seq, p->t1_real, 1) &&
-		    memcmp(s->cmpbuf, pk->buf + 24, UB_TEXT_HEAD_LEN) == 0)
-			return p;
-	}
-	p = probe_by_seq(s, rep->sender_seq);
-	if (p && !p->text && rep->sender_ts == ub_proto_ts(p->t1_real, s->cfg->ptp))
-		return p;
-	return NULL;
+	return p ? &p->id : NULL;
 }
 
-/* A verbatim echo: exactly the bytes a probe left with. */
-static struct probe *echo_probe(struct ub_session *s, const struct ub_pkt *pk)
+static const struct ub_match_probe *oldest_id(void *ctx)
 {
-	struct probe *p = NULL;
-	uint32_t be, seq;
+	struct probe *p = oldest_waiting(ctx);
 
-	if (pk->len != s->cfg->size)
-		return NULL;
-	if (ub_proto_decode_text((const char *)pk->buf, pk->len, &seq, NULL, NULL) == 0) {
-		p = probe_by_seq(s, seq);
-	} else if (pk->len >= 4) {
-		memcpy(&be, pk->buf, 4);
-		p = probe_by_seq(s, ntohl(be));
-	}
-	if (p && encode_probe(s, s->cmpbuf, p->seq, p->t1_real, p->text) == pk->len &&
-	    memcmp(s->cmpbuf, pk->buf, pk->len) == 0)
-		return p;
-	return NULL;
-}
-
-/* A changed echo: the text probe's fields found inside, any letter case ("收到: " + it). */
-static struct probe *text_probe(struct ub_session *s, const struct ub_pkt *pk)
-{
-	uint32_t seq;
-	int64_t t1;
-	uint16_t ssid;
-	struct probe *p;
-
-	if (ub_proto_find_text((const char *)pk->buf, pk->len, &seq, &t1, &ssid) < 0 ||
-	    ssid != s->ssid)
-		return NULL;
-	p = probe_by_seq(s, seq);
-	return p && p->text && p->t1_real == t1 ? p : NULL;
-}
-
-/*
- * Auto mode settles on what the first matched reply showed. Its probes stay
- * text probes: a STAMP reflector answers them as it answers any request
- * (their octets 0..3 rise as its sequence numbers should, 14..15 are the
- * SSID), and a script that pretended to be one would not crash later.
- */
-static void settle(struct ub_session *s, enum ub_mode m)
-{
-	if (s->mode == UB_MODE_AUTO)
-		s->mode = m;
-}
-/* Notes what a STAMP reply's counter says of its reflector: its own counter, or a copy of ours. */
-static void note_counter(struct ub_session *s, const struct ub_pkt *pk,
-			 const struct ub_stamp_reply *rep, const struct probe *p)
-{
-	uint32_t sent_as;
-
-	/* The number as the reflector read it: octets 0..3 of what left (also a text probe's). */
-	encode_probe(s, s->cmpbuf, p->seq, p->t1_real, p->text);
-	memcpy(&sent_as, s->cmpbuf, 4);
-	if (rep->seq == ntohl(sent_as))
-		s->refl_copy++;
-	else
-		s->refl_own++;
-	if (p->text)
-		s->refl_text = 1;
-	s->refl_ptp = (rep->err_est & UB_PROTO_EE_Z) != 0;
-	(void)pk;
+	return p ? &p->id : NULL;
 }
 
 /*
  * Fills r and row from a reply of this session and returns its probe, or
- * NULL when the reply matches none. What matches depends on the mode: a
- * STAMP reply (stamp), a verbatim echo (echo), the probe's text inside a
- * changed reply (text), any reply at all for the one probe waiting (any);
- * auto takes the first three and settles on the first that matches.
+ * NULL when the reply matches none (send/match.h says what matches).
  */
 static struct probe *match_reply(struct ub_session *s, const struct ub_pkt *pk,
 				 struct ub_reply *r, struct ub_csv_row *row)
 {
-	struct ub_stamp_reply rep;
-	struct probe *p = NULL;
+	const struct ub_match_probes ps = { probe_id, oldest_id, s };
+	const struct ub_stamp_reply *rep;
+	struct ub_match mt;
+	struct probe *p;
 	int64_t total, t2, t3, proc;
-	int stamp = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(row, 0, sizeof(*row));
 	row->ttl = -1;
-	if (s->cfg->key) {
-		/* A keyed session takes only replies that carry our key's HMAC. */
-		if (ub_proto_decode_reply_auth(pk->buf, pk->len, s->cfg->key, &rep) < 0) {
-			s->rc.auth_failed++;
-			return NULL;
-		}
-		stamp = 1;
-	} else if (s->mode != UB_MODE_ANY && s->mode != UB_MODE_STAMP && (p = echo_probe(s, pk))) {
-		/* Verbatim: an echo (a STAMP session wants more, and its replies are no copies). */
-		settle(s, UB_MODE_ECHO);
-	} else if (s->mode != UB_MODE_ECHO && s->mode != UB_MODE_ANY &&
-		   ub_proto_decode_reply(pk->buf, pk->len, &rep) == 0 &&
-		   (rep.ssid == s->ssid || rep.ssid == 0) && (p = stamp_probe(s, pk, &rep))) {
-		/* TWAMP-light reflectors leave the SSID octets zero (RFC 8972 §3). */
-		stamp = 1;
-	} else if ((s->mode == UB_MODE_AUTO || s->mode == UB_MODE_TEXT) && (p = text_probe(s, pk))) {
-		settle(s, UB_MODE_TEXT);
-	} else if (s->mode == UB_MODE_ANY) {
-		/* A reply that carries nothing of any probe answers the oldest one waiting. */
-		p = oldest_waiting(s);
-	}
-	if (stamp && !p)
-		p = stamp_probe(s, pk, &rep);
-	if (!p)
+	switch (ub_match_reply(&s->m, &ps, pk->buf, pk->len, &mt)) {
+	case UB_MATCH_AUTH_FAILED:
+		s->rc.auth_failed++;
 		return NULL;
-	/* RFC 8762 §4.3: a reflector answers with the request's size (a script's answer may differ) */
-	if (stamp && pk->len != s->cfg->size)
-		s->rc.size_mismatch++;
-	r->seq = p->seq;
+	case UB_MATCH_NONE:
+		return NULL;
+	default:
+		break;
+	}
+	/* the probe's identity is its ring entry's first member */
+	p = (struct probe *)(void *)mt.probe;
+	r->seq = p->id.seq;
 	r->rx_ns = pk->rx_mono_ns;
 	r->rtt_ns = pk->rx_mono_ns - probe_tx(s, p, pk);
-	if (!stamp)
+	if (mt.kind != UB_MATCH_STAMP)
 		return p;
-	settle(s, UB_MODE_STAMP);
-	note_counter(s, pk, &rep, p);
-	t2 = ub_proto_ts_ns(rep.rx_ts, rep.err_est);
-	t3 = ub_proto_ts_ns(rep.ts, rep.err_est);
+	rep = &mt.rep;
+	/* RFC 8762 §4.3: a reflector answers with the request's size (a script's answer may differ) */
+	if (pk->len != s->cfg->size)
+		s->rc.size_mismatch++;
+	t2 = ub_proto_ts_ns(rep->rx_ts, rep->err_est);
+	t3 = ub_proto_ts_ns(rep->ts, rep->err_est);
 	total = r->rtt_ns;
 	proc = t3 - t2;
 	/* A reflector whose stamps make no sense gets the plain T4 - T1. */
@@ -535,25 +412,25 @@ static struct probe *match_reply(struct ub_session *s, const struct ub_pkt *pk,
 		proc = 0;
 	r->rtt_ns = total - proc;
 	r->has_refl = 1;
-	r->refl_seq = ub_epochs_counter(&s->epochs, p->seq, rep.seq, rep.rx_ts, &s->rc);
+	r->refl_seq = ub_epochs_counter(&s->epochs, p->id.seq, rep->seq, rep->rx_ts, &s->rc);
 	r->refl_proc_ns = proc;
 	{
 		int rs = 0, ss = 0;
 
-		ub_proto_err_est_ns(rep.err_est, &rs);
-		ub_proto_err_est_ns(rep.sender_err_est, &ss);
+		ub_proto_err_est_ns(rep->err_est, &rs);
+		ub_proto_err_est_ns(rep->sender_err_est, &ss);
 		if (rs && ss && s->synced) {
 			/* One-way delays only when both clocks say they are synchronised. */
 			r->has_owd = 1;
-			r->owd_up_ns = t2 - p->t1_real;
+			r->owd_up_ns = t2 - p->id.t1_real;
 			r->owd_down_ns = pk->rx_real_ns - t3;
 		}
 	}
 	row->has_refl = 1;
-	row->refl_seq = rep.seq;
+	row->refl_seq = rep->seq;
 	row->refl_rx_ns = t2;
 	row->refl_tx_ns = t3;
-	row->ttl = rep.has_ttl ? rep.sender_ttl : -1;
+	row->ttl = rep->has_ttl ? rep->sender_ttl : -1;
 	return p;
 }
 
@@ -596,14 +473,14 @@ static void hold_for_any(struct ub_session *s, const struct ub_pkt *pk)
 {
 	unsigned i, n;
 
-	if (s->mode != UB_MODE_AUTO || s->ok_so_far || s->cfg->key || s->tcp)
+	if (s->m.mode != UB_MODE_AUTO || s->ok_so_far || s->cfg->key || s->tcp)
 		return;
 	s->held[s->n_held] = *pk;
 	s->held[s->n_held].buf = NULL; /* only its times and size are kept */
 	s->held[s->n_held].truncated = 0;
 	if (++s->n_held < UB_ANY_AFTER)
 		return;
-	settle(s, UB_MODE_ANY);
+	ub_match_settle(&s->m, UB_MODE_ANY);
 	n = s->n_held;
 	s->n_held = 0;
 	for (i = 0; i < n; i++) {
@@ -665,14 +542,15 @@ static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 /* Echoed messages on the TCP connection: each is one probe, byte for byte. */
 static void tcp_drain(struct ub_session *s)
 {
+	const struct ub_match_probes ps = { probe_id, oldest_id, s };
 	struct ub_tcpinfo ti;
 	struct ub_csv_row row;
+	struct ub_match mt;
 	struct ub_reply r;
 	struct probe *p;
 	const uint8_t *m;
 	struct ub_err e;
 	size_t len;
-	uint32_t be;
 	int64_t now;
 	int st, reordered, have_info = 0;
 
@@ -690,16 +568,12 @@ static void tcp_drain(struct ub_session *s)
 	while ((m = ub_tcpprobe_next(s->tcp, &len))) {
 		s->rx_packets++;
 		s->any_reply++;
-		p = NULL;
-		if (len >= 4) {
-			memcpy(&be, m, 4);
-			p = probe_by_seq(s, ntohl(be));
-		}
-		if (!p || encode_probe(s, s->cmpbuf, p->seq, p->t1_real, 0) != len ||
-		    memcmp(s->cmpbuf, m, len) != 0) {
+		/* every message is a probe come back byte for byte */
+		if (ub_match_reply(&s->m, &ps, m, len, &mt) != UB_MATCH_ECHO) {
 			s->rc.foreign++;
 			continue;
 		}
+		p = (struct probe *)(void *)mt.probe;
 		if (!have_info) {
 			have_info = ub_tcpprobe_info(s->tcp, &ti) == 0;
 			if (have_info) {
@@ -709,7 +583,7 @@ static void tcp_drain(struct ub_session *s)
 			}
 		}
 		memset(&r, 0, sizeof(r));
-		r.seq = p->seq;
+		r.seq = p->id.seq;
 		r.rx_ns = now;
 		r.rtt_ns = now - p->tx_ns;
 		reordered = 0;
@@ -717,7 +591,7 @@ static void tcp_drain(struct ub_session *s)
 		if (st < 0)
 			continue;
 		memset(&row, 0, sizeof(row));
-		row.seq = p->seq;
+		row.seq = p->id.seq;
 		row.tx_ns = p->tx_ns - s->start;
 		row.has_rx = 1;
 		row.rx_ns = now - s->start;
@@ -816,13 +690,13 @@ void ub_session_expire(struct ub_session *s, int64_t now, int force)
 
 	while (s->decide < s->next) {
 		p = probe_at(s, s->decide);
-		if (p->seq != (uint32_t)s->decide || p->decided) {
+		if (p->id.seq != (uint32_t)s->decide || p->decided) {
 			s->decide++;
 			continue;
 		}
 		if (!force && !s->tcp_broken && p->tx_ns + s->tmax_ns > now)
 			break;
-		struct ub_csv_row row = { .seq = p->seq, .tx_ns = p->tx_ns - s->start,
+		struct ub_csv_row row = { .seq = p->id.seq, .tx_ns = p->tx_ns - s->start,
 					  .status = UB_ST_LOST, .ttl = -1 };
 		ub_csv_row(s->csv, &row);
 		p->decided = 1;
@@ -914,6 +788,7 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 	struct ub_stats_config sc;
 	struct ub_session *s;
 	int64_t err_ns = 0;
+	uint16_t ssid;
 	int i;
 
 	s = calloc(1, sizeof(*s));
@@ -924,7 +799,6 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 	s->cfg = c;
 	s->fd = -1;
 	s->last_rtt = -1;
-	s->mode = c->mode;
 	snprintf(s->peer_arg, sizeof(s->peer_arg), "%s", peer);
 	for (i = 0; i < UB_RX_BATCH; i++) {
 		s->rx[i].buf = s->rxbufs[i];
@@ -944,14 +818,11 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 	 * A fresh SSID per session keeps runs and peers apart at the reflector
 	 * (RFC 8972); two text characters, so that text probes carry it too.
 	 */
-	if (getrandom(&s->ssid, sizeof(s->ssid), 0) != sizeof(s->ssid))
-		s->ssid = (uint16_t)ub_clock_mono();
-	s->ssid = ub_proto_text_ssid(s->ssid);
+	if (getrandom(&ssid, sizeof(ssid), 0) != sizeof(ssid))
+		ssid = (uint16_t)ub_clock_mono();
 	s->synced = ub_clock_synced(&err_ns);
-	s->err_est = (uint16_t)(ub_proto_err_est(s->synced, err_ns) | (c->ptp ? UB_PROTO_EE_Z : 0));
-	/* Until the peer shows it is a STAMP reflector, nothing a script would choke on. */
-	s->text = !c->tcp && !c->key &&
-		  (c->mode == UB_MODE_AUTO || c->mode == UB_MODE_TEXT || c->mode == UB_MODE_ANY);
+	ub_match_init(&s->m, c, ub_proto_text_ssid(ssid),
+		      (uint16_t)(ub_proto_err_est(s->synced, err_ns) | (c->ptp ? UB_PROTO_EE_Z : 0)));
 	if (ring_init(s) < 0) {
 		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 		goto fail;
@@ -1012,36 +883,9 @@ static uint64_t unsettled(struct ub_session *s, int64_t now)
 	for (i = s->decide; i < s->next; i++) {
 		const struct probe *p = probe_at(s, i);
 
-		n += p->seq == (uint32_t)i && !p->decided && p->tx_ns + s->tmax_ns > now;
+		n += p->id.seq == (uint32_t)i && !p->decided && p->tx_ns + s->tmax_ns > now;
 	}
 	return n;
-}
-
-/*
- * What the replies showed of the peer (params.reflector), and why there is
- * no up/down split when there is none. A stateless reflector copies the
- * number it answers (RFC 8762 §4.3); a stateful one counts what reached it
- * from 0 — the same numbers as ours until a probe is lost on the way there,
- * except for text probes, whose octets 0..3 no counter reaches.
- */
-static void describe_peer(const struct ub_session *s, struct ub_params *p)
-{
-	if (s->tcp) {
-		p->reflector = s->ok_so_far ? "echo" : NULL;
-		p->split_why = UB_SPLIT_TCP;
-	} else if (s->refl_own) {
-		p->reflector = "stateful";
-	} else if (s->refl_copy) {
-		p->reflector = s->refl_text ? "stateless" : "undecided";
-		p->split_why = s->refl_text ? UB_SPLIT_STATELESS : UB_SPLIT_UNDECIDED;
-	} else if (s->ok_so_far) {
-		p->reflector = s->mode == UB_MODE_ECHO ? "echo" : s->mode == UB_MODE_TEXT ? "text" : "any";
-		p->split_why = UB_SPLIT_NO_COUNTER;
-	} else {
-		p->split_why = UB_SPLIT_NO_REPLY;
-	}
-	if (s->refl_own || s->refl_copy)
-		p->refl_ts = s->refl_ptp ? 2 : 1;
 }
 
 int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
@@ -1049,7 +893,7 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 		      struct ub_err *e)
 {
 	const struct ub_sender_config *c = s->cfg;
-	enum ub_mode m = s->mode;
+	enum ub_mode m = s->m.mode;
 	int ret;
 
 	if (interrupted)
@@ -1062,7 +906,7 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	if (s->next)
 		s->rc.send_span_ns = probe_at(s, s->next - 1)->tx_ns - s->start;
 	memset(p, 0, sizeof(*p));
-	describe_peer(s, p);
+	ub_match_describe(&s->m, c->tcp, s->ok_so_far, p);
 	/*
 	 * The up/down split needs a counter of the reflector's own (RFC 8762
 	 * §4.3.1, stateful). Undecided, it is known only when there is nothing
@@ -1076,7 +920,7 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	*rc = s->rc;
 	/* A run that never heard back reports what it sent: text probes, or STAMP ones (or TCP's echo). */
 	if (m == UB_MODE_AUTO)
-		m = c->tcp ? UB_MODE_ECHO : s->text ? UB_MODE_TEXT : UB_MODE_STAMP;
+		m = c->tcp ? UB_MODE_ECHO : s->m.text ? UB_MODE_TEXT : UB_MODE_STAMP;
 	snprintf(p->peer, sizeof(p->peer), "%s", s->peer_arg);
 	snprintf(p->peer_addr, sizeof(p->peer_addr), "%s", s->peer_str);
 	p->port = ub_net_addr_port(&s->peer);
@@ -1098,7 +942,7 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	p->flood = c->flood;
 	p->authenticated = c->key != NULL;
 	p->label = c->label;
-	p->ssid = s->ssid;
+	p->ssid = s->m.ssid;
 	p->dscp = c->dscp;
 	p->ttl = c->ttl;
 	p->ptp = c->ptp;
@@ -1120,7 +964,7 @@ static struct probe *wire_probe(struct ub_session *s, const uint8_t *b, size_t l
 	if (!outgoing && len >= 24 + UB_TEXT_HEAD_LEN && ub_proto_text_head(b + 24, len - 24, &seq) == 0)
 		return probe_by_seq(s, seq);
 	/* Binary requests and verbatim echoes carry our number at 0, STAMP replies at 24 (48 keyed). */
-	at = outgoing || s->mode == UB_MODE_ECHO || len < UB_TWAMP_REPLY_MIN ? 0
+	at = outgoing || s->m.mode == UB_MODE_ECHO || len < UB_TWAMP_REPLY_MIN ? 0
 	     : s->cfg->key && len >= UB_STAMP_AUTH_LEN ? 48 : 24;
 	if (len < at + 4)
 		return NULL;
