@@ -1,4 +1,4 @@
-#include "send/session.h"
+#include "send/session_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +15,6 @@
 #include "stamp/proto.h"
 #include "send/epochs.h"
 #include "send/match.h"
-#include "send/tcpprobe.h"
 
 #define UB_RX_BATCH 32
 #define UB_TX_BATCH 32    /* probes per sendmmsg in flood mode */
@@ -24,76 +23,14 @@
 #define UB_FLOOD_RING (1u << 18) /* probes a flood keeps in flight at most */
 #define UB_FLOOD_GAP_NS 1000      /* a flood's ring assumes at most a million probes a second */
 
-/* A probe in flight, kept until no reply to it can matter any more. */
-struct probe {
-	struct ub_match_probe id; /* number, T1, text or binary: first, as the matcher sees it */
-	uint32_t txid;    /* the socket's datagram number, for the kernel's send stamp */
-	uint8_t used;
-	uint8_t replied;  /* a first reply arrived in time */
-	uint8_t decided;  /* its CSV row ("ok" or "lost") is written */
-	uint8_t has_txk;  /* tx_kernel is known */
-	int64_t tx_ns;    /* monotonic, right before send */
-	int64_t tx_kernel;/* monotonic, when the kernel sent it (SO_TIMESTAMPING) */
-};
-
-#define UB_ANY_AFTER 3 /* auto: replies that matched nothing, with none matched, that make it ping-pong */
-
-/* What a capture adds to a probe; kept beside the ring only with --pcap. */
-struct wire {
-	int64_t app_rtt;  /* (T4 - T1) as the program saw it, once replied */
-	int64_t wire_tx, wire_rx; /* monotonic, from a capture; 0 unknown */
-};
-
-struct ub_session {
-	const struct ub_sender_config *cfg;
-	int fd;
-	struct ub_addr peer;
-	int local_port;         /* this session's UDP port, to tell its packets in a capture */
-	int64_t tmax_ns;        /* when an unanswered probe is written off */
-	struct ub_tcpprobe *tcp;/* --tcp: the connection the probes travel on */
-	int tcp_broken;         /* the connection broke: the rest is lost */
-	int tcp_refused;        /* the connection was never made: nothing is sent */
-	char peer_str[UB_ADDRSTR_MAX];
-	int synced;             /* our wall clock is synchronised (S bit) */
-	struct ub_matcher m;    /* what probes look like and what answers them */
-	uint64_t first_icmp_at; /* probes sent when the first port-unreachable came; 0 none */
-	struct ub_pkt held[UB_ANY_AFTER]; /* auto: unmatched replies that may turn it to any */
-	unsigned n_held;
-	struct ub_stats *stats;
-	struct ub_csv *csv;
-	struct probe *ring;
-	struct wire *wire;      /* with a capture: one per ring slot */
-	uint32_t ring_mask;
-	int tx_stamps;          /* the kernel gives send stamps on the error queue */
-	int gso;                /* flood batches leave as one UDP GSO train */
-	uint32_t txid_next;     /* number of the next datagram this socket sends */
-	uint64_t *txid_idx;     /* probe index by txid & ring_mask */
-	uint64_t tx_kernel_used;/* replies timed from the kernel's send stamp */
-	uint64_t stamps_due;    /* probes sent whose send stamp is not read yet */
-	uint64_t next;          /* next probe index to send */
-	uint64_t decide;        /* oldest probe whose row is not written */
-	int64_t start;          /* slot 0, monotonic */
-	uint64_t lost_so_far, ok_so_far;
-	uint64_t rx_packets, rx_kernel_ts;
-	struct ub_run_counters rc;
-	int icmp_refused;       /* ECONNREFUSED seen before any reply */
-	uint64_t any_reply;     /* datagrams of any kind that came back */
-	char peer_arg[256];     /* the peer as given */
-	int64_t last_rtt, max_rtt;
-	int64_t recent[UB_RECENT];
-	unsigned n_recent, recent_pos;
-	uint8_t txbuf[UB_PKT_MAX];
-	uint8_t rxbufs[UB_RX_BATCH][UB_PKT_MAX + 1];
-	struct ub_pkt rx[UB_RX_BATCH];
-	struct ub_errq errq[UB_RX_BATCH];
-	struct ub_epochs epochs; /* the reflector's lifetimes (send/epochs.h) */
-	uint8_t (*floodbufs)[UB_PKT_MAX]; /* flood mode: one batch of probes */
-	struct ub_pkt flood[UB_TX_BATCH];
-};
-
 static struct probe *probe_at(struct ub_session *s, uint64_t idx)
 {
 	return &s->ring[idx & s->ring_mask];
+}
+
+struct probe *ub_session_probe_at(struct ub_session *s, uint64_t idx)
+{
+	return probe_at(s, idx);
 }
 
 /* The probe with wire sequence number seq, if it is still remembered. */
@@ -139,46 +76,6 @@ static struct wire *wire_of(struct ub_session *s, const struct probe *p)
 	return s->wire ? &s->wire[p - s->ring] : NULL;
 }
 
-static int open_socket(struct ub_session *s, const char *peer, struct ub_err *e)
-{
-	const struct ub_sender_config *c = s->cfg;
-	struct ub_addr local;
-	char host[256];
-	int port = c->port, rc;
-
-	rc = ub_net_split_hostport(peer, host, sizeof(host), &port, e);
-	if (rc == 0)
-		rc = ub_net_resolve(host, port, c->family, 0, &s->peer, e);
-	if (rc < 0)
-		return ub_err_prefix(e, rc, "--peer");
-	ub_net_addr_str(&s->peer, s->peer_str, sizeof(s->peer_str));
-	if (c->tcp) {
-		/* Room for SYN retransmissions (1 s, then 2 s more) on a lossy link. */
-		s->tcp = ub_tcpprobe_connect(&s->peer, c->dscp, c->ttl, 10 * UB_NS_PER_S, e);
-		if (s->tcp || e->code != UB_E_NOREPLY)
-			return s->tcp ? 0 : e->code;
-		/* Refused or unanswered: a result all the same (nothing sent), and why. */
-		s->tcp_refused = 1;
-		s->rc.tcp_broken = 1;
-		snprintf(s->rc.tcp_error, sizeof(s->rc.tcp_error), "%s", e->msg);
-		return 0;
-	}
-	s->fd = ub_net_udp_socket(s->peer.ss.ss_family, e);
-	if (s->fd < 0)
-		return s->fd;
-	rc = ub_net_set_dscp_ttl(s->fd, s->peer.ss.ss_family, c->dscp, c->ttl, e);
-	if (rc < 0)
-		return rc;
-	ub_net_set_buffers(s->fd, 1 << 20, &s->rc.socket_rcvbuf, &s->rc.socket_sndbuf, NULL);
-	/* Connected: the kernel keeps other hosts' datagrams out and reports ICMP errors. */
-	if (connect(s->fd, (struct sockaddr *)&s->peer.ss, s->peer.len) < 0)
-		return ub_err_set(e, UB_E_SYS, errno, "cannot reach %s", s->peer_str);
-	local.len = sizeof(local.ss);
-	if (getsockname(s->fd, (struct sockaddr *)&local.ss, &local.len) < 0)
-		return ub_err_set(e, UB_E_SYS, errno, "getsockname");
-	s->local_port = ub_net_addr_port(&local);
-	return 0;
-}
 
 static int64_t recent_median(const struct ub_session *s)
 {
@@ -198,22 +95,13 @@ static int64_t recent_median(const struct ub_session *s)
 }
 
 /* Counts an ICMP error; a port unreachable before any reply ends the session. */
-static void icmp_error(struct ub_session *s, int err)
+void ub_session_icmp(struct ub_session *s, int err)
 {
 	s->rc.icmp_errors++;
 	if (err == ECONNREFUSED && !s->first_icmp_at)
 		s->first_icmp_at = s->next ? s->next : 1;
 	if (err == ECONNREFUSED && s->any_reply == 0)
 		s->icmp_refused = 1;
-}
-
-/* Counts a failed send by kind: an ICMP error reported on the socket, or a soft send error. */
-static void send_failed(struct ub_session *s, int err)
-{
-	if (err == ECONNREFUSED)
-		icmp_error(s, err);
-	else
-		s->rc.send_errors++;
 }
 
 /* Takes probe s->next, sent (or not, when !ok) at tx for slot; the ring slot is free. */
@@ -261,7 +149,7 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 	struct probe *p = probe_at(s, s->next);
 	int64_t tx, t1, late;
 	size_t len;
-	ssize_t r;
+	int r;
 
 	/* Ping-pong: a reply that carries nothing of its probe is only ever the one outstanding's. */
 	if (s->m.mode == UB_MODE_ANY && oldest_waiting(s)) {
@@ -280,63 +168,14 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 	t1 = ub_clock_real();
 	len = ub_match_encode(&s->m, s->txbuf, seq, t1, s->m.text);
 	tx = ub_clock_mono();
-	if (s->tcp) {
-		/*
-		 * TCP latency counts from the slot: time queued behind a stalled
-		 * stream shows. After a break the schedule goes on, each probe lost.
-		 */
-		r = s->tcp_broken ? 0 : ub_tcpprobe_send(s->tcp, s->txbuf, len);
-		late = tx - slot;
+	r = s->tp->send(s, s->txbuf, len);
+	late = tx - slot;
+	/* On a stream a probe waits behind the ones before it: its latency counts from the slot. */
+	if (s->tp->stream)
 		tx = slot;
-		if (r < 0)
-			s->rc.send_errors++;
-	} else {
-		r = send(s->fd, s->txbuf, len, 0);
-		late = tx - slot;
-		if (r < 0)
-			send_failed(s, errno);
-	}
-	probe_sent(s, p, tx, t1, late, r >= 0);
+	probe_sent(s, p, tx, t1, late, r == 0);
 }
 
-unsigned ub_session_send_flood(struct ub_session *s, unsigned n)
-{
-	int64_t t1[UB_TX_BATCH], tx;
-	struct ub_err e;
-	unsigned i, k;
-	int sent;
-
-	if (n > UB_TX_BATCH)
-		n = UB_TX_BATCH;
-	/* Back-pressure: a probe still waiting for its reply keeps its ring slot. */
-	for (k = 0; k < n; k++) {
-		const struct probe *p = probe_at(s, s->next + k);
-
-		if (p->used && !p->decided)
-			break;
-		t1[k] = ub_clock_real();
-		s->flood[k].buf = s->floodbufs[k];
-		s->flood[k].len = ub_match_encode(&s->m, s->floodbufs[k], (uint32_t)(s->next + k), t1[k],
-					       s->m.text);
-		s->flood[k].peer.len = 0;
-		s->flood[k].has_local = 0;
-	}
-	if (k == 0)
-		return 0;
-	tx = ub_clock_mono();
-	sent = ub_net_send_trains(s->fd, s->flood, (int)k, &s->gso, &e);
-	if (sent < 0) {
-		send_failed(s, e.sys_errno);
-		/* A full buffer keeps the probes for the next turn; anything else loses one. */
-		if (e.sys_errno == EAGAIN || e.sys_errno == EWOULDBLOCK || !ub_net_soft_error(e.sys_errno))
-			return 0;
-		probe_sent(s, probe_at(s, s->next), tx, t1[0], 0, 0);
-		return 1;
-	}
-	for (i = 0; i < (unsigned)sent; i++)
-		probe_sent(s, probe_at(s, s->next), tx, t1[i], 0, 1);
-	return (unsigned)sent;
-}
 
 
 /*
@@ -460,7 +299,6 @@ static void add_stack(struct ub_session *s, struct probe *p)
 	ub_stats_add_stack(s->stats, w->app_rtt - (w->wire_rx - w->wire_tx));
 }
 
-static void handle_reply(struct ub_session *s, const struct ub_pkt *pk);
 
 /*
  * Auto mode, before anything matched: a reply that carries nothing of any
@@ -473,7 +311,7 @@ static void hold_for_any(struct ub_session *s, const struct ub_pkt *pk)
 {
 	unsigned i, n;
 
-	if (s->m.mode != UB_MODE_AUTO || s->ok_so_far || s->cfg->key || s->tcp)
+	if (s->m.mode != UB_MODE_AUTO || s->ok_so_far || s->cfg->key)
 		return;
 	s->held[s->n_held] = *pk;
 	s->held[s->n_held].buf = NULL; /* only its times and size are kept */
@@ -489,11 +327,11 @@ static void hold_for_any(struct ub_session *s, const struct ub_pkt *pk)
 		s->any_reply--;
 		if (s->held[i].kernel_ts)
 			s->rx_kernel_ts--;
-		handle_reply(s, &s->held[i]);
+		ub_session_reply(s, &s->held[i]);
 	}
 }
 
-static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
+void ub_session_reply(struct ub_session *s, const struct ub_pkt *pk)
 {
 	struct ub_reply r;
 	struct ub_csv_row row;
@@ -514,8 +352,8 @@ static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 	if (s->cfg->key)
 		s->any_reply++;
 	/* Once the sender has written a probe off as lost, a reply to it is late whatever its stamp. */
-	if (p->decided && !p->replied && r.rx_ns - p->tx_ns <= s->cfg->timeout_ns)
-		r.rx_ns = p->tx_ns + s->cfg->timeout_ns + 1;
+	if (p->decided && !p->replied && r.rx_ns - p->tx_ns <= s->tmax_ns)
+		r.rx_ns = p->tx_ns + s->tmax_ns + 1;
 	st = ub_stats_reply(s->stats, &r, &reordered);
 	if (st < 0) {
 		s->rc.foreign++;
@@ -528,6 +366,8 @@ static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 	row.rtt_ns = r.rtt_ns;
 	row.status = (enum ub_status)st;
 	row.reordered = reordered;
+	if (s->tp->annotate)
+		s->tp->annotate(s, &row);
 	ub_csv_row(s->csv, &row);
 	if (st == UB_ST_OK) {
 		p->replied = 1;
@@ -539,150 +379,9 @@ static void handle_reply(struct ub_session *s, const struct ub_pkt *pk)
 	}
 }
 
-/* Echoed messages on the TCP connection: each is one probe, byte for byte. */
-static void tcp_drain(struct ub_session *s)
-{
-	const struct ub_match_probes ps = { probe_id, oldest_id, s };
-	struct ub_tcpinfo ti;
-	struct ub_csv_row row;
-	struct ub_match mt;
-	struct ub_reply r;
-	struct probe *p;
-	const uint8_t *m;
-	struct ub_err e;
-	size_t len;
-	int64_t now;
-	int st, reordered, have_info = 0;
 
-	if (s->tcp_broken)
-		return;
-	if (ub_tcpprobe_io(s->tcp, &e) < 0) {
-		/* Everything not echoed yet is lost; the result says where it broke. */
-		s->tcp_broken = 1;
-		s->rc.tcp_broken = 1;
-		s->rc.tcp_broken_at = s->decide;
-		snprintf(s->rc.tcp_error, sizeof(s->rc.tcp_error), "%s", e.msg);
-		return;
-	}
-	now = ub_clock_mono();
-	while ((m = ub_tcpprobe_next(s->tcp, &len))) {
-		s->rx_packets++;
-		s->any_reply++;
-		/* every message is a probe come back byte for byte */
-		if (ub_match_reply(&s->m, &ps, m, len, &mt) != UB_MATCH_ECHO) {
-			s->rc.foreign++;
-			continue;
-		}
-		p = (struct probe *)(void *)mt.probe;
-		if (!have_info) {
-			have_info = ub_tcpprobe_info(s->tcp, &ti) == 0;
-			if (have_info) {
-				s->rc.tcp_retransmits = ti.retransmits;
-				if (ti.rto_ns > s->rc.tcp_rto_max_ns)
-					s->rc.tcp_rto_max_ns = ti.rto_ns;
-			}
-		}
-		memset(&r, 0, sizeof(r));
-		r.seq = p->id.seq;
-		r.rx_ns = now;
-		r.rtt_ns = now - p->tx_ns;
-		reordered = 0;
-		st = ub_stats_reply(s->stats, &r, &reordered);
-		if (st < 0)
-			continue;
-		memset(&row, 0, sizeof(row));
-		row.seq = p->id.seq;
-		row.tx_ns = p->tx_ns - s->start;
-		row.has_rx = 1;
-		row.rx_ns = now - s->start;
-		row.rtt_ns = r.rtt_ns;
-		row.status = (enum ub_status)st;
-		row.ttl = -1;
-		row.has_tcp = have_info;
-		row.tcp_retransmits = have_info ? ti.retransmits : 0;
-		row.tcp_rto_ns = have_info ? ti.rto_ns : 0;
-		ub_csv_row(s->csv, &row);
-		if (st == UB_ST_OK) {
-			p->replied = 1;
-			p->decided = 1;
-			note_rtt(s, r.rtt_ns);
-		}
-	}
-}
 
-/* Gives the probe the kernel's send stamp, when the stamp is plausibly its own. */
-static void tx_stamp(struct ub_session *s, const struct ub_errq *t, int64_t mono_minus_real)
-{
-	uint64_t idx = s->txid_idx[t->id & s->ring_mask];
-	struct probe *p = probe_at(s, idx);
-	int64_t mono;
 
-	if (!s->tx_stamps || !p->used || p->txid != t->id || p->has_txk || idx >= s->next)
-		return;
-	mono = t->real_ns + mono_minus_real;
-	/* The kernel stamps after the program's clock read and well within Tmax. */
-	if (mono < p->tx_ns - 50000 || mono > p->tx_ns + s->tmax_ns)
-		return;
-	p->tx_kernel = mono;
-	p->has_txk = 1;
-}
-
-/*
- * Reads the socket's error queue: send stamps and ICMP errors. Returns how
- * many ICMP errors it held. Called only while stamps are due or after the
- * socket reported an error, so an idle turn costs no system call.
- */
-static int read_errqueue(struct ub_session *s)
-{
-	int n, i, icmp = 0;
-
-	while ((n = ub_net_errqueue(s->fd, s->errq, UB_RX_BATCH)) > 0) {
-		int64_t off = ub_clock_mono_minus_real();
-
-		for (i = 0; i < n; i++) {
-			if (s->errq[i].icmp_errno) {
-				icmp_error(s, s->errq[i].icmp_errno);
-				icmp++;
-			} else {
-				if (s->stamps_due)
-					s->stamps_due--;
-				tx_stamp(s, &s->errq[i], off);
-			}
-		}
-	}
-	return icmp;
-}
-
-int ub_session_drain(struct ub_session *s, struct ub_err *e)
-{
-	int n, i;
-
-	if (s->tcp || s->tcp_refused) {
-		if (s->tcp)
-			tcp_drain(s);
-		return 0;
-	}
-
-	/* Send stamps first: a reply is timed from its probe's stamp. */
-	if (s->stamps_due)
-		read_errqueue(s);
-	for (;;) {
-		n = ub_net_recv(s->fd, s->rx, UB_RX_BATCH, e);
-		if (n < 0) {
-			if (ub_net_soft_error(e->sys_errno)) {
-				/* The error queue holds the ICMP message itself (IP_RECVERR). */
-				if (read_errqueue(s) == 0)
-					icmp_error(s, e->sys_errno);
-				continue;
-			}
-			return n;
-		}
-		if (n == 0)
-			return 0;
-		for (i = 0; i < n; i++)
-			handle_reply(s, &s->rx[i]);
-	}
-}
 
 void ub_session_expire(struct ub_session *s, int64_t now, int force)
 {
@@ -694,7 +393,7 @@ void ub_session_expire(struct ub_session *s, int64_t now, int force)
 			s->decide++;
 			continue;
 		}
-		if (!force && !s->tcp_broken && p->tx_ns + s->tmax_ns > now)
+		if (!force && !s->broken && p->tx_ns + s->tmax_ns > now)
 			break;
 		struct ub_csv_row row = { .seq = p->id.seq, .tx_ns = p->tx_ns - s->start,
 					  .status = UB_ST_LOST, .ttl = -1 };
@@ -712,22 +411,64 @@ int64_t ub_session_deadline(const struct ub_session *s)
 	if (s->decide >= s->next)
 		return INT64_MAX;
 	p = &s->ring[s->decide & s->ring_mask];
-	return s->tcp_broken ? 0 : p->tx_ns + s->tmax_ns;
+	return s->broken ? 0 : p->tx_ns + s->tmax_ns;
 }
 
 int ub_session_fd(const struct ub_session *s)
 {
-	return s->tcp ? ub_tcpprobe_fd(s->tcp) : s->fd;
+	return s->tp->fd(s);
 }
 
 short ub_session_events(const struct ub_session *s)
 {
-	return (short)(POLLIN | (s->tcp && ub_tcpprobe_pending(s->tcp) ? POLLOUT : 0));
+	return s->tp->events(s);
 }
 
 void ub_session_start(struct ub_session *s, int64_t start_mono)
 {
 	s->start = start_mono;
+}
+
+unsigned ub_session_send_flood(struct ub_session *s, unsigned n)
+{
+	int64_t t1[UB_TX_BATCH], tx;
+	unsigned i, k;
+	int sent, err = 0;
+
+	if (n > UB_TX_BATCH)
+		n = UB_TX_BATCH;
+	/* Back-pressure: a probe still waiting for its reply keeps its ring slot. */
+	for (k = 0; k < n; k++) {
+		const struct probe *p = probe_at(s, s->next + k);
+
+		if (p->used && !p->decided)
+			break;
+		t1[k] = ub_clock_real();
+		s->flood[k].buf = s->floodbufs[k];
+		s->flood[k].len = ub_match_encode(&s->m, s->floodbufs[k], (uint32_t)(s->next + k),
+						  t1[k], s->m.text);
+		s->flood[k].peer.len = 0;
+		s->flood[k].has_local = 0;
+	}
+	if (k == 0 || !s->tp->send_batch)
+		return 0;
+	tx = ub_clock_mono();
+	sent = s->tp->send_batch(s, (int)k, &err);
+	if (sent < 0) {
+		/* A full buffer keeps the probes for the next turn; anything else loses one. */
+		if (err == EAGAIN || err == EWOULDBLOCK || !ub_net_soft_error(err))
+			return 0;
+		probe_sent(s, probe_at(s, s->next), tx, t1[0], 0, 0);
+		return 1;
+	}
+	for (i = 0; i < (unsigned)sent; i++)
+		probe_sent(s, probe_at(s, s->next), tx, t1[i], 0, 1);
+	return (unsigned)sent;
+}
+
+int ub_session_drain(struct ub_session *s, struct ub_err *e)
+{
+	return s->refused ? 0 : s->tp->drain(s, e);
 }
 
 void ub_session_skip(struct ub_session *s, uint64_t n)
@@ -742,7 +483,7 @@ int64_t ub_session_max_rtt(const struct ub_session *s)
 
 int ub_session_active(const struct ub_session *s)
 {
-	return !s->icmp_refused && !s->tcp_refused;
+	return !s->icmp_refused && !s->refused;
 }
 
 int ub_session_settled(const struct ub_session *s)
@@ -777,9 +518,26 @@ int ub_session_silent(const struct ub_session *s, struct ub_no_reply *why)
 		why->unmatched = s->rc.foreign;
 		why->refused_after = s->icmp_refused ? s->first_icmp_at : 0;
 		why->mode = s->cfg->mode;
-		why->said = s->tcp_refused ? s->rc.tcp_error : NULL;
+		why->said = s->refused ? s->rc.tcp_error : NULL;
 	}
 	return s->ok_so_far == 0;
+}
+
+/* Resolves peer and opens the way the probes travel (UDP, or --tcp's connection). */
+static int open_way(struct ub_session *s, const char *peer, struct ub_err *e)
+{
+	const struct ub_sender_config *c = s->cfg;
+	char host[256];
+	int port = c->port, rc;
+
+	rc = ub_net_split_hostport(peer, host, sizeof(host), &port, e);
+	if (rc == 0)
+		rc = ub_net_resolve(host, port, c->family, 0, &s->peer, e);
+	if (rc < 0)
+		return ub_err_prefix(e, rc, "--peer");
+	ub_net_addr_str(&s->peer, s->peer_str, sizeof(s->peer_str));
+	s->tp = c->tcp ? &ub_transport_tcp : &ub_transport_udp;
+	return s->tp->open(s, e);
 }
 
 struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *peer,
@@ -804,16 +562,8 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 		s->rx[i].buf = s->rxbufs[i];
 		s->rx[i].cap = sizeof(s->rxbufs[i]);
 	}
-	if (open_socket(s, peer, e) < 0)
+	if (open_way(s, peer, e) < 0)
 		goto fail;
-	/* A probe dropped in this host's own queue is a send error, not a loss on the link. */
-	if (!c->tcp)
-		ub_net_report_drops(s->fd, s->peer.ss.ss_family);
-	/* A flood measures rates: a send stamp per probe would cost it a third of them. */
-	if (!c->tcp && !c->flood)
-		s->tx_stamps = ub_net_enable_tx_stamps(s->fd);
-	/* A capture on loopback would see a train as one big datagram: one by one then. */
-	s->gso = c->flood && c->gso && !c->pcap_path;
 	/*
 	 * A fresh SSID per session keeps runs and peers apart at the reflector
 	 * (RFC 8972); two text characters, so that text probes carry it too.
@@ -828,17 +578,17 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 		goto fail;
 	}
 	/*
-	 * TCP never loses a message while the connection lives, it only makes
-	 * it wait: write one off only after ten Tmax (at least 10 s).
+	 * A stream (TCP) never loses a message while the connection lives, it
+	 * only makes it wait: write one off only after ten Tmax (at least 10 s).
 	 */
 	s->tmax_ns = c->timeout_ns;
-	if (c->tcp)
+	if (s->tp->stream)
 		s->tmax_ns = 10 * c->timeout_ns > 10 * UB_NS_PER_S ? 10 * c->timeout_ns
 								: 10 * UB_NS_PER_S;
 	ub_stats_config_init(&sc);
 	sc.timeout_ns = s->tmax_ns;
 	sc.interval_ns = c->interval_ns;
-	sc.stateful = !c->tcp && (c->mode == UB_MODE_AUTO || c->mode == UB_MODE_STAMP);
+	sc.stateful = !s->tp->stream && (c->mode == UB_MODE_AUTO || c->mode == UB_MODE_STAMP);
 	sc.summary_only = c->summary_only;
 	sc.window = s->ring_mask + 1; /* as far back as the probes this session remembers */
 	s->stats = ub_stats_new(&sc);
@@ -847,7 +597,7 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 		goto fail;
 	}
 	if (csv_path) {
-		s->csv = ub_csv_open(csv_path, c->tcp, e);
+		s->csv = ub_csv_open(csv_path, s->tp->stream, e);
 		if (!s->csv) {
 			ub_err_prefix(e, e->code, "--csv");
 			goto fail;
@@ -864,14 +614,13 @@ void ub_session_free(struct ub_session *s)
 	if (!s)
 		return;
 	ub_csv_close(s->csv, NULL);
-	ub_tcpprobe_free(s->tcp);
+	if (s->tp)
+		s->tp->close(s);
 	ub_stats_free(s->stats);
 	free(s->ring);
 	free(s->wire);
 	free(s->txid_idx);
 	free(s->floodbufs);
-	if (s->fd >= 0)
-		close(s->fd);
 	free(s);
 }
 
@@ -901,12 +650,12 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	ub_session_expire(s, 0, 1);
 	ub_stats_summary(s->stats, sum);
 	s->rc.interrupted = interrupted;
-	s->rc.is_tcp = c->tcp;
+	s->rc.is_tcp = s->tp->stream;
 	s->rc.tx_kernel = s->tx_kernel_used;
 	if (s->next)
 		s->rc.send_span_ns = probe_at(s, s->next - 1)->tx_ns - s->start;
 	memset(p, 0, sizeof(*p));
-	ub_match_describe(&s->m, c->tcp, s->ok_so_far, p);
+	ub_match_describe(&s->m, s->tp->stream, s->ok_so_far, p);
 	/*
 	 * The up/down split needs a counter of the reflector's own (RFC 8762
 	 * §4.3.1, stateful). Undecided, it is known only when there is nothing
@@ -920,12 +669,12 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	*rc = s->rc;
 	/* A run that never heard back reports what it sent: text probes, or STAMP ones (or TCP's echo). */
 	if (m == UB_MODE_AUTO)
-		m = c->tcp ? UB_MODE_ECHO : s->m.text ? UB_MODE_TEXT : UB_MODE_STAMP;
+		m = s->tp->stream ? UB_MODE_ECHO : s->m.text ? UB_MODE_TEXT : UB_MODE_STAMP;
 	snprintf(p->peer, sizeof(p->peer), "%s", s->peer_arg);
 	snprintf(p->peer_addr, sizeof(p->peer_addr), "%s", s->peer_str);
 	p->port = ub_net_addr_port(&s->peer);
 	p->mode = ub_sender_mode_name(m);
-	p->proto = c->tcp ? "tcp" : "udp";
+	p->proto = s->tp->name;
 	p->count = c->count;
 	p->duration_ns = c->duration_ns;
 	p->interval_ns = c->interval_ns;

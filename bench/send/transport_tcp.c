@@ -1,0 +1,111 @@
+/*
+ * udpbench: probes as framed messages on one TCP connection to the
+ * reflector's echo (send/tcpprobe.h frames them). TCP loses nothing while
+ * the connection lives, it only makes a message wait; the result records
+ * its retransmissions from TCP_INFO beside each message.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "send/session_int.h"
+
+static int tcp_open(struct ub_session *s, struct ub_err *e)
+{
+	const struct ub_sender_config *c = s->cfg;
+
+	/* Room for SYN retransmissions (1 s, then 2 s more) on a lossy link. */
+	s->tcp = ub_tcpprobe_connect(&s->peer, c->dscp, c->ttl, 10 * UB_NS_PER_S, e);
+	if (s->tcp || e->code != UB_E_NOREPLY)
+		return s->tcp ? 0 : e->code;
+	/* Refused or unanswered: a result all the same (nothing sent), and why. */
+	s->refused = 1;
+	s->rc.tcp_broken = 1;
+	snprintf(s->rc.tcp_error, sizeof(s->rc.tcp_error), "%s", e->msg);
+	return 0;
+}
+
+/* After a break the schedule goes on, each probe lost. */
+static int tcp_send(struct ub_session *s, const uint8_t *buf, size_t len)
+{
+	if (s->broken || ub_tcpprobe_send(s->tcp, buf, len) >= 0)
+		return 0;
+	s->rc.send_errors++;
+	return -1;
+}
+
+/* Echoed messages: each is one probe come back byte for byte, taken as a reply. */
+static int tcp_drain(struct ub_session *s, struct ub_err *e)
+{
+	struct ub_pkt pk;
+	struct ub_err te;
+	size_t len;
+
+	(void)e;
+	if (!s->tcp || s->broken)
+		return 0;
+	if (ub_tcpprobe_io(s->tcp, &te) < 0) {
+		/* Everything not echoed yet is lost; the result says where it broke. */
+		s->broken = 1;
+		s->rc.tcp_broken = 1;
+		s->rc.tcp_broken_at = s->decide;
+		snprintf(s->rc.tcp_error, sizeof(s->rc.tcp_error), "%s", te.msg);
+		return 0;
+	}
+	memset(&pk, 0, sizeof(pk));
+	pk.rx_mono_ns = ub_clock_mono();
+	pk.rx_real_ns = ub_clock_real();
+	pk.ttl = -1;
+	s->tcpinfo_ok = -1; /* sampled when the first message of this turn is taken */
+	while ((pk.buf = (uint8_t *)ub_tcpprobe_next(s->tcp, &len))) {
+		pk.len = pk.cap = len;
+		ub_session_reply(s, &pk);
+	}
+	return 0;
+}
+
+/* TCP_INFO beside each echo: how much TCP resent to deliver it (sampled once a turn). */
+static void tcp_annotate(struct ub_session *s, struct ub_csv_row *row)
+{
+	if (s->tcpinfo_ok < 0) {
+		s->tcpinfo_ok = ub_tcpprobe_info(s->tcp, &s->tcpinfo) == 0;
+		if (s->tcpinfo_ok) {
+			s->rc.tcp_retransmits = s->tcpinfo.retransmits;
+			if (s->tcpinfo.rto_ns > s->rc.tcp_rto_max_ns)
+				s->rc.tcp_rto_max_ns = s->tcpinfo.rto_ns;
+		}
+	}
+	row->has_tcp = s->tcpinfo_ok;
+	row->tcp_retransmits = s->tcpinfo_ok ? s->tcpinfo.retransmits : 0;
+	row->tcp_rto_ns = s->tcpinfo_ok ? s->tcpinfo.rto_ns : 0;
+}
+
+static int tcp_fd(const struct ub_session *s)
+{
+	return s->tcp ? ub_tcpprobe_fd(s->tcp) : -1;
+}
+
+static short tcp_events(const struct ub_session *s)
+{
+	return (short)(POLLIN | (s->tcp && ub_tcpprobe_pending(s->tcp) ? POLLOUT : 0));
+}
+
+static void tcp_close(struct ub_session *s)
+{
+	ub_tcpprobe_free(s->tcp);
+	s->tcp = NULL;
+}
+
+const struct ub_transport ub_transport_tcp = {
+	.name = "tcp",
+	.stream = 1,
+	.open = tcp_open,
+	.send = tcp_send,
+	.send_batch = NULL,
+	.drain = tcp_drain,
+	.annotate = tcp_annotate,
+	.fd = tcp_fd,
+	.events = tcp_events,
+	.close = tcp_close,
+};
