@@ -230,13 +230,77 @@ static int64_t stop_wait(const struct sender *s)
 	return w < tmax ? w : tmax;
 }
 
+/* Reads everything that came back: capture records first (a reply's wire time is there before it). */
+static int read_all(struct sender *s, struct ub_err *e)
+{
+	unsigned i;
+	int rc;
+
+	if (s->cap) {
+		s->mono_minus_real = ub_clock_mono_minus_real();
+		if (ub_capture_dispatch(s->cap, on_captured, s, e) < 0)
+			return e->code;
+	}
+	for (i = 0; i < s->n; i++) {
+		rc = ub_session_drain(s->sess[i], e);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Writes off what Tmax has passed for, lowers *deadline to the next one,
+ * and returns whether every probe sent has its row; *active says whether
+ * any session still takes probes.
+ */
+static int settle_all(struct sender *s, int64_t now, int64_t *deadline, int *active)
+{
+	int settled = 1;
+	int64_t d;
+	unsigned i;
+
+	*active = 0;
+	for (i = 0; i < s->n; i++) {
+		ub_session_expire(s->sess[i], now, 0);
+		settled &= ub_session_settled(s->sess[i]);
+		*active |= ub_session_active(s->sess[i]);
+		d = ub_session_deadline(s->sess[i]);
+		if (d < *deadline)
+			*deadline = d;
+	}
+	return settled;
+}
+
+/* Waits until deadline (or a reply, or a signal): the last stretch spun, the rest asleep in poll. */
+static int wait_until(struct sender *s, int64_t now, int64_t deadline, struct ub_err *e)
+{
+	const struct ub_sender_config *c = s->cfg;
+	uint64_t junk;
+	unsigned i;
+	int rc;
+
+	if (deadline - now <= c->spin_ns) {
+		spin_until(s, deadline);
+		return 0;
+	}
+	if (arm_timer(s->tfd, deadline - c->spin_ns) < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "timerfd_settime");
+	for (i = 0; i < s->n; i++)
+		s->pfd[i].events = ub_session_events(s->sess[i]);
+	rc = poll(s->pfd, s->npfd, -1);
+	if (rc < 0 && errno != EINTR)
+		return ub_err_set(e, UB_E_SYS, errno, "poll");
+	if (rc > 0 && (s->pfd[s->n].revents & POLLIN))
+		(void)!read(s->tfd, &junk, sizeof(junk));
+	return 0;
+}
+
 static int run_loop(struct sender *s, struct ub_err *e)
 {
 	const struct ub_sender_config *c = s->cfg;
-	int64_t now, slot, next_live = s->start, deadline, d, stop_by = 0;
-	int sending = 1, settled, rc, flooded;
-	uint64_t junk;
-	unsigned i;
+	int64_t now, slot, next_live = s->start, deadline, stop_by = 0;
+	int sending = 1, settled, rc, flooded, active;
 
 	for (;;) {
 		/* fping's habit: read the clock once, derive every wait from it. */
@@ -259,36 +323,12 @@ static int run_loop(struct sender *s, struct ub_err *e)
 		} else if (sending) {
 			slot = send_due(s, now);
 		}
-		/* Wire times before socket reads: a reply's capture record is there first. */
-		if (s->cap) {
-			s->mono_minus_real = ub_clock_mono_minus_real();
-			if (ub_capture_dispatch(s->cap, on_captured, s, e) < 0)
-				return e->code;
-		}
-		for (i = 0; i < s->n; i++) {
-			rc = ub_session_drain(s->sess[i], e);
-			if (rc < 0)
-				return rc;
-		}
+		if ((rc = read_all(s, e)) < 0)
+			return rc;
 		now = ub_clock_mono();
-		if (!more_slots(s, slot))
-			sending = 0;
-		settled = 1;
 		deadline = next_live;
-		for (i = 0; i < s->n; i++) {
-			ub_session_expire(s->sess[i], now, 0);
-			settled &= ub_session_settled(s->sess[i]);
-			d = ub_session_deadline(s->sess[i]);
-			if (d < deadline)
-				deadline = d;
-		}
-		if (sending) {
-			int any = 0;
-
-			for (i = 0; i < s->n; i++)
-				any |= ub_session_active(s->sess[i]);
-			sending = any;
-		}
+		settled = settle_all(s, now, &deadline, &active);
+		sending = sending && more_slots(s, slot) && active;
 		if (!sending && settled)
 			return 0;
 		if (now >= next_live) {
@@ -304,19 +344,8 @@ static int run_loop(struct sender *s, struct ub_err *e)
 			deadline = stop_by;
 		if (c->busy_poll || flooded)
 			continue;
-		if (deadline - now <= c->spin_ns) {
-			spin_until(s, deadline);
-			continue;
-		}
-		if (arm_timer(s->tfd, deadline - c->spin_ns) < 0)
-			return ub_err_set(e, UB_E_SYS, errno, "timerfd_settime");
-		for (i = 0; i < s->n; i++)
-			s->pfd[i].events = ub_session_events(s->sess[i]);
-		rc = poll(s->pfd, s->npfd, -1);
-		if (rc < 0 && errno != EINTR)
-			return ub_err_set(e, UB_E_SYS, errno, "poll");
-		if (rc > 0 && (s->pfd[s->n].revents & POLLIN))
-			(void)!read(s->tfd, &junk, sizeof(junk));
+		if ((rc = wait_until(s, now, deadline, e)) < 0)
+			return rc;
 	}
 }
 
@@ -438,16 +467,93 @@ static unsigned silent_peers(struct sender *s, struct ub_err *e)
 	return silent;
 }
 
+/* What the sessions measured, one entry per peer. */
+struct results {
+	struct ub_params *params;
+	struct ub_summary *sum;
+	struct ub_run_counters *rc;
+};
+
+/*
+ * Everything before the first probe: the sessions, the capture, the CPU,
+ * and the result arrays. Returns 0 or a negative code with e filled.
+ */
+static int prepare(struct sender *s, struct results *r, struct ub_err *e)
+{
+	const struct ub_sender_config *c = s->cfg;
+	int ret;
+
+	ret = open_sessions(s, e);
+	if (ret < 0)
+		return ret;
+	if (c->pcap_path && (ret = open_capture(s, e)) < 0)
+		return ret;
+	r->params = calloc(s->n, sizeof(*r->params));
+	r->sum = calloc(s->n, sizeof(*r->sum));
+	r->rc = calloc(s->n, sizeof(*r->rc));
+	if (!r->params || !r->sum || !r->rc)
+		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	/* Timer slack would blur every wakeup by 50 us. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (c->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(c->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			return ub_err_set(e, UB_E_INVAL, errno, "--cpu: cannot run on CPU %d", c->cpu);
+	}
+	return 0;
+}
+
+/*
+ * Finishes every session and writes what was measured: the summary, the
+ * capture, the JSON (into json_of when it is a file). Returns 0, or the
+ * first failure's code with werr saying it; the rest is written all the same.
+ */
+static int write_results(struct sender *s, struct results *r, int64_t start_real, int interrupted,
+			 struct ub_outfile *json_of, struct ub_err *werr)
+{
+	const struct ub_sender_config *c = s->cfg;
+	int wrc = 0, rc = 0;
+	unsigned i;
+
+	ub_err_clear(werr);
+	for (i = 0; i < s->n; i++)
+		if (ub_session_finish(s->sess[i], start_real, interrupted, &r->params[i], &r->sum[i],
+				      &r->rc[i], wrc ? NULL : werr) < 0 && !wrc)
+			wrc = werr->code;
+	if (s->cap) {
+		for (i = 0; i < s->n; i++)
+			capture_counters(s, &r->rc[i]);
+		if (ub_capture_close(s->cap, wrc ? NULL : werr) < 0 && !wrc)
+			wrc = werr->code;
+		s->cap = NULL;
+	}
+	if (c->summary) {
+		if (s->n == 1)
+			ub_output_summary(c->summary, c->lang, &r->params[0], &r->sum[0], &r->rc[0]);
+		else
+			ub_output_table(c->summary, c->lang, s->n, r->params, r->sum, r->rc);
+	}
+	/* a file was opened before the run; "-" is stdout */
+	if (json_of->f)
+		rc = ub_output_json_commit(json_of, s->n, r->params, r->sum, r->rc, wrc ? NULL : werr);
+	else if (c->json_path)
+		rc = ub_output_json(c->json_path, s->n, r->params, r->sum, r->rc, wrc ? NULL : werr);
+	if (rc < 0 && !wrc)
+		wrc = werr->code;
+	return wrc;
+}
+
 int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 {
-	struct ub_params *params = NULL;
-	struct ub_summary *sum = NULL;
-	struct ub_run_counters *rc = NULL;
+	struct results r = { NULL, NULL, NULL };
 	struct sender s;
 	struct ub_err werr;
 	struct ub_outfile json_of;
 	int64_t start_real;
-	int ret, wrc = 0, interrupted, json_file;
+	int ret, wrc, interrupted;
 	unsigned i, silent;
 
 	memset(&s, 0, sizeof(s));
@@ -459,38 +565,14 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 		goto out;
 	}
 	/* Every output is opened before the first probe: a bad path costs no measurement. */
-	json_file = c->json_path && strcmp(c->json_path, "-") != 0;
-	if (json_file && (ret = ub_outfile_open(&json_of, c->json_path, e)) < 0) {
+	if (c->json_path && strcmp(c->json_path, "-") != 0 &&
+	    (ret = ub_outfile_open(&json_of, c->json_path, e)) < 0) {
 		ub_err_prefix(e, ret, "--json");
 		goto out;
 	}
-	ret = open_sessions(&s, e);
+	ret = prepare(&s, &r, e);
 	if (ret < 0)
 		goto out;
-	if (c->pcap_path) {
-		ret = open_capture(&s, e);
-		if (ret < 0)
-			goto out;
-	}
-	params = calloc(s.n, sizeof(*params));
-	sum = calloc(s.n, sizeof(*sum));
-	rc = calloc(s.n, sizeof(*rc));
-	if (!params || !sum || !rc) {
-		ret = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
-		goto out;
-	}
-	/* Timer slack would blur every wakeup by 50 us. */
-	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	if (c->cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(c->cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set) < 0) {
-			ret = ub_err_set(e, UB_E_INVAL, errno, "--cpu: cannot run on CPU %d", c->cpu);
-			goto out;
-		}
-	}
 	s.start = ub_clock_mono() + 1000 * 1000; /* 1 ms to settle before slot 0 */
 	start_real = ub_clock_real() + 1000 * 1000;
 	if (c->duration_ns)
@@ -506,32 +588,8 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 		s.mono_minus_real = ub_clock_mono_minus_real();
 		ub_capture_dispatch(s.cap, on_captured, &s, NULL);
 	}
-
 	/* What was measured is written even when the run failed part-way. */
-	ub_err_clear(&werr);
-	for (i = 0; i < s.n; i++)
-		if (ub_session_finish(s.sess[i], start_real, interrupted, &params[i], &sum[i], &rc[i],
-				      wrc ? NULL : &werr) < 0 && !wrc)
-			wrc = werr.code;
-	if (s.cap) {
-		for (i = 0; i < s.n; i++)
-			capture_counters(&s, &rc[i]);
-		if (ub_capture_close(s.cap, wrc ? NULL : &werr) < 0 && !wrc)
-			wrc = werr.code;
-		s.cap = NULL;
-	}
-	if (c->summary) {
-		if (s.n == 1)
-			ub_output_summary(c->summary, c->lang, &params[0], &sum[0], &rc[0]);
-		else
-			ub_output_table(c->summary, c->lang, s.n, params, sum, rc);
-	}
-	if (json_file && ub_output_json_commit(&json_of, s.n, params, sum, rc,
-					       wrc ? NULL : &werr) < 0 && !wrc)
-		wrc = werr.code;
-	else if (c->json_path && !json_file &&
-		 ub_output_json(c->json_path, s.n, params, sum, rc, wrc ? NULL : &werr) < 0 && !wrc)
-		wrc = werr.code;
+	wrc = write_results(&s, &r, start_real, interrupted, &json_of, &werr);
 	if (ret < 0)
 		goto out;
 	if (wrc < 0) {
@@ -554,8 +612,8 @@ out:
 	free(s.pfd);
 	if (s.tfd >= 0)
 		close(s.tfd);
-	free(params);
-	free(sum);
-	free(rc);
+	free(r.params);
+	free(r.sum);
+	free(r.rc);
 	return ret;
 }
