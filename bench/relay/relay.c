@@ -1,6 +1,5 @@
 #include "relay/relay.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -125,99 +124,26 @@ int ub_relay_config_set(struct ub_relay_config *c, const char *name, const char 
 
 /* ---- addresses and sockets -------------------------------------------- */
 
-/* "[ADDR:]PORT": "9000", ":9000", "127.0.0.1:9000", "[::1]:9000"; port 0..65535. */
-static int parse_listen(const char *s, char *host, size_t hostlen, int *port, struct ub_err *e)
-{
-	const char *pstr, *end;
-	size_t n = 0;
-	char *ep;
-	long p;
-
-	host[0] = '\0';
-	if (!s || !*s)
-		return ub_err_set(e, UB_E_INVAL, 0, "--listen: give [ADDR:]PORT");
-	if (s[0] == '[') {
-		end = strchr(s, ']');
-		if (!end || end[1] != ':')
-			return ub_err_set(e, UB_E_INVAL, 0, "--listen '%s': expected [ADDR]:PORT", s);
-		n = (size_t)(end - s - 1);
-		if (n == 0 || n >= hostlen)
-			return ub_err_set(e, UB_E_INVAL, 0, "--listen '%s': bad address", s);
-		memcpy(host, s + 1, n);
-		host[n] = '\0';
-		pstr = end + 2;
-	} else if ((end = strchr(s, ':')) != NULL) {
-		if (strchr(end + 1, ':'))
-			return ub_err_set(e, UB_E_INVAL, 0,
-					  "--listen '%s': write an IPv6 address as [ADDR]:PORT", s);
-		n = (size_t)(end - s);
-		if (n >= hostlen)
-			return ub_err_set(e, UB_E_INVAL, 0, "--listen '%s': bad address", s);
-		memcpy(host, s, n);
-		host[n] = '\0';
-		pstr = end + 1;
-	} else {
-		pstr = s;
-	}
-	if (!isdigit((unsigned char)*pstr))
-		return ub_err_set(e, UB_E_INVAL, 0, "--listen '%s': port must be 0..65535", s);
-	errno = 0;
-	p = strtol(pstr, &ep, 10);
-	if (*ep || errno || p < 0 || p > 65535)
-		return ub_err_set(e, UB_E_INVAL, 0, "--listen '%s': port must be 0..65535", s);
-	*port = (int)p;
-	return 0;
-}
-
 static int open_listen(struct ub_relay *r, struct ub_err *e)
 {
 	const struct ub_relay_config *c = &r->cfg;
+	struct ub_net_listen_config lc;
 	char host[256];
-	struct ub_addr a;
-	int port = 0, fd, rc, zero = 0, one = 1;
-	int family = c->family;
+	int fd, rc;
 
-	rc = parse_listen(c->listen, host, sizeof(host), &port, e);
+	ub_net_listen_config_init(&lc);
+	rc = ub_net_split_listen("--listen", c->listen, host, sizeof(host), &lc.port, e);
 	if (rc < 0)
 		return rc;
-	if (host[0]) {
-		rc = ub_net_resolve(host, port, family, 1, &a, e);
-		if (rc < 0)
-			return ub_err_prefix(e, rc, "--listen");
-	} else {
-		/* Every address: one dual-stack IPv6 socket, or IPv4 alone. */
-		rc = ub_net_resolve(NULL, port, family == AF_UNSPEC ? AF_INET6 : family, 1, &a, e);
-		if (rc < 0 && family == AF_UNSPEC)
-			rc = ub_net_resolve(NULL, port, AF_INET, 1, &a, e);
-	}
-	if (rc < 0)
-		return rc;
-	fd = ub_net_udp_socket(a.ss.ss_family, e);
-	if (fd < 0 && !host[0] && family == AF_UNSPEC && a.ss.ss_family == AF_INET6) {
-		rc = ub_net_resolve(NULL, port, AF_INET, 1, &a, e);
-		if (rc < 0)
-			return rc;
-		fd = ub_net_udp_socket(AF_INET, e);
-	}
+	lc.host = host[0] ? host : NULL;
+	lc.opt = "--listen";
+	lc.family = c->family;
+	/* Best effort: a burst of probes waits here while the relay sends. */
+	lc.sockbuf = 4 << 20;
+	fd = ub_net_listen(&lc, &r->laddr, NULL, e);
 	if (fd < 0)
 		return fd;
-	if (a.ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, family == AF_INET6 ? &one : &zero,
-			   sizeof(int));
-	if (bind(fd, (struct sockaddr *)&a.ss, a.len) < 0) {
-		char s[UB_ADDRSTR_MAX];
-
-		rc = ub_err_set(e, UB_E_SYS, errno, "cannot listen on %s",
-				ub_net_addr_str(&a, s, sizeof(s)));
-		close(fd);
-		return rc;
-	}
-	/* Best effort: a burst of probes waits here while the relay sends. */
-	ub_net_set_buffers(fd, 4 << 20, NULL, NULL, NULL);
-	a.len = sizeof(a.ss);
-	getsockname(fd, (struct sockaddr *)&a.ss, &a.len);
-	r->laddr = a;
-	r->lport = ub_net_addr_port(&a);
+	r->lport = ub_net_addr_port(&r->laddr);
 	r->lfd = fd;
 	return 0;
 }

@@ -41,19 +41,19 @@ static void test_parse_listen_and_config_set(void **state)
 
 	(void)state;
 	ub_err_clear(&e);
-	assert_int_equal(parse_listen("9000", host, sizeof(host), &port, &e), 0);
+	assert_int_equal(ub_net_split_listen("--listen", "9000", host, sizeof(host), &port, &e), 0);
 	assert_true(host[0] == '\0' && port == 9000);
-	assert_int_equal(parse_listen(":0", host, sizeof(host), &port, &e), 0);
+	assert_int_equal(ub_net_split_listen("--listen", ":0", host, sizeof(host), &port, &e), 0);
 	assert_true(host[0] == '\0' && port == 0);
-	assert_int_equal(parse_listen("127.0.0.1:7", host, sizeof(host), &port, &e), 0);
+	assert_int_equal(ub_net_split_listen("--listen", "127.0.0.1:7", host, sizeof(host), &port, &e), 0);
 	assert_string_equal(host, "127.0.0.1");
 	assert_int_equal(port, 7);
-	assert_int_equal(parse_listen("[::1]:0", host, sizeof(host), &port, &e), 0);
+	assert_int_equal(ub_net_split_listen("--listen", "[::1]:0", host, sizeof(host), &port, &e), 0);
 	assert_string_equal(host, "::1");
-	assert_int_equal(parse_listen("::1", host, sizeof(host), &port, &e), UB_E_INVAL);
-	assert_int_equal(parse_listen("host:70000", host, sizeof(host), &port, &e), UB_E_INVAL);
-	assert_int_equal(parse_listen("host:", host, sizeof(host), &port, &e), UB_E_INVAL);
-	assert_int_equal(parse_listen("[::1]", host, sizeof(host), &port, &e), UB_E_INVAL);
+	assert_int_equal(ub_net_split_listen("--listen", "::1", host, sizeof(host), &port, &e), UB_E_INVAL);
+	assert_int_equal(ub_net_split_listen("--listen", "host:70000", host, sizeof(host), &port, &e), UB_E_INVAL);
+	assert_int_equal(ub_net_split_listen("--listen", "host:", host, sizeof(host), &port, &e), UB_E_INVAL);
+	assert_int_equal(ub_net_split_listen("--listen", "[::1]", host, sizeof(host), &port, &e), UB_E_INVAL);
 
 	ub_relay_config_init(&c);
 	assert_int_equal(ub_relay_config_set(&c, "seed", "42", &e), 0);
