@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/flows_int.h"
 #include "lib/clock.h"
 #include "stamp/proto.h"
 
@@ -440,8 +441,13 @@ static int echo_reply(struct ub_flows *fl, struct flow_pass *fp, const struct ub
 	return ub_flows_record_reply(s, &r, &ev);
 }
 
-/* Chooses who asks and how the other end answers, then runs the flow's sessions. */
-int ub_pairing_flow(struct ub_flows *fl, uint32_t fi)
+/*
+ * Finds the sessions of flow fi in fl and pairs their replies with their
+ * requests, recording both in fl's sessions: chooses who asks and how the
+ * other end answers, then runs the flow's sessions. A flow where nothing
+ * answers and no end is on a session port is left out.
+ */
+static int pair_flow(struct ub_flows *fl, uint32_t fi)
 {
 	const struct ub_flows_flow *f = &fl->flows[fi];
 	struct flow_pass fp = { f, 0, UB_FLOWS_NONE, 0 };
@@ -512,4 +518,15 @@ int ub_pairing_flow(struct ub_flows *fl, uint32_t fi)
 	if (fp.first_si != UB_FLOWS_NONE)
 		fl->sess[fp.first_si].auth_failed += fp.auth_failed;
 	return 0;
+}
+
+int ub_flows_pair(struct ub_flows *fl)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; !rc && i < fl->nflows; i++)
+		rc = pair_flow(fl, (uint32_t)i);
+	ub_flows_done_reading(fl);
+	return rc;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/fmt.h"
 #include "reports/gnuplot.h"
 
 /* Every text for people is TX(R, English, Chinese). */

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "reports/fmt.h"
+
 /* Every text for people is TX(R, English, Chinese). */
 #define TX UB_REPORT_TX
 

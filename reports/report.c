@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,19 +71,6 @@ char *ub_report_find_templates(void)
 		}
 	}
 	return ub_gnuplot_has_templates(UB_REPORT_DIR) ? strdup(UB_REPORT_DIR) : NULL;
-}
-
-/* A duration for people, three digits: 350 µs, 2.31 ms, 23.1 ms, 423 ms, 1.5 s. */
-void ub_report_fmt_dur(const struct ub_report_ctx *R, char *b, size_t n, int64_t ns)
-{
-	double v = (double)ns, mag = fabs(v);
-
-	if (mag < 1e6)
-		snprintf(b, n, "%.3g %s", v / 1e3, TX(R, "µs", "微秒"));
-	else if (mag < 1e9)
-		snprintf(b, n, "%.3g %s", v / 1e6, TX(R, "ms", "毫秒"));
-	else
-		snprintf(b, n, "%.3g %s", v / 1e9, TX(R, "s", "秒"));
 }
 
 static int mkdir_p(const char *path, struct ub_err *e)
