@@ -9,6 +9,7 @@
 #include "lib/clock.h"
 #include "capture/decode.h"
 #include "capture/flows.h"
+#include "capture/pairing.h"
 #include "lib/net.h"
 #include "capture/pcaplib.h"
 #include "metrics/stats.h"

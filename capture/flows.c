@@ -10,7 +10,6 @@
 
 #include "lib/clock.h"
 #include "capture/flows_int.h"
-#include "capture/pairing.h"
 
 static uint64_t fnv64(const uint8_t *p, size_t n, uint64_t h)
 {
@@ -414,17 +413,11 @@ void ub_flows_free(struct ub_flows *fl)
 	free(fl);
 }
 
-int ub_flows_pair(struct ub_flows *fl)
+void ub_flows_done_reading(struct ub_flows *fl)
 {
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; !rc && i < fl->nflows; i++)
-		rc = ub_pairing_flow(fl, (uint32_t)i);
 	free_reading(fl);
-	if (!rc && fl->nsess > 1)
+	if (fl->nsess > 1)
 		qsort(fl->sess, fl->nsess, sizeof(*fl->sess), cmp_session);
-	return rc;
 }
 
 unsigned ub_flows_count(const struct ub_flows *fl)

@@ -2,8 +2,8 @@
  * udpbench: the flows of a capture and the sessions found in them, for
  * `udpbench analyze` (analyze.h says what a session is and how it is
  * counted). Every UDP datagram that may belong to a session is kept, in a
- * few bytes, in the flow of its two endpoints; ub_flows_pair() then takes
- * one flow at a time, decides which end asks and how the other answers
+ * few bytes, in the flow of its two endpoints; ub_flows_pair() (pairing.h)
+ * then takes one flow at a time, decides which end asks and how the other answers
  * (STAMP or a verbatim echo), and pairs each reply with its request,
  * feeding one ub_stats per session.
  */
@@ -84,14 +84,6 @@ void ub_flows_free(struct ub_flows *f);
  * datagrams or flows as it can (those kept stand), or UB_E_NOMEM.
  */
 int ub_flows_add(struct ub_flows *f, const struct ub_udp_view *v, int64_t t);
-
-/*
- * Finds the sessions of every flow, pairs their replies with requests and
- * frees the datagrams; the sessions are then in the order their first
- * request was seen. Returns 0, UB_E_RANGE (too many sessions or probes)
- * or UB_E_NOMEM.
- */
-int ub_flows_pair(struct ub_flows *f);
 
 /* Returns the number of sessions found (0 for NULL). */
 unsigned ub_flows_count(const struct ub_flows *f);

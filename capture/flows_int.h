@@ -1,7 +1,8 @@
 /*
  * udpbench: the insides of struct ub_flows, shared by capture/flows.c (the
  * datagrams, flows and sessions kept) and capture/pairing.c (the rules that
- * pair a reply with its request). Callers outside capture/ use flows.h.
+ * pair a reply with its request). Callers outside capture/ use flows.h and
+ * pairing.h.
  *
  * Memory: every UDP datagram that may belong to a session (on a session
  * port, or at least 14 octets, TWAMP-light's least request) is kept in 96
@@ -111,6 +112,12 @@ struct ub_flows {
 	struct ub_flows_sess *sess;
 	size_t nsess, sesscap;
 };
+
+/*
+ * Frees what only reading needed (the datagrams, flows and the hash table)
+ * and puts the sessions in the order their first request was seen.
+ */
+void ub_flows_done_reading(struct ub_flows *fl);
 
 /*
  * Opens a session in fl whose client is end d of flow f (0: a, 1: b) and

@@ -8,30 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/flows_int.h"
 #include "lib/clock.h"
 #include "stamp/proto.h"
 
-#define REQ_MIN 16            /* a request's seq, T1, error estimate and SSID */
-#define REQ_TWL_MIN 12        /* a TWAMP-light request's seq and T1 */
-#define REPLY_MIN 36          /* a reply's fields up to the sender's T1 */
-
 /* Key tags in the top bits of k1: one table serves every lookup of a flow. */
 enum { TAG_PAIR = 1, TAG_SEQ = 2, TAG_ECHO = 3, TAG_SSID = 4, TAG_TEXT = 5 };
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
 
 static uint64_t mix64(uint64_t x)
 {
@@ -143,10 +125,24 @@ static uint32_t reply_size(uint32_t n)
 	return n < UB_TWL_REPLY_LEN ? UB_TWL_REPLY_LEN : n;
 }
 
-/* 1 when g may answer as a STAMP or TWAMP reflector: long enough for the sender's seq and T1. */
-static int stamp_reply_shape(const struct ub_flows_dgram *g)
+/* A request's number and T1 as kept in g's head; 0, or UB_E_PROTO when the head cuts them. */
+static int request_key(const struct ub_flows_dgram *g, uint32_t *seq, uint64_t *t1)
 {
-	return g->len >= UB_TWL_REPLY_MIN && g->head_len >= REPLY_MIN;
+	if (ub_proto_seq(g->head, g->head_len, seq) < 0)
+		return UB_E_PROTO;
+	return ub_proto_req_t1(g->head, g->head_len, t1);
+}
+
+/*
+ * The request g names when it answers as a STAMP or TWAMP reflector: the
+ * sender's seq and T1 it carries. 0, or UB_E_PROTO when g is too short to
+ * be a reply or its head cuts them.
+ */
+static int reply_key(const struct ub_flows_dgram *g, uint32_t *seq, uint64_t *t1)
+{
+	if (g->len < UB_TWL_REPLY_MIN || ub_proto_reply_sender_seq(g->head, g->head_len, 0, seq) < 0)
+		return UB_E_PROTO;
+	return ub_proto_reply_sender_ts(g->head, g->head_len, 0, t1);
 }
 
 /*
@@ -161,7 +157,8 @@ static int score(struct ub_flows *fl, const struct ub_flows_flow *f, unsigned d,
 {
 	const struct ub_flows_dgram *g;
 	const struct ub_flows_slot *s;
-	uint32_t i;
+	uint32_t i, seq;
+	uint64_t t1;
 	int rc;
 
 	*stamp = *echo = 0;
@@ -171,10 +168,8 @@ static int score(struct ub_flows *fl, const struct ub_flows_flow *f, unsigned d,
 		if (g->flags & UB_FLOWS_DG_AUTH_BAD)
 			continue;
 		if (g->dir == d) {
-			if (g->len >= UB_TWL_REQ_MIN && g->head_len >= REQ_TWL_MIN &&
-			    be64(g->head + 4) != 0) {
-				rc = map_put(&fl->map, pair_key(be32(g->head)), be64(g->head + 4),
-					     g->len, 0, 0);
+			if (g->len >= UB_TWL_REQ_MIN && request_key(g, &seq, &t1) == 0 && t1 != 0) {
+				rc = map_put(&fl->map, pair_key(seq), t1, g->len, 0, 0);
 				if (rc)
 					return rc;
 			}
@@ -185,8 +180,8 @@ static int score(struct ub_flows *fl, const struct ub_flows_flow *f, unsigned d,
 				return rc;
 			continue;
 		}
-		if (stamp_reply_shape(g)) {
-			s = map_find(&fl->map, pair_key(be32(g->head + 24)), be64(g->head + 28));
+		if (reply_key(g, &seq, &t1) == 0) {
+			s = map_find(&fl->map, pair_key(seq), t1);
 			if (s && (f->port_side || reply_size(s->v1) == g->len ||
 				  g->len == UB_TWL_REPLY_MIN))
 				(*stamp)++;
@@ -225,14 +220,14 @@ static int stamp_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos
 
 	if (g->len < UB_TWL_REQ_MIN)
 		return 0;
-	if (g->head_len < (g->len < UB_STAMP_LEN ? REQ_TWL_MIN : REQ_MIN)) {
+	/* TWAMP-light has no SSID (RFC 5357 §4.1.2) */
+	ssid = 0;
+	if (request_key(g, &seq, &t1) < 0 ||
+	    (g->len >= UB_STAMP_LEN && ub_proto_req_ssid(g->head, g->head_len, &ssid) < 0)) {
 		if (g->caplen < g->len)
 			fl->cut_unused++;
 		return 0;
 	}
-	seq = be32(g->head);
-	t1 = be64(g->head + 4);
-	ssid = g->len < UB_STAMP_LEN ? 0 : be16(g->head + 14);
 	num = g->flags & UB_FLOWS_DG_PROBE ? g->text_seq : seq;
 	sl = map_find(&fl->map, (uint64_t)TAG_SSID << 48 | ssid, 0);
 	if (sl) {
@@ -269,9 +264,10 @@ static struct ub_flows_sess *session_of(struct ub_flows *fl, const struct flow_p
 					const struct ub_flows_dgram *g)
 {
 	const struct ub_flows_slot *sl = NULL;
+	uint16_t ssid;
 
-	if (g->head_len >= REQ_MIN)
-		sl = map_find(&fl->map, (uint64_t)TAG_SSID << 48 | be16(g->head + 14), 0);
+	if (ub_proto_req_ssid(g->head, g->head_len, &ssid) == 0)
+		sl = map_find(&fl->map, (uint64_t)TAG_SSID << 48 | ssid, 0);
 	if (sl)
 		return &fl->sess[sl->v1];
 	return fp->first_si != UB_FLOWS_NONE ? &fl->sess[fp->first_si] : NULL;
@@ -309,15 +305,17 @@ static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct u
 	const struct ub_flows_probe *p;
 	int64_t total, proc;
 	int rs = 0, ss = 0;
+	uint32_t seq;
+	uint64_t t1;
 
-	if (!stamp_reply_shape(g)) {
+	if (reply_key(g, &seq, &t1) < 0) {
 		if (g->len >= UB_TWL_REPLY_MIN && g->caplen < g->len)
 			fl->cut_unused++;
 		else
 			foreign_reply(fl, fp, g);
 		return 0;
 	}
-	sl = map_find(&fl->map, pair_key(be32(g->head + 24)), be64(g->head + 28));
+	sl = map_find(&fl->map, pair_key(seq), t1);
 	if (!sl) {
 		foreign_reply(fl, fp, g);
 		return 0;
@@ -354,7 +352,8 @@ static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct u
 	r.has_refl = 1;
 	r.refl_seq = rep.seq + s->refl_off;
 	r.refl_proc_ns = proc;
-	if (g->head_len >= 38) {
+	/* both error estimates whole: the head reaches the sender's (TWAMP-light's 38 octets) */
+	if (g->head_len >= UB_TWAMP_REPLY_MIN) {
 		ub_proto_err_est_ns(rep.err_est, &rs);
 		ub_proto_err_est_ns(rep.sender_err_est, &ss);
 	}
@@ -442,8 +441,13 @@ static int echo_reply(struct ub_flows *fl, struct flow_pass *fp, const struct ub
 	return ub_flows_record_reply(s, &r, &ev);
 }
 
-/* Chooses who asks and how the other end answers, then runs the flow's sessions. */
-int ub_pairing_flow(struct ub_flows *fl, uint32_t fi)
+/*
+ * Finds the sessions of flow fi in fl and pairs their replies with their
+ * requests, recording both in fl's sessions: chooses who asks and how the
+ * other end answers, then runs the flow's sessions. A flow where nothing
+ * answers and no end is on a session port is left out.
+ */
+static int pair_flow(struct ub_flows *fl, uint32_t fi)
 {
 	const struct ub_flows_flow *f = &fl->flows[fi];
 	struct flow_pass fp = { f, 0, UB_FLOWS_NONE, 0 };
@@ -514,4 +518,15 @@ int ub_pairing_flow(struct ub_flows *fl, uint32_t fi)
 	if (fp.first_si != UB_FLOWS_NONE)
 		fl->sess[fp.first_si].auth_failed += fp.auth_failed;
 	return 0;
+}
+
+int ub_flows_pair(struct ub_flows *fl)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; !rc && i < fl->nflows; i++)
+		rc = pair_flow(fl, (uint32_t)i);
+	ub_flows_done_reading(fl);
+	return rc;
 }

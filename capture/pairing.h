@@ -10,16 +10,14 @@
 #ifndef UB_PAIRING_H
 #define UB_PAIRING_H
 
-#include <stdint.h>
-
-#include "capture/flows_int.h"
+#include "capture/flows.h"
 
 /*
- * Finds the sessions of flow fi in fl and pairs their replies with their
- * requests, recording both in fl's sessions (owned by fl); a flow where
- * nothing answers and no end is on a session port is left out. Returns 0,
- * UB_E_RANGE (too many sessions or probes) or UB_E_NOMEM.
+ * Finds the sessions of every flow of f, pairs their replies with requests
+ * and frees the datagrams; the sessions are then in the order their first
+ * request was seen. Returns 0, UB_E_RANGE (too many sessions or probes)
+ * or UB_E_NOMEM.
  */
-int ub_pairing_flow(struct ub_flows *fl, uint32_t fi);
+int ub_flows_pair(struct ub_flows *f);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/fmt.h"
 #include "reports/gnuplot.h"
 
 /* Every text for people is TX(R, English, Chinese). */
@@ -222,86 +223,67 @@ static void cdf_axis(double low, double mid, double p99, double top, struct cdf_
 		a->nb = 1;
 }
 
-/* Chart 2: the CDF (every reply, one line per result) and a histogram. */
-static int chart_cdf(struct ub_report_ctx *R, struct ub_err *e)
+/*
+ * Writes result r's chart 2 data: the CDF of every reply (SLUG-cdf.dat)
+ * and the histogram on ax's bins (SLUG-hist.dat; bins has room for them);
+ * adds to *beyond the replies past the axis. Returns 0 or UB_E_IO.
+ */
+static int cdf_files(struct ub_report_ctx *R, const struct ub_result *r, const struct cdf_axis *ax,
+		     size_t *bins, size_t *beyond, struct ub_err *e)
 {
-	double xhi = 0, top = -INFINITY, low = INFINITY, mid = INFINITY, step, xlo, v;
-	size_t beyond = 0, i, *bins = NULL, nb;
-	unsigned k, used = 0;
+	char name[200];
+	size_t i;
+	double v;
+	FILE *d;
+	int rc;
+
+	snprintf(name, sizeof(name), "%s-cdf.dat", r->slug);
+	d = ub_gnuplot_open(R, name, e);
+	if (!d)
+		return e->code;
+	fputs("# rtt_ms percent_of_replies_at_or_below\n", d);
+	for (i = 0; i < r->n_rtt; i++)
+		fprintf(d, "%.6f %.6f\n", ms(r->rtt[i]), 100.0 * (double)(i + 1) / (double)r->n_rtt);
+	if ((rc = ub_gnuplot_close(d, R, name, e)))
+		return rc;
+	memset(bins, 0, (ax->nb + 1) * sizeof(*bins));
+	for (i = 0; i < r->n_rtt; i++) {
+		v = ms(r->rtt[i]);
+		if (v > ax->hi) {
+			(*beyond)++;
+			continue;
+		}
+		v = ax->logx ? floor(10 * log10(v / ax->lo)) : floor((v - ax->lo) / ax->step);
+		bins[v < 0 ? 0 : v >= (double)ax->nb ? ax->nb - 1 : (size_t)v]++;
+	}
+	snprintf(name, sizeof(name), "%s-hist.dat", r->slug);
+	d = ub_gnuplot_open(R, name, e);
+	if (!d)
+		return e->code;
+	fputs("# bin_centre_ms percent_of_replies_in_bin bin_from_ms bin_to_ms\n", d);
+	for (i = 0; i < ax->nb; i++) {
+		double a = bin_edge(ax->logx, ax->lo, ax->step, i);
+		double b = bin_edge(ax->logx, ax->lo, ax->step, i + 1);
+
+		fprintf(d, "%.6f %.6f %.6f %.6f\n", ax->logx ? sqrt(a * b) : (a + b) / 2,
+			100.0 * (double)bins[i] / (double)r->n_rtt, a, b);
+	}
+	return ub_gnuplot_close(d, R, name, e);
+}
+
+/* Writes chart 2's settings: used results with replies on axis ax, beyond replies past it. */
+static int cdf_settings(struct ub_report_ctx *R, unsigned used, const struct cdf_axis *ax,
+			size_t beyond, struct ub_err *e)
+{
 	char name[200], t[512], b1[32];
-	struct cdf_axis ax;
-	FILE *f = NULL, *d;
-	int rc = 0, logx;
+	int logx = ax->logx;
+	unsigned k;
+	size_t i;
+	FILE *f;
 
-	for (k = 0; k < R->n; k++) {
-		const struct ub_result_box *b = &R->r[k].box;
-
-		if (!R->r[k].n_rtt)
-			continue;
-		xhi = !used || ms(b->p99) > xhi ? ms(b->p99) : xhi;
-		used++;
-		top = ms(b->max) > top ? ms(b->max) : top;
-		low = ms(b->min) < low ? ms(b->min) : low;
-		mid = ms(b->median) < mid ? ms(b->median) : mid;
-	}
-	if (!used)
-		return 0;
-	cdf_axis(low, mid, xhi, top, &ax);
-	logx = ax.logx;
-	xlo = ax.lo;
-	xhi = ax.hi;
-	step = ax.step;
-	nb = ax.nb;
-	bins = calloc(nb + 1, sizeof(*bins));
-	if (!bins)
-		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
-	for (k = 0; k < R->n; k++) {
-		struct ub_result *r = &R->r[k];
-
-		if (!r->n_rtt)
-			continue;
-		snprintf(name, sizeof(name), "%s-cdf.dat", r->slug);
-		d = ub_gnuplot_open(R, name, e);
-		if (!d) {
-			rc = e->code;
-			goto out;
-		}
-		fputs("# rtt_ms percent_of_replies_at_or_below\n", d);
-		for (i = 0; i < r->n_rtt; i++)
-			fprintf(d, "%.6f %.6f\n", ms(r->rtt[i]), 100.0 * (double)(i + 1) / (double)r->n_rtt);
-		if ((rc = ub_gnuplot_close(d, R, name, e)))
-			goto out;
-		memset(bins, 0, (nb + 1) * sizeof(*bins));
-		for (i = 0; i < r->n_rtt; i++) {
-			v = ms(r->rtt[i]);
-			if (v > xhi) {
-				beyond++;
-				continue;
-			}
-			v = logx ? floor(10 * log10(v / xlo)) : floor((v - xlo) / step);
-			bins[v < 0 ? 0 : v >= (double)nb ? nb - 1 : (size_t)v]++;
-		}
-		snprintf(name, sizeof(name), "%s-hist.dat", r->slug);
-		d = ub_gnuplot_open(R, name, e);
-		if (!d) {
-			rc = e->code;
-			goto out;
-		}
-		fputs("# bin_centre_ms percent_of_replies_in_bin bin_from_ms bin_to_ms\n", d);
-		for (i = 0; i < nb; i++) {
-			double a = bin_edge(logx, xlo, step, i), b = bin_edge(logx, xlo, step, i + 1);
-
-			fprintf(d, "%.6f %.6f %.6f %.6f\n", logx ? sqrt(a * b) : (a + b) / 2,
-				100.0 * (double)bins[i] / (double)r->n_rtt, a, b);
-		}
-		if ((rc = ub_gnuplot_close(d, R, name, e)))
-			goto out;
-	}
 	f = ub_gnuplot_chart_open(R, UB_REPORT_CH_CDF, "cdf.gp", -1, -1, "cdf", e);
-	if (!f) {
-		rc = e->code;
-		goto out;
-	}
+	if (!f)
+		return e->code;
 	fprintf(f, "n = %u\narray f_cdf[n]\narray f_hist[n]\narray lbl[n]\narray lt_of[n]\n", used);
 	for (k = 0, i = 1; k < R->n; k++) {
 		if (!R->r[k].n_rtt)
@@ -315,8 +297,8 @@ static int chart_cdf(struct ub_report_ctx *R, struct ub_err *e)
 		ub_gnuplot_str(f, name, R->r[k].label);
 	}
 	fprintf(f, "logx = %d\n", logx);
-	ub_gnuplot_num(f, "xlo", xlo);
-	ub_gnuplot_num(f, "xhi", xhi);
+	ub_gnuplot_num(f, "xlo", ax->lo);
+	ub_gnuplot_num(f, "xhi", ax->hi);
 	ub_gnuplot_str(f, "t_title", TX(R, "How spread out is the delay?\nA steep curve is a steady link; a long tail to the right means long waits now and then",
 				"延迟有多分散？\n曲线越陡，链路越稳定；向右拖的尾巴说明时不时要等很久"));
 	ub_gnuplot_str(f, "t_cdf", TX(R, "Share of replies at or below a round-trip time", "不超过某个往返时间的回复占比"));
@@ -333,29 +315,61 @@ static int chart_cdf(struct ub_report_ctx *R, struct ub_err *e)
 	if (logx) {
 		snprintf(t, sizeof(t), "%s", TX(R, "replies per bin (%)", "每个区间的回复占比（%）"));
 	} else {
-		ub_report_fmt_dur(R, b1, sizeof(b1), llround(step * 1e6));
+		ub_report_fmt_dur(R, b1, sizeof(b1), llround(ax->step * 1e6));
 		snprintf(t, sizeof(t), TX(R, "replies per %s bin (%%)", "每 %s 区间的回复占比（%%）"), b1);
 	}
 	ub_gnuplot_str(f, "t_yhist", t);
-	rc = ub_gnuplot_close(f, R, "cdf settings", e);
-out:
+	return ub_gnuplot_close(f, R, "cdf settings", e);
+}
+
+/* Chart 2: the CDF (every reply, one line per result) and a histogram. */
+static int chart_cdf(struct ub_report_ctx *R, struct ub_err *e)
+{
+	double xhi = 0, top = -INFINITY, low = INFINITY, mid = INFINITY;
+	size_t beyond = 0, *bins = NULL;
+	unsigned k, used = 0;
+	struct cdf_axis ax;
+	int rc = 0;
+
+	for (k = 0; k < R->n; k++) {
+		const struct ub_result_box *b = &R->r[k].box;
+
+		if (!R->r[k].n_rtt)
+			continue;
+		xhi = !used || ms(b->p99) > xhi ? ms(b->p99) : xhi;
+		used++;
+		top = ms(b->max) > top ? ms(b->max) : top;
+		low = ms(b->min) < low ? ms(b->min) : low;
+		mid = ms(b->median) < mid ? ms(b->median) : mid;
+	}
+	if (!used)
+		return 0;
+	cdf_axis(low, mid, xhi, top, &ax);
+	bins = calloc(ax.nb + 1, sizeof(*bins));
+	if (!bins)
+		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	for (k = 0; k < R->n && !rc; k++)
+		if (R->r[k].n_rtt)
+			rc = cdf_files(R, &R->r[k], &ax, bins, &beyond, e);
+	if (!rc)
+		rc = cdf_settings(R, used, &ax, beyond, e);
 	free(bins);
 	return rc;
 }
 
-/* Chart 3: one mark per probe in its row: arrived, lost up, lost down (or lost), late. */
-static int chart_loss(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
+/* The rows of chart 3, each a data file: arrived, lost up, lost down, lost (no split), late. */
+static const char *const loss_sfx[] = { "loss-ok", "loss-up", "loss-down", "loss-lost", "loss-late" };
+
+/* Writes result r's chart 3 data: a line per probe in the file of its row. Returns 0 or UB_E_IO. */
+static int loss_files(struct ub_report_ctx *R, const struct ub_result *r, struct ub_err *e)
 {
-	static const char *const sfx[] = { "loss-ok", "loss-up", "loss-down", "loss-lost", "loss-late" };
-	struct ub_result *r = &R->r[k];
-	FILE *f[5] = { NULL }, *s;
-	char name[5][200], cname[200], t[512], b1[32];
+	FILE *f[5] = { NULL };
+	char name[5][200];
 	int rc = 0, w;
 	size_t i;
-	json_t *bursts = json_object_get(r->summary, "loss_bursts");
 
 	for (i = 0; i < 5; i++) {
-		snprintf(name[i], sizeof(name[i]), "%s-%s.dat", r->slug, sfx[i]);
+		snprintf(name[i], sizeof(name[i]), "%s-%s.dat", r->slug, loss_sfx[i]);
 		f[i] = ub_gnuplot_open(R, name[i], e);
 		if (!f[i]) {
 			rc = e->code;
@@ -379,18 +393,19 @@ static int chart_loss(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 		fprintf(f[w], "%zu %d\n", i,
 			w == 0 ? (r->split ? 3 : 2) : w == 1 ? 2 : 1);
 	}
-	snprintf(cname, sizeof(cname), "loss-%s", r->slug);
-	s = ub_gnuplot_chart_open(R, UB_REPORT_CH_LOSS, "loss.gp", (int)k, -1, cname, e);
-	if (!s) {
-		rc = e->code;
-		goto out;
-	}
-	for (i = 0; i < 5; i++) {
-		char var[32];
+out:
+	for (i = 0; i < 5; i++)
+		if (f[i] && ub_gnuplot_close(f[i], R, name[i], e) < 0 && !rc)
+			rc = e->code;
+	return rc;
+}
 
-		snprintf(var, sizeof(var), "f_%s", sfx[i] + 5);
-		ub_gnuplot_file(s, var, r, sfx[i]);
-	}
+/* Writes chart 3's figures and texts for result r into settings file s. */
+static void loss_texts(const struct ub_report_ctx *R, const struct ub_result *r, FILE *s)
+{
+	json_t *bursts = json_object_get(r->summary, "loss_bursts");
+	char t[512], b1[32];
+
 	fprintf(s, "split = %d\nn_probes = %zu\nn_ok = %zu\nn_up = %zu\nn_down = %zu\nn_lost = %zu\nn_late = %zu\n",
 		r->split, r->n_p, r->n_rtt, r->n_up, r->n_down - r->n_late, r->n_lost - r->n_late,
 		r->n_late);
@@ -426,22 +441,45 @@ static int chart_loss(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	ub_gnuplot_str(s, "t_row_up", TX(R, "lost there", "去程丢失"));
 	ub_gnuplot_str(s, "t_row_down", TX(R, "lost back", "回程丢失"));
 	ub_gnuplot_str(s, "t_row_lost", TX(R, "lost", "丢失"));
-	rc = ub_gnuplot_close(s, R, "loss settings", e);
-out:
-	for (i = 0; i < 5; i++)
-		if (f[i] && ub_gnuplot_close(f[i], R, name[i], e) < 0 && !rc)
-			rc = e->code;
-	return rc;
 }
 
-/* Chart 4: arrival order against sequence number, with RFC 4737 §4.2 extents. */
-static int chart_reorder(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
+/* Chart 3: one mark per probe in its row: arrived, lost up, lost down (or lost), late. */
+static int chart_loss(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 {
 	struct ub_result *r = &R->r[k];
+	char cname[200], var[32];
+	size_t i;
+	int rc;
+	FILE *s;
+
+	rc = loss_files(R, r, e);
+	if (rc)
+		return rc;
+	snprintf(cname, sizeof(cname), "loss-%s", r->slug);
+	s = ub_gnuplot_chart_open(R, UB_REPORT_CH_LOSS, "loss.gp", (int)k, -1, cname, e);
+	if (!s)
+		return e->code;
+	for (i = 0; i < 5; i++) {
+		snprintf(var, sizeof(var), "f_%s", loss_sfx[i] + 5);
+		ub_gnuplot_file(s, var, r, loss_sfx[i]);
+	}
+	loss_texts(R, r, s);
+	return ub_gnuplot_close(s, R, "loss settings", e);
+}
+
+/*
+ * Writes result r's chart 4 data: each reply by arrival (SLUG-order.dat)
+ * and those that came out of order (SLUG-reordered.dat), with how many
+ * places late (RFC 4737 §4.2 extents). *na gets the replies, *emax the
+ * most places late. Returns 0, UB_E_IO or UB_E_NOMEM.
+ */
+static int reorder_files(struct ub_report_ctx *R, const struct ub_result *r, size_t *na_out,
+			 size_t *emax_out, struct ub_err *e)
+{
 	int64_t *pm = NULL;
 	size_t i, na = 0, emax = 0;
-	FILE *f[2] = { NULL }, *s;
-	char name[2][200], cname[200], t[512];
+	FILE *f[2] = { NULL };
+	char name[2][200];
 	int rc = 0;
 
 	pm = malloc((r->n_rows + 1) * sizeof(*pm));
@@ -485,12 +523,32 @@ static int chart_reorder(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 		}
 		na++;
 	}
+	*na_out = na;
+	*emax_out = emax;
+out:
+	for (i = 0; i < 2; i++)
+		if (f[i] && ub_gnuplot_close(f[i], R, name[i], e) < 0 && !rc)
+			rc = e->code;
+	free(pm);
+	return rc;
+}
+
+/* Chart 4: arrival order against sequence number, and how many places late each straggler was. */
+static int chart_reorder(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
+{
+	struct ub_result *r = &R->r[k];
+	size_t na = 0, emax = 0;
+	char cname[200], t[512];
+	FILE *s;
+	int rc;
+
+	rc = reorder_files(R, r, &na, &emax, e);
+	if (rc)
+		return rc;
 	snprintf(cname, sizeof(cname), "reorder-%s", r->slug);
 	s = ub_gnuplot_chart_open(R, UB_REPORT_CH_REORDER, "reorder.gp", (int)k, -1, cname, e);
-	if (!s) {
-		rc = e->code;
-		goto out;
-	}
+	if (!s)
+		return e->code;
 	ub_gnuplot_file(s, "f_order", r, "order");
 	ub_gnuplot_file(s, "f_reord", r, "reordered");
 	fprintf(s, "n_arrived = %zu\nn_reord = %zu\nn_probes = %zu\nemax = %zu\n", na, r->n_reord,
@@ -510,13 +568,7 @@ static int chart_reorder(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	ub_gnuplot_str(s, "t_in", TX(R, "in order", "按顺序"));
 	snprintf(t, sizeof(t), TX(R, "out of order (%zu)", "乱序（%zu 个）"), r->n_reord);
 	ub_gnuplot_str(s, "t_out", t);
-	rc = ub_gnuplot_close(s, R, "reorder settings", e);
-out:
-	for (i = 0; i < 2; i++)
-		if (f[i] && ub_gnuplot_close(f[i], R, name[i], e) < 0 && !rc)
-			rc = e->code;
-	free(pm);
-	return rc;
+	return ub_gnuplot_close(s, R, "reorder settings", e);
 }
 
 /* Display columns of the UTF-8 character at s (CJK, three bytes and more, is two wide); *len its bytes. */
@@ -577,19 +629,19 @@ static unsigned wrap(char *b, size_t n, const char *s, unsigned w)
 	return lines;
 }
 
-/* Chart 5: one box per result. */
-static int chart_compare(struct ub_report_ctx *R, struct ub_err *e)
+/*
+ * Writes chart 5's data, a box per result with replies (compare.dat):
+ * short loss notes when many. *used gets the boxes, *ymax the highest p99
+ * (ms). Returns 0 or UB_E_IO.
+ */
+static int compare_data(struct ub_report_ctx *R, unsigned many, unsigned *used_out, double *ymax_out,
+			struct ub_err *e)
 {
+	unsigned k, used = 0;
 	double ymax = 0;
-	unsigned k, i, used = 0, lines = 1, cols = 0, many = 0;
 	char t[512];
-	FILE *d, *f;
-	int rc;
+	FILE *d;
 
-	for (k = 0; k < R->n; k++)
-		many += R->r[k].n_rtt > 0;
-	/* a classroom of boards: short notes, labels turned upright */
-	many = many > 8;
 	d = ub_gnuplot_open(R, "compare.dat", e);
 	if (!d)
 		return e->code;
@@ -619,7 +671,57 @@ static int chart_compare(struct ub_report_ctx *R, struct ub_err *e)
 		fputc('\n', d);
 		ymax = ms(b->p99) > ymax ? ms(b->p99) : ymax;
 	}
-	rc = ub_gnuplot_close(d, R, "compare.dat", e);
+	*used_out = used;
+	*ymax_out = ymax;
+	return ub_gnuplot_close(d, R, "compare.dat", e);
+}
+
+/*
+ * Writes the label under result r's box into settings f as xl[i]: wrapped
+ * to the room each of used boxes has, or (many) upright and cut short;
+ * raises *lines or *cols to what it takes.
+ */
+static void box_label(FILE *f, const struct ub_result *r, unsigned i, unsigned used, unsigned many,
+		      unsigned *lines, unsigned *cols)
+{
+	char var[32], lbl[512], fmt[1024];
+	unsigned l, c = 0;
+	size_t a, b, len;
+
+	if (many) {
+		for (a = 0; r->label[a] && c < 20 && a + 4 < sizeof(lbl); a += len)
+			c += char_cols(r->label + a, &len);
+		snprintf(lbl, sizeof(lbl), "%.*s%s", (int)a, r->label, r->label[a] ? "…" : "");
+		*cols = c > *cols ? c : *cols;
+	} else {
+		l = wrap(lbl, sizeof(lbl), r->label, used > 1 ? (90 / used > 8 ? 90 / used : 8) : 90);
+		*lines = l > *lines ? l : *lines;
+	}
+	/* gnuplot reads a tic label as a format: a % stays a % when doubled */
+	for (a = b = 0; lbl[a] && b + 2 < sizeof(fmt); a++) {
+		if (lbl[a] == '%')
+			fmt[b++] = '%';
+		fmt[b++] = lbl[a];
+	}
+	fmt[b] = '\0';
+	snprintf(var, sizeof(var), "xl[%u]", i);
+	ub_gnuplot_str(f, var, fmt);
+}
+
+/* Chart 5: one box per result. */
+static int chart_compare(struct ub_report_ctx *R, struct ub_err *e)
+{
+	double ymax = 0;
+	unsigned k, i, used = 0, lines = 1, cols = 0, many = 0;
+	char t[512];
+	FILE *f;
+	int rc;
+
+	for (k = 0; k < R->n; k++)
+		many += R->r[k].n_rtt > 0;
+	/* a classroom of boards: short notes, labels turned upright */
+	many = many > 8;
+	rc = compare_data(R, many, &used, &ymax, e);
 	if (rc || !used)
 		return rc;
 	f = ub_gnuplot_chart_open(R, UB_REPORT_CH_COMPARE, "compare.gp", -1, -1, "compare", e);
@@ -628,33 +730,9 @@ static int chart_compare(struct ub_report_ctx *R, struct ub_err *e)
 	ub_gnuplot_str(f, "f_box", "compare.dat");
 	fprintf(f, "n = %u\narray xl[n]\n", used);
 	/* the labels under the boxes, wrapped to the room each box has, or upright and cut short */
-	for (k = 0, i = 1; k < R->n; k++) {
-		char var[32], lbl[512], fmt[1024];
-		unsigned l, c = 0;
-		size_t a, b, len;
-
-		if (!R->r[k].n_rtt)
-			continue;
-		if (many) {
-			for (a = 0; R->r[k].label[a] && c < 20 && a + 4 < sizeof(lbl); a += len)
-				c += char_cols(R->r[k].label + a, &len);
-			snprintf(lbl, sizeof(lbl), "%.*s%s", (int)a, R->r[k].label,
-				 R->r[k].label[a] ? "…" : "");
-			cols = c > cols ? c : cols;
-		} else {
-			l = wrap(lbl, sizeof(lbl), R->r[k].label, used > 1 ? (90 / used > 8 ? 90 / used : 8) : 90);
-			lines = l > lines ? l : lines;
-		}
-		/* gnuplot reads a tic label as a format: a % stays a % when doubled */
-		for (a = b = 0; lbl[a] && b + 2 < sizeof(fmt); a++) {
-			if (lbl[a] == '%')
-				fmt[b++] = '%';
-			fmt[b++] = lbl[a];
-		}
-		fmt[b] = '\0';
-		snprintf(var, sizeof(var), "xl[%u]", i++);
-		ub_gnuplot_str(f, var, fmt);
-	}
+	for (k = 0, i = 1; k < R->n; k++)
+		if (R->r[k].n_rtt)
+			box_label(f, &R->r[k], i++, used, many, &lines, &cols);
 	fprintf(f, "upright = %u\nlabel_lines = %u\nlabel_cols = %u\n", many, lines, cols);
 	ub_gnuplot_num(f, "ymax", ymax * 1.22 + 1e-3);
 	snprintf(t, sizeof(t), "%s%s%s",

@@ -9,13 +9,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include "lib/proc.h"
 
 extern char **environ;
 
@@ -316,27 +316,19 @@ int ub_gnuplot_on_path(const char *prog)
 
 /*
  * Starts argv in folder dir (NULL: ours) with stdin from /dev/null and
- * stdout+stderr to out_fd; returns 0 or an errno.
+ * stdout+stderr to out_fd; returns 0 or UB_E_SYS.
  */
 static int spawn(const char *const *argv, char *const *envp, const char *dir, int out_fd,
-		 pid_t *pid)
+		 pid_t *pid, struct ub_err *e)
 {
-	posix_spawn_file_actions_t fa;
-	int rc;
+	struct ub_proc_config pc;
 
-	if ((rc = posix_spawn_file_actions_init(&fa)))
-		return rc;
-	rc = dir ? posix_spawn_file_actions_addchdir_np(&fa, dir) : 0;
-	if (!rc)
-		rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (!rc)
-		rc = posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	if (!rc)
-		rc = posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
-	if (!rc)
-		rc = posix_spawnp(pid, argv[0], &fa, NULL, (char *const *)argv, envp ? envp : environ);
-	posix_spawn_file_actions_destroy(&fa);
-	return rc;
+	ub_proc_config_init(&pc);
+	pc.in = UB_PROC_DEVNULL;
+	pc.out = pc.err = out_fd;
+	pc.dir = dir;
+	pc.envp = envp;
+	return ub_proc_spawn(argv, &pc, pid, e);
 }
 
 /* Picks a font with Chinese glyphs through fontconfig (fc-list), else a known file. */
@@ -352,12 +344,12 @@ int ub_gnuplot_find_cjk_font(char *font, size_t len, struct ub_err *e)
 	char buf[65536];
 	size_t got = 0, i;
 	ssize_t n;
-	int fds[2], st, rc;
+	int fds[2], rc;
 	pid_t pid;
 
-	if (pipe(fds) < 0)
+	if (pipe2(fds, O_CLOEXEC) < 0)
 		return ub_err_set(e, UB_E_SYS, errno, "pipe");
-	rc = spawn(argv, NULL, NULL, fds[1], &pid);
+	rc = spawn(argv, NULL, NULL, fds[1], &pid, NULL);
 	close(fds[1]);
 	if (rc) {
 		close(fds[0]);
@@ -372,8 +364,7 @@ int ub_gnuplot_find_cjk_font(char *font, size_t len, struct ub_err *e)
 		got += n > 0 ? (size_t)n : 0;
 	close(fds[0]);
 	buf[got] = '\0';
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	ub_proc_wait(pid);
 	for (i = 0; i < sizeof(prefer) / sizeof(prefer[0]); i++)
 		if (strstr(buf, prefer[i])) {
 			snprintf(font, len, "%s", prefer[i]);
@@ -437,15 +428,14 @@ static int finish(struct ub_report_ctx *R, struct ub_report_chart *ch, struct ub
 {
 	char logp[PATH_MAX + 200], why[300];
 	struct stat sb;
-	int st = 0;
+	int st;
 
 	if (ch->pid <= 0)
 		return 0;
-	while (waitpid(ch->pid, &st, 0) < 0 && errno == EINTR)
-		;
+	st = ub_proc_wait(ch->pid);
 	ch->pid = 0;
 	snprintf(logp, sizeof(logp), "%s/%s.log", R->work, ch->name);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+	if (st != 0) {
 		log_reason(logp, why, sizeof(why));
 		return ub_err_set(e, UB_E_SYS, 0, "gnuplot failed on %s.set.gp %s (%s; see %s)", ch->name,
 				  ch->tmpl, why[0] ? why : "no message", logp);
@@ -464,6 +454,7 @@ int ub_gnuplot_render(struct ub_report_ctx *R, struct ub_err *e)
 	char set[200], logp[PATH_MAX + 200], prog[PATH_MAX];
 	const char *argv[4] = { R->c->gnuplot, NULL, NULL, NULL };
 	char **envp = utf8_env();
+	struct ub_err sub;
 	unsigned i, done = 0;
 	int rc = 0, fd, err;
 
@@ -491,11 +482,11 @@ int ub_gnuplot_render(struct ub_report_ctx *R, struct ub_err *e)
 			rc = ub_err_set(e, UB_E_IO, errno, "cannot write %s", logp);
 			break;
 		}
-		err = spawn(argv, envp, R->work_abs, fd, &ch->pid);
+		err = spawn(argv, envp, R->work_abs, fd, &ch->pid, &sub);
 		close(fd);
 		if (err) {
 			ch->pid = 0;
-			rc = ub_err_set(e, UB_E_SYS, err, "cannot run %s", R->c->gnuplot);
+			rc = ub_err_set(e, UB_E_SYS, sub.sys_errno, "cannot run %s", R->c->gnuplot);
 		}
 	}
 	/* every started gnuplot is waited for, the first failure reported */

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "reports/fmt.h"
+
 /* Every text for people is TX(R, English, Chinese). */
 #define TX UB_REPORT_TX
 
@@ -48,28 +50,24 @@ enum { M_LABEL, M_FILE, M_PROTO, M_PEER, M_START, M_PLAN, M_SENT, M_RECV, M_LOST
        M_LATE, M_DUP, M_REORD, M_BURST, M_MIN, M_MED, M_P95, M_P99, M_MAX, M_JIT, M_RETX,
        M_CLOCK, M_N };
 
-/* The name of table row m, and the value of result r in it. */
-static void metric(const struct ub_report_ctx *R, const struct ub_result *r, int m, char *name,
-		   char *v, size_t n)
+/* The summary's count for the rows that show one. */
+static const char *const count_key[M_N] = {
+	[M_SENT] = "sent", [M_RECV] = "received", [M_LOST] = "lost",
+	[M_LATE] = "late", [M_DUP] = "duplicates", [M_REORD] = "reordered",
+};
+
+/*
+ * Writes the value of result r in table row m into v (n bytes). One case
+ * per row of the table, each a line or two: kept in one switch so that a
+ * row's value is found where the rows are listed.
+ */
+static void metric_value(const struct ub_report_ctx *R, const struct ub_result *r, int m, char *v,
+			 size_t n)
 {
-	static const char *const names[M_N][2] = {
-		{ "label", "标签" }, { "result file", "结果文件" }, { "protocol", "协议" },
-		{ "peer", "对端" }, { "start time", "开始时间" },
-		{ "interval, size, Tmax", "间隔、包大小、超时" }, { "sent", "发送" },
-		{ "received", "收到" }, { "lost (loss rate)", "丢失（丢包率）" },
-		{ "lost there / back", "去程 / 回程丢失" }, { "late (counted lost)", "迟到（算丢失）" },
-		{ "duplicates", "重复" }, { "reordered", "乱序" },
-		{ "loss bursts (longest)", "连续丢包段（最长）" }, { "RTT min", "最小往返时间" },
-		{ "RTT median", "往返时间中位数" }, { "RTT p95", "往返时间 p95" },
-		{ "RTT p99", "往返时间 p99" }, { "RTT max", "最大往返时间" },
-		{ "jitter (RFC 3550)", "抖动（RFC 3550）" }, { "TCP retransmissions", "TCP 重传" },
-		{ "clock", "时钟" },
-	};
 	json_t *s = r->summary, *p = r->params, *rtt = json_object_get(s, "rtt_ns"), *lb;
 	char b1[32], b2[32], b3[32];
 	const char *str;
 
-	snprintf(name, 64, "%s", names[m][R->zh]);
 	v[0] = '\0';
 	switch (m) {
 	case M_LABEL:
@@ -97,14 +95,15 @@ static void metric(const struct ub_report_ctx *R, const struct ub_result *r, int
 		snprintf(v, n, "%s, %" PRId64 " B, %s", b1, ub_results_int(p, "size", 0), b2);
 		break;
 	case M_SENT:
-		snprintf(v, n, "%" PRId64, ub_results_int(s, "sent", 0));
-		break;
 	case M_RECV:
-		snprintf(v, n, "%" PRId64, ub_results_int(s, "received", 0));
+	case M_LATE:
+	case M_DUP:
+		snprintf(v, n, "%" PRId64, ub_results_int(s, count_key[m], 0));
 		break;
 	case M_LOST:
-		snprintf(v, n, "%" PRId64 " (%.2f%%)", ub_results_int(s, "lost", 0),
-			 json_number_value(json_object_get(s, "loss_pct")));
+	case M_REORD:
+		snprintf(v, n, "%" PRId64 " (%.2f%%)", ub_results_int(s, count_key[m], 0),
+			 json_number_value(json_object_get(s, m == M_LOST ? "loss_pct" : "reorder_pct")));
 		break;
 	case M_SPLIT:
 		if (r->split)
@@ -112,16 +111,6 @@ static void metric(const struct ub_report_ctx *R, const struct ub_result *r, int
 				 ub_results_int(s, "lost_down", 0));
 		else
 			snprintf(v, n, "-");
-		break;
-	case M_LATE:
-		snprintf(v, n, "%" PRId64, ub_results_int(s, "late", 0));
-		break;
-	case M_DUP:
-		snprintf(v, n, "%" PRId64, ub_results_int(s, "duplicates", 0));
-		break;
-	case M_REORD:
-		snprintf(v, n, "%" PRId64 " (%.2f%%)", ub_results_int(s, "reordered", 0),
-			 json_number_value(json_object_get(s, "reorder_pct")));
 		break;
 	case M_BURST:
 		lb = json_object_get(s, "loss_bursts");
@@ -160,6 +149,29 @@ static void metric(const struct ub_report_ctx *R, const struct ub_result *r, int
 		snprintf(v, n, "%s", ub_results_str(p, "clock") ? ub_results_str(p, "clock") : "-");
 		break;
 	}
+}
+
+
+/* The name of table row m, and the value of result r in it. */
+static void metric(const struct ub_report_ctx *R, const struct ub_result *r, int m, char *name,
+		   char *v, size_t n)
+{
+	static const char *const names[M_N][2] = {
+		{ "label", "标签" }, { "result file", "结果文件" }, { "protocol", "协议" },
+		{ "peer", "对端" }, { "start time", "开始时间" },
+		{ "interval, size, Tmax", "间隔、包大小、超时" }, { "sent", "发送" },
+		{ "received", "收到" }, { "lost (loss rate)", "丢失（丢包率）" },
+		{ "lost there / back", "去程 / 回程丢失" }, { "late (counted lost)", "迟到（算丢失）" },
+		{ "duplicates", "重复" }, { "reordered", "乱序" },
+		{ "loss bursts (longest)", "连续丢包段（最长）" }, { "RTT min", "最小往返时间" },
+		{ "RTT median", "往返时间中位数" }, { "RTT p95", "往返时间 p95" },
+		{ "RTT p99", "往返时间 p99" }, { "RTT max", "最大往返时间" },
+		{ "jitter (RFC 3550)", "抖动（RFC 3550）" }, { "TCP retransmissions", "TCP 重传" },
+		{ "clock", "时钟" },
+	};
+
+	snprintf(name, 64, "%s", names[m][R->zh]);
+	metric_value(R, r, m, v, n);
 }
 
 /* The question each chart answers, for index.html and summary.md. */

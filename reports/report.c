@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,19 +73,6 @@ char *ub_report_find_templates(void)
 	return ub_gnuplot_has_templates(UB_REPORT_DIR) ? strdup(UB_REPORT_DIR) : NULL;
 }
 
-/* A duration for people, three digits: 350 µs, 2.31 ms, 23.1 ms, 423 ms, 1.5 s. */
-void ub_report_fmt_dur(const struct ub_report_ctx *R, char *b, size_t n, int64_t ns)
-{
-	double v = (double)ns, mag = fabs(v);
-
-	if (mag < 1e6)
-		snprintf(b, n, "%.3g %s", v / 1e3, TX(R, "µs", "微秒"));
-	else if (mag < 1e9)
-		snprintf(b, n, "%.3g %s", v / 1e6, TX(R, "ms", "毫秒"));
-	else
-		snprintf(b, n, "%.3g %s", v / 1e9, TX(R, "s", "秒"));
-}
-
 static int mkdir_p(const char *path, struct ub_err *e)
 {
 	char buf[PATH_MAX];
@@ -124,13 +110,46 @@ static void report_free(struct ub_report_ctx *R)
 	free(R->tmpl_dir);
 }
 
+/*
+ * Reads inputs[0..n) into R with their CSV files, saying on the log what
+ * is missing or cut short, and derives what the charts need. Returns 0 or
+ * a code with e set.
+ */
+static int load_results(struct ub_report_ctx *R, const char *const *inputs, unsigned n,
+			struct ub_err *e)
+{
+	const struct ub_report_config *c = R->c;
+	unsigned k;
+	int rc = 0;
+
+	for (k = 0; k < n && !rc; k++)
+		rc = inputs[k] ? ub_results_load(&R->r, &R->n, inputs[k], e)
+			       : ub_err_set(e, UB_E_INVAL, 0, "no result file given");
+	for (k = 0; k < R->n && !rc; k++) {
+		rc = ub_results_load_csv(&R->r[k], e);
+		if (!rc && !R->r[k].have_csv && c->log)
+			fprintf(c->log, TX(R, "warning: no per-probe data %s: %s gets only its summary table\n",
+					   "警告：没有逐包数据 %s：%s 只有汇总表\n"),
+				R->r[k].csv_path, R->r[k].label);
+		if (!rc && R->r[k].csv_cut_line && c->log)
+			fprintf(c->log, TX(R, "warning: %s ends in a row cut short (line %zu, no newline): "
+					   "the %zu complete rows before it are used\n",
+					   "警告：%s 的最后一行不完整（第 %zu 行，没有换行）：只用它前面的 %zu 行完整数据\n"),
+				R->r[k].csv_path, R->r[k].csv_cut_line, R->r[k].n_rows);
+		if (!rc)
+			rc = ub_results_derive(&R->r[k], e);
+	}
+	if (!rc && ub_results_unique_names(R->r, R->n) < 0)
+		rc = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	return rc;
+}
+
 int ub_report_run(const struct ub_report_config *c, const char *const *inputs, unsigned n,
 		  struct ub_err *e)
 {
 	struct ub_report_ctx R;
 	struct ub_err local;
 	const char *slash;
-	unsigned k;
 	int rc = 0;
 
 	if (!e)
@@ -145,25 +164,7 @@ int ub_report_run(const struct ub_report_config *c, const char *const *inputs, u
 	    c->font_pt < 6 || c->font_pt > 96)
 		return ub_err_set(e, UB_E_INVAL, 0, "chart size or font out of range");
 
-	for (k = 0; k < n && !rc; k++)
-		rc = inputs[k] ? ub_results_load(&R.r, &R.n, inputs[k], e)
-			       : ub_err_set(e, UB_E_INVAL, 0, "no result file given");
-	for (k = 0; k < R.n && !rc; k++) {
-		rc = ub_results_load_csv(&R.r[k], e);
-		if (!rc && !R.r[k].have_csv && c->log)
-			fprintf(c->log, TX(&R, "warning: no per-probe data %s: %s gets only its summary table\n",
-					   "警告：没有逐包数据 %s：%s 只有汇总表\n"),
-				R.r[k].csv_path, R.r[k].label);
-		if (!rc && R.r[k].csv_cut_line && c->log)
-			fprintf(c->log, TX(&R, "warning: %s ends in a row cut short (line %zu, no newline): "
-					   "the %zu complete rows before it are used\n",
-					   "警告：%s 的最后一行不完整（第 %zu 行，没有换行）：只用它前面的 %zu 行完整数据\n"),
-				R.r[k].csv_path, R.r[k].csv_cut_line, R.r[k].n_rows);
-		if (!rc)
-			rc = ub_results_derive(&R.r[k], e);
-	}
-	if (!rc && ub_results_unique_names(R.r, R.n) < 0)
-		rc = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	rc = load_results(&R, inputs, n, e);
 	if (rc)
 		goto out;
 

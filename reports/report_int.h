@@ -48,10 +48,4 @@ struct ub_report_ctx {
 	unsigned n_ch;
 };
 
-/*
- * Writes duration ns for people into b (n bytes), three digits in the
- * report's language: 350 µs, 2.31 ms, 23.1 ms, 423 ms, 1.5 s.
- */
-void ub_report_fmt_dur(const struct ub_report_ctx *R, char *b, size_t n, int64_t ns);
-
 #endif

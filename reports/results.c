@@ -369,6 +369,67 @@ static int64_t unwrap(int64_t refl0, uint32_t v)
 	return d < 0x80000000u ? refl0 + d : refl0 + (int64_t)d - 0x100000000LL;
 }
 
+/* What split_probes works on. */
+struct split {
+	struct refl_pair *known; /* reflector counters of replies with their probes, by counter */
+	int64_t *arrived;        /* counters of the replies that arrived in time, sorted */
+	int64_t *lost;           /* the probes lost, by number */
+	size_t *skip;            /* lost[i] already placed down: skip[i] != i (next_free's links) */
+	size_t nk, na, nl;
+	int64_t refl0;           /* the first counter seen: unwrap's origin */
+};
+
+/* Late replies did reach the reflector: their counters name their probes, lost down. */
+static void place_late(struct ub_result *r, struct split *sp)
+{
+	size_t i, a, f;
+	int64_t u;
+
+	for (i = 0; i < r->n_rows; i++) {
+		const struct ub_result_row *w = &r->rows[i];
+
+		if (w->status != UB_RESULT_LATE || !w->has_refl)
+			continue;
+		u = unwrap(sp->refl0, w->refl_seq);
+		a = lower_bound(sp->arrived, sp->na, u);
+		if (a < sp->na && sp->arrived[a] == u)
+			continue;
+		f = lower_bound(sp->lost, sp->nl, w->seq - r->base);
+		if (f < sp->nl && sp->lost[f] == w->seq - r->base && sp->skip[f] == f) {
+			r->p[sp->lost[f]].dir = UB_RESULT_DIR_DOWN;
+			sp->skip[f] = f + 1;
+		}
+	}
+}
+
+/* Every counter value from start to hi that never came back: a probe lost down. */
+static void place_missing(struct ub_result *r, struct split *sp, int64_t start, int64_t hi)
+{
+	size_t a = 0, j = 0, f;
+	int64_t c;
+
+	for (c = start; c <= hi; c++) {
+		while (a < sp->na && sp->arrived[a] < c)
+			a++;
+		if (a < sp->na && sp->arrived[a] == c)
+			continue;
+		while (j < sp->nk && sp->known[j].u < c)
+			j++;
+		if (j < sp->nk && sp->known[j].u == c)
+			continue;           /* a late reply's, placed above */
+		/* the first free lost probe sent after the one whose counter precedes c, else any */
+		f = next_free(sp->skip,
+			      lower_bound(sp->lost, sp->nl, j > 0 ? sp->known[j - 1].seq - r->base + 1 : 0),
+			      sp->nl);
+		if (f >= sp->nl)
+			f = next_free(sp->skip, 0, sp->nl);
+		if (f >= sp->nl)
+			break;
+		r->p[sp->lost[f]].dir = UB_RESULT_DIR_DOWN;
+		sp->skip[f] = f + 1;
+	}
+}
+
 /*
  * Up or down for each lost probe, from the stateful reflector's counter the
  * way the sender splits its totals (RFC 8762 §4.2): a counter value that never
@@ -378,16 +439,16 @@ static int64_t unwrap(int64_t refl0, uint32_t v)
  */
 static int split_probes(struct ub_result *r)
 {
-	struct refl_pair *known = NULL;
-	int64_t *arrived = NULL, *lost = NULL, refl0 = 0, lo = 0, hi = 0, start, c, u;
-	size_t *skip = NULL, nk = 0, na = 0, nl = 0, i, j, a, f;
+	struct split sp = { 0 };
+	int64_t lo = 0, hi = 0, start, c;
 	int have = 0, rc = 0;
+	size_t i;
 
-	known = malloc((r->n_rows + 1) * sizeof(*known));
-	arrived = malloc((r->n_rows + 1) * sizeof(*arrived));
-	lost = malloc((r->n_p + 1) * sizeof(*lost));
-	skip = malloc((r->n_p + 1) * sizeof(*skip));
-	if (!known || !arrived || !lost || !skip) {
+	sp.known = malloc((r->n_rows + 1) * sizeof(*sp.known));
+	sp.arrived = malloc((r->n_rows + 1) * sizeof(*sp.arrived));
+	sp.lost = malloc((r->n_p + 1) * sizeof(*sp.lost));
+	sp.skip = malloc((r->n_p + 1) * sizeof(*sp.skip));
+	if (!sp.known || !sp.arrived || !sp.lost || !sp.skip) {
 		rc = UB_E_NOMEM;
 		goto out;
 	}
@@ -398,76 +459,40 @@ static int split_probes(struct ub_result *r)
 			continue;
 		if (!have) {
 			have = 1;
-			refl0 = lo = hi = w->refl_seq;
+			sp.refl0 = lo = hi = w->refl_seq;
 		}
-		c = unwrap(refl0, w->refl_seq);
+		c = unwrap(sp.refl0, w->refl_seq);
 		lo = c < lo ? c : lo;
 		hi = c > hi ? c : hi;
-		known[nk].u = c;
-		known[nk++].seq = w->seq;
+		sp.known[sp.nk].u = c;
+		sp.known[sp.nk++].seq = w->seq;
 		if (w->status == UB_RESULT_OK || w->status == UB_RESULT_DUP)
-			arrived[na++] = c;
+			sp.arrived[sp.na++] = c;
 	}
 	for (i = 0; i < r->n_p; i++) {
 		r->p[i].dir = r->p[i].lost ? UB_RESULT_DIR_UP : UB_RESULT_DIR_NONE;
 		if (r->p[i].lost)
-			lost[nl++] = (int64_t)i;
+			sp.lost[sp.nl++] = (int64_t)i;
 	}
-	if (!have || hi - lo > (int64_t)(4 * r->n_p + 1024))
-		goto count;
-	/* a reflector that numbered this session from 0 (RFC 8762), else the span seen */
-	start = lo >= 0 && hi <= (int64_t)UINT32_MAX && lo <= (int64_t)r->n_p ? 0 : lo;
-	qsort(known, nk, sizeof(*known), cmp_pair);
-	qsort(arrived, na, sizeof(*arrived), cmp_i64);
-	for (i = 0; i <= nl; i++)
-		skip[i] = i;
-
-	/* late replies first: their counters name the probe */
-	for (i = 0; i < r->n_rows; i++) {
-		const struct ub_result_row *w = &r->rows[i];
-
-		if (w->status != UB_RESULT_LATE || !w->has_refl)
-			continue;
-		u = unwrap(refl0, w->refl_seq);
-		a = lower_bound(arrived, na, u);
-		if (a < na && arrived[a] == u)
-			continue;
-		f = lower_bound(lost, nl, w->seq - r->base);
-		if (f < nl && lost[f] == w->seq - r->base && skip[f] == f) {
-			r->p[lost[f]].dir = UB_RESULT_DIR_DOWN;
-			skip[f] = f + 1;
-		}
+	if (have && hi - lo <= (int64_t)(4 * r->n_p + 1024)) {
+		/* a reflector that numbered this session from 0 (RFC 8762), else the span seen */
+		start = lo >= 0 && hi <= (int64_t)UINT32_MAX && lo <= (int64_t)r->n_p ? 0 : lo;
+		qsort(sp.known, sp.nk, sizeof(*sp.known), cmp_pair);
+		qsort(sp.arrived, sp.na, sizeof(*sp.arrived), cmp_i64);
+		for (i = 0; i <= sp.nl; i++)
+			sp.skip[i] = i;
+		place_late(r, &sp);
+		place_missing(r, &sp, start, hi);
 	}
-
-	/* every other counter value that never came back */
-	for (c = start, a = 0, j = 0; c <= hi; c++) {
-		while (a < na && arrived[a] < c)
-			a++;
-		if (a < na && arrived[a] == c)
-			continue;
-		while (j < nk && known[j].u < c)
-			j++;
-		if (j < nk && known[j].u == c)
-			continue;           /* a late reply's, placed above */
-		/* the first free lost probe sent after the one whose counter precedes c, else any */
-		f = next_free(skip, lower_bound(lost, nl, j > 0 ? known[j - 1].seq - r->base + 1 : 0), nl);
-		if (f >= nl)
-			f = next_free(skip, 0, nl);
-		if (f >= nl)
-			break;
-		r->p[lost[f]].dir = UB_RESULT_DIR_DOWN;
-		skip[f] = f + 1;
-	}
-count:
 	for (i = 0; i < r->n_p; i++) {
 		r->n_up += r->p[i].dir == UB_RESULT_DIR_UP;
 		r->n_down += r->p[i].dir == UB_RESULT_DIR_DOWN;
 	}
 out:
-	free(known);
-	free(arrived);
-	free(lost);
-	free(skip);
+	free(sp.known);
+	free(sp.arrived);
+	free(sp.lost);
+	free(sp.skip);
 	return rc;
 }
 

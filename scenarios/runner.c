@@ -10,24 +10,20 @@
 #include <jansson.h>
 #include <limits.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/clock.h"
-#include "relay/impair.h"
+#include "lib/proc.h"
 #include "lib/units.h"
-
-extern char **environ;
+#include "relay/impair.h"
+#include "scenarios/netns.h"
 
 #define UB_START_TIMEOUT_MS 5000
-#define UB_ARGV_MAX 96
 
 struct child {
 	pid_t pid;
@@ -52,10 +48,10 @@ static int self_exe(char *buf, size_t len)
 	return 0;
 }
 
-/* Starts argv with stderr into a pipe (capture) or inherited. */
-static int child_start(struct child *c, char *const argv[], int capture, struct ub_err *e)
+/* Starts a with stderr into a pipe (capture) or inherited. */
+static int child_start(struct child *c, const struct ub_argv *a, int capture, struct ub_err *e)
 {
-	posix_spawn_file_actions_t fa;
+	struct ub_proc_config pc;
 	int p[2] = { -1, -1 }, rc;
 
 	memset(c, 0, sizeof(*c));
@@ -63,18 +59,17 @@ static int child_start(struct child *c, char *const argv[], int capture, struct 
 	c->err_fd = -1;
 	if (capture && pipe2(p, O_CLOEXEC) < 0)
 		return ub_err_set(e, UB_E_SYS, errno, "pipe");
-	posix_spawn_file_actions_init(&fa);
+	ub_proc_config_init(&pc);
 	if (capture)
-		posix_spawn_file_actions_adddup2(&fa, p[1], STDERR_FILENO);
-	rc = posix_spawnp(&c->pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+		pc.err = p[1];
+	rc = ub_proc_spawn(a->v, &pc, &c->pid, e);
 	if (capture)
 		close(p[1]);
-	if (rc != 0) {
+	if (rc < 0) {
 		if (capture)
 			close(p[0]);
 		c->pid = -1;
-		return ub_err_set(e, UB_E_SYS, rc, "cannot start %s", argv[0]);
+		return rc;
 	}
 	c->err_fd = capture ? p[0] : -1;
 	return 0;
@@ -120,15 +115,14 @@ static int child_wait_port(struct child *c, const char *what, struct ub_err *e)
 /* Signals the child (0: just wait), reaps it and keeps the rest of its stderr. Returns its exit status. */
 static int child_stop(struct child *c, int sig)
 {
-	int st = 0;
 	ssize_t n;
+	int st;
 
 	if (c->pid <= 0)
 		return -1;
 	if (sig)
 		kill(c->pid, sig);
-	while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR)
-		;
+	st = ub_proc_wait(c->pid);
 	c->pid = -1;
 	if (c->err_fd >= 0) {
 		while (c->log_len < sizeof(c->log) - 1 &&
@@ -138,7 +132,7 @@ static int child_stop(struct child *c, int sig)
 		close(c->err_fd);
 		c->err_fd = -1;
 	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	return st;
 }
 
 static int mkdir_p(const char *dir, struct ub_err *e)
@@ -185,38 +179,22 @@ static int copy_file(const char *from, const char *to, struct ub_err *e)
 /* Whether this kernel offers netem here; why not when it does not. */
 static int netem_available(char *why, size_t len)
 {
-	char *argv[] = { (char *)"tc", (char *)"qdisc", (char *)"add", (char *)"dev",
-			 (char *)"lo", (char *)"root", (char *)"netem", (char *)"delay",
-			 (char *)"1ms", NULL };
-	pid_t pid;
-	int st = 0, devnull;
-
-	pid = fork();
-	if (pid < 0) {
-		snprintf(why, len, "fork failed");
-		return 0;
-	}
-	if (pid == 0) {
-		/* A throwaway network namespace: nothing of the host's changes. */
-		if (unshare(CLONE_NEWNET) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
-			_exit(3);
-		devnull = open("/dev/null", O_WRONLY);
-		if (devnull >= 0) {
-			dup2(devnull, STDOUT_FILENO);
-			dup2(devnull, STDERR_FILENO);
-		}
-		execvp("tc", argv);
-		_exit(4);
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	st = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
-	if (st == 0)
+	switch (ub_netns_netem()) {
+	case UB_NETEM_OK:
 		return 1;
-	snprintf(why, len, "%s",
-		 st == 3   ? "no network namespace for this user"
-		 : st == 4 ? "tc is not installed"
-			   : "this kernel has no netem qdisc");
+	case UB_NETEM_NO_START:
+		snprintf(why, len, "fork failed");
+		break;
+	case UB_NETEM_NO_NETNS:
+		snprintf(why, len, "%s", "no network namespace for this user");
+		break;
+	case UB_NETEM_NO_TC:
+		snprintf(why, len, "%s", "tc is not installed");
+		break;
+	case UB_NETEM_NO_QDISC:
+		snprintf(why, len, "%s", "this kernel has no netem qdisc");
+		break;
+	}
 	return 0;
 }
 
@@ -309,11 +287,10 @@ static void write_summary(FILE *f, const struct ub_scenario *s, const struct ub_
 	contrast_rows(f, zh, dir);
 }
 
-static void push(char **argv, int *n, const char *s)
+/* The --lang word of c. */
+static const char *lang_word(const struct ub_scenario_run_config *c)
 {
-	if (*n < UB_ARGV_MAX - 1)
-		argv[(*n)++] = (char *)s;
-	argv[*n] = NULL;
+	return c->lang == UB_LANG_ZH ? "zh" : "en";
 }
 
 /* Runs the sender as a child (inside netns when given), results as DIR/NAME.json and .csv. */
@@ -322,9 +299,10 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 		      struct ub_err *e)
 {
 	char count[24], interval[24], size[16], timeout[24], json[PATH_MAX + 32], csv[PATH_MAX + 32];
-	char label[300], *argv[UB_ARGV_MAX];
+	char label[300];
+	struct ub_argv a;
 	struct child ch;
-	int n = 0, st;
+	int st;
 
 	/* Runs of one scenario get labels of their own: a chart tells them apart. */
 	snprintf(label, sizeof(label), "%s%s%s", c->lang == UB_LANG_ZH ? s->name_zh : s->name_en,
@@ -337,37 +315,16 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 	snprintf(timeout, sizeof(timeout), "%lldns", (long long)s->timeout_ns);
 	snprintf(json, sizeof(json), "%s/%s.json", dir, name);
 	snprintf(csv, sizeof(csv), "%s/%s.csv", dir, name);
-	if (netns) {
-		push(argv, &n, "ip");
-		push(argv, &n, "netns");
-		push(argv, &n, "exec");
-		push(argv, &n, netns);
-	}
-	push(argv, &n, exe);
-	push(argv, &n, "send");
-	push(argv, &n, "--peer");
-	push(argv, &n, peer);
-	push(argv, &n, "--count");
-	push(argv, &n, count);
-	push(argv, &n, "--interval");
-	push(argv, &n, interval);
-	push(argv, &n, "--size");
-	push(argv, &n, size);
-	push(argv, &n, "--timeout");
-	push(argv, &n, timeout);
-	push(argv, &n, "--label");
-	push(argv, &n, label);
-	push(argv, &n, "--lang");
-	push(argv, &n, c->lang == UB_LANG_ZH ? "zh" : "en");
-	push(argv, &n, "--json");
-	push(argv, &n, json);
-	push(argv, &n, "--csv");
-	push(argv, &n, csv);
+	ub_argv_init(&a);
+	ub_netns_exec(&a, netns);
+	ub_argv_add(&a, exe, "send", "--peer", peer, "--count", count, "--interval", interval,
+		    "--size", size, "--timeout", timeout, "--label", label, "--lang", lang_word(c),
+		    "--json", json, "--csv", csv, NULL);
 	if (tcp)
-		push(argv, &n, "--tcp");
+		ub_argv_add(&a, "--tcp", NULL);
 	if (c->quiet)
-		push(argv, &n, "-q");
-	if (child_start(&ch, argv, 0, e) < 0)
+		ub_argv_add(&a, "-q", NULL);
+	if (child_start(&ch, &a, 0, e) < 0)
 		return e->code;
 	/* The sender handles Ctrl-C itself (it shares our terminal's process group). */
 	st = child_stop(&ch, 0);
@@ -382,44 +339,16 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 static int start_reflector(struct child *refl, const char *exe, const char *netns,
 			   const char *bind, struct ub_err *e)
 {
-	char *argv[UB_ARGV_MAX];
-	int n = 0, rc;
+	struct ub_argv a;
+	int rc;
 
-	if (netns) {
-		push(argv, &n, "ip");
-		push(argv, &n, "netns");
-		push(argv, &n, "exec");
-		push(argv, &n, netns);
-	}
-	push(argv, &n, exe);
-	push(argv, &n, "reflect");
-	push(argv, &n, "--bind");
-	push(argv, &n, bind);
-	push(argv, &n, "--port");
-	push(argv, &n, "0");
-	rc = child_start(refl, argv, 1, e);
+	ub_argv_init(&a);
+	ub_netns_exec(&a, netns);
+	ub_argv_add(&a, exe, "reflect", "--bind", bind, "--port", "0", NULL);
+	rc = child_start(refl, &a, 1, e);
 	if (rc < 0)
 		return rc;
 	return child_wait_port(refl, "reflector", e);
-}
-
-/* Runs argv to completion, its output thrown away; returns its exit status or -1. */
-static int run_quiet(const char *const argv[])
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st = 0, rc;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc != 0)
-		return -1;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* The average share of packets a direction's impairments drop (Gilbert-Elliott: stationary). */
@@ -442,32 +371,13 @@ static int contrast_possible(char *why, size_t len)
 
 	if (geteuid() != 0)
 		snprintf(why, len, "needs root for network namespaces and nftables");
-	else if (run_quiet(ip) != 0)
+	else if (ub_proc_run_quiet(ip) != 0)
 		snprintf(why, len, "needs ip (Debian package iproute2)");
-	else if (run_quiet(nft) != 0)
+	else if (ub_proc_run_quiet(nft) != 0)
 		snprintf(why, len, "needs nft (Debian package nftables)");
 	else
 		return 1;
 	return 0;
-}
-
-/* Drops share of the packets that match (th dport|sport PORT) on ns's input. */
-static int nft_drop(const char *ns, const char *dir_kw, int port, double share)
-{
-	char rule[160];
-	const char *const table[] = { "ip", "netns", "exec", ns, "nft", "add", "table", "inet",
-				      "udpbench", NULL };
-	const char *const chain[] = { "ip", "netns", "exec", ns, "nft", "add", "chain", "inet",
-				      "udpbench", "in", "{ type filter hook input priority 0 ; }",
-				      NULL };
-	const char *const add[] = { "ip", "netns", "exec", ns, "nft", rule, NULL };
-
-	snprintf(rule, sizeof(rule),
-		 "add rule inet udpbench in th %s %d numgen random mod 10000 < %d counter drop",
-		 dir_kw, port, (int)(share * 10000 + 0.5));
-	if (run_quiet(table) != 0 || run_quiet(chain) != 0)
-		return -1;
-	return share > 0 ? run_quiet(add) : 0;
 }
 
 /*
@@ -480,23 +390,9 @@ static int run_contrast(const char *exe, const struct ub_scenario *s,
 			size_t notelen, struct ub_err *e)
 {
 	struct ub_impair_config up, down;
+	struct ub_netns_pair ns;
 	struct child refl;
-	char ns_s[32], ns_r[32], va[16], vb[16], peer[64];
-	const char *const setup[][12] = {
-		{ "ip", "netns", "add", ns_s, NULL },
-		{ "ip", "netns", "add", ns_r, NULL },
-		{ "ip", "link", "add", va, "type", "veth", "peer", "name", vb, NULL },
-		{ "ip", "link", "set", va, "netns", ns_s, NULL },
-		{ "ip", "link", "set", vb, "netns", ns_r, NULL },
-		{ "ip", "-n", ns_s, "addr", "add", "198.18.0.1/24", "dev", va, NULL },
-		{ "ip", "-n", ns_r, "addr", "add", "198.18.0.2/24", "dev", vb, NULL },
-		{ "ip", "-n", ns_s, "link", "set", va, "up", NULL },
-		{ "ip", "-n", ns_r, "link", "set", vb, "up", NULL },
-		{ "ip", "-n", ns_s, "link", "set", "lo", "up", NULL },
-		{ "ip", "-n", ns_r, "link", "set", "lo", "up", NULL },
-	};
-	const char *const del_s[] = { "ip", "netns", "del", ns_s, NULL };
-	const char *const del_r[] = { "ip", "netns", "del", ns_r, NULL };
+	char peer[64];
 	struct ub_err ie;
 	unsigned i;
 	int port, rc = 0;
@@ -505,33 +401,25 @@ static int run_contrast(const char *exe, const struct ub_scenario *s,
 	ub_impair_config_init(&down);
 	for (i = 0; i < s->n_link; i++)
 		ub_impair_set(&up, &down, s->link[i].key, s->link[i].value, &ie);
-	snprintf(ns_s, sizeof(ns_s), "ubsc%ds", (int)getpid());
-	snprintf(ns_r, sizeof(ns_r), "ubsc%dr", (int)getpid());
-	snprintf(va, sizeof(va), "ubsc%da", (int)getpid());
-	snprintf(vb, sizeof(vb), "ubsc%db", (int)getpid());
 	refl.pid = -1;
 	refl.err_fd = -1;
-	for (i = 0; i < sizeof(setup) / sizeof(setup[0]); i++) {
-		if (run_quiet(setup[i]) != 0) {
-			rc = ub_err_set(e, UB_E_SYS, 0, "cannot set up the namespaces for TCP (%s %s)",
-					setup[i][1], setup[i][2]);
-			goto out;
-		}
-	}
-	port = start_reflector(&refl, exe, ns_r, "198.18.0.2", e);
+	rc = ub_netns_pair_up(&ns, e);
+	if (rc < 0)
+		goto out;
+	port = start_reflector(&refl, exe, ns.reflector, UB_NETNS_REFLECTOR_ADDR, e);
 	if (port < 0) {
 		rc = port;
 		goto out;
 	}
-	if (nft_drop(ns_r, "dport", port, mean_loss(&up)) != 0 ||
-	    nft_drop(ns_s, "sport", port, mean_loss(&down)) != 0) {
+	if (ub_netns_drop(ns.reflector, "dport", port, mean_loss(&up)) != 0 ||
+	    ub_netns_drop(ns.sender, "sport", port, mean_loss(&down)) != 0) {
 		rc = ub_err_set(e, UB_E_SYS, 0, "nftables would not take the drop rules");
 		goto out;
 	}
-	snprintf(peer, sizeof(peer), "198.18.0.2:%d", port);
-	rc = run_sender(exe, s, c, peer, dir, "udp-contrast", ns_s, 0, e);
+	snprintf(peer, sizeof(peer), UB_NETNS_REFLECTOR_ADDR ":%d", port);
+	rc = run_sender(exe, s, c, peer, dir, "udp-contrast", ns.sender, 0, e);
 	if (rc == 0)
-		rc = run_sender(exe, s, c, peer, dir, "tcp", ns_s, 1, e);
+		rc = run_sender(exe, s, c, peer, dir, "tcp", ns.sender, 1, e);
 	snprintf(note, notelen,
 		 c->lang == UB_LANG_ZH
 			 ? "UDP 与 TCP 对比：两个网络命名空间之间用 nftables 随机丢包，上行 %.2f%%，下行 %.2f%%（时延和抖动需要 netem）"
@@ -543,8 +431,7 @@ out:
 		child_stop(&refl, SIGTERM);
 	if (refl.err_fd >= 0)
 		close(refl.err_fd);
-	run_quiet(del_s);
-	run_quiet(del_r);
+	ub_netns_pair_down(&ns);
 	return rc;
 }
 
@@ -552,28 +439,25 @@ out:
 static void make_charts(const char *exe, const struct ub_scenario_run_config *c, const char *dir)
 {
 	static const char *const names[] = { "udp", "udp-contrast", "tcp" };
-	char files[3][PATH_MAX + 32], out[PATH_MAX + 16], *argv[UB_ARGV_MAX];
+	char files[3][PATH_MAX + 32], out[PATH_MAX + 16];
+	struct ub_argv a;
 	struct child ch;
 	struct stat st;
 	struct ub_err e;
 	unsigned i;
-	int n = 0;
 
-	push(argv, &n, exe);
-	push(argv, &n, "report");
+	ub_argv_init(&a);
+	ub_argv_add(&a, exe, "report", NULL);
 	for (i = 0; i < 3; i++) {
 		snprintf(files[i], sizeof(files[i]), "%s/%s.json", dir, names[i]);
 		if (stat(files[i], &st) == 0)
-			push(argv, &n, files[i]);
+			ub_argv_add(&a, files[i], NULL);
 	}
-	if (n == 2)
+	if (a.n == 2)
 		return;
 	snprintf(out, sizeof(out), "%s/report", dir);
-	push(argv, &n, "-o");
-	push(argv, &n, out);
-	push(argv, &n, "--lang");
-	push(argv, &n, c->lang == UB_LANG_ZH ? "zh" : "en");
-	if (child_start(&ch, argv, 1, &e) < 0)
+	ub_argv_add(&a, "-o", out, "--lang", lang_word(c), NULL);
+	if (child_start(&ch, &a, 1, &e) < 0)
 		return;
 	if (child_stop(&ch, 0) != 0)
 		fprintf(stderr, "udpbench: no charts: %s", ch.log);
@@ -592,20 +476,122 @@ static void default_dir(const struct ub_scenario *s, char *buf, size_t len)
 	snprintf(buf, len, "results/%s-%s", s->id, stamp);
 }
 
-int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_config *c,
-		    struct ub_err *e)
+/* Starts the relay (udpbench relay) in front of the reflector at port rport; returns its port. */
+static int start_relay(struct child *relay, const char *exe, const struct ub_scenario *s,
+		       const char *dir, const char *seed, int rport, struct ub_err *e)
 {
-	char exe[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + 32], why[128], method[256], note[320] = "";
-	char rport_s[32], seed[32], target[64], listen_s[] = "127.0.0.1:0", peer[64];
-	char *argv[UB_ARGV_MAX], opt[UB_ARGV_MAX][48];
-	struct child refl, relay;
-	const char *real_peer = c->peer ? c->peer : s->peer;
-	int n = 0, rc, port, k, nopt = 0;
+	char target[64], truth[PATH_MAX + 32], opt[UB_ARGV_MAX][48];
+	struct ub_argv a;
 	unsigned i;
-	FILE *f;
+	int rc;
+
+	snprintf(target, sizeof(target), "127.0.0.1:%d", rport);
+	snprintf(truth, sizeof(truth), "%s/truth.json", dir);
+	ub_argv_init(&a);
+	ub_argv_add(&a, exe, "relay", "--listen", "127.0.0.1:0", "--to", target, "--seed", seed,
+		    "--truth", truth, NULL);
+	for (i = 0; i < s->n_link && i < UB_ARGV_MAX; i++) {
+		snprintf(opt[i], sizeof(opt[i]), "--%s", s->link[i].key);
+		ub_argv_add(&a, opt[i], s->link[i].value, NULL);
+	}
+	rc = child_start(relay, &a, 1, e);
+	if (rc < 0)
+		return rc;
+	return child_wait_port(relay, "link emulator", e);
+}
+
+/*
+ * The emulated link: a reflector on loopback behind the relay, which writes
+ * down everything it does; the sender through it, then the UDP-vs-TCP pair
+ * when the scenario asks for it. method and note (for summary.txt) say how.
+ */
+static int run_emulated(const char *exe, const struct ub_scenario *s,
+			const struct ub_scenario_run_config *c, const char *dir, char *method,
+			size_t methodlen, char *note, size_t notelen, struct ub_err *e)
+{
+	char seed[32], why[128], peer[64];
+	struct child refl, relay;
+	int rc = 0, port, k;
 
 	refl.pid = relay.pid = -1;
 	refl.err_fd = relay.err_fd = -1;
+	port = start_reflector(&refl, exe, NULL, "127.0.0.1", e);
+	if (port < 0) {
+		rc = port;
+		goto out;
+	}
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)c->seed);
+	port = start_relay(&relay, exe, s, dir, seed, port, e);
+	if (port < 0) {
+		rc = port;
+		goto out;
+	}
+	/* The relay writes a truth log netem cannot, so it is the emulator of choice. */
+	k = netem_available(why, sizeof(why));
+	snprintf(method, methodlen, "%s (seed %s)%s%s",
+		 c->lang == UB_LANG_ZH ? "udpbench relay 链路模拟器" : "udpbench relay emulator", seed,
+		 k ? "" : "; netem: ", k ? "" : why);
+	snprintf(peer, sizeof(peer), "127.0.0.1:%d", port);
+	rc = run_sender(exe, s, c, peer, dir, "udp", NULL, 0, e);
+	if (rc == 0 && s->tcp) {
+		if (contrast_possible(why, sizeof(why)))
+			rc = run_contrast(exe, s, c, dir, note, notelen, e);
+		else
+			snprintf(note, notelen, "%s: %s",
+				 c->lang == UB_LANG_ZH ? "UDP 与 TCP 对比需要 root 和 nftables，本次只测 UDP"
+						       : "the UDP-vs-TCP contrast was left out",
+				 why);
+	}
+out:
+	/* SIGTERM makes the relay write its truth log and the reflector print its counters. */
+	if (relay.pid > 0 && child_stop(&relay, SIGTERM) != 0 && rc == 0)
+		rc = ub_err_set(e, UB_E_SYS, 0, "the link emulator failed: %s", relay.log);
+	if (refl.pid > 0)
+		child_stop(&refl, SIGTERM);
+	if (refl.err_fd >= 0)
+		close(refl.err_fd);
+	if (relay.err_fd >= 0)
+		close(relay.err_fd);
+	return rc;
+}
+
+/* Writes dir/summary.txt, then the charts; shows both unless quiet. Returns 0 or UB_E_IO. */
+static int finish(const char *exe, const struct ub_scenario *s, const struct ub_scenario_run_config *c,
+		  const char *dir, const char *method, const char *note, struct ub_err *e)
+{
+	char path[PATH_MAX + 32], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/summary.txt", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
+	write_summary(f, s, c, dir, method);
+	if (note[0])
+		fprintf(f, "%s\n", note);
+	if (fclose(f) != 0)
+		return ub_err_set(e, UB_E_IO, errno, "writing %s", path);
+	make_charts(exe, c, dir);
+	if (c->quiet)
+		return 0;
+	f = fopen(path, "r");
+	if (f) {
+		putchar('\n');
+		while (fgets(line, sizeof(line), f))
+			fputs(line, stdout);
+		fclose(f);
+	}
+	printf("%s: %s/\n", c->lang == UB_LANG_ZH ? "结果" : "results", dir);
+	return 0;
+}
+
+int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_config *c,
+		    struct ub_err *e)
+{
+	char exe[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + 32], method[256] = "", note[320] = "";
+	const char *real_peer = c->peer ? c->peer : s->peer;
+	int rc, frc;
+
 	if (self_exe(exe, sizeof(exe)) < 0)
 		return ub_err_set(e, UB_E_SYS, errno, "cannot find the udpbench program");
 	if (c->out_dir)
@@ -628,93 +614,11 @@ int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_co
 			snprintf(note, sizeof(note), "%s",
 				 c->lang == UB_LANG_ZH ? "UDP 与 TCP 对比只在模拟链路上进行"
 						       : "the UDP-vs-TCP contrast runs on the emulated link only");
-		goto summary;
+	} else {
+		rc = run_emulated(exe, s, c, dir, method, sizeof(method), note, sizeof(note), e);
+		if (rc < 0 && rc != UB_E_NOREPLY)
+			return rc;
 	}
-
-	/* A reflector on loopback behind the relay, which writes down everything it does. */
-	port = start_reflector(&refl, exe, NULL, "127.0.0.1", e);
-	if (port < 0) {
-		rc = port;
-		goto out;
-	}
-	snprintf(rport_s, sizeof(rport_s), "%d", port);
-	snprintf(target, sizeof(target), "127.0.0.1:%s", rport_s);
-	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)c->seed);
-	snprintf(path, sizeof(path), "%s/truth.json", dir);
-	n = 0;
-	push(argv, &n, exe);
-	push(argv, &n, "relay");
-	push(argv, &n, "--listen");
-	push(argv, &n, listen_s);
-	push(argv, &n, "--to");
-	push(argv, &n, target);
-	push(argv, &n, "--seed");
-	push(argv, &n, seed);
-	push(argv, &n, "--truth");
-	push(argv, &n, path);
-	for (i = 0; i < s->n_link && nopt < UB_ARGV_MAX; i++) {
-		snprintf(opt[nopt], sizeof(opt[nopt]), "--%s", s->link[i].key);
-		push(argv, &n, opt[nopt++]);
-		push(argv, &n, s->link[i].value);
-	}
-	rc = child_start(&relay, argv, 1, e);
-	if (rc < 0)
-		goto out;
-	port = child_wait_port(&relay, "link emulator", e);
-	if (port < 0) {
-		rc = port;
-		goto out;
-	}
-	/* The relay writes a truth log netem cannot, so it is the emulator of choice. */
-	k = netem_available(why, sizeof(why));
-	snprintf(method, sizeof(method), "%s (seed %s)%s%s",
-		 c->lang == UB_LANG_ZH ? "udpbench relay 链路模拟器" : "udpbench relay emulator", seed,
-		 k ? "" : "; netem: ", k ? "" : why);
-	snprintf(peer, sizeof(peer), "127.0.0.1:%d", port);
-	rc = run_sender(exe, s, c, peer, dir, "udp", NULL, 0, e);
-	if (rc == 0 && s->tcp) {
-		if (contrast_possible(why, sizeof(why)))
-			rc = run_contrast(exe, s, c, dir, note, sizeof(note), e);
-		else
-			snprintf(note, sizeof(note), "%s: %s",
-				 c->lang == UB_LANG_ZH ? "UDP 与 TCP 对比需要 root 和 nftables，本次只测 UDP"
-						       : "the UDP-vs-TCP contrast was left out",
-				 why);
-	}
-out:
-	/* SIGTERM makes the relay write its truth log and the reflector print its counters. */
-	if (relay.pid > 0 && child_stop(&relay, SIGTERM) != 0 && rc == 0)
-		rc = ub_err_set(e, UB_E_SYS, 0, "the link emulator failed: %s", relay.log);
-	if (refl.pid > 0)
-		child_stop(&refl, SIGTERM);
-	if (refl.err_fd >= 0)
-		close(refl.err_fd);
-	if (relay.err_fd >= 0)
-		close(relay.err_fd);
-	if (rc < 0 && rc != UB_E_NOREPLY)
-		return rc;
-summary:
-	snprintf(path, sizeof(path), "%s/summary.txt", dir);
-	f = fopen(path, "w");
-	if (!f)
-		return ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
-	write_summary(f, s, c, dir, method);
-	if (note[0])
-		fprintf(f, "%s\n", note);
-	if (fclose(f) != 0)
-		return ub_err_set(e, UB_E_IO, errno, "writing %s", path);
-	make_charts(exe, c, dir);
-	if (!c->quiet) {
-		f = fopen(path, "r");
-		if (f) {
-			char line[256];
-
-			putchar('\n');
-			while (fgets(line, sizeof(line), f))
-				fputs(line, stdout);
-			fclose(f);
-		}
-		printf("%s: %s/\n", c->lang == UB_LANG_ZH ? "结果" : "results", dir);
-	}
-	return rc;
+	frc = finish(exe, s, c, dir, method, note, e);
+	return frc < 0 ? frc : rc;
 }

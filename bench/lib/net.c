@@ -25,46 +25,128 @@
 	 2 * CMSG_SPACE(sizeof(int)) +                                                   \
 	 CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)))
 
-int ub_net_split_hostport(const char *s, char *host, size_t hostlen, int *port, struct ub_err *e)
-{
-	const char *end, *colon, *pstr = NULL, *given = s;
-	size_t n;
-	char *ep;
-	long p;
+/* ---- addresses as people write them ---------------------------------- */
 
-	if (!s || !*s)
-		return ub_err_set(e, UB_E_INVAL, 0, "empty address");
+/* The pieces of a written address; host is not NUL-terminated. */
+struct hostport {
+	const char *host;
+	size_t hostlen;
+	const char *port; /* NULL: none given */
+	int bracketed;    /* "[ADDR]" */
+	int bare_v6;      /* several ':' and no brackets: an IPv6 literal alone */
+};
+
+enum { HP_OK, HP_NO_CLOSE, HP_JUNK };
+
+/*
+ * Splits s (not empty): "[ADDR]:PORT", "[ADDR]", "HOST:PORT", an IPv6
+ * literal, or one word: a host, or a port when lone_is_port. Returns HP_OK,
+ * or what is wrong with the brackets.
+ */
+static int hostport_split(const char *s, int lone_is_port, struct hostport *h)
+{
+	const char *end, *colon;
+
+	memset(h, 0, sizeof(*h));
+	h->host = s;
 	if (s[0] == '[') {
 		end = strchr(s, ']');
 		if (!end)
-			return ub_err_set(e, UB_E_INVAL, 0, "'%s': missing ']'", s);
-		n = (size_t)(end - s - 1);
+			return HP_NO_CLOSE;
 		if (end[1] == ':')
-			pstr = end + 2;
+			h->port = end + 2;
 		else if (end[1] != '\0')
-			return ub_err_set(e, UB_E_INVAL, 0, "'%s': junk after ']'", s);
-		s++;
+			return HP_JUNK;
+		h->host = s + 1;
+		h->hostlen = (size_t)(end - s - 1);
+		h->bracketed = 1;
+		return HP_OK;
+	}
+	colon = strchr(s, ':');
+	if (colon && strchr(colon + 1, ':')) {
+		h->bare_v6 = 1;
+		h->hostlen = strlen(s);
+	} else if (colon) {
+		h->hostlen = (size_t)(colon - s);
+		h->port = colon + 1;
+	} else if (lone_is_port) {
+		h->port = s;
 	} else {
-		colon = strchr(s, ':');
-		if (colon && strchr(colon + 1, ':'))
-			colon = NULL; /* a bare IPv6 literal */
-		n = colon ? (size_t)(colon - s) : strlen(s);
-		if (colon)
-			pstr = colon + 1;
+		h->hostlen = strlen(s);
 	}
-	if (n == 0 || n >= hostlen)
-		return ub_err_set(e, UB_E_INVAL, 0, "'%s': bad host", given);
-	memcpy(host, s, n);
-	host[n] = '\0';
-	if (pstr) {
-		if (!isdigit((unsigned char)*pstr))
-			return ub_err_set(e, UB_E_INVAL, 0, "'%s': port must be a number", pstr);
-		errno = 0;
-		p = strtol(pstr, &ep, 10);
-		if (*ep || errno || p < 1 || p > 65535)
-			return ub_err_set(e, UB_E_RANGE, 0, "'%s': port must be 1..65535", pstr);
-		*port = (int)p;
+	return HP_OK;
+}
+
+/*
+ * Reads port text p into *port: decimal, min..65535, nothing after it.
+ * Returns 0, -1 when p does not start with a digit, -2 when it is out of
+ * range or followed by something else.
+ */
+static int hostport_port(const char *p, long min, int *port)
+{
+	char *ep;
+	long v;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	errno = 0;
+	v = strtol(p, &ep, 10);
+	if (*ep || errno || v < min || v > 65535)
+		return -2;
+	*port = (int)v;
+	return 0;
+}
+
+int ub_net_split_hostport(const char *s, char *host, size_t hostlen, int *port, struct ub_err *e)
+{
+	struct hostport h;
+	int rc, p = 0;
+
+	if (!s || !*s)
+		return ub_err_set(e, UB_E_INVAL, 0, "empty address");
+	rc = hostport_split(s, 0, &h);
+	if (rc == HP_NO_CLOSE)
+		return ub_err_set(e, UB_E_INVAL, 0, "'%s': missing ']'", s);
+	if (rc == HP_JUNK)
+		return ub_err_set(e, UB_E_INVAL, 0, "'%s': junk after ']'", s);
+	if (h.hostlen == 0 || h.hostlen >= hostlen)
+		return ub_err_set(e, UB_E_INVAL, 0, "'%s': bad host", s);
+	if (h.port) {
+		rc = hostport_port(h.port, 1, &p);
+		if (rc == -1)
+			return ub_err_set(e, UB_E_INVAL, 0, "'%s': port must be a number", h.port);
+		if (rc < 0)
+			return ub_err_set(e, UB_E_RANGE, 0, "'%s': port must be 1..65535", h.port);
 	}
+	memcpy(host, h.host, h.hostlen);
+	host[h.hostlen] = '\0';
+	if (h.port)
+		*port = p;
+	return 0;
+}
+
+int ub_net_split_listen(const char *opt, const char *s, char *host, size_t hostlen, int *port,
+			struct ub_err *e)
+{
+	struct hostport h;
+	int rc;
+
+	host[0] = '\0';
+	if (!s || !*s)
+		return ub_err_set(e, UB_E_INVAL, 0, "%s: give [ADDR:]PORT", opt);
+	rc = hostport_split(s, 1, &h);
+	if (rc != HP_OK || (h.bracketed && !h.port))
+		return ub_err_set(e, UB_E_INVAL, 0, "%s '%s': expected [ADDR]:PORT", opt, s);
+	if (h.bare_v6)
+		return ub_err_set(e, UB_E_INVAL, 0, "%s '%s': write an IPv6 address as [ADDR]:PORT",
+				  opt, s);
+	/* ":PORT" is every address; "[]:PORT" says nothing */
+	if ((h.bracketed && h.hostlen == 0) || h.hostlen >= hostlen)
+		return ub_err_set(e, UB_E_INVAL, 0, "%s '%s': bad address", opt, s);
+	if (hostport_port(h.port, 0, port) < 0)
+		return ub_err_set(e, UB_E_INVAL, 0, "%s '%s': port must be 0..65535", opt, s);
+	memcpy(host, h.host, h.hostlen);
+	host[h.hostlen] = '\0';
 	return 0;
 }
 
@@ -183,6 +265,87 @@ int ub_net_udp_socket(int family, struct ub_err *e)
 	if (family == AF_INET6) {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	}
+	return fd;
+}
+
+void ub_net_listen_config_init(struct ub_net_listen_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->family = AF_UNSPEC;
+}
+
+/* A nonblocking socket for family: UDP with receive metadata, or TCP that may reuse a port. */
+static int listen_socket(int family, int stream, struct ub_err *e)
+{
+	int fd, one = 1;
+
+	if (!stream)
+		return ub_net_udp_socket(family, e);
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "TCP socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	return fd;
+}
+
+/* Resolves the address c names (host, or every address of family); returns 0 or a code. */
+static int listen_addr(const struct ub_net_listen_config *c, int family, struct ub_addr *a,
+		       struct ub_err *e)
+{
+	int rc;
+
+	if (c->addr) {
+		*a = *c->addr;
+		return 0;
+	}
+	rc = ub_net_resolve(c->host, c->port, family, 1, a, e);
+	if (rc < 0 && c->host && c->opt)
+		return ub_err_prefix(e, rc, c->opt);
+	return rc;
+}
+
+int ub_net_listen(const struct ub_net_listen_config *c, struct ub_addr *bound, int *rcvbuf,
+		  struct ub_err *e)
+{
+	int wild = !c->addr && !c->host, v6only = c->family == AF_INET6;
+	struct ub_addr a;
+	int fd, rc;
+
+	/* Every address: one dual-stack IPv6 socket where the kernel has IPv6, else IPv4 alone. */
+	rc = listen_addr(c, wild && c->family == AF_UNSPEC ? AF_INET6 : c->family, &a, e);
+	if (rc < 0 && wild && c->family == AF_UNSPEC)
+		rc = listen_addr(c, AF_INET, &a, e);
+	if (rc < 0)
+		return rc;
+	fd = listen_socket(a.ss.ss_family, c->stream, e);
+	if (fd < 0 && wild && c->family == AF_UNSPEC && a.ss.ss_family == AF_INET6) {
+		/* No IPv6 in this kernel: listen on IPv4 only. */
+		rc = listen_addr(c, AF_INET, &a, e);
+		if (rc < 0)
+			return rc;
+		fd = listen_socket(AF_INET, c->stream, e);
+	}
+	if (fd < 0)
+		return fd;
+	if (a.ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+	/* Best effort: the kernel caps it at net.core.rmem_max; *rcvbuf says what it granted. */
+	if (c->sockbuf > 0)
+		ub_net_set_buffers(fd, c->sockbuf, rcvbuf, NULL, NULL);
+	if (bind(fd, (const struct sockaddr *)&a.ss, a.len) < 0 ||
+	    (c->stream && listen(fd, 64) < 0)) {
+		char s[UB_ADDRSTR_MAX];
+
+		rc = ub_err_set(e, UB_E_SYS, errno, "%s%scannot listen on %s", c->who ? c->who : "",
+				c->who ? " " : "", ub_net_addr_str(&a, s, sizeof(s)));
+		close(fd);
+		return rc;
+	}
+	if (bound) {
+		a.len = sizeof(a.ss);
+		getsockname(fd, (struct sockaddr *)&a.ss, &a.len);
+		*bound = a;
 	}
 	return fd;
 }

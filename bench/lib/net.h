@@ -1,5 +1,6 @@
 /*
- * udpbench: addresses and datagram I/O. Batch receive and send
+ * udpbench: addresses and datagram I/O. Addresses as people write them,
+ * one way to listen for every server, and batch receive and send
  * (recvmmsg/sendmmsg) behind one small interface, with kernel receive
  * timestamps, the arriving TTL and the local address each datagram was sent to.
  */
@@ -41,9 +42,20 @@ struct ub_pkt {
 
 /*
  * Splits "host", "host:port", "[v6]:port", "[v6]" or a bare IPv6 literal.
- * host gets the name (without brackets); *port keeps its value when none is given.
+ * host gets the name (without brackets); *port keeps its value when none is
+ * given; a port is 1..65535. Returns 0, UB_E_INVAL or UB_E_RANGE, e naming
+ * the text at fault.
  */
 int ub_net_split_hostport(const char *s, char *host, size_t hostlen, int *port, struct ub_err *e);
+
+/*
+ * Splits a listening address "[ADDR:]PORT": "9000", ":9000",
+ * "127.0.0.1:9000", "[::1]:9000"; the port 0..65535 (0: the kernel picks
+ * one). host gets the address, "" for every address. Returns 0 or
+ * UB_E_INVAL, the message starting with opt (the option, "--listen").
+ */
+int ub_net_split_listen(const char *opt, const char *s, char *host, size_t hostlen, int *port,
+			struct ub_err *e);
 
 /* Resolves host for UDP; family AF_UNSPEC, AF_INET or AF_INET6. */
 int ub_net_resolve(const char *host, int port, int family, int passive, struct ub_addr *out,
@@ -70,6 +82,33 @@ uint32_t ub_net_hash(const void *p, size_t n, uint32_t h);
 
 /* A nonblocking UDP socket for family, with receive metadata enabled. Returns fd or negative code. */
 int ub_net_udp_socket(int family, struct ub_err *e);
+
+/* Where and how ub_net_listen listens. */
+struct ub_net_listen_config {
+	const char *host;           /* the address to bind; NULL: every address */
+	const struct ub_addr *addr; /* or this one as it stands, port and all (host then unused) */
+	int port;                   /* with host: 0 lets the kernel pick */
+	int family;                 /* AF_UNSPEC: dual-stack; AF_INET6 alone sets IPV6_V6ONLY */
+	int stream;                 /* TCP (listening, SO_REUSEADDR) instead of UDP */
+	int sockbuf;                /* > 0: both socket buffers asked for this size */
+	const char *opt;            /* the option host came from: put before its resolve errors */
+	const char *who;            /* NULL, or who listens, named in a bind error ("TCP echo") */
+};
+
+/* Sets c to every address, a port the kernel picks, dual-stack UDP, default buffers. */
+void ub_net_listen_config_init(struct ub_net_listen_config *c);
+
+/*
+ * Opens a nonblocking, close-on-exec socket bound as c says. Every address
+ * (no host, no addr) is one IPv6 socket that takes IPv4 too (IPV6_V6ONLY
+ * only with AF_INET6), or an IPv4 one when the kernel has no IPv6. Returns
+ * the socket, its address (the port the kernel picked too) in *bound and
+ * the receive buffer granted in *rcvbuf (either may be NULL); or a negative
+ * code: a resolve error (after "OPT: " when host was given), or UB_E_SYS
+ * "[WHO ]cannot listen on ADDR" with sys_errno set (EADDRINUSE: taken).
+ */
+int ub_net_listen(const struct ub_net_listen_config *c, struct ub_addr *bound, int *rcvbuf,
+		  struct ub_err *e);
 
 /*
  * Raises this process's soft limit on open files toward want, never past

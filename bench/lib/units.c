@@ -112,6 +112,82 @@ static unsigned frac_digit_cap(uint64_t c)
 }
 
 /*
+ * The integer digits d[0..n) times c * 10^k of unit u into *whole. Returns
+ * 0, 1 when it passes UINT64_MAX, or -1 when the digits do not read.
+ */
+static int int_value(const char *d, size_t n, const struct unit *u, uint64_t *whole)
+{
+	uint64_t ipart = 0;
+	char buf[32];
+	char *end = NULL;
+
+	/* Leading zeros carry no value; dropping them keeps long "0001" inputs exact. */
+	while (n > 1 && d[0] == '0') {
+		d++;
+		n--;
+	}
+	if (n >= sizeof(buf))
+		return 1;
+	if (n) {
+		memcpy(buf, d, n);
+		buf[n] = '\0';
+		errno = 0;
+		ipart = strtoull(buf, &end, 10);
+		if (errno == ERANGE)
+			return 1;
+		if (end != buf + n)
+			return -1;
+	}
+	if (mul_u64(ipart, u->c, whole) || mul_u64(*whole, pow10_tab[u->k], whole))
+		return 1;
+	return 0;
+}
+
+/*
+ * The fraction digits d[0..n) times c * 10^k of unit u into *frac, rounded
+ * as mode says; *inexact is set when a non-zero part of it was dropped.
+ * Returns 0, 1 when it passes UINT64_MAX, or -1 when the digits do not read.
+ */
+static int frac_value(const char *d, size_t n, const struct unit *u, int mode, uint64_t *frac,
+		      int *inexact)
+{
+	uint64_t fpart, den, rem = 0;
+	size_t i, nsig;
+	char buf[32];
+	char *end = NULL;
+	unsigned cap, k = u->k;
+
+	*frac = 0;
+	/* Keep as many digits as fit next to c, note whether any dropped digit was non-zero. */
+	cap = frac_digit_cap(u->c);
+	nsig = n < cap ? n : cap;
+	for (i = nsig; i < n; i++) {
+		if (d[i] != '0')
+			*inexact = 1;
+	}
+	if (!nsig)
+		return 0;
+	memcpy(buf, d, nsig);
+	buf[nsig] = '\0';
+	errno = 0;
+	fpart = strtoull(buf, &end, 10);
+	if (errno == ERANGE || end != buf + nsig)
+		return -1;
+	fpart *= u->c;
+	if (nsig <= k)
+		return mul_u64(fpart, pow10_tab[k - nsig], frac) ? 1 : 0;
+	den = pow10_tab[nsig - k];
+	*frac = fpart / den;
+	rem = fpart % den;
+	/* Round half away from zero: ties only arise at an exact .5 ns. */
+	if (mode == ROUND_NEAREST && rem >= den - rem)
+		(*frac)++;
+	if (rem)
+		*inexact = 1;
+	return 0;
+}
+
+/*
  * Splits s into digits[.digits] and a unit suffix, and computes
  * (int + frac) * c * 10^k exactly. The suffix (after an optional rate tail
  * that the caller has already cut off) must name a unit in tab.
@@ -120,17 +196,11 @@ static unsigned frac_digit_cap(uint64_t c)
 static int parse_number(const char *s, size_t slen, const struct unit *tab, int mode,
 			const char *unit_hint, struct value *val, struct ub_err *e)
 {
-	char ibuf[32];
-	char fbuf[32];
-	size_t ni, nf, i, nsig;
-	const char *p = s;
-	const char *ip = s;
-	const char *ustart, *fstart;
+	const char *p = s, *ustart;
 	const struct unit *u;
-	uint64_t ipart = 0, fpart = 0, whole, frac = 0, den, rem = 0;
-	unsigned cap, k;
-	int sticky = 0;
-	char *end = NULL;
+	uint64_t whole, frac;
+	size_t ni, nf = 0;
+	int rc;
 
 	memset(val, 0, sizeof(*val));
 	if (slen == 0)
@@ -140,7 +210,6 @@ static int parse_number(const char *s, size_t slen, const struct unit *tab, int 
 
 	ni = strspn(p, "0123456789");
 	p += ni;
-	nf = 0;
 	if (*p == '.') {
 		p++;
 		nf = strspn(p, "0123456789");
@@ -149,75 +218,16 @@ static int parse_number(const char *s, size_t slen, const struct unit *tab, int 
 	if (ni + nf == 0)
 		return ub_err_set(e, UB_E_INVAL, 0, "'%s' is not a number", s);
 	ustart = p;
-	fstart = ustart - nf;
 	u = find_unit(tab, ustart, slen - (size_t)(ustart - s));
 	if (!u)
 		return ub_err_set(e, UB_E_INVAL, 0, "'%s' has an unknown unit '%.*s' (use %s)",
 				  s, (int)(slen - (size_t)(ustart - s)), ustart, unit_hint);
-
-	/* Leading zeros carry no value; dropping them keeps long "0001" inputs exact. */
-	while (ni > 1 && ip[0] == '0') {
-		ip++;
-		ni--;
-	}
-	if (ni >= sizeof(ibuf)) {
-		val->overflow = 1;
-		return 0;
-	}
-	if (ni) {
-		memcpy(ibuf, ip, ni);
-		ibuf[ni] = '\0';
-		errno = 0;
-		ipart = strtoull(ibuf, &end, 10);
-		if (errno == ERANGE) {
-			val->overflow = 1;
-			return 0;
-		}
-		if (end != ibuf + ni)
-			return ub_err_set(e, UB_E_INVAL, 0, "'%s' is not a number", s);
-	}
-
-	if (mul_u64(ipart, u->c, &whole) || mul_u64(whole, pow10_tab[u->k], &whole)) {
-		val->overflow = 1;
-		return 0;
-	}
-
-	/*
-	 * The fraction: keep as many digits as fit next to c, note whether any
-	 * dropped digit was non-zero (then the result cannot be exact).
-	 */
-	cap = frac_digit_cap(u->c);
-	nsig = nf < cap ? nf : cap;
-	for (i = nsig; i < nf; i++) {
-		if (fstart[i] != '0')
-			sticky = 1;
-	}
-	if (nsig) {
-		memcpy(fbuf, fstart, nsig);
-		fbuf[nsig] = '\0';
-		errno = 0;
-		fpart = strtoull(fbuf, &end, 10);
-		if (errno == ERANGE || end != fbuf + nsig)
-			return ub_err_set(e, UB_E_INVAL, 0, "'%s' is not a number", s);
-		fpart *= u->c;
-		k = u->k;
-		if (nsig <= k) {
-			if (mul_u64(fpart, pow10_tab[k - nsig], &frac)) {
-				val->overflow = 1;
-				return 0;
-			}
-		} else {
-			den = pow10_tab[nsig - k];
-			frac = fpart / den;
-			rem = fpart % den;
-			/* Round half away from zero: ties only arise at an exact .5 ns. */
-			if (mode == ROUND_NEAREST && rem >= den - rem)
-				frac++;
-		}
-	}
-	if (rem || sticky)
-		val->inexact = 1;
-	if (add_u64(whole, frac, &val->v))
+	rc = int_value(s, ni, u, &whole);
+	if (rc == 0)
+		rc = frac_value(ustart - nf, nf, u, mode, &frac, &val->inexact);
+	if (rc < 0)
+		return ub_err_set(e, UB_E_INVAL, 0, "'%s' is not a number", s);
+	if (rc > 0 || add_u64(whole, frac, &val->v))
 		val->overflow = 1;
 	return 0;
 }

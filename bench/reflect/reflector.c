@@ -59,78 +59,56 @@ void ub_reflector_config_init(struct ub_reflector_config *c)
 	c->log = stderr;
 }
 
-static int open_socket(struct ub_reflector *r, struct ub_err *e)
+/*
+ * Opens the UDP socket and, on the same port number, the TCP echo: one
+ * reflector for the UDP-vs-TCP contrast. Returns the UDP side's address in
+ * *a, 0 or a negative code (a TCP echo that cannot listen is only said).
+ */
+static int open_sockets(struct ub_reflector *r, struct ub_addr *a, struct ub_err *e)
 {
 	const struct ub_reflector_config *c = &r->cfg;
-	struct ub_addr a;
-	int fd = -1, zero = 0, one = 1, rc, tries = 0;
-	int family = c->family;
+	struct ub_net_listen_config lc;
+	struct ub_err te;
+	int tries = 0;
 
-	if (c->bind_addr) {
-		rc = ub_net_resolve(c->bind_addr, c->port, family, 1, &a, e);
-		if (rc < 0)
-			return ub_err_prefix(e, rc, "--bind");
-	} else {
-		/* Every address: one dual-stack IPv6 socket, or IPv4 alone. */
-		if (family == AF_UNSPEC)
-			family = AF_INET6;
-		rc = ub_net_resolve(NULL, c->port, family, 1, &a, e);
-		if (rc < 0 && c->family == AF_UNSPEC) {
-			family = AF_INET;
-			rc = ub_net_resolve(NULL, c->port, family, 1, &a, e);
-		}
-		if (rc < 0)
-			return rc;
-	}
-again:
-	fd = ub_net_udp_socket(a.ss.ss_family, e);
-	if (fd < 0 && a.ss.ss_family == AF_INET6 && !c->bind_addr && c->family == AF_UNSPEC) {
-		/* No IPv6 in this kernel: listen on IPv4 only. */
-		rc = ub_net_resolve(NULL, c->port, AF_INET, 1, &a, e);
-		if (rc < 0)
-			return rc;
-		fd = ub_net_udp_socket(AF_INET, e);
-	}
-	if (fd < 0)
-		return fd;
-	if (a.ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, c->family == AF_INET6 ? &one : &zero,
-			   sizeof(int));
+	ub_net_listen_config_init(&lc);
+	lc.host = c->bind_addr;
+	lc.opt = "--bind";
+	lc.port = c->port;
+	lc.family = c->family;
 	/*
 	 * Room for a burst (a flood, or the reflector briefly off the CPU) so that
 	 * probes queue rather than drop; the kernel caps it at net.core.rmem_max.
 	 */
-	ub_net_set_buffers(fd, UB_REFL_SOCKBUF, &r->rcvbuf, NULL, NULL);
-	if (bind(fd, (struct sockaddr *)&a.ss, a.len) < 0) {
-		char s[UB_ADDRSTR_MAX];
-
-		rc = ub_err_set(e, UB_E_SYS, errno, "cannot listen on %s",
-				ub_net_addr_str(&a, s, sizeof(s)));
-		close(fd);
-		return rc;
-	}
-	a.len = sizeof(a.ss);
-	getsockname(fd, (struct sockaddr *)&a.ss, &a.len);
-	r->port = ub_net_addr_port(&a);
-	r->fd = fd;
-	if (c->tcp) {
-		struct ub_err te;
-
-		/* The same port number for TCP: one reflector for the UDP-vs-TCP contrast. */
-		r->tcp = ub_tcpecho_new(&a, c->session_idle_ns, &te);
+	lc.sockbuf = UB_REFL_SOCKBUF;
+	for (;;) {
+		r->fd = ub_net_listen(&lc, a, &r->rcvbuf, e);
+		if (r->fd < 0 || !c->tcp)
+			return r->fd < 0 ? r->fd : 0;
+		r->tcp = ub_tcpecho_new(a, c->session_idle_ns, &te);
 		/* --port 0 found a free UDP port whose TCP twin is taken: another pick. */
-		if (!r->tcp && c->port == 0 && te.sys_errno == EADDRINUSE && ++tries < 32) {
-			close(fd);
-			r->fd = -1;
-			ub_net_addr_set_port(&a, 0);
-			goto again;
-		}
-		if (!r->tcp && c->log)
-			fprintf(c->log, "udpbench reflector: no TCP echo: %s\n", te.msg);
+		if (r->tcp || c->port != 0 || te.sys_errno != EADDRINUSE || ++tries >= 32)
+			break;
+		close(r->fd);
+		r->fd = -1;
 	}
-	if (!c->quiet && c->log) {
-		char s[UB_ADDRSTR_MAX];
+	if (!r->tcp && c->log)
+		fprintf(c->log, "udpbench reflector: no TCP echo: %s\n", te.msg);
+	return 0;
+}
 
+static int open_socket(struct ub_reflector *r, struct ub_err *e)
+{
+	const struct ub_reflector_config *c = &r->cfg;
+	char s[UB_ADDRSTR_MAX];
+	struct ub_addr a;
+	int rc;
+
+	rc = open_sockets(r, &a, e);
+	if (rc < 0)
+		return rc;
+	r->port = ub_net_addr_port(&a);
+	if (!c->quiet && c->log) {
 		fprintf(c->log,
 			"udpbench reflector listening on %s (STAMP, RFC 8762%s%s%s%s; receive buffer "
 			"%d KiB)\n",

@@ -41,8 +41,8 @@ static int open_spare(void)
 
 struct ub_tcpecho *ub_tcpecho_new(const struct ub_addr *addr, int64_t idle_ns, struct ub_err *e)
 {
+	struct ub_net_listen_config lc;
 	struct ub_tcpecho *t;
-	int one = 1, zero = 0;
 
 	t = calloc(1, sizeof(*t));
 	if (!t) {
@@ -51,30 +51,18 @@ struct ub_tcpecho *ub_tcpecho_new(const struct ub_addr *addr, int64_t idle_ns, s
 	}
 	t->idle_ns = idle_ns;
 	t->spare = -1;
-	t->lfd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ub_net_listen_config_init(&lc);
+	lc.addr = addr;
+	lc.stream = 1;
+	lc.who = "TCP echo";
+	t->lfd = ub_net_listen(&lc, NULL, NULL, e);
 	if (t->lfd < 0) {
-		ub_err_set(e, UB_E_SYS, errno, "TCP socket");
-		goto fail;
-	}
-	setsockopt(t->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (addr->ss.ss_family == AF_INET6)
-		setsockopt(t->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(t->lfd, (const struct sockaddr *)&addr->ss, addr->len) < 0 ||
-	    listen(t->lfd, 64) < 0) {
-		char s[UB_ADDRSTR_MAX];
-
-		ub_err_set(e, UB_E_SYS, errno, "TCP echo cannot listen on %s",
-			   ub_net_addr_str(addr, s, sizeof(s)));
-		goto fail;
+		free(t);
+		return NULL;
 	}
 	/* Without one (no /dev/null) running out of descriptors pauses the listener instead. */
 	t->spare = open_spare();
 	return t;
-fail:
-	if (t->lfd >= 0)
-		close(t->lfd);
-	free(t);
-	return NULL;
 }
 
 static void conn_close(struct ub_tcpecho *t, int i)

@@ -1,43 +1,24 @@
 #include "relay/relay.h"
 
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lib/lru.h"
 #include "lib/net.h"
+#include "relay/flowtab.h"
 #include "relay/relayq.h"
 #include "relay/truth.h"
 #include "lib/units.h"
 
 #define RELAY_BATCH 32
 #define RELAY_BUF 65536             /* any UDP datagram fits */
-#define RELAY_BUCKETS 1024
-#define RELAY_FD_SPARE 8             /* open files kept free beyond the flows: the truth log, the log */
 #define RELAY_RECV_ROUNDS 8         /* batches per socket per turn: no socket starves the rest */
 #define RELAY_TICK_NS UB_NS_PER_S   /* longest wait: stop flags and idle flows are checked */
-
-/*
- * One client. q is what the output queue needs of it: the upstream socket,
- * connected to the target so that replies map back to this flow, the
- * client's address, and the local one it sent to (the source of what goes
- * back).
- */
-struct flow {
-	struct flow *next; /* hash chain */
-	uint32_t index;    /* in order of first packet, from 0: part of the seed */
-	struct ub_relayq_flow q;
-	int64_t last_ns;
-	uint64_t arrivals[2];
-	struct ub_impair *model[2];
-};
 
 struct ub_relay {
 	struct ub_relay_config cfg;
@@ -47,29 +28,10 @@ struct ub_relay {
 	uint64_t seed;
 	int64_t t0;
 
-	struct flow *buckets[RELAY_BUCKETS];
-	struct flow **flows;
-	size_t nflows, cap_flows;
-	uint32_t next_index;
-
-	struct ub_relayq *q; /* what waits to be sent */
+	struct ub_flowtab *ft; /* the clients */
+	struct ub_relayq *q;   /* what waits to be sent */
 	struct ub_truth *truth;
-	uint64_t flows_seen, unrouted, icmp_errors; /* see struct ub_relay_counters */
-
-	/* room for flows: see relay.h */
-	size_t max_flows;
-	int max_by_files;             /* max_flows is what the open files limit leaves */
-	uint64_t fd_limit, fd_hard;   /* the open files limit after raising it, and the hard one */
-	int64_t evict_idle_ns;
-	int64_t room_at;              /* no flow can make room before this (monotonic ns) */
-	uint64_t flows_refused, flows_evicted;
-	struct ub_lru *refused;       /* clients refused and not served since: each counted once */
-	int said_refused;
-
-	struct pollfd *pfd;
-	struct flow **pflow;
-	size_t npfd, cap_pfd;
-	int pfd_dirty;
+	uint64_t icmp_errors;  /* see struct ub_relay_counters */
 	int64_t swept_at;
 
 	uint8_t *rxbuf;
@@ -125,99 +87,26 @@ int ub_relay_config_set(struct ub_relay_config *c, const char *name, const char 
 
 /* ---- addresses and sockets -------------------------------------------- */
 
-/* "[ADDR:]PORT": "9000", ":9000", "127.0.0.1:9000", "[::1]:9000"; port 0..65535. */
-static int parse_listen(const char *s, char *host, size_t hostlen, int *port, struct ub_err *e)
-{
-	const char *pstr, *end;
-	size_t n = 0;
-	char *ep;
-	long p;
-
-	host[0] = '\0';
-	if (!s || !*s)
-		return ub_err_set(e, UB_E_INVAL, 0, "--listen: give [ADDR:]PORT");
-	if (s[0] == '[') {
-		end = strchr(s, ']');
-		if (!end || end[1] != ':')
-			return ub_err_set(e, UB_E_INVAL, 0, "--listen '%s': expected [ADDR]:PORT", s);
-		n = (size_t)(end - s - 1);
-		if (n == 0 || n >= hostlen)
-			return ub_err_set(e, UB_E_INVAL, 0, "--listen '%s': bad address", s);
-		memcpy(host, s + 1, n);
-		host[n] = '\0';
-		pstr = end + 2;
-	} else if ((end = strchr(s, ':')) != NULL) {
-		if (strchr(end + 1, ':'))
-			return ub_err_set(e, UB_E_INVAL, 0,
-					  "--listen '%s': write an IPv6 address as [ADDR]:PORT", s);
-		n = (size_t)(end - s);
-		if (n >= hostlen)
-			return ub_err_set(e, UB_E_INVAL, 0, "--listen '%s': bad address", s);
-		memcpy(host, s, n);
-		host[n] = '\0';
-		pstr = end + 1;
-	} else {
-		pstr = s;
-	}
-	if (!isdigit((unsigned char)*pstr))
-		return ub_err_set(e, UB_E_INVAL, 0, "--listen '%s': port must be 0..65535", s);
-	errno = 0;
-	p = strtol(pstr, &ep, 10);
-	if (*ep || errno || p < 0 || p > 65535)
-		return ub_err_set(e, UB_E_INVAL, 0, "--listen '%s': port must be 0..65535", s);
-	*port = (int)p;
-	return 0;
-}
-
 static int open_listen(struct ub_relay *r, struct ub_err *e)
 {
 	const struct ub_relay_config *c = &r->cfg;
+	struct ub_net_listen_config lc;
 	char host[256];
-	struct ub_addr a;
-	int port = 0, fd, rc, zero = 0, one = 1;
-	int family = c->family;
+	int fd, rc;
 
-	rc = parse_listen(c->listen, host, sizeof(host), &port, e);
+	ub_net_listen_config_init(&lc);
+	rc = ub_net_split_listen("--listen", c->listen, host, sizeof(host), &lc.port, e);
 	if (rc < 0)
 		return rc;
-	if (host[0]) {
-		rc = ub_net_resolve(host, port, family, 1, &a, e);
-		if (rc < 0)
-			return ub_err_prefix(e, rc, "--listen");
-	} else {
-		/* Every address: one dual-stack IPv6 socket, or IPv4 alone. */
-		rc = ub_net_resolve(NULL, port, family == AF_UNSPEC ? AF_INET6 : family, 1, &a, e);
-		if (rc < 0 && family == AF_UNSPEC)
-			rc = ub_net_resolve(NULL, port, AF_INET, 1, &a, e);
-	}
-	if (rc < 0)
-		return rc;
-	fd = ub_net_udp_socket(a.ss.ss_family, e);
-	if (fd < 0 && !host[0] && family == AF_UNSPEC && a.ss.ss_family == AF_INET6) {
-		rc = ub_net_resolve(NULL, port, AF_INET, 1, &a, e);
-		if (rc < 0)
-			return rc;
-		fd = ub_net_udp_socket(AF_INET, e);
-	}
+	lc.host = host[0] ? host : NULL;
+	lc.opt = "--listen";
+	lc.family = c->family;
+	/* Best effort: a burst of probes waits here while the relay sends. */
+	lc.sockbuf = 4 << 20;
+	fd = ub_net_listen(&lc, &r->laddr, NULL, e);
 	if (fd < 0)
 		return fd;
-	if (a.ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, family == AF_INET6 ? &one : &zero,
-			   sizeof(int));
-	if (bind(fd, (struct sockaddr *)&a.ss, a.len) < 0) {
-		char s[UB_ADDRSTR_MAX];
-
-		rc = ub_err_set(e, UB_E_SYS, errno, "cannot listen on %s",
-				ub_net_addr_str(&a, s, sizeof(s)));
-		close(fd);
-		return rc;
-	}
-	/* Best effort: a burst of probes waits here while the relay sends. */
-	ub_net_set_buffers(fd, 4 << 20, NULL, NULL, NULL);
-	a.len = sizeof(a.ss);
-	getsockname(fd, (struct sockaddr *)&a.ss, &a.len);
-	r->laddr = a;
-	r->lport = ub_net_addr_port(&a);
+	r->lport = ub_net_addr_port(&r->laddr);
 	r->lfd = fd;
 	return 0;
 }
@@ -235,289 +124,17 @@ static size_t ip_udp_overhead(const struct ub_addr *a)
 static uint64_t random_seed(void)
 {
 	uint64_t s = 0;
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 
-	if (fd >= 0) {
-		if (read(fd, &s, sizeof(s)) != (ssize_t)sizeof(s))
-			s = 0;
-		close(fd);
-	}
-	if (s == 0)
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s) || s == 0)
 		s = (uint64_t)ub_clock_real() ^ ((uint64_t)getpid() << 32);
 	/* Small enough to type back after --seed. */
 	return s % 1000000000ULL;
 }
 
-/* Writes limit (UINT64_MAX: none) into b for people. */
-static const char *limit_str(uint64_t limit, char *b, size_t n)
-{
-	if (limit == UINT64_MAX)
-		snprintf(b, n, "unlimited");
-	else
-		snprintf(b, n, "%llu", (unsigned long long)limit);
-	return b;
-}
-
-/* Files this process has open now (from /proc); a guess when it cannot tell. */
-static uint64_t open_files(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	uint64_t n = 0;
-
-	if (!d)
-		return 16;
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n > 0 ? n - 1 : 0; /* the folder's own */
-}
-
-/*
- * How many flows fit: a socket each, within the open files limit (raised
- * toward the hard one for UB_RELAY_FLOWS_MAX of them) after what is open now
- * and a few to spare, or the configured number when smaller.
- */
-static void size_flows(struct ub_relay *r)
-{
-	uint64_t used = open_files(), room;
-
-	r->fd_limit = ub_net_raise_fd_limit(UB_RELAY_FLOWS_MAX + used + RELAY_FD_SPARE, &r->fd_hard);
-	room = r->fd_limit > used + RELAY_FD_SPARE ? r->fd_limit - used - RELAY_FD_SPARE : 1;
-	r->max_flows = room < UB_RELAY_FLOWS_MAX ? (size_t)room : UB_RELAY_FLOWS_MAX;
-	r->max_by_files = room < UB_RELAY_FLOWS_MAX;
-	if (r->cfg.max_flows && r->cfg.max_flows < r->max_flows) {
-		r->max_flows = r->cfg.max_flows;
-		r->max_by_files = 0;
-	}
-	r->evict_idle_ns = UB_RELAY_EVICT_IDLE_NS;
-	if (r->cfg.flow_idle_ns > 0 && r->cfg.flow_idle_ns < r->evict_idle_ns)
-		r->evict_idle_ns = r->cfg.flow_idle_ns;
-}
-
-/* ---- flows ------------------------------------------------------------- */
-
-static void flow_destroy(struct flow *f)
-{
-	int d;
-
-	if (!f)
-		return;
-	if (f->q.fd[UB_DIR_UP] >= 0)
-		close(f->q.fd[UB_DIR_UP]);
-	for (d = 0; d < 2; d++) {
-		ub_impair_free(f->model[d]);
-		ub_truth_order_free(f->q.out_order[d]);
-	}
-	free(f);
-}
-
-static struct flow *flow_find(struct ub_relay *r, const struct ub_addr *peer, uint32_t *bucket)
-{
-	uint8_t key[UB_ADDR_KEY_MAX], fkey[UB_ADDR_KEY_MAX];
-	size_t n = ub_net_addr_key(peer, key);
-	struct flow *f;
-
-	*bucket = ub_net_hash(key, n, UB_NET_HASH_INIT) % RELAY_BUCKETS;
-	for (f = r->buckets[*bucket]; f; f = f->next)
-		if (f->q.client.ss.ss_family == peer->ss.ss_family &&
-		    ub_net_addr_key(&f->q.client, fkey) == n && memcmp(key, fkey, n) == 0)
-			return f;
-	return NULL;
-}
-
-static void flow_remove(struct ub_relay *r, size_t i)
-{
-	struct flow *f = r->flows[i], **pp;
-	uint32_t b;
-	size_t j;
-
-	flow_find(r, &f->q.client, &b);
-	for (pp = &r->buckets[b]; *pp; pp = &(*pp)->next)
-		if (*pp == f) {
-			*pp = f->next;
-			break;
-		}
-	r->flows[i] = r->flows[--r->nflows];
-	r->pfd_dirty = 1;
-	/* the poll set of this turn may still name it */
-	for (j = 1; j < r->npfd; j++)
-		if (r->pflow[j] == f)
-			r->pflow[j] = NULL;
-	flow_destroy(f);
-}
-
-/*
- * Makes room for a new flow: forgets the flow heard from longest ago among
- * those silent for evict_idle_ns with nothing in flight. Returns 1, or 0
- * when every flow is in use: a flood of new clients cannot push out a flow
- * that carries traffic.
- */
-static int flows_make_room(struct ub_relay *r, int64_t now)
-{
-	int64_t soonest = INT64_MAX, at;
-	size_t i, best = SIZE_MAX;
-
-	if (now < r->room_at)
-		return 0;
-	for (i = 0; i < r->nflows; i++) {
-		const struct flow *f = r->flows[i];
-
-		at = f->last_ns + r->evict_idle_ns;
-		soonest = at < soonest ? at : soonest;
-		if (f->q.inflight == 0 && now >= at &&
-		    (best == SIZE_MAX || f->last_ns < r->flows[best]->last_ns))
-			best = i;
-	}
-	if (best == SIZE_MAX) {
-		r->room_at = soonest;
-		return 0;
-	}
-	flow_remove(r, best);
-	r->flows_evicted++;
-	return 1;
-}
-
-/*
- * Counts peer as refused (once until it is served) and says so on the log
- * the first time, with why (err: the socket's errno, 0 for no room) and
- * what helps.
- */
-static void flow_refuse(struct ub_relay *r, const struct ub_addr *peer, int err)
-{
-	uint8_t key[UB_ADDR_KEY_MAX];
-	size_t n = ub_net_addr_key(peer, key);
-	char ps[UB_ADDRSTR_MAX], soft[32], hard[32];
-
-	r->unrouted++;
-	if (r->refused && ub_lru_find(r->refused, key, n) < 0) {
-		if (ub_lru_count(r->refused) == ub_lru_capacity(r->refused))
-			ub_lru_remove(r->refused, ub_lru_oldest(r->refused));
-		ub_lru_add(r->refused, key, n);
-		r->flows_refused++;
-	} else if (!r->refused) {
-		r->flows_refused++;
-	}
-	if (r->said_refused || !r->cfg.log)
-		return;
-	r->said_refused = 1;
-	ub_net_addr_str(peer, ps, sizeof(ps));
-	if (err == ENFILE)
-		fprintf(r->cfg.log,
-			"udpbench relay: refusing new flows (first %s): the system's open files table is "
-			"full; raise fs.file-max, or close programs. Flows silent for %.0f s make room.\n",
-			ps, (double)r->evict_idle_ns / 1e9);
-	else if (err && err != EMFILE)
-		fprintf(r->cfg.log, "udpbench relay: refusing new flows (first %s): no socket for them: %s\n",
-			ps, strerror(err));
-	else if (err == EMFILE || r->max_by_files)
-		fprintf(r->cfg.log,
-			"udpbench relay: refusing new flows (first %s): %zu flows hold a socket each and the "
-			"open files limit is %s (hard limit %s); raise it (ulimit -n) before starting "
-			"the relay. Flows silent for %.0f s make room.\n",
-			ps, r->nflows, limit_str(r->fd_limit, soft, sizeof(soft)),
-			limit_str(r->fd_hard, hard, sizeof(hard)), (double)r->evict_idle_ns / 1e9);
-	else
-		fprintf(r->cfg.log,
-			"udpbench relay: refusing new flows (first %s): %zu flows, the most the relay "
-			"holds, are all in use; flows silent for %.0f s make room.\n",
-			ps, r->nflows, (double)r->evict_idle_ns / 1e9);
-	fflush(r->cfg.log);
-}
-
-/* Returns the flow of peer, made on its first packet; NULL when none can be made (counted). */
-static struct flow *flow_get(struct ub_relay *r, const struct ub_addr *peer, int64_t now)
-{
-	uint8_t key[UB_ADDR_KEY_MAX];
-	struct ub_err e;
-	struct flow *f;
-	uint32_t b;
-	size_t n;
-	int d, slot;
-
-	f = flow_find(r, peer, &b);
-	if (f)
-		return f;
-	if (r->nflows >= r->max_flows && !flows_make_room(r, now)) {
-		flow_refuse(r, peer, 0);
-		return NULL;
-	}
-	if (r->nflows == r->cap_flows) {
-		size_t cap = r->cap_flows ? 2 * r->cap_flows : 16;
-		struct flow **grown = realloc(r->flows, cap * sizeof(*grown));
-
-		if (!grown)
-			goto nomem;
-		r->flows = grown;
-		r->cap_flows = cap;
-	}
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		goto nomem;
-	ub_err_clear(&e);
-	f->q.fd[UB_DIR_UP] = ub_net_udp_socket(r->target.ss.ss_family, &e);
-	/* out of open files: an idle flow's socket will do */
-	if (f->q.fd[UB_DIR_UP] < 0 && (e.sys_errno == EMFILE || e.sys_errno == ENFILE) &&
-	    flows_make_room(r, now)) {
-		ub_err_clear(&e);
-		f->q.fd[UB_DIR_UP] = ub_net_udp_socket(r->target.ss.ss_family, &e);
-	}
-	if (f->q.fd[UB_DIR_UP] < 0) {
-		free(f);
-		flow_refuse(r, peer, e.sys_errno ? e.sys_errno : EMFILE);
-		return NULL;
-	}
-	if (connect(f->q.fd[UB_DIR_UP], (const struct sockaddr *)&r->target.ss, r->target.len) < 0)
-		goto fail;
-	ub_net_set_buffers(f->q.fd[UB_DIR_UP], 1 << 20, NULL, NULL, NULL);
-	f->q.fd[UB_DIR_DOWN] = r->lfd;
-	f->index = r->next_index;
-	f->q.client = *peer;
-	f->last_ns = now;
-	f->model[UB_DIR_UP] = ub_impair_new(&r->cfg.up, r->seed, f->index, UB_DIR_UP);
-	f->model[UB_DIR_DOWN] = ub_impair_new(&r->cfg.down, r->seed, f->index, UB_DIR_DOWN);
-	for (d = 0; d < 2; d++) {
-		f->q.out_order[d] = ub_truth_order_new();
-		if (!f->model[d] || !f->q.out_order[d])
-			goto fail;
-	}
-	r->next_index++;
-	f->next = r->buckets[b];
-	r->buckets[b] = f;
-	r->flows[r->nflows++] = f;
-	r->flows_seen++;
-	r->pfd_dirty = 1;
-	/* served now: refused again later, it counts again */
-	n = ub_net_addr_key(peer, key);
-	if (r->refused && (slot = ub_lru_find(r->refused, key, n)) >= 0)
-		ub_lru_remove(r->refused, slot);
-	return f;
-fail:
-	flow_destroy(f);
-nomem:
-	r->unrouted++;
-	return NULL;
-}
-
-/* A flow silent for flow_idle_ns with nothing in flight is forgotten. */
-static void flows_expire(struct ub_relay *r, int64_t now)
-{
-	size_t i = 0;
-
-	while (i < r->nflows) {
-		struct flow *f = r->flows[i];
-
-		if (f->q.inflight == 0 && now - f->last_ns > r->cfg.flow_idle_ns)
-			flow_remove(r, i);
-		else
-			i++;
-	}
-}
-
 /* ---- receiving ---------------------------------------------------------- */
 
 /* One datagram into flow f in direction dir: decide, count, schedule. */
-static void admit(struct ub_relay *r, struct flow *f, int dir, const uint8_t *buf, size_t len,
+static void admit(struct ub_relay *r, struct ub_flowtab_flow *f, int dir, const uint8_t *buf, size_t len,
 		  int64_t at)
 {
 	const struct ub_impair_config *ic = dir == UB_DIR_UP ? &r->cfg.up : &r->cfg.down;
@@ -562,7 +179,7 @@ static int64_t arrival(const struct ub_relay *r, const struct ub_pkt *p)
 
 static int recv_client(struct ub_relay *r, struct ub_err *e)
 {
-	struct flow *f;
+	struct ub_flowtab_flow *f;
 	int round, n, i;
 
 	for (round = 0; round < RELAY_RECV_ROUNDS; round++) {
@@ -573,7 +190,7 @@ static int recv_client(struct ub_relay *r, struct ub_err *e)
 			struct ub_pkt *p = &r->rx[i];
 			int64_t at = arrival(r, p);
 
-			f = flow_get(r, &p->peer, at);
+			f = ub_flowtab_get(r->ft, &p->peer, at);
 			if (!f)
 				continue;
 			if (p->has_local) {
@@ -588,7 +205,7 @@ static int recv_client(struct ub_relay *r, struct ub_err *e)
 	return 0;
 }
 
-static void recv_target(struct ub_relay *r, struct flow *f)
+static void recv_target(struct ub_relay *r, struct ub_flowtab_flow *f)
 {
 	struct ub_err e;
 	int round, n, i;
@@ -608,36 +225,6 @@ static void recv_target(struct ub_relay *r, struct flow *f)
 	}
 }
 
-static int build_pollset(struct ub_relay *r)
-{
-	size_t i, need = r->nflows + 1;
-
-	if (need > r->cap_pfd) {
-		struct pollfd *p = realloc(r->pfd, need * sizeof(*p));
-		struct flow **f;
-
-		if (!p)
-			return UB_E_NOMEM;
-		r->pfd = p;
-		f = realloc(r->pflow, need * sizeof(*f));
-		if (!f)
-			return UB_E_NOMEM;
-		r->pflow = f;
-		r->cap_pfd = need;
-	}
-	r->pfd[0].fd = r->lfd;
-	r->pfd[0].events = POLLIN;
-	r->pflow[0] = NULL;
-	for (i = 0; i < r->nflows; i++) {
-		r->pfd[i + 1].fd = r->flows[i]->q.fd[UB_DIR_UP];
-		r->pfd[i + 1].events = POLLIN;
-		r->pflow[i + 1] = r->flows[i];
-	}
-	r->npfd = need;
-	r->pfd_dirty = 0;
-	return 0;
-}
-
 /*
  * One turn of the loop: send what is due, wait for datagrams at most until
  * the next thing is due (and no longer than max_wait_ns), take them in,
@@ -645,15 +232,16 @@ static int build_pollset(struct ub_relay *r)
  */
 static int relay_turn(struct ub_relay *r, int64_t max_wait_ns, struct ub_err *e)
 {
+	struct ub_flowtab_flow **pflow;
+	struct pollfd *pfd;
 	struct timespec ts;
 	int64_t now, wait, due;
-	size_t i;
-	int rc;
+	int i, n, rc;
 
 	now = relay_now(r);
 	ub_relayq_emit_due(r->q, now);
 	if (now - r->swept_at > RELAY_TICK_NS) {
-		flows_expire(r, now);
+		ub_flowtab_expire(r->ft, now);
 		r->swept_at = now;
 	}
 	due = ub_relayq_next_due(r->q);
@@ -664,17 +252,18 @@ static int relay_turn(struct ub_relay *r, int64_t max_wait_ns, struct ub_err *e)
 		wait = max_wait_ns;
 	if (wait < 0)
 		wait = 0;
-	if (r->pfd_dirty && build_pollset(r) < 0)
+	n = ub_flowtab_pollset(r->ft, &pfd, &pflow);
+	if (n < 0)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 	ts = ub_clock_ns_to_ts(wait);
-	rc = ppoll(r->pfd, (nfds_t)r->npfd, &ts, NULL);
+	rc = ppoll(pfd, (nfds_t)n, &ts, NULL);
 	if (rc < 0) {
 		if (errno == EINTR)
 			return 0;
 		return ub_err_set(e, UB_E_SYS, errno, "poll");
 	}
 	if (rc > 0) {
-		if (r->pfd[0].revents) {
+		if (pfd[0].revents) {
 			rc = recv_client(r, e);
 			if (rc < 0)
 				return rc;
@@ -683,9 +272,9 @@ static int relay_turn(struct ub_relay *r, int64_t max_wait_ns, struct ub_err *e)
 		 * Flows made just now are not in this poll set: pflow still holds the
 		 * old ones, but not a flow dropped just now to make room (NULL).
 		 */
-		for (i = 1; i < r->npfd; i++)
-			if (r->pfd[i].revents && r->pflow[i])
-				recv_target(r, r->pflow[i]);
+		for (i = 1; i < n; i++)
+			if (pfd[i].revents && pflow[i])
+				recv_target(r, pflow[i]);
 	}
 	ub_relayq_emit_due(r->q, relay_now(r));
 	return 0;
@@ -720,10 +309,7 @@ struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 	}
 	if (ub_net_split_hostport(c->target, host, sizeof(host), &port, e) < 0 ||
 	    ub_net_resolve(host, port, AF_UNSPEC, 0, &r->target, e) < 0) {
-		char msg[UB_ERR_MSG_MAX];
-
-		snprintf(msg, sizeof(msg), "%s", e ? e->msg : "");
-		ub_err_set(e, UB_E_INVAL, 0, "--to: %s", msg);
+		ub_err_prefix(e, UB_E_INVAL, "--to");
 		goto fail;
 	}
 	r->seed = c->seed_set ? c->seed : random_seed();
@@ -749,20 +335,23 @@ struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 	}
 	if (open_listen(r, e) < 0)
 		goto fail;
-	size_flows(r);
-	/* best effort: without it every refused datagram counts as a refused flow */
-	r->refused = ub_lru_new(UB_RELAY_FLOWS_MAX, ub_lru_random_seed(), NULL);
-	r->pfd_dirty = 1;
+	r->ft = ub_flowtab_new(&r->cfg, &r->target, r->lfd, r->seed);
+	if (!r->ft) {
+		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+		goto fail;
+	}
 	r->t0 = relay_now(r);
 	r->swept_at = r->t0;
 	if (!r->cfg.quiet) {
 		char ls[UB_ADDRSTR_MAX], ts[UB_ADDRSTR_MAX], fl[32];
+		struct ub_flowtab_counters fc;
 
+		ub_flowtab_counters(r->ft, &fc);
 		fprintf(r->cfg.log,
 			"udpbench relay listening on %s -> %s, seed %llu, up to %zu flows (open files limit %s)\n",
 			ub_net_addr_str(&r->laddr, ls, sizeof(ls)),
 			ub_net_addr_str(&r->target, ts, sizeof(ts)), (unsigned long long)r->seed,
-			r->max_flows, limit_str(r->fd_limit, fl, sizeof(fl)));
+			(size_t)fc.max, ub_flowtab_files_limit(r->ft, fl, sizeof(fl)));
 		fflush(r->cfg.log);
 	}
 	return r;
@@ -773,20 +362,13 @@ fail:
 
 void ub_relay_free(struct ub_relay *r)
 {
-	size_t i;
-
 	if (!r)
 		return;
 	ub_relayq_free(r->q);
-	for (i = 0; i < r->nflows; i++)
-		flow_destroy(r->flows[i]);
+	ub_flowtab_free(r->ft);
 	if (r->lfd >= 0)
 		close(r->lfd);
-	ub_lru_free(r->refused);
-	free(r->flows);
 	ub_truth_free(r->truth);
-	free(r->pfd);
-	free(r->pflow);
 	free(r->rxbuf);
 	free(r);
 }
@@ -828,17 +410,19 @@ int ub_relay_run(struct ub_relay *r, struct ub_err *e)
 
 void ub_relay_counters(const struct ub_relay *r, struct ub_relay_counters *out)
 {
+	struct ub_flowtab_counters fc;
 	int d;
 
 	memset(out, 0, sizeof(*out));
 	for (d = 0; d < 2; d++)
 		ub_truth_counters(r->truth, (enum ub_dir)d, &out->dir[d]);
-	out->flows = r->flows_seen;
-	out->flows_alive = r->nflows;
-	out->max_flows = r->max_flows;
-	out->flows_refused = r->flows_refused;
-	out->flows_evicted = r->flows_evicted;
-	out->unrouted = r->unrouted;
+	ub_flowtab_counters(r->ft, &fc);
+	out->flows = fc.seen;
+	out->flows_alive = fc.alive;
+	out->max_flows = fc.max;
+	out->flows_refused = fc.refused;
+	out->flows_evicted = fc.evicted;
+	out->unrouted = fc.unrouted;
 	out->icmp_errors = r->icmp_errors;
 	out->pending = ub_relayq_pending(r->q);
 	out->events = ub_truth_events(r->truth, &out->events_truncated);
@@ -847,6 +431,7 @@ void ub_relay_counters(const struct ub_relay *r, struct ub_relay_counters *out)
 void ub_relay_print_counters(const struct ub_relay *r, FILE *f)
 {
 	struct ub_truth_dir_counters c;
+	struct ub_flowtab_counters fc;
 	int d;
 
 	for (d = 0; d < 2; d++) {
@@ -859,14 +444,16 @@ void ub_relay_print_counters(const struct ub_relay *r, FILE *f)
 			(unsigned long long)c.queue_dropped, (unsigned long long)c.duplicated,
 			(unsigned long long)c.reordered, (unsigned long long)c.delayed);
 	}
+	ub_flowtab_counters(r->ft, &fc);
 	fprintf(f, "udpbench relay: flows %llu (alive %llu, at most %zu), refused %llu, evicted %llu\n",
-		(unsigned long long)r->flows_seen, (unsigned long long)r->nflows, r->max_flows,
-		(unsigned long long)r->flows_refused, (unsigned long long)r->flows_evicted);
+		(unsigned long long)fc.seen, (unsigned long long)fc.alive, (size_t)fc.max,
+		(unsigned long long)fc.refused, (unsigned long long)fc.evicted);
 	fflush(f);
 }
 
 int ub_relay_write_truth(const struct ub_relay *r, const char *path, struct ub_err *e)
 {
+	struct ub_flowtab_counters fc;
 	struct ub_truth_header h = {
 		.seed = r->seed,
 		.listen = &r->laddr,
@@ -876,13 +463,14 @@ int ub_relay_write_truth(const struct ub_relay *r, const char *path, struct ub_e
 		.down = &r->cfg.down,
 		.pending = { ub_relayq_pending_dir(r->q, UB_DIR_UP),
 			     ub_relayq_pending_dir(r->q, UB_DIR_DOWN) },
-		.flows = r->flows_seen,
-		.flows_refused = r->flows_refused,
-		.flows_evicted = r->flows_evicted,
-		.max_flows = r->max_flows,
-		.unrouted = r->unrouted,
 		.icmp_errors = r->icmp_errors,
 	};
 
+	ub_flowtab_counters(r->ft, &fc);
+	h.flows = fc.seen;
+	h.flows_refused = fc.refused;
+	h.flows_evicted = fc.evicted;
+	h.max_flows = fc.max;
+	h.unrouted = fc.unrouted;
 	return ub_truth_write(r->truth, &h, path, e);
 }

@@ -1,6 +1,5 @@
 #include "relay/truth.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/outfile.h"
+#include "stamp/proto.h"
 
 #define TRUTH_SEQ_WINDOW 65536 /* duplicates are recognised this far back */
 
@@ -122,14 +122,6 @@ static int order_add(struct ub_truth_order *t, uint32_t s)
 	return 1;
 }
 
-static uint32_t read_seq(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return ntohl(v);
-}
-
 /* ---- counting and events ---------------------------------------------- */
 
 void ub_truth_in(struct ub_truth *t, enum ub_dir dir)
@@ -151,9 +143,10 @@ void ub_truth_sent(struct ub_truth *t, struct ub_truth_order *o, enum ub_dir dir
 		   const uint8_t *buf, size_t len)
 {
 	struct ub_truth_dir_counters *dc = &t->dir[dir];
+	uint32_t seq;
 
 	dc->out++;
-	if (len >= 4 && order_add(o, read_seq(buf)) == 1)
+	if (ub_proto_seq(buf, len, &seq) == 0 && order_add(o, seq) == 1)
 		dc->reordered++;
 }
 
@@ -186,8 +179,8 @@ static void event_add(struct ub_truth *t, uint32_t flow, enum ub_dir dir, enum u
 	ev->flow = flow;
 	ev->dir = (uint8_t)dir;
 	ev->action = (uint8_t)a;
-	ev->has_seq = len >= 4;
-	ev->seq = len >= 4 ? read_seq(buf) : 0;
+	ev->seq = 0;
+	ev->has_seq = ub_proto_seq(buf, len, &ev->seq) == 0;
 }
 
 void ub_truth_record(struct ub_truth *t, uint32_t flow, enum ub_dir dir, enum ub_truth_action a,

@@ -8,18 +8,45 @@
 
 #include "lib/clock.h"
 
-/* Field offsets, RFC 8762 §4.2.1 (sender) and §4.3.1 (reflector); SSID per RFC 8972 §3. */
+/*
+ * Where each field lies (RFC 8762 §4.2.1 sender, §4.3.1 reflector, SSID per
+ * RFC 8972 §3), unauthenticated and authenticated alike:
+ *
+ *   field                      plain   authenticated
+ *   sequence number            0       0
+ *   timestamp (T1, T3)         4       16
+ *   error estimate             12      24
+ *   SSID                       14      26
+ *   receive timestamp T2       16      32     (reflector only, from here on)
+ *   sender sequence number     24      48
+ *   sender timestamp T1        28      64
+ *   sender error estimate      36      72
+ *   sender TTL                 40      80
+ *   HMAC                       -       96..111
+ *
+ * Between the fields: MBZ. The authenticated HMAC covers octets 0..95
+ * (RFC 8762 §4.4: the first six 16-octet blocks); padding follows the HMAC
+ * and is not covered.
+ */
 enum {
-	OFF_SEQ = 0,
-	OFF_TS = 4,
-	OFF_ERR = 12,
-	OFF_SSID = 14,
-	OFF_RX_TS = 16,
-	OFF_S_SEQ = 24,
-	OFF_S_TS = 28,
-	OFF_S_ERR = 36,
-	OFF_S_TTL = 40
+	OFF_SEQ = 0, OFF_TS = 4, OFF_ERR = 12, OFF_SSID = 14, OFF_RX_TS = 16,
+	OFF_S_SEQ = 24, OFF_S_TS = 28, OFF_S_ERR = 36, OFF_S_TTL = 40
 };
+enum {
+	AOFF_SEQ = 0, AOFF_TS = 16, AOFF_ERR = 24, AOFF_SSID = 26, AOFF_RX_TS = 32,
+	AOFF_S_SEQ = 48, AOFF_S_TS = 64, AOFF_S_ERR = 72, AOFF_S_TTL = 80,
+	AOFF_HMAC = 96 /* also the number of octets the HMAC covers */
+};
+
+/* One layout's offsets, so that both are read and written by the same code. */
+struct layout {
+	uint8_t seq, ts, err, ssid, rx_ts, s_seq, s_ts, s_err, s_ttl;
+};
+
+static const struct layout PLAIN = { OFF_SEQ,	OFF_TS,	   OFF_ERR,   OFF_SSID, OFF_RX_TS,
+				     OFF_S_SEQ, OFF_S_TS, OFF_S_ERR, OFF_S_TTL };
+static const struct layout AUTH = { AOFF_SEQ,   AOFF_TS,   AOFF_ERR,   AOFF_SSID, AOFF_RX_TS,
+				    AOFF_S_SEQ, AOFF_S_TS, AOFF_S_ERR, AOFF_S_TTL };
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -62,16 +89,53 @@ static uint64_t get64(const uint8_t *p)
 	return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
+/* The octets sender and reflector packets share: seq, timestamp, error estimate, SSID. */
+static void put_head(uint8_t *buf, const struct layout *l, uint32_t seq, uint64_t ts,
+		     uint16_t err, uint16_t ssid)
+{
+	put32(buf + l->seq, seq);
+	put64(buf + l->ts, ts);
+	put16(buf + l->err, err);
+	put16(buf + l->ssid, ssid);
+}
+
+static void get_head(const uint8_t *buf, const struct layout *l, uint32_t *seq, uint64_t *ts,
+		     uint16_t *err)
+{
+	*seq = get32(buf + l->seq);
+	*ts = get64(buf + l->ts);
+	*err = get16(buf + l->err);
+}
+
+/* Writes a reflector packet's fields at l's offsets; the rest of buf must be zero. */
+static void put_reply(uint8_t *buf, const struct layout *l, const struct ub_stamp_reply *r)
+{
+	put_head(buf, l, r->seq, r->ts, r->err_est, r->ssid);
+	put64(buf + l->rx_ts, r->rx_ts);
+	put32(buf + l->s_seq, r->sender_seq);
+	put64(buf + l->s_ts, r->sender_ts);
+	put16(buf + l->s_err, r->sender_err_est);
+	buf[l->s_ttl] = r->sender_ttl;
+}
+
+/* Reads a reflector packet's fields up to the sender's error estimate at l's offsets. */
+static void get_reply(const uint8_t *buf, const struct layout *l, struct ub_stamp_reply *r)
+{
+	get_head(buf, l, &r->seq, &r->ts, &r->err_est);
+	r->ssid = get16(buf + l->ssid);
+	r->rx_ts = get64(buf + l->rx_ts);
+	r->sender_seq = get32(buf + l->s_seq);
+	r->sender_ts = get64(buf + l->s_ts);
+	r->sender_err_est = get16(buf + l->s_err);
+}
+
 int ub_proto_encode_req(uint8_t *buf, size_t len, const struct ub_stamp_req *r)
 {
 	if (!buf || !r || len < UB_STAMP_LEN)
 		return UB_E_INVAL;
 	/* RFC 8762 §4.2.1: MBZ octets are zeroed on transmission; zero padding leaks nothing. */
 	memset(buf, 0, len);
-	put32(buf + OFF_SEQ, r->seq);
-	put64(buf + OFF_TS, r->ts);
-	put16(buf + OFF_ERR, r->err_est);
-	put16(buf + OFF_SSID, r->ssid);
+	put_head(buf, &PLAIN, r->seq, r->ts, r->err_est, r->ssid);
 	return 0;
 }
 
@@ -82,10 +146,8 @@ static int decode_req(const uint8_t *buf, size_t len, size_t min, struct ub_stam
 		return UB_E_INVAL;
 	if (!buf || len < min)
 		return UB_E_PROTO;
-	r->seq = get32(buf + OFF_SEQ);
-	r->ts = get64(buf + OFF_TS);
-	r->err_est = get16(buf + OFF_ERR);
-	r->ssid = min >= UB_STAMP_LEN ? get16(buf + OFF_SSID) : 0;
+	get_head(buf, &PLAIN, &r->seq, &r->ts, &r->err_est);
+	r->ssid = min >= UB_STAMP_LEN ? get16(buf + PLAIN.ssid) : 0;
 	return 0;
 }
 
@@ -106,15 +168,7 @@ int ub_proto_encode_reply(uint8_t *buf, size_t len, const struct ub_stamp_reply 
 		return UB_E_INVAL;
 	/* RFC 8762 §4.3.1: MBZ at 38-39 and 41-43, and the padding, are zero. */
 	memset(buf, 0, len);
-	put32(buf + OFF_SEQ, r->seq);
-	put64(buf + OFF_TS, r->ts);
-	put16(buf + OFF_ERR, r->err_est);
-	put16(buf + OFF_SSID, r->ssid);
-	put64(buf + OFF_RX_TS, r->rx_ts);
-	put32(buf + OFF_S_SEQ, r->sender_seq);
-	put64(buf + OFF_S_TS, r->sender_ts);
-	put16(buf + OFF_S_ERR, r->sender_err_est);
-	buf[OFF_S_TTL] = r->sender_ttl;
+	put_reply(buf, &PLAIN, r);
 	return 0;
 }
 
@@ -124,64 +178,16 @@ int ub_proto_decode_reply(const uint8_t *buf, size_t len, struct ub_stamp_reply 
 		return UB_E_INVAL;
 	if (!buf || len < UB_TWAMP_REPLY_MIN)
 		return UB_E_PROTO;
-	r->seq = get32(buf + OFF_SEQ);
-	r->ts = get64(buf + OFF_TS);
-	r->err_est = get16(buf + OFF_ERR);
-	r->ssid = get16(buf + OFF_SSID);
-	r->rx_ts = get64(buf + OFF_RX_TS);
-	r->sender_seq = get32(buf + OFF_S_SEQ);
-	r->sender_ts = get64(buf + OFF_S_TS);
-	r->sender_err_est = get16(buf + OFF_S_ERR);
+	get_reply(buf, &PLAIN, r);
 	r->has_ttl = len >= UB_TWAMP_REPLY_TTL;
-	r->sender_ttl = r->has_ttl ? buf[OFF_S_TTL] : 0;
+	r->sender_ttl = r->has_ttl ? buf[PLAIN.s_ttl] : 0;
 	return 0;
 }
-
-/*
- * Authenticated mode. Sender packet, RFC 8762 §4.2.2 with the SSID of
- * RFC 8972 §3: seq @0, MBZ @4..15, T1 @16, error estimate @24, SSID @26,
- * MBZ @28..95, HMAC @96..111. Reflector packet, RFC 8762 §4.3.2 with the
- * SSID of RFC 8972 §3: seq @0, MBZ @4..15, T3 @16, error estimate @24,
- * SSID @26, MBZ @28..31, T2 @32, MBZ @40..47, sender seq @48, MBZ @52..63,
- * T1 @64, sender error estimate @72, MBZ @74..79, sender TTL @80,
- * MBZ @81..95, HMAC @96..111. The HMAC covers octets 0..95 (RFC 8762 §4.4:
- * the first six 16-octet blocks); padding follows the HMAC and is not covered.
- */
-enum {
-	AOFF_SEQ = 0,
-	AOFF_TS = 16,
-	AOFF_ERR = 24,
-	AOFF_SSID = 26,
-	AOFF_RX_TS = 32,
-	AOFF_S_SEQ = 48,
-	AOFF_S_TS = 64,
-	AOFF_S_ERR = 72,
-	AOFF_S_TTL = 80,
-	AOFF_HMAC = 96 /* also the number of octets the HMAC covers */
-};
 
 /* Returns 1 when k can key an HMAC (what ub_auth_key_load accepts). */
 static int key_ok(const struct ub_auth_key *k)
 {
 	return k && k->len >= UB_AUTH_KEY_MIN && k->len <= UB_AUTH_KEY_MAX;
-}
-
-/* The octets both authenticated layouts share: the first 28 (RFC 8762 Figures 4 and 6). */
-static void put_auth_head(uint8_t *buf, uint32_t seq, uint64_t ts, uint16_t err, uint16_t ssid)
-{
-	put32(buf + AOFF_SEQ, seq);
-	put64(buf + AOFF_TS, ts);
-	put16(buf + AOFF_ERR, err);
-	put16(buf + AOFF_SSID, ssid);
-}
-
-static void get_auth_head(const uint8_t *buf, uint32_t *seq, uint64_t *ts, uint16_t *err,
-			  uint16_t *ssid)
-{
-	*seq = get32(buf + AOFF_SEQ);
-	*ts = get64(buf + AOFF_TS);
-	*err = get16(buf + AOFF_ERR);
-	*ssid = get16(buf + AOFF_SSID);
 }
 
 /* Returns 0 when buf is a whole authenticated packet whose HMAC matches k, else a code. */
@@ -202,7 +208,7 @@ int ub_proto_encode_req_auth(uint8_t *buf, size_t len, const struct ub_stamp_req
 	if (!buf || !r || !key_ok(k) || len < UB_STAMP_AUTH_LEN)
 		return UB_E_INVAL;
 	memset(buf, 0, len);
-	put_auth_head(buf, r->seq, r->ts, r->err_est, r->ssid);
+	put_head(buf, &AUTH, r->seq, r->ts, r->err_est, r->ssid);
 	return ub_auth_hmac(k, buf, AOFF_HMAC, buf + AOFF_HMAC);
 }
 
@@ -211,8 +217,10 @@ int ub_proto_decode_req_auth(const uint8_t *buf, size_t len, const struct ub_aut
 {
 	int rc = auth_check(buf, len, k, r);
 
-	if (rc == 0)
-		get_auth_head(buf, &r->seq, &r->ts, &r->err_est, &r->ssid);
+	if (rc == 0) {
+		get_head(buf, &AUTH, &r->seq, &r->ts, &r->err_est);
+		r->ssid = get16(buf + AUTH.ssid);
+	}
 	return rc;
 }
 
@@ -222,12 +230,7 @@ int ub_proto_encode_reply_auth(uint8_t *buf, size_t len, const struct ub_stamp_r
 	if (!buf || !r || !key_ok(k) || len < UB_STAMP_AUTH_LEN)
 		return UB_E_INVAL;
 	memset(buf, 0, len);
-	put_auth_head(buf, r->seq, r->ts, r->err_est, r->ssid);
-	put64(buf + AOFF_RX_TS, r->rx_ts);
-	put32(buf + AOFF_S_SEQ, r->sender_seq);
-	put64(buf + AOFF_S_TS, r->sender_ts);
-	put16(buf + AOFF_S_ERR, r->sender_err_est);
-	buf[AOFF_S_TTL] = r->sender_ttl;
+	put_reply(buf, &AUTH, r);
 	return ub_auth_hmac(k, buf, AOFF_HMAC, buf + AOFF_HMAC);
 }
 
@@ -238,28 +241,23 @@ int ub_proto_decode_reply_auth(const uint8_t *buf, size_t len, const struct ub_a
 
 	if (rc)
 		return rc;
-	get_auth_head(buf, &r->seq, &r->ts, &r->err_est, &r->ssid);
-	r->rx_ts = get64(buf + AOFF_RX_TS);
-	r->sender_seq = get32(buf + AOFF_S_SEQ);
-	r->sender_ts = get64(buf + AOFF_S_TS);
-	r->sender_err_est = get16(buf + AOFF_S_ERR);
-	r->sender_ttl = buf[AOFF_S_TTL];
+	get_reply(buf, &AUTH, r);
+	r->sender_ttl = buf[AUTH.s_ttl];
 	r->has_ttl = 1;
 	return 0;
 }
 
 int ub_proto_looks_like_reply(const uint8_t *buf, size_t len, int authenticated)
 {
-	size_t t3 = authenticated ? AOFF_TS : OFF_TS;
-	size_t t2 = authenticated ? AOFF_RX_TS : OFF_RX_TS;
+	const struct layout *l = authenticated ? &AUTH : &PLAIN;
 	uint32_t late;
 
 	if (!buf || len < (authenticated ? UB_STAMP_AUTH_LEN : OFF_RX_TS + 8))
 		return 0;
-	if (get64(buf + t2) == 0)
+	if (get64(buf + l->rx_ts) == 0)
 		return 0;
 	/* T3's seconds minus T2's, modulo 2^32: -1 (a clock stepped) up to 2. */
-	late = get32(buf + t3) - get32(buf + t2);
+	late = get32(buf + l->ts) - get32(buf + l->rx_ts);
 	return late + 1 <= 3;
 }
 
@@ -301,6 +299,64 @@ size_t ub_proto_auth_to_plain(const uint8_t *buf, size_t caplen, uint8_t out[UB_
 	}
 	/* Past the TTL there is only MBZ: a packet that holds it holds them all. */
 	return whole > OFF_S_TTL ? UB_STAMP_LEN : whole;
+}
+
+/* ---- fields read one at a time ---- */
+
+int ub_proto_seq(const uint8_t *buf, size_t len, uint32_t *seq)
+{
+	if (!buf || len < OFF_SEQ + 4)
+		return UB_E_PROTO;
+	*seq = get32(buf + OFF_SEQ);
+	return 0;
+}
+
+int ub_proto_req_t1(const uint8_t *buf, size_t len, uint64_t *t1)
+{
+	if (!buf || len < OFF_TS + 8)
+		return UB_E_PROTO;
+	*t1 = get64(buf + OFF_TS);
+	return 0;
+}
+
+int ub_proto_req_ssid(const uint8_t *buf, size_t len, uint16_t *ssid)
+{
+	if (!buf || len < OFF_SSID + 2)
+		return UB_E_PROTO;
+	*ssid = get16(buf + OFF_SSID);
+	return 0;
+}
+
+int ub_proto_reply_sender_seq(const uint8_t *buf, size_t len, int authenticated, uint32_t *seq)
+{
+	const struct layout *l = authenticated ? &AUTH : &PLAIN;
+
+	if (!buf || len < (size_t)l->s_seq + 4)
+		return UB_E_PROTO;
+	*seq = get32(buf + l->s_seq);
+	return 0;
+}
+
+int ub_proto_reply_sender_ts(const uint8_t *buf, size_t len, int authenticated, uint64_t *t1)
+{
+	const struct layout *l = authenticated ? &AUTH : &PLAIN;
+
+	if (!buf || len < (size_t)l->s_ts + 8)
+		return UB_E_PROTO;
+	*t1 = get64(buf + l->s_ts);
+	return 0;
+}
+
+const uint8_t *ub_proto_reply_copied(const uint8_t *buf, size_t len)
+{
+	return buf && len >= OFF_S_SEQ + UB_TEXT_HEAD_LEN ? buf + OFF_S_SEQ : NULL;
+}
+
+int ub_proto_reply_text_head(const uint8_t *buf, size_t len, uint32_t *seq)
+{
+	const uint8_t *head = ub_proto_reply_copied(buf, len);
+
+	return head ? ub_proto_text_head(head, UB_TEXT_HEAD_LEN, seq) : UB_E_PROTO;
 }
 
 /*

@@ -128,6 +128,32 @@ int ub_proto_is_auth(const uint8_t *buf, size_t caplen, size_t len);
  */
 size_t ub_proto_auth_to_plain(const uint8_t *buf, size_t caplen, uint8_t out[UB_STAMP_LEN]);
 
+/*
+ * Fields read one at a time, for code that has no use for a whole decode
+ * (pairing replies with requests, finding a probe by its number). Each
+ * checks len first and returns 0, or UB_E_PROTO when buf (NULL, or len
+ * octets) is too short to hold the field; the value is left alone then.
+ * Requests are read in the unauthenticated layout (ub_proto_auth_to_plain
+ * moves an authenticated packet's fields there).
+ */
+/* The sequence number, octets 0..3 of any packet: request or reply, either layout. */
+int ub_proto_seq(const uint8_t *buf, size_t len, uint32_t *seq);
+/* A request's T1, as on the wire (octets 4..11). */
+int ub_proto_req_t1(const uint8_t *buf, size_t len, uint64_t *t1);
+/* A request's SSID (octets 14..15, RFC 8972). */
+int ub_proto_req_ssid(const uint8_t *buf, size_t len, uint16_t *ssid);
+/* The request's sequence number a reply carries: octets 24..27, authenticated 48..51. */
+int ub_proto_reply_sender_seq(const uint8_t *buf, size_t len, int authenticated, uint32_t *seq);
+/* The request's T1 a reply carries, as on the wire: octets 28..35, authenticated 64..71. */
+int ub_proto_reply_sender_ts(const uint8_t *buf, size_t len, int authenticated, uint64_t *t1);
+/*
+ * Returns the UB_TEXT_HEAD_LEN octets an unauthenticated reply copied from
+ * its request's first ones (seq and T1, at 24..35), or NULL when len is short.
+ */
+const uint8_t *ub_proto_reply_copied(const uint8_t *buf, size_t len);
+/* Reads a text probe's sequence number from those copied octets (ub_proto_text_head). */
+int ub_proto_reply_text_head(const uint8_t *buf, size_t len, uint32_t *seq);
+
 /* Z bit of an error estimate: the timestamps it goes with are PTP, not NTP (RFC 8762 §4.2.1). */
 #define UB_PROTO_EE_Z 0x4000u
 

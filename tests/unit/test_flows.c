@@ -13,6 +13,7 @@
 
 #include "lib/clock.h"
 #include "capture/flows.h"
+#include "capture/pairing.h"
 #include "stamp/proto.h"
 
 #define US 1000LL

@@ -1,6 +1,8 @@
 /*
- * Unit tests for bench/net.c: address parsing and printing, and real
- * datagrams over loopback (IPv4, IPv6 and IPv4 on a dual-stack socket).
+ * Unit tests for bench/lib/net.c: address parsing and printing, listening
+ * sockets, and real datagrams over loopback (IPv4, IPv6 and IPv4 on a
+ * dual-stack socket). net.c is included so that a kernel without IPv6 can
+ * be played: socket() is routed through fake_socket.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +25,21 @@
 #include "lib/err.h"
 #include "lib/net.h"
 #include "stamp/proto.h"
+
+static int no_ipv6; /* nonzero: fake_socket refuses AF_INET6, as a kernel without IPv6 does */
+
+static int fake_socket(int domain, int type, int protocol)
+{
+	if (no_ipv6 && domain == AF_INET6) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	return socket(domain, type, protocol);
+}
+
+#define socket fake_socket
+#include "lib/net.c"
+#undef socket
 
 #define KEEP_PORT 4242 /* a port value split_hostport must leave alone */
 #define NPKT 4
@@ -752,6 +769,256 @@ static void test_split_hostport_host_length(void **state)
 	assert_int_equal(port, KEEP_PORT);
 }
 
+/* ---- listening addresses ([ADDR:]PORT) ---- */
+
+static void test_split_listen(void **state)
+{
+	static const struct split_ok cases[] = {
+		{ "9000", "", 9000 },
+		{ ":0", "", 0 },
+		{ "0", "", 0 },
+		{ "127.0.0.1:7", "127.0.0.1", 7 },
+		{ "[::1]:0", "::1", 0 },
+		{ "[2001:db8::1]:65535", "2001:db8::1", 65535 },
+		{ "localhost:862", "localhost", 862 },
+	};
+	char host[64];
+	struct ub_err e;
+	size_t i;
+	int port;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		port = KEEP_PORT;
+		memset(host, 'Z', sizeof(host));
+		ub_err_clear(&e);
+		if (ub_net_split_listen("--listen", cases[i].in, host, sizeof(host), &port, &e) != 0)
+			fail_msg("'%s' refused: %s", cases[i].in, e.msg);
+		assert_string_equal(host, cases[i].host);
+		assert_int_equal(port, cases[i].port);
+	}
+}
+
+static void test_split_listen_errors(void **state)
+{
+	static const struct {
+		const char *in, *msg; /* the whole message */
+	} cases[] = {
+		{ "", "--live: give [ADDR:]PORT" },
+		{ "::1", "--live '::1': write an IPv6 address as [ADDR]:PORT" },
+		{ "[::1]", "--live '[::1]': expected [ADDR]:PORT" },
+		{ "[::1", "--live '[::1': expected [ADDR]:PORT" },
+		{ "[::1]x", "--live '[::1]x': expected [ADDR]:PORT" },
+		{ "[]:80", "--live '[]:80': bad address" },
+		{ "abcdefgh:80", "--live 'abcdefgh:80': bad address" },
+		{ "host:", "--live 'host:': port must be 0..65535" },
+		{ "host:70000", "--live 'host:70000': port must be 0..65535" },
+		{ "host:-1", "--live 'host:-1': port must be 0..65535" },
+		{ "host:80x", "--live 'host:80x': port must be 0..65535" },
+		{ "http", "--live 'http': port must be 0..65535" },
+	};
+	char host[8];
+	struct ub_err e;
+	size_t i;
+	int port, rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		port = KEEP_PORT;
+		ub_err_clear(&e);
+		rc = ub_net_split_listen("--live", cases[i].in, host, sizeof(host), &port, &e);
+		if (rc != UB_E_INVAL || strcmp(e.msg, cases[i].msg) != 0)
+			fail_msg("'%s': got %d '%s', want '%s'", cases[i].in, rc, e.msg, cases[i].msg);
+		assert_int_equal(port, KEEP_PORT);
+	}
+	assert_int_equal(ub_net_split_listen("--live", NULL, host, sizeof(host), &port, NULL),
+			 UB_E_INVAL);
+}
+
+/* ---- listening sockets ---- */
+
+static int v6only_of(int fd)
+{
+	socklen_t sl = sizeof(int);
+	int v = -1;
+
+	assert_int_equal(getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, &sl), 0);
+	return v;
+}
+
+/* Sends one datagram from a new IPv4 socket to 127.0.0.1:port and reads it back on fd. */
+static void v4_reaches(int fd, int port)
+{
+	uint8_t buf[64];
+	struct ub_pkt p = { .buf = buf, .cap = sizeof(buf) };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct ub_addr to;
+	struct ub_err e;
+	int tx = socket(AF_INET, SOCK_DGRAM, 0);
+
+	assert_true(tx >= 0);
+	loopback_addr(AF_INET, 0, port, &to);
+	assert_int_equal(sendto(tx, "hello", 5, 0, (struct sockaddr *)&to.ss, to.len), 5);
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	assert_int_equal(ub_net_recv(fd, &p, 1, &e), 1);
+	assert_int_equal(p.len, 5);
+	assert_memory_equal(buf, "hello", 5);
+	close(tx);
+}
+
+/* Every address, no family asked: one IPv6 socket that takes IPv4 too. */
+static void test_listen_dual_stack(void **state)
+{
+	struct ub_net_listen_config c;
+	char s[UB_ADDRSTR_MAX], want[32];
+	struct ub_addr a;
+	struct ub_err e;
+	int fd, rcv = 0;
+
+	(void)state;
+	if (!ipv6_loopback_works())
+		skip();
+	ub_net_listen_config_init(&c);
+	c.sockbuf = 1 << 16;
+	fd = ub_net_listen(&c, &a, &rcv, &e);
+	if (fd < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(a.ss.ss_family, AF_INET6);
+	assert_true(ub_net_addr_port(&a) > 0);
+	snprintf(want, sizeof(want), "[::]:%d", ub_net_addr_port(&a));
+	assert_string_equal(addr_str(&a, s), want);
+	assert_int_equal(v6only_of(fd), 0);
+	assert_true(rcv >= 1 << 16);
+	v4_reaches(fd, ub_net_addr_port(&a));
+	close(fd);
+
+	/* -6: IPv6 alone */
+	c.family = AF_INET6;
+	c.sockbuf = 0;
+	fd = ub_net_listen(&c, &a, NULL, &e);
+	assert_true(fd >= 0);
+	assert_int_equal(v6only_of(fd), 1);
+	close(fd);
+}
+
+/* A kernel without IPv6: every address is IPv4's; asked for IPv6 alone, the error says so. */
+static void test_listen_without_ipv6(void **state)
+{
+	struct ub_net_listen_config c;
+	char s[UB_ADDRSTR_MAX], want[32];
+	struct ub_addr a;
+	struct ub_err e;
+	int fd;
+
+	(void)state;
+	no_ipv6 = 1;
+	ub_net_listen_config_init(&c);
+	fd = ub_net_listen(&c, &a, NULL, &e);
+	if (fd < 0) {
+		no_ipv6 = 0;
+		fail_msg("%s", e.msg);
+	}
+	assert_int_equal(a.ss.ss_family, AF_INET);
+	snprintf(want, sizeof(want), "0.0.0.0:%d", ub_net_addr_port(&a));
+	assert_string_equal(addr_str(&a, s), want);
+	v4_reaches(fd, ub_net_addr_port(&a));
+	close(fd);
+
+	c.family = AF_INET6;
+	ub_err_clear(&e);
+	fd = ub_net_listen(&c, &a, NULL, &e);
+	no_ipv6 = 0;
+	assert_int_equal(fd, UB_E_SYS);
+	assert_int_equal(e.sys_errno, EAFNOSUPPORT);
+}
+
+/* One address: the port taken, a name that does not resolve, who listens named. */
+static void test_listen_errors(void **state)
+{
+	struct ub_net_listen_config c;
+	char want[UB_ERR_MSG_MAX];
+	struct ub_addr a, b;
+	struct ub_err e;
+	int fd, fd2, tfd, tfd2;
+
+	(void)state;
+	ub_net_listen_config_init(&c);
+	c.host = "127.0.0.1";
+	c.opt = "--bind";
+	fd = ub_net_listen(&c, &a, NULL, &e);
+	assert_true(fd >= 0);
+	assert_int_equal(a.ss.ss_family, AF_INET);
+	c.port = ub_net_addr_port(&a);
+
+	/* UDP again on its port: taken */
+	ub_err_clear(&e);
+	assert_int_equal(ub_net_listen(&c, &b, NULL, &e), UB_E_SYS);
+	assert_int_equal(e.sys_errno, EADDRINUSE);
+	snprintf(want, sizeof(want), "cannot listen on 127.0.0.1:%d: %s", c.port, strerror(EADDRINUSE));
+	assert_string_equal(e.msg, want);
+
+	/* TCP on the same port number is another socket; a second one is refused, named */
+	c.stream = 1;
+	c.who = "TCP echo";
+	tfd = ub_net_listen(&c, &b, NULL, &e);
+	assert_true(tfd >= 0);
+	assert_int_equal(ub_net_addr_port(&b), c.port);
+	ub_err_clear(&e);
+	c.host = NULL;
+	c.addr = &a;
+	tfd2 = ub_net_listen(&c, NULL, NULL, &e);
+	assert_int_equal(tfd2, UB_E_SYS);
+	snprintf(want, sizeof(want), "TCP echo cannot listen on 127.0.0.1:%d: %s", c.port,
+		 strerror(EADDRINUSE));
+	assert_string_equal(e.msg, want);
+
+	/* a name the C library refuses to look up: the message starts with the option */
+	ub_net_listen_config_init(&c);
+	c.host = "no such host!";
+	c.opt = "--bind";
+	ub_err_clear(&e);
+	fd2 = ub_net_listen(&c, NULL, NULL, &e);
+	assert_int_equal(fd2, UB_E_INVAL);
+	assert_true(strncmp(e.msg, "--bind: cannot resolve 'no such host!'", 38) == 0);
+	c.opt = NULL;
+	ub_net_listen(&c, NULL, NULL, &e);
+	assert_true(strncmp(e.msg, "cannot resolve", 14) == 0);
+	close(tfd);
+	close(fd);
+}
+
+/* A TCP listener on an address as it stands: it accepts. */
+static void test_listen_stream_accepts(void **state)
+{
+	struct ub_net_listen_config c;
+	struct pollfd pfd;
+	struct ub_addr a;
+	struct ub_err e;
+	int lfd, cfd, afd;
+
+	(void)state;
+	loopback_addr(AF_INET, 0, 0, &a);
+	ub_net_listen_config_init(&c);
+	c.addr = &a;
+	c.stream = 1;
+	lfd = ub_net_listen(&c, &a, NULL, &e);
+	assert_true(lfd >= 0);
+	assert_true(ub_net_addr_port(&a) > 0);
+	/* nonblocking: nothing to accept yet */
+	assert_int_equal(accept(lfd, NULL, NULL), -1);
+	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(cfd, (struct sockaddr *)&a.ss, a.len), 0);
+	pfd.fd = lfd;
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+	close(afd);
+	close(cfd);
+	close(lfd);
+}
+
 /* ---- resolving (numeric hosts only: no name service is asked) ---- */
 
 static void resolve_ok(const char *host, int port, int family, int passive, int want_family,
@@ -960,6 +1227,12 @@ int main(void)
 		cmocka_unit_test(test_split_hostport),
 		cmocka_unit_test(test_split_hostport_errors),
 		cmocka_unit_test(test_split_hostport_host_length),
+		cmocka_unit_test(test_split_listen),
+		cmocka_unit_test(test_split_listen_errors),
+		cmocka_unit_test(test_listen_dual_stack),
+		cmocka_unit_test(test_listen_without_ipv6),
+		cmocka_unit_test(test_listen_errors),
+		cmocka_unit_test(test_listen_stream_accepts),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_resolve_wrong_family),
 		cmocka_unit_test(test_addr_str),

@@ -1060,6 +1060,60 @@ static void test_looks_like_reply(void **state)
 	assert_ptr_equal(ub_proto_auth_tag(buf, 112), buf + 96);
 }
 
+/* Fields read one at a time: the right octets of the byte diagrams above, and nothing past len. */
+static void test_field_accessors(void **state)
+{
+	char text[UB_STAMP_LEN];
+	uint8_t buf[UB_STAMP_LEN];
+	uint32_t seq = 7;
+	uint64_t t1 = 7;
+	uint16_t ssid = 7;
+
+	(void)state;
+	assert_int_equal(ub_proto_seq(req_bytes, 4, &seq), 0);
+	assert_int_equal(seq, req_fields.seq);
+	assert_int_equal(ub_proto_seq(reply_auth_bytes, UB_STAMP_AUTH_LEN, &seq), 0);
+	assert_int_equal(seq, reply_fields.seq);
+	assert_int_equal(ub_proto_req_t1(req_bytes, 12, &t1), 0);
+	assert_true(t1 == req_fields.ts);
+	assert_int_equal(ub_proto_req_ssid(req_bytes, 16, &ssid), 0);
+	assert_int_equal(ssid, req_fields.ssid);
+	assert_int_equal(ub_proto_reply_sender_seq(reply_bytes, 28, 0, &seq), 0);
+	assert_int_equal(seq, reply_fields.sender_seq);
+	assert_int_equal(ub_proto_reply_sender_ts(reply_bytes, 36, 0, &t1), 0);
+	assert_true(t1 == reply_fields.sender_ts);
+	assert_int_equal(ub_proto_reply_sender_seq(reply_auth_bytes, 52, 1, &seq), 0);
+	assert_int_equal(seq, reply_fields.sender_seq);
+	assert_int_equal(ub_proto_reply_sender_ts(reply_auth_bytes, 72, 1, &t1), 0);
+	assert_true(t1 == reply_fields.sender_ts);
+
+	/* One octet short of each field: refused, the value left alone. */
+	seq = 7;
+	t1 = 7;
+	ssid = 7;
+	assert_int_equal(ub_proto_seq(req_bytes, 3, &seq), UB_E_PROTO);
+	assert_int_equal(ub_proto_seq(NULL, 44, &seq), UB_E_PROTO);
+	assert_int_equal(ub_proto_req_t1(req_bytes, 11, &t1), UB_E_PROTO);
+	assert_int_equal(ub_proto_req_ssid(req_bytes, 15, &ssid), UB_E_PROTO);
+	assert_int_equal(ub_proto_reply_sender_seq(reply_bytes, 27, 0, &seq), UB_E_PROTO);
+	assert_int_equal(ub_proto_reply_sender_ts(reply_bytes, 35, 0, &t1), UB_E_PROTO);
+	assert_int_equal(ub_proto_reply_sender_seq(reply_auth_bytes, 51, 1, &seq), UB_E_PROTO);
+	assert_int_equal(ub_proto_reply_sender_ts(reply_auth_bytes, 71, 1, &t1), UB_E_PROTO);
+	assert_true(seq == 7 && t1 == 7 && ssid == 7);
+
+	/* The request's first 12 octets a reflector copied, and a text probe's number in them. */
+	assert_ptr_equal(ub_proto_reply_copied(reply_bytes, 36), reply_bytes + 24);
+	assert_null(ub_proto_reply_copied(reply_bytes, 35));
+	assert_int_equal(ub_proto_encode_text(text, sizeof(text), 0x123456u, 1700000000123456789LL,
+					      ub_proto_text_ssid(0x4142)), 0);
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf + 24, text, UB_TEXT_HEAD_LEN);
+	assert_int_equal(ub_proto_reply_text_head(buf, 36, &seq), 0);
+	assert_int_equal(seq, 0x123456u);
+	assert_int_equal(ub_proto_reply_text_head(buf, 35, &seq), UB_E_PROTO);
+	assert_int_equal(ub_proto_reply_text_head(reply_bytes, 44, &seq), UB_E_PROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1077,6 +1131,7 @@ int main(void)
 		cmocka_unit_test(test_twl_request),
 		cmocka_unit_test(test_twl_reply_layout),
 		cmocka_unit_test(test_auth_to_plain),
+		cmocka_unit_test(test_field_accessors),
 		cmocka_unit_test(test_ts_by_z_bit),
 		cmocka_unit_test(test_err_est_encode),
 		cmocka_unit_test(test_err_est_decode),

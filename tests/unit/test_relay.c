@@ -1,10 +1,10 @@
 /*
- * Unit tests for bench/relay.c: options, the flow table, delaying and
- * relaying both ways, with real loopback sockets and an injected clock
- * (the output queue's heap, holding and duplicating are tested in
- * test_relayq.c, the truth log in test_truth.c). relay.c and relayq.c are
- * included to reach their static functions. No test sleeps: every wait is
- * a bounded poll.
+ * Unit tests for bench/relay/relay.c and flowtab.c: options, the flow
+ * table, delaying and relaying both ways, with real loopback sockets and
+ * an injected clock (the output queue's heap, holding and duplicating are
+ * tested in test_relayq.c, the truth log in test_truth.c). relay.c,
+ * flowtab.c and relayq.c are included to reach their static functions.
+ * No test sleeps: every wait is a bounded poll.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "relay/relayq.c"
+#include "relay/flowtab.c"
 #include "relay/relay.c"
 
 #include "relay_fixture.h"
@@ -41,19 +42,19 @@ static void test_parse_listen_and_config_set(void **state)
 
 	(void)state;
 	ub_err_clear(&e);
-	assert_int_equal(parse_listen("9000", host, sizeof(host), &port, &e), 0);
+	assert_int_equal(ub_net_split_listen("--listen", "9000", host, sizeof(host), &port, &e), 0);
 	assert_true(host[0] == '\0' && port == 9000);
-	assert_int_equal(parse_listen(":0", host, sizeof(host), &port, &e), 0);
+	assert_int_equal(ub_net_split_listen("--listen", ":0", host, sizeof(host), &port, &e), 0);
 	assert_true(host[0] == '\0' && port == 0);
-	assert_int_equal(parse_listen("127.0.0.1:7", host, sizeof(host), &port, &e), 0);
+	assert_int_equal(ub_net_split_listen("--listen", "127.0.0.1:7", host, sizeof(host), &port, &e), 0);
 	assert_string_equal(host, "127.0.0.1");
 	assert_int_equal(port, 7);
-	assert_int_equal(parse_listen("[::1]:0", host, sizeof(host), &port, &e), 0);
+	assert_int_equal(ub_net_split_listen("--listen", "[::1]:0", host, sizeof(host), &port, &e), 0);
 	assert_string_equal(host, "::1");
-	assert_int_equal(parse_listen("::1", host, sizeof(host), &port, &e), UB_E_INVAL);
-	assert_int_equal(parse_listen("host:70000", host, sizeof(host), &port, &e), UB_E_INVAL);
-	assert_int_equal(parse_listen("host:", host, sizeof(host), &port, &e), UB_E_INVAL);
-	assert_int_equal(parse_listen("[::1]", host, sizeof(host), &port, &e), UB_E_INVAL);
+	assert_int_equal(ub_net_split_listen("--listen", "::1", host, sizeof(host), &port, &e), UB_E_INVAL);
+	assert_int_equal(ub_net_split_listen("--listen", "host:70000", host, sizeof(host), &port, &e), UB_E_INVAL);
+	assert_int_equal(ub_net_split_listen("--listen", "host:", host, sizeof(host), &port, &e), UB_E_INVAL);
+	assert_int_equal(ub_net_split_listen("--listen", "[::1]", host, sizeof(host), &port, &e), UB_E_INVAL);
 
 	ub_relay_config_init(&c);
 	assert_int_equal(ub_relay_config_set(&c, "seed", "42", &e), 0);
@@ -137,8 +138,8 @@ static void test_flows_per_client_and_idle_expiry(void **state)
 	ub_relay_counters(fx->r, &c);
 	assert_int_equal(c.flows, 2);
 	assert_int_equal(c.flows_alive, 2);
-	assert_int_equal(fx->r->flows[0]->index, 0);
-	assert_int_equal(fx->r->flows[1]->index, 1);
+	assert_int_equal(fx->r->ft->flows[0]->index, 0);
+	assert_int_equal(fx->r->ft->flows[1]->index, 1);
 	/* Two flows, two upstream sockets: two source ports at the target. */
 	{
 		struct sockaddr_in a, b, c3;
@@ -159,7 +160,7 @@ static void test_flows_per_client_and_idle_expiry(void **state)
 	assert_int_equal(recv_seq(fx->target, &from), 4);
 	ub_relay_counters(fx->r, &c);
 	assert_int_equal(c.flows, 3);
-	assert_int_equal(fx->r->flows[0]->index, 2);
+	assert_int_equal(fx->r->ft->flows[0]->index, 2);
 	close(other);
 }
 

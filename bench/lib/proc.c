@@ -1,0 +1,166 @@
+#include "lib/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+void ub_proc_config_init(struct ub_proc_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->in = c->out = c->err = UB_PROC_INHERIT;
+}
+
+/* Adds to fa what makes the child's descriptor target what fd says; returns 0 or an errno. */
+static int add_fd(posix_spawn_file_actions_t *fa, int fd, int target)
+{
+	if (fd == UB_PROC_INHERIT)
+		return 0;
+	if (fd == UB_PROC_DEVNULL)
+		return posix_spawn_file_actions_addopen(fa, target, "/dev/null",
+							target == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0);
+	return posix_spawn_file_actions_adddup2(fa, fd, target);
+}
+
+/* posix_spawnp with c's descriptors and folder; returns 0 or an errno. */
+static int spawn(const char *const argv[], const struct ub_proc_config *c, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	int rc;
+
+	if ((rc = posix_spawn_file_actions_init(&fa)))
+		return rc;
+	rc = c->dir ? posix_spawn_file_actions_addchdir_np(&fa, c->dir) : 0;
+	if (!rc)
+		rc = add_fd(&fa, c->in, STDIN_FILENO);
+	if (!rc)
+		rc = add_fd(&fa, c->out, STDOUT_FILENO);
+	if (!rc)
+		rc = add_fd(&fa, c->err, STDERR_FILENO);
+	if (!rc)
+		rc = posix_spawnp(pid, argv[0], &fa, NULL, (char *const *)argv,
+				  c->envp ? c->envp : environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
+/* In a forked child: makes descriptor target what fd says; returns 0 or -1. */
+static int child_fd(int fd, int target)
+{
+	int n;
+
+	if (fd == UB_PROC_INHERIT)
+		return 0;
+	if (fd != UB_PROC_DEVNULL)
+		return dup2(fd, target) < 0 ? -1 : 0;
+	n = open("/dev/null", target == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+	if (n < 0)
+		return -1;
+	if (n != target) {
+		if (dup2(n, target) < 0)
+			return -1;
+		close(n);
+	}
+	return 0;
+}
+
+/*
+ * Forks a child that enters a network namespace of its own before it runs
+ * argv (posix_spawn cannot unshare); returns 0 or an errno.
+ */
+static int spawn_netns(const char *const argv[], const struct ub_proc_config *c, pid_t *pid)
+{
+	pid_t p = fork();
+
+	if (p < 0)
+		return errno;
+	if (p > 0) {
+		*pid = p;
+		return 0;
+	}
+	if (unshare(CLONE_NEWNET) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+		_exit(UB_PROC_EXIT_NONETNS);
+	if (child_fd(c->in, STDIN_FILENO) || child_fd(c->out, STDOUT_FILENO) ||
+	    child_fd(c->err, STDERR_FILENO) || (c->dir && chdir(c->dir) < 0))
+		_exit(UB_PROC_EXIT_NOEXEC);
+	execvpe(argv[0], (char *const *)argv, c->envp ? c->envp : environ);
+	_exit(UB_PROC_EXIT_NOEXEC);
+}
+
+int ub_proc_spawn(const char *const argv[], const struct ub_proc_config *c, pid_t *pid,
+		  struct ub_err *e)
+{
+	struct ub_proc_config def;
+	int rc;
+
+	if (!argv || !argv[0])
+		return ub_err_set(e, UB_E_INVAL, 0, "no program to start");
+	if (!c) {
+		ub_proc_config_init(&def);
+		c = &def;
+	}
+	rc = c->netns ? spawn_netns(argv, c, pid) : spawn(argv, c, pid);
+	if (rc)
+		return ub_err_set(e, UB_E_SYS, rc, "cannot start %s", argv[0]);
+	return 0;
+}
+
+int ub_proc_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	return 128 + (WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
+}
+
+int ub_proc_wait(pid_t pid)
+{
+	int st = 0;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return ub_proc_status(st);
+}
+
+int ub_proc_run(const char *const argv[], const struct ub_proc_config *c)
+{
+	pid_t pid;
+
+	if (ub_proc_spawn(argv, c, &pid, NULL) < 0)
+		return -1;
+	return ub_proc_wait(pid);
+}
+
+int ub_proc_run_quiet(const char *const argv[])
+{
+	struct ub_proc_config c;
+
+	ub_proc_config_init(&c);
+	c.out = c.err = UB_PROC_DEVNULL;
+	return ub_proc_run(argv, &c);
+}
+
+void ub_argv_init(struct ub_argv *a)
+{
+	a->n = 0;
+	a->v[0] = NULL;
+}
+
+void ub_argv_add(struct ub_argv *a, ...)
+{
+	const char *w;
+	va_list ap;
+
+	va_start(ap, a);
+	while ((w = va_arg(ap, const char *)) != NULL)
+		if (a->n < UB_ARGV_MAX - 1)
+			a->v[a->n++] = w;
+	va_end(ap);
+	a->v[a->n] = NULL;
+}

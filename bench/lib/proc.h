@@ -1,0 +1,76 @@
+/*
+ * udpbench: starting other programs and waiting for them — gnuplot and
+ * fc-list for reports, ip, nft and tc for scenarios, and udpbench itself
+ * for a scenario's pieces. posix_spawn with the standard descriptors the
+ * caller names, waitpid retried on EINTR, and one reading of how a child
+ * ended.
+ */
+#ifndef UB_PROC_H
+#define UB_PROC_H
+
+#include <sys/types.h>
+
+#include "lib/err.h"
+
+#define UB_PROC_INHERIT (-1) /* the child shares ours */
+#define UB_PROC_DEVNULL (-2) /* /dev/null */
+
+/* The exit status of a child that could not enter a network namespace (config netns). */
+#define UB_PROC_EXIT_NONETNS 125
+/* The exit status of a child whose program could not run (config netns; a shell's 127). */
+#define UB_PROC_EXIT_NOEXEC 127
+
+struct ub_proc_config {
+	int in, out, err;    /* descriptors 0, 1, 2: an open fd, UB_PROC_INHERIT or UB_PROC_DEVNULL */
+	const char *dir;     /* the child's working folder; NULL: ours */
+	char *const *envp;   /* its environment; NULL: ours */
+	/*
+	 * Nonzero: the child runs in a throwaway network namespace of its own
+	 * (in a user namespace too when that is what this user may have), so
+	 * nothing of the host's network changes. It then ends with
+	 * UB_PROC_EXIT_NONETNS when it gets none, UB_PROC_EXIT_NOEXEC when the
+	 * program cannot run.
+	 */
+	int netns;
+};
+
+/* Sets c to inherit every descriptor, our folder and environment, no namespace. */
+void ub_proc_config_init(struct ub_proc_config *c);
+
+/*
+ * Starts argv (argv[0] looked up on $PATH) as c says (NULL: all inherited);
+ * its pid goes to *pid. Returns 0, or UB_E_SYS "cannot start ARGV0" with
+ * sys_errno set (the program is missing, say). The caller waits for it.
+ */
+int ub_proc_spawn(const char *const argv[], const struct ub_proc_config *c, pid_t *pid,
+		  struct ub_err *e);
+
+/*
+ * Waits for child pid to end, whatever signals interrupt the wait. Returns
+ * its status as ub_proc_status reads it, or -1 when pid is not our child.
+ */
+int ub_proc_wait(pid_t pid);
+
+/* The exit code in a waitpid status, or 128 + the signal that ended the child (a shell's $?). */
+int ub_proc_status(int wstatus);
+
+/* Starts argv as c says and waits for it; returns its status (ub_proc_status) or -1 when it did not start. */
+int ub_proc_run(const char *const argv[], const struct ub_proc_config *c);
+
+/* Runs argv with its output (stdout, stderr) thrown away; returns as ub_proc_run. */
+int ub_proc_run_quiet(const char *const argv[]);
+
+/* A command line built a word at a time; the words are the caller's and must outlive it. */
+#define UB_ARGV_MAX 96
+struct ub_argv {
+	const char *v[UB_ARGV_MAX]; /* NULL-terminated */
+	int n;
+};
+
+/* Empties a. */
+void ub_argv_init(struct ub_argv *a);
+
+/* Appends the words up to a NULL; past UB_ARGV_MAX - 1 words the rest are left out. */
+void ub_argv_add(struct ub_argv *a, ...) __attribute__((sentinel));
+
+#endif
