@@ -7,9 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/cmd_reflect.h"
 #include "lib/err.h"
 #include "lib/exitcode.h"
-#include "cmd/reflect_cmd.h"
+#include "lib/signals.h"
 #include "reflect/reflector.h"
 
 #ifndef UB_VERSION
@@ -25,7 +26,7 @@ static const char build_note[] =
 static void usage(FILE *f)
 {
 	fputs(build_note, f);
-	ub_reflect_cmd_usage(f);
+	fputs(ub_cmd_reflect.usage, f);
 }
 
 /* The commands of the full udpbench that this build leaves out. */
@@ -71,16 +72,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "udpbench: unknown command '%s' (this build has only 'reflect')\n", cmd);
 		return UB_EXIT_USAGE;
 	}
-	ub_reflector_config_init(&c);
 	ub_err_clear(&e);
-	rc = ub_reflect_cmd_parse(argc - 1, argv + 1, &c, &e);
+	rc = ub_cmd_reflect.parse(argc - 1, argv + 1, &c, &e);
 	if (rc < 0) {
 		fprintf(stderr, "udpbench: %s (see udpbench --help)\n", e.msg);
 		return UB_EXIT_USAGE;
 	}
-	if (rc > 0) {
+	if (rc == UB_CMD_HELP) {
 		usage(stdout);
 		return UB_EXIT_OK;
 	}
-	return ub_reflect_cmd_run(&c);
+	ub_signals_install();
+	return ub_cmd_reflect.run(&c);
 }

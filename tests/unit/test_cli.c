@@ -1,7 +1,9 @@
 /*
- * Unit tests for bench/cli.c: defaults, every option, subcommands, help and
- * version, and one usage error per way a command line can be wrong. cli.c is
- * included so the option tables can be checked against the help text.
+ * Unit tests for bench/cmd/: the command table (cli.c), the sender's and the
+ * reflector's parse (cmd_send.c, cmd_reflect.c, through opt.c): defaults,
+ * every option, subcommands, help and version, and one usage error per way a
+ * command line can be wrong; every command's help against its option table.
+ * cmd_send.c is included to reach its parsed command line (struct send_cmd).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,14 +16,26 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-#include "cmd/cli.c"
+#include "cmd/cli.h"
+#include "cmd/cmd_analyze.h"
+#include "cmd/cmd_reflect.h"
+#include "cmd/cmd_relay.h"
+#include "cmd/cmd_report.h"
+#include "cmd/cmd_scenario.h"
+#include "cmd/cmd_send.c"
+#include "reflect/reflector.h"
 
 #define MAXARGS 32
 #define US 1000LL
 #define MSEC (1000 * US)
 #define SEC (1000 * MSEC)
+
+/* The parsed command line of the last parse, as its command keeps it. */
+#define SEND(fx) ((struct send_cmd *)(fx)->cli.state)
+#define REFLECT(fx) ((struct ub_reflector_config *)(fx)->cli.state)
 
 /* getopt_long permutes argv in place and the result points into it: keep both here. */
 struct fixture {
@@ -129,9 +143,9 @@ static const char *peers_file(struct fixture *fx, const char *name, const char *
 
 /*
  * glibc's getopt keeps a pointer into the previous argv (its nextchar) that
- * only optind = 0 clears; ub_cli_parse sets optind = 1, so a parse whose
- * argv reuses earlier storage can resume inside an old word. Clear it here,
- * then leave optind wrong on purpose: the parser must still reset that.
+ * only optind = 0 clears, so a parse whose argv reuses earlier storage could
+ * resume inside an old word. Clear it here, then leave optind wrong on
+ * purpose: the parser must still reset that.
  */
 static void reset_getopt(void)
 {
@@ -185,18 +199,20 @@ static void parse_ok_v(struct fixture *fx, const char *const *args)
 
 #define PARSE_OK(fx, ...) parse_ok_v((fx), (const char *const[]){ __VA_ARGS__, NULL })
 
-/* The peers, in order, as both the sender config and the cli hold them. */
+/* The peers, in order, as both the sender config and the send command hold them. */
 static void check_peers_v(const struct fixture *fx, const char *const *want)
 {
+	const struct send_cmd *s = SEND(fx);
 	unsigned n;
 
+	assert_ptr_equal(fx->cli.command, &ub_cmd_send);
 	for (n = 0; want[n]; n++) {
-		assert_true(n < fx->cli.send.n_peers);
-		assert_string_equal(fx->cli.send.peers[n], want[n]);
+		assert_true(n < s->c.n_peers);
+		assert_string_equal(s->c.peers[n], want[n]);
 	}
-	assert_int_equal(fx->cli.send.n_peers, n);
-	assert_int_equal(fx->cli.n_peers, n);
-	assert_ptr_equal(fx->cli.send.peers, fx->cli.peers);
+	assert_int_equal(s->c.n_peers, n);
+	assert_int_equal(s->peers.n, n);
+	assert_ptr_equal(s->c.peers, s->peers.list);
 }
 
 #define CHECK_PEERS(fx, ...) check_peers_v((fx), (const char *const[]){ __VA_ARGS__, NULL })
@@ -204,12 +220,13 @@ static void check_peers_v(const struct fixture *fx, const char *const *want)
 static void test_defaults(void **state)
 {
 	struct fixture *fx = *state;
-	const struct ub_sender_config *s = &fx->cli.send;
-	const struct ub_reflector_config *r = &fx->cli.reflect;
+	const struct ub_sender_config *s;
 
 	PARSE_OK(fx, "--peer", "192.0.2.1");
-	assert_int_equal(fx->cli.cmd, UB_CMD_SEND);
-	assert_int_equal(fx->cli.quiet, 0);
+	s = &SEND(fx)->c;
+	assert_ptr_equal(fx->cli.command, &ub_cmd_send);
+	assert_int_equal(fx->cli.action, UB_CMD_RUN);
+	assert_int_equal(SEND(fx)->quiet, 0);
 	CHECK_PEERS(fx, "192.0.2.1");
 	assert_int_equal(s->port, 10000);
 	assert_int_equal(s->family, AF_UNSPEC);
@@ -229,12 +246,6 @@ static void test_defaults(void **state)
 	assert_null(s->summary);
 	assert_null(s->live);
 	assert_null(s->stop);
-	/* the reflector half is set up too, whichever command runs */
-	assert_null(r->bind_addr);
-	assert_int_equal(r->port, 10000);
-	assert_int_equal(r->family, AF_UNSPEC);
-	assert_int_equal(r->session_idle_ns, 60 * SEC);
-	assert_int_equal(r->quiet, 0);
 }
 
 static void test_positional_peer(void **state)
@@ -242,18 +253,18 @@ static void test_positional_peer(void **state)
 	struct fixture *fx = *state;
 
 	PARSE_OK(fx, "192.0.2.1");
-	assert_int_equal(fx->cli.cmd, UB_CMD_SEND);
+	assert_ptr_equal(fx->cli.command, &ub_cmd_send);
 	CHECK_PEERS(fx, "192.0.2.1");
 
 	/* options may come before the host */
 	PARSE_OK(fx, "-c", "5", "[2001:db8::1]:9");
 	CHECK_PEERS(fx, "[2001:db8::1]:9");
-	assert_int_equal(fx->cli.send.count, 5);
+	assert_int_equal(SEND(fx)->c.count, 5);
 
 	PARSE_OK(fx, "send", "192.0.2.9", "--count", "3");
-	assert_int_equal(fx->cli.cmd, UB_CMD_SEND);
+	assert_ptr_equal(fx->cli.command, &ub_cmd_send);
 	CHECK_PEERS(fx, "192.0.2.9");
-	assert_int_equal(fx->cli.send.count, 3);
+	assert_int_equal(SEND(fx)->c.count, 3);
 }
 
 /* Results point into argv rather than into copies. */
@@ -262,10 +273,10 @@ static void test_strings_point_into_argv(void **state)
 	struct fixture *fx = *state;
 
 	PARSE_OK(fx, "--peer", "h", "--json", "r.json", "--csv", "r.csv", "--label", "x");
-	assert_ptr_equal(fx->cli.send.peers[0], fx->argv[2]);
-	assert_ptr_equal(fx->cli.send.json_path, fx->argv[4]);
-	assert_ptr_equal(fx->cli.send.csv_path, fx->argv[6]);
-	assert_ptr_equal(fx->cli.send.label, fx->argv[8]);
+	assert_ptr_equal(SEND(fx)->c.peers[0], fx->argv[2]);
+	assert_ptr_equal(SEND(fx)->c.json_path, fx->argv[4]);
+	assert_ptr_equal(SEND(fx)->c.csv_path, fx->argv[6]);
+	assert_ptr_equal(SEND(fx)->c.label, fx->argv[8]);
 }
 
 /* --peer may repeat, and every word left over is a peer too. */
@@ -280,7 +291,7 @@ static void test_several_peers(void **state)
 	/* options first, then the words getopt moved past them */
 	PARSE_OK(fx, "x", "-P", "a", "--count", "3", "y", "--peer", "b");
 	CHECK_PEERS(fx, "a", "b", "x", "y");
-	assert_int_equal(fx->cli.send.count, 3);
+	assert_int_equal(SEND(fx)->c.count, 3);
 	/* the same peer twice is the caller's business */
 	PARSE_OK(fx, "-P", "a", "-P", "a");
 	CHECK_PEERS(fx, "a", "a");
@@ -303,9 +314,9 @@ static void test_peers_file(void **state)
 	PARSE_OK(fx, "--peer", "first", "--peers", path, "tail");
 	CHECK_PEERS(fx, "first", "192.0.2.1", "192.0.2.2:9", "[2001:db8::1]:7", "last.example",
 		    "tail");
-	/* the file's lines are the cli's to free, not argv's */
-	assert_int_equal(fx->cli.n_owned, 4);
-	assert_ptr_equal(fx->cli.send.peers[1], fx->cli.owned[0]);
+	/* the file's lines are the command's to free, not argv's */
+	assert_int_equal(SEND(fx)->peers.n_owned, 4);
+	assert_ptr_equal(SEND(fx)->c.peers[1], SEND(fx)->peers.owned[0]);
 
 	snprintf(arg, sizeof(arg), "--peers=%s", path);
 	PARSE_OK(fx, arg);
@@ -338,7 +349,7 @@ static void test_peers_file_errors(void **state)
 	path = peers_file(fx, "comments", "# nobody yet\n\n");
 	assert_int_equal(PARSE(fx, "--peers", path), UB_E_INVAL);
 	assert_non_null(strstr(fx->e.msg, "--peer"));
-	assert_int_equal(fx->cli.n_peers, 0);
+	assert_int_equal(SEND(fx)->peers.n, 0);
 }
 
 static void test_send_subcommand(void **state)
@@ -346,23 +357,24 @@ static void test_send_subcommand(void **state)
 	struct fixture *fx = *state;
 
 	PARSE_OK(fx, "send", "--peer", "h", "-c", "3");
-	assert_int_equal(fx->cli.cmd, UB_CMD_SEND);
+	assert_ptr_equal(fx->cli.command, &ub_cmd_send);
 	CHECK_PEERS(fx, "h");
-	assert_int_equal(fx->cli.send.count, 3);
+	assert_int_equal(SEND(fx)->c.count, 3);
 	/* a count bounds the run: no default duration */
-	assert_int_equal(fx->cli.send.duration_ns, 0);
+	assert_int_equal(SEND(fx)->c.duration_ns, 0);
 }
 
 static void test_long_options(void **state)
 {
 	struct fixture *fx = *state;
-	const struct ub_sender_config *s = &fx->cli.send;
+	const struct ub_sender_config *s;
 
 	PARSE_OK(fx, "--peer", "[::1]:7", "--port", "9", "--count", "1k", "--duration", "1m",
 		 "--interval", "250us", "--size", "1472", "--timeout", "2s", "--mode", "stamp",
 		 "--json", "out.json", "--csv", "-", "--label", "run 1", "--lang", "zh", "--dscp",
 		 "46", "--ttl", "17", "--quiet", "-6");
-	assert_int_equal(fx->cli.cmd, UB_CMD_SEND);
+	s = &SEND(fx)->c;
+	assert_ptr_equal(fx->cli.command, &ub_cmd_send);
 	CHECK_PEERS(fx, "[::1]:7");
 	assert_int_equal(s->port, 9);
 	assert_int_equal(s->count, 1000);
@@ -377,29 +389,30 @@ static void test_long_options(void **state)
 	assert_int_equal(s->lang, UB_LANG_ZH);
 	assert_int_equal(s->dscp, 46);
 	assert_int_equal(s->ttl, 17);
-	assert_int_equal(fx->cli.quiet, 1);
+	assert_int_equal(SEND(fx)->quiet, 1);
 	assert_int_equal(s->family, AF_INET6);
 }
 
 static void test_short_options(void **state)
 {
 	struct fixture *fx = *state;
-	const struct ub_sender_config *s = &fx->cli.send;
+	const struct ub_sender_config *s;
 
 	PARSE_OK(fx, "-P", "h", "-p", "9", "-c", "2", "-d", "1.5s", "-i", "20ms", "-s", "1k",
 		 "-q4");
+	s = &SEND(fx)->c;
 	CHECK_PEERS(fx, "h");
 	assert_int_equal(s->port, 9);
 	assert_int_equal(s->count, 2);
 	assert_int_equal(s->duration_ns, 1500 * MSEC);
 	assert_int_equal(s->interval_ns, 20 * MSEC);
 	assert_int_equal(s->size, 1024);
-	assert_int_equal(fx->cli.quiet, 1);
+	assert_int_equal(SEND(fx)->quiet, 1);
 	assert_int_equal(s->family, AF_INET);
 
 	/* the last of -4 / -6 wins */
 	PARSE_OK(fx, "-4", "-6", "h");
-	assert_int_equal(s->family, AF_INET6);
+	assert_int_equal(SEND(fx)->c.family, AF_INET6);
 }
 
 static void test_equals_form(void **state)
@@ -408,9 +421,9 @@ static void test_equals_form(void **state)
 
 	PARSE_OK(fx, "--peer=h:5", "--count=5", "--mode=echo", "--interval=1.5ms");
 	CHECK_PEERS(fx, "h:5");
-	assert_int_equal(fx->cli.send.count, 5);
-	assert_int_equal(fx->cli.send.mode, UB_MODE_ECHO);
-	assert_int_equal(fx->cli.send.interval_ns, 1500 * US);
+	assert_int_equal(SEND(fx)->c.count, 5);
+	assert_int_equal(SEND(fx)->c.mode, UB_MODE_ECHO);
+	assert_int_equal(SEND(fx)->c.interval_ns, 1500 * US);
 }
 
 static void test_units(void **state)
@@ -418,19 +431,19 @@ static void test_units(void **state)
 	struct fixture *fx = *state;
 
 	PARSE_OK(fx, "h", "--interval", "250us");
-	assert_int_equal(fx->cli.send.interval_ns, 250 * US);
+	assert_int_equal(SEND(fx)->c.interval_ns, 250 * US);
 	PARSE_OK(fx, "h", "--count", "1k");
-	assert_int_equal(fx->cli.send.count, 1000);
+	assert_int_equal(SEND(fx)->c.count, 1000);
 	PARSE_OK(fx, "h", "--count", "2.5k");
-	assert_int_equal(fx->cli.send.count, 2500);
+	assert_int_equal(SEND(fx)->c.count, 2500);
 	PARSE_OK(fx, "h", "--size", "1kB");
-	assert_int_equal(fx->cli.send.size, 1000);
+	assert_int_equal(SEND(fx)->c.size, 1000);
 	PARSE_OK(fx, "h", "--duration", "2s");
-	assert_int_equal(fx->cli.send.duration_ns, 2 * SEC);
-	assert_int_equal(fx->cli.send.count, 0);
+	assert_int_equal(SEND(fx)->c.duration_ns, 2 * SEC);
+	assert_int_equal(SEND(fx)->c.count, 0);
 	/* a bare duration is seconds */
 	PARSE_OK(fx, "h", "--timeout", "3");
-	assert_int_equal(fx->cli.send.timeout_ns, 3 * SEC);
+	assert_int_equal(SEND(fx)->c.timeout_ns, 3 * SEC);
 }
 
 static void test_rate(void **state)
@@ -438,15 +451,15 @@ static void test_rate(void **state)
 	struct fixture *fx = *state;
 
 	PARSE_OK(fx, "h", "--rate", "2k");
-	assert_int_equal(fx->cli.send.interval_ns, 500 * US);
+	assert_int_equal(SEND(fx)->c.interval_ns, 500 * US);
 	PARSE_OK(fx, "h", "--rate", "100pps");
-	assert_int_equal(fx->cli.send.interval_ns, 10 * MSEC);
+	assert_int_equal(SEND(fx)->c.interval_ns, 10 * MSEC);
 	PARSE_OK(fx, "h", "--rate", "50/s");
-	assert_int_equal(fx->cli.send.interval_ns, 20 * MSEC);
+	assert_int_equal(SEND(fx)->c.interval_ns, 20 * MSEC);
 	PARSE_OK(fx, "h", "--rate", "1");
-	assert_int_equal(fx->cli.send.interval_ns, 1 * SEC);
+	assert_int_equal(SEND(fx)->c.interval_ns, 1 * SEC);
 	PARSE_OK(fx, "h", "--rate", "1M");
-	assert_int_equal(fx->cli.send.interval_ns, 1 * US);
+	assert_int_equal(SEND(fx)->c.interval_ns, 1 * US);
 }
 
 static void test_modes(void **state)
@@ -463,8 +476,8 @@ static void test_modes(void **state)
 
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		PARSE_OK(fx, "h", "--mode", modes[i].name);
-		assert_int_equal(fx->cli.send.mode, modes[i].mode);
-		assert_int_equal(fx->cli.send.size, 44);
+		assert_int_equal(SEND(fx)->c.mode, modes[i].mode);
+		assert_int_equal(SEND(fx)->c.size, 44);
 	}
 }
 
@@ -472,28 +485,27 @@ static void test_modes(void **state)
 static void test_range_edges(void **state)
 {
 	struct fixture *fx = *state;
-	const struct ub_sender_config *s = &fx->cli.send;
 
 	PARSE_OK(fx, "h", "--size", "44", "--port", "1", "--dscp", "0", "--ttl", "1", "-c", "1");
-	assert_int_equal(s->size, 44);
-	assert_int_equal(s->port, 1);
-	assert_int_equal(s->dscp, 0);
-	assert_int_equal(s->ttl, 1);
-	assert_int_equal(s->count, 1);
+	assert_int_equal(SEND(fx)->c.size, 44);
+	assert_int_equal(SEND(fx)->c.port, 1);
+	assert_int_equal(SEND(fx)->c.dscp, 0);
+	assert_int_equal(SEND(fx)->c.ttl, 1);
+	assert_int_equal(SEND(fx)->c.count, 1);
 	PARSE_OK(fx, "h", "--size", "1472", "--port", "65535", "--dscp", "63", "--ttl", "255",
 		 "-c", "4294967295");
-	assert_int_equal(s->size, 1472);
-	assert_int_equal(s->port, 65535);
-	assert_int_equal(s->dscp, 63);
-	assert_int_equal(s->ttl, 255);
-	assert_true(s->count == UINT32_MAX);
+	assert_int_equal(SEND(fx)->c.size, 1472);
+	assert_int_equal(SEND(fx)->c.port, 65535);
+	assert_int_equal(SEND(fx)->c.dscp, 63);
+	assert_int_equal(SEND(fx)->c.ttl, 255);
+	assert_true(SEND(fx)->c.count == UINT32_MAX);
 	PARSE_OK(fx, "h", "--interval", "1us", "--duration", "1ms", "--timeout", "1ms");
-	assert_int_equal(s->interval_ns, 1 * US);
-	assert_int_equal(s->duration_ns, 1 * MSEC);
-	assert_int_equal(s->timeout_ns, 1 * MSEC);
+	assert_int_equal(SEND(fx)->c.interval_ns, 1 * US);
+	assert_int_equal(SEND(fx)->c.duration_ns, 1 * MSEC);
+	assert_int_equal(SEND(fx)->c.timeout_ns, 1 * MSEC);
 	PARSE_OK(fx, "h", "--interval", "1h", "--timeout", "1h");
-	assert_int_equal(s->interval_ns, 3600 * SEC);
-	assert_int_equal(s->timeout_ns, 3600 * SEC);
+	assert_int_equal(SEND(fx)->c.interval_ns, 3600 * SEC);
+	assert_int_equal(SEND(fx)->c.timeout_ns, 3600 * SEC);
 }
 
 static void test_lang_from_env(void **state)
@@ -502,34 +514,37 @@ static void test_lang_from_env(void **state)
 
 	setenv("LANG", "zh_CN.UTF-8", 1);
 	PARSE_OK(fx, "h");
-	assert_int_equal(fx->cli.send.lang, UB_LANG_ZH);
+	assert_int_equal(SEND(fx)->c.lang, UB_LANG_ZH);
 	/* LC_MESSAGES before LANG, LC_ALL before both */
 	setenv("LC_MESSAGES", "en_US.UTF-8", 1);
 	PARSE_OK(fx, "h");
-	assert_int_equal(fx->cli.send.lang, UB_LANG_EN);
+	assert_int_equal(SEND(fx)->c.lang, UB_LANG_EN);
 	setenv("LC_ALL", "zh_TW.UTF-8", 1);
 	PARSE_OK(fx, "h");
-	assert_int_equal(fx->cli.send.lang, UB_LANG_ZH);
+	assert_int_equal(SEND(fx)->c.lang, UB_LANG_ZH);
 	/* an empty variable counts as unset */
 	setenv("LC_ALL", "", 1);
 	PARSE_OK(fx, "h");
-	assert_int_equal(fx->cli.send.lang, UB_LANG_EN);
+	assert_int_equal(SEND(fx)->c.lang, UB_LANG_EN);
 	/* the option beats the environment */
 	setenv("LC_ALL", "zh_CN.UTF-8", 1);
 	PARSE_OK(fx, "h", "--lang", "en");
-	assert_int_equal(fx->cli.send.lang, UB_LANG_EN);
+	assert_int_equal(SEND(fx)->c.lang, UB_LANG_EN);
 }
 
 static void test_help(void **state)
 {
 	static const struct {
 		const char *a, *b;
-		enum ub_cmd help_for;
+		const struct ub_command *help_for;
 	} cases[] = {
-		{ "--help", NULL, UB_CMD_SEND },    { "-h", NULL, UB_CMD_SEND },
-		{ "help", NULL, UB_CMD_SEND },      { "help", "reflect", UB_CMD_REFLECT },
-		{ "help", "send", UB_CMD_SEND },    { "send", "--help", UB_CMD_SEND },
-		{ "reflect", "--help", UB_CMD_REFLECT }, { "reflect", "-h", UB_CMD_REFLECT },
+		{ "--help", NULL, &ub_cmd_send },    { "-h", NULL, &ub_cmd_send },
+		{ "help", NULL, &ub_cmd_send },      { "help", "reflect", &ub_cmd_reflect },
+		{ "help", "send", &ub_cmd_send },    { "send", "--help", &ub_cmd_send },
+		{ "reflect", "--help", &ub_cmd_reflect }, { "reflect", "-h", &ub_cmd_reflect },
+		{ "help", "relay", &ub_cmd_relay },  { "help", "analyze", &ub_cmd_analyze },
+		{ "help", "report", &ub_cmd_report }, { "help", "scenario", &ub_cmd_scenario },
+		{ "help", "bogus", &ub_cmd_send },   { "scenario", "--help", &ub_cmd_scenario },
 	};
 	struct fixture *fx = *state;
 	size_t i;
@@ -537,14 +552,15 @@ static void test_help(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		rc = cases[i].b ? PARSE(fx, cases[i].a, cases[i].b) : PARSE(fx, cases[i].a);
-		if (rc != 0 || fx->cli.cmd != UB_CMD_HELP || fx->cli.help_for != cases[i].help_for)
-			fail_msg("'%s %s': rc %d cmd %d help_for %d", cases[i].a,
-				 cases[i].b ? cases[i].b : "", rc, fx->cli.cmd, fx->cli.help_for);
+		if (rc != 0 || fx->cli.action != UB_CMD_HELP || fx->cli.command != cases[i].help_for)
+			fail_msg("'%s %s': rc %d action %d help for %s", cases[i].a,
+				 cases[i].b ? cases[i].b : "", rc, fx->cli.action,
+				 fx->cli.command ? fx->cli.command->name : "nothing");
 	}
 	/* help needs no peer, and wins over the options before it */
 	PARSE_OK(fx, "--count", "5", "--help");
-	assert_int_equal(fx->cli.cmd, UB_CMD_HELP);
-	assert_int_equal(fx->cli.help_for, UB_CMD_SEND);
+	assert_int_equal(fx->cli.action, UB_CMD_HELP);
+	assert_ptr_equal(fx->cli.command, &ub_cmd_send);
 }
 
 static void test_version(void **state)
@@ -552,36 +568,38 @@ static void test_version(void **state)
 	struct fixture *fx = *state;
 
 	PARSE_OK(fx, "--version");
-	assert_int_equal(fx->cli.cmd, UB_CMD_VERSION);
+	assert_int_equal(fx->cli.action, UB_CMD_VERSION);
 	PARSE_OK(fx, "-V");
-	assert_int_equal(fx->cli.cmd, UB_CMD_VERSION);
+	assert_int_equal(fx->cli.action, UB_CMD_VERSION);
 }
 
 static void test_reflect(void **state)
 {
 	struct fixture *fx = *state;
-	const struct ub_reflector_config *r = &fx->cli.reflect;
+	const struct ub_reflector_config *r;
 
 	PARSE_OK(fx, "reflect");
-	assert_int_equal(fx->cli.cmd, UB_CMD_REFLECT);
+	r = REFLECT(fx);
+	assert_ptr_equal(fx->cli.command, &ub_cmd_reflect);
+	assert_int_equal(fx->cli.action, UB_CMD_RUN);
 	assert_null(r->bind_addr);
 	assert_int_equal(r->port, 10000);
 	assert_int_equal(r->family, AF_UNSPEC);
 	assert_int_equal(r->session_idle_ns, 60 * SEC);
 	assert_int_equal(r->quiet, 0);
-	assert_int_equal(fx->cli.quiet, 0);
 
 	PARSE_OK(fx, "reflect", "--bind", "127.0.0.1", "--port", "0", "--session-timeout", "5s",
 		 "-6", "--quiet");
-	assert_int_equal(fx->cli.cmd, UB_CMD_REFLECT);
+	r = REFLECT(fx);
+	assert_ptr_equal(fx->cli.command, &ub_cmd_reflect);
 	assert_string_equal(r->bind_addr, "127.0.0.1");
 	assert_int_equal(r->port, 0);
 	assert_int_equal(r->session_idle_ns, 5 * SEC);
 	assert_int_equal(r->family, AF_INET6);
 	assert_int_equal(r->quiet, 1);
-	assert_int_equal(fx->cli.quiet, 1);
 
 	PARSE_OK(fx, "reflect", "-b", "::1", "-p", "65535", "-4", "-q");
+	r = REFLECT(fx);
 	assert_string_equal(r->bind_addr, "::1");
 	assert_int_equal(r->port, 65535);
 	assert_int_equal(r->family, AF_INET);
@@ -671,53 +689,59 @@ static void test_parse_twice(void **state)
 	assert_int_equal(PARSE(fx, "--quiet", "--count", "banana", "--peer", "a"), UB_E_INVAL);
 	PARSE_OK(fx, "--peer", "b", "--count", "7");
 	CHECK_PEERS(fx, "b");
-	assert_int_equal(fx->cli.send.count, 7);
-	assert_int_equal(fx->cli.quiet, 0);
+	assert_int_equal(SEND(fx)->c.count, 7);
+	assert_int_equal(SEND(fx)->quiet, 0);
 
 	PARSE_OK(fx, "reflect", "--port", "9", "-q");
 	PARSE_OK(fx, "h");
-	assert_int_equal(fx->cli.cmd, UB_CMD_SEND);
-	assert_int_equal(fx->cli.reflect.port, 10000);
-	assert_int_equal(fx->cli.quiet, 0);
+	assert_ptr_equal(fx->cli.command, &ub_cmd_send);
+	assert_int_equal(SEND(fx)->quiet, 0);
+	PARSE_OK(fx, "reflect");
+	assert_int_equal(REFLECT(fx)->port, 10000);
+	assert_int_equal(REFLECT(fx)->quiet, 0);
 }
 
-static char *usage_text(enum ub_cmd cmd)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	ub_cli_usage(f, cmd);
-	assert_int_equal(fclose(f), 0);
-	return buf;
-}
-
+/*
+ * Every --NAME of opts appears in the help; an impairment's -up and -down
+ * forms (the relay's --loss-up ...) are described once, by its base name.
+ */
 static void check_usage_lists(const char *text, const struct option *opts)
 {
 	char want[64];
+	size_t n;
 
 	for (; opts->name; opts++) {
-		snprintf(want, sizeof(want), "--%s", opts->name);
+		n = strlen(opts->name);
+		if (n > 3 && strcmp(opts->name + n - 3, "-up") == 0)
+			n -= 3;
+		else if (n > 5 && strcmp(opts->name + n - 5, "-down") == 0)
+			n -= 5;
+		snprintf(want, sizeof(want), "--%.*s", (int)n, opts->name);
 		if (!strstr(text, want))
 			fail_msg("the help text does not mention %s", want);
 	}
 }
 
-/* The help names every option the parser takes. */
+/* The help names every option the parser takes, for every command. */
 static void test_usage_text(void **state)
 {
-	char *send = usage_text(UB_CMD_SEND);
-	char *refl = usage_text(UB_CMD_REFLECT);
+	static const char *const names[] = { "send", "reflect", "relay", "analyze", "report",
+					     "scenario" };
+	const struct ub_command *cmd;
+	size_t i;
 
 	(void)state;
-	assert_non_null(strstr(send, "Usage: udpbench [send]"));
-	assert_non_null(strstr(refl, "Usage: udpbench reflect"));
-	assert_null(strstr(send, "--session-timeout"));
-	check_usage_lists(send, send_opts);
-	check_usage_lists(refl, ub_reflect_cmd_options);
-	free(send);
-	free(refl);
+	assert_non_null(strstr(ub_cmd_send.usage, "Usage: udpbench [send]"));
+	assert_non_null(strstr(ub_cmd_reflect.usage, "Usage: udpbench reflect"));
+	assert_null(strstr(ub_cmd_send.usage, "--session-timeout"));
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		cmd = ub_cli_find(names[i]);
+		assert_non_null(cmd);
+		assert_string_equal(cmd->name, names[i]);
+		check_usage_lists(cmd->usage, cmd->options);
+	}
+	assert_null(ub_cli_find("help"));
+	assert_null(ub_cli_find("192.0.2.1"));
 }
 
 int main(void)

@@ -1,0 +1,189 @@
+/*
+ * udpbench reflect: the STAMP session-reflector — its options, its help and
+ * its run; also the whole of the reflector-only build for the boards
+ * (peers/vvboard/reflect_main.c), so it includes nothing that needs libpcap,
+ * jansson or inih.
+ */
+#include "cmd/cmd_reflect.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/opt.h"
+#include "lib/clock.h"
+#include "lib/exitcode.h"
+#include "lib/signals.h"
+#include "reflect/ratelimit.h"
+#include "reflect/reflector.h"
+
+static const char reflect_usage[] =
+	"Usage: udpbench reflect [options]\n"
+	"Answer STAMP (RFC 8762) and TWAMP-light probes as a stateful session-reflector.\n"
+	"\n"
+	"  -b, --bind ADDR         listen on this address (default: all, IPv4 and IPv6)\n"
+	"  -p, --port N            UDP port (default 10000; 0 picks a free one)\n"
+	"  -4, -6                  IPv4 or IPv6 only\n"
+	"      --session-timeout D forget a session silent this long, and close a TCP\n"
+	"                          connection that moves nothing this long (default 60s)\n"
+	"      --max-rate N        answer one source address at most N times a second\n"
+	"                          (default 20k, bursts of N/10; 0: no cap)\n"
+	"      --max-sessions N    sessions at once (default 4096); when full, a newcomer\n"
+	"                          replaces the least recently heard session heard only\n"
+	"                          once, or one silent for 1s; sessions heard again and\n"
+	"                          active are never replaced\n"
+	"      --sessions-per-source N\n"
+	"                          sessions one source address may hold (default 64); its\n"
+	"                          next new one replaces its own least recently heard\n"
+	"      --key FILE          authenticated mode (RFC 8762, HMAC-SHA-256): answer\n"
+	"                          only requests signed with this key (hex or raw, >= 16\n"
+	"                          octets), each at most once (replays are dropped)\n"
+	"      --twamp-light       also answer TWAMP-light requests of 14..43 octets\n"
+	"                          (RFC 5357) with its 41-octet reply: an amplification\n"
+	"                          of up to 2.9 times, so off by default; not with --key\n"
+	"      --timestamp ntp|ptp format of the timestamps T2 and T3 in the replies\n"
+	"                          (default ntp; ptp sets the Z bit, RFC 8762)\n"
+	"      --no-tcp            no TCP echo on the same port (it serves udpbench --tcp)\n"
+	"      --gso               answer a burst to one sender as UDP GSO trains: more\n"
+	"                          replies a second, but a capture or firewall on this\n"
+	"                          host, or across loopback and veth, sees a train as one\n"
+	"                          packet\n"
+	"  -q, --quiet             no start-up line\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"Replies are never larger than the request (but for --twamp-light); anything else\n"
+	"is dropped and counted (short, too long, bad key, replayed, rate capped, sessions\n"
+	"refused, twamp-light unanswered, and what could start a reflection loop: a\n"
+	"reply, or a datagram from its own address and port). A sender that starts over\n"
+	"on the same port and SSID starts a new session.\n"
+	"Counters go to stderr on SIGUSR1 and at exit; SIGINT or SIGTERM stops. See\n"
+	"SECURITY.md for running it on a shared network.\n";
+
+enum {
+	OPT_SESSION_TIMEOUT = 256,
+	OPT_NO_TCP,
+	OPT_MAX_RATE,
+	OPT_MAX_SESSIONS,
+	OPT_PER_SOURCE,
+	OPT_KEY,
+	OPT_GSO,
+	OPT_TWAMP_LIGHT,
+	OPT_TIMESTAMP
+};
+
+static const struct option reflect_options[] = {
+	{ "bind", required_argument, NULL, 'b' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT },
+	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
+	{ "gso", no_argument, NULL, OPT_GSO },
+	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
+	{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
+	{ "sessions-per-source", required_argument, NULL, OPT_PER_SOURCE },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "twamp-light", no_argument, NULL, OPT_TWAMP_LIGHT },
+	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int reflect_take(void *state, int opt, const char *name, const char *arg,
+			struct ub_err *e)
+{
+	struct ub_reflector_config *c = state;
+
+	(void)name;
+	switch (opt) {
+	case 'b':
+		/* An IPv6 address has two colons or more; one colon or a bracket is ADDR:PORT. */
+		if (strchr(arg, '[') || (strchr(arg, ':') && strchr(arg, ':') == strrchr(arg, ':')))
+			return ub_err_set(e, UB_E_INVAL, 0,
+					  "--bind '%s': give the address alone, without brackets or "
+					  "a port (the port goes in --port)", arg);
+		c->bind_addr = arg;
+		return 0;
+	case 'p':
+		return ub_opt_int("--port", arg, 0, 65535, &c->port, e);
+	case OPT_NO_TCP:
+		c->tcp = 0;
+		return 0;
+	case OPT_GSO:
+		c->gso = 1;
+		return 0;
+	case OPT_MAX_RATE:
+		return ub_opt_count("--max-rate", arg, 0, UB_RATELIMIT_RATE_MAX, &c->max_rate, e);
+	case OPT_MAX_SESSIONS:
+		return ub_opt_unsigned("--max-sessions", arg, 1, UB_REFLECTOR_SESSIONS_MAX,
+				       &c->max_sessions, e);
+	case OPT_PER_SOURCE:
+		return ub_opt_unsigned("--sessions-per-source", arg, 1, UB_REFLECTOR_SESSIONS_MAX,
+				       &c->sessions_per_source, e);
+	case OPT_KEY:
+		c->key_file = arg;
+		return 0;
+	case OPT_TWAMP_LIGHT:
+		c->twamp_light = 1;
+		return 0;
+	case OPT_TIMESTAMP:
+		if (strcmp(arg, "ntp") != 0 && strcmp(arg, "ptp") != 0)
+			return ub_err_set(e, UB_E_INVAL, 0, "--timestamp '%s': ntp or ptp", arg);
+		c->ptp = arg[0] == 'p';
+		return 0;
+	case OPT_SESSION_TIMEOUT:
+		return ub_opt_duration("--session-timeout", arg, 1000 * 1000LL,
+				       24 * 3600 * UB_NS_PER_S, &c->session_idle_ns, e);
+	}
+	return ub_opt_common(opt, &c->family, &c->quiet);
+}
+
+static const struct ub_opt_spec reflect_spec = {
+	":b:p:q46h", reflect_options, reflect_take,
+};
+
+static int reflect_parse(int argc, char **argv, void *state, struct ub_err *e)
+{
+	struct ub_reflector_config *c = state;
+	int rc;
+
+	ub_reflector_config_init(c);
+	rc = ub_opt_parse(argc, argv, &reflect_spec, c, NULL, e);
+	if (rc != UB_CMD_RUN)
+		return rc;
+	if (c->twamp_light && c->key_file)
+		return ub_err_set(e, UB_E_INVAL, 0,
+				  "--twamp-light answers unauthenticated requests: not with --key");
+	return UB_CMD_RUN;
+}
+
+/* Reflects until SIGINT/SIGTERM, counters on SIGUSR1 and at exit. */
+static int reflect_run(void *state)
+{
+	struct ub_reflector_config *c = state;
+	struct ub_reflector *r;
+	struct ub_err e;
+	int rc;
+
+	ub_err_clear(&e);
+	c->stop = &ub_signal_stop;
+	c->dump = &ub_signal_dump;
+	r = ub_reflector_new(c, &e);
+	if (!r)
+		return ub_command_fail("reflect", &e,
+				       e.code == UB_E_INVAL ? UB_EXIT_USAGE : UB_EXIT_ERROR);
+	rc = ub_reflector_run(r, &e);
+	ub_reflector_print_counters(r, stderr);
+	ub_reflector_free(r);
+	if (rc < 0)
+		return ub_command_fail("reflect", &e, UB_EXIT_ERROR);
+	return UB_EXIT_OK;
+}
+
+const struct ub_command ub_cmd_reflect = {
+	.name = "reflect",
+	.usage = reflect_usage,
+	.options = reflect_options,
+	.state_size = sizeof(struct ub_reflector_config),
+	.parse = reflect_parse,
+	.run = reflect_run,
+	.signals = 1,
+};

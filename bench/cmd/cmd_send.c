@@ -1,0 +1,396 @@
+/* udpbench send: probes to one or more reflectors, and the figures they give. */
+#include "cmd/cmd_send.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/langopt.h"
+#include "cmd/opt.h"
+#include "cmd/peers.h"
+#include "lib/clock.h"
+#include "lib/exitcode.h"
+#include "lib/outfile.h"
+#include "lib/signals.h"
+#include "metrics/output.h"
+#include "send/sender.h"
+#include "stamp/auth.h"
+#include "stamp/proto.h"
+
+#define MS (1000 * 1000LL)
+
+/* The parsed command line of `udpbench send`. */
+struct send_cmd {
+	struct ub_sender_config c;
+	struct ub_auth_key key;   /* --key FILE */
+	struct ub_peers peers;    /* c.peers points into it */
+	int quiet;                /* no live lines, no note on memory */
+	int have_interval, have_rate; /* both given is an error */
+};
+
+static const char send_usage[] =
+	"Usage: udpbench [send] --peer HOST[:PORT] [options]\n"
+	"Measure round-trip time, loss, duplication and reordering to a STAMP\n"
+	"(RFC 8762) reflector or a plain UDP echo.\n"
+	"\n"
+	"  -P, --peer HOST[:PORT]  the reflector (name, IPv4, or [IPv6]:port); repeat\n"
+	"                          it to measure several peers at once\n"
+	"      --peers FILE        more peers, one HOST[:PORT] per line (# comments)\n"
+	"  -p, --port N            port when --peer names none (default 10000)\n"
+	"  -c, --count N           probes to send (1k = 1000)\n"
+	"  -d, --duration D        send for this long (10ms, 2s, 1m); without -c or -d: 10s\n"
+	"  -i, --interval D        time between probes (default 10ms)\n"
+	"      --rate PPS|max      probes per second instead of --interval, or max:\n"
+	"                          a flood in batches as fast as the peer answers\n"
+	"  -s, --size N            probe size in bytes, 44..1472 (default 44)\n"
+	"      --timeout D         Tmax: a later reply counts as lost (default 1s)\n"
+	"      --mode M            auto (default), stamp, echo, text or any: auto sends\n"
+	"                          text probes until the replies show a STAMP reflector,\n"
+	"                          a verbatim echo, a script that changes the text, or\n"
+	"                          one that answers in its own words (any: one probe\n"
+	"                          at a time)\n"
+	"      --timestamp ntp|ptp format of our timestamps on the wire (default ntp)\n"
+	"      --tcp               the same probes as framed messages on one TCP\n"
+	"                          connection (to udpbench reflect's TCP echo)\n"
+	"      --key FILE          RFC 8762 authenticated mode with this shared key\n"
+	"                          (HMAC-SHA-256); replies without it are ignored\n"
+	"      --json FILE         write the result as JSON (- for stdout)\n"
+	"      --csv FILE          write one row per probe as CSV (- for stdout);\n"
+	"                          with several peers one file each, FILE-HOST_PORT.csv\n"
+	"      --label TEXT        name this run in results and charts\n"
+	"      --pcap FILE         capture the run's packets into FILE (root or CAP_NET_RAW)\n"
+	"      --iface IF          capture on IF (default: the one that reaches the peer)\n"
+	"      --summary-only      constant memory for runs of any length: percentiles\n"
+	"                          from a histogram (within 0.5 %)\n"
+	"      --spin D            spin on the clock this long before each send instead\n"
+	"                          of sleeping (default 200us; 0 sleeps to the deadline)\n"
+	"      --busy-poll         never sleep: poll sockets and clock (one CPU at 100 %)\n"
+	"      --cpu N             run the sender on CPU N\n"
+	"      --gso               with --rate max: each batch leaves as one UDP GSO\n"
+	"                          train (captures and firewalls on the way may see it\n"
+	"                          as one packet)\n"
+	"      --lang en|zh        language of the terminal text (default from $LANG)\n"
+	"  -4, -6                  use IPv4 or IPv6 only\n"
+	"      --dscp N            DSCP code point 0..63 on the probes\n"
+	"      --ttl N             IP TTL / hop limit 1..255 on the probes\n"
+	"  -q, --quiet             print only the summary\n"
+	"  -h, --help              show this help\n"
+	"  -V, --version           show the version\n"
+	"\n"
+	"Other commands: udpbench reflect --help, udpbench relay --help,\n"
+	"udpbench analyze --help, udpbench report --help, udpbench scenario --help\n"
+	"Exit status: 0 measured, 1 error, 2 usage error, 3 no reply from the peer.\n";
+
+enum {
+	OPT_RATE = 256,
+	OPT_TIMEOUT,
+	OPT_MODE,
+	OPT_JSON,
+	OPT_CSV,
+	OPT_LABEL,
+	OPT_LANG,
+	OPT_DSCP,
+	OPT_TTL,
+	OPT_PEERS,
+	OPT_PCAP,
+	OPT_TCP,
+	OPT_IFACE,
+	OPT_KEY,
+	OPT_SUMMARY_ONLY,
+	OPT_SPIN,
+	OPT_BUSY_POLL,
+	OPT_CPU,
+	OPT_GSO,
+	OPT_TIMESTAMP,
+};
+
+static const struct option send_options[] = {
+	{ "peer", required_argument, NULL, 'P' },
+	{ "peers", required_argument, NULL, OPT_PEERS },
+	{ "port", required_argument, NULL, 'p' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "size", required_argument, NULL, 's' },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
+	{ "tcp", no_argument, NULL, OPT_TCP },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "csv", required_argument, NULL, OPT_CSV },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "iface", required_argument, NULL, OPT_IFACE },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "summary-only", no_argument, NULL, OPT_SUMMARY_ONLY },
+	{ "spin", required_argument, NULL, OPT_SPIN },
+	{ "busy-poll", no_argument, NULL, OPT_BUSY_POLL },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "gso", no_argument, NULL, OPT_GSO },
+	{ "lang", required_argument, NULL, OPT_LANG },
+	{ "dscp", required_argument, NULL, OPT_DSCP },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* --rate PPS|max: an interval, or a flood. */
+static int take_rate(struct ub_sender_config *c, const char *arg, struct ub_err *e)
+{
+	uint64_t v;
+
+	if (strcmp(arg, "max") == 0) {
+		c->flood = 1;
+		c->interval_ns = 0;
+		return 0;
+	}
+	if (ub_opt_count("--rate", arg, 1, 1000000, &v, e) < 0)
+		return UB_E_INVAL;
+	c->interval_ns = UB_NS_PER_S / (int64_t)v;
+	return 0;
+}
+
+static int take_mode(struct ub_sender_config *c, const char *arg, struct ub_err *e)
+{
+	int n;
+
+	for (n = 0; n < UB_MODES; n++)
+		if (strcmp(arg, ub_sender_mode_name((enum ub_mode)n)) == 0)
+			break;
+	if (n == UB_MODES)
+		return ub_err_set(e, UB_E_INVAL, 0, "--mode: '%s' is not auto, stamp, echo, text or any",
+				  arg);
+	c->mode = (enum ub_mode)n;
+	return 0;
+}
+
+/* The options that shape the probes and their schedule. */
+static int take_probe_option(struct send_cmd *s, int opt, const char *arg, struct ub_err *e)
+{
+	struct ub_sender_config *c = &s->c;
+
+	switch (opt) {
+	case 'c':
+		return ub_opt_count("--count", arg, 1, UINT32_MAX, &c->count, e);
+	case 'd':
+		return ub_opt_duration("--duration", arg, MS, 365LL * 24 * 3600 * UB_NS_PER_S,
+				       &c->duration_ns, e);
+	case 'i':
+		s->have_interval = 1;
+		return ub_opt_duration("--interval", arg, 1000, 3600 * UB_NS_PER_S, &c->interval_ns,
+				       e);
+	case OPT_RATE:
+		s->have_rate = 1;
+		return take_rate(c, arg, e);
+	case 's':
+		return ub_opt_size("--size", arg, UB_STAMP_LEN, UB_PKT_MAX, &c->size, e);
+	case OPT_TIMEOUT:
+		return ub_opt_duration("--timeout", arg, MS, 3600 * UB_NS_PER_S, &c->timeout_ns, e);
+	case OPT_MODE:
+		return take_mode(c, arg, e);
+	case OPT_TIMESTAMP:
+		if (strcmp(arg, "ntp") != 0 && strcmp(arg, "ptp") != 0)
+			return ub_err_set(e, UB_E_INVAL, 0, "--timestamp: '%s' is not ntp or ptp", arg);
+		c->ptp = arg[0] == 'p';
+		return 0;
+	case OPT_TCP:
+		c->tcp = 1;
+		return 0;
+	case OPT_KEY:
+		return ub_opt_key(arg, &s->key, &c->key, e);
+	case OPT_SPIN:
+		return ub_opt_duration("--spin", arg, 0, UB_NS_PER_S, &c->spin_ns, e);
+	case OPT_BUSY_POLL:
+		c->busy_poll = 1;
+		return 0;
+	case OPT_GSO:
+		c->gso = 1;
+		return 0;
+	case OPT_CPU:
+		return ub_opt_int("--cpu", arg, 0, CPU_SETSIZE - 1, &c->cpu, e);
+	case OPT_SUMMARY_ONLY:
+		c->summary_only = 1;
+		return 0;
+	}
+	return UB_OPT_NOT_MINE;
+}
+
+/* The peers, where the results go, the IP header, -4/-6/-q; the rest goes to take_probe_option. */
+static int send_take(void *state, int opt, const char *name, const char *arg, struct ub_err *e)
+{
+	struct send_cmd *s = state;
+	struct ub_sender_config *c = &s->c;
+
+	(void)name;
+	switch (opt) {
+	case 'P':
+		return ub_peers_add(&s->peers, arg, e);
+	case OPT_PEERS:
+		return ub_peers_read(&s->peers, arg, e);
+	case 'p':
+		return ub_opt_int("--port", arg, 1, 65535, &c->port, e);
+	case OPT_JSON:
+		c->json_path = arg;
+		return 0;
+	case OPT_CSV:
+		c->csv_path = arg;
+		return 0;
+	case OPT_LABEL:
+		if (!ub_output_text_ok(arg))
+			return ub_err_set(e, UB_E_INVAL, 0,
+					  "--label: not UTF-8 text (the JSON result could not hold it)");
+		c->label = arg;
+		return 0;
+	case OPT_PCAP:
+		c->pcap_path = arg;
+		return 0;
+	case OPT_IFACE:
+		c->iface = arg;
+		return 0;
+	case OPT_LANG:
+		return ub_langopt_parse(arg, &c->lang, e);
+	case OPT_DSCP:
+		return ub_opt_int("--dscp", arg, 0, 63, &c->dscp, e);
+	case OPT_TTL:
+		return ub_opt_int("--ttl", arg, 1, 255, &c->ttl, e);
+	}
+	if (ub_opt_common(opt, &c->family, &s->quiet) == 0)
+		return 0;
+	return take_probe_option(s, opt, arg, e);
+}
+
+static const struct ub_opt_spec send_spec = {
+	":P:p:c:d:i:s:q46hV", send_options, send_take,
+};
+
+/* Probes the schedule plans at most: the count, or the duration's worth (a flood's at a million a second). */
+static uint64_t planned_probes(const struct ub_sender_config *c)
+{
+	int64_t gap = c->interval_ns > 0 ? c->interval_ns : 1000;
+	uint64_t n = c->duration_ns ? (uint64_t)(c->duration_ns / gap) + 1 : UINT64_MAX;
+
+	return c->count && c->count < n ? c->count : n;
+}
+
+/* Options that cannot go together, and the files that must differ. */
+static int check_combinations(const struct send_cmd *s, struct ub_err *e)
+{
+	const struct ub_sender_config *c = &s->c;
+
+	if (s->have_interval && s->have_rate)
+		return ub_err_set(e, UB_E_INVAL, 0, "--rate: give either --interval or --rate");
+	if (c->tcp && c->pcap_path)
+		return ub_err_set(e, UB_E_INVAL, 0, "--pcap: captures UDP runs; leave it out with --tcp");
+	if (c->tcp && c->mode != UB_MODE_AUTO && c->mode != UB_MODE_ECHO)
+		return ub_err_set(e, UB_E_INVAL, 0, "--mode: --tcp sends to an echo (auto or echo)");
+	if (c->flood && c->n_peers > 1)
+		return ub_err_set(e, UB_E_INVAL, 0, "--rate max: floods one peer; give one --peer");
+	if (c->gso && !c->flood)
+		return ub_err_set(e, UB_E_INVAL, 0, "--gso: sends trains with --rate max only");
+	if (c->flood && c->tcp)
+		return ub_err_set(e, UB_E_INVAL, 0, "--rate max: floods UDP; leave out --tcp");
+	if (c->json_path && c->csv_path && ub_outfile_same(c->json_path, c->csv_path))
+		return ub_err_set(e, UB_E_INVAL, 0, "--csv: '%s' is the --json file too; give each its own",
+				  c->csv_path);
+	if (c->pcap_path && ((c->json_path && ub_outfile_same(c->pcap_path, c->json_path)) ||
+			     (c->csv_path && ub_outfile_same(c->pcap_path, c->csv_path))))
+		return ub_err_set(e, UB_E_INVAL, 0,
+				  "--pcap: '%s' is the --json or --csv file too; give each its own",
+				  c->pcap_path);
+	if (c->key && (c->tcp || (c->mode != UB_MODE_AUTO && c->mode != UB_MODE_STAMP)))
+		return ub_err_set(e, UB_E_INVAL, 0,
+				  "--key: authenticates STAMP probes (not echo, text, any or --tcp)");
+	return 0;
+}
+
+static int send_parse(int argc, char **argv, void *state, struct ub_err *e)
+{
+	struct send_cmd *s = state;
+	struct ub_sender_config *c = &s->c;
+	int rc, operand;
+
+	ub_sender_config_init(c);
+	c->lang = ub_langopt_default();
+	rc = ub_opt_parse(argc, argv, &send_spec, s, &operand, e);
+	if (rc != UB_CMD_RUN)
+		return rc;
+	/* "udpbench 192.168.4.1" works as ping's does. */
+	for (; operand < argc; operand++)
+		if (ub_peers_add(&s->peers, argv[operand], e) < 0)
+			return e->code;
+	if (!s->peers.n)
+		return ub_err_set(e, UB_E_INVAL, 0, "--peer: which host? (udpbench --peer HOST)");
+	c->peers = s->peers.list;
+	c->n_peers = s->peers.n;
+	if (c->mode == UB_MODE_TEXT && c->size < UB_STAMP_LEN)
+		c->size = UB_STAMP_LEN;
+	if (check_combinations(s, e) < 0)
+		return e->code;
+	if (c->key) {
+		c->mode = UB_MODE_STAMP;
+		if (c->size < UB_STAMP_AUTH_LEN)
+			c->size = UB_STAMP_AUTH_LEN;
+	}
+	if (!c->count && !c->duration_ns)
+		c->duration_ns = 10 * UB_NS_PER_S;
+	/* Exact statistics grow with every probe: a plan larger than they hold keeps constant memory. */
+	if (!c->summary_only && planned_probes(c) > UB_SENDER_EXACT_MAX)
+		c->summary_only = c->summary_only_auto = 1;
+	return UB_CMD_RUN;
+}
+
+static int send_run(void *state)
+{
+	struct send_cmd *s = state;
+	struct ub_sender_config *c = &s->c;
+	struct ub_err e;
+	int json_stdout = c->json_path && strcmp(c->json_path, "-") == 0;
+	int csv_stdout = c->csv_path && strcmp(c->csv_path, "-") == 0;
+	int rc;
+
+	ub_err_clear(&e);
+	c->stop = &ub_signal_stop;
+	/* stdout stays machine-readable when JSON or CSV goes there. */
+	c->summary = json_stdout || csv_stdout ? stderr : stdout;
+	c->live = !s->quiet && isatty(STDERR_FILENO) ? stderr : NULL;
+	if (c->summary_only_auto && !s->quiet)
+		fprintf(stderr, c->lang == UB_LANG_ZH
+			? "udpbench: 计划超过 %u 个探测包：百分位数由直方图得出（误差 0.5 %% 以内），内存不随运行时长增长\n"
+			: "udpbench: the plan holds more than %u probes: percentiles come from a histogram "
+			  "(within 0.5 %%) so that memory stays constant\n",
+			UB_SENDER_EXACT_MAX);
+	rc = ub_sender_run(c, &e);
+	if (rc == 0) {
+		/* Some peers of several stayed silent: a result, but say which. */
+		if (e.code == UB_E_NOREPLY)
+			fprintf(stderr, "udpbench: %s\n", e.msg);
+		return UB_EXIT_OK;
+	}
+	if (rc == UB_E_NOREPLY)
+		return ub_command_fail(NULL, &e, UB_EXIT_NOREPLY);
+	if (rc == UB_E_INVAL || rc == UB_E_RANGE)
+		return ub_command_fail(NULL, &e, UB_EXIT_USAGE);
+	return ub_command_fail(NULL, &e, UB_EXIT_ERROR);
+}
+
+static void send_free(void *state)
+{
+	struct send_cmd *s = state;
+
+	ub_peers_free(&s->peers);
+}
+
+const struct ub_command ub_cmd_send = {
+	.name = "send",
+	.usage = send_usage,
+	.options = send_options,
+	.state_size = sizeof(struct send_cmd),
+	.parse = send_parse,
+	.run = send_run,
+	.free = send_free,
+	.signals = 1,
+};
