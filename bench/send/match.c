@@ -51,10 +51,10 @@ static const struct ub_match_probe *stamp_probe(struct ub_matcher *m,
 	uint32_t seq;
 
 	/* A text probe's first 12 octets, copied as they came. */
-	if (len >= 24 + UB_TEXT_HEAD_LEN && ub_proto_text_head(buf + 24, len - 24, &seq) == 0) {
+	if (ub_proto_reply_text_head(buf, len, &seq) == 0) {
 		p = ps->by_seq(ps->ctx, seq);
 		if (p && p->text && ub_match_encode(m, m->cmpbuf, seq, p->t1_real, 1) &&
-		    memcmp(m->cmpbuf, buf + 24, UB_TEXT_HEAD_LEN) == 0)
+		    memcmp(m->cmpbuf, ub_proto_reply_copied(buf, len), UB_TEXT_HEAD_LEN) == 0)
 			return p;
 	}
 	p = ps->by_seq(ps->ctx, rep->sender_seq);

@@ -703,22 +703,21 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 /* The probe a captured payload belongs to: a request (outgoing) or a reply. */
 static struct probe *wire_probe(struct ub_session *s, const uint8_t *b, size_t len, int outgoing)
 {
-	uint32_t seq, be;
-	size_t at;
+	uint32_t seq;
+	int rc;
 
 	/* A text probe, or a script's answer that quotes it, says its number in text. */
 	if (ub_proto_find_text((const char *)b, len, &seq, NULL, NULL) >= 0)
 		return probe_by_seq(s, seq);
-	/* A STAMP reply to a text probe holds the probe's first 12 octets at 24. */
-	if (!outgoing && len >= 24 + UB_TEXT_HEAD_LEN && ub_proto_text_head(b + 24, len - 24, &seq) == 0)
+	/* A STAMP reply to a text probe holds the probe's first 12 octets. */
+	if (!outgoing && ub_proto_reply_text_head(b, len, &seq) == 0)
 		return probe_by_seq(s, seq);
-	/* Binary requests and verbatim echoes carry our number at 0, STAMP replies at 24 (48 keyed). */
-	at = outgoing || s->m.mode == UB_MODE_ECHO || len < UB_TWAMP_REPLY_MIN ? 0
-	     : s->cfg->key && len >= UB_STAMP_AUTH_LEN ? 48 : 24;
-	if (len < at + 4)
-		return NULL;
-	memcpy(&be, b + at, 4);
-	return probe_by_seq(s, ntohl(be));
+	/* Binary requests and verbatim echoes carry our number first, STAMP replies further in. */
+	if (outgoing || s->m.mode == UB_MODE_ECHO || len < UB_TWAMP_REPLY_MIN)
+		rc = ub_proto_seq(b, len, &seq);
+	else
+		rc = ub_proto_reply_sender_seq(b, len, s->cfg->key && len >= UB_STAMP_AUTH_LEN, &seq);
+	return rc < 0 ? NULL : probe_by_seq(s, seq);
 }
 
 int ub_session_wire(struct ub_session *s, const struct ub_udp_view *v, int64_t mono_ns)
