@@ -126,16 +126,26 @@ struct ub_hist *ub_hist_new(const struct ub_hist_config *c)
 	return h;
 }
 
+/* Frees each level's counters (free_them) or zeroes them, those allocated. */
+static void each_level(struct ub_hist *h, int free_them)
+{
+	size_t i;
+
+	for (i = 0; i < 2 * LEVELS_MAX; i++) {
+		uint32_t *lv = h->lev[i / LEVELS_MAX][i % LEVELS_MAX];
+
+		if (free_them)
+			free(lv);
+		else if (lv)
+			memset(lv, 0, ((size_t)1 << h->k) * sizeof(uint32_t));
+	}
+}
+
 void ub_hist_free(struct ub_hist *h)
 {
-	unsigned level;
-	int side;
-
 	if (!h)
 		return;
-	for (side = POS; side <= NEG; side++)
-		for (level = 0; level < LEVELS_MAX; level++)
-			free(h->lev[side][level]);
+	each_level(h, 1);
 	free(h);
 }
 
@@ -196,16 +206,9 @@ int ub_hist_record(struct ub_hist *h, int64_t v)
 
 void ub_hist_reset(struct ub_hist *h)
 {
-	unsigned level;
-	int side;
-
 	if (!h)
 		return;
-	for (side = POS; side <= NEG; side++)
-		for (level = 0; level < LEVELS_MAX; level++)
-			if (h->lev[side][level])
-				memset(h->lev[side][level], 0,
-				       ((size_t)1 << h->k) * sizeof(uint32_t));
+	each_level(h, 0);
 	h->n = 0;
 	h->min = h->max = 0;
 	h->sum = h->mean = h->m2 = 0;
