@@ -10,6 +10,7 @@
 
 #include "lib/clock.h"
 #include "lib/outfile.h"
+#include "metrics/output.h"
 #include "cmd/reflect_cmd.h"
 #include "stamp/proto.h"
 #include "lib/units.h"
@@ -230,9 +231,13 @@ static const struct option send_opts[] = {
 /* Names the option getopt did not know: a short one by its letter, a long one by its word. */
 static int unknown_option(char **argv, struct ub_err *e)
 {
+	int zh = ub_words_lang(argv) == UB_LANG_ZH;
+
 	if (optopt)
-		return ub_err_set(e, UB_E_INVAL, 0, "unknown option '-%c'", optopt);
-	return ub_err_set(e, UB_E_INVAL, 0, "unknown option '%s'", argv[optind - 1]);
+		return ub_err_set(e, UB_E_INVAL, 0, UB_TR(zh, "unknown option '-%c'", "没有 '-%c' 这个选项"),
+				  optopt);
+	return ub_err_set(e, UB_E_INVAL, 0, UB_TR(zh, "unknown option '%s'", "没有 '%s' 这个选项"),
+			  argv[optind - 1]);
 }
 
 /* Prefixes a units-parser message with the option it belongs to. */
@@ -335,13 +340,7 @@ void ub_cli_free(struct ub_cli *cli)
 
 static enum ub_lang default_lang(void)
 {
-	const char *l = getenv("LC_ALL");
-
-	if (!l || !*l)
-		l = getenv("LC_MESSAGES");
-	if (!l || !*l)
-		l = getenv("LANG");
-	return l && strncmp(l, "zh", 2) == 0 ? UB_LANG_ZH : UB_LANG_EN;
+	return ub_words_lang(NULL);
 }
 
 static int parse_lang(const char *arg, enum ub_lang *out, struct ub_err *e)

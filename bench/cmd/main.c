@@ -89,7 +89,9 @@ static int run_scenario(struct ub_cli *cli)
 	}
 	path = ub_scenario_find(cli->scenario_name);
 	if (!path) {
-		fprintf(stderr, "udpbench: no scenario '%s' (see udpbench scenario list)\n",
+		fprintf(stderr, UB_TR(cli->scenario.lang == UB_LANG_ZH,
+				      "udpbench: no scenario '%s' (see udpbench scenario list)\n",
+				      "udpbench: 没有叫 '%s' 的场景（见 udpbench scenario list）\n"),
 			cli->scenario_name);
 		return UB_EXIT_USAGE;
 	}
@@ -122,10 +124,11 @@ static int run_send(struct ub_cli *cli)
 	c->summary = json_stdout || csv_stdout ? stderr : stdout;
 	c->live = !cli->quiet && isatty(STDERR_FILENO) ? stderr : NULL;
 	if (c->summary_only_auto && !cli->quiet)
-		fprintf(stderr, c->lang == UB_LANG_ZH
-			? "udpbench: 计划超过 %u 个探测包：百分位数由直方图得出（误差 0.5 %% 以内），内存不随运行时长增长\n"
-			: "udpbench: the plan holds more than %u probes: percentiles come from a histogram "
-			  "(within 0.5 %%) so that memory stays constant\n",
+		fprintf(stderr, UB_TR(c->lang == UB_LANG_ZH,
+				      "udpbench: the plan holds more than %u probes: percentiles come from a "
+				      "histogram (within 0.5 %%) so that memory stays constant\n",
+				      "udpbench: 计划超过 %u 个探测包：百分位数由直方图得出（误差 0.5 %% 以内），"
+				      "内存不随运行时长增长\n"),
 			UB_SENDER_EXACT_MAX);
 	rc = ub_sender_run(c, &e);
 	if (rc == 0) {
@@ -150,7 +153,9 @@ int main(int argc, char **argv)
 
 	ub_err_clear(&e);
 	if (ub_cli_parse(argc, argv, &cli, &e) < 0) {
-		fprintf(stderr, "udpbench: %s (see udpbench --help)\n", e.msg);
+		fprintf(stderr, UB_TR(ub_words_lang(argv) == UB_LANG_ZH, "udpbench: %s (see udpbench --help)\n",
+				      "udpbench: %s（用法见 udpbench --help）\n"),
+			e.msg);
 		ub_cli_free(&cli);
 		return UB_EXIT_USAGE;
 	}

@@ -9,6 +9,7 @@
 #include "reflect/ratelimit.h"
 #include "lib/signals.h"
 #include "lib/units.h"
+#include "metrics/words.h"
 
 enum {
 	OPT_SESSION_TIMEOUT = 256,
@@ -87,7 +88,7 @@ void ub_reflect_cmd_usage(FILE *f)
 int ub_reflect_cmd_parse(int argc, char **argv, struct ub_reflector_config *c, struct ub_err *e)
 {
 	uint64_t v;
-	int opt;
+	int opt, zh;
 
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then also forgets where it was inside a "-xyz" group */
@@ -158,9 +159,12 @@ int ub_reflect_cmd_parse(int argc, char **argv, struct ub_reflector_config *c, s
 		case ':':
 			return ub_err_set(e, UB_E_INVAL, 0, "%s: needs a value", argv[optind - 1]);
 		default:
+			zh = ub_words_lang(NULL) == UB_LANG_ZH;
 			if (optopt)
-				return ub_err_set(e, UB_E_INVAL, 0, "unknown option '-%c'", optopt);
-			return ub_err_set(e, UB_E_INVAL, 0, "unknown option '%s'", argv[optind - 1]);
+				return ub_err_set(e, UB_E_INVAL, 0,
+						  UB_TR(zh, "unknown option '-%c'", "没有 '-%c' 这个选项"), optopt);
+			return ub_err_set(e, UB_E_INVAL, 0,
+					  UB_TR(zh, "unknown option '%s'", "没有 '%s' 这个选项"), argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
