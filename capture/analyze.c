@@ -11,12 +11,14 @@
 #include "capture/flows.h"
 #include "capture/pairing.h"
 #include "lib/net.h"
+#include "metrics/output.h"
 #include "capture/pcaplib.h"
 #include "metrics/stats.h"
 
 #define MAX_SEC 4000000000LL  /* capture times are clamped to 1970..2096: no overflow */
 
-#define TR(zh, en_text, zh_text) ((zh) ? zh_text : en_text)
+/* Every text for people is TR(zh, English, Chinese): metrics/words.h. */
+#define TR UB_TR
 
 struct ub_analysis {
 	const struct ub_pcaplib *L;

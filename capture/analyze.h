@@ -36,7 +36,8 @@
 
 #include "stamp/auth.h"
 #include "lib/err.h"
-#include "metrics/output.h"
+#include "metrics/result.h"
+#include "metrics/words.h"
 
 #define UB_STAMP_PORT 862       /* IANA's STAMP port (RFC 8762 §4.1) */
 #define UB_ANALYZE_TABLE_MIN 5  /* this many sessions or more: one table, not a summary each */

@@ -143,19 +143,19 @@ static int chart_rtt(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 		 r->proto_in_label || strcasestr(r->label, r->tcp ? "tcp" : "udp") ? ""
 		 : r->tcp ? " (TCP)" : " (UDP)",
 		 r->tcp ? TX(R, "Round-trip time of every message: spikes are waits for a resend (red ▲: this side resent)",
-			     "每条消息的往返时间：尖峰是在等重传（红色 ▲：本机重传）")
+			     "每条消息的" UB_ZH_RTT "：尖峰是在等重传（" UB_ZH_C_LOST " ▲：本机重传）")
 			: TX(R, "Round-trip time of every probe: look for spikes, gaps and red × (lost probes)",
-			     "每个探测包的往返时间：看尖峰、断口和红色 ×（丢失的包）"));
+			     "每个探测包的" UB_ZH_RTT "：看尖峰、断口和" UB_ZH_C_LOST " ×（丢失的探测包）"));
 	ub_gnuplot_str(f, "t_title", t);
 	ub_gnuplot_str(f, "t_x", TX(R, "time since the start of the run (s)", "开始后的时间（秒）"));
-	ub_gnuplot_str(f, "t_y", TX(R, "round-trip time (ms)", "往返时间（毫秒）"));
+	ub_gnuplot_str(f, "t_y", TX(R, "round-trip time (ms)", UB_ZH_RTT "（毫秒）"));
 	snprintf(t, sizeof(t), TX(R, "reply (%zu)", "收到回复（%zu 个）"), r->n_rtt);
 	ub_gnuplot_str(f, "t_rtt", t);
 	snprintf(t, sizeof(t), TX(R, "lost: no reply (%zu)", "丢失：没有回复（%zu 个）"),
 		 r->n_lost - r->n_late);
 	ub_gnuplot_str(f, "t_lost", t);
 	ub_report_fmt_dur(R, b3, sizeof(b3), ub_results_int(r->params, "timeout_ns", 0));
-	snprintf(t, sizeof(t), TX(R, "late: over %s, counted lost (%zu)", "迟到：超过 %s，算丢失（%zu 个）"),
+	snprintf(t, sizeof(t), TX(R, "late: over %s, counted lost (%zu)", UB_ZH_LATE "：过了" UB_ZH_TMAX " %s 才到，算作丢失（%zu 个）"),
 		 b3, r->n_late);
 	ub_gnuplot_str(f, "t_late", t);
 	snprintf(t, sizeof(t), TX(R, "this side resent (%zu places)", "本机重传（%zu 处）"), r->n_retx);
@@ -300,12 +300,12 @@ static int cdf_settings(struct ub_report_ctx *R, unsigned used, const struct cdf
 	ub_gnuplot_num(f, "xlo", ax->lo);
 	ub_gnuplot_num(f, "xhi", ax->hi);
 	ub_gnuplot_str(f, "t_title", TX(R, "How spread out is the delay?\nA steep curve is a steady link; a long tail to the right means long waits now and then",
-				"延迟有多分散？\n曲线越陡，链路越稳定；向右拖的尾巴说明时不时要等很久"));
-	ub_gnuplot_str(f, "t_cdf", TX(R, "Share of replies at or below a round-trip time", "不超过某个往返时间的回复占比"));
-	ub_gnuplot_str(f, "t_hist", TX(R, "How many replies took how long", "各个往返时间的回复有多少"));
+				UB_ZH_RTT "有多分散？\n曲线越陡，链路越稳定；向右拖的尾巴说明时不时要等很久"));
+	ub_gnuplot_str(f, "t_cdf", TX(R, "Share of replies at or below a round-trip time", "不超过某个" UB_ZH_RTT "的回复占比"));
+	ub_gnuplot_str(f, "t_hist", TX(R, "How many replies took how long", "各个" UB_ZH_RTT "的回复有多少"));
 	snprintf(t, sizeof(t), "%s", logx ? TX(R, "round-trip time (ms, log scale)",
-					       "往返时间（毫秒，对数刻度）")
-					  : TX(R, "round-trip time (ms)", "往返时间（毫秒）"));
+					       UB_ZH_RTT "（毫秒，对数刻度）")
+					  : TX(R, "round-trip time (ms)", UB_ZH_RTT "（毫秒）"));
 	if (beyond)
 		snprintf(t + strlen(t), sizeof(t) - strlen(t),
 			 TX(R, "; %zu slower replies beyond the right edge", "；另有 %zu 个更慢的回复在右边界之外"),
@@ -409,12 +409,19 @@ static void loss_texts(const struct ub_report_ctx *R, const struct ub_result *r,
 	fprintf(s, "split = %d\nn_probes = %zu\nn_ok = %zu\nn_up = %zu\nn_down = %zu\nn_lost = %zu\nn_late = %zu\n",
 		r->split, r->n_p, r->n_rtt, r->n_up, r->n_down - r->n_late, r->n_lost - r->n_late,
 		r->n_late);
-	if (R->zh)
-		snprintf(t, sizeof(t), "%s：哪些包丢了？%zu 个中丢了 %zu 个\n一格一个包，红色连成块就是连续丢包",
+	/* the colours of loss.gp: lost there (or lost) in c_red, lost back in dark brown */
+	if (r->split)
+		snprintf(t, sizeof(t), TX(R, "%1$s: which probes were lost? %3$zu of %2$zu\nOne mark per probe; "
+					  "red (there) and brown (back) blocks are losses in a row",
+					  "%s：哪些探测包丢了？%zu 个中丢了 %zu 个\n一格一个探测包，" UB_ZH_C_LOST
+					  "（去程）和" UB_ZH_C_DOWN "（回程）连成块就是连续丢包"),
 			 r->label, r->n_p, r->n_lost);
 	else
-		snprintf(t, sizeof(t), "%s: which probes were lost? %zu of %zu\nOne mark per probe; red blocks are losses in a row",
-			 r->label, r->n_lost, r->n_p);
+		snprintf(t, sizeof(t), TX(R, "%1$s: which probes were lost? %3$zu of %2$zu\nOne mark per probe; "
+					  "red blocks are losses in a row",
+					  "%s：哪些探测包丢了？%zu 个中丢了 %zu 个\n一格一个探测包，" UB_ZH_C_LOST
+					  "连成块就是连续丢包"),
+			 r->label, r->n_p, r->n_lost);
 	if (json_is_object(bursts) && ub_results_int(bursts, "count", 0) > 0) {
 		size_t n = strlen(t);
 
@@ -435,7 +442,7 @@ static void loss_texts(const struct ub_report_ctx *R, const struct ub_result *r,
 	ub_gnuplot_str(s, "t_down", t);
 	snprintf(t, sizeof(t), TX(R, "lost (%zu)", "丢失（%zu）"), r->n_lost);
 	ub_gnuplot_str(s, "t_lost", t);
-	snprintf(t, sizeof(t), TX(R, "late reply, counted lost (%zu)", "回复迟到，算丢失（%zu）"), r->n_late);
+	snprintf(t, sizeof(t), TX(R, "late reply, counted lost (%zu)", "回复" UB_ZH_LATE "，算作丢失（%zu）"), r->n_late);
 	ub_gnuplot_str(s, "t_late", t);
 	ub_gnuplot_str(s, "t_row_ok", TX(R, "arrived", "到达"));
 	ub_gnuplot_str(s, "t_row_up", TX(R, "lost there", "去程丢失"));
@@ -555,7 +562,7 @@ static int chart_reorder(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 		r->n_p, emax);
 	if (r->n_reord)
 		snprintf(t, sizeof(t), TX(R, "%s: did the replies come back in the order sent?\n%zu of %zu arrived after a later probe (orange); below: how many places late",
-					  "%s：回复是按发送顺序回来的吗？\n%zu / %zu 个比后发的包还晚到（橙色）；下图：晚了几个位置"),
+					  "%s：回复是按发送顺序回来的吗？\n%zu / %zu 个比后发的探测包还晚到（" UB_ZH_C_REORDER "）；下图：晚了几个位置"),
 			 r->label, r->n_reord, na);
 	else
 		snprintf(t, sizeof(t), TX(R, "%s: did the replies come back in the order sent?\nYes: all %zu on one rising line, none overtaken",
@@ -740,7 +747,7 @@ static int chart_compare(struct ub_report_ctx *R, struct ub_err *e)
 		 TX(R, "Which setup is better?\nLower boxes are faster, shorter boxes steadier; the loss % is written above each",
 		    "哪种配置更好？\n箱子越低越快，越短越稳；上方写着丢包率"));
 	ub_gnuplot_str(f, "t_title", t);
-	ub_gnuplot_str(f, "t_y", TX(R, "round-trip time (ms)", "往返时间（毫秒）"));
+	ub_gnuplot_str(f, "t_y", TX(R, "round-trip time (ms)", UB_ZH_RTT "（毫秒）"));
 	ub_gnuplot_str(f, "t_box", TX(R, "middle half of the replies (25%-75%)",
 				       "中间一半的回复（25%–75%）"));
 	ub_gnuplot_str(f, "t_whisk", TX(R, "whiskers: 5% to 95%", "须线：5% 到 95%"));
@@ -803,7 +810,7 @@ static int chart_udptcp(struct ub_report_ctx *R, unsigned u, unsigned tc, unsign
 	ub_gnuplot_str(f, "t_caption", TX(R, "UDP is an ordinary letter: what is lost stays lost. TCP is a registered letter: nothing is lost, but you wait.",
 				  "UDP 像平信：丢了就丢了；TCP 像挂号信：不丢，但要等。"));
 	ub_gnuplot_str(f, "t_x", TX(R, "time since the start of each run (s)", "每次测量开始后的时间（秒）"));
-	ub_gnuplot_str(f, "t_y", TX(R, "latency (ms)", "延迟（毫秒）"));
+	ub_gnuplot_str(f, "t_y", TX(R, "latency (ms)", UB_ZH_RTT "（毫秒）"));
 	ub_gnuplot_str(f, "t_udp_reply", TX(R, "UDP reply", "UDP 回复"));
 	ub_gnuplot_str(f, "t_tcp_reply", TX(R, "TCP reply", "TCP 回复"));
 	ub_gnuplot_str(f, "t_lost", TX(R, "UDP lost", "UDP 丢失"));

@@ -78,8 +78,10 @@ static void metric_value(const struct ub_report_ctx *R, const struct ub_result *
 		break;
 	case M_PROTO:
 		str = ub_results_str(p, "mode");
-		snprintf(v, n, "%s%s%s%s", r->tcp ? "TCP" : "UDP", str && !r->tcp ? " (" : "",
-			 str && !r->tcp ? str : "", str && !r->tcp ? ")" : "");
+		if (str && !r->tcp)
+			snprintf(v, n, TX(R, "UDP (%s)", "UDP（%s 模式）"), str);
+		else
+			snprintf(v, n, "%s", r->tcp ? "TCP" : "UDP");
 		break;
 	case M_PEER:
 		snprintf(v, n, "%s", ub_results_str(p, "peer_addr") ? ub_results_str(p, "peer_addr")
@@ -92,7 +94,8 @@ static void metric_value(const struct ub_report_ctx *R, const struct ub_result *
 	case M_PLAN:
 		ub_report_fmt_dur(R, b1, sizeof(b1), ub_results_int(p, "interval_ns", 0));
 		ub_report_fmt_dur(R, b2, sizeof(b2), ub_results_int(p, "timeout_ns", 0));
-		snprintf(v, n, "%s, %" PRId64 " B, %s", b1, ub_results_int(p, "size", 0), b2);
+		snprintf(v, n, TX(R, "%s, %" PRId64 " B, %s", "%s，%" PRId64 " 字节，%s"), b1,
+			 ub_results_int(p, "size", 0), b2);
 		break;
 	case M_SENT:
 	case M_RECV:
@@ -146,7 +149,8 @@ static void metric_value(const struct ub_report_ctx *R, const struct ub_result *
 		}
 		break;
 	case M_CLOCK:
-		snprintf(v, n, "%s", ub_results_str(p, "clock") ? ub_results_str(p, "clock") : "-");
+		str = ub_words_clock(ub_results_str(p, "clock"), R->zh ? UB_LANG_ZH : UB_LANG_EN);
+		snprintf(v, n, "%s", str ? str : "-");
 		break;
 	}
 }
@@ -158,14 +162,14 @@ static void metric(const struct ub_report_ctx *R, const struct ub_result *r, int
 {
 	static const char *const names[M_N][2] = {
 		{ "label", "标签" }, { "result file", "结果文件" }, { "protocol", "协议" },
-		{ "peer", "对端" }, { "start time", "开始时间" },
-		{ "interval, size, Tmax", "间隔、包大小、超时" }, { "sent", "发送" },
+		{ "peer", UB_ZH_REFLECTOR }, { "start time", "开始时间" },
+		{ "interval, size, Tmax", "间隔、包大小、" UB_ZH_TMAX }, { "sent", "发送" },
 		{ "received", "收到" }, { "lost (loss rate)", "丢失（丢包率）" },
-		{ "lost there / back", "去程 / 回程丢失" }, { "late (counted lost)", "迟到（算丢失）" },
+		{ "lost there / back", "去程 / 回程丢失" }, { "late (counted lost)", UB_ZH_LATE "（算作丢失）" },
 		{ "duplicates", "重复" }, { "reordered", "乱序" },
-		{ "loss bursts (longest)", "连续丢包段（最长）" }, { "RTT min", "最小往返时间" },
-		{ "RTT median", "往返时间中位数" }, { "RTT p95", "往返时间 p95" },
-		{ "RTT p99", "往返时间 p99" }, { "RTT max", "最大往返时间" },
+		{ "loss bursts (longest)", "连续丢包段（最长）" }, { "RTT min", UB_ZH_RTT " 最小" },
+		{ "RTT median", UB_ZH_RTT " 中位数" }, { "RTT p95", UB_ZH_RTT " p95" },
+		{ "RTT p99", UB_ZH_RTT " p99" }, { "RTT max", UB_ZH_RTT " 最大" },
 		{ "jitter (RFC 3550)", "抖动（RFC 3550）" }, { "TCP retransmissions", "TCP 重传" },
 		{ "clock", "时钟" },
 	};
@@ -180,10 +184,10 @@ static const char *question(const struct ub_report_ctx *R, int kind)
 	switch (kind) {
 	case UB_REPORT_CH_RTT:
 		return TX(R, "How long did each probe take, and when did things go wrong?",
-			  "每个包用了多久？什么时候出了问题？");
+			  "每个探测包用了多久？什么时候出了问题？");
 	case UB_REPORT_CH_CDF:
 		return TX(R, "How spread out is the delay: what do most replies see, how long is the tail?",
-			  "延迟有多分散？大多数回复要多久，最慢的要多久？");
+			  UB_ZH_RTT "有多分散？大多数回复要多久，最慢的要多久？");
 	case UB_REPORT_CH_LOSS:
 		return TX(R, "Are losses scattered or in bursts, and on the way there or back?",
 			  "丢包是零星的还是成片的？丢在去程还是回程？");

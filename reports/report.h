@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "lib/err.h"
-#include "metrics/output.h"
+#include "metrics/words.h"
 
 enum ub_report_format { UB_REPORT_PNG = 0, UB_REPORT_SVG = 1 };
 

@@ -12,11 +12,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "metrics/words.h"
 #include "reports/report.h"
 #include "reports/results.h"
 
-/* One text in English or Chinese; both are literals so printf formats stay checked. */
-#define UB_REPORT_TX(ctx, en_, zh_) ((ctx)->zh ? (zh_) : (en_))
+/* One text in English or Chinese for the report (metrics/words.h: UB_TR and the glossary). */
+#define UB_REPORT_TX(ctx, en_, zh_) UB_TR((ctx)->zh, en_, zh_)
 
 /* What a chart shows: each answers one question in index.html. */
 enum ub_report_chart_kind {

@@ -20,6 +20,7 @@
 #include "lib/clock.h"
 #include "lib/proc.h"
 #include "lib/units.h"
+#include "metrics/words.h"
 #include "relay/impair.h"
 #include "scenarios/netns.h"
 
@@ -176,23 +177,23 @@ static int copy_file(const char *from, const char *to, struct ub_err *e)
 	return rc;
 }
 
-/* Whether this kernel offers netem here; why not when it does not. */
-static int netem_available(char *why, size_t len)
+/* Whether this kernel offers netem here; why not (in Chinese when zh) when it does not. */
+static int netem_available(int zh, char *why, size_t len)
 {
 	switch (ub_netns_netem()) {
 	case UB_NETEM_OK:
 		return 1;
 	case UB_NETEM_NO_START:
-		snprintf(why, len, "fork failed");
+		snprintf(why, len, "%s", UB_TR(zh, "fork failed", "无法创建子进程"));
 		break;
 	case UB_NETEM_NO_NETNS:
-		snprintf(why, len, "%s", "no network namespace for this user");
+		snprintf(why, len, "%s", UB_TR(zh, "no network namespace for this user", "这个用户不能创建网络命名空间"));
 		break;
 	case UB_NETEM_NO_TC:
-		snprintf(why, len, "%s", "tc is not installed");
+		snprintf(why, len, "%s", UB_TR(zh, "tc is not installed", "没有安装 tc 命令"));
 		break;
 	case UB_NETEM_NO_QDISC:
-		snprintf(why, len, "%s", "this kernel has no netem qdisc");
+		snprintf(why, len, "%s", UB_TR(zh, "this kernel has no netem qdisc", "这个内核没有 netem 模块"));
 		break;
 	}
 	return 0;
@@ -221,6 +222,19 @@ static void cell(char *buf, size_t len, json_int_t v)
 		snprintf(buf, len, "%lld", (long long)v);
 }
 
+/* One row of summary.txt: name, then one or two figures (b NULL: one), padded by display width. */
+static void summary_row(FILE *f, const char *name, const char *a, const char *b)
+{
+	ub_words_pad(f, name, -32);
+	fputc(' ', f);
+	ub_words_pad(f, a, 12);
+	if (b) {
+		fputc(' ', f);
+		ub_words_pad(f, b, 14);
+	}
+	fputc('\n', f);
+}
+
 /* UDP beside TCP on the same lossy link, when the pair ran. */
 static void contrast_rows(FILE *f, int zh, const char *dir)
 {
@@ -228,14 +242,16 @@ static void contrast_rows(FILE *f, int zh, const char *dir)
 	char a[24], b[24];
 
 	if (u && t) {
-		fprintf(f, "\n%-32s %12s %14s\n", zh ? "同一条丢包链路" : "same lossy link", "UDP", "TCP");
-		fprintf(f, "%-32s %12lld %14lld\n", zh ? "丢失" : "lost",
-			(long long)jint(u, "summary", "lost"), (long long)jint(t, "summary", "lost"));
-		fprintf(f, "%-32s %12s %14lld\n", zh ? "重传" : "retransmissions", "-",
-			(long long)jint(t, "summary", "tcp_retransmits"));
-		fprintf(f, "%-32s %12s %14s\n", zh ? "时延 p99" : "latency p99",
-			ub_units_fmt_ns(jint(json_object_get(u, "summary"), "rtt_ns", "p99"), a, sizeof(a)),
-			ub_units_fmt_ns(jint(json_object_get(t, "summary"), "rtt_ns", "p99"), b, sizeof(b)));
+		fputc('\n', f);
+		summary_row(f, UB_TR(zh, "same lossy link", "同一条丢包链路"), "UDP", "TCP");
+		snprintf(a, sizeof(a), "%lld", (long long)jint(u, "summary", "lost"));
+		snprintf(b, sizeof(b), "%lld", (long long)jint(t, "summary", "lost"));
+		summary_row(f, UB_TR(zh, "lost", "丢失"), a, b);
+		snprintf(b, sizeof(b), "%lld", (long long)jint(t, "summary", "tcp_retransmits"));
+		summary_row(f, UB_TR(zh, "retransmissions", "重传"), "-", b);
+		summary_row(f, UB_TR(zh, "latency p99", UB_ZH_RTT " p99"),
+			    ub_units_fmt_ns(jint(json_object_get(u, "summary"), "rtt_ns", "p99"), a, sizeof(a)),
+			    ub_units_fmt_ns(jint(json_object_get(t, "summary"), "rtt_ns", "p99"), b, sizeof(b)));
 	}
 	json_decref(u);
 	json_decref(t);
@@ -262,25 +278,24 @@ static void write_summary(FILE *f, const struct ub_scenario *s, const struct ub_
 	};
 	size_t i;
 
-	fprintf(f, "%s: %s\n", zh ? "场景" : "scenario", zh ? s->name_zh : s->name_en);
-	fprintf(f, "%s: %s\n", zh ? "链路" : "link", method);
-	fprintf(f, "%-32s %12s %14s\n", "", "udpbench", t ? (zh ? "链路模拟器" : "emulator truth") : "");
+	fprintf(f, UB_TR(zh, "scenario: %s\n", "场景：%s\n"), zh ? s->name_zh : s->name_en);
+	fprintf(f, UB_TR(zh, "link: %s\n", "链路：%s\n"), method);
+	summary_row(f, "", "udpbench", t ? UB_TR(zh, "emulator truth", "链路模拟器记录") : "");
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		cell(a, sizeof(a), jint(r, "summary", rows[i].key));
 		cell(b, sizeof(b), t ? jint(t, rows[i].tdir, rows[i].tkey) : -1);
-		fprintf(f, "%-32s %12s %14s\n", zh ? rows[i].zh : rows[i].en, a, t ? b : "");
+		summary_row(f, zh ? rows[i].zh : rows[i].en, a, t ? b : "");
 	}
 	rx = jint(r, "summary", "received");
 	dup = jint(r, "summary", "duplicates");
 	cell(a, sizeof(a), rx >= 0 && dup >= 0 ? rx + dup : -1);
 	cell(b, sizeof(b), t ? jint(t, "down", "out") : -1);
-	fprintf(f, "%-32s %12s %14s\n", zh ? "收到的回复（含重复）" : "replies delivered (incl. copies)",
-		a, t ? b : "");
+	summary_row(f, UB_TR(zh, "replies delivered (incl. copies)", "收到的回复（含重复）"), a, t ? b : "");
 	if (json_is_object(json_object_get(sum, "rtt_ns"))) {
-		fprintf(f, "%-32s %12s\n", zh ? "往返时延中位数" : "rtt median",
-			ub_units_fmt_ns(jint(sum, "rtt_ns", "median"), d1, sizeof(d1)));
-		fprintf(f, "%-32s %12s\n", zh ? "往返时延 p99" : "rtt p99",
-			ub_units_fmt_ns(jint(sum, "rtt_ns", "p99"), d2, sizeof(d2)));
+		summary_row(f, UB_TR(zh, "rtt median", UB_ZH_RTT " 中位数"),
+			    ub_units_fmt_ns(jint(sum, "rtt_ns", "median"), d1, sizeof(d1)), NULL);
+		summary_row(f, UB_TR(zh, "rtt p99", UB_ZH_RTT " p99"),
+			    ub_units_fmt_ns(jint(sum, "rtt_ns", "p99"), d2, sizeof(d2)), NULL);
 	}
 	json_decref(r);
 	json_decref(t);
@@ -364,17 +379,20 @@ static double mean_loss(const struct ub_impair_config *d)
 }
 
 /* Whether TCP can be impaired here: packet drops need nftables in namespaces of our own. */
-static int contrast_possible(char *why, size_t len)
+static int contrast_possible(int zh, char *why, size_t len)
 {
 	const char *const nft[] = { "nft", "--version", NULL };
 	const char *const ip[] = { "ip", "-V", NULL };
 
 	if (geteuid() != 0)
-		snprintf(why, len, "needs root for network namespaces and nftables");
+		snprintf(why, len, "%s", UB_TR(zh, "needs root for network namespaces and nftables",
+					       "网络命名空间和 nftables 需要 root 权限"));
 	else if (ub_proc_run_quiet(ip) != 0)
-		snprintf(why, len, "needs ip (Debian package iproute2)");
+		snprintf(why, len, "%s", UB_TR(zh, "needs ip (Debian package iproute2)",
+					       "需要 ip 命令（Debian 软件包 iproute2）"));
 	else if (ub_proc_run_quiet(nft) != 0)
-		snprintf(why, len, "needs nft (Debian package nftables)");
+		snprintf(why, len, "%s", UB_TR(zh, "needs nft (Debian package nftables)",
+					       "需要 nft 命令（Debian 软件包 nftables）"));
 	else
 		return 1;
 	return 0;
@@ -421,10 +439,11 @@ static int run_contrast(const char *exe, const struct ub_scenario *s,
 	if (rc == 0)
 		rc = run_sender(exe, s, c, peer, dir, "tcp", ns.sender, 1, e);
 	snprintf(note, notelen,
-		 c->lang == UB_LANG_ZH
-			 ? "UDP 与 TCP 对比：两个网络命名空间之间用 nftables 随机丢包，上行 %.2f%%，下行 %.2f%%（时延和抖动需要 netem）"
-			 : "UDP vs TCP: nftables drops %.2f%% up and %.2f%% down between two network "
-			   "namespaces (delay and jitter would need netem)",
+		 UB_TR(c->lang == UB_LANG_ZH,
+		       "UDP vs TCP: nftables drops %.2f%% up and %.2f%% down between two network "
+		       "namespaces (delay and jitter would need netem)",
+		       "UDP 与 TCP 对比：两个网络命名空间之间用 nftables 随机丢包，去程 %.2f%%，回程 %.2f%%"
+		       "（要模拟时延和抖动需要 netem）"),
 		 100 * mean_loss(&up), 100 * mean_loss(&down));
 out:
 	if (refl.pid > 0)
@@ -462,7 +481,7 @@ static void make_charts(const char *exe, const struct ub_scenario_run_config *c,
 	if (child_stop(&ch, 0) != 0)
 		fprintf(stderr, "udpbench: no charts: %s", ch.log);
 	else if (!c->quiet)
-		printf("%s: %s/index.html\n", c->lang == UB_LANG_ZH ? "图表" : "charts", out);
+		printf(UB_TR(c->lang == UB_LANG_ZH, "charts: %s/index.html\n", "图表：%s/index.html\n"), out);
 }
 
 static void default_dir(const struct ub_scenario *s, char *buf, size_t len)
@@ -511,7 +530,7 @@ static int run_emulated(const char *exe, const struct ub_scenario *s,
 {
 	char seed[32], why[128], peer[64];
 	struct child refl, relay;
-	int rc = 0, port, k;
+	int rc = 0, port, k, zh = c->lang == UB_LANG_ZH;
 
 	refl.pid = relay.pid = -1;
 	refl.err_fd = relay.err_fd = -1;
@@ -527,19 +546,20 @@ static int run_emulated(const char *exe, const struct ub_scenario *s,
 		goto out;
 	}
 	/* The relay writes a truth log netem cannot, so it is the emulator of choice. */
-	k = netem_available(why, sizeof(why));
-	snprintf(method, methodlen, "%s (seed %s)%s%s",
-		 c->lang == UB_LANG_ZH ? "udpbench relay 链路模拟器" : "udpbench relay emulator", seed,
-		 k ? "" : "; netem: ", k ? "" : why);
+	k = netem_available(zh, why, sizeof(why));
+	snprintf(method, methodlen,
+		 UB_TR(zh, "udpbench relay emulator (seed %s)%s%s",
+		       "udpbench relay 链路模拟器（随机种子 %s）%s%s"),
+		 seed, k ? "" : UB_TR(zh, "; netem: ", "；不能用 netem："), k ? "" : why);
 	snprintf(peer, sizeof(peer), "127.0.0.1:%d", port);
 	rc = run_sender(exe, s, c, peer, dir, "udp", NULL, 0, e);
 	if (rc == 0 && s->tcp) {
-		if (contrast_possible(why, sizeof(why)))
+		if (contrast_possible(zh, why, sizeof(why)))
 			rc = run_contrast(exe, s, c, dir, note, notelen, e);
 		else
-			snprintf(note, notelen, "%s: %s",
-				 c->lang == UB_LANG_ZH ? "UDP 与 TCP 对比需要 root 和 nftables，本次只测 UDP"
-						       : "the UDP-vs-TCP contrast was left out",
+			snprintf(note, notelen,
+				 UB_TR(zh, "the UDP-vs-TCP contrast was left out: %s",
+				       "本次只测 UDP，没有做 UDP 与 TCP 对比：%s"),
 				 why);
 	}
 out:
@@ -581,7 +601,7 @@ static int finish(const char *exe, const struct ub_scenario *s, const struct ub_
 			fputs(line, stdout);
 		fclose(f);
 	}
-	printf("%s: %s/\n", c->lang == UB_LANG_ZH ? "结果" : "results", dir);
+	printf(UB_TR(c->lang == UB_LANG_ZH, "results: %s/\n", "结果：%s/\n"), dir);
 	return 0;
 }
 
@@ -607,13 +627,14 @@ int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_co
 		return rc;
 
 	if (real_peer) {
-		snprintf(method, sizeof(method), "%s %s", c->lang == UB_LANG_ZH ? "真实链路" : "real link to",
+		snprintf(method, sizeof(method), UB_TR(c->lang == UB_LANG_ZH, "real link to %s", "真实链路：%s"),
 			 real_peer);
 		rc = run_sender(exe, s, c, real_peer, dir, "udp", NULL, 0, e);
 		if (s->tcp)
 			snprintf(note, sizeof(note), "%s",
-				 c->lang == UB_LANG_ZH ? "UDP 与 TCP 对比只在模拟链路上进行"
-						       : "the UDP-vs-TCP contrast runs on the emulated link only");
+				 UB_TR(c->lang == UB_LANG_ZH,
+				       "the UDP-vs-TCP contrast runs on the emulated link only",
+				       "UDP 与 TCP 对比只在模拟链路上进行"));
 	} else {
 		rc = run_emulated(exe, s, c, dir, method, sizeof(method), note, sizeof(note), e);
 		if (rc < 0 && rc != UB_E_NOREPLY)

@@ -340,8 +340,8 @@ int ub_scenario_list(FILE *f, enum ub_lang lang, struct ub_err *e)
 			if (le.code < 0 || ub_scenario_load(path, &s, &le) < 0) {
 				fprintf(stderr, "udpbench: %s\n", le.msg);
 			} else {
-				fprintf(f, "%-22s %s — %s\n", s->id,
-					lang == UB_LANG_ZH ? s->name_zh : s->name_en,
+				ub_words_pad(f, s->id, -22);
+				fprintf(f, " %s — %s\n", lang == UB_LANG_ZH ? s->name_zh : s->name_en,
 					lang == UB_LANG_ZH ? (s->desc_zh ? s->desc_zh : "")
 							   : (s->desc_en ? s->desc_en : ""));
 				ub_scenario_free(s);

@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "lib/err.h"
-#include "metrics/output.h"
+#include "metrics/words.h"
 
 struct ub_link_kv {
 	char *key;   /* a relay impairment name: loss, delay-up, loss-burst-down, ... */

@@ -92,7 +92,7 @@ static int analyze_parse(int argc, char **argv, void *state, struct ub_err *e)
 	int rc, operand;
 
 	ub_analyze_config_init(&a->c);
-	a->c.lang = ub_langopt_default();
+	a->c.lang = ub_words_lang(NULL);
 	rc = ub_opt_parse(argc, argv, &analyze_spec, a, &operand, e);
 	if (rc != UB_CMD_RUN)
 		return rc;

@@ -75,7 +75,7 @@ static int report_parse(int argc, char **argv, void *state, struct ub_err *e)
 	int rc, operand;
 
 	ub_report_config_init(&r->c);
-	r->c.lang = ub_langopt_default();
+	r->c.lang = ub_words_lang(NULL);
 	rc = ub_opt_parse(argc, argv, &report_spec, r, &operand, e);
 	if (rc != UB_CMD_RUN)
 		return rc;

@@ -83,7 +83,7 @@ static int scenario_parse(int argc, char **argv, void *state, struct ub_err *e)
 	int rc, operand;
 
 	ub_scenario_run_config_init(&s->c);
-	s->c.lang = ub_langopt_default();
+	s->c.lang = ub_words_lang(NULL);
 	if (argc < 2)
 		return ub_err_set(e, UB_E_INVAL, 0, "scenario: list or run?");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
@@ -117,7 +117,10 @@ static int scenario_run(void *state)
 	}
 	path = ub_scenario_find(s->name);
 	if (!path) {
-		fprintf(stderr, "udpbench: no scenario '%s' (see udpbench scenario list)\n", s->name);
+		fprintf(stderr, UB_TR(s->c.lang == UB_LANG_ZH,
+				      "udpbench: no scenario '%s' (see udpbench scenario list)\n",
+				      "udpbench: 没有叫 '%s' 的场景（见 udpbench scenario list）\n"),
+			s->name);
 		return UB_EXIT_USAGE;
 	}
 	rc = ub_scenario_load(path, &sc, &e);

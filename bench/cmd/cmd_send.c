@@ -314,7 +314,7 @@ static int send_parse(int argc, char **argv, void *state, struct ub_err *e)
 	int rc, operand;
 
 	ub_sender_config_init(c);
-	c->lang = ub_langopt_default();
+	c->lang = ub_words_lang(NULL);
 	rc = ub_opt_parse(argc, argv, &send_spec, s, &operand, e);
 	if (rc != UB_CMD_RUN)
 		return rc;
@@ -358,10 +358,11 @@ static int send_run(void *state)
 	c->summary = json_stdout || csv_stdout ? stderr : stdout;
 	c->live = !s->quiet && isatty(STDERR_FILENO) ? stderr : NULL;
 	if (c->summary_only_auto && !s->quiet)
-		fprintf(stderr, c->lang == UB_LANG_ZH
-			? "udpbench: 计划超过 %u 个探测包：百分位数由直方图得出（误差 0.5 %% 以内），内存不随运行时长增长\n"
-			: "udpbench: the plan holds more than %u probes: percentiles come from a histogram "
-			  "(within 0.5 %%) so that memory stays constant\n",
+		fprintf(stderr, UB_TR(c->lang == UB_LANG_ZH,
+				      "udpbench: the plan holds more than %u probes: percentiles come from a "
+				      "histogram (within 0.5 %%) so that memory stays constant\n",
+				      "udpbench: 计划超过 %u 个探测包：百分位数由直方图得出（误差 0.5 %% 以内），"
+				      "内存不随运行时长增长\n"),
 			UB_SENDER_EXACT_MAX);
 	rc = ub_sender_run(c, &e);
 	if (rc == 0) {

@@ -1,18 +1,6 @@
 #include "cmd/langopt.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-enum ub_lang ub_langopt_default(void)
-{
-	const char *l = getenv("LC_ALL");
-
-	if (!l || !*l)
-		l = getenv("LC_MESSAGES");
-	if (!l || !*l)
-		l = getenv("LANG");
-	return l && strncmp(l, "zh", 2) == 0 ? UB_LANG_ZH : UB_LANG_EN;
-}
 
 int ub_langopt_parse(const char *arg, enum ub_lang *out, struct ub_err *e)
 {

@@ -4,6 +4,7 @@
 #include "cmd/cli.h"
 #include "lib/exitcode.h"
 #include "lib/signals.h"
+#include "metrics/words.h"
 
 int main(int argc, char **argv)
 {
@@ -13,7 +14,10 @@ int main(int argc, char **argv)
 
 	ub_err_clear(&e);
 	if (ub_cli_parse(argc, argv, &cli, &e) < 0) {
-		fprintf(stderr, "udpbench: %s (see udpbench --help)\n", e.msg);
+		fprintf(stderr, UB_TR(ub_words_lang(argv) == UB_LANG_ZH,
+				      "udpbench: %s (see udpbench --help)\n",
+				      "udpbench: %s（用法见 udpbench --help）\n"),
+			e.msg);
 		ub_cli_free(&cli);
 		return UB_EXIT_USAGE;
 	}

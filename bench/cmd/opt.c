@@ -3,13 +3,21 @@
 #include <sys/socket.h>
 
 #include "lib/units.h"
+#include "metrics/words.h"
 
-/* Names the option getopt did not know: a short one by its letter, a long one by its word. */
+/*
+ * Names the option getopt did not know: a short one by its letter, a long
+ * one by its word, in the language of the environment or of a --lang in argv.
+ */
 static int unknown_option(char *const *argv, struct ub_err *e)
 {
+	int zh = ub_words_lang(argv) == UB_LANG_ZH;
+
 	if (optopt)
-		return ub_err_set(e, UB_E_INVAL, 0, "unknown option '-%c'", optopt);
-	return ub_err_set(e, UB_E_INVAL, 0, "unknown option '%s'", argv[optind - 1]);
+		return ub_err_set(e, UB_E_INVAL, 0, UB_TR(zh, "unknown option '-%c'", "没有 '-%c' 这个选项"),
+				  optopt);
+	return ub_err_set(e, UB_E_INVAL, 0, UB_TR(zh, "unknown option '%s'", "没有 '%s' 这个选项"),
+			  argv[optind - 1]);
 }
 
 /* UB_E_INVAL naming argv[operand] when operand < argc; else 0. */
@@ -35,7 +43,10 @@ int ub_opt_parse(int argc, char **argv, const struct ub_opt_spec *spec, void *st
 		case 'V':
 			return UB_CMD_VERSION;
 		case ':':
-			return ub_err_set(e, UB_E_INVAL, 0, "%s: needs a value", argv[optind - 1]);
+			return ub_err_set(e, UB_E_INVAL, 0,
+					  UB_TR(ub_words_lang(argv) == UB_LANG_ZH, "%s: needs a value",
+						"%s 后面要跟一个值"),
+					  argv[optind - 1]);
 		case '?':
 			return unknown_option(argv, e);
 		}

@@ -15,6 +15,9 @@
 
 #define UB_JSON_FORMAT 1
 
+/* Every text for people is TR(zh, English, Chinese): metrics/words.h. */
+#define TR UB_TR
+
 struct ub_csv {
 	FILE *f;
 	int tcp;
@@ -388,21 +391,21 @@ int ub_output_json(const char *path, unsigned n, const struct ub_params *p,
 	return ret;
 }
 
-/* Both languages side by side, so the compiler checks every format string. */
-#define TR(zh, en_text, zh_text) ((zh) ? zh_text : en_text)
-
 void ub_output_no_reply(char *buf, size_t n, enum ub_lang lang, const char *peers,
 			const struct ub_no_reply *why)
 {
 	int zh = lang == UB_LANG_ZH;
 
-	if (why->said)
+	if (why->said && zh)
+		snprintf(buf, n, "%s 没有 TCP 回显：连接被拒绝或没有应答；那里在运行 udpbench reflect 吗？",
+			 peers);
+	else if (why->said)
 		snprintf(buf, n, "%s", why->said);
 	else if (why->auth_failed)
 		snprintf(buf, n,
 			 TR(zh, "%" PRIu64 " replies from %s failed authentication: does the "
 				"reflector use the same key as --key?",
-			    "%2$s 的 %1$" PRIu64 " 个回复都没有通过认证：反射端用的密钥和 --key 一样吗？"),
+			    "%2$s 的 %1$" PRIu64 " 个回复都没有通过认证：" UB_ZH_REFLECTOR "用的密钥和 --key 一样吗？"),
 			 why->auth_failed, peers);
 	else if (why->refused_after > 1)
 		snprintf(buf, n,
@@ -416,20 +419,20 @@ void ub_output_no_reply(char *buf, size_t n, enum ub_lang lang, const char *peer
 		snprintf(buf, n,
 			 TR(zh, "no reply from %s: nothing listens there (port unreachable); is a "
 				"reflector running there?",
-			    "%s 没有回复：那里没有程序在监听（端口不可达）；那里有反射端在运行吗？"),
+			    "%s 没有回复：那里没有程序在监听（端口不可达）；那里有" UB_ZH_REFLECTOR "在运行吗？"),
 			 peers);
 	else if (why->unmatched)
 		snprintf(buf, n,
 			 TR(zh, "%" PRIu64 " replies from %s matched no probe: another session's, or a "
 				"peer that answers in another way (leave --mode out, or try --mode any)",
-			    "%2$s 的 %1$" PRIu64 " 个回复都对不上探测包：可能属于别的会话，或者对端用别的方式"
-			    "应答（不加 --mode，或试试 --mode any）"),
+			    "%2$s 的 %1$" PRIu64 " 个回复都对不上探测包：可能属于别的会话，或者" UB_ZH_REFLECTOR
+			    "用别的方式应答（不加 --mode，或试试 --mode any）"),
 			 why->unmatched, peers);
 	else
 		snprintf(buf, n,
 			 TR(zh, "no reply from %s: is a reflector running there, or does the program "
 				"there only print what it receives?",
-			    "%s 没有回复：那里有反射端在运行吗？还是那里的程序只打印收到的内容、不回复？"),
+			    "%s 没有回复：那里有" UB_ZH_REFLECTOR "在运行吗？还是那里的程序只打印收到的内容、不回复？"),
 			 peers);
 }
 
@@ -442,15 +445,15 @@ const char *ub_output_split_why(enum ub_split_why w, enum ub_lang lang)
 		break;
 	case UB_SPLIT_STATELESS:
 		return TR(zh, "the reflector is stateless: its sequence number is a copy of ours.",
-			  "反射端是无状态的：它的序号只是照抄我们的。");
+			  UB_ZH_REFLECTOR "是无状态的：它的序号只是照抄我们的。");
 	case UB_SPLIT_UNDECIDED:
 		return TR(zh, "the reflector's sequence number always equalled ours: stateless, or "
 			      "stateful with nothing lost on the way there (leave --mode out to tell).",
-			  "反射端的序号始终和我们的相同：可能是无状态的，也可能是去程没有丢包的有状态反射端"
-			  "（不加 --mode 即可分辨）。");
+			  UB_ZH_REFLECTOR "的序号始终和我们的相同：可能是无状态的，也可能是去程没有丢包的有状态"
+			  UB_ZH_REFLECTOR "（不加 --mode 即可分辨）。");
 	case UB_SPLIT_NO_COUNTER:
 		return TR(zh, "the peer is no STAMP reflector: its replies carry no counter of its own.",
-			  "对端不是 STAMP 反射端：回复里没有它自己的计数。");
+			  "这个" UB_ZH_REFLECTOR "是回显程序或脚本，不是 STAMP " UB_ZH_REFLECTOR "：回复里没有它自己的计数。");
 	case UB_SPLIT_TCP:
 		return TR(zh, "TCP delivers everything or breaks: there is no loss to split.",
 			  "TCP 要么全部送达，要么断开：没有可以区分上下行的丢包。");
@@ -476,8 +479,8 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 		TR(zh,
 		   "%" PRIu64 " probes sent, %" PRIu64 " received, %.2f%% loss, %" PRIu64
 		   " late, %" PRIu64 " duplicates, %" PRIu64 " reordered\n",
-		   "发送 %" PRIu64 " 个探测包，收到 %" PRIu64 " 个，丢包率 %.2f%%，超时 %" PRIu64
-		   " 个，重复 %" PRIu64 " 个，乱序 %" PRIu64 " 个\n"),
+		   "发送 %" PRIu64 " 个探测包，收到 %" PRIu64 " 个，丢包率 %.2f%%，" UB_ZH_LATE " %" PRIu64
+		   " 个（算作丢失），重复 %" PRIu64 " 个，乱序 %" PRIu64 " 个\n"),
 		s->sent, s->received, s->loss_pct, s->late, s->duplicates, s->reordered);
 	if (s->has_split)
 		fprintf(f,
@@ -500,7 +503,7 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 	if (s->rtt.n) {
 		fprintf(f,
 			TR(zh, "rtt min/median/mean/p99/max = %s/%s/%s/%s/%s, stddev %s\n",
-			   "往返时延 最小/中位数/平均/p99/最大 = %s/%s/%s/%s/%s，标准差 %s\n"),
+			   UB_ZH_RTT " 最小/中位数/平均/p99/最大 = %s/%s/%s/%s/%s，标准差 %s\n"),
 			FMT_NS(s->rtt.min, a), FMT_NS(s->rtt.median, b), FMT_NS(s->rtt.mean, c),
 			FMT_NS(s->rtt.p99, d), FMT_NS(s->rtt.max, g), FMT_NS(s->rtt.stddev, h));
 		fprintf(f,
@@ -523,7 +526,8 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 			TR(zh,
 			   "schedule: %" PRIu64 " probes left a whole interval late; lateness median "
 			   "%s, p99 %s\n",
-			   "发送计划：%" PRIu64 " 个包晚了一整个间隔；发送延迟 中位数 %s，p99 %s\n"),
+			   "发送计划：%" PRIu64 " 个探测包晚了一整个间隔才发出；" UB_ZH_SEND_LAG "（本机比计划晚发多久）"
+			   "中位数 %s，p99 %s\n"),
 			s->sched_missed, FMT_NS(s->sched_late.median, a),
 			FMT_NS(s->sched_late.p99, b));
 	if (rc->sched_skipped > rc->pingpong_waits)
@@ -545,7 +549,7 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 	for (i = 0; i < rc->n_restarts; i++)
 		fprintf(f,
 			TR(zh, "the reflector restarted: no reply to probes %" PRIu32 "..%" PRIu32 "\n",
-			   "反射器重启过：探测包 %" PRIu32 "..%" PRIu32 " 没有回复\n"),
+			   UB_ZH_REFLECTOR "重启过：探测包 %" PRIu32 "..%" PRIu32 " 没有回复\n"),
 			rc->restarts[i].from_probe, rc->restarts[i].to_probe);
 	if (rc->foreign)
 		fprintf(f,
@@ -560,7 +564,7 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 	if (rc->interrupted && rc->cut_at_stop)
 		fprintf(f,
 			TR(zh, "(stopped early: %" PRIu64 " probes still in flight counted lost)\n",
-			   "（提前结束：%" PRIu64 " 个还在路上的包算作丢失）\n"),
+			   "（提前结束：%" PRIu64 " 个还在路上的探测包算作丢失）\n"),
 			rc->cut_at_stop);
 	else if (rc->interrupted)
 		fputs(TR(zh, "(stopped early)\n", "（提前结束）\n"), f);
@@ -580,36 +584,70 @@ void ub_output_live(FILE *f, enum ub_lang lang, const char *peer, uint64_t sent,
 	if (median_rtt_ns >= 0)
 		FMT_NS(median_rtt_ns, b);
 	fputs("\r", f);
-	if (peer)
-		fprintf(f, "%-22s ", peer);
+	if (peer) {
+		ub_words_pad(f, peer, -22);
+		fputc(' ', f);
+	}
 	fprintf(f,
 		TR(zh, "sent %" PRIu64 "  received %" PRIu64 "  loss %.1f%%  rtt %s  median %s\033[K",
-		   "已发送 %" PRIu64 "  已收到 %" PRIu64 "  丢包 %.1f%%  时延 %s  中位数 %s\033[K"),
+		   "已发送 %" PRIu64 "  已收到 %" PRIu64 "  丢包 %.1f%%  " UB_ZH_RTT " %s  中位数 %s\033[K"),
 		sent, received, loss, a, b);
+}
+
+/* The table's columns: name in each language and printf-style width (negative: left). */
+static const struct {
+	const char *en, *zh;
+	int width;
+} table_cols[] = {
+	{ "peer", UB_ZH_REFLECTOR, -22 }, { "sent", "发送", 6 }, { "recv", "收到", 5 },
+	{ "loss%", "丢包率%", 7 }, { "up", "上行", 5 }, { "down", "下行", 5 },
+	{ "median", "中位数", 7 }, { "p99", "p99", 7 },
+};
+
+/* One line of the table, cells padded by display width (a CJK character takes two columns). */
+static void table_line(FILE *f, const char *const *cell)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(table_cols) / sizeof(table_cols[0]); i++) {
+		if (i)
+			fputc(' ', f);
+		ub_words_pad(f, cell[i], table_cols[i].width);
+	}
+	fputc('\n', f);
 }
 
 void ub_output_table(FILE *f, enum ub_lang lang, unsigned n, const struct ub_params *p,
 		     const struct ub_summary *s, const struct ub_run_counters *rc)
 {
 	int zh = lang == UB_LANG_ZH;
-	char a[24], b[24], up[24], down[24];
+	char sent[24], recv[24], loss[24], up[24], down[24], a[24], b[24];
+	const char *cell[sizeof(table_cols) / sizeof(table_cols[0])];
 	unsigned i;
 
 	(void)rc;
-	fputs(TR(zh, "peer                    sent  recv   loss%    up  down  median     p99\n",
-		 "反射端                  发送  收到  丢包率%  上行  下行  中位数     p99\n"),
-	      f);
+	for (i = 0; i < sizeof(table_cols) / sizeof(table_cols[0]); i++)
+		cell[i] = TR(zh, table_cols[i].en, table_cols[i].zh);
+	table_line(f, cell);
 	for (i = 0; i < n; i++) {
+		snprintf(sent, sizeof(sent), "%" PRIu64, s[i].sent);
+		snprintf(recv, sizeof(recv), "%" PRIu64, s[i].received);
+		snprintf(loss, sizeof(loss), "%.2f", s[i].loss_pct);
 		snprintf(up, sizeof(up), "%s", "-");
 		snprintf(down, sizeof(down), "%s", "-");
 		if (s[i].has_split) {
 			snprintf(up, sizeof(up), "%" PRIu64, s[i].lost_up);
 			snprintf(down, sizeof(down), "%" PRIu64, s[i].lost_down);
 		}
-		fprintf(f, "%-22s %6" PRIu64 " %5" PRIu64 " %7.2f %5s %5s %7s %7s\n",
-			p[i].peer_addr[0] ? p[i].peer_addr : p[i].peer, s[i].sent, s[i].received,
-			s[i].loss_pct, up, down, s[i].rtt.n ? FMT_NS(s[i].rtt.median, a) : "-",
-			s[i].rtt.n ? FMT_NS(s[i].rtt.p99, b) : "-");
+		cell[0] = p[i].peer_addr[0] ? p[i].peer_addr : p[i].peer;
+		cell[1] = sent;
+		cell[2] = recv;
+		cell[3] = loss;
+		cell[4] = up;
+		cell[5] = down;
+		cell[6] = s[i].rtt.n ? FMT_NS(s[i].rtt.median, a) : "-";
+		cell[7] = s[i].rtt.n ? FMT_NS(s[i].rtt.p99, b) : "-";
+		table_line(f, cell);
 	}
 	fflush(f);
 }

@@ -12,6 +12,7 @@
 #include "capture/capture.h"
 #include "lib/clock.h"
 #include "lib/net.h"
+#include "metrics/output.h"
 #include "stamp/proto.h"
 #include "send/session.h"
 
@@ -598,9 +599,9 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 		goto out;
 	}
 	if (interrupted && s.next == 0)
-		ret = ub_err_set(e, UB_E_NOREPLY, 0, c->lang == UB_LANG_ZH
-					 ? "在发出第一个探测包之前就停止了"
-					 : "stopped before the first probe left");
+		ret = ub_err_set(e, UB_E_NOREPLY, 0, "%s",
+				 UB_TR(c->lang == UB_LANG_ZH, "stopped before the first probe left",
+				       "在发出第一个探测包之前就停止了"));
 	else if ((silent = silent_peers(&s, e)) && silent == s.n)
 		ret = UB_E_NOREPLY;
 out:

@@ -11,7 +11,7 @@
 
 #include "stamp/auth.h"
 #include "lib/err.h"
-#include "metrics/output.h"
+#include "metrics/words.h"
 
 /*
  * auto: text probes until the replies show the peer, then the mode they

@@ -12,6 +12,7 @@
 
 #include "lib/clock.h"
 #include "lib/net.h"
+#include "metrics/output.h"
 #include "stamp/proto.h"
 #include "send/epochs.h"
 #include "send/match.h"

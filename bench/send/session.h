@@ -9,7 +9,7 @@
 
 #include "capture/decode.h"
 #include "lib/err.h"
-#include "metrics/output.h"
+#include "metrics/result.h"
 #include "send/sender.h"
 #include "metrics/stats.h"
 

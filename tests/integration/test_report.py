@@ -161,7 +161,7 @@ def test_report_zh_writes_pngs_and_index(tmp):
     shown = re.findall(r'<img src="([^"]+)"', html)
     assert sorted(shown) == pngs, (shown, pngs)
     assert "Lossy Wi-Fi (UDP)" in html and "Lossy Wi-Fi (TCP)" in html
-    assert "往返时间" in html, "index.html is not in Chinese"
+    assert "往返时延" in html, "index.html is not in Chinese"
     assert os.path.exists(os.path.join(out, "summary.md"))
     # gnuplot said nothing: a log is kept only when it did
     logs = [f for f in os.listdir(os.path.join(out, "gnuplot")) if f.endswith(".log")]

@@ -949,14 +949,14 @@ static void test_summary_chinese(void **state)
 	fill_summary_figures(&fx->s[0]);
 	assert_string_equal(summary(fx, UB_LANG_ZH),
 			    "--- 192.0.2.1:10000 udpbench 统计（stamp 模式）---\n"
-			    "发送 500 个探测包，收到 480 个，丢包率 4.00%，超时 2 个，重复 6 个，"
+			    "发送 500 个探测包，收到 480 个，丢包率 4.00%，迟到 2 个（算作丢失），重复 6 个，"
 			    "乱序 12 个\n"
 			    "去程（上行）丢失 12 个，回程（下行）丢失 8 个；上行乱序 5 个，"
 			    "下行乱序 7 个\n"
 			    "往返时延 最小/中位数/平均/p99/最大 = 1.5ms/2ms/2.1ms/5ms/9ms，"
 			    "标准差 250us\n"
 			    "抖动 120us，时延变化（p99-最小）3.5ms，连续丢包 8 段（最长 6 个）\n"
-			    "发送计划：3 个包晚了一整个间隔；发送延迟 中位数 20us，p99 1.5ms\n"
+			    "发送计划：3 个探测包晚了一整个间隔才发出；发送时刻偏差（本机比计划晚发多久）中位数 20us，p99 1.5ms\n"
 			    "忽略了 3 个来自其他会话或主机的回复\n"
 			    "发送错误 4 个，ICMP 错误 5 个\n"
 			    "（提前结束）\n");
@@ -1061,7 +1061,7 @@ static void test_table(void **state)
 	ub_output_table(f, UB_LANG_EN, 2, fx->p, fx->s, fx->rc);
 	assert_int_equal(fclose(f), 0);
 	assert_string_equal(fx->text,
-			    "peer                    sent  recv   loss%    up  down  median     p99\n"
+			    "peer                     sent  recv   loss%    up  down  median     p99\n"
 			    "192.0.2.1:10000           500   480    4.00    12     8     2ms     5ms\n"
 			    "board7.lab                 10     0  100.00     -     -       -       -\n");
 }

@@ -479,7 +479,7 @@ static void test_udp_tcp_only_with_both(void **state)
 	set = slurp(path);
 	assert_non_null(set);
 	assert_non_null(strstr(set, "UDP 像平信：丢了就丢了；TCP 像挂号信：不丢，但要等。"));
-	assert_non_null(strstr(set, "t_y = '延迟（毫秒）'"));
+	assert_non_null(strstr(set, "t_y = '往返时延（毫秒）'"));
 	free(set);
 }
 
