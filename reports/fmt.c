@@ -17,3 +17,8 @@ void ub_report_fmt_dur(const struct ub_report_ctx *R, char *b, size_t n, int64_t
 	else
 		snprintf(b, n, "%.3g %s", v / 1e9, TX(R, "s", "秒"));
 }
+
+double ub_report_ms(int64_t ns)
+{
+	return (double)ns / 1e6;
+}

@@ -16,4 +16,7 @@
  */
 void ub_report_fmt_dur(const struct ub_report_ctx *R, char *b, size_t n, int64_t ns);
 
+/* ns in milliseconds, as the charts' data files and axes hold times. */
+double ub_report_ms(int64_t ns);
+
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/outfile.h"
 #include "reports/fmt.h"
 
 /* Every text for people is TX(R, English, Chinese). */
@@ -220,18 +221,32 @@ static const char *report_title(const struct ub_report_ctx *R)
 	return TX(R, "udpbench report", "udpbench 测量报告");
 }
 
-int ub_pages_write_html(const struct ub_report_ctx *R, struct ub_err *e)
+/* Writes page name into R->out whole or not at all, its text by body. Returns 0 or UB_E_IO. */
+static int write_page(const struct ub_report_ctx *R, const char *name,
+		      void (*body)(const struct ub_report_ctx *R, FILE *f), struct ub_err *e)
+{
+	struct ub_outfile o;
+	char path[PATH_MAX];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", R->out, name);
+	rc = ub_outfile_open(&o, path, e);
+	if (rc < 0)
+		return rc;
+	body(R, o.f);
+	rc = ub_outfile_commit(&o, e);
+	ub_outfile_abort(&o);
+	return rc;
+}
+
+/* index.html: the charts with their questions, then the table. */
+static void html_body(const struct ub_report_ctx *R, FILE *f)
 {
 	const char *ext = R->c->format == UB_REPORT_SVG ? "svg" : "png";
-	char path[PATH_MAX], name[64], v[512];
+	char name[64], v[512];
 	unsigned i, k;
-	int m, bad;
-	FILE *f;
+	int m;
 
-	snprintf(path, sizeof(path), "%s/index.html", R->out);
-	f = fopen(path, "w");
-	if (!f)
-		return ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
 		TX(R, "en", "zh-CN"));
 	html_esc(f, report_title(R));
@@ -293,24 +308,21 @@ int ub_pages_write_html(const struct ub_report_ctx *R, struct ub_err *e)
 		   "每张图的数据、设置和 gnuplot 模板都在 <code>gnuplot/</code> 文件夹里。"
 		   "修改模板（例如 <code>rtt.gp</code>）或某张图的 <code>NAME.set.gp</code>，"
 		   "然后运行 <code>sh gnuplot/charts.sh</code>。"));
-	bad = ferror(f);
-	if (fclose(f) != 0 || bad)
-		return ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
-	return 0;
 }
 
-int ub_pages_write_md(const struct ub_report_ctx *R, struct ub_err *e)
+int ub_pages_write_html(const struct ub_report_ctx *R, struct ub_err *e)
+{
+	return write_page(R, "index.html", html_body, e);
+}
+
+/* summary.md: the table, then a link to each chart. */
+static void md_body(const struct ub_report_ctx *R, FILE *f)
 {
 	const char *ext = R->c->format == UB_REPORT_SVG ? "svg" : "png";
-	char path[PATH_MAX], name[64], v[512];
+	char name[64], v[512];
 	unsigned i, k;
-	int m, bad;
-	FILE *f;
+	int m;
 
-	snprintf(path, sizeof(path), "%s/summary.md", R->out);
-	f = fopen(path, "w");
-	if (!f)
-		return ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
 	fputs("# ", f);
 	md_esc(f, report_title(R));
 	fputs("\n\n|", f);
@@ -342,8 +354,9 @@ int ub_pages_write_md(const struct ub_report_ctx *R, struct ub_err *e)
 	}
 	fprintf(f, "\n%s\n", TX(R, "Draw again after editing a template: `sh gnuplot/charts.sh`",
 				"修改模板后重新绘图：`sh gnuplot/charts.sh`"));
-	bad = ferror(f);
-	if (fclose(f) != 0 || bad)
-		return ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
-	return 0;
+}
+
+int ub_pages_write_md(const struct ub_report_ctx *R, struct ub_err *e)
+{
+	return write_page(R, "summary.md", md_body, e);
 }

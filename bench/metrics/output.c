@@ -464,12 +464,11 @@ const char *ub_output_split_why(enum ub_split_why w, enum ub_lang lang)
 }
 #define FMT_NS(v, b) ub_units_fmt_ns((v), (b), sizeof(b))
 
-void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
-		       const struct ub_summary *s, const struct ub_run_counters *rc)
+/* The summary's head: what went out and came back, and where it was lost. */
+static void summary_counts(FILE *f, enum ub_lang lang, const struct ub_params *p,
+			   const struct ub_summary *s, const struct ub_run_counters *rc)
 {
 	int zh = lang == UB_LANG_ZH;
-	char a[24], b[24], c[24], d[24], g[24], h[24];
-	unsigned i;
 
 	fprintf(f, TR(zh, "--- %s udpbench statistics (%s) ---\n",
 		      "--- %s udpbench 统计（%s 模式）---\n"),
@@ -500,6 +499,13 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 			   "same size both ways)\n",
 			   "%" PRIu64 " 个回复和探测包大小不同（RFC 8762 要求来回大小相同）\n"),
 			rc->size_mismatch);
+}
+
+/* The round-trip times, or that none came back. */
+static void summary_rtt(FILE *f, int zh, const struct ub_summary *s)
+{
+	char a[24], b[24], c[24], d[24], g[24], h[24];
+
 	if (s->rtt.n) {
 		fprintf(f,
 			TR(zh, "rtt min/median/mean/p99/max = %s/%s/%s/%s/%s, stddev %s\n",
@@ -517,6 +523,14 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 	} else if (s->sent) {
 		fputs(TR(zh, "no reply came back\n", "没有收到任何回复\n"), f);
 	}
+}
+
+/* How well this side kept its schedule: the sender's own doing, never the network's. */
+static void summary_schedule(FILE *f, int zh, const struct ub_params *p, const struct ub_summary *s,
+			     const struct ub_run_counters *rc)
+{
+	char a[24], b[24];
+
 	if (p->flood)
 		fprintf(f, TR(zh, "flood: %.0f probes/s sent, %.0f replies/s back\n",
 			      "泛洪：每秒发出 %.0f 个探测包，收回 %.0f 个回复\n"),
@@ -546,6 +560,13 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 			   "一次只发一个探测包（回复里没有探测包的内容）：有 %" PRIu64
 			   " 个发送时刻在等上一个回复时过去了\n"),
 			rc->pingpong_waits);
+}
+
+/* What else happened: reflector restarts, foreign replies, errors, an early stop. */
+static void summary_events(FILE *f, int zh, const struct ub_run_counters *rc)
+{
+	unsigned i;
+
 	for (i = 0; i < rc->n_restarts; i++)
 		fprintf(f,
 			TR(zh, "the reflector restarted: no reply to probes %" PRIu32 "..%" PRIu32 "\n",
@@ -568,6 +589,17 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 			rc->cut_at_stop);
 	else if (rc->interrupted)
 		fputs(TR(zh, "(stopped early)\n", "（提前结束）\n"), f);
+}
+
+void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
+		       const struct ub_summary *s, const struct ub_run_counters *rc)
+{
+	int zh = lang == UB_LANG_ZH;
+
+	summary_counts(f, lang, p, s, rc);
+	summary_rtt(f, zh, s);
+	summary_schedule(f, zh, p, s, rc);
+	summary_events(f, zh, rc);
 	fflush(f);
 }
 

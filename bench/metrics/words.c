@@ -146,6 +146,79 @@ size_t ub_words_pad(FILE *f, const char *s, int width)
 	return w > cols ? w : cols;
 }
 
+/* The columns of the word at s: one wide character, or a run up to a space or a wide one. */
+static size_t word_at(const unsigned char *s, size_t n, size_t *cols)
+{
+	size_t k = 0, len;
+	uint32_t c;
+
+	*cols = 0;
+	while (k < n && s[k] != ' ') {
+		len = utf8_next(s + k, n - k, &c);
+		if (is_wide(c) && k > 0)
+			break;
+		k += len;
+		*cols += is_wide(c) ? 2 : is_zero_width(c) ? 0 : 1;
+		if (is_wide(c))
+			break;
+	}
+	return k;
+}
+
+size_t ub_words_fit(const char *s, size_t cols, size_t *width)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), k = 0, w = 0, len, cw;
+	uint32_t c;
+
+	while (k < n) {
+		len = utf8_next(p + k, n - k, &c);
+		cw = is_wide(c) ? 2 : is_zero_width(c) ? 0 : 1;
+		if (w + cw > cols)
+			break;
+		w += cw;
+		k += len;
+	}
+	if (width)
+		*width = w;
+	return k;
+}
+
+unsigned ub_words_wrap(char *b, size_t n, const char *s, size_t w)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t rest = strlen((const char *)p), k = 0, col = 0, wl, cols;
+	unsigned lines = 1;
+	int space;
+
+	if (!n)
+		return 0;
+	for (;;) {
+		for (space = 0; rest && *p == ' '; p++, rest--)
+			space = 1;
+		if (!rest)
+			break;
+		wl = word_at(p, rest, &cols);
+		if (k + wl + 2 >= n)
+			break;
+		if (col > 0 && col + (size_t)space + cols > w) {
+			b[k++] = '\n';
+			col = 0;
+			lines++;
+		} else if (col > 0 && space) {
+			b[k++] = ' ';
+			col++;
+		}
+		memcpy(b + k, p, wl);
+		k += wl;
+		col += cols;
+		p += wl;
+		rest -= wl;
+	}
+	b[k] = '\0';
+	return lines;
+}
+
 const char *ub_words_clock(const char *clock, enum ub_lang lang)
 {
 	static const char *const names[][2] = {

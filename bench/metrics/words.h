@@ -61,6 +61,16 @@ size_t ub_words_width(const char *s);
  */
 size_t ub_words_pad(FILE *f, const char *s, int width);
 
+/* The bytes of s's longest start of whole characters that fits cols columns; its columns in *width. */
+size_t ub_words_fit(const char *s, size_t cols, size_t *width);
+
+/*
+ * Copies s into b (n bytes) with line breaks at spaces or between wide
+ * (Chinese) characters, each a word of its own, so that lines stay near w
+ * columns; a longer word keeps a line of its own. Returns the lines.
+ */
+unsigned ub_words_wrap(char *b, size_t n, const char *s, size_t w);
+
 /* The clock a result names ("kernel_tx+kernel_rx", ...) in words for people; unknown names as they are. */
 const char *ub_words_clock(const char *clock, enum ub_lang lang);
 

@@ -494,6 +494,48 @@ static void test_width(void **state)
 	assert_int_equal(ub_words_width("\xff" "a"), 2);
 }
 
+/* Cutting to a width never splits a character; wide ones count two. */
+static void test_fit(void **state)
+{
+	size_t w = 99;
+
+	(void)state;
+	assert_int_equal(ub_words_fit("classroom", 5, &w), 5);
+	assert_int_equal(w, 5);
+	assert_int_equal(ub_words_fit("教室A", 3, &w), 3); /* 教 only: 室 would make 4 */
+	assert_int_equal(w, 2);
+	assert_int_equal(ub_words_fit("教室A", 5, &w), 7);
+	assert_int_equal(w, 5);
+	assert_int_equal(ub_words_fit("µs", 1, &w), 2);    /* one narrow character of two bytes */
+	assert_int_equal(ub_words_fit("", 4, &w), 0);
+	assert_int_equal(w, 0);
+	assert_int_equal(ub_words_fit(NULL, 4, NULL), 0);
+}
+
+/* Lines break at spaces and between Chinese characters, near the width asked for. */
+static void test_wrap(void **state)
+{
+	char b[64];
+
+	(void)state;
+	assert_int_equal(ub_words_wrap(b, sizeof(b), "Home router, 2.4 GHz, one room away", 18), 2);
+	assert_string_equal(b, "Home router, 2.4\nGHz, one room away");
+	assert_int_equal(ub_words_wrap(b, sizeof(b), "192.168.4.1", 8), 1);
+	assert_string_equal(b, "192.168.4.1");
+	assert_int_equal(ub_words_wrap(b, sizeof(b), "  lead  and  gaps ", 40), 1);
+	assert_string_equal(b, "lead and gaps");
+	assert_int_equal(ub_words_wrap(b, sizeof(b), "拥挤的教室", 4), 3);
+	assert_string_equal(b, "拥挤\n的教\n室");
+	assert_int_equal(ub_words_wrap(b, sizeof(b), "Wi-Fi教室", 7), 2); /* a word ends where Chinese starts */
+	assert_string_equal(b, "Wi-Fi教\n室");
+	assert_int_equal(ub_words_wrap(b, sizeof(b), "averyveryverylongword x", 4), 2);
+	assert_string_equal(b, "averyveryverylongword\nx");
+	assert_int_equal(ub_words_wrap(b, 9, "abcdef ghijkl", 40), 1); /* what does not fit is left out */
+	assert_string_equal(b, "abcdef");
+	assert_int_equal(ub_words_wrap(b, sizeof(b), NULL, 4), 1);
+	assert_string_equal(b, "");
+}
+
 static void test_pad(void **state)
 {
 	char *text = NULL;
@@ -713,6 +755,8 @@ int main(void)
 		cmocka_unit_test(test_summary_keeps_the_glossary),
 		cmocka_unit_test(test_runner_reasons),
 		cmocka_unit_test(test_width),
+		cmocka_unit_test(test_fit),
+		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_pad),
 		cmocka_unit_test(test_table_aligned),
 		cmocka_unit_test(test_scenario_summary_aligned),

@@ -1,8 +1,8 @@
 /*
- * Unit tests for reports/charts.c that reach its static helpers: how the
- * labels under the comparison's boxes are wrapped, and the time axis and
- * bins of chart 2 for any replies. The chart data itself is tested through
- * ub_report_run() in test_report.c.
+ * Unit tests for reports/overview.c that reach its static helpers: the time
+ * axis and bins of chart 2 for any replies (box labels are wrapped by
+ * ub_words_wrap, tested in test_words.c). The chart data itself is tested
+ * through ub_report_run() in test_report.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,23 +12,9 @@
 #include <cmocka.h>
 
 /* the module itself, for its static functions */
-#include "reports/charts.c"
+#include "reports/overview.c"
 
-/* Box labels wrap at spaces, or between Chinese characters, near the width asked. */
-static void test_wrap_labels(void **state)
-{
-	char b[128];
-
-	(void)state;
-	assert_int_equal(wrap(b, sizeof(b), "Home router, 2.4 GHz, one room away", 18), 2);
-	assert_string_equal(b, "Home router, 2.4\nGHz, one room away");
-	assert_int_equal(wrap(b, sizeof(b), "拥挤的教室无线网络", 8), 3);
-	assert_string_equal(b, "拥挤的教\n室无线网\n络");
-	assert_int_equal(wrap(b, sizeof(b), "192.168.4.1", 8), 1);
-	assert_string_equal(b, "192.168.4.1");
-}
-
-/* The bin of chart 2's histogram value v (ms) falls in, as chart_cdf places it. */
+/* The bin of chart 2's histogram value v (ms) falls in, as ub_chart_cdf places it. */
 static size_t bin_of(const struct cdf_axis *a, double v)
 {
 	double b = a->logx ? floor(10 * log10(v / a->lo)) : floor((v - a->lo) / a->step);
@@ -101,7 +87,6 @@ static void test_cdf_axis_degenerate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_wrap_labels),
 		cmocka_unit_test(test_cdf_axis_ordinary),
 		cmocka_unit_test(test_cdf_axis_degenerate),
 	};
