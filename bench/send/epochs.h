@@ -25,7 +25,7 @@
 
 #include <stdint.h>
 
-#include "metrics/output.h"
+#include "metrics/result.h"
 
 #define UB_EPOCHS_MAX 64
 

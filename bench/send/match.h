@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "metrics/output.h"
+#include "metrics/result.h"
 #include "send/sender.h"
 #include "stamp/proto.h"
 

@@ -204,7 +204,7 @@ static void test_netns(void **state)
 static void test_argv(void **state)
 {
 	struct ub_argv a;
-	char words[UB_ARGV_MAX + 10][8];
+	char words[UB_ARGV_MAX + 10][16];
 	int i;
 
 	(void)state;
