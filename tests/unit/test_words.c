@@ -166,7 +166,7 @@ static void check_english(struct finding *fd, const char *where, int line, const
 			memset(p, ' ', (size_t)(q - p));
 		} else if (isalnum((unsigned char)*p)) {
 			/* a file name or path (rtt.gp, gnuplot/charts.sh) is a name */
-			for (q = p; isalnum((unsigned char)*q) || strchr("._/", *q); q++)
+			for (q = p; isalnum((unsigned char)*q) || (*q && strchr("._/", *q)); q++)
 				;
 			if (memchr(p, '.', (size_t)(q - p)) || memchr(p, '/', (size_t)(q - p)))
 				memset(p, ' ', (size_t)(q - p));
