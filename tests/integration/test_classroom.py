@@ -69,7 +69,10 @@ def test_scripts_answer_as_the_tutorial_says(tmp):
             assert code == 1 and seen["crashed"] == "UnicodeDecodeError", (name, code, err)
 
 
-def every_probe_matched(tmp, name, mode, *args):
+def every_probe_matched(tmp, name, mode, *args, pingpong=False):
+    """Every probe sent is answered and matched. One probe at a time (pingpong), a
+    slot that passes while a reply is on its way is skipped, never sent late: the
+    schedule still counts it, and what was sent must all come back."""
     script, port = start_script(tmp, name)
     r, j = auto_run(tmp, port, *args)
     code, seen, err = script_end(script)
@@ -79,8 +82,13 @@ def every_probe_matched(tmp, name, mode, *args):
     assert seen["crashed"] is None and code == 0, "the script crashed:\n" + err[-600:]
     assert r.returncode == 0, (r.returncode, r.stderr)
     s, p = j["summary"], j["params"]
-    assert s["sent"] == s["received"] == seen["received"] == PROBES, (s, seen)
-    assert seen["answered"] == PROBES, seen
+    assert s["sent"] == s["received"] == seen["received"] == seen["answered"], (s, seen)
+    assert s["schedule"]["slots"] == PROBES, s["schedule"]
+    if pingpong:
+        assert s["sent"] + s["schedule"]["skipped"] == PROBES, s["schedule"]
+        assert s["sent"] >= PROBES * 9 // 10, (s["sent"], s["schedule"])
+    else:
+        assert s["sent"] == PROBES, s
     assert (p["mode"], p.get("reflector")) == (mode, mode), (p["mode"], p.get("reflector"))
     # An echo or a text reply carries no reflector counter: no split.
     assert s["lost_up"] is None and s["lost_down"] is None, s
@@ -100,7 +108,7 @@ def test_auto_measures_script_answering_in_capitals(tmp):
 
 def test_auto_measures_script_answering_a_fixed_word_one_probe_at_a_time(tmp):
     # '收到' carries nothing of the probe: matched ping-pong, one probe outstanding.
-    every_probe_matched(tmp, "reply_fixed", "any")
+    every_probe_matched(tmp, "reply_fixed", "any", pingpong=True)
 
 
 def test_text_mode_measures_script_answering_shou_dao_and_the_text(tmp):
