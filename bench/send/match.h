@@ -24,10 +24,10 @@
 
 /* What the matcher needs of a probe to write its bytes again. */
 struct ub_match_probe {
-	uint32_t seq;     /* its number (the session's index) */
 	int64_t t1_real;  /* wall clock on the wire (T1) */
+	uint32_t seq;     /* its number (the session's index) */
 	uint8_t text;     /* it left as a text probe */
-};
+};                        /* 16 octets: the session keeps one per probe in flight */
 
 /* The session's probes, as the matcher asks for them. */
 struct ub_match_probes {

@@ -32,6 +32,9 @@ struct probe {
 	int64_t tx_ns;    /* monotonic, right before send */
 	int64_t tx_kernel;/* monotonic, when the kernel sent it (SO_TIMESTAMPING) */
 };
+/* The ring of a long run is most of the sender's memory: a probe stays at 40 octets. */
+_Static_assert(sizeof(struct probe) <= 40, "struct probe grew past 40 octets");
+
 
 /* What a capture adds to a probe; kept beside the ring only with --pcap. */
 struct wire {
