@@ -183,7 +183,11 @@ def test_flood_while_probing(tmp):
     summary = load_json(out)["summary"]
     probes = {k: summary[k] for k in ("sent", "received", "lost", "lost_up", "lost_down")}
     why = (probes, "reflector socket drops %d" % udp_drops("127.0.0.1", port), snapshot(refl))
-    assert summary["sent"] == 3000 and summary["received"] == 3000, why
+    # A slot this host was too busy to keep is skipped, never lost (schedule.skipped);
+    # every probe that left must come back.
+    skipped = summary["schedule"]["skipped"]
+    assert summary["sent"] + skipped == 3000 and skipped <= 150, (why, summary["schedule"])
+    assert summary["received"] == summary["sent"], why
     assert summary["lost"] == 0, why
 
     def flood_drops():
@@ -191,7 +195,7 @@ def test_flood_while_probing(tmp):
 
     # Everything sent has reached the reflector (or the kernel dropped it) before it stops.
     deadline = time.monotonic() + 5
-    while snapshot(refl)["received"] + udp_drops("127.0.0.1", port) < sent + 3000:
+    while snapshot(refl)["received"] + udp_drops("127.0.0.1", port) < sent + summary["sent"]:
         assert time.monotonic() < deadline, "the reflector never read the whole flood"
     refl_drops = udp_drops("127.0.0.1", port)
     assert refl.poll() is None, "the reflector died"
@@ -208,7 +212,7 @@ def test_flood_while_probing(tmp):
     assert not replies["bad"], replies["bad"][:5]
     assert_adds_up(c)
     # What came in is what was sent, less what the kernel dropped at a full buffer.
-    assert c["received"] + refl_drops == sent + 3000, (c, refl_drops, sent)
+    assert c["received"] + refl_drops == sent + summary["sent"], (c, refl_drops, sent)
     assert replies["n"] + flood_drops() == c["reflected"] - 3000, (replies["n"], c)
     assert c["bad key"] == 0 and c["send errors"] == 0, c
     sizes = (n_short, n_twl, n_long)

@@ -147,8 +147,15 @@ def run_seeded(tmp, rport, seed, name):
 
 def test_same_seed_same_truth(tmp):
     refl, rport = start_reflector()
-    s1, t1 = run_seeded(tmp, rport, 42, "a")
-    s2, t2 = run_seeded(tmp, rport, 42, "b")
+    # The same seed gives the same link only for the same packets: a slot the
+    # sender was too busy to keep (schedule.skipped) changes the input, so such a
+    # pair is made again (at most three times).
+    for attempt in range(3):
+        s1, t1 = run_seeded(tmp, rport, 42, "a%d" % attempt)
+        s2, t2 = run_seeded(tmp, rport, 42, "b%d" % attempt)
+        if s1["schedule"]["skipped"] == s2["schedule"]["skipped"] == 0:
+            break
+    assert s1["schedule"]["skipped"] == s2["schedule"]["skipped"] == 0, "this host kept no schedule"
     s3, t3 = run_seeded(tmp, rport, 43, "c")
 
     def fates(t):
