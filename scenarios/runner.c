@@ -488,8 +488,7 @@ static int run_contrast(const char *exe, const struct ub_scenario *s,
 	spec = json_pack("{s:s,s:s}", "loss-up", share[0], "loss-down", share[1]);
 	l.spec = spec ? json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(spec);
-	snprintf(l.name, sizeof(l.name), "%s", UB_TR(c->lang == UB_LANG_ZH, "nftables drops, no delay",
-						     "nftables 随机丢包（无时延）"));
+	snprintf(l.name, sizeof(l.name), "%s", ub_words_link(l.kind, c->lang));
 	rc = run_sender(exe, s, c, peer, dir, "udp-contrast", ns.sender, 0, &l, 1, e);
 	if (rc == 0)
 		rc = run_sender(exe, s, c, peer, dir, "tcp", ns.sender, 1, &l, 1, e);
