@@ -124,12 +124,13 @@ static int groups(const struct ub_report_ctx *R, const char *(*value)(const stru
 		}
 		if (i < k)
 			continue;
-		fprintf(f, "%s%s: ", k ? "; " : "", words(v, lang) ? words(v, lang) : "?");
+		fprintf(f, "%s%s%s", k ? TX(R, "; ", "；") : "", words(v, lang) ? words(v, lang) : "?",
+			TX(R, ": ", "："));
 		for (i = k; i < R->n; i++) {
 			const char *w = value(&R->r[i]);
 
 			if ((v == NULL && w == NULL) || (v && w && strcmp(v, w) == 0))
-				fprintf(f, "%s%s", i > k ? ", " : "", R->r[i].label);
+				fprintf(f, "%s%s", i > k ? TX(R, ", ", "、") : "", R->r[i].label);
 		}
 	}
 	if (fclose(f) != 0 || !*out) {
@@ -243,7 +244,7 @@ int ub_caveats_find(struct ub_report_ctx *R, struct ub_err *e)
 				       "more than the %3$s between the RTT %4$s of “%5$s” and “%6$s”. A difference "
 				       "that small can be the sending machine's doing, not the link's.",
 				       "“%1$s”的发送端自己最多晚发了 %2$s（" UB_ZH_SEND_LAG " p99）：超过了“%5$s”"
-				       "和“%6$s”的" UB_ZH_RTT " %4$s 之差 %3$s。这么小的差别可能来自发送的电脑，"
+				       "和“%6$s”的" UB_ZH_RTT "%4$s之差 %3$s。这么小的差别可能来自发送的电脑，"
 				       "而不是链路。"),
 			      R->r[w.late].label, b1, b2,
 			      strcmp(w.stat, "median") == 0 ? TX(R, "median", "中位数") : "p99",

@@ -513,7 +513,7 @@ out:
 static void make_charts(const char *exe, const struct ub_scenario_run_config *c, const char *dir)
 {
 	static const char *const names[] = { "udp", "udp-contrast", "tcp" };
-	char files[3][PATH_MAX + 32], out[PATH_MAX + 16];
+	char files[3][PATH_MAX + 32], out[PATH_MAX + 16], *line, *end;
 	struct ub_argv a;
 	struct child ch;
 	struct stat st;
@@ -533,10 +533,19 @@ static void make_charts(const char *exe, const struct ub_scenario_run_config *c,
 	ub_argv_add(&a, "-o", out, "--lang", lang_word(c), NULL);
 	if (child_start(&ch, &a, 1, &e) < 0)
 		return;
-	if (child_stop(&ch, 0) != 0)
+	if (child_stop(&ch, 0) != 0) {
 		fprintf(stderr, "udpbench: no charts: %s", ch.log);
-	else if (!c->quiet)
-		printf(UB_TR(c->lang == UB_LANG_ZH, "charts: %s/index.html\n", "图表：%s/index.html\n"), out);
+		return;
+	}
+	if (c->quiet)
+		return;
+	/* the report's warnings: what the runs compared do not share */
+	for (line = ch.log; *line; line = end + (*end == '\n')) {
+		end = line + strcspn(line, "\n");
+		if (strncmp(line, "warning: ", 9) == 0 || strncmp(line, "警告：", strlen("警告：")) == 0)
+			fprintf(stderr, "udpbench: %.*s\n", (int)(end - line), line);
+	}
+	printf(UB_TR(c->lang == UB_LANG_ZH, "charts: %s/index.html\n", "图表：%s/index.html\n"), out);
 }
 
 static void default_dir(const struct ub_scenario *s, char *buf, size_t len)
