@@ -313,7 +313,7 @@ struct run_link {
 	const char *truth;      /* the emulator's truth log; NULL none */
 	char *spec;             /* the impairments as given, JSON text (malloc'd); NULL none */
 	const char *scenario;   /* the scenario's name when this is the scenario's own link */
-	char name[200];         /* what the labels call it */
+	const char *name;       /* what the labels call it */
 };
 
 /* The scenario's [link] as given, a JSON object's text (malloc'd); NULL when it has none. */
@@ -488,7 +488,7 @@ static int run_contrast(const char *exe, const struct ub_scenario *s,
 	spec = json_pack("{s:s,s:s}", "loss-up", share[0], "loss-down", share[1]);
 	l.spec = spec ? json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(spec);
-	snprintf(l.name, sizeof(l.name), "%s", ub_words_link(l.kind, c->lang));
+	l.name = ub_words_link(l.kind, c->lang);
 	rc = run_sender(exe, s, c, peer, dir, "udp-contrast", ns.sender, 0, &l, 1, e);
 	if (rc == 0)
 		rc = run_sender(exe, s, c, peer, dir, "tcp", ns.sender, 1, &l, 1, e);
@@ -619,8 +619,7 @@ static int run_emulated(const char *exe, const struct ub_scenario *s,
 	snprintf(peer, sizeof(peer), "127.0.0.1:%d", port);
 	snprintf(truth, sizeof(truth), "%s/truth.json", dir);
 	l.spec = scenario_spec(s);
-	l.scenario = scenario_name(s, c);
-	snprintf(l.name, sizeof(l.name), "%s", l.scenario);
+	l.name = l.scenario = scenario_name(s, c);
 	rc = run_sender(exe, s, c, peer, dir, "udp", NULL, 0, &l, 0, e);
 	free(l.spec);
 	if (rc == 0 && s->tcp) {
@@ -659,7 +658,7 @@ static int run_real(const char *exe, const struct ub_scenario *s,
 	int rc;
 
 	l.scenario = c->peer ? NULL : scenario_name(s, c);
-	snprintf(l.name, sizeof(l.name), "%s", l.scenario ? l.scenario : peer);
+	l.name = l.scenario ? l.scenario : peer;
 	rc = run_sender(exe, s, c, peer, dir, "udp", NULL, 0, &l, s->tcp, e);
 	if (rc < 0 || !s->tcp)
 		return rc;

@@ -73,7 +73,8 @@ def test_link_option_bad_input_is_one_line(tmp):
         (["--link", "tun", "--link-spec", '{"a":\n"\x01'], r"--link-spec: not JSON"),
         (["--link", "tun", "--link-spec", '{"a":"%s"}' % ("x" * 5000)],
          r"--link-spec: longer than 4096 bytes"),
-        (["--link", "tun", "--link-scenario", ""], r"--link-scenario: give the scenario's name"),
+        (["--link", "tun", "--link-scenario", ""], r"--link-scenario: give the scenario.s name"),
+        (["--link", "tun", "--link-scenario", os.fsdecode(b"Room \xff")], r"--link-scenario: give"),
     ]
     for args, want in bad:
         r = ub("--peer", peer, "-c", 1, "-q", *args)
