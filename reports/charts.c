@@ -387,6 +387,14 @@ static int chart_reorder(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	return ub_gnuplot_close(s, R, "reorder settings", e);
 }
 
+/* 1 when results a and b name the same link (params.link equal), or neither names one. */
+static int same_link(const struct ub_result *a, const struct ub_result *b)
+{
+	json_t *x = json_object_get(a->params, "link"), *y = json_object_get(b->params, "link");
+
+	return (!json_is_object(x) && !json_is_object(y)) || json_equal(x, y);
+}
+
 /* Chart 6: the UDP result u above the TCP result t, same time axis, same scale. */
 static int chart_udptcp(struct ub_report_ctx *R, unsigned u, unsigned tc, unsigned npairs,
 			struct ub_err *e)
@@ -417,8 +425,10 @@ static int chart_udptcp(struct ub_report_ctx *R, unsigned u, unsigned tc, unsign
 	ub_gnuplot_num(f, "ymin", ymin);
 	ub_gnuplot_num(f, "ymax", ymax > 0 ? ymax : 1.0);
 	snprintf(t, sizeof(t), "%s%s%s", R->c->title ? R->c->title : "", R->c->title ? "\n" : "",
-		 TX(R, "Same link, two kinds of letter: UDP loses, TCP waits",
-		    "同一条链路，两种信：UDP 会丢，TCP 会等"));
+		 same_link(a, b) ? TX(R, "Same link, two kinds of letter: UDP loses, TCP waits",
+				      "同一条链路，两种信：UDP 会丢，TCP 会等")
+				 : TX(R, "UDP and TCP on different links: compare with care (see the warnings)",
+				      "UDP 和 TCP 走的不是同一条链路：比较时要小心（见页面上的警告）"));
 	ub_gnuplot_str(f, "t_title", t);
 	ub_report_fmt_dur(R, b1, sizeof(b1), a->box.p99);
 	if (R->zh)
@@ -450,8 +460,9 @@ static int chart_udptcp(struct ub_report_ctx *R, unsigned u, unsigned tc, unsign
 }
 
 /*
- * The UDP result to show beside TCP result tc: the one measured against the
- * same address (the same link), else one from the same folder, else the first.
+ * The UDP result to show beside TCP result tc: the one that names the same
+ * link, then the one measured against the same address, else one from the
+ * same folder, else the first.
  */
 static int pair_of(const struct ub_report_ctx *R, unsigned tc)
 {
@@ -464,7 +475,8 @@ static int pair_of(const struct ub_report_ctx *R, unsigned tc)
 
 		if (R->r[k].tcp || !R->r[k].n_p)
 			continue;
-		score = (addr && a && strcmp(a, addr) == 0) * 2 + (strcmp(R->r[k].dir, R->r[tc].dir) == 0);
+		score = same_link(&R->r[k], &R->r[tc]) * 4 + (addr && a && strcmp(a, addr) == 0) * 2 +
+			(strcmp(R->r[k].dir, R->r[tc].dir) == 0);
 		if (score > top) {
 			top = score;
 			best = (int)k;

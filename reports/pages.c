@@ -216,6 +216,9 @@ static const char *report_title(const struct ub_report_ctx *R)
 		if (strcmp(label ? label : "", first ? first : "") != 0)
 			break;
 	}
+	/* a label that named another link's scenario is no title */
+	for (unsigned j = 0; j < R->n; j++)
+		k = R->r[j].off_link ? 0 : k;
 	if (k == R->n && ub_results_str(R->r[0].params, "label"))
 		return ub_results_str(R->r[0].params, "label");
 	return TX(R, "udpbench report", "udpbench 测量报告");
@@ -256,10 +259,20 @@ static void html_body(const struct ub_report_ctx *R, FILE *f)
 	      "figure{margin:2em 0}figcaption{font-size:1.2em;margin:.4em 0}\n"
 	      "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .7em;text-align:right}\n"
 	      "th:first-child,td:first-child{text-align:left}code{background:#f2f2f2;padding:0 .3em}\n"
+	      ".warn{border:3px solid #D55E00;background:#fff3e8;padding:.6em 1em;margin:1em 0}\n"
 	      "</style>\n</head>\n<body>\n<h1>",
 	      f);
 	html_esc(f, report_title(R));
 	fputs("</h1>\n", f);
+	if (R->n_notes) {
+		fprintf(f, "<div class=\"warn\"><b>%s</b>\n<ul>\n", TX(R, "Before you compare", "比较之前请注意"));
+		for (i = 0; i < R->n_notes; i++) {
+			fputs("<li>", f);
+			html_esc(f, R->notes[i]);
+			fputs("</li>\n", f);
+		}
+		fputs("</ul>\n</div>\n", f);
+	}
 	fprintf(f, "<h2>%s</h2>\n", TX(R, "Charts", "图表"));
 	for (i = 0; i < R->n_ch; i++) {
 		const struct ub_report_chart *ch = &R->ch[i];
@@ -325,7 +338,15 @@ static void md_body(const struct ub_report_ctx *R, FILE *f)
 
 	fputs("# ", f);
 	md_esc(f, report_title(R));
-	fputs("\n\n|", f);
+	fputs("\n\n", f);
+	if (R->n_notes)
+		fprintf(f, "> **%s**\n>\n", TX(R, "Before you compare", "比较之前请注意"));
+	for (i = 0; i < R->n_notes; i++) {
+		fputs("> - ", f);
+		md_esc(f, R->notes[i]);
+		fputs("\n", f);
+	}
+	fputs(R->n_notes ? "\n|" : "|", f);
 	for (k = 0; k < R->n; k++) {
 		fputs(" | ", f);
 		md_esc(f, R->r[k].label);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reports/caveats.h"
 #include "reports/charts.h"
 #include "reports/gnuplot.h"
 #include "reports/pages.h"
@@ -103,6 +104,7 @@ static char *join(const char *a, int alen, const char *b)
 static void report_free(struct ub_report_ctx *R)
 {
 	ub_results_free(R->r, R->n);
+	ub_caveats_free(R);
 	free(R->ch);
 	free(R->out);
 	free(R->work);
@@ -139,8 +141,14 @@ static int load_results(struct ub_report_ctx *R, const char *const *inputs, unsi
 		if (!rc)
 			rc = ub_results_derive(&R->r[k], e);
 	}
+	if (!rc)
+		rc = ub_caveats_labels(R, e);
 	if (!rc && ub_results_unique_names(R->r, R->n) < 0)
 		rc = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	if (!rc)
+		rc = ub_caveats_find(R, e);
+	for (k = 0; !rc && c->log && k < R->n_notes; k++)
+		fprintf(c->log, "%s%s\n", TX(R, "warning: ", "警告："), R->notes[k]);
 	return rc;
 }
 

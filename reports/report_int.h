@@ -47,6 +47,8 @@ struct ub_report_ctx {
 	unsigned n;
 	struct ub_report_chart *ch;
 	unsigned n_ch;
+	char **notes;               /* warnings for the pages and the log (caveats.c) */
+	unsigned n_notes;
 };
 
 #endif

@@ -48,6 +48,7 @@ struct ub_result {
 	int tcp, split, have_csv;
 	size_t csv_cut_line;        /* the CSV's last line, cut short (no newline) and left out; 0: none */
 	int proto_in_label;         /* unique_names added " (UDP)" or " (TCP)" */
+	int off_link;               /* its label named a scenario whose link it never crossed */
 	struct ub_result_row *rows;
 	size_t n_rows;
 	struct ub_result_probe *p;  /* by sequence number - base */

@@ -239,11 +239,16 @@ static void summary_row(FILE *f, const char *name, const char *a, const char *b)
 static void contrast_rows(FILE *f, int zh, const char *dir)
 {
 	json_t *u = load(dir, "udp-contrast.json"), *t = load(dir, "tcp.json");
+	const char *kind = json_string_value(json_object_get(
+		json_object_get(json_object_get(t, "params"), "link"), "kind"));
 	char a[24], b[24];
 
+	if (!u)
+		u = load(dir, "udp.json");
 	if (u && t) {
 		fputc('\n', f);
-		summary_row(f, UB_TR(zh, "same lossy link", "同一条丢包链路"), "UDP", "TCP");
+		summary_row(f, kind && strcmp(kind, "real") == 0 ? UB_TR(zh, "same real link", "同一条真实链路")
+			    : UB_TR(zh, "same lossy link", "同一条丢包链路"), "UDP", "TCP");
 		snprintf(a, sizeof(a), "%lld", (long long)jint(u, "summary", "lost"));
 		snprintf(b, sizeof(b), "%lld", (long long)jint(t, "summary", "lost"));
 		summary_row(f, UB_TR(zh, "lost", "丢失"), a, b);
@@ -302,27 +307,63 @@ static void write_summary(FILE *f, const struct ub_scenario *s, const struct ub_
 	contrast_rows(f, zh, dir);
 }
 
+/* The link a run crosses, as its result names it (send --link) and its labels call it. */
+struct run_link {
+	const char *kind;       /* relay, nftables, real, ... */
+	const char *truth;      /* the emulator's truth log; NULL none */
+	char *spec;             /* the impairments as given, JSON text (malloc'd); NULL none */
+	const char *scenario;   /* the scenario's name when this is the scenario's own link */
+	const char *name;       /* what the labels call it */
+};
+
+/* The scenario's [link] as given, a JSON object's text (malloc'd); NULL when it has none. */
+static char *scenario_spec(const struct ub_scenario *s)
+{
+	json_t *o = json_object();
+	char *text = NULL;
+	unsigned i;
+
+	for (i = 0; o && i < s->n_link; i++)
+		if (json_object_set_new(o, s->link[i].key, json_string(s->link[i].value)) < 0)
+			goto out;
+	if (o && i)
+		text = json_dumps(o, JSON_COMPACT);
+out:
+	json_decref(o);
+	return text;
+}
+
+/* The scenario's name in the run's language. */
+static const char *scenario_name(const struct ub_scenario *s, const struct ub_scenario_run_config *c)
+{
+	return c->lang == UB_LANG_ZH ? s->name_zh : s->name_en;
+}
+
 /* The --lang word of c. */
 static const char *lang_word(const struct ub_scenario_run_config *c)
 {
 	return c->lang == UB_LANG_ZH ? "zh" : "en";
 }
 
-/* Runs the sender as a child (inside netns when given), results as DIR/NAME.json and .csv. */
+/*
+ * Runs the sender as a child (inside netns when given) across link l,
+ * results as DIR/NAME.json and .csv. The label is the link's name, with
+ * the protocol after it when both protocols cross that link (pair).
+ */
 static int run_sender(const char *exe, const struct ub_scenario *s, const struct ub_scenario_run_config *c,
 		      const char *peer, const char *dir, const char *name, const char *netns, int tcp,
-		      struct ub_err *e)
+		      const struct run_link *l, int pair, struct ub_err *e)
 {
 	char count[24], interval[24], size[16], timeout[24], json[PATH_MAX + 32], csv[PATH_MAX + 32];
-	char label[300];
+	char label[300], link[PATH_MAX + 64];
 	struct ub_argv a;
 	struct child ch;
 	int st;
 
 	/* Runs of one scenario get labels of their own: a chart tells them apart. */
-	snprintf(label, sizeof(label), "%s%s%s", c->lang == UB_LANG_ZH ? s->name_zh : s->name_en,
-		 strcmp(name, "udp") == 0 ? "" : " · ",
-		 strcmp(name, "udp") == 0 ? "" : strcmp(name, "tcp") == 0 ? "TCP" : "UDP");
+	snprintf(label, sizeof(label), "%s%s%s", l->name, pair ? " · " : "",
+		 pair ? tcp ? "TCP" : "UDP" : "");
+	snprintf(link, sizeof(link), "%s%s%s", l->kind, l->truth ? ":" : "", l->truth ? l->truth : "");
 
 	snprintf(count, sizeof(count), "%llu", (unsigned long long)(c->count ? c->count : s->count));
 	snprintf(interval, sizeof(interval), "%lldns", (long long)s->interval_ns);
@@ -334,7 +375,11 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 	ub_netns_exec(&a, netns);
 	ub_argv_add(&a, exe, "send", "--peer", peer, "--count", count, "--interval", interval,
 		    "--size", size, "--timeout", timeout, "--label", label, "--lang", lang_word(c),
-		    "--json", json, "--csv", csv, NULL);
+		    "--json", json, "--csv", csv, "--link", link, NULL);
+	if (l->spec)
+		ub_argv_add(&a, "--link-spec", l->spec, NULL);
+	if (l->scenario)
+		ub_argv_add(&a, "--link-scenario", l->scenario, NULL);
 	if (tcp)
 		ub_argv_add(&a, "--tcp", NULL);
 	if (c->quiet)
@@ -409,8 +454,10 @@ static int run_contrast(const char *exe, const struct ub_scenario *s,
 {
 	struct ub_impair_config up, down;
 	struct ub_netns_pair ns;
+	struct run_link l = { .kind = "nftables" };
 	struct child refl;
-	char peer[64];
+	char peer[64], share[2][24];
+	json_t *spec;
 	struct ub_err ie;
 	unsigned i;
 	int port, rc = 0;
@@ -435,9 +482,16 @@ static int run_contrast(const char *exe, const struct ub_scenario *s,
 		goto out;
 	}
 	snprintf(peer, sizeof(peer), UB_NETNS_REFLECTOR_ADDR ":%d", port);
-	rc = run_sender(exe, s, c, peer, dir, "udp-contrast", ns.sender, 0, e);
+	/* drops only: not the scenario's link, so its name stays off these runs */
+	snprintf(share[0], sizeof(share[0]), "%.2f%%", 100 * mean_loss(&up));
+	snprintf(share[1], sizeof(share[1]), "%.2f%%", 100 * mean_loss(&down));
+	spec = json_pack("{s:s,s:s}", "loss-up", share[0], "loss-down", share[1]);
+	l.spec = spec ? json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(spec);
+	l.name = ub_words_link(l.kind, c->lang);
+	rc = run_sender(exe, s, c, peer, dir, "udp-contrast", ns.sender, 0, &l, 1, e);
 	if (rc == 0)
-		rc = run_sender(exe, s, c, peer, dir, "tcp", ns.sender, 1, e);
+		rc = run_sender(exe, s, c, peer, dir, "tcp", ns.sender, 1, &l, 1, e);
 	snprintf(note, notelen,
 		 UB_TR(c->lang == UB_LANG_ZH,
 		       "UDP vs TCP: nftables drops %.2f%% up and %.2f%% down between two network "
@@ -451,6 +505,7 @@ out:
 	if (refl.err_fd >= 0)
 		close(refl.err_fd);
 	ub_netns_pair_down(&ns);
+	free(l.spec);
 	return rc;
 }
 
@@ -458,7 +513,7 @@ out:
 static void make_charts(const char *exe, const struct ub_scenario_run_config *c, const char *dir)
 {
 	static const char *const names[] = { "udp", "udp-contrast", "tcp" };
-	char files[3][PATH_MAX + 32], out[PATH_MAX + 16];
+	char files[3][PATH_MAX + 32], out[PATH_MAX + 16], *line, *end;
 	struct ub_argv a;
 	struct child ch;
 	struct stat st;
@@ -478,10 +533,19 @@ static void make_charts(const char *exe, const struct ub_scenario_run_config *c,
 	ub_argv_add(&a, "-o", out, "--lang", lang_word(c), NULL);
 	if (child_start(&ch, &a, 1, &e) < 0)
 		return;
-	if (child_stop(&ch, 0) != 0)
+	if (child_stop(&ch, 0) != 0) {
 		fprintf(stderr, "udpbench: no charts: %s", ch.log);
-	else if (!c->quiet)
-		printf(UB_TR(c->lang == UB_LANG_ZH, "charts: %s/index.html\n", "图表：%s/index.html\n"), out);
+		return;
+	}
+	if (c->quiet)
+		return;
+	/* the report's warnings: what the runs compared do not share */
+	for (line = ch.log; *line; line = end + (*end == '\n')) {
+		end = line + strcspn(line, "\n");
+		if (strncmp(line, "warning: ", 9) == 0 || strncmp(line, "警告：", strlen("警告：")) == 0)
+			fprintf(stderr, "udpbench: %.*s\n", (int)(end - line), line);
+	}
+	printf(UB_TR(c->lang == UB_LANG_ZH, "charts: %s/index.html\n", "图表：%s/index.html\n"), out);
 }
 
 static void default_dir(const struct ub_scenario *s, char *buf, size_t len)
@@ -528,8 +592,9 @@ static int run_emulated(const char *exe, const struct ub_scenario *s,
 			const struct ub_scenario_run_config *c, const char *dir, char *method,
 			size_t methodlen, char *note, size_t notelen, struct ub_err *e)
 {
-	char seed[32], why[128], peer[64];
+	char seed[32], why[128], peer[64], truth[PATH_MAX + 32];
 	struct child refl, relay;
+	struct run_link l = { .kind = "relay", .truth = truth };
 	int rc = 0, port, k, zh = c->lang == UB_LANG_ZH;
 
 	refl.pid = relay.pid = -1;
@@ -552,7 +617,11 @@ static int run_emulated(const char *exe, const struct ub_scenario *s,
 		       "udpbench relay 链路模拟器（随机种子 %s）%s%s"),
 		 seed, k ? "" : UB_TR(zh, "; netem: ", "；不能用 netem："), k ? "" : why);
 	snprintf(peer, sizeof(peer), "127.0.0.1:%d", port);
-	rc = run_sender(exe, s, c, peer, dir, "udp", NULL, 0, e);
+	snprintf(truth, sizeof(truth), "%s/truth.json", dir);
+	l.spec = scenario_spec(s);
+	l.name = l.scenario = scenario_name(s, c);
+	rc = run_sender(exe, s, c, peer, dir, "udp", NULL, 0, &l, 0, e);
+	free(l.spec);
 	if (rc == 0 && s->tcp) {
 		if (contrast_possible(zh, why, sizeof(why)))
 			rc = run_contrast(exe, s, c, dir, note, notelen, e);
@@ -572,6 +641,35 @@ out:
 		close(refl.err_fd);
 	if (relay.err_fd >= 0)
 		close(relay.err_fd);
+	return rc;
+}
+
+/*
+ * A real peer: UDP, then TCP to the peer's TCP echo when the scenario asks
+ * for both, across the same real link. The scenario's name labels them
+ * only when the peer is the scenario's own ([peer]); one given on the
+ * command line is some other link. note says why a TCP run is missing.
+ */
+static int run_real(const char *exe, const struct ub_scenario *s,
+		    const struct ub_scenario_run_config *c, const char *peer, const char *dir,
+		    char *note, size_t notelen, struct ub_err *e)
+{
+	struct run_link l = { .kind = "real" };
+	int rc;
+
+	l.scenario = c->peer ? NULL : scenario_name(s, c);
+	l.name = l.scenario ? l.scenario : peer;
+	rc = run_sender(exe, s, c, peer, dir, "udp", NULL, 0, &l, s->tcp, e);
+	if (rc < 0 || !s->tcp)
+		return rc;
+	rc = run_sender(exe, s, c, peer, dir, "tcp", NULL, 1, &l, 1, e);
+	if (rc == UB_E_NOREPLY)
+		snprintf(note, notelen,
+			 UB_TR(c->lang == UB_LANG_ZH,
+			       "no TCP echo answered at %s: the UDP-vs-TCP contrast needs one there "
+			       "(udpbench reflect has one)",
+			       "%s 没有 TCP 回显应答：UDP 与 TCP 对比需要那里有 TCP 回显（udpbench reflect 自带）"),
+			 peer);
 	return rc;
 }
 
@@ -629,12 +727,7 @@ int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_co
 	if (real_peer) {
 		snprintf(method, sizeof(method), UB_TR(c->lang == UB_LANG_ZH, "real link to %s", "真实链路：%s"),
 			 real_peer);
-		rc = run_sender(exe, s, c, real_peer, dir, "udp", NULL, 0, e);
-		if (s->tcp)
-			snprintf(note, sizeof(note), "%s",
-				 UB_TR(c->lang == UB_LANG_ZH,
-				       "the UDP-vs-TCP contrast runs on the emulated link only",
-				       "UDP 与 TCP 对比只在模拟链路上进行"));
+		rc = run_real(exe, s, c, real_peer, dir, note, sizeof(note), e);
 	} else {
 		rc = run_emulated(exe, s, c, dir, method, sizeof(method), note, sizeof(note), e);
 		if (rc < 0 && rc != UB_E_NOREPLY)

@@ -1,6 +1,7 @@
 /* udpbench send: probes to one or more reflectors, and the figures they give. */
 #include "cmd/cmd_send.h"
 
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,10 @@ struct send_cmd {
 	struct ub_peers peers;    /* c.peers points into it */
 	int quiet;                /* no live lines, no note on memory */
 	int have_interval, have_rate; /* both given is an error */
+	char link_kind[16];       /* --link KIND[:TRUTH] */
+	const char *link_truth;   /* TRUTH as given; c.link.truth is it seen from the result */
+	char truth_rel[PATH_MAX];
+	const char *link_extra;   /* --link-spec or --link-scenario, which need --link */
 };
 
 static const char send_usage[] =
@@ -59,6 +64,13 @@ static const char send_usage[] =
 	"      --csv FILE          write one row per probe as CSV (- for stdout);\n"
 	"                          with several peers one file each, FILE-HOST_PORT.csv\n"
 	"      --label TEXT        name this run in results and charts\n"
+	"      --link KIND[:TRUTH] the link the probes cross, for the result: tun, relay,\n"
+	"                          netem, nftables or real (the default), and the\n"
+	"                          emulator's truth log\n"
+	"      --link-spec JSON    the link's impairments as given, a JSON object\n"
+	"                          ('{\"delay\": \"12ms\"}')\n"
+	"      --link-scenario NAME  the scenario whose link this is, by the name\n"
+	"                          its labels carry\n"
 	"      --pcap FILE         capture the run's packets into FILE (root or CAP_NET_RAW)\n"
 	"      --iface IF          capture on IF (default: the one that reaches the peer)\n"
 	"      --summary-only      constant memory for runs of any length: percentiles\n"
@@ -103,6 +115,9 @@ enum {
 	OPT_CPU,
 	OPT_GSO,
 	OPT_TIMESTAMP,
+	OPT_LINK,
+	OPT_LINK_SPEC,
+	OPT_LINK_SCENARIO,
 };
 
 static const struct option send_options[] = {
@@ -121,6 +136,9 @@ static const struct option send_options[] = {
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "link", required_argument, NULL, OPT_LINK },
+	{ "link-spec", required_argument, NULL, OPT_LINK_SPEC },
+	{ "link-scenario", required_argument, NULL, OPT_LINK_SCENARIO },
 	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ "iface", required_argument, NULL, OPT_IFACE },
 	{ "key", required_argument, NULL, OPT_KEY },
@@ -165,6 +183,48 @@ static int take_mode(struct ub_sender_config *c, const char *arg, struct ub_err 
 		return ub_err_set(e, UB_E_INVAL, 0, "--mode: '%s' is not auto, stamp, echo, text or any",
 				  arg);
 	c->mode = (enum ub_mode)n;
+	return 0;
+}
+
+/* --link KIND[:TRUTH]: one of the kinds params.link names, and where its truth log is. */
+static int take_link(struct send_cmd *s, const char *arg, struct ub_err *e)
+{
+	static const char *const kinds[] = { "tun", "relay", "netem", "nftables", "real" };
+	size_t k, len = strcspn(arg, ":");
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (strlen(kinds[k]) == len && strncmp(arg, kinds[k], len) == 0)
+			break;
+	if (k == sizeof(kinds) / sizeof(kinds[0]))
+		return ub_err_set(e, UB_E_INVAL, 0,
+				  "--link: '%.*s' is not tun, relay, netem, nftables or real", (int)len, arg);
+	snprintf(s->link_kind, sizeof(s->link_kind), "%s", kinds[k]);
+	s->c.link.kind = s->link_kind;
+	s->link_truth = arg[len] ? arg + len + 1 : NULL;
+	if (arg[len] && !*s->link_truth)
+		return ub_err_set(e, UB_E_INVAL, 0, "--link: '%s' names no truth log after the ':'", arg);
+	if (s->link_truth && strcmp(kinds[k], "real") == 0)
+		return ub_err_set(e, UB_E_INVAL, 0, "--link: a real link has no truth log ('%s')", arg);
+	return 0;
+}
+
+/* --link-spec JSON and --link-scenario ID: text the result holds as it is. */
+static int take_link_text(struct send_cmd *s, int opt, const char *arg, struct ub_err *e)
+{
+	char why[160];
+
+	if (opt == OPT_LINK_SPEC) {
+		if (ub_output_link_spec(arg, why, sizeof(why)) < 0)
+			return ub_err_set(e, UB_E_INVAL, 0, "--link-spec: %s", why);
+		s->c.link.spec = arg;
+		s->link_extra = "--link-spec";
+		return 0;
+	}
+	if (!*arg || !ub_output_text_ok(arg))
+		return ub_err_set(e, UB_E_INVAL, 0,
+				  "--link-scenario: give the scenario's name (UTF-8 text)");
+	s->c.link.scenario = arg;
+	s->link_extra = "--link-scenario";
 	return 0;
 }
 
@@ -253,6 +313,11 @@ static int send_take(void *state, int opt, const char *name, const char *arg, st
 		return 0;
 	case OPT_LANG:
 		return ub_langopt_parse(arg, &c->lang, e);
+	case OPT_LINK:
+		return take_link(s, arg, e);
+	case OPT_LINK_SPEC:
+	case OPT_LINK_SCENARIO:
+		return take_link_text(s, opt, arg, e);
 	case OPT_DSCP:
 		return ub_opt_int("--dscp", arg, 0, 63, &c->dscp, e);
 	case OPT_TTL:
@@ -330,6 +395,16 @@ static int send_parse(int argc, char **argv, void *state, struct ub_err *e)
 		c->size = UB_STAMP_LEN;
 	if (check_combinations(s, e) < 0)
 		return e->code;
+	if (s->link_extra && !s->link_kind[0])
+		return ub_err_set(e, UB_E_INVAL, 0, "%s: say which link with --link KIND too",
+				  s->link_extra);
+	/* the result names its truth log as seen from where the result lies */
+	if (s->link_truth) {
+		if (ub_outfile_relative(s->link_truth, c->json_path, s->truth_rel, sizeof(s->truth_rel),
+					e) < 0)
+			return ub_err_prefix(e, UB_E_INVAL, "--link");
+		c->link.truth = s->truth_rel;
+	}
 	if (c->key) {
 		c->mode = UB_MODE_STAMP;
 		if (c->size < UB_STAMP_AUTH_LEN)

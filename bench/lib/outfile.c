@@ -112,3 +112,38 @@ int ub_outfile_same(const char *a, const char *b)
 		return strcmp(a, b) == 0;
 	return strcmp(ca, cb) == 0;
 }
+
+int ub_outfile_relative(const char *path, const char *from, char *buf, size_t n,
+			struct ub_err *e)
+{
+	char to[2 * PATH_MAX], base[2 * PATH_MAX], *a, *b;
+	size_t len = 0, common = 0, i;
+
+	if (canonical(path, to, sizeof(to)) < 0)
+		return ub_err_set(e, UB_E_INVAL, errno, "cannot find the folder of %s", path);
+	if (!from || strcmp(from, "-") == 0) {
+		if (!getcwd(base, sizeof(base)))
+			return ub_err_set(e, UB_E_INVAL, errno, "cannot find the current folder");
+		if (strcmp(base, "/") == 0)
+			base[0] = '\0';
+	} else if (canonical(from, base, sizeof(base)) < 0) {
+		return ub_err_set(e, UB_E_INVAL, errno, "cannot find the folder of %s", from);
+	} else {
+		*strrchr(base, '/') = '\0';
+	}
+	/* the longest run of whole folder names both share */
+	for (i = 0; base[i] && base[i] == to[i]; i++)
+		if (base[i] == '/')
+			common = i;
+	if (!base[i] && to[i] == '/')
+		common = i;
+	a = base + common;
+	b = to + common + 1;
+	for (; *a; a++)
+		if (*a == '/')
+			len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "../");
+	len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s", b);
+	if (len >= n)
+		return ub_err_set(e, UB_E_INVAL, 0, "the path of %s is too long", path);
+	return 0;
+}

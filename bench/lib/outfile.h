@@ -32,4 +32,14 @@ void ub_outfile_abort(struct ub_outfile *o);
  */
 int ub_outfile_same(const char *a, const char *b);
 
+/*
+ * Writes into buf (n bytes) path as seen from the folder of the file from
+ * ("../x/truth.json"); from NULL or "-" means the current folder. Both
+ * folders must exist (symbolic links in them are followed). Returns 0, or
+ * UB_E_INVAL with e naming path when a folder cannot be found or buf is
+ * too small.
+ */
+int ub_outfile_relative(const char *path, const char *from, char *buf, size_t n,
+			struct ub_err *e);
+
 #endif

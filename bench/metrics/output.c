@@ -255,7 +255,20 @@ static json_t *summary_json(const struct ub_summary *s, const struct ub_run_coun
 	return sum;
 }
 
-/* What this version adds to params and summary: flood, keys, send stamps. */
+/* params.link: null when nobody said which link it was (a capture). */
+static json_t *link_json(const struct ub_link *l)
+{
+	json_t *spec = NULL;
+
+	if (!l->kind)
+		return json_null();
+	/* checked when it was given (ub_output_link_spec); a spec that fails here says null */
+	if (l->spec)
+		spec = json_loads(l->spec, JSON_REJECT_DUPLICATES, NULL);
+	return json_pack("{s:s,s:o,s:o,s:o}", "kind", l->kind, "spec", spec ? spec : json_null(),
+			 "truth", str_or_null(l->truth), "scenario", str_or_null(l->scenario));
+}
+
 /* Events per second over span_ns (0 when the span is empty). */
 static double per_s(uint64_t n, int64_t span_ns)
 {
@@ -273,6 +286,7 @@ static int extend_json(json_t *params, json_t *sum, const struct ub_params *p,
 	    json_object_set_new(params, "summary_only", json_boolean(s->percentiles_hist)) < 0 ||
 	    json_object_set_new(params, "reflector", str_or_null(p->reflector)) < 0 ||
 	    json_object_set_new(params, "timestamp", json_string(p->ptp ? "ptp" : "ntp")) < 0 ||
+	    json_object_set_new(params, "link", link_json(&p->link)) < 0 ||
 	    json_object_set_new(params, "reflector_timestamp",
 				p->refl_ts ? json_string(p->refl_ts == 2 ? "ptp" : "ntp") : json_null()) < 0 ||
 	    json_object_set_new(sum, "auth_failed", json_integer((json_int_t)rc->auth_failed)) < 0 ||
@@ -697,4 +711,30 @@ int ub_output_text_ok(const char *s)
 
 	json_decref(j);
 	return j != NULL;
+}
+
+int ub_output_link_spec(const char *text, char *why, size_t n)
+{
+	json_error_t jerr;
+	json_t *j;
+	int ok;
+
+	if (strlen(text) > UB_LINK_SPEC_MAX) {
+		snprintf(why, n, "longer than %d bytes", UB_LINK_SPEC_MAX);
+		return -1;
+	}
+	j = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		/* jansson quotes the text near the mistake: no control character may split the line */
+		for (char *q = jerr.text; *q; q++)
+			if ((unsigned char)*q < 0x20 || *q == 0x7F)
+				*q = ' ';
+		snprintf(why, n, "not JSON (column %d: %s)", jerr.column, jerr.text);
+		return -1;
+	}
+	ok = json_is_object(j);
+	json_decref(j);
+	if (!ok)
+		snprintf(why, n, "not a JSON object ({\"delay\": \"12ms\", ...})");
+	return ok ? 0 : -1;
 }

@@ -82,6 +82,16 @@ void ub_output_live(FILE *f, enum ub_lang lang, const char *peer, uint64_t sent,
 /* Clears the live line. */
 void ub_output_live_end(FILE *f);
 
+/* The longest link spec a result holds (bytes of JSON text). */
+#define UB_LINK_SPEC_MAX 4096
+
+/*
+ * Checks that text can be params.link.spec: a JSON object of at most
+ * UB_LINK_SPEC_MAX bytes. Returns 0, or -1 with why (n bytes, one line)
+ * saying what is wrong.
+ */
+int ub_output_link_spec(const char *text, char *why, size_t n);
+
 /* Returns 1 when s can go into a JSON result as it is (valid UTF-8), else 0. */
 int ub_output_text_ok(const char *s);
 

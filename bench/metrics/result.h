@@ -23,6 +23,18 @@ enum ub_split_why {
 	UB_SPLIT_NO_REPLY,    /* nothing came back */
 };
 
+/*
+ * The link a run crossed, as whoever set it up said (send --link): kind
+ * tun, relay, netem, nftables or real; NULL when nobody knows (a capture
+ * read by udpbench analyze).
+ */
+struct ub_link {
+	const char *kind;
+	const char *spec;     /* the impairments as given: a JSON object's text; NULL none */
+	const char *truth;    /* the emulator's truth log, relative to the result file; NULL none */
+	const char *scenario; /* the scenario whose link this is; NULL none */
+};
+
 /* What RFC 6703 asks a report to state about the run. */
 struct ub_params {
 	char peer[256];       /* as given */
@@ -47,6 +59,7 @@ struct ub_params {
 	enum ub_split_why split_why; /* why there is no up/down split (when there is none) */
 	int ptp;              /* our T1 went out in PTP format */
 	int refl_ts;          /* the reflector's T2/T3: 0 unknown, 1 NTP, 2 PTP */
+	struct ub_link link;  /* the link the probes crossed */
 };
 
 #define UB_RESTARTS_MAX 16

@@ -237,6 +237,26 @@ const char *ub_words_clock(const char *clock, enum ub_lang lang)
 	return clock;
 }
 
+const char *ub_words_link(const char *kind, enum ub_lang lang)
+{
+	static const char *const names[][3] = {
+		{ "tun", "packet-level emulator", "包级链路模拟器" },
+		{ "relay", "udpbench relay emulator", "udpbench relay 链路模拟器" },
+		{ "netem", "netem emulator", "netem 链路模拟" },
+		{ "nftables", "nftables drops, no delay", "nftables 随机丢包（无时延）" },
+		{ "real", "real link", "真实链路" },
+	};
+	int zh = lang == UB_LANG_ZH;
+	size_t i;
+
+	if (!kind)
+		return UB_TR(zh, "unknown link", "未知链路");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(kind, names[i][0]) == 0)
+			return names[i][1 + zh];
+	return kind;
+}
+
 /* Chinese for "zh...", English for any other named language, dflt when there is none. */
 static enum ub_lang lang_of(const char *name, enum ub_lang dflt)
 {

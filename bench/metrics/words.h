@@ -75,6 +75,12 @@ unsigned ub_words_wrap(char *b, size_t n, const char *s, size_t w);
 const char *ub_words_clock(const char *clock, enum ub_lang lang);
 
 /*
+ * A link's kind as params.link names it ("relay", "nftables", ...) in words
+ * for people; NULL (nobody said) as "unknown link"; other names as they are.
+ */
+const char *ub_words_link(const char *kind, enum ub_lang lang);
+
+/*
  * The language of the text: Chinese when LC_ALL, else LC_MESSAGES, else
  * LANG starts with "zh"; then the last "--lang en|zh" (or --lang=) in argv
  * (NULL-terminated; NULL for none) wins.

@@ -69,6 +69,7 @@ void ub_sender_config_init(struct ub_sender_config *c)
 	c->ttl = -1;
 	c->spin_ns = UB_SPIN_DEFAULT_NS;
 	c->cpu = -1;
+	c->link.kind = "real";
 }
 
 const char *ub_sender_mode_name(enum ub_mode m)

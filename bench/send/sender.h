@@ -11,6 +11,7 @@
 
 #include "stamp/auth.h"
 #include "lib/err.h"
+#include "metrics/result.h"
 #include "metrics/words.h"
 
 /*
@@ -58,10 +59,11 @@ struct ub_sender_config {
 	int gso;                /* flood batches leave as UDP GSO trains */
 	int cpu;                /* pin the sender to this CPU; -1 leaves it to the scheduler */
 	const struct ub_auth_key *key; /* authenticated mode (RFC 8762 §4.2.2); NULL: none */
+	struct ub_link link;    /* what the results say about the link; default: a real one */
 	volatile sig_atomic_t *stop; /* SIGINT/SIGTERM count: 1 drains in-flight probes, 2 ends now */
 };
 
-/* Sets defaults: port 10000, 10 ms interval, 44 bytes, Tmax 1 s, auto mode, 200 us spin. */
+/* Sets defaults: port 10000, 10 ms interval, 44 bytes, Tmax 1 s, auto mode, 200 us spin, a real link. */
 void ub_sender_config_init(struct ub_sender_config *c);
 
 /* Returns the name of a mode ("auto", "stamp", "echo", "text"). */

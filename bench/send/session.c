@@ -696,6 +696,7 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	p->dscp = c->dscp;
 	p->ttl = c->ttl;
 	p->ptp = c->ptp;
+	p->link = c->link;
 	ret = ub_csv_close(s->csv, e);
 	s->csv = NULL;
 	return ret;

@@ -8,6 +8,7 @@
  *
  * Beyond not crashing, what was written must be safe to hand to gnuplot
  * and sh, whatever the input held:
+ * - the caveats (links, clocks, lateness) never fail but for memory;
  * - every line of every NAME.set.gp is a plain setting (gpsafe.h): no
  *   backquote, system(), @macro or $ outside a single-quoted string, no
  *   string left open, one assignment per line, valid UTF-8;
@@ -29,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reports/caveats.h"
 #include "reports/charts.h"
 #include "fuzz.h"
 #include "reports/gnuplot.h"
@@ -261,6 +263,7 @@ static void check_html(const char *path)
 		"style>", "/style>", "body>", "/body>", "h1>", "/h1>", "h2>", "/h2>", "figure ",
 		"/figure>", "figcaption>", "/figcaption>", "b>", "/b>", "img ", "table>", "/table>",
 		"tr>", "/tr>", "th>", "/th>", "td>", "/td>", "p>", "/p>", "code>", "/code>",
+		"div class=\"warn\">", "/div>", "ul>", "/ul>", "li>", "/li>",
 	};
 	size_t n, i;
 	char *s = slurp(path, &n), *p;
@@ -375,7 +378,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		check_one_line(rc, &e);
 		goto out;
 	}
+	/* links, clocks and lateness as the input gives them: notes, and labels off another link */
+	FUZZ_CHECK(ub_caveats_labels(&R, &e) == 0);
 	FUZZ_CHECK(ub_results_unique_names(R.r, R.n) == 0);
+	FUZZ_CHECK(ub_caveats_find(&R, &e) == 0);
 	for (k = 0; k < R.n; k++)
 		check_result(&R.r[k]);
 	rc = ub_charts_write(&R, &e);
@@ -389,6 +395,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	check_folder();
 out:
 	ub_results_free(R.r, R.n);
+	ub_caveats_free(&R);
 	free(R.ch);
 	return 0;
 }

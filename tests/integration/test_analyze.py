@@ -137,6 +137,7 @@ def check_against_live(tmp, kind):
     assert p["peer"] == "127.0.0.1:%d" % port and p["port"] == port
     assert p["count"] == 500 and p["size"] == 44 and p["label"] == os.path.basename(path)
     assert p["ssid"] == live["params"]["ssid"]
+    assert p["link"] is None and live["params"]["link"]["kind"] == "real", p  # a capture does not say
     # probes every 1 ms as the sender scheduled them
     assert 900000 <= p["interval_ns"] <= 1100000, p["interval_ns"]
     assert s["reflector_proc_ns"]["n"] == 500

@@ -415,6 +415,110 @@ static void test_json_histogram_and_flood(void **state)
 		    (double)fx->s[0].sent / 2.0);
 }
 
+/* params.link: the link as given, its spec an object; null where nobody said (a capture). */
+static void test_json_link(void **state)
+{
+	struct fixture *fx = *state;
+	json_t *link, *spec;
+
+	fx->p[0].link.kind = "relay";
+	fx->p[0].link.spec = "{\"delay\": \"12ms\", \"loss-burst-up\": \"0.5%,35%\"}";
+	fx->p[0].link.truth = "truth.json";
+	fx->p[0].link.scenario = "拥挤的教室 Wi-Fi";
+	write_json(fx, 1);
+	link = member(member(load(fx), "params"), "link");
+	expect_str(link, "kind", "relay");
+	expect_str(link, "truth", "truth.json");
+	expect_str(link, "scenario", "拥挤的教室 Wi-Fi");
+	spec = member(link, "spec");
+	assert_int_equal(json_object_size(spec), 2);
+	expect_str(spec, "loss-burst-up", "0.5%,35%");
+
+	fx->p[0].link.spec = fx->p[0].link.truth = fx->p[0].link.scenario = NULL;
+	fx->p[0].link.kind = "real";
+	write_json(fx, 1);
+	link = member(member(load(fx), "params"), "link");
+	expect_str(link, "kind", "real");
+	expect_null(link, "spec");
+	expect_null(link, "truth");
+	expect_null(link, "scenario");
+
+	fx->p[0].link.kind = NULL;
+	write_json(fx, 1);
+	assert_true(json_is_null(member(member(load(fx), "params"), "link")));
+}
+
+/* A link spec is one JSON object of bounded size; what is wrong is said on one line. */
+static void test_link_spec_check(void **state)
+{
+	static const char *const bad[] = {
+		"", "[]", "\"delay\"", "12", "{\"a\":1,\"a\":2}", "{\"a\":", "{\"a\":\"\n\x01", "{} {}",
+	};
+	char why[160], big[UB_LINK_SPEC_MAX + 16];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ub_output_link_spec("{}", why, sizeof(why)), 0);
+	assert_int_equal(ub_output_link_spec("{\"up\":{\"delay\":\"3ms\"}}", why, sizeof(why)), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		assert_int_equal(ub_output_link_spec(bad[i], why, sizeof(why)), -1);
+		assert_true(why[0] != '\0');
+		for (const char *q = why; *q; q++)
+			assert_true((unsigned char)*q >= 0x20);
+	}
+	memset(big, ' ', sizeof(big) - 1);
+	big[0] = '{';
+	big[sizeof(big) - 2] = '}';
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(ub_output_link_spec(big, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "longer than"));
+}
+
+/* The truth log as seen from the result's folder, whatever folder each names. */
+static void test_relative_path(void **state)
+{
+	struct fixture *fx = *state;
+	char cwd[512], a[256], b[256], out[300];
+	struct ub_err e;
+
+	ub_err_clear(&e);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(a, sizeof(a), "%s/run", fx->dir);
+	snprintf(b, sizeof(b), "%s/run/sub", fx->dir);
+	assert_int_equal(mkdir(a, 0755), 0);
+	assert_int_equal(mkdir(b, 0755), 0);
+	snprintf(a, sizeof(a), "%s/run/truth.json", fx->dir);
+	snprintf(b, sizeof(b), "%s/run/udp.json", fx->dir);
+	assert_int_equal(ub_outfile_relative(a, b, out, sizeof(out), &e), 0);
+	assert_string_equal(out, "truth.json");
+	snprintf(b, sizeof(b), "%s/run/sub/udp.json", fx->dir);
+	assert_int_equal(ub_outfile_relative(a, b, out, sizeof(out), &e), 0);
+	assert_string_equal(out, "../truth.json");
+	snprintf(b, sizeof(b), "%s/run/sub/udp.json", fx->dir);
+	snprintf(a, sizeof(a), "%s/run/sub/t.json", fx->dir);
+	assert_int_equal(ub_outfile_relative(a, b, out, sizeof(out), &e), 0);
+	assert_string_equal(out, "t.json");
+	/* a folder whose name starts like another's is still another folder */
+	snprintf(a, sizeof(a), "%s/runx", fx->dir);
+	assert_int_equal(mkdir(a, 0755), 0);
+	snprintf(a, sizeof(a), "%s/runx/t.json", fx->dir);
+	snprintf(b, sizeof(b), "%s/run/udp.json", fx->dir);
+	assert_int_equal(ub_outfile_relative(a, b, out, sizeof(out), &e), 0);
+	assert_string_equal(out, "../runx/t.json");
+	/* relative names and the current folder ("-": the result goes to stdout) */
+	assert_int_equal(chdir(fx->dir), 0);
+	assert_int_equal(ub_outfile_relative("run/sub/t.json", "-", out, sizeof(out), &e), 0);
+	assert_string_equal(out, "run/sub/t.json");
+	assert_int_equal(ub_outfile_relative("run/./sub/../truth.json", "run/sub/u.json", out,
+					     sizeof(out), &e), 0);
+	assert_string_equal(out, "../truth.json");
+	assert_int_equal(ub_outfile_relative("no/such/t.json", NULL, out, sizeof(out), &e), UB_E_INVAL);
+	assert_non_null(strstr(e.msg, "no/such/t.json"));
+	assert_int_equal(ub_outfile_relative("run/truth.json", NULL, out, 4, &e), UB_E_INVAL);
+	assert_int_equal(chdir(cwd), 0);
+}
+
 /* Everything a run could not measure, with junk where the flags say "unknown". */
 static void test_json_unknown_is_null(void **state)
 {
@@ -1071,6 +1175,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_json_histogram_and_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_known, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_link, setup, teardown),
+		cmocka_unit_test(test_link_spec_check),
+		cmocka_unit_test_setup_teardown(test_relative_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_unknown_is_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_zero_is_not_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_several_peers, setup, teardown),

@@ -722,6 +722,27 @@ static void test_clock_names(void **state)
 	assert_null(ub_words_clock(NULL, UB_LANG_ZH));
 }
 
+static void test_link_names(void **state)
+{
+	static const char *const kinds[] = { "tun", "relay", "netem", "nftables", "real" };
+	struct finding fd = { NULL, 0, 0 };
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		assert_true(has_chinese(ub_words_link(kinds[i], UB_LANG_ZH)));
+		check_text(&fd, "link", (int)i, ub_words_link(kinds[i], UB_LANG_ZH));
+		/* each kind its own words */
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(ub_words_link(kinds[i], UB_LANG_EN),
+						ub_words_link(kinds[j], UB_LANG_EN));
+	}
+	assert_int_equal(fd.n, 0);
+	assert_string_equal(ub_words_link("wire", UB_LANG_ZH), "wire");
+	assert_true(has_chinese(ub_words_link(NULL, UB_LANG_ZH)));
+	assert_string_equal(ub_words_link(NULL, UB_LANG_EN), "unknown link");
+}
+
 static void test_lang(void **state)
 {
 	char *en[] = { (char *)"udpbench", (char *)"--lang", (char *)"en", NULL };
@@ -761,6 +782,7 @@ int main(void)
 		cmocka_unit_test(test_table_aligned),
 		cmocka_unit_test(test_scenario_summary_aligned),
 		cmocka_unit_test(test_clock_names),
+		cmocka_unit_test(test_link_names),
 		cmocka_unit_test(test_lang),
 	};
 
