@@ -145,7 +145,8 @@ def test_fifo_delay_model_jitter_keeps_order(tmp):
         s, _ = send(tmp, port, "--count", 1500, "--interval", "1ms", name=model)
         t = finish_relay(relay, truth)
         assert t["config"]["up"]["delay_model"] == t["config"]["down"]["delay_model"] == model
-        assert s["lost"] == 0 and s["received"] == 1500, s
+        # A sender running late skips slots (under a sanitizer): count what was sent.
+        assert s["lost"] == 0 and s["received"] == s["sent"] == t["up"]["in"] > 1000, s
         assert s["reordered_up"] == t["up"]["reordered"], (model, s["reordered_up"], t["up"])
         assert s["reordered_down"] == t["down"]["reordered"], (model, s["reordered_down"], t["down"])
         got[model] = (s, t)
@@ -159,7 +160,7 @@ def test_fifo_delay_model_jitter_keeps_order(tmp):
     # what was drawn (10 ms at the least), and each one later than the one before.
     for d in ("up", "down"):
         ev = [e for e in t["events"] if e["dir"] == d and e["action"] == "delay"]
-        assert len(ev) == 1500, (d, len(ev))
+        assert len(ev) == s["sent"], (d, len(ev))
         assert min(e["delay_ns"] for e in ev) >= 10000000, d
         leave = [e["t_ns"] + e["delay_ns"] for e in sorted(ev, key=lambda e: e["seq"])]
         assert leave == sorted(leave), d
