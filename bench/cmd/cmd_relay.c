@@ -24,6 +24,10 @@ static const char relay_usage[] =
 	"      --loss-burst p,r[,1-h[,1-k]]  Gilbert-Elliott bursts, as tc-netem's gemodel\n"
 	"      --delay D             added one-way delay\n"
 	"      --jitter D            delay variation, --jitter-dist uniform|normal|pareto\n"
+	"      --delay-model M       independent (default, as tc-netem): each packet's\n"
+	"                            delay is its own, so jitter alone reorders;\n"
+	"                            fifo (a Wi-Fi station's queue): a packet waits\n"
+	"                            behind the one before it, so only --reorder reorders\n"
 	"      --reorder P%          packets held back past later ones\n"
 	"      --duplicate P%        packets sent twice\n"
 	"      --rate R              link rate (1mbit, 500kbit) with --queue N packets\n"
@@ -51,6 +55,7 @@ static const struct option relay_options[] = {
 	RELAY_IMPAIR("delay"),
 	RELAY_IMPAIR("jitter"),
 	RELAY_IMPAIR("jitter-dist"),
+	RELAY_IMPAIR("delay-model"),
 	RELAY_IMPAIR("reorder"),
 	RELAY_IMPAIR("duplicate"),
 	RELAY_IMPAIR("rate"),

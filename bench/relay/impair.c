@@ -29,6 +29,7 @@ struct ub_impair {
 	struct ub_impair_config cfg;
 	struct rng rng[S_COUNT];
 	int ge_bad;        /* Gilbert-Elliott state: 0 good, 1 bad */
+	int64_t last_emit; /* fifo: when the last packet let through leaves; INT64_MIN none yet */
 	int64_t *depart;   /* ring: when each packet at the link has left it */
 	uint32_t ring_cap; /* queue + 1: the one on the wire and those waiting */
 	uint32_t ring_head, ring_n;
@@ -97,17 +98,31 @@ int ub_impair_config_active(const struct ub_impair_config *c)
 	       c->rate_bps > 0;
 }
 
+/* A choice among names, the index being the enum's value: the option's words. */
+struct choice {
+	const char *const *names;
+	int n;
+};
+
+static const char *const dist_names[] = { "uniform", "normal", "pareto" };
+static const char *const model_names[] = { "independent", "fifo" };
+#define CHOICE(names) { names, (int)(sizeof(names) / sizeof(names[0])) }
+static const struct choice dists = CHOICE(dist_names);
+static const struct choice models = CHOICE(model_names);
+
+static const char *choice_name(const struct choice *c, int v)
+{
+	return v >= 0 && v < c->n ? c->names[v] : "?";
+}
+
 const char *ub_impair_jitter_name(enum ub_jitter_dist d)
 {
-	switch (d) {
-	case UB_JITTER_UNIFORM:
-		return "uniform";
-	case UB_JITTER_NORMAL:
-		return "normal";
-	case UB_JITTER_PARETO:
-		return "pareto";
-	}
-	return "?";
+	return choice_name(&dists, (int)d);
+}
+
+const char *ub_impair_delay_model_name(enum ub_delay_model m)
+{
+	return choice_name(&models, (int)m);
 }
 
 const char *ub_impair_dir_name(enum ub_dir d)
@@ -283,22 +298,28 @@ static int parse_burst(const char *opt, const char *s, struct ub_impair_config *
 	return 0;
 }
 
-static int parse_dist(const char *opt, const char *s, enum ub_jitter_dist *d, struct ub_err *e)
+/* One of c's names; the message lists them all ("uniform, normal or pareto"). */
+static int parse_choice(const char *opt, const char *s, const struct choice *c, int *out,
+			struct ub_err *e)
 {
-	if (strcmp(s, "uniform") == 0)
-		*d = UB_JITTER_UNIFORM;
-	else if (strcmp(s, "normal") == 0)
-		*d = UB_JITTER_NORMAL;
-	else if (strcmp(s, "pareto") == 0)
-		*d = UB_JITTER_PARETO;
-	else
-		return ub_err_set(e, UB_E_INVAL, 0,
-				  "--%s '%s': must be uniform, normal or pareto", opt, s);
-	return 0;
+	char list[128];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(s, c->names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	list[0] = '\0';
+	for (i = 0; i < c->n && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+				      i == 0 ? "" : i == c->n - 1 ? " or " : ", ", c->names[i]);
+	return ub_err_set(e, UB_E_INVAL, 0, "--%s '%s': must be %s", opt, s, list);
 }
 
 enum field {
-	F_LOSS, F_BURST, F_DELAY, F_JITTER, F_DIST, F_REORDER, F_DUP, F_RATE, F_QUEUE
+	F_LOSS, F_BURST, F_DELAY, F_JITTER, F_DIST, F_MODEL, F_REORDER, F_DUP, F_RATE, F_QUEUE
 };
 
 static const struct {
@@ -306,8 +327,9 @@ static const struct {
 	enum field f;
 } fields[] = {
 	{ "loss", F_LOSS },       { "loss-burst", F_BURST }, { "delay", F_DELAY },
-	{ "jitter", F_JITTER },   { "jitter-dist", F_DIST }, { "reorder", F_REORDER },
-	{ "duplicate", F_DUP },   { "rate", F_RATE },        { "queue", F_QUEUE },
+	{ "jitter", F_JITTER },   { "jitter-dist", F_DIST }, { "delay-model", F_MODEL },
+	{ "reorder", F_REORDER }, { "duplicate", F_DUP },    { "rate", F_RATE },
+	{ "queue", F_QUEUE },
 };
 
 /* Parses value for field f into the one config t (a scratch copy). */
@@ -316,6 +338,7 @@ static int set_field(struct ub_impair_config *t, enum field f, const char *opt, 
 {
 	struct ub_err sub;
 	uint64_t q;
+	int v, rc;
 
 	switch (f) {
 	case F_LOSS:
@@ -327,7 +350,17 @@ static int set_field(struct ub_impair_config *t, enum field f, const char *opt, 
 	case F_JITTER:
 		return parse_delay(opt, value, &t->jitter_ns, e);
 	case F_DIST:
-		return parse_dist(opt, value, &t->jitter_dist, e);
+		rc = parse_choice(opt, value, &dists, &v, e);
+		if (rc < 0)
+			return rc;
+		t->jitter_dist = (enum ub_jitter_dist)v;
+		return 0;
+	case F_MODEL:
+		rc = parse_choice(opt, value, &models, &v, e);
+		if (rc < 0)
+			return rc;
+		t->delay_model = (enum ub_delay_model)v;
+		return 0;
 	case F_REORDER:
 		return parse_percent(opt, value, &t->reorder, e);
 	case F_DUP:
@@ -402,6 +435,9 @@ int ub_impair_set(struct ub_impair_config *up, struct ub_impair_config *down, co
 		case F_DIST:
 			d->jitter_dist = t.jitter_dist;
 			break;
+		case F_MODEL:
+			d->delay_model = t.delay_model;
+			break;
 		case F_REORDER:
 			d->reorder = t.reorder;
 			break;
@@ -432,6 +468,7 @@ struct ub_impair *ub_impair_new(const struct ub_impair_config *c, uint64_t seed,
 	m->cfg = *c;
 	if (m->cfg.queue > UB_IMPAIR_QUEUE_MAX)
 		m->cfg.queue = UB_IMPAIR_QUEUE_MAX;
+	m->last_emit = INT64_MIN;
 	for (k = 0; k < S_COUNT; k++)
 		rng_seed(&m->rng[k], seed, flow, dir, k);
 	if (m->cfg.rate_bps) {
@@ -551,6 +588,10 @@ static int link_admit(struct ub_impair *m, int64_t now, size_t wire_bytes, int64
  * The order along the path: random loss, then the bottleneck queue, then
  * propagation delay with jitter, then duplication and reordering past the
  * bottleneck (so a copy costs no link time and travels with its original).
+ * Under fifo a packet whose drawn delay would bring it out before the one
+ * let through before it waits for that one instead: a station sends its
+ * frames in order, and a slow one (retries, a busy channel) holds up
+ * those behind it. No draw depends on that wait.
  */
 int ub_impair_decide(struct ub_impair *m, int64_t now_ns, size_t wire_bytes,
 		     struct ub_impair_decision *d)
@@ -579,8 +620,13 @@ int ub_impair_decide(struct ub_impair *m, int64_t now_ns, size_t wire_bytes,
 	}
 	d->drop = UB_IMPAIR_PASS;
 	d->copies = dup ? 2 : 1;
-	d->delay_ns = delay;
 	d->hold = hold;
 	d->emit_ns = now_ns + d->queue_ns + delay;
+	if (c->delay_model == UB_DELAY_FIFO) {
+		if (d->emit_ns < m->last_emit)
+			d->emit_ns = m->last_emit;
+		m->last_emit = d->emit_ns;
+	}
+	d->delay_ns = d->emit_ns - now_ns - d->queue_ns;
 	return 0;
 }

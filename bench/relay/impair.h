@@ -11,6 +11,13 @@
  * not change the pattern of another. The one exception is the --rate queue:
  * whether a packet finds the queue full depends on when packets arrive,
  * which is wall-clock timing, not chance.
+ *
+ * Two delay models. independent (tc-netem's): each packet's delay is its
+ * own, so a packet given less delay than the one before it overtakes it.
+ * fifo (a Wi-Fi station's single transmit queue): the delay is drawn the
+ * same way, but a packet never leaves before the one before it in its
+ * direction; it waits behind it, so jitter delays runs of packets and only
+ * --reorder puts them out of order.
  */
 #ifndef UB_IMPAIR_H
 #define UB_IMPAIR_H
@@ -24,6 +31,8 @@ enum ub_dir { UB_DIR_UP = 0, UB_DIR_DOWN = 1 }; /* up: client -> target (the ref
 
 enum ub_jitter_dist { UB_JITTER_UNIFORM = 0, UB_JITTER_NORMAL, UB_JITTER_PARETO };
 
+enum ub_delay_model { UB_DELAY_INDEPENDENT = 0, UB_DELAY_FIFO };
+
 #define UB_IMPAIR_DELAY_MAX (60LL * 1000000000LL) /* --delay and --jitter at most 60 s */
 #define UB_IMPAIR_QUEUE_MAX 100000                /* --queue at most this many packets */
 #define UB_IMPAIR_QUEUE_DEFAULT 1000              /* netem's default limit */
@@ -36,6 +45,7 @@ struct ub_impair_config {
 	int64_t delay_ns;                /* added to every packet */
 	int64_t jitter_ns;               /* spread around delay_ns (never below 0 in total) */
 	enum ub_jitter_dist jitter_dist;
+	enum ub_delay_model delay_model; /* may a packet overtake the one before it? */
 	double reorder;                  /* share of packets held back past later ones */
 	double duplicate;                /* share of packets sent twice */
 	uint64_t rate_bps;               /* link rate in bit/s; 0: unlimited */
@@ -55,12 +65,13 @@ struct ub_impair_decision {
 	enum ub_impair_drop drop;
 	int copies;       /* 1, or 2 when duplicated; 0 when dropped */
 	int64_t queue_ns; /* waiting for the link and serialisation at --rate */
-	int64_t delay_ns; /* from --delay and --jitter, >= 0 */
+	int64_t delay_ns; /* from --delay and --jitter, >= 0; under fifo with the wait behind
+			     the packet before it */
 	int64_t emit_ns;  /* when it leaves: now + queue_ns + delay_ns */
 	int hold;         /* held back until later packets have passed it (--reorder) */
 };
 
-/* Sets defaults: no impairment, uniform jitter, a queue of 1000 packets. */
+/* Sets defaults: no impairment, uniform jitter, independent delays, a queue of 1000 packets. */
 void ub_impair_config_init(struct ub_impair_config *c);
 
 /* Returns nonzero when c changes anything about the packets. */
@@ -69,12 +80,13 @@ int ub_impair_config_active(const struct ub_impair_config *c);
 /*
  * The one parser of impairment options, for the command line and scenario
  * files alike. name is the option without dashes: "loss", "loss-burst",
- * "delay", "jitter", "jitter-dist", "reorder", "duplicate", "rate",
- * "queue", each optionally suffixed "-up" (only up is set) or "-down";
+ * "delay", "jitter", "jitter-dist", "delay-model", "reorder", "duplicate",
+ * "rate", "queue", each optionally suffixed "-up" (only up is set) or "-down";
  * without a suffix both directions are set. Values: percentages with a "%"
  * ("5%", "0.5%"; a bare "0" is accepted too), durations with a unit
  * ("20ms"), "--loss-burst p,r[,1-h[,1-k]]" in netem's order, "--rate" in
- * bit, kbit, mbit, gbit (per second; "mbps" is refused: tc reads bytes).
+ * bit, kbit, mbit, gbit (per second; "mbps" is refused: tc reads bytes),
+ * "--delay-model" independent or fifo.
  * Returns 0, or UB_E_INVAL with a message naming the option and value; on
  * failure nothing is changed.
  */
@@ -86,6 +98,8 @@ int ub_impair_parse_rate(const char *s, uint64_t *bps, struct ub_err *e);
 
 /* "uniform", "normal" or "pareto". */
 const char *ub_impair_jitter_name(enum ub_jitter_dist d);
+/* "independent" or "fifo". */
+const char *ub_impair_delay_model_name(enum ub_delay_model m);
 /* "up" or "down". */
 const char *ub_impair_dir_name(enum ub_dir d);
 /* "pass", "loss", "burst" or "queue". */

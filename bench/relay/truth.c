@@ -231,11 +231,13 @@ static json_t *impair_json(const struct ub_impair_config *c)
 	if (c->ge)
 		burst = json_pack("{s:f,s:f,s:f,s:f}", "p", c->ge_p, "r", c->ge_r, "1-h", c->ge_1h,
 				  "1-k", c->ge_1k);
-	return json_pack("{s:f,s:o,s:I,s:I,s:s,s:f,s:f,s:I,s:i}", "loss", c->loss, "loss_burst",
+	return json_pack("{s:f,s:o,s:I,s:I,s:s,s:s,s:f,s:f,s:I,s:i}", "loss", c->loss, "loss_burst",
 			 burst, "delay_ns", (json_int_t)c->delay_ns, "jitter_ns",
 			 (json_int_t)c->jitter_ns, "jitter_dist",
-			 ub_impair_jitter_name(c->jitter_dist), "reorder", c->reorder, "duplicate",
-			 c->duplicate, "rate_bps", (json_int_t)c->rate_bps, "queue", (int)c->queue);
+			 ub_impair_jitter_name(c->jitter_dist), "delay_model",
+			 ub_impair_delay_model_name(c->delay_model), "reorder", c->reorder,
+			 "duplicate", c->duplicate, "rate_bps", (json_int_t)c->rate_bps, "queue",
+			 (int)c->queue);
 }
 
 static json_t *dir_json(const struct ub_truth *t, const struct ub_truth_header *h, int d)

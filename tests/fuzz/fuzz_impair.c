@@ -7,7 +7,8 @@
  * fixed 10 ms probe train.
  *
  * What is checked: each decision is consistent (a dropped packet has no
- * copies, emit = now + queue + delay, delays never negative), an
+ * copies, emit = now + queue + delay, delays never negative), under the
+ * fifo delay model no packet leaves before the one let through before it, an
  * impairment that is off never acts (an inactive configuration passes
  * every packet untouched), and two models with the same seed
  * decide the same (a relay run repeats exactly).
@@ -74,7 +75,7 @@ static void run(const struct ub_impair_config *c, enum ub_dir dir, uint64_t seed
 {
 	struct ub_impair *m = NULL, *twin = NULL;
 	struct ub_impair_decision d, d2;
-	int64_t now = 1000000000;
+	int64_t now = 1000000000, last_emit = INT64_MIN;
 	size_t i, packets, size;
 	unsigned gap_us;
 
@@ -98,6 +99,10 @@ static void run(const struct ub_impair_config *c, enum ub_dir dir, uint64_t seed
 		FUZZ_CHECK(ub_impair_decide(twin, now, size, &d2) == 0);
 		FUZZ_CHECK(decision_equal(&d, &d2));
 		check_decision(c, now, &d);
+		if (d.drop == UB_IMPAIR_PASS) {
+			FUZZ_CHECK(c->delay_model != UB_DELAY_FIFO || d.emit_ns >= last_emit);
+			last_emit = d.emit_ns;
+		}
 	}
 out:
 	ub_impair_free(m);

@@ -206,6 +206,7 @@ static int cfg_equal(const struct ub_impair_config *a, const struct ub_impair_co
 	return a->loss == b->loss && a->ge == b->ge && a->ge_p == b->ge_p && a->ge_r == b->ge_r &&
 	       a->ge_1h == b->ge_1h && a->ge_1k == b->ge_1k && a->delay_ns == b->delay_ns &&
 	       a->jitter_ns == b->jitter_ns && a->jitter_dist == b->jitter_dist &&
+	       a->delay_model == b->delay_model &&
 	       a->reorder == b->reorder && a->duplicate == b->duplicate &&
 	       a->rate_bps == b->rate_bps && a->queue == b->queue;
 }
@@ -223,6 +224,7 @@ static void cfg_valid(const struct ub_impair_config *c)
 	FUZZ_CHECK(c->jitter_ns >= 0 && c->jitter_ns <= UB_IMPAIR_DELAY_MAX);
 	FUZZ_CHECK(c->jitter_dist == UB_JITTER_UNIFORM || c->jitter_dist == UB_JITTER_NORMAL ||
 		   c->jitter_dist == UB_JITTER_PARETO);
+	FUZZ_CHECK(c->delay_model == UB_DELAY_INDEPENDENT || c->delay_model == UB_DELAY_FIFO);
 	FUZZ_CHECK(c->rate_bps == 0 || (c->rate_bps >= 1000 && c->rate_bps <= 1000000000000ULL));
 	FUZZ_CHECK(c->queue <= UB_IMPAIR_QUEUE_MAX);
 }
@@ -276,7 +278,7 @@ static void impairments(const char *s)
 {
 	static const char *const names[] = {
 		"loss", "loss-burst", "delay", "jitter", "jitter-dist",
-		"reorder", "duplicate", "rate", "queue",
+		"delay-model", "reorder", "duplicate", "rate", "queue",
 	};
 	struct ub_impair_config up, down;
 	size_t i;

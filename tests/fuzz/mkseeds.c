@@ -182,9 +182,9 @@ static void units(void)
 		"10000", "1k", "2.5k", "1M", "100/s", "1kpps",
 		/* sizes: --size */
 		"44", "1472", "1KiB", "1kB", "2M",
-		/* impairments: --loss, --loss-burst, --rate, --jitter-dist, --queue */
+		/* impairments: --loss, --loss-burst, --rate, --jitter-dist, --delay-model, --queue */
 		"5%", "0.5%", "0", "0.5%,35%", "1%,30%,100%,0%", "1mbit", "256kbit", "10mbit/s",
-		"1mbps", "pareto", "normal", "1000",
+		"1mbps", "pareto", "normal", "fifo", "1000",
 	};
 	char name[32];
 	size_t i;

@@ -133,6 +133,79 @@ def test_deep_reordering_is_no_restart(tmp):
     assert len(counters) == len(set(counters)) == s["received"]
 
 
+def test_fifo_delay_model_jitter_keeps_order(tmp):
+    # 30 ms +- 20 ms each way at 1 ms a probe: drawn on their own (as tc-netem
+    # does) the delays put many packets past each other; as a Wi-Fi station's
+    # queue (fifo) each waits behind the one before it and none is passed.
+    refl, rport = start_reflector()
+    got = {}
+    for model in ("independent", "fifo"):
+        relay, port, truth = start_relay(tmp, rport, "--delay", "30ms", "--jitter", "20ms",
+                                         "--delay-model", model, "--seed", 9, name=model)
+        s, _ = send(tmp, port, "--count", 1500, "--interval", "1ms", name=model)
+        t = finish_relay(relay, truth)
+        assert t["config"]["up"]["delay_model"] == t["config"]["down"]["delay_model"] == model
+        # A sender running late skips slots (under a sanitizer): count what was sent.
+        assert s["lost"] == 0 and s["received"] == s["sent"] == t["up"]["in"] > 1000, s
+        assert s["reordered_up"] == t["up"]["reordered"], (model, s["reordered_up"], t["up"])
+        assert s["reordered_down"] == t["down"]["reordered"], (model, s["reordered_down"], t["down"])
+        got[model] = (s, t)
+    stop(refl)
+
+    s, t = got["independent"]
+    assert t["up"]["reordered"] > 300 and t["down"]["reordered"] > 300, (t["up"], t["down"])
+    s, t = got["fifo"]
+    assert s["reordered"] == 0 and t["up"]["reordered"] == t["down"]["reordered"] == 0, (s, t)
+    # The delays the truth log gives are the ones the packets had: never below
+    # what was drawn (10 ms at the least), and each one later than the one before.
+    for d in ("up", "down"):
+        ev = [e for e in t["events"] if e["dir"] == d and e["action"] == "delay"]
+        assert len(ev) == s["sent"], (d, len(ev))
+        assert min(e["delay_ns"] for e in ev) >= 10000000, d
+        leave = [e["t_ns"] + e["delay_ns"] for e in sorted(ev, key=lambda e: e["seq"])]
+        assert leave == sorted(leave), d
+    # No faster than the fastest draw; waiting behind slow ones only adds.
+    assert s["rtt_ns"]["min"] >= 20000000 - 50000, s["rtt_ns"]
+
+
+def test_fifo_delay_model_other_impairments_match_truth(tmp):
+    # Under fifo only --reorder reorders, and the sender's figures per
+    # direction are the truth log's. Two links: losses both ways without
+    # --reorder; then --reorder with losses only on the way there (a reply
+    # lost on the way back would hide how its probe had arrived). Copies only
+    # on the way back: a copy of a probe gets a number of its own from the
+    # reflector, and were its reply lost, the sender would see a reply lost.
+    common = ("--delay", "20ms", "--jitter", "15ms", "--jitter-dist", "pareto",
+              "--delay-model", "fifo", "--duplicate-down", "2%", "--seed", 13)
+    links = {"lossy": ("--loss-up", "3%", "--loss-burst-down", "1%,30%"),
+             "reordering": ("--loss-burst-up", "1%,30%", "--reorder", "2%")}
+    refl, rport = start_reflector()
+    for name, opts in links.items():
+        relay, port, truth = start_relay(tmp, rport, *(common + opts), name=name)
+        s, _ = send(tmp, port, "--count", 2000, "--interval", "1ms", name=name)
+        t = finish_relay(relay, truth)
+
+        assert t["up"]["dropped"] > 10 and t["down"]["duplicated"] > 10, (name, t["up"], t["down"])
+        assert t["up"]["duplicated"] == 0, (name, t["up"])
+        trailing = trailing_down_drops(t)
+        assert s["lost"] == t["up"]["dropped"] + t["down"]["dropped"], (name, s, t["up"], t["down"])
+        assert s["lost_up"] == t["up"]["dropped"] + trailing, (name, s["lost_up"], t["up"], trailing)
+        assert s["lost_down"] == t["down"]["dropped"] - trailing, (name, s["lost_down"], t["down"])
+        assert s["received"] + s["duplicates"] == t["down"]["out"], (name, s, t["down"])
+        assert s["reordered_up"] == t["up"]["reordered"], (name, s["reordered_up"], t["up"])
+        assert s["reordered_down"] == t["down"]["reordered"], (name, s["reordered_down"], t["down"])
+        for d in ("up", "down"):
+            # Each packet put out of order is one held back, and none other.
+            assert t[d]["reordered"] <= t[d]["held"], (name, d, t[d])
+            if name == "reordering":
+                assert t[d]["held"] > 10 and t[d]["reordered"] > 10, (name, d, t[d])
+            else:
+                assert t[d]["held"] == t[d]["reordered"] == 0, (name, d, t[d])
+        if name == "lossy":
+            assert t["down"]["dropped"] > 10, t["down"]
+    stop(refl)
+
+
 def run_seeded(tmp, rport, seed, name):
     relay, port, truth = start_relay(tmp, rport, "--loss", "5%", "--loss-burst", "1%,60%",
                                      "--delay", "1ms", "--duplicate", "3%", "--reorder", "8%",

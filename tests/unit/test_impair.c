@@ -384,6 +384,260 @@ static void test_rate_queue(void **state)
 	ub_impair_free(m);
 }
 
+/* ---- delay models --------------------------------------------------------- */
+
+static const enum ub_jitter_dist all_dists[] = { UB_JITTER_UNIFORM, UB_JITTER_NORMAL,
+						 UB_JITTER_PARETO };
+
+/* Decisions of n packets arriving every gap_ns, as one comparable array. */
+static void trace_at(const struct ub_impair_config *c, uint64_t seed, int64_t gap_ns,
+		     struct ub_impair_decision *out, int n)
+{
+	struct ub_impair *m = ub_impair_new(c, seed, 0, UB_DIR_DOWN);
+	int i;
+
+	assert_non_null(m);
+	for (i = 0; i < n; i++)
+		ub_impair_decide(m, i * gap_ns, 72, &out[i]);
+	ub_impair_free(m);
+}
+
+/* Packets let through that leave before the one let through before them. */
+static int overtakes(const struct ub_impair_decision *d, int n)
+{
+	int64_t last = INT64_MIN;
+	int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (d[i].drop != UB_IMPAIR_PASS)
+			continue;
+		k += d[i].emit_ns < last;
+		last = d[i].emit_ns;
+	}
+	return k;
+}
+
+static void test_fifo_jitter_never_reorders(void **state)
+{
+	enum { N = 20000 };
+	struct ub_impair_config c = cfg();
+	struct ub_impair_decision *ind = calloc(N, sizeof(*ind)), *fifo = calloc(N, sizeof(*fifo));
+	size_t k;
+	int i;
+
+	(void)state;
+	assert_non_null(ind);
+	assert_non_null(fifo);
+	/* 20 ms +- 15 ms, a packet every 1 ms: independent delays overtake all the time. */
+	c.delay_ns = 20 * MS;
+	c.jitter_ns = 15 * MS;
+	c.loss = 0.02;
+	c.duplicate = 0.01;
+	c.reorder = 0.01;
+	for (k = 0; k < sizeof(all_dists) / sizeof(all_dists[0]); k++) {
+		c.jitter_dist = all_dists[k];
+		c.delay_model = UB_DELAY_INDEPENDENT;
+		trace_at(&c, 31, MS, ind, N);
+		c.delay_model = UB_DELAY_FIFO;
+		trace_at(&c, 31, MS, fifo, N);
+		if (overtakes(ind, N) < N / 20)
+			fail_msg("%s: independent overtook only %d times", ub_impair_jitter_name(c.jitter_dist),
+				 overtakes(ind, N));
+		if (overtakes(fifo, N) != 0)
+			fail_msg("%s: fifo overtook %d times", ub_impair_jitter_name(c.jitter_dist),
+				 overtakes(fifo, N));
+		for (i = 0; i < N; i++) {
+			/* The other decisions are the independent model's, packet for packet. */
+			assert_int_equal(fifo[i].drop, ind[i].drop);
+			assert_int_equal(fifo[i].copies, ind[i].copies);
+			assert_int_equal(fifo[i].hold, ind[i].hold);
+			if (fifo[i].drop != UB_IMPAIR_PASS)
+				continue;
+			/* Never sooner than drawn: a packet only ever waits behind another. */
+			assert_true(fifo[i].delay_ns >= ind[i].delay_ns);
+			assert_int_equal(fifo[i].emit_ns, i * MS + fifo[i].queue_ns + fifo[i].delay_ns);
+		}
+	}
+	free(ind);
+	free(fifo);
+}
+
+static void test_fifo_sparse_delays_are_as_drawn(void **state)
+{
+	enum { N = 20000 };
+	struct ub_impair_config c = cfg();
+	struct ub_impair_decision *ind = calloc(N, sizeof(*ind)), *fifo = calloc(N, sizeof(*fifo));
+	double mean;
+	size_t k;
+	int i;
+
+	(void)state;
+	assert_non_null(ind);
+	assert_non_null(fifo);
+	/*
+	 * One packet a second against 30 ms +- 5 ms (pareto's cap: 30 + 250 ms):
+	 * nothing is ever behind another, so fifo gives exactly the drawn
+	 * delays, whose mean is --delay.
+	 */
+	c.delay_ns = 30 * MS;
+	c.jitter_ns = 5 * MS;
+	c.delay_model = UB_DELAY_FIFO;
+	for (k = 0; k < sizeof(all_dists) / sizeof(all_dists[0]); k++) {
+		c.jitter_dist = all_dists[k];
+		trace_at(&c, 5, 1000 * MS, fifo, N);
+		c.delay_model = UB_DELAY_INDEPENDENT;
+		trace_at(&c, 5, 1000 * MS, ind, N);
+		c.delay_model = UB_DELAY_FIFO;
+		mean = 0;
+		for (i = 0; i < N; i++) {
+			assert_int_equal(fifo[i].delay_ns, ind[i].delay_ns);
+			mean += (double)fifo[i].delay_ns / N;
+		}
+		/* The mean's standard error is 5 ms / sqrt(20000) = 0.035 ms. */
+		if (fabs(mean - 30 * MS) > 0.2 * MS)
+			fail_msg("%s: mean delay %.3f ms", ub_impair_jitter_name(c.jitter_dist),
+				 mean / MS);
+	}
+
+	/* Packets 1 ms apart wait behind slow ones: on average longer than drawn. */
+	c.jitter_dist = UB_JITTER_UNIFORM;
+	trace_at(&c, 5, MS, fifo, N);
+	mean = 0;
+	for (i = 0; i < N; i++)
+		mean += (double)fifo[i].delay_ns / N;
+	assert_true(mean > 31 * MS);
+	free(ind);
+	free(fifo);
+}
+
+static void test_fifo_determinism(void **state)
+{
+	enum { N = 10000 };
+	struct ub_impair_config c = cfg();
+	struct ub_impair_decision *a = calloc(N, sizeof(*a)), *b = calloc(N, sizeof(*b));
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	fill(&c);
+	trace(&c, 7, 0, UB_DIR_UP, a, N);
+	assert_true(overtakes(a, N) > 0);
+	c.delay_model = UB_DELAY_FIFO;
+	trace(&c, 7, 0, UB_DIR_UP, a, N);
+	trace(&c, 7, 0, UB_DIR_UP, b, N);
+	assert_true(same_trace(a, b, N));
+	assert_int_equal(overtakes(a, N), 0);
+	trace(&c, 8, 0, UB_DIR_UP, b, N);
+	assert_false(same_trace(a, b, N));
+	trace(&c, 7, 0, UB_DIR_DOWN, b, N);
+	assert_false(same_trace(a, b, N));
+	free(a);
+	free(b);
+}
+
+/* FNV-1a over every field of n decisions. */
+static uint64_t trace_hash(const struct ub_impair_decision *d, int n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int64_t v[6];
+	int i, j, k;
+
+	for (i = 0; i < n; i++) {
+		v[0] = d[i].drop;
+		v[1] = d[i].copies;
+		v[2] = d[i].queue_ns;
+		v[3] = d[i].delay_ns;
+		v[4] = d[i].emit_ns;
+		v[5] = d[i].hold;
+		for (j = 0; j < 6; j++)
+			for (k = 0; k < 64; k += 8) {
+				h ^= (uint64_t)v[j] >> k & 0xff;
+				h *= 0x100000001b3ULL;
+			}
+	}
+	return h;
+}
+
+static void test_independent_decisions_are_unchanged(void **state)
+{
+	/*
+	 * The decisions the independent model made before fifo existed, for
+	 * every jitter distribution and with the --rate queue: the default
+	 * model, and so every seeded figure measured with it, stays as it was.
+	 */
+	static const uint64_t golden[] = {
+		0x324ab0d3c850cfbcULL, 0x440d1cf4e59e5e56ULL,
+		0xe9258ecfe3aa289aULL, 0x9cc8bf0913c06acfULL,
+	};
+	enum { N = 5000 };
+	struct ub_impair_config c = cfg();
+	struct ub_impair_decision *d = calloc(N, sizeof(*d));
+	struct ub_impair *m;
+	size_t k;
+	int i;
+
+	(void)state;
+	assert_non_null(d);
+	fill(&c);
+	for (k = 0; k < sizeof(golden) / sizeof(golden[0]); k++) {
+		c.jitter_dist = all_dists[k % 3];
+		if (k == 3) {
+			c.rate_bps = 1000000;
+			c.queue = 5;
+		}
+		m = ub_impair_new(&c, 2026 + k, 3, UB_DIR_UP);
+		assert_non_null(m);
+		/* Irregular arrivals, sometimes faster than the link. */
+		for (i = 0; i < N; i++)
+			ub_impair_decide(m, i * MS + (i % 7) * 300000, 100 + (size_t)(i % 13) * 100, &d[i]);
+		ub_impair_free(m);
+		if (trace_hash(d, N) != golden[k])
+			fail_msg("trace %zu: 0x%016llx, was 0x%016llx", k,
+				 (unsigned long long)trace_hash(d, N), (unsigned long long)golden[k]);
+	}
+	free(d);
+}
+
+static void test_fifo_behind_the_rate_queue(void **state)
+{
+	enum { N = 4000 };
+	struct ub_impair_config c = cfg();
+	struct ub_impair_decision *ind = calloc(N, sizeof(*ind)), *fifo = calloc(N, sizeof(*fifo));
+	int i, qdrops = 0;
+
+	(void)state;
+	assert_non_null(ind);
+	assert_non_null(fifo);
+	/* 1000 bytes every 5 ms offered to 1 Mbit/s (8 ms each): the queue fills and drops. */
+	c.rate_bps = 1000000;
+	c.queue = 8;
+	c.delay_ns = 10 * MS;
+	c.jitter_ns = 10 * MS;
+	for (i = 0; i < 2; i++) {
+		struct ub_impair_decision *out = i ? fifo : ind;
+		struct ub_impair *m;
+		int j;
+
+		c.delay_model = i ? UB_DELAY_FIFO : UB_DELAY_INDEPENDENT;
+		m = ub_impair_new(&c, 9, 0, UB_DIR_UP);
+		assert_non_null(m);
+		for (j = 0; j < N; j++)
+			ub_impair_decide(m, j * 5 * MS, 1000, &out[j]);
+		ub_impair_free(m);
+	}
+	for (i = 0; i < N; i++) {
+		/* The queue is ahead of the delay: the same drops and the same waits for the link. */
+		assert_int_equal(fifo[i].drop, ind[i].drop);
+		assert_int_equal(fifo[i].queue_ns, ind[i].queue_ns);
+		qdrops += fifo[i].drop == UB_IMPAIR_QUEUE;
+	}
+	assert_true(qdrops > N / 4);
+	assert_true(overtakes(ind, N) > 0);
+	assert_int_equal(overtakes(fifo, N), 0);
+	free(ind);
+	free(fifo);
+}
+
 /* ---- the parser --------------------------------------------------------- */
 
 static void expect_ok(struct ub_impair_config *up, struct ub_impair_config *down, const char *name,
@@ -486,6 +740,17 @@ static void test_parse_delay_rate_queue(void **state)
 	expect_bad("jitter", "fast");
 	expect_bad("jitter-dist", "gauss");
 
+	assert_int_equal(up.delay_model, UB_DELAY_INDEPENDENT);
+	expect_ok(&up, &down, "delay-model", "fifo");
+	assert_true(up.delay_model == UB_DELAY_FIFO && down.delay_model == UB_DELAY_FIFO);
+	expect_ok(&up, &down, "delay-model-down", "independent");
+	assert_true(up.delay_model == UB_DELAY_FIFO && down.delay_model == UB_DELAY_INDEPENDENT);
+	assert_string_equal(ub_impair_delay_model_name(up.delay_model), "fifo");
+	assert_string_equal(ub_impair_delay_model_name(down.delay_model), "independent");
+	expect_bad("delay-model", "FIFO");
+	expect_bad("delay-model-up", "wifi");
+	expect_bad("delay-model", "");
+
 	expect_ok(&up, &down, "rate", "1mbit");
 	assert_true(up.rate_bps == 1000000 && down.rate_bps == 1000000);
 	expect_ok(&up, &down, "rate-up", "500kbit/s");
@@ -531,6 +796,11 @@ int main(void)
 		cmocka_unit_test(test_duplicate_and_reorder_rates),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_rate_queue),
+		cmocka_unit_test(test_fifo_jitter_never_reorders),
+		cmocka_unit_test(test_fifo_sparse_delays_are_as_drawn),
+		cmocka_unit_test(test_fifo_determinism),
+		cmocka_unit_test(test_independent_decisions_are_unchanged),
+		cmocka_unit_test(test_fifo_behind_the_rate_queue),
 		cmocka_unit_test(test_parse_percentages),
 		cmocka_unit_test(test_parse_loss_burst),
 		cmocka_unit_test(test_parse_delay_rate_queue),
