@@ -68,6 +68,8 @@ int ub_relay_config_set(struct ub_relay_config *c, const char *name, const char 
 		c->listen = value;
 	} else if (strcmp(name, "to") == 0) {
 		c->target = value;
+	} else if (strcmp(name, "between") == 0) {
+		c->between = value;
 	} else if (strcmp(name, "truth") == 0) {
 		c->truth_path = value;
 	} else if (strcmp(name, "seed") == 0) {
@@ -121,7 +123,7 @@ static size_t ip_udp_overhead(const struct ub_addr *a)
 	return 20 + 8;
 }
 
-static uint64_t random_seed(void)
+uint64_t ub_relay_random_seed(void)
 {
 	uint64_t s = 0;
 
@@ -137,38 +139,23 @@ static uint64_t random_seed(void)
 static void admit(struct ub_relay *r, struct ub_flowtab_flow *f, int dir, const uint8_t *buf, size_t len,
 		  int64_t at)
 {
-	const struct ub_impair_config *ic = dir == UB_DIR_UP ? &r->cfg.up : &r->cfg.down;
 	const struct ub_addr *wire = dir == UB_DIR_UP ? &r->target : &f->q.client;
-	struct ub_truth *t = r->truth;
-	int64_t t_ns = at - r->t0;
-	struct ub_impair_decision d;
+	struct ub_relayq_arrival a = {
+		.flow = &f->q,
+		.model = f->model[dir],
+		.cfg = dir == UB_DIR_UP ? &r->cfg.up : &r->cfg.down,
+		.index = f->index,
+		.dir = (enum ub_dir)dir,
+		.buf = buf,
+		.len = len,
+		.wire = len + ip_udp_overhead(wire),
+		.at = at,
+		.t_ns = at - r->t0,
+	};
 
-	ub_truth_in(t, dir);
 	f->last_ns = at;
-	f->arrivals[dir]++;
-	ub_impair_decide(f->model[dir], at, len + ip_udp_overhead(wire), &d);
-	if (d.drop != UB_IMPAIR_PASS) {
-		ub_truth_record(t, f->index, dir,
-				d.drop == UB_IMPAIR_QUEUE ? UB_TRUTH_QUEUE_DROP :
-				d.drop == UB_IMPAIR_LOSS  ? UB_TRUTH_LOSS :
-							    UB_TRUTH_BURST,
-				buf, len, 0, t_ns);
-		return;
-	}
-	if (ub_relayq_add(r->q, &f->q, (enum ub_dir)dir, f->arrivals[dir], &d, buf, len) < 0) {
-		/* More in flight than the relay can hold: a drop, and the truth says so. */
-		ub_truth_record(t, f->index, dir, UB_TRUTH_OVERFLOW, buf, len, 0, t_ns);
-		return;
-	}
-	if (d.delay_ns > 0)
-		ub_truth_delayed(t, dir);
-	/* A constant delay is in the config; only a varying one is news per packet. */
-	if (ic->jitter_ns > 0)
-		ub_truth_record(t, f->index, dir, UB_TRUTH_DELAY, buf, len, d.delay_ns, t_ns);
-	if (d.copies > 1)
-		ub_truth_record(t, f->index, dir, UB_TRUTH_DUP, buf, len, d.delay_ns, t_ns);
-	if (d.hold)
-		ub_truth_record(t, f->index, dir, UB_TRUTH_HOLD, buf, len, d.delay_ns, t_ns);
+	a.idx = ++f->arrivals[dir];
+	ub_relayq_admit(r->q, &a);
 }
 
 static int64_t arrival(const struct ub_relay *r, const struct ub_pkt *p)
@@ -312,7 +299,7 @@ struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 		ub_err_prefix(e, UB_E_INVAL, "--to");
 		goto fail;
 	}
-	r->seed = c->seed_set ? c->seed : random_seed();
+	r->seed = c->seed_set ? c->seed : ub_relay_random_seed();
 	ub_truth_config_init(&tc);
 	tc.max_events = c->max_events;
 	r->truth = ub_truth_new(&tc, e);
@@ -430,20 +417,9 @@ void ub_relay_counters(const struct ub_relay *r, struct ub_relay_counters *out)
 
 void ub_relay_print_counters(const struct ub_relay *r, FILE *f)
 {
-	struct ub_truth_dir_counters c;
 	struct ub_flowtab_counters fc;
-	int d;
 
-	for (d = 0; d < 2; d++) {
-		ub_truth_counters(r->truth, (enum ub_dir)d, &c);
-		fprintf(f,
-			"udpbench relay %s: in %llu, out %llu, dropped %llu (queue %llu), "
-			"duplicated %llu, reordered %llu, delayed %llu\n",
-			ub_impair_dir_name((enum ub_dir)d), (unsigned long long)c.in,
-			(unsigned long long)c.out, (unsigned long long)c.dropped,
-			(unsigned long long)c.queue_dropped, (unsigned long long)c.duplicated,
-			(unsigned long long)c.reordered, (unsigned long long)c.delayed);
-	}
+	ub_truth_print_counters(r->truth, f);
 	ub_flowtab_counters(r->ft, &fc);
 	fprintf(f, "udpbench relay: flows %llu (alive %llu, at most %zu), refused %llu, evicted %llu\n",
 		(unsigned long long)fc.seen, (unsigned long long)fc.alive, (size_t)fc.max,
