@@ -471,6 +471,22 @@ static int stop_relay(struct child *relay, int rc, struct ub_err *e)
 }
 
 /*
+ * Stops the relay, then the reflector behind it; SIGTERM makes the relay
+ * write its truth log and the reflector print its counters. Returns rc, or
+ * the relay's failure when rc is 0.
+ */
+static int stop_link(struct child *relay, struct child *refl, int rc, struct ub_err *e)
+{
+	rc = stop_relay(relay, rc, e);
+	if (refl->pid > 0)
+		child_stop(refl, SIGTERM);
+	if (refl->err_fd >= 0)
+		close(refl->err_fd);
+	refl->err_fd = -1;
+	return rc;
+}
+
+/*
  * UDP, then TCP, through the packet-level link between namespaces S, L
  * and R (netns.h): the reflector in R, `udpbench relay --between` in L
  * with the scenario's whole link and a truth log per run, the sender in S.
@@ -510,11 +526,7 @@ static int run_packet_link(const char *exe, const struct ub_scenario *s,
 		rc = stop_relay(&relay, rc, e);
 	}
 out:
-	rc = stop_relay(&relay, rc, e);
-	if (refl.pid > 0)
-		child_stop(&refl, SIGTERM);
-	if (refl.err_fd >= 0)
-		close(refl.err_fd);
+	rc = stop_link(&relay, &refl, rc, e);
 	ub_netns_link_down(&k);
 	return rc;
 }
@@ -572,13 +584,7 @@ static int run_emulated(const char *exe, const struct ub_scenario *s,
 	snprintf(peer, sizeof(peer), "127.0.0.1:%d", port);
 	rc = run_sender(exe, s, c, peer, dir, "udp", 0, 0, e);
 out:
-	/* SIGTERM makes the relay write its truth log and the reflector print its counters. */
-	rc = stop_relay(&relay, rc, e);
-	if (refl.pid > 0)
-		child_stop(&refl, SIGTERM);
-	if (refl.err_fd >= 0)
-		close(refl.err_fd);
-	return rc;
+	return stop_link(&relay, &refl, rc, e);
 }
 
 /* Writes dir/summary.txt, then the charts; shows both unless quiet. Returns 0 or UB_E_IO. */

@@ -6,7 +6,6 @@
 #include "cmd/opt.h"
 #include "lib/exitcode.h"
 #include "lib/signals.h"
-#include "relay/pktlink.h"
 #include "relay/relay.h"
 
 static const char relay_usage[] =
@@ -113,29 +112,6 @@ static int relay_parse(int argc, char **argv, void *state, struct ub_err *e)
 	return UB_CMD_RUN;
 }
 
-/* The packet-level link: the same options, counters and truth log as the relay. */
-static int link_run(struct ub_relay_config *c)
-{
-	struct ub_pktlink *l;
-	struct ub_err e;
-	int rc, wrc = 0;
-
-	ub_err_clear(&e);
-	l = ub_pktlink_new(c, &e);
-	if (!l)
-		return ub_command_fail("relay", &e,
-				       e.code == UB_E_INVAL ? UB_EXIT_USAGE : UB_EXIT_ERROR);
-	rc = ub_pktlink_run(l, &e);
-	if (rc < 0)
-		ub_command_fail("relay", &e, UB_EXIT_ERROR);
-	if (c->truth_path && ub_pktlink_write_truth(l, c->truth_path, &e) < 0)
-		wrc = ub_command_fail("relay", &e, UB_EXIT_ERROR);
-	if (!c->quiet)
-		ub_pktlink_print_counters(l, stderr);
-	ub_pktlink_free(l);
-	return rc < 0 || wrc ? UB_EXIT_ERROR : UB_EXIT_OK;
-}
-
 static int relay_run(void *state)
 {
 	struct ub_relay_config *c = state;
@@ -146,8 +122,6 @@ static int relay_run(void *state)
 	ub_err_clear(&e);
 	c->stop = &ub_signal_stop;
 	c->dump = &ub_signal_dump;
-	if (c->between)
-		return link_run(c);
 	r = ub_relay_new(c, &e);
 	if (!r)
 		return ub_command_fail("relay", &e,

@@ -333,8 +333,7 @@ static int recv_port(struct ub_pktlink *l, enum ub_dir dir, struct ub_err *e)
 	return 0;
 }
 
-/* One turn: send what is due, wait for frames until the next thing is due, take them in. */
-static int link_turn(struct ub_pktlink *l, int64_t max_wait_ns, struct ub_err *e)
+int ub_pktlink_turn(struct ub_pktlink *l, int64_t max_wait_ns, struct ub_err *e)
 {
 	struct pollfd pfd[2] = { { .fd = l->port[0], .events = POLLIN },
 				 { .fd = l->port[1], .events = POLLIN } };
@@ -550,30 +549,6 @@ void ub_pktlink_free(struct ub_pktlink *l)
 uint64_t ub_pktlink_seed(const struct ub_pktlink *l)
 {
 	return l->seed;
-}
-
-int ub_pktlink_run(struct ub_pktlink *l, struct ub_err *e)
-{
-	int64_t end = 0, now;
-	int rc;
-
-	if (l->cfg.duration_ns > 0)
-		end = link_now(l) + l->cfg.duration_ns;
-	for (;;) {
-		if (l->cfg.stop && *l->cfg.stop)
-			break;
-		if (l->cfg.dump && *l->cfg.dump) {
-			*l->cfg.dump = 0;
-			ub_pktlink_print_counters(l, l->cfg.log ? l->cfg.log : stderr);
-		}
-		now = link_now(l);
-		if (end && now >= end)
-			break;
-		rc = link_turn(l, end ? end - now : INT64_MAX, e);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
 }
 
 void ub_pktlink_counters(const struct ub_pktlink *l, struct ub_truth_dir_counters dir[2],

@@ -1,5 +1,7 @@
 /*
- * udpbench: the packet-level link emulator (`udpbench relay --between A,B`).
+ * udpbench: the packet-level link emulator (`udpbench relay --between A,B`;
+ * ub_relay_new makes one when its config names the ports, and the relay's
+ * public functions hand their work to it).
  * Two packet ports, each a descriptor that gives one Ethernet frame per
  * read (an AF_PACKET socket bound to an interface; a SOCK_SEQPACKET socket
  * in tests): what arrives on port A goes up and leaves by port B, what
@@ -53,8 +55,12 @@ void ub_pktlink_free(struct ub_pktlink *l);
 /* The seed in use. */
 uint64_t ub_pktlink_seed(const struct ub_pktlink *l);
 
-/* Carries frames until *stop or the duration ends; returns 0 or a negative code for a hard error. */
-int ub_pktlink_run(struct ub_pktlink *l, struct ub_err *e);
+/*
+ * One turn: sends what is due, waits for frames at most until the next
+ * thing is due (and no longer than max_wait_ns), carries them. Returns 0
+ * or a negative code for a hard error. ub_relay_run turns it.
+ */
+int ub_pktlink_turn(struct ub_pktlink *l, int64_t max_wait_ns, struct ub_err *e);
 
 /* Copies the per-direction counters (truth.h) and the link's own. */
 void ub_pktlink_counters(const struct ub_pktlink *l, struct ub_truth_dir_counters dir[2],

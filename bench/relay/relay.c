@@ -11,6 +11,7 @@
 
 #include "lib/net.h"
 #include "relay/flowtab.h"
+#include "relay/pktlink.h"
 #include "relay/relayq.h"
 #include "relay/truth.h"
 #include "lib/units.h"
@@ -36,6 +37,8 @@ struct ub_relay {
 
 	uint8_t *rxbuf;
 	struct ub_pkt rx[RELAY_BATCH];
+
+	struct ub_pktlink *link; /* --between: the packet-level link does the work instead */
 };
 
 static int64_t relay_now(const struct ub_relay *r)
@@ -286,6 +289,12 @@ struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 	r->lfd = -1;
 	if (!r->cfg.log)
 		r->cfg.quiet = 1;
+	if (c->between || c->have_ports) {
+		r->link = ub_pktlink_new(c, e);
+		if (!r->link)
+			goto fail;
+		return r;
+	}
 	if (!c->target || !*c->target) {
 		ub_err_set(e, UB_E_INVAL, 0, "--to: give the target as HOST:PORT");
 		goto fail;
@@ -351,6 +360,7 @@ void ub_relay_free(struct ub_relay *r)
 {
 	if (!r)
 		return;
+	ub_pktlink_free(r->link);
 	ub_relayq_free(r->q);
 	ub_flowtab_free(r->ft);
 	if (r->lfd >= 0)
@@ -367,7 +377,7 @@ int ub_relay_port(const struct ub_relay *r)
 
 uint64_t ub_relay_seed(const struct ub_relay *r)
 {
-	return r->seed;
+	return r->link ? ub_pktlink_seed(r->link) : r->seed;
 }
 
 int ub_relay_run(struct ub_relay *r, struct ub_err *e)
@@ -388,7 +398,7 @@ int ub_relay_run(struct ub_relay *r, struct ub_err *e)
 		if (end && now >= end)
 			break;
 		left = end ? end - now : INT64_MAX;
-		rc = relay_turn(r, left, e);
+		rc = r->link ? ub_pktlink_turn(r->link, left, e) : relay_turn(r, left, e);
 		if (rc < 0)
 			return rc;
 	}
@@ -401,6 +411,15 @@ void ub_relay_counters(const struct ub_relay *r, struct ub_relay_counters *out)
 	int d;
 
 	memset(out, 0, sizeof(*out));
+	if (r->link) {
+		struct ub_pktlink_counters lc;
+
+		ub_pktlink_counters(r->link, out->dir, &lc);
+		out->flows = lc.flows;
+		out->max_flows = UB_PKTLINK_FLOWS_MAX;
+		out->unrouted = lc.malformed;
+		return;
+	}
 	for (d = 0; d < 2; d++)
 		ub_truth_counters(r->truth, (enum ub_dir)d, &out->dir[d]);
 	ub_flowtab_counters(r->ft, &fc);
@@ -419,6 +438,10 @@ void ub_relay_print_counters(const struct ub_relay *r, FILE *f)
 {
 	struct ub_flowtab_counters fc;
 
+	if (r->link) {
+		ub_pktlink_print_counters(r->link, f);
+		return;
+	}
 	ub_truth_print_counters(r->truth, f);
 	ub_flowtab_counters(r->ft, &fc);
 	fprintf(f, "udpbench relay: flows %llu (alive %llu, at most %zu), refused %llu, evicted %llu\n",
@@ -427,7 +450,8 @@ void ub_relay_print_counters(const struct ub_relay *r, FILE *f)
 	fflush(f);
 }
 
-int ub_relay_write_truth(const struct ub_relay *r, const char *path, struct ub_err *e)
+/* The socket relay's truth log: its addresses and flow table around the counters. */
+static int write_truth(const struct ub_relay *r, const char *path, struct ub_err *e)
 {
 	struct ub_flowtab_counters fc;
 	struct ub_truth_header h = {
@@ -449,4 +473,11 @@ int ub_relay_write_truth(const struct ub_relay *r, const char *path, struct ub_e
 	h.max_flows = fc.max;
 	h.unrouted = fc.unrouted;
 	return ub_truth_write(r->truth, &h, path, e);
+}
+
+int ub_relay_write_truth(const struct ub_relay *r, const char *path, struct ub_err *e)
+{
+	if (r->link)
+		return ub_pktlink_write_truth(r->link, path, e);
+	return write_truth(r, path, e);
 }

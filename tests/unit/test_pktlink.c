@@ -112,7 +112,7 @@ static void turn(struct fx *fx)
 	struct ub_err e;
 
 	ub_err_clear(&e);
-	assert_int_equal(link_turn(fx->l, 0, &e), 0);
+	assert_int_equal(ub_pktlink_turn(fx->l, 0, &e), 0);
 }
 
 /* Reads every frame waiting at fd; the UDP numbers of those from src go to nums. Returns how many frames. */
