@@ -14,8 +14,8 @@
  * The packet-level link's three network namespaces: S (the sender, its
  * veth end at UB_LINK_SENDER_ADDR), L (the link: the other two ends, no
  * addresses, where `udpbench relay --between` carries every frame) and R
- * (the reflector). As root they hang under our own user namespace; as
- * anyone else under a user namespace of their own (our uid as its root).
+ * (the reflector). As root they are made in our own user namespace; for
+ * anyone else in a user namespace made for them (our uid as its root).
  * Each namespace is held by a small child process that ends, and takes
  * its namespace with it, when ub_netns_link_down closes its pipe or this
  * process ends: nothing is left behind, and nothing is named globally,

@@ -17,6 +17,10 @@
  * silent for UB_RELAY_EVICT_IDLE_NS with nothing in flight makes way;
  * flows that carry traffic are never pushed out, and a client that still
  * finds no room is refused: counted, said once on the log, not relayed.
+ *
+ * With between (or ports) in the config, ub_relay_new makes the
+ * packet-level link instead (pktlink.h): the same options, run loop,
+ * counters and truth log, every IP packet rather than UDP datagrams.
  */
 #ifndef UB_RELAY_H
 #define UB_RELAY_H
