@@ -1,10 +1,8 @@
 /*
- * udpbench: the network namespaces a scenario sets up for the UDP-vs-TCP
- * pair (root, iproute2, nftables): two namespaces joined by a veth pair,
- * the sender's at 198.18.0.1 and the reflector's at 198.18.0.2 (RFC 2544's
- * benchmarking range, never routed), and nftables rules that drop a share
- * of what arrives, UDP and TCP alike. Also whether this kernel offers
- * netem, asked in a throwaway namespace.
+ * udpbench: the network namespaces a scenario sets up for the packet-level
+ * link (iproute2; root, or a user namespace of our own), addressed in RFC
+ * 2544's benchmarking range (198.18.0.0/15, never routed). Also whether
+ * this kernel offers netem, asked in a throwaway namespace.
  */
 #ifndef UB_NETNS_H
 #define UB_NETNS_H
@@ -12,34 +10,44 @@
 #include "lib/err.h"
 #include "lib/proc.h"
 
-#define UB_NETNS_SENDER_ADDR "198.18.0.1"
-#define UB_NETNS_REFLECTOR_ADDR "198.18.0.2"
+/*
+ * The packet-level link's three network namespaces: S (the sender, its
+ * veth end at UB_LINK_SENDER_ADDR), L (the link: the other two ends, no
+ * addresses, where `udpbench relay --between` carries every frame) and R
+ * (the reflector). As root they are made in our own user namespace; for
+ * anyone else in a user namespace made for them (our uid as its root).
+ * Each namespace is held by a small child process that ends, and takes
+ * its namespace with it, when ub_netns_link_down closes its pipe or this
+ * process ends: nothing is left behind, and nothing is named globally,
+ * so runs side by side do not meet. Children enter a namespace with
+ * ub_proc_config's enter (the holder's pid). Frames carry IPv4 only: IPv6
+ * is off in all three.
+ */
+#define UB_LINK_SENDER_ADDR "198.18.1.1"
+#define UB_LINK_REFLECTOR_ADDR "198.18.1.2"
+#define UB_LINK_IF_S "ub-s"   /* in S */
+#define UB_LINK_IF_LS "ub-ls" /* in L, facing S */
+#define UB_LINK_IF_LR "ub-lr" /* in L, facing R */
+#define UB_LINK_IF_R "ub-r"   /* in R */
 
-/* Two namespaces joined by a veth pair, named after this process. */
-struct ub_netns_pair {
-	char sender[32], reflector[32]; /* namespace names */
-	char veth_s[16], veth_r[16];    /* the pair's ends, one in each */
+enum { UB_LINK_S, UB_LINK_L, UB_LINK_R };
+
+struct ub_netns_link {
+	pid_t user;    /* holder of the user namespace; 0 when we are root and need none */
+	pid_t ns[3];   /* holders of S, L and R; 0 when not started */
+	int keep[4];   /* our ends of their pipes (user, S, L, R); -1 when closed */
 };
 
 /*
- * Names p's namespaces and links after this process and brings them up,
- * addressed and with loopback. Returns 0, or UB_E_SYS naming the step that
- * failed; ub_netns_pair_down cleans up either way.
+ * Sets up S, L and R with their veth pairs, addressed, up, offloads off.
+ * Returns 0, or UB_E_SYS with a one-line message saying why it cannot be
+ * done here and what would make it work; ub_netns_link_down cleans up
+ * either way.
  */
-int ub_netns_pair_up(struct ub_netns_pair *p, struct ub_err *e);
+int ub_netns_link_up(struct ub_netns_link *k, struct ub_err *e);
 
-/* Deletes p's namespaces (and with them the veth pair); best effort. */
-void ub_netns_pair_down(const struct ub_netns_pair *p);
-
-/* Appends "ip netns exec NS" to a when ns is not NULL: what follows runs inside ns. */
-void ub_netns_exec(struct ub_argv *a, const char *ns);
-
-/*
- * Drops share (0..1) of the packets with th dport|sport (dir_kw) port that
- * arrive in namespace ns, counted, by nftables' random numbers. Returns 0,
- * or -1 when nft would not take the table, the chain or the rule.
- */
-int ub_netns_drop(const char *ns, const char *dir_kw, int port, double share);
+/* Ends the holders (by pid) and with them the namespaces; best effort, safe to repeat. */
+void ub_netns_link_down(struct ub_netns_link *k);
 
 /* What asking for netem found (ub_netns_netem). */
 enum ub_netem {

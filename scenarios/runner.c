@@ -25,6 +25,7 @@
 #include "scenarios/netns.h"
 
 #define UB_START_TIMEOUT_MS 5000
+#define UB_TRUTH_UDP "truth-udp.json" /* the packet-level link's truth for the UDP run */
 
 struct child {
 	pid_t pid;
@@ -49,8 +50,9 @@ static int self_exe(char *buf, size_t len)
 	return 0;
 }
 
-/* Starts a with stderr into a pipe (capture) or inherited. */
-static int child_start(struct child *c, const struct ub_argv *a, int capture, struct ub_err *e)
+/* Starts a with stderr into a pipe (capture) or inherited, inside holder enter's namespaces when nonzero. */
+static int child_start(struct child *c, const struct ub_argv *a, int capture, pid_t enter,
+		       struct ub_err *e)
 {
 	struct ub_proc_config pc;
 	int p[2] = { -1, -1 }, rc;
@@ -63,6 +65,7 @@ static int child_start(struct child *c, const struct ub_argv *a, int capture, st
 	ub_proc_config_init(&pc);
 	if (capture)
 		pc.err = p[1];
+	pc.enter = enter;
 	rc = ub_proc_spawn(a->v, &pc, &c->pid, e);
 	if (capture)
 		close(p[1]);
@@ -76,14 +79,13 @@ static int child_start(struct child *c, const struct ub_argv *a, int capture, st
 	return 0;
 }
 
-/* Reads the child's stderr until a line "... listening on ADDR:PORT ..." shows; returns the port. */
-static int child_wait_port(struct child *c, const char *what, struct ub_err *e)
+/* Reads the child's stderr until a whole line with needle shows; returns what follows needle, or NULL. */
+static const char *child_wait_text(struct child *c, const char *needle)
 {
 	int64_t deadline = ub_clock_mono() + UB_START_TIMEOUT_MS * 1000000LL;
 	struct pollfd pfd = { .fd = c->err_fd, .events = POLLIN };
-	char *at, *colon, *end;
+	char *at;
 	ssize_t n;
-	long port;
 
 	while (ub_clock_mono() < deadline) {
 		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
@@ -95,22 +97,36 @@ static int child_wait_port(struct child *c, const char *what, struct ub_err *e)
 			break;
 		c->log_len += (size_t)n;
 		c->log[c->log_len] = '\0';
-		at = strstr(c->log, "listening on ");
-		if (!at || !strchr(at, '\n'))
-			continue;
-		/* "... listening on ADDR:PORT (...)" or "... ADDR:PORT -> ...": the last ':' of the word. */
-		at += strlen("listening on ");
-		end = at + strcspn(at, " \n");
-		for (colon = NULL; at < end; at++)
-			if (*at == ':')
-				colon = at;
-		port = colon ? strtol(colon + 1, NULL, 10) : 0;
-		if (port > 0 && port < 65536)
-			return (int)port;
-		break;
+		at = strstr(c->log, needle);
+		if (at && strchr(at, '\n'))
+			return at + strlen(needle);
 	}
+	return NULL;
+}
+
+static int child_not_started(const struct child *c, const char *what, struct ub_err *e)
+{
 	return ub_err_set(e, UB_E_SYS, 0, "the %s did not start: %s", what,
 			  c->log_len ? c->log : "(no output)");
+}
+
+/* Reads the child's stderr until a line "... listening on ADDR:PORT ..." shows; returns the port. */
+static int child_wait_port(struct child *c, const char *what, struct ub_err *e)
+{
+	const char *at = child_wait_text(c, "listening on "), *colon = NULL, *end;
+	long port;
+
+	if (!at)
+		return child_not_started(c, what, e);
+	/* "... listening on ADDR:PORT (...)" or "... ADDR:PORT -> ...": the last ':' of the word. */
+	end = at + strcspn(at, " \n");
+	for (; at < end; at++)
+		if (*at == ':')
+			colon = at;
+	port = colon ? strtol(colon + 1, NULL, 10) : 0;
+	if (port > 0 && port < 65536)
+		return (int)port;
+	return child_not_started(c, what, e);
 }
 
 /* Signals the child (0: just wait), reaps it and keeps the rest of its stderr. Returns its exit status. */
@@ -235,20 +251,18 @@ static void summary_row(FILE *f, const char *name, const char *a, const char *b)
 	fputc('\n', f);
 }
 
-/* UDP beside TCP on the same lossy link, when the pair ran. */
+/* UDP beside TCP on the same link, when both ran. */
 static void contrast_rows(FILE *f, int zh, const char *dir)
 {
-	json_t *u = load(dir, "udp-contrast.json"), *t = load(dir, "tcp.json");
+	json_t *u = load(dir, "udp.json"), *t = load(dir, "tcp.json");
 	const char *kind = json_string_value(json_object_get(
 		json_object_get(json_object_get(t, "params"), "link"), "kind"));
 	char a[24], b[24];
 
-	if (!u)
-		u = load(dir, "udp.json");
 	if (u && t) {
 		fputc('\n', f);
 		summary_row(f, kind && strcmp(kind, "real") == 0 ? UB_TR(zh, "same real link", "同一条真实链路")
-			    : UB_TR(zh, "same lossy link", "同一条丢包链路"), "UDP", "TCP");
+			    : UB_TR(zh, "same link", "同一条链路"), "UDP", "TCP");
 		snprintf(a, sizeof(a), "%lld", (long long)jint(u, "summary", "lost"));
 		snprintf(b, sizeof(b), "%lld", (long long)jint(t, "summary", "lost"));
 		summary_row(f, UB_TR(zh, "lost", "丢失"), a, b);
@@ -267,7 +281,7 @@ static void write_summary(FILE *f, const struct ub_scenario *s, const struct ub_
 			  const char *dir, const char *method)
 {
 	int zh = c->lang == UB_LANG_ZH;
-	json_t *r = load(dir, "udp.json"), *t = load(dir, "truth.json");
+	json_t *r = load(dir, "udp.json"), *t = load(dir, UB_TRUTH_UDP);
 	json_t *sum = json_object_get(r, "summary");
 	char a[32], b[32], d1[24], d2[24];
 	json_int_t rx, dup;
@@ -283,6 +297,8 @@ static void write_summary(FILE *f, const struct ub_scenario *s, const struct ub_
 	};
 	size_t i;
 
+	if (!t)
+		t = load(dir, "truth.json");
 	fprintf(f, UB_TR(zh, "scenario: %s\n", "场景：%s\n"), zh ? s->name_zh : s->name_en);
 	fprintf(f, UB_TR(zh, "link: %s\n", "链路：%s\n"), method);
 	summary_row(f, "", "udpbench", t ? UB_TR(zh, "emulator truth", "链路模拟器记录") : "");
@@ -309,7 +325,7 @@ static void write_summary(FILE *f, const struct ub_scenario *s, const struct ub_
 
 /* The link a run crosses, as its result names it (send --link) and its labels call it. */
 struct run_link {
-	const char *kind;       /* relay, nftables, real, ... */
+	const char *kind;       /* tun, relay, real */
 	const char *truth;      /* the emulator's truth log; NULL none */
 	char *spec;             /* the impairments as given, JSON text (malloc'd); NULL none */
 	const char *scenario;   /* the scenario's name when this is the scenario's own link */
@@ -346,12 +362,13 @@ static const char *lang_word(const struct ub_scenario_run_config *c)
 }
 
 /*
- * Runs the sender as a child (inside netns when given) across link l,
- * results as DIR/NAME.json and .csv. The label is the link's name, with
- * the protocol after it when both protocols cross that link (pair).
+ * Runs the sender as a child (in holder enter's namespaces when nonzero)
+ * across link l, results as DIR/NAME.json and .csv. The label is the
+ * link's name, with the protocol after it when both protocols cross that
+ * link (pair).
  */
 static int run_sender(const char *exe, const struct ub_scenario *s, const struct ub_scenario_run_config *c,
-		      const char *peer, const char *dir, const char *name, const char *netns, int tcp,
+		      const char *peer, const char *dir, const char *name, pid_t enter, int tcp,
 		      const struct run_link *l, int pair, struct ub_err *e)
 {
 	char count[24], interval[24], size[16], timeout[24], json[PATH_MAX + 32], csv[PATH_MAX + 32];
@@ -372,7 +389,6 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 	snprintf(json, sizeof(json), "%s/%s.json", dir, name);
 	snprintf(csv, sizeof(csv), "%s/%s.csv", dir, name);
 	ub_argv_init(&a);
-	ub_netns_exec(&a, netns);
 	ub_argv_add(&a, exe, "send", "--peer", peer, "--count", count, "--interval", interval,
 		    "--size", size, "--timeout", timeout, "--label", label, "--lang", lang_word(c),
 		    "--json", json, "--csv", csv, "--link", link, NULL);
@@ -384,7 +400,7 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 		ub_argv_add(&a, "--tcp", NULL);
 	if (c->quiet)
 		ub_argv_add(&a, "-q", NULL);
-	if (child_start(&ch, &a, 0, e) < 0)
+	if (child_start(&ch, &a, 0, enter, e) < 0)
 		return e->code;
 	/* The sender handles Ctrl-C itself (it shares our terminal's process group). */
 	st = child_stop(&ch, 0);
@@ -395,125 +411,26 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 	return 0;
 }
 
-/* Starts `udpbench reflect --bind ADDR --port 0` (inside netns when given); returns its port. */
-static int start_reflector(struct child *refl, const char *exe, const char *netns,
-			   const char *bind, struct ub_err *e)
+/* Starts `udpbench reflect --bind ADDR --port 0` (in holder enter's namespaces when nonzero); returns its port. */
+static int start_reflector(struct child *refl, const char *exe, pid_t enter, const char *bind,
+			   struct ub_err *e)
 {
 	struct ub_argv a;
 	int rc;
 
 	ub_argv_init(&a);
-	ub_netns_exec(&a, netns);
 	ub_argv_add(&a, exe, "reflect", "--bind", bind, "--port", "0", NULL);
-	rc = child_start(refl, &a, 1, e);
+	rc = child_start(refl, &a, 1, enter, e);
 	if (rc < 0)
 		return rc;
 	return child_wait_port(refl, "reflector", e);
 }
 
-/* The average share of packets a direction's impairments drop (Gilbert-Elliott: stationary). */
-static double mean_loss(const struct ub_impair_config *d)
-{
-	double ge = 0, bad;
-
-	if (d->ge && d->ge_p + d->ge_r > 0) {
-		bad = d->ge_p / (d->ge_p + d->ge_r);
-		ge = bad * d->ge_1h + (1 - bad) * d->ge_1k;
-	}
-	return 1 - (1 - d->loss) * (1 - ge);
-}
-
-/* Whether TCP can be impaired here: packet drops need nftables in namespaces of our own. */
-static int contrast_possible(int zh, char *why, size_t len)
-{
-	const char *const nft[] = { "nft", "--version", NULL };
-	const char *const ip[] = { "ip", "-V", NULL };
-
-	if (geteuid() != 0)
-		snprintf(why, len, "%s", UB_TR(zh, "needs root for network namespaces and nftables",
-					       "网络命名空间和 nftables 需要 root 权限"));
-	else if (ub_proc_run_quiet(ip) != 0)
-		snprintf(why, len, "%s", UB_TR(zh, "needs ip (Debian package iproute2)",
-					       "需要 ip 命令（Debian 软件包 iproute2）"));
-	else if (ub_proc_run_quiet(nft) != 0)
-		snprintf(why, len, "%s", UB_TR(zh, "needs nft (Debian package nftables)",
-					       "需要 nft 命令（Debian 软件包 nftables）"));
-	else
-		return 1;
-	return 0;
-}
-
-/*
- * The UDP-vs-TCP pair on one lossy link: two network namespaces joined by a
- * veth pair, nftables dropping the scenario's average loss each way for UDP
- * and TCP alike, UDP then TCP. Writes udp-contrast.* and tcp.* into dir.
- */
-static int run_contrast(const char *exe, const struct ub_scenario *s,
-			const struct ub_scenario_run_config *c, const char *dir, char *note,
-			size_t notelen, struct ub_err *e)
-{
-	struct ub_impair_config up, down;
-	struct ub_netns_pair ns;
-	struct run_link l = { .kind = "nftables" };
-	struct child refl;
-	char peer[64], share[2][24];
-	json_t *spec;
-	struct ub_err ie;
-	unsigned i;
-	int port, rc = 0;
-
-	ub_impair_config_init(&up);
-	ub_impair_config_init(&down);
-	for (i = 0; i < s->n_link; i++)
-		ub_impair_set(&up, &down, s->link[i].key, s->link[i].value, &ie);
-	refl.pid = -1;
-	refl.err_fd = -1;
-	rc = ub_netns_pair_up(&ns, e);
-	if (rc < 0)
-		goto out;
-	port = start_reflector(&refl, exe, ns.reflector, UB_NETNS_REFLECTOR_ADDR, e);
-	if (port < 0) {
-		rc = port;
-		goto out;
-	}
-	if (ub_netns_drop(ns.reflector, "dport", port, mean_loss(&up)) != 0 ||
-	    ub_netns_drop(ns.sender, "sport", port, mean_loss(&down)) != 0) {
-		rc = ub_err_set(e, UB_E_SYS, 0, "nftables would not take the drop rules");
-		goto out;
-	}
-	snprintf(peer, sizeof(peer), UB_NETNS_REFLECTOR_ADDR ":%d", port);
-	/* drops only: not the scenario's link, so its name stays off these runs */
-	snprintf(share[0], sizeof(share[0]), "%.2f%%", 100 * mean_loss(&up));
-	snprintf(share[1], sizeof(share[1]), "%.2f%%", 100 * mean_loss(&down));
-	spec = json_pack("{s:s,s:s}", "loss-up", share[0], "loss-down", share[1]);
-	l.spec = spec ? json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(spec);
-	l.name = ub_words_link(l.kind, c->lang);
-	rc = run_sender(exe, s, c, peer, dir, "udp-contrast", ns.sender, 0, &l, 1, e);
-	if (rc == 0)
-		rc = run_sender(exe, s, c, peer, dir, "tcp", ns.sender, 1, &l, 1, e);
-	snprintf(note, notelen,
-		 UB_TR(c->lang == UB_LANG_ZH,
-		       "UDP vs TCP: nftables drops %.2f%% up and %.2f%% down between two network "
-		       "namespaces (delay and jitter would need netem)",
-		       "UDP 与 TCP 对比：两个网络命名空间之间用 nftables 随机丢包，去程 %.2f%%，回程 %.2f%%"
-		       "（要模拟时延和抖动需要 netem）"),
-		 100 * mean_loss(&up), 100 * mean_loss(&down));
-out:
-	if (refl.pid > 0)
-		child_stop(&refl, SIGTERM);
-	if (refl.err_fd >= 0)
-		close(refl.err_fd);
-	ub_netns_pair_down(&ns);
-	free(l.spec);
-	return rc;
-}
-
 /* Charts of what the folder holds (udpbench report); a missing gnuplot only costs the charts. */
 static void make_charts(const char *exe, const struct ub_scenario_run_config *c, const char *dir)
 {
-	static const char *const names[] = { "udp", "udp-contrast", "tcp" };
-	char files[3][PATH_MAX + 32], out[PATH_MAX + 16], *line, *end;
+	static const char *const names[] = { "udp", "tcp" };
+	char files[2][PATH_MAX + 32], out[PATH_MAX + 16], *line, *end;
 	struct ub_argv a;
 	struct child ch;
 	struct stat st;
@@ -522,7 +439,7 @@ static void make_charts(const char *exe, const struct ub_scenario_run_config *c,
 
 	ub_argv_init(&a);
 	ub_argv_add(&a, exe, "report", NULL);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 2; i++) {
 		snprintf(files[i], sizeof(files[i]), "%s/%s.json", dir, names[i]);
 		if (stat(files[i], &st) == 0)
 			ub_argv_add(&a, files[i], NULL);
@@ -531,7 +448,7 @@ static void make_charts(const char *exe, const struct ub_scenario_run_config *c,
 		return;
 	snprintf(out, sizeof(out), "%s/report", dir);
 	ub_argv_add(&a, "-o", out, "--lang", lang_word(c), NULL);
-	if (child_start(&ch, &a, 1, &e) < 0)
+	if (child_start(&ch, &a, 1, 0, &e) < 0)
 		return;
 	if (child_stop(&ch, 0) != 0) {
 		fprintf(stderr, "udpbench: no charts: %s", ch.log);
@@ -559,9 +476,15 @@ static void default_dir(const struct ub_scenario *s, char *buf, size_t len)
 	snprintf(buf, len, "results/%s-%s", s->id, stamp);
 }
 
-/* Starts the relay (udpbench relay) in front of the reflector at port rport; returns its port. */
+/*
+ * Starts `udpbench relay` with the scenario's link, its truth log as
+ * DIR/TRUTH: in front of the reflector at port rport (returns its port),
+ * or with rport 0 as the packet-level link in holder enter's namespace
+ * (returns 0 once it carries frames).
+ */
 static int start_relay(struct child *relay, const char *exe, const struct ub_scenario *s,
-		       const char *dir, const char *seed, int rport, struct ub_err *e)
+		       const char *dir, const char *truth_name, const char *seed, int rport,
+		       pid_t enter, struct ub_err *e)
 {
 	char target[64], truth[PATH_MAX + 32], opt[UB_ARGV_MAX][48];
 	struct ub_argv a;
@@ -569,79 +492,164 @@ static int start_relay(struct child *relay, const char *exe, const struct ub_sce
 	int rc;
 
 	snprintf(target, sizeof(target), "127.0.0.1:%d", rport);
-	snprintf(truth, sizeof(truth), "%s/truth.json", dir);
+	snprintf(truth, sizeof(truth), "%s/%s", dir, truth_name);
 	ub_argv_init(&a);
-	ub_argv_add(&a, exe, "relay", "--listen", "127.0.0.1:0", "--to", target, "--seed", seed,
-		    "--truth", truth, NULL);
+	ub_argv_add(&a, exe, "relay", "--seed", seed, "--truth", truth, NULL);
+	if (rport)
+		ub_argv_add(&a, "--listen", "127.0.0.1:0", "--to", target, NULL);
+	else
+		ub_argv_add(&a, "--between", UB_LINK_IF_LS "," UB_LINK_IF_LR, NULL);
 	for (i = 0; i < s->n_link && i < UB_ARGV_MAX; i++) {
 		snprintf(opt[i], sizeof(opt[i]), "--%s", s->link[i].key);
 		ub_argv_add(&a, opt[i], s->link[i].value, NULL);
 	}
-	rc = child_start(relay, &a, 1, e);
+	rc = child_start(relay, &a, 1, enter, e);
 	if (rc < 0)
 		return rc;
-	return child_wait_port(relay, "link emulator", e);
+	if (rport)
+		return child_wait_port(relay, "link emulator", e);
+	return child_wait_text(relay, "carrying every packet") ? 0
+							       : child_not_started(relay, "link emulator", e);
+}
+
+/* Stops the relay with SIGTERM (it writes its truth log then); a failure becomes rc when rc is 0. */
+static int stop_relay(struct child *relay, int rc, struct ub_err *e)
+{
+	if (relay->pid > 0 && child_stop(relay, SIGTERM) != 0 && rc == 0)
+		rc = ub_err_set(e, UB_E_SYS, 0, "the link emulator failed: %s", relay->log);
+	if (relay->err_fd >= 0)
+		close(relay->err_fd);
+	relay->err_fd = -1;
+	return rc;
 }
 
 /*
- * The emulated link: a reflector on loopback behind the relay, which writes
- * down everything it does; the sender through it, then the UDP-vs-TCP pair
- * when the scenario asks for it. method and note (for summary.txt) say how.
+ * Stops the relay, then the reflector behind it; SIGTERM makes the relay
+ * write its truth log and the reflector print its counters. Returns rc, or
+ * the relay's failure when rc is 0.
+ */
+static int stop_link(struct child *relay, struct child *refl, int rc, struct ub_err *e)
+{
+	rc = stop_relay(relay, rc, e);
+	if (refl->pid > 0)
+		child_stop(refl, SIGTERM);
+	if (refl->err_fd >= 0)
+		close(refl->err_fd);
+	refl->err_fd = -1;
+	return rc;
+}
+
+/*
+ * UDP, then TCP, through the packet-level link between namespaces S, L
+ * and R (netns.h): the reflector in R, `udpbench relay --between` in L
+ * with the scenario's whole link and a truth log per run, the sender in S.
+ * Returns 1 when the namespaces cannot be made here (why in why), else 0
+ * or a negative code.
+ */
+static int run_packet_link(const char *exe, const struct ub_scenario *s,
+			   const struct ub_scenario_run_config *c, const char *dir, const char *seed,
+			   char *why, size_t whylen, struct ub_err *e)
+{
+	static const char *const truth[2] = { UB_TRUTH_UDP, "truth-tcp.json" };
+	struct run_link l = { .kind = "tun" };
+	struct ub_netns_link k;
+	struct child refl, relay;
+	struct ub_err le;
+	char peer[64], tpath[PATH_MAX + 32];
+	int rc = 0, port, tcp;
+
+	refl.pid = relay.pid = -1;
+	refl.err_fd = relay.err_fd = -1;
+	ub_err_clear(&le);
+	if (ub_netns_link_up(&k, &le) < 0) {
+		ub_netns_link_down(&k);
+		snprintf(why, whylen, "%s", le.msg);
+		return 1;
+	}
+	port = start_reflector(&refl, exe, k.ns[UB_LINK_R], UB_LINK_REFLECTOR_ADDR, e);
+	if (port < 0) {
+		rc = port;
+		goto out;
+	}
+	snprintf(peer, sizeof(peer), UB_LINK_REFLECTOR_ADDR ":%d", port);
+	l.spec = scenario_spec(s);
+	l.name = l.scenario = scenario_name(s, c);
+	for (tcp = 0; tcp < 2 && rc == 0; tcp++) {
+		/* A relay per run: each run's truth log starts from zero, flows numbered from 0. */
+		rc = start_relay(&relay, exe, s, dir, truth[tcp], seed, 0, k.ns[UB_LINK_L], e);
+		snprintf(tpath, sizeof(tpath), "%s/%s", dir, truth[tcp]);
+		l.truth = tpath;
+		if (rc == 0)
+			rc = run_sender(exe, s, c, peer, dir, tcp ? "tcp" : "udp", k.ns[UB_LINK_S], tcp,
+					&l, 1, e);
+		rc = stop_relay(&relay, rc, e);
+	}
+out:
+	free(l.spec);
+	rc = stop_link(&relay, &refl, rc, e);
+	ub_netns_link_down(&k);
+	return rc;
+}
+
+/*
+ * The emulated link. A scenario with TCP runs both protocols on the
+ * packet-level link; otherwise (or where that link cannot be made) UDP
+ * runs through the socket relay in front of a reflector on loopback. Both
+ * write down everything they do. method and note (for summary.txt) say how.
  */
 static int run_emulated(const char *exe, const struct ub_scenario *s,
 			const struct ub_scenario_run_config *c, const char *dir, char *method,
 			size_t methodlen, char *note, size_t notelen, struct ub_err *e)
 {
-	char seed[32], why[128], peer[64], truth[PATH_MAX + 32];
+	char seed[32], why[256] = "", netem[128], peer[64], tpath[PATH_MAX + 32];
 	struct child refl, relay;
-	struct run_link l = { .kind = "relay", .truth = truth };
+	struct run_link l = { .kind = "relay", .truth = tpath };
 	int rc = 0, port, k, zh = c->lang == UB_LANG_ZH;
 
 	refl.pid = relay.pid = -1;
 	refl.err_fd = relay.err_fd = -1;
-	port = start_reflector(&refl, exe, NULL, "127.0.0.1", e);
-	if (port < 0) {
-		rc = port;
-		goto out;
-	}
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)c->seed);
-	port = start_relay(&relay, exe, s, dir, seed, port, e);
+	/* The emulators write a truth log netem cannot, so they are the emulators of choice. */
+	k = netem_available(zh, netem, sizeof(netem));
+	if (s->tcp) {
+		rc = run_packet_link(exe, s, c, dir, seed, why, sizeof(why), e);
+		if (rc <= 0) {
+			snprintf(method, methodlen,
+				 UB_TR(zh, "packet-level link emulator, UDP and TCP alike (udpbench relay "
+					   "--between, seed %s)%s%s",
+				       "数据包级链路模拟器，UDP 与 TCP 走同一条链路（udpbench relay --between，"
+				       "随机种子 %s）%s%s"),
+				 seed, k ? "" : UB_TR(zh, "; netem: ", "；不能用 netem："), k ? "" : netem);
+			return rc;
+		}
+		snprintf(note, notelen,
+			 UB_TR(zh, "the UDP-vs-TCP contrast was left out: %s",
+			       "本次只测 UDP，没有做 UDP 与 TCP 对比：%s"),
+			 why);
+		rc = 0;
+	}
+	port = start_reflector(&refl, exe, 0, "127.0.0.1", e);
 	if (port < 0) {
 		rc = port;
 		goto out;
 	}
-	/* The relay writes a truth log netem cannot, so it is the emulator of choice. */
-	k = netem_available(zh, why, sizeof(why));
+	port = start_relay(&relay, exe, s, dir, "truth.json", seed, port, 0, e);
+	if (port < 0) {
+		rc = port;
+		goto out;
+	}
 	snprintf(method, methodlen,
 		 UB_TR(zh, "udpbench relay emulator (seed %s)%s%s",
 		       "udpbench relay 链路模拟器（随机种子 %s）%s%s"),
-		 seed, k ? "" : UB_TR(zh, "; netem: ", "；不能用 netem："), k ? "" : why);
+		 seed, k ? "" : UB_TR(zh, "; netem: ", "；不能用 netem："), k ? "" : netem);
 	snprintf(peer, sizeof(peer), "127.0.0.1:%d", port);
-	snprintf(truth, sizeof(truth), "%s/truth.json", dir);
+	snprintf(tpath, sizeof(tpath), "%s/truth.json", dir);
 	l.spec = scenario_spec(s);
 	l.name = l.scenario = scenario_name(s, c);
-	rc = run_sender(exe, s, c, peer, dir, "udp", NULL, 0, &l, 0, e);
+	rc = run_sender(exe, s, c, peer, dir, "udp", 0, 0, &l, 0, e);
 	free(l.spec);
-	if (rc == 0 && s->tcp) {
-		if (contrast_possible(zh, why, sizeof(why)))
-			rc = run_contrast(exe, s, c, dir, note, notelen, e);
-		else
-			snprintf(note, notelen,
-				 UB_TR(zh, "the UDP-vs-TCP contrast was left out: %s",
-				       "本次只测 UDP，没有做 UDP 与 TCP 对比：%s"),
-				 why);
-	}
 out:
-	/* SIGTERM makes the relay write its truth log and the reflector print its counters. */
-	if (relay.pid > 0 && child_stop(&relay, SIGTERM) != 0 && rc == 0)
-		rc = ub_err_set(e, UB_E_SYS, 0, "the link emulator failed: %s", relay.log);
-	if (refl.pid > 0)
-		child_stop(&refl, SIGTERM);
-	if (refl.err_fd >= 0)
-		close(refl.err_fd);
-	if (relay.err_fd >= 0)
-		close(relay.err_fd);
-	return rc;
+	return stop_link(&relay, &refl, rc, e);
 }
 
 /*
@@ -659,10 +667,10 @@ static int run_real(const char *exe, const struct ub_scenario *s,
 
 	l.scenario = c->peer ? NULL : scenario_name(s, c);
 	l.name = l.scenario ? l.scenario : peer;
-	rc = run_sender(exe, s, c, peer, dir, "udp", NULL, 0, &l, s->tcp, e);
+	rc = run_sender(exe, s, c, peer, dir, "udp", 0, 0, &l, s->tcp, e);
 	if (rc < 0 || !s->tcp)
 		return rc;
-	rc = run_sender(exe, s, c, peer, dir, "tcp", NULL, 1, &l, 1, e);
+	rc = run_sender(exe, s, c, peer, dir, "tcp", 0, 1, &l, 1, e);
 	if (rc == UB_E_NOREPLY)
 		snprintf(note, notelen,
 			 UB_TR(c->lang == UB_LANG_ZH,

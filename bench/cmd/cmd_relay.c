@@ -10,8 +10,14 @@
 
 static const char relay_usage[] =
 	"Usage: udpbench relay --listen [ADDR:]PORT --to HOST:PORT [impairments] [options]\n"
+	"       udpbench relay --between IFACE_A,IFACE_B [impairments] [options]\n"
 	"A link emulator between sender and reflector: it relays UDP both ways,\n"
 	"impairs each direction, and writes down everything it did (the truth log).\n"
+	"With --between it is a packet-level link instead: every frame that arrives\n"
+	"on IFACE_A (the sender's side: up) leaves by IFACE_B and back (down), and\n"
+	"every IP packet, UDP and TCP alike, meets the same impairments; ARP passes\n"
+	"at once. It needs CAP_NET_RAW where the interfaces are (root, or a user\n"
+	"namespace of its own, as `udpbench scenario run` sets up).\n"
 	"Each impairment applies to both directions, or to one with -up (toward the\n"
 	"reflector) or -down: --loss-up 5%, --delay-down 20ms, ...\n"
 	"Each client is a flow with a socket of its own: the start-up line says how\n"
@@ -20,6 +26,7 @@ static const char relay_usage[] =
 	"\n"
 	"      --listen [ADDR:]PORT  where senders send (PORT 0 picks a free one)\n"
 	"      --to HOST:PORT        the reflector\n"
+	"      --between A,B         carry every packet between interfaces A and B\n"
 	"      --loss P%             random (Bernoulli) loss\n"
 	"      --loss-burst p,r[,1-h[,1-k]]  Gilbert-Elliott bursts, as tc-netem's gemodel\n"
 	"      --delay D             added one-way delay\n"
@@ -49,6 +56,7 @@ enum {
 static const struct option relay_options[] = {
 	RELAY_OPT("listen"),
 	RELAY_OPT("to"),
+	RELAY_OPT("between"),
 	RELAY_OPT("seed"),
 	RELAY_IMPAIR("loss"),
 	RELAY_IMPAIR("loss-burst"),
@@ -96,6 +104,12 @@ static int relay_parse(int argc, char **argv, void *state, struct ub_err *e)
 	rc = ub_opt_parse(argc, argv, &relay_spec, c, NULL, e);
 	if (rc != UB_CMD_RUN)
 		return rc;
+	if (c->between) {
+		if (c->listen || c->target)
+			return ub_err_set(e, UB_E_INVAL, 0,
+					  "--between: a packet-level link takes no --listen or --to");
+		return UB_CMD_RUN;
+	}
 	if (!c->listen)
 		return ub_err_set(e, UB_E_INVAL, 0, "--listen: where should the relay listen?");
 	if (!c->target)

@@ -6,6 +6,8 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,9 +72,42 @@ static int child_fd(int fd, int target)
 	return 0;
 }
 
+/* Opens /proc/PID/ns/WHAT; returns the descriptor or -1. */
+static int ns_open(pid_t pid, const char *what)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, what);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+int ub_proc_enter(pid_t pid, int net)
+{
+	struct stat theirs, ours;
+	int ufd, nfd, rc = -1, err;
+
+	ufd = ns_open(pid, "user");
+	nfd = ns_open(pid, "net");
+	if (ufd < 0 || nfd < 0 || fstat(ufd, &theirs) < 0 || stat("/proc/self/ns/user", &ours) < 0)
+		goto out;
+	/* Joining our own user namespace again is refused (EINVAL): only a different one. */
+	if ((theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev) &&
+	    setns(ufd, CLONE_NEWUSER) < 0)
+		goto out;
+	rc = net ? setns(nfd, CLONE_NEWNET) : 0;
+out:
+	err = errno;
+	if (ufd >= 0)
+		close(ufd);
+	if (nfd >= 0)
+		close(nfd);
+	errno = err;
+	return rc;
+}
+
 /*
- * Forks a child that enters a network namespace of its own before it runs
- * argv (posix_spawn cannot unshare); returns 0 or an errno.
+ * Forks a child that enters a network namespace (of its own, or process
+ * c->enter's) before it runs argv (posix_spawn cannot); returns 0 or an errno.
  */
 static int spawn_netns(const char *const argv[], const struct ub_proc_config *c, pid_t *pid)
 {
@@ -84,7 +119,8 @@ static int spawn_netns(const char *const argv[], const struct ub_proc_config *c,
 		*pid = p;
 		return 0;
 	}
-	if (unshare(CLONE_NEWNET) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+	if (c->enter ? ub_proc_enter(c->enter, 1) < 0 :
+	    unshare(CLONE_NEWNET) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
 		_exit(UB_PROC_EXIT_NONETNS);
 	if (child_fd(c->in, STDIN_FILENO) || child_fd(c->out, STDOUT_FILENO) ||
 	    child_fd(c->err, STDERR_FILENO) || (c->dir && chdir(c->dir) < 0))
@@ -105,7 +141,7 @@ int ub_proc_spawn(const char *const argv[], const struct ub_proc_config *c, pid_
 		ub_proc_config_init(&def);
 		c = &def;
 	}
-	rc = c->netns ? spawn_netns(argv, c, pid) : spawn(argv, c, pid);
+	rc = c->netns || c->enter ? spawn_netns(argv, c, pid) : spawn(argv, c, pid);
 	if (rc)
 		return ub_err_set(e, UB_E_SYS, rc, "cannot start %s", argv[0]);
 	return 0;

@@ -32,7 +32,20 @@ struct ub_proc_config {
 	 * program cannot run.
 	 */
 	int netns;
+	/*
+	 * Nonzero: the child enters the network namespace of process enter (and
+	 * its user namespace first, when that is not ours) before it runs argv,
+	 * and ends with UB_PROC_EXIT_NONETNS when it cannot.
+	 */
+	pid_t enter;
 };
+
+/*
+ * Makes this process (single-threaded: a child just forked) enter the user
+ * namespace of process pid when it differs from ours, then, when net is
+ * nonzero, its network namespace. Returns 0, or -1 with errno set.
+ */
+int ub_proc_enter(pid_t pid, int net);
 
 /* Sets c to inherit every descriptor, our folder and environment, no namespace. */
 void ub_proc_config_init(struct ub_proc_config *c);

@@ -240,7 +240,7 @@ const char *ub_words_clock(const char *clock, enum ub_lang lang)
 const char *ub_words_link(const char *kind, enum ub_lang lang)
 {
 	static const char *const names[][3] = {
-		{ "tun", "packet-level emulator", "包级链路模拟器" },
+		{ "tun", "packet-level emulator", "数据包级链路模拟器" },
 		{ "relay", "udpbench relay emulator", "udpbench relay 链路模拟器" },
 		{ "netem", "netem emulator", "netem 链路模拟" },
 		{ "nftables", "nftables drops, no delay", "nftables 随机丢包（无时延）" },

@@ -11,6 +11,7 @@
 
 #include "lib/net.h"
 #include "relay/flowtab.h"
+#include "relay/pktlink.h"
 #include "relay/relayq.h"
 #include "relay/truth.h"
 #include "lib/units.h"
@@ -36,6 +37,8 @@ struct ub_relay {
 
 	uint8_t *rxbuf;
 	struct ub_pkt rx[RELAY_BATCH];
+
+	struct ub_pktlink *link; /* --between: the packet-level link does the work instead */
 };
 
 static int64_t relay_now(const struct ub_relay *r)
@@ -68,6 +71,8 @@ int ub_relay_config_set(struct ub_relay_config *c, const char *name, const char 
 		c->listen = value;
 	} else if (strcmp(name, "to") == 0) {
 		c->target = value;
+	} else if (strcmp(name, "between") == 0) {
+		c->between = value;
 	} else if (strcmp(name, "truth") == 0) {
 		c->truth_path = value;
 	} else if (strcmp(name, "seed") == 0) {
@@ -121,7 +126,7 @@ static size_t ip_udp_overhead(const struct ub_addr *a)
 	return 20 + 8;
 }
 
-static uint64_t random_seed(void)
+uint64_t ub_relay_random_seed(void)
 {
 	uint64_t s = 0;
 
@@ -137,38 +142,23 @@ static uint64_t random_seed(void)
 static void admit(struct ub_relay *r, struct ub_flowtab_flow *f, int dir, const uint8_t *buf, size_t len,
 		  int64_t at)
 {
-	const struct ub_impair_config *ic = dir == UB_DIR_UP ? &r->cfg.up : &r->cfg.down;
 	const struct ub_addr *wire = dir == UB_DIR_UP ? &r->target : &f->q.client;
-	struct ub_truth *t = r->truth;
-	int64_t t_ns = at - r->t0;
-	struct ub_impair_decision d;
+	struct ub_relayq_arrival a = {
+		.flow = &f->q,
+		.model = f->model[dir],
+		.cfg = dir == UB_DIR_UP ? &r->cfg.up : &r->cfg.down,
+		.index = f->index,
+		.dir = (enum ub_dir)dir,
+		.buf = buf,
+		.len = len,
+		.wire = len + ip_udp_overhead(wire),
+		.at = at,
+		.t_ns = at - r->t0,
+	};
 
-	ub_truth_in(t, dir);
 	f->last_ns = at;
-	f->arrivals[dir]++;
-	ub_impair_decide(f->model[dir], at, len + ip_udp_overhead(wire), &d);
-	if (d.drop != UB_IMPAIR_PASS) {
-		ub_truth_record(t, f->index, dir,
-				d.drop == UB_IMPAIR_QUEUE ? UB_TRUTH_QUEUE_DROP :
-				d.drop == UB_IMPAIR_LOSS  ? UB_TRUTH_LOSS :
-							    UB_TRUTH_BURST,
-				buf, len, 0, t_ns);
-		return;
-	}
-	if (ub_relayq_add(r->q, &f->q, (enum ub_dir)dir, f->arrivals[dir], &d, buf, len) < 0) {
-		/* More in flight than the relay can hold: a drop, and the truth says so. */
-		ub_truth_record(t, f->index, dir, UB_TRUTH_OVERFLOW, buf, len, 0, t_ns);
-		return;
-	}
-	if (d.delay_ns > 0)
-		ub_truth_delayed(t, dir);
-	/* A constant delay is in the config; only a varying one is news per packet. */
-	if (ic->jitter_ns > 0)
-		ub_truth_record(t, f->index, dir, UB_TRUTH_DELAY, buf, len, d.delay_ns, t_ns);
-	if (d.copies > 1)
-		ub_truth_record(t, f->index, dir, UB_TRUTH_DUP, buf, len, d.delay_ns, t_ns);
-	if (d.hold)
-		ub_truth_record(t, f->index, dir, UB_TRUTH_HOLD, buf, len, d.delay_ns, t_ns);
+	a.idx = ++f->arrivals[dir];
+	ub_relayq_admit(r->q, &a);
 }
 
 static int64_t arrival(const struct ub_relay *r, const struct ub_pkt *p)
@@ -299,6 +289,12 @@ struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 	r->lfd = -1;
 	if (!r->cfg.log)
 		r->cfg.quiet = 1;
+	if (c->between || c->have_ports) {
+		r->link = ub_pktlink_new(c, e);
+		if (!r->link)
+			goto fail;
+		return r;
+	}
 	if (!c->target || !*c->target) {
 		ub_err_set(e, UB_E_INVAL, 0, "--to: give the target as HOST:PORT");
 		goto fail;
@@ -312,7 +308,7 @@ struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 		ub_err_prefix(e, UB_E_INVAL, "--to");
 		goto fail;
 	}
-	r->seed = c->seed_set ? c->seed : random_seed();
+	r->seed = c->seed_set ? c->seed : ub_relay_random_seed();
 	ub_truth_config_init(&tc);
 	tc.max_events = c->max_events;
 	r->truth = ub_truth_new(&tc, e);
@@ -364,6 +360,7 @@ void ub_relay_free(struct ub_relay *r)
 {
 	if (!r)
 		return;
+	ub_pktlink_free(r->link);
 	ub_relayq_free(r->q);
 	ub_flowtab_free(r->ft);
 	if (r->lfd >= 0)
@@ -380,7 +377,7 @@ int ub_relay_port(const struct ub_relay *r)
 
 uint64_t ub_relay_seed(const struct ub_relay *r)
 {
-	return r->seed;
+	return r->link ? ub_pktlink_seed(r->link) : r->seed;
 }
 
 int ub_relay_run(struct ub_relay *r, struct ub_err *e)
@@ -401,7 +398,7 @@ int ub_relay_run(struct ub_relay *r, struct ub_err *e)
 		if (end && now >= end)
 			break;
 		left = end ? end - now : INT64_MAX;
-		rc = relay_turn(r, left, e);
+		rc = r->link ? ub_pktlink_turn(r->link, left, e) : relay_turn(r, left, e);
 		if (rc < 0)
 			return rc;
 	}
@@ -414,6 +411,15 @@ void ub_relay_counters(const struct ub_relay *r, struct ub_relay_counters *out)
 	int d;
 
 	memset(out, 0, sizeof(*out));
+	if (r->link) {
+		struct ub_pktlink_counters lc;
+
+		ub_pktlink_counters(r->link, out->dir, &lc);
+		out->flows = lc.flows;
+		out->max_flows = UB_PKTLINK_FLOWS_MAX;
+		out->unrouted = lc.malformed;
+		return;
+	}
 	for (d = 0; d < 2; d++)
 		ub_truth_counters(r->truth, (enum ub_dir)d, &out->dir[d]);
 	ub_flowtab_counters(r->ft, &fc);
@@ -430,20 +436,13 @@ void ub_relay_counters(const struct ub_relay *r, struct ub_relay_counters *out)
 
 void ub_relay_print_counters(const struct ub_relay *r, FILE *f)
 {
-	struct ub_truth_dir_counters c;
 	struct ub_flowtab_counters fc;
-	int d;
 
-	for (d = 0; d < 2; d++) {
-		ub_truth_counters(r->truth, (enum ub_dir)d, &c);
-		fprintf(f,
-			"udpbench relay %s: in %llu, out %llu, dropped %llu (queue %llu), "
-			"duplicated %llu, reordered %llu, delayed %llu\n",
-			ub_impair_dir_name((enum ub_dir)d), (unsigned long long)c.in,
-			(unsigned long long)c.out, (unsigned long long)c.dropped,
-			(unsigned long long)c.queue_dropped, (unsigned long long)c.duplicated,
-			(unsigned long long)c.reordered, (unsigned long long)c.delayed);
+	if (r->link) {
+		ub_pktlink_print_counters(r->link, f);
+		return;
 	}
+	ub_truth_print_counters(r->truth, f);
 	ub_flowtab_counters(r->ft, &fc);
 	fprintf(f, "udpbench relay: flows %llu (alive %llu, at most %zu), refused %llu, evicted %llu\n",
 		(unsigned long long)fc.seen, (unsigned long long)fc.alive, (size_t)fc.max,
@@ -451,7 +450,8 @@ void ub_relay_print_counters(const struct ub_relay *r, FILE *f)
 	fflush(f);
 }
 
-int ub_relay_write_truth(const struct ub_relay *r, const char *path, struct ub_err *e)
+/* The socket relay's truth log: its addresses and flow table around the counters. */
+static int write_truth(const struct ub_relay *r, const char *path, struct ub_err *e)
 {
 	struct ub_flowtab_counters fc;
 	struct ub_truth_header h = {
@@ -473,4 +473,11 @@ int ub_relay_write_truth(const struct ub_relay *r, const char *path, struct ub_e
 	h.max_flows = fc.max;
 	h.unrouted = fc.unrouted;
 	return ub_truth_write(r->truth, &h, path, e);
+}
+
+int ub_relay_write_truth(const struct ub_relay *r, const char *path, struct ub_err *e)
+{
+	if (r->link)
+		return ub_pktlink_write_truth(r->link, path, e);
+	return write_truth(r, path, e);
 }

@@ -17,6 +17,10 @@
  * silent for UB_RELAY_EVICT_IDLE_NS with nothing in flight makes way;
  * flows that carry traffic are never pushed out, and a client that still
  * finds no room is refused: counted, said once on the log, not relayed.
+ *
+ * With between (or ports) in the config, ub_relay_new makes the
+ * packet-level link instead (pktlink.h): the same options, run loop,
+ * counters and truth log, every IP packet rather than UDP datagrams.
  */
 #ifndef UB_RELAY_H
 #define UB_RELAY_H
@@ -38,6 +42,9 @@
 struct ub_relay_config {
 	const char *listen;        /* "[ADDR:]PORT"; no ADDR: every address, IPv4 and IPv6 */
 	const char *target;        /* "HOST:PORT", the reflector */
+	const char *between;       /* "IFACE_A,IFACE_B": a packet-level link instead (pktlink.h) */
+	int ports[2];              /* with have_ports: packet ports already open (tests) */
+	int have_ports;
 	int family;                /* AF_UNSPEC, AF_INET or AF_INET6 for the listening socket */
 	struct ub_impair_config up, down;
 	uint64_t seed;
@@ -74,13 +81,16 @@ struct ub_relay_counters {
 void ub_relay_config_init(struct ub_relay_config *c);
 
 /*
- * Sets one relay option by name (without dashes): "listen", "to", "seed",
+ * Sets one relay option by name (without dashes): "listen", "to", "between", "seed",
  * "duration", or any impairment ub_impair_set() knows. Keeps pointers to
  * the listen and to values: they must outlive the relay. Returns 0 or
  * UB_E_INVAL with a message naming the option.
  */
 int ub_relay_config_set(struct ub_relay_config *c, const char *name, const char *value,
 			struct ub_err *e);
+
+/* A seed for a run without --seed: random, small enough to type back. */
+uint64_t ub_relay_random_seed(void);
 
 /*
  * Binds and resolves, and raises the open files limit for the flows;

@@ -16,7 +16,7 @@ struct pend {
 	int64_t deadline;  /* once held: leaves at the latest then */
 	unsigned passed;   /* once held: later packets sent since */
 	uint8_t dir, copies, hold;
-	size_t len;
+	size_t len, num_off;
 	uint8_t data[];
 };
 
@@ -167,7 +167,8 @@ static void flush(struct ub_relayq *q)
 			for (k = (size_t)done; k < (size_t)(done + sent); k++) {
 				struct pend *p = q->txp[k];
 
-				ub_truth_sent(q->truth, p->flow->out_order[p->dir], p->dir, p->data, p->len);
+				ub_truth_sent(q->truth, p->flow->out_order[p->dir], p->dir,
+					      p->data + p->num_off, p->len - p->num_off);
 			}
 		}
 		for (k = i; k < j; k++)
@@ -313,7 +314,7 @@ void ub_relayq_free(struct ub_relayq *q)
 }
 
 int ub_relayq_add(struct ub_relayq *q, struct ub_relayq_flow *f, enum ub_dir dir, uint64_t idx,
-		  const struct ub_impair_decision *d, const uint8_t *buf, size_t len)
+		  const struct ub_impair_decision *d, const uint8_t *buf, size_t len, size_t num_off)
 {
 	struct pend *p;
 
@@ -330,6 +331,7 @@ int ub_relayq_add(struct ub_relayq *q, struct ub_relayq_flow *f, enum ub_dir dir
 	p->copies = (uint8_t)d->copies;
 	p->hold = (uint8_t)d->hold;
 	p->len = len;
+	p->num_off = num_off <= len ? num_off : len;
 	memcpy(p->data, buf, len);
 	if (heap_push(q, p) < 0) {
 		free(p);
@@ -365,4 +367,37 @@ uint64_t ub_relayq_pending_dir(const struct ub_relayq *q, enum ub_dir dir)
 	for (i = 0; i < q->nheld; i++)
 		pending += q->held[i]->dir == dir;
 	return pending;
+}
+
+void ub_relayq_admit(struct ub_relayq *q, const struct ub_relayq_arrival *a)
+{
+	const uint8_t *num = a->buf + (a->num_off <= a->len ? a->num_off : a->len);
+	size_t nlen = (size_t)(a->buf + a->len - num);
+	struct ub_truth *t = q->truth;
+	struct ub_impair_decision d;
+
+	ub_truth_in(t, a->dir);
+	ub_impair_decide(a->model, a->at, a->wire, &d);
+	if (d.drop != UB_IMPAIR_PASS) {
+		ub_truth_record(t, a->index, a->dir,
+				d.drop == UB_IMPAIR_QUEUE ? UB_TRUTH_QUEUE_DROP :
+				d.drop == UB_IMPAIR_LOSS  ? UB_TRUTH_LOSS :
+							    UB_TRUTH_BURST,
+				num, nlen, 0, a->t_ns);
+		return;
+	}
+	if (ub_relayq_add(q, a->flow, a->dir, a->idx, &d, a->buf, a->len, a->num_off) < 0) {
+		/* More in flight than the emulator can hold: a drop, and the truth says so. */
+		ub_truth_record(t, a->index, a->dir, UB_TRUTH_OVERFLOW, num, nlen, 0, a->t_ns);
+		return;
+	}
+	if (d.delay_ns > 0)
+		ub_truth_delayed(t, a->dir);
+	/* A constant delay is in the config; only a varying one is news per packet. */
+	if (a->cfg->jitter_ns > 0)
+		ub_truth_record(t, a->index, a->dir, UB_TRUTH_DELAY, num, nlen, d.delay_ns, a->t_ns);
+	if (d.copies > 1)
+		ub_truth_record(t, a->index, a->dir, UB_TRUTH_DUP, num, nlen, d.delay_ns, a->t_ns);
+	if (d.hold)
+		ub_truth_record(t, a->index, a->dir, UB_TRUTH_HOLD, num, nlen, d.delay_ns, a->t_ns);
 }

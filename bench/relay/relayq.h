@@ -52,12 +52,35 @@ void ub_relayq_free(struct ub_relayq *q);
 
 /*
  * Schedules a copy of buf[0..len) from flow f in direction dir, its
- * arrival number idx there, as d says (emit_ns, copies, hold). Returns 0
+ * arrival number idx there, as d says (emit_ns, copies, hold). The truth
+ * log reads buf + num_off (num_off <= len) as the datagram it numbers: 0
+ * for the relay's datagrams, the UDP payload of a whole packet. Returns 0
  * with f->inflight counted, or UB_E_RANGE when the queue is full or
  * UB_E_NOMEM: then nothing is kept, and the drop is the caller's to count.
  */
 int ub_relayq_add(struct ub_relayq *q, struct ub_relayq_flow *f, enum ub_dir dir, uint64_t idx,
-		  const struct ub_impair_decision *d, const uint8_t *buf, size_t len);
+		  const struct ub_impair_decision *d, const uint8_t *buf, size_t len, size_t num_off);
+
+/* One packet arriving at an emulator, as ub_relayq_admit takes it. */
+struct ub_relayq_arrival {
+	struct ub_relayq_flow *flow;
+	struct ub_impair *model;   /* the flow's model for dir */
+	const struct ub_impair_config *cfg; /* dir's impairments (a varying delay is an event) */
+	uint32_t index;            /* the flow's number in the truth log */
+	enum ub_dir dir;
+	uint64_t idx;              /* its arrival number in its flow and direction, from 1 */
+	const uint8_t *buf;        /* what leaves, as it arrived */
+	size_t len, num_off;       /* as ub_relayq_add takes them */
+	size_t wire;               /* bytes it takes on the link, for --rate */
+	int64_t at, t_ns;          /* arrival (monotonic), and since the emulator started */
+};
+
+/*
+ * The one admission both emulators share: counts the arrival, decides its
+ * fate with a->model, writes what happened into the truth log, and
+ * schedules what passes.
+ */
+void ub_relayq_admit(struct ub_relayq *q, const struct ub_relayq_arrival *a);
 
 /* Sends everything due by now, in time order: scheduled packets and held ones past their bound. */
 void ub_relayq_emit_due(struct ub_relayq *q, int64_t now);

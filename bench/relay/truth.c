@@ -297,8 +297,11 @@ static json_t *header_json(const struct ub_truth *t, const struct ub_truth_heade
 
 	return json_pack("{s:{s:s,s:i},s:I,s:s,s:s,s:I,s:{s:o,s:o},s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 			 "udpbench", "version", UB_VERSION, "format", 1, "seed",
-			 (json_int_t)h->seed, "listen", ub_net_addr_str(h->listen, ls, sizeof(ls)),
-			 "target", ub_net_addr_str(h->target, ts, sizeof(ts)), "elapsed_ns",
+			 (json_int_t)h->seed, "listen",
+			 h->listen ? ub_net_addr_str(h->listen, ls, sizeof(ls)) : h->listen_name ? h->listen_name : "",
+			 "target",
+			 h->target ? ub_net_addr_str(h->target, ts, sizeof(ts)) : h->target_name ? h->target_name : "",
+			 "elapsed_ns",
 			 (json_int_t)h->elapsed_ns, "config", "up", impair_json(h->up), "down",
 			 impair_json(h->down), "up", dir_json(t, h, UB_DIR_UP), "down",
 			 dir_json(t, h, UB_DIR_DOWN), "flows", (json_int_t)h->flows, "max_flows",
@@ -371,4 +374,21 @@ int ub_truth_write(const struct ub_truth *t, const struct ub_truth_header *h, co
 		return rc;
 	}
 	return ub_outfile_commit(&of, e);
+}
+
+void ub_truth_print_counters(const struct ub_truth *t, FILE *f)
+{
+	const struct ub_truth_dir_counters *c;
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		c = &t->dir[d];
+		fprintf(f,
+			"udpbench relay %s: in %llu, out %llu, dropped %llu (queue %llu), "
+			"duplicated %llu, reordered %llu, delayed %llu\n",
+			ub_impair_dir_name((enum ub_dir)d), (unsigned long long)c->in,
+			(unsigned long long)c->out, (unsigned long long)c->dropped,
+			(unsigned long long)c->queue_dropped, (unsigned long long)c->duplicated,
+			(unsigned long long)c->reordered, (unsigned long long)c->delayed);
+	}
 }

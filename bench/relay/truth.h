@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lib/err.h"
 #include "relay/impair.h"
@@ -53,6 +54,7 @@ struct ub_truth_config {
 struct ub_truth_header {
 	uint64_t seed;
 	const struct ub_addr *listen, *target;
+	const char *listen_name, *target_name;   /* written instead when listen/target are NULL */
 	int64_t elapsed_ns;                      /* since the relay started */
 	const struct ub_impair_config *up, *down; /* the impairments as configured */
 	uint64_t pending[2];                     /* scheduled or held, not yet sent, per direction */
@@ -104,6 +106,9 @@ void ub_truth_send_error(struct ub_truth *t, enum ub_dir dir);
 /* Copies dir's counters into out. */
 void ub_truth_counters(const struct ub_truth *t, enum ub_dir dir,
 		       struct ub_truth_dir_counters *out);
+
+/* Prints dir's counters for people, one line per direction, on f. */
+void ub_truth_print_counters(const struct ub_truth *t, FILE *f);
 
 /* Returns how many events are kept; *truncated (may be NULL) says whether any were not. */
 size_t ub_truth_events(const struct ub_truth *t, int *truncated);

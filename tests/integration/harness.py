@@ -143,3 +143,56 @@ def need_root(what):
 def need_tool(name):
     if not shutil.which(name):
         raise Skip("%s is not installed" % name)
+
+
+# The packet-level link's namespaces, made here with ip (root): S holds the
+# sender's end of a veth pair, R the reflector's, L the two other ends that
+# `udpbench relay --between` joins. Addresses in RFC 2544's range.
+LINK_SENDER, LINK_REFLECTOR = "198.18.2.1", "198.18.2.2"
+LINK_PORTS = "ub-ls,ub-lr"
+
+
+def packet_link_namespaces(tag="a"):
+    """Makes S, L and R for one test (deleted at its end); returns their names as a dict."""
+    if os.geteuid() != 0:
+        raise Skip("the packet-level link's namespaces are made here with ip netns, which needs root")
+    need_tool("ip")
+    ns = {k: "ubpl%d%s%s" % (os.getpid(), tag, k) for k in "slr"}
+    for n in ns.values():
+        r = run(["ip", "netns", "add", n])
+        if r.returncode != 0:
+            raise Skip("cannot make a network namespace: " + r.stderr.strip())
+        on_cleanup(lambda n=n: run(["ip", "netns", "del", n]))
+        run(["ip", "netns", "exec", n, "sh", "-c",
+             "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; "
+             "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6"])
+    steps = [["ip", "-n", ns["s"], "link", "add", "name", "ub-s", "type", "veth", "peer", "name",
+              "ub-ls", "netns", ns["l"]],
+             ["ip", "-n", ns["r"], "link", "add", "name", "ub-r", "type", "veth", "peer", "name",
+              "ub-lr", "netns", ns["l"]],
+             ["ip", "-n", ns["s"], "addr", "add", LINK_SENDER + "/24", "dev", "ub-s"],
+             ["ip", "-n", ns["r"], "addr", "add", LINK_REFLECTOR + "/24", "dev", "ub-r"]]
+    steps += [["ip", "-n", ns[k], "link", "set", d, "up"]
+              for k, d in (("s", "ub-s"), ("r", "ub-r"), ("l", "ub-ls"), ("l", "ub-lr"),
+                           ("s", "lo"), ("r", "lo"))]
+    steps += [["ip", "netns", "exec", ns[k], PYTHON, os.path.join(PEERS, "plain_offloads.py"), d]
+              for k, d in (("s", "ub-s"), ("r", "ub-r"))]
+    for argv in steps:
+        r = run(argv)
+        if r.returncode != 0:
+            raise Skip("cannot build the packet-level link (%s): %s"
+                       % (" ".join(argv[3:6]), r.stderr.strip()))
+    return ns
+
+
+def trailing_down_drops(t):
+    """Replies dropped downstream after the last one that got through.
+
+    The reflector numbers its replies 0..down.in-1; the sender can only see
+    a gap below the highest number that arrived, so these count as up for it.
+    """
+    dropped = {e["seq"] for e in t["events"]
+               if e["dir"] == "down" and e["action"] in ("drop", "queue_drop")}
+    assert len(dropped) == t["down"]["dropped"], "every downstream drop has its event"
+    last_out = max(set(range(t["down"]["in"])) - dropped)
+    return sum(1 for s in dropped if s > last_out)

@@ -86,6 +86,20 @@ def test_peer_and_bind_errors_name_the_option(tmp):
     assert r.returncode == 2 and "--listen" in r.stderr, r.stderr
 
 
+def test_packet_link_errors_name_the_option(tmp):
+    # Refused before any packet socket is opened: nothing is carried anywhere.
+    for argv, says in ((["--between", "ub-x0"], "IFACE_A,IFACE_B"),
+                       (["--between", "ub-x0,"], "IFACE_A,IFACE_B"),
+                       (["--between", "ub-x0,ub-x0"], "two different interfaces"),
+                       (["--between", "ub-x0,ub-x1,ub-x2"], "IFACE_A,IFACE_B"),
+                       (["--between", "no-such-if0,no-such-if1"], "no interface no-such-if0"),
+                       (["--between", "a,b", "--listen", "9000"], "takes no --listen")):
+        r = ub("relay", *argv)
+        assert r.returncode == 2, (argv, r.returncode, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1 and "--between" in r.stderr, (argv, r.stderr)
+        assert says in r.stderr, (argv, r.stderr)
+
+
 def test_help_and_version(tmp):
     r = ub("--help")
     assert r.returncode == 0 and "Usage: udpbench" in r.stdout and r.stderr == ""

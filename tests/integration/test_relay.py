@@ -11,12 +11,50 @@ import signal
 import socket
 import time
 
-from harness import (Skip, load_json, spawn, start_peer, start_reflector, stop, ub, UDPBENCH,
+from harness import (LINK_PORTS, LINK_REFLECTOR, Skip, load_json, packet_link_namespaces, spawn,
+                     start_peer, start_reflector, stop, trailing_down_drops, ub, UDPBENCH,
                      wait_line)
 
 SENDER_FIGURES = ("sent", "received", "lost", "lost_up", "lost_down", "late", "duplicates",
                   "reordered", "reordered_up", "reordered_down")
 COUNTERS = ("in", "out", "dropped", "duplicated", "reordered", "delayed", "queue_dropped", "held")
+
+
+class Link:
+    """One emulator with a reflector behind it: the socket relay on loopback
+    ("relay"), or the packet-level link between namespaces ("packet")."""
+
+    def __init__(self, tmp, kind):
+        self.tmp, self.kind = tmp, kind
+        if kind == "packet":
+            self.ns = packet_link_namespaces()
+            self.refl, self.rport = start_reflector(bind=LINK_REFLECTOR, netns=self.ns["r"])
+            self.host, self.port = LINK_REFLECTOR, self.rport
+        else:
+            self.ns = None
+            self.refl, self.rport = start_reflector()
+        self.relay = None
+
+    def start(self, *opts, name="truth"):
+        if self.kind == "packet":
+            self.truth = os.path.join(self.tmp, name + ".json")
+            self.relay = spawn(["ip", "netns", "exec", self.ns["l"], UDPBENCH, "relay",
+                                "--between", LINK_PORTS, "--truth", self.truth]
+                               + [str(o) for o in opts])
+            wait_line(self.relay.stderr, r"relay carrying every packet between ")
+        else:
+            self.relay, self.port, self.truth = start_relay(self.tmp, self.rport, *opts, name=name)
+            self.host = "127.0.0.1"
+
+    def send(self, *args, name="run"):
+        return send(self.tmp, self.port, *args, name=name, host=self.host,
+                    netns=self.ns and self.ns["s"])
+
+    def finish(self):
+        return finish_relay(self.relay, self.truth)
+
+    def stop(self):
+        stop(self.refl)
 
 
 def start_relay(tmp, target_port, *opts, name="truth", listen="127.0.0.1:0",
@@ -38,34 +76,20 @@ def finish_relay(p, truth):
     return load_json(truth)
 
 
-def send(tmp, port, *args, name="run", host="127.0.0.1"):
+def send(tmp, port, *args, name="run", host="127.0.0.1", netns=None):
     rj, rc = os.path.join(tmp, name + ".json"), os.path.join(tmp, name + ".csv")
-    r = ub("--peer", "%s:%d" % (host, port), "--json", rj, "--csv", rc, "-q", *args)
+    r = ub("--peer", "%s:%d" % (host, port), "--json", rj, "--csv", rc, "-q", *args, netns=netns)
     assert r.returncode == 0, r.stderr
     with open(rc, newline="") as f:
         rows = list(csv.DictReader(f))
     return load_json(rj)["summary"], rows
 
 
-def trailing_down_drops(t):
-    """Replies dropped downstream after the last one that got through.
-
-    The reflector numbers its replies 0..down.in-1; the sender can only see
-    a gap below the highest number that arrived, so these count as up for it.
-    """
-    dropped = {e["seq"] for e in t["events"]
-               if e["dir"] == "down" and e["action"] in ("drop", "queue_drop")}
-    assert len(dropped) == t["down"]["dropped"], "every downstream drop has its event"
-    last_out = max(set(range(t["down"]["in"])) - dropped)
-    return sum(1 for s in dropped if s > last_out)
-
-
-def test_loss_and_delay_match_truth(tmp):
-    refl, rport = start_reflector()
-    relay, port, truth = start_relay(tmp, rport, "--loss-up", "10%", "--loss-down", "5%",
-                                     "--delay", "2ms", "--seed", 7)
-    s, _ = send(tmp, port, "--count", 4000, "--interval", "1ms", "--timeout", "500ms")
-    t = finish_relay(relay, truth)
+def check_loss_and_delay(tmp, kind):
+    link = Link(tmp, kind)
+    link.start("--loss-up", "10%", "--loss-down", "5%", "--delay", "2ms", "--seed", 7)
+    s, _ = link.send("--count", 4000, "--interval", "1ms", "--timeout", "500ms")
+    t = link.finish()
 
     assert t["seed"] == 7 and t["flows"] == 1, t["seed"]
     assert t["up"]["in"] == 4000 and t["down"]["in"] == t["up"]["out"], (t["up"], t["down"])
@@ -84,15 +108,22 @@ def test_loss_and_delay_match_truth(tmp):
     # Never faster than the two added delays (a few us of slack: the kernel's
     # wall-clock stamps are mapped to the monotonic clock on both sides).
     assert s["rtt_ns"]["min"] >= 4000000 - 50000, s["rtt_ns"]
-    stop(refl)
+    link.stop()
 
 
-def test_duplicates_and_reordering_match_truth(tmp):
-    refl, rport = start_reflector()
-    relay, port, truth = start_relay(tmp, rport, "--duplicate", "3%", "--reorder", "8%",
-                                     "--seed", 11)
-    s, rows = send(tmp, port, "--count", 2000, "--interval", "1ms")
-    t = finish_relay(relay, truth)
+def test_loss_and_delay_match_truth(tmp):
+    check_loss_and_delay(tmp, "relay")
+
+
+def test_packet_link_loss_and_delay_match_truth(tmp):
+    check_loss_and_delay(tmp, "packet")
+
+
+def check_duplicates_and_reordering(tmp, kind):
+    link = Link(tmp, kind)
+    link.start("--duplicate", "3%", "--reorder", "8%", "--seed", 11)
+    s, rows = link.send("--count", 2000, "--interval", "1ms")
+    t = link.finish()
 
     assert t["up"]["dropped"] == 0 and t["down"]["dropped"] == 0 and s["lost"] == 0, s
     assert t["up"]["duplicated"] > 20 and t["down"]["duplicated"] > 20, t
@@ -107,19 +138,27 @@ def test_duplicates_and_reordering_match_truth(tmp):
     assert s["reordered_down"] == t["down"]["reordered"], (s["reordered_down"], t["down"])
     held = [e for e in t["events"] if e["action"] == "hold"]
     assert len(held) == t["up"]["held"] + t["down"]["held"]
-    stop(refl)
+    link.stop()
 
 
-def test_deep_reordering_is_no_restart(tmp):
+def test_duplicates_and_reordering_match_truth(tmp):
+    check_duplicates_and_reordering(tmp, "relay")
+
+
+def test_packet_link_duplicates_and_reordering_match_truth(tmp):
+    check_duplicates_and_reordering(tmp, "packet")
+
+
+def check_deep_reordering(tmp, kind):
     # Replies overtaken by up to about a hundred others on the way back (50 ms
     # +- 40 ms at 1 ms a probe), with loss both ways: the reflector's counter
     # comes back far out of order, yet it never started again.
-    refl, rport = start_reflector()
-    relay, port, truth = start_relay(tmp, rport, "--delay-down", "50ms", "--jitter-down", "40ms",
-                                     "--loss-up", "3%", "--loss-down", "3%", "--seed", 5)
-    s, rows = send(tmp, port, "--count", 3000, "--interval", "1ms")
-    t = finish_relay(relay, truth)
-    stop(refl)
+    link = Link(tmp, kind)
+    link.start("--delay-down", "50ms", "--jitter-down", "40ms", "--loss-up", "3%",
+               "--loss-down", "3%", "--seed", 5)
+    s, rows = link.send("--count", 3000, "--interval", "1ms")
+    t = link.finish()
+    link.stop()
 
     assert t["down"]["reordered"] > 1000 and t["up"]["reordered"] == 0, (t["up"], t["down"])
     assert s["reflector_restarts"] == [], s["reflector_restarts"]
@@ -204,6 +243,14 @@ def test_fifo_delay_model_other_impairments_match_truth(tmp):
         if name == "lossy":
             assert t["down"]["dropped"] > 10, t["down"]
     stop(refl)
+
+
+def test_deep_reordering_is_no_restart(tmp):
+    check_deep_reordering(tmp, "relay")
+
+
+def test_packet_link_deep_reordering_matches_truth(tmp):
+    check_deep_reordering(tmp, "packet")
 
 
 def run_seeded(tmp, rport, seed, name):

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -201,6 +202,56 @@ static void test_netns(void **state)
 	assert_int_equal(ub_proc_run(missing, &c), UB_PROC_EXIT_NOEXEC);
 }
 
+/* Entering another process's namespaces: a holder's, then one that is gone. */
+static void test_enter(void **state)
+{
+	const char *const argv[] = { "readlink", "/proc/self/ns/net", NULL };
+	struct ub_proc_config c;
+	char theirs[128], ns[128], path[64], b = 0;
+	int hold[2], ready[2], st;
+	ssize_t n;
+	pid_t h;
+
+	(void)state;
+	assert_int_equal(pipe(hold), 0);
+	assert_int_equal(pipe(ready), 0);
+	h = fork();
+	assert_true(h >= 0);
+	if (h == 0) {
+		close(hold[1]);
+		close(ready[0]);
+		b = unshare(CLONE_NEWNET) == 0 || unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0;
+		if (write(ready[1], &b, 1) != 1 || !b)
+			_exit(1);
+		while (read(hold[0], &b, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(hold[0]);
+	close(ready[1]);
+	if (read(ready[0], &b, 1) != 1 || !b) {
+		close(hold[1]);
+		ub_proc_wait(h);
+		skip(); /* no network namespace for this user */
+	}
+	close(ready[0]);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)h);
+	n = readlink(path, ns, sizeof(ns) - 1);
+	assert_true(n > 0);
+	ns[n] = '\0';
+	ub_proc_config_init(&c);
+	c.enter = h;
+	st = run_capture(argv, &c, theirs, sizeof(theirs));
+	close(hold[1]);
+	assert_int_equal(ub_proc_wait(h), 0);
+	assert_int_equal(st, 0);
+	theirs[strcspn(theirs, "\n")] = '\0';
+	assert_string_equal(theirs, ns);
+	/* A process that is gone has no namespaces to enter. */
+	c.out = c.err = UB_PROC_DEVNULL;
+	assert_int_equal(ub_proc_run(argv, &c), UB_PROC_EXIT_NONETNS);
+}
+
 static void test_argv(void **state)
 {
 	struct ub_argv a;
@@ -236,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_run_quiet),
 		cmocka_unit_test(test_wait_through_signals),
 		cmocka_unit_test(test_netns),
+		cmocka_unit_test(test_enter),
 		cmocka_unit_test(test_argv),
 	};
 

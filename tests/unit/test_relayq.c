@@ -81,7 +81,7 @@ static void schedule(struct fixture *fx, uint32_t seq, int64_t at, int copies, i
 	uint32_t n = htonl(seq);
 
 	memcpy(b, &n, 4);
-	assert_int_equal(ub_relayq_add(fx->q, &fx->f, UB_DIR_UP, ++fx->arrivals, &d, b, sizeof(b)),
+	assert_int_equal(ub_relayq_add(fx->q, &fx->f, UB_DIR_UP, ++fx->arrivals, &d, b, sizeof(b), 0),
 			 0);
 }
 
