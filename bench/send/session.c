@@ -673,6 +673,7 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	s->rc.interrupted = interrupted;
 	s->rc.is_tcp = s->tp->stream;
 	s->rc.tx_kernel = s->tx_kernel_used;
+	s->rc.rx_kernel = s->rx_kernel_ts;
 	if (s->next)
 		s->rc.send_span_ns = probe_at(s, s->next - 1)->tx_ns - s->start;
 	memset(p, 0, sizeof(*p));
