@@ -1,8 +1,9 @@
 /*
  * udpbench: the sender's TCP connection for --tcp — probes as length-framed
  * messages (16-bit big-endian length, then the probe) on one connection with
- * TCP_NODELAY, an output queue for when TCP cannot take them yet, and
- * TCP_INFO for what TCP did to deliver them.
+ * TCP_NODELAY, an output queue for when TCP cannot take them yet, the
+ * kernel's send and receive stamps (SO_TIMESTAMPING), and TCP_INFO for what
+ * TCP did to deliver them.
  */
 #ifndef UB_TCPPROBE_H
 #define UB_TCPPROBE_H
