@@ -393,12 +393,15 @@ int ub_net_enable_tx_stamps(int fd)
 #define SOF_TIMESTAMPING_OPT_ID_TCP (1 << 16)
 #endif
 
-int ub_net_enable_stream_stamps(int fd)
+int ub_net_enable_stream_stamps(int fd, int connected)
 {
-	int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
-		    SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
+	int rx = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+	int flags = rx | SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
 		    SOF_TIMESTAMPING_OPT_TSONLY;
 	int with_tcp = flags | SOF_TIMESTAMPING_OPT_ID_TCP;
+
+	if (!connected)
+		return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &rx, sizeof(rx)) == 0;
 
 	/*
 	 * OPT_ID_TCP (Linux 6.2) counts from the next byte written rather than

@@ -139,11 +139,13 @@ struct ub_errq {
 int ub_net_enable_tx_stamps(int fd);
 
 /*
- * The same stamps on a TCP socket, asked once it is connected: a send stamp
- * is numbered by the offset of the last byte of a send() from the first
- * byte written after this call. Returns 1 when the kernel agreed, else 0.
+ * The same stamps on a TCP socket, asked once it is connected (connected
+ * 1): a send stamp is numbered by the offset of the last byte of a send()
+ * from the first byte written after this call. Before connecting
+ * (connected 0) only receive stamps can be asked. Returns 1 when the
+ * kernel agreed, else 0.
  */
-int ub_net_enable_stream_stamps(int fd);
+int ub_net_enable_stream_stamps(int fd, int connected);
 
 /*
  * recv() on a stream socket, nonblocking, with the kernel's receive stamp

@@ -49,6 +49,12 @@ struct ub_tcpprobe *ub_tcpprobe_connect(const struct ub_addr *peer, int dscp, in
 	setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (ub_net_set_dscp_ttl(t->fd, peer->ss.ss_family, dscp, ttl, e) < 0)
 		goto fail;
+	/*
+	 * Receive stamps asked before connecting: the kernel turns stamping on
+	 * for the whole host a moment after the first socket asks, and the
+	 * connection's first echoes should not come in that moment unstamped.
+	 */
+	ub_net_enable_stream_stamps(t->fd, 0);
 	rc = connect(t->fd, (const struct sockaddr *)&peer->ss, peer->len);
 	if (rc < 0 && errno != EINPROGRESS) {
 		err = errno;
@@ -68,7 +74,7 @@ struct ub_tcpprobe *ub_tcpprobe_connect(const struct ub_addr *peer, int dscp, in
 		goto fail;
 	}
 	/* Only a connected socket takes stamps numbered by byte (OPT_ID). */
-	t->stamps = ub_net_enable_stream_stamps(t->fd);
+	t->stamps = ub_net_enable_stream_stamps(t->fd, 1);
 	return t;
 fail:
 	ub_tcpprobe_free(t);

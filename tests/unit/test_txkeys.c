@@ -242,6 +242,26 @@ static int64_t far_write(int fd, const uint8_t *b, size_t len)
 }
 
 /*
+ * The kernel turns receive stamping on for the host a moment after the
+ * first socket asks (a deferred switch): empty messages until one comes
+ * stamped, so that the tests below see stamping already on.
+ */
+static int stamps_on(struct pair *p)
+{
+	const uint8_t *m;
+	size_t len;
+	int64_t stamp = 0;
+	int i;
+
+	for (i = 0; i < 200 && !stamp; i++) {
+		far_write(p->sfd, (const uint8_t[]){ 0, 0 }, 2);
+		assert_int_equal(next_msg(p->t, &m, &len, &stamp), 1);
+		assert_int_equal(len, 0);
+	}
+	return stamp != 0;
+}
+
+/*
  * Echoes as a stream brings them: one split across two segments, then two
  * in one segment. Each comes out whole; the split one carries the stamp of
  * its second part, and nothing carries a stamp from before its last byte
@@ -258,6 +278,7 @@ static void test_split_and_coalesced_echoes_come_out_whole(void **state)
 
 	if (!ub_tcpprobe_stamps(p->t))
 		skip();
+	assert_true(stamps_on(p));
 	for (i = 0; i < 3; i++) {
 		s[i * FRAME] = 0;
 		s[i * FRAME + 1] = FRAME - 2;
@@ -282,6 +303,43 @@ static void test_split_and_coalesced_echoes_come_out_whole(void **state)
 	assert_int_equal(ub_tcpprobe_next(p->t, &m, &len, &stamp, &(struct ub_err){ 0 }), 0);
 }
 
+/*
+ * Two echoes in two segments, the second written 5 ms after the first, read
+ * only after both came: each keeps the stamp of its own segment, unless the
+ * kernel merged the two buffers in its receive queue (then both carry the
+ * second's, the later time, never an earlier one).
+ */
+static void test_echoes_read_late_keep_their_own_segments_stamps(void **state)
+{
+	struct pair *p = *state;
+	uint8_t s[2 * FRAME];
+	const uint8_t *m;
+	size_t len;
+	int64_t a, b, t_a, t_b;
+	int i;
+
+	if (!ub_tcpprobe_stamps(p->t))
+		skip();
+	assert_true(stamps_on(p));
+	for (i = 0; i < 2; i++) {
+		s[i * FRAME] = 0;
+		s[i * FRAME + 1] = FRAME - 2;
+		memset(s + i * FRAME + 2, 'a' + i, FRAME - 2);
+	}
+	t_a = far_write(p->sfd, s, FRAME);
+	while (ub_clock_real() < t_a + 5 * UB_NS_PER_S / 1000)
+		;
+	t_b = far_write(p->sfd, s + FRAME, FRAME);
+	assert_int_equal(next_msg(p->t, &m, &len, &a), 1);
+	assert_int_equal(m[0], 'a');
+	assert_int_equal(next_msg(p->t, &m, &len, &b), 1);
+	assert_int_equal(m[0], 'b');
+	print_message("first echo: stamp %+lld us from its write, second %+lld us from its own\n",
+		      (long long)(a - t_a) / 1000, (long long)(b - t_b) / 1000);
+	assert_true(b >= t_b);
+	assert_true(a >= t_a && (a < t_b || a == b));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +351,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_keys_are_last_byte_offsets, pair_setup,
 						pair_teardown),
 		cmocka_unit_test_setup_teardown(test_split_and_coalesced_echoes_come_out_whole,
+						pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_echoes_read_late_keep_their_own_segments_stamps,
 						pair_setup, pair_teardown),
 	};
 
