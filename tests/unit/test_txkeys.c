@@ -241,6 +241,18 @@ static int64_t far_write(int fd, const uint8_t *b, size_t len)
 	return at;
 }
 
+/* n frames of FRAME octets into s, the k-th filled with the letter first + k. */
+static void frames(uint8_t *s, int n, char first)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		s[i * FRAME] = 0;
+		s[i * FRAME + 1] = FRAME - 2;
+		memset(s + i * FRAME + 2, first + i, FRAME - 2);
+	}
+}
+
 /*
  * The kernel turns receive stamping on for the host a moment after the
  * first socket asks (a deferred switch): empty messages until one comes
@@ -279,11 +291,7 @@ static void test_split_and_coalesced_echoes_come_out_whole(void **state)
 	if (!ub_tcpprobe_stamps(p->t))
 		skip();
 	assert_true(stamps_on(p));
-	for (i = 0; i < 3; i++) {
-		s[i * FRAME] = 0;
-		s[i * FRAME + 1] = FRAME - 2;
-		memset(s + i * FRAME + 2, 'A' + i, FRAME - 2);
-	}
+	frames(s, 3, 'A');
 	far_write(p->sfd, s, 20);
 	/* Nothing whole yet: only part of the first echo has come. */
 	assert_int_equal(ub_tcpprobe_next(p->t, &m, &len, &stamp, &(struct ub_err){ 0 }), 0);
@@ -316,16 +324,11 @@ static void test_echoes_read_late_keep_their_own_segments_stamps(void **state)
 	const uint8_t *m;
 	size_t len;
 	int64_t a, b, t_a, t_b;
-	int i;
 
 	if (!ub_tcpprobe_stamps(p->t))
 		skip();
 	assert_true(stamps_on(p));
-	for (i = 0; i < 2; i++) {
-		s[i * FRAME] = 0;
-		s[i * FRAME + 1] = FRAME - 2;
-		memset(s + i * FRAME + 2, 'a' + i, FRAME - 2);
-	}
+	frames(s, 2, 'a');
 	t_a = far_write(p->sfd, s, FRAME);
 	while (ub_clock_real() < t_a + 5 * UB_NS_PER_S / 1000)
 		;
