@@ -49,7 +49,7 @@ static void md_esc(FILE *f, const char *s)
 
 enum { M_LABEL, M_FILE, M_PROTO, M_PEER, M_START, M_PLAN, M_SENT, M_RECV, M_LOST, M_SPLIT,
        M_LATE, M_DUP, M_REORD, M_BURST, M_MIN, M_MED, M_P95, M_P99, M_MAX, M_JIT, M_RETX,
-       M_CLOCK, M_N };
+       M_CLOCK, M_LAG, M_N };
 
 /* The summary's count for the rows that show one. */
 static const char *const count_key[M_N] = {
@@ -153,6 +153,13 @@ static void metric_value(const struct ub_report_ctx *R, const struct ub_result *
 		str = ub_words_clock(ub_results_str(p, "clock"), R->zh ? UB_LANG_ZH : UB_LANG_EN);
 		snprintf(v, n, "%s", str ? str : "-");
 		break;
+	case M_LAG:
+		/* This side's own lateness: what of the figures above is the sender, not the link. */
+		lb = json_object_get(json_object_get(s, "schedule"), "late_ns");
+		if (ub_results_has_number(lb, "p99"))
+			ub_report_fmt_dur(R, b3, sizeof(b3), ub_results_int(lb, "p99", 0));
+		snprintf(v, n, "%s", ub_results_has_number(lb, "p99") ? b3 : "-");
+		break;
 	}
 }
 
@@ -172,7 +179,7 @@ static void metric(const struct ub_report_ctx *R, const struct ub_result *r, int
 		{ "RTT median", UB_ZH_RTT " 中位数" }, { "RTT p95", UB_ZH_RTT " p95" },
 		{ "RTT p99", UB_ZH_RTT " p99" }, { "RTT max", UB_ZH_RTT " 最大" },
 		{ "jitter (RFC 3550)", "抖动（RFC 3550）" }, { "TCP retransmissions", "TCP 重传" },
-		{ "clock", "时钟" },
+		{ "clock", "时钟" }, { "sender lateness p99", UB_ZH_SEND_LAG " p99" },
 	};
 
 	snprintf(name, 64, "%s", names[m][R->zh]);

@@ -389,6 +389,30 @@ int ub_net_enable_tx_stamps(int fd)
 	return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) == 0;
 }
 
+#ifndef SOF_TIMESTAMPING_OPT_ID_TCP
+#define SOF_TIMESTAMPING_OPT_ID_TCP (1 << 16)
+#endif
+
+int ub_net_enable_stream_stamps(int fd, int connected)
+{
+	int rx = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+	int flags = rx | SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
+		    SOF_TIMESTAMPING_OPT_TSONLY;
+	int with_tcp = flags | SOF_TIMESTAMPING_OPT_ID_TCP;
+
+	if (!connected)
+		return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &rx, sizeof(rx)) == 0;
+
+	/*
+	 * OPT_ID_TCP (Linux 6.2) counts from the next byte written rather than
+	 * the first unacknowledged one; on a connection with nothing sent yet
+	 * the two agree, so an older kernel's plain OPT_ID does as well.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &with_tcp, sizeof(with_tcp)) == 0)
+		return 1;
+	return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) == 0;
+}
+
 /* Reads one error-queue message: a send stamp, an ICMP error, or neither (returns 0). */
 static int parse_errqueue(struct msghdr *mh, struct ub_errq *out)
 {
@@ -562,6 +586,12 @@ static void parse_cmsgs(struct msghdr *mh, struct ub_pkt *p, int64_t *kernel_rea
 	}
 }
 
+/* A stamp from before a clock step would be nonsense: keep it only when plausible. */
+static int plausible_stamp(int64_t kreal, int64_t real)
+{
+	return kreal > 0 && real - kreal >= 0 && real - kreal < 60 * UB_NS_PER_S;
+}
+
 int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
 {
 	struct mmsghdr mm[UB_BATCH_MAX];
@@ -614,8 +644,7 @@ int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
 		p->ifindex = 0;
 		kreal = 0;
 		parse_cmsgs(&mm[i].msg_hdr, p, &kreal);
-		/* A stamp from before a clock step would be nonsense: keep it only when plausible. */
-		if (kreal > 0 && real - kreal >= 0 && real - kreal < 60 * UB_NS_PER_S) {
+		if (plausible_stamp(kreal, real)) {
 			p->kernel_ts = 1;
 			p->rx_real_ns = kreal;
 			p->rx_mono_ns = kreal + off;
@@ -628,6 +657,35 @@ int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
 	return got;
 }
 
+
+ssize_t ub_net_stream_recv(int fd, uint8_t *buf, size_t len, int64_t *kernel_real)
+{
+	union {
+		char buf[UB_CMSG_SPACE];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh;
+	struct ub_pkt unused;
+	int64_t kreal = 0, real;
+	ssize_t r;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	*kernel_real = 0;
+	r = recvmsg(fd, &mh, MSG_DONTWAIT);
+	if (r <= 0)
+		return r;
+	memset(&unused, 0, sizeof(unused));
+	parse_cmsgs(&mh, &unused, &kreal);
+	real = ub_clock_real();
+	if (plausible_stamp(kreal, real))
+		*kernel_real = kreal;
+	return r;
+}
 
 /* Whether b may ride in the same GSO train as a: one peer, one source, one size. */
 static int same_train(const struct ub_pkt *a, const struct ub_pkt *b)

@@ -138,6 +138,22 @@ struct ub_errq {
  */
 int ub_net_enable_tx_stamps(int fd);
 
+/*
+ * The same stamps on a TCP socket, asked once it is connected (connected
+ * 1): a send stamp is numbered by the offset of the last byte of a send()
+ * from the first byte written after this call. Before connecting
+ * (connected 0) only receive stamps can be asked. Returns 1 when the
+ * kernel agreed, else 0.
+ */
+int ub_net_enable_stream_stamps(int fd, int connected);
+
+/*
+ * recv() on a stream socket, nonblocking, with the kernel's receive stamp
+ * of the data read (wall clock) in *kernel_real, 0 when there is none.
+ * Returns what recv returns.
+ */
+ssize_t ub_net_stream_recv(int fd, uint8_t *buf, size_t len, int64_t *kernel_real);
+
 /* Reads up to n entries from fd's error queue; returns how many (0 when it is empty). */
 int ub_net_errqueue(int fd, struct ub_errq *out, int n);
 

@@ -294,7 +294,8 @@ static int extend_json(json_t *params, json_t *sum, const struct ub_params *p,
 	    json_object_set_new(sum, "split_why",
 				s->has_split ? json_null()
 					     : str_or_null(ub_output_split_why(p->split_why, UB_LANG_EN))) < 0 ||
-	    json_object_set_new(sum, "kernel_tx_stamps", json_integer((json_int_t)rc->tx_kernel)) < 0)
+	    json_object_set_new(sum, "kernel_tx_stamps", json_integer((json_int_t)rc->tx_kernel)) < 0 ||
+	    json_object_set_new(sum, "kernel_rx_stamps", json_integer((json_int_t)rc->rx_kernel)) < 0)
 		return -1;
 	restarts = json_array();
 	for (i = 0; restarts && i < rc->n_restarts; i++)

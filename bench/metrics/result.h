@@ -71,6 +71,7 @@ struct ub_run_counters {
 	uint64_t auth_failed;  /* keyed run: replies without a valid HMAC, ignored */
 	uint64_t size_mismatch;/* replies of another size than their request (RFC 8762 wants the same) */
 	uint64_t tx_kernel;    /* replies whose probe has the kernel's send stamp */
+	uint64_t rx_kernel;    /* replies with the kernel's receive stamp */
 	int64_t send_span_ns;  /* from slot 0 to the last probe sent */
 	uint64_t refl_restarts;/* times the reflector's counter started again */
 	unsigned n_restarts;   /* outages kept in restarts[] (the last slot is overwritten) */

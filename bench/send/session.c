@@ -59,14 +59,16 @@ static int ring_init(struct ub_session *s)
 	s->ring = malloc(cap * sizeof(*s->ring));
 	if (s->ring) /* explicit_bzero: a compiler may turn malloc + memset back into calloc */
 		explicit_bzero(s->ring, cap * sizeof(*s->ring));
-	if (s->tx_stamps)
+	if (s->tx_stamps && !s->tp->stream)
 		s->txid_idx = calloc(cap, sizeof(*s->txid_idx));
+	if (s->tx_stamps && s->tp->stream && ub_txkeys_init(&s->txkeys, (uint32_t)cap) < 0)
+		return UB_E_NOMEM;
 	if (c->pcap_path)
 		s->wire = calloc(cap, sizeof(*s->wire));
 	if (c->flood)
 		s->floodbufs = calloc(UB_TX_BATCH, sizeof(*s->floodbufs));
 	s->ring_mask = (uint32_t)(cap - 1);
-	if (!s->ring || (s->tx_stamps && !s->txid_idx) || (c->pcap_path && !s->wire) ||
+	if (!s->ring || (s->tx_stamps && !s->tp->stream && !s->txid_idx) || (c->pcap_path && !s->wire) ||
 	    (c->flood && !s->floodbufs))
 		return UB_E_NOMEM;
 	return 0;
@@ -121,7 +123,7 @@ static void probe_sent(struct ub_session *s, struct probe *p, int64_t tx, int64_
 	p->id.t1_real = t1;
 	if (w)
 		memset(w, 0, sizeof(*w));
-	if (ok && s->tx_stamps) {
+	if (ok && s->tx_stamps && !s->tp->stream) {
 		s->stamps_due++;
 		p->txid = s->txid_next++;
 		s->txid_idx[p->txid & s->ring_mask] = s->next;
@@ -170,14 +172,31 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 	len = ub_match_encode(&s->m, s->txbuf, seq, t1, s->m.text);
 	tx = ub_clock_mono();
 	r = s->tp->send(s, s->txbuf, len);
+	/*
+	 * A probe's latency counts from when it was handed over, on a stream
+	 * too: how late this side sent it is its own doing, kept apart as the
+	 * schedule's lateness, never the network's.
+	 */
 	late = tx - slot;
-	/* On a stream a probe waits behind the ones before it: its latency counts from the slot. */
-	if (s->tp->stream)
-		tx = slot;
 	probe_sent(s, p, tx, t1, late, r == 0);
 }
 
 
+
+void ub_session_tx_stamp(struct ub_session *s, uint64_t idx, int64_t real_ns,
+			 int64_t mono_minus_real)
+{
+	struct probe *p = probe_at(s, idx);
+	int64_t mono = real_ns + mono_minus_real;
+
+	if (!s->tx_stamps || !p->used || p->id.seq != (uint32_t)idx || p->has_txk || idx >= s->next)
+		return;
+	/* The kernel stamps after the program's clock read and well within Tmax. */
+	if (mono < p->tx_ns - 50000 || mono > p->tx_ns + s->tmax_ns)
+		return;
+	p->tx_kernel = mono;
+	p->has_txk = 1;
+}
 
 /*
  * When probe p left, on the clock that stamped the reply pk: the kernel's
@@ -621,6 +640,7 @@ void ub_session_free(struct ub_session *s)
 	free(s->ring);
 	free(s->wire);
 	free(s->txid_idx);
+	ub_txkeys_free(&s->txkeys);
 	free(s->floodbufs);
 	free(s);
 }
@@ -653,6 +673,7 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	s->rc.interrupted = interrupted;
 	s->rc.is_tcp = s->tp->stream;
 	s->rc.tx_kernel = s->tx_kernel_used;
+	s->rc.rx_kernel = s->rx_kernel_ts;
 	if (s->next)
 		s->rc.send_span_ns = probe_at(s, s->next - 1)->tx_ns - s->start;
 	memset(p, 0, sizeof(*p));

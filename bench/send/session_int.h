@@ -15,6 +15,7 @@
 #include "send/match.h"
 #include "send/session.h"
 #include "send/tcpprobe.h"
+#include "send/txkeys.h"
 
 #define UB_RX_BATCH 32
 #define UB_TX_BATCH 32    /* probes per sendmmsg in flood mode */
@@ -24,7 +25,7 @@
 /* A probe in flight, kept until no reply to it can matter any more. */
 struct probe {
 	struct ub_match_probe id; /* number, T1, text or binary: first, as the matcher sees it */
-	uint32_t txid;    /* the socket's datagram number, for the kernel's send stamp */
+	uint32_t txid;    /* UDP: the socket's datagram number, for the kernel's send stamp */
 	uint8_t used;
 	uint8_t replied;  /* a first reply arrived in time */
 	uint8_t decided;  /* its CSV row ("ok" or "lost") is written */
@@ -94,6 +95,7 @@ struct ub_session {
 	struct wire *wire;      /* with a capture: one per ring slot */
 	uint32_t ring_mask;
 	int tx_stamps;          /* the kernel gives send stamps on the error queue */
+	struct ub_txkeys txkeys;/* TCP: probes waiting for their send stamp, by byte offset */
 	int gso;                /* flood batches leave as one UDP GSO train */
 	uint32_t txid_next;     /* number of the next datagram this socket sends */
 	uint64_t *txid_idx;     /* probe index by txid & ring_mask */
@@ -122,6 +124,13 @@ struct ub_session {
 
 /* The ring entry of probe index idx (whatever probe holds it now). */
 struct probe *ub_session_probe_at(struct ub_session *s, uint64_t idx);
+
+/*
+ * Gives probe index idx the kernel's send stamp (wall clock real_ns), when
+ * it is plausibly its own: a reply to it is then timed from there.
+ */
+void ub_session_tx_stamp(struct ub_session *s, uint64_t idx, int64_t real_ns,
+			 int64_t mono_minus_real);
 
 /* Takes a reply (a datagram, or a message off the TCP stream): matched, counted, written. */
 void ub_session_reply(struct ub_session *s, const struct ub_pkt *pk);

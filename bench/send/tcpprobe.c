@@ -11,14 +11,18 @@
 
 #include "lib/clock.h"
 
-#define UB_TCP_RX_BUF (1 << 16)
+/* Room for the largest frame a 16-bit length can announce. */
+#define UB_TCP_FRAME_MAX (2 + 65535)
 
 struct ub_tcpprobe {
 	int fd;
+	int stamps;         /* the kernel stamps what is sent and received */
+	uint64_t written;   /* bytes queued so far: where the next message begins */
 	uint8_t *out;       /* framed messages TCP has not taken yet */
 	size_t out_len, out_cap;
-	uint8_t rx[UB_TCP_RX_BUF];
-	size_t rx_len, rx_off;
+	uint8_t rx[UB_TCP_FRAME_MAX];
+	size_t rx_len;      /* bytes of the message being read */
+	int rx_done;        /* rx holds a whole message already handed out */
 };
 
 struct ub_tcpprobe *ub_tcpprobe_connect(const struct ub_addr *peer, int dscp, int ttl,
@@ -45,6 +49,12 @@ struct ub_tcpprobe *ub_tcpprobe_connect(const struct ub_addr *peer, int dscp, in
 	setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (ub_net_set_dscp_ttl(t->fd, peer->ss.ss_family, dscp, ttl, e) < 0)
 		goto fail;
+	/*
+	 * Receive stamps asked before connecting: the kernel turns stamping on
+	 * for the whole host a moment after the first socket asks, and the
+	 * connection's first echoes should not come in that moment unstamped.
+	 */
+	ub_net_enable_stream_stamps(t->fd, 0);
 	rc = connect(t->fd, (const struct sockaddr *)&peer->ss, peer->len);
 	if (rc < 0 && errno != EINPROGRESS) {
 		err = errno;
@@ -63,6 +73,8 @@ struct ub_tcpprobe *ub_tcpprobe_connect(const struct ub_addr *peer, int dscp, in
 			   strerror(err));
 		goto fail;
 	}
+	/* Only a connected socket takes stamps numbered by byte (OPT_ID). */
+	t->stamps = ub_net_enable_stream_stamps(t->fd, 1);
 	return t;
 fail:
 	ub_tcpprobe_free(t);
@@ -103,9 +115,20 @@ static int flush_out(struct ub_tcpprobe *t)
 	return 0;
 }
 
+int ub_tcpprobe_stamps(const struct ub_tcpprobe *t)
+{
+	return t->stamps;
+}
+
+uint64_t ub_tcpprobe_written(const struct ub_tcpprobe *t)
+{
+	return t->written;
+}
+
 int ub_tcpprobe_send(struct ub_tcpprobe *t, const uint8_t *msg, size_t len)
 {
 	size_t need = t->out_len + 2 + len, cap;
+	int behind = t->out_len > 0;
 	uint8_t *grown;
 
 	if (need > t->out_cap) {
@@ -122,51 +145,56 @@ int ub_tcpprobe_send(struct ub_tcpprobe *t, const uint8_t *msg, size_t len)
 	t->out[t->out_len + 1] = (uint8_t)len;
 	memcpy(t->out + t->out_len + 2, msg, len);
 	t->out_len = need;
+	t->written += 2 + len;
 	/* A broken connection shows in the next ub_tcpprobe_io. */
 	flush_out(t);
-	return 0;
+	return !behind && t->out_len == 0;
 }
 
 int ub_tcpprobe_io(struct ub_tcpprobe *t, struct ub_err *e)
 {
-	ssize_t r;
-	int rc;
+	int rc = flush_out(t);
 
-	rc = flush_out(t);
-	if (rc < 0)
-		return ub_err_set(e, UB_E_SYS, -rc, "the TCP connection broke");
-	/* Keep what is not a whole message yet at the front, then read behind it. */
-	if (t->rx_off) {
-		memmove(t->rx, t->rx + t->rx_off, t->rx_len - t->rx_off);
-		t->rx_len -= t->rx_off;
-		t->rx_off = 0;
-	}
-	if (t->rx_len == sizeof(t->rx))
-		return 0;
-	r = recv(t->fd, t->rx + t->rx_len, sizeof(t->rx) - t->rx_len, MSG_DONTWAIT);
-	if (r == 0)
-		return ub_err_set(e, UB_E_SYS, 0, "the TCP connection was closed by the peer");
-	if (r < 0)
-		return errno == EAGAIN || errno == EINTR
-			       ? 0
-			       : ub_err_set(e, UB_E_SYS, errno, "the TCP connection broke");
-	t->rx_len += (size_t)r;
-	return 0;
+	return rc < 0 ? ub_err_set(e, UB_E_SYS, -rc, "the TCP connection broke") : 0;
 }
 
-const uint8_t *ub_tcpprobe_next(struct ub_tcpprobe *t, size_t *len)
+/*
+ * Each read stops at the end of the message being read, so the stamp that
+ * comes with the read that completes a message is the stamp of the segment
+ * that brought its last byte: two reads a message (length, then the rest).
+ * The kernel stamps each segment as it arrives, but when it merges segments
+ * waiting in the receive queue into one buffer (the program was not reading)
+ * the merged buffer keeps only the stamp of the newest of them; a message
+ * completed inside it then gets that later time, never an earlier one.
+ */
+int ub_tcpprobe_next(struct ub_tcpprobe *t, const uint8_t **msg, size_t *len,
+		     int64_t *kernel_real, struct ub_err *e)
 {
-	size_t avail = t->rx_len - t->rx_off, n;
-	const uint8_t *p = t->rx + t->rx_off;
+	size_t want;
+	ssize_t r;
 
-	if (avail < 2)
-		return NULL;
-	n = ((size_t)p[0] << 8) | p[1];
-	if (avail < 2 + n)
-		return NULL;
-	t->rx_off += 2 + n;
-	*len = n;
-	return p + 2;
+	if (t->rx_done) {
+		t->rx_len = 0;
+		t->rx_done = 0;
+	}
+	*kernel_real = 0;
+	for (;;) {
+		want = t->rx_len < 2 ? 2 : 2 + (((size_t)t->rx[0] << 8) | t->rx[1]);
+		if (t->rx_len >= 2 && t->rx_len == want)
+			break;
+		r = ub_net_stream_recv(t->fd, t->rx + t->rx_len, want - t->rx_len, kernel_real);
+		if (r == 0)
+			return ub_err_set(e, UB_E_SYS, 0, "the TCP connection was closed by the peer");
+		if (r < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
+				       ? 0
+				       : ub_err_set(e, UB_E_SYS, errno, "the TCP connection broke");
+		t->rx_len += (size_t)r;
+	}
+	t->rx_done = 1;
+	*msg = t->rx + 2;
+	*len = t->rx_len - 2;
+	return 1;
 }
 
 int ub_tcpprobe_info(const struct ub_tcpprobe *t, struct ub_tcpinfo *out)

@@ -71,21 +71,16 @@ static int udp_send_batch(struct ub_session *s, int n, int *err)
 	return sent;
 }
 
-/* Gives the probe the kernel's send stamp, when the stamp is plausibly its own. */
+/* Gives the probe the kernel's send stamp, when the stamp is its datagram's. */
 static void tx_stamp(struct ub_session *s, const struct ub_errq *t, int64_t mono_minus_real)
 {
-	uint64_t idx = s->txid_idx[t->id & s->ring_mask];
-	struct probe *p = ub_session_probe_at(s, idx);
-	int64_t mono;
+	uint64_t idx;
 
-	if (!s->tx_stamps || !p->used || p->txid != t->id || p->has_txk || idx >= s->next)
+	if (!s->txid_idx)
 		return;
-	mono = t->real_ns + mono_minus_real;
-	/* The kernel stamps after the program's clock read and well within Tmax. */
-	if (mono < p->tx_ns - 50000 || mono > p->tx_ns + s->tmax_ns)
-		return;
-	p->tx_kernel = mono;
-	p->has_txk = 1;
+	idx = s->txid_idx[t->id & s->ring_mask];
+	if (ub_session_probe_at(s, idx)->txid == t->id)
+		ub_session_tx_stamp(s, idx, t->real_ns, mono_minus_real);
 }
 
 /*
