@@ -387,12 +387,26 @@ static int chart_reorder(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	return ub_gnuplot_close(s, R, "reorder settings", e);
 }
 
-/* 1 when results a and b name the same link (params.link equal), or neither names one. */
+/*
+ * 1 when results a and b name the same link — the same kind, impairments
+ * and scenario in params.link (each run has a truth log of its own) — or
+ * neither names one.
+ */
 static int same_link(const struct ub_result *a, const struct ub_result *b)
 {
+	static const char *const keys[] = { "kind", "spec", "scenario" };
 	json_t *x = json_object_get(a->params, "link"), *y = json_object_get(b->params, "link");
+	size_t i;
 
-	return (!json_is_object(x) && !json_is_object(y)) || json_equal(x, y);
+	if (!json_is_object(x) || !json_is_object(y))
+		return !json_is_object(x) && !json_is_object(y);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *u = json_object_get(x, keys[i]), *v = json_object_get(y, keys[i]);
+
+		if ((u || v) && !(u && v && json_equal(u, v)))
+			return 0;
+	}
+	return 1;
 }
 
 /* Chart 6: the UDP result u above the TCP result t, same time axis, same scale. */

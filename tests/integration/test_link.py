@@ -128,6 +128,10 @@ def test_scenario_packet_link_runs_carry_the_scenario(tmp):
     with open(os.path.join(out, "report", "summary.md"), encoding="utf-8") as f:
         md = f.read()
     assert "crossed different links" not in md, md
+    # each run has a truth log of its own: still one link, and the chart says so
+    with open(os.path.join(out, "report", "gnuplot", "udp-vs-tcp.set.gp"), encoding="utf-8") as f:
+        gp = f.read()
+    assert "Same link" in gp and "different links" not in gp, gp
 
 
 def test_scenario_against_a_peer_runs_udp_and_tcp(tmp):
