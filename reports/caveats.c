@@ -157,11 +157,19 @@ static const char *clock_words(const char *clock, enum ub_lang lang)
 	return clock ? ub_words_clock(clock, lang) : UB_TR(lang == UB_LANG_ZH, "unknown", "未知");
 }
 
-/* The p99 of how late r's sender sent its probes (ns); -1 when the result does not say. */
+/*
+ * The p99 of how late r's sender sent its probes (ns); -1 when the result
+ * does not say, and 0 when its RTTs come from the kernel's send and
+ * receive stamps: a busy sender then sends later, but what it measures is
+ * not stretched by it.
+ */
 static int64_t lateness(const struct ub_result *r)
 {
 	json_t *sched = json_object_get(r->summary, "schedule");
+	const char *clock = ub_results_str(r->params, "clock");
 
+	if (clock && strcmp(clock, "kernel_tx+kernel_rx") == 0)
+		return 0;
 	return ub_results_int(json_object_get(sched, "late_ns"), "p99", -1);
 }
 
