@@ -58,6 +58,25 @@ static const char *const count_key[M_N] = {
 };
 
 /*
+ * The time in row m (an RTT statistic, the jitter, or this side's own
+ * lateness: what of the figures is the sender, not the link) of result r,
+ * in ns; -1 when the result has none.
+ */
+static int64_t time_of(const struct ub_result *r, int m)
+{
+	static const char *const rtt_keys[] = { "min", "median", "p95", "p99", "max" };
+	json_t *s = r->summary, *rtt = json_object_get(s, "rtt_ns");
+	json_t *late = json_object_get(json_object_get(s, "schedule"), "late_ns");
+
+	if (m >= M_MIN && m <= M_MAX)
+		return json_is_object(rtt) && ub_results_int(rtt, "n", 0) > 0
+			       ? ub_results_int(rtt, rtt_keys[m - M_MIN], 0) : -1;
+	if (m == M_JIT)
+		return ub_results_has_number(s, "jitter_ns") ? ub_results_int(s, "jitter_ns", 0) : -1;
+	return ub_results_has_number(late, "p99") ? ub_results_int(late, "p99", 0) : -1;
+}
+
+/*
  * Writes the value of result r in table row m into v (n bytes). One case
  * per row of the table, each a line or two: kept in one switch so that a
  * row's value is found where the rows are listed.
@@ -65,7 +84,7 @@ static const char *const count_key[M_N] = {
 static void metric_value(const struct ub_report_ctx *R, const struct ub_result *r, int m, char *v,
 			 size_t n)
 {
-	json_t *s = r->summary, *p = r->params, *rtt = json_object_get(s, "rtt_ns"), *lb;
+	json_t *s = r->summary, *p = r->params, *lb;
 	char b1[32], b2[32], b3[32];
 	const char *str;
 
@@ -126,19 +145,11 @@ static void metric_value(const struct ub_report_ctx *R, const struct ub_result *
 	case M_P95:
 	case M_P99:
 	case M_MAX:
-		if (!json_is_object(rtt) || ub_results_int(rtt, "n", 0) == 0) {
-			snprintf(v, n, "-");
-			break;
-		}
-		ub_report_fmt_dur(R, b3, sizeof(b3),
-				  ub_results_int(rtt, m == M_MIN ? "min" : m == M_MED ? "median"
-						 : m == M_P95 ? "p95" : m == M_P99 ? "p99" : "max", 0));
-		snprintf(v, n, "%s", b3);
-		break;
 	case M_JIT:
-		if (ub_results_has_number(s, "jitter_ns"))
-			ub_report_fmt_dur(R, b3, sizeof(b3), ub_results_int(s, "jitter_ns", 0));
-		snprintf(v, n, "%s", ub_results_has_number(s, "jitter_ns") ? b3 : "-");
+	case M_LAG:
+		if (time_of(r, m) >= 0)
+			ub_report_fmt_dur(R, b3, sizeof(b3), time_of(r, m));
+		snprintf(v, n, "%s", time_of(r, m) >= 0 ? b3 : "-");
 		break;
 	case M_RETX:
 		if (r->tcp) {
@@ -152,13 +163,6 @@ static void metric_value(const struct ub_report_ctx *R, const struct ub_result *
 	case M_CLOCK:
 		str = ub_words_clock(ub_results_str(p, "clock"), R->zh ? UB_LANG_ZH : UB_LANG_EN);
 		snprintf(v, n, "%s", str ? str : "-");
-		break;
-	case M_LAG:
-		/* This side's own lateness: what of the figures above is the sender, not the link. */
-		lb = json_object_get(json_object_get(s, "schedule"), "late_ns");
-		if (ub_results_has_number(lb, "p99"))
-			ub_report_fmt_dur(R, b3, sizeof(b3), ub_results_int(lb, "p99", 0));
-		snprintf(v, n, "%s", ub_results_has_number(lb, "p99") ? b3 : "-");
 		break;
 	}
 }

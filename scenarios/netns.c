@@ -182,34 +182,84 @@ static int plain_offloads_in(pid_t pid, const char *ifname)
 	return ub_proc_wait(c) == 0 ? 0 : -1;
 }
 
-int ub_netns_link_up(struct ub_netns_link *k, struct ub_err *e)
+/* Enters a user namespace of our own (held by k->user), root inside it by our uid's map. */
+static int user_ns(struct ub_netns_link *k, struct ub_err *e)
+{
+	char map[64], path[64];
+
+	k->user = holder(1, 0, &k->keep[0]);
+	if (k->user < 0) {
+		k->user = 0;
+		return why_no_userns(errno, e);
+	}
+	/* Our uid is root inside; setgroups must be denied before an unprivileged gid map. */
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)k->user);
+	put_file(path, "deny");
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)k->user);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)geteuid());
+	if (put_file(path, map) < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "cannot map our uid into the user namespace");
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)k->user);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)getegid());
+	if (put_file(path, map) < 0)
+		return ub_err_set(e, UB_E_SYS, errno, "cannot map our gid into the user namespace");
+	return 0;
+}
+
+/* The two veth pairs S-L and L-R, addressed and up, each step run by ip inside its namespace. */
+static int wire_up(const struct ub_netns_link *k, struct ub_err *e)
 {
 	const char *ip = ip_prog();
-	char lpid[16], map[64], path[64];
-	pid_t s, l, r;
-	int i;
+	pid_t s = k->ns[UB_LINK_S], l = k->ns[UB_LINK_L], r = k->ns[UB_LINK_R];
+	char lpid[16];
+	const char *const veth_s[] = { ip, "link", "add", UB_LINK_IF_S, "type", "veth", "peer",
+				       "name", UB_LINK_IF_LS, "netns", lpid, NULL };
+	const char *const veth_r[] = { ip, "link", "add", UB_LINK_IF_R, "type", "veth", "peer",
+				       "name", UB_LINK_IF_LR, "netns", lpid, NULL };
+	const char *const addr_s[] = { ip, "addr", "add", UB_LINK_SENDER_ADDR "/24", "dev",
+				       UB_LINK_IF_S, NULL };
+	const char *const addr_r[] = { ip, "addr", "add", UB_LINK_REFLECTOR_ADDR "/24", "dev",
+				       UB_LINK_IF_R, NULL };
+	const char *const up_s[] = { ip, "link", "set", UB_LINK_IF_S, "up", NULL };
+	const char *const up_r[] = { ip, "link", "set", UB_LINK_IF_R, "up", NULL };
+	const char *const up_ls[] = { ip, "link", "set", UB_LINK_IF_LS, "up", NULL };
+	const char *const up_lr[] = { ip, "link", "set", UB_LINK_IF_LR, "up", NULL };
+	const char *const lo[] = { ip, "link", "set", "lo", "up", NULL };
+	const struct {
+		pid_t in;
+		const char *const *argv;
+	} steps[] = {
+		{ s, veth_s }, { r, veth_r }, { s, addr_s }, { r, addr_r }, { s, up_s },
+		{ r, up_r },   { l, up_ls },  { l, up_lr },  { s, lo },     { r, lo },
+	};
+	unsigned j;
+	int st;
+
+	snprintf(lpid, sizeof(lpid), "%d", (int)l);
+	for (j = 0; j < sizeof(steps) / sizeof(steps[0]); j++) {
+		st = run_in(steps[j].in, steps[j].argv);
+		if (st == UB_PROC_EXIT_NOEXEC)
+			return ub_err_set(e, UB_E_SYS, 0, "needs ip (Debian package iproute2)");
+		if (st != 0 && j < 2)
+			return ub_err_set(e, UB_E_SYS, 0,
+					  "cannot make a veth pair: this kernel needs the veth "
+					  "module (modprobe veth as root)");
+		if (st != 0)
+			return ub_err_set(e, UB_E_SYS, 0, "ip %s %s %s failed in a link namespace",
+					  steps[j].argv[1], steps[j].argv[2], steps[j].argv[3]);
+	}
+	return 0;
+}
+
+int ub_netns_link_up(struct ub_netns_link *k, struct ub_err *e)
+{
+	int i, rc;
 
 	memset(k, 0, sizeof(*k));
 	for (i = 0; i < 4; i++)
 		k->keep[i] = -1;
-	if (geteuid() != 0) {
-		k->user = holder(1, 0, &k->keep[0]);
-		if (k->user < 0) {
-			k->user = 0;
-			return why_no_userns(errno, e);
-		}
-		/* Our uid is root inside; setgroups must be denied before an unprivileged gid map. */
-		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)k->user);
-		put_file(path, "deny");
-		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)k->user);
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned)geteuid());
-		if (put_file(path, map) < 0)
-			return ub_err_set(e, UB_E_SYS, errno, "cannot map our uid into the user namespace");
-		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)k->user);
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned)getegid());
-		if (put_file(path, map) < 0)
-			return ub_err_set(e, UB_E_SYS, errno, "cannot map our gid into the user namespace");
-	}
+	if (geteuid() != 0 && (rc = user_ns(k, e)) < 0)
+		return rc;
 	for (i = 0; i < 3; i++) {
 		k->ns[i] = holder(0, k->user, &k->keep[1 + i]);
 		if (k->ns[i] < 0) {
@@ -219,49 +269,12 @@ int ub_netns_link_up(struct ub_netns_link *k, struct ub_err *e)
 							 : "cannot make a network namespace in our user namespace");
 		}
 	}
-	s = k->ns[UB_LINK_S];
-	l = k->ns[UB_LINK_L];
-	r = k->ns[UB_LINK_R];
-	snprintf(lpid, sizeof(lpid), "%d", (int)l);
-	{
-		const char *const veth_s[] = { ip, "link", "add", UB_LINK_IF_S, "type", "veth", "peer",
-					       "name", UB_LINK_IF_LS, "netns", lpid, NULL };
-		const char *const veth_r[] = { ip, "link", "add", UB_LINK_IF_R, "type", "veth", "peer",
-					       "name", UB_LINK_IF_LR, "netns", lpid, NULL };
-		const char *const addr_s[] = { ip, "addr", "add", UB_LINK_SENDER_ADDR "/24", "dev",
-					       UB_LINK_IF_S, NULL };
-		const char *const addr_r[] = { ip, "addr", "add", UB_LINK_REFLECTOR_ADDR "/24", "dev",
-					       UB_LINK_IF_R, NULL };
-		const char *const up_s[] = { ip, "link", "set", UB_LINK_IF_S, "up", NULL };
-		const char *const up_r[] = { ip, "link", "set", UB_LINK_IF_R, "up", NULL };
-		const char *const up_ls[] = { ip, "link", "set", UB_LINK_IF_LS, "up", NULL };
-		const char *const up_lr[] = { ip, "link", "set", UB_LINK_IF_LR, "up", NULL };
-		const char *const lo[] = { ip, "link", "set", "lo", "up", NULL };
-		const struct {
-			pid_t in;
-			const char *const *argv;
-		} steps[] = {
-			{ s, veth_s }, { r, veth_r }, { s, addr_s }, { r, addr_r }, { s, up_s },
-			{ r, up_r },   { l, up_ls },  { l, up_lr },  { s, lo },     { r, lo },
-		};
-		unsigned j;
-
-		for (j = 0; j < sizeof(steps) / sizeof(steps[0]); j++) {
-			int st = run_in(steps[j].in, steps[j].argv);
-
-			if (st == UB_PROC_EXIT_NOEXEC)
-				return ub_err_set(e, UB_E_SYS, 0, "needs ip (Debian package iproute2)");
-			if (st != 0 && j < 2)
-				return ub_err_set(e, UB_E_SYS, 0,
-						  "cannot make a veth pair: this kernel needs the veth "
-						  "module (modprobe veth as root)");
-			if (st != 0)
-				return ub_err_set(e, UB_E_SYS, 0, "ip %s %s %s failed in a link namespace",
-						  steps[j].argv[1], steps[j].argv[2], steps[j].argv[3]);
-		}
-	}
+	rc = wire_up(k, e);
+	if (rc < 0)
+		return rc;
 	/* Each frame one wire-size packet with its checksums, so every impairment applies per packet. */
-	if (plain_offloads_in(s, UB_LINK_IF_S) < 0 || plain_offloads_in(r, UB_LINK_IF_R) < 0)
+	if (plain_offloads_in(k->ns[UB_LINK_S], UB_LINK_IF_S) < 0 ||
+	    plain_offloads_in(k->ns[UB_LINK_R], UB_LINK_IF_R) < 0)
 		return ub_err_set(e, UB_E_SYS, 0, "cannot turn off the veth offloads");
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * udpbench: addresses and datagram I/O. Addresses as people write them,
- * one way to listen for every server, and batch receive and send
+ * udpbench: addresses and datagram I/O. Addresses as people write them
+ * (netaddr.c), one way to listen for every server, and batch receive and send
  * (recvmmsg/sendmmsg) behind one small interface, with kernel receive
  * timestamps, the arriving TTL and the local address each datagram was sent to.
  */

@@ -272,13 +272,53 @@ static int relay_turn(struct ub_relay *r, int64_t max_wait_ns, struct ub_err *e)
 
 /* ---- public ------------------------------------------------------------- */
 
-struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
+/* The truth log, the queue of datagrams on their way and the receive buffers. Returns 0 or a code. */
+static int relay_engine(struct ub_relay *r, struct ub_err *e)
 {
 	struct ub_relayq_config qc;
 	struct ub_truth_config tc;
+	int i;
+
+	ub_truth_config_init(&tc);
+	tc.max_events = r->cfg.max_events;
+	r->truth = ub_truth_new(&tc, e);
+	if (!r->truth)
+		return e->code;
+	ub_relayq_config_init(&qc);
+	qc.hold_max_ns = r->cfg.hold_max_ns;
+	qc.truth = r->truth;
+	r->q = ub_relayq_new(&qc, e);
+	if (!r->q)
+		return e->code;
+	r->rxbuf = malloc((size_t)RELAY_BATCH * RELAY_BUF);
+	if (!r->rxbuf)
+		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	for (i = 0; i < RELAY_BATCH; i++) {
+		r->rx[i].buf = r->rxbuf + (size_t)i * RELAY_BUF;
+		r->rx[i].cap = RELAY_BUF;
+	}
+	return 0;
+}
+
+/* The line that says where the relay listens, where it sends and with which seed. */
+static void say_listening(struct ub_relay *r)
+{
+	char ls[UB_ADDRSTR_MAX], ts[UB_ADDRSTR_MAX], fl[32];
+	struct ub_flowtab_counters fc;
+
+	ub_flowtab_counters(r->ft, &fc);
+	fprintf(r->cfg.log,
+		"udpbench relay listening on %s -> %s, seed %llu, up to %zu flows (open files limit %s)\n",
+		ub_net_addr_str(&r->laddr, ls, sizeof(ls)), ub_net_addr_str(&r->target, ts, sizeof(ts)),
+		(unsigned long long)r->seed, (size_t)fc.max, ub_flowtab_files_limit(r->ft, fl, sizeof(fl)));
+	fflush(r->cfg.log);
+}
+
+struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
+{
 	struct ub_relay *r;
 	char host[256];
-	int port = UB_DEFAULT_PORT, i;
+	int port = UB_DEFAULT_PORT;
 
 	r = calloc(1, sizeof(*r));
 	if (!r) {
@@ -309,27 +349,7 @@ struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 		goto fail;
 	}
 	r->seed = c->seed_set ? c->seed : ub_relay_random_seed();
-	ub_truth_config_init(&tc);
-	tc.max_events = c->max_events;
-	r->truth = ub_truth_new(&tc, e);
-	if (!r->truth)
-		goto fail;
-	ub_relayq_config_init(&qc);
-	qc.hold_max_ns = c->hold_max_ns;
-	qc.truth = r->truth;
-	r->q = ub_relayq_new(&qc, e);
-	if (!r->q)
-		goto fail;
-	r->rxbuf = malloc((size_t)RELAY_BATCH * RELAY_BUF);
-	if (!r->rxbuf) {
-		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
-		goto fail;
-	}
-	for (i = 0; i < RELAY_BATCH; i++) {
-		r->rx[i].buf = r->rxbuf + (size_t)i * RELAY_BUF;
-		r->rx[i].cap = RELAY_BUF;
-	}
-	if (open_listen(r, e) < 0)
+	if (relay_engine(r, e) < 0 || open_listen(r, e) < 0)
 		goto fail;
 	r->ft = ub_flowtab_new(&r->cfg, &r->target, r->lfd, r->seed);
 	if (!r->ft) {
@@ -338,18 +358,8 @@ struct ub_relay *ub_relay_new(const struct ub_relay_config *c, struct ub_err *e)
 	}
 	r->t0 = relay_now(r);
 	r->swept_at = r->t0;
-	if (!r->cfg.quiet) {
-		char ls[UB_ADDRSTR_MAX], ts[UB_ADDRSTR_MAX], fl[32];
-		struct ub_flowtab_counters fc;
-
-		ub_flowtab_counters(r->ft, &fc);
-		fprintf(r->cfg.log,
-			"udpbench relay listening on %s -> %s, seed %llu, up to %zu flows (open files limit %s)\n",
-			ub_net_addr_str(&r->laddr, ls, sizeof(ls)),
-			ub_net_addr_str(&r->target, ts, sizeof(ts)), (unsigned long long)r->seed,
-			(size_t)fc.max, ub_flowtab_files_limit(r->ft, fl, sizeof(fl)));
-		fflush(r->cfg.log);
-	}
+	if (!r->cfg.quiet)
+		say_listening(r);
 	return r;
 fail:
 	ub_relay_free(r);
