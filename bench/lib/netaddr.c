@@ -1,9 +1,5 @@
-/*
- * udpbench: addresses (net.h) — HOST:PORT as people write it, resolving,
- * printing, and the keys and hashes tables file peers under. The sockets
- * themselves are in net.c.
- */
-#include "lib/net.h"
+/* udpbench: addresses (netaddr.h). */
+#include "lib/netaddr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

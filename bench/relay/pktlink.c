@@ -338,19 +338,12 @@ int ub_pktlink_turn(struct ub_pktlink *l, int64_t max_wait_ns, struct ub_err *e)
 	struct pollfd pfd[2] = { { .fd = l->port[0], .events = POLLIN },
 				 { .fd = l->port[1], .events = POLLIN } };
 	struct timespec ts;
-	int64_t now, wait, due;
+	int64_t now, wait;
 	int rc, d;
 
 	now = link_now(l);
 	ub_relayq_emit_due(l->q, now);
-	due = ub_relayq_next_due(l->q);
-	wait = due == INT64_MAX ? LINK_TICK_NS : due - now;
-	if (wait > LINK_TICK_NS)
-		wait = LINK_TICK_NS;
-	if (wait > max_wait_ns)
-		wait = max_wait_ns;
-	if (wait < 0)
-		wait = 0;
+	wait = ub_relayq_wait(l->q, now, LINK_TICK_NS, max_wait_ns);
 	ts = ub_clock_ns_to_ts(wait);
 	rc = ppoll(pfd, 2, &ts, NULL);
 	if (rc < 0)

@@ -225,7 +225,7 @@ static int relay_turn(struct ub_relay *r, int64_t max_wait_ns, struct ub_err *e)
 	struct ub_flowtab_flow **pflow;
 	struct pollfd *pfd;
 	struct timespec ts;
-	int64_t now, wait, due;
+	int64_t now, wait;
 	int i, n, rc;
 
 	now = relay_now(r);
@@ -234,14 +234,7 @@ static int relay_turn(struct ub_relay *r, int64_t max_wait_ns, struct ub_err *e)
 		ub_flowtab_expire(r->ft, now);
 		r->swept_at = now;
 	}
-	due = ub_relayq_next_due(r->q);
-	wait = due == INT64_MAX ? RELAY_TICK_NS : due - now;
-	if (wait > RELAY_TICK_NS)
-		wait = RELAY_TICK_NS;
-	if (wait > max_wait_ns)
-		wait = max_wait_ns;
-	if (wait < 0)
-		wait = 0;
+	wait = ub_relayq_wait(r->q, now, RELAY_TICK_NS, max_wait_ns);
 	n = ub_flowtab_pollset(r->ft, &pfd, &pflow);
 	if (n < 0)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");

@@ -352,6 +352,17 @@ int64_t ub_relayq_next_due(const struct ub_relayq *q)
 	return t;
 }
 
+int64_t ub_relayq_wait(const struct ub_relayq *q, int64_t now, int64_t tick_ns, int64_t max_wait_ns)
+{
+	int64_t due = ub_relayq_next_due(q), wait = due == INT64_MAX ? tick_ns : due - now;
+
+	if (wait > tick_ns)
+		wait = tick_ns;
+	if (wait > max_wait_ns)
+		wait = max_wait_ns;
+	return wait < 0 ? 0 : wait;
+}
+
 uint64_t ub_relayq_pending(const struct ub_relayq *q)
 {
 	return q->nheap + q->nheld + q->nout;

@@ -88,6 +88,12 @@ void ub_relayq_emit_due(struct ub_relayq *q, int64_t now);
 /* Returns the next moment something is due, or INT64_MAX. */
 int64_t ub_relayq_next_due(const struct ub_relayq *q);
 
+/*
+ * How long a loop may wait at now before something is due: until the next
+ * due moment, at most tick_ns (its own chores) and max_wait_ns, never < 0.
+ */
+int64_t ub_relayq_wait(const struct ub_relayq *q, int64_t now, int64_t tick_ns, int64_t max_wait_ns);
+
 /* Returns how many packets are scheduled or held, not yet sent. */
 uint64_t ub_relayq_pending(const struct ub_relayq *q);
 
