@@ -87,6 +87,7 @@ static void metric_value(const struct ub_report_ctx *R, const struct ub_result *
 	json_t *s = r->summary, *p = r->params, *lb;
 	char b1[32], b2[32], b3[32];
 	const char *str;
+	int64_t t;
 
 	v[0] = '\0';
 	switch (m) {
@@ -147,9 +148,10 @@ static void metric_value(const struct ub_report_ctx *R, const struct ub_result *
 	case M_MAX:
 	case M_JIT:
 	case M_LAG:
-		if (time_of(r, m) >= 0)
-			ub_report_fmt_dur(R, b3, sizeof(b3), time_of(r, m));
-		snprintf(v, n, "%s", time_of(r, m) >= 0 ? b3 : "-");
+		t = time_of(r, m);
+		if (t >= 0)
+			ub_report_fmt_dur(R, b3, sizeof(b3), t);
+		snprintf(v, n, "%s", t >= 0 ? b3 : "-");
 		break;
 	case M_RETX:
 		if (r->tcp) {
