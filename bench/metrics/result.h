@@ -35,9 +35,13 @@ struct ub_link {
 	const char *scenario; /* the scenario whose link this is; NULL none */
 };
 
+/* Longest board name, in bytes of UTF-8, its terminating NUL included. */
+#define UB_NAME_MAX 64
+
 /* What RFC 6703 asks a report to state about the run. */
 struct ub_params {
 	char peer[256];       /* as given */
+	char name[UB_NAME_MAX]; /* the board's name from the --peers file; "" none */
 	char peer_addr[64];   /* resolved, "1.2.3.4:10000" */
 	int port;
 	const char *mode;     /* stamp, echo, text */

@@ -11,6 +11,7 @@
 
 #include "stamp/auth.h"
 #include "lib/err.h"
+#include "metrics/intervals.h"
 #include "metrics/result.h"
 #include "metrics/words.h"
 
@@ -29,8 +30,44 @@ enum ub_mode { UB_MODE_AUTO = 0, UB_MODE_STAMP, UB_MODE_ECHO, UB_MODE_TEXT, UB_M
  */
 #define UB_SENDER_EXACT_MAX (1u << 24)
 
+/* One probe as it was decided: its reply's round trip, or lost. */
+struct ub_outcome {
+	uint32_t seq;
+	int64_t tx_ns;  /* sent, since slot 0 */
+	int64_t rtt_ns; /* -1: lost (no reply within Tmax) */
+};
+
+/* One peer as the run stands now: what a live view shows of it. */
+struct ub_board_now {
+	const char *name;    /* from the --peers file; NULL none */
+	const char *peer;    /* as given */
+	const char *addr;    /* resolved, "1.2.3.4:10000" */
+	uint64_t sent, received, lost;
+	int has_split;       /* lost_up/lost_down known, over the complete intervals */
+	uint64_t lost_up, lost_down;
+	int64_t rtt_now_ns, rtt_median_ns, rtt_p99_ns; /* -1 before the first reply */
+	int64_t heard_ns;    /* the last reply, since slot 0; -1 never */
+	/* probes decided since the previous tick, in the order they were decided */
+	const struct ub_outcome *fresh;
+	unsigned n_fresh;
+	uint64_t fresh_dropped; /* decided ones left out since the previous tick (too many to show) */
+};
+
+/*
+ * Who watches the run besides the terminal (the live page): called from the
+ * sender's loop, so each call must return quickly.
+ */
+struct ub_sender_watch {
+	void *ctx;
+	/* every 250 ms or so, and once more at the end with final set */
+	void (*tick)(void *ctx, int64_t now_ns, const struct ub_board_now *b, unsigned n, int final);
+	/* board's next interval record is complete */
+	void (*interval)(void *ctx, unsigned board, const struct ub_interval *iv);
+};
+
 struct ub_sender_config {
 	const char *const *peers; /* HOST[:PORT] each; measured at once on one schedule */
+	const char *const *names; /* a name for each peer (NULL entries: none); NULL: no names */
 	unsigned n_peers;
 	int port;               /* used when peer names none */
 	int family;             /* AF_UNSPEC, AF_INET, AF_INET6 */
@@ -52,6 +89,9 @@ struct ub_sender_config {
 	enum ub_lang lang;
 	FILE *summary;          /* the summary table; NULL prints none */
 	FILE *live;             /* the live lines (one per peer); NULL shows none */
+	int64_t report_interval_ns; /* interval records' span; 0: none */
+	FILE *intervals;        /* one line per interval record; NULL prints none */
+	const struct ub_sender_watch *watch; /* NULL: nobody */
 	int summary_only;       /* constant memory: percentiles from a histogram */
 	int summary_only_auto;  /* chosen because the plan holds more than UB_SENDER_EXACT_MAX probes */
 	int64_t spin_ns;        /* spin on the clock this long before a deadline instead of sleeping */
