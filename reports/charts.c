@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/classview.h"
 #include "reports/fmt.h"
 #include "reports/gnuplot.h"
+#include "reports/ivcharts.h"
 #include "reports/overview.h"
 
 /* Every text for people is TX(R, English, Chinese). */
@@ -139,9 +141,9 @@ static int chart_rtt(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	snprintf(t, sizeof(t), "%s%s\n%s", r->label,
 		 r->proto_in_label || strcasestr(r->label, r->tcp ? "tcp" : "udp") ? ""
 		 : r->tcp ? " (TCP)" : " (UDP)",
-		 r->tcp ? TX(R, "Round-trip time of every message: spikes are waits for a resend (red ▲: this side resent)",
+		 r->tcp ? TX(R, "Round-trip time of every message: spikes are waits for a resend (orange-red ▲: this side resent)",
 			     "每条消息的" UB_ZH_RTT "：尖峰是在等重传（" UB_ZH_C_LOST " ▲：本机重传）")
-			: TX(R, "Round-trip time of every probe: look for spikes, gaps and red × (lost probes)",
+			: TX(R, "Round-trip time of every probe: look for spikes, gaps and orange-red × (lost probes)",
 			     "每个探测包的" UB_ZH_RTT "：看尖峰、断口和" UB_ZH_C_LOST " ×（丢失的探测包）"));
 	ub_gnuplot_str(f, "t_title", t);
 	ub_gnuplot_str(f, "t_x", TX(R, "time since the start of the run (s)", "开始后的时间（秒）"));
@@ -218,16 +220,16 @@ static void loss_texts(const struct ub_report_ctx *R, const struct ub_result *r,
 	fprintf(s, "split = %d\nn_probes = %zu\nn_ok = %zu\nn_up = %zu\nn_down = %zu\nn_lost = %zu\nn_late = %zu\n",
 		r->split, r->n_p, r->n_rtt, r->n_up, r->n_down - r->n_late, r->n_lost - r->n_late,
 		r->n_late);
-	/* the colours of loss.gp: lost there (or lost) in c_red, lost back in dark brown */
+	/* the colours of loss.gp: lost there (or lost) in c_red (orange-red), lost back in c_brown */
 	if (r->split)
 		snprintf(t, sizeof(t), TX(R, "%1$s: which probes were lost? %3$zu of %2$zu\nOne mark per probe; "
-					  "red (there) and brown (back) blocks are losses in a row",
+					  "orange-red (there) and dark brown (back) blocks are losses in a row",
 					  "%s：哪些探测包丢了？%zu 个中丢了 %zu 个\n一格一个探测包，" UB_ZH_C_LOST
 					  "（去程）和" UB_ZH_C_DOWN "（回程）连成块就是连续丢包"),
 			 r->label, r->n_p, r->n_lost);
 	else
 		snprintf(t, sizeof(t), TX(R, "%1$s: which probes were lost? %3$zu of %2$zu\nOne mark per probe; "
-					  "red blocks are losses in a row",
+					  "orange-red blocks are losses in a row",
 					  "%s：哪些探测包丢了？%zu 个中丢了 %zu 个\n一格一个探测包，" UB_ZH_C_LOST
 					  "连成块就是连续丢包"),
 			 r->label, r->n_p, r->n_lost);
@@ -506,7 +508,9 @@ int ub_charts_write(struct ub_report_ctx *R, struct ub_err *e)
 
 	for (k = 0; k < R->n; k++)
 		npairs += R->r[k].tcp && R->r[k].n_p && pair_of(R, k) >= 0;
-	/* the lesson first, then the comparison, then each result */
+	/* a classroom at a glance first, the lesson, then the comparison, then each result */
+	if (ub_classview_wanted(R))
+		rc = ub_chart_classview(R, e);
 	for (k = 0; k < R->n && !rc; k++)
 		if (R->r[k].tcp && R->r[k].n_p && pair_of(R, k) >= 0)
 			rc = chart_udptcp(R, (unsigned)pair_of(R, k), k, npairs, e);
@@ -515,12 +519,19 @@ int ub_charts_write(struct ub_report_ctx *R, struct ub_err *e)
 	if (!rc)
 		rc = ub_chart_cdf(R, e);
 	for (k = 0; k < R->n && !rc; k++) {
+		if (!R->r[k].have_csv) {
+			/* no per-probe data: the interval records draw RTT and loss over time */
+			rc = ub_chart_intervals(R, k, e);
+			continue;
+		}
 		if (!R->r[k].n_p)
 			continue;
-		rc = chart_rtt(R, k, e);
+		/* a board that never answered has no time to draw: its losses say it */
+		if (!R->r[k].dead)
+			rc = chart_rtt(R, k, e);
 		if (!rc && !R->r[k].tcp)
 			rc = chart_loss(R, k, e);
-		if (!rc && !R->r[k].tcp)
+		if (!rc && !R->r[k].tcp && !R->r[k].dead)
 			rc = chart_reorder(R, k, e);
 	}
 	return rc;

@@ -1,7 +1,8 @@
 # udpbench report, chart 5: one box per result (f_box: box p5 q1 median q3
-# p95 p99 loss_pct colour "label" "note"; xl[i] is label i wrapped). The box spans the middle half of
+# p95 p99 loss_pct colour "label" "note" note_y; xl[i] is label i wrapped). The box spans the middle half of
 # the replies, the bar inside is the median, the whiskers reach 5% and 95%,
-# the diamond marks 99%; the note above says how much was lost.
+# the diamond marks 99%; the note above says how much was lost. A board
+# that never answered has NaN figures (no box) and the note "no reply".
 # Run: gnuplot compare.set.gp compare.gp
 
 load "style.gp"
@@ -25,7 +26,7 @@ set boxwidth 0.5
 
 plot f_box using 1:3:2:6:5:(0.5):9 with candlesticks whiskerbars 0.5 lc variable lw 3 title t_box, \
      "" using 1:4:4:4:4 with candlesticks lc rgb c_black lw 4 notitle, \
-     "" using 1:7 with points pt 13 ps 2.5 lc rgb c_black title t_p99, \
-     "" using 1:($7 + ymax * 0.05):11 with labels font (n > 5 ? fontspec : titlefont) tc rgb c_red notitle, \
+     "" using 1:7 with points pt 13 ps 2.5*pk lc rgb c_black title t_p99, \
+     "" using 1:12:11 with labels font (n > 5 ? fontspec : titlefont) tc rgb c_red notitle, \
      NaN with lines lc rgb c_black lw 4 title t_median, \
      NaN with lines lc rgb c_grey lw 3 title t_whisk

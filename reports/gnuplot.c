@@ -23,6 +23,7 @@ extern char **environ;
 
 static const char *const templates[] = {
 	"style.gp", "rtt.gp", "cdf.gp", "loss.gp", "reorder.gp", "compare.gp", "udp-tcp.gp",
+	"classview.gp", "ivrtt.gp", "ivloss.gp",
 };
 
 static int is_file(const char *path)
@@ -208,11 +209,12 @@ void ub_gnuplot_str(FILE *f, const char *name, const char *s)
 
 /*
  * In a data file gnuplot reads "..." with backslash escapes (\n, \101) but
- * runs nothing; a quote would end the field early, a line break the row.
+ * runs nothing; a quote would end the field early (written as the octal
+ * escape \042 it shows as itself), a line break the row.
  */
 void ub_gnuplot_datum(FILE *f, const char *s)
 {
-	static const struct swap sw[] = { { '"', "'" }, { '\\', "\\\\" } };
+	static const struct swap sw[] = { { '"', "\\042" }, { '\\', "\\\\" } };
 
 	fputc('"', f);
 	put_text(f, s, " ", sw, 2);
@@ -280,7 +282,8 @@ int ub_gnuplot_write_script(const struct ub_report_ctx *R, struct ub_err *e)
 	fputs("#!/bin/sh\n"
 	      "# Draws every chart of this report again from the data in this folder.\n"
 	      "# Edit a template (rtt.gp, cdf.gp, loss.gp, reorder.gp, compare.gp,\n"
-	      "# udp-tcp.gp, style.gp) or a chart's NAME.set.gp, then: sh charts.sh\n"
+	      "# udp-tcp.gp, classview.gp, ivrtt.gp, ivloss.gp, style.gp) or a chart's\n"
+	      "# NAME.set.gp, then: sh charts.sh\n"
 	      "cd \"$(dirname \"$0\")\" || exit 1\n"
 	      "# style.gp sets a UTF-8 encoding, which gnuplot measures in a UTF-8 locale\n"
 	      "unset LC_ALL\n"

@@ -48,7 +48,7 @@ void ub_gnuplot_text(FILE *f, const char *s);
 /* Writes the line name = s to f, s written by ub_gnuplot_text. */
 void ub_gnuplot_str(FILE *f, const char *name, const char *s);
 
-/* Writes text s to f as one quoted field of a data file: on one line, no '"', backslashes doubled. */
+/* Writes text s to f as one quoted field of a data file: on one line, '"' as \042, backslashes doubled. */
 void ub_gnuplot_datum(FILE *f, const char *s);
 
 /* Writes the line name = v to f (0 when v is not finite). */

@@ -29,7 +29,7 @@ mark = " using 1:2:(lost_half):(0.32) with boxxyerror"
 # empty data files are left out of the plot: gnuplot would warn about them
 p = (n_ok > 0 ? "f_ok using 1:2:(half):(0.32) with boxxyerror lc rgb '#C8C8C8' title t_ok" : "NaN notitle")
 if (split && n_up > 0) { p = p . ", f_up" . mark . " lc rgb c_red title t_up" }
-if (split && n_down > 0) { p = p . ", f_down" . mark . " lc rgb '#8C2D04' title t_down" }
+if (split && n_down > 0) { p = p . ", f_down" . mark . " lc rgb c_brown title t_down" }
 if (!split && n_lost > 0) { p = p . ", f_lost" . mark . " lc rgb c_red title t_lost" }
 if (n_late > 0) { p = p . ", f_late" . mark . " lc rgb c_purple title t_late" }
 eval "plot " . p

@@ -192,7 +192,8 @@ int ub_chart_cdf(struct ub_report_ctx *R, struct ub_err *e)
 		low = ub_report_ms(b->min) < low ? ub_report_ms(b->min) : low;
 		mid = ub_report_ms(b->median) < mid ? ub_report_ms(b->median) : mid;
 	}
-	if (!used)
+	/* more lines than colours cannot be told apart: the class overview shows them instead */
+	if (!used || used > UB_REPORT_COLOURS)
 		return 0;
 	cdf_axis(low, mid, xhi, top, &ax);
 	bins = calloc(ax.nb + 1, sizeof(*bins));
@@ -207,9 +208,16 @@ int ub_chart_cdf(struct ub_report_ctx *R, struct ub_err *e)
 	return rc;
 }
 
+/* 1 when result r gets a place in chart 5: its replies' box, or "no reply". */
+static int in_compare(const struct ub_result *r)
+{
+	return r->n_rtt > 0 || r->dead;
+}
+
 /*
- * Writes chart 5's data, a box per result with replies (compare.dat):
- * short loss notes when many. *used gets the boxes, *ymax the highest p99
+ * Writes chart 5's data, a box per result with replies and a "no reply"
+ * place for each board that never answered (compare.dat): short loss notes
+ * and one colour when many. *used gets the places, *ymax the highest p99
  * (ms). Returns 0 or UB_E_IO.
  */
 static int compare_data(struct ub_report_ctx *R, unsigned many, unsigned *used_out, double *ymax_out,
@@ -220,34 +228,45 @@ static int compare_data(struct ub_report_ctx *R, unsigned many, unsigned *used_o
 	char t[512];
 	FILE *d;
 
+	for (k = 0; k < R->n; k++)
+		if (R->r[k].n_rtt)
+			ymax = ub_report_ms(R->r[k].box.p99) > ymax ? ub_report_ms(R->r[k].box.p99) : ymax;
+	ymax = ymax > 0 ? ymax : 1.0;
 	d = ub_gnuplot_open(R, "compare.dat", e);
 	if (!d)
 		return e->code;
-	fputs("# box p5_ms q1_ms median_ms q3_ms p95_ms p99_ms loss_pct colour label note\n", d);
+	fputs("# box p5_ms q1_ms median_ms q3_ms p95_ms p99_ms loss_pct colour label note note_y_ms\n"
+	      "# (a board that never answered: NaN figures and the note \"no reply\")\n", d);
 	for (k = 0; k < R->n; k++) {
 		const struct ub_result *r = &R->r[k];
 		const struct ub_result_box *b = &r->box;
 		double loss = 0;
 		json_t *lp = json_object_get(r->summary, "loss_pct");
 
-		if (!r->n_rtt)
+		if (!in_compare(r))
 			continue;
 		used++;
 		loss = json_is_number(lp) ? json_number_value(lp) : 0.0;
-		if (many)
+		if (!r->n_rtt)
+			snprintf(t, sizeof(t), "%s", TX(R, "no reply", UB_ZH_NO_REPLY));
+		else if (many)
 			snprintf(t, sizeof(t), "%.1f%%", loss);
 		else if (r->tcp)
 			snprintf(t, sizeof(t), TX(R, "lost %.1f%%, %" PRId64 " resent", "丢包 %.1f%%，重传 %" PRId64 " 次"),
 				 loss, ub_results_int(r->summary, "tcp_retransmits", 0));
 		else
 			snprintf(t, sizeof(t), TX(R, "lost %.1f%%", "丢包 %.1f%%"), loss);
-		fprintf(d, "%u %.6f %.6f %.6f %.6f %.6f %.6f %.4f %u ", used, ub_report_ms(b->p5), ub_report_ms(b->q1),
-			ub_report_ms(b->median), ub_report_ms(b->q3), ub_report_ms(b->p95), ub_report_ms(b->p99), loss, k + 1);
+		if (r->n_rtt)
+			fprintf(d, "%u %.6f %.6f %.6f %.6f %.6f %.6f %.4f %u ", used, ub_report_ms(b->p5),
+				ub_report_ms(b->q1), ub_report_ms(b->median), ub_report_ms(b->q3),
+				ub_report_ms(b->p95), ub_report_ms(b->p99), loss, many ? 1 : k + 1);
+		else
+			fprintf(d, "%u NaN NaN NaN NaN NaN NaN %.4f %u ", used, loss, many ? 1 : k + 1);
 		ub_gnuplot_datum(d, r->label);
 		fputc(' ', d);
 		ub_gnuplot_datum(d, t);
-		fputc('\n', d);
-		ymax = ub_report_ms(b->p99) > ymax ? ub_report_ms(b->p99) : ymax;
+		/* the note above the 99 % mark, or low in the empty place */
+		fprintf(d, " %.6f\n", r->n_rtt ? ub_report_ms(b->p99) + ymax * 0.06 : ymax * 0.1);
 	}
 	*used_out = used;
 	*ymax_out = ymax;
@@ -289,14 +308,19 @@ static void box_label(FILE *f, const struct ub_result *r, unsigned i, unsigned u
 int ub_chart_compare(struct ub_report_ctx *R, struct ub_err *e)
 {
 	double ymax = 0;
-	unsigned k, i, used = 0, lines = 1, cols = 0, many = 0;
+	unsigned k, i, used = 0, lines = 1, cols = 0, many = 0, boxes = 0;
 	char t[512];
 	FILE *f;
 	int rc;
 
-	for (k = 0; k < R->n; k++)
-		many += R->r[k].n_rtt > 0;
-	/* a classroom of boards: short notes, labels turned upright */
+	for (k = 0; k < R->n; k++) {
+		many += in_compare(&R->r[k]);
+		boxes += R->r[k].n_rtt > 0;
+	}
+	/* nothing to compare without a box: "no reply" alone is in the table and the overview */
+	if (!boxes)
+		return 0;
+	/* a classroom of boards: short notes, labels turned upright, one colour */
 	many = many > 8;
 	rc = compare_data(R, many, &used, &ymax, e);
 	if (rc || !used)
@@ -308,7 +332,7 @@ int ub_chart_compare(struct ub_report_ctx *R, struct ub_err *e)
 	fprintf(f, "n = %u\narray xl[n]\n", used);
 	/* the labels under the boxes, wrapped to the room each box has, or upright and cut short */
 	for (k = 0, i = 1; k < R->n; k++)
-		if (R->r[k].n_rtt)
+		if (in_compare(&R->r[k]))
 			box_label(f, &R->r[k], i++, used, many, &lines, &cols);
 	fprintf(f, "upright = %u\nlabel_lines = %u\nlabel_cols = %u\n", many, lines, cols);
 	ub_gnuplot_num(f, "ymax", ymax * 1.22 + 1e-3);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/outfile.h"
+#include "metrics/words.h"
 #include "reports/fmt.h"
 
 /* Every text for people is TX(R, English, Chinese). */
@@ -60,14 +61,19 @@ static const char *const count_key[M_N] = {
 /*
  * The time in row m (an RTT statistic, the jitter, or this side's own
  * lateness: what of the figures is the sender, not the link) of result r,
- * in ns; -1 when the result has none.
+ * in ns; -1 when the result has none, NO_REPLY for a round-trip figure of
+ * a board that never answered.
  */
+#define NO_REPLY (-2)
+
 static int64_t time_of(const struct ub_result *r, int m)
 {
 	static const char *const rtt_keys[] = { "min", "median", "p95", "p99", "max" };
 	json_t *s = r->summary, *rtt = json_object_get(s, "rtt_ns");
 	json_t *late = json_object_get(json_object_get(s, "schedule"), "late_ns");
 
+	if (r->dead && ((m >= M_MIN && m <= M_MAX) || m == M_JIT))
+		return NO_REPLY;
 	if (m >= M_MIN && m <= M_MAX)
 		return json_is_object(rtt) && ub_results_int(rtt, "n", 0) > 0
 			       ? ub_results_int(rtt, rtt_keys[m - M_MIN], 0) : -1;
@@ -151,7 +157,7 @@ static void metric_value(const struct ub_report_ctx *R, const struct ub_result *
 		t = time_of(r, m);
 		if (t >= 0)
 			ub_report_fmt_dur(R, b3, sizeof(b3), t);
-		snprintf(v, n, "%s", t >= 0 ? b3 : "-");
+		snprintf(v, n, "%s", t >= 0 ? b3 : t == NO_REPLY ? TX(R, "no reply", UB_ZH_NO_REPLY) : "-");
 		break;
 	case M_RETX:
 		if (r->tcp) {
@@ -210,6 +216,15 @@ static const char *question(const struct ub_report_ctx *R, int kind)
 			  "回复是按发送顺序到达的吗？");
 	case UB_REPORT_CH_COMPARE:
 		return TX(R, "Which setup is better?", "哪种配置更好？");
+	case UB_REPORT_CH_CLASS:
+		return TX(R, "Every board at a glance: which are slow, which lose probes, which never answered?",
+			  "所有板子一览：哪些慢，哪些丢包，哪些" UB_ZH_NO_REPLY "？");
+	case UB_REPORT_CH_IVRTT:
+		return TX(R, "How did the round-trip time change during the run (from the per-interval figures)?",
+			  UB_ZH_RTT "在测量过程中怎样变化（按时段统计）？");
+	case UB_REPORT_CH_IVLOSS:
+		return TX(R, "When were probes lost, and on the way there or back (from the per-interval figures)?",
+			  "什么时候丢了探测包，丢在去程还是回程（按时段统计）？");
 	default:
 		return TX(R, "What does the same link do to UDP and to TCP?",
 			  "同一条链路对 UDP 和 TCP 有什么不同？");
@@ -255,7 +270,7 @@ static int write_page(const struct ub_report_ctx *R, const char *name,
 	return rc;
 }
 
-/* index.html: the charts with their questions, then the table. */
+/* index.html: the table of every result first, then the charts with their questions. */
 static void html_body(const struct ub_report_ctx *R, FILE *f)
 {
 	const char *ext = R->c->format == UB_REPORT_SVG ? "svg" : "png";
@@ -286,25 +301,6 @@ static void html_body(const struct ub_report_ctx *R, FILE *f)
 		}
 		fputs("</ul>\n</div>\n", f);
 	}
-	fprintf(f, "<h2>%s</h2>\n", TX(R, "Charts", "图表"));
-	for (i = 0; i < R->n_ch; i++) {
-		const struct ub_report_chart *ch = &R->ch[i];
-
-		fprintf(f, "<figure id=\"%s\">\n<figcaption><b>", ch->name);
-		html_esc(f, question(R, ch->kind));
-		fputs("</b>", f);
-		if (ch->res >= 0) {
-			fputs(" — ", f);
-			html_esc(f, R->r[ch->res].label);
-		}
-		if (ch->res2 >= 0) {
-			fputs(" / ", f);
-			html_esc(f, R->r[ch->res2].label);
-		}
-		fprintf(f, "</figcaption>\n<img src=\"%s.%s\" alt=\"", ch->name, ext);
-		html_esc(f, question(R, ch->kind));
-		fputs("\">\n</figure>\n", f);
-	}
 	fprintf(f, "<h2>%s</h2>\n<table>\n<tr><th></th>", TX(R, "Results", "测量结果"));
 	for (k = 0; k < R->n; k++) {
 		fputs("<th>", f);
@@ -327,6 +323,25 @@ static void html_body(const struct ub_report_ctx *R, FILE *f)
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
+	fprintf(f, "<h2>%s</h2>\n", TX(R, "Charts", "图表"));
+	for (i = 0; i < R->n_ch; i++) {
+		const struct ub_report_chart *ch = &R->ch[i];
+
+		fprintf(f, "<figure id=\"%s\">\n<figcaption><b>", ch->name);
+		html_esc(f, question(R, ch->kind));
+		fputs("</b>", f);
+		if (ch->res >= 0) {
+			fputs(" — ", f);
+			html_esc(f, R->r[ch->res].label);
+		}
+		if (ch->res2 >= 0) {
+			fputs(" / ", f);
+			html_esc(f, R->r[ch->res2].label);
+		}
+		fprintf(f, "</figcaption>\n<img src=\"%s.%s\" alt=\"", ch->name, ext);
+		html_esc(f, question(R, ch->kind));
+		fputs("\">\n</figure>\n", f);
+	}
 	fprintf(f, "<h2>%s</h2>\n<p>%s</p>\n</body>\n</html>\n", TX(R, "Draw again", "重新绘图"),
 		TX(R, "Every chart's data, settings and gnuplot template are in the folder "
 		      "<code>gnuplot/</code>. Edit a template (for example <code>rtt.gp</code>) or "

@@ -17,8 +17,8 @@ set format x ""
 set xrange [-1:n_arrived]
 set yrange [-1:n_probes]
 set key top left
-p = (n_arrived > 0 ? "f_order using 1:2 with points pt 7 ps 0.5 lc rgb c_blue title t_in" : "NaN notitle")
-if (n_reord > 0) { p = p . ", f_reord using 1:2 with points pt 6 ps 2.5 lw 3 lc rgb c_orange title t_out" }
+p = (n_arrived > 0 ? "f_order using 1:2 with points pt 7 ps 0.5*pk lc rgb c_blue title t_in" : "NaN notitle")
+if (n_reord > 0) { p = p . ", f_reord using 1:2 with points pt 6 ps 2.5*pk lw 3 lc rgb c_orange title t_out" }
 eval "plot " . p
 
 unset title
@@ -33,7 +33,7 @@ if (emax > 10) { set ytics autofreq }
 unset key
 if (n_reord > 0) {
     plot f_reord using 1:3 with impulses lw 4 lc rgb c_orange notitle, \
-         f_reord using 1:3 with points pt 7 ps 1.2 lc rgb c_orange notitle
+         f_reord using 1:3 with points pt 7 ps 1.2*pk lc rgb c_orange notitle
 } else {
     plot NaN notitle
 }

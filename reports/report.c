@@ -21,6 +21,7 @@
 #include "reports/pages.h"
 #include "reports/report_int.h"
 #include "reports/results.h"
+#include "reports/sumcsv.h"
 
 #ifndef UB_REPORT_DIR
 #define UB_REPORT_DIR "/usr/local/share/udpbench/reports"
@@ -28,6 +29,14 @@
 
 /* Every text for people is TX(R, English, Chinese). */
 #define TX UB_REPORT_TX
+
+/*
+ * The fonts of every chart, in order: a browser showing an SVG takes the
+ * first family that has the glyph, so a board's Chinese name shows in an
+ * English report too, on any system. PNG names the first only.
+ */
+#define UB_REPORT_FONTS "DejaVu Sans,Noto Sans,Arial,WenQuanYi Zen Hei,Noto Sans CJK SC," \
+	"Microsoft YaHei,PingFang SC,sans-serif"
 
 void ub_report_config_init(struct ub_report_config *c)
 {
@@ -165,7 +174,7 @@ int ub_report_run(const struct ub_report_config *c, const char *const *inputs, u
 	memset(&R, 0, sizeof(R));
 	R.c = c;
 	R.zh = c->lang == UB_LANG_ZH;
-	snprintf(R.font, sizeof(R.font), "Sans");
+	snprintf(R.font, sizeof(R.font), "%s", UB_REPORT_FONTS);
 	if (!n || !inputs)
 		return ub_err_set(e, UB_E_INVAL, 0, "no result file given");
 	if (c->width < 320 || c->height < 200 || c->width > 10000 || c->height > 10000 ||
@@ -181,8 +190,20 @@ int ub_report_run(const struct ub_report_config *c, const char *const *inputs, u
 				"gnuplot-nox (apt-get install gnuplot-nox)");
 		goto out;
 	}
-	if (c->render && R.zh && (rc = ub_gnuplot_find_cjk_font(R.font, sizeof(R.font), e)))
-		goto out;
+	if (c->render && R.zh) {
+		char cjk[128];
+
+		if ((rc = ub_gnuplot_find_cjk_font(cjk, sizeof(cjk), e)))
+			goto out;
+		/* the Chinese font first; the rest stay behind it for what it lacks */
+		snprintf(R.font, sizeof(R.font), "%s,%s", cjk, UB_REPORT_FONTS);
+	}
+	/*
+	 * pngcairo reads "A,B,20" as A at its default size, and Pango falls back
+	 * through fontconfig for a missing glyph by itself: one family for PNG.
+	 */
+	if (c->format == UB_REPORT_PNG)
+		R.font[strcspn(R.font, ",")] = '\0';
 	R.tmpl_dir = c->templates ? strdup(c->templates) : ub_report_find_templates();
 	if (!R.tmpl_dir || !ub_gnuplot_has_templates(R.tmpl_dir)) {
 		rc = ub_err_set(e, UB_E_IO, 0, "cannot find the report templates (rtt.gp ...) in %s; "
@@ -213,7 +234,8 @@ int ub_report_run(const struct ub_report_config *c, const char *const *inputs, u
 		goto out;
 	if (c->render && (rc = ub_gnuplot_render(&R, e)))
 		goto out;
-	if ((rc = ub_pages_write_html(&R, e)) || (rc = ub_pages_write_md(&R, e)))
+	if ((rc = ub_pages_write_html(&R, e)) || (rc = ub_pages_write_md(&R, e)) ||
+	    (rc = ub_sumcsv_write(&R, e)))
 		goto out;
 	if (c->log)
 		fprintf(c->log, "%s/index.html\n", R.out);

@@ -19,6 +19,12 @@
 /* One text in English or Chinese for the report (metrics/words.h: UB_TR and the glossary). */
 #define UB_REPORT_TX(ctx, en_, zh_) UB_TR((ctx)->zh, en_, zh_)
 
+/* Results one chart can tell apart by colour (style.gp's seven line types). */
+#define UB_REPORT_COLOURS 7
+
+/* More results than this: the class overview (classview.c) leads the report. */
+#define UB_REPORT_CLASS_MIN 5
+
 /* What a chart shows: each answers one question in index.html. */
 enum ub_report_chart_kind {
 	UB_REPORT_CH_RTT = 1,
@@ -27,6 +33,9 @@ enum ub_report_chart_kind {
 	UB_REPORT_CH_REORDER,
 	UB_REPORT_CH_COMPARE,
 	UB_REPORT_CH_UDPTCP,
+	UB_REPORT_CH_CLASS,        /* every board at a glance (classview.c) */
+	UB_REPORT_CH_IVRTT,        /* RTT over time from the interval records (ivcharts.c) */
+	UB_REPORT_CH_IVLOSS,       /* loss over time from the interval records */
 };
 
 /* A chart: drawn by `gnuplot NAME.set.gp TEMPLATE` in the work folder. */
@@ -42,7 +51,7 @@ struct ub_report_ctx {
 	const struct ub_report_config *c;
 	int zh;
 	char *out, *work, *work_abs, *tmpl_dir; /* work: out/gnuplot */
-	char font[128];
+	char font[256];             /* a list of families: the first that has a glyph draws it */
 	struct ub_result *r;
 	unsigned n;
 	struct ub_report_chart *ch;

@@ -51,6 +51,33 @@ int ub_results_has_number(json_t *o, const char *k)
 	return json_is_integer(v) || json_is_real(v);
 }
 
+/*
+ * The part of a board's name a file name can carry: its ASCII letters,
+ * digits, '.', '-' and '_', everything else one '_' between them (a name is
+ * any UTF-8 text); malloc'd, "" when nothing is left, NULL when out of memory.
+ */
+static char *name_slug(const char *name)
+{
+	char *s = malloc(strlen(name) + 1);
+	size_t n = 0;
+
+	if (!s)
+		return NULL;
+	for (const char *q = name; *q && n < UB_RESULT_SLUG_MAX / 2; q++) {
+		int keep = (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+			   (*q >= '0' && *q <= '9') || *q == '.' || *q == '-' || *q == '_';
+
+		if (keep && !(n == 0 && *q == '.'))
+			s[n++] = *q;
+		else if (n && s[n - 1] != '_')
+			s[n++] = '_';
+	}
+	while (n && s[n - 1] == '_')
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
 /* Replaces what is not [A-Za-z0-9._-] by '_' and cuts s to UB_RESULT_SLUG_MAX, in place. */
 static void sanitize(char *s)
 {
@@ -69,7 +96,8 @@ static int add_result(struct ub_result **rs, unsigned *n, const char *path, json
 	struct ub_result *r, *grown;
 	const char *base, *peer, *label, *proto;
 	size_t stem;
-	char *peer_s = NULL;
+	char *peer_s = NULL, *name_s = NULL;
+	json_t *iv;
 
 	grown = realloc(*rs, (*n + 1) * sizeof(**rs));
 	if (!grown)
@@ -87,6 +115,11 @@ static int add_result(struct ub_result **rs, unsigned *n, const char *path, json
 	r->tcp = proto && strcmp(proto, "tcp") == 0;
 	r->split = ub_results_has_number(r->summary, "lost_up") &&
 		   ub_results_has_number(r->summary, "lost_down");
+	r->name = ub_results_str(r->params, "name");
+	r->dead = ub_results_int(r->summary, "sent", 0) > 0 &&
+		  ub_results_int(r->summary, "received", -1) == 0;
+	iv = json_object_get(entry, "intervals");
+	r->intervals = json_is_array(iv) && json_array_size(iv) ? iv : NULL;
 
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
@@ -103,15 +136,26 @@ static int add_result(struct ub_result **rs, unsigned *n, const char *path, json
 			if (*q == ':' || *q == '/' || *q == '[' || *q == ']')
 				*q = '_';
 		r->csv_path = xprintf("%.*s-%s.csv", (int)stem, path, peer_s);
-		r->slug = xprintf("%.*s-%s", (int)(stem - (size_t)(base - path)), base, peer_s);
 	} else {
 		r->csv_path = xprintf("%.*s.csv", (int)stem, path);
-		r->slug = xprintf("%.*s", (int)(stem - (size_t)(base - path)), base);
 	}
+	/* a board's name leads its file names: rtt-Board_7-10.0.0.7_10000.png */
+	name_s = r->name ? name_slug(r->name) : NULL;
+	if (r->name && !name_s) {
+		free(peer_s);
+		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	}
+	if (name_s && *name_s)
+		r->slug = many ? xprintf("%s-%s", name_s, peer_s) : xprintf("%s", name_s);
+	else if (many)
+		r->slug = xprintf("%.*s-%s", (int)(stem - (size_t)(base - path)), base, peer_s);
+	else
+		r->slug = xprintf("%.*s", (int)(stem - (size_t)(base - path)), base);
 	free(peer_s);
+	free(name_s);
 	r->json_path = strdup(path);
 	r->dir = base > path ? xprintf("%.*s", (int)(base - path - 1), path) : strdup(".");
-	label = ub_results_str(r->params, "label");
+	label = r->name ? r->name : ub_results_str(r->params, "label");
 	r->label = strdup(label ? label : peer ? peer : r->slug ? r->slug : "?");
 	if (!r->csv_path || !r->slug || !r->json_path || !r->dir || !r->label)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");

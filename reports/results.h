@@ -43,9 +43,12 @@ struct ub_result_box {
 
 struct ub_result {
 	char *json_path, *csv_path, *slug, *label, *dir;
-	json_t *root;               /* holds params and summary */
+	json_t *root;               /* holds params, summary and intervals */
 	json_t *params, *summary;
+	json_t *intervals;          /* the interval records (an array), or NULL */
+	const char *name;           /* params.name: the board's name, owned by root; NULL: none */
 	int tcp, split, have_csv;
+	int dead;                   /* probes sent, no reply at all: "no reply", never 0 µs */
 	size_t csv_cut_line;        /* the CSV's last line, cut short (no newline) and left out; 0: none */
 	int proto_in_label;         /* unique_names added " (UDP)" or " (TCP)" */
 	int off_link;               /* its label named a scenario whose link it never crossed */

@@ -18,9 +18,9 @@ set lmargin 12
 
 # empty data files are left out of the plot: gnuplot would warn about them
 p = (n_rtt > 0 ? "f_rtt using 1:2 with lines lc rgb c_blue lw 1.5 title t_rtt" : "NaN notitle")
-if (n_lost > 0) { p = p . ", f_lost using 1:2 with points pt 2 ps 2.2 lw 3 lc rgb c_red title t_lost" }
-if (n_late > 0) { p = p . ", f_late using 1:2 with points pt 8 ps 2.2 lw 3 lc rgb c_purple title t_late" }
-if (n_retx > 0) { p = p . ", f_retx using 1:2 with points pt 9 ps 2.2 lc rgb c_red title t_retx" }
+if (n_lost > 0) { p = p . ", f_lost using 1:2 with points pt 2 ps 2.2*pk lw 3 lc rgb c_red title t_lost" }
+if (n_late > 0) { p = p . ", f_late using 1:2 with points pt 8 ps 2.2*pk lw 3 lc rgb c_purple title t_late" }
+if (n_retx > 0) { p = p . ", f_retx using 1:2 with points pt 9 ps 2.2*pk lc rgb c_red title t_retx" }
 p = p . ", median_ms with lines dt 2 lw 3 lc rgb c_black title t_median"
-p = p . ", p99_ms with lines dt 3 lw 3 lc rgb c_orange title t_p99"
+p = p . ", p99_ms with lines dt 3 lw 3 lc rgb c_dark title t_p99"
 eval "plot " . p

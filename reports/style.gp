@@ -3,7 +3,17 @@
 # font and font_pt.
 #
 # Colours are the Okabe-Ito palette, which stays distinct for readers with
-# colour-blindness; vermillion (c_red) is kept for lost packets.
+# colour-blindness; vermilion (c_red, an orange-red: the texts call it so)
+# is kept for lost packets and nothing else orange sits beside it.
+#
+# font: for SVG a list of families ("DejaVu Sans,WenQuanYi Zen Hei,...,
+# sans-serif") that the viewer tries in turn for each character; for PNG one
+# family (pngcairo drops the size after a list), and Pango falls back
+# through fontconfig for a character that family lacks.
+#
+# Marks: the svg terminal draws a point of size 1 about 2.3 times as large
+# as pngcairo does. pk scales every "ps" of the templates so that a mark is
+# the same size, relative to the text, in both formats.
 
 set encoding utf8
 fontspec = sprintf("%s,%d", font, font_pt)
@@ -11,8 +21,10 @@ titlefont = sprintf("%s,%d", font, font_pt + 4)
 smallfont = sprintf("%s,%d", font, font_pt - 2)
 if (term_type eq "svg") {
     set terminal svg size width, height dynamic noenhanced font fontspec background rgb "white"
+    pk = 0.65
 } else {
-    set terminal pngcairo size width, height noenhanced font fontspec background rgb "white"
+    set terminal pngcairo size width, height noenhanced font fontspec background rgb "white" pointscale 1.5
+    pk = 1.0
 }
 set output out
 
@@ -25,6 +37,8 @@ c_black  = "#000000"
 c_yellow = "#F0E442"
 c_red    = "#D55E00"
 c_grey   = "#9A9A9A"
+c_brown  = "#8C2D04"
+c_dark   = "#555555"
 
 # one colour per result, the same in every chart
 set linetype 1 lc rgb c_blue   lw 3 pt 7

@@ -19,7 +19,7 @@ set format x ""
 unset key
 set label 1 t_udp at graph 0, graph 1.05 left font fontspec front
 p = (n_udp > 0 ? "f_udp using 1:2 with lines lc rgb c_blue lw 2 notitle" : "NaN notitle")
-if (n_udp_lost > 0) { p = p . ", f_udp_lost using 1:2 with points pt 2 ps 2.2 lw 3 lc rgb c_red notitle" }
+if (n_udp_lost > 0) { p = p . ", f_udp_lost using 1:2 with points pt 2 ps 2.2*pk lw 3 lc rgb c_red notitle" }
 eval "plot " . p
 
 set tmargin at screen 0.52
@@ -28,8 +28,8 @@ set format x "%g"
 set xlabel t_x
 set label 1 t_tcp at graph 0, graph 1.05 left font fontspec front
 p = (n_tcp > 0 ? "f_tcp using 1:2 with lines lc rgb c_green lw 2 notitle" : "NaN notitle")
-if (n_tcp_retx > 0) { p = p . ", f_tcp_retx using 1:2 with points pt 9 ps 2.2 lc rgb c_red notitle" }
-if (n_tcp_lost > 0) { p = p . ", f_tcp_lost using 1:2 with points pt 2 ps 2.2 lw 3 lc rgb c_red notitle" }
+if (n_tcp_retx > 0) { p = p . ", f_tcp_retx using 1:2 with points pt 9 ps 2.2*pk lc rgb c_red notitle" }
+if (n_tcp_lost > 0) { p = p . ", f_tcp_lost using 1:2 with points pt 2 ps 2.2*pk lw 3 lc rgb c_red notitle" }
 eval "plot " . p
 
 # under both panels, across the whole width: one legend and the lesson
@@ -48,8 +48,8 @@ set xrange [0:1]
 set yrange [0:1]
 set key center center horizontal nobox noopaque samplen 1.5
 p = "NaN with lines lc rgb c_blue lw 3 title t_udp_reply"
-if (n_udp_lost > 0) { p = p . ", NaN with points pt 2 ps 2.2 lw 3 lc rgb c_red title t_lost" }
+if (n_udp_lost > 0) { p = p . ", NaN with points pt 2 ps 2.2*pk lw 3 lc rgb c_red title t_lost" }
 p = p . ", NaN with lines lc rgb c_green lw 3 title t_tcp_reply"
-if (n_tcp_retx > 0) { p = p . ", NaN with points pt 9 ps 2.2 lc rgb c_red title t_retx" }
+if (n_tcp_retx > 0) { p = p . ", NaN with points pt 9 ps 2.2*pk lc rgb c_red title t_retx" }
 eval "plot " . p
 unset multiplot

@@ -34,6 +34,10 @@ const struct ub_term ub_words_glossary[] = {
 	  "a reply that came after Tmax: counted lost (RFC 7680), shown so that a slow link is told "
 	  "from a broken one",
 	  { "超时" } },
+	{ UB_ZH_NO_REPLY, "no reply",
+	  "a reflector or board that answered none of the probes sent to it: listed so in every "
+	  "table and chart, never as 0 µs",
+	  { "无响应" } },
 	{ UB_ZH_TMAX, "Tmax (--timeout)", "how long a probe waits for its reply (1 s by default)",
 	  { "超时时间", "等待时间" } },
 	{ "去程", "on the way there (up)", "from this side to the reflector; 上行 in tables",
@@ -55,10 +59,10 @@ const struct ub_term ub_words_glossary[] = {
 	  "udpbench relay or two network namespaces: loses, delays and reorders on purpose and logs it",
 	  { "仿真器" } },
 	{ "重传", "retransmission (TCP)", "TCP sent a segment again", { "重发" } },
-	{ UB_ZH_C_LOST, "red (vermilion, #D55E00)",
+	{ UB_ZH_C_LOST, "orange-red (vermilion, #D55E00)",
 	  "lost probes, lost on the way there, TCP resends", { "红色" } },
-	{ UB_ZH_C_DOWN, "brown (#8C2D04)", "lost on the way back", { "褐色" } },
-	{ UB_ZH_C_REORDER, "orange (#E69F00)", "out-of-order replies, the p99 line", { "黄色" } },
+	{ UB_ZH_C_DOWN, "dark brown (#8C2D04)", "lost on the way back", { "褐色" } },
+	{ UB_ZH_C_REORDER, "orange (#E69F00)", "out-of-order replies", { "黄色" } },
 	{ NULL, NULL, NULL, { NULL } },
 };
 

@@ -502,3 +502,91 @@ def test_report_reads_a_csv_cut_by_a_full_disk(tmp):
     rtt = data_rows(os.path.join(out, "gnuplot", "r-rtt.dat"))
     ok = [l for l in lines[1:keep] if ",ok," in l]
     assert len(rtt) == len(ok), (len(rtt), len(ok))
+
+
+# ---- a classroom of named boards, one of them silent ----
+
+ODD_NAME = 'Ann "x" `touch pwn12` $(touch pwn13) <script>alert(1)</script> Ωμ\u200b𝔘\u0301ـ'
+BOARD_NAMES = ["小明的掌控板", "Board B", "=1+2", "张三", "Li Lei", "Han Meimei", "王五",
+               ODD_NAME, "+cmd|' /C calc'!A0", "赵六"]
+
+
+def intervals_of(rows, iv, span, up_of):
+    """Interval records (i16 format) from per-probe rows: spans of send time."""
+    out = []
+    n_iv = (max(r[1] for r in rows) // span + 1) if rows else 0
+    for k in range(n_iv):
+        part = [r for r in rows if k * span <= r[1] < (k + 1) * span]
+        rtts = sorted(r[3] for r in part if r[4] == "ok")
+        lost = [r for r in part if r[4] == "lost"]
+        up = sum(1 for r in lost if up_of(r[0]))
+        out.append({"start_ns": k * span, "end_ns": (k + 1) * span, "sent": len(part),
+                    "received": len(rtts), "lost": len(lost), "lost_up": up,
+                    "lost_down": len(lost) - up,
+                    "rtt_median_ns": rank(rtts, 5000) if rtts else None,
+                    "rtt_p90_ns": rank(rtts, 9000) if rtts else None,
+                    "rtt_max_ns": rtts[-1] if rtts else None})
+    return out
+
+
+def classroom(tmp, names=BOARD_NAMES, dead=(6,), n=400, csv=True, intervals=True,
+              stem="class", seed=7):
+    """A result of several boards (one JSON with "peers", a CSV per board
+    unless csv is false), shaped like the sender's: board k answers after
+    about 4 + 3k ms and loses some probes up and down; boards in dead never
+    answer. Returns the JSON's path."""
+    rnd = random.Random(seed)
+    iv, span, peers = 10 * MS, 500 * MS, []
+    for k, name in enumerate(names):
+        addr = "127.0.0.%d:10000" % (k + 2)
+        rows, ups = [], set()
+        for s in range(n):
+            tx = s * iv
+            gone = k in dead or rnd.random() < 0.01 * (k % 4)
+            if gone:
+                if k not in dead and rnd.random() < 0.5:
+                    ups.add(s)
+                elif k in dead:
+                    ups.add(s)
+                rows.append([s, tx, None, None, "lost", 0, None, None, None, None])
+            else:
+                rtt = (4 + 3 * k) * MS + int(rnd.expovariate(1 / (1.5 * MS)))
+                rows.append([s, tx, tx + rtt, rtt, "ok", 0, s, 1, 2, 64])
+        ok = [r[3] for r in rows if r[4] == "ok"]
+        lost = [r[0] for r in rows if r[4] == "lost"]
+        up = len(ups)
+        summary = {"sent": n, "received": len(ok), "lost": len(lost),
+                   "loss_pct": 100.0 * len(lost) / n, "lost_up": up, "lost_down": len(lost) - up,
+                   "late": 0, "duplicates": 0, "reordered": 0, "reorder_pct": 0.0,
+                   "loss_bursts": bursts(lost, n),
+                   "rtt_ns": dist(ok) if ok else dict({"n": 0}, **{
+                       key: None for key in ("min", "mean", "median", "p90", "p95", "p99",
+                                             "p999", "max", "stddev")}),
+                   "jitter_ns": MS if ok else None}
+        # lost up: the reflector's counter skips nothing for them, so number the replies densely
+        c = 0
+        for r in rows:
+            if r[4] == "ok" or (r[4] == "lost" and r[0] not in ups):
+                if r[4] == "ok":
+                    r[6] = c
+                c += 1
+        params = {"peer": addr, "peer_addr": addr, "port": 10000, "mode": "stamp",
+                  "proto": "udp", "count": n, "interval_ns": iv, "size": 44,
+                  "timeout_ns": 1000 * MS, "start_time": "2026-12-06T09:03:05.000000Z",
+                  "start_time_ns": 1796547785 * 10 ** 9, "clock": "monotonic",
+                  "label": "Room 3", "name": name,
+                  "report_interval_ns": span if intervals else None}
+        peer = {"params": params, "summary": summary}
+        if intervals:
+            peer["intervals"] = intervals_of(rows, iv, span, lambda s, u=ups: s in u)
+        peers.append(peer)
+        if csv:
+            with open(os.path.join(tmp, "%s-%s.csv" % (stem, addr.replace(":", "_"))), "w") as f:
+                f.write(CSV_HEAD + "\n")
+                for r in rows:
+                    f.write(",".join("" if v is None else str(v) for v in r) + "\n")
+    path = os.path.join(tmp, stem + ".json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"udpbench": {"version": "0.1.0", "format": 1}, "peers": peers}, f,
+                  ensure_ascii=False)
+    return path

@@ -378,8 +378,8 @@ static void test_box_matches_summary(void **state)
 	dat = slurp(path);
 	assert_non_null(dat);
 	/* labels are unique and quoted safely; the notes say lost and resent */
-	assert_non_null(strstr(dat, "\"Classroom 'A' (UDP)\" \"lost 25.0%\""));
-	assert_non_null(strstr(dat, "\"Classroom 'A' (TCP)\" \"lost 0.0%, 4 resent\""));
+	assert_non_null(strstr(dat, "\"Classroom \\042A\\042 (UDP)\" \"lost 25.0%\""));
+	assert_non_null(strstr(dat, "\"Classroom \\042A\\042 (TCP)\" \"lost 0.0%, 4 resent\""));
 	free(dat);
 }
 
@@ -622,7 +622,7 @@ static void test_compare_many_boxes(void **state)
 	snprintf(path, sizeof(path), "%s/compare.dat", x->work);
 	set = slurp(path);
 	assert_non_null(set);
-	assert_non_null(strstr(set, "\"25.0%\"\n"));
+	assert_non_null(strstr(set, "\"25.0%\" "));
 	free(set);
 	setup(state);
 	assert_int_equal(run(x, x->tcp, NULL), 0);
