@@ -138,7 +138,11 @@ static int load_results(struct ub_report_ctx *R, const char *const *inputs, unsi
 			       : ub_err_set(e, UB_E_INVAL, 0, "no result file given");
 	for (k = 0; k < R->n && !rc; k++) {
 		rc = ub_results_load_csv(&R->r[k], e);
-		if (!rc && !R->r[k].have_csv && c->log)
+		if (!rc && !R->r[k].have_csv && R->r[k].intervals && c->log)
+			fprintf(c->log, TX(R, "note: no per-probe data %s: %s is drawn from its interval records\n",
+					   "注意：没有逐包数据 %s：%s 按时段记录绘图\n"),
+				R->r[k].csv_path, R->r[k].label);
+		else if (!rc && !R->r[k].have_csv && c->log)
 			fprintf(c->log, TX(R, "warning: no per-probe data %s: %s gets only its summary table\n",
 					   "警告：没有逐包数据 %s：%s 只有汇总表\n"),
 				R->r[k].csv_path, R->r[k].label);

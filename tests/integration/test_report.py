@@ -590,3 +590,195 @@ def classroom(tmp, names=BOARD_NAMES, dead=(6,), n=400, csv=True, intervals=True
         json.dump({"udpbench": {"version": "0.1.0", "format": 1}, "peers": peers}, f,
                   ensure_ascii=False)
     return path
+
+
+def svg_colours(path):
+    """The stroke and fill colours an SVG draws with, as '#rrggbb'."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    found = set()
+    for r, g, b in re.findall(r"rgb\(\s*(\d+),\s*(\d+),\s*(\d+)\)", text):
+        found.add("#%02X%02X%02X" % (int(r), int(g), int(b)))
+    return found
+
+
+def read_summary_csv(path):
+    import csv
+    with open(path, "rb") as f:
+        raw = f.read()
+    assert raw.startswith(b"\xef\xbb\xbf"), "summary.csv has no UTF-8 byte order mark"
+    return list(csv.DictReader(raw[3:].decode("utf-8").splitlines(keepends=True)))
+
+
+def test_report_classroom_every_board_named_none_left_out(tmp):
+    """Ten named boards, one silent (王五), names that try to run commands or
+    inject markup and formulas: every table and chart holds every board by
+    its name, the silent one as "no reply" (never 0 µs); the summary table
+    leads index.html, the overview the charts; file names carry the names;
+    summary.csv opens cleanly in a spreadsheet; no command runs."""
+    need_report()
+    need_cjk_font()
+    res = classroom(tmp)
+    cwd = os.path.join(tmp, "cwd")
+    os.mkdir(cwd)
+    before = files_under(tmp)
+    env = dict(os.environ, TZ="Asia/Shanghai")
+    for lang, no_reply in (("en", "no reply"), ("zh", "无应答")):
+        out = os.path.join(tmp, "out-" + lang)
+        r = run([UDPBENCH, "report", res, "-o", out, "--lang", lang, "--format", "svg"], cwd=cwd,
+                env=env)
+        assert r.returncode == 0, r.stderr
+        assert_no_command_ran(before, tmp)
+        assert not os.listdir(cwd), os.listdir(cwd)
+        logs = [f for f in os.listdir(os.path.join(out, "gnuplot")) if f.endswith(".log")]
+        assert not logs, logs
+
+        # index.html: the table first, then the overview, then the rest; names escaped
+        with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+            html = f.read()
+        figures = re.findall(r'<img src="([^"]+)"', html)
+        assert figures and figures[0] == "overview.svg", figures
+        assert html.index("<table>") < html.index("<figure"), "the summary table is not first"
+        assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        heads = re.findall(r"<th>([^<]*)</th>", html.split("</tr>")[0])[1:]
+        assert len(heads) == len(BOARD_NAMES), heads
+        dead_col = heads.index("王五")
+        for m in ("RTT median", "往返时延 中位数"):
+            row = re.search(r"<tr><th>%s</th>(.*?)</tr>" % m, html)
+            if row:
+                cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
+                assert cells[dead_col] == no_reply, cells
+                assert "0 µs" not in cells[dead_col] and "0 微秒" not in cells[dead_col]
+                break
+        else:
+            raise AssertionError("index.html has no median row")
+
+        # the overview: every board, fastest first, the silent one last as "no reply"
+        rows = data_rows(os.path.join(out, "gnuplot", "classview.dat"))
+        assert len(rows) == len(BOARD_NAMES), rows
+        medians = [float(x[3]) for x in rows[:-1]]
+        assert medians == sorted(medians), medians
+        assert rows[-1][3] == "NaN" and rows[-1][10] == "1", rows[-1]
+        shown = svg_text(os.path.join(out, "overview.svg"))
+        for name in BOARD_NAMES:
+            want = name if len(name) < 24 else name[:20]
+            assert want in shown, "overview.svg lacks %r" % want
+        assert shown.count(no_reply) >= 2, shown
+        # the compare chart keeps a place for the silent board
+        shown = svg_text(os.path.join(out, "compare.svg"))
+        assert no_reply in shown and "王五" in shown, shown[-300:]
+        box = [l for l in data_rows(os.path.join(out, "gnuplot", "compare.dat"))]
+        assert len(box) == len(BOARD_NAMES)
+        assert not any(" 0 µs" in t or "0 微秒" in t for t in (shown,))
+
+        # per-board file names lead with the name; the odd name shows literally
+        svgs = os.listdir(out)
+        assert "loss-Board_B-127.0.0.3_10000.svg" in svgs, svgs
+        assert "rtt-Li_Lei-127.0.0.6_10000.svg" in svgs, svgs
+        # a board that never answered has no time to draw: no 0 ms RTT chart
+        assert not [s for s in svgs if s.startswith("rtt-") and "127.0.0.8_" in s], svgs
+        odd = [s for s in svgs if s.startswith("rtt-") and "127.0.0.9_" in s]
+        assert odd == ["rtt-Ann_x_touch_pwn12_touch_pwn13_script_alert_1_scr-127.0.0.9_10000.svg"], odd
+        assert ODD_NAME in svg_text(os.path.join(out, odd[0]))
+
+        # summary.csv: a row per board, the silent one with empty round-trip cells
+        table = read_summary_csv(os.path.join(out, "summary.csv"))
+        assert [t["name"] for t in table] == [
+            ("'" + n if n[0] in "=+-@" else n) for n in BOARD_NAMES], [t["name"] for t in table]
+        dead = table[6]
+        assert dead["received"] == "0" and dead["status"] == no_reply, dead
+        assert all(dead[k] == "" for k in ("rtt_min_ms", "rtt_median_ms", "rtt_p90_ms",
+                                           "rtt_p99_ms", "rtt_max_ms")), dead
+        assert table[1]["start_local_time"] == "2026-12-06 17:03:05", table[1]
+        summary = load_json(res)["peers"][1]["summary"]
+        assert table[1]["rtt_median_ms"] == "%.3f" % (summary["rtt_ns"]["median"] / 1e6)
+        assert table[1]["lost_up"] == str(summary["lost_up"])
+        assert table[1]["loss_pct"] == "%.3f" % summary["loss_pct"]
+    # drawing again from the folder runs nothing either
+    r = run(["sh", os.path.join(tmp, "out-en", "gnuplot", "charts.sh")], cwd=cwd)
+    assert r.returncode == 0, r.stderr
+    assert_no_command_ran(before, tmp)
+
+
+def test_report_many_boards_one_colour(tmp):
+    """Forty boards: the overview grows tall enough for a row each, the
+    compare chart uses one colour and no CDF with forty look-alike lines is
+    drawn."""
+    need_report()
+    names = ["Board %02d" % i for i in range(40)]
+    res = classroom(tmp, names=names, dead=(3, 17), n=60, intervals=False)
+    out = os.path.join(tmp, "out")
+    r = ub("report", res, "-o", out, "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    w, h = png_size(os.path.join(out, "overview.png"))
+    assert w == 1600 and h >= 40 * 40, (w, h)
+    assert not os.path.exists(os.path.join(out, "cdf.png"))
+    colours = {row[8] for row in data_rows(os.path.join(out, "gnuplot", "compare.dat"))}
+    assert colours == {"1"}, colours
+    rows = data_rows(os.path.join(out, "gnuplot", "classview.dat"))
+    assert len(rows) == 40 and [x[10] for x in rows[-2:]] == ["1", "1"], rows[-2:]
+
+
+def test_report_json_alone_draws_charts(tmp):
+    """Results saved without their per-probe CSV: from the interval records
+    alone `udpbench report` draws RTT over time, loss over time and the
+    overview, and says the charts come from per-interval figures; the lost
+    probes drawn add up to the summary's, up and down apart."""
+    need_report()
+    res = classroom(tmp, csv=False, stem="only")
+    out = os.path.join(tmp, "out")
+    r = ub("report", res, "-o", out, "--lang", "en", "--format", "svg")
+    assert r.returncode == 0, r.stderr
+    svgs = sorted(f for f in os.listdir(out) if f.endswith(".svg"))
+    assert "overview.svg" in svgs, svgs
+    peers = load_json(res)["peers"]
+    work = os.path.join(out, "gnuplot")
+    for p in peers:
+        slug = [s[len("ivloss-"):-4] for s in svgs
+                if s.startswith("ivloss-") and p["params"]["peer"].replace(":", "_") in s]
+        assert len(slug) == 1, (p["params"]["peer"], svgs)
+        assert "ivrtt-%s.svg" % slug[0] in svgs, svgs
+        loss = data_rows(os.path.join(work, "%s-ivloss.dat" % slug[0]))
+        assert len(loss) == len(p["intervals"])
+        assert sum(int(x[5]) for x in loss) == p["summary"]["lost"]
+        assert sum(int(x[6]) for x in loss) == p["summary"]["lost_up"]
+        assert sum(int(x[7]) for x in loss) == p["summary"]["lost_down"]
+        rtt = data_rows(os.path.join(work, "%s-ivrtt.dat" % slug[0]))
+        assert len(rtt) == sum(1 for i in p["intervals"] if i["rtt_median_ns"] is not None)
+        shown = svg_text(os.path.join(out, "ivrtt-%s.svg" % slug[0]))
+        assert "per-interval figures" in shown, shown[:300]
+        if p["summary"]["received"] == 0:
+            assert "no reply" in shown
+    # one board, one file, no CSV: the three charts all the same
+    one = os.path.join(tmp, "one.json")
+    doc = dict(peers[1])
+    doc["udpbench"] = {"version": "0.1.0", "format": 1}
+    with open(one, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=False)
+    out = os.path.join(tmp, "out-one")
+    r = ub("report", one, "-o", out, "--lang", "zh")
+    assert r.returncode == 0, r.stderr
+    pngs = sorted(f for f in os.listdir(out) if f.endswith(".png"))
+    assert pngs == ["ivloss-Board_B.png", "ivrtt-Board_B.png", "overview.png"], pngs
+    assert "按时段记录绘图" in r.stderr, r.stderr
+
+
+def test_report_words_match_the_colours(tmp):
+    """A chart's words name the colour its marks are drawn in: the lost
+    probes are vermilion (#D55E00) and called orange-red, and no other
+    orange line sits beside them in the RTT chart."""
+    need_report()
+    udp, tcp = synthetic_pair(tmp)
+    out = os.path.join(tmp, "out")
+    r = ub("report", udp, "-o", out, "--lang", "en", "--format", "svg")
+    assert r.returncode == 0, r.stderr
+    chart = os.path.join(out, "rtt-udp.svg")
+    shown = svg_text(chart)
+    assert "orange-red ×" in shown and "red ×" not in shown.replace("orange-red ×", ""), shown[:200]
+    colours = svg_colours(chart)
+    assert "#D55E00" in colours, colours
+    assert "#E69F00" not in colours, "an orange line beside the orange-red marks"
+    with open(os.path.join(out, "gnuplot", "rtt-udp.set.gp"), encoding="utf-8") as f:
+        settings = f.read()
+    # the SVG names a list of fonts, the Chinese ones among them, for viewers that lack the first
+    assert re.search(r"font = 'DejaVu Sans,[^']*WenQuanYi Zen Hei[^']*,sans-serif'", settings), settings
