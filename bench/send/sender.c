@@ -130,7 +130,7 @@ static void live_clear(struct sender *s)
 	s->live_lines = 0;
 }
 
-/* Hands the watcher every session as it stands. */
+/* Hands the watcher every session as it stands (watch->tick). */
 static void watch_tick(struct sender *s, int64_t now, int final)
 {
 	const struct ub_sender_watch *w = s->cfg->watch;
