@@ -91,45 +91,52 @@ int ub_caveats_labels(struct ub_report_ctx *R, struct ub_err *e)
 /*
  * "A: label, label; B: label" for the results grouped by what value()
  * gives each (in words for people by words()), into a malloc'd string in
- * *out; NULL when all give the same. Returns 0 or UB_E_NOMEM.
+ * *out; NULL when all give the same. A board that never answered measured
+ * nothing a link or clock could change: it is left out. Returns 0 or
+ * UB_E_NOMEM.
  */
 static int groups(const struct ub_report_ctx *R, const char *(*value)(const struct ub_result *),
 		  const char *(*words)(const char *, enum ub_lang), char **out)
 {
 	enum ub_lang lang = R->zh ? UB_LANG_ZH : UB_LANG_EN;
 	size_t len = 0;
-	unsigned i, k, differ = 0;
+	unsigned i, k, first, differ = 0, shown = 0;
 	FILE *f;
 
 	*out = NULL;
-	for (k = 1; k < R->n; k++) {
-		const char *a = value(&R->r[0]), *b = value(&R->r[k]);
+	for (first = 0; first < R->n && R->r[first].dead; first++)
+		;
+	for (k = first + 1; k < R->n; k++) {
+		const char *a = value(&R->r[first]), *b = value(&R->r[k]);
 
-		differ += (a == NULL) != (b == NULL) || (a && b && strcmp(a, b) != 0);
+		if (!R->r[k].dead)
+			differ += (a == NULL) != (b == NULL) || (a && b && strcmp(a, b) != 0);
 	}
 	if (!differ)
 		return 0;
 	f = open_memstream(out, &len);
 	if (!f)
 		return UB_E_NOMEM;
-	for (k = 0; k < R->n; k++) {
+	for (k = first; k < R->n; k++) {
 		const char *v = value(&R->r[k]);
 
+		if (R->r[k].dead)
+			continue;
 		/* each value once, where it first shows */
-		for (i = 0; i < k; i++) {
+		for (i = first; i < k; i++) {
 			const char *w = value(&R->r[i]);
 
-			if ((v == NULL && w == NULL) || (v && w && strcmp(v, w) == 0))
+			if (!R->r[i].dead && ((v == NULL && w == NULL) || (v && w && strcmp(v, w) == 0)))
 				break;
 		}
 		if (i < k)
 			continue;
-		fprintf(f, "%s%s%s", k ? TX(R, "; ", "；") : "", words(v, lang) ? words(v, lang) : "?",
+		fprintf(f, "%s%s%s", shown++ ? TX(R, "; ", "；") : "", words(v, lang) ? words(v, lang) : "?",
 			TX(R, ": ", "："));
 		for (i = k; i < R->n; i++) {
 			const char *w = value(&R->r[i]);
 
-			if ((v == NULL && w == NULL) || (v && w && strcmp(v, w) == 0))
+			if (!R->r[i].dead && ((v == NULL && w == NULL) || (v && w && strcmp(v, w) == 0)))
 				fprintf(f, "%s%s", i > k ? TX(R, ", ", "、") : "", R->r[i].label);
 		}
 	}

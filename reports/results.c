@@ -90,6 +90,31 @@ static void sanitize(char *s)
 	s[i] = '\0';
 }
 
+/*
+ * The per-peer CSV the sender wrote beside RESULT.json (stem bytes of path):
+ * RESULT-NAME.csv for a named board, as the sender maps the name (':', '/',
+ * '[', ']', '\\', ' ' and a leading '.' become '_'), when it is there; else
+ * RESULT-HOST_PORT.csv. malloc'd; NULL when out of memory.
+ */
+static char *csv_beside(const char *path, size_t stem, const char *name, const char *peer_s)
+{
+	char *s;
+	size_t i;
+
+	if (name) {
+		s = xprintf("%.*s-%s.csv", (int)stem, path, name);
+		if (!s)
+			return NULL;
+		for (i = stem + 1; s[i] && i < stem + 1 + strlen(name); i++)
+			if (strchr(":/[]\\ ", s[i]) || (i == stem + 1 && s[i] == '.'))
+				s[i] = '_';
+		if (access(s, F_OK) == 0)
+			return s;
+		free(s);
+	}
+	return xprintf("%.*s-%s.csv", (int)stem, path, peer_s);
+}
+
 static int add_result(struct ub_result **rs, unsigned *n, const char *path, json_t *root,
 		      json_t *entry, int many, struct ub_err *e)
 {
@@ -135,7 +160,7 @@ static int add_result(struct ub_result **rs, unsigned *n, const char *path, json
 		for (char *q = peer_s; *q; q++)
 			if (*q == ':' || *q == '/' || *q == '[' || *q == ']')
 				*q = '_';
-		r->csv_path = xprintf("%.*s-%s.csv", (int)stem, path, peer_s);
+		r->csv_path = csv_beside(path, stem, r->name, peer_s);
 	} else {
 		r->csv_path = xprintf("%.*s.csv", (int)stem, path);
 	}

@@ -581,7 +581,9 @@ def classroom(tmp, names=BOARD_NAMES, dead=(6,), n=400, csv=True, intervals=True
             peer["intervals"] = intervals_of(rows, iv, span, lambda s, u=ups: s in u)
         peers.append(peer)
         if csv:
-            with open(os.path.join(tmp, "%s-%s.csv" % (stem, addr.replace(":", "_"))), "w") as f:
+            # the sender's name for a named board's CSV: FILE-NAME.csv, what could leave the folder _
+            csv_name = re.sub(r"[:/\[\]\\ ]", "_", name)
+            with open(os.path.join(tmp, "%s-%s.csv" % (stem, csv_name)), "w") as f:
                 f.write(CSV_HEAD + "\n")
                 for r in rows:
                     f.write(",".join("" if v is None else str(v) for v in r) + "\n")
@@ -782,3 +784,68 @@ def test_report_words_match_the_colours(tmp):
         settings = f.read()
     # the SVG names a list of fonts, the Chinese ones among them, for viewers that lack the first
     assert re.search(r"font = 'DejaVu Sans,[^']*WenQuanYi Zen Hei[^']*,sans-serif'", settings), settings
+
+
+def free_udp_port():
+    """A loopback UDP port nothing listens on (bound, then let go)."""
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_report_from_a_real_classroom_run(tmp):
+    """The sender's own files: three named boards on loopback, one with
+    nothing listening. With the CSVs (named FILE-NAME.csv) and with the JSON
+    alone, the report draws every board by its name, the silent one as "no
+    reply"; from the JSON alone the interval charts hold the sender's
+    interval records, their losses adding up to the summary's."""
+    need_report()
+    refl, port = start_reflector("--no-tcp")
+    silent = free_udp_port()
+    peers = os.path.join(tmp, "peers.txt")
+    with open(peers, "w", encoding="utf-8") as f:
+        f.write("# a classroom\n127.0.0.1:%d Board A\n127.0.0.1:%d 小明\n127.0.0.1:%d Dead one\n"
+                % (port, port, silent))
+    rj, rc = os.path.join(tmp, "r.json"), os.path.join(tmp, "r.csv")
+    r = ub("--peers", peers, "-c", 300, "-i", "10ms", "--report-interval", "250ms", "--json", rj,
+           "--csv", rc, "-q", timeout=60)
+    assert r.returncode == 0, r.stderr
+    result = load_json(rj)
+    assert [p["params"]["name"] for p in result["peers"]] == ["Board A", "小明", "Dead one"]
+    out = os.path.join(tmp, "out")
+    r = ub("report", rj, "-o", out, "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert "different clocks" not in r.stderr, r.stderr
+    pngs = os.listdir(out)
+    assert "rtt-Board_A-127.0.0.1_%d.png" % port in pngs, pngs
+    assert "loss-Dead_one-127.0.0.1_%d.png" % silent in pngs, pngs
+    table = read_summary_csv(os.path.join(out, "summary.csv"))
+    assert [t["name"] for t in table] == ["Board A", "小明", "Dead one"]
+    assert table[2]["status"] == "no reply" and table[2]["rtt_median_ms"] == ""
+    assert abs(float(table[0]["rtt_median_ms"]) * 1e6
+               - result["peers"][0]["summary"]["rtt_ns"]["median"]) <= 500
+
+    # the JSON alone
+    alone = os.path.join(tmp, "alone")
+    os.mkdir(alone)
+    shutil.copy(rj, alone)
+    out = os.path.join(tmp, "out-alone")
+    r = ub("report", os.path.join(alone, "r.json"), "-o", out, "--lang", "en", "--format", "svg")
+    assert r.returncode == 0, r.stderr
+    svgs = os.listdir(out)
+    assert "overview.svg" in svgs, svgs
+    for p in result["peers"]:
+        name = p["params"]["name"]
+        slug = {"Board A": "Board_A-127.0.0.1_%d" % port, "小明": "r-127.0.0.1_%d" % port,
+                "Dead one": "Dead_one-127.0.0.1_%d" % silent}[name]
+        for kind in ("ivrtt", "ivloss"):
+            assert "%s-%s.svg" % (kind, slug) in svgs, (kind, slug, svgs)
+        loss = data_rows(os.path.join(out, "gnuplot", "%s-ivloss.dat" % slug))
+        assert len(loss) == len(p["intervals"]) > 0
+        assert sum(int(x[5]) for x in loss) == sum(i["lost"] for i in p["intervals"])
+        assert sum(int(x[3]) for x in loss) == p["summary"]["sent"], (name, loss)
+    shown = svg_text(os.path.join(out, "overview.svg"))
+    assert "Board A" in shown and "小明" in shown and "Dead one" in shown and "no reply" in shown
