@@ -23,7 +23,7 @@ set rmargin at screen 0.66
 set xrange [0:xmax]
 set xlabel t_x
 set key horizontal at screen 0.02, screen 0.01 left bottom samplen 2 nobox noopaque
-p = "f_rows using (0):1:ytic(12) with points pt 7 ps 0 lc rgb 'white' notitle"
+p = "f_rows using (0):1:ytic(12) with dots lc rgb 'white' notitle"
 p = p . ", '' using 2:1:($6 - $2):(0) with vectors nohead lw 4 lc rgb c_blue title t_bar"
 p = p . ", '' using (($3 + $5) / 2):1:3:5:($1 - 0.3):($1 + 0.3) with boxxyerror lc rgb c_blue lw 2 title t_box"
 p = p . ", '' using 4:1 with points pt 7 ps 1.6*pk lc rgb c_black title t_median"

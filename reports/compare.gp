@@ -25,8 +25,8 @@ set style fill solid 0.35 border
 set boxwidth 0.5
 
 plot f_box using 1:3:2:6:5:(0.5):9 with candlesticks whiskerbars 0.5 lc variable lw 3 title t_box, \
-     "" using 1:4:4:4:4 with candlesticks lc rgb c_black lw 4 notitle, \
-     "" using 1:7 with points pt 13 ps 2.5*pk lc rgb c_black title t_p99, \
+     "" using ($1 - 0.25):4:(0.5):(0) with vectors nohead lc rgb c_black lw 4 notitle, \
+     "" using 1:7 with points pt 13 ps 1.8*pk lc rgb c_black title t_p99, \
      "" using 1:12:11 with labels font (n > 5 ? fontspec : titlefont) tc rgb c_red notitle, \
      NaN with lines lc rgb c_black lw 4 title t_median, \
      NaN with lines lc rgb c_grey lw 3 title t_whisk

@@ -139,8 +139,8 @@ static int chart_ivrtt(struct ub_report_ctx *R, unsigned k, const struct iv_sum 
 	ub_gnuplot_num(f, "xmax", (double)s->end / 1e9 * 1.02 + 1e-3);
 	ub_gnuplot_num(f, "ymax", s->max_rtt > 0 ? ub_report_ms(s->max_rtt) * 1.12 : 1.0);
 	snprintf(t, sizeof(t),
-		 TX(R, "%s: round-trip time during the run\nFrom the per-interval figures (one every %s): the line is each interval's median, the band reaches its 90%% and its slowest reply",
-		    "%s：测量过程中的" UB_ZH_RTT "\n按时段统计（每 %s一段）：线是每段的中位数，色带到 90%% 和最慢的回复"),
+		 TX(R, "%s\nRound-trip time during the run, from the per-interval figures (one every %s)\nThe line is each interval's median; the bands reach its 90%% and its slowest reply",
+		    "%s\n测量过程中的" UB_ZH_RTT "，按时段统计（每 %s一段）\n线是每段的中位数，色带到该段 90%% 的回复和最慢的回复"),
 		 r->label, every);
 	ub_gnuplot_str(f, "t_title", t);
 	ub_gnuplot_str(f, "t_x", TX(R, "time since the start of the run (s)", "开始后的时间（秒）"));

@@ -15,8 +15,11 @@ set bmargin at screen 0.22
 set key horizontal at screen 0.5, screen 0.005 center bottom width -1
 set lmargin 12
 set style fill solid 1.0 border lc rgb "white"
+# whole probes: no tick between two counts
+if (ymax < 12) { set ytics 1 }
 if (n_lost == 0) {
     set label 1 t_none at graph 0.5, graph 0.5 center font titlefont tc rgb c_green
+    unset key
     plot NaN notitle
 } else {
     if (split) {

@@ -11,6 +11,7 @@ set xlabel t_x
 set ylabel t_y
 set xrange [0:xmax]
 set yrange [0:ymax]
+set tmargin at screen 0.80
 set bmargin at screen 0.22
 set key horizontal at screen 0.5, screen 0.005 center bottom width -1
 set lmargin 12
@@ -20,5 +21,6 @@ if (n_rtt > 0) {
          "" using 1:2 with linespoints lw 3 pt 7 ps 1.2*pk lc rgb c_blue title t_median
 } else {
     set label 1 t_none at graph 0.5, graph 0.5 center font titlefont tc rgb c_red
+    unset key
     plot NaN notitle
 }

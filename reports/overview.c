@@ -266,7 +266,7 @@ static int compare_data(struct ub_report_ctx *R, unsigned many, unsigned *used_o
 		fputc(' ', d);
 		ub_gnuplot_datum(d, t);
 		/* the note above the 99 % mark, or low in the empty place */
-		fprintf(d, " %.6f\n", r->n_rtt ? ub_report_ms(b->p99) + ymax * 0.06 : ymax * 0.1);
+		fprintf(d, " %.6f\n", r->n_rtt ? ub_report_ms(b->p99) + ymax * 0.1 : ymax * 0.1);
 	}
 	*used_out = used;
 	*ymax_out = ymax;

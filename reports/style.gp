@@ -11,17 +11,22 @@
 # family (pngcairo drops the size after a list), and Pango falls back
 # through fontconfig for a character that family lacks.
 #
-# Marks: the svg terminal draws a point of size 1 about 2.3 times as large
-# as pngcairo does. pk scales every "ps" of the templates so that a mark is
-# the same size, relative to the text, in both formats.
+# Sizes: the svg terminal writes a 20 pt font as 20 px, pngcairo draws it
+# a third larger (96 dpi): fpt, the size written, is a third larger for SVG
+# so that the text of both is the same.
+# svg draws a point of size 1 about 2.3 times as large as pngcairo does (and
+# larger with its larger font):
+# pk scales every "ps" of the templates (and pointscale the PNG's) so that
+# a mark is the same size in both formats, large enough for a wall.
 
 set encoding utf8
-fontspec = sprintf("%s,%d", font, font_pt)
-titlefont = sprintf("%s,%d", font, font_pt + 4)
-smallfont = sprintf("%s,%d", font, font_pt - 2)
+fpt = (term_type eq "svg" ? int(font_pt * 4.0 / 3.0 + 0.5) : font_pt)
+fontspec = sprintf("%s,%d", font, fpt)
+titlefont = sprintf("%s,%d", font, fpt + (term_type eq "svg" ? 5 : 4))
+smallfont = sprintf("%s,%d", font, fpt - (term_type eq "svg" ? 3 : 2))
 if (term_type eq "svg") {
     set terminal svg size width, height dynamic noenhanced font fontspec background rgb "white"
-    pk = 0.65
+    pk = 0.47
 } else {
     set terminal pngcairo size width, height noenhanced font fontspec background rgb "white" pointscale 1.5
     pk = 1.0
@@ -53,5 +58,5 @@ set linetype cycle 7
 set border 3 lw 1.5
 set tics nomirror out
 set grid xtics ytics lc rgb "#DDDDDD" lw 1 dt 1
-set key opaque box lc rgb "#BBBBBB" samplen 2 spacing 1.1
+set key opaque box lc rgb "#BBBBBB" samplen 2 spacing (term_type eq "svg" ? 0.85 : 1.1)
 set title font titlefont
