@@ -1,7 +1,7 @@
 /*
  * Fuzz target: what `udpbench report` reads, a result JSON and its
  * per-probe CSV, through the reader (results.c) and every writer of the
- * report (charts, settings, charts.sh, index.html, summary.md) into a
+ * report (charts, settings, charts.sh, index.html, summary.md, summary.csv) into a
  * work folder of its own; gnuplot itself is not run. The input is the JSON,
  * a NUL byte, then the CSV (no NUL: no CSV). The input's length picks the
  * language, the format and whether a title is given.
@@ -38,6 +38,7 @@
 #include "reports/pages.h"
 #include "reports/report_int.h"
 #include "reports/results.h"
+#include "reports/sumcsv.h"
 
 /* results given the CSV: a JSON of many peers would otherwise make thousands of charts */
 #define GIVEN_CSV 4
@@ -196,7 +197,8 @@ static void check_script(const char *path)
 		"#!/bin/sh",
 		"# Draws every chart of this report again from the data in this folder.",
 		"# Edit a template (rtt.gp, cdf.gp, loss.gp, reorder.gp, compare.gp,",
-		"# udp-tcp.gp, style.gp) or a chart's NAME.set.gp, then: sh charts.sh",
+		"# udp-tcp.gp, classview.gp, ivrtt.gp, ivloss.gp, style.gp) or a chart's",
+		"# NAME.set.gp, then: sh charts.sh",
 		"cd \"$(dirname \"$0\")\" || exit 1",
 		"# style.gp sets a UTF-8 encoding, which gnuplot measures in a UTF-8 locale",
 		"unset LC_ALL",
@@ -226,7 +228,11 @@ static void check_script(const char *path)
 	free(s);
 }
 
-/* A data file: comment lines, blank lines, and numbers; compare.dat two quoted fields too. */
+/*
+ * A data file: comment lines, blank lines, and numbers (NaN for a figure
+ * not known); compare.dat and classview.dat two quoted fields too, which
+ * hold no quote of their own (a quote is written \042).
+ */
 static void check_data(const char *path, int quoted)
 {
 	size_t n;
@@ -245,10 +251,10 @@ static void check_data(const char *path, int quoted)
 			FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7F);
 			if (*p == '"')
 				q++;
-			else if (!q)
+			else if (!(q & 1) && strncmp(p, "NaN", 3) == 0)
+				p += 2;
+			else if (!(q & 1))
 				FUZZ_CHECK(isdigit((unsigned char)*p) || *p == '.' || *p == '-' || *p == ' ');
-			else if (q == 2 || q == 4)
-				FUZZ_CHECK(*p == ' ' && q == 2);
 		}
 		FUZZ_CHECK(q == (quoted ? 4 : 0));
 	}
@@ -291,7 +297,7 @@ static void check_folder(void)
 		snprintf(path, sizeof(path), "%s/%s", work, de->d_name);
 		if (l > 7 && strcmp(de->d_name + l - 7, ".set.gp") == 0)
 			check_settings(path);
-		else if (strcmp(de->d_name, "compare.dat") == 0)
+		else if (strcmp(de->d_name, "compare.dat") == 0 || strcmp(de->d_name, "classview.dat") == 0)
 			check_data(path, 1);
 		else if (l > 4 && strcmp(de->d_name + l - 4, ".dat") == 0)
 			check_data(path, 0);
@@ -391,6 +397,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		rc = ub_pages_write_html(&R, &e);
 	if (!rc)
 		rc = ub_pages_write_md(&R, &e);
+	if (!rc)
+		rc = ub_sumcsv_write(&R, &e);
 	FUZZ_CHECK(rc == 0);
 	check_folder();
 out:
