@@ -8,6 +8,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -138,6 +139,15 @@ def load_json(path):
 def need_root(what):
     if os.geteuid() != 0:
         raise Skip("%s needs root" % what)
+
+
+def free_udp_port():
+    """A loopback UDP port nothing listens on (bound, then let go)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def need_tool(name):

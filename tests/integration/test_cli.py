@@ -4,15 +4,7 @@ import os
 import socket
 import time
 
-from harness import ROOT, run, start_reflector, ub
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from harness import ROOT, free_udp_port, run, start_reflector, ub
 
 
 def test_no_reflector_exit_3(tmp):

@@ -10,7 +10,7 @@ import shutil
 import struct
 import xml.etree.ElementTree as ET
 
-from harness import UDPBENCH, Skip, load_json, need_tool, run, start_reflector, ub
+from harness import UDPBENCH, Skip, free_udp_port, load_json, need_tool, run, start_reflector, ub
 
 MS = 1000000
 CSV_HEAD = "seq,tx_ns,rx_ns,rtt_ns,status,reordered,refl_seq,refl_rx_ns,refl_tx_ns,ttl"
@@ -784,16 +784,6 @@ def test_report_words_match_the_colours(tmp):
         settings = f.read()
     # the SVG names a list of fonts, the Chinese ones among them, for viewers that lack the first
     assert re.search(r"font = 'DejaVu Sans,[^']*WenQuanYi Zen Hei[^']*,sans-serif'", settings), settings
-
-
-def free_udp_port():
-    """A loopback UDP port nothing listens on (bound, then let go)."""
-    import socket
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def test_report_from_a_real_classroom_run(tmp):
