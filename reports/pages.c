@@ -270,38 +270,14 @@ static int write_page(const struct ub_report_ctx *R, const char *name,
 	return rc;
 }
 
-/* index.html: the table of every result first, then the charts with their questions. */
-static void html_body(const struct ub_report_ctx *R, FILE *f)
+/* The summary table of a few results: a column each, a row per figure. */
+static void html_table_columns(const struct ub_report_ctx *R, FILE *f)
 {
-	const char *ext = R->c->format == UB_REPORT_SVG ? "svg" : "png";
 	char name[64], v[512];
-	unsigned i, k;
+	unsigned k;
 	int m;
 
-	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
-		TX(R, "en", "zh-CN"));
-	html_esc(f, report_title(R));
-	fputs("</title>\n<style>\n"
-	      "body{font-family:sans-serif;font-size:18px;margin:2em auto;max-width:1640px;padding:0 1em}\n"
-	      "img{width:100%;max-width:1600px;border:1px solid #ccc}\n"
-	      "figure{margin:2em 0}figcaption{font-size:1.2em;margin:.4em 0}\n"
-	      "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .7em;text-align:right}\n"
-	      "th:first-child,td:first-child{text-align:left}code{background:#f2f2f2;padding:0 .3em}\n"
-	      ".warn{border:3px solid #D55E00;background:#fff3e8;padding:.6em 1em;margin:1em 0}\n"
-	      "</style>\n</head>\n<body>\n<h1>",
-	      f);
-	html_esc(f, report_title(R));
-	fputs("</h1>\n", f);
-	if (R->n_notes) {
-		fprintf(f, "<div class=\"warn\"><b>%s</b>\n<ul>\n", TX(R, "Before you compare", "比较之前请注意"));
-		for (i = 0; i < R->n_notes; i++) {
-			fputs("<li>", f);
-			html_esc(f, R->notes[i]);
-			fputs("</li>\n", f);
-		}
-		fputs("</ul>\n</div>\n", f);
-	}
-	fprintf(f, "<h2>%s</h2>\n<table>\n<tr><th></th>", TX(R, "Results", "测量结果"));
+	fputs("<table>\n<tr><th></th>", f);
 	for (k = 0; k < R->n; k++) {
 		fputs("<th>", f);
 		html_esc(f, R->r[k].label);
@@ -323,6 +299,77 @@ static void html_body(const struct ub_report_ctx *R, FILE *f)
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
+}
+
+/*
+ * The summary table of a classroom: a row per board (by name, those that
+ * never answered in red), a column per figure, so forty boards read down
+ * the page.
+ */
+static void html_table_rows(const struct ub_report_ctx *R, FILE *f)
+{
+	char name[64], v[512];
+	unsigned k;
+	int m;
+
+	fputs("<table class=\"class\">\n<tr><th></th>", f);
+	for (m = 1; m < M_N; m++) {
+		metric(R, &R->r[0], m, name, v, sizeof(v));
+		fputs("<th>", f);
+		html_esc(f, name);
+		fputs("</th>", f);
+	}
+	fputs("</tr>\n", f);
+	for (k = 0; k < R->n; k++) {
+		fputs(R->r[k].dead ? "<tr class=\"dead\"><th>" : "<tr><th>", f);
+		html_esc(f, R->r[k].label);
+		fputs("</th>", f);
+		for (m = 1; m < M_N; m++) {
+			metric(R, &R->r[k], m, name, v, sizeof(v));
+			fputs("<td>", f);
+			html_esc(f, v);
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+/* index.html: the table of every result first, then the charts with their questions. */
+static void html_body(const struct ub_report_ctx *R, FILE *f)
+{
+	const char *ext = R->c->format == UB_REPORT_SVG ? "svg" : "png";
+	unsigned i;
+
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
+		TX(R, "en", "zh-CN"));
+	html_esc(f, report_title(R));
+	fputs("</title>\n<style>\n"
+	      "body{font-family:sans-serif;font-size:18px;margin:2em auto;max-width:1640px;padding:0 1em}\n"
+	      "img{width:100%;max-width:1600px;border:1px solid #ccc}\n"
+	      "figure{margin:2em 0}figcaption{font-size:1.2em;margin:.4em 0}\n"
+	      "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .7em;text-align:right}\n"
+	      "th:first-child,td:first-child{text-align:left}code{background:#f2f2f2;padding:0 .3em}\n"
+	      ".warn{border:3px solid #D55E00;background:#fff3e8;padding:.6em 1em;margin:1em 0}\n"
+	      "table.class th,table.class td{white-space:nowrap}tr.dead th,tr.dead td{color:#B03A00;font-weight:bold}\n"
+	      "</style>\n</head>\n<body>\n<h1>",
+	      f);
+	html_esc(f, report_title(R));
+	fputs("</h1>\n", f);
+	if (R->n_notes) {
+		fprintf(f, "<div class=\"warn\"><b>%s</b>\n<ul>\n", TX(R, "Before you compare", "比较之前请注意"));
+		for (i = 0; i < R->n_notes; i++) {
+			fputs("<li>", f);
+			html_esc(f, R->notes[i]);
+			fputs("</li>\n", f);
+		}
+		fputs("</ul>\n</div>\n", f);
+	}
+	fprintf(f, "<h2>%s</h2>\n", TX(R, "Results", "测量结果"));
+	if (R->n >= UB_REPORT_CLASS_MIN)
+		html_table_rows(R, f);
+	else
+		html_table_columns(R, f);
 	fprintf(f, "<h2>%s</h2>\n", TX(R, "Charts", "图表"));
 	for (i = 0; i < R->n_ch; i++) {
 		const struct ub_report_chart *ch = &R->ch[i];
