@@ -308,13 +308,17 @@ static void html_table_columns(const struct ub_report_ctx *R, FILE *f)
  */
 static void html_table_rows(const struct ub_report_ctx *R, FILE *f)
 {
+	/* what tells the boards apart, first; what they share is in each chart's file */
+	static const int cols[] = { M_PEER, M_SENT, M_RECV, M_LOST, M_SPLIT, M_MED, M_P95, M_P99,
+				    M_MAX, M_JIT, M_BURST, M_REORD };
+	const size_t nc = sizeof(cols) / sizeof(cols[0]);
 	char name[64], v[512];
 	unsigned k;
-	int m;
+	size_t c;
 
 	fputs("<table class=\"class\">\n<tr><th></th>", f);
-	for (m = 1; m < M_N; m++) {
-		metric(R, &R->r[0], m, name, v, sizeof(v));
+	for (c = 0; c < nc; c++) {
+		metric(R, &R->r[0], cols[c], name, v, sizeof(v));
 		fputs("<th>", f);
 		html_esc(f, name);
 		fputs("</th>", f);
@@ -324,8 +328,8 @@ static void html_table_rows(const struct ub_report_ctx *R, FILE *f)
 		fputs(R->r[k].dead ? "<tr class=\"dead\"><th>" : "<tr><th>", f);
 		html_esc(f, R->r[k].label);
 		fputs("</th>", f);
-		for (m = 1; m < M_N; m++) {
-			metric(R, &R->r[k], m, name, v, sizeof(v));
+		for (c = 0; c < nc; c++) {
+			metric(R, &R->r[k], cols[c], name, v, sizeof(v));
 			fputs("<td>", f);
 			html_esc(f, v);
 			fputs("</td>", f);
@@ -351,7 +355,7 @@ static void html_body(const struct ub_report_ctx *R, FILE *f)
 	      "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .7em;text-align:right}\n"
 	      "th:first-child,td:first-child{text-align:left}code{background:#f2f2f2;padding:0 .3em}\n"
 	      ".warn{border:3px solid #D55E00;background:#fff3e8;padding:.6em 1em;margin:1em 0}\n"
-	      "table.class th,table.class td{white-space:nowrap}tr.dead th,tr.dead td{color:#B03A00;font-weight:bold}\n"
+	      "table.class td{white-space:nowrap}table.class{font-size:16px}table.class th:first-child{min-width:7em;max-width:14em;overflow-wrap:break-word}tr.dead th,tr.dead td{color:#B03A00;font-weight:bold}\n"
 	      "</style>\n</head>\n<body>\n<h1>",
 	      f);
 	html_esc(f, report_title(R));
