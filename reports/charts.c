@@ -221,7 +221,11 @@ static void loss_texts(const struct ub_report_ctx *R, const struct ub_result *r,
 		r->split, r->n_p, r->n_rtt, r->n_up, r->n_down - r->n_late, r->n_lost - r->n_late,
 		r->n_late);
 	/* the colours of loss.gp: lost there (or lost) in c_red (orange-red), lost back in c_brown */
-	if (r->split)
+	if (r->dead)
+		snprintf(t, sizeof(t), TX(R, "%s: no reply, all %zu probes lost\nOne mark per probe",
+					  "%s：" UB_ZH_NO_REPLY "，%zu 个探测包全部丢失\n一格一个探测包"),
+			 r->label, r->n_p);
+	else if (r->split)
 		snprintf(t, sizeof(t), TX(R, "%1$s: which probes were lost? %3$zu of %2$zu\nOne mark per probe; "
 					  "orange-red (there) and dark brown (back) blocks are losses in a row",
 					  "%s：哪些探测包丢了？%zu 个中丢了 %zu 个\n一格一个探测包，" UB_ZH_C_LOST

@@ -269,7 +269,8 @@ static void check_html(const char *path)
 		"style>", "/style>", "body>", "/body>", "h1>", "/h1>", "h2>", "/h2>", "figure ",
 		"/figure>", "figcaption>", "/figcaption>", "b>", "/b>", "img ", "table>", "/table>",
 		"tr>", "/tr>", "th>", "/th>", "td>", "/td>", "p>", "/p>", "code>", "/code>",
-		"div class=\"warn\">", "/div>", "ul>", "/ul>", "li>", "/li>",
+		"div class=\"warn\">", "/div>", "ul>", "/ul>", "li>", "/li>", "table class=\"class\">",
+		"tr class=\"dead\">",
 	};
 	size_t n, i;
 	char *s = slurp(path, &n), *p;

@@ -676,8 +676,9 @@ def test_report_classroom_every_board_named_none_left_out(tmp):
         svgs = os.listdir(out)
         assert "loss-Board_B-127.0.0.3_10000.svg" in svgs, svgs
         assert "rtt-Li_Lei-127.0.0.6_10000.svg" in svgs, svgs
-        # a board that never answered has no time to draw: no 0 ms RTT chart
+        # a board that never answered has no time to draw: no 0 ms RTT chart, its losses say it
         assert not [s for s in svgs if s.startswith("rtt-") and "127.0.0.8_" in s], svgs
+        assert no_reply in svg_text(os.path.join(out, "loss-class-127.0.0.8_10000.svg"))
         odd = [s for s in svgs if s.startswith("rtt-") and "127.0.0.9_" in s]
         assert odd == ["rtt-Ann_x_touch_pwn12_touch_pwn13_script_alert_1_scr-127.0.0.9_10000.svg"], odd
         assert ODD_NAME in svg_text(os.path.join(out, odd[0]))
