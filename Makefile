@@ -34,7 +34,7 @@ endif
 
 # Debian packages each job needs; `make deps-X` installs the missing ones.
 DEPS_build := gcc make pkg-config libc6-dev libjansson-dev libinih-dev libpcap-dev libssl-dev
-DEPS_test  := $(DEPS_build) libcmocka-dev python3 tshark tcpdump nftables iproute2 \
+DEPS_test  := $(DEPS_build) libcmocka-dev python3 python3-pandas tshark tcpdump nftables iproute2 \
               gnuplot-nox fonts-wqy-zenhei gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static time
 DEPS_demo  := $(DEPS_build) gnuplot-nox fonts-wqy-zenhei nftables iproute2
 

@@ -55,6 +55,18 @@ struct sender {
 	int64_t stop_at;        /* end of a duration-bounded run; 0 = none */
 	unsigned live_lines;    /* lines drawn last time, to redraw in place */
 	struct ub_board_now *boards; /* what the watcher gets, one per session */
+	struct held *held;      /* interval lines waiting for the other boards' */
+	unsigned held_max;      /* room for a board's lines: Tmax's worth of intervals, and some */
+};
+
+/*
+ * A board's complete interval records not printed yet: the lines of one
+ * interval go out together, in the boards' order, once every board that
+ * still sends has its own.
+ */
+struct held {
+	struct ub_interval *r;
+	unsigned n;
 };
 
 void ub_sender_config_init(struct ub_sender_config *c)
@@ -145,31 +157,83 @@ static void watch_tick(struct sender *s, int64_t now, int final)
 	w->tick(w->ctx, now - s->start, s->boards, s->n, final);
 }
 
-/* Prints and hands on every interval record that is complete. */
-static void emit_intervals(struct sender *s)
+/* The earliest interval some board holds a line of, or INT64_MAX. */
+static int64_t held_first(const struct sender *s, int *full)
+{
+	int64_t first = INT64_MAX;
+	unsigned i;
+
+	*full = 0;
+	for (i = 0; i < s->n; i++) {
+		if (s->held[i].n && s->held[i].r[0].start_ns < first)
+			first = s->held[i].r[0].start_ns;
+		*full |= s->held[i].n == s->held_max;
+	}
+	return first;
+}
+
+/* Whether every board that still sends has its line of the interval that starts at t. */
+static int held_complete(const struct sender *s, int64_t t)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (ub_session_active(s->sess[i]) && (!s->held[i].n || s->held[i].r[0].start_ns != t))
+			return 0;
+	return 1;
+}
+
+/* Prints the intervals every board has its line of (all: every line held). */
+static void print_held(struct sender *s, int all)
+{
+	const struct ub_sender_config *c = s->cfg;
+	int printed = 0, full;
+	int64_t t;
+	unsigned i;
+
+	while ((t = held_first(s, &full)) != INT64_MAX && (all || full || held_complete(s, t))) {
+		/* the live lines are drawn over: out of the way first */
+		if (!printed)
+			live_clear(s);
+		printed = 1;
+		for (i = 0; i < s->n; i++) {
+			struct held *h = &s->held[i];
+
+			if (!h->n || h->r[0].start_ns != t)
+				continue;
+			ub_output_interval(c->intervals, c->lang, who(s, i), &h->r[0]);
+			memmove(&h->r[0], &h->r[1], --h->n * sizeof(h->r[0]));
+		}
+	}
+	if (printed) {
+		fflush(c->intervals);
+		live_lines(s);
+	}
+}
+
+/*
+ * Hands on the interval records that are complete (as many as there is
+ * room to hold), and prints those the boards all have (all: every line
+ * held). Returns how many it took.
+ */
+static unsigned emit_intervals(struct sender *s, int all)
 {
 	const struct ub_sender_config *c = s->cfg;
 	const struct ub_sender_watch *w = c->watch;
 	struct ub_interval r;
-	int cleared = 0;
-	unsigned i;
+	unsigned i, taken = 0;
 
 	for (i = 0; i < s->n; i++)
-		while (ub_session_take_interval(s->sess[i], &r)) {
-			if (c->intervals) {
-				/* the live lines are drawn over: out of the way first */
-				if (!cleared && s->live_lines)
-					live_clear(s);
-				cleared = 1;
-				ub_output_interval(c->intervals, c->lang, who(s, i), &r);
-			}
+		while (s->held[i].n < s->held_max && ub_session_take_interval(s->sess[i], &r)) {
+			taken++;
 			if (w && w->interval)
 				w->interval(w->ctx, i, &r);
+			if (c->intervals)
+				s->held[i].r[s->held[i].n++] = r;
 		}
-	if (cleared) {
-		fflush(c->intervals);
-		live_lines(s);
-	}
+	if (c->intervals)
+		print_held(s, all);
+	return taken;
 }
 
 static int more_slots(const struct sender *s, int64_t slot)
@@ -385,7 +449,7 @@ static int run_loop(struct sender *s, struct ub_err *e)
 		now = ub_clock_mono();
 		deadline = next_live;
 		settled = settle_all(s, now, &deadline, &active);
-		emit_intervals(s);
+		emit_intervals(s, 0);
 		sending = sending && more_slots(s, slot) && active;
 		if (!sending && settled)
 			return 0;
@@ -550,6 +614,7 @@ struct results {
 static int prepare(struct sender *s, struct results *r, struct ub_err *e)
 {
 	const struct ub_sender_config *c = s->cfg;
+	unsigned i;
 	int ret;
 
 	ret = open_sessions(s, e);
@@ -561,8 +626,16 @@ static int prepare(struct sender *s, struct results *r, struct ub_err *e)
 	r->sum = calloc(s->n, sizeof(*r->sum));
 	r->rc = calloc(s->n, sizeof(*r->rc));
 	s->boards = calloc(s->n, sizeof(*s->boards));
-	if (!r->params || !r->sum || !r->rc || !s->boards)
+	s->held = calloc(s->n, sizeof(*s->held));
+	if (!r->params || !r->sum || !r->rc || !s->boards || !s->held)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	/* a silent board's line comes a Tmax after the others' */
+	s->held_max = 4;
+	if (c->report_interval_ns > 0 && c->timeout_ns / c->report_interval_ns < 1000)
+		s->held_max += (unsigned)(c->timeout_ns / c->report_interval_ns);
+	for (i = 0; i < s->n; i++)
+		if (!(s->held[i].r = calloc(s->held_max, sizeof(*s->held[i].r))))
+			return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 	/* Timer slack would blur every wakeup by 50 us. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (c->cpu >= 0) {
@@ -597,7 +670,8 @@ static int write_results(struct sender *s, struct results *r, int64_t start_real
 			snprintf(r->params[i].name, sizeof(r->params[i].name), "%s", c->names[i]);
 	}
 	/* the last records, complete now, before the summary */
-	emit_intervals(s);
+	while (emit_intervals(s, 1))
+		;
 	live_clear(s);
 	watch_tick(s, ub_clock_mono(), 1);
 	if (s->cap) {
@@ -690,6 +764,9 @@ out:
 	if (s.tfd >= 0)
 		close(s.tfd);
 	free(s.boards);
+	for (i = 0; s.held && i < s.n; i++)
+		free(s.held[i].r);
+	free(s.held);
 	free(r.params);
 	free(r.sum);
 	free(r.rc);

@@ -134,9 +134,13 @@ def test_named_boards_and_a_dead_one(tmp):
     assert "小明" in rows and "Board" in rows and "坏了的板子" in rows, r.stdout
     assert "no reply" in rows["坏了的板子"] and "0us" not in rows["坏了的板子"], r.stdout
     assert "no reply from 坏了的板子 (127.0.0.1:%d)" % dead.getsockname()[1] in r.stderr, r.stderr
-    # interval lines carry the names
-    names = {m.group(3) for m in interval_lines(r.stdout)}
-    assert names == {"小明", "Board two", "坏了的板子"}, names
+    # interval lines carry the names, one block an interval in the boards' order,
+    # the silent board's line too (it comes a Tmax after the others')
+    lines = interval_lines(r.stdout)
+    assert {m.group(3) for m in lines} == {"小明", "Board two", "坏了的板子"}, r.stdout
+    assert [m.group(3) for m in lines[:3]] == ["小明", "Board two", "坏了的板子"], r.stdout
+    starts = [float(m.group(1)) for m in lines]
+    assert starts == sorted(starts) and len(lines) == 3 * 2, r.stdout
     peers = load_json(rj)["peers"]
     by_name = {p["params"]["name"]: p for p in peers}
     assert set(by_name) == {"小明", "Board two", "坏了的板子"}, by_name.keys()
