@@ -21,14 +21,16 @@
 
 set encoding utf8
 fpt = (term_type eq "svg" ? int(font_pt * 4.0 / 3.0 + 0.5) : font_pt)
-fontspec = sprintf("%s,%d", font, fpt)
-titlefont = sprintf("%s,%d", font, fpt + (term_type eq "svg" ? 5 : 4))
-smallfont = sprintf("%s,%d", font, fpt - (term_type eq "svg" ? 3 : 2))
+termfont = sprintf("%s,%d", font, fpt)
+# a size alone keeps the terminal's families: "A,B,C,32" would be read as A at 0
+fontspec = sprintf(",%d", fpt)
+titlefont = sprintf(",%d", fpt + (term_type eq "svg" ? 5 : 4))
+smallfont = sprintf(",%d", fpt - (term_type eq "svg" ? 3 : 2))
 if (term_type eq "svg") {
-    set terminal svg size width, height dynamic noenhanced font fontspec background rgb "white"
+    set terminal svg size width, height dynamic noenhanced font termfont background rgb "white"
     pk = 0.47
 } else {
-    set terminal pngcairo size width, height noenhanced font fontspec background rgb "white" pointscale 1.5
+    set terminal pngcairo size width, height noenhanced font termfont background rgb "white" pointscale 1.5
     pk = 1.0
 }
 set output out

@@ -34,7 +34,7 @@ eval "plot " . p
 
 # under both panels, across the whole width: one legend and the lesson
 unset label 1
-set label 2 t_caption at screen 0.5, screen 0.025 center font sprintf("%s,%d", font, fpt + 2) tc rgb c_black front
+set label 2 t_caption at screen 0.5, screen 0.025 center font sprintf(",%d", fpt + 2) tc rgb c_black front
 set lmargin at screen 0.02
 set rmargin at screen 0.98
 set tmargin at screen 0.13

@@ -782,8 +782,14 @@ def test_report_words_match_the_colours(tmp):
     assert "#E69F00" not in colours, "an orange line beside the orange-red marks"
     with open(os.path.join(out, "gnuplot", "rtt-udp.set.gp"), encoding="utf-8") as f:
         settings = f.read()
-    # the SVG names a list of fonts, the Chinese ones among them, for viewers that lack the first
+    # the SVG names a list of fonts, the Chinese ones among them, for viewers that lack the first,
+    # on every text (titles too), each at its size: titles larger than the axes' figures
     assert re.search(r"font = 'DejaVu Sans,[^']*WenQuanYi Zen Hei[^']*,sans-serif'", settings), settings
+    with open(chart, encoding="utf-8") as f:
+        fonts = re.findall(r'font-family="([^"]*)" font-size="([0-9.]+)"', f.read())
+    assert fonts and all(fam.endswith(",sans-serif") for fam, _ in fonts), set(fonts)
+    sizes = sorted({float(size) for _, size in fonts})
+    assert len(sizes) >= 2 and sizes[-1] > sizes[0] and sizes[0] >= 20, sizes
 
 
 def test_report_from_a_real_classroom_run(tmp):
