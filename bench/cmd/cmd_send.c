@@ -439,6 +439,7 @@ static int start_live(struct send_cmd *s, struct ub_live **lv, struct ub_sender_
 		      struct ub_err *e)
 {
 	struct ub_live_config lc;
+	char url[UB_ADDRSTR_MAX + 16];
 
 	*lv = NULL;
 	if (!s->live)
@@ -451,9 +452,10 @@ static int start_live(struct send_cmd *s, struct ub_live **lv, struct ub_sender_
 	*lv = ub_live_start(&lc, e);
 	if (!*lv)
 		return e->code;
-	fprintf(stderr, UB_TR(s->c.lang == UB_LANG_ZH, "udpbench: live page at http://%s/\n",
-			      "udpbench: 实时页面：http://%s/\n"),
-		ub_live_address(*lv));
+	snprintf(url, sizeof(url), "http://%s/", ub_live_address(*lv));
+	fprintf(stderr, UB_TR(s->c.lang == UB_LANG_ZH, "udpbench: live page at %s\n",
+			      "udpbench: 实时页面：%s\n"),
+		url);
 	ub_live_watch(*lv, w);
 	s->c.watch = w;
 	return 0;

@@ -313,6 +313,7 @@ static const char *const live_words[][3] = {
 	{ "median", "median", "中位数" },
 	{ "p99", "p99", "p99" },
 	{ "loss", "loss", "丢包率" },
+	{ "lost", "lost", "丢失" },
 	{ "up", "there", "去程" },
 	{ "down", "back", "回程" },
 	{ "heard", "last reply", "上次回复" },

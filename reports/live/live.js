@@ -6,9 +6,10 @@
 
 (function () {
   var WINDOW_NS = 60e9;            // the chart shows the last 60 s of send time
+  // dark enough to read on white; after 16 the colours come round again (the legend names them)
   var COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-                 "#000000", "#F0E442", "#882255", "#44AA99", "#999933", "#AA4499",
-                 "#332288", "#117733", "#661100", "#6699CC"];
+                 "#000000", "#882255", "#44AA99", "#999933", "#AA4499", "#332288",
+                 "#117733", "#661100", "#6699CC", "#888888"];
   var words = {};
   var run = null;
   var boards = [];
@@ -44,24 +45,30 @@
       name: el("h3", "name", head),
       addr: el("div", "addr", t),
       now: el("div", "rtt-now", t),
-      stats: el("div", "rtt-stats", t),
-      loss: el("div", "loss", t),
-      heard: el("div", "heard", t)
+      stats: el("div", "rtt-stats", t)
     };
+    var loss = el("div", "loss", t);
+    parts.lossPct = el("span", "loss-pct", loss);
+    parts.split = el("span", "split", loss);
+    parts.heard = el("div", "heard", t);
     return parts;
   }
 
-  function lossText(b) {
-    if (b.loss_pct === null) return w("loss") + " –";
-    var s = w("loss") + " " + b.loss_pct.toFixed(1) + " %";
-    if (b.lost_up !== null && b.lost_down !== null)
-      s += " (" + w("up") + " " + b.lost_up + " / " + w("down") + " " + b.lost_down + ")";
-    return s;
+  function splitText(b) {
+    if (b.lost_up === null || b.lost_down === null) return "";
+    return w("up") + " " + b.lost_up + " · " + w("down") + " " + b.lost_down;
   }
 
   function heardText(b) {
     if (b.last_heard_ns === null) return w("heard") + ": " + w("no_reply");
-    return w("heard") + ": " + (b.age_ns / 1e9).toFixed(1) + " " + w("ago");
+    return w("heard") + " " + (b.age_ns / 1e9).toFixed(1) + " " + w("ago");
+  }
+
+  // "1.50 · p99 3.00 ms": the unit once
+  function statsText(b) {
+    if (b.rtt_median_ns === null) return w("median") + " –";
+    return w("median") + " " + ms(b.rtt_median_ns).replace(/ .*/, "") + " · " + w("p99") + " " +
+      ms(b.rtt_p99_ns);
   }
 
   function fillTile(p, b) {
@@ -75,9 +82,9 @@
     } else {
       p.now.textContent = b.rtt_now_ns === null ? "–" : ms(b.rtt_now_ns);
     }
-    p.stats.textContent = b.rtt_median_ns === null ? w("median") + " –" :
-      w("median") + " " + ms(b.rtt_median_ns) + " · " + w("p99") + " " + ms(b.rtt_p99_ns);
-    p.loss.textContent = lossText(b);
+    p.stats.textContent = statsText(b);
+    p.lossPct.textContent = w("loss") + " " + (b.loss_pct === null ? "–" : b.loss_pct.toFixed(1) + " %");
+    p.split.textContent = splitText(b);
     p.heard.textContent = heardText(b) + " · " + w("sent") + " " + b.sent;
   }
 
@@ -166,8 +173,9 @@
     }
     // the strip above the plot where lost probes are marked
     g.textAlign = "right";
+    g.textBaseline = "middle";
     g.fillStyle = "#D55E00";
-    g.fillText("×", box.x0 - 8, box.lostY - box.font / 2);
+    g.fillText(w("lost") + " ×", box.x0 - 8, box.lostY + box.lostH / 2);
   }
 
   function drawBoard(g, box, i, from, topNs) {
@@ -179,7 +187,7 @@
       if (p[0] < from) continue;
       x = box.x0 + ((p[0] - from) / WINDOW_NS) * box.w;
       if (p[1] === null) {
-        y = box.lostY;
+        y = box.lostY + (boards.length > 1 ? (i % 8) * box.lostH / 7 : box.lostH / 2);
         g.lineWidth = 3;
         g.beginPath();
         g.moveTo(x - r, y - r); g.lineTo(x + r, y + r);
@@ -205,7 +213,9 @@
     g.clearRect(0, 0, cw, ch);
     box = { font: Math.max(14, Math.round(ch / 18)) };
     box.x0 = box.font * 6; box.w = cw - box.x0 - box.font;
-    box.lostY = box.font; box.y0 = box.font * 2.5; box.h = ch - box.y0 - box.font * 2.5;
+    // lost probes: a strip above the plot, a row for each board (eight rows, then round again)
+    box.lostY = box.font * 0.6; box.lostH = boards.length > 1 ? box.font * 1.6 : 0;
+    box.y0 = box.lostY + box.lostH + box.font * 1.2; box.h = ch - box.y0 - box.font * 2.2;
     from = (run && run.elapsed_ns !== null ? run.elapsed_ns : 0) - WINDOW_NS;
     topNs = niceTop(Math.max(visibleMax(from) * 1.1, 1e5));
     drawAxes(g, box, from, topNs);
