@@ -27,7 +27,7 @@ typedef enum MHD_Result ub_mhd_result;
 #define UB_LIVE_BLOCK 16384             /* bytes MHD takes from a viewer's queue at once */
 #define UB_LIVE_WAIT_NS (250 * 1000000LL) /* a viewer's thread looks at the stop flag this often */
 #define UB_LIVE_KEEPALIVE_NS (10 * UB_NS_PER_S)
-#define UB_LIVE_DRAIN_NS UB_NS_PER_S    /* at the end, how long viewers get to read the last state */
+#define UB_LIVE_DRAIN_NS (2 * UB_NS_PER_S) /* at the end, how long viewers get to read the last state */
 
 /* One /events viewer: the bytes queued for it. */
 struct viewer {
@@ -88,6 +88,16 @@ static struct timespec deadline_in(int64_t ns)
 	return ub_clock_ns_to_ts(ub_clock_mono() + ns);
 }
 
+/* Gives up on a viewer: its reader ends the stream with an error. Call with mu held. */
+static void viewer_drop(struct viewer *v)
+{
+	v->dropped = 1;
+	v->lv->dropped++;
+	free(v->buf);
+	v->buf = NULL;
+	v->off = v->len = v->cap = 0;
+}
+
 /* Appends n bytes to v's queue; a viewer that would fall too far behind is dropped. */
 static void viewer_push(struct viewer *v, const char *s, size_t n, size_t max_backlog)
 {
@@ -96,11 +106,7 @@ static void viewer_push(struct viewer *v, const char *s, size_t n, size_t max_ba
 	if (v->dropped)
 		return;
 	if (pending + n > max_backlog + v->first) {
-		v->dropped = 1;
-		v->lv->dropped++;
-		free(v->buf);
-		v->buf = NULL;
-		v->off = v->len = v->cap = 0;
+		viewer_drop(v);
 		return;
 	}
 	if (v->off && v->len + n > v->cap) {
@@ -116,8 +122,7 @@ static void viewer_push(struct viewer *v, const char *s, size_t n, size_t max_ba
 			cap *= 2;
 		b = realloc(v->buf, cap);
 		if (!b) {
-			v->first = 0;
-			viewer_push(v, s, max_backlog + 1, max_backlog); /* out of memory: drop */
+			viewer_drop(v);
 			return;
 		}
 		v->buf = b;
@@ -226,8 +231,6 @@ static ssize_t viewer_read(void *cls, uint64_t pos, char *out, size_t max)
 		n = (ssize_t)(v->len - v->off < max ? v->len - v->off : max);
 		memcpy(out, v->buf + v->off, (size_t)n);
 		v->off += (size_t)n;
-		if (v->off == v->len)
-			pthread_cond_broadcast(&lv->cv); /* ub_live_stop waits for empty queues */
 	} else if (lv->closing) {
 		n = MHD_CONTENT_READER_END_OF_STREAM;
 	} else {
@@ -440,17 +443,6 @@ fail:
 	return NULL;
 }
 
-/* Whether some viewer still has bytes to read. Call with mu held. */
-static int any_pending(const struct ub_live *lv)
-{
-	const struct viewer *v;
-
-	for (v = lv->viewers; v; v = v->next)
-		if (!v->dropped && v->len > v->off)
-			return 1;
-	return 0;
-}
-
 void ub_live_stop(struct ub_live *lv)
 {
 	int64_t until;
@@ -461,7 +453,11 @@ void ub_live_stop(struct ub_live *lv)
 	pthread_mutex_lock(&lv->mu);
 	lv->closing = 1;
 	pthread_cond_broadcast(&lv->cv);
-	while (any_pending(lv) && ub_clock_mono() < until) {
+	/*
+	 * A stream is done once MHD has sent its end and let the response go
+	 * (viewer_free); stopping before that would cut off the last figures.
+	 */
+	while (lv->n_viewers && ub_clock_mono() < until) {
 		struct timespec ts = deadline_in(UB_LIVE_WAIT_NS);
 
 		pthread_cond_timedwait(&lv->cv, &lv->mu, &ts);

@@ -69,7 +69,7 @@ void ub_live_interval(void *ctx, unsigned board, const struct ub_interval *iv);
 void ub_live_watch(struct ub_live *lv, struct ub_sender_watch *w);
 
 /*
- * Lets the viewers read the last state (up to about a second), then stops
+ * Lets the viewers read the last state (up to 2 s), then stops
  * the server and frees it. NULL is accepted.
  */
 void ub_live_stop(struct ub_live *lv);

@@ -324,6 +324,7 @@ static const char *const live_words[][3] = {
 	{ "received", "received", "已收到" },
 	{ "chart", "Round-trip time, last 60 s (× = lost probe)", "最近 60 秒的往返时延（× 为丢失的探测包）" },
 	{ "ms", "ms", "毫秒" },
+	{ "us", "µs", "微秒" },
 	{ "seconds", "s", "秒" },
 	{ "boards", "boards", "块板子" },
 	{ "elapsed", "running for", "已运行" },

@@ -21,9 +21,19 @@
   function $(id) { return document.getElementById(id); }
   function w(key) { return words[key] || key; }
 
+  // three figures at most: "845 µs", "1.23 ms", "48.2 ms", "312 ms"
+  function figures(v) { return v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0); }
+
   function ms(ns) {
-    var v = ns / 1e6;
-    return (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) + " " + w("ms");
+    return ns < 1e6 ? figures(ns / 1e3) + " " + w("us") : figures(ns / 1e6) + " " + w("ms");
+  }
+
+  // an axis label: the unit the top of the axis takes, as many decimals as the step needs
+  function axisLabel(ns, topNs) {
+    var unit = topNs <= 1e6 ? 1e3 : 1e6, v = ns / unit, step = topNs / unit / 4, decimals = 0;
+    while (decimals < 3 && Math.abs(step * Math.pow(10, decimals) - Math.round(step * Math.pow(10, decimals))) > 1e-6)
+      decimals++;
+    return v.toFixed(decimals) + " " + w(unit === 1e3 ? "us" : "ms");
   }
 
   function el(tag, cls, parent) {
@@ -64,11 +74,12 @@
     return w("heard") + " " + (b.age_ns / 1e9).toFixed(1) + " " + w("ago");
   }
 
-  // "1.50 · p99 3.00 ms": the unit once
   function statsText(b) {
     if (b.rtt_median_ns === null) return w("median") + " –";
-    return w("median") + " " + ms(b.rtt_median_ns).replace(/ .*/, "") + " · " + w("p99") + " " +
-      ms(b.rtt_p99_ns);
+    var med = ms(b.rtt_median_ns), p99 = ms(b.rtt_p99_ns), unit = / .*/;
+    // "1.50 · p99 3.00 ms": a unit both share is said once
+    if (med.match(unit)[0] === p99.match(unit)[0]) med = med.replace(unit, "");
+    return w("median") + " " + med + " · " + w("p99") + " " + p99;
   }
 
   function fillTile(p, b) {
@@ -163,7 +174,7 @@
     for (i = 0; i <= 4; i++) {
       y = box.y0 + box.h - (box.h * i) / 4;
       g.beginPath(); g.moveTo(box.x0, y); g.lineTo(box.x0 + box.w, y); g.stroke();
-      g.fillText(ms((topNs * i) / 4), box.x0 - 8, y);
+      g.fillText(axisLabel((topNs * i) / 4, topNs), box.x0 - 8, y);
     }
     g.textAlign = "center";
     g.textBaseline = "top";
@@ -217,7 +228,7 @@
     box.lostY = box.font * 0.6; box.lostH = boards.length > 1 ? box.font * 1.6 : 0;
     box.y0 = box.lostY + box.lostH + box.font * 1.2; box.h = ch - box.y0 - box.font * 2.2;
     from = (run && run.elapsed_ns !== null ? run.elapsed_ns : 0) - WINDOW_NS;
-    topNs = niceTop(Math.max(visibleMax(from) * 1.1, 1e5));
+    topNs = niceTop(Math.max(visibleMax(from) * 1.1, 1e4));
     drawAxes(g, box, from, topNs);
     for (i = 0; i < boards.length; i++) drawBoard(g, box, i, from, topNs);
   }

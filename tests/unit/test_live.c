@@ -383,9 +383,10 @@ static void test_viewer_cap(void **state)
 }
 
 /*
- * A viewer that never reads: the ticks go on at once (each well under
- * 20 ms though a 30 kB event goes to it every time), it is dropped once
- * its backlog passes the cap, and the end of the run is not held up.
+ * A viewer that never reads: the ticks go on at once (each well within
+ * the sender's 250 ms between ticks, though a 30 kB event goes to it every
+ * time), it is dropped once its backlog passes the cap, and the end of the
+ * run is not held up.
  */
 static void test_stalled_viewer_holds_nothing_up(void **state)
 {
@@ -408,11 +409,11 @@ static void test_stalled_viewer_holds_nothing_up(void **state)
 		d = ub_clock_mono() - t0;
 		worst = d > worst ? d : worst;
 	}
-	assert_true(worst < 20 * MS);
+	assert_true(worst < 100 * MS);
 	assert_int_equal(ub_live_dropped(lv), 1);
 	t0 = ub_clock_mono();
 	ub_live_stop(lv);
-	assert_true(ub_clock_mono() - t0 < 3000 * MS);
+	assert_true(ub_clock_mono() - t0 < 3000 * MS); /* the drain bound, 2 s, and a margin */
 	close(fd);
 }
 
