@@ -400,7 +400,7 @@ static void test_stalled_viewer_holds_nothing_up(void **state)
 	fd = request(ub_live_port(lv), "GET", "/events");
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
 	read_until(fd, buf, 64, " 200 OK");
-	for (t = 0; t < 200; t++) {
+	for (t = 0; t < 400; t++) {
 		int64_t d;
 
 		fake_fill(&f, 40, 64, (1000 + t * 250) * MS);
