@@ -76,6 +76,7 @@
 
   function statsText(b) {
     if (b.rtt_median_ns === null) return w("median") + " –";
+    if (boards.length > 16) return w("median") + " " + ms(b.rtt_median_ns);  // small tiles
     var med = ms(b.rtt_median_ns), p99 = ms(b.rtt_p99_ns), unit = / .*/;
     // "1.50 · p99 3.00 ms": a unit both share is said once
     if (med.match(unit)[0] === p99.match(unit)[0]) med = med.replace(unit, "");
