@@ -328,6 +328,7 @@ static const char *const live_words[][3] = {
 	{ "seconds", "s", "秒" },
 	{ "boards", "boards", "块板子" },
 	{ "elapsed", "running for", "已运行" },
+	{ "recent", "last", "最近" },
 };
 
 json_t *ub_live_json_words(enum ub_lang lang)

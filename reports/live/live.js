@@ -60,6 +60,7 @@
     var loss = el("div", "loss", t);
     parts.lossPct = el("span", "loss-pct", loss);
     parts.split = el("span", "split", loss);
+    parts.recent = el("div", "recent", t);
     parts.heard = el("div", "heard", t);
     return parts;
   }
@@ -67,6 +68,14 @@
   function splitText(b) {
     if (b.lost_up === null || b.lost_down === null) return "";
     return w("up") + " " + b.lost_up + " · " + w("down") + " " + b.lost_down;
+  }
+
+  // the latest complete interval record: what is happening now, not since the start
+  function recentText(b) {
+    var iv = b.interval;
+    if (!iv || !iv.sent) return "";
+    return w("recent") + " " + ((iv.end_ns - iv.start_ns) / 1e9).toFixed(0) + " " + w("seconds") + ": " +
+      w("loss") + " " + (100 * iv.lost / iv.sent).toFixed(0) + " %";
   }
 
   function heardText(b) {
@@ -97,6 +106,7 @@
     p.stats.textContent = statsText(b);
     p.lossPct.textContent = w("loss") + " " + (b.loss_pct === null ? "–" : b.loss_pct.toFixed(1) + " %");
     p.split.textContent = splitText(b);
+    p.recent.textContent = recentText(b);
     p.heard.textContent = heardText(b) + " · " + w("sent") + " " + b.sent;
   }
 
