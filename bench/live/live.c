@@ -302,7 +302,8 @@ static ub_mhd_result serve_events(struct ub_live *lv, struct MHD_Connection *con
 		goto busy;
 	v->lv = lv;
 	pthread_mutex_lock(&lv->mu);
-	if (lv->n_viewers >= lv->c.max_viewers || lv->closing) {
+	/* after the run, a viewer still gets the final state, then the end of the stream */
+	if (lv->n_viewers >= lv->c.max_viewers) {
 		pthread_mutex_unlock(&lv->mu);
 		goto busy;
 	}
