@@ -46,7 +46,8 @@ static const char send_usage[] =
 	"\n"
 	"  -P, --peer HOST[:PORT]  the reflector (name, IPv4, or [IPv6]:port); repeat\n"
 	"                          it to measure several peers at once\n"
-	"      --peers FILE        more peers, one HOST[:PORT] per line (# comments)\n"
+	"      --peers FILE        more peers, one per line: HOST[:PORT] and the board's\n"
+	"                          name, if it has one (# comments)\n"
 	"  -p, --port N            port when --peer names none (default 10000)\n"
 	"  -c, --count N           probes to send (1k = 1000)\n"
 	"  -d, --duration D        send for this long (10ms, 2s, 1m); without -c or -d: 10s\n"
@@ -68,7 +69,11 @@ static const char send_usage[] =
 	"                          (HMAC-SHA-256); replies without it are ignored\n"
 	"      --json FILE         write the result as JSON (- for stdout)\n"
 	"      --csv FILE          write one row per probe as CSV (- for stdout);\n"
-	"                          with several peers one file each, FILE-HOST_PORT.csv\n"
+	"                          with several peers one file each, FILE-NAME.csv\n"
+	"                          (FILE-HOST_PORT.csv for a board without a name)\n"
+	"      --report-interval D a line per interval D with what became of the probes\n"
+	"                          sent in it, the same records in the JSON's\n"
+	"                          intervals (default 1s; 0: none)\n"
 	"      --label TEXT        name this run in results and charts\n"
 	"      --link KIND[:TRUTH] the link the probes cross, for the result: tun, relay,\n"
 	"                          netem, nftables or real (the default), and the\n"
@@ -128,6 +133,7 @@ enum {
 	OPT_LINK,
 	OPT_LINK_SPEC,
 	OPT_LINK_SCENARIO,
+	OPT_REPORT_INTERVAL,
 	OPT_LIVE,
 };
 
@@ -141,6 +147,7 @@ static const struct option send_options[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "size", required_argument, NULL, 's' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "report-interval", required_argument, NULL, OPT_REPORT_INTERVAL },
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
 	{ "tcp", no_argument, NULL, OPT_TCP },
@@ -262,6 +269,13 @@ static int take_probe_option(struct send_cmd *s, int opt, const char *arg, struc
 		return ub_opt_size("--size", arg, UB_STAMP_LEN, UB_PKT_MAX, &c->size, e);
 	case OPT_TIMEOUT:
 		return ub_opt_duration("--timeout", arg, MS, 3600 * UB_NS_PER_S, &c->timeout_ns, e);
+	case OPT_REPORT_INTERVAL:
+		if (strcmp(arg, "0") == 0) {
+			c->report_interval_ns = 0;
+			return 0;
+		}
+		return ub_opt_duration("--report-interval", arg, 10 * MS, 3600 * UB_NS_PER_S,
+				       &c->report_interval_ns, e);
 	case OPT_MODE:
 		return take_mode(c, arg, e);
 	case OPT_TIMESTAMP:
@@ -406,6 +420,7 @@ static int send_parse(int argc, char **argv, void *state, struct ub_err *e)
 	if (!s->peers.n)
 		return ub_err_set(e, UB_E_INVAL, 0, "--peer: which host? (udpbench --peer HOST)");
 	c->peers = s->peers.list;
+	c->names = s->peers.names;
 	c->n_peers = s->peers.n;
 	if (c->mode == UB_MODE_TEXT && c->size < UB_STAMP_LEN)
 		c->size = UB_STAMP_LEN;
@@ -477,6 +492,8 @@ static int send_run(void *state)
 	/* stdout stays machine-readable when JSON or CSV goes there. */
 	c->summary = json_stdout || csv_stdout ? stderr : stdout;
 	c->live = !s->quiet && isatty(STDERR_FILENO) ? stderr : NULL;
+	/* interval lines go where the summary goes, whether or not that is a terminal */
+	c->intervals = s->quiet || !c->report_interval_ns ? NULL : c->summary;
 	if (c->summary_only_auto && !s->quiet)
 		fprintf(stderr, UB_TR(c->lang == UB_LANG_ZH,
 				      "udpbench: the plan holds more than %u probes: percentiles come from a "

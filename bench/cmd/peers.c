@@ -5,36 +5,113 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ub_peers_add(struct ub_peers *p, const char *peer, struct ub_err *e)
+#include "metrics/output.h"
+
+/* Grows both arrays to hold one more peer. */
+static int grow(struct ub_peers *p, struct ub_err *e)
 {
-	const char **grown;
+	const char **list, **names;
 	unsigned cap;
 
-	if (p->n == p->cap) {
-		cap = p->cap ? 2 * p->cap : 8;
-		grown = realloc(p->list, cap * sizeof(*grown));
-		if (!grown)
-			return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
-		p->list = grown;
-		p->cap = cap;
-	}
-	p->list[p->n++] = peer;
+	if (p->n < p->cap)
+		return 0;
+	cap = p->cap ? 2 * p->cap : 8;
+	list = realloc(p->list, cap * sizeof(*list));
+	if (list)
+		p->list = list;
+	names = list ? realloc(p->names, cap * sizeof(*names)) : NULL;
+	if (!names)
+		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	p->names = names;
+	p->cap = cap;
 	return 0;
 }
 
-/* Keeps a copy of one line's peer, owned by p. */
-static int add_owned(struct ub_peers *p, const char *peer, struct ub_err *e)
+/* Appends peer with its name (NULL: none); both are kept as pointers. */
+static int add_named(struct ub_peers *p, const char *peer, const char *name, struct ub_err *e)
 {
-	char *dup = strdup(peer), **grown;
+	if (grow(p, e) < 0)
+		return UB_E_NOMEM;
+	p->list[p->n] = peer;
+	p->names[p->n] = name;
+	p->n++;
+	return 0;
+}
+
+int ub_peers_add(struct ub_peers *p, const char *peer, struct ub_err *e)
+{
+	return add_named(p, peer, NULL, e);
+}
+
+/* Keeps a copy of one line (peer, NUL, name), owned by p. */
+static int add_owned(struct ub_peers *p, const char *peer, const char *name, struct ub_err *e)
+{
+	size_t lp = strlen(peer) + 1, ln = name ? strlen(name) + 1 : 0;
+	char *dup = malloc(lp + ln), **grown;
 
 	grown = dup ? realloc(p->owned, (p->n_owned + 1) * sizeof(*grown)) : NULL;
 	if (!grown) {
 		free(dup);
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 	}
+	memcpy(dup, peer, lp);
+	if (name)
+		memcpy(dup + lp, name, ln);
 	p->owned = grown;
 	p->owned[p->n_owned++] = dup;
-	return ub_peers_add(p, dup, e);
+	return add_named(p, dup, name ? dup + lp : NULL, e);
+}
+
+/*
+ * The name part of a line, its runs of spaces and tabs made one space, in
+ * place. Returns NULL when it is fine, else what is wrong with it.
+ */
+static const char *tidy_name(char *name, const struct ub_peers *p, unsigned *dup_of)
+{
+	char *r = name, *w = name;
+	unsigned i;
+
+	for (; *r; r++) {
+		if (*r == '\t')
+			*r = ' ';
+		if ((unsigned char)*r < 0x20 || *r == 0x7F)
+			return "holds a control character";
+		if (*r == ' ' && w > name && w[-1] == ' ')
+			continue;
+		*w++ = *r;
+	}
+	*w = '\0';
+	if (strlen(name) >= UB_NAME_MAX)
+		return "is longer than 63 bytes";
+	if (!ub_output_text_ok(name))
+		return "is not UTF-8";
+	for (i = 0; i < p->n; i++)
+		if (p->names[i] && strcmp(p->names[i], name) == 0) {
+			*dup_of = i + 1;
+			return "is given to another board too";
+		}
+	return NULL;
+}
+
+/* One line (comment, spaces and newline already cut): its peer, and its name when it has one. */
+static int read_line(struct ub_peers *p, char *s, const char *path, int lineno, struct ub_err *e)
+{
+	char *name = strpbrk(s, " \t");
+	const char *bad;
+	unsigned dup_of = 0;
+
+	if (!name)
+		return add_owned(p, s, NULL, e);
+	*name++ = '\0';
+	name += strspn(name, " \t");
+	bad = tidy_name(name, p, &dup_of);
+	if (bad && dup_of)
+		return ub_err_set(e, UB_E_INVAL, 0, "--peers: %s line %d: the name of %s %s (%s)",
+				  path, lineno, s, bad, p->list[dup_of - 1]);
+	if (bad)
+		return ub_err_set(e, UB_E_INVAL, 0, "--peers: %s line %d: the name of %s %s", path,
+				  lineno, s, bad);
+	return add_owned(p, s, name, e);
 }
 
 int ub_peers_read(struct ub_peers *p, const char *path, struct ub_err *e)
@@ -61,12 +138,7 @@ int ub_peers_read(struct ub_peers *p, const char *path, struct ub_err *e)
 			*--end = '\0';
 		if (!*s)
 			continue;
-		if (strpbrk(s, " \t")) {
-			ret = ub_err_set(e, UB_E_INVAL, 0, "--peers: %s line %d: one HOST[:PORT] per line",
-					 path, lineno);
-			break;
-		}
-		ret = add_owned(p, s, e);
+		ret = read_line(p, s, path, lineno, e);
 		if (ret < 0)
 			break;
 	}
@@ -86,7 +158,9 @@ void ub_peers_free(struct ub_peers *p)
 		free(p->owned[i]);
 	free(p->owned);
 	free(p->list);
+	free(p->names);
 	p->owned = NULL;
 	p->list = NULL;
+	p->names = NULL;
 	p->n_owned = p->n = p->cap = 0;
 }

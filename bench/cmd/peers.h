@@ -6,6 +6,7 @@
 
 struct ub_peers {
 	const char **list; /* HOST[:PORT] each, in the order given */
+	const char **names;/* each one's name (NULL: none), beside list */
 	unsigned n, cap;
 	char **owned;      /* the lines read from --peers files, which list points into */
 	unsigned n_owned;
@@ -15,9 +16,11 @@ struct ub_peers {
 int ub_peers_add(struct ub_peers *p, const char *peer, struct ub_err *e);
 
 /*
- * Appends the peers of a --peers file: one HOST[:PORT] per line, blank
- * lines and # comments skipped. Returns 0, or UB_E_INVAL naming the file
- * (and the line) when it cannot be read, is empty, or a line is not one word.
+ * Appends the peers of a --peers file: one `HOST[:PORT] [NAME...]` per line
+ * (the rest of the line, spaces between words kept as one, is the board's
+ * name), blank lines and # comments skipped. Returns 0, or UB_E_INVAL
+ * naming the file and the line when it cannot be read, is empty, or a name
+ * is too long, not UTF-8, holds a control character or is used twice.
  */
 int ub_peers_read(struct ub_peers *p, const char *path, struct ub_err *e);
 

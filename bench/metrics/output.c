@@ -326,6 +326,17 @@ static json_t *result_json(const struct ub_params *p, const struct ub_summary *s
 		json_decref(sum);
 		return NULL;
 	}
+	if (json_object_set_new(params, "name", str_or_null(p->name[0] ? p->name : NULL)) < 0 ||
+	    json_object_set_new(params, "report_interval_ns",
+				p->report_interval_ns > 0 ? json_integer((json_int_t)p->report_interval_ns)
+							  : json_null()) < 0) {
+		json_decref(params);
+		json_decref(sum);
+		return NULL;
+	}
+	if (s->intervals)
+		return json_pack("{s:o,s:o,s:o*}", "params", params, "summary", sum, "intervals",
+				 ub_output_intervals_json(s));
 	return json_pack("{s:o,s:o}", "params", params, "summary", sum);
 }
 
@@ -412,7 +423,7 @@ void ub_output_no_reply(char *buf, size_t n, enum ub_lang lang, const char *peer
 	int zh = lang == UB_LANG_ZH;
 
 	if (why->said && zh)
-		snprintf(buf, n, "%s 没有 TCP 回显：连接被拒绝或没有应答；那里在运行 udpbench reflect 吗？",
+		snprintf(buf, n, "%s 没有 TCP 回显：连接被拒绝或无应答；那里在运行 udpbench reflect 吗？",
 			 peers);
 	else if (why->said)
 		snprintf(buf, n, "%s", why->said);
@@ -646,18 +657,22 @@ static const struct {
 	const char *en, *zh;
 	int width;
 } table_cols[] = {
-	{ "peer", UB_ZH_REFLECTOR, -22 }, { "sent", "发送", 6 }, { "recv", "收到", 5 },
-	{ "loss%", "丢包率%", 7 }, { "up", "上行", 5 }, { "down", "下行", 5 },
-	{ "median", "中位数", 7 }, { "p99", "p99", 7 },
+	{ "name", "名称", -12 }, { "peer", UB_ZH_REFLECTOR, -22 }, { "sent", "发送", 6 },
+	{ "recv", "收到", 5 }, { "loss%", "丢包率%", 7 }, { "up", "上行", 5 }, { "down", "下行", 5 },
+	{ "median", "中位数", 8 }, { "p99", "p99", 7 },
 };
+#define TABLE_COLS (sizeof(table_cols) / sizeof(table_cols[0]))
 
-/* One line of the table, cells padded by display width (a CJK character takes two columns). */
-static void table_line(FILE *f, const char *const *cell)
+/*
+ * One line of the table from column first on, cells padded by display
+ * width (a CJK character takes two columns).
+ */
+static void table_line(FILE *f, const char *const *cell, size_t first)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(table_cols) / sizeof(table_cols[0]); i++) {
-		if (i)
+	for (i = first; i < TABLE_COLS; i++) {
+		if (i > first)
 			fputc(' ', f);
 		ub_words_pad(f, cell[i], table_cols[i].width);
 	}
@@ -669,13 +684,18 @@ void ub_output_table(FILE *f, enum ub_lang lang, unsigned n, const struct ub_par
 {
 	int zh = lang == UB_LANG_ZH;
 	char sent[24], recv[24], loss[24], up[24], down[24], a[24], b[24];
-	const char *cell[sizeof(table_cols) / sizeof(table_cols[0])];
+	const char *cell[TABLE_COLS];
+	size_t first = 1;
 	unsigned i;
 
 	(void)rc;
-	for (i = 0; i < sizeof(table_cols) / sizeof(table_cols[0]); i++)
+	/* the name column only when some board has a name */
+	for (i = 0; i < n; i++)
+		if (p[i].name[0])
+			first = 0;
+	for (i = 0; i < TABLE_COLS; i++)
 		cell[i] = TR(zh, table_cols[i].en, table_cols[i].zh);
-	table_line(f, cell);
+	table_line(f, cell, first);
 	for (i = 0; i < n; i++) {
 		snprintf(sent, sizeof(sent), "%" PRIu64, s[i].sent);
 		snprintf(recv, sizeof(recv), "%" PRIu64, s[i].received);
@@ -686,15 +706,17 @@ void ub_output_table(FILE *f, enum ub_lang lang, unsigned n, const struct ub_par
 			snprintf(up, sizeof(up), "%" PRIu64, s[i].lost_up);
 			snprintf(down, sizeof(down), "%" PRIu64, s[i].lost_down);
 		}
-		cell[0] = p[i].peer_addr[0] ? p[i].peer_addr : p[i].peer;
-		cell[1] = sent;
-		cell[2] = recv;
-		cell[3] = loss;
-		cell[4] = up;
-		cell[5] = down;
-		cell[6] = s[i].rtt.n ? FMT_NS(s[i].rtt.median, a) : "-";
-		cell[7] = s[i].rtt.n ? FMT_NS(s[i].rtt.p99, b) : "-";
-		table_line(f, cell);
+		cell[0] = p[i].name[0] ? p[i].name : "-";
+		cell[1] = p[i].peer_addr[0] ? p[i].peer_addr : p[i].peer;
+		cell[2] = sent;
+		cell[3] = recv;
+		cell[4] = loss;
+		cell[5] = up;
+		cell[6] = down;
+		/* a board that never answered is there, and says so: never a time of 0 */
+		cell[7] = s[i].rtt.n ? FMT_NS(s[i].rtt.median, a) : TR(zh, "no reply", UB_ZH_NO_REPLY);
+		cell[8] = s[i].rtt.n ? FMT_NS(s[i].rtt.p99, b) : "-";
+		table_line(f, cell, first);
 	}
 	fflush(f);
 }

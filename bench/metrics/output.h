@@ -7,6 +7,7 @@
 #ifndef UB_OUTPUT_H
 #define UB_OUTPUT_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -15,6 +16,15 @@
 #include "metrics/result.h"
 #include "metrics/stats.h"
 #include "metrics/words.h"
+
+/*
+ * Prints one interval record as a line; who (a board's name or address)
+ * may be NULL when the run has one peer.
+ */
+void ub_output_interval(FILE *f, enum ub_lang lang, const char *who, const struct ub_interval *r);
+
+/* s's interval records as a JSON array (new reference), or NULL out of memory. */
+json_t *ub_output_intervals_json(const struct ub_summary *s);
 
 /* The reason as one sentence, in English for the JSON or in lang for the terminal. */
 const char *ub_output_split_why(enum ub_split_why w, enum ub_lang lang);

@@ -51,6 +51,7 @@ struct ub_params {
 	int64_t interval_ns;
 	unsigned size;
 	int64_t timeout_ns;
+	int64_t report_interval_ns; /* span of the interval records; 0 none */
 	int64_t start_real_ns;
 	const char *clock;    /* which clock stamped T1 and T4 */
 	int flood;            /* --rate max */

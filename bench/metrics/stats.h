@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
+#include "metrics/intervals.h"
 
 /* Per-reply verdicts (also the CSV "status" column). */
 enum ub_status {
@@ -81,6 +82,9 @@ struct ub_summary {
 	 * refl_proc, owd_*, stack and sched_late always do (see ub_dist.hist).
 	 */
 	int percentiles_hist;
+	/* interval records, in time order (owned by the sender); NULL when none were asked for */
+	const struct ub_interval *intervals;
+	size_t n_intervals;
 };
 
 /* One reply as the sender saw it. */

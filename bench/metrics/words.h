@@ -34,6 +34,7 @@ enum ub_lang { UB_LANG_EN = 0, UB_LANG_ZH = 1 };
 #define UB_ZH_LATE      "迟到"         /* a reply that came after Tmax: counted lost (RFC 7680) */
 #define UB_ZH_TMAX      "超时时限"     /* Tmax (--timeout): how long a probe waits for its reply */
 #define UB_ZH_SEND_LAG  "发送时刻偏差" /* how much later than its slot this side sent a probe: never the network */
+#define UB_ZH_NO_REPLY  "无应答"       /* a board that never answered a probe: shown, never as 0 µs */
 
 /* Colours as the charts draw them (reports/style.gp, the Okabe-Ito palette). */
 #define UB_ZH_C_LOST    "朱红色"       /* #D55E00: lost probes, lost on the way there, TCP resends */

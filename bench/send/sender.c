@@ -54,6 +54,19 @@ struct sender {
 	int64_t start;          /* slot 0, monotonic */
 	int64_t stop_at;        /* end of a duration-bounded run; 0 = none */
 	unsigned live_lines;    /* lines drawn last time, to redraw in place */
+	struct ub_board_now *boards; /* what the watcher gets, one per session */
+	struct held *held;      /* interval lines waiting for the other boards' */
+	unsigned held_max;      /* room for a board's lines: Tmax's worth of intervals, and some */
+};
+
+/*
+ * A board's complete interval records not printed yet: the lines of one
+ * interval go out together, in the boards' order, once every board that
+ * still sends has its own.
+ */
+struct held {
+	struct ub_interval *r;
+	unsigned n;
 };
 
 void ub_sender_config_init(struct ub_sender_config *c)
@@ -69,6 +82,7 @@ void ub_sender_config_init(struct ub_sender_config *c)
 	c->ttl = -1;
 	c->spin_ns = UB_SPIN_DEFAULT_NS;
 	c->cpu = -1;
+	c->report_interval_ns = UB_NS_PER_S;
 	c->link.kind = "real";
 }
 
@@ -77,6 +91,16 @@ const char *ub_sender_mode_name(enum ub_mode m)
 	static const char *const names[UB_MODES] = { "auto", "stamp", "echo", "text", "any" };
 
 	return (unsigned)m < UB_MODES ? names[m] : "?";
+}
+
+/* Peer i's name, else its address as given when there are several, else NULL. */
+static const char *who(const struct sender *s, unsigned i)
+{
+	const struct ub_sender_config *c = s->cfg;
+
+	if (c->names && c->names[i])
+		return c->names[i];
+	return s->n > 1 ? ub_session_peer(s->sess[i]) : NULL;
 }
 
 static void live_lines(struct sender *s)
@@ -92,8 +116,8 @@ static void live_lines(struct sender *s)
 		fprintf(f, "\033[%uA", s->live_lines - 1);
 	for (i = 0; i < s->n; i++) {
 		ub_session_live(s->sess[i], &rx, &lost, &last, &med);
-		ub_output_live(f, s->cfg->lang, s->n > 1 ? ub_session_peer(s->sess[i]) : NULL,
-			       ub_session_sent(s->sess[i]), rx, lost, last, med);
+		ub_output_live(f, s->cfg->lang, who(s, i), ub_session_sent(s->sess[i]), rx, lost,
+			       last, med);
 		if (i + 1 < s->n)
 			fputc('\n', f);
 	}
@@ -115,6 +139,101 @@ static void live_clear(struct sender *s)
 	if (s->live_lines > 1)
 		fprintf(f, "\033[%uA", s->live_lines - 1);
 	fflush(f);
+	s->live_lines = 0;
+}
+
+/* Hands the watcher every session as it stands (watch->tick). */
+static void watch_tick(struct sender *s, int64_t now, int final)
+{
+	const struct ub_sender_watch *w = s->cfg->watch;
+	unsigned i;
+
+	if (!w || !w->tick)
+		return;
+	for (i = 0; i < s->n; i++) {
+		ub_session_now(s->sess[i], &s->boards[i]);
+		s->boards[i].name = s->cfg->names ? s->cfg->names[i] : NULL;
+	}
+	w->tick(w->ctx, now - s->start, s->boards, s->n, final);
+}
+
+/* The earliest interval some board holds a line of, or INT64_MAX. */
+static int64_t held_first(const struct sender *s, int *full)
+{
+	int64_t first = INT64_MAX;
+	unsigned i;
+
+	*full = 0;
+	for (i = 0; i < s->n; i++) {
+		if (s->held[i].n && s->held[i].r[0].start_ns < first)
+			first = s->held[i].r[0].start_ns;
+		*full |= s->held[i].n == s->held_max;
+	}
+	return first;
+}
+
+/* Whether every board that still sends has its line of the interval that starts at t. */
+static int held_complete(const struct sender *s, int64_t t)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (ub_session_active(s->sess[i]) && (!s->held[i].n || s->held[i].r[0].start_ns != t))
+			return 0;
+	return 1;
+}
+
+/* Prints the intervals every board has its line of (all: every line held). */
+static void print_held(struct sender *s, int all)
+{
+	const struct ub_sender_config *c = s->cfg;
+	int printed = 0, full;
+	int64_t t;
+	unsigned i;
+
+	while ((t = held_first(s, &full)) != INT64_MAX && (all || full || held_complete(s, t))) {
+		/* the live lines are drawn over: out of the way first */
+		if (!printed)
+			live_clear(s);
+		printed = 1;
+		for (i = 0; i < s->n; i++) {
+			struct held *h = &s->held[i];
+
+			if (!h->n || h->r[0].start_ns != t)
+				continue;
+			ub_output_interval(c->intervals, c->lang, who(s, i), &h->r[0]);
+			memmove(&h->r[0], &h->r[1], --h->n * sizeof(h->r[0]));
+		}
+	}
+	if (printed) {
+		fflush(c->intervals);
+		live_lines(s);
+	}
+}
+
+/*
+ * Hands on the interval records that are complete (as many as there is
+ * room to hold), and prints those the boards all have (all: every line
+ * held). Returns how many it took.
+ */
+static unsigned emit_intervals(struct sender *s, int all)
+{
+	const struct ub_sender_config *c = s->cfg;
+	const struct ub_sender_watch *w = c->watch;
+	struct ub_interval r;
+	unsigned i, taken = 0;
+
+	for (i = 0; i < s->n; i++)
+		while (s->held[i].n < s->held_max && ub_session_take_interval(s->sess[i], &r)) {
+			taken++;
+			if (w && w->interval)
+				w->interval(w->ctx, i, &r);
+			if (c->intervals)
+				s->held[i].r[s->held[i].n++] = r;
+		}
+	if (c->intervals)
+		print_held(s, all);
+	return taken;
 }
 
 static int more_slots(const struct sender *s, int64_t slot)
@@ -330,11 +449,13 @@ static int run_loop(struct sender *s, struct ub_err *e)
 		now = ub_clock_mono();
 		deadline = next_live;
 		settled = settle_all(s, now, &deadline, &active);
+		emit_intervals(s, 0);
 		sending = sending && more_slots(s, slot) && active;
 		if (!sending && settled)
 			return 0;
 		if (now >= next_live) {
 			live_lines(s);
+			watch_tick(s, now, 0);
 			ub_capture_flush(s->cap);
 			next_live = now + UB_LIVE_EVERY_NS;
 		}
@@ -351,7 +472,11 @@ static int run_loop(struct sender *s, struct ub_err *e)
 	}
 }
 
-/* "r.csv" for peer "10.0.0.7:10000" becomes "r-10.0.0.7_10000.csv". */
+/*
+ * "r.csv" for peer "10.0.0.7:10000" becomes "r-10.0.0.7_10000.csv", for a
+ * board named "小明" "r-小明.csv": what could leave the folder or hide the
+ * file becomes _.
+ */
 static char *peer_csv_path(const char *path, const char *peer)
 {
 	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
@@ -365,7 +490,8 @@ static char *peer_csv_path(const char *path, const char *peer)
 	stem = (size_t)(dot - path);
 	snprintf(out, n, "%.*s-%s%s", (int)stem, path, peer, dot);
 	for (q = out + stem + 1; *q && q < out + stem + 1 + strlen(peer); q++)
-		if (*q == ':' || *q == '/' || *q == '[' || *q == ']')
+		if (*q == ':' || *q == '/' || *q == '[' || *q == ']' || *q == '\\' || *q == ' ' ||
+		    (q == out + stem + 1 && *q == '.'))
 			*q = '_';
 	return out;
 }
@@ -382,7 +508,8 @@ static int open_sessions(struct sender *s, struct ub_err *e)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 	for (i = 0; i < c->n_peers; i++) {
 		if (c->csv_path && c->n_peers > 1 && strcmp(c->csv_path, "-") != 0) {
-			csv = peer_csv_path(c->csv_path, c->peers[i]);
+			csv = peer_csv_path(c->csv_path, c->names && c->names[i] ? c->names[i]
+										 : c->peers[i]);
 			if (!csv)
 				return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 		}
@@ -457,7 +584,11 @@ static unsigned silent_peers(struct sender *s, struct ub_err *e)
 			continue;
 		/* several peers: one line for all, its cause only when each shows it */
 		why = silent ? (struct ub_no_reply){ 0 } : one;
-		if (len < sizeof(list))
+		if (len < sizeof(list) && s->cfg->names && s->cfg->names[i])
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s (%s)",
+						silent ? ", " : "", s->cfg->names[i],
+						ub_session_peer(s->sess[i]));
+		else if (len < sizeof(list))
 			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
 						silent ? ", " : "", ub_session_peer(s->sess[i]));
 		silent++;
@@ -483,6 +614,7 @@ struct results {
 static int prepare(struct sender *s, struct results *r, struct ub_err *e)
 {
 	const struct ub_sender_config *c = s->cfg;
+	unsigned i;
 	int ret;
 
 	ret = open_sessions(s, e);
@@ -493,8 +625,17 @@ static int prepare(struct sender *s, struct results *r, struct ub_err *e)
 	r->params = calloc(s->n, sizeof(*r->params));
 	r->sum = calloc(s->n, sizeof(*r->sum));
 	r->rc = calloc(s->n, sizeof(*r->rc));
-	if (!r->params || !r->sum || !r->rc)
+	s->boards = calloc(s->n, sizeof(*s->boards));
+	s->held = calloc(s->n, sizeof(*s->held));
+	if (!r->params || !r->sum || !r->rc || !s->boards || !s->held)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	/* a silent board's line comes a Tmax after the others' */
+	s->held_max = 4;
+	if (c->report_interval_ns > 0 && c->timeout_ns / c->report_interval_ns < 1000)
+		s->held_max += (unsigned)(c->timeout_ns / c->report_interval_ns);
+	for (i = 0; i < s->n; i++)
+		if (!(s->held[i].r = calloc(s->held_max, sizeof(*s->held[i].r))))
+			return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 	/* Timer slack would blur every wakeup by 50 us. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (c->cpu >= 0) {
@@ -521,10 +662,18 @@ static int write_results(struct sender *s, struct results *r, int64_t start_real
 	unsigned i;
 
 	ub_err_clear(werr);
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		if (ub_session_finish(s->sess[i], start_real, interrupted, &r->params[i], &r->sum[i],
 				      &r->rc[i], wrc ? NULL : werr) < 0 && !wrc)
 			wrc = werr->code;
+		if (c->names && c->names[i])
+			snprintf(r->params[i].name, sizeof(r->params[i].name), "%s", c->names[i]);
+	}
+	/* the last records, complete now, before the summary */
+	while (emit_intervals(s, 1))
+		;
+	live_clear(s);
+	watch_tick(s, ub_clock_mono(), 1);
 	if (s->cap) {
 		for (i = 0; i < s->n; i++)
 			capture_counters(s, &r->rc[i]);
@@ -614,6 +763,10 @@ out:
 	free(s.pfd);
 	if (s.tfd >= 0)
 		close(s.tfd);
+	free(s.boards);
+	for (i = 0; s.held && i < s.n; i++)
+		free(s.held[i].r);
+	free(s.held);
 	free(r.params);
 	free(r.sum);
 	free(r.rc);

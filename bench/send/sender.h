@@ -30,13 +30,6 @@ enum ub_mode { UB_MODE_AUTO = 0, UB_MODE_STAMP, UB_MODE_ECHO, UB_MODE_TEXT, UB_M
  */
 #define UB_SENDER_EXACT_MAX (1u << 24)
 
-/* One probe as it was decided: its reply's round trip, or lost. */
-struct ub_outcome {
-	uint32_t seq;
-	int64_t tx_ns;  /* sent, since slot 0 */
-	int64_t rtt_ns; /* -1: lost (no reply within Tmax) */
-};
-
 /* One peer as the run stands now: what a live view shows of it. */
 struct ub_board_now {
 	const char *name;    /* from the --peers file; NULL none */

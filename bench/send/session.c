@@ -129,7 +129,20 @@ static void probe_sent(struct ub_session *s, struct probe *p, int64_t tx, int64_
 		s->txid_idx[p->txid & s->ring_mask] = s->next;
 	}
 	ub_stats_sent(s->stats, p->id.seq, tx, late > 0 ? late : 0);
+	ub_intervals_sent(s->iv, s->next, tx - s->start);
 	s->next++;
+}
+
+/* Probe p, index idx, got no reply within Tmax: its row, its count, its record. */
+static void write_off(struct ub_session *s, struct probe *p, uint64_t idx)
+{
+	struct ub_csv_row row = { .seq = p->id.seq, .tx_ns = p->tx_ns - s->start,
+				  .status = UB_ST_LOST, .ttl = -1 };
+
+	ub_csv_row(s->csv, &row);
+	p->decided = 1;
+	s->lost_so_far++;
+	ub_intervals_lost(s->iv, idx);
 }
 
 /* The oldest probe still waiting for a reply within its Tmax, or NULL. */
@@ -160,14 +173,9 @@ void ub_session_send(struct ub_session *s, int64_t slot)
 		s->rc.pingpong_waits++;
 		return;
 	}
-	if (p->used && !p->decided) {
-		/* Only with a ring too small for the rate: give the oldest up now. */
-		struct ub_csv_row row = { .seq = p->id.seq, .tx_ns = p->tx_ns - s->start,
-					  .status = UB_ST_LOST, .ttl = -1 };
-		ub_csv_row(s->csv, &row);
-		s->lost_so_far++;
-		p->decided = 1;
-	}
+	/* Only with a ring too small for the rate: give the oldest up now. */
+	if (p->used && !p->decided)
+		write_off(s, p, s->next - (s->ring_mask + 1ULL));
 	t1 = ub_clock_real();
 	len = ub_match_encode(&s->m, s->txbuf, seq, t1, s->m.text);
 	tx = ub_clock_mono();
@@ -396,6 +404,9 @@ void ub_session_reply(struct ub_session *s, const struct ub_pkt *pk)
 			wire_of(s, p)->app_rtt = pk->rx_mono_ns - p->tx_ns;
 		add_stack(s, p);
 		note_rtt(s, r.rtt_ns);
+		s->heard_ns = pk->rx_mono_ns - s->start;
+		ub_intervals_ok(s->iv, s->next - 1 - (uint32_t)((uint32_t)(s->next - 1) - r.seq),
+				r.rtt_ns, r.has_refl, r.refl_seq);
 	}
 }
 
@@ -415,11 +426,7 @@ void ub_session_expire(struct ub_session *s, int64_t now, int force)
 		}
 		if (!force && !s->broken && p->tx_ns + s->tmax_ns > now)
 			break;
-		struct ub_csv_row row = { .seq = p->id.seq, .tx_ns = p->tx_ns - s->start,
-					  .status = UB_ST_LOST, .ttl = -1 };
-		ub_csv_row(s->csv, &row);
-		p->decided = 1;
-		s->lost_so_far++;
+		write_off(s, p, s->decide);
 		s->decide++;
 	}
 }
@@ -530,6 +537,25 @@ void ub_session_live(const struct ub_session *s, uint64_t *received, uint64_t *l
 	*median_rtt = recent_median(s);
 }
 
+void ub_session_now(struct ub_session *s, struct ub_board_now *b)
+{
+	b->peer = s->peer_arg;
+	b->addr = s->peer_str;
+	b->sent = s->next;
+	b->received = s->ok_so_far;
+	b->lost = s->lost_so_far;
+	b->rtt_now_ns = s->last_rtt;
+	b->heard_ns = s->heard_ns;
+	ub_intervals_live(s->iv, s->m.refl_own, &b->has_split, &b->lost_up, &b->lost_down,
+			  &b->rtt_median_ns, &b->rtt_p99_ns);
+	b->fresh = ub_intervals_fresh(s->iv, &b->n_fresh, &b->fresh_dropped);
+}
+
+int ub_session_take_interval(struct ub_session *s, struct ub_interval *out)
+{
+	return ub_intervals_take(s->iv, s->m.refl_own, out);
+}
+
 int ub_session_silent(const struct ub_session *s, struct ub_no_reply *why)
 {
 	if (why) {
@@ -564,6 +590,7 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 				  const char *csv_path, struct ub_err *e)
 {
 	struct ub_stats_config sc;
+	struct ub_intervals_config ic;
 	struct ub_session *s;
 	int64_t err_ns = 0;
 	uint16_t ssid;
@@ -577,6 +604,7 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 	s->cfg = c;
 	s->fd = -1;
 	s->last_rtt = -1;
+	s->heard_ns = -1;
 	snprintf(s->peer_arg, sizeof(s->peer_arg), "%s", peer);
 	for (i = 0; i < UB_RX_BATCH; i++) {
 		s->rx[i].buf = s->rxbufs[i];
@@ -616,6 +644,15 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 		goto fail;
 	}
+	ub_intervals_config_init(&ic);
+	if (c->report_interval_ns > 0)
+		ic.span_ns = c->report_interval_ns;
+	ic.window = s->ring_mask + 1;
+	s->iv = ub_intervals_new(&ic);
+	if (!s->iv) {
+		ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+		goto fail;
+	}
 	if (csv_path) {
 		s->csv = ub_csv_open(csv_path, s->tp->stream, e);
 		if (!s->csv) {
@@ -637,6 +674,7 @@ void ub_session_free(struct ub_session *s)
 	if (s->tp)
 		s->tp->close(s);
 	ub_stats_free(s->stats);
+	ub_intervals_free(s->iv);
 	free(s->ring);
 	free(s->wire);
 	free(s->txid_idx);
@@ -670,6 +708,8 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 		s->rc.cut_at_stop = unsettled(s, ub_clock_mono());
 	ub_session_expire(s, 0, 1);
 	ub_stats_summary(s->stats, sum);
+	sum->intervals = NULL;
+	sum->n_intervals = 0;
 	s->rc.interrupted = interrupted;
 	s->rc.is_tcp = s->tp->stream;
 	s->rc.tx_kernel = s->tx_kernel_used;
@@ -688,6 +728,9 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 		sum->has_split = 0;
 	else
 		p->split_why = UB_SPLIT_GIVEN;
+	ub_intervals_end(s->iv, sum->has_split);
+	if (c->report_interval_ns > 0)
+		sum->intervals = ub_intervals_records(s->iv, &sum->n_intervals);
 	*rc = s->rc;
 	/* A run that never heard back reports what it sent: text probes, or STAMP ones (or TCP's echo). */
 	if (m == UB_MODE_AUTO)
@@ -702,6 +745,7 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	p->interval_ns = c->interval_ns;
 	p->size = c->size;
 	p->timeout_ns = c->timeout_ns;
+	p->report_interval_ns = c->report_interval_ns;
 	p->start_real_ns = start_real;
 	/* Kernel send and receive stamps on every reply, or what the program's clock read. */
 	if (s->rx_packets && s->rx_kernel_ts == s->rx_packets)

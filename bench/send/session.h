@@ -57,6 +57,15 @@ int64_t ub_session_max_rtt(const struct ub_session *s);
 /* Whether the session takes more probes (an ICMP port unreachable before any reply ends it). */
 int ub_session_active(const struct ub_session *s);
 
+/*
+ * Fills b with the session as it stands (name left alone); the outcomes
+ * decided since the last call come with it, owned by s until the next call.
+ */
+void ub_session_now(struct ub_session *s, struct ub_board_now *b);
+
+/* Takes the next complete interval record: 1 with *out, 0 none yet. */
+int ub_session_take_interval(struct ub_session *s, struct ub_interval *out);
+
 /* Whether every probe sent has its row (ok or lost). */
 int ub_session_settled(const struct ub_session *s);
 

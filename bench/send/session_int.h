@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lib/net.h"
+#include "metrics/intervals.h"
 #include "metrics/output.h"
 #include "send/epochs.h"
 #include "send/match.h"
@@ -90,6 +91,8 @@ struct ub_session {
 	struct ub_pkt held[UB_ANY_AFTER]; /* auto: unmatched replies that may turn it to any */
 	unsigned n_held;
 	struct ub_stats *stats;
+	struct ub_intervals *iv;/* interval records and the live view's figures */
+	int64_t heard_ns;       /* the last reply in time, since slot 0; -1 none */
 	struct ub_csv *csv;
 	struct probe *ring;
 	struct wire *wire;      /* with a capture: one per ring slot */

@@ -82,6 +82,7 @@ static int tcp_drain(struct ub_session *s, struct ub_err *e)
 	int64_t kreal;
 	size_t len;
 	int rc = 0, n;
+	uint64_t at;
 
 	(void)e;
 	if (!s->tcp || s->broken)
@@ -113,7 +114,11 @@ static int tcp_drain(struct ub_session *s, struct ub_err *e)
 		/* Everything not echoed yet is lost; the result says where it broke. */
 		s->broken = 1;
 		s->rc.tcp_broken = 1;
-		s->rc.tcp_broken_at = s->decide;
+		/* the first probe without its echo (replies since the last expiry are decided) */
+		at = s->decide;
+		while (at < s->next && ub_session_probe_at(s, at)->decided)
+			at++;
+		s->rc.tcp_broken_at = at;
 		snprintf(s->rc.tcp_error, sizeof(s->rc.tcp_error), "%s", te.msg);
 	}
 	return 0;

@@ -79,9 +79,10 @@ def test_random_drops_match_nft_counters(tmp):
     s = load_json(rj)["summary"]
     up, down = c["up"], c["down"]
     assert up > 50 and down > 100, c  # the impairment really happened
-    assert s["sent"] == 3000
+    # a busy host may skip a slot (never a lost probe): count what left
+    assert s["sent"] + s["schedule"]["skipped"] == 3000, s["schedule"]
     assert s["lost"] == up + down, (s["lost"], c)
-    assert s["received"] == 3000 - up - down
+    assert s["received"] == s["sent"] - up - down
     # Replies dropped after the last one that arrived leave no gap in the
     # reflector's counter: those few are counted upstream.
     assert s["lost_down"] <= down and s["lost_up"] >= up, (s["lost_up"], s["lost_down"], c)
@@ -92,7 +93,7 @@ def test_random_drops_match_nft_counters(tmp):
     _, _, err = stop(refl)
     m = re.search(r"received (\d+), reflected (\d+)", err)
     # The reflector's own count of what reached it agrees with nftables.
-    assert int(m.group(1)) == 3000 - up, (m.group(0), up)
+    assert int(m.group(1)) == s["sent"] - up, (m.group(0), up)
 
 
 def test_two_hosts_nft_drops_match_lost_up_and_down(tmp):
@@ -120,7 +121,9 @@ def test_two_hosts_nft_drops_match_lost_up_and_down(tmp):
     s = load_json(rj)["summary"]
     assert up > 60 and down > 60, (up, down)
     assert (s["lost_up"], s["lost_down"]) == (up, down), (s["lost_up"], s["lost_down"], up, down)
-    assert s["lost"] == up + down and s["received"] == n - up - down
+    # a busy host may skip a slot (never a lost probe): count what left
+    assert s["sent"] + s["schedule"]["skipped"] == n, s["schedule"]
+    assert s["lost"] == up + down and s["received"] == s["sent"] - up - down, s
 
 
 def test_udp_gaps_tcp_waits_on_the_same_lossy_link(tmp):

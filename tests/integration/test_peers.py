@@ -222,12 +222,15 @@ def test_mpython_main_on_cpython(tmp):
     # ticks_us and ticks_ms wrapped while the probes were on their way.
     assert t0 < wrap_at < t1, (t0, wrap_at, t1)
     s = load_json(rj)["summary"]
-    assert s["sent"] == 500 and s["received"] == 500 and s["lost"] == 0, s
+    # a busy host may skip a slot (never a lost probe): count what left
+    n = s["sent"]
+    assert n + s["schedule"]["skipped"] == 500 and n >= 450, s
+    assert s["received"] == n and s["lost"] == 0, s
     assert s["lost_up"] == 0 and s["lost_down"] == 0, s
     proc = s["reflector_proc_ns"]
-    assert proc["n"] == 500 and 0 <= proc["min"] and proc["max"] < 50 * 10 ** 6, proc
+    assert proc["n"] == n and 0 <= proc["min"] and proc["max"] < 50 * 10 ** 6, proc
     rows = list(csv.DictReader(open(rc)))
-    assert [int(x["refl_seq"]) for x in rows] == list(range(500))
+    assert [int(x["refl_seq"]) for x in rows] == list(range(n))
     assert {x["ttl"] for x in rows} == {"255"}  # MicroPython cannot read the TTL: 255, unknown
     # The board's T2 clock runs on across the wrap, as fast as the sender's.
     t2 = [int(x["refl_rx_ns"]) for x in rows]

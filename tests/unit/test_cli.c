@@ -323,6 +323,28 @@ static void test_peers_file(void **state)
 	CHECK_PEERS(fx, "192.0.2.1", "192.0.2.2:9", "[2001:db8::1]:7", "last.example");
 }
 
+/* A --peers line's words after the first are the board's name; runs of blanks become one space. */
+static void test_peers_file_names(void **state)
+{
+	struct fixture *fx = *state;
+	const char *path = peers_file(fx, "named",
+				      "192.0.2.1 小明\n"
+				      "192.0.2.2:9\tBoard \t  two   # the second one\r\n"
+				      "192.0.2.3\n"
+				      "[2001:db8::1]:7 <b>\"x\"</b> `id` $(id)\n");
+	struct send_cmd *s;
+
+	PARSE_OK(fx, "--peers", path, "tail");
+	CHECK_PEERS(fx, "192.0.2.1", "192.0.2.2:9", "192.0.2.3", "[2001:db8::1]:7", "tail");
+	s = SEND(fx);
+	assert_ptr_equal(s->c.names, s->peers.names);
+	assert_string_equal(s->c.names[0], "小明");
+	assert_string_equal(s->c.names[1], "Board two");
+	assert_null(s->c.names[2]);
+	assert_string_equal(s->c.names[3], "<b>\"x\"</b> `id` $(id)");
+	assert_null(s->c.names[4]);
+}
+
 static void test_peers_file_errors(void **state)
 {
 	struct fixture *fx = *state;
@@ -334,11 +356,27 @@ static void test_peers_file_errors(void **state)
 	assert_non_null(strstr(fx->e.msg, "--peers"));
 	assert_non_null(strstr(fx->e.msg, missing));
 
-	path = peers_file(fx, "two-per-line", "192.0.2.1\n192.0.2.2 192.0.2.3\n");
+	path = peers_file(fx, "same-name", "192.0.2.1 小明\n192.0.2.2  小明 # again\n");
 	assert_int_equal(PARSE(fx, "--peers", path), UB_E_INVAL);
 	assert_non_null(strstr(fx->e.msg, "--peers"));
 	assert_non_null(strstr(fx->e.msg, path));
 	assert_non_null(strstr(fx->e.msg, "line 2"));
+	assert_non_null(strstr(fx->e.msg, "another board"));
+	assert_non_null(strstr(fx->e.msg, "192.0.2.1"));
+
+	path = peers_file(fx, "control", "192.0.2.1 bad\033[2Jname\n");
+	assert_int_equal(PARSE(fx, "--peers", path), UB_E_INVAL);
+	assert_non_null(strstr(fx->e.msg, "line 1"));
+	assert_non_null(strstr(fx->e.msg, "control character"));
+
+	path = peers_file(fx, "long", "192.0.2.1 "
+				      "0123456789012345678901234567890123456789012345678901234567890123\n");
+	assert_int_equal(PARSE(fx, "--peers", path), UB_E_INVAL);
+	assert_non_null(strstr(fx->e.msg, "longer than 63"));
+
+	path = peers_file(fx, "latin1", "192.0.2.1 caf\xe9\n");
+	assert_int_equal(PARSE(fx, "--peers", path), UB_E_INVAL);
+	assert_non_null(strstr(fx->e.msg, "not UTF-8"));
 
 	path = peers_file(fx, "empty", "");
 	assert_int_equal(PARSE(fx, "--peers", path), UB_E_INVAL);
@@ -752,6 +790,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_strings_point_into_argv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_several_peers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peers_file, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_peers_file_names, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_peers_file_errors, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_send_subcommand, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_options, setup, teardown),

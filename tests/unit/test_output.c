@@ -1165,9 +1165,22 @@ static void test_table(void **state)
 	ub_output_table(f, UB_LANG_EN, 2, fx->p, fx->s, fx->rc);
 	assert_int_equal(fclose(f), 0);
 	assert_string_equal(fx->text,
-			    "peer                     sent  recv   loss%    up  down  median     p99\n"
-			    "192.0.2.1:10000           500   480    4.00    12     8     2ms     5ms\n"
-			    "board7.lab                 10     0  100.00     -     -       -       -\n");
+			    "peer                     sent  recv   loss%    up  down   median     p99\n"
+			    "192.0.2.1:10000           500   480    4.00    12     8      2ms     5ms\n"
+			    "board7.lab                 10     0  100.00     -     - no reply       -\n");
+	free(fx->text);
+	fx->text = NULL;
+
+	/* named boards: a name column first, "-" for a board without one */
+	snprintf(fx->p[1].name, sizeof(fx->p[1].name), "小明");
+	f = open_memstream(&fx->text, &fx->text_len);
+	assert_non_null(f);
+	ub_output_table(f, UB_LANG_ZH, 2, fx->p, fx->s, fx->rc);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(fx->text,
+			    "名称         反射端                   发送  收到 丢包率%  上行  下行   中位数     p99\n"
+			    "-            192.0.2.1:10000           500   480    4.00    12     8      2ms     5ms\n"
+			    "小明         board7.lab                 10     0  100.00     -     -   无应答       -\n");
 }
 
 int main(void)

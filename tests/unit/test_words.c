@@ -563,6 +563,9 @@ static unsigned right_ends(const char *line, size_t *end, unsigned max)
 	unsigned n = 0;
 
 	snprintf(buf, sizeof(buf), "%.*s", (int)k, line);
+	/* a board that never answered has "no reply" for a time: one field */
+	for (char *q = buf; (q = strstr(q, "no reply")); q += 8)
+		q[2] = '_';
 	while (n < max) {
 		k = strlen(buf);
 		while (k && buf[k - 1] == ' ')
