@@ -5,7 +5,8 @@
 "use strict";
 
 (function () {
-  var WINDOW_NS = 60e9;            // the chart shows the last 60 s of send time
+  var WINDOW_NS = 60e9;            // the chart shows the last 60 s of send time at most
+  var SHORTEST_NS = 10e9;          // and 10 s at least, so that a young run is not a sliver
   // dark enough to read on white; after 16 the colours come round again (the legend names them)
   var COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
                  "#000000", "#882255", "#44AA99", "#999933", "#AA4499", "#332288",
@@ -175,7 +176,7 @@
   }
 
   function drawAxes(g, box, from, topNs) {
-    var i, y, x, s;
+    var i, y, x, s, spanS = box.span / 1e9, step = spanS <= 12 ? 2 : spanS <= 30 ? 5 : 10;
     g.strokeStyle = "#bbbbbb";
     g.fillStyle = "#222222";
     g.lineWidth = 1;
@@ -189,9 +190,9 @@
     }
     g.textAlign = "center";
     g.textBaseline = "top";
-    for (s = 0; s <= 60; s += 10) {
-      x = box.x0 + (box.w * s) / 60;
-      g.fillText((s - 60) + " " + w("seconds"), x, box.y0 + box.h + 6);
+    for (s = 0; s <= spanS; s += step) {
+      x = box.x0 + box.w * (spanS - s) / spanS;
+      g.fillText((s ? "−" + s : "0") + " " + w("seconds"), x, box.y0 + box.h + 6);
     }
     // the strip above the plot where lost probes are marked
     g.textAlign = "right";
@@ -201,16 +202,16 @@
   }
 
   function drawBoard(g, box, i, from, topNs) {
-    var list = points[i], k, p, x, y, r = box.font / 3;
+    var list = points[i], k, p, x, y, r = box.font / 4;
     if (!list) return;
     g.strokeStyle = g.fillStyle = COLOURS[i % COLOURS.length];
     for (k = 0; k < list.length; k++) {
       p = list[k];
       if (p[0] < from) continue;
-      x = box.x0 + ((p[0] - from) / WINDOW_NS) * box.w;
+      x = box.x0 + ((p[0] - from) / box.span) * box.w;
       if (p[1] === null) {
         y = box.lostY + (boards.length > 1 ? (i % 8) * box.lostH / 7 : box.lostH / 2);
-        g.lineWidth = 3;
+        g.lineWidth = 2.5;
         g.beginPath();
         g.moveTo(x - r, y - r); g.lineTo(x + r, y + r);
         g.moveTo(x - r, y + r); g.lineTo(x + r, y - r);
@@ -223,7 +224,7 @@
   }
 
   function drawChart() {
-    var c = $("chart"), dpr = window.devicePixelRatio || 1, g, box, from, topNs, i;
+    var c = $("chart"), dpr = window.devicePixelRatio || 1, g, box, from, end, topNs, i;
     var cw = c.clientWidth, ch = c.clientHeight;
     if (!cw || !ch) return;
     if (c.width !== Math.round(cw * dpr) || c.height !== Math.round(ch * dpr)) {
@@ -233,12 +234,14 @@
     g = c.getContext("2d");
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, cw, ch);
-    box = { font: Math.max(14, Math.round(ch / 18)) };
+    box = { font: Math.max(16, Math.round(ch / 16)) };
     box.x0 = box.font * 6; box.w = cw - box.x0 - box.font;
     // lost probes: a strip above the plot, a row for each board (eight rows, then round again)
-    box.lostY = box.font * 0.6; box.lostH = boards.length > 1 ? box.font * 1.6 : 0;
+    box.lostY = box.font * 0.6; box.lostH = boards.length > 1 ? box.font * 2.4 : 0;
     box.y0 = box.lostY + box.lostH + box.font * 1.2; box.h = ch - box.y0 - box.font * 2.2;
-    from = (run && run.elapsed_ns !== null ? run.elapsed_ns : 0) - WINDOW_NS;
+    end = run && run.elapsed_ns !== null ? run.elapsed_ns : 0;
+    box.span = Math.min(WINDOW_NS, Math.max(end, SHORTEST_NS));
+    from = end - box.span;
     topNs = niceTop(Math.max(visibleMax(from) * 1.1, 1e4));
     drawAxes(g, box, from, topNs);
     for (i = 0; i < boards.length; i++) drawBoard(g, box, i, from, topNs);
