@@ -50,6 +50,7 @@ struct ub_live {
 	struct viewer *viewers;
 	unsigned n_viewers;
 	uint64_t dropped;
+	char *last;             /* the last tick's JSON, which /state.json serves */
 	int closing;            /* the run ended: viewers read what is queued, then the stream ends */
 };
 
@@ -171,7 +172,7 @@ static char *state_text(struct ub_live *lv, int history)
 void ub_live_tick(void *ctx, int64_t now_ns, const struct ub_board_now *b, unsigned n, int final)
 {
 	struct ub_live *lv = ctx;
-	char *text;
+	char *text, *old;
 	int rc;
 
 	pthread_mutex_lock(&lv->mu);
@@ -185,8 +186,10 @@ void ub_live_tick(void *ctx, int64_t now_ns, const struct ub_board_now *b, unsig
 		return;
 	pthread_mutex_lock(&lv->mu);
 	push_event(lv, NULL, "tick", text);
+	old = lv->last;
+	lv->last = text;
 	pthread_mutex_unlock(&lv->mu);
-	free(text);
+	free(old);
 }
 
 void ub_live_interval(void *ctx, unsigned board, const struct ub_interval *iv)
@@ -241,6 +244,15 @@ static ssize_t viewer_read(void *cls, uint64_t pos, char *out, size_t max)
 	return n;
 }
 
+/* A viewer's place is free again (ub_live_stop waits for all of them). */
+static void viewer_gone(struct ub_live *lv)
+{
+	pthread_mutex_lock(&lv->mu);
+	lv->n_viewers--;
+	pthread_cond_broadcast(&lv->cv);
+	pthread_mutex_unlock(&lv->mu);
+}
+
 static void viewer_free(void *cls)
 {
 	struct viewer *v = cls, **p;
@@ -252,9 +264,8 @@ static void viewer_free(void *cls)
 			*p = v->next;
 			break;
 		}
-	lv->n_viewers--;
-	pthread_cond_broadcast(&lv->cv);
 	pthread_mutex_unlock(&lv->mu);
+	viewer_gone(lv);
 	free(v->buf);
 	free(v);
 }
@@ -294,43 +305,62 @@ static ub_mhd_result send_text(struct MHD_Connection *conn, unsigned status, con
 /* /events: the whole state first, then every tick; 503 past the viewer cap. */
 static ub_mhd_result serve_events(struct ub_live *lv, struct MHD_Connection *conn)
 {
-	struct viewer *v = calloc(1, sizeof(*v));
-	char *first = state_text(lv, 1);
-	struct MHD_Response *r = NULL;
+	struct viewer *v = NULL;
+	char *first = NULL;
+	struct MHD_Response *r;
 
-	if (!v || !first)
-		goto busy;
-	v->lv = lv;
+	/* a place first, so that viewers past the cap cost no copy of the state */
 	pthread_mutex_lock(&lv->mu);
-	/* after the run, a viewer still gets the final state, then the end of the stream */
 	if (lv->n_viewers >= lv->c.max_viewers) {
 		pthread_mutex_unlock(&lv->mu);
-		goto busy;
+		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "too many viewers\n");
 	}
-	viewer_push(v, "retry: 3000\n\n", 13, lv->c.max_backlog);
-	push_event(lv, v, "state", first);
-	v->next = lv->viewers;
-	lv->viewers = v;
 	lv->n_viewers++;
 	pthread_mutex_unlock(&lv->mu);
+	v = calloc(1, sizeof(*v));
+	first = state_text(lv, 1);
+	if (v) {
+		v->lv = lv;
+		pthread_mutex_lock(&lv->mu);
+		if (first) {
+			/* after the run, a viewer still gets the final state, then the end of the stream */
+			viewer_push(v, "retry: 3000\n\n", 13, lv->c.max_backlog);
+			push_event(lv, v, "state", first);
+		} else {
+			viewer_drop(v);
+		}
+		v->next = lv->viewers;
+		lv->viewers = v;
+		pthread_mutex_unlock(&lv->mu);
+	}
 	free(first);
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, UB_LIVE_BLOCK, viewer_read, v,
-					      viewer_free);
+	r = v ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, UB_LIVE_BLOCK, viewer_read, v,
+						  viewer_free)
+	      : NULL;
 	if (!r) {
-		viewer_free(v);
+		if (v)
+			viewer_free(v);
+		else
+			viewer_gone(lv);
 		return MHD_NO;
 	}
 	return send_response(conn, MHD_HTTP_OK, with_headers(r, "text/event-stream; charset=utf-8"));
-busy:
-	free(first);
-	free(v);
-	return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "too many viewers\n");
 }
 
+/* /state.json: the last tick's state as it was sent to the viewers (before the first, the empty state). */
 static ub_mhd_result serve_state(struct ub_live *lv, struct MHD_Connection *conn)
 {
-	char *text = state_text(lv, 0);
+	char *text = NULL;
 	struct MHD_Response *r;
+	int ticked;
+
+	pthread_mutex_lock(&lv->mu);
+	ticked = lv->last != NULL;
+	if (ticked)
+		text = strdup(lv->last);
+	pthread_mutex_unlock(&lv->mu);
+	if (!ticked)
+		text = state_text(lv, 0);
 
 	if (!text)
 		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
@@ -466,6 +496,7 @@ void ub_live_stop(struct ub_live *lv)
 	pthread_mutex_unlock(&lv->mu);
 	MHD_stop_daemon(lv->d);
 	ub_live_state_free(&lv->st);
+	free(lv->last);
 	pthread_cond_destroy(&lv->cv);
 	pthread_mutex_destroy(&lv->mu);
 	free(lv);
