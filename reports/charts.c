@@ -283,6 +283,46 @@ static int chart_loss(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	return ub_gnuplot_close(s, R, "loss settings", e);
 }
 
+struct arrival {
+	int64_t rx_ns;
+	size_t row;
+};
+
+/* By receive time, then by place in the file (qsort is not stable). */
+static int cmp_arrival(const void *a, const void *b)
+{
+	const struct arrival *x = a, *y = b;
+
+	if (x->rx_ns != y->rx_ns)
+		return x->rx_ns < y->rx_ns ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/*
+ * Returns r's rows in the order the sender took the replies (caller frees;
+ * NULL when out of memory). The sender writes rows in probe order, so that
+ * order is their receive times (rx_ns); a file without them (older ones
+ * wrote rows as replies came) keeps its own order.
+ */
+static struct arrival *arrival_order(const struct ub_result *r)
+{
+	struct arrival *a = malloc((r->n_rows + 1) * sizeof(*a));
+	size_t i;
+	int all_rx = 1;
+
+	if (!a)
+		return NULL;
+	for (i = 0; i < r->n_rows; i++) {
+		a[i].rx_ns = r->rows[i].rx_ns;
+		a[i].row = i;
+		if (r->rows[i].status == UB_RESULT_OK && !r->rows[i].has_rx)
+			all_rx = 0;
+	}
+	if (all_rx)
+		qsort(a, r->n_rows, sizeof(*a), cmp_arrival);
+	return a;
+}
+
 /*
  * Writes result r's chart 4 data: each reply by arrival (SLUG-order.dat)
  * and those that came out of order (SLUG-reordered.dat), with how many
@@ -294,13 +334,18 @@ static int reorder_files(struct ub_report_ctx *R, const struct ub_result *r, siz
 {
 	int64_t *pm = NULL;
 	size_t i, na = 0, emax = 0;
+	struct arrival *by_rx = NULL;
 	FILE *f[2] = { NULL };
 	char name[2][200];
 	int rc = 0;
 
 	pm = malloc((r->n_rows + 1) * sizeof(*pm));
-	if (!pm)
+	by_rx = arrival_order(r);
+	if (!pm || !by_rx) {
+		free(pm);
+		free(by_rx);
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	}
 	for (i = 0; i < 2; i++) {
 		snprintf(name[i], sizeof(name[i]), "%s-%s.dat", r->slug, i ? "reordered" : "order");
 		f[i] = ub_gnuplot_open(R, name[i], e);
@@ -310,9 +355,8 @@ static int reorder_files(struct ub_report_ctx *R, const struct ub_result *r, siz
 		}
 		fputs("# arrival_number probe_number extent\n", f[i]);
 	}
-	/* the CSV lists first copies in time in the order the sender took them */
 	for (i = 0; i < r->n_rows; i++) {
-		const struct ub_result_row *w = &r->rows[i];
+		const struct ub_result_row *w = &r->rows[by_rx[i].row];
 		int64_t s_ = w->seq - r->base;
 		size_t extent = 0;
 
@@ -346,6 +390,7 @@ out:
 		if (f[i] && ub_gnuplot_close(f[i], R, name[i], e) < 0 && !rc)
 			rc = e->code;
 	free(pm);
+	free(by_rx);
 	return rc;
 }
 

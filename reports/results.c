@@ -156,9 +156,9 @@ out:
 	return rc;
 }
 
-enum { C_SEQ, C_TX, C_RTT, C_STATUS, C_REORD, C_REFL, C_RETX, C_N };
+enum { C_SEQ, C_TX, C_RTT, C_STATUS, C_REORD, C_REFL, C_RETX, C_RX, C_N };
 static const char *const col_names[C_N] = {
-	"seq", "tx_ns", "rtt_ns", "status", "reordered", "refl_seq", "tcp_retransmits",
+	"seq", "tx_ns", "rtt_ns", "status", "reordered", "refl_seq", "tcp_retransmits", "rx_ns",
 };
 
 /* Parses an integer field; an empty one leaves *has clear. */
@@ -211,6 +211,8 @@ static int parse_row(struct ub_result_row *w, char **f, int nf, const int *col)
 		w->refl_seq = (uint32_t)v;
 	}
 	if (col[C_RETX] >= 0 && parse_i64(f[col[C_RETX]], &w->retx, &w->has_retx))
+		return -1;
+	if (col[C_RX] >= 0 && parse_i64(f[col[C_RX]], &w->rx_ns, &w->has_rx))
 		return -1;
 	if ((w->status == UB_RESULT_OK && !w->has_rtt) || w->seq < 0 || w->seq > UINT32_MAX)
 		return -1;

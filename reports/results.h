@@ -22,9 +22,9 @@ enum ub_result_dir { UB_RESULT_DIR_NONE, UB_RESULT_DIR_UP, UB_RESULT_DIR_DOWN };
 
 /* One CSV row. */
 struct ub_result_row {
-	int64_t seq, tx_ns, rtt_ns, retx;
+	int64_t seq, tx_ns, rtt_ns, retx, rx_ns;
 	uint32_t refl_seq;
-	unsigned char status, reordered, has_rtt, has_refl, has_retx;
+	unsigned char status, reordered, has_rtt, has_refl, has_retx, has_rx;
 };
 
 /* One probe, from its rows: the first reply in time, or lost (and maybe late). */

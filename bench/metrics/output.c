@@ -12,6 +12,7 @@
 #include "lib/clock.h"
 #include "lib/outfile.h"
 #include "lib/units.h"
+#include "metrics/csvrows.h"
 
 #define UB_JSON_FORMAT 1
 
@@ -24,6 +25,7 @@ struct ub_csv {
 	char *path;
 	int is_stdout;
 	int err;
+	struct ub_csvrows *order; /* NULL: rows go out as they come */
 };
 
 const char *ub_output_status_name(enum ub_status st)
@@ -77,13 +79,12 @@ nomem:
 	return NULL;
 }
 
-void ub_csv_row(struct ub_csv *c, const struct ub_csv_row *r)
+static void csv_write(void *ctx, const struct ub_csv_row *r)
 {
+	struct ub_csv *c = ctx;
 	char rx[48] = "", refl[96] = "", ttl[16] = "", tcp[48] = "";
 	int n;
 
-	if (!c)
-		return;
 	if (r->has_rx)
 		snprintf(rx, sizeof(rx), "%" PRId64 ",%" PRId64, r->rx_ns, r->rtt_ns);
 	else
@@ -105,6 +106,24 @@ void ub_csv_row(struct ub_csv *c, const struct ub_csv_row *r)
 		c->err = errno ? errno : EIO;
 }
 
+void ub_csv_row(struct ub_csv *c, const struct ub_csv_row *r)
+{
+	if (!c)
+		return;
+	if (c->order)
+		ub_csvrows_put(c->order, r);
+	else
+		csv_write(c, r);
+}
+
+int ub_csv_order(struct ub_csv *c, uint32_t window, struct ub_err *e)
+{
+	if (!c || c->order)
+		return 0;
+	c->order = ub_csvrows_new(window, csv_write, c);
+	return c->order ? 0 : ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+}
+
 void ub_csv_flush(struct ub_csv *c)
 {
 	if (c && fflush(c->f) != 0 && !c->err)
@@ -117,6 +136,8 @@ int ub_csv_close(struct ub_csv *c, struct ub_err *e)
 
 	if (!c)
 		return 0;
+	/* what is held goes out in order: an early stop leaves every decided row */
+	ub_csvrows_free(c->order);
 	err = c->err;
 	if (fflush(c->f) != 0 && !err)
 		err = errno ? errno : EIO;

@@ -1,8 +1,8 @@
 /*
  * udpbench: the writers of what a run leaves behind — the JSON result
- * (jansson), the per-probe CSV streamed as the run goes, and the terminal
- * summary. The result they write is the model in result.h; their words
- * for people come from words.h.
+ * (jansson), the per-probe CSV streamed as the run goes (rows in probe
+ * order, metrics/csvrows.h), and the terminal summary. The result they
+ * write is the model in result.h; their words for people come from words.h.
  */
 #ifndef UB_OUTPUT_H
 #define UB_OUTPUT_H
@@ -51,11 +51,17 @@ struct ub_csv_row {
  * tcp_retransmits,tcp_rto_ns at the end when tcp. NULL with e filled on failure.
  */
 struct ub_csv *ub_csv_open(const char *path, int tcp, struct ub_err *e);
-/* Appends one row; errors are kept and reported by ub_csv_close. */
+/*
+ * From now on rows go out in probe order (metrics/csvrows.h says exactly
+ * how), probes numbered from 0, at most window of them in flight. Returns
+ * 0 or UB_E_NOMEM; c NULL does nothing.
+ */
+int ub_csv_order(struct ub_csv *c, uint32_t window, struct ub_err *e);
+/* Appends one row (or holds it for its place); errors are kept and reported by ub_csv_close. */
 void ub_csv_row(struct ub_csv *c, const struct ub_csv_row *r);
 /* Pushes buffered rows to the file (a crash loses at most one flush interval). */
 void ub_csv_flush(struct ub_csv *c);
-/* Closes (NULL accepted); returns 0 or UB_E_IO naming the file if any write failed. */
+/* Writes the rows still held, in order, and closes (NULL accepted); returns 0 or UB_E_IO naming the file if any write failed. */
 int ub_csv_close(struct ub_csv *c, struct ub_err *e);
 
 /*

@@ -655,6 +655,11 @@ struct ub_session *ub_session_new(const struct ub_sender_config *c, const char *
 	}
 	if (csv_path) {
 		s->csv = ub_csv_open(csv_path, s->tp->stream, e);
+		/* rows in probe order: at most a ring of probes is in flight (ub_session_send) */
+		if (s->csv && ub_csv_order(s->csv, s->ring_mask + 1, e) < 0) {
+			ub_csv_close(s->csv, NULL);
+			s->csv = NULL;
+		}
 		if (!s->csv) {
 			ub_err_prefix(e, e->code, "--csv");
 			goto fail;

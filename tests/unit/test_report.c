@@ -178,6 +178,56 @@ static void write_file(const char *dir, const char *name, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
+struct line {
+	long seq;
+	int extra;          /* late or dup: after the probe's own row */
+	const char *text;
+	size_t len;
+};
+
+static int cmp_line(const void *a, const void *b)
+{
+	const struct line *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	if (x->extra != y->extra)
+		return x->extra - y->extra;
+	return x->text < y->text ? -1 : x->text > y->text;
+}
+
+/*
+ * Writes csv's rows as the sender writes them now: in probe order, extra
+ * rows after their probe's own (the arrival order is left in rx_ns).
+ */
+static void write_probe_order(const char *dir, const char *name, const char *csv)
+{
+	struct line l[64];
+	const char *p = strchr(csv, '\n') + 1, *end;
+	char text[4096];
+	size_t n = 0, at, i;
+
+	at = (size_t)(p - csv);
+	memcpy(text, csv, at);
+	for (; *p; p = end + 1, n++) {
+		end = strchr(p, '\n');
+		assert_true(n < 64 && end);
+		l[n].seq = strtol(p, NULL, 10);
+		l[n].extra = (strstr(p, ",late,") && strstr(p, ",late,") < end) ||
+			     (strstr(p, ",dup,") && strstr(p, ",dup,") < end);
+		l[n].text = p;
+		l[n].len = (size_t)(end - p) + 1;
+	}
+	qsort(l, n, sizeof(l[0]), cmp_line);
+	for (i = 0; i < n; i++) {
+		assert_true(at + l[i].len < sizeof(text));
+		memcpy(text + at, l[i].text, l[i].len);
+		at += l[i].len;
+	}
+	text[at] = '\0';
+	write_file(dir, name, text);
+}
+
 static int group_setup(void **state)
 {
 	struct fx *x = calloc(1, sizeof(*x));
@@ -189,6 +239,8 @@ static int group_setup(void **state)
 		return -1;
 	write_file(x->dir, "udp.json", udp_json);
 	write_file(x->dir, "udp.csv", udp_csv);
+	write_file(x->dir, "seqorder.json", udp_json);
+	write_probe_order(x->dir, "seqorder.csv", udp_csv);
 	write_file(x->dir, "tcp.json", tcp_json);
 	write_file(x->dir, "tcp.csv", tcp_csv);
 	write_file(x->dir, "echo.json", echo_json);
@@ -429,6 +481,25 @@ static void test_reorder_data(void **state)
 	assert_float_equal(re.v[0][0], 8, 0);         /* the 9th reply ... */
 	assert_float_equal(re.v[0][1], 9, 0);         /* ... was probe 9 ... */
 	assert_float_equal(re.v[0][2], 1, 0);         /* ... one place late (RFC 4737 extent) */
+}
+
+/* Chart 4 from rows in probe order: the replies taken by rx_ns, as they arrived. */
+static void test_reorder_data_probe_order(void **state)
+{
+	struct fx *x = *state;
+	struct table order, re;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/seqorder.json", x->dir);
+	assert_int_equal(run(x, path, NULL), 0);
+	load_table(x, "seqorder-order.dat", &order);
+	load_table(x, "seqorder-reordered.dat", &re);
+	assert_int_equal(order.n, 15);
+	assert_float_equal(order.v[7][1], 10, 0);     /* the 8th reply was probe 10 ... */
+	assert_int_equal(re.n, 1);
+	assert_float_equal(re.v[0][0], 8, 0);         /* ... and the 9th probe 9 ... */
+	assert_float_equal(re.v[0][1], 9, 0);
+	assert_float_equal(re.v[0][2], 1, 0);         /* ... one place late */
 }
 
 /* Chart 6: a mark on each TCP message where the retransmission counter rose. */
@@ -982,6 +1053,7 @@ int main(void)
 		cmocka_unit_test_setup(test_box_matches_summary, setup),
 		cmocka_unit_test_setup(test_cdf_complete_and_monotone, setup),
 		cmocka_unit_test_setup(test_reorder_data, setup),
+		cmocka_unit_test_setup(test_reorder_data_probe_order, setup),
 		cmocka_unit_test_setup(test_udp_tcp_retransmission_marks, setup),
 		cmocka_unit_test_setup(test_udp_tcp_only_with_both, setup),
 		cmocka_unit_test_setup(test_settings_escape_labels, setup),
