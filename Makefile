@@ -7,7 +7,7 @@ BIN      ?= udpbench
 VERSION  := 0.1.0
 
 CC       ?= cc
-PKGS     := jansson inih libpcap libcrypto
+PKGS     := jansson inih libpcap libcrypto libmicrohttpd
 CPPFLAGS += -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -I. -Ibench -D_FORTIFY_SOURCE=2 \
             -DUB_SCENARIO_DIR='"$(PREFIX)/share/udpbench/scenarios"' \
             -DUB_REPORT_DIR='"$(PREFIX)/share/udpbench/reports"'
@@ -21,7 +21,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libpcap and libcrypto are loaded when a capture or a key first needs them
 # (bench/lib/dynlib.h), so the program links only these; tests that call libpcap
 # or libcrypto themselves link those too.
-LDLIBS    += $(shell pkg-config --libs jansson inih 2>/dev/null) -lm -ldl
+LDLIBS    += $(shell pkg-config --libs jansson inih libmicrohttpd 2>/dev/null) -lm -ldl -pthread
 TEST_LIBS  = $(LDLIBS) $(shell pkg-config --libs libpcap libcrypto 2>/dev/null)
 
 ifeq ($(V),1)
@@ -33,14 +33,16 @@ say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
 # Debian packages each job needs; `make deps-X` installs the missing ones.
-DEPS_build := gcc make pkg-config libc6-dev libjansson-dev libinih-dev libpcap-dev libssl-dev
+DEPS_build := gcc make pkg-config libc6-dev libjansson-dev libinih-dev libpcap-dev libssl-dev \
+              libmicrohttpd-dev xxd
 DEPS_test  := $(DEPS_build) libcmocka-dev python3 python3-pandas tshark tcpdump nftables iproute2 \
-              gnuplot-nox fonts-wqy-zenhei gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static time
+              gnuplot-nox fonts-wqy-zenhei gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static time \
+              chromium
 DEPS_demo  := $(DEPS_build) gnuplot-nox fonts-wqy-zenhei nftables iproute2
 
 LIB_SRC  := $(filter-out bench/cmd/main.c bench/stamp/auth_none.c,$(wildcard bench/*/*.c)) $(wildcard capture/*.c) \
             $(wildcard reports/*.c) $(wildcard scenarios/*.c)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/live_assets.o
 LIB      := $(BUILD)/libudpbench.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -70,6 +72,24 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 		-o $@ $< $(LIB) $(TEST_LIBS) $$(pkg-config --libs cmocka)
 
 unit: $(UNIT_BIN)
+
+# The live page's files (reports/live/) go into the program as byte arrays,
+# so that the page needs nothing but udpbench: bench/live/assets.h.
+LIVE_FILES := reports/live/index.html reports/live/live.js reports/live/live.css
+$(BUILD)/gen/live_assets.c: $(LIVE_FILES) Makefile
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@){ echo '#include "live/assets.h"'; \
+	for f in $(LIVE_FILES); do n=$$(basename $$f | tr . _); \
+		echo "static const unsigned char $$n[] = {"; xxd -i < $$f || exit 1; echo "};"; done; \
+	echo 'const struct ub_live_asset ub_live_assets[] = {'; \
+	for f in $(LIVE_FILES); do n=$$(basename $$f | tr . _); p=/$$(basename $$f); \
+		case $$f in *.html) t="text/html; charset=utf-8"; p=/ ;; \
+		*.js) t="text/javascript; charset=utf-8" ;; *.css) t="text/css; charset=utf-8" ;; esac; \
+		echo "	{ \"$$p\", \"$$t\", $$n, sizeof($$n) },"; done; \
+	echo '	{ 0, 0, 0, 0 },'; echo '};'; } > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
 
 # Fuzz targets: every tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/.
 # A standalone driver (gcc) runs each over its seeds and mutations of them,

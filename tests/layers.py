@@ -3,7 +3,8 @@
 
 The layers, from the ground up (DESIGN.md): bench/lib, bench/stamp,
 bench/metrics, capture, then bench/send, bench/reflect and bench/relay side
-by side (none includes another), reports, scenarios, and bench/cmd on top.
+by side (none includes another), reports and bench/live (the live page's
+server) side by side, scenarios, and bench/cmd on top.
 Includes name their folder ("stamp/proto.h", "capture/capture.h"), from the
 include roots bench/ and the checkout. Prints every include that reaches
 up or sideways, with its file and line, and exits 1 when there is one."""
@@ -19,7 +20,7 @@ LAYERS = [
     ("bench/metrics",),
     ("capture",),
     ("bench/send", "bench/reflect", "bench/relay"),
-    ("reports",),
+    ("reports", "bench/live"),
     ("scenarios",),
     ("bench/cmd",),
 ]

@@ -12,8 +12,10 @@
 #include "cmd/peers.h"
 #include "lib/clock.h"
 #include "lib/exitcode.h"
+#include "lib/netaddr.h"
 #include "lib/outfile.h"
 #include "lib/signals.h"
+#include "live/live.h"
 #include "metrics/output.h"
 #include "send/sender.h"
 #include "stamp/auth.h"
@@ -32,6 +34,9 @@ struct send_cmd {
 	const char *link_truth;   /* TRUTH as given; c.link.truth is it seen from the result */
 	char truth_rel[PATH_MAX];
 	const char *link_extra;   /* --link-spec or --link-scenario, which need --link */
+	int live;                 /* --live [ADDR:]PORT given */
+	char live_host[256];      /* "" for loopback */
+	int live_port;
 };
 
 static const char send_usage[] =
@@ -89,7 +94,11 @@ static const char send_usage[] =
 	"      --gso               with --rate max: each batch leaves as one UDP GSO\n"
 	"                          train (captures and firewalls on the way may see it\n"
 	"                          as one packet)\n"
-	"      --lang en|zh        language of the terminal text (default from $LANG)\n"
+	"      --live [ADDR:]PORT  serve a live page of the run for a projector at\n"
+	"                          http://ADDR:PORT/ (ADDR 127.0.0.1 unless given;\n"
+	"                          0.0.0.0 lets every machine on the network see it)\n"
+	"      --lang en|zh        language of the terminal text and the live page\n"
+	"                          (default from $LANG)\n"
 	"  -4, -6                  use IPv4 or IPv6 only\n"
 	"      --dscp N            DSCP code point 0..63 on the probes\n"
 	"      --ttl N             IP TTL / hop limit 1..255 on the probes\n"
@@ -126,6 +135,7 @@ enum {
 	OPT_LINK_SPEC,
 	OPT_LINK_SCENARIO,
 	OPT_REPORT_INTERVAL,
+	OPT_LIVE,
 };
 
 static const struct option send_options[] = {
@@ -157,6 +167,7 @@ static const struct option send_options[] = {
 	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "gso", no_argument, NULL, OPT_GSO },
 	{ "lang", required_argument, NULL, OPT_LANG },
+	{ "live", required_argument, NULL, OPT_LIVE },
 	{ "dscp", required_argument, NULL, OPT_DSCP },
 	{ "ttl", required_argument, NULL, OPT_TTL },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -329,6 +340,10 @@ static int send_take(void *state, int opt, const char *name, const char *arg, st
 		return 0;
 	case OPT_LANG:
 		return ub_langopt_parse(arg, &c->lang, e);
+	case OPT_LIVE:
+		s->live = 1;
+		return ub_net_split_listen("--live", arg, s->live_host, sizeof(s->live_host),
+					   &s->live_port, e);
 	case OPT_LINK:
 		return take_link(s, arg, e);
 	case OPT_LINK_SPEC:
@@ -435,10 +450,39 @@ static int send_parse(int argc, char **argv, void *state, struct ub_err *e)
 	return UB_CMD_RUN;
 }
 
+/* --live: the page's server, started before the run so that a taken port costs no measurement. */
+static int start_live(struct send_cmd *s, struct ub_live **lv, struct ub_sender_watch *w,
+		      struct ub_err *e)
+{
+	struct ub_live_config lc;
+	char url[UB_ADDRSTR_MAX + 16];
+
+	*lv = NULL;
+	if (!s->live)
+		return 0;
+	ub_live_config_init(&lc);
+	lc.host = s->live_host;
+	lc.port = s->live_port;
+	lc.lang = s->c.lang;
+	lc.label = s->c.label;
+	*lv = ub_live_start(&lc, e);
+	if (!*lv)
+		return e->code;
+	snprintf(url, sizeof(url), "http://%s/", ub_live_address(*lv));
+	fprintf(stderr, UB_TR(s->c.lang == UB_LANG_ZH, "udpbench: live page at %s\n",
+			      "udpbench: 实时页面：%s\n"),
+		url);
+	ub_live_watch(*lv, w);
+	s->c.watch = w;
+	return 0;
+}
+
 static int send_run(void *state)
 {
 	struct send_cmd *s = state;
 	struct ub_sender_config *c = &s->c;
+	struct ub_sender_watch watch;
+	struct ub_live *lv = NULL;
 	struct ub_err e;
 	int json_stdout = c->json_path && strcmp(c->json_path, "-") == 0;
 	int csv_stdout = c->csv_path && strcmp(c->csv_path, "-") == 0;
@@ -458,7 +502,10 @@ static int send_run(void *state)
 				      "udpbench: 计划超过 %u 个探测包：百分位数由直方图得出（误差 0.5 %% 以内），"
 				      "内存不随运行时长增长\n"),
 			UB_SENDER_EXACT_MAX);
+	if (start_live(s, &lv, &watch, &e) < 0)
+		return ub_command_fail(NULL, &e, UB_EXIT_ERROR);
 	rc = ub_sender_run(c, &e);
+	ub_live_stop(lv);
 	if (rc == 0) {
 		/* Some peers of several stayed silent: a result, but say which. */
 		if (e.code == UB_E_NOREPLY)
