@@ -20,8 +20,23 @@ IDLE_MS = 50              # no datagram for this long = an idle moment (screen, 
 SCREEN_EVERY_MS = 3000    # counters on the screen at most this often, in idle moments
 CPU_HZ = 240000000        # run the ESP32 at full speed: less time between receive and reply
 MAX_SESSIONS = 8          # senders served at once; the least recently heard is replaced
-SESSION_IDLE_MS = 60000   # a sender silent this long is forgotten
+SESSION_IDLE_MS = 60000   # a sender silent this long is forgotten (a TCP client too)
+TCP_ECHO = True           # also echo TCP on PORT, for `udpbench --tcp`
+TCP_MAX_CONNS = 3         # lwIP on the ESP32 has few sockets: at most this many TCP clients
 # -----------------------------------------------------------------------------
+
+# A udpbench_config.py beside this file may set any of the names above, so one
+# file per board changes them and this script stays as shipped.
+# 同一目录下的 udpbench_config.py 可以改上面的任何设置，不必改本文件。
+CONFIG_ERROR = None
+try:
+    from udpbench_config import *  # noqa: F401,F403
+except ImportError as exc:
+    # No such file is the usual case; an import failing inside the file is not.
+    if not str(exc).endswith("'udpbench_config'"):
+        CONFIG_ERROR = "%s: %s" % (type(exc).__name__, exc)
+except Exception as exc:
+    CONFIG_ERROR = "%s: %s" % (type(exc).__name__, exc)
 
 import gc
 import socket
@@ -50,6 +65,10 @@ ERR_EST = 0x3fff
 UNKNOWN_TTL = 255         # MicroPython cannot read the arriving TTL
 US_PER_S = 1000000
 SMALL_MAX = 0x3fffffff    # MicroPython small-int limit on the ESP32: beyond it ints live on the heap
+TCP_BUF = 1460            # octets read from a TCP client and not yet echoed: one segment
+TCP_ACTIVE_MS = 1000      # a TCP client this recently busy keeps its place against a newcomer
+TCP_POLL_MS = 2           # while a TCP client is connected, serve it at least this often
+EAGAIN = 11               # errno for "nothing now" on a nonblocking socket (lwIP and Linux)
 
 
 def ntp_epoch_offset():
@@ -122,13 +141,134 @@ def open_socket():
     return sock, port
 
 
-def serve(sock):
+def tcp_open(port):
+    """The TCP echo's nonblocking listener on port, or None (TCP_ECHO off, or refused)."""
+    if not TCP_ECHO:
+        return None
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind((BIND, port))
+        lsock.listen(TCP_MAX_CONNS)
+        lsock.setblocking(False)
+    except OSError as exc:
+        lsock.close()
+        print("udpbench reflector: no TCP echo: %s" % exc)
+        return None
+    return TcpEcho(lsock)
+
+
+class TcpEcho(object):
+    """Echoes every octet a TCP client sends, as `udpbench --tcp` expects.
+
+    udpbench frames each probe as a 2-octet length and the message; an echo
+    that returns the bytes as they came returns the frames too. Bounded on
+    the board: TCP_MAX_CONNS clients, TCP_BUF octets each, and nothing more is
+    read from a client until its last read went back, so a client that never
+    reads stalls only itself; it is closed after SESSION_IDLE_MS without a
+    byte moved, or sooner when a newcomer needs its place (silent for
+    TCP_ACTIVE_MS). poll() runs in the UDP loop's idle moments only.
+    """
+
+    def __init__(self, lsock):
+        self.lsock = lsock
+        self.conns = []      # [socket, octets not yet echoed, ticks_ms a byte last moved]
+        self.connections = 0
+        self.bytes = 0
+        self.refused = 0
+        self.evicted = 0
+        self.timed_out = 0
+
+    def _close(self, i):
+        try:
+            self.conns[i][0].close()
+        except OSError:
+            pass
+        self.conns.pop(i)
+
+    def _accept(self, now_ms):
+        for _ in range(TCP_MAX_CONNS + 1):
+            try:
+                conn, _ = self.lsock.accept()
+            except OSError:
+                return
+            if len(self.conns) >= TCP_MAX_CONNS:
+                old = 0
+                for i in range(1, len(self.conns)):
+                    if time.ticks_diff(self.conns[old][2], self.conns[i][2]) > 0:
+                        old = i
+                if time.ticks_diff(now_ms, self.conns[old][2]) < TCP_ACTIVE_MS:
+                    conn.close()
+                    self.refused += 1
+                    continue
+                self._close(old)
+                self.evicted += 1
+            conn.setblocking(False)
+            nodelay = getattr(socket, "TCP_NODELAY", None)
+            if nodelay is not None:
+                try:
+                    conn.setsockopt(socket.IPPROTO_TCP, nodelay, 1)
+                except OSError:
+                    pass
+            self.conns.append([conn, b"", now_ms])
+            self.connections += 1
+
+    def _echo(self, c, now_ms):
+        """Moves what it can; returns False when the client is gone."""
+        if not c[1]:
+            try:
+                data = c[0].recv(TCP_BUF)
+            except OSError as exc:
+                return exc.args[0] == EAGAIN
+            if not data:
+                return False
+            c[1] = data
+            c[2] = now_ms
+        try:
+            n = c[0].send(c[1])
+        except OSError as exc:
+            return exc.args[0] == EAGAIN
+        if n:
+            self.bytes += n
+            c[1] = c[1][n:]
+            c[2] = now_ms
+        return True
+
+    def poll(self, now_ms):
+        """Accepts, echoes and times out; returns how many clients are connected."""
+        self._accept(now_ms)
+        i = len(self.conns) - 1
+        while i >= 0:
+            c = self.conns[i]
+            if not self._echo(c, now_ms):
+                self._close(i)
+            elif time.ticks_diff(now_ms, c[2]) > SESSION_IDLE_MS:
+                self._close(i)
+                self.timed_out += 1
+            i -= 1
+        return len(self.conns)
+
+    def close(self):
+        while self.conns:
+            self._close(len(self.conns) - 1)
+        self.lsock.close()
+
+    def counts(self):
+        return {"tcp_connections": self.connections, "tcp_bytes": self.bytes,
+                "tcp_refused": self.refused, "tcp_evicted": self.evicted,
+                "tcp_timed_out": self.timed_out}
+
+
+def serve(sock, tcp=None):
     """Reflects until button A; returns the counters.
 
     The echo path is written out in this one loop on purpose: MicroPython puts
     the frame of a call with more than a few locals on the heap, so helper
     calls, like printing, screen updates and gc.collect(), belong to idle
-    moments only. Between recvfrom and sendto nothing is allocated: the reply
+    moments only, and so does the TCP echo (tcp, a TcpEcho or None): while a
+    TCP client is connected the wait for a datagram is shortened to
+    TCP_POLL_MS so that idle moments come often. Between recvfrom and sendto
+    nothing is allocated: the reply
     is built in one preallocated buffer with pack_into, and times are kept as
     16-bit halves so that every integer stays a small int.
     """
@@ -171,6 +311,7 @@ def serve(sock):
 
     shown = 0
     screen_t = ticks_ms()
+    tcp_clients = 0
     while True:
         if button is not None and button.value() == 0:
             break
@@ -191,6 +332,11 @@ def serve(sock):
                         ntp_hi = (ntp_hi + (ntp_lo >> 16)) & 0xffff
                         ntp_lo &= 0xffff
             now_ms = ticks_ms()
+            if tcp is not None:
+                n = tcp.poll(now_ms)
+                if (n > 0) != (tcp_clients > 0):
+                    sock.settimeout((TCP_POLL_MS if n > 0 else IDLE_MS) / 1000)
+                tcp_clients = n
             if ticks_diff(now_ms, screen_t) >= SCREEN_EVERY_MS:
                 screen_t = now_ms
                 for i in range(MAX_SESSIONS):
@@ -298,9 +444,12 @@ def serve(sock):
     for a in s_addr:
         if a is not None:
             sessions += 1
-    return {"received": received, "reflected": reflected, "short": short,
-            "too_long": too_long, "send_errors": send_errors, "sessions": sessions,
-            "sessions_total": sessions_total}
+    counts = {"received": received, "reflected": reflected, "short": short,
+              "too_long": too_long, "send_errors": send_errors, "sessions": sessions,
+              "sessions_total": sessions_total}
+    if tcp is not None:
+        counts.update(tcp.counts())
+    return counts
 
 
 def main():
@@ -308,6 +457,10 @@ def main():
         machine.freq(CPU_HZ)
     except (ValueError, OSError):
         pass
+    if CONFIG_ERROR is not None:
+        screen(["udpbench_config.py", "is broken:", CONFIG_ERROR[:16], CONFIG_ERROR[16:32]])
+        print("udpbench reflector: udpbench_config.py is broken: " + CONFIG_ERROR)
+        return None
     screen(["udpbench", "starting Wi-Fi..."])
     ip, where = start_network()
     if ip is None:
@@ -315,14 +468,18 @@ def main():
         print("udpbench reflector: " + where)
         return None
     sock, port = open_socket()
+    tcp = tcp_open(port)
     # Drawn once: the address to give udpbench on the PC.
     screen(["%s:%d" % (ip, port), where, "rx 0 tx 0", "drop 0  A=stop"])
-    print("udpbench reflector listening on %s:%d (STAMP, RFC 8762) via %s" % (ip, port, where))
+    print("udpbench reflector listening on %s:%d (STAMP, RFC 8762%s) via %s"
+          % (ip, port, "; TCP echo" if tcp is not None else "", where))
     gc.collect()
     try:
-        counts = serve(sock)
+        counts = serve(sock, tcp)
     finally:
         sock.close()
+        if tcp is not None:
+            tcp.close()
     screen(["%s:%d" % (ip, port), "stopped (A)",
             "rx %d tx %d" % (counts["received"], counts["reflected"]),
             "drop %d" % (counts["short"] + counts["too_long"])])
@@ -330,6 +487,11 @@ def main():
           "send errors %d, sessions %d (total %d)"
           % (counts["received"], counts["reflected"], counts["short"], counts["too_long"],
              counts["send_errors"], counts["sessions"], counts["sessions_total"]))
+    if tcp is not None:
+        print("udpbench reflector: TCP connections %d, bytes echoed %d, refused %d, "
+              "evicted idle %d, timed out %d"
+              % (counts["tcp_connections"], counts["tcp_bytes"], counts["tcp_refused"],
+                 counts["tcp_evicted"], counts["tcp_timed_out"]))
     return counts
 
 

@@ -4,6 +4,10 @@ for what the board has and CPython lacks (the mpython, network and machine
 modules from boards_standins/, and time.ticks_*). ticks_us and ticks_ms wrap
 at 2^30 as on the ESP32, and start close to the wrap so that a run crosses it.
 
+The script's folder goes first on the import path, as on the board, so a
+udpbench_config.py beside it is read; --settings-from-script then keeps the
+PORT and BIND it set instead of the test's.
+
 Button A (the stand-in) is pressed by SIGTERM or SIGINT, or when
 --max-seconds have passed, so the script always ends. At the end one JSON line
 goes to stdout: the counters main() returned, the screens shown, what the
@@ -68,6 +72,8 @@ def main():
     ap.add_argument("--wrap-after", type=float, default=0.5,
                     help="seconds until ticks_us and ticks_ms wrap")
     ap.add_argument("--max-seconds", type=float, default=60.0)
+    ap.add_argument("--settings-from-script", action="store_true",
+                    help="keep the script's own PORT and BIND (and its udpbench_config.py)")
     args = ap.parse_args()
 
     sys.stdout.reconfigure(line_buffering=True)
@@ -82,11 +88,14 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, frame: mpython.button_a.press())
 
+    # On the board main.py's folder is on the import path: udpbench_config.py beside it is found.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(args.script)))
     spec = importlib.util.spec_from_file_location("board_main", args.script)
     board = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(board)
-    board.BIND = args.bind
-    board.PORT = args.port
+    if not args.settings_from_script:
+        board.BIND = args.bind
+        board.PORT = args.port
     if args.wifi_ssid is not None:
         board.WIFI_SSID = args.wifi_ssid
     if args.screen_every_ms is not None:

@@ -54,6 +54,7 @@ def reset(script):
     socket.state["on_idle"] = None
     socket.state["keep"] = True
     socket.state["sent"] = 0
+    del socket.streams[:]
     mpython.button_a.pressed = False
     for k in script:
         setattr(board_main, k, script[k])
@@ -117,6 +118,38 @@ def replies_check():
     check(network.ifaces[network.AP_IF].is_active, "AP mode not started")
 
 
+def tcp_check():
+    """The TCP echo under MicroPython: frames as udpbench --tcp sends them, in odd pieces."""
+    frames = b""
+    for i in range(20):
+        msg = request(i, 44 + i, 1, 0xe0000000, i)
+        frames += struct.pack(">H", len(msg)) + msg
+    pieces = []
+    i = 0
+    while i < len(frames):
+        pieces.append(frames[i:i + 1 + (i % 97)])
+        i += 1 + (i % 97)
+    talker = socket.Stream(pieces + [None])
+    # Never reads: takes 100 octets, then every send says EAGAIN.
+    mute = socket.Stream([frames], window=100)
+    reset({"PORT": 10000, "BIND": "0.0.0.0", "IDLE_MS": 1, "SCREEN_EVERY_MS": 0,
+           "TCP_ECHO": True, "TCP_MAX_CONNS": 3})
+    socket.streams.extend([mute, talker])
+    press_after(len(pieces) + 20)
+    counts = board_main.main()
+    check(counts is not None and "tcp_bytes" in counts, "no TCP counters: %r" % (counts,))
+    if counts is None or "tcp_bytes" not in counts:
+        return
+    check(bytes(talker.echoed) == frames, "TCP echo of %d octets, want the %d sent"
+          % (len(talker.echoed), len(frames)))
+    check(talker.closed, "a client that closed was not closed")
+    check(bytes(mute.echoed) == frames[:100], "the client that never reads got %d octets"
+          % len(mute.echoed))
+    check(counts["tcp_connections"] == 2, "TCP connections %d, want 2" % counts["tcp_connections"])
+    check(counts["tcp_bytes"] == len(frames) + 100, "TCP bytes %d, want %d"
+          % (counts["tcp_bytes"], len(frames) + 100))
+
+
 def echo_path_allocation(n):
     """Bytes the script allocates for n 44-byte requests, less what the stand-ins allocate."""
     addr = ("10.0.0.9", 7000)
@@ -172,6 +205,7 @@ def echo_path_allocation(n):
 def run():
     try:
         replies_check()
+        tcp_check()
         extra = echo_path_allocation(200)
         # A little slack for the first reply's one-off work; nothing per packet.
         check(extra <= 256, "the echo path allocated %d bytes for 200 requests" % extra)

@@ -4,15 +4,19 @@
 # getsockname, truncates what is longer than recvfrom's size, and raises
 # OSError(ETIMEDOUT) when nothing is waiting.
 AF_INET = 2
+SOCK_STREAM = 1
 SOCK_DGRAM = 2
 SOL_SOCKET = 1
 SO_REUSEADDR = 4
 ETIMEDOUT = 110
+EAGAIN = 11
 
 inbox = []
 outbox = []
 # keep: False counts replies without storing them (nothing allocated per send).
 state = {"next": 0, "idle": 0, "on_receive": None, "on_idle": None, "keep": True, "sent": 0}
+# TCP: clients waiting to be accepted (Stream objects); a listener is counted in state.
+streams = []
 
 
 class socket(object):
@@ -45,11 +49,62 @@ class socket(object):
             state["on_idle"](state["idle"])
         raise OSError(ETIMEDOUT)
 
+    def listen(self, n):
+        state["listening"] = n
+
+    def setblocking(self, flag):
+        self.timeout = None if flag else 0
+
+    def accept(self):
+        if streams:
+            return streams.pop(0), ("10.0.0.7", 40000)
+        raise OSError(EAGAIN)
+
     def sendto(self, data, addr):
         state["sent"] += 1
         if state["keep"]:
             outbox.append((bytes(data), addr))
         return len(data)
+
+    def close(self):
+        self.closed = True
+
+
+class Stream(object):
+    """An accepted TCP client: takes its bytes in the chunks given, keeps what is echoed.
+
+    window: octets it takes before send() says EAGAIN (a client that stops reading)."""
+
+    def __init__(self, chunks, window=1 << 30):
+        self.chunks = list(chunks)
+        self.echoed = bytearray()
+        self.window = window
+        self.closed = False
+
+    def setblocking(self, flag):
+        pass
+
+    def setsockopt(self, level, name, value):
+        pass
+
+    def recv(self, n):
+        if not self.chunks:
+            raise OSError(EAGAIN)
+        c = self.chunks.pop(0)
+        if c is None:
+            return b""
+        if len(c) > n:
+            self.chunks.insert(0, c[n:])
+            c = c[:n]
+        return c
+
+    def send(self, data):
+        room = self.window - len(self.echoed)
+        if room <= 0:
+            raise OSError(EAGAIN)
+        take = bytes(data[:room])
+        self.echoed += take
+        return len(take)
 
     def close(self):
         self.closed = True
