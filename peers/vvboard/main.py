@@ -4,7 +4,8 @@
 # Copy this file and udpbench_reflector.py into the Python folder of the
 # vvBoard U disk and press RST: the board runs main.py at every start, and the
 # reflector answers udpbench on port 10000 (UDP, and TCP for udpbench --tcp).
-# Arguments given on a command line replace the defaults:
+# A udpbench_config.py copied beside them changes the settings (PORT = 10001,
+# for one); arguments given on a command line take precedence:
 #     python3 main.py --port 10001
 import os
 import sys
@@ -18,4 +19,4 @@ sys.path.insert(0, HERE)
 import udpbench_reflector  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(udpbench_reflector.main(sys.argv[1:] or ["--port", "10000"]))
+    sys.exit(udpbench_reflector.main(sys.argv[1:]))

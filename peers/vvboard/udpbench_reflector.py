@@ -12,7 +12,18 @@ echo on the same port number serves `udpbench --tcp`.
     python3 udpbench_reflector.py [--bind ADDR] [--port 10000] [--no-tcp]
 
 SIGUSR1 prints the counters; SIGINT or SIGTERM stops and prints them.
+The settings below are the defaults of the options; a udpbench_config.py
+beside this file may set them instead (one file per board, the script as
+shipped).
 """
+
+# ---- Settings / 设置 (udpbench_config.py beside this file may set these) -------
+PORT = 10000              # UDP port, and the TCP echo's port
+BIND = ""                 # "" = every address, IPv4 and IPv6
+SESSION_IDLE_S = 60.0     # a sender silent this long is forgotten (a TCP client too)
+TCP_ECHO = True           # also echo TCP on PORT, for `udpbench --tcp`
+TCP_MAX_CONNS = 64        # TCP clients at once (the 掌控板 takes 3: lwIP has few sockets)
+# ------------------------------------------------------------------------------
 
 import argparse
 import ctypes
@@ -26,14 +37,23 @@ import struct
 import sys
 import time
 
-DEFAULT_PORT = 10000
+CONFIG_ERROR = None
+try:
+    from udpbench_config import *  # noqa: F401,F403
+except ImportError as exc:
+    # No such file is the usual case; an import failing inside the file is not.
+    if not str(exc).endswith("'udpbench_config'"):
+        CONFIG_ERROR = "%s: %s" % (type(exc).__name__, exc)
+except Exception as exc:
+    CONFIG_ERROR = "%s: %s" % (type(exc).__name__, exc)
+
 STAMP_LEN = 44          # RFC 8762 §4.2.1: the smallest test packet
 PKT_MAX = 1472          # one Ethernet frame over IPv4
 NTP_UNIX_OFFSET = 2208988800   # RFC 5905 §6: 1900-01-01 to 1970-01-01 in seconds
 UNSYNCED_ERR_NS = 16 * 10 ** 9  # RFC 5905 MAXDISP: the error claimed when the kernel says nothing
 DRAIN_MAX = 64          # datagrams read per wake-up before looking at the other sockets
-TCP_MAX_CONNS = 64
-TCP_PENDING_MAX = 256 * 1024
+TCP_BUF = 1460          # octets read from a TCP client and not yet echoed, as on the 掌控板
+TCP_ACTIVE_S = 1.0      # a TCP client this recently busy keeps its place against a newcomer
 
 # Linux values for constants that Python 3.5's socket module may not export.
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
@@ -134,6 +154,8 @@ class Counters(object):
         self.tcp_connections = 0
         self.tcp_bytes = 0
         self.tcp_refused = 0
+        self.tcp_evicted = 0
+        self.tcp_timed_out = 0
 
 
 def addr_str(addr, family):
@@ -156,7 +178,7 @@ class Reflector(object):
         self.use_pktinfo = False
         self.udp = None
         self.tcp = None
-        self.conns = {}      # fd -> [socket, pending bytearray]
+        self.conns = {}      # fd -> [socket, octets not yet echoed, monotonic a byte last moved]
         self.family = socket.AF_INET
         self.port = 0
 
@@ -251,6 +273,7 @@ class Reflector(object):
         idle = self.args.session_timeout
         for key in [k for k, v in self.sessions.items() if now - v[1] > idle]:
             del self.sessions[key]
+        self.sweep_tcp(now)
         self.err_est = self.clock.error_estimate()
 
     def _parse_ancillary(self, ancdata):
@@ -348,7 +371,16 @@ class Reflector(object):
 
     # -- TCP echo ----------------------------------------------------------------
 
+    # Kept in step with the 掌控板 script: the same echo and the same rules.
+    # Every octet goes back as it came, so udpbench's frames (a 2-octet length,
+    # then the message) come back whole. A client has TCP_BUF octets at most
+    # in flight on the board, and nothing more is read from it until those
+    # went back: a client that never reads stalls only itself, and is closed
+    # after the session timeout without a byte moved, or sooner when a
+    # newcomer needs its place (silent for TCP_ACTIVE_S).
+
     def accept_tcp(self):
+        now = time.monotonic()
         for _ in range(16):
             try:
                 c, _ = self.tcp.accept()
@@ -356,16 +388,20 @@ class Reflector(object):
                 return
             except OSError:
                 return
-            if len(self.conns) >= TCP_MAX_CONNS:
-                self.cnt.tcp_refused += 1
-                c.close()
-                continue
+            if len(self.conns) >= self.args.tcp_max_conns:
+                old = min(self.conns, key=lambda fd: self.conns[fd][2])
+                if now - self.conns[old][2] < TCP_ACTIVE_S:
+                    self.cnt.tcp_refused += 1
+                    c.close()
+                    continue
+                self._drop_conn(old)
+                self.cnt.tcp_evicted += 1
             c.setblocking(False)
             try:
                 c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:
                 pass
-            self.conns[c.fileno()] = [c, bytearray()]
+            self.conns[c.fileno()] = [c, b"", now]
             self.cnt.tcp_connections += 1
 
     def _drop_conn(self, fd):
@@ -373,12 +409,17 @@ class Reflector(object):
         if c is not None:
             c[0].close()
 
+    def sweep_tcp(self, now):
+        for fd in [fd for fd, c in self.conns.items() if now - c[2] > self.args.session_timeout]:
+            self._drop_conn(fd)
+            self.cnt.tcp_timed_out += 1
+
     def tcp_readable(self, fd):
         c = self.conns.get(fd)
-        if c is None:
+        if c is None or c[1]:
             return
         try:
-            data = c[0].recv(65536)
+            data = c[0].recv(TCP_BUF)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
@@ -387,7 +428,8 @@ class Reflector(object):
         if not data:
             self._drop_conn(fd)
             return
-        c[1] += data
+        c[1] = data
+        c[2] = time.monotonic()
         self.tcp_writable(fd)
 
     def tcp_writable(self, fd):
@@ -401,8 +443,10 @@ class Reflector(object):
         except OSError:
             self._drop_conn(fd)
             return
-        self.cnt.tcp_bytes += n
-        del c[1][:n]
+        if n:
+            self.cnt.tcp_bytes += n
+            c[1] = c[1][n:]
+            c[2] = time.monotonic()
 
     # -- loop --------------------------------------------------------------------
 
@@ -410,8 +454,10 @@ class Reflector(object):
         c = self.cnt
         lines = []
         if self.tcp is not None:
-            lines.append("udpbench reflector: TCP connections %d (open %d), bytes echoed %d"
-                         % (c.tcp_connections, len(self.conns), c.tcp_bytes))
+            lines.append("udpbench reflector: TCP connections %d (open %d), bytes echoed %d, "
+                         "refused %d, evicted idle %d, timed out %d"
+                         % (c.tcp_connections, len(self.conns), c.tcp_bytes, c.tcp_refused,
+                            c.tcp_evicted, c.tcp_timed_out))
         lines.append("udpbench reflector: received %d, reflected %d, short %d, too long %d, "
                      "send errors %d, sessions %d (total %d)"
                      % (c.received, c.reflected, c.short, c.too_long, c.send_errors,
@@ -438,11 +484,11 @@ class Reflector(object):
                 rlist.append(self.tcp)
             wlist = []
             for fd, c in self.conns.items():
-                # A peer that does not read its echo stops being read (bounded memory).
-                if len(c[1]) < TCP_PENDING_MAX:
-                    rlist.append(fd)
+                # Read more only once what was read went back (bounded memory).
                 if c[1]:
                     wlist.append(fd)
+                else:
+                    rlist.append(fd)
             try:
                 r, w, _ = select.select(rlist, wlist, [], timeout)
             except InterruptedError:
@@ -497,16 +543,20 @@ def build_parser():
         prog="udpbench_reflector.py",
         description="STAMP (RFC 8762) session-reflector for udpbench, for the 虚谷号 and "
                     "any Linux with Python 3.5 or later.")
-    p.add_argument("-b", "--bind", default="",
+    p.add_argument("-b", "--bind", default=BIND,
                    help="listen on this address (default: all, IPv4 and IPv6)")
-    p.add_argument("-p", "--port", type=port_arg, default=DEFAULT_PORT,
-                   help="UDP port (default 10000; 0 picks a free one)")
+    p.add_argument("-p", "--port", type=port_arg, default=PORT,
+                   help="UDP port (default %d; 0 picks a free one)" % PORT)
     p.add_argument("-4", dest="ipv4", action="store_true", help="IPv4 only")
     p.add_argument("-6", dest="ipv6", action="store_true", help="IPv6 only")
-    p.add_argument("--session-timeout", type=duration_arg, default=60.0,
-                   help="forget a session silent this long (default 60s)")
+    p.add_argument("--session-timeout", type=duration_arg, default=SESSION_IDLE_S,
+                   help="forget a session or TCP client silent this long (default %gs)"
+                   % SESSION_IDLE_S)
     p.add_argument("--no-tcp", dest="tcp", action="store_false",
                    help="no TCP echo on the same port (it serves udpbench --tcp)")
+    p.set_defaults(tcp=bool(TCP_ECHO))
+    p.add_argument("--tcp-max-conns", type=int, default=TCP_MAX_CONNS,
+                   help="TCP clients at once (default %d)" % TCP_MAX_CONNS)
     p.add_argument("--max-seconds", type=duration_arg, default=0.0,
                    help="stop after this long (default: run until stopped)")
     p.add_argument("-q", "--quiet", action="store_true", help="no start-up line")
@@ -514,7 +564,14 @@ def build_parser():
 
 
 def main(argv=None):
+    if CONFIG_ERROR is not None:
+        print("udpbench_reflector.py: udpbench_config.py is broken: " + CONFIG_ERROR,
+              file=sys.stderr)
+        return 1
     args = build_parser().parse_args(argv)
+    if args.tcp_max_conns < 1:
+        print("udpbench_reflector.py: --tcp-max-conns must be 1 or more", file=sys.stderr)
+        return 2
     if args.ipv4 and args.ipv6:
         print("udpbench_reflector.py: give -4 or -6, not both", file=sys.stderr)
         return 2
