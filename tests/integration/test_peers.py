@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -281,6 +282,188 @@ def test_mpython_main_station_mode(tmp):
     res = json.loads(out.strip().splitlines()[-1])
     assert res["ifaces"]["0"]["joined"] == ["classroom", ""], res["ifaces"]
     assert not res["ifaces"]["1"]["active"], res["ifaces"]
+
+
+def free_port_udp_and_tcp():
+    """A loopback port free for both UDP and TCP (bound, then let go)."""
+    for _ in range(20):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            t.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            u.close()
+            t.close()
+    raise AssertionError("no port free for both UDP and TCP")
+
+
+def udp_and_tcp_200(port, tmp):
+    """udpbench STAMP and udpbench --tcp, 200 probes each, at one port: both 200/200."""
+    rj = os.path.join(tmp, "u.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "--mode", "stamp", "-c", 200, "-i", "5ms",
+           "--json", rj, "-q")
+    assert r.returncode == 0, r.stderr
+    s = load_json(rj)["summary"]
+    assert s["sent"] == 200 and s["received"] == 200 and s["lost"] == 0, s
+    assert s["lost_up"] == 0 and s["lost_down"] == 0, s
+    tj = os.path.join(tmp, "t.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "--tcp", "-c", 200, "-i", "5ms", "--json", tj, "-q")
+    assert r.returncode == 0, r.stderr
+    s = load_json(tj)["summary"]
+    assert s["sent"] == 200 and s["received"] == 200 and s["lost"] == 0, s
+
+
+def test_mpython_main_udp_and_tcp_on_one_port(tmp):
+    p = spawn([PYTHON, HOST_RUNNER, "--script", MPY_MAIN, "--bind", "127.0.0.1", "--port", "0",
+               "--max-seconds", "90"])
+    port = int(wait_line(p.stdout, r"listening on 127\.0\.0\.1:(\d+) ", timeout=10).group(1))
+    udp_and_tcp_200(port, tmp)
+    code, out, err = stop(p, signal.SIGTERM, timeout=10)
+    assert code == 0, err
+    c = json.loads(out.strip().splitlines()[-1])["counts"]
+    assert c["reflected"] == 200 and c["tcp_connections"] == 1, c
+    # Every probe went back as the frame it came in: 200 times the length and the message.
+    assert c["tcp_bytes"] > 0 and c["tcp_bytes"] % 200 == 0, c
+    assert c["tcp_refused"] == c["tcp_evicted"] == c["tcp_timed_out"] == 0, c
+
+
+def write_config(folder, text):
+    with open(os.path.join(folder, "udpbench_config.py"), "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def copy_unmodified(src, folder):
+    dst = os.path.join(folder, os.path.basename(src))
+    shutil.copy(src, dst)
+    with open(src, "rb") as a, open(dst, "rb") as b:
+        assert a.read() == b.read()
+    return dst
+
+
+def test_mpython_main_reads_udpbench_config(tmp):
+    board = os.path.join(tmp, "board")
+    os.mkdir(board)
+    script = copy_unmodified(MPY_MAIN, board)
+    port = free_port_udp_and_tcp()
+    write_config(board, 'PORT = %d\nBIND = "127.0.0.1"\nWIFI_SSID = "classroom"\n'
+                        'WIFI_PASSWORD = "secret-42"\n' % port)
+    p = spawn([PYTHON, HOST_RUNNER, "--script", script, "--settings-from-script",
+               "--max-seconds", "90"])
+    wait_line(p.stdout, r"listening on 127\.0\.0\.1:%d .*via WiFi classroom" % port, timeout=10)
+    udp_and_tcp_200(port, tmp)
+    code, out, err = stop(p, signal.SIGTERM, timeout=10)
+    assert code == 0, err
+    res = json.loads(out.strip().splitlines()[-1])
+    assert res["counts"]["reflected"] == 200 and res["counts"]["tcp_connections"] == 1, res
+    assert res["ifaces"]["0"]["joined"] == ["classroom", "secret-42"], res["ifaces"]
+    assert not res["ifaces"]["1"]["active"], res["ifaces"]
+
+    # A broken file says so on the screen and the console, and nothing starts.
+    write_config(board, 'PORT = = 5\n')
+    r = run([PYTHON, HOST_RUNNER, "--script", script, "--settings-from-script",
+             "--max-seconds", "10"], timeout=30)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["counts"] is None, res
+    assert "udpbench_config.py is broken: SyntaxError" in r.stdout, r.stdout
+    assert res["shows"][-1][:2] == ["udpbench_config.py", "is broken:"], res["shows"]
+    assert "listening" not in r.stdout, r.stdout
+
+
+def start_vv_copy(folder, *args):
+    """The 虚谷号's U-disk autostart (main.py and the reflector, copied unmodified) in folder."""
+    copy_unmodified(VV_REFLECTOR, folder)
+    launcher = copy_unmodified(os.path.join(PEERS_DIR, "vvboard", "main.py"), folder)
+    return spawn([PYTHON, launcher] + list(args), cwd=folder)
+
+
+def test_vvboard_reads_udpbench_config(tmp):
+    board = os.path.join(tmp, "board")
+    os.mkdir(board)
+    port = free_port_udp_and_tcp()
+    write_config(board, 'PORT = %d\nBIND = "127.0.0.1"\nTCP_MAX_CONNS = 2\n' % port)
+    p = start_vv_copy(board, "--max-seconds", "90")
+    wait_line(p.stderr, r"listening on 127\.0\.0\.1:%d .*TCP echo" % port, timeout=10)
+    udp_and_tcp_200(port, tmp)
+    code, _, err = stop(p, signal.SIGTERM)
+    assert code == 0, err
+    c = counters(err)
+    assert (c["received"], c["reflected"]) == (200, 200), c
+    m = re.search(r"TCP connections (\d+) \(open \d+\), bytes echoed (\d+)", err)
+    assert m and m.group(1) == "1" and int(m.group(2)) % 200 == 0, err
+
+    write_config(board, 'PORT = = 5\n')
+    p = start_vv_copy(board, "--max-seconds", "10")
+    code = p.wait(timeout=20)
+    err = p.stderr.read().decode()
+    assert code == 1 and "udpbench_config.py is broken: SyntaxError" in err, (code, err)
+
+
+def hog_tcp(port):
+    """A client that sends without ever reading, until its side is full; returns the socket."""
+    h = socket.create_connection(("127.0.0.1", port), timeout=5)
+    h.setblocking(False)
+    frame = struct.pack("!H", 1000) + bytes(1000)
+    sent = 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            sent += h.send(frame)
+        except BlockingIOError:
+            # Full for a while: the reflector has stopped reading from us.
+            r = select.select([], [h], [], 0.5)[1]
+            if not r:
+                return h, sent
+    raise AssertionError("the reflector kept reading from a client that never reads")
+
+
+def tcp_probes_despite_a_hog(port, tmp):
+    """With one TCP place, a client that never reads is evicted for udpbench --tcp."""
+    h, sent = hog_tcp(port)
+    # The hog is silent now; once it has been for a second a newcomer takes its place.
+    tj = os.path.join(tmp, "t.json")
+    deadline = time.monotonic() + 20
+    while True:
+        r = ub("--peer", "127.0.0.1:%d" % port, "--tcp", "-c", 50, "-i", "5ms", "--json", tj, "-q")
+        if r.returncode == 0 and load_json(tj)["summary"]["received"] == 50:
+            break
+        assert time.monotonic() < deadline, r.stderr
+    h.close()
+    return sent
+
+
+def test_both_boards_evict_a_client_that_never_reads(tmp):
+    port = free_port_udp_and_tcp()
+    cfg = 'PORT = %d\nBIND = "127.0.0.1"\nTCP_MAX_CONNS = 1\n' % port
+    mp_dir = os.path.join(tmp, "mpython")
+    os.mkdir(mp_dir)
+    write_config(mp_dir, cfg)
+    script = copy_unmodified(MPY_MAIN, mp_dir)
+    p = spawn([PYTHON, HOST_RUNNER, "--script", script, "--settings-from-script",
+               "--max-seconds", "90"])
+    wait_line(p.stdout, r"listening on 127\.0\.0\.1:%d .*TCP echo" % port, timeout=10)
+    tcp_probes_despite_a_hog(port, tmp)
+    code, out, err = stop(p, signal.SIGTERM, timeout=10)
+    assert code == 0, err
+    c = json.loads(out.strip().splitlines()[-1])["counts"]
+    assert c["tcp_evicted"] >= 1 and c["tcp_connections"] >= 2, c
+
+    vv_dir = os.path.join(tmp, "vvboard")
+    os.mkdir(vv_dir)
+    write_config(vv_dir, cfg)
+    p = start_vv_copy(vv_dir, "--max-seconds", "90")
+    wait_line(p.stderr, r"listening on 127\.0\.0\.1:%d .*TCP echo" % port, timeout=10)
+    tcp_probes_despite_a_hog(port, tmp)
+    code, _, err = stop(p, signal.SIGTERM)
+    assert code == 0, err
+    m = re.search(r"TCP connections (\d+) \(open \d+\), bytes echoed \d+, refused \d+, "
+                  r"evicted idle (\d+)", err)
+    assert m and int(m.group(2)) >= 1 and int(m.group(1)) >= 2, err
 
 
 def ensure_micropython():
