@@ -68,7 +68,8 @@ SMALL_MAX = 0x3fffffff    # MicroPython small-int limit on the ESP32: beyond it 
 TCP_BUF = 1460            # octets read from a TCP client and not yet echoed: one segment
 TCP_ACTIVE_MS = 1000      # a TCP client this recently busy keeps its place against a newcomer
 TCP_POLL_MS = 2           # while a TCP client is connected, serve it at least this often
-EAGAIN = 11               # errno for "nothing now" on a nonblocking socket (lwIP and Linux)
+EAGAIN = 11               # errno of a nonblocking recv with nothing there (lwIP and Linux)
+ETIMEDOUT = 110           # what MicroPython v1.12 on the ESP32 raises for a send that took nothing
 
 
 def ntp_epoch_offset():
@@ -219,7 +220,7 @@ class TcpEcho(object):
             try:
                 data = c[0].recv(TCP_BUF)
             except OSError as exc:
-                return exc.args[0] == EAGAIN
+                return exc.args[0] in (EAGAIN, ETIMEDOUT)
             if not data:
                 return False
             c[1] = data
@@ -227,7 +228,7 @@ class TcpEcho(object):
         try:
             n = c[0].send(c[1])
         except OSError as exc:
-            return exc.args[0] == EAGAIN
+            return exc.args[0] in (EAGAIN, ETIMEDOUT)
         if n:
             self.bytes += n
             c[1] = c[1][n:]
