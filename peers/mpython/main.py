@@ -67,7 +67,7 @@ US_PER_S = 1000000
 SMALL_MAX = 0x3fffffff    # MicroPython small-int limit on the ESP32: beyond it ints live on the heap
 TCP_BUF = 1460            # octets read from a TCP client and not yet echoed: one segment
 TCP_ACTIVE_MS = 1000      # a TCP client this recently busy keeps its place against a newcomer
-TCP_POLL_MS = 2           # while a TCP client is connected, serve it at least this often
+TCP_POLL_MS = 1           # while a TCP client is connected, serve it at least this often
 EAGAIN = 11               # errno of a nonblocking recv with nothing there (lwIP and Linux)
 ETIMEDOUT = 110           # what MicroPython v1.12 on the ESP32 raises for a send that took nothing
 
@@ -266,9 +266,12 @@ def serve(sock, tcp=None):
     The echo path is written out in this one loop on purpose: MicroPython puts
     the frame of a call with more than a few locals on the heap, so helper
     calls, like printing, screen updates and gc.collect(), belong to idle
-    moments only, and so does the TCP echo (tcp, a TcpEcho or None): while a
-    TCP client is connected the wait for a datagram is shortened to
-    TCP_POLL_MS so that idle moments come often. Between recvfrom and sendto
+    moments only, and so does the TCP echo (tcp, a TcpEcho or None). While a
+    TCP client is connected the UDP socket does not wait at all (on the ESP32
+    any socket timeout under 100 ms waits 100 ms) and an idle moment ends
+    with a sleep of TCP_POLL_MS instead, so both sides are looked at about
+    every millisecond; with none connected the loop is as it was. Between
+    recvfrom and sendto
     nothing is allocated: the reply
     is built in one preallocated buffer with pack_into, and times are kept as
     16-bit halves so that every integer stays a small int.
@@ -276,6 +279,7 @@ def serve(sock, tcp=None):
     ticks_us = time.ticks_us
     ticks_ms = time.ticks_ms
     ticks_diff = time.ticks_diff
+    sleep_ms = time.sleep_ms
     pack_into = struct.pack_into
     recvfrom = sock.recvfrom
     sendto = sock.sendto
@@ -336,7 +340,7 @@ def serve(sock, tcp=None):
             if tcp is not None:
                 n = tcp.poll(now_ms)
                 if (n > 0) != (tcp_clients > 0):
-                    sock.settimeout((TCP_POLL_MS if n > 0 else IDLE_MS) / 1000)
+                    sock.settimeout(0 if n > 0 else IDLE_MS / 1000)
                 tcp_clients = n
             if ticks_diff(now_ms, screen_t) >= SCREEN_EVERY_MS:
                 screen_t = now_ms
@@ -347,6 +351,8 @@ def serve(sock, tcp=None):
                     shown = received
                     screen_counters(received, reflected, short + too_long)
                 gc.collect()
+            if tcp_clients:
+                sleep_ms(TCP_POLL_MS)
             continue
 
         # T2: the receive time, as soon as the datagram is ours.
