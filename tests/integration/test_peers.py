@@ -379,7 +379,8 @@ def start_vv_copy(folder, *args):
     """The 虚谷号's U-disk autostart (main.py and the reflector, copied unmodified) in folder."""
     copy_unmodified(VV_REFLECTOR, folder)
     launcher = copy_unmodified(os.path.join(PEERS_DIR, "vvboard", "main.py"), folder)
-    return spawn([PYTHON, launcher] + list(args), cwd=folder)
+    # Started from elsewhere: the file is found beside the script, not in the working folder.
+    return spawn([PYTHON, launcher] + list(args), cwd=os.path.dirname(folder))
 
 
 def test_vvboard_reads_udpbench_config(tmp):
