@@ -152,6 +152,32 @@ def tcp_check():
           % (counts["tcp_bytes"], len(frames) + 100))
 
 
+def config_check():
+    """udpbench_config.py beside the script, read by MicroPython itself: used, or named as broken."""
+    import os
+    import sys
+    path = "/lib/udpbench_config.py"
+    found = []
+    for text in ("PORT = 4321\nWIFI_SSID = 'lab'\n", "PORT = = 1\n"):
+        with open(path, "w") as f:
+            f.write(text)
+        for name in ("board_main", "udpbench_config"):
+            if name in sys.modules:
+                del sys.modules[name]
+        b = __import__("board_main")
+        found.append((b.CONFIG_ERROR, b.PORT, b.WIFI_SSID))
+    os.remove(path)
+    for name in ("board_main", "udpbench_config"):
+        if name in sys.modules:
+            del sys.modules[name]
+    b = __import__("board_main")
+    good, bad = found
+    check(good == (None, 4321, "lab"), "udpbench_config.py not used: %r" % (good,))
+    check(bad[0] is not None and bad[0].startswith("SyntaxError") and bad[1] == 10000,
+          "a broken udpbench_config.py not named: %r" % (bad,))
+    check(b.CONFIG_ERROR is None and b.PORT == 10000, "without the file: %r" % (b.CONFIG_ERROR,))
+
+
 def echo_path_allocation(n):
     """Bytes the script allocates for n 44-byte requests, less what the stand-ins allocate."""
     addr = ("10.0.0.9", 7000)
@@ -212,6 +238,7 @@ def run():
         # A little slack for the first reply's one-off work; nothing per packet.
         check(extra <= 256, "the echo path allocated %d bytes for 200 requests" % extra)
         print("allocated beyond the stand-ins for 200 requests: %d bytes" % extra)
+        config_check()
     except Exception as exc:
         failures.append("%s: %s" % (type(exc).__name__, exc))
         raise
