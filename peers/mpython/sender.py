@@ -71,43 +71,6 @@ def ntp_epoch_offset():
     return 2208988800
 
 
-def clock_new():
-    """The board's clock as [NTP seconds high 16 bits, low 16 bits, us, last tick]."""
-    ntp = int(time.time()) + ntp_epoch_offset()
-    return [(ntp >> 16) & 0xffff, ntp & 0xffff, 0, time.ticks_us()]
-
-
-def clock_stamp(clk, buf, off, t):
-    """Advances clk to tick t and writes it at buf[off] as an NTP timestamp."""
-    d = time.ticks_diff(t, clk[3])
-    if d > 0:
-        clk[3] = t
-        us = clk[2] + d
-        if us >= US_PER_S:
-            s = us // US_PER_S
-            us -= s * US_PER_S
-            lo = clk[1] + s
-            clk[0] = (clk[0] + (lo >> 16)) & 0xffff
-            clk[1] = lo & 0xffff
-        clk[2] = us
-    # Fraction = us * 2^32 / 10^6 in 16-bit halves, every product below 2^30.
-    f = clk[2] * 1024
-    d = f // 15625
-    struct.pack_into(">HHHH", buf, off, clk[0], clk[1], d, ((f - d * 15625) * 65536) // 15625)
-
-
-def held_us(b):
-    """T3 - T2 of a reply in us (RFC 8762 §4.3.1), or -1 when it makes no sense."""
-    # Whole seconds from the 16-bit halves: only 0..2 s is a plausible stay.
-    s = (((b[4] << 8) | b[5]) - ((b[16] << 8) | b[17])) * 65536
-    s += ((b[6] << 8) | b[7]) - ((b[18] << 8) | b[19])
-    if s < 0 or s > 2:
-        return -1
-    s = s * US_PER_S + (((((b[8] << 8) | b[9]) - ((b[20] << 8) | b[21])) * 15625) >> 10)
-    s += ((((b[10] << 8) | b[11]) - ((b[22] << 8) | b[23])) * 15625) >> 26
-    return s if s >= 0 else -1
-
-
 # Seven segments a..g as (x, y, w, h) in a 12x24 cell; one bit mask per digit.
 SEGMENTS = ((2, 0, 8, 3), (9, 2, 3, 10), (9, 12, 3, 10), (2, 21, 8, 3),
             (0, 12, 3, 10), (0, 2, 3, 10), (2, 10, 8, 3))
@@ -241,7 +204,13 @@ def measure(sock, addr):
     rx = bytearray(RX_MAX)
     ssid = (ticks_ms() & 0xfffe) | 1
     pack_into(">HH", tx, 12, ERR_EST, ssid)
-    clk = clock_new()
+    # The board's clock as NTP seconds in two 16-bit halves plus microseconds,
+    # so every integer stays small.
+    ntp = int(time.time()) + ntp_epoch_offset()
+    ntp_hi = (ntp >> 16) & 0xffff
+    ntp_lo = ntp & 0xffff
+    clk_us = 0
+    clk_t = ticks_us()
 
     sent = 0
     received = 0
@@ -259,8 +228,24 @@ def measure(sock, addr):
         if sent < count and ticks_diff(now, due) >= 0:
             k = sent % window
             pack_into(">HH", tx, 0, sent >> 16, sent & 0xffff)
+            # T1: the board's clock, advanced with ticks_diff (a send at least
+            # every INTERVAL_MS keeps each step far below the ticks wrap).
             t = ticks_us()
-            clock_stamp(clk, tx, 4, t)
+            d = ticks_diff(t, clk_t)
+            if d > 0:
+                clk_t = t
+                clk_us += d
+                if clk_us >= US_PER_S:
+                    d = clk_us // US_PER_S
+                    clk_us -= d * US_PER_S
+                    ntp_lo += d
+                    if ntp_lo > 0xffff:
+                        ntp_hi = (ntp_hi + (ntp_lo >> 16)) & 0xffff
+                        ntp_lo &= 0xffff
+            # Fraction = us * 2^32 / 10^6 in 16-bit halves, every product below 2^30.
+            f = clk_us * 1024
+            d = f // 15625
+            pack_into(">HHHH", tx, 4, ntp_hi, ntp_lo, d, ((f - d * 15625) * 65536) // 15625)
             t = ticks_us()
             try:
                 sendto(tx, addr)
@@ -298,9 +283,17 @@ def measure(sock, addr):
             r = ticks_diff(t, slot_tx[k])
             if r > timeout_us:
                 continue  # late: the probe already counts as lost
-            h = held_us(rx)
-            if 0 <= h <= r:
-                r -= h
+            # RFC 8762 §4.3.1: T3 - T2 is the time the reflector held the
+            # probe; taken out of the RTT when plausible (0..2 s, below it).
+            # Seconds from the 16-bit halves first, so every int stays small.
+            h = (((rx[4] << 8) | rx[5]) - ((rx[16] << 8) | rx[17])) * 65536 \
+                + ((rx[6] << 8) | rx[7]) - ((rx[18] << 8) | rx[19])
+            if 0 <= h <= 2:
+                h = h * US_PER_S \
+                    + (((((rx[8] << 8) | rx[9]) - ((rx[20] << 8) | rx[21])) * 15625) >> 10) \
+                    + (((((rx[10] << 8) | rx[11]) - ((rx[22] << 8) | rx[23])) * 15625) >> 26)
+                if 0 <= h <= r:
+                    r -= h
             slot_rtt[k] = r
             rtts[received] = r
             received += 1

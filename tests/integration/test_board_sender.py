@@ -170,6 +170,11 @@ def test_mpython_sender_in_micropython(tmp):
         f.write(src.replace("if hi > refl_top:", "if False:"))
     r = run_check(mjs, broken)
     assert r.returncode != 0 and "lost_down" in r.stdout, r.stdout
+    # ... and one that allocates a list for every reply.
+    with open(broken, "w", encoding="utf-8") as f:
+        f.write(src.replace("rtts[received] = r", "rtts[received] = [r][0]"))
+    r = run_check(mjs, broken)
+    assert r.returncode != 0 and re.search(r"measuring allocated \d+ bytes", r.stdout), r.stdout
 
 
 def run_check(mjs, script):
