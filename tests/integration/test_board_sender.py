@@ -109,21 +109,25 @@ def test_mpython_sender_config_overrides(tmp):
 
 def check_split_against_truth(res, t, who):
     trailing = trailing_down_drops(t)
-    print("  %s: lost_up %d lost_down %d; truth: up %d down %d dropped (%d after the last reply)"
-          % (who, res["lost_up"], res["lost_down"], t["up"]["dropped"], t["down"]["dropped"],
-             trailing))
+    print("  %s: lost_up %d lost_down %d; truth: up %d down %d dropped (%d after the last reply);"
+          " rtt_ms %r" % (who, res["lost_up"], res["lost_down"], t["up"]["dropped"],
+                          t["down"]["dropped"], trailing, res["rtt_ms"]))
     assert t["up"]["in"] == res["sent"], (t["up"], res)
     assert t["up"]["dropped"] > 0 and t["down"]["dropped"] > 0, (t["up"], t["down"])
     assert res["received"] == t["down"]["out"], (res, t["down"])
     # Replies lost after the last one that came back look like upstream loss to any sender.
     assert res["lost_up"] == t["up"]["dropped"] + trailing, (res, t["up"], trailing)
     assert res["lost_down"] == t["down"]["dropped"] - trailing, (res, t["down"], trailing)
+    # 2 ms each way in the relay: a reply matched to the wrong probe (by the
+    # reflector's number, say) would be late by the probes lost before it.
+    q = res["rtt_ms"]
+    assert 3.95 <= q["min"] and q["median"] < 15, q
 
 
 def test_mpython_sender_splits_loss_like_the_relay_truth(tmp):
     refl, rport = start_reflector()
     relay, port, truth = start_relay(tmp, rport, "--loss-up", "10%", "--loss-down", "5%",
-                                     "--seed", 11)
+                                     "--delay", "2ms", "--seed", 11)
     res, _ = run_mpython_sender(tmp, port, 300, 5)
     t = finish_relay(relay, truth)
     check_split_against_truth(res, t, "sender.py")
@@ -137,7 +141,7 @@ def test_vvboard_sender_measures_and_splits(tmp):
 
     refl, rport = start_reflector()
     relay, port, truth = start_relay(tmp, rport, "--loss-up", "10%", "--loss-down", "5%",
-                                     "--seed", 12)
+                                     "--delay", "2ms", "--seed", 12)
     # The command line wins over the config file: 300 probes, not 100.
     res = run_vv_sender(tmp, port, 100, 10, "--count", "300", "--interval-ms", "5")
     t = finish_relay(relay, truth)
