@@ -11,7 +11,7 @@
 # ---- Settings / 设置 ---------------------------------------------------------
 WIFI_SSID = ""            # 路由器名称 (the board must join the PC's network)
 WIFI_PASSWORD = ""        # 路由器密码
-PEER = "192.168.4.2"      # 运行 `udpbench reflect` 的电脑的 IP / the PC's address
+PEER = "192.168.1.10"     # 运行 `udpbench reflect` 的电脑的 IP / the PC's address
 PORT = 10000              # the reflector's UDP port
 COUNT = 100               # probes to send / 发送多少个包
 INTERVAL_MS = 100         # one probe every INTERVAL_MS / 发包间隔

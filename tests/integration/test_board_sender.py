@@ -98,7 +98,7 @@ def test_mpython_sender_measures_udpbench_reflect(tmp):
 
 
 def test_mpython_sender_config_overrides(tmp):
-    # The settings at the top say 100 probes to 192.168.4.2:10000: only the
+    # The settings at the top say 100 probes to 192.168.1.10:10000: only the
     # config file beside the script makes it measure this reflector 37 times.
     refl, port = start_reflector()
     res, host = run_mpython_sender(tmp, port, 37, 5)
