@@ -60,6 +60,7 @@ ERR_EST = 0x3fff
 US_PER_S = 1000000
 POLL_US = 200             # how long to wait between two looks at the socket
 CHART_BARS = 32           # bars of 4 pixels: the whole 128-pixel width
+STALE_MS = 2000           # with no reply at all, the screen is redrawn this often
 LOST = -1                 # a chart entry for a probe that got no reply
 SMALL = 0x4000            # upper 16 bits at or above this would leave small ints
 
@@ -186,6 +187,7 @@ def measure(sock, addr):
     # MicroPython's readinto returns None when nothing waits; CPython has recv_into.
     readinto = getattr(sock, "readinto", None)
     recv_into = getattr(sock, "recv_into", None)
+    recv = getattr(sock, "recv", None)
     button = button_a
 
     count = COUNT
@@ -259,13 +261,18 @@ def measure(sock, addr):
             due = ticks_add(due, interval_us)
             continue
 
-        if readinto is not None:
-            n = readinto(rx)
-        else:
-            try:
+        try:
+            if readinto is not None:
+                n = readinto(rx)
+            elif recv_into is not None:
                 n = recv_into(rx)
-            except OSError:
-                n = None
+            else:
+                # A port with neither: a fixed-size recv, copied (this allocates).
+                data = recv(RX_MAX)
+                n = len(data)
+                rx[0:n] = data
+        except OSError:
+            n = None
         if n:
             t = ticks_us()
             if n < STAMP_LEN or ((rx[14] << 8) | rx[15]) != ssid:
@@ -325,8 +332,10 @@ def measure(sock, addr):
             break
         if sent >= count and received >= sent:
             break
-        if newest_answered == sent - 1 and ticks_diff(ticks_ms(), drawn_ms) >= SCREEN_EVERY_MS:
-            # The quiet moment: the newest probe is answered, the next not yet due.
+        d = ticks_diff(ticks_ms(), drawn_ms)
+        if d >= SCREEN_EVERY_MS and (newest_answered == sent - 1 or d >= STALE_MS):
+            # The quiet moment: the newest probe is answered, the next not yet due
+            # (or nothing came back for a while: the screen must still show it).
             lost_down = max(0, refl_top + 1 - received)
             draw(sent, received, max(0, sent - received - lost_down), lost_down,
                  last_us, chart, head)

@@ -43,11 +43,11 @@ def result_line(out):
     return res
 
 
-def run_mpython_sender(tmp, port, count, interval_ms, wrap_after=0.5):
+def run_mpython_sender(tmp, port, count, interval_ms, wrap_after=0.5, press_a_after=60):
     script = board_copy(tmp, MPY_SENDER, WIFI_SSID="classroom", PEER="127.0.0.1", PORT=port,
                         COUNT=count, INTERVAL_MS=interval_ms, SCREEN_EVERY_MS=100)
     p = spawn([PYTHON, SENDER_HOST, "--script", script, "--wrap-after", str(wrap_after),
-               "--max-seconds", "60"])
+               "--max-seconds", str(press_a_after)])
     code, out, err = wait_exit(p, 90)
     assert code == 0, out + err
     return result_line(out), json.loads(out.strip().splitlines()[-1])
@@ -105,6 +105,18 @@ def test_mpython_sender_config_overrides(tmp):
     check_clean_run(res, 37)
     assert reflector_counts(refl) == (37, 37)
     assert ["-> 127.0.0.1:%d" % port, "37 x 5 ms", "A = stop"] in host["shows"], host["shows"]
+
+
+def test_mpython_sender_stops_at_button_a(tmp):
+    refl, port = start_reflector()
+    # 1000 probes would take 10 s; button A is pressed after 1 s.
+    res, host = run_mpython_sender(tmp, port, 1000, 10, press_a_after=1)
+    assert res["stopped"] is True, res
+    assert 20 <= res["sent"] < 1000 and res["received"] == res["sent"], res
+    assert res["lost_up"] == 0 and res["lost_down"] == 0, res
+    received, _ = reflector_counts(refl)
+    # Only probes still on their way at the press are left out of "sent".
+    assert res["sent"] <= received <= res["sent"] + 5, (res, received)
 
 
 def check_split_against_truth(res, t, who):
