@@ -79,7 +79,6 @@ class Sender(object):
         self.sent_at = {}        # seq -> monotonic send time, while in flight
         self.rtts = []           # ms, one per answered probe
         self.answered = set()
-        self.lost_seqs = set()
         self.refl_top = -1
         self.duplicates = 0
         self.stop = False
@@ -124,7 +123,6 @@ class Sender(object):
         for seq, t in list(self.sent_at.items()):
             if now - t > self.timeout:
                 del self.sent_at[seq]
-                self.lost_seqs.add(seq)
 
     def split(self, sent):
         """(lost_up, lost_down): the stateful reflector numbered every probe it

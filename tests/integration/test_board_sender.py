@@ -59,7 +59,7 @@ def run_vv_sender(tmp, port, count, interval_ms, *args):
     p = spawn([PYTHON, script] + list(args))
     code, out, err = wait_exit(p, 90)
     assert code == 0, out + err
-    return result_line(out)
+    return result_line(out), out
 
 
 def wait_exit(p, timeout):
@@ -148,17 +148,27 @@ def test_mpython_sender_splits_loss_like_the_relay_truth(tmp):
 
 def test_vvboard_sender_measures_and_splits(tmp):
     refl, port = start_reflector()
-    check_clean_run(run_vv_sender(tmp, port, 100, 10), 100)
+    check_clean_run(run_vv_sender(tmp, port, 100, 10)[0], 100)
     assert reflector_counts(refl) == (100, 100)
 
     refl, rport = start_reflector()
     relay, port, truth = start_relay(tmp, rport, "--loss-up", "10%", "--loss-down", "5%",
                                      "--delay", "2ms", "--seed", 12)
     # The command line wins over the config file: 300 probes, not 100.
-    res = run_vv_sender(tmp, port, 100, 10, "--count", "300", "--interval-ms", "5")
+    res, out = run_vv_sender(tmp, port, 100, 10, "--count", "300", "--interval-ms", "5")
     t = finish_relay(relay, truth)
+    # About 1.5 s of probes: progress on the console once a second.
+    assert re.search(r"^rtt \S+ ms  sent \d+ received \d+ lost up \d+ down \d+$", out, re.M), out
     check_split_against_truth(res, t, "udpbench_sender.py")
     stop(refl)
+
+
+def test_vvboard_sender_usage_errors(tmp):
+    for args, name in ((["--port", "70000"], "--port"), (["--count", "0"], "--count"),
+                       (["--interval-ms", "x"], "--interval-ms")):
+        r = run([PYTHON, VV_SENDER] + args, timeout=30)
+        last = r.stderr.strip().splitlines()[-1]
+        assert r.returncode == 2 and name in last and "udpbench:" not in r.stdout, (args, r.stderr)
 
 
 def test_senders_parse_as_python35(tmp):
