@@ -65,8 +65,30 @@ def settings(**kw):
         setattr(board_main, k, base[k])
 
 
+def record_screens():
+    """Wraps the stand-in OLED: returns a list holding the rectangles of the last screen shown."""
+    oled = mpython.oled
+    fill_rect = oled.fill_rect
+    show = oled.show
+    drawing = []
+    last = []
+
+    def rec_fill_rect(x, y, w, h, c):
+        drawing.append((x, y, w, h))
+        fill_rect(x, y, w, h, c)
+
+    def rec_show():
+        last[:] = drawing
+        del drawing[:]
+        show()
+
+    oled.fill_rect = rec_fill_rect
+    oled.show = rec_show
+    return last
+
+
 def split_check():
-    up = (5, 17, 40, 41, 99, 150)
+    up = (5, 17, 40, 41, 99, 150, 185)
     # 199 is the last probe: its lost reply looks like upstream loss to any sender.
     down = (8, 60, 61, 120, 199)
     Reflector(200, up, down)
@@ -74,14 +96,17 @@ def split_check():
     mpython.button_a.pressed = False
     printed = []
     board_main.print = printed.append
+    last_rects = record_screens()
     try:
         res = board_main.main()
     finally:
         del board_main.print
+        del mpython.oled.fill_rect
+        del mpython.oled.show
     check(res is not None, "main() returned nothing")
     if res is None:
         return
-    want = {"sent": 200, "received": 189, "lost_up": 7, "lost_down": 4}
+    want = {"sent": 200, "received": 188, "lost_up": 8, "lost_down": 4}
     for k in want:
         check(res[k] == want[k], "%s %d, want %d" % (k, res[k], want[k]))
     lines = [l for l in printed if l.startswith("udpbench: ")]
@@ -93,9 +118,15 @@ def split_check():
         q = got.get("rtt_ms") or {}
         check(0 <= q.get("min", -1) <= q.get("median", -1) <= q.get("p90", -1) <= q.get("max", -1),
               "rtt_ms %r" % (q,))
-    live = [s for s in mpython.oled.shows if s and s[0].endswith("up7 dn4")]
+    live = [s for s in mpython.oled.shows if s and s[0] == "188/200 up8 dn4"]
     check(len(live) >= 1, "final counters never on the screen")
-    check(mpython.oled.rects > 100, "no bars or large digits drawn")
+    # The chart of the last 32 probes (168..199): a mark on top, no bar, for
+    # the lost 185 and 199; a bar from the bottom edge for every other one.
+    marks = [r[0] // 4 for r in last_rects if r[1] == 44 and r[3] == 2]
+    bars = [r[0] // 4 for r in last_rects if r[1] + r[3] == 64 and r[1] > 44]
+    check(marks == [185 - 168, 199 - 168], "lost marks in columns %r" % (marks,))
+    check(sorted(bars) == [i for i in range(32) if i not in (17, 31)], "bars in %r" % (bars,))
+    check(len(last_rects) > len(marks) + len(bars), "no large digits drawn")
 
 
 def allocation():
