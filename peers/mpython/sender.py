@@ -15,7 +15,7 @@ PEER = "192.168.1.10"     # 运行 `udpbench reflect` 的电脑的 IP / the PC's
 PORT = 10000              # the reflector's UDP port
 COUNT = 100               # probes to send, up to a few thousand / 发送多少个包
 INTERVAL_MS = 100         # one probe every INTERVAL_MS / 发包间隔
-TIMEOUT_MS = 1000         # a reply later than this counts as lost / 超时
+TIMEOUT_MS = 1000         # a reply later than this is late, not received / 超时
 WIFI_TIMEOUT_MS = 15000   # give up joining WIFI_SSID after this long
 SCREEN_EVERY_MS = 300     # the screen is redrawn at most this often
 # -----------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def measure(sock, addr):
     interval_us = INTERVAL_MS * 1000
     timeout_us = TIMEOUT_MS * 1000
     # Probes in flight at most: a slot is reused only after its probe timed out.
-    window = min(count, TIMEOUT_MS // max(1, INTERVAL_MS) + 2)
+    window = min(count, max(32, TIMEOUT_MS // max(1, INTERVAL_MS) + 8))
     slot_seq = [-1] * window
     slot_tx = [0] * window
     slot_rtt = [0] * window
@@ -217,6 +217,7 @@ def measure(sock, addr):
     sent = 0
     received = 0
     duplicates = 0
+    late = 0
     foreign = 0
     refl_top = -1        # the highest reflector sequence number seen
     decided = 0          # probes below this have a reply or timed out
@@ -280,16 +281,29 @@ def measure(sock, addr):
                 continue
             hi = (rx[24] << 8) | rx[25]
             seq = (hi << 16) | (rx[26] << 8) | rx[27] if hi < SMALL else -1
-            k = seq % window if seq >= 0 else 0
-            if seq < 0 or seq >= sent or slot_seq[k] != seq:
+            if seq < 0 or seq >= sent:
                 foreign += 1
                 continue
-            if slot_rtt[k] >= 0:
+            # RFC 8762 §4.3.1: the reflector's own number for this probe.
+            hi = (rx[0] << 8) | rx[1]
+            if hi < SMALL:
+                hi = (hi << 16) | (rx[2] << 8) | rx[3]
+                if hi > refl_top:
+                    refl_top = hi
+            k = seq % window
+            if slot_seq[k] != seq:
+                late += 1   # so late that its slot went to a newer probe
+                continue
+            if slot_rtt[k] != -1:
                 duplicates += 1
                 continue
             r = ticks_diff(t, slot_tx[k])
             if r > timeout_us:
-                continue  # late: the probe already counts as lost
+                # Late: reflected and back, but after TIMEOUT_MS; neither
+                # received nor lost (a lost mark on the chart all the same).
+                slot_rtt[k] = -2
+                late += 1
+                continue
             # RFC 8762 §4.3.1: T3 - T2 is the time the reflector held the
             # probe; taken out of the RTT when plausible (0..2 s, below it).
             # Seconds from the 16-bit halves first, so every int stays small.
@@ -307,11 +321,6 @@ def measure(sock, addr):
             last_us = r
             if seq > newest_answered:
                 newest_answered = seq
-            hi = (rx[0] << 8) | rx[1]
-            if hi < SMALL:
-                hi = (hi << 16) | (rx[2] << 8) | rx[3]
-                if hi > refl_top:
-                    refl_top = hi
             continue
 
         # Nothing waiting: settle what is due, then wait a little.
@@ -336,8 +345,8 @@ def measure(sock, addr):
         if d >= SCREEN_EVERY_MS and (newest_answered == sent - 1 or d >= STALE_MS):
             # The quiet moment: the newest probe is answered, the next not yet due
             # (or nothing came back for a while: the screen must still show it).
-            lost_down = max(0, refl_top + 1 - received)
-            draw(sent, received, max(0, sent - received - lost_down), lost_down,
+            lost_down = max(0, refl_top + 1 - received - late)
+            draw(sent, received, max(0, sent - received - late - lost_down), lost_down,
                  last_us, chart, head)
             gc.collect()
             drawn_ms = ticks_ms()
@@ -347,16 +356,16 @@ def measure(sock, addr):
     if stopped:
         # Probes still in flight when A was pressed are not counted as sent.
         for s in range(decided, sent):
-            if slot_rtt[s % window] < 0:
+            if slot_rtt[s % window] == -1:
                 sent -= 1
-    lost = sent - received
+    lost = sent - received - late
     # Replies the reflector numbered but that never came back were lost on the
     # way down; what it never numbered was lost on the way up (RFC 8762 §4.3:
     # a stateful reflector counts every probe it answers).
-    lost_down = min(lost, max(0, refl_top + 1 - received))
+    lost_down = min(lost, max(0, refl_top + 1 - received - late))
     draw(sent, received, lost - lost_down, lost_down, last_us, chart, head)
     return {"sent": sent, "received": received, "lost_up": lost - lost_down,
-            "lost_down": lost_down, "duplicates": duplicates, "foreign": foreign,
+            "lost_down": lost_down, "late": late, "duplicates": duplicates, "foreign": foreign,
             "stopped": stopped, "rtt_ms": quantiles(rtts, received)}
 
 

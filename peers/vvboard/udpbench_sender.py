@@ -18,7 +18,7 @@ PEER = "192.168.1.10"     # 运行 `udpbench reflect` 的电脑的 IP / the PC's
 PORT = 10000              # the reflector's UDP port
 COUNT = 100               # probes to send / 发送多少个包
 INTERVAL_MS = 100         # one probe every INTERVAL_MS / 发包间隔
-TIMEOUT_MS = 1000         # a reply later than this counts as lost / 超时
+TIMEOUT_MS = 1000         # a reply later than this is late, not received / 超时
 # -----------------------------------------------------------------------------
 
 try:
@@ -79,6 +79,8 @@ class Sender(object):
         self.sent_at = {}        # seq -> monotonic send time, while in flight
         self.rtts = []           # ms, one per answered probe
         self.answered = set()
+        self.timed_out = set()
+        self.late = 0
         self.refl_top = -1
         self.duplicates = 0
         self.stop = False
@@ -96,8 +98,8 @@ class Sender(object):
         while True:
             try:
                 data = self.sock.recv(2048)
-            except (BlockingIOError, InterruptedError):
-                return
+            except OSError:
+                return      # nothing waiting (or a soft error: the probe counts as lost)
             t = time.monotonic()
             if len(data) < STAMP_LEN:
                 continue
@@ -108,28 +110,37 @@ class Sender(object):
             if seq in self.answered:
                 self.duplicates += 1
                 continue
-            if seq not in self.sent_at:
-                continue     # late (already lost) or not ours
+            if seq not in self.sent_at and seq not in self.timed_out:
+                continue     # not ours
+            refl, = struct.unpack_from("!I", data, R_SEQ)
+            self.refl_top = max(self.refl_top, refl)
+            if seq in self.timed_out:
+                # Reflected and back, but after the timeout: neither received nor lost.
+                self.timed_out.discard(seq)
+                self.late += 1
+                continue
             rtt = t - self.sent_at.pop(seq)
+            if rtt > self.timeout:
+                self.late += 1   # not yet expired, but later than the timeout all the same
+                continue
             held = held_seconds(data)
             if held is not None and held <= rtt:
                 rtt -= held
             self.answered.add(seq)
             self.rtts.append(round(rtt * 1000, 3))
-            refl, = struct.unpack_from("!I", data, R_SEQ)
-            self.refl_top = max(self.refl_top, refl)
 
     def expire(self, now):
         for seq, t in list(self.sent_at.items()):
             if now - t > self.timeout:
                 del self.sent_at[seq]
+                self.timed_out.add(seq)
 
     def split(self, sent):
         """(lost_up, lost_down): the stateful reflector numbered every probe it
         answered (RFC 8762 §4.3), so numbers it gave out that never came back
         were replies lost on the way down."""
-        lost = sent - len(self.rtts)
-        down = min(lost, max(0, self.refl_top + 1 - len(self.rtts)))
+        lost = sent - len(self.rtts) - self.late
+        down = min(lost, max(0, self.refl_top + 1 - len(self.rtts) - self.late))
         return lost - down, down
 
     def run(self):
@@ -163,7 +174,7 @@ class Sender(object):
         sent -= len(self.sent_at)
         up, down = self.split(sent)
         return {"sent": sent, "received": len(self.rtts), "lost_up": up, "lost_down": down,
-                "duplicates": self.duplicates, "stopped": self.stop,
+                "late": self.late, "duplicates": self.duplicates, "stopped": self.stop,
                 "rtt_ms": summary(self.rtts)}
 
 
@@ -175,7 +186,7 @@ def main():
     ap.add_argument("--interval-ms", type=int, default=INTERVAL_MS,
                     help="ms between probes (default %(default)s)")
     ap.add_argument("--timeout-ms", type=int, default=TIMEOUT_MS,
-                    help="a later reply counts as lost (default %(default)s)")
+                    help="a later reply is late, not received (default %(default)s)")
     args = ap.parse_args()
     if not 0 < args.port < 65536:
         ap.error("--port must be 1..65535")

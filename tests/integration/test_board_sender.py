@@ -43,9 +43,10 @@ def result_line(out):
     return res
 
 
-def run_mpython_sender(tmp, port, count, interval_ms, wrap_after=0.5, press_a_after=60):
+def run_mpython_sender(tmp, port, count, interval_ms, wrap_after=0.5, press_a_after=60,
+                       **more):
     script = board_copy(tmp, MPY_SENDER, WIFI_SSID="classroom", PEER="127.0.0.1", PORT=port,
-                        COUNT=count, INTERVAL_MS=interval_ms, SCREEN_EVERY_MS=100)
+                        COUNT=count, INTERVAL_MS=interval_ms, SCREEN_EVERY_MS=100, **more)
     p = spawn([PYTHON, SENDER_HOST, "--script", script, "--wrap-after", str(wrap_after),
                "--max-seconds", str(press_a_after)])
     code, out, err = wait_exit(p, 90)
@@ -160,6 +161,26 @@ def test_vvboard_sender_measures_and_splits(tmp):
     # About 1.5 s of probes: progress on the console once a second.
     assert re.search(r"^rtt \S+ ms  sent \d+ received \d+ lost up \d+ down \d+$", out, re.M), out
     check_split_against_truth(res, t, "udpbench_sender.py")
+    stop(refl)
+
+
+def check_all_late(res, n):
+    # 4 ms each way against a 5 ms timeout: every reply is late, none lost on
+    # the way; only the last one may come after the sender stopped listening.
+    assert res["received"] == 0 and res["rtt_ms"] is None, res
+    assert res["sent"] == n and res["lost_down"] == 0, res
+    assert res["late"] + res["lost_up"] == n and res["late"] >= n - 1, res
+
+
+def test_senders_count_late_replies_apart(tmp):
+    refl, rport = start_reflector()
+    relay, port, truth = start_relay(tmp, rport, "--delay", "4ms", "--seed", 3)
+    res, _ = run_mpython_sender(tmp, port, 30, 10, TIMEOUT_MS=5)
+    check_all_late(res, 30)
+    res, _ = run_vv_sender(tmp, port, 30, 10, "--timeout-ms", "5")
+    check_all_late(res, 30)
+    t = finish_relay(relay, truth)
+    assert t["up"]["dropped"] == 0 and t["down"]["out"] == 60, (t["up"], t["down"])
     stop(refl)
 
 
