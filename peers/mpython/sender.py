@@ -140,7 +140,9 @@ def screen(lines):
 
 
 def join_wifi():
-    """Joins WIFI_SSID (or keeps the network the board is on); returns (ip, None) or (None, reason)."""
+    """Joins WIFI_SSID, or keeps the network the board is already on.
+
+    Returns (ip, None), or (None, the reason)."""
     sta = network.WLAN(network.STA_IF)
     sta.active(True)
     if not sta.isconnected():

@@ -10,7 +10,7 @@ import re
 import shutil
 import signal
 
-from harness import (PYTHON, ROOT, run, spawn, start_reflector, stop, trailing_down_drops, wait_line)
+from harness import PYTHON, ROOT, run, spawn, start_reflector, stop, trailing_down_drops
 from test_peers import MPY_CHECK, STANDINS, ensure_micropython, py35_problems
 from test_relay import finish_relay, start_relay
 
@@ -57,6 +57,11 @@ def run_mpython_sender(tmp, port, count, interval_ms, wrap_after=0.5, press_a_af
 def run_vv_sender(tmp, port, count, interval_ms, *args):
     script = board_copy(tmp, VV_SENDER, PEER="127.0.0.1", PORT=port, COUNT=count,
                         INTERVAL_MS=interval_ms)
+    # The shipped PEER is a classroom address: nothing is sent unless the config was read.
+    show = "import sys; sys.path.insert(0, sys.argv[1]); import udpbench_sender as m; " \
+           "print(m.PEER, m.PORT)"
+    r = run([PYTHON, "-c", show, os.path.dirname(script)], timeout=30)
+    assert r.stdout.split() == ["127.0.0.1", str(port)], r.stdout + r.stderr
     p = spawn([PYTHON, script] + list(args))
     code, out, err = wait_exit(p, 90)
     assert code == 0, out + err
