@@ -151,7 +151,23 @@ def test_mpython_sender_splits_loss_like_the_relay_truth(tmp):
     res, _ = run_mpython_sender(tmp, port, 300, 5, wrap_after=1.0)
     t = finish_relay(relay, truth)
     check_split_against_truth(res, t, "sender.py")
+    print("  sender.py: probes of the second half left %d us after their slots (median)"
+          % (check_schedule(t, 300, 5) // 1000))
     stop(refl)
+
+
+def check_schedule(t, n, interval_ms):
+    """The probes left on an absolute schedule: probe k reached the relay
+    (about) k intervals after the first one the truth log has an event for
+    (its drops), never drifting later and later."""
+    seen = {e["seq"]: e["t_ns"] for e in t["events"] if e["dir"] == "up"}
+    ks = sorted(seen)
+    assert len(ks) >= 10 and ks[-1] >= n // 2, ks
+    k0 = ks[0]
+    lag = sorted(seen[k] - seen[k0] - (k - k0) * interval_ms * 10 ** 6 for k in ks if k >= n // 2)
+    # A sender that slept an interval after each send would lag by now.
+    assert lag[len(lag) // 2] < 2 * 10 ** 6, lag
+    return lag[len(lag) // 2]
 
 
 def test_vvboard_sender_measures_and_splits(tmp):
@@ -168,6 +184,9 @@ def test_vvboard_sender_measures_and_splits(tmp):
     # About 1.5 s of probes: progress on the console once a second.
     assert re.search(r"^rtt \S+ ms  sent \d+ received \d+ lost up \d+ down \d+$", out, re.M), out
     check_split_against_truth(res, t, "udpbench_sender.py")
+    print("  udpbench_sender.py: probes of the second half left %d us after their slots"
+          " (median)"
+          % (check_schedule(t, 300, 5) // 1000))
     stop(refl)
 
 
