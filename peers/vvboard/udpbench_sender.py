@@ -83,6 +83,7 @@ class Sender(object):
         self.late = 0
         self.refl_top = -1
         self.duplicates = 0
+        self.foreign = 0         # datagrams that were not replies to this run
         self.stop = False
 
     def send(self, seq):
@@ -102,16 +103,19 @@ class Sender(object):
                 return      # nothing waiting (or a soft error: the probe counts as lost)
             t = time.monotonic()
             if len(data) < STAMP_LEN:
+                self.foreign += 1
                 continue
             ssid, = struct.unpack_from("!H", data, R_SSID)
             seq, = struct.unpack_from("!I", data, R_SENDER_SEQ)
             if ssid != self.ssid:
+                self.foreign += 1
                 continue
             if seq in self.answered:
                 self.duplicates += 1
                 continue
             if seq not in self.sent_at and seq not in self.timed_out:
-                continue     # not ours
+                self.foreign += 1
+                continue
             refl, = struct.unpack_from("!I", data, R_SEQ)
             self.refl_top = max(self.refl_top, refl)
             if seq in self.timed_out:
@@ -174,7 +178,8 @@ class Sender(object):
         sent -= len(self.sent_at)
         up, down = self.split(sent)
         return {"sent": sent, "received": len(self.rtts), "lost_up": up, "lost_down": down,
-                "late": self.late, "duplicates": self.duplicates, "stopped": self.stop,
+                "late": self.late, "duplicates": self.duplicates, "foreign": self.foreign,
+                "stopped": self.stop,
                 "rtt_ms": summary(self.rtts)}
 
 

@@ -38,6 +38,9 @@ def result_line(out):
     lines = [l for l in out.splitlines() if l.startswith("udpbench: ")]
     assert len(lines) == 1, out
     res = json.loads(lines[0][len("udpbench: "):])
+    # Both senders write the same fields.
+    assert set(res) == {"sent", "received", "lost_up", "lost_down", "late", "duplicates",
+                        "foreign", "stopped", "rtt_ms"}, res
     for k in ("sent", "received", "lost_up", "lost_down"):
         assert isinstance(res[k], int) and res[k] >= 0, res
     return res
@@ -121,8 +124,9 @@ def test_mpython_sender_stops_at_button_a(tmp):
     assert 20 <= res["sent"] < 1000 and res["received"] == res["sent"], res
     assert res["lost_up"] == 0 and res["lost_down"] == 0, res
     received, _ = reflector_counts(refl)
-    # Only probes still on their way at the press are left out of "sent".
-    assert res["sent"] <= received <= res["sent"] + 5, (res, received)
+    # Only probes still on their way at the press are left out of "sent": a
+    # few, or more after a stall (the schedule then sends the missed slots at once).
+    assert res["sent"] <= received <= res["sent"] + 30, (received, res)
 
 
 def check_split_against_truth(res, t, who):
