@@ -59,7 +59,7 @@ class Reflector(object):
 
 def settings(**kw):
     base = {"WIFI_SSID": "classroom", "PEER": "10.0.0.1", "PORT": 10000, "INTERVAL_MS": 2,
-            "TIMEOUT_MS": 5000, "SCREEN_EVERY_MS": 20}
+            "TIMEOUT_MS": 1000, "SCREEN_EVERY_MS": 20}
     base.update(kw)
     for k in base:
         setattr(board_main, k, base[k])
