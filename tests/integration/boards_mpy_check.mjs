@@ -1,13 +1,13 @@
 // Loads MicroPython (the WebAssembly port from npm) in Node, compiles the
 // 掌控板 script with it, then runs it against the stand-ins through
-// boards_standins/mpy_check.py.
-//   node boards_mpy_check.mjs MICROPYTHON_MJS SCRIPT STANDINS_DIR
+// boards_standins/mpy_check.py (or the check module named by CHECK).
+//   node boards_mpy_check.mjs MICROPYTHON_MJS SCRIPT STANDINS_DIR [CHECK]
 // Exit status 0 when MicroPython compiled and ran the script and every check held.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 
-const [mjs, script, standins] = process.argv.slice(2);
+const [mjs, script, standins, check = "mpy_check"] = process.argv.slice(2);
 const { loadMicroPython } = await import(pathToFileURL(mjs).href);
 const out = [];
 const mp = await loadMicroPython({
@@ -20,7 +20,7 @@ const files = {
   "network.py": "network.py",
   "machine.py": "machine.py",
   "socket.py": "mpy_socket.py",
-  "mpy_check.py": "mpy_check.py",
+  [check + ".py"]: check + ".py",
 };
 mp.FS.mkdir("/lib");
 for (const [name, src] of Object.entries(files)) {
@@ -37,8 +37,8 @@ import sys
 print("micropython", sys.implementation.version)
 compile(board_source, "main.py", "exec")
 print("COMPILED ok")
-import mpy_check
-mpy_check.run()
+import ${check}
+${check}.run()
 `);
 } catch (e) {
   out.push("EXCEPTION " + String(e.message || e));

@@ -14,9 +14,16 @@ EAGAIN = 11
 inbox = []
 outbox = []
 # keep: False counts replies without storing them (nothing allocated per send).
-state = {"next": 0, "idle": 0, "on_receive": None, "on_idle": None, "keep": True, "sent": 0}
+# on_send: called with (data, addr) at each send. ready: None, or how many
+# items of inbox may be received so far (a test fills them in as it goes).
+state = {"next": 0, "idle": 0, "on_receive": None, "on_idle": None, "keep": True, "sent": 0,
+         "on_send": None, "ready": None}
 # TCP: clients waiting to be accepted (Stream objects); a listener is counted in state.
 streams = []
+
+
+def getaddrinfo(host, port, *args):
+    return [(AF_INET, SOCK_DGRAM, 0, "", (host, port))]
 
 
 class socket(object):
@@ -60,8 +67,23 @@ class socket(object):
             return streams.pop(0), ("10.0.0.7", 40000)
         raise OSError(EAGAIN)
 
+    def readinto(self, buf):
+        """As on a nonblocking ESP32 socket: bytes copied, or None when nothing waits."""
+        i = state["next"]
+        ready = state["ready"]
+        if i >= len(inbox) or (ready is not None and i >= ready):
+            return None
+        state["next"] = i + 1
+        data = inbox[i][0]
+        n = min(len(data), len(buf))
+        for k in range(n):
+            buf[k] = data[k]
+        return n
+
     def sendto(self, data, addr):
         state["sent"] += 1
+        if state["on_send"] is not None:
+            state["on_send"](data, addr)
         if state["keep"]:
             outbox.append((bytes(data), addr))
         return len(data)

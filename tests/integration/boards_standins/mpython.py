@@ -10,11 +10,13 @@ class _Oled(object):
         self.shows = []      # the rows on screen at each show()
         self.drawn = []      # every text passed to DispChar, in order
         self.echo = None     # a function called with each shown screen, or None
+        self.rects = 0       # fill_rect calls (bars, large digits)
 
     def fill(self, c):
         self.rows = {}
 
     def fill_rect(self, x, y, w, h, c):
+        self.rects += 1
         for k in list(self.rows):
             if y <= k < y + h:
                 del self.rows[k]
