@@ -32,7 +32,8 @@ def main():
             if only and not any(o in full for o in only):
                 continue
             t0 = time.monotonic()
-            with tempfile.TemporaryDirectory(prefix="ub-it-") as tmp:
+            # a browser's helper processes may still write into tmp as it goes: never fatal
+            with tempfile.TemporaryDirectory(prefix="ub-it-", ignore_cleanup_errors=True) as tmp:
                 try:
                     fn(tmp)
                     status, why = "PASS", ""
