@@ -69,12 +69,15 @@ def build(tag):
     return names
 
 
-def start_boards(ns):
-    """Five reflectors on port 10000, one per namespace; returns {address: (kind, name)}."""
+def start_boards(ns, procs=None):
+    """Five reflectors on port 10000, one per namespace; returns {address: (kind, name)}
+    (and the processes in procs, by address)."""
     want = {}
-    p, _ = start_reflector("--port", PORT, "--name", "讲台 PC", bind=None, netns=ns["b1"])
+    procs = {} if procs is None else procs
+    procs[LAN + "11"], _ = start_reflector("--port", PORT, "--name", "讲台 PC", bind=None, netns=ns["b1"])
     want[LAN + "11"] = ("udpbench", "讲台 PC")
-    p, _ = start_reflector("--port", PORT, "--name", "讲台 PC", bind=None, netns=ns["b2"])
+    procs[LAN + "12"], _ = start_reflector("--port", PORT, "--name", "讲台 PC", bind=None,
+                                           netns=ns["b2"])
     want[LAN + "12"] = ("udpbench", "讲台 PC")  # the same name: discover makes it unique
     for k, host, name in (("b3", 13, "虚谷号 一"), ("b4", 14, "虚谷号 二")):
         p = spawn(in_ns(ns[k], PYTHON, os.path.join(ROOT, "peers", "vvboard",
@@ -146,8 +149,8 @@ def test_discover_finds_five_boards_and_measures_them(tmp):
 
 def test_discover_answers_only_on_link_never_larger_and_rate_limited(tmp):
     ns = build("b")
-    want = start_boards(ns)
-    refl = [a for a, (k, _) in want.items() if k == "udpbench"]
+    procs = {}
+    want = start_boards(ns, procs)
     for addr, (kind, _) in sorted(want.items()):
         # From behind the router: the board is reachable (STAMP answers) ...
         r = run(in_ns(ns["far"], os.environ.get("UDPBENCH") or os.path.join(ROOT, "udpbench"),
@@ -175,10 +178,13 @@ def test_discover_answers_only_on_link_never_larger_and_rate_limited(tmp):
         got = probe(ns["b1" if addr != LAN + "11" else "b2"], "--to", addr, "--count", 200,
                     "--wait", "0.5")
         assert 1 <= got["answers"] <= 4, (addr, got)
-    # The reflector counted what it answered and refused.
-    for k, addr in (("b1", LAN + "11"),):
-        pass
-    del refl
+    # The reflector counted what it answered and refused: per board above, 1 answered and
+    # 4 refused (off-link, TTL 64, two lengths), then the flood's answers and the rest.
+    rc, _, err = stop(procs[LAN + "11"])
+    m = re.search(r"discovery answered (\d+), discovery refused (\d+)", err)
+    assert rc == 0 and m, err
+    answered, refused = int(m.group(1)), int(m.group(2))
+    assert 2 <= answered <= 5 and answered + refused == 1 + 4 + 200, err
 
 
 def test_discover_finds_nothing_from_off_link(tmp):
