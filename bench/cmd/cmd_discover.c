@@ -21,6 +21,7 @@
 #include "lib/net.h"
 #include "lib/outfile.h"
 #include "lib/signals.h"
+#include "metrics/words.h"
 #include "reflect/discovery.h"
 
 #define DISC_TARGETS 64
@@ -176,6 +177,18 @@ static void drain(int fd, struct discovery *d, const char *nonce)
 	}
 }
 
+/* Orders answers by address: IPv4 first, then by the address's octets. */
+static int by_address(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+	uint8_t kx[UB_ADDR_KEY_MAX], ky[UB_ADDR_KEY_MAX];
+	size_t lx = ub_net_addr_key(&x->from, kx), ly = ub_net_addr_key(&y->from, ky);
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return memcmp(kx, ky, lx);
+}
+
 /* Gives each answer a name fit for a --peers file, unique: "NAME", "NAME-2", ... */
 static void name_all(struct discovery *d)
 {
@@ -226,9 +239,13 @@ static int write_peers(const struct discovery *d, const char *path, struct ub_er
 static void print_table(const struct discovery *d)
 {
 	char host[UB_ADDRSTR_MAX], rssi[16];
-	int i;
+	int i, w = 4;
 
-	printf("%-24s %-9s %-26s %-12s %s\n", "name", "kind", "address", "version", "RSSI");
+	for (i = 0; i < d->n; i++)
+		if ((int)ub_words_width(d->list[i].name) > w)
+			w = (int)ub_words_width(d->list[i].name);
+	ub_words_pad(stdout, "name", -w);
+	printf("  %-9s %-24s %-12s %s\n", "kind", "address", "version", "RSSI");
 	for (i = 0; i < d->n; i++) {
 		const struct found *f = &d->list[i];
 
@@ -236,7 +253,8 @@ static void print_table(const struct discovery *d)
 			snprintf(rssi, sizeof(rssi), "%d dBm", f->info.rssi);
 		else
 			snprintf(rssi, sizeof(rssi), "-");
-		printf("%-24s %-9s %-26s %-12s %s\n", f->name, f->info.kind,
+		ub_words_pad(stdout, f->name, -w);
+		printf("  %-9s %-24s %-12s %s\n", f->info.kind,
 		       ub_net_addr_str(&f->from, host, sizeof(host)), f->info.version, rssi);
 	}
 }
@@ -301,6 +319,7 @@ static int discover_run(void *state)
 			if (fd[i] >= 0 && (pfd[i].revents & POLLIN))
 				drain(fd[i], &d, nonce);
 	}
+	qsort(d.list, (size_t)d.n, sizeof(*d.list), by_address);
 	name_all(&d);
 	if (!c->quiet)
 		print_table(&d);
