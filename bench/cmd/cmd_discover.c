@@ -7,6 +7,7 @@
 #include "cmd/cmd_discover.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -177,6 +178,24 @@ static void drain(int fd, struct discovery *d, const char *nonce)
 	}
 }
 
+/*
+ * HOST:PORT of an answer as --peer reads it; an IPv6 link-local address
+ * carries its interface ("[fe80::1%eth0]:10000"), without which no
+ * packet could reach it. Returns buf.
+ */
+static const char *addr_text(const struct ub_addr *a, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+	char host[UB_ADDRSTR_MAX], ifname[IF_NAMESIZE];
+
+	if (a->ss.ss_family != AF_INET6 || !s6->sin6_scope_id ||
+	    !if_indextoname(s6->sin6_scope_id, ifname))
+		return ub_net_addr_str(a, buf, len);
+	snprintf(buf, len, "[%s%%%s]:%d", ub_net_host_str(a, host, sizeof(host)), ifname,
+		 ub_net_addr_port(a));
+	return buf;
+}
+
 /* Orders answers by address: IPv4 first, then by the address's octets. */
 static int by_address(const void *a, const void *b)
 {
@@ -224,21 +243,21 @@ static void name_all(struct discovery *d)
 static int write_peers(const struct discovery *d, const char *path, struct ub_err *e)
 {
 	struct ub_outfile o;
-	char host[UB_ADDRSTR_MAX];
+	char host[UB_ADDRSTR_MAX + IF_NAMESIZE];
 	int i;
 
 	if (ub_outfile_open(&o, path, e) < 0)
 		return e->code;
 	fprintf(o.f, "# udpbench discover: HOST:PORT NAME; use with udpbench --peers %s\n", path);
 	for (i = 0; i < d->n; i++)
-		fprintf(o.f, "%s %s\n", ub_net_addr_str(&d->list[i].from, host, sizeof(host)),
+		fprintf(o.f, "%s %s\n", addr_text(&d->list[i].from, host, sizeof(host)),
 			d->list[i].name);
 	return ub_outfile_commit(&o, e);
 }
 
 static void print_table(const struct discovery *d)
 {
-	char host[UB_ADDRSTR_MAX], rssi[16];
+	char host[UB_ADDRSTR_MAX + IF_NAMESIZE], rssi[16];
 	int i, w = 4;
 
 	for (i = 0; i < d->n; i++)
@@ -255,7 +274,7 @@ static void print_table(const struct discovery *d)
 			snprintf(rssi, sizeof(rssi), "-");
 		ub_words_pad(stdout, f->name, -w);
 		printf("  %-9s %-24s %-12s %s\n", f->info.kind,
-		       ub_net_addr_str(&f->from, host, sizeof(host)), f->info.version, rssi);
+		       addr_text(&f->from, host, sizeof(host)), f->info.version, rssi);
 	}
 }
 

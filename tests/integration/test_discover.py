@@ -28,9 +28,10 @@ def in_ns(ns, *argv):
     return ["ip", "netns", "exec", ns] + [str(a) for a in argv]
 
 
-def build(tag):
+def build(tag, ipv6=False):
     """The hub's bridge, six hosts on 198.18.5.0/24 (pc .2, boards .11-.15), a
-    router (.1) to 198.18.6.0/24 where `far` (.2) sits. Returns the names."""
+    router (.1) to 198.18.6.0/24 where `far` (.2) sits; with ipv6, link-local
+    IPv6 addresses too. Returns the names."""
     need_root("namespaces on a bridge")
     need_tool("ip")
     pre = "ubd%d%s" % (os.getpid() % 10000, tag)
@@ -41,9 +42,11 @@ def build(tag):
             raise Skip("cannot make a network namespace: " + r.stderr.strip())
         on_cleanup(lambda n=n: run(["ip", "netns", "del", n]))
         ip("-n", n, "link", "set", "lo", "up")
-        # IPv4 only: no waiting for IPv6 duplicate address detection.
-        run(in_ns(n, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; "
-                  "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6"))
+        # IPv4 only, or IPv6 addresses usable at once (no duplicate address detection).
+        knob = "accept_dad" if ipv6 else "disable_ipv6"
+        run(in_ns(n, "sh", "-c", "echo %d > /proc/sys/net/ipv6/conf/all/%s; "
+                  "echo %d > /proc/sys/net/ipv6/conf/default/%s"
+                  % (0 if ipv6 else 1, knob, 0 if ipv6 else 1, knob)))
     hub = names["hub"]
     ip("-n", hub, "link", "add", "br0", "type", "bridge")
     ip("-n", hub, "link", "set", "br0", "up")
@@ -195,3 +198,30 @@ def test_discover_finds_nothing_from_off_link(tmp):
     assert r.returncode == 3, (r.stdout, r.stderr)
     assert "no reflector answered" in r.stderr, r.stderr
     assert not os.path.exists(os.path.join(tmp, "p.txt"))
+
+
+def test_discover_over_ipv6_link_local(tmp):
+    ns = build("d", ipv6=True)
+    want = start_boards(ns)
+    udpbench = os.environ.get("UDPBENCH") or os.path.join(ROOT, "udpbench")
+    # Both families: each reflector once, by its IPv4 address.
+    r = run(in_ns(ns["pc"], udpbench, "discover", "--wait", "1500ms"), timeout=30)
+    assert r.returncode == 0, r.stderr
+    found = re.findall(r"(\S+):10000 ", r.stdout)
+    assert sorted(found) == sorted(want), r.stdout
+    # IPv6 alone (ff02::1): the four dual-stack reflectors (the 掌控板 speaks IPv4 only),
+    # each at a link-local address with its interface, which the peers file measures.
+    peers = os.path.join(tmp, "p6.txt")
+    r = run(in_ns(ns["pc"], udpbench, "discover", "-6", "-o", peers, "--wait", "1500ms"),
+            timeout=30)
+    assert r.returncode == 0, r.stderr
+    with open(peers, encoding="utf-8") as f:
+        lines = [ln.split(" ", 1) for ln in f.read().splitlines() if not ln.startswith("#")]
+    assert len(lines) == 4 and all(re.match(r"\[fe80::[0-9a-f:]+%eth0\]:10000$", h)
+                                   for h, _ in lines), lines
+    assert "掌控板-a107" not in [n for _, n in lines], lines
+    rj = os.path.join(tmp, "r6.json")
+    r = run(in_ns(ns["pc"], udpbench, "--peers", peers, "-c", 20, "-i", "5ms", "--json", rj,
+                  "-q"), timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert [p["summary"]["received"] for p in load_json(rj)["peers"]] == [20] * 4
