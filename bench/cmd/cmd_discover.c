@@ -30,10 +30,11 @@
 
 static const char discover_usage[] =
 	"Usage: udpbench discover [options]\n"
-	"Find the reflectors on this host's links: udpbench reflect, the 虚谷号 and\n"
-	"掌控板 scripts. One query goes to the broadcast address of each interface\n"
-	"(and ff02::1 for IPv6); each reflector answers with its name, kind, version\n"
-	"and (掌控板) Wi-Fi signal strength. No router passes the query on.\n"
+	"Find the reflectors on this host's links: udpbench reflect and the board\n"
+	"scripts (vvBoard, mPython). One query goes to the broadcast address of each\n"
+	"interface (and ff02::1 for IPv6); each reflector answers with its name, kind,\n"
+	"version and (mPython board) Wi-Fi signal strength. No router passes the\n"
+	"query on.\n"
 	"\n"
 	"  -p, --port N            the reflectors' UDP port (default 10000)\n"
 	"  -o, --output FILE       write a --peers file: one HOST:PORT NAME a line\n"

@@ -309,8 +309,8 @@ void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 		"udpbench reflector: received %llu, reflected %llu, short %llu, too long %llu, "
 		"bad key %llu, rate capped %llu, sessions refused %llu, send errors %llu, "
 		"sessions %llu (total %llu), evicted %llu, restarted %llu, replayed %llu, "
-		"looks like a reply %llu, from itself %llu, twamp-light %llu, "
-		"twamp-light unanswered %llu, discovery answered %llu, discovery refused %llu%s\n",
+		"looks like a reply %llu, from itself %llu, discovery answered %llu, "
+		"discovery refused %llu, twamp-light %llu, twamp-light unanswered %llu%s\n",
 		(unsigned long long)c.received, (unsigned long long)c.reflected,
 		(unsigned long long)c.short_dropped, (unsigned long long)c.too_long,
 		(unsigned long long)c.bad_key, (unsigned long long)c.rate_capped,
@@ -318,9 +318,9 @@ void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 		(unsigned long long)c.sessions, (unsigned long long)c.sessions_total,
 		(unsigned long long)c.sessions_evicted, (unsigned long long)c.sessions_restarted,
 		(unsigned long long)c.replayed, (unsigned long long)c.looks_like_reply,
-		(unsigned long long)c.from_itself, (unsigned long long)c.twamp_light,
+		(unsigned long long)c.from_itself, (unsigned long long)c.discovery_answered,
+		(unsigned long long)c.discovery_refused, (unsigned long long)c.twamp_light,
 		(unsigned long long)c.twamp_light_unanswered,
-		(unsigned long long)c.discovery_answered, (unsigned long long)c.discovery_refused,
 		c.twamp_light_unanswered ? " (--twamp-light answers them)" : "");
 	fflush(f);
 }
@@ -498,11 +498,13 @@ static void disc_answer(struct ub_reflector *r, struct ub_pkt *p, int kind, cons
 	/*
 	 * TTL 255 on arrival: sent on this link, no router between (RFC 5082);
 	 * and a source on one of our subnets, so no answer goes off-link to a
-	 * spoofed address. Unknown TTL counts as crossed.
+	 * spoofed address. Unknown TTL counts as crossed. The rates come before
+	 * the subnet test, which reads the interfaces: a flood reads them at
+	 * most UB_REFLECTOR_DISC_ALL times a second.
 	 */
-	if (kind != 1 || p->ttl != UB_DISC_TTL || !ub_disc_on_link(&p->peer) ||
+	if (kind != 1 || p->ttl != UB_DISC_TTL ||
 	    !ub_ratelimit_allow(r->disc_rate, &p->peer, p->rx_mono_ns) ||
-	    !disc_global_allow(r, p->rx_mono_ns)) {
+	    !disc_global_allow(r, p->rx_mono_ns) || !ub_disc_on_link(&p->peer)) {
 		r->cnt.discovery_refused++;
 		return;
 	}

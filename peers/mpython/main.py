@@ -5,7 +5,8 @@
 # offset 14: each (address, port, SSID) of a sender has its own counter, so
 # `udpbench --peer 192.168.4.1` on the PC tells loss on the way to the board
 # from loss on the way back. Upload this file as main.py, reset the board, read
-# IP:port on the screen, measure from the PC. Button A stops it.
+# IP:port on the screen, measure from the PC. Button A stops it. It also
+# answers `udpbench discover` (answer_discovery below; NAME in the settings).
 
 # ---- Settings / 设置 ---------------------------------------------------------
 WIFI_SSID = ""            # 路由器名称; "" = the board makes its own hotspot (AP mode)

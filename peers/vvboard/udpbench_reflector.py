@@ -7,7 +7,8 @@ the RFC 8972 SSID at offset 14: every (source address, source port, SSID) is a
 session with its own sequence counter, so `udpbench --peer BOARD` tells loss on
 the way to the board from loss on the way back. Replies have the request's
 size; requests shorter than 44 bytes (or longer than 1472) get no answer. A TCP
-echo on the same port number serves `udpbench --tcp`.
+echo on the same port number serves `udpbench --tcp`. It also answers
+`udpbench discover` on the same port (answer_discovery below; --name).
 
     python3 udpbench_reflector.py [--bind ADDR] [--port 10000] [--no-tcp]
 
