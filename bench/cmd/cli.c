@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd/cmd_analyze.h"
+#include "cmd/cmd_discover.h"
 #include "cmd/cmd_reflect.h"
 #include "cmd/cmd_relay.h"
 #include "cmd/cmd_report.h"
@@ -13,7 +14,7 @@
 /* Every subcommand; `udpbench help` and a first word that names none mean the first. */
 static const struct ub_command *const commands[] = {
 	&ub_cmd_send, &ub_cmd_reflect, &ub_cmd_relay, &ub_cmd_analyze, &ub_cmd_report,
-	&ub_cmd_scenario,
+	&ub_cmd_scenario, &ub_cmd_discover,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -47,9 +47,13 @@ static const char reflect_usage[] =
 	"                          replies a second, but a capture or firewall on this\n"
 	"                          host, or across loopback and veth, sees a train as one\n"
 	"                          packet\n"
+	"      --name NAME         what it answers `udpbench discover` with (default: the\n"
+	"                          host name; at most 63 octets)\n"
 	"  -q, --quiet             no start-up line\n"
 	"  -h, --help              show this help\n"
 	"\n"
+	"Discovery queries (udpbench discover) get one answer no larger than the query,\n"
+	"only from this host's own subnets (arrived with TTL 255), rate-limited.\n"
 	"Replies are never larger than the request (but for --twamp-light); anything else\n"
 	"is dropped and counted (short, too long, bad key, replayed, rate capped, sessions\n"
 	"refused, twamp-light unanswered, and what could start a reflection loop: a\n"
@@ -67,7 +71,8 @@ enum {
 	OPT_KEY,
 	OPT_GSO,
 	OPT_TWAMP_LIGHT,
-	OPT_TIMESTAMP
+	OPT_TIMESTAMP,
+	OPT_NAME
 };
 
 static const struct option reflect_options[] = {
@@ -82,6 +87,7 @@ static const struct option reflect_options[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "twamp-light", no_argument, NULL, OPT_TWAMP_LIGHT },
 	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
+	{ "name", required_argument, NULL, OPT_NAME },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -104,6 +110,9 @@ static int reflect_take(void *state, int opt, const char *name, const char *arg,
 		return 0;
 	case 'p':
 		return ub_opt_int("--port", arg, 0, 65535, &c->port, e);
+	case OPT_NAME:
+		c->name = arg;
+		return 0;
 	case OPT_NO_TCP:
 		c->tcp = 0;
 		return 0;

@@ -107,7 +107,8 @@ static const char send_usage[] =
 	"  -V, --version           show the version\n"
 	"\n"
 	"Other commands: udpbench reflect --help, udpbench relay --help,\n"
-	"udpbench analyze --help, udpbench report --help, udpbench scenario --help\n"
+	"udpbench analyze --help, udpbench report --help, udpbench scenario --help,\n"
+	"udpbench discover --help\n"
 	"Exit status: 0 measured, 1 error, 2 usage error, 3 no reply from the peer.\n";
 
 enum {

@@ -12,6 +12,7 @@
 #include "lib/lru.h"
 #include "lib/net.h"
 #include "stamp/proto.h"
+#include "reflect/discovery.h"
 #include "reflect/ratelimit.h"
 #include "reflect/replay.h"
 #include "reflect/sessions.h"
@@ -37,6 +38,10 @@ struct ub_reflector {
 	struct ub_replay_win *sess_win; /* keyed only: which numbers were answered */
 	struct ub_replay_tags *tags;    /* keyed only: HMACs answered lately */
 	struct ub_ratelimit *rate; /* NULL: no per-source cap */
+	struct ub_ratelimit *disc_rate; /* discovery answers per source */
+	int64_t disc_tokens_at;         /* the all-sources discovery bucket: refilled up to then */
+	int64_t disc_tokens;
+	struct ub_disc_info disc;       /* what discovery answers say */
 	struct ub_reflector_counters cnt;
 	uint16_t err_est;
 	int64_t err_est_at;
@@ -157,6 +162,14 @@ static int alloc_tables(struct ub_reflector *r, struct ub_err *e)
 		if (!r->tags)
 			return UB_E_NOMEM;
 	}
+	ub_ratelimit_config_init(&rc);
+	rc.rate = UB_REFLECTOR_DISC_RATE;
+	rc.burst = UB_REFLECTOR_DISC_RATE;
+	rc.sources = 1024;
+	rc.seed = seed ^ 0x85ebca6bu;
+	r->disc_rate = ub_ratelimit_new(&rc, e);
+	if (!r->disc_rate)
+		return UB_E_NOMEM;
 	if (c->max_rate == 0)
 		return 0;
 	ub_ratelimit_config_init(&rc);
@@ -178,12 +191,30 @@ static void free_tables(struct ub_reflector *r)
 	free(r->sess_win);
 	ub_replay_tags_free(r->tags);
 	ub_ratelimit_free(r->rate);
+	ub_ratelimit_free(r->disc_rate);
+	r->disc_rate = NULL;
 	r->sessions = NULL;
 	r->sess_seq = NULL;
 	r->sess_run = NULL;
 	r->sess_win = NULL;
 	r->tags = NULL;
 	r->rate = NULL;
+}
+
+/* What discovery answers say: the name given or the host's, this version, a random id. */
+static void disc_info_init(struct ub_reflector *r)
+{
+	struct ub_disc_info *d = &r->disc;
+	char host[256] = "";
+
+	memset(d, 0, sizeof(*d));
+	ub_disc_nonce(d->id);
+	snprintf(d->kind, sizeof(d->kind), "udpbench");
+	snprintf(d->version, sizeof(d->version), "%s", UB_VERSION);
+	if (!r->cfg.name && gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	ub_disc_clean_name(d->name, r->cfg.name ? r->cfg.name : host);
+	d->port = r->port;
 }
 
 struct ub_reflector *ub_reflector_new(const struct ub_reflector_config *c, struct ub_err *e)
@@ -218,6 +249,7 @@ struct ub_reflector *ub_reflector_new(const struct ub_reflector_config *c, struc
 	}
 	if (alloc_tables(r, e) < 0 || open_socket(r, e) < 0)
 		goto fail;
+	disc_info_init(r);
 	return r;
 fail:
 	ub_reflector_free(r);
@@ -277,8 +309,8 @@ void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 		"udpbench reflector: received %llu, reflected %llu, short %llu, too long %llu, "
 		"bad key %llu, rate capped %llu, sessions refused %llu, send errors %llu, "
 		"sessions %llu (total %llu), evicted %llu, restarted %llu, replayed %llu, "
-		"looks like a reply %llu, from itself %llu, twamp-light %llu, "
-		"twamp-light unanswered %llu%s\n",
+		"looks like a reply %llu, from itself %llu, discovery answered %llu, "
+		"discovery refused %llu, twamp-light %llu, twamp-light unanswered %llu%s\n",
 		(unsigned long long)c.received, (unsigned long long)c.reflected,
 		(unsigned long long)c.short_dropped, (unsigned long long)c.too_long,
 		(unsigned long long)c.bad_key, (unsigned long long)c.rate_capped,
@@ -286,7 +318,8 @@ void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 		(unsigned long long)c.sessions, (unsigned long long)c.sessions_total,
 		(unsigned long long)c.sessions_evicted, (unsigned long long)c.sessions_restarted,
 		(unsigned long long)c.replayed, (unsigned long long)c.looks_like_reply,
-		(unsigned long long)c.from_itself, (unsigned long long)c.twamp_light,
+		(unsigned long long)c.from_itself, (unsigned long long)c.discovery_answered,
+		(unsigned long long)c.discovery_refused, (unsigned long long)c.twamp_light,
 		(unsigned long long)c.twamp_light_unanswered,
 		c.twamp_light_unanswered ? " (--twamp-light answers them)" : "");
 	fflush(f);
@@ -428,6 +461,71 @@ static uint64_t *check_request(struct ub_reflector *r, const struct ub_pkt *p,
 	return NULL;
 }
 
+/* Takes a token from the all-sources discovery bucket at now; returns 1 when there was one. */
+static int disc_global_allow(struct ub_reflector *r, int64_t now)
+{
+	int64_t add;
+
+	if (r->disc_tokens_at == 0 || now - r->disc_tokens_at > UB_NS_PER_S) {
+		r->disc_tokens = UB_REFLECTOR_DISC_ALL;
+		r->disc_tokens_at = now;
+	} else {
+		add = (now - r->disc_tokens_at) * UB_REFLECTOR_DISC_ALL / UB_NS_PER_S;
+		if (add > 0) {
+			r->disc_tokens += add;
+			r->disc_tokens_at += add * UB_NS_PER_S / UB_REFLECTOR_DISC_ALL;
+			if (r->disc_tokens > UB_REFLECTOR_DISC_ALL)
+				r->disc_tokens = UB_REFLECTOR_DISC_ALL;
+		}
+	}
+	if (r->disc_tokens <= 0)
+		return 0;
+	r->disc_tokens--;
+	return 1;
+}
+
+/*
+ * Answers the discovery datagram in p (kind: ub_disc_classify's 1 or -1)
+ * at once, or drops it; counts which.
+ */
+static void disc_answer(struct ub_reflector *r, struct ub_pkt *p, int kind, const char *nonce)
+{
+	uint8_t ans[UB_DISC_QUERY_LEN + 1];
+	struct ub_err e;
+	struct ub_pkt out;
+	int n;
+
+	/*
+	 * TTL 255 on arrival: sent on this link, no router between (RFC 5082);
+	 * and a source on one of our subnets, so no answer goes off-link to a
+	 * spoofed address. Unknown TTL counts as crossed. The rates come before
+	 * the subnet test, which reads the interfaces: a flood reads them at
+	 * most UB_REFLECTOR_DISC_ALL times a second.
+	 */
+	if (kind != 1 || p->ttl != UB_DISC_TTL ||
+	    !ub_ratelimit_allow(r->disc_rate, &p->peer, p->rx_mono_ns) ||
+	    !disc_global_allow(r, p->rx_mono_ns) || !ub_disc_on_link(&p->peer)) {
+		r->cnt.discovery_refused++;
+		return;
+	}
+	ub_err_clear(&e);
+	n = ub_disc_encode_answer(ans, sizeof(ans), nonce, &r->disc, &e);
+	if (n < 0 || (size_t)n > p->len) {
+		r->cnt.discovery_refused++;
+		return;
+	}
+	out = *p;
+	out.buf = ans;
+	out.cap = sizeof(ans);
+	out.len = (size_t)n;
+	/* The query went to a broadcast or multicast address: the kernel picks our source. */
+	out.has_local = 0;
+	if (ub_net_send(r->fd, &out, 1, &e) == 1)
+		r->cnt.discovery_answered++;
+	else
+		r->cnt.send_errors++;
+}
+
 /* Sends the replies in pkts[0..out); returns 0 or a negative code for a hard error. */
 static int send_replies(struct ub_reflector *r, int out, struct ub_err *e)
 {
@@ -455,7 +553,9 @@ static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 {
 	struct ub_stamp_reply rep[UB_REFL_BATCH];
 	struct ub_stamp_req req, run;
+	char nonce[UB_DISC_NONCE_LEN + 1];
 	uint64_t t3, *drop;
+	int disc;
 	uint16_t ee = current_err_est(r, now);
 	int i, slot, out = 0, ptp = r->cfg.ptp;
 
@@ -463,6 +563,12 @@ static int reflect_batch(struct ub_reflector *r, int n, int64_t now)
 		struct ub_pkt *p = &r->pkts[i];
 
 		r->cnt.received++;
+		/* Discovery first: a query is 512 octets and must never pass for a STAMP request. */
+		disc = ub_disc_classify(p->buf, p->len, nonce);
+		if (disc) {
+			disc_answer(r, p, disc, nonce);
+			continue;
+		}
 		/* Not a valid request: never answered (no amplification, no garbage). */
 		drop = check_request(r, p, &req);
 		if (drop) {

@@ -15,6 +15,7 @@
  *   received == reflected + short_dropped + too_long + from_itself
  *               + looks_like_reply + bad_key + replayed + rate_capped
  *               + sessions_refused + send_errors + twamp_light_unanswered
+ *               + discovery_answered + discovery_refused
  *
  * (twamp_light counts the replies among reflected that answered short
  * requests.)
@@ -23,6 +24,12 @@
  * port, or one carrying a reflector's T2 and T3 (any STAMP or TWAMP
  * reflector's reply, or an echo of one), is never answered, so two
  * reflectors, or one and itself, exchange at most a packet or two.
+ *
+ * Discovery queries (`udpbench discover`, reflect/discovery.h) are told
+ * apart before anything else and never answered as STAMP requests: each
+ * gets one answer no larger than itself, only on-link, at most
+ * UB_REFLECTOR_DISC_RATE a second to one source and UB_REFLECTOR_DISC_ALL
+ * in all.
  *
  * Bounded memory: the session table, the per-source rate table and (with a
  * key) the replay windows and tag cache are allocated whole at start; no
@@ -43,6 +50,8 @@
 #define UB_REFLECTOR_PER_SOURCE 64     /* default sessions one source address may hold */
 #define UB_REFLECTOR_EVICT_IDLE_NS 1000000000LL /* a protected session this idle may make room */
 #define UB_REFLECTOR_TAGS 65536        /* HMAC tags remembered with --key */
+#define UB_REFLECTOR_DISC_RATE 2       /* discovery answers per second to one source address */
+#define UB_REFLECTOR_DISC_ALL 50       /* discovery answers per second in all */
 
 struct ub_reflector_config {
 	const char *bind_addr;  /* NULL: every address, IPv4 and IPv6 */
@@ -59,6 +68,7 @@ struct ub_reflector_config {
 	int gso;                /* replies to one sender in a batch leave as UDP GSO trains */
 	int twamp_light;        /* answer 14..43-octet TWAMP-light requests too (41-octet replies); no key */
 	int ptp;                /* T2 and T3 in PTP format, the Z bit set (RFC 8762 §4.2.1); else NTP */
+	const char *name;       /* what discovery answers say it is called; NULL: the host name */
 	FILE *log;              /* counters and the listening line; stderr by default */
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: return */
 	volatile sig_atomic_t *dump; /* set by SIGUSR1: print the counters */
@@ -78,6 +88,8 @@ struct ub_reflector_counters {
 	uint64_t send_errors;      /* soft send failures (ENOBUFS, ICMP errors) */
 	uint64_t twamp_light;      /* of reflected: 14..43-octet TWAMP-light requests answered */
 	uint64_t twamp_light_unanswered; /* 14..43-octet requests dropped: twamp_light is off */
+	uint64_t discovery_answered; /* discovery queries answered (see discovery.h) */
+	uint64_t discovery_refused;  /* discovery datagrams dropped: malformed, off-link or over the rate */
 	uint64_t sessions;         /* sessions alive now */
 	uint64_t sessions_total;   /* sessions seen since start */
 	uint64_t sessions_evicted; /* sessions pushed out for a newcomer before their timeout */

@@ -5,7 +5,8 @@
 # offset 14: each (address, port, SSID) of a sender has its own counter, so
 # `udpbench --peer 192.168.4.1` on the PC tells loss on the way to the board
 # from loss on the way back. Upload this file as main.py, reset the board, read
-# IP:port on the screen, measure from the PC. Button A stops it.
+# IP:port on the screen, measure from the PC. Button A stops it. It also
+# answers `udpbench discover` (answer_discovery below; NAME in the settings).
 
 # ---- Settings / 设置 ---------------------------------------------------------
 WIFI_SSID = ""            # 路由器名称; "" = the board makes its own hotspot (AP mode)
@@ -23,6 +24,7 @@ MAX_SESSIONS = 8          # senders served at once; the least recently heard is 
 SESSION_IDLE_MS = 60000   # a sender silent this long is forgotten (a TCP client too)
 TCP_ECHO = True           # also echo TCP on PORT, for `udpbench --tcp`
 TCP_MAX_CONNS = 3         # lwIP on the ESP32 has few sockets: at most this many TCP clients
+NAME = ""                 # what `udpbench discover` lists; "" = "掌控板-" + the end of the MAC
 # -----------------------------------------------------------------------------
 
 # A udpbench_config.py beside this file may set any of the names above, so one
@@ -260,6 +262,85 @@ class TcpEcho(object):
                 "tcp_timed_out": self.timed_out}
 
 
+# ---- Discovery: answers `udpbench discover` (wire format: bench/reflect/discovery.h) ----
+DISC_MAGIC = b"UDPBENCH?DISCOVER 1 "
+DISC_QUERY_LEN = 512      # every query; the answer is never larger
+DISC_SOURCE_MS = 500      # at most 2 answers a second to one address
+DISC_ALL_PER_S = 50       # and 50 a second in all
+VERSION = "0.1.0"
+_disc = {"id": None, "last": {}, "second": 0, "count": 0, "answered": 0, "refused": 0}
+
+
+def _ip_int(text):
+    n = 0
+    for part in text.split("."):
+        n = (n << 8) | (int(part) & 0xff)
+    return n
+
+
+def answer_discovery(sock, data, addr):
+    """Answers a discovery query; returns True when data was discovery (answered or
+    dropped), False for anything else (a STAMP request goes on as before)."""
+    if data[:17] != DISC_MAGIC[:17]:
+        return False
+    d = _disc
+    n = len(data)
+    nonce = data[20:36]
+    ok = n == DISC_QUERY_LEN and data[:20] == DISC_MAGIC and data[36] == 10
+    for c in nonce:
+        ok = ok and (48 <= c <= 57 or 97 <= c <= 102)
+    sta = network.WLAN(network.STA_IF)
+    on_sta = sta.active() and sta.isconnected()
+    ifc = sta.ifconfig() if on_sta else network.WLAN(network.AP_IF).ifconfig()
+    # MicroPython cannot read the arriving TTL: only a source on the board's own
+    # subnet is answered, so no answer goes off-link.
+    mask = _ip_int(ifc[1])
+    try:
+        ok = ok and (_ip_int(addr[0]) & mask) == (_ip_int(ifc[0]) & mask)
+    except ValueError:
+        ok = False
+    now = time.ticks_ms()
+    last = d["last"].get(addr[0])
+    if ok and last is not None and time.ticks_diff(now, last) < DISC_SOURCE_MS:
+        ok = False
+    if ok and time.ticks_diff(now, d["second"]) >= 1000:
+        d["second"] = now
+        d["count"] = 0
+    ok = ok and d["count"] < DISC_ALL_PER_S
+    if not ok:
+        d["refused"] += 1
+        return True
+    if len(d["last"]) >= 16:
+        d["last"] = {}
+    d["last"][addr[0]] = now
+    d["count"] += 1
+    if d["id"] is None:
+        d["id"] = "%08x%08x" % (time.ticks_us() & 0xffffffff, (id(d) * 2654435761) & 0xffffffff)
+    name = NAME
+    if not name:
+        mac = sta.config("mac")
+        name = "掌控板-%02x%02x" % (mac[-2], mac[-1])
+    name = "".join(c if ord(c) >= 32 and c not in "#\x7f" else "?" for c in name)
+    while len(name.encode()) > 63:
+        name = name[:-1]
+    text = "UDPBENCH!HERE 1 %s\nid=%s\nkind=mpython\nname=%s\nversion=%s\nport=%d\naddr=%s\n" % (
+        nonce.decode(), d["id"], name, VERSION,
+        sock.getsockname()[1] if hasattr(sock, "getsockname") else PORT, ifc[0])
+    if on_sta:
+        try:
+            text += "rssi=%d\n" % sta.status("rssi")
+        except (ValueError, TypeError, OSError):
+            pass
+    out = text.encode()
+    if len(out) <= n:
+        try:
+            sock.sendto(out, addr)
+            d["answered"] += 1
+        except OSError:
+            pass
+    return True
+
+
 def serve(sock, tcp=None):
     """Reflects until button A; returns the counters.
 
@@ -359,6 +440,8 @@ def serve(sock, tcp=None):
         t = ticks_us()
         received += 1
         n = len(data)
+        if n >= 17 and data[0] == 85 and answer_discovery(sock, data, addr):
+            continue
         if n < STAMP_LEN:
             # Never answered: no amplification, no garbage back.
             short += 1

@@ -7,7 +7,8 @@ the RFC 8972 SSID at offset 14: every (source address, source port, SSID) is a
 session with its own sequence counter, so `udpbench --peer BOARD` tells loss on
 the way to the board from loss on the way back. Replies have the request's
 size; requests shorter than 44 bytes (or longer than 1472) get no answer. A TCP
-echo on the same port number serves `udpbench --tcp`.
+echo on the same port number serves `udpbench --tcp`. It also answers
+`udpbench discover` on the same port (answer_discovery below; --name).
 
     python3 udpbench_reflector.py [--bind ADDR] [--port 10000] [--no-tcp]
 
@@ -156,6 +157,90 @@ class Counters(object):
         self.tcp_refused = 0
         self.tcp_evicted = 0
         self.tcp_timed_out = 0
+
+
+# -- discovery: answers `udpbench discover` (wire format: bench/reflect/discovery.h) --
+
+DISC_MAGIC = b"UDPBENCH?DISCOVER 1 "
+DISC_QUERY_LEN = 512      # every query; the answer is never larger
+DISC_SOURCE_S = 0.5       # at most 2 answers a second to one address
+DISC_ALL_PER_S = 50       # and 50 a second in all
+VERSION = "0.1.0"
+_disc = {"id": None, "last": {}, "second": 0.0, "count": 0, "answered": 0, "refused": 0}
+
+
+def _on_link(host):
+    """True when host is on a subnet of one of this machine's interfaces."""
+    if host.startswith("::ffff:"):
+        host = host[7:]
+    try:
+        if ":" not in host:
+            a = struct.unpack("=I", socket.inet_aton(host))[0]
+            with open("/proc/net/route") as f:
+                for line in f.readlines()[1:]:
+                    w = line.split()
+                    # A route without a gateway is a directly connected subnet.
+                    if len(w) > 7 and int(w[2], 16) == 0 and int(w[7], 16) != 0 \
+                            and a & int(w[7], 16) == int(w[1], 16):
+                        return True
+            return False
+        a = socket.inet_pton(socket.AF_INET6, host.split("%")[0])
+        if a[0] == 0xfe and a[1] & 0xc0 == 0x80:
+            return True
+        with open("/proc/net/if_inet6") as f:
+            for line in f:
+                w = line.split()
+                mine, plen = bytes.fromhex(w[0]), int(w[2], 16)
+                nb, rb = divmod(plen, 8)
+                if a[:nb] == mine[:nb] and (rb == 0 or (a[nb] ^ mine[nb]) >> (8 - rb) == 0):
+                    return True
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
+def answer_discovery(sock, data, ancdata, peer, name):
+    """Answers a discovery query; returns True when data was discovery (answered or
+    dropped), False for anything else (a STAMP request goes on as before)."""
+    if data[:17] != DISC_MAGIC[:17]:
+        return False
+    d = _disc
+    nonce = data[20:36]
+    ok = (len(data) == DISC_QUERY_LEN and data[:20] == DISC_MAGIC and data[36] == 10
+          and all(48 <= c <= 57 or 97 <= c <= 102 for c in nonce))
+    # TTL 255 on arrival: no router between (RFC 5082); and an on-link source.
+    for level, ctype, cdata in ancdata:
+        if (level, ctype) in ((socket.IPPROTO_IP, IP_TTL), (IPPROTO_IPV6, IPV6_HOPLIMIT)) \
+                and len(cdata) >= INT.size:
+            ok = ok and INT.unpack_from(cdata)[0] == 255
+    ok = ok and _on_link(peer[0])
+    now = time.monotonic()
+    last = d["last"].get(peer[0])
+    ok = ok and (last is None or now - last >= DISC_SOURCE_S)
+    if ok and now - d["second"] >= 1.0:
+        d["second"], d["count"] = now, 0
+    ok = ok and d["count"] < DISC_ALL_PER_S
+    if not ok:
+        d["refused"] += 1
+        return True
+    if len(d["last"]) >= 1024:
+        d["last"].clear()
+    d["last"][peer[0]] = now
+    d["count"] += 1
+    if d["id"] is None:
+        d["id"] = os.urandom(8).hex() if hasattr(bytes, "hex") else "%016x" % id(d)
+    name = "".join(c if ord(c) >= 32 and c not in "#\x7f" else "?" for c in name)
+    while len(name.encode()) > 63:
+        name = name[:-1]
+    out = ("UDPBENCH!HERE 1 %s\nid=%s\nkind=vvboard\nname=%s\nversion=%s\nport=%d\n"
+           % (nonce.decode(), d["id"], name, VERSION, sock.getsockname()[1])).encode()
+    if len(out) <= len(data):
+        try:
+            sock.sendto(out, peer)
+            d["answered"] += 1
+        except OSError:
+            pass
+    return True
 
 
 def addr_str(addr, family):
@@ -316,6 +401,8 @@ class Reflector(object):
             cnt.too_long += 1
             return
         n = len(data)
+        if answer_discovery(self.udp, data, ancdata, peer, self.args.name or socket.gethostname()):
+            return
         if n < STAMP_LEN:
             # Never answered: no amplification, no garbage back.
             cnt.short += 1
@@ -559,6 +646,8 @@ def build_parser():
                    help="TCP clients at once (default %d)" % TCP_MAX_CONNS)
     p.add_argument("--max-seconds", type=duration_arg, default=0.0,
                    help="stop after this long (default: run until stopped)")
+    p.add_argument("--name", default="",
+                   help="what udpbench discover lists (default: the host name)")
     p.add_argument("-q", "--quiet", action="store_true", help="no start-up line")
     return p
 

@@ -68,6 +68,9 @@ def main():
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--wifi-ssid", default=None, help="station mode instead of AP mode")
+    ap.add_argument("--address", default=None, help="the board's address as network reports it")
+    ap.add_argument("--netmask", default=None)
+    ap.add_argument("--name", default=None, help="the script's NAME setting")
     ap.add_argument("--screen-every-ms", type=int, default=None)
     ap.add_argument("--wrap-after", type=float, default=0.5,
                     help="seconds until ticks_us and ticks_ms wrap")
@@ -96,6 +99,12 @@ def main():
     if not args.settings_from_script:
         board.BIND = args.bind
         board.PORT = args.port
+    if args.address is not None:
+        network.ADDRESS = args.address
+    if args.netmask is not None:
+        network.NETMASK = args.netmask
+    if args.name is not None:
+        board.NAME = args.name
     if args.wifi_ssid is not None:
         board.WIFI_SSID = args.wifi_ssid
     if args.screen_every_ms is not None:

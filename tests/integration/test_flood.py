@@ -26,9 +26,10 @@ COUNTER_NAMES = ("received", "reflected", "short", "too long", "bad key", "rate 
 # Counted since the reflector broke loops and replays, and since it told short TWAMP-light
 # requests apart; a reflector without them shows none.
 NEWER_NAMES = ("restarted", "replayed", "looks like a reply", "from itself", "twamp-light",
-               "twamp-light unanswered")
+               "twamp-light unanswered", "discovery answered", "discovery refused")
 DROP_KINDS = ("short", "too long", "bad key", "rate capped", "sessions refused", "send errors",
-              "replayed", "looks like a reply", "from itself", "twamp-light unanswered")
+              "replayed", "looks like a reply", "from itself", "twamp-light unanswered",
+              "discovery answered", "discovery refused")
 
 
 def parse_counters(text):

@@ -17,6 +17,7 @@ SECTIONS = {
     "analyze": "CAPTURE ANALYSIS",
     "scenario": "SCENARIOS",
     "report": "REPORTS",
+    "discover": "DISCOVER",
 }
 # Printed by every subcommand's --help; the man page names them once, under the sender.
 EVERYWHERE = ("--help", "--version")

@@ -7,6 +7,9 @@ AUTH_OPEN = 0
 AUTH_WPA_WPA2_PSK = 4
 
 ADDRESS = "127.0.0.1"
+NETMASK = "255.0.0.0"
+RSSI = -61            # what status('rssi') says while the station is connected
+MAC = b"\x24\x0a\xc4\x5e\xa1\x07"
 
 ifaces = {}
 
@@ -43,7 +46,16 @@ class WLAN(object):
     def ifconfig(self):
         if not self._i.is_active:
             return ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")
-        return (ADDRESS, "255.0.0.0", ADDRESS, ADDRESS)
+        return (ADDRESS, NETMASK, ADDRESS, ADDRESS)
 
-    def config(self, **kw):
+    def config(self, *args, **kw):
+        if args == ("mac",):
+            return MAC
         self._i.settings.update(kw)
+
+    def status(self, what=None):
+        if what == "rssi":
+            if not self._i.connected:
+                raise OSError("not connected")
+            return RSSI
+        return 1010 if self._i.connected else 1000
