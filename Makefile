@@ -235,6 +235,7 @@ DEPS_qemu    := qemu-user-static
 CROSS_CC     ?= aarch64-linux-gnu-gcc
 CROSS_BUILD  ?= build-aarch64
 CROSS_MAIN   := peers/vvboard/reflect_main.c
+CROSS_CPPFLAGS = $(CPPFLAGS) -DUB_BOARD_BUILD
 CROSS_SRC    ?= $(CROSS_MAIN)
 CROSS_OBJ     = $(CROSS_SRC:%.c=$(CROSS_BUILD)/obj/%.o)
 
@@ -246,7 +247,7 @@ cross-aarch64: deps-cross
 		set -- $$todo; f=$$1; shift; todo="$$*"; \
 		case " $$src " in *" $$f "*) continue ;; esac; \
 		src="$$src $$f"; \
-		deps=$$($(CROSS_CC) $(CPPFLAGS) -MM $$f) || exit 1; \
+		deps=$$($(CROSS_CC) $(CROSS_CPPFLAGS) -MM $$f) || exit 1; \
 		for h in $$(echo "$$deps" | tr -s ' \\' '\n\n' | grep '\.h$$'); do \
 			c=$${h%.h}.c; [ "$$c" = bench/stamp/auth.c ] && c=bench/stamp/auth_none.c; \
 			[ -f "$$c" ] && todo="$$todo $$c"; \
@@ -259,7 +260,7 @@ $(CROSS_BUILD)/udpbench: $(CROSS_OBJ)
 
 $(CROSS_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CROSS_CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CROSS_CC) $(CROSS_CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
 
 clean-cross:
 	rm -rf $(CROSS_BUILD)

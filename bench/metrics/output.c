@@ -178,22 +178,11 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static void iso8601(int64_t unix_ns, char *buf, size_t len)
-{
-	time_t t = (time_t)(unix_ns / UB_NS_PER_S);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&t, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06dZ", (int)(unix_ns % UB_NS_PER_S / 1000));
-}
-
 static json_t *params_json(const struct ub_params *p, const struct ub_run_counters *rc)
 {
 	char start[48];
 
-	iso8601(p->start_real_ns, start, sizeof(start));
+	ub_clock_iso8601(p->start_real_ns, start, sizeof(start));
 	return json_pack("{s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:I,s:i,s:I,s:s,s:I,s:s,s:o,s:i,s:o,s:o,"
 			 "s:{s:i,s:i},s:s}",
 			 "peer", p->peer, "peer_addr", p->peer_addr, "port", p->port, "mode",

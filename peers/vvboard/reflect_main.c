@@ -44,7 +44,7 @@ static int lacks(const char *what)
 
 int main(int argc, char **argv)
 {
-	struct ub_reflector_config c;
+	struct ub_cmd_reflect_state c;
 	struct ub_err e;
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	size_t i;
