@@ -1,7 +1,7 @@
 /*
  * udpbench reflect: the STAMP session-reflector — its options, its help and
- * its run; also the whole of the reflector-only build for the boards
- * (peers/vvboard/reflect_main.c), so it includes nothing that needs libpcap,
+ * its run; also in the static build for the boards
+ * (peers/vvboard/board_main.c), so it includes nothing that needs libpcap,
  * jansson or inih.
  */
 #include "cmd/cmd_reflect.h"
