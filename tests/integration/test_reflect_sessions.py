@@ -103,18 +103,21 @@ def test_sessions_json_keeps_timed_out_sessions(tmp):
     for n in (30, 40):
         r = ub("--peer", "127.0.0.1:%d" % rport, "-c", n, "-i", "1ms", "--mode", "stamp", "-q")
         assert r.returncode == 0, r.stderr
-    deadline = time.monotonic() + 10
+    deadline, doc = time.monotonic() + 10, None
     while True:
+        # Each SIGUSR1 writes the file anew (its "written" stamp moves on).
+        last = doc and doc["written"]
         refl.send_signal(signal.SIGUSR1)
-        before = os.path.getmtime(sj) if os.path.exists(sj) else None
-        doc = wait_file(sj)
-        fates = sorted(x["fate"] for x in doc["sessions"])
-        if fates == ["timed_out", "timed_out"]:
+        while True:
+            doc = wait_file(sj)
+            if doc["written"] != last:
+                break
+            assert time.monotonic() < deadline, "SIGUSR1 did not rewrite " + sj
+            time.sleep(0.02)
+        if sorted(x["fate"] for x in doc["sessions"]) == ["timed_out", "timed_out"]:
             break
         assert time.monotonic() < deadline, doc
-        while before is not None and os.path.getmtime(sj) == before and \
-                time.monotonic() < deadline:
-            time.sleep(0.05)
+        time.sleep(0.05)
     got = sorted((x["received"], x["lost"], x["highest_seq"]) for x in doc["sessions"])
     assert got == [(30, 0, 29), (40, 0, 39)], doc
     code, _, err = stop(refl, signal.SIGTERM)
