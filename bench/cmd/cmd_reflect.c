@@ -179,7 +179,7 @@ static int reflect_parse(int argc, char **argv, void *state, struct ub_err *e)
 	return UB_CMD_RUN;
 }
 
-/* Writes the per-session figures to the file in ctx (a path); a failure is said and the run goes on. */
+/* Writes the per-session figures to path (NULL: none); returns 0, or -1 after one line saying why. */
 static int write_sessions(const char *path, const struct ub_reflector *r)
 {
 #ifdef UB_BOARD_BUILD
@@ -197,6 +197,7 @@ static int write_sessions(const char *path, const struct ub_reflector *r)
 #endif
 }
 
+/* On SIGUSR1: the figures so far to the file in ctx (its path); a failure is said, the run goes on. */
 static void dump_sessions(void *ctx, const struct ub_reflector *r)
 {
 	write_sessions(ctx, r);
