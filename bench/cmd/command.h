@@ -50,7 +50,7 @@ int ub_command_fail(const char *who, const struct ub_err *e, int exit_code);
 #ifdef UB_BOARD_BUILD
 #define UB_BOARD_LACKS(opt, lib, e)                                                            \
 	(ub_err_set((e), UB_E_INVAL, 0,                                                        \
-		    "%s is not in this build (static aarch64 for the 虚谷号: no %s); run it on "  \
+		    "%s is not in this build (the static aarch64 board build: no %s); run it on "  \
 		    "the PC", (opt), (lib)) < 0)
 #else
 #define UB_BOARD_LACKS(opt, lib, e) 0
