@@ -332,7 +332,9 @@ def elf_facts(path):
 def cross_build():
     """Builds the static aarch64 binary; returns the qemu-user that runs it."""
     # A make of its own: CFLAGS or BUILD of an outer `make asan` must not reach the cross build.
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    # (make exports the variables of its command line to the tests' environment.)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "CFLAGS", "LDFLAGS", "BUILD", "BIN")}
     env["LANG"] = "C"
     r = subprocess.run(["make", "-C", ROOT, "--no-print-directory", "cross-aarch64", "deps-qemu"],
                        capture_output=True, text=True, timeout=900, env=env)
