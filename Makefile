@@ -222,19 +222,23 @@ deps-%:
 -include $(LIB_OBJ:.o=.d) $(BUILD)/bench/cmd/main.d $(UNIT_BIN:=.d) $(FUZZ_OBJ:.o=.d)
 
 # The 虚谷号 (aarch64, Ubuntu 16.04, glibc 2.23) runs a statically linked
-# reflector built with Debian's cross compiler. libpcap, jansson and inih
-# exist for arm64 only as foreign-architecture packages, so this build holds
-# only the modules the reflector needs: starting from
-# peers/vvboard/reflect_main.c, every X.h a source includes brings in X.c,
-# until nothing new comes in. The binary names the commands it lacks.
-# There is no arm64 libcrypto either: bench/stamp/auth_none.c stands in for
-# bench/stamp/auth.c and refuses --key.
+# reflector and sender built with Debian's cross compiler. libpcap, jansson,
+# inih and libmicrohttpd exist for arm64 only as foreign-architecture
+# packages, so this build (UB_BOARD_BUILD) holds only the modules reflect and
+# send need: starting from peers/vvboard/board_main.c, every X.h a source
+# includes brings in X.c and X_*.c (session_int.h: the transports), until
+# nothing new comes in. The binary names the commands and options it lacks.
+# Stand-ins: bench/stamp/auth_none.c for auth.c (no arm64 libcrypto: --key is
+# refused), peers/vvboard/live_none.c and capture_none.c for the live page
+# and capture (--live, --pcap refused); without jansson the sender prints its
+# summary and refuses --json.
 # Running it on this machine needs qemu-user: `make deps-qemu`.
 DEPS_cross   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 DEPS_qemu    := qemu-user-static
 CROSS_CC     ?= aarch64-linux-gnu-gcc
 CROSS_BUILD  ?= build-aarch64
-CROSS_MAIN   := peers/vvboard/reflect_main.c
+CROSS_MAIN   := peers/vvboard/board_main.c
+CROSS_CPPFLAGS = $(CPPFLAGS) -DUB_BOARD_BUILD
 CROSS_SRC    ?= $(CROSS_MAIN)
 CROSS_OBJ     = $(CROSS_SRC:%.c=$(CROSS_BUILD)/obj/%.o)
 
@@ -246,10 +250,15 @@ cross-aarch64: deps-cross
 		set -- $$todo; f=$$1; shift; todo="$$*"; \
 		case " $$src " in *" $$f "*) continue ;; esac; \
 		src="$$src $$f"; \
-		deps=$$($(CROSS_CC) $(CPPFLAGS) -MM $$f) || exit 1; \
+		deps=$$($(CROSS_CC) $(CROSS_CPPFLAGS) -MM $$f) || exit 1; \
 		for h in $$(echo "$$deps" | tr -s ' \\' '\n\n' | grep '\.h$$'); do \
-			c=$${h%.h}.c; [ "$$c" = bench/stamp/auth.c ] && c=bench/stamp/auth_none.c; \
-			[ -f "$$c" ] && todo="$$todo $$c"; \
+			c=$${h%.h}.c; case $$c in \
+			bench/stamp/auth.c) c=bench/stamp/auth_none.c ;; \
+			bench/live/live.c) c=peers/vvboard/live_none.c ;; \
+			capture/capture.c) c=peers/vvboard/capture_none.c ;; \
+			bench/send/session_int.c) c="bench/send/transport_udp.c bench/send/transport_tcp.c" ;; \
+			*) c="$$c $$(ls $${h%.h}_*.c 2>/dev/null)" ;; esac; \
+			for x in $$c; do [ -f "$$x" ] && todo="$$todo $$x"; done; \
 		done; \
 	done; \
 	$(MAKE) --no-print-directory $(CROSS_BUILD)/udpbench CROSS_SRC="$$src"
@@ -259,7 +268,7 @@ $(CROSS_BUILD)/udpbench: $(CROSS_OBJ)
 
 $(CROSS_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CROSS_CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CROSS_CC) $(CROSS_CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
 
 clean-cross:
 	rm -rf $(CROSS_BUILD)

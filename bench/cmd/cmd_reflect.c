@@ -1,7 +1,7 @@
 /*
  * udpbench reflect: the STAMP session-reflector — its options, its help and
- * its run; also the whole of the reflector-only build for the boards
- * (peers/vvboard/reflect_main.c), so it includes nothing that needs libpcap,
+ * its run; also in the static build for the boards
+ * (peers/vvboard/board_main.c), so it includes nothing that needs libpcap,
  * jansson or inih.
  */
 #include "cmd/cmd_reflect.h"
@@ -15,6 +15,9 @@
 #include "lib/signals.h"
 #include "reflect/ratelimit.h"
 #include "reflect/reflector.h"
+#ifndef UB_BOARD_BUILD
+#include "reflect/seenjson.h"
+#endif
 
 static const char reflect_usage[] =
 	"Usage: udpbench reflect [options]\n"
@@ -49,6 +52,10 @@ static const char reflect_usage[] =
 	"                          packet\n"
 	"      --name NAME         what it answers `udpbench discover` with (default: the\n"
 	"                          host name; at most 63 octets)\n"
+	"      --sessions-json FILE\n"
+	"                          write per session what arrived of the sender's\n"
+	"                          probes (received, lost, reordered, duplicates,\n"
+	"                          jitter, first and last heard) at exit and on SIGUSR1\n"
 	"  -q, --quiet             no start-up line\n"
 	"  -h, --help              show this help\n"
 	"\n"
@@ -72,7 +79,8 @@ enum {
 	OPT_GSO,
 	OPT_TWAMP_LIGHT,
 	OPT_TIMESTAMP,
-	OPT_NAME
+	OPT_NAME,
+	OPT_SESSIONS_JSON
 };
 
 static const struct option reflect_options[] = {
@@ -88,6 +96,7 @@ static const struct option reflect_options[] = {
 	{ "twamp-light", no_argument, NULL, OPT_TWAMP_LIGHT },
 	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
 	{ "name", required_argument, NULL, OPT_NAME },
+	{ "sessions-json", required_argument, NULL, OPT_SESSIONS_JSON },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -96,7 +105,8 @@ static const struct option reflect_options[] = {
 static int reflect_take(void *state, int opt, const char *name, const char *arg,
 			struct ub_err *e)
 {
-	struct ub_reflector_config *c = state;
+	struct ub_cmd_reflect_state *st = state;
+	struct ub_reflector_config *c = &st->refl;
 
 	(void)name;
 	switch (opt) {
@@ -138,6 +148,18 @@ static int reflect_take(void *state, int opt, const char *name, const char *arg,
 			return ub_err_set(e, UB_E_INVAL, 0, "--timestamp '%s': ntp or ptp", arg);
 		c->ptp = arg[0] == 'p';
 		return 0;
+	case OPT_SESSIONS_JSON:
+#ifdef UB_BOARD_BUILD
+		return ub_err_set(e, UB_E_INVAL, 0,
+				  "--sessions-json is not in this build (no jansson); run the "
+				  "reflector on a PC for it");
+#else
+		if (!*arg)
+			return ub_err_set(e, UB_E_INVAL, 0, "--sessions-json: give a file name");
+		st->sessions_json = arg;
+		c->seen = 1;
+		return 0;
+#endif
 	case OPT_SESSION_TIMEOUT:
 		return ub_opt_duration("--session-timeout", arg, 1000 * 1000LL,
 				       24 * 3600 * UB_NS_PER_S, &c->session_idle_ns, e);
@@ -151,11 +173,13 @@ static const struct ub_opt_spec reflect_spec = {
 
 static int reflect_parse(int argc, char **argv, void *state, struct ub_err *e)
 {
-	struct ub_reflector_config *c = state;
+	struct ub_cmd_reflect_state *st = state;
+	struct ub_reflector_config *c = &st->refl;
 	int rc;
 
 	ub_reflector_config_init(c);
-	rc = ub_opt_parse(argc, argv, &reflect_spec, c, NULL, e);
+	st->sessions_json = NULL;
+	rc = ub_opt_parse(argc, argv, &reflect_spec, st, NULL, e);
 	if (rc != UB_CMD_RUN)
 		return rc;
 	if (c->twamp_light && c->key_file)
@@ -164,34 +188,64 @@ static int reflect_parse(int argc, char **argv, void *state, struct ub_err *e)
 	return UB_CMD_RUN;
 }
 
-/* Reflects until SIGINT/SIGTERM, counters on SIGUSR1 and at exit. */
+/* Writes the per-session figures to path (NULL: none); returns 0, or -1 after one line saying why. */
+static int write_sessions(const char *path, const struct ub_reflector *r)
+{
+#ifdef UB_BOARD_BUILD
+	(void)path;
+	(void)r;
+	return 0;
+#else
+	struct ub_err e;
+
+	ub_err_clear(&e);
+	if (!path || ub_seenjson_write(ub_reflector_seen(r), path, &e) == 0)
+		return 0;
+	fprintf(stderr, "udpbench reflect: --sessions-json: %s\n", e.msg);
+	return -1;
+#endif
+}
+
+/* On SIGUSR1: the figures so far to the file in ctx (its path); a failure is said, the run goes on. */
+static void dump_sessions(void *ctx, const struct ub_reflector *r)
+{
+	write_sessions(ctx, r);
+}
+
+/* Reflects until SIGINT/SIGTERM, counters (and the per-session figures) on SIGUSR1 and at exit. */
 static int reflect_run(void *state)
 {
-	struct ub_reflector_config *c = state;
+	struct ub_cmd_reflect_state *st = state;
+	struct ub_reflector_config *c = &st->refl;
 	struct ub_reflector *r;
 	struct ub_err e;
-	int rc;
+	int rc, wrote;
 
 	ub_err_clear(&e);
 	c->stop = &ub_signal_stop;
 	c->dump = &ub_signal_dump;
+	if (st->sessions_json) {
+		c->on_dump = dump_sessions;
+		c->dump_ctx = (void *)st->sessions_json;
+	}
 	r = ub_reflector_new(c, &e);
 	if (!r)
 		return ub_command_fail("reflect", &e,
 				       e.code == UB_E_INVAL ? UB_EXIT_USAGE : UB_EXIT_ERROR);
 	rc = ub_reflector_run(r, &e);
 	ub_reflector_print_counters(r, stderr);
+	wrote = write_sessions(st->sessions_json, r);
 	ub_reflector_free(r);
 	if (rc < 0)
 		return ub_command_fail("reflect", &e, UB_EXIT_ERROR);
-	return UB_EXIT_OK;
+	return wrote < 0 ? UB_EXIT_ERROR : UB_EXIT_OK;
 }
 
 const struct ub_command ub_cmd_reflect = {
 	.name = "reflect",
 	.usage = reflect_usage,
 	.options = reflect_options,
-	.state_size = sizeof(struct ub_reflector_config),
+	.state_size = sizeof(struct ub_cmd_reflect_state),
 	.parse = reflect_parse,
 	.run = reflect_run,
 	.signals = 1,

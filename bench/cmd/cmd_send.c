@@ -322,6 +322,8 @@ static int send_take(void *state, int opt, const char *name, const char *arg, st
 	case 'p':
 		return ub_opt_int("--port", arg, 1, 65535, &c->port, e);
 	case OPT_JSON:
+		if (UB_BOARD_LACKS("--json", "jansson", e))
+			return UB_E_INVAL;
 		c->json_path = arg;
 		return 0;
 	case OPT_CSV:
@@ -334,6 +336,8 @@ static int send_take(void *state, int opt, const char *name, const char *arg, st
 		c->label = arg;
 		return 0;
 	case OPT_PCAP:
+		if (UB_BOARD_LACKS("--pcap", "libpcap", e))
+			return UB_E_INVAL;
 		c->pcap_path = arg;
 		return 0;
 	case OPT_IFACE:
@@ -342,6 +346,8 @@ static int send_take(void *state, int opt, const char *name, const char *arg, st
 	case OPT_LANG:
 		return ub_langopt_parse(arg, &c->lang, e);
 	case OPT_LIVE:
+		if (UB_BOARD_LACKS("--live", "libmicrohttpd", e))
+			return UB_E_INVAL;
 		s->live = 1;
 		return ub_net_split_listen("--live", arg, s->live_host, sizeof(s->live_host),
 					   &s->live_port, e);

@@ -43,4 +43,17 @@ struct ub_command {
  */
 int ub_command_fail(const char *who, const struct ub_err *e, int exit_code);
 
+/*
+ * In the static board build (UB_BOARD_BUILD: no jansson, libpcap or
+ * libmicrohttpd) fills e saying option opt needs lib and is 1; else 0.
+ */
+#ifdef UB_BOARD_BUILD
+#define UB_BOARD_LACKS(opt, lib, e)                                                            \
+	(ub_err_set((e), UB_E_INVAL, 0,                                                        \
+		    "%s is not in this build (the static aarch64 board build: no %s); run it on "  \
+		    "the PC", (opt), (lib)) < 0)
+#else
+#define UB_BOARD_LACKS(opt, lib, e) 0
+#endif
+
 #endif

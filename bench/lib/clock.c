@@ -1,5 +1,6 @@
 #include "lib/clock.h"
 
+#include <stdio.h>
 #include <sys/timex.h>
 
 /* RFC 5905 §6: NTP era 0 starts 1900-01-01, 70 years (17 leap days) before Unix time. */
@@ -156,4 +157,15 @@ int ub_clock_synced(int64_t *err_ns)
 	if (err_ns)
 		*err_ns = us < 0 ? UNSYNCED_ERR_NS : (int64_t)us * 1000;
 	return synced;
+}
+
+void ub_clock_iso8601(int64_t unix_ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(unix_ns / UB_NS_PER_S);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&t, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06dZ", (int)(unix_ns % UB_NS_PER_S / 1000));
 }

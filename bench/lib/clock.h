@@ -2,6 +2,7 @@
 #ifndef UB_CLOCK_H
 #define UB_CLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -30,6 +31,9 @@ int64_t ub_clock_ntp_to_ns(uint64_t ntp);
  */
 uint64_t ub_clock_ns_to_ptp(int64_t unix_ns);
 int64_t ub_clock_ptp_to_ns(uint64_t ptp);
+
+/* Writes Unix ns as ISO 8601 UTC with microseconds ("2026-12-06T10:49:21.123456Z") into buf. */
+void ub_clock_iso8601(int64_t unix_ns, char *buf, size_t len);
 
 int64_t ub_clock_ts_to_ns(const struct timespec *ts);
 struct timespec ub_clock_ns_to_ts(int64_t ns);

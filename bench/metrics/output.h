@@ -3,11 +3,15 @@
  * (jansson), the per-probe CSV streamed as the run goes (rows in probe
  * order, metrics/csvrows.h), and the terminal summary. The result they
  * write is the model in result.h; their words for people come from words.h.
+ * The static board build (UB_BOARD_BUILD) has no jansson: there the JSON
+ * writers fail, saying so, and nothing reaches them (--json is refused).
  */
 #ifndef UB_OUTPUT_H
 #define UB_OUTPUT_H
 
+#ifndef UB_BOARD_BUILD
 #include <jansson.h>
+#endif
 #include <stdint.h>
 #include <stdio.h>
 
@@ -23,8 +27,10 @@
  */
 void ub_output_interval(FILE *f, enum ub_lang lang, const char *who, const struct ub_interval *r);
 
+#ifndef UB_BOARD_BUILD
 /* s's interval records as a JSON array (new reference), or NULL out of memory. */
 json_t *ub_output_intervals_json(const struct ub_summary *s);
+#endif
 
 /* The reason as one sentence, in English for the JSON or in lang for the terminal. */
 const char *ub_output_split_why(enum ub_split_why w, enum ub_lang lang);

@@ -10,6 +10,7 @@
 
 #define FMT_NS(v, b) ub_units_fmt_ns((v), (b), sizeof(b))
 
+#ifndef UB_BOARD_BUILD
 static json_t *ns_or_null(int64_t v)
 {
 	return v >= 0 ? json_integer((json_int_t)v) : json_null();
@@ -39,6 +40,7 @@ json_t *ub_output_intervals_json(const struct ub_summary *s)
 	}
 	return a;
 }
+#endif
 
 void ub_output_interval(FILE *f, enum ub_lang lang, const char *who, const struct ub_interval *r)
 {

@@ -37,6 +37,7 @@ struct ub_reflector {
 	struct ub_replay_seq *sess_run;
 	struct ub_replay_win *sess_win; /* keyed only: which numbers were answered */
 	struct ub_replay_tags *tags;    /* keyed only: HMACs answered lately */
+	struct ub_seen *seen;      /* NULL: no per-session figures */
 	struct ub_ratelimit *rate; /* NULL: no per-source cap */
 	struct ub_ratelimit *disc_rate; /* discovery answers per source */
 	int64_t disc_tokens_at;         /* the all-sources discovery bucket: refilled up to then */
@@ -126,6 +127,15 @@ static int open_socket(struct ub_reflector *r, struct ub_err *e)
 	return 0;
 }
 
+/* The session table forgets slot: its figures go to the ended list. */
+static void session_ended(void *ctx, int slot, enum ub_sessions_end why)
+{
+	struct ub_reflector *r = ctx;
+
+	if (r->seen)
+		ub_seen_end(r->seen, slot, why == UB_SESSIONS_EVICTED ? UB_SEEN_EVICTED : UB_SEEN_TIMED_OUT);
+}
+
 /* Allocates the session and source tables whole, so that no packet allocates. */
 static int alloc_tables(struct ub_reflector *r, struct ub_err *e)
 {
@@ -146,6 +156,13 @@ static int alloc_tables(struct ub_reflector *r, struct ub_err *e)
 	if (c->session_idle_ns < sc.active_ns)
 		sc.active_ns = c->session_idle_ns;
 	sc.seed = seed;
+	sc.on_end = session_ended;
+	sc.ctx = r;
+	if (c->seen) {
+		r->seen = ub_seen_new(c->max_sessions, UB_SEEN_ENDED_MAX, e);
+		if (!r->seen)
+			return UB_E_NOMEM;
+	}
 	r->sessions = ub_sessions_new(&sc, e);
 	if (!r->sessions)
 		return UB_E_NOMEM;
@@ -186,6 +203,7 @@ static int alloc_tables(struct ub_reflector *r, struct ub_err *e)
 static void free_tables(struct ub_reflector *r)
 {
 	ub_sessions_free(r->sessions);
+	ub_seen_free(r->seen);
 	free(r->sess_seq);
 	free(r->sess_run);
 	free(r->sess_win);
@@ -194,6 +212,7 @@ static void free_tables(struct ub_reflector *r)
 	ub_ratelimit_free(r->disc_rate);
 	r->disc_rate = NULL;
 	r->sessions = NULL;
+	r->seen = NULL;
 	r->sess_seq = NULL;
 	r->sess_run = NULL;
 	r->sess_win = NULL;
@@ -274,6 +293,11 @@ int ub_reflector_port(const struct ub_reflector *r)
 	return r->port;
 }
 
+const struct ub_seen *ub_reflector_seen(const struct ub_reflector *r)
+{
+	return r->seen;
+}
+
 void ub_reflector_counters(const struct ub_reflector *r, struct ub_reflector_counters *out)
 {
 	struct ub_sessions_counters sc;
@@ -347,6 +371,15 @@ static void run_numbers(const struct ub_reflector *r, const struct ub_pkt *p,
 		run->ts = (uint64_t)ub_proto_ts_ns(req->ts, req->err_est);
 }
 
+/* Begins the figures of the session in slot with its first request req (its numbering). */
+static void seen_begin(struct ub_reflector *r, int slot, const struct ub_pkt *p,
+		       const struct ub_stamp_req *req)
+{
+	if (r->seen)
+		ub_peerstats_start(ub_seen_begin(r->seen, slot, &p->peer, req->ssid), req->seq,
+				   (int64_t)req->ts, p->rx_mono_ns, p->rx_real_ns);
+}
+
 /*
  * Returns the slot of the session req belongs to (req: its numbering, see
  * run_numbers), begun or started over at need, and records req in it; or -1
@@ -371,6 +404,7 @@ static int session_take(struct ub_reflector *r, const struct ub_pkt *p,
 		r->sess_seq[slot] = 0;
 		ub_replay_start(&r->sess_run[slot], r->sess_win ? &r->sess_win[slot] : NULL, req->seq,
 				req->ts);
+		seen_begin(r, slot, p, req);
 		return slot;
 	}
 	win = r->sess_win ? &r->sess_win[slot] : NULL;
@@ -382,8 +416,15 @@ static int session_take(struct ub_reflector *r, const struct ub_pkt *p,
 		/* RFC 8972 §4: the sender started over, so does the reflector's counter. */
 		r->sess_seq[slot] = 0;
 		r->cnt.sessions_restarted++;
+		if (r->seen) {
+			ub_seen_end(r->seen, slot, UB_SEEN_RESTARTED);
+			seen_begin(r, slot, p, req);
+		}
 		break;
 	case UB_REPLAY_ACCEPT:
+		if (r->seen)
+			ub_peerstats_add(ub_seen_stats(r->seen, slot), req->seq, (int64_t)req->ts,
+					 p->rx_mono_ns, p->rx_real_ns);
 		break;
 	}
 	ub_sessions_heard(r->sessions, slot, now);
@@ -633,6 +674,8 @@ int ub_reflector_run(struct ub_reflector *r, struct ub_err *e)
 		if (r->cfg.dump && *r->cfg.dump) {
 			*r->cfg.dump = 0;
 			ub_reflector_print_counters(r, r->cfg.log ? r->cfg.log : stderr);
+			if (r->cfg.on_dump)
+				r->cfg.on_dump(r->cfg.dump_ctx, r);
 		}
 		/* Cheap when nothing is due: it looks at the longest-idle sessions only. */
 		now = ub_clock_mono();

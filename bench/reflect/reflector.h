@@ -43,6 +43,7 @@
 #include <stdio.h>
 
 #include "lib/err.h"
+#include "reflect/seen.h"
 
 #define UB_REFLECTOR_MAX_RATE 20000     /* default per-source cap, packets/s */
 #define UB_REFLECTOR_MAX_SESSIONS 4096  /* default session table size */
@@ -52,6 +53,8 @@
 #define UB_REFLECTOR_TAGS 65536        /* HMAC tags remembered with --key */
 #define UB_REFLECTOR_DISC_RATE 2       /* discovery answers per second to one source address */
 #define UB_REFLECTOR_DISC_ALL 50       /* discovery answers per second in all */
+
+struct ub_reflector;
 
 struct ub_reflector_config {
 	const char *bind_addr;  /* NULL: every address, IPv4 and IPv6 */
@@ -69,7 +72,11 @@ struct ub_reflector_config {
 	int twamp_light;        /* answer 14..43-octet TWAMP-light requests too (41-octet replies); no key */
 	int ptp;                /* T2 and T3 in PTP format, the Z bit set (RFC 8762 §4.2.1); else NTP */
 	const char *name;       /* what discovery answers say it is called; NULL: the host name */
+	int seen;               /* keep per-session figures of the senders' probes (reflect/seen.h) */
 	FILE *log;              /* counters and the listening line; stderr by default */
+	/* Called (when set) on SIGUSR1 after the counters, and by nothing else: e.g. write the figures. */
+	void (*on_dump)(void *ctx, const struct ub_reflector *r);
+	void *dump_ctx;
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: return */
 	volatile sig_atomic_t *dump; /* set by SIGUSR1: print the counters */
 };
@@ -117,6 +124,9 @@ int ub_reflector_port(const struct ub_reflector *r);
 
 /* Reflects until *stop; returns 0 or a negative code for a hard error. */
 int ub_reflector_run(struct ub_reflector *r, struct ub_err *e);
+
+/* The per-session figures, or NULL without config seen. */
+const struct ub_seen *ub_reflector_seen(const struct ub_reflector *r);
 
 /* Copies the counters so far. */
 void ub_reflector_counters(const struct ub_reflector *r, struct ub_reflector_counters *out);

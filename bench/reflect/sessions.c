@@ -40,6 +40,8 @@ void ub_sessions_config_init(struct ub_sessions_config *c)
 	c->idle_ns = 60 * UB_NS_PER_S;
 	c->active_ns = UB_NS_PER_S;
 	c->seed = 0;
+	c->on_end = NULL;
+	c->ctx = NULL;
 }
 
 struct ub_sessions *ub_sessions_new(const struct ub_sessions_config *c, struct ub_err *e)
@@ -147,10 +149,13 @@ static void session_move(struct ub_sessions *s, int slot, unsigned from, unsigne
 	ub_lru_move(s->table, slot, seg);
 }
 
-/* Forgets the session in slot, and its source when that was its last session. */
-static void session_drop(struct ub_sessions *s, int slot)
+/* Forgets the session in slot (ended for why), and its source when that was its last session. */
+static void session_drop(struct ub_sessions *s, int slot, enum ub_sessions_end why)
 {
 	int32_t si = s->sess[slot].source;
+
+	if (s->cfg.on_end)
+		s->cfg.on_end(s->cfg.ctx, slot, why);
 
 	source_unlink(s, slot, ub_lru_segment(s->table, slot));
 	if (--s->src[si].count == 0)
@@ -173,7 +178,7 @@ int ub_sessions_find(struct ub_sessions *s, const struct ub_addr *peer, uint16_t
 
 	if (slot >= 0 && now - s->sess[slot].last > s->cfg.idle_ns) {
 		/* Silent past the timeout but not swept yet: it is over all the same. */
-		session_drop(s, slot);
+		session_drop(s, slot, UB_SESSIONS_TIMED_OUT);
 		slot = NIL;
 	}
 	return slot;
@@ -205,7 +210,7 @@ static int make_room(struct ub_sessions *s, int32_t si, int64_t now)
 	} else {
 		return 0;
 	}
-	session_drop(s, victim);
+	session_drop(s, victim, UB_SESSIONS_EVICTED);
 	s->cnt.evicted++;
 	return 0;
 }
@@ -276,7 +281,7 @@ void ub_sessions_expire(struct ub_sessions *s, int64_t now)
 	for (seg = 0; seg < UB_LRU_SEGMENTS; seg++) {
 		while ((slot = ub_lru_oldest_in(s->table, seg)) >= 0 &&
 		       now - s->sess[slot].last > s->cfg.idle_ns)
-			session_drop(s, slot);
+			session_drop(s, slot, UB_SESSIONS_TIMED_OUT);
 	}
 }
 

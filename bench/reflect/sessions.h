@@ -25,12 +25,18 @@
 #include "lib/err.h"
 #include "lib/net.h"
 
+/* Why a session ended, for ub_sessions_config.on_end. */
+enum ub_sessions_end { UB_SESSIONS_EVICTED, UB_SESSIONS_TIMED_OUT };
+
 struct ub_sessions_config {
 	unsigned max;        /* sessions at once (1..UB_LRU_CAP_MAX) */
 	unsigned per_source; /* sessions one source address may hold; 0 or above max: max */
 	int64_t idle_ns;     /* a session silent this long is over */
 	int64_t active_ns;   /* a protected session heard this recently is never pushed out */
 	uint32_t seed;       /* hash seed; 0 picks a random one */
+	/* Called (when set) just before the session in slot is forgotten. */
+	void (*on_end)(void *ctx, int slot, enum ub_sessions_end why);
+	void *ctx;
 };
 
 struct ub_sessions_counters {
@@ -39,7 +45,7 @@ struct ub_sessions_counters {
 	uint64_t evicted;   /* sessions pushed out for a newcomer before their timeout */
 };
 
-/* Sets defaults: 4096 sessions, 64 per source, idle after 60 s, active for 1 s. */
+/* Sets defaults: 4096 sessions, 64 per source, idle after 60 s, active for 1 s, no on_end. */
 void ub_sessions_config_init(struct ub_sessions_config *c);
 
 /* Returns a table with every array allocated (free with ub_sessions_free), or NULL with e filled. */

@@ -1,5 +1,5 @@
 /*
- * Stands in for auth.c in the reflector-only static aarch64 build
+ * Stands in for auth.c in the static aarch64 board build
  * (`make cross-aarch64`), which links only libc: there is no arm64 libcrypto
  * on the build machine. Every call fails, so --key is refused with a clear
  * message and no packet is ever taken as authenticated.

@@ -17,7 +17,7 @@ import subprocess
 import time
 import tokenize
 
-from harness import (PYTHON, ROOT, Skip, load_json, run, spawn, stop, ub, wait_line)
+from harness import (PYTHON, ROOT, UDPBENCH, Skip, load_json, run, spawn, stop, ub, wait_line)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS_DIR = os.path.join(ROOT, "peers")
@@ -513,9 +513,12 @@ def elf_facts(path):
     return machine, 2 not in types and 3 not in types
 
 
-def test_cross_aarch64_static_reflector_under_qemu(tmp):
+def cross_build():
+    """Builds the static aarch64 binary; returns the qemu-user that runs it."""
     # A make of its own: CFLAGS or BUILD of an outer `make asan` must not reach the cross build.
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    # (make exports the variables of its command line to the tests' environment.)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "CFLAGS", "LDFLAGS", "BUILD", "BIN")}
     env["LANG"] = "C"
     r = subprocess.run(["make", "-C", ROOT, "--no-print-directory", "cross-aarch64", "deps-qemu"],
                        capture_output=True, text=True, timeout=900, env=env)
@@ -532,12 +535,22 @@ def test_cross_aarch64_static_reflector_under_qemu(tmp):
         assert "ARM aarch64" in desc and "statically linked" in desc, desc
     qemu = shutil.which("qemu-aarch64-static") or shutil.which("qemu-aarch64")
     assert qemu, "make deps-qemu left no qemu-aarch64-static"
+    return qemu
+
+
+def test_cross_aarch64_static_reflector_under_qemu(tmp):
+    qemu = cross_build()
 
     # It names what it lacks, and the same help as the reflector of the full build.
-    r = run([qemu, CROSS_BIN, "--peer", "127.0.0.1"])
-    assert r.returncode == 1 and "'send' is not in this reflector-only build" in r.stderr, r.stderr
+    r = run([qemu, CROSS_BIN, "relay", "--listen", "0"])
+    assert r.returncode == 1 and "'relay' is not in this board build" in r.stderr, r.stderr
     r = run([qemu, CROSS_BIN, "analyze", "x.pcap"])
-    assert r.returncode == 1 and "'analyze' is not in this reflector-only build" in r.stderr
+    assert r.returncode == 1 and "'analyze' is not in this board build" in r.stderr
+    for opt in (["reflect", "--sessions-json", "s.json"], ["--peer", "127.0.0.1", "--json", "-"],
+                ["--peer", "127.0.0.1", "--pcap", "x.pcap"], ["--live", "0"]):
+        r = run([qemu, CROSS_BIN] + opt)
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode == 2 and len(lines) == 1 and "not in this build" in lines[0], (opt, r)
     r = run([qemu, CROSS_BIN, "reflect", "--help"])
     assert r.returncode == 0 and "--session-timeout" in r.stdout and "Not in this build" in r.stdout
     r = run([qemu, CROSS_BIN, "reflect", "--port", "70000"])
@@ -555,3 +568,28 @@ def test_cross_aarch64_static_reflector_under_qemu(tmp):
     code, _, err = stop(refl, signal.SIGTERM, timeout=10)
     assert code == 0, err
     assert re.search(r"received 200, reflected 200, short 0", err), err
+
+
+def test_cross_aarch64_static_sender_under_qemu(tmp):
+    # The 虚谷号 as the measuring machine: the static aarch64 binary sends, a
+    # native reflector answers and keeps its own count of what arrived.
+    qemu = cross_build()
+    sj = os.path.join(tmp, "sessions.json")
+    refl = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", "0", "--sessions-json",
+                  sj])
+    port = int(wait_line(refl.stderr, r"listening on .*:(\d+) ").group(1))
+    r = run([qemu, CROSS_BIN, "--peer", "127.0.0.1:%d" % port, "-c", "100", "-i", "5ms", "--mode",
+             "stamp", "--lang", "en"], timeout=120)
+    assert r.returncode == 0, r.stderr
+    m = re.search(r"^(\d+) probes sent, (\d+) received, ([\d.]+)% loss, (\d+) late, "
+                  r"(\d+) duplicates, (\d+) reordered$", r.stdout, re.M)
+    assert m, r.stdout
+    assert [int(m.group(i)) for i in (1, 2, 4, 5, 6)] == [100, 100, 0, 0, 0], m.group(0)
+    m = re.search(r"^lost on the way there \(up\) (\d+), on the way back \(down\) (\d+)",
+                  r.stdout, re.M)
+    assert m and m.groups() == ("0", "0"), r.stdout
+    assert re.search(r"^rtt min/median/mean/p99/max = ", r.stdout, re.M), r.stdout
+    code, _, err = stop(refl, signal.SIGTERM)
+    assert code == 0 and re.search(r"received 100, reflected 100, short 0", err), err
+    x = load_json(sj)["sessions"]
+    assert len(x) == 1 and x[0]["received"] == 100 and x[0]["lost"] == 0, x
