@@ -42,6 +42,9 @@ struct ub_intervals {
 	/* the loss run still open: its length and the record it began in */
 	uint64_t run_len;
 	size_t run_rec;
+	/* records [0, live_done) are final: their split is summed once, for the live view */
+	size_t live_done;
+	uint64_t live_up, live_down;
 	int have_prev;          /* a reply with a counter came before, in probe order */
 	uint32_t prev_refl;
 	uint64_t replied;
@@ -237,6 +240,17 @@ static void take_one(struct ub_intervals *iv, uint64_t idx, const struct slot *s
 	iv->prev_refl = s->refl;
 }
 
+/* Sums the split of the records no loss run or probe can change any more. */
+static void settle_live(struct ub_intervals *iv)
+{
+	size_t upto = iv->run_len ? iv->run_rec : iv->n ? iv->n - 1 : 0;
+
+	for (; iv->live_done < upto; iv->live_done++) {
+		iv->live_up += iv->recs[iv->live_done].lost_up;
+		iv->live_down += iv->recs[iv->live_done].lost_down;
+	}
+}
+
 /* Takes every decided probe at the head of the window. */
 static void advance(struct ub_intervals *iv)
 {
@@ -245,11 +259,12 @@ static void advance(struct ub_intervals *iv)
 	for (;;) {
 		s = &iv->ring[iv->done & iv->mask];
 		if (s->state != P_OK && s->state != P_LOST)
-			return;
+			break;
 		take_one(iv, iv->done, s);
 		s->state = P_FREE;
 		iv->done++;
 	}
+	settle_live(iv);
 }
 
 void ub_intervals_sent(struct ub_intervals *iv, uint64_t idx, int64_t t_ns)
@@ -341,9 +356,11 @@ void ub_intervals_live(const struct ub_intervals *iv, int stateful, int *has_spl
 	int64_t q[2];
 	size_t i;
 
-	*has_split = 0;
-	*lost_up = *lost_down = 0;
-	for (i = 0; i < iv->n; i++) {
+	*has_split = stateful && iv->live_done > 0;
+	*lost_up = *has_split ? iv->live_up : 0;
+	*lost_down = *has_split ? iv->live_down : 0;
+	/* only the records a loss run or the open span can still change are summed here */
+	for (i = iv->live_done; i < iv->n; i++) {
 		if (!split_known(iv, i, stateful))
 			continue;
 		*has_split = 1;

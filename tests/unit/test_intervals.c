@@ -302,6 +302,38 @@ static void test_live_figures_and_fresh_outcomes(void **state)
 	ub_intervals_free(iv);
 }
 
+/* The live split, summed once per final record, equals the records' own sums. */
+static void test_live_split_equals_the_records(void **state)
+{
+	struct ub_intervals *iv = fresh_set(0);
+	const struct ub_interval *all;
+	uint64_t up, down, want_up = 0, want_down = 0;
+	int64_t med, p99;
+	size_t n, i;
+	int split;
+
+	(void)state;
+	/* six records, a run open at the end */
+	play(iv, "oouoodoooo" "oddoooooou" "oooooooooo" "uuoooddooo" "oooooooooo" "ooodd", 0);
+	ub_intervals_live(iv, 1, &split, &up, &down, &med, &p99);
+	all = ub_intervals_records(iv, &n);
+	assert_int_equal(n, 6);
+	for (i = 0; i + 1 < n; i++) {
+		want_up += all[i].lost_up;
+		want_down += all[i].lost_down;
+	}
+	assert_int_equal(split, 1);
+	assert_int_equal(up, want_up);
+	assert_int_equal(down, want_down);
+	assert_int_equal(up, 4);
+	assert_int_equal(down, 5);
+	/* not known to count: nothing split, whatever was summed */
+	ub_intervals_live(iv, 0, &split, &up, &down, &med, &p99);
+	assert_int_equal(split, 0);
+	assert_int_equal(up + down, 0);
+	ub_intervals_free(iv);
+}
+
 static void test_probes_outside_the_window_are_ignored(void **state)
 {
 	struct ub_intervals *iv = fresh_set(0);
@@ -336,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_no_split_unless_counted),
 		cmocka_unit_test(test_empty_spans_are_records_too),
 		cmocka_unit_test(test_live_figures_and_fresh_outcomes),
+		cmocka_unit_test(test_live_split_equals_the_records),
 		cmocka_unit_test(test_probes_outside_the_window_are_ignored),
 	};
 
