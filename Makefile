@@ -153,8 +153,10 @@ test: deps-test
 layers:
 	$(Q)python3 tests/layers.py
 
+# Integration test files run this many at once (tests/integration/run.py -j).
+TEST_JOBS ?= 2
 check: layers $(BIN) unit $(FUZZ_DRV) $(BUILD)/perf/echo_naive $(BUILD)/perf/flood
-	$(Q)BUILD=$(BUILD) UDPBENCH=$(abspath $(BIN)) FUZZ_SMOKE="$(FUZZ_SMOKE)" sh tests/run.sh
+	$(Q)BUILD=$(BUILD) UDPBENCH=$(abspath $(BIN)) FUZZ_SMOKE="$(FUZZ_SMOKE)" UB_TEST_JOBS=$(TEST_JOBS) sh tests/run.sh
 
 # Every test again with AddressSanitizer and UndefinedBehaviorSanitizer.
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

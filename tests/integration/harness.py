@@ -150,6 +150,16 @@ def free_udp_port():
     return port
 
 
+def planned(s, n):
+    """Checks that every one of a udpbench summary's n slots was sent or skipped.
+
+    A host that holds the sender back for more than 100 ms makes it skip the
+    slots it can no longer keep (schedule.skipped) rather than send them in a
+    burst; those are neither sent nor lost. Returns True, for use in asserts."""
+    assert s["sent"] + s["schedule"]["skipped"] == n, (n, s["sent"], s["schedule"])
+    return True
+
+
 def need_tool(name):
     if not shutil.which(name):
         raise Skip("%s is not installed" % name)

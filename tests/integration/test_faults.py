@@ -15,6 +15,9 @@ import time
 from harness import (load_json, need_root, need_tool, on_cleanup, spawn, start_reflector, stop,
                      ub, UDPBENCH, wait_line)
 
+# A sender that cannot keep -i 1us is measured here: it runs alone (run.py -j).
+SERIAL = True
+
 
 def read_csv(path):
     with open(path, newline="") as f:

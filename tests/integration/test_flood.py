@@ -20,6 +20,9 @@ import time
 
 from harness import UDPBENCH, load_json, spawn, start_reflector, stop, ub, wait_line
 
+# Floods measure rates: they run alone (run.py -j).
+SERIAL = True
+
 FLOOD_SOURCES = ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")
 COUNTER_NAMES = ("received", "reflected", "short", "too long", "bad key", "rate capped",
                  "sessions refused", "send errors", "sessions")

@@ -12,8 +12,8 @@ import socket
 import threading
 import time
 
-from harness import (PEERS, PYTHON, UDPBENCH, load_json, need_root, spawn, start_reflector,
-                     stop)
+from harness import (PEERS, PYTHON, UDPBENCH, load_json, need_root, spawn, start_reflector, stop,
+                     planned)
 from test_flood import (assert_adds_up, auth_request, check_auth_reply, parse_counters,
                         snapshot, stamp_request)
 
@@ -114,7 +114,7 @@ def test_ssids_from_one_address_lock_no_one_out(tmp):
     s, c = during_flood(refl, flood, 4200, lambda: result(*measure(tmp, "during", port, 300)))
     print("  4200 SSIDs from 127.0.0.2 (%d requests): the sender got %d/%d, lost up/down %s/%s; "
           "reflector %s" % (flood.sent, s["received"], s["sent"], s["lost_up"], s["lost_down"], c))
-    assert s["sent"] == 300 and s["received"] >= 285, s
+    assert planned(s, 300) and s["received"] >= 285, s
     assert s["lost_up"] == 0 and s["lost_down"] == s["lost"], s
     # The flooding address holds at most its 64 sessions; the measuring one its own.
     assert c["sessions"] <= 64 + 1, c
@@ -210,7 +210,7 @@ def test_keyed_sender_during_a_replay_flood(tmp):
           "sender got %d/%d (lost up %s); reflector %s"
           % (flood["sent"], flood["seconds"], s["received"], s["sent"], s["lost_up"], c))
     assert flood["sent"] >= 4300 + 300, flood
-    assert s["sent"] == 300 and s["received"] >= 285, s
+    assert planned(s, 300) and s["received"] >= 285, s
     assert s["lost_up"] == 0, s
     # The first copy was answered (it was new here), every later one dropped as a replay.
     assert c["reflected"] == 1 + s["received"], c

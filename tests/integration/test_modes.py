@@ -34,7 +34,7 @@ def test_flood_counts_match_the_reflector(tmp):
     s = j["summary"]
     assert j["params"]["rate"] == "max" and j["params"]["interval_ns"] == 0
     assert s["schedule"] is None and s["flood"]["sent_per_s"] > 0
-    assert s["sent"] == 30000 and s["received"] + s["lost"] == 30000
+    assert s["sent"] == 30000 and s["received"] + s["lost"] == 30000, s
     # What the reflector never saw was lost on the way there, what it answered
     # and never came back on the way back (a sender's full socket buffer, say).
     assert s["lost_up"] == 30000 - c["received"], (s, c)

@@ -7,7 +7,8 @@ import re
 import subprocess
 import uuid
 
-from harness import Skip, load_json, need_root, need_tool, on_cleanup, run, start_reflector, stop, ub
+from harness import (Skip, load_json, need_root, need_tool, on_cleanup, run, start_reflector, stop,
+                     ub, planned)
 
 
 def make_netns():
@@ -170,7 +171,7 @@ def test_full_interface_queue_is_counted_not_fatal(tmp):
     _, _, err = stop(refl)
     got = int(re.search(r"received (\d+)", err).group(1))
     s = load_json(rj)["summary"]
-    assert s["sent"] == 4000 and s["received"] + s["lost"] == 4000, s
+    assert planned(s, 4000) and s["received"] + s["lost"] == s["sent"], s
     assert s["send_errors"] > 0, s
     # A probe the kernel refused never left: the reflector saw at most the rest.
     assert got <= 4000 - s["send_errors"], (got, s["send_errors"])

@@ -15,6 +15,9 @@ from harness import (LINK_PORTS, LINK_REFLECTOR, Skip, load_json, packet_link_na
                      start_peer, start_reflector, stop, trailing_down_drops, ub, UDPBENCH,
                      wait_line)
 
+# Its queue and delay figures are timed: it runs alone (run.py -j).
+SERIAL = True
+
 SENDER_FIGURES = ("sent", "received", "lost", "lost_up", "lost_down", "late", "duplicates",
                   "reordered", "reordered_up", "reordered_down")
 COUNTERS = ("in", "out", "dropped", "duplicated", "reordered", "delayed", "queue_dropped", "held")
