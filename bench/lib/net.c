@@ -153,7 +153,12 @@ void ub_net_report_drops(int fd, int family)
 
 int ub_net_enable_tx_stamps(int fd)
 {
-	int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
+	/*
+	 * TX_SCHED: stamped as the datagram enters the interface's queue. The
+	 * driver's stamp (TX_SOFTWARE) comes after that queue, so a shaper or a
+	 * full uplink on this host would wait outside the round trip it measures.
+	 */
+	int flags = SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_RX_SOFTWARE |
 		    SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
 		    SOF_TIMESTAMPING_OPT_TSONLY;
 
@@ -209,7 +214,9 @@ static int parse_errqueue(struct msghdr *mh, struct ub_errq *out)
 		out->icmp_errno = (int)ee.ee_errno;
 		return 1;
 	}
-	if (!have_ts || ee.ee_origin != SO_EE_ORIGIN_TIMESTAMPING || ee.ee_info != SCM_TSTAMP_SND)
+	/* a socket asks for one kind: datagrams at the queue, streams at the driver */
+	if (!have_ts || ee.ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
+	    (ee.ee_info != SCM_TSTAMP_SCHED && ee.ee_info != SCM_TSTAMP_SND))
 		return 0;
 	out->icmp_errno = 0;
 	out->id = ee.ee_data;

@@ -85,7 +85,9 @@ struct ub_errq {
 
 /*
  * Asks the kernel for software send stamps on the error queue, numbered per
- * datagram, and software receive stamps. Returns 1 when it agreed, else 0.
+ * datagram and taken as each enters the interface's queue (so time spent in
+ * a queue on this host counts), and software receive stamps. Returns 1 when
+ * it agreed, else 0.
  */
 int ub_net_enable_tx_stamps(int fd);
 

@@ -5,10 +5,11 @@ import json
 import os
 import re
 import subprocess
+import time
 import uuid
 
-from harness import (Skip, load_json, need_root, need_tool, on_cleanup, run, start_reflector, stop,
-                     ub, planned)
+from harness import (PEERS, PYTHON, Skip, load_json, need_root, need_tool, on_cleanup, run,
+                     start_reflector, stop, ub, planned)
 
 
 def make_netns():
@@ -176,3 +177,58 @@ def test_full_interface_queue_is_counted_not_fatal(tmp):
     # A probe the kernel refused never left: the reflector saw at most the rest.
     assert got <= 4000 - s["send_errors"], (got, s["send_errors"])
     assert s["lost"] >= s["send_errors"], s
+
+
+UPLOAD = """
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end, sent, gap = time.monotonic() + float(sys.argv[2]), 0, 1400 * 8 / 6e6
+while time.monotonic() < end and sent < 5000:
+    try:
+        s.sendto(b"u" * 1400, (sys.argv[1], 9))
+    except OSError:
+        pass
+    sent += 1
+    time.sleep(gap)
+"""
+
+
+def test_a_queue_on_this_host_counts_in_the_round_trip(tmp):
+    """A 4 Mbit/s token bucket on the sender's own uplink, kept full by a 6 Mbit/s
+    UDP upload from the same host: the probes wait in that queue behind the
+    upload, and the round trip must say so. Ground truth: an independent STAMP
+    sender (stamp_sender.py, T1 read from the clock as it sends) run beside
+    udpbench through the same queue, and tc's own backlog."""
+    sender, reflns = make_pair()
+    dev = "ubs%s" % sender[-6:]
+    r = run(["ip", "netns", "exec", sender, "tc", "qdisc", "add", "dev", dev, "root", "tbf",
+             "rate", "4mbit", "burst", "4k", "limit", "100k"])
+    if r.returncode != 0:
+        raise Skip("no tbf qdisc: %s" % r.stderr.strip())
+    refl, port = start_reflector("--no-tcp", bind="198.18.0.2", netns=reflns)
+    up = subprocess.Popen(["ip", "netns", "exec", sender, PYTHON, "-c", UPLOAD, "198.18.0.2",
+                           "6"])
+    on_cleanup(lambda: (up.kill(), up.wait()))
+    # the queue is full (100 KB is 200 ms at 4 Mbit/s) before the probes start
+    deadline, backlog = time.monotonic() + 3, 0
+    while time.monotonic() < deadline and backlog < 60000:
+        q = run(["ip", "netns", "exec", sender, "tc", "-s", "qdisc", "show", "dev", dev]).stdout
+        m = re.search(r"backlog (\d+)b", q)
+        backlog = int(m.group(1)) if m else 0
+        time.sleep(0.05)
+    assert backlog >= 60000, q
+    pj, rj = os.path.join(tmp, "py.json"), os.path.join(tmp, "ub.json")
+    py = subprocess.Popen(["ip", "netns", "exec", sender, PYTHON,
+                           os.path.join(PEERS, "stamp_sender.py"), "--peer", "198.18.0.2",
+                           "--port", str(port), "--count", "100", "--interval", "0.02",
+                           "--timeout", "1", "--json", pj], stdout=subprocess.DEVNULL)
+    r = ub("--peer", "198.18.0.2:%d" % port, "-c", 100, "-i", "20ms", "--json", rj, "-q",
+           netns=sender)
+    assert r.returncode == 0, r.stderr
+    assert py.wait(timeout=30) == 0
+    stop(refl)
+    mine, theirs = load_json(rj)["summary"]["rtt_ns"]["median"], load_json(pj)["rtt_ns_median"]
+    print("  a full 100 KB queue at 4 Mbit/s: udpbench median %.1f ms, stamp_sender.py %.1f ms"
+          % (mine / 1e6, theirs / 1e6))
+    assert theirs > 100e6, theirs  # the queue was there for both
+    assert abs(mine - theirs) < 0.2 * theirs, (mine, theirs)
