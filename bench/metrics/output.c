@@ -342,7 +342,8 @@ static json_t *result_json(const struct ub_params *p, const struct ub_summary *s
 	if (json_object_set_new(params, "name", str_or_null(p->name[0] ? p->name : NULL)) < 0 ||
 	    json_object_set_new(params, "report_interval_ns",
 				p->report_interval_ns > 0 ? json_integer((json_int_t)p->report_interval_ns)
-							  : json_null()) < 0) {
+							  : json_null()) < 0 ||
+	    ub_output_wifi_json(params, p->wifi) < 0) {
 		json_decref(params);
 		json_decref(sum);
 		return NULL;

@@ -32,6 +32,11 @@ void ub_output_interval(FILE *f, enum ub_lang lang, const char *who, const struc
 json_t *ub_output_intervals_json(const struct ub_summary *s);
 #endif
 
+#ifndef UB_BOARD_BUILD
+/* Sets params.wifi and params.wifi_why from f (NULL: not measured); returns 0, or -1 out of memory. */
+int ub_output_wifi_json(json_t *params, const struct ub_wifi_facts *f);
+#endif
+
 /* The reason as one sentence, in English for the JSON or in lang for the terminal. */
 const char *ub_output_split_why(enum ub_split_why w, enum ub_lang lang);
 

@@ -1,0 +1,60 @@
+/*
+ * udpbench: params.wifi and params.wifi_why — the radio conditions of the
+ * route to a peer (lib/wifi.h) as the JSON result states them:
+ *
+ *   "wifi": {"iface", "start": READING, "end": READING or null} or null
+ *   READING: {"ssid", "bssid", "freq_mhz", "channel", "band", "signal_dbm",
+ *             "tx_bitrate_bps", "rx_bitrate_bps"}, each null when unknown
+ *   "wifi_why": null with facts, else {"reason", "iface", "text"}
+ *
+ * The SSID is text with its unsafe octets written "\xNN" (ub_wifi_ssid_text).
+ */
+#ifndef UB_BOARD_BUILD
+#include "metrics/output.h"
+
+static json_t *int_or_null(int has, json_int_t v)
+{
+	return has ? json_integer(v) : json_null();
+}
+
+static json_t *reading_json(const struct ub_wifi_link *l)
+{
+	char ssid[UB_WIFI_SSID_TEXT_MAX], bssid[18];
+	const char *band = l->has_freq ? ub_wifi_band(l->freq_mhz) : NULL;
+	int ch = l->has_freq ? ub_wifi_channel(l->freq_mhz) : -1;
+
+	ub_wifi_ssid_text(l->ssid, l->ssid_len, ssid, sizeof(ssid));
+	ub_wifi_bssid_text(l->bssid, bssid, sizeof(bssid));
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "ssid",
+			 l->has_ssid ? json_string(ssid) : json_null(), "bssid",
+			 l->has_bssid ? json_string(bssid) : json_null(), "freq_mhz",
+			 int_or_null(l->has_freq, l->freq_mhz), "channel", int_or_null(ch > 0, ch), "band",
+			 band ? json_string(band) : json_null(), "signal_dbm",
+			 int_or_null(l->has_signal, l->signal_dbm), "tx_bitrate_bps",
+			 int_or_null(l->has_tx, (json_int_t)l->tx_bps), "rx_bitrate_bps",
+			 int_or_null(l->has_rx, (json_int_t)l->rx_bps));
+}
+
+int ub_output_wifi_json(json_t *params, const struct ub_wifi_facts *f)
+{
+	json_t *wifi, *why;
+
+	if (!f) {
+		wifi = json_null();
+		why = json_pack("{s:s,s:n,s:s}", "reason", "unknown", "iface", "text",
+				"not measured here: the radio conditions were not recorded");
+	} else if (f->why == UB_WIFI_OK) {
+		wifi = json_pack("{s:s,s:o,s:o}", "iface", f->iface, "start", reading_json(&f->start),
+				 "end", f->has_end ? reading_json(&f->end) : json_null());
+		why = json_null();
+	} else {
+		wifi = json_null();
+		why = json_pack("{s:s,s:o,s:s}", "reason", ub_wifi_why_word(f->why), "iface",
+				f->iface[0] ? json_string(f->iface) : json_null(), "text", f->text);
+	}
+	if (json_object_set_new(params, "wifi", wifi) < 0 ||
+	    json_object_set_new(params, "wifi_why", why) < 0)
+		return -1;
+	return 0;
+}
+#endif
