@@ -46,28 +46,6 @@ static void why(struct ub_wifi_facts *f, enum ub_wifi_why w, const char *fmt, ..
 	va_end(ap);
 }
 
-/* The address part of peer for a route lookup: family, octets, their length; IPv4-mapped as IPv4. */
-static int peer_dst(const struct ub_addr *peer, uint8_t dst[16], int *ifindex)
-{
-	*ifindex = 0;
-	if (peer->ss.ss_family == AF_INET) {
-		memcpy(dst, &((const struct sockaddr_in *)(const void *)&peer->ss)->sin_addr, 4);
-		return AF_INET;
-	}
-	if (peer->ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)&peer->ss;
-
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			memcpy(dst, s6->sin6_addr.s6_addr + 12, 4);
-			return AF_INET;
-		}
-		memcpy(dst, s6->sin6_addr.s6_addr, 16);
-		*ifindex = (int)s6->sin6_scope_id;
-		return AF_INET6;
-	}
-	return -1;
-}
-
 static int is_loopback(const char *iface)
 {
 	struct ifreq ifr;
@@ -112,6 +90,28 @@ static int proc_signal(const char *iface, int *dbm)
 }
 
 #ifndef UB_BOARD_BUILD
+/* The address part of peer for a route lookup: family, octets, their length; IPv4-mapped as IPv4. */
+static int peer_dst(const struct ub_addr *peer, uint8_t dst[16], int *ifindex)
+{
+	*ifindex = 0;
+	if (peer->ss.ss_family == AF_INET) {
+		memcpy(dst, &((const struct sockaddr_in *)(const void *)&peer->ss)->sin_addr, 4);
+		return AF_INET;
+	}
+	if (peer->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)&peer->ss;
+
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			memcpy(dst, s6->sin6_addr.s6_addr + 12, 4);
+			return AF_INET;
+		}
+		memcpy(dst, s6->sin6_addr.s6_addr, 16);
+		*ifindex = (int)s6->sin6_scope_id;
+		return AF_INET6;
+	}
+	return -1;
+}
+
 static void recv_timeout(struct nl_sock *sk)
 {
 	struct timeval tv = { 1, 0 };
@@ -350,7 +350,8 @@ int ub_wifi_signal_towards(const struct ub_addr *peer, int *dbm)
 {
 	struct ub_wifi_facts f;
 
-	if (ub_wifi_probe(peer, &f) != 0 || !f.start.has_signal)
+	if (ub_wifi_probe(peer, &f) != 0 || !f.start.has_signal || f.start.signal_dbm < -150 ||
+	    f.start.signal_dbm > 0)
 		return -1;
 	*dbm = f.start.signal_dbm;
 	return 0;

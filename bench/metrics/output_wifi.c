@@ -7,6 +7,9 @@
  *             "tx_bitrate_bps", "rx_bitrate_bps"}, each null when unknown
  *   "wifi_why": null with facts, else {"reason", "iface", "text"}
  *
+ * The reflector's sessions (--sessions-json) state the reading made when
+ * the file is written: "wifi": {"iface", READING's fields} or null.
+ *
  * The SSID is text with its unsafe octets written "\xNN" (ub_wifi_ssid_text).
  */
 #ifndef UB_BOARD_BUILD
@@ -35,6 +38,28 @@ static json_t *reading_json(const struct ub_wifi_link *l)
 			 int_or_null(l->has_rx, (json_int_t)l->rx_bps));
 }
 
+static json_t *why_json(const struct ub_wifi_facts *f)
+{
+	return json_pack("{s:s,s:o,s:s}", "reason", ub_wifi_why_word(f->why), "iface",
+			 f->iface[0] ? json_string(f->iface) : json_null(), "text", f->text);
+}
+
+int ub_output_wifi_now_json(json_t *obj, const struct ub_wifi_facts *f)
+{
+	json_t *wifi = json_null(), *why = json_null();
+
+	if (f->why == UB_WIFI_OK) {
+		wifi = reading_json(&f->start);
+		if (wifi && json_object_set_new(wifi, "iface", json_string(f->iface)) < 0)
+			return -1;
+	} else {
+		why = why_json(f);
+	}
+	if (json_object_set_new(obj, "wifi", wifi) < 0 || json_object_set_new(obj, "wifi_why", why) < 0)
+		return -1;
+	return 0;
+}
+
 int ub_output_wifi_json(json_t *params, const struct ub_wifi_facts *f)
 {
 	json_t *wifi, *why;
@@ -49,8 +74,7 @@ int ub_output_wifi_json(json_t *params, const struct ub_wifi_facts *f)
 		why = json_null();
 	} else {
 		wifi = json_null();
-		why = json_pack("{s:s,s:o,s:s}", "reason", ub_wifi_why_word(f->why), "iface",
-				f->iface[0] ? json_string(f->iface) : json_null(), "text", f->text);
+		why = why_json(f);
 	}
 	if (json_object_set_new(params, "wifi", wifi) < 0 ||
 	    json_object_set_new(params, "wifi_why", why) < 0)

@@ -6,11 +6,14 @@ each get their own reason."""
 
 import os
 import re
+import shutil
 
-from harness import Skip, load_json, need_root, need_tool, run, start_reflector, stop, ub
+from harness import (PYTHON, Skip, load_json, need_root, need_tool, run, spawn, start_reflector,
+                     stop, ub, wait_line)
 from test_netns import make_pair
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
 CAPTURES = os.path.join(HERE, "..", "fuzz", "corpus", "analyze")
 
 
@@ -84,3 +87,60 @@ def test_capture_results_say_unknown(tmp):
     for res in results(load_json(out)):
         assert res["params"]["wifi"] is None
         assert res["params"]["wifi_why"]["reason"] == "unknown"
+
+
+def test_board_reports_its_signal(tmp):
+    """The 虚谷号 script answers discovery with the signal of its own interface
+    towards the asker, as /proc/net/wireless gives it (here a file of the test's
+    own, named in udpbench_config.py): the route's interface, not another one."""
+    need_root("a network namespace")
+    need_tool("ip")
+    pc_ns, board_ns = make_pair()
+    # discovery goes to each interface's broadcast address
+    for ns, addr, other in ((pc_ns, "198.18.0.1", "198.18.0.2"),
+                            (board_ns, "198.18.0.2", "198.18.0.1")):
+        dev = route_dev(other, ns)
+        for verb in ("del", "add"):
+            r = run(["ip", "-n", ns, "addr", verb, addr + "/24", "brd", "+", "dev", dev])
+            assert r.returncode == 0, r.stderr
+    veth = route_dev("198.18.0.1", board_ns)
+    board = os.path.join(tmp, "board")
+    os.mkdir(board)
+    shutil.copy(os.path.join(ROOT, "peers", "vvboard", "udpbench_reflector.py"), board)
+    wireless = os.path.join(tmp, "wireless")
+    with open(wireless, "w") as f:
+        f.write("Inter-| sta-|   Quality        |   Discarded packets               | Missed | WE\n"
+                " face | tus | link level noise |  nwid  crypt   frag  retry   misc | beacon | 22\n"
+                " wlan9: 0000   60.  -30.  -256        0      0      0      0      0        0\n"
+                "%6s: 0000   52.  -58.  -256        0      0      0      0      0        0\n" % veth)
+    with open(os.path.join(board, "udpbench_config.py"), "w") as f:
+        f.write("WIRELESS_FILE = %r\n" % wireless)
+    p = spawn(["ip", "netns", "exec", board_ns, PYTHON, os.path.join(board, "udpbench_reflector.py"),
+               "--max-seconds", "60", "--name", "board"])
+    wait_line(p.stderr, r"listening on")
+    r = ub("discover", "--wait", "1s", "-4", netns=pc_ns, timeout=30)
+    _, _, err = stop(p)
+    assert r.returncode == 0, (r.stdout, r.stderr, err)
+    rows = [ln for ln in r.stdout.splitlines() if "vvboard" in ln]
+    assert len(rows) == 1, r.stdout
+    assert rows[0].rstrip().endswith("-58 dBm"), rows[0]
+
+
+def test_reflector_sessions_and_discovery_say_why(tmp):
+    """udpbench reflect on loopback: each session's "wifi" is null with the
+    reason naming lo, and its discovery answer carries no signal."""
+    need_tool("ip")
+    out = os.path.join(tmp, "sessions.json")
+    refl, port = start_reflector("--sessions-json", out, bind=None)
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", "5", "-i", "5ms", "-q")
+    assert r.returncode == 0, r.stderr
+    d = ub("discover", "--port", port, "--wait", "500ms", "-4")
+    stop(refl)
+    sessions = load_json(out)["sessions"]
+    assert sessions, sessions
+    for s in sessions:
+        assert s["wifi"] is None, s
+        assert s["wifi_why"]["reason"] == "loopback", s
+        assert s["wifi_why"]["iface"] == route_dev("127.0.0.1"), s
+    for ln in d.stdout.splitlines():
+        assert "dBm" not in ln, ln
