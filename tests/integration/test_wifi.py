@@ -4,6 +4,7 @@ interface its route leaves through, checked against what `ip route get`
 says (iproute2, not udpbench). Several peers through different interfaces
 each get their own reason."""
 
+import json
 import os
 import re
 import shutil
@@ -144,3 +145,72 @@ def test_reflector_sessions_and_discovery_say_why(tmp):
         assert s["wifi_why"]["iface"] == route_dev("127.0.0.1"), s
     for ln in d.stdout.splitlines():
         assert "dBm" not in ln, ln
+
+
+def wifi_of(ssid, channel, freq, s0, s1):
+    reading = {"ssid": ssid, "bssid": "a0:b1:c2:d3:e4:f5", "freq_mhz": freq, "channel": channel,
+               "band": "5GHz" if freq > 5000 else "2.4GHz", "tx_bitrate_bps": 130000000,
+               "rx_bitrate_bps": 58500000}
+    return {"iface": "wlan0", "start": dict(reading, signal_dbm=s0),
+            "end": dict(reading, signal_dbm=s1)}
+
+
+HOSTILE_SSID = "5%s`touch p`\n$(touch pwn1)\x1b[2J'\"<&>"
+
+
+def test_report_shows_the_facts_under_each_box(tmp):
+    """Results that carry params.wifi show SSID, channel and signal under their
+    box (compare chart) and beside their row (class overview), read from the
+    JSON alone; one without facts shows none; an SSID that tries to run a
+    command or break a line does neither."""
+    import test_report as tr
+    tr.need_report()
+    udp, tcp = tr.synthetic_pair(tmp)
+    for path, wifi in ((udp, wifi_of("教室-5G", 36, 5180, -52, -61)),
+                       (tcp, wifi_of(HOSTILE_SSID, 6, 2437, -70, -71))):
+        doc = load_json(path)
+        doc["params"]["wifi"] = wifi
+        doc["params"]["wifi_why"] = None
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False)
+    with open(udp[:-len(".json")] + ".csv") as f:
+        rows = [ln.rstrip("\n").split(",") for ln in f.readlines()[1:]]
+    wired = tr.write_result(tmp, "wired", dict(load_json(udp)["params"], label="Cable",
+                                               wifi=None, wifi_why={"reason": "wired"}),
+                            load_json(udp)["summary"], rows)
+    before = tr.files_under(tmp)
+    out = os.path.join(tmp, "out")
+    r = run([tr.UDPBENCH, "report", udp, tcp, wired, "-o", out, "--format", "svg", "--lang", "en"],
+            cwd=tmp)
+    assert r.returncode == 0, r.stderr
+    tr.assert_no_command_ran(before, tmp)
+    charts = [f for f in os.listdir(out) if f.endswith(".svg") and "compare" in f]
+    assert len(charts) == 1, os.listdir(out)
+    # a long note wraps over lines: each its own text
+    text = tr.svg_text(os.path.join(out, charts[0])).replace("\n", " ")
+    assert "教室-5G · ch 36 · -52→-61 dBm" in text, text
+    # the hostile SSID: one line, cut short, shown literally; its signal changed by 1 dB only
+    assert "5%s`touch p`?$(touch… · ch 6 · -70 dBm" in text, text
+    assert "Cable" in text and text.count("dBm") == 2, text
+
+
+def test_report_class_overview_names_the_radio(tmp):
+    """The class overview writes channel and signal beside each board's name."""
+    import test_report as tr
+    tr.need_report()
+    path = tr.classroom(tmp, csv=False)
+    doc = load_json(path)
+    for k, peer in enumerate(doc["peers"]):
+        peer["params"]["wifi"] = wifi_of("Room %d" % k, 1 + 5 * (k % 3), 2412 + 25 * (k % 3),
+                                         -40 - k, -40 - k)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=False)
+    out = os.path.join(tmp, "out")
+    r = run([tr.UDPBENCH, "report", path, "-o", out, "--format", "svg", "--lang", "zh"], cwd=tmp)
+    assert r.returncode == 0, r.stderr
+    charts = [f for f in os.listdir(out) if f.endswith(".svg") and "overview" in f]
+    assert charts, os.listdir(out)
+    text = tr.svg_text(os.path.join(out, charts[0]))
+    for k, peer in enumerate(doc["peers"]):
+        if peer["summary"]["received"]:
+            assert "(信道 %d · %d dBm)" % (1 + 5 * (k % 3), -40 - k) in text, (k, text)
