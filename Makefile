@@ -114,10 +114,13 @@ fuzz-smoke: $(FUZZ_DRV)
 
 # Rewrites the generated seeds (packets from the encoders, unit strings,
 # frames of the capture seeds) and copies the shipped scenarios beside the
-# hand-written scenario seeds (regressions: error lines, long lines).
+# hand-written scenario seeds (regressions: error lines, long lines); the
+# nl80211 seeds are the recorded messages of tests/data/wifi as binary.
 fuzz-seeds: $(BUILD)/fuzz/mkseeds
 	$(BUILD)/fuzz/mkseeds tests/fuzz/corpus
 	mkdir -p tests/fuzz/corpus/scenario && cp scenarios/*.ini tests/fuzz/corpus/scenario/
+	mkdir -p tests/fuzz/corpus/wifi_nl && for f in tests/data/wifi/*.hex; do \
+		sed 's/#.*//' $$f | xxd -r -p > tests/fuzz/corpus/wifi_nl/$$(basename $$f .hex) || exit 1; done
 
 $(BUILD)/fuzz/mkseeds: $(BUILD)/tests/fuzz/mkseeds.o $(LIB)
 	@mkdir -p $(dir $@)
