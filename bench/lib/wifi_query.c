@@ -283,6 +283,16 @@ static int egress(const struct ub_addr *peer, struct ub_wifi_facts *f)
 	if (fd < 0 || connect(fd, (const struct sockaddr *)&peer->ss, peer->len) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&me, &ml) < 0 || getifaddrs(&ifa) < 0)
 		goto out;
+	/* a dual-stack socket's IPv4 peer: our address is IPv4 too, written mapped */
+	if (me.ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)(void *)&me)->sin6_addr)) {
+		struct sockaddr_in v4;
+
+		memset(&v4, 0, sizeof(v4));
+		v4.sin_family = AF_INET;
+		memcpy(&v4.sin_addr, ((struct sockaddr_in6 *)(void *)&me)->sin6_addr.s6_addr + 12, 4);
+		memcpy(&me, &v4, sizeof(v4));
+	}
 	for (i = ifa; i && found < 0; i = i->ifa_next) {
 		if (!i->ifa_addr || i->ifa_addr->sa_family != me.ss_family)
 			continue;
