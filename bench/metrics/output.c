@@ -658,6 +658,7 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 	summary_rtt(f, zh, s);
 	summary_schedule(f, zh, p, s, rc);
 	summary_events(f, zh, rc);
+	ub_output_wifi_line(f, lang, p->wifi);
 	fflush(f);
 }
 

@@ -11,9 +11,51 @@
  * the file is written: "wifi": {"iface", READING's fields} or null.
  *
  * The SSID is text with its unsafe octets written "\xNN" (ub_wifi_ssid_text).
+ * The summary on the terminal gets one line of the same facts.
  */
-#ifndef UB_BOARD_BUILD
 #include "metrics/output.h"
+
+#include <inttypes.h>
+
+#define TR UB_TR
+
+/* A bit rate for people: "130 Mbit/s", "58.5 Mbit/s". */
+static void rate_text(char *b, size_t n, uint64_t bps)
+{
+	if (bps % 1000000 == 0)
+		snprintf(b, n, "%" PRIu64 " Mbit/s", bps / 1000000);
+	else
+		snprintf(b, n, "%.1f Mbit/s", (double)bps / 1e6);
+}
+
+void ub_output_wifi_line(FILE *f, enum ub_lang lang, const struct ub_wifi_facts *w)
+{
+	int zh = lang == UB_LANG_ZH, ch;
+	char ssid[UB_WIFI_SSID_TEXT_MAX], tx[32] = "-", rx[32] = "-", sig[64] = "-";
+	const struct ub_wifi_link *a, *z;
+
+	if (!w || w->why != UB_WIFI_OK)
+		return;
+	a = &w->start;
+	z = w->has_end ? &w->end : &w->start;
+	ub_wifi_ssid_text(a->ssid, a->ssid_len, ssid, sizeof(ssid));
+	if (a->has_signal && z->has_signal && z->signal_dbm != a->signal_dbm)
+		snprintf(sig, sizeof(sig), "%d → %d dBm", a->signal_dbm, z->signal_dbm);
+	else if (a->has_signal)
+		snprintf(sig, sizeof(sig), "%d dBm", a->signal_dbm);
+	if (a->has_tx)
+		rate_text(tx, sizeof(tx), a->tx_bps);
+	if (a->has_rx)
+		rate_text(rx, sizeof(rx), a->rx_bps);
+	fprintf(f, "Wi-Fi %s (%s)", a->has_ssid ? ssid : "?", w->iface);
+	ch = a->has_freq ? ub_wifi_channel(a->freq_mhz) : -1;
+	if (ch > 0)
+		fprintf(f, TR(zh, ": channel %d (%d MHz)", "：信道 %d（%d 兆赫）"), ch, a->freq_mhz);
+	fprintf(f, TR(zh, ", signal %s, bit rate out %s, back %s\n", "，信号 %s，发送速率 %s，接收速率 %s\n"),
+		sig, tx, rx);
+}
+
+#ifndef UB_BOARD_BUILD
 
 static json_t *int_or_null(int has, json_int_t v)
 {

@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 
 #include "lib/wifi.h"
+#include "metrics/output.h"
 
 #define FAMILY 0x1c /* the generic netlink id the recordings carry */
 #define DATA "tests/data/wifi/"
@@ -305,6 +306,40 @@ static void test_loopback_route(void **state)
 	}
 }
 
+/* The summary's line, from facts the recordings give, in English and Chinese; none without facts. */
+static void test_summary_line(void **state)
+{
+	struct ub_wifi_facts f;
+	struct ub_err e;
+	char *text = NULL;
+	size_t n = 0;
+	FILE *m;
+	int done, kerr;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	snprintf(f.iface, sizeof(f.iface), "wlan0");
+	assert_int_equal(feed("interface", &f.start, &done, &kerr, &e), 1);
+	assert_int_equal(feed("station", &f.start, &done, &kerr, &e), 1);
+	f.end = f.start;
+	f.end.signal_dbm = -61;
+	f.has_end = 1;
+	m = open_memstream(&text, &n);
+	assert_non_null(m);
+	ub_output_wifi_line(m, UB_LANG_EN, &f);
+	ub_output_wifi_line(m, UB_LANG_ZH, &f);
+	f.why = UB_WIFI_LOOPBACK;
+	ub_output_wifi_line(m, UB_LANG_EN, &f);
+	ub_output_wifi_line(m, UB_LANG_EN, NULL);
+	fclose(m);
+	assert_string_equal(text,
+			    "Wi-Fi 教室-5G (wlan0): channel 36 (5180 MHz), signal -52 → -61 dBm, "
+			    "bit rate out 130 Mbit/s, back 58.5 Mbit/s\n"
+			    "Wi-Fi 教室-5G (wlan0)：信道 36（5180 兆赫），信号 -52 → -61 dBm，"
+			    "发送速率 130 Mbit/s，接收速率 58.5 Mbit/s\n");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_channels),
 		cmocka_unit_test(test_proc_wireless),
 		cmocka_unit_test(test_loopback_route),
+		cmocka_unit_test(test_summary_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
