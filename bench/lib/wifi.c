@@ -190,3 +190,35 @@ int ub_wifi_proc_signal(const char *buf, size_t len, const char *iface, int *dbm
 	}
 	return -1;
 }
+
+/*
+ * /proc/net/arp: a header line, then "IP HWTYPE FLAGS HWADDR MASK DEVICE"
+ * per entry; flag 0x2 (ATF_COM) marks a complete one.
+ */
+int ub_wifi_arp_mac(const char *buf, size_t len, const char *ip, const char *iface, uint8_t mac[6])
+{
+	size_t at = 0, nl;
+	char line[256], a[64], hw[64], dev[64];
+	unsigned type, flags, m[6];
+
+	while (at < len) {
+		const char *s = buf + at;
+		const char *eol = memchr(s, '\n', len - at);
+
+		nl = eol ? (size_t)(eol - s) : len - at;
+		at += nl + 1;
+		if (nl >= sizeof(line))
+			continue;
+		memcpy(line, s, nl);
+		line[nl] = '\0';
+		if (sscanf(line, "%63s %x %x %63s %*s %63s", a, &type, &flags, hw, dev) != 5 ||
+		    strcmp(a, ip) != 0 || strcmp(dev, iface) != 0 || !(flags & 0x2))
+			continue;
+		if (sscanf(hw, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+			continue;
+		for (type = 0; type < 6; type++)
+			mac[type] = (uint8_t)m[type];
+		return 0;
+	}
+	return -1;
+}

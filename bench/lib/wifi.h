@@ -38,6 +38,10 @@ struct ub_wifi_link {
 	int signal_dbm;
 	uint64_t tx_bps, rx_bps;   /* the last frames' bit rates */
 	int assoc_seen;            /* a scan result marked this BSS as the one joined */
+	int ap;                    /* this interface is the access point (a hotspot) */
+	/* the station whose entry counts (an access point lists many); 0: the first */
+	int want_station;
+	uint8_t station[6];
 };
 
 /* Why a result carries no Wi-Fi facts. */
@@ -59,6 +63,7 @@ struct ub_wifi_facts {
 	char iface[IF_NAMESIZE];   /* "" when no interface is known */
 	int ifindex;
 	char text[UB_ERR_MSG_MAX + IF_NAMESIZE + 4]; /* why, for people (English); "" with UB_WIFI_OK */
+	struct ub_addr peer;       /* whose route it is */
 	struct ub_wifi_link start, end;
 	int has_end;
 };
@@ -92,10 +97,19 @@ char *ub_wifi_bssid_text(const uint8_t bssid[6], char *out, size_t cap);
 int ub_wifi_proc_signal(const char *buf, size_t len, const char *iface, int *dbm);
 
 /*
+ * Finds the hardware address of ip (dotted IPv4 text) on iface in the text
+ * of /proc/net/arp (the whole file in buf). Returns 0 with mac set, or -1
+ * when no complete entry is there.
+ */
+int ub_wifi_arp_mac(const char *buf, size_t len, const char *ip, const char *iface, uint8_t mac[6]);
+
+/*
  * Feeds a buffer of netlink messages as the kernel sent them (one recv) to
  * the parser: nl80211 messages of family (its generic netlink id) fill l —
- * NEW_STATION (signal, bit rates, the AP's address), NEW_INTERFACE (SSID,
- * frequency), NEW_SCAN_RESULTS (the associated BSS: BSSID, frequency, SSID).
+ * NEW_STATION (signal, bit rates, the AP's address; on an access point the
+ * entry of l->station), NEW_INTERFACE (SSID, frequency, whether it is an
+ * access point, then its own address as BSSID), NEW_SCAN_RESULTS (the
+ * associated BSS: BSSID, frequency, SSID).
  * Sets *done at NLMSG_DONE or a message that is not part of a dump, and
  * *kerr to the errno of an NLMSG_ERROR (0 none). Returns the number of
  * nl80211 messages taken, or UB_E_PROTO with e naming what was malformed

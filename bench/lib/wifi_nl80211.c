@@ -105,10 +105,13 @@ static int take_station(struct nlattr **tb, struct ub_wifi_link *l, struct ub_er
 		return 0;
 	if (parse_nested(si, NL80211_STA_INFO_MAX, tb[NL80211_ATTR_STA_INFO], sta_info_policy) < 0)
 		return ub_err_set(e, UB_E_PROTO, 0, "nl80211 station: a STA_INFO attribute has the wrong length");
-	/* an access point's interface lists many stations: the first one answers */
+	/* an access point's interface lists many stations: the peer's entry, else the first */
 	if (l->has_signal || l->has_tx)
 		return 0;
-	if (tb[NL80211_ATTR_MAC] && !l->has_bssid) {
+	if (l->want_station &&
+	    (!tb[NL80211_ATTR_MAC] || memcmp(nla_data(tb[NL80211_ATTR_MAC]), l->station, 6) != 0))
+		return 0;
+	if (tb[NL80211_ATTR_MAC] && !l->has_bssid && !l->ap) {
 		memcpy(l->bssid, nla_data(tb[NL80211_ATTR_MAC]), 6);
 		l->has_bssid = 1;
 	}
@@ -141,9 +144,19 @@ static void take_ssid(struct ub_wifi_link *l, const void *p, size_t n)
 	l->has_ssid = 1;
 }
 
-/* NEW_INTERFACE: the SSID and frequency of the network joined (kernels since 4.x). */
+/* NEW_INTERFACE: the SSID and frequency of the network joined or served (kernels since 4.x). */
 static int take_interface(struct nlattr **tb, struct ub_wifi_link *l)
 {
+	if (tb[NL80211_ATTR_IFTYPE]) {
+		uint32_t t = nla_get_u32(tb[NL80211_ATTR_IFTYPE]);
+
+		l->ap = t == NL80211_IFTYPE_AP || t == NL80211_IFTYPE_P2P_GO;
+	}
+	/* a hotspot's BSSID is its own address */
+	if (l->ap && tb[NL80211_ATTR_MAC]) {
+		memcpy(l->bssid, nla_data(tb[NL80211_ATTR_MAC]), 6);
+		l->has_bssid = 1;
+	}
 	if (tb[NL80211_ATTR_SSID])
 		take_ssid(l, nla_data(tb[NL80211_ATTR_SSID]), (size_t)nla_len(tb[NL80211_ATTR_SSID]));
 	if (tb[NL80211_ATTR_WIPHY_FREQ]) {

@@ -73,20 +73,26 @@ static int sysfs_wireless(const char *iface)
 	return access(p, F_OK) == 0;
 }
 
+/* Reads the start of a /proc file into buf; returns its length, 0 when it cannot. */
+static size_t proc_read(const char *path, char *buf, size_t cap)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, cap);
+	close(fd);
+	return n > 0 ? (size_t)n : 0;
+}
+
 /* The signal of iface in /proc/net/wireless; 0 with *dbm, or -1. */
 static int proc_signal(const char *iface, int *dbm)
 {
 	char buf[4096];
-	ssize_t n;
-	int fd = open("/proc/net/wireless", O_RDONLY | O_CLOEXEC);
+	size_t n = proc_read("/proc/net/wireless", buf, sizeof(buf));
 
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n <= 0)
-		return -1;
-	return ub_wifi_proc_signal(buf, (size_t)n, iface, dbm);
+	return n ? ub_wifi_proc_signal(buf, n, iface, dbm) : -1;
 }
 
 #ifndef UB_BOARD_BUILD
@@ -197,6 +203,21 @@ static int nl80211_ask(struct nl_sock *sk, int family, int cmd, int dump, int if
 	return done ? kerr : EIO;
 }
 
+/* Sets l to take only the station entry of f's peer: none matches when its address is not known. */
+static void peer_station(const struct ub_wifi_facts *f, struct ub_wifi_link *l)
+{
+	char buf[16384], host[64], *ip;
+	size_t n = proc_read("/proc/net/arp", buf, sizeof(buf));
+
+	l->want_station = 1;
+	memset(l->station, 0, sizeof(l->station));
+	ub_net_host_str(&f->peer, host, sizeof(host));
+	/* an IPv4-mapped address: the IPv4 part */
+	ip = strrchr(host, ':') && strchr(host, '.') ? strrchr(host, ':') + 1 : host;
+	if (n)
+		ub_wifi_arp_mac(buf, n, ip, f->iface, l->station);
+}
+
 /* Reads f's interface's link into l through nl80211. */
 static void read_link(struct ub_wifi_facts *f, struct ub_wifi_link *l, int first)
 {
@@ -235,6 +256,9 @@ static void read_link(struct ub_wifi_facts *f, struct ub_wifi_link *l, int first
 			why(f, UB_WIFI_WIRED, "%s is not a wireless interface", f->iface);
 		goto out;
 	}
+	/* a hotspot lists its stations: the peer's entry is the one (IPv4: its MAC from the ARP table) */
+	if (l->ap)
+		peer_station(f, l);
 	/* signal and rates from the station entry; BSSID and SSID from the scan when the interface lacks them */
 	nl80211_ask(sk, family, NL80211_CMD_GET_STATION, 1, f->ifindex, l, &e);
 	nl80211_ask(sk, family, NL80211_CMD_GET_SCAN, 1, f->ifindex, l, &e);
@@ -337,6 +361,7 @@ static void read_link(struct ub_wifi_facts *f, struct ub_wifi_link *l, int first
 int ub_wifi_probe(const struct ub_addr *peer, struct ub_wifi_facts *f)
 {
 	memset(f, 0, sizeof(*f));
+	f->peer = *peer;
 	if (egress(peer, f) < 0)
 		return 1;
 	if (is_loopback(f->iface)) {

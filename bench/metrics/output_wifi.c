@@ -2,13 +2,15 @@
  * udpbench: params.wifi and params.wifi_why — the radio conditions of the
  * route to a peer (lib/wifi.h) as the JSON result states them:
  *
- *   "wifi": {"iface", "start": READING, "end": READING or null} or null
+ *   "wifi": {"iface", "role", "start": READING, "end": READING or null} or null
+ *   role: "station" (joined to an access point) or "access-point" (a
+ *   hotspot: then the signal and rates are those of the peer's station)
  *   READING: {"ssid", "bssid", "freq_mhz", "channel", "band", "signal_dbm",
  *             "tx_bitrate_bps", "rx_bitrate_bps"}, each null when unknown
  *   "wifi_why": null with facts, else {"reason", "iface", "text"}
  *
  * The reflector's sessions (--sessions-json) state the reading made when
- * the file is written: "wifi": {"iface", READING's fields} or null.
+ * the file is written: "wifi": {"iface", "role", READING's fields} or null.
  *
  * The SSID is text with its unsafe octets written "\xNN" (ub_wifi_ssid_text).
  * The summary on the terminal gets one line of the same facts.
@@ -92,7 +94,9 @@ int ub_output_wifi_now_json(json_t *obj, const struct ub_wifi_facts *f)
 
 	if (f->why == UB_WIFI_OK) {
 		wifi = reading_json(&f->start);
-		if (wifi && json_object_set_new(wifi, "iface", json_string(f->iface)) < 0)
+		if (wifi && (json_object_set_new(wifi, "iface", json_string(f->iface)) < 0 ||
+			     json_object_set_new(wifi, "role",
+						 json_string(f->start.ap ? "access-point" : "station")) < 0))
 			return -1;
 	} else {
 		why = why_json(f);
@@ -111,7 +115,8 @@ int ub_output_wifi_json(json_t *params, const struct ub_wifi_facts *f)
 		why = json_pack("{s:s,s:n,s:s}", "reason", "unknown", "iface", "text",
 				"not measured here: the radio conditions were not recorded");
 	} else if (f->why == UB_WIFI_OK) {
-		wifi = json_pack("{s:s,s:o,s:o}", "iface", f->iface, "start", reading_json(&f->start),
+		wifi = json_pack("{s:s,s:s,s:o,s:o}", "iface", f->iface, "role",
+				 f->start.ap ? "access-point" : "station", "start", reading_json(&f->start),
 				 "end", f->has_end ? reading_json(&f->end) : json_null());
 		why = json_null();
 	} else {

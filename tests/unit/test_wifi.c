@@ -143,6 +143,58 @@ static void test_all_three(void **state)
 	assert_int_equal(l.tx_bps, 130000000);
 }
 
+/* A hotspot: its own address is the BSSID, and the peer's station entry gives signal and rate. */
+static void test_hotspot_takes_the_peers_station(void **state)
+{
+	static const uint8_t board_b[6] = { 0x24, 0x0a, 0xc4, 0x11, 0xb2, 0x08 };
+	struct ub_wifi_link l;
+	struct ub_err e;
+	char b[18], s[UB_WIFI_SSID_TEXT_MAX];
+	int done, kerr;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(feed("interface-ap", &l, &done, &kerr, &e), 1);
+	assert_true(l.ap);
+	assert_string_equal(ub_wifi_bssid_text(l.bssid, b, sizeof(b)), "02:aa:bb:cc:dd:ee");
+	assert_string_equal(ub_wifi_ssid_text(l.ssid, l.ssid_len, s, sizeof(s)), "udpbench");
+	assert_int_equal(ub_wifi_channel(l.freq_mhz), 6);
+	l.want_station = 1;
+	memcpy(l.station, board_b, 6);
+	assert_int_equal(feed("stations-ap", &l, &done, &kerr, &e), 2);
+	assert_int_equal(l.signal_dbm, -67);
+	assert_int_equal(l.tx_bps, 1100000);
+	/* still the hotspot's own address, not the station's */
+	assert_string_equal(ub_wifi_bssid_text(l.bssid, b, sizeof(b)), "02:aa:bb:cc:dd:ee");
+	/* a peer whose address is not known: no station's figures are taken for it */
+	memset(l.station, 0, 6);
+	l.has_signal = l.has_tx = 0;
+	assert_int_equal(feed("stations-ap", &l, &done, &kerr, &e), 2);
+	assert_false(l.has_signal);
+	assert_false(l.has_tx);
+}
+
+static void test_arp_table(void **state)
+{
+	static const char arp[] =
+		"IP address       HW type     Flags       HW address            Mask     Device\n"
+		"192.168.4.2      0x1         0x2         24:0a:c4:11:a1:07     *        wlp2s0\n"
+		"192.168.4.3      0x1         0x0         00:00:00:00:00:00     *        wlp2s0\n"
+		"192.168.4.4      0x1         0x2         24:0a:c4:11:b2:08     *        eth0\n"
+		"192.168.4.4      0x1         0x2         24:0a:c4:11:b2:09     *        wlp2s0\n";
+	uint8_t mac[6];
+	char b[18];
+
+	(void)state;
+	assert_int_equal(ub_wifi_arp_mac(arp, sizeof(arp) - 1, "192.168.4.2", "wlp2s0", mac), 0);
+	assert_string_equal(ub_wifi_bssid_text(mac, b, sizeof(b)), "24:0a:c4:11:a1:07");
+	/* incomplete entries and other interfaces do not count */
+	assert_int_equal(ub_wifi_arp_mac(arp, sizeof(arp) - 1, "192.168.4.3", "wlp2s0", mac), -1);
+	assert_int_equal(ub_wifi_arp_mac(arp, sizeof(arp) - 1, "192.168.4.4", "wlp2s0", mac), 0);
+	assert_string_equal(ub_wifi_bssid_text(mac, b, sizeof(b)), "24:0a:c4:11:b2:09");
+	assert_int_equal(ub_wifi_arp_mac(arp, sizeof(arp) - 1, "192.168.4.22", "wlp2s0", mac), -1);
+}
+
 /* A hostile recording: refused with a message containing what, and nothing taken. */
 static void refused(const char *name, const char *what)
 {
@@ -171,7 +223,7 @@ static void test_hostile_refused(void **state)
 
 static void test_every_prefix(void **state)
 {
-	static const char *const good[] = { "station", "interface", "scan" };
+	static const char *const good[] = { "station", "interface", "scan", "interface-ap", "stations-ap" };
 	uint8_t buf[1024];
 	struct ub_wifi_link l;
 	struct ub_err e;
@@ -347,6 +399,8 @@ int main(void)
 		cmocka_unit_test(test_interface),
 		cmocka_unit_test(test_scan_takes_the_joined_bss),
 		cmocka_unit_test(test_all_three),
+		cmocka_unit_test(test_hotspot_takes_the_peers_station),
+		cmocka_unit_test(test_arp_table),
 		cmocka_unit_test(test_hostile_refused),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_kernel_error),
