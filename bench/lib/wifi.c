@@ -145,6 +145,27 @@ char *ub_wifi_bssid_text(const uint8_t b[6], char *out, size_t cap)
 }
 
 /*
+ * Copies the next line of buf (from *at, moving it on) into line without
+ * its newline; a line too long for line is skipped. Returns 0 at the end.
+ */
+static int next_line(const char *buf, size_t len, size_t *at, char *line, size_t cap)
+{
+	while (*at < len) {
+		const char *s = buf + *at;
+		const char *eol = memchr(s, '\n', len - *at);
+		size_t nl = eol ? (size_t)(eol - s) : len - *at;
+
+		*at += nl + 1;
+		if (nl >= cap)
+			continue;
+		memcpy(line, s, nl);
+		line[nl] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * /proc/net/wireless (wireless extensions, kept by cfg80211): two header
  * lines, then "  IFACE: STATUS LINK LEVEL NOISE ..." with a '.' after a
  * figure that was updated since the last read. LEVEL is in dBm, or on old
@@ -152,20 +173,11 @@ char *ub_wifi_bssid_text(const uint8_t b[6], char *out, size_t cap)
  */
 int ub_wifi_proc_signal(const char *buf, size_t len, const char *iface, int *dbm)
 {
-	size_t at = 0, nl, il = strlen(iface);
+	size_t at = 0, il = strlen(iface);
 	char line[256], *p, *end;
 	long level;
 
-	while (at < len) {
-		const char *s = buf + at;
-		const char *eol = memchr(s, '\n', len - at);
-
-		nl = eol ? (size_t)(eol - s) : len - at;
-		at += nl + 1;
-		if (nl >= sizeof(line))
-			continue;
-		memcpy(line, s, nl);
-		line[nl] = '\0';
+	while (next_line(buf, len, &at, line, sizeof(line))) {
 		p = line + strspn(line, " \t");
 		if (il == 0 || strncmp(p, iface, il) != 0 || p[il] != ':')
 			continue;
@@ -197,20 +209,11 @@ int ub_wifi_proc_signal(const char *buf, size_t len, const char *iface, int *dbm
  */
 int ub_wifi_arp_mac(const char *buf, size_t len, const char *ip, const char *iface, uint8_t mac[6])
 {
-	size_t at = 0, nl;
+	size_t at = 0;
 	char line[256], a[64], hw[64], dev[64];
 	unsigned type, flags, m[6];
 
-	while (at < len) {
-		const char *s = buf + at;
-		const char *eol = memchr(s, '\n', len - at);
-
-		nl = eol ? (size_t)(eol - s) : len - at;
-		at += nl + 1;
-		if (nl >= sizeof(line))
-			continue;
-		memcpy(line, s, nl);
-		line[nl] = '\0';
+	while (next_line(buf, len, &at, line, sizeof(line))) {
 		if (sscanf(line, "%63s %x %x %63s %*s %63s", a, &type, &flags, hw, dev) != 5 ||
 		    strcmp(a, ip) != 0 || strcmp(dev, iface) != 0 || !(flags & 0x2))
 			continue;

@@ -3,7 +3,8 @@
  * reads them (seeds: the recordings in tests/data/wifi as binary). The
  * parser either takes whole messages or says the input is malformed; an
  * SSID it keeps is at most 32 octets and its text holds no control
- * character; a kernel error is an errno.
+ * character; a kernel error is an errno. The same octets go to the
+ * readers of /proc/net/wireless and /proc/net/arp.
  */
 #include "fuzz.h"
 #include "lib/wifi.h"
@@ -15,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	struct ub_wifi_link l;
 	struct ub_err e;
 	char text[UB_WIFI_SSID_TEXT_MAX];
+	uint8_t mac[6];
 	const char *p;
 	int done, kerr, r;
 
@@ -31,8 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	FUZZ_CHECK(strlen(text) <= 4 * l.ssid_len);
 	if (l.has_freq)
 		FUZZ_CHECK(ub_wifi_channel(l.freq_mhz) >= -1);
-	/* the input read as /proc/net/wireless text too */
+	/* the input read as /proc/net/wireless and /proc/net/arp text too */
 	if (ub_wifi_proc_signal((const char *)d, n, "wlan0", &r) == 0)
 		FUZZ_CHECK(r >= -150 && r < 0);
+	ub_wifi_arp_mac((const char *)d, n, "192.168.4.2", "wlan0", mac);
 	return 0;
 }
