@@ -155,7 +155,7 @@ def wifi_of(ssid, channel, freq, s0, s1):
             "end": dict(reading, signal_dbm=s1)}
 
 
-HOSTILE_SSID = "5%s`touch p`\n$(touch pwn1)\x1b[2J'\"<&>"
+HOSTILE_SSID = "<b>%s`touch p`\n$(touch pwn1)\x1b[2J'\"&"
 
 
 def test_report_shows_the_facts_under_each_box(tmp):
@@ -190,8 +190,16 @@ def test_report_shows_the_facts_under_each_box(tmp):
     text = tr.svg_text(os.path.join(out, charts[0])).replace("\n", " ")
     assert "教室-5G · ch 36 · -52→-61 dBm" in text, text
     # the hostile SSID: one line, cut short, shown literally; its signal changed by 1 dB only
-    assert "5%s`touch p`?$(touch… · ch 6 · -70 dBm" in text, text
+    assert "<b>%s`touch p`?$(tou… · ch 6 · -70 dBm" in text, text
     assert "Cable" in text and text.count("dBm") == 2, text
+    # the summary table of index.html: a Wi-Fi row, the SSID escaped, the reason where none
+    with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+        html = f.read()
+    row = re.search(r"<tr><th>Wi-Fi</th>(.*?)</tr>", html)
+    assert row, html
+    cells = re.findall(r"<td>(.*?)</td>", row.group(1))
+    assert cells == ["教室-5G · ch 36 · -52→-61 dBm",
+                     "&lt;b&gt;%s`touch p`?$(tou… · ch 6 · -70 dBm", "- (wired)"], cells
 
 
 def test_report_class_overview_names_the_radio(tmp):
