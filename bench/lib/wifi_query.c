@@ -252,7 +252,11 @@ static void read_link(struct ub_wifi_facts *f, struct ub_wifi_link *l, int first
 			why(f, UB_WIFI_NO_PERMISSION, "%s: nl80211 refused to describe it", f->iface);
 		else if (err == EPROTO)
 			why(f, UB_WIFI_ERROR, "%s: %s", f->iface, e.msg);
+		else if (sysfs_wireless(f->iface))
+			why(f, UB_WIFI_ERROR, "%s is wireless, but nl80211 did not describe it: %s", f->iface,
+			    strerror(err));
 		else
+			/* nl80211 knows no such wireless device (ENODEV) */
 			why(f, UB_WIFI_WIRED, "%s is not a wireless interface", f->iface);
 		goto out;
 	}
