@@ -218,6 +218,7 @@ static void test_hostile_refused(void **state)
 	refused("hostile-nest-overrun", "station");
 	refused("hostile-ssid-33", "wrong length");
 	refused("hostile-ie-overrun", "information element runs past");
+	refused("hostile-ie-ssid-33", "an SSID element of 33 octets");
 	refused("hostile-short-header", "says 8 octets");
 }
 
