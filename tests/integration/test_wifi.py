@@ -200,6 +200,11 @@ def test_report_shows_the_facts_under_each_box(tmp):
     cells = re.findall(r"<td>(.*?)</td>", row.group(1))
     assert cells == ["教室-5G · ch 36 · -52→-61 dBm",
                      "&lt;b&gt;%s`touch p`?$(tou… · ch 6 · -70 dBm", "- (wired)"], cells
+    # summary.csv: the facts as the run began, in columns of their own; empty where none
+    table = tr.read_summary_csv(os.path.join(out, "summary.csv"))
+    assert [(t["wifi_ssid"], t["wifi_channel"], t["wifi_signal_dbm"]) for t in table] == [
+        ("教室-5G", "36", "-52"), (HOSTILE_SSID, "6", "-70"),
+        ("", "", "")], table
 
 
 def test_report_class_overview_names_the_radio(tmp):
