@@ -8,6 +8,8 @@ VERSION  := 0.1.0
 
 CC       ?= cc
 PKGS     := jansson inih libpcap libcrypto libmicrohttpd
+# Wi-Fi facts: nl80211 through libnl (bench/lib/wifi.h)
+PKGS     += libnl-3.0 libnl-genl-3.0
 CPPFLAGS += -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -I. -Ibench -D_FORTIFY_SOURCE=2 \
             -DUB_SCENARIO_DIR='"$(PREFIX)/share/udpbench/scenarios"' \
             -DUB_REPORT_DIR='"$(PREFIX)/share/udpbench/reports"'
@@ -22,6 +24,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # (bench/lib/dynlib.h), so the program links only these; tests that call libpcap
 # or libcrypto themselves link those too.
 LDLIBS    += $(shell pkg-config --libs jansson inih libmicrohttpd 2>/dev/null) -lm -ldl -pthread
+LDLIBS    += $(shell pkg-config --libs libnl-genl-3.0 libnl-3.0 2>/dev/null)
 TEST_LIBS  = $(LDLIBS) $(shell pkg-config --libs libpcap libcrypto 2>/dev/null)
 
 ifeq ($(V),1)
@@ -35,6 +38,7 @@ endif
 # Debian packages each job needs; `make deps-X` installs the missing ones.
 DEPS_build := gcc make pkg-config libc6-dev libjansson-dev libinih-dev libpcap-dev libssl-dev \
               libmicrohttpd-dev xxd
+DEPS_build += libnl-3-dev libnl-genl-3-dev
 DEPS_test  := $(DEPS_build) libcmocka-dev python3 python3-pandas tshark tcpdump nftables iproute2 \
               gnuplot-nox fonts-wqy-zenhei gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static time \
               chromium
@@ -110,10 +114,13 @@ fuzz-smoke: $(FUZZ_DRV)
 
 # Rewrites the generated seeds (packets from the encoders, unit strings,
 # frames of the capture seeds) and copies the shipped scenarios beside the
-# hand-written scenario seeds (regressions: error lines, long lines).
+# hand-written scenario seeds (regressions: error lines, long lines); the
+# nl80211 seeds are the recorded messages of tests/data/wifi as binary.
 fuzz-seeds: $(BUILD)/fuzz/mkseeds
 	$(BUILD)/fuzz/mkseeds tests/fuzz/corpus
 	mkdir -p tests/fuzz/corpus/scenario && cp scenarios/*.ini tests/fuzz/corpus/scenario/
+	mkdir -p tests/fuzz/corpus/wifi_nl && for f in tests/data/wifi/*.hex; do \
+		sed 's/#.*//' $$f | xxd -r -p > tests/fuzz/corpus/wifi_nl/$$(basename $$f .hex) || exit 1; done
 
 $(BUILD)/fuzz/mkseeds: $(BUILD)/tests/fuzz/mkseeds.o $(LIB)
 	@mkdir -p $(dir $@)

@@ -13,6 +13,7 @@
 #include "metrics/words.h"
 #include "reports/fmt.h"
 #include "reports/gnuplot.h"
+#include "reports/wifinote.h"
 
 /* Every text for people is TX(R, English, Chinese). */
 #define TX UB_REPORT_TX
@@ -119,7 +120,7 @@ static void num(FILE *d, double v)
 static int write_data(struct ub_report_ctx *R, const struct ub_classview_row *rows, unsigned n,
 		      double *xmax, double *lmax, int *summary_only, struct ub_err *e)
 {
-	char name[256], note[64];
+	char name[256], note[64], wifi[96];
 	size_t a, cols;
 	unsigned i;
 	FILE *d;
@@ -150,6 +151,9 @@ static int write_data(struct ub_report_ctx *R, const struct ub_classview_row *ro
 		fprintf(d, " %d", w->dead);
 		a = ub_words_fit(r->label, CV_NAME_COLS, &cols);
 		snprintf(name, sizeof(name), "%.*s%s", (int)a, r->label, r->label[a] ? "…" : "");
+		/* the radio it was measured under (params.wifi), beside the name */
+		if (ub_wifinote(R, r, UB_WIFINOTE_SHORT, wifi, sizeof(wifi)))
+			snprintf(name + strlen(name), sizeof(name) - strlen(name), " (%s)", wifi);
 		fputc(' ', d);
 		ub_gnuplot_datum(d, name);
 		if (w->dead)

@@ -1,5 +1,6 @@
 # udpbench report, chart 5: one box per result (f_box: box p5 q1 median q3
-# p95 p99 loss_pct colour "label" "note" note_y; xl[i] is label i wrapped). The box spans the middle half of
+# p95 p99 loss_pct colour "label" "note" note_y; xl[i] is label i wrapped,
+# wl[i] the Wi-Fi facts of result i wrapped, or ""). The box spans the middle half of
 # the replies, the bar inside is the median, the whiskers reach 5% and 95%,
 # the diamond marks 99%; the note above says how much was lost. A board
 # that never answered has NaN figures (no box) and the note "no reply".
@@ -17,7 +18,14 @@ if (upright) {
     set xtics rotate by 90 right
     set bmargin at screen (0.14 + 0.017 * label_cols)
 } else {
-    set bmargin at screen (0.14 + 0.035 * label_lines)
+    set bmargin at screen (0.14 + 0.035 * (label_lines + wifi_lines))
+}
+# the Wi-Fi facts (SSID, channel, signal) under each label, wl[i]; "" for none
+if (!upright && wifi_lines > 0) {
+    do for [i=1:n] {
+        set label 100 + i wl[i] at first i, graph 0 center offset 0, -(label_lines + 0.9) * 1.15 \
+            tc rgb c_blue font fontspec
+    }
 }
 set grid noxtics ytics
 set key horizontal at screen 0.5, screen 0.01 center bottom

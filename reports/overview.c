@@ -15,6 +15,7 @@
 #include "metrics/words.h"
 #include "reports/fmt.h"
 #include "reports/gnuplot.h"
+#include "reports/wifinote.h"
 
 /* Every text for people is TX(R, English, Chinese). */
 #define TX UB_REPORT_TX
@@ -276,22 +277,32 @@ static int compare_data(struct ub_report_ctx *R, unsigned many, unsigned *used_o
 /*
  * Writes the label under result r's box into settings f as xl[i]: wrapped
  * to the room each of used boxes has, or (many) upright and cut short;
- * raises *lines or *cols to what it takes.
+ * raises *lines or *cols to what it takes. The radio it was measured
+ * under (params.wifi) goes below it as wl[i], raising *wlines; upright,
+ * its short form ends the label itself.
  */
-static void box_label(FILE *f, const struct ub_result *r, unsigned i, unsigned used, unsigned many,
-		      unsigned *lines, unsigned *cols)
+static void box_label(const struct ub_report_ctx *R, FILE *f, const struct ub_result *r, unsigned i,
+		      unsigned used, unsigned many, unsigned *lines, unsigned *cols, unsigned *wlines)
 {
-	char var[32], lbl[512], fmt[1024];
+	char var[32], lbl[512], fmt[1024], wifi[160], wl[200] = "";
+	size_t a, b, c, width = used > 1 ? (90 / used > 8 ? 90 / used : 8) : 90;
 	unsigned l;
-	size_t a, b, c;
 
 	if (many) {
 		a = ub_words_fit(r->label, 20, &c);
 		snprintf(lbl, sizeof(lbl), "%.*s%s", (int)a, r->label, r->label[a] ? "…" : "");
+		if (ub_wifinote(R, r, UB_WIFINOTE_SHORT, wifi, sizeof(wifi))) {
+			snprintf(lbl + strlen(lbl), sizeof(lbl) - strlen(lbl), "\n%s", wifi);
+			c = ub_words_width(wifi) > c ? ub_words_width(wifi) : c;
+		}
 		*cols = c > *cols ? (unsigned)c : *cols;
 	} else {
-		l = ub_words_wrap(lbl, sizeof(lbl), r->label, used > 1 ? (90 / used > 8 ? 90 / used : 8) : 90);
+		l = ub_words_wrap(lbl, sizeof(lbl), r->label, width);
 		*lines = l > *lines ? l : *lines;
+		if (ub_wifinote(R, r, UB_WIFINOTE_FULL, wifi, sizeof(wifi))) {
+			l = ub_words_wrap(wl, sizeof(wl), wifi, width);
+			*wlines = l > *wlines ? l : *wlines;
+		}
 	}
 	/* gnuplot reads a tic label as a format: a % stays a % when doubled */
 	for (a = b = 0; lbl[a] && b + 2 < sizeof(fmt); a++) {
@@ -302,13 +313,16 @@ static void box_label(FILE *f, const struct ub_result *r, unsigned i, unsigned u
 	fmt[b] = '\0';
 	snprintf(var, sizeof(var), "xl[%u]", i);
 	ub_gnuplot_str(f, var, fmt);
+	/* a label's text is no format */
+	snprintf(var, sizeof(var), "wl[%u]", i);
+	ub_gnuplot_str(f, var, wl);
 }
 
 /* Chart 5: one box per result. */
 int ub_chart_compare(struct ub_report_ctx *R, struct ub_err *e)
 {
 	double ymax = 0;
-	unsigned k, i, used = 0, lines = 1, cols = 0, many = 0, boxes = 0;
+	unsigned k, i, used = 0, lines = 1, cols = 0, many = 0, boxes = 0, wlines = 0;
 	char t[512];
 	FILE *f;
 	int rc;
@@ -329,12 +343,13 @@ int ub_chart_compare(struct ub_report_ctx *R, struct ub_err *e)
 	if (!f)
 		return e->code;
 	ub_gnuplot_str(f, "f_box", "compare.dat");
-	fprintf(f, "n = %u\narray xl[n]\n", used);
+	fprintf(f, "n = %u\narray xl[n]\narray wl[n]\n", used);
 	/* the labels under the boxes, wrapped to the room each box has, or upright and cut short */
 	for (k = 0, i = 1; k < R->n; k++)
 		if (in_compare(&R->r[k]))
-			box_label(f, &R->r[k], i++, used, many, &lines, &cols);
-	fprintf(f, "upright = %u\nlabel_lines = %u\nlabel_cols = %u\n", many, lines, cols);
+			box_label(R, f, &R->r[k], i++, used, many, &lines, &cols, &wlines);
+	fprintf(f, "upright = %u\nlabel_lines = %u\nlabel_cols = %u\nwifi_lines = %u\n", many, lines,
+		cols, wlines);
 	ub_gnuplot_num(f, "ymax", ymax * 1.22 + 1e-3);
 	snprintf(t, sizeof(t), "%s%s%s",
 		 R->c->title ? R->c->title : "", R->c->title ? "\n" : "",

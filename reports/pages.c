@@ -14,6 +14,7 @@
 #include "lib/outfile.h"
 #include "metrics/words.h"
 #include "reports/fmt.h"
+#include "reports/wifinote.h"
 
 /* Every text for people is TX(R, English, Chinese). */
 #define TX UB_REPORT_TX
@@ -50,7 +51,7 @@ static void md_esc(FILE *f, const char *s)
 
 enum { M_LABEL, M_FILE, M_PROTO, M_PEER, M_START, M_PLAN, M_SENT, M_RECV, M_LOST, M_SPLIT,
        M_LATE, M_DUP, M_REORD, M_BURST, M_MIN, M_MED, M_P95, M_P99, M_MAX, M_JIT, M_RETX,
-       M_CLOCK, M_LAG, M_N };
+       M_CLOCK, M_LAG, M_WIFI, M_N };
 
 /* The summary's count for the rows that show one. */
 static const char *const count_key[M_N] = {
@@ -172,6 +173,17 @@ static void metric_value(const struct ub_report_ctx *R, const struct ub_result *
 		str = ub_words_clock(ub_results_str(p, "clock"), R->zh ? UB_LANG_ZH : UB_LANG_EN);
 		snprintf(v, n, "%s", str ? str : "-");
 		break;
+	case M_WIFI:
+		/* the facts, or why there are none: the reason's word and the interface */
+		if (ub_wifinote(R, r, UB_WIFINOTE_FULL, v, n))
+			break;
+		lb = json_object_get(p, "wifi_why");
+		str = ub_results_str(lb, "reason");
+		if (str && ub_results_str(lb, "iface"))
+			snprintf(v, n, "- (%s: %s)", str, ub_results_str(lb, "iface"));
+		else
+			snprintf(v, n, str ? "- (%s)" : "-", str);
+		break;
 	}
 }
 
@@ -192,6 +204,7 @@ static void metric(const struct ub_report_ctx *R, const struct ub_result *r, int
 		{ "RTT p99", UB_ZH_RTT " p99" }, { "RTT max", UB_ZH_RTT " 最大" },
 		{ "jitter (RFC 3550)", "抖动（RFC 3550）" }, { "TCP retransmissions", "TCP 重传" },
 		{ "clock", "时钟" }, { "sender lateness p99", UB_ZH_SEND_LAG " p99" },
+		{ "Wi-Fi", "Wi-Fi" },
 	};
 
 	snprintf(name, 64, "%s", names[m][R->zh]);

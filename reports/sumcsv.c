@@ -18,7 +18,8 @@
 
 const char ub_sumcsv_header[] =
 	"label,name,peer,protocol,start_local_time,sent,received,lost,loss_pct,lost_up,lost_down,"
-	"rtt_min_ms,rtt_median_ms,rtt_p90_ms,rtt_p99_ms,rtt_max_ms,status";
+	"rtt_min_ms,rtt_median_ms,rtt_p90_ms,rtt_p99_ms,rtt_max_ms,status,"
+	"wifi_ssid,wifi_channel,wifi_signal_dbm";
 
 void ub_sumcsv_field(FILE *f, const char *s)
 {
@@ -64,7 +65,7 @@ void ub_sumcsv_row(const struct ub_report_ctx *R, const struct ub_result *r, FIL
 	json_t *p = r->params, *s = r->summary, *rtt = json_object_get(s, "rtt_ns");
 	const char *peer = ub_results_str(p, "peer_addr");
 	char when[64] = "";
-	json_t *lp = json_object_get(s, "loss_pct");
+	json_t *lp = json_object_get(s, "loss_pct"), *wifi;
 	struct tm tm;
 	time_t t;
 	size_t i;
@@ -99,6 +100,12 @@ void ub_sumcsv_row(const struct ub_report_ctx *R, const struct ub_result *r, FIL
 	fputc(',', f);
 	if (r->dead)
 		ub_sumcsv_field(f, TX(R, "no reply", UB_ZH_NO_REPLY));
+	/* the radio as the run began (params.wifi.start); empty without one */
+	wifi = json_object_get(json_object_get(p, "wifi"), "start");
+	fputc(',', f);
+	ub_sumcsv_field(f, ub_results_str(wifi, "ssid"));
+	int_cell(f, wifi, "channel");
+	int_cell(f, wifi, "signal_dbm");
 	fputs("\r\n", f);
 }
 

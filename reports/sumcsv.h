@@ -1,7 +1,8 @@
 /*
  * udpbench: reports — summary.csv, one row per result (a board of a
  * classroom, a run), for a spreadsheet: times in milliseconds, the start
- * in local time, an empty cell for what is not known (the round-trip
+ * in local time, the Wi-Fi facts as the run began (params.wifi.start:
+ * SSID, channel, signal), an empty cell for what is not known (the round-trip
  * figures of a board that never answered among them). UTF-8 with a byte
  * order mark, so that Excel and WPS read Chinese names as Chinese; fields
  * quoted as RFC 4180 says, and text that a spreadsheet would run as a

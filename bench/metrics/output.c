@@ -342,7 +342,8 @@ static json_t *result_json(const struct ub_params *p, const struct ub_summary *s
 	if (json_object_set_new(params, "name", str_or_null(p->name[0] ? p->name : NULL)) < 0 ||
 	    json_object_set_new(params, "report_interval_ns",
 				p->report_interval_ns > 0 ? json_integer((json_int_t)p->report_interval_ns)
-							  : json_null()) < 0) {
+							  : json_null()) < 0 ||
+	    ub_output_wifi_json(params, p->wifi) < 0) {
 		json_decref(params);
 		json_decref(sum);
 		return NULL;
@@ -657,6 +658,7 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 	summary_rtt(f, zh, s);
 	summary_schedule(f, zh, p, s, rc);
 	summary_events(f, zh, rc);
+	ub_output_wifi_line(f, lang, p->wifi);
 	fflush(f);
 }
 

@@ -32,6 +32,16 @@ void ub_output_interval(FILE *f, enum ub_lang lang, const char *who, const struc
 json_t *ub_output_intervals_json(const struct ub_summary *s);
 #endif
 
+/* Prints one line on the Wi-Fi link w's run crossed (SSID, channel, signal, rates); nothing without one. */
+void ub_output_wifi_line(FILE *f, enum ub_lang lang, const struct ub_wifi_facts *w);
+
+#ifndef UB_BOARD_BUILD
+/* Sets params.wifi and params.wifi_why from f (NULL: not measured); returns 0, or -1 out of memory. */
+int ub_output_wifi_json(json_t *params, const struct ub_wifi_facts *f);
+/* Sets obj's "wifi" (one reading, f->start, with "iface") and "wifi_why"; returns 0, or -1 out of memory. */
+int ub_output_wifi_now_json(json_t *obj, const struct ub_wifi_facts *f);
+#endif
+
 /* The reason as one sentence, in English for the JSON or in lang for the terminal. */
 const char *ub_output_split_why(enum ub_split_why w, enum ub_lang lang);
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
+#include "lib/wifi.h"
 #include "metrics/stats.h"
 
 /* Why a result gives no up/down split (RFC 8762 §4.3.1: only a stateful reflector's counter tells). */
@@ -65,6 +66,7 @@ struct ub_params {
 	int ptp;              /* our T1 went out in PTP format */
 	int refl_ts;          /* the reflector's T2/T3: 0 unknown, 1 NTP, 2 PTP */
 	struct ub_link link;  /* the link the probes crossed */
+	const struct ub_wifi_facts *wifi; /* the radio conditions of the route; NULL not measured */
 };
 
 #define UB_RESTARTS_MAX 16

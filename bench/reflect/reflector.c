@@ -11,6 +11,7 @@
 #include "lib/clock.h"
 #include "lib/lru.h"
 #include "lib/net.h"
+#include "lib/wifi.h"
 #include "stamp/proto.h"
 #include "reflect/discovery.h"
 #include "reflect/ratelimit.h"
@@ -532,6 +533,7 @@ static int disc_global_allow(struct ub_reflector *r, int64_t now)
 static void disc_answer(struct ub_reflector *r, struct ub_pkt *p, int kind, const char *nonce)
 {
 	uint8_t ans[UB_DISC_QUERY_LEN + 1];
+	struct ub_disc_info info;
 	struct ub_err e;
 	struct ub_pkt out;
 	int n;
@@ -550,7 +552,10 @@ static void disc_answer(struct ub_reflector *r, struct ub_pkt *p, int kind, cons
 		return;
 	}
 	ub_err_clear(&e);
-	n = ub_disc_encode_answer(ans, sizeof(ans), nonce, &r->disc, &e);
+	info = r->disc;
+	/* our own signal on the interface towards the asker, when that one is wireless */
+	info.has_rssi = ub_wifi_signal_towards(&p->peer, &info.rssi) == 0;
+	n = ub_disc_encode_answer(ans, sizeof(ans), nonce, &info, &e);
 	if (n < 0 || (size_t)n > p->len) {
 		r->cnt.discovery_refused++;
 		return;

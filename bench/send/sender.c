@@ -57,6 +57,7 @@ struct sender {
 	struct ub_board_now *boards; /* what the watcher gets, one per session */
 	struct held *held;      /* interval lines waiting for the other boards' */
 	unsigned held_max;      /* room for a board's lines: Tmax's worth of intervals, and some */
+	struct ub_wifi_facts *wifi; /* the radio conditions of each peer's route */
 };
 
 /*
@@ -627,8 +628,12 @@ static int prepare(struct sender *s, struct results *r, struct ub_err *e)
 	r->rc = calloc(s->n, sizeof(*r->rc));
 	s->boards = calloc(s->n, sizeof(*s->boards));
 	s->held = calloc(s->n, sizeof(*s->held));
-	if (!r->params || !r->sum || !r->rc || !s->boards || !s->held)
+	s->wifi = calloc(s->n, sizeof(*s->wifi));
+	if (!r->params || !r->sum || !r->rc || !s->boards || !s->held || !s->wifi)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+	/* the route to each peer and, when it is a wireless one, its link as the run starts */
+	for (i = 0; i < s->n; i++)
+		ub_wifi_probe(ub_session_addr(s->sess[i]), &s->wifi[i]);
 	/* a silent board's line comes a Tmax after the others' */
 	s->held_max = 4;
 	if (c->report_interval_ns > 0 && c->timeout_ns / c->report_interval_ns < 1000)
@@ -668,6 +673,8 @@ static int write_results(struct sender *s, struct results *r, int64_t start_real
 			wrc = werr->code;
 		if (c->names && c->names[i])
 			snprintf(r->params[i].name, sizeof(r->params[i].name), "%s", c->names[i]);
+		ub_wifi_probe_end(&s->wifi[i]);
+		r->params[i].wifi = &s->wifi[i];
 	}
 	/* the last records, complete now, before the summary */
 	while (emit_intervals(s, 1))
@@ -767,6 +774,7 @@ out:
 	for (i = 0; s.held && i < s.n; i++)
 		free(s.held[i].r);
 	free(s.held);
+	free(s.wifi);
 	free(r.params);
 	free(r.sum);
 	free(r.rc);

@@ -24,6 +24,7 @@ BIND = ""                 # "" = every address, IPv4 and IPv6
 SESSION_IDLE_S = 60.0     # a sender silent this long is forgotten (a TCP client too)
 TCP_ECHO = True           # also echo TCP on PORT, for `udpbench --tcp`
 TCP_MAX_CONNS = 64        # TCP clients at once (the 掌控板 takes 3: lwIP has few sockets)
+WIRELESS_FILE = "/proc/net/wireless"  # where the kernel gives each Wi-Fi interface's signal
 # ------------------------------------------------------------------------------
 
 import argparse
@@ -199,6 +200,63 @@ def _on_link(host):
     return False
 
 
+def _route_iface(peer):
+    """The interface the route to peer leaves through: the longest prefix that
+    holds it in the kernel's table (/proc/net/route, /proc/net/ipv6_route), or
+    a link-local address's own interface; None when none is found."""
+    host = peer[0][7:] if peer[0].startswith("::ffff:") else peer[0]
+    best, dev = -1, None
+    try:
+        if ":" not in host:
+            if host.startswith("127."):
+                return "lo"
+            a = struct.unpack("=I", socket.inet_aton(host))[0]
+            with open("/proc/net/route") as f:
+                for line in f.readlines()[1:]:
+                    w = line.split()
+                    if len(w) > 7:
+                        dst, mask = int(w[1], 16), int(w[7], 16)
+                        plen = bin(mask).count("1")
+                        if a & mask == dst and plen > best:
+                            best, dev = plen, w[0]
+            return dev
+        if len(peer) > 3 and peer[3]:
+            return socket.if_indextoname(peer[3])
+        a = socket.inet_pton(socket.AF_INET6, host.split("%")[0])
+        with open("/proc/net/ipv6_route") as f:
+            for line in f:
+                w = line.split()
+                if len(w) < 10:
+                    continue
+                dst, plen = bytes.fromhex(w[0]), int(w[1], 16)
+                nb, rb = divmod(plen, 8)
+                if a[:nb] == dst[:nb] and (rb == 0 or (a[nb] ^ dst[nb]) >> (8 - rb) == 0) \
+                        and plen > best:
+                    best, dev = plen, w[9]
+    except (OSError, ValueError, IndexError):
+        return None
+    return dev
+
+
+def wifi_signal(iface):
+    """The signal level of iface in dBm from WIRELESS_FILE, or None (a wired
+    interface, or no level). Lines after the two headers read
+    "IFACE: STATUS LINK LEVEL NOISE ..."; old drivers give LEVEL as dBm + 256."""
+    try:
+        with open(WIRELESS_FILE) as f:
+            for line in f.readlines()[2:]:
+                name, _, rest = line.partition(":")
+                if name.strip() != iface:
+                    continue
+                level = int(float(rest.split()[2].rstrip(".")))
+                if 0 < level < 256:
+                    level -= 256
+                return level if -150 <= level < 0 else None
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def answer_discovery(sock, data, ancdata, peer, name):
     """Answers a discovery query; returns True when data was discovery (answered or
     dropped), False for anything else (a STAMP request goes on as before)."""
@@ -232,8 +290,14 @@ def answer_discovery(sock, data, ancdata, peer, name):
     name = "".join(c if ord(c) >= 32 and c not in "#\x7f" else "?" for c in name)
     while len(name.encode()) > 63:
         name = name[:-1]
-    out = ("UDPBENCH!HERE 1 %s\nid=%s\nkind=vvboard\nname=%s\nversion=%s\nport=%d\n"
-           % (nonce.decode(), d["id"], name, VERSION, sock.getsockname()[1])).encode()
+    text = ("UDPBENCH!HERE 1 %s\nid=%s\nkind=vvboard\nname=%s\nversion=%s\nport=%d\n"
+            % (nonce.decode(), d["id"], name, VERSION, sock.getsockname()[1]))
+    # the board's own signal on the interface towards the asker, when that one is Wi-Fi
+    iface = _route_iface(peer)
+    dbm = wifi_signal(iface) if iface else None
+    if dbm is not None:
+        text += "rssi=%d\n" % dbm
+    out = text.encode()
     if len(out) <= len(data):
         try:
             sock.sendto(out, peer)

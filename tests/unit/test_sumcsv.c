@@ -96,7 +96,8 @@ static void test_rows(void **state)
 	memset(&r, 0, sizeof(r));
 	/* a board that answered, its up/down split unknown */
 	root = json_loads("{\"params\":{\"peer_addr\":\"10.0.0.7:10000\",\"proto\":\"udp\","
-			  "\"label\":\"Room, 3\",\"name\":\"=A1\"},"
+			  "\"label\":\"Room, 3\",\"name\":\"=A1\",\"wifi\":{\"iface\":\"wlan0\","
+			  "\"start\":{\"ssid\":\"=cmd|' /C calc'!A0\",\"channel\":36,\"signal_dbm\":-52}}},"
 			  "\"summary\":{\"sent\":100,\"received\":98,\"lost\":2,\"loss_pct\":2.0,"
 			  "\"lost_up\":null,\"lost_down\":null,\"rtt_ns\":{\"n\":98,\"min\":1500000,"
 			  "\"median\":2000000,\"p90\":2500000,\"p99\":3000000,\"max\":12345678}}}",
@@ -107,7 +108,7 @@ static void test_rows(void **state)
 	r.name = "=A1";
 	got = row(&R, &r);
 	assert_string_equal(got, "\"Room, 3\",'=A1,10.0.0.7:10000,udp,,100,98,2,2.000,,,1.500,2.000,2.500,"
-				 "3.000,12.346,\r\n");
+				 "3.000,12.346,,'=cmd|' /C calc'!A0,36,-52\r\n");
 	free(got);
 	json_decref(root);
 
@@ -125,7 +126,7 @@ static void test_rows(void **state)
 	r.dead = 1;
 	R.zh = 1;
 	got = row(&R, &r);
-	assert_string_equal(got, ",王五,10.0.0.8:10000,udp,,50,0,50,100.000,50,0,,,,,,无应答\r\n");
+	assert_string_equal(got, ",王五,10.0.0.8:10000,udp,,50,0,50,100.000,50,0,,,,,,无应答,,,\r\n");
 	free(got);
 	json_decref(root);
 }
