@@ -115,19 +115,34 @@ static struct slot *slot_of(struct ub_intervals *iv, uint64_t idx)
 	return &iv->ring[idx & iv->mask];
 }
 
-/* Fills the open record's round-trip figures from the span's replies. */
+/* A record's round-trip figures, all -1: no reply in its span. */
+static void no_rtt(struct ub_interval *r)
+{
+	r->rtt_min_ns = r->rtt_p10_ns = r->rtt_p25_ns = r->rtt_median_ns = -1;
+	r->rtt_p75_ns = r->rtt_p90_ns = r->rtt_max_ns = -1;
+}
+
+/*
+ * Fills the open record's round-trip figures from the span's replies:
+ * nearest rank, as the summary's (min and max exact, the others within
+ * the histogram's error).
+ */
 static void close_rtt(struct ub_intervals *iv, struct ub_interval *r)
 {
-	static const uint32_t at[2] = { 5000, 9000 };
-	int64_t q[2];
+	static const uint32_t at[5] = { 1000, 2500, 5000, 7500, 9000 };
+	int64_t q[5];
 
 	if (!ub_hist_count(iv->span_rtt)) {
-		r->rtt_median_ns = r->rtt_p90_ns = r->rtt_max_ns = -1;
+		no_rtt(r);
 		return;
 	}
-	ub_hist_percentiles(iv->span_rtt, at, 2, q);
-	r->rtt_median_ns = q[0];
-	r->rtt_p90_ns = q[1];
+	ub_hist_percentiles(iv->span_rtt, at, 5, q);
+	r->rtt_min_ns = ub_hist_min(iv->span_rtt);
+	r->rtt_p10_ns = q[0];
+	r->rtt_p25_ns = q[1];
+	r->rtt_median_ns = q[2];
+	r->rtt_p75_ns = q[3];
+	r->rtt_p90_ns = q[4];
 	r->rtt_max_ns = ub_hist_max(iv->span_rtt);
 	ub_hist_reset(iv->span_rtt);
 }
@@ -158,7 +173,7 @@ static int next_record(struct ub_intervals *iv)
 	memset(r, 0, sizeof(*r));
 	r->start_ns = (int64_t)iv->n * iv->cfg.span_ns;
 	r->end_ns = (int64_t)(iv->n + 1) * iv->cfg.span_ns;
-	r->rtt_median_ns = r->rtt_p90_ns = r->rtt_max_ns = -1;
+	no_rtt(r);
 	iv->open_lost[iv->n] = 0;
 	iv->n++;
 	return 0;

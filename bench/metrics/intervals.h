@@ -21,6 +21,8 @@ struct ub_interval {
 	int has_split;                  /* lost_up/lost_down are known (a stateful reflector) */
 	uint64_t lost_up, lost_down;
 	int64_t rtt_median_ns, rtt_p90_ns, rtt_max_ns; /* over the replies; -1 when none */
+	/* the rest of the distribution, for bands around the median; -1 when none */
+	int64_t rtt_min_ns, rtt_p10_ns, rtt_p25_ns, rtt_p75_ns;
 };
 
 /* One probe as it was decided: its reply's round trip, or lost. */
