@@ -13,6 +13,7 @@
 #include "metrics/words.h"
 #include "reports/fmt.h"
 #include "reports/gnuplot.h"
+#include "reports/longrun.h"
 
 /* Every text for people is TX(R, English, Chinese). */
 #define TX UB_REPORT_TX
@@ -209,7 +210,9 @@ int ub_chart_intervals(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	ub_report_fmt_dur(R, every, sizeof(every),
 			  ub_results_int(r->params, "report_interval_ns", s.span) > 0
 				  ? ub_results_int(r->params, "report_interval_ns", s.span) : s.span);
-	rc = chart_ivrtt(R, k, &s, every, e);
+	/* a long run's round trips are the long-run chart's (longrun.c) */
+	if (!ub_longrun_wanted(r))
+		rc = chart_ivrtt(R, k, &s, every, e);
 	if (!rc)
 		rc = chart_ivloss(R, k, &s, every, e);
 	return rc;
