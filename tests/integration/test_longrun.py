@@ -10,6 +10,7 @@ import json
 import math
 import os
 import random
+import subprocess
 import time
 
 from harness import UDPBENCH, Skip, load_json, spawn, start_reflector, stop, ub
@@ -17,6 +18,7 @@ from test_relay import finish_relay, start_relay
 from test_report import data_rows, need_report, png_size
 
 MIN_RECORDS = 300
+TIME = "/usr/bin/time"
 COLUMNS = 800
 ROUND = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 300, 600, 900, 1200, 1800, 3600)
 
@@ -243,3 +245,44 @@ def test_longrun_chart_of_a_real_run_matches_the_truth_log(tmp):
     stop(refl)
     _, files = report(tmp, rj2, "out-brief")
     assert not any(f.startswith("longrun-") for f in files), files
+
+
+def wait_bounded(p, timeout):
+    try:
+        return p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise AssertionError("the sender did not end within %ds" % timeout)
+
+
+def test_interval_records_cost_little_memory(tmp):
+    """2000 records of 10 ms with --summary-only against the same run without
+    records: the sender's peak memory grows by under 500 bytes a record
+    (a record is 128 bytes; a JSON tree of them would be about 800 each at
+    exit), and the JSON holds every record, valid."""
+    if not os.access(TIME, os.X_OK):
+        raise Skip("no %s (Debian package time)" % TIME)
+    refl, port = start_reflector()
+    runs = {}
+    for ri in ("10ms", "0"):
+        rj = os.path.join(tmp, "ri-%s.json" % ri)
+        # GNU time reports the peak of the program itself (a child forked
+        # from Python would count the interpreter's pages it had before exec)
+        peak = os.path.join(tmp, "peak-%s.txt" % ri)
+        runs[ri] = (spawn([TIME, "-f", "%M", "-o", peak, UDPBENCH, "--peer", "127.0.0.1:%d" % port,
+                           "-d", "20s", "-i", "1ms", "--summary-only", "--report-interval", ri,
+                           "--json", rj, "-q"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), rj, peak)
+    peak = {}
+    for ri, (p, rj, pf) in runs.items():
+        assert wait_bounded(p, 90) == 0, ri
+        with open(pf) as f:
+            peak[ri] = int(f.read().split()[-1])
+    stop(refl)
+    recs = load_json(runs["10ms"][1])["intervals"]
+    assert len(recs) >= 1990, len(recs)
+    assert load_json(runs["0"][1]).get("intervals") is None
+    extra = (peak["10ms"] - peak["0"]) * 1024
+    print("  peak %d kB with %d records, %d kB without: %.0f bytes a record"
+          % (peak["10ms"], len(recs), peak["0"], extra / len(recs)))
+    assert extra < 500 * len(recs), (peak, len(recs))

@@ -377,6 +377,146 @@ static void test_percentiles_match_a_sort(void **state)
 	ub_intervals_free(iv);
 }
 
+/*
+ * A run far past the cap of records (8 here): the records stay at most 8,
+ * cover the run without gap or overlap, each holds exactly the probes sent
+ * in its span (counted against a list of every probe), min and max are
+ * exact, the other figures in order between them, and the live view's
+ * split at the end is that of a set that never merged.
+ */
+static void test_records_merge_at_the_cap(void **state)
+{
+	enum { N = 2000, CAP = 8 };
+	struct ub_intervals_config c;
+	struct ub_intervals *iv, *whole;
+	const struct ub_interval *all;
+	struct ub_interval r;
+	static int64_t t[N], rtt[N];
+	uint64_t i, up, down, want_up, want_down, sent = 0, x = 88172645463325252ull;
+	uint32_t counter = 0;
+	int64_t med, p99, lo, hi;
+	size_t n, k, taken = 0, most = 0;
+	int split, out;
+
+	(void)state;
+	ub_intervals_config_init(&c);
+	c.span_ns = SPAN;
+	c.window = 64;
+	whole = ub_intervals_new(&c);
+	c.max_records = CAP;
+	iv = ub_intervals_new(&c);
+	assert_non_null(iv);
+	assert_non_null(whole);
+	for (i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		t[i] = (int64_t)i * 10;
+		ub_intervals_sent(iv, i, t[i]);
+		ub_intervals_sent(whole, i, t[i]);
+		/* o replied, u lost there (not counted), d lost back (counted); two long outages */
+		out = (i >= 35 && i < 100) || (i >= 700 && i < 760) || (i >= 1500 && i < 1800);
+		if (out || i == 25 || x % 11 == 0 || x % 11 == 1) {
+			/* 25 is lost on the way there, in a record settled before the first outage */
+			rtt[i] = -1;
+			counter += out ? x % 3 == 0 : i != 25 && x % 11 == 1;
+			ub_intervals_lost(iv, i);
+			ub_intervals_lost(whole, i);
+		} else {
+			rtt[i] = 1000 + (int64_t)(x % 5000);
+			ub_intervals_ok(iv, i, rtt[i], 1, counter);
+			ub_intervals_ok(whole, i, rtt[i], 1, counter++);
+		}
+		while (ub_intervals_take(iv, 1, &r))
+			taken++;
+		while (ub_intervals_take(whole, 1, &r))
+			;
+		ub_intervals_records(iv, &n);
+		most = n > most ? n : most;
+		/*
+		 * The live view sums the records whose split is final: coarser
+		 * ones are final later, never sooner, than a set that never merged.
+		 */
+		ub_intervals_live(iv, 1, &split, &up, &down, &med, &p99);
+		ub_intervals_live(whole, 1, &split, &want_up, &want_down, &med, &p99);
+		assert_true(up <= want_up + 1 && down <= want_down + 1);
+	}
+	ub_intervals_end(iv, 1);
+	all = ub_intervals_records(iv, &n);
+	assert_true(most <= CAP);
+	assert_true(taken > CAP);
+	assert_int_equal(all[0].start_ns, 0);
+	assert_true(all[n - 1].end_ns > t[N - 1]);
+	/* merged at least five times: the newest records span 32 times as long */
+	assert_true(all[n - 2].end_ns - all[n - 2].start_ns >= 32 * SPAN);
+	for (k = 0; k < n; k++) {
+		uint64_t want_sent = 0, want_received = 0;
+
+		if (k + 1 < n)
+			assert_int_equal(all[k].end_ns, all[k + 1].start_ns);
+		lo = INT64_MAX;
+		hi = -1;
+		for (i = 0; i < N; i++) {
+			if (t[i] < all[k].start_ns || t[i] >= all[k].end_ns)
+				continue;
+			want_sent++;
+			if (rtt[i] < 0)
+				continue;
+			want_received++;
+			lo = rtt[i] < lo ? rtt[i] : lo;
+			hi = rtt[i] > hi ? rtt[i] : hi;
+		}
+		assert_int_equal(all[k].sent, want_sent);
+		assert_int_equal(all[k].received, want_received);
+		assert_int_equal(all[k].lost, want_sent - want_received);
+		assert_int_equal(all[k].lost_up + all[k].lost_down, all[k].lost);
+		sent += all[k].sent;
+		if (!want_received) {
+			assert_int_equal(all[k].rtt_median_ns, -1);
+			continue;
+		}
+		assert_int_equal(all[k].rtt_min_ns, lo);
+		assert_int_equal(all[k].rtt_max_ns, hi);
+		assert_true(all[k].rtt_min_ns <= all[k].rtt_p10_ns && all[k].rtt_p10_ns <= all[k].rtt_p25_ns &&
+			    all[k].rtt_p25_ns <= all[k].rtt_median_ns &&
+			    all[k].rtt_median_ns <= all[k].rtt_p75_ns &&
+			    all[k].rtt_p75_ns <= all[k].rtt_p90_ns && all[k].rtt_p90_ns <= all[k].rtt_max_ns);
+	}
+	assert_int_equal(sent, N);
+	ub_intervals_end(whole, 1);
+	ub_intervals_live(iv, 1, &split, &up, &down, &med, &p99);
+	ub_intervals_live(whole, 1, &split, &want_up, &want_down, &med, &p99);
+	assert_int_equal(up, want_up);
+	assert_int_equal(down, want_down);
+	ub_intervals_free(iv);
+	ub_intervals_free(whole);
+}
+
+/* Nobody takes the records: they are kept whole past the cap rather than merged unseen. */
+static void test_records_untaken_grow_past_the_cap(void **state)
+{
+	struct ub_intervals_config c;
+	struct ub_intervals *iv;
+	const struct ub_interval *all;
+	uint64_t i;
+	size_t n;
+
+	(void)state;
+	ub_intervals_config_init(&c);
+	c.span_ns = SPAN;
+	c.window = 64;
+	c.max_records = 4;
+	iv = ub_intervals_new(&c);
+	assert_non_null(iv);
+	for (i = 0; i < 100; i++) {
+		ub_intervals_sent(iv, i, (int64_t)i * 10);
+		ub_intervals_ok(iv, i, 5, 0, 0);
+	}
+	ub_intervals_end(iv, 0);
+	all = ub_intervals_records(iv, &n);
+	assert_int_equal(n, 10);
+	assert_int_equal(all[9].start_ns, 9 * SPAN);
+	ub_intervals_free(iv);
+}
+
 static void test_live_figures_and_fresh_outcomes(void **state)
 {
 	struct ub_intervals *iv = fresh_set(4);
@@ -478,6 +618,8 @@ int main(void)
 		cmocka_unit_test(test_no_split_unless_counted),
 		cmocka_unit_test(test_empty_spans_are_records_too),
 		cmocka_unit_test(test_percentiles_match_a_sort),
+		cmocka_unit_test(test_records_merge_at_the_cap),
+		cmocka_unit_test(test_records_untaken_grow_past_the_cap),
 		cmocka_unit_test(test_live_figures_and_fresh_outcomes),
 		cmocka_unit_test(test_live_split_equals_the_records),
 		cmocka_unit_test(test_probes_outside_the_window_are_ignored),
