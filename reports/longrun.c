@@ -87,7 +87,9 @@ static int read_lr(json_t *o, struct lr *v, int *full)
 	v->sent = field(o, "sent");
 	v->received = field(o, "received");
 	v->lost = field(o, "lost");
-	if (v->start < 0 || v->end <= v->start || v->sent < 0 || v->lost < 0 || v->lost > v->sent)
+	/* counts past 2^48 are no run's (a session numbers 2^32 probes): sums stay in range */
+	if (v->start < 0 || v->end <= v->start || v->sent < 0 || v->lost < 0 || v->lost > v->sent ||
+	    v->sent > INT64_C(1) << 48 || v->received > v->sent)
 		return -1;
 	if (v->received < 0)
 		v->received = v->sent - v->lost;
@@ -276,10 +278,15 @@ static double tick_step(double secs)
 					7 * 86400 };
 	size_t i;
 
+	double step;
+
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]) - 1; i++)
 		if (secs / steps[i] <= 8)
 			break;
-	return steps[i];
+	/* a result that claims centuries still gets a few ticks */
+	for (step = steps[i]; secs / step > 8 && step < 1e18; step *= 2)
+		;
+	return step;
 }
 
 int ub_chart_longrun(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
@@ -337,7 +344,6 @@ int ub_chart_longrun(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	if (s.max_top > 2.5 * s.p90_top && s.p90_top > 0)
 		ymax = s.p90_top * 1.6;
 	ub_gnuplot_num(f, "ymax", ymax > 0 ? ymax : 1.0);
-	ub_gnuplot_num(f, "ycut", ymax < s.max_top ? s.max_top : 0);
 	ub_report_fmt_dur(R, every, sizeof(every), s.span);
 	if (s.per_col > 1) {
 		char grp[32];

@@ -183,7 +183,9 @@ def test_longrun_threshold_and_older_results(tmp):
     doc = load_json(bad)
     doc["intervals"][5:5] = ["x", {"start_ns": -1, "end_ns": 5}, {"start_ns": 9, "end_ns": 3},
                              {"start_ns": 0, "end_ns": 1, "sent": 2, "lost": 7},
-                             {"start_ns": "0", "end_ns": 1e300}]
+                             {"start_ns": "0", "end_ns": 1e300},
+                             {"start_ns": 0, "end_ns": 2**63 - 1, "sent": 2**63 - 1,
+                              "lost": 2**63 - 1, "received": 0}]
     with open(bad, "w") as f:
         json.dump(doc, f)
     out, files = report(tmp, bad, "out-bad")
