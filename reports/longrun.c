@@ -154,11 +154,10 @@ static void col_add(struct lr *c, const struct lr *v)
 
 /* What the columns add up to, for the settings. */
 struct lr_sum {
-	size_t cols, records, per_col, with_rtt, no_reply;
+	size_t cols, per_col, with_rtt, no_reply;
 	int full;                 /* every record had the lower figures */
-	int64_t span, end, sent, lost;
+	int64_t span, end;
 	double p90_top, max_top;  /* ms: the highest p90 and max of any column */
-	size_t in_class[N_CLASSES];
 };
 
 /* Writes column c (its weighted sums still open) to f at x offset t0 (s) and sums it into *s. */
@@ -183,11 +182,7 @@ static void col_write(FILE *f, struct lr *c, double t0, struct lr_sum *s)
 	}
 	fprintf(f, " %" PRId64 " %" PRId64 " %" PRId64 " %.3f %d\n", c->sent, c->received, c->lost,
 		c->sent > 0 ? 100.0 * (double)c->lost / (double)c->sent : 0.0, cls);
-	if (cls >= 0)
-		s->in_class[cls]++;
 	s->cols++;
-	s->sent += c->sent;
-	s->lost += c->lost;
 	s->end = c->end > s->end ? c->end : s->end;
 }
 
@@ -222,13 +217,12 @@ static int lr_file(struct ub_report_ctx *R, const struct ub_result *r, double t0
 	s->full = 1;
 	json_array_foreach(r->intervals, i, o)
 		n += read_lr(o, &v, &full) == 0;
-	s->records = n;
 	s->per_col = group_size(n);
 	snprintf(name, sizeof(name), "%s-longrun.dat", r->slug);
 	f = ub_gnuplot_open(R, name, e);
 	if (!f)
 		return e->code;
-	fputs("# x_mid x_start x_end (s, local time) min_ms p10_ms p25_ms median_ms p75_ms p90_ms max_ms"
+	fputs("# x_mid x_start x_end (s of local time; since the start without one) min_ms p10_ms p25_ms median_ms p75_ms p90_ms max_ms"
 	      " sent received lost loss_pct class\n"
 	      "# a line per column of records; NaN: no reply in it; class: loss 0 none, 1 <= 2 %,"
 	      " 2 <= 5 %, 3 <= 10 %, 4 <= 20 %, 5 more, -1 nothing sent\n",
