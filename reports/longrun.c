@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -157,7 +158,8 @@ struct lr_sum {
 	size_t cols, per_col, with_rtt, no_reply;
 	int full;                 /* every record had the lower figures */
 	int64_t span, end;
-	double p90_top, max_top;  /* ms: the highest p90 and max of any column */
+	double med_top, max_top;  /* ms: the highest median and max of any column */
+	double p90[UB_LONGRUN_COLUMNS]; /* ms: each column's p90, for the scale */
 };
 
 /* Writes column c (its weighted sums still open) to f at x offset t0 (s) and sums it into *s. */
@@ -172,8 +174,10 @@ static void col_write(FILE *f, struct lr *c, double t0, struct lr_sum *s)
 			c->rtt[i] /= (double)c->weight;
 		for (i = 0; i < F_N; i++)
 			fprintf(f, " %.6f", c->rtt[i] / 1e6);
+		if (s->with_rtt < UB_LONGRUN_COLUMNS)
+			s->p90[s->with_rtt] = c->rtt[F_P90] / 1e6;
 		s->with_rtt++;
-		s->p90_top = fmax(s->p90_top, c->rtt[F_P90] / 1e6);
+		s->med_top = fmax(s->med_top, c->rtt[F_MED] / 1e6);
 		s->max_top = fmax(s->max_top, c->rtt[F_MAX] / 1e6);
 	} else {
 		for (i = 0; i < F_N; i++)
@@ -245,6 +249,33 @@ static int lr_file(struct ub_report_ctx *R, const struct ub_result *r, double t0
 	if (in_col)
 		col_write(f, &c, t0, s);
 	return ub_gnuplot_close(f, R, name, e);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The top of the scale: the smoke's 90 % edge as most columns have it
+ * (their 95th percentile, with room), so that a few seconds-long replies
+ * do not flatten a day of milliseconds; never below the highest median.
+ * The slowest reply is named on the chart when it is cut off.
+ */
+static double y_top(struct lr_sum *s)
+{
+	size_t n = s->with_rtt < UB_LONGRUN_COLUMNS ? s->with_rtt : UB_LONGRUN_COLUMNS;
+	double top;
+
+	if (!n)
+		return 1.0;
+	qsort(s->p90, n, sizeof(s->p90[0]), cmp_double);
+	top = fmax(s->p90[(n * 95 + 99) / 100 - 1] * 1.5, s->med_top * 1.15);
+	if (top >= s->max_top * 1.08 || top <= 0)
+		top = s->max_top > 0 ? s->max_top * 1.08 : 1.0;
+	return top;
 }
 
 /* A run's length as people say it: 2 h 05 min, 10 min, 45 s. */
@@ -330,13 +361,7 @@ int ub_chart_longrun(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	ub_gnuplot_num(f, "xmax", t0 + secs);
 	ub_gnuplot_num(f, "xstep", step);
 	ub_gnuplot_str(f, "xfmt", tfmt);
-	/*
-	 * The scale follows the smoke's 90 % edge: one reply of seconds would
-	 * flatten a day of milliseconds. The slowest reply is named when cut.
-	 */
-	ymax = s.max_top * 1.08;
-	if (s.max_top > 2.5 * s.p90_top && s.p90_top > 0)
-		ymax = s.p90_top * 1.6;
+	ymax = y_top(&s);
 	ub_gnuplot_num(f, "ymax", ymax > 0 ? ymax : 1.0);
 	ub_report_fmt_dur(R, every, sizeof(every), s.span);
 	if (s.per_col > 1) {

@@ -43,7 +43,8 @@ plot f_lr using 1:(($11 > 0 && $12 == 0) ? 0 : 1/0):2:3:(0):(ymax) \
      "" using 1:4:10 with filledcurves lc rgb g_all title t_all, \
      "" using 1:5:9 with filledcurves lc rgb g_p10 title t_p10, \
      "" using 1:6:8 with filledcurves lc rgb g_mid title (full ? t_mid : ""), \
-     "" using 1:($15 >= 0 ? $7 : 1/0):(c_loss($15)) with lines lw 5 lc rgb variable title t_l0, \
+     "" using 1:($15 >= 0 ? $7 : 1/0):(c_loss($15)) with lines lw 5 lc rgb variable notitle, \
+     NaN with lines lw 8 lc rgb "#009E73" title t_l0, \
      NaN with lines lw 8 lc rgb "#56B4E9" title t_l1, \
      NaN with lines lw 8 lc rgb "#0072B2" title t_l2, \
      NaN with lines lw 8 lc rgb "#CC79A7" title t_l3, \
