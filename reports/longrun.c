@@ -278,10 +278,16 @@ static double y_top(struct lr_sum *s)
 	return top;
 }
 
+/* ns as an int64_t, held within its range (a result may claim any span). */
+static int64_t ns_of(double ns)
+{
+	return ns < 9e18 ? (int64_t)ns : INT64_C(9000000000000000000);
+}
+
 /* A run's length as people say it: 2 h 05 min, 10 min, 45 s. */
 static void fmt_long(const struct ub_report_ctx *R, char *b, size_t n, int64_t ns)
 {
-	int64_t sec = (ns + 500000000) / 1000000000;
+	int64_t sec = ns / 1000000000 + (ns % 1000000000 >= 500000000);
 
 	if (sec >= 3600)
 		snprintf(b, n, TX(R, "%" PRId64 " h %02" PRId64 " min", "%" PRId64 " 小时 %02" PRId64 " 分钟"),
@@ -367,7 +373,7 @@ int ub_chart_longrun(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	if (s.per_col > 1) {
 		char grp[32];
 
-		fmt_long(R, grp, sizeof(grp), (int64_t)s.per_col * s.span);
+		fmt_long(R, grp, sizeof(grp), ns_of((double)s.per_col * (double)s.span));
 		snprintf(cols, sizeof(cols), TX(R, "a column per %s (%zu records of %s)", "每列 %s（%zu 段，每段 %s）"),
 			 grp, s.per_col, every);
 	} else {
@@ -429,7 +435,7 @@ int ub_chart_longrun(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	if (ymax < s.max_top) {
 		char cut[32];
 
-		ub_report_fmt_dur(R, cut, sizeof(cut), (int64_t)(s.max_top * 1e6));
+		ub_report_fmt_dur(R, cut, sizeof(cut), ns_of(s.max_top * 1e6));
 		snprintf(t, sizeof(t), TX(R, "top cut off:\nslowest reply %s", "顶部已截断：\n最慢的回复 %s"), cut);
 		ub_gnuplot_str(f, "t_cut", t);
 	} else {
