@@ -16,6 +16,7 @@
 #include "reports/fmt.h"
 #include "reports/gnuplot.h"
 #include "reports/ivcharts.h"
+#include "reports/longrun.h"
 #include "reports/overview.h"
 
 /* Every text for people is TX(R, English, Chinese). */
@@ -568,6 +569,10 @@ int ub_charts_write(struct ub_report_ctx *R, struct ub_err *e)
 	if (!rc)
 		rc = ub_chart_cdf(R, e);
 	for (k = 0; k < R->n && !rc; k++) {
+		/* a run of many intervals: its hours at a glance, CSV or not */
+		rc = ub_chart_longrun(R, k, e);
+		if (rc)
+			break;
 		if (!R->r[k].have_csv) {
 			/* no per-probe data: the interval records draw RTT and loss over time */
 			rc = ub_chart_intervals(R, k, e);

@@ -23,7 +23,7 @@ extern char **environ;
 
 static const char *const templates[] = {
 	"style.gp", "rtt.gp", "cdf.gp", "loss.gp", "reorder.gp", "compare.gp", "udp-tcp.gp",
-	"classview.gp", "ivrtt.gp", "ivloss.gp",
+	"classview.gp", "ivrtt.gp", "ivloss.gp", "longrun.gp",
 };
 
 static int is_file(const char *path)
@@ -282,8 +282,8 @@ int ub_gnuplot_write_script(const struct ub_report_ctx *R, struct ub_err *e)
 	fputs("#!/bin/sh\n"
 	      "# Draws every chart of this report again from the data in this folder.\n"
 	      "# Edit a template (rtt.gp, cdf.gp, loss.gp, reorder.gp, compare.gp,\n"
-	      "# udp-tcp.gp, classview.gp, ivrtt.gp, ivloss.gp, style.gp) or a chart's\n"
-	      "# NAME.set.gp, then: sh charts.sh\n"
+	      "# udp-tcp.gp, classview.gp, ivrtt.gp, ivloss.gp, longrun.gp, style.gp) or a\n"
+	      "# chart's NAME.set.gp, then: sh charts.sh\n"
 	      "cd \"$(dirname \"$0\")\" || exit 1\n"
 	      "# style.gp sets a UTF-8 encoding, which gnuplot measures in a UTF-8 locale\n"
 	      "unset LC_ALL\n"

@@ -13,6 +13,7 @@
 #include "metrics/words.h"
 #include "reports/fmt.h"
 #include "reports/gnuplot.h"
+#include "reports/longrun.h"
 
 /* Every text for people is TX(R, English, Chinese). */
 #define TX UB_REPORT_TX
@@ -45,7 +46,9 @@ static int read_iv(json_t *o, struct iv *v)
 	v->median = field(o, "rtt_median_ns");
 	v->p90 = field(o, "rtt_p90_ns");
 	v->max = field(o, "rtt_max_ns");
-	if (v->start < 0 || v->end <= v->start || v->sent < 0 || v->lost < 0)
+	/* counts past 2^48 are no run's (a session numbers 2^32 probes): sums stay in range */
+	if (v->start < 0 || v->end <= v->start || v->sent < 0 || v->lost < 0 ||
+	    v->sent > INT64_C(1) << 48 || v->lost > INT64_C(1) << 48)
 		return -1;
 	/* a record's figures in order, or no RTT at all */
 	if (v->median < 0 || v->p90 < v->median || v->max < v->p90)
@@ -101,14 +104,14 @@ static int iv_files(struct ub_report_ctx *R, const struct ub_result *r, struct i
 		if (v.median >= 0) {
 			s->with_rtt++;
 			s->max_rtt = v.max > s->max_rtt ? v.max : s->max_rtt;
-			fprintf(f[0], "%.6f %.6f %.6f %.6f\n", (double)(v.start + v.end) / 2e9,
+			fprintf(f[0], "%.6f %.6f %.6f %.6f\n", ((double)v.start + (double)v.end) / 2e9,
 				ub_report_ms(v.median), ub_report_ms(v.p90), ub_report_ms(v.max));
 			gap = 0;
 		} else if (!gap) {
 			fputc('\n', f[0]);
 			gap = 1;
 		}
-		fprintf(f[1], "%.6f %.6f %.6f %" PRId64 " %" PRId64 " %" PRId64, (double)(v.start + v.end) / 2e9,
+		fprintf(f[1], "%.6f %.6f %.6f %" PRId64 " %" PRId64 " %" PRId64, ((double)v.start + (double)v.end) / 2e9,
 			(double)v.start / 1e9, (double)v.end / 1e9, v.sent, v.received, v.lost);
 		if (v.up >= 0)
 			fprintf(f[1], " %" PRId64 " %" PRId64 "\n", v.up, v.down);
@@ -209,7 +212,9 @@ int ub_chart_intervals(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	ub_report_fmt_dur(R, every, sizeof(every),
 			  ub_results_int(r->params, "report_interval_ns", s.span) > 0
 				  ? ub_results_int(r->params, "report_interval_ns", s.span) : s.span);
-	rc = chart_ivrtt(R, k, &s, every, e);
+	/* a long run's round trips are the long-run chart's (longrun.c) */
+	if (!ub_longrun_wanted(r))
+		rc = chart_ivrtt(R, k, &s, every, e);
 	if (!rc)
 		rc = chart_ivloss(R, k, &s, every, e);
 	return rc;

@@ -235,6 +235,9 @@ static const char *question(const struct ub_report_ctx *R, int kind)
 	case UB_REPORT_CH_IVRTT:
 		return TX(R, "How did the round-trip time change during the run (from the per-interval figures)?",
 			  UB_ZH_RTT "在测量过程中怎样变化（按时段统计）？");
+	case UB_REPORT_CH_LONGRUN:
+		return TX(R, "Over the hours: when was the link slow, jittery or lossy?",
+			  "几个小时里：链路什么时候慢、什么时候抖、什么时候丢包？");
 	case UB_REPORT_CH_IVLOSS:
 		return TX(R, "When were probes lost, and on the way there or back (from the per-interval figures)?",
 			  "什么时候丢了探测包，丢在去程还是回程（按时段统计）？");

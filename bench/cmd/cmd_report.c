@@ -21,6 +21,8 @@ static const char report_usage[] =
 	"and histogram, loss raster, reordering, setups compared, and UDP next to TCP;\n"
 	"for a classroom an overview of every board by name first (a board that never\n"
 	"answered says \"no reply\"); from the JSON's intervals when there is no CSV;\n"
+	"for a run of 300 interval records or more, its hours in one chart (median\n"
+	"line coloured by loss, percentile smoke, local time);\n"
 	"with index.html, summary.md and summary.csv (UTF-8 with BOM, for Excel/WPS).\n"
 	"\n"
 	"  -o, --out DIR           where the charts go (default: report/ beside the first result)\n"

@@ -1,5 +1,6 @@
 #include "metrics/intervals.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,7 @@ struct ub_intervals {
 	struct ub_outcome *fresh;
 	unsigned n_fresh;
 	uint64_t fresh_dropped;
+	int64_t span;           /* the span of new records: doubled each time pairs merge */
 };
 
 void ub_intervals_config_init(struct ub_intervals_config *c)
@@ -58,6 +60,7 @@ void ub_intervals_config_init(struct ub_intervals_config *c)
 	c->span_ns = 1000 * 1000 * 1000LL;
 	c->window = 1024;
 	c->fresh = 1024;
+	c->max_records = UB_INTERVALS_MAX_RECORDS;
 }
 
 static uint64_t pow2_at_least(uint64_t v)
@@ -80,6 +83,9 @@ struct ub_intervals *ub_intervals_new(const struct ub_intervals_config *c)
 	iv->cfg = *c;
 	if (iv->cfg.span_ns <= 0)
 		iv->cfg.span_ns = 1000 * 1000 * 1000LL;
+	if (iv->cfg.max_records < 4)
+		iv->cfg.max_records = 4;
+	iv->span = iv->cfg.span_ns;
 	size = pow2_at_least(c->window ? c->window : 1024);
 	iv->mask = size - 1;
 	ub_hist_config_init(&hc);
@@ -115,21 +121,106 @@ static struct slot *slot_of(struct ub_intervals *iv, uint64_t idx)
 	return &iv->ring[idx & iv->mask];
 }
 
-/* Fills the open record's round-trip figures from the span's replies. */
+/* A record's round-trip figures, all -1: no reply in its span. */
+static void no_rtt(struct ub_interval *r)
+{
+	r->rtt_min_ns = r->rtt_p10_ns = r->rtt_p25_ns = r->rtt_median_ns = -1;
+	r->rtt_p75_ns = r->rtt_p90_ns = r->rtt_max_ns = -1;
+}
+
+/*
+ * Fills the open record's round-trip figures from the span's replies:
+ * nearest rank, as the summary's (min and max exact, the others within
+ * the histogram's error).
+ */
 static void close_rtt(struct ub_intervals *iv, struct ub_interval *r)
 {
-	static const uint32_t at[2] = { 5000, 9000 };
-	int64_t q[2];
+	static const uint32_t at[5] = { 1000, 2500, 5000, 7500, 9000 };
+	int64_t q[5];
 
 	if (!ub_hist_count(iv->span_rtt)) {
-		r->rtt_median_ns = r->rtt_p90_ns = r->rtt_max_ns = -1;
+		no_rtt(r);
 		return;
 	}
-	ub_hist_percentiles(iv->span_rtt, at, 2, q);
-	r->rtt_median_ns = q[0];
-	r->rtt_p90_ns = q[1];
+	ub_hist_percentiles(iv->span_rtt, at, 5, q);
+	r->rtt_min_ns = ub_hist_min(iv->span_rtt);
+	r->rtt_p10_ns = q[0];
+	r->rtt_p25_ns = q[1];
+	r->rtt_median_ns = q[2];
+	r->rtt_p75_ns = q[3];
+	r->rtt_p90_ns = q[4];
 	r->rtt_max_ns = ub_hist_max(iv->span_rtt);
 	ub_hist_reset(iv->span_rtt);
+}
+
+/* A reply-weighted mean of two figures of records that both have replies. */
+static int64_t weighted(int64_t a, uint64_t wa, int64_t b, uint64_t wb)
+{
+	return (int64_t)llround(((double)a * (double)wa + (double)b * (double)wb) /
+				(double)(wa + wb));
+}
+
+/* Record a followed by b as one record, into *a. */
+static void merge(struct ub_interval *a, const struct ub_interval *b)
+{
+	uint64_t wa = a->received ? a->received : 1, wb = b->received ? b->received : 1;
+
+	if (b->rtt_median_ns < 0) {
+		/* a's figures stand */
+	} else if (a->rtt_median_ns < 0) {
+		a->rtt_min_ns = b->rtt_min_ns;
+		a->rtt_p10_ns = b->rtt_p10_ns;
+		a->rtt_p25_ns = b->rtt_p25_ns;
+		a->rtt_median_ns = b->rtt_median_ns;
+		a->rtt_p75_ns = b->rtt_p75_ns;
+		a->rtt_p90_ns = b->rtt_p90_ns;
+		a->rtt_max_ns = b->rtt_max_ns;
+	} else {
+		a->rtt_min_ns = a->rtt_min_ns < b->rtt_min_ns ? a->rtt_min_ns : b->rtt_min_ns;
+		a->rtt_p10_ns = weighted(a->rtt_p10_ns, wa, b->rtt_p10_ns, wb);
+		a->rtt_p25_ns = weighted(a->rtt_p25_ns, wa, b->rtt_p25_ns, wb);
+		a->rtt_median_ns = weighted(a->rtt_median_ns, wa, b->rtt_median_ns, wb);
+		a->rtt_p75_ns = weighted(a->rtt_p75_ns, wa, b->rtt_p75_ns, wb);
+		a->rtt_p90_ns = weighted(a->rtt_p90_ns, wa, b->rtt_p90_ns, wb);
+		a->rtt_max_ns = a->rtt_max_ns > b->rtt_max_ns ? a->rtt_max_ns : b->rtt_max_ns;
+	}
+	a->end_ns = b->end_ns;
+	a->sent += b->sent;
+	a->received += b->received;
+	a->lost += b->lost;
+	a->lost_up += b->lost_up;
+	a->lost_down += b->lost_down;
+}
+
+/*
+ * Halves the records kept (UB_INTERVALS_MAX_RECORDS): the records taken so
+ * far merge in pairs, the rest move down, new records span twice as long.
+ * Nothing merges before a pair has been taken.
+ */
+static void coarsen(struct ub_intervals *iv)
+{
+	size_t m = iv->given & ~(size_t)1, j;
+
+	if (m < 2)
+		return;
+	/* a pair whose first half the live sums hold: take it out, the whole pair comes back settled */
+	if (iv->live_done < m && iv->live_done % 2) {
+		iv->live_up -= iv->recs[iv->live_done - 1].lost_up;
+		iv->live_down -= iv->recs[iv->live_done - 1].lost_down;
+	}
+	for (j = 0; j < m / 2; j++) {
+		iv->recs[j] = iv->recs[2 * j];
+		merge(&iv->recs[j], &iv->recs[2 * j + 1]);
+		iv->open_lost[j] = iv->open_lost[2 * j] + iv->open_lost[2 * j + 1];
+	}
+	memmove(&iv->recs[m / 2], &iv->recs[m], (iv->n - m) * sizeof(*iv->recs));
+	memmove(&iv->open_lost[m / 2], &iv->open_lost[m], (iv->n - m) * sizeof(*iv->open_lost));
+	iv->live_done = iv->live_done < m ? iv->live_done / 2 : iv->live_done - m / 2;
+	if (iv->run_len)
+		iv->run_rec = iv->run_rec < m ? iv->run_rec / 2 : iv->run_rec - m / 2;
+	iv->given -= m / 2;
+	iv->n -= m / 2;
+	iv->span *= 2;
 }
 
 /* Starts the record after the open one (closing that). Returns 0, or -1 out of memory. */
@@ -141,6 +232,9 @@ static int next_record(struct ub_intervals *iv)
 
 	if (iv->n)
 		close_rtt(iv, &iv->recs[iv->n - 1]);
+	/* at the cap the records merge; none taken yet (nobody takes them), they grow */
+	if (iv->n >= iv->cfg.max_records)
+		coarsen(iv);
 	if (iv->n == iv->cap) {
 		cap = iv->cap ? 2 * iv->cap : 64;
 		grown = realloc(iv->recs, cap * sizeof(*grown));
@@ -156,9 +250,9 @@ static int next_record(struct ub_intervals *iv)
 	}
 	r = &iv->recs[iv->n];
 	memset(r, 0, sizeof(*r));
-	r->start_ns = (int64_t)iv->n * iv->cfg.span_ns;
-	r->end_ns = (int64_t)(iv->n + 1) * iv->cfg.span_ns;
-	r->rtt_median_ns = r->rtt_p90_ns = r->rtt_max_ns = -1;
+	r->start_ns = iv->n ? iv->recs[iv->n - 1].end_ns : 0;
+	r->end_ns = r->start_ns + iv->span;
+	no_rtt(r);
 	iv->open_lost[iv->n] = 0;
 	iv->n++;
 	return 0;

@@ -21,6 +21,8 @@ struct ub_interval {
 	int has_split;                  /* lost_up/lost_down are known (a stateful reflector) */
 	uint64_t lost_up, lost_down;
 	int64_t rtt_median_ns, rtt_p90_ns, rtt_max_ns; /* over the replies; -1 when none */
+	/* the rest of the distribution, for bands around the median; -1 when none */
+	int64_t rtt_min_ns, rtt_p10_ns, rtt_p25_ns, rtt_p75_ns;
 };
 
 /* One probe as it was decided: its reply's round trip, or lost. */
@@ -30,13 +32,23 @@ struct ub_outcome {
 	int64_t rtt_ns; /* -1: lost (no reply within Tmax) */
 };
 
+/*
+ * Records kept at most: 36 h of 1 s records, 16 MiB. A run that goes on
+ * keeps constant memory: at the cap, the records already taken are merged
+ * in pairs into one of twice the span, and later records span twice as
+ * long. Counts add up exactly, min and max stay exact; the other round-trip
+ * figures of a merged record are the pair's means weighted by replies.
+ */
+#define UB_INTERVALS_MAX_RECORDS (1u << 17)
+
 struct ub_intervals_config {
 	int64_t span_ns;  /* each record's span of send time */
 	uint32_t window;  /* probes that can be undecided at once (rounded up to a power of two) */
 	unsigned fresh;   /* outcomes kept between two ub_intervals_fresh calls */
+	size_t max_records; /* records kept before pairs merge (at least 4) */
 };
 
-/* Sets defaults: 1 s spans, a window of 1024 probes, 1024 fresh outcomes. */
+/* Sets defaults: 1 s spans, a window of 1024 probes, 1024 fresh outcomes, UB_INTERVALS_MAX_RECORDS. */
 void ub_intervals_config_init(struct ub_intervals_config *c);
 
 /* Returns a new, empty set of records (free with ub_intervals_free), or NULL. */
@@ -68,7 +80,7 @@ int ub_intervals_take(struct ub_intervals *iv, int stateful, struct ub_interval 
  */
 void ub_intervals_end(struct ub_intervals *iv, int has_split);
 
-/* Every record so far, in order (owned by iv); *n gets how many. */
+/* Every record so far, in order, contiguous (owned by iv); *n gets how many. */
 const struct ub_interval *ub_intervals_records(const struct ub_intervals *iv, size_t *n);
 
 /* 1 when a record could not be kept for want of memory (the list is cut short). */

@@ -348,9 +348,10 @@ static json_t *result_json(const struct ub_params *p, const struct ub_summary *s
 		json_decref(sum);
 		return NULL;
 	}
+	/* the records are written in its place, one at a time (ub_output_json_dump) */
 	if (s->intervals)
-		return json_pack("{s:o,s:o,s:o*}", "params", params, "summary", sum, "intervals",
-				 ub_output_intervals_json(s));
+		return json_pack("{s:o,s:o,s:o}", "params", params, "summary", sum, "intervals",
+				 json_null());
 	return json_pack("{s:o,s:o}", "params", params, "summary", sum);
 }
 
@@ -398,7 +399,7 @@ int ub_output_json_commit(struct ub_outfile *of, unsigned n, const struct ub_par
 		return ub_err_set(e, UB_E_NOMEM, 0, "building the JSON result");
 	}
 	errno = 0;
-	if (json_dumpf(root, of->f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 ||
+	if (ub_output_json_dump(root, of->f, n, s) < 0 ||
 	    fputc('\n', of->f) == EOF) {
 		ret = ub_err_set(e, UB_E_IO, errno ? errno : EIO, "writing %s", of->path);
 		ub_outfile_abort(of);
@@ -424,7 +425,7 @@ int ub_output_json(const char *path, unsigned n, const struct ub_params *p,
 	if (!root)
 		return ub_err_set(e, UB_E_NOMEM, 0, "building the JSON result");
 	ret = 0;
-	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 ||
+	if (ub_output_json_dump(root, stdout, n, s) < 0 ||
 	    fputc('\n', stdout) == EOF || fflush(stdout) != 0)
 		ret = ub_err_set(e, UB_E_IO, errno, "writing the JSON result to stdout");
 	json_decref(root);

@@ -28,8 +28,13 @@
 void ub_output_interval(FILE *f, enum ub_lang lang, const char *who, const struct ub_interval *r);
 
 #ifndef UB_BOARD_BUILD
-/* s's interval records as a JSON array (new reference), or NULL out of memory. */
-json_t *ub_output_intervals_json(const struct ub_summary *s);
+/*
+ * Writes document root of results s[0..n) to f (2-space indents), each
+ * "intervals": null of a result with records written as its array one
+ * record at a time: a day of records costs the memory of one. Returns 0,
+ * or -1 (memory or f; errno tells).
+ */
+int ub_output_json_dump(json_t *root, FILE *f, unsigned n, const struct ub_summary *s);
 #endif
 
 /* Prints one line on the Wi-Fi link w's run crossed (SSID, channel, signal, rates); nothing without one. */

@@ -5,6 +5,8 @@
 #include "metrics/output.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "lib/units.h"
 
@@ -16,29 +18,97 @@ static json_t *ns_or_null(int64_t v)
 	return v >= 0 ? json_integer((json_int_t)v) : json_null();
 }
 
-json_t *ub_output_intervals_json(const struct ub_summary *s)
+/* Record r as a JSON object (new reference), or NULL out of memory. */
+static json_t *record_json(const struct ub_interval *r)
 {
-	json_t *a = json_array(), *one;
-	size_t i;
+	json_t *one;
 
-	for (i = 0; a && i < s->n_intervals; i++) {
-		const struct ub_interval *r = &s->intervals[i];
-
-		one = json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "start_ns",
-				(json_int_t)r->start_ns, "end_ns", (json_int_t)r->end_ns, "sent",
-				(json_int_t)r->sent, "received", (json_int_t)r->received, "lost",
-				(json_int_t)r->lost, "lost_up",
-				r->has_split ? json_integer((json_int_t)r->lost_up) : json_null(),
-				"lost_down",
-				r->has_split ? json_integer((json_int_t)r->lost_down) : json_null(),
-				"rtt_median_ns", ns_or_null(r->rtt_median_ns), "rtt_p90_ns",
-				ns_or_null(r->rtt_p90_ns), "rtt_max_ns", ns_or_null(r->rtt_max_ns));
-		if (!one || json_array_append_new(a, one) < 0) {
-			json_decref(a);
-			return NULL;
-		}
+	one = json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "start_ns",
+			(json_int_t)r->start_ns, "end_ns", (json_int_t)r->end_ns, "sent",
+			(json_int_t)r->sent, "received", (json_int_t)r->received, "lost",
+			(json_int_t)r->lost, "lost_up",
+			r->has_split ? json_integer((json_int_t)r->lost_up) : json_null(), "lost_down",
+			r->has_split ? json_integer((json_int_t)r->lost_down) : json_null(),
+			"rtt_median_ns", ns_or_null(r->rtt_median_ns), "rtt_p90_ns",
+			ns_or_null(r->rtt_p90_ns), "rtt_max_ns", ns_or_null(r->rtt_max_ns));
+	/* the bands of a long run's chart */
+	if (one && (json_object_set_new(one, "rtt_min_ns", ns_or_null(r->rtt_min_ns)) < 0 ||
+		    json_object_set_new(one, "rtt_p10_ns", ns_or_null(r->rtt_p10_ns)) < 0 ||
+		    json_object_set_new(one, "rtt_p25_ns", ns_or_null(r->rtt_p25_ns)) < 0 ||
+		    json_object_set_new(one, "rtt_p75_ns", ns_or_null(r->rtt_p75_ns)) < 0)) {
+		json_decref(one);
+		one = NULL;
 	}
-	return a;
+	return one;
+}
+
+/* Writes text to f, indent spaces after each line break. Returns 0 or -1. */
+static int put_indented(FILE *f, const char *text, int indent)
+{
+	for (; *text; text++) {
+		if (fputc(*text, f) == EOF)
+			return -1;
+		if (*text == '\n' && fprintf(f, "%*s", indent, "") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Writes s's records as the JSON array its placeholder stands for, the key at indent. */
+static int put_records(FILE *f, const struct ub_summary *s, int indent)
+{
+	char *one;
+	size_t i;
+	int rc = 0;
+
+	if (!s->n_intervals)
+		return fputs("[]", f) < 0 ? -1 : 0;
+	if (fputc('[', f) == EOF)
+		return -1;
+	for (i = 0; !rc && i < s->n_intervals; i++) {
+		json_t *o = record_json(&s->intervals[i]);
+
+		one = o ? json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) : NULL;
+		json_decref(o);
+		if (!one)
+			return -1;
+		rc = fprintf(f, "%s\n%*s", i ? "," : "", indent + 2, "") < 0 ||
+		     put_indented(f, one, indent + 2) < 0;
+		free(one);
+	}
+	if (rc || fprintf(f, "\n%*s]", indent, "") < 0)
+		return -1;
+	return 0;
+}
+
+int ub_output_json_dump(json_t *root, FILE *f, unsigned n, const struct ub_summary *s)
+{
+	/* the results' keys: the document's own for one, a peer's in "peers" for several */
+	int indent = n == 1 ? 2 : 6;
+	char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(6)), *at, *from, *hit;
+	char key[32];
+	unsigned k = 0;
+	int rc = 0;
+
+	if (!text)
+		return -1;
+	snprintf(key, sizeof(key), "\n%*s\"intervals\": null", indent, "");
+	from = text;
+	/* placeholders in the order of the results that have records */
+	for (at = strstr(from, key); at && !rc; at = strstr(from, key)) {
+		while (k < n && !s[k].intervals)
+			k++;
+		if (k == n)
+			break;
+		hit = at + strlen(key) - strlen("null");
+		rc = fwrite(from, 1, (size_t)(hit - from), f) != (size_t)(hit - from) ||
+		     put_records(f, &s[k++], indent) < 0;
+		from = hit + strlen("null");
+	}
+	if (!rc && fputs(from, f) < 0)
+		rc = 1;
+	free(text);
+	return rc ? -1 : 0;
 }
 #endif
 

@@ -4,6 +4,7 @@
  * over, and the up/down split worked out by hand from a stateful
  * reflector's counter (RFC 8762 §4.2.1) for every case the module names.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -267,6 +268,255 @@ static void test_empty_spans_are_records_too(void **state)
 	ub_intervals_free(iv);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The nearest-rank percentile (rank ceil(p n), at least 1) of n sorted values. */
+static int64_t rank_of(const int64_t *sorted, size_t n, uint32_t per10k)
+{
+	size_t k = ((uint64_t)per10k * n + 9999) / 10000;
+
+	return sorted[(k ? k : 1) - 1];
+}
+
+/* v is the histogram's answer for want: within its error (2^-9 of the value). */
+static void near(int64_t v, int64_t want)
+{
+	int64_t tol = want / 512 + 1;
+
+	assert_in_range(v, want - tol, want + tol);
+}
+
+/*
+ * Each record's min, p10, p25, median, p75, p90 and max against a sort of
+ * the same replies: spans of 1 to 400 replies, spread over four decades,
+ * some probes lost, decided out of order.
+ */
+static void test_percentiles_match_a_sort(void **state)
+{
+	enum { SPANS = 12, MOST = 400 };
+	static const uint32_t at[5] = { 1000, 2500, 5000, 7500, 9000 };
+	struct ub_intervals_config c;
+	struct ub_intervals *iv;
+	const struct ub_interval *all;
+	int64_t *rtt, *val, t = 0, got[5];
+	size_t n, k, m[SPANS];
+	uint64_t idx = 0, first, i, x = 88172645463325252ull;
+	unsigned sp, j;
+
+	(void)state;
+	ub_intervals_config_init(&c);
+	c.span_ns = 1000 * 1000;
+	c.window = 1024;
+	iv = ub_intervals_new(&c);
+	rtt = calloc(SPANS * MOST, sizeof(*rtt));
+	val = calloc(MOST, sizeof(*val));
+	assert_non_null(iv);
+	assert_non_null(rtt);
+	assert_non_null(val);
+	for (sp = 0; sp < SPANS; sp++) {
+		size_t per = sp == 0 ? 1 : sp == 1 ? 2 : sp == 2 ? 0 : 37 * sp % MOST + 3;
+
+		m[sp] = 0;
+		first = idx;
+		for (i = 0; i < per; i++, idx++) {
+			t = (int64_t)sp * c.span_ns + (int64_t)(i * (uint64_t)c.span_ns / per);
+			ub_intervals_sent(iv, idx, t);
+		}
+		/* replies in reverse order; every seventh probe lost */
+		for (i = idx; i-- > first;) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			if (i % 7 == 3) {
+				ub_intervals_lost(iv, i);
+				continue;
+			}
+			/* 10 us to 100 ms, log-spread */
+			rtt[sp * MOST + m[sp]] = (int64_t)(10000.0 * pow(10.0, (double)(x % 4000) / 1000.0));
+			ub_intervals_ok(iv, i, rtt[sp * MOST + m[sp]], 0, 0);
+			m[sp]++;
+		}
+	}
+	ub_intervals_end(iv, 0);
+	all = ub_intervals_records(iv, &n);
+	assert_int_equal(n, SPANS);
+	for (sp = 0; sp < SPANS; sp++) {
+		const struct ub_interval *r = &all[sp];
+
+		k = m[sp];
+		assert_int_equal(r->received, k);
+		if (!k) {
+			assert_int_equal(r->rtt_min_ns, -1);
+			assert_int_equal(r->rtt_p10_ns, -1);
+			assert_int_equal(r->rtt_p25_ns, -1);
+			assert_int_equal(r->rtt_p75_ns, -1);
+			assert_int_equal(r->rtt_max_ns, -1);
+			continue;
+		}
+		memcpy(val, &rtt[sp * MOST], k * sizeof(*val));
+		qsort(val, k, sizeof(*val), cmp_i64);
+		assert_int_equal(r->rtt_min_ns, val[0]);
+		assert_int_equal(r->rtt_max_ns, val[k - 1]);
+		got[0] = r->rtt_p10_ns;
+		got[1] = r->rtt_p25_ns;
+		got[2] = r->rtt_median_ns;
+		got[3] = r->rtt_p75_ns;
+		got[4] = r->rtt_p90_ns;
+		for (j = 0; j < 5; j++)
+			near(got[j], rank_of(val, k, at[j]));
+		/* in order, as a band needs them */
+		assert_true(r->rtt_min_ns <= r->rtt_p10_ns && r->rtt_p10_ns <= r->rtt_p25_ns &&
+			    r->rtt_p25_ns <= r->rtt_median_ns && r->rtt_median_ns <= r->rtt_p75_ns &&
+			    r->rtt_p75_ns <= r->rtt_p90_ns && r->rtt_p90_ns <= r->rtt_max_ns);
+	}
+	free(rtt);
+	free(val);
+	ub_intervals_free(iv);
+}
+
+/*
+ * A run far past the cap of records (8 here): the records stay at most 8,
+ * cover the run without gap or overlap, each holds exactly the probes sent
+ * in its span (counted against a list of every probe), min and max are
+ * exact, the other figures in order between them, and the live view's
+ * split at the end is that of a set that never merged.
+ */
+static void test_records_merge_at_the_cap(void **state)
+{
+	enum { N = 2000, CAP = 8 };
+	struct ub_intervals_config c;
+	struct ub_intervals *iv, *whole;
+	const struct ub_interval *all;
+	struct ub_interval r;
+	static int64_t t[N], rtt[N];
+	uint64_t i, up, down, want_up, want_down, sent = 0, x = 88172645463325252ull;
+	uint32_t counter = 0;
+	int64_t med, p99, lo, hi;
+	size_t n, k, taken = 0, most = 0;
+	int split, out;
+
+	(void)state;
+	ub_intervals_config_init(&c);
+	c.span_ns = SPAN;
+	c.window = 64;
+	whole = ub_intervals_new(&c);
+	c.max_records = CAP;
+	iv = ub_intervals_new(&c);
+	assert_non_null(iv);
+	assert_non_null(whole);
+	for (i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		t[i] = (int64_t)i * 10;
+		ub_intervals_sent(iv, i, t[i]);
+		ub_intervals_sent(whole, i, t[i]);
+		/* o replied, u lost there (not counted), d lost back (counted); two long outages */
+		out = (i >= 35 && i < 100) || (i >= 700 && i < 760) || (i >= 1500 && i < 1800);
+		if (out || i == 25 || x % 11 == 0 || x % 11 == 1) {
+			/* 25 is lost on the way there, in a record settled before the first outage */
+			rtt[i] = -1;
+			counter += out ? x % 3 == 0 : i != 25 && x % 11 == 1;
+			ub_intervals_lost(iv, i);
+			ub_intervals_lost(whole, i);
+		} else {
+			rtt[i] = 1000 + (int64_t)(x % 5000);
+			ub_intervals_ok(iv, i, rtt[i], 1, counter);
+			ub_intervals_ok(whole, i, rtt[i], 1, counter++);
+		}
+		while (ub_intervals_take(iv, 1, &r))
+			taken++;
+		while (ub_intervals_take(whole, 1, &r))
+			;
+		ub_intervals_records(iv, &n);
+		most = n > most ? n : most;
+		/*
+		 * The live view sums the records whose split is final: coarser
+		 * ones are final later, never sooner, than a set that never merged.
+		 */
+		ub_intervals_live(iv, 1, &split, &up, &down, &med, &p99);
+		ub_intervals_live(whole, 1, &split, &want_up, &want_down, &med, &p99);
+		assert_true(up <= want_up + 1 && down <= want_down + 1);
+	}
+	ub_intervals_end(iv, 1);
+	all = ub_intervals_records(iv, &n);
+	assert_true(most <= CAP);
+	assert_true(taken > CAP);
+	assert_int_equal(all[0].start_ns, 0);
+	assert_true(all[n - 1].end_ns > t[N - 1]);
+	/* merged at least five times: the newest records span 32 times as long */
+	assert_true(all[n - 2].end_ns - all[n - 2].start_ns >= 32 * SPAN);
+	for (k = 0; k < n; k++) {
+		uint64_t want_sent = 0, want_received = 0;
+
+		if (k + 1 < n)
+			assert_int_equal(all[k].end_ns, all[k + 1].start_ns);
+		lo = INT64_MAX;
+		hi = -1;
+		for (i = 0; i < N; i++) {
+			if (t[i] < all[k].start_ns || t[i] >= all[k].end_ns)
+				continue;
+			want_sent++;
+			if (rtt[i] < 0)
+				continue;
+			want_received++;
+			lo = rtt[i] < lo ? rtt[i] : lo;
+			hi = rtt[i] > hi ? rtt[i] : hi;
+		}
+		assert_int_equal(all[k].sent, want_sent);
+		assert_int_equal(all[k].received, want_received);
+		assert_int_equal(all[k].lost, want_sent - want_received);
+		assert_int_equal(all[k].lost_up + all[k].lost_down, all[k].lost);
+		sent += all[k].sent;
+		if (!want_received) {
+			assert_int_equal(all[k].rtt_median_ns, -1);
+			continue;
+		}
+		assert_int_equal(all[k].rtt_min_ns, lo);
+		assert_int_equal(all[k].rtt_max_ns, hi);
+		assert_true(all[k].rtt_min_ns <= all[k].rtt_p10_ns && all[k].rtt_p10_ns <= all[k].rtt_p25_ns &&
+			    all[k].rtt_p25_ns <= all[k].rtt_median_ns &&
+			    all[k].rtt_median_ns <= all[k].rtt_p75_ns &&
+			    all[k].rtt_p75_ns <= all[k].rtt_p90_ns && all[k].rtt_p90_ns <= all[k].rtt_max_ns);
+	}
+	assert_int_equal(sent, N);
+	ub_intervals_end(whole, 1);
+	ub_intervals_live(iv, 1, &split, &up, &down, &med, &p99);
+	ub_intervals_live(whole, 1, &split, &want_up, &want_down, &med, &p99);
+	assert_int_equal(up, want_up);
+	assert_int_equal(down, want_down);
+	ub_intervals_free(iv);
+	ub_intervals_free(whole);
+}
+
+/* Nobody takes the records: they are kept whole past the cap rather than merged unseen. */
+static void test_records_untaken_grow_past_the_cap(void **state)
+{
+	struct ub_intervals_config c;
+	struct ub_intervals *iv;
+	const struct ub_interval *all;
+	uint64_t i;
+	size_t n;
+
+	(void)state;
+	ub_intervals_config_init(&c);
+	c.span_ns = SPAN;
+	c.window = 64;
+	c.max_records = 4;
+	iv = ub_intervals_new(&c);
+	assert_non_null(iv);
+	for (i = 0; i < 100; i++) {
+		ub_intervals_sent(iv, i, (int64_t)i * 10);
+		ub_intervals_ok(iv, i, 5, 0, 0);
+	}
+	ub_intervals_end(iv, 0);
+	all = ub_intervals_records(iv, &n);
+	assert_int_equal(n, 10);
+	assert_int_equal(all[9].start_ns, 9 * SPAN);
+	ub_intervals_free(iv);
+}
+
 static void test_live_figures_and_fresh_outcomes(void **state)
 {
 	struct ub_intervals *iv = fresh_set(4);
@@ -367,6 +617,9 @@ int main(void)
 		cmocka_unit_test(test_counter_wraps_and_restarts),
 		cmocka_unit_test(test_no_split_unless_counted),
 		cmocka_unit_test(test_empty_spans_are_records_too),
+		cmocka_unit_test(test_percentiles_match_a_sort),
+		cmocka_unit_test(test_records_merge_at_the_cap),
+		cmocka_unit_test(test_records_untaken_grow_past_the_cap),
 		cmocka_unit_test(test_live_figures_and_fresh_outcomes),
 		cmocka_unit_test(test_live_split_equals_the_records),
 		cmocka_unit_test(test_probes_outside_the_window_are_ignored),

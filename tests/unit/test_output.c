@@ -633,6 +633,71 @@ static void test_json_several_peers(void **state)
 	expect_int(member(one, "summary"), "ignored_replies", 0);
 }
 
+/*
+ * Interval records are written one at a time in their result's place: the
+ * file is byte for byte what jansson writes of the whole document read back
+ * (so the indentation is right), with one result's records, none for a
+ * result without them, [] for a result with an empty list, and a link spec
+ * that itself holds "intervals": null left as it was.
+ */
+static void test_json_intervals_streamed(void **state)
+{
+	struct fixture *fx = *state;
+	struct ub_interval iv[3];
+	json_t *one, *recs;
+	char *again;
+	unsigned i, n;
+
+	memset(iv, 0, sizeof(iv));
+	for (i = 0; i < 3; i++) {
+		iv[i].start_ns = i * SEC;
+		iv[i].end_ns = (i + 1) * SEC;
+		iv[i].sent = 100;
+		iv[i].received = 100 - i;
+		iv[i].lost = i;
+		iv[i].has_split = i != 1;
+		iv[i].lost_up = i;
+		iv[i].rtt_min_ns = i == 2 ? -1 : 1000 + (int64_t)i;
+		iv[i].rtt_p10_ns = iv[i].rtt_p25_ns = iv[i].rtt_median_ns = iv[i].rtt_min_ns;
+		iv[i].rtt_p75_ns = iv[i].rtt_p90_ns = iv[i].rtt_max_ns = iv[i].rtt_min_ns;
+	}
+	iv[0].rtt_max_ns = 9 * MSEC;
+	for (n = 1; n <= 2; n++) {
+		fx->p[0].link.kind = "relay";
+		fx->p[0].link.spec = "{\"intervals\": null, \"delay\": {\"intervals\": null}}";
+		fx->s[0].intervals = iv;
+		fx->s[0].n_intervals = 3;
+		fx->s[1].intervals = iv;
+		fx->s[1].n_intervals = 0;
+		write_json(fx, n);
+		load(fx);
+		read_text(fx, fx->path);
+		again = json_dumps(fx->root, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+		assert_non_null(again);
+		assert_int_equal(fx->text_len, strlen(again) + 1);
+		assert_memory_equal(fx->text, again, strlen(again));
+		free(again);
+		one = n == 1 ? fx->root : json_array_get(member(fx->root, "peers"), 0);
+		recs = member(one, "intervals");
+		assert_int_equal(json_array_size(recs), 3);
+		expect_int(json_array_get(recs, 0), "rtt_max_ns", 9 * MSEC);
+		expect_int(json_array_get(recs, 1), "rtt_p25_ns", 1001);
+		expect_null(json_array_get(recs, 1), "lost_up");
+		expect_int(json_array_get(recs, 2), "lost_up", 2);
+		expect_null(json_array_get(recs, 2), "rtt_min_ns");
+		expect_int(json_array_get(recs, 2), "end_ns", 3 * SEC);
+		assert_true(json_is_null(member(member(member(member(one, "params"), "link"), "spec"),
+						"intervals")));
+		if (n == 2)
+			assert_int_equal(json_array_size(member(json_array_get(member(fx->root, "peers"), 1),
+								"intervals")), 0);
+	}
+	/* a result without records has no "intervals" */
+	fx->s[0].intervals = NULL;
+	write_json(fx, 1);
+	assert_null(json_object_get(load(fx), "intervals"));
+}
+
 /* An older result is replaced whole. */
 static void test_json_replaces(void **state)
 {
@@ -1194,6 +1259,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_json_unknown_is_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_zero_is_not_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_several_peers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_intervals_streamed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_replaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_missing_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_target_is_directory, setup, teardown),
