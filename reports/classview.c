@@ -121,7 +121,6 @@ static int write_data(struct ub_report_ctx *R, const struct ub_classview_row *ro
 		      double *xmax, double *lmax, int *summary_only, struct ub_err *e)
 {
 	char name[256], note[64], wifi[96];
-	size_t a, cols;
 	unsigned i;
 	FILE *d;
 
@@ -149,8 +148,7 @@ static int write_data(struct ub_report_ctx *R, const struct ub_classview_row *ro
 		num(d, w->up);
 		num(d, w->down);
 		fprintf(d, " %d", w->dead);
-		a = ub_words_fit(r->label, CV_NAME_COLS, &cols);
-		snprintf(name, sizeof(name), "%.*s%s", (int)a, r->label, r->label[a] ? "…" : "");
+		ub_words_clip(r->label, CV_NAME_COLS, name, sizeof(name));
 		/* the radio it was measured under (params.wifi), beside the name */
 		if (ub_wifinote(R, r, UB_WIFINOTE_SHORT, wifi, sizeof(wifi)))
 			snprintf(name + strlen(name), sizeof(name) - strlen(name), " (%s)", wifi);

@@ -43,6 +43,8 @@ struct lr {
 /* Loss classes, as smokeping colours them: none, ≤ 2 %, ≤ 5 %, ≤ 10 %, ≤ 20 %, more. */
 static const double class_top[] = { 0.0, 2.0, 5.0, 10.0, 20.0 };
 #define N_CLASSES 6
+/* columns of the run's name in the title (a line of its own) */
+#define TITLE_NAME_COLS 60
 
 /* The loss class of lost of sent probes (0 none .. 5 more than 20 %), -1 when none was sent. */
 static int loss_class(int64_t lost, int64_t sent)
@@ -324,7 +326,7 @@ int ub_chart_longrun(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 {
 	struct ub_result *r = &R->r[k];
 	int64_t start_real = ub_results_int(r->params, "start_time_ns", -1);
-	char name[200], t[1024], every[32], cols[160], dur[32], from[32], to[32], zone[32];
+	char name[200], who[200], t[1024], every[32], cols[160], dur[32], from[32], to[32], zone[32];
 	const char *tfmt;
 	double t0 = 0, secs, step, ymax;
 	struct lr_sum s;
@@ -402,21 +404,23 @@ int ub_chart_longrun(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 			 cols);
 	}
 	ub_gnuplot_str(f, "t_x", t);
+	/* the run's name has a line of its own: a long one would push the title off the chart */
+	ub_words_clip(r->label, TITLE_NAME_COLS, who, sizeof(who));
 	if (wall && !to[0])
 		snprintf(t, sizeof(t),
-			 TX(R, "%1$s: %2$s of round-trip time and loss from %3$s\nLook for a rising line (queues), wider smoke (jitter), a line not green (loss)",
-			    "%1$s：从 %3$s 起%2$s的" UB_ZH_RTT "和丢包\n看线是否升高（排队）、灰色的“烟”是否变宽（抖动）、线是否不再是绿色（丢包）"),
-			 r->label, dur, from);
+			 TX(R, "%1$s\n%2$s of round-trip time and loss from %3$s\nLook for a rising line (queues), wider smoke (jitter), a line not green (loss)",
+			    "%1$s\n从 %3$s 起%2$s的" UB_ZH_RTT "和丢包\n看线是否升高（排队）、灰色的“烟”是否变宽（抖动）、线是否不再是绿色（丢包）"),
+			 who, dur, from);
 	else if (wall)
 		snprintf(t, sizeof(t),
-			 TX(R, "%s: %s of round-trip time and loss, %s to %s\nLook for a rising line (queues), wider smoke (jitter), a line not green (loss)",
-			    "%s：%s的" UB_ZH_RTT "和丢包，%s 至 %s\n看线是否升高（排队）、灰色的“烟”是否变宽（抖动）、线是否不再是绿色（丢包）"),
-			 r->label, dur, from, to);
+			 TX(R, "%s\n%s of round-trip time and loss, %s to %s\nLook for a rising line (queues), wider smoke (jitter), a line not green (loss)",
+			    "%s\n%s的" UB_ZH_RTT "和丢包，%s 至 %s\n看线是否升高（排队）、灰色的“烟”是否变宽（抖动）、线是否不再是绿色（丢包）"),
+			 who, dur, from, to);
 	else
 		snprintf(t, sizeof(t),
-			 TX(R, "%s: %s of round-trip time and loss\nLook for a rising line (queues), wider smoke (jitter), a line not green (loss)",
-			    "%s：%s的" UB_ZH_RTT "和丢包\n看线是否升高（排队）、灰色的“烟”是否变宽（抖动）、线是否不再是绿色（丢包）"),
-			 r->label, dur);
+			 TX(R, "%s\n%s of round-trip time and loss\nLook for a rising line (queues), wider smoke (jitter), a line not green (loss)",
+			    "%s\n%s的" UB_ZH_RTT "和丢包\n看线是否升高（排队）、灰色的“烟”是否变宽（抖动）、线是否不再是绿色（丢包）"),
+			 who, dur);
 	ub_gnuplot_str(f, "t_title", t);
 	ub_gnuplot_str(f, "t_y", TX(R, "round-trip time (ms)", UB_ZH_RTT "（毫秒）"));
 	/* records written before the lower figures existed: the smoke reaches up from the median */

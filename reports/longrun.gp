@@ -16,7 +16,9 @@ set timefmt "%s"
 set format x xfmt
 set xrange [xmin:xmax]
 set xtics xstep
-set yrange [0:ymax]
+# a little below 0, and the axis behind the line: a quiet run's line stays in sight
+set yrange [-0.02 * ymax:ymax]
+set border 3 lw 1.5 back
 set tmargin at screen 0.83
 set bmargin at screen 0.14
 set lmargin 12

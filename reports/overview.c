@@ -289,8 +289,8 @@ static void box_label(const struct ub_report_ctx *R, FILE *f, const struct ub_re
 	unsigned l;
 
 	if (many) {
-		a = ub_words_fit(r->label, 20, &c);
-		snprintf(lbl, sizeof(lbl), "%.*s%s", (int)a, r->label, r->label[a] ? "…" : "");
+		ub_words_clip(r->label, 20, lbl, sizeof(lbl));
+		c = ub_words_width(lbl);
 		if (ub_wifinote(R, r, UB_WIFINOTE_SHORT, wifi, sizeof(wifi))) {
 			snprintf(lbl + strlen(lbl), sizeof(lbl) - strlen(lbl), "\n%s", wifi);
 			c = ub_words_width(wifi) > c ? ub_words_width(wifi) : c;

@@ -26,14 +26,13 @@ static int signal_of(json_t *reading)
 static void ssid_line(const char *s, char *out, size_t n)
 {
 	char clean[UB_WIFI_SSID_TEXT_MAX + 8];
-	size_t i, a, cols;
+	size_t i;
 
 	snprintf(clean, sizeof(clean), "%s", s);
 	for (i = 0; clean[i]; i++)
 		if ((unsigned char)clean[i] < 0x20 || clean[i] == 0x7f)
 			clean[i] = '?';
-	a = ub_words_fit(clean, SSID_COLS, &cols);
-	snprintf(out, n, "%.*s%s", (int)a, clean, clean[a] ? "…" : "");
+	ub_words_clip(clean, SSID_COLS, out, n);
 }
 
 size_t ub_wifinote(const struct ub_report_ctx *R, const struct ub_result *r, enum ub_wifinote_form form,

@@ -187,6 +187,15 @@ size_t ub_words_fit(const char *s, size_t cols, size_t *width)
 	return k;
 }
 
+void ub_words_clip(const char *s, size_t cols, char *out, size_t n)
+{
+	size_t w, a;
+
+	s = s ? s : "";
+	a = ub_words_fit(s, cols, &w);
+	snprintf(out, n, "%.*s%s", (int)a, s, s[a] ? "…" : "");
+}
+
 unsigned ub_words_wrap(char *b, size_t n, const char *s, size_t w)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");

@@ -65,6 +65,9 @@ size_t ub_words_pad(FILE *f, const char *s, int width);
 /* The bytes of s's longest start of whole characters that fits cols columns; its columns in *width. */
 size_t ub_words_fit(const char *s, size_t cols, size_t *width);
 
+/* Copies s into out (n bytes), cut at whole characters to fit cols columns with "…" when it did not fit. */
+void ub_words_clip(const char *s, size_t cols, char *out, size_t n);
+
 /*
  * Copies s into b (n bytes) with line breaks at spaces or between wide
  * (Chinese) characters, each a word of its own, so that lines stay near w

@@ -507,6 +507,24 @@ static void test_fit(void **state)
 	assert_int_equal(ub_words_fit(NULL, 4, NULL), 0);
 }
 
+/* A clipped name says it was clipped, and fits a small buffer whole. */
+static void test_clip(void **state)
+{
+	char b[16];
+
+	(void)state;
+	ub_words_clip("教室A", 3, b, sizeof(b));
+	assert_string_equal(b, "教…");
+	ub_words_clip("教室A", 5, b, sizeof(b));
+	assert_string_equal(b, "教室A");
+	ub_words_clip("<b>王五</b>", 20, b, sizeof(b));
+	assert_string_equal(b, "<b>王五</b>");
+	ub_words_clip(NULL, 4, b, sizeof(b));
+	assert_string_equal(b, "");
+	ub_words_clip("a very long board name", 30, b, 8);
+	assert_string_equal(b, "a very ");
+}
+
 /* Lines break at spaces and between Chinese characters, near the width asked for. */
 static void test_wrap(void **state)
 {
@@ -781,6 +799,7 @@ int main(void)
 		cmocka_unit_test(test_clock_names),
 		cmocka_unit_test(test_link_names),
 		cmocka_unit_test(test_lang),
+		cmocka_unit_test(test_clip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
