@@ -16,6 +16,7 @@
 #include "reports/fmt.h"
 #include "reports/gnuplot.h"
 #include "reports/ivcharts.h"
+#include "reports/loadchart.h"
 #include "reports/overview.h"
 
 /* Every text for people is TX(R, English, Chinese). */
@@ -567,6 +568,9 @@ int ub_charts_write(struct ub_report_ctx *R, struct ub_err *e)
 		rc = ub_chart_compare(R, e);
 	if (!rc)
 		rc = ub_chart_cdf(R, e);
+	/* latency under load: from summary.load, CSV or not */
+	for (k = 0; k < R->n && !rc; k++)
+		rc = ub_chart_load(R, k, e);
 	for (k = 0; k < R->n && !rc; k++) {
 		if (!R->r[k].have_csv) {
 			/* no per-probe data: the interval records draw RTT and loss over time */

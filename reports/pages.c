@@ -225,6 +225,9 @@ static const char *question(const struct ub_report_ctx *R, int kind)
 	case UB_REPORT_CH_IVLOSS:
 		return TX(R, "When were probes lost, and on the way there or back (from the per-interval figures)?",
 			  "什么时候丢了探测包，丢在去程还是回程（按时段统计）？");
+	case UB_REPORT_CH_LOAD:
+		return TX(R, "How much longer does a probe wait while the link is full (latency under load)?",
+			  "链路被占满时，探测包要多等多久（负载下时延）？");
 	default:
 		return TX(R, "What does the same link do to UDP and to TCP?",
 			  "同一条链路对 UDP 和 TCP 有什么不同？");

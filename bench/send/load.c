@@ -339,7 +339,8 @@ static void *load_main(void *arg)
 		}
 	}
 	now = ub_clock_mono();
-	sample_up(l, bin_of(l, now));
+	/* the last sample belongs to the bin the phase ended in, not the one after */
+	sample_up(l, bin_of(l, (now < end ? now : end) - 1));
 	if (atomic_load(&l->quit) && now < end) {
 		l->run.ended = UB_LOAD_END_STOP;
 	} else if (open == 0 && last_end < end) {

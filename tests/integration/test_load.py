@@ -207,6 +207,18 @@ def test_caps_end_a_load_session(tmp):
                   r"bytes sunk (\d+), bytes sourced (\d+)", err)
     assert m and m.groups()[:4] == ("2", "0", "2", "0"), err
     assert int(m.group(6)) <= 8e6 / 8 * 1.0 + 200000, m.group(0)
+    # the report draws it: round trip and throughput over time, the load shaded
+    out = os.path.join(tmp, "rep")
+    r = ub("report", rj, "-o", out, "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert os.path.getsize(os.path.join(out, "load-r.png")) > 10000
+    with open(os.path.join(out, "gnuplot", "r-load.dat")) as f:
+        rows = [x.split() for x in f if not x.startswith("#")]
+    loaded = [float(x[4]) for x in rows if load["loaded_from_ns"] / 1e9 <= float(x[0])
+              and float(x[0]) + 0.25 <= load["loaded_to_ns"] / 1e9]
+    assert loaded and all(v > 1 for v in loaded), rows
+    with open(os.path.join(out, "gnuplot", "load-r.set.gp")) as f:
+        assert "Latency under load" in f.read()
 
 
 def test_echo_only_peers_are_told_from_a_refusal(tmp):
