@@ -261,3 +261,37 @@ def test_load_options_are_checked(tmp):
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     r = ub("reflect", "--allow-load", "--no-tcp")
     assert r.returncode == 2 and "--allow-load" in r.stderr, r.stderr
+
+
+def test_bufferbloat_uplink_scenario_runs_its_load(tmp):
+    need_root("the packet-level link of the bufferbloat-uplink scenario")
+    out = os.path.join(tmp, "bb")
+    # 6 s: 1.5 s idle, 3 s of upload, 1.5 s idle
+    r = ub("scenario", "run", "bufferbloat-uplink", "-o", out, "-c", 600, "-q", timeout=120)
+    assert r.returncode == 0, r.stderr
+    if not os.path.exists(os.path.join(out, "truth-udp.json")):
+        with open(os.path.join(out, "summary.txt")) as f:
+            raise Skip("no packet-level link here: " + f.read().strip().splitlines()[-1])
+    res = load_json(os.path.join(out, "udp.json"))
+    load = res["summary"]["load"]
+    assert load["ran"] and load["direction"] == "up" and load["ended"] == "plan", load
+    assert res["summary"]["sent"] == 600, res["summary"]["sent"]
+    # 8 ms each way idle; behind 80 packets of upload at 1 Mbit/s, hundreds of ms
+    assert 15e6 <= load["rtt_idle_ns"]["median"] <= 30e6, load["rtt_idle_ns"]
+    assert load["rtt_loaded_ns"]["median"] >= 5 * load["rtt_idle_ns"]["median"], load
+    assert 0.5e6 <= load["throughput_bps"]["up"] <= 1.0e6, load["throughput_bps"]
+    truth = load_json(os.path.join(out, "truth-udp.json"))
+    # the emulator carried the load too, and its one queue overflowed
+    assert truth["up"]["in"] > res["summary"]["sent"] + 300, truth["up"]
+    assert truth["up"]["queue_dropped"] > 0, truth["up"]
+    assert os.path.getsize(os.path.join(out, "report", "load-udp.png")) > 10000
+    with open(os.path.join(out, "summary.txt")) as f:
+        text = f.read()
+    assert "upload throughput" in text and "count the load's packets too" in text, text
+    # too short a run for load: the probes run alone, and the summary says why
+    out = os.path.join(tmp, "short")
+    r = ub("scenario", "run", "bufferbloat-uplink", "-o", out, "-c", 100, "-q", timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "load" not in load_json(os.path.join(out, "udp.json"))["summary"]
+    with open(os.path.join(out, "summary.txt")) as f:
+        assert "the load was left out" in f.read()
