@@ -326,7 +326,8 @@ static int echo(struct ub_tcpecho *t, struct conn *c, int64_t now)
 		t->cnt.bytes += (uint64_t)w;
 	memmove(c->buf, c->buf + w, c->len - (size_t)w);
 	c->len -= (size_t)w;
-	return 0;
+	/* a refusal, once out, ends the connection */
+	return c->kind == KIND_LOAD && !c->len && c->lc.status != UB_LOAD_OK ? -1 : 0;
 }
 
 /* Closes the connections that moved no byte for the idle time (a client gone, or one that never reads). */

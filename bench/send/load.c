@@ -99,7 +99,7 @@ static int ask(struct ub_load *l, struct stream *st, const struct ub_addr *peer,
 
 	st->fd = socket(peer->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (st->fd < 0)
-		return ub_err_set(e, UB_E_SYS, errno, "load: TCP socket");
+		return ub_err_set(e, UB_E_SYS, errno, "TCP socket");
 	if (connect(st->fd, (const struct sockaddr *)&peer->ss, peer->len) < 0) {
 		if (errno != EINPROGRESS)
 			err = errno;
@@ -109,7 +109,7 @@ static int ask(struct ub_load *l, struct stream *st, const struct ub_addr *peer,
 			err = errno;
 	}
 	if (err)
-		return ub_err_set(e, UB_E_NOREPLY, 0, "load: no TCP at %s (%s)", l->where,
+		return ub_err_set(e, UB_E_NOREPLY, 0, "no TCP at %s (%s)", l->where,
 				  strerror(err));
 	memset(&m, 0, sizeof(m));
 	m.version = UB_LOADMSG_VERSION;
@@ -120,35 +120,35 @@ static int ask(struct ub_load *l, struct stream *st, const struct ub_addr *peer,
 	ub_loadmsg_encode(&m, q);
 	/* a fresh connection's send buffer takes 34 octets at once */
 	if (send(st->fd, q, sizeof(q), MSG_NOSIGNAL) != (ssize_t)sizeof(q))
-		return ub_err_set(e, UB_E_SYS, errno, "load: %s: the load ask did not leave",
+		return ub_err_set(e, UB_E_SYS, errno, "%s: the load ask did not leave",
 				  l->where);
 	while (got < sizeof(a)) {
 		if (wait_fd(st->fd, POLLIN, until) <= 0)
 			return ub_err_set(e, UB_E_NOREPLY, 0,
-					  "load: %s gave no answer to the load ask within %lld s "
+					  "%s gave no answer to the load ask within %lld s "
 					  "(not a udpbench reflector?)",
 					  l->where, (long long)(UB_LOAD_ASK_NS / UB_NS_PER_S));
 		r = recv(st->fd, a + got, sizeof(a) - got, 0);
 		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
 			return ub_err_set(e, UB_E_PROTO, 0,
-					  "load: %s closed the connection at the load ask (not a "
+					  "%s closed the connection at the load ask (not a "
 					  "udpbench reflector?)", l->where);
 		if (r > 0)
 			got += (size_t)r;
 	}
 	if (memcmp(a, q, sizeof(q)) == 0)
 		return ub_err_set(e, UB_E_PROTO, 0,
-				  "load: %s only echoes TCP, it cannot carry load (it needs "
+				  "%s only echoes TCP, it cannot carry load (it needs "
 				  "`udpbench reflect --allow-load`)", l->where);
 	if (ub_loadmsg_decode(a, sizeof(a), &m) < 0 || !m.answer)
-		return ub_err_set(e, UB_E_PROTO, 0, "load: %s answered the load ask with "
+		return ub_err_set(e, UB_E_PROTO, 0, "%s answered the load ask with "
 				  "something else (not a udpbench reflector?)", l->where);
 	if (m.status == UB_LOAD_NOT_ALLOWED)
 		return ub_err_set(e, UB_E_PERM, 0,
-				  "load: the reflector at %s does not allow load (start it with "
+				  "the reflector at %s does not allow load (start it with "
 				  "`udpbench reflect --allow-load`)", l->where);
 	if (m.status != UB_LOAD_OK)
-		return ub_err_set(e, UB_E_PERM, 0, "load: the reflector at %s refused: %s",
+		return ub_err_set(e, UB_E_PERM, 0, "the reflector at %s refused: %s",
 				  l->where, ub_loadmsg_status_name(m.status));
 	l->grant_ns = (int64_t)m.ms * 1000000;
 	l->grant_bps = m.rate * 8;

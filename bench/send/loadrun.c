@@ -25,7 +25,7 @@ int ub_loadrun_begin(struct ub_loadrun *lr, const struct ub_load_config *c, stru
 		lr->refused = 1;
 		ub_load_not_run(c, le.msg, &lr->run);
 		if (log)
-			fprintf(log, "udpbench: %s; measuring without load\n", le.msg);
+			fprintf(log, "udpbench: load: %s; measuring without load\n", le.msg);
 		return 0;
 	}
 	if (log && ub_load_granted_ns(lr->load) < c->loaded_ns)

@@ -271,7 +271,10 @@ def test_bufferbloat_uplink_scenario_runs_its_load(tmp):
     assert r.returncode == 0, r.stderr
     if not os.path.exists(os.path.join(out, "truth-udp.json")):
         with open(os.path.join(out, "summary.txt")) as f:
-            raise Skip("no packet-level link here: " + f.read().strip().splitlines()[-1])
+            text = f.read()
+        # only a packet-level link that cannot be made here excuses a run without its load
+        assert "the load was left out" in text, text
+        raise Skip("no packet-level link here: " + text.strip().splitlines()[-1])
     res = load_json(os.path.join(out, "udp.json"))
     load = res["summary"]["load"]
     assert load["ran"] and load["direction"] == "up" and load["ended"] == "plan", load
@@ -295,3 +298,27 @@ def test_bufferbloat_uplink_scenario_runs_its_load(tmp):
     assert "load" not in load_json(os.path.join(out, "udp.json"))["summary"]
     with open(os.path.join(out, "summary.txt")) as f:
         assert "the load was left out" in f.read()
+
+
+def test_allow_load_leaves_the_tcp_echo_alone(tmp):
+    import socket
+    import struct
+    refl, port = start_reflector("--allow-load")
+    # a frame as long as an ask but without its magic, split across two writes: echoed as it came
+    frame = struct.pack("!H", 32) + b"UBLOAX" + bytes(range(26))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(frame[:5])
+        s.sendall(frame[5:] + frame)
+        got = b""
+        while len(got) < 2 * len(frame):
+            chunk = s.recv(4096)
+            assert chunk, got
+            got += chunk
+    assert got == frame + frame, got
+    # udpbench --tcp probes beside it: every one echoed
+    rj = os.path.join(tmp, "t.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "--tcp", "-c", 50, "-i", "5ms", "--json", rj, "-q")
+    _, _, err = stop(refl)
+    assert r.returncode == 0, r.stderr
+    assert load_json(rj)["summary"]["received"] == 50
+    assert "load asked" not in err, err
