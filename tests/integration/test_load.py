@@ -288,6 +288,11 @@ def test_bufferbloat_uplink_scenario_runs_its_load(tmp):
     assert truth["up"]["in"] > res["summary"]["sent"] + 300, truth["up"]
     assert truth["up"]["queue_dropped"] > 0, truth["up"]
     assert os.path.getsize(os.path.join(out, "report", "load-udp.png")) > 10000
+    # the report's table puts idle beside loaded, for comparing setups
+    with open(os.path.join(out, "report", "summary.md")) as f:
+        md = f.read()
+    assert re.search(r"\| RTT median idle → under load \| [\d.]+ ms → [\d.]+ ms \|", md), md
+    assert re.search(r"\| load throughput \| up 0\.\d+ Mbit/s \|", md), md
     with open(os.path.join(out, "summary.txt")) as f:
         text = f.read()
     assert "upload throughput" in text and "count the load's packets too" in text, text
