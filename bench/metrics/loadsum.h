@@ -43,7 +43,7 @@ struct ub_load_run {
 	enum ub_load_end ended;
 	int64_t grant_ns;        /* the time the reflector allowed a connection */
 	uint64_t grant_bps;      /* its rate cap over all load, bit/s; 0 none */
-	uint64_t up_bytes;       /* acknowledged by the reflector over the loaded phase (tcpi_bytes_acked) */
+	uint64_t up_bytes;       /* acknowledged by the reflector over the loaded phase, SACK included */
 	uint64_t down_bytes;     /* received over the loaded phase */
 	int64_t bin_ns;
 	size_t n_bins;

@@ -194,6 +194,12 @@ int64_t ub_load_granted_ns(const struct ub_load *l)
 	return l->grant_ns;
 }
 
+/*
+ * Octets of the upload the reflector has: acknowledged (tcpi_bytes_acked),
+ * and those it holds beyond a gap, selectively acknowledged (tcpi_sacked
+ * segments of tcpi_snd_mss); without these a step after a loss would get
+ * at once what arrived during the steps before it.
+ */
 static uint64_t bytes_acked(int fd)
 {
 	struct tcp_info ti;
@@ -202,7 +208,7 @@ static uint64_t bytes_acked(int fd)
 	memset(&ti, 0, sizeof(ti));
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &sl) < 0)
 		return 0;
-	return ti.tcpi_bytes_acked;
+	return ti.tcpi_bytes_acked + (uint64_t)ti.tcpi_sacked * ti.tcpi_snd_mss;
 }
 
 static size_t bin_of(const struct ub_load *l, int64_t now)

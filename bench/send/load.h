@@ -12,7 +12,8 @@
  * own on the monotonic clock from slot 0, the probes' loop untouched.
  *
  * Throughput is what arrived: for upload the octets the reflector
- * acknowledged (TCP_INFO's tcpi_bytes_acked), for download the octets read,
+ * acknowledged (TCP_INFO's tcpi_bytes_acked, and tcpi_sacked segments held
+ * beyond a gap), for download the octets read,
  * each over the loaded phase as it really was, and bin by bin for a chart.
  */
 #ifndef UB_LOAD_H
