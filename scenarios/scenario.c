@@ -97,7 +97,7 @@ static int probe_key(struct ub_scenario *s, const char *k, const char *v, struct
 			return ub_err_set(e, UB_E_INVAL, 0, "load: '%s' is not up, down or both", v);
 		s->load = strcmp(v, "up") == 0 ? "up" : strcmp(v, "down") == 0 ? "down" : "both";
 	} else if (strcmp(k, "load-idle") == 0) {
-		if (ub_units_duration(v, 0, 600 * UB_NS_PER_S, &s->load_idle_ns, e) < 0)
+		if (ub_units_duration(v, 0, 30 * UB_NS_PER_S, &s->load_idle_ns, e) < 0)
 			return e->code;
 	} else if (strcmp(k, "load-streams") == 0) {
 		if (ub_units_count(v, 1, 16, &u, e) < 0)

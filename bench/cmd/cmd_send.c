@@ -70,7 +70,7 @@ static const char send_usage[] =
 	"      --load up|down|both latency under load: bulk TCP to (up) or from (down)\n"
 	"                          the reflector (udpbench reflect --allow-load, same\n"
 	"                          port) in the middle of the run: idle, loaded, idle\n"
-	"      --load-idle D       each idle phase (default 5s)\n"
+	"      --load-idle D       each idle phase (default 5s, at most 30s)\n"
 	"      --load-time D       the loaded phase (default 10s); the run lasts\n"
 	"                          idle + load + idle, or -d with the load in between\n"
 	"      --load-streams N    TCP connections each way (default 4, at most 16)\n"

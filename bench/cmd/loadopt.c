@@ -23,7 +23,8 @@ int ub_loadopt_take(struct ub_load_config *c, struct ub_loadopt *o, int opt, con
 		return 0;
 	case UB_OPT_LOAD_IDLE:
 		o->have_other = 1;
-		return ub_opt_duration("--load-idle", arg, 0, 600 * UB_NS_PER_S, &c->idle_ns, e);
+		/* the connections wait through it: under the reflector's idle timeout (60 s) */
+		return ub_opt_duration("--load-idle", arg, 0, 30 * UB_NS_PER_S, &c->idle_ns, e);
 	case UB_OPT_LOAD_TIME:
 		o->have_time = 1;
 		return ub_opt_duration("--load-time", arg, MIN_LOADED_NS, 3600 * UB_NS_PER_S,

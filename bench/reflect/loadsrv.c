@@ -16,7 +16,8 @@ struct ub_loadsrv {
 	/* the rate cap: a bucket of octets shared by every load connection */
 	double tokens, burst, per_ns;
 	int64_t filled;                 /* when tokens were last topped up; 0 never */
-	uint8_t scratch[CHUNK];         /* what a sink reads, and a source's zeroes */
+	uint8_t scratch[CHUNK];         /* what a sink reads (thrown away) */
+	uint8_t zero[CHUNK];            /* what a source sends: never another client's octets */
 };
 
 void ub_loadsrv_config_init(struct ub_loadsrv_config *c)
@@ -163,8 +164,7 @@ long ub_loadsrv_io(struct ub_loadsrv *ls, struct ub_loadconn *lc, int fd, int64_
 		room = allowance(ls, now);
 		if (!room)
 			return 0;
-		memset(ls->scratch, 0, room);
-		n = send(fd, ls->scratch, room, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = send(fd, ls->zero, room, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		ls->cnt.bytes_out += (uint64_t)n;

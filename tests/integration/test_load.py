@@ -255,7 +255,8 @@ def test_load_options_are_checked(tmp):
                        (["--load-time", "2s"], "need --load"),
                        (["--load", "up", "-c", "100"], "not --count"),
                        (["--load", "up", "-d", "2s"], "--duration"),
-                       (["--load", "up", "--load-streams", "17"], "--load-streams")):
+                       (["--load", "up", "--load-streams", "17"], "--load-streams"),
+                       (["--load", "up", "--load-idle", "31s"], "--load-idle")):
         r = ub("--peer", "127.0.0.1:9", *args)
         assert r.returncode == 2 and word in r.stderr, (args, r.returncode, r.stderr)
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
