@@ -18,6 +18,12 @@ static json_t *bps_or_null(double v)
 	return v < 0 ? json_null() : json_integer((json_int_t)(v + 0.5));
 }
 
+/* Octets one way over the loaded phase; null for a way not loaded. */
+static json_t *bytes_or_null(const struct ub_load_run *r, int way, uint64_t v)
+{
+	return r->dir & way ? json_integer((json_int_t)v) : json_null();
+}
+
 static json_t *series_json(const struct ub_load_summary *l)
 {
 	json_t *a = json_array(), *o;
@@ -44,15 +50,16 @@ json_t *ub_output_load_json(const struct ub_load_summary *l)
 	const struct ub_load_run *r = &l->run;
 
 	return json_pack(
-		"{s:s,s:{s:o,s:o},s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:o,s:s,s:o,s:o,"
-		"s:I,s:I,s:o}",
+		"{s:s,s:{s:o,s:o},s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:{s:o,s:o},s:b,s:o,s:o,s:s,s:o,"
+		"s:o,s:I,s:I,s:o}",
 		"direction", ub_loadsum_dir_name(r->dir), "throughput_bps", "up",
 		bps_or_null(l->up_bps), "down", bps_or_null(l->down_bps), "rtt_idle_ns",
 		ub_output_dist_json(&l->rtt_idle), "rtt_loaded_ns", ub_output_dist_json(&l->rtt_loaded),
 		"lost_idle", (json_int_t)l->lost_idle, "lost_loaded", (json_int_t)l->lost_loaded,
 		"sent_idle", (json_int_t)l->sent_idle, "sent_loaded", (json_int_t)l->sent_loaded,
 		"streams", (json_int_t)r->streams, "idle_ns", (json_int_t)r->idle_ns, "loaded_ns",
-		(json_int_t)r->loaded_ns, "bytes_up", (json_int_t)r->up_bytes, "ran", r->ran,
+		(json_int_t)r->loaded_ns, "bytes", "up", bytes_or_null(r, UB_LOADSUM_UP, r->up_bytes),
+		"down", bytes_or_null(r, UB_LOADSUM_DOWN, r->down_bytes), "ran", r->ran,
 		"loaded_from_ns", r->ran ? json_integer(r->start_ns) : json_null(), "loaded_to_ns",
 		r->ran ? json_integer(r->end_ns) : json_null(), "ended", ub_loadsum_end_name(r->ended),
 		"error", r->error[0] ? json_string(r->error) : json_null(), "granted_ns",
