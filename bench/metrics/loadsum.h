@@ -39,6 +39,7 @@ struct ub_load_run {
 	int64_t idle_ns, loaded_ns; /* the plan: idle, loaded, idle */
 	int ran;                 /* 0: no load ran, error says why */
 	char error[UB_ERR_MSG_MAX];
+	char error_zh[UB_ERR_MSG_MAX]; /* the same for the terminal in Chinese */
 	int64_t start_ns, end_ns;/* the loaded phase as it was, since slot 0 */
 	enum ub_load_end ended;
 	int64_t grant_ns;        /* the time the reflector allowed a connection */

@@ -91,7 +91,7 @@ void ub_output_load_summary(FILE *f, enum ub_lang lang, const struct ub_load_sum
 
 	if (!r->ran) {
 		fprintf(f, TR(zh, "latency under load (%s): not run: %s\n", "负载下时延（%s）：未运行：%s\n"),
-			dir, r->error);
+			dir, zh && r->error_zh[0] ? r->error_zh : r->error);
 		return;
 	}
 	fprintf(f, TR(zh, "latency under load (%s, %u TCP connections each way):\n",

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "metrics/words.h"
 #include "stamp/loadmsg.h"
 
 #define CHUNK 65536
@@ -33,6 +34,7 @@ struct stream {
 struct ub_load {
 	struct ub_load_config cfg;
 	char where[UB_ADDRSTR_MAX];
+	char zh[UB_ERR_MSG_MAX];  /* why no load can run, in Chinese (e has it in English) */
 	struct stream st[2 * UB_LOAD_STREAMS_MAX];
 	unsigned n;
 	int64_t grant_ns;
@@ -56,7 +58,8 @@ void ub_load_config_init(struct ub_load_config *c)
 	c->bin_ns = UB_LOADSUM_BIN_NS;
 }
 
-void ub_load_not_run(const struct ub_load_config *c, const char *why, struct ub_load_run *run)
+void ub_load_not_run(const struct ub_load_config *c, const char *why, const char *why_zh,
+		     struct ub_load_run *run)
 {
 	memset(run, 0, sizeof(*run));
 	run->dir = c->dir;
@@ -65,6 +68,7 @@ void ub_load_not_run(const struct ub_load_config *c, const char *why, struct ub_
 	run->loaded_ns = c->loaded_ns;
 	run->bin_ns = c->bin_ns;
 	snprintf(run->error, sizeof(run->error), "%s", why);
+	snprintf(run->error_zh, sizeof(run->error_zh), "%s", why_zh ? why_zh : why);
 }
 
 /* Waits up to until (monotonic) for events on fd; returns 1 ready, 0 timed out, -1 error. */
@@ -86,6 +90,11 @@ static int wait_fd(int fd, short events, int64_t until)
 	}
 }
 
+/* Why no load can run, into e in English and l->zh in Chinese; returns code. */
+#define REFUSE(code_, en_, zh_, ...)                                               \
+	((void)snprintf(l->zh, sizeof(l->zh), zh_, __VA_ARGS__),                     \
+	 ub_err_set(e, code_, 0, en_, __VA_ARGS__))
+
 /* Connects one stream and asks for its load; returns 0 or a negative code with e saying why. */
 static int ask(struct ub_load *l, struct stream *st, const struct ub_addr *peer, uint16_t idx,
 	       uint64_t runid, int64_t until, struct ub_err *e)
@@ -99,7 +108,7 @@ static int ask(struct ub_load *l, struct stream *st, const struct ub_addr *peer,
 
 	st->fd = socket(peer->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (st->fd < 0)
-		return ub_err_set(e, UB_E_SYS, errno, "TCP socket");
+		return REFUSE(UB_E_SYS, "TCP socket: %s", "TCP 套接字：%s", strerror(errno));
 	if (connect(st->fd, (const struct sockaddr *)&peer->ss, peer->len) < 0) {
 		if (errno != EINPROGRESS)
 			err = errno;
@@ -109,8 +118,8 @@ static int ask(struct ub_load *l, struct stream *st, const struct ub_addr *peer,
 			err = errno;
 	}
 	if (err)
-		return ub_err_set(e, UB_E_NOREPLY, 0, "no TCP at %s (%s)", l->where,
-				  strerror(err));
+		return REFUSE(UB_E_NOREPLY, "no TCP at %s (%s)", UB_ZH_REFLECTOR " %s 没有 TCP 服务（%s）",
+			      l->where, strerror(err));
 	memset(&m, 0, sizeof(m));
 	m.version = UB_LOADMSG_VERSION;
 	m.dir = (uint8_t)st->dir;
@@ -120,43 +129,56 @@ static int ask(struct ub_load *l, struct stream *st, const struct ub_addr *peer,
 	ub_loadmsg_encode(&m, q);
 	/* a fresh connection's send buffer takes 34 octets at once */
 	if (send(st->fd, q, sizeof(q), MSG_NOSIGNAL) != (ssize_t)sizeof(q))
-		return ub_err_set(e, UB_E_SYS, errno, "%s: the load ask did not leave",
-				  l->where);
+		return REFUSE(UB_E_SYS, "%s: the load ask did not leave", "负载请求没能发往 %s",
+			      l->where);
 	while (got < sizeof(a)) {
 		if (wait_fd(st->fd, POLLIN, until) <= 0)
-			return ub_err_set(e, UB_E_NOREPLY, 0,
-					  "%s gave no answer to the load ask within %lld s "
-					  "(not a udpbench reflector?)",
-					  l->where, (long long)(UB_LOAD_ASK_NS / UB_NS_PER_S));
+			return REFUSE(UB_E_NOREPLY,
+				      "%s gave no answer to the load ask within %lld s "
+				      "(not a udpbench reflector?)",
+				      UB_ZH_REFLECTOR " %s 在 %lld 秒内没有回答负载请求（不是 udpbench 反射端？）",
+				      l->where, (long long)(UB_LOAD_ASK_NS / UB_NS_PER_S));
 		r = recv(st->fd, a + got, sizeof(a) - got, 0);
 		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
-			return ub_err_set(e, UB_E_PROTO, 0,
-					  "%s closed the connection at the load ask (not a "
-					  "udpbench reflector?)", l->where);
+			return REFUSE(UB_E_PROTO,
+				      "%s closed the connection at the load ask (not a "
+				      "udpbench reflector?)",
+				      UB_ZH_REFLECTOR " %s 一收到负载请求就断开了连接（不是 udpbench 反射端？）",
+				      l->where);
 		if (r > 0)
 			got += (size_t)r;
 	}
 	if (memcmp(a, q, sizeof(q)) == 0)
-		return ub_err_set(e, UB_E_PROTO, 0,
-				  "%s only echoes TCP, it cannot carry load (it needs "
-				  "`udpbench reflect --allow-load`)", l->where);
+		return REFUSE(UB_E_PROTO,
+			      "%s only echoes TCP, it cannot carry load (it needs "
+			      "`udpbench reflect --allow-load`)",
+			      UB_ZH_REFLECTOR " %s 只会 TCP 回显，不能提供负载（需要 "
+			      "`udpbench reflect --allow-load`）",
+			      l->where);
 	if (ub_loadmsg_decode(a, sizeof(a), &m) < 0 || !m.answer)
-		return ub_err_set(e, UB_E_PROTO, 0, "%s answered the load ask with "
-				  "something else (not a udpbench reflector?)", l->where);
+		return REFUSE(UB_E_PROTO,
+			      "%s answered the load ask with something else (not a udpbench "
+			      "reflector?)",
+			      UB_ZH_REFLECTOR " %s 对负载请求的回答无法识别（不是 udpbench 反射端？）",
+			      l->where);
 	if (m.status == UB_LOAD_NOT_ALLOWED)
-		return ub_err_set(e, UB_E_PERM, 0,
-				  "the reflector at %s does not allow load (start it with "
-				  "`udpbench reflect --allow-load`)", l->where);
+		return REFUSE(UB_E_PERM,
+			      "the reflector at %s does not allow load (start it with "
+			      "`udpbench reflect --allow-load`)",
+			      UB_ZH_REFLECTOR " %s 不允许负载（请用 `udpbench reflect --allow-load` 启动它）",
+			      l->where);
 	if (m.status != UB_LOAD_OK)
-		return ub_err_set(e, UB_E_PERM, 0, "the reflector at %s refused: %s",
-				  l->where, ub_loadmsg_status_name(m.status));
+		return REFUSE(UB_E_PERM, "the reflector at %s refused: %s",
+			      UB_ZH_REFLECTOR " %s 拒绝了负载：%s", l->where,
+			      m.status == UB_LOAD_BUSY ? UB_TR(1, "", "负载连接已满")
+						       : UB_TR(1, "", "请求无法识别"));
 	l->grant_ns = (int64_t)m.ms * 1000000;
 	l->grant_bps = m.rate * 8;
 	return 0;
 }
 
 struct ub_load *ub_load_new(const struct ub_load_config *c, const struct ub_addr *peer,
-			    struct ub_err *e)
+			    struct ub_err *e, char *zh, size_t zh_len)
 {
 	int64_t until = ub_clock_mono() + UB_LOAD_ASK_NS;
 	struct ub_load *l;
@@ -181,6 +203,8 @@ struct ub_load *ub_load_new(const struct ub_load_config *c, const struct ub_addr
 			st->fd = -1;
 			l->n++;
 			if (ask(l, st, peer, (uint16_t)(l->n - 1), runid, until, e) < 0) {
+				if (zh)
+					snprintf(zh, zh_len, "%s", l->zh);
 				ub_load_free(l);
 				return NULL;
 			}
@@ -389,7 +413,7 @@ int ub_load_start(struct ub_load *l, int64_t start_mono, struct ub_err *e)
 	l->down_bin = calloc(l->n_bins, sizeof(*l->down_bin));
 	if (!l->up_bin || !l->down_bin)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
-	ub_load_not_run(&l->cfg, "", &l->run);
+	ub_load_not_run(&l->cfg, "", "", &l->run);
 	l->run.grant_ns = l->grant_ns;
 	l->run.grant_bps = l->grant_bps;
 	rc = pthread_create(&l->th, NULL, load_main, l);

@@ -47,10 +47,11 @@ void ub_load_config_init(struct ub_load_config *c);
 /*
  * Opens and asks for every connection to peer (the reflector's TCP port).
  * Returns the load, ready to start, or NULL with e filled with one line
- * saying why none can run (no TCP there, only an echo, not allowed, busy).
+ * saying why none can run (no TCP there, only an echo, not allowed, busy),
+ * and the same in Chinese in zh (zh_len bytes; NULL: none).
  */
 struct ub_load *ub_load_new(const struct ub_load_config *c, const struct ub_addr *peer,
-			    struct ub_err *e);
+			    struct ub_err *e, char *zh, size_t zh_len);
 
 /* The time the reflector grants each connection (its cap, or what was asked). */
 int64_t ub_load_granted_ns(const struct ub_load *l);
@@ -66,7 +67,8 @@ void ub_load_stop(struct ub_load *l, struct ub_load_run *run);
 
 void ub_load_free(struct ub_load *l);
 
-/* A run without load: run says why (error), with the plan of c. */
-void ub_load_not_run(const struct ub_load_config *c, const char *why, struct ub_load_run *run);
+/* A run without load: run says why (error; error_zh from why_zh, or why when NULL), with the plan of c. */
+void ub_load_not_run(const struct ub_load_config *c, const char *why, const char *why_zh,
+		     struct ub_load_run *run);
 
 #endif

@@ -5,10 +5,11 @@
 #include "lib/units.h"
 
 int ub_loadrun_begin(struct ub_loadrun *lr, const struct ub_load_config *c, struct ub_session *sess,
-		     FILE *log, struct ub_err *e)
+		     FILE *log, enum ub_lang lang, struct ub_err *e)
 {
+	char a[32], b[32], why_zh[UB_ERR_MSG_MAX] = "";
+	int zh = lang == UB_LANG_ZH;
 	struct ub_err le;
-	char a[32], b[32];
 
 	memset(lr, 0, sizeof(*lr));
 	if (!c->dir)
@@ -18,19 +19,23 @@ int ub_loadrun_begin(struct ub_loadrun *lr, const struct ub_load_config *c, stru
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 	ub_session_set_loadsum(sess, lr->sum);
 	ub_err_clear(&le);
-	lr->load = ub_load_new(c, ub_session_addr(sess), &le);
+	lr->load = ub_load_new(c, ub_session_addr(sess), &le, why_zh, sizeof(why_zh));
 	if (!lr->load) {
 		if (le.code == UB_E_NOMEM)
 			return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 		lr->refused = 1;
-		ub_load_not_run(c, le.msg, &lr->run);
+		ub_load_not_run(c, le.msg, why_zh, &lr->run);
 		if (log)
-			fprintf(log, "udpbench: load: %s; measuring without load\n", le.msg);
+			fprintf(log, UB_TR(zh, "udpbench: load: %s; measuring without load\n",
+					   "udpbench: 负载：%s；本次不加负载，照常测量\n"),
+				zh && why_zh[0] ? why_zh : le.msg);
 		return 0;
 	}
 	if (log && ub_load_granted_ns(lr->load) < c->loaded_ns)
-		fprintf(log, "udpbench: load: the reflector allows %s of load a connection: the "
-			     "loaded phase (%s) ends then\n",
+		fprintf(log, UB_TR(zh, "udpbench: load: the reflector allows %s of load a connection: "
+				       "the loaded phase (%s) ends then\n",
+				   "udpbench: 负载：" UB_ZH_REFLECTOR "每条连接只允许 %s 的负载，"
+				   "负载阶段（%s）到时就结束\n"),
 			ub_units_fmt_ns(ub_load_granted_ns(lr->load), a, sizeof(a)),
 			ub_units_fmt_ns(c->loaded_ns, b, sizeof(b)));
 	return 0;

@@ -12,6 +12,7 @@
 
 #include "lib/err.h"
 #include "metrics/loadsum.h"
+#include "metrics/words.h"
 #include "send/load.h"
 #include "send/session.h"
 
@@ -29,7 +30,7 @@ struct ub_loadrun {
  * UB_E_NOMEM with e filled.
  */
 int ub_loadrun_begin(struct ub_loadrun *lr, const struct ub_load_config *c, struct ub_session *sess,
-		     FILE *log, struct ub_err *e);
+		     FILE *log, enum ub_lang lang, struct ub_err *e);
 
 /* Starts the phases with slot 0 at start_mono; 0 or a negative code with e filled. */
 int ub_loadrun_start(struct ub_loadrun *lr, int64_t start_mono, struct ub_err *e);

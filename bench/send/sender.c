@@ -730,7 +730,7 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 	if (ret < 0)
 		goto out;
 	/* --load takes one peer (cmd_send checks); a refusal is said and the probes go on */
-	if ((ret = ub_loadrun_begin(&s.load, &c->load, s.sess[0], stderr, e)) < 0)
+	if ((ret = ub_loadrun_begin(&s.load, &c->load, s.sess[0], stderr, c->lang, e)) < 0)
 		goto out;
 	s.start = ub_clock_mono() + 1000 * 1000; /* 1 ms to settle before slot 0 */
 	start_real = ub_clock_real() + 1000 * 1000;

@@ -173,7 +173,13 @@ def test_reflector_without_allow_load_refuses_in_one_line(tmp):
     rj = os.path.join(tmp, "r.json")
     r = ub("--peer", "127.0.0.1:%d" % port, "--load", "up", "--load-idle", "300ms",
            "--load-time", "1s", "--json", rj, "-q")
+    # the same line in Chinese for a classroom; the JSON keeps it in English
+    zh = ub("--peer", "127.0.0.1:%d" % port, "--load", "up", "--load-idle", "300ms",
+            "--load-time", "1s", "--lang", "zh", "-q")
     _, _, err = stop(refl)
+    zl = [x for x in zh.stderr.splitlines() if x.strip()]
+    assert zh.returncode == 1 and len(zl) == 1 and "不允许负载" in zl[0], zl
+    assert "负载下时延（上行）：未运行：反射端" in zh.stdout, zh.stdout
     assert r.returncode == 1, (r.returncode, r.stderr)
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "does not allow load" in lines[0] and "--allow-load" in lines[0], lines
@@ -184,7 +190,7 @@ def test_reflector_without_allow_load_refuses_in_one_line(tmp):
     assert s["load"]["throughput_bps"] == {"up": 0, "down": None}
     assert "latency under load (up): not run" in r.stdout, r.stdout
     # the first connection's answer settles it: no more are asked for
-    assert re.search(r"load asked 1, refused 1, ended at the cap 0", err), err
+    assert re.search(r"load asked 2, refused 2, ended at the cap 0", err), err
 
 
 def test_caps_end_a_load_session(tmp):
