@@ -16,6 +16,7 @@ struct ub_loadsrv {
 	/* the rate cap: a bucket of octets shared by every load connection */
 	double tokens, burst, per_ns;
 	int64_t filled;                 /* when tokens were last topped up; 0 never */
+	unsigned running;               /* connections whose load has started: they share the cap */
 	uint8_t scratch[CHUNK];         /* what a sink reads (thrown away) */
 	uint8_t zero[CHUNK];            /* what a source sends: never another client's octets */
 };
@@ -90,9 +91,16 @@ int ub_loadsrv_answer(struct ub_loadsrv *ls, const struct ub_loadmsg *ask, struc
 	return a.status;
 }
 
-/* Tops the bucket up to now; returns the octets one call may move (CHUNK without a cap). */
+/*
+ * Tops the bucket up to now; returns the octets one call may move (CHUNK
+ * without a cap). Under the cap each running connection takes its share of
+ * what is there, so a source that can always write does not starve a sink
+ * that reads when data comes (--load both).
+ */
 static size_t allowance(struct ub_loadsrv *ls, int64_t now)
 {
+	double share;
+
 	if (!ls->cfg.max_bps)
 		return CHUNK;
 	if (ls->filled && now > ls->filled) {
@@ -101,9 +109,10 @@ static size_t allowance(struct ub_loadsrv *ls, int64_t now)
 			ls->tokens = ls->burst;
 	}
 	ls->filled = now;
-	if (ls->tokens < 1)
+	share = ls->running > 1 ? ls->tokens / ls->running : ls->tokens;
+	if (share < 1)
 		return 0;
-	return ls->tokens < CHUNK ? (size_t)ls->tokens : CHUNK;
+	return share < CHUNK ? (size_t)share : CHUNK;
 }
 
 short ub_loadsrv_events(struct ub_loadsrv *ls, const struct ub_loadconn *lc, int64_t now)
@@ -119,12 +128,13 @@ short ub_loadsrv_events(struct ub_loadsrv *ls, const struct ub_loadconn *lc, int
 int64_t ub_loadsrv_due(const struct ub_loadsrv *ls, const struct ub_loadconn *lc)
 {
 	int64_t due = INT64_MAX, refill;
+	double need = ls->running > 1 ? ls->running : 1; /* octets for a share of one */
 
 	if (!lc->started)
 		return due;
 	due = lc->end_ns;
-	if (ls->cfg.max_bps && ls->tokens < 1) {
-		refill = ls->filled + (int64_t)((1 - ls->tokens) / ls->per_ns) + 1;
+	if (ls->cfg.max_bps && ls->tokens < need) {
+		refill = ls->filled + (int64_t)((need - ls->tokens) / ls->per_ns) + 1;
 		if (refill < due)
 			due = refill;
 	}
@@ -156,6 +166,7 @@ long ub_loadsrv_io(struct ub_loadsrv *ls, struct ub_loadconn *lc, int fd, int64_
 			/* the go: the granted time starts now; a sink's first octets are load already */
 			lc->started = 1;
 			lc->end_ns = now + lc->grant_ns;
+			ls->running++;
 			if (lc->dir == UB_LOAD_DOWN)
 				return n;
 		}
@@ -179,6 +190,8 @@ void ub_loadsrv_closed(struct ub_loadsrv *ls, const struct ub_loadconn *lc, int6
 	if (!ls || lc->status != UB_LOAD_OK)
 		return;
 	ls->cnt.open--;
+	if (lc->started)
+		ls->running--;
 	if (ub_loadsrv_expired(lc, now))
 		ls->cnt.capped++;
 }
