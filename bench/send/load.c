@@ -292,13 +292,13 @@ static int pump(struct ub_load *l, struct stream *st, size_t k)
 /* Waits until t or a stop; returns 0 at t, -1 stopped. */
 static int sleep_until(struct ub_load *l, int64_t t)
 {
+	struct timespec ts;
 	int64_t now;
 
 	while ((now = ub_clock_mono()) < t) {
 		if (atomic_load(&l->quit))
 			return -1;
-		struct timespec ts = ub_clock_ns_to_ts(now + (t - now < TICK_NS ? t - now : TICK_NS));
-
+		ts = ub_clock_ns_to_ts(now + (t - now < TICK_NS ? t - now : TICK_NS));
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
 	return 0;
@@ -328,6 +328,7 @@ static void *load_main(void *arg)
 		else if (send(l->st[i].fd, &one, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
 			l->st[i].open = 0;
 			l->st[i].err = errno;
+			last_end = now;
 			open--;
 		}
 	}
