@@ -17,6 +17,7 @@
 #include "reports/gnuplot.h"
 #include "reports/ivcharts.h"
 #include "reports/longrun.h"
+#include "reports/loadchart.h"
 #include "reports/overview.h"
 
 /* Every text for people is TX(R, English, Chinese). */
@@ -568,6 +569,9 @@ int ub_charts_write(struct ub_report_ctx *R, struct ub_err *e)
 		rc = ub_chart_compare(R, e);
 	if (!rc)
 		rc = ub_chart_cdf(R, e);
+	/* latency under load: from summary.load, CSV or not */
+	for (k = 0; k < R->n && !rc; k++)
+		rc = ub_chart_load(R, k, e);
 	for (k = 0; k < R->n && !rc; k++) {
 		/* a run of many intervals: its hours at a glance, CSV or not */
 		rc = ub_chart_longrun(R, k, e);

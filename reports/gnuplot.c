@@ -24,6 +24,7 @@ extern char **environ;
 static const char *const templates[] = {
 	"style.gp", "rtt.gp", "cdf.gp", "loss.gp", "reorder.gp", "compare.gp", "udp-tcp.gp",
 	"classview.gp", "ivrtt.gp", "ivloss.gp", "longrun.gp",
+	"loadchart.gp",
 };
 
 static int is_file(const char *path)

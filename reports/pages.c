@@ -51,7 +51,7 @@ static void md_esc(FILE *f, const char *s)
 
 enum { M_LABEL, M_FILE, M_PROTO, M_PEER, M_START, M_PLAN, M_SENT, M_RECV, M_LOST, M_SPLIT,
        M_LATE, M_DUP, M_REORD, M_BURST, M_MIN, M_MED, M_P95, M_P99, M_MAX, M_JIT, M_RETX,
-       M_CLOCK, M_LAG, M_WIFI, M_N };
+       M_CLOCK, M_LAG, M_WIFI, M_LOAD_RTT, M_LOAD_TP, M_N };
 
 /* The summary's count for the rows that show one. */
 static const char *const count_key[M_N] = {
@@ -88,6 +88,34 @@ static int64_t time_of(const struct ub_result *r, int m)
  * per row of the table, each a line or two: kept in one switch so that a
  * row's value is found where the rows are listed.
  */
+/* summary.load in a cell: the median round trip idle and loaded, or the throughput each way. */
+static void load_value(const struct ub_report_ctx *R, json_t *l, int throughput, char *v, size_t n)
+{
+	json_t *tp = json_object_get(l, "throughput_bps"), *up = json_object_get(tp, "up"),
+	       *down = json_object_get(tp, "down");
+	char a[32], b[32];
+	size_t len;
+
+	if (!json_is_object(l) || !json_is_true(json_object_get(l, "ran"))) {
+		snprintf(v, n, "%s", json_is_object(l) ? TX(R, "not run", "未运行") : "-");
+		return;
+	}
+	if (!throughput) {
+		ub_report_fmt_dur(R, a, sizeof(a), ub_results_int(json_object_get(l, "rtt_idle_ns"), "median", 0));
+		ub_report_fmt_dur(R, b, sizeof(b), ub_results_int(json_object_get(l, "rtt_loaded_ns"), "median", 0));
+		snprintf(v, n, "%s → %s", a, b);
+		return;
+	}
+	v[0] = '\0';
+	len = 0;
+	if (json_is_number(up))
+		len += (size_t)snprintf(v, n, TX(R, "up %.2f Mbit/s", "上行 %.2f Mbit/s"),
+					json_number_value(up) / 1e6);
+	if (json_is_number(down) && len < n)
+		snprintf(v + len, n - len, TX(R, "%sdown %.2f Mbit/s", "%s下行 %.2f Mbit/s"),
+			 len ? ", " : "", json_number_value(down) / 1e6);
+}
+
 static void metric_value(const struct ub_report_ctx *R, const struct ub_result *r, int m, char *v,
 			 size_t n)
 {
@@ -184,7 +212,24 @@ static void metric_value(const struct ub_report_ctx *R, const struct ub_result *
 		else
 			snprintf(v, n, str ? "- (%s)" : "-", str);
 		break;
+	case M_LOAD_RTT:
+	case M_LOAD_TP:
+		load_value(R, json_object_get(s, "load"), m == M_LOAD_TP, v, n);
+		break;
 	}
+}
+
+/* Whether row m has something to say: the load's rows only when a result has a load. */
+static int row_shown(const struct ub_report_ctx *R, int m)
+{
+	unsigned k;
+
+	if (m != M_LOAD_RTT && m != M_LOAD_TP)
+		return 1;
+	for (k = 0; k < R->n; k++)
+		if (json_is_object(json_object_get(R->r[k].summary, "load")))
+			return 1;
+	return 0;
 }
 
 
@@ -205,6 +250,8 @@ static void metric(const struct ub_report_ctx *R, const struct ub_result *r, int
 		{ "jitter (RFC 3550)", "抖动（RFC 3550）" }, { "TCP retransmissions", "TCP 重传" },
 		{ "clock", "时钟" }, { "sender lateness p99", UB_ZH_SEND_LAG " p99" },
 		{ "Wi-Fi", "Wi-Fi" },
+		{ "RTT median idle → under load", UB_ZH_RTT "中位数 空闲时 → 负载时" },
+		{ "load throughput", "负载" "吞吐量" },
 	};
 
 	snprintf(name, 64, "%s", names[m][R->zh]);
@@ -241,6 +288,9 @@ static const char *question(const struct ub_report_ctx *R, int kind)
 	case UB_REPORT_CH_IVLOSS:
 		return TX(R, "When were probes lost, and on the way there or back (from the per-interval figures)?",
 			  "什么时候丢了探测包，丢在去程还是回程（按时段统计）？");
+	case UB_REPORT_CH_LOAD:
+		return TX(R, "How much longer does a probe wait while the link is full (latency under load)?",
+			  "链路被占满时，探测包要多等多久（负载下时延）？");
 	default:
 		return TX(R, "What does the same link do to UDP and to TCP?",
 			  "同一条链路对 UDP 和 TCP 有什么不同？");
@@ -301,6 +351,8 @@ static void html_table_columns(const struct ub_report_ctx *R, FILE *f)
 	}
 	fputs("</tr>\n", f);
 	for (m = 1; m < M_N; m++) {
+		if (!row_shown(R, m))
+			continue;
 		for (k = 0; k < R->n; k++) {
 			metric(R, &R->r[k], m, name, v, sizeof(v));
 			if (k == 0) {
@@ -451,6 +503,8 @@ static void md_body(const struct ub_report_ctx *R, FILE *f)
 		fputs("|---:", f);
 	fputs("|\n", f);
 	for (m = 1; m < M_N; m++) {
+		if (!row_shown(R, m))
+			continue;
 		for (k = 0; k < R->n; k++) {
 			metric(R, &R->r[k], m, name, v, sizeof(v));
 			if (k == 0) {

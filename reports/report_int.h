@@ -37,6 +37,7 @@ enum ub_report_chart_kind {
 	UB_REPORT_CH_IVRTT,        /* RTT over time from the interval records (ivcharts.c) */
 	UB_REPORT_CH_IVLOSS,       /* loss over time from the interval records */
 	UB_REPORT_CH_LONGRUN,      /* a long run's median, smoke and loss colour (longrun.c) */
+	UB_REPORT_CH_LOAD,         /* latency under load: summary.load (loadchart.c) */
 };
 
 /* A chart: drawn by `gnuplot NAME.set.gp TEMPLATE` in the work folder. */

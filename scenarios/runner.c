@@ -26,6 +26,7 @@
 
 #define UB_START_TIMEOUT_MS 5000
 #define UB_TRUTH_UDP "truth-udp.json" /* the packet-level link's truth for the UDP run */
+#define UB_SCENARIO_LOAD_MIN_NS (2 * UB_NS_PER_S) /* a run shorter than this has no room for load */
 
 struct child {
 	pid_t pid;
@@ -276,6 +277,41 @@ static void contrast_rows(FILE *f, int zh, const char *dir)
 	json_decref(t);
 }
 
+/* Latency under load, when the run had it: idle against loaded, and the throughput. */
+static void load_rows(FILE *f, int zh, json_t *sum)
+{
+	json_t *l = json_object_get(sum, "load"), *tp = json_object_get(l, "throughput_bps");
+	char a[24], b[24];
+	const char *dir;
+
+	if (!json_is_object(l))
+		return;
+	fputc('\n', f);
+	if (!json_is_true(json_object_get(l, "ran"))) {
+		fprintf(f, UB_TR(zh, "load: not run: %s\n", "负载：未运行：%s\n"),
+			json_string_value(json_object_get(l, "error")) ? json_string_value(json_object_get(l, "error")) : "-");
+		return;
+	}
+	summary_row(f, "", UB_TR(zh, "idle", "空闲时"), UB_TR(zh, "loaded", "负载时"));
+	summary_row(f, UB_TR(zh, "rtt median", UB_ZH_RTT " 中位数"),
+		    ub_units_fmt_ns(jint(l, "rtt_idle_ns", "median"), a, sizeof(a)),
+		    ub_units_fmt_ns(jint(l, "rtt_loaded_ns", "median"), b, sizeof(b)));
+	summary_row(f, UB_TR(zh, "rtt p99", UB_ZH_RTT " p99"),
+		    ub_units_fmt_ns(jint(l, "rtt_idle_ns", "p99"), a, sizeof(a)),
+		    ub_units_fmt_ns(jint(l, "rtt_loaded_ns", "p99"), b, sizeof(b)));
+	cell(a, sizeof(a), json_integer_value(json_object_get(l, "lost_idle")));
+	cell(b, sizeof(b), json_integer_value(json_object_get(l, "lost_loaded")));
+	summary_row(f, UB_TR(zh, "lost", "丢失"), a, b);
+	for (dir = "up"; dir; dir = strcmp(dir, "up") == 0 ? "down" : NULL) {
+		if (!json_is_integer(json_object_get(tp, dir)))
+			continue;
+		snprintf(a, sizeof(a), "%.2f Mbit/s", (double)json_integer_value(json_object_get(tp, dir)) / 1e6);
+		summary_row(f, strcmp(dir, "up") == 0 ? UB_TR(zh, "upload throughput", "上传吞吐量")
+						      : UB_TR(zh, "download throughput", "下载吞吐量"),
+			    "-", a);
+	}
+}
+
 /* The figures udpbench measured beside what the emulator did (its truth log). */
 static void write_summary(FILE *f, const struct ub_scenario *s, const struct ub_scenario_run_config *c,
 			  const char *dir, const char *method)
@@ -301,6 +337,10 @@ static void write_summary(FILE *f, const struct ub_scenario *s, const struct ub_
 		t = load(dir, "truth.json");
 	fprintf(f, UB_TR(zh, "scenario: %s\n", "场景：%s\n"), zh ? s->name_zh : s->name_en);
 	fprintf(f, UB_TR(zh, "link: %s\n", "链路：%s\n"), method);
+	/* the emulator counts every packet on the link: with load, the load's too */
+	if (t && json_is_true(json_object_get(json_object_get(sum, "load"), "ran")))
+		fprintf(f, UB_TR(zh, "(the emulator's figures count the load's packets too)\n",
+				 "（链路模拟器的记录也包括负载的数据包）\n"));
 	summary_row(f, "", "udpbench", t ? UB_TR(zh, "emulator truth", "链路模拟器记录") : "");
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		cell(a, sizeof(a), jint(r, "summary", rows[i].key));
@@ -318,6 +358,7 @@ static void write_summary(FILE *f, const struct ub_scenario *s, const struct ub_
 		summary_row(f, UB_TR(zh, "rtt p99", UB_ZH_RTT " p99"),
 			    ub_units_fmt_ns(jint(sum, "rtt_ns", "p99"), d2, sizeof(d2)), NULL);
 	}
+	load_rows(f, zh, sum);
 	json_decref(r);
 	json_decref(t);
 	contrast_rows(f, zh, dir);
@@ -362,6 +403,31 @@ static const char *lang_word(const struct ub_scenario_run_config *c)
 }
 
 /*
+ * The run of a scenario with load lasts its probes' count times their
+ * interval, the load in the middle: each idle phase load-idle, at most a
+ * quarter of the run. Fills the sender's --duration, --load-idle and
+ * --load-streams values; returns 0 or UB_E_INVAL for a run under 2 s.
+ */
+static int scenario_load_args(const struct ub_scenario *s, const struct ub_scenario_run_config *c,
+			      char opt[3][32], struct ub_err *e)
+{
+	uint64_t n = c->count ? c->count : s->count;
+	int64_t total = (int64_t)n * s->interval_ns, idle = s->load_idle_ns;
+
+	if (total < UB_SCENARIO_LOAD_MIN_NS)
+		return ub_err_set(e, UB_E_INVAL, 0,
+				  "%s: a run with load lasts at least 2s (count x interval); this "
+				  "one lasts %lld ms", s->id, (long long)(total / 1000000));
+	if (idle > total / 4)
+		idle = total / 4;
+	/* the last slot just inside: as many probes as the count says */
+	snprintf(opt[0], sizeof(opt[0]), "%lldns", (long long)(total - 1));
+	snprintf(opt[1], sizeof(opt[1]), "%lldns", (long long)idle);
+	snprintf(opt[2], sizeof(opt[2]), "%u", s->load_streams ? s->load_streams : 4);
+	return 0;
+}
+
+/*
  * Runs the sender as a child (in holder enter's namespaces when nonzero)
  * across link l, results as DIR/NAME.json and .csv. The label is the
  * link's name, with the protocol after it when both protocols cross that
@@ -369,10 +435,10 @@ static const char *lang_word(const struct ub_scenario_run_config *c)
  */
 static int run_sender(const char *exe, const struct ub_scenario *s, const struct ub_scenario_run_config *c,
 		      const char *peer, const char *dir, const char *name, pid_t enter, int tcp,
-		      const struct run_link *l, int pair, struct ub_err *e)
+		      const struct run_link *l, int pair, int load, struct ub_err *e)
 {
 	char count[24], interval[24], size[16], timeout[24], json[PATH_MAX + 32], csv[PATH_MAX + 32];
-	char label[300], link[PATH_MAX + 64];
+	char label[300], link[PATH_MAX + 64], lopt[3][32];
 	struct ub_argv a;
 	struct child ch;
 	int st;
@@ -389,9 +455,16 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 	snprintf(json, sizeof(json), "%s/%s.json", dir, name);
 	snprintf(csv, sizeof(csv), "%s/%s.csv", dir, name);
 	ub_argv_init(&a);
-	ub_argv_add(&a, exe, "send", "--peer", peer, "--count", count, "--interval", interval,
+	ub_argv_add(&a, exe, "send", "--peer", peer, "--interval", interval,
 		    "--size", size, "--timeout", timeout, "--label", label, "--lang", lang_word(c),
 		    "--json", json, "--csv", csv, "--link", link, NULL);
+	if (load && scenario_load_args(s, c, lopt, e) < 0)
+		return e->code;
+	if (load)
+		ub_argv_add(&a, "--load", s->load, "--duration", lopt[0], "--load-idle", lopt[1],
+			    "--load-streams", lopt[2], NULL);
+	else
+		ub_argv_add(&a, "--count", count, NULL);
 	if (l->spec)
 		ub_argv_add(&a, "--link-spec", l->spec, NULL);
 	if (l->scenario)
@@ -406,6 +479,9 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 	st = child_stop(&ch, 0);
 	if (st == 3)
 		return ub_err_set(e, UB_E_NOREPLY, 0, "no reply from %s", peer);
+	/* a peer that cannot carry the load: the probes' result is there, summary.txt says why */
+	if (st == 1 && load && access(json, R_OK) == 0)
+		return 0;
 	if (st != 0)
 		return ub_err_set(e, UB_E_SYS, 0, "the sender failed (exit %d)", st);
 	return 0;
@@ -413,13 +489,15 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 
 /* Starts `udpbench reflect --bind ADDR --port 0` (in holder enter's namespaces when nonzero); returns its port. */
 static int start_reflector(struct child *refl, const char *exe, pid_t enter, const char *bind,
-			   struct ub_err *e)
+			   int allow_load, struct ub_err *e)
 {
 	struct ub_argv a;
 	int rc;
 
 	ub_argv_init(&a);
 	ub_argv_add(&a, exe, "reflect", "--bind", bind, "--port", "0", NULL);
+	if (allow_load)
+		ub_argv_add(&a, "--allow-load", NULL);
 	rc = child_start(refl, &a, 1, enter, e);
 	if (rc < 0)
 		return rc;
@@ -540,7 +618,8 @@ static int stop_link(struct child *relay, struct child *refl, int rc, struct ub_
 }
 
 /*
- * UDP, then TCP, through the packet-level link between namespaces S, L
+ * UDP, then TCP when the scenario has it, each with the scenario's load
+ * when it has one, through the packet-level link between namespaces S, L
  * and R (netns.h): the reflector in R, `udpbench relay --between` in L
  * with the scenario's whole link and a truth log per run, the sender in S.
  * Returns 1 when the namespaces cannot be made here (why in why), else 0
@@ -566,7 +645,7 @@ static int run_packet_link(const char *exe, const struct ub_scenario *s,
 		snprintf(why, whylen, "%s", le.msg);
 		return 1;
 	}
-	port = start_reflector(&refl, exe, k.ns[UB_LINK_R], UB_LINK_REFLECTOR_ADDR, e);
+	port = start_reflector(&refl, exe, k.ns[UB_LINK_R], UB_LINK_REFLECTOR_ADDR, s->load != NULL, e);
 	if (port < 0) {
 		rc = port;
 		goto out;
@@ -574,14 +653,14 @@ static int run_packet_link(const char *exe, const struct ub_scenario *s,
 	snprintf(peer, sizeof(peer), UB_LINK_REFLECTOR_ADDR ":%d", port);
 	l.spec = scenario_spec(s);
 	l.name = l.scenario = scenario_name(s, c);
-	for (tcp = 0; tcp < 2 && rc == 0; tcp++) {
+	for (tcp = 0; tcp <= s->tcp && rc == 0; tcp++) {
 		/* A relay per run: each run's truth log starts from zero, flows numbered from 0. */
 		rc = start_relay(&relay, exe, s, dir, truth[tcp], seed, 0, k.ns[UB_LINK_L], e);
 		snprintf(tpath, sizeof(tpath), "%s/%s", dir, truth[tcp]);
 		l.truth = tpath;
 		if (rc == 0)
 			rc = run_sender(exe, s, c, peer, dir, tcp ? "tcp" : "udp", k.ns[UB_LINK_S], tcp,
-					&l, 1, e);
+					&l, s->tcp, s->load != NULL, e);
 		rc = stop_relay(&relay, rc, e);
 	}
 out:
@@ -593,7 +672,7 @@ out:
 
 /*
  * The emulated link. A scenario with TCP runs both protocols on the
- * packet-level link; otherwise (or where that link cannot be made) UDP
+ * packet-level link, and so does one with load (TCP too); otherwise (or where that link cannot be made) UDP
  * runs through the socket relay in front of a reflector on loopback. Both
  * write down everything they do. method and note (for summary.txt) say how.
  */
@@ -611,7 +690,7 @@ static int run_emulated(const char *exe, const struct ub_scenario *s,
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)c->seed);
 	/* The emulators write a truth log netem cannot, so they are the emulators of choice. */
 	k = netem_available(zh, netem, sizeof(netem));
-	if (s->tcp) {
+	if (s->tcp || s->load) {
 		rc = run_packet_link(exe, s, c, dir, seed, why, sizeof(why), e);
 		if (rc <= 0) {
 			snprintf(method, methodlen,
@@ -622,13 +701,19 @@ static int run_emulated(const char *exe, const struct ub_scenario *s,
 				 seed, k ? "" : UB_TR(zh, "; netem: ", "；不能用 netem："), k ? "" : netem);
 			return rc;
 		}
-		snprintf(note, notelen,
-			 UB_TR(zh, "the UDP-vs-TCP contrast was left out: %s",
-			       "本次只测 UDP，没有做 UDP 与 TCP 对比：%s"),
-			 why);
+		if (s->load)
+			snprintf(note, notelen,
+				 UB_TR(zh, "the load was left out (it is TCP, the socket relay carries UDP only): %s",
+				       "本次没有加负载（负载是 TCP，套接字中继只转发 UDP）：%s"),
+				 why);
+		else
+			snprintf(note, notelen,
+				 UB_TR(zh, "the UDP-vs-TCP contrast was left out: %s",
+				       "本次只测 UDP，没有做 UDP 与 TCP 对比：%s"),
+				 why);
 		rc = 0;
 	}
-	port = start_reflector(&refl, exe, 0, "127.0.0.1", e);
+	port = start_reflector(&refl, exe, 0, "127.0.0.1", 0, e);
 	if (port < 0) {
 		rc = port;
 		goto out;
@@ -646,7 +731,7 @@ static int run_emulated(const char *exe, const struct ub_scenario *s,
 	snprintf(tpath, sizeof(tpath), "%s/truth.json", dir);
 	l.spec = scenario_spec(s);
 	l.name = l.scenario = scenario_name(s, c);
-	rc = run_sender(exe, s, c, peer, dir, "udp", 0, 0, &l, 0, e);
+	rc = run_sender(exe, s, c, peer, dir, "udp", 0, 0, &l, 0, 0, e);
 	free(l.spec);
 out:
 	return stop_link(&relay, &refl, rc, e);
@@ -667,10 +752,10 @@ static int run_real(const char *exe, const struct ub_scenario *s,
 
 	l.scenario = c->peer ? NULL : scenario_name(s, c);
 	l.name = l.scenario ? l.scenario : peer;
-	rc = run_sender(exe, s, c, peer, dir, "udp", 0, 0, &l, s->tcp, e);
+	rc = run_sender(exe, s, c, peer, dir, "udp", 0, 0, &l, s->tcp, s->load != NULL, e);
 	if (rc < 0 || !s->tcp)
 		return rc;
-	rc = run_sender(exe, s, c, peer, dir, "tcp", 0, 1, &l, 1, e);
+	rc = run_sender(exe, s, c, peer, dir, "tcp", 0, 1, &l, 1, s->load != NULL, e);
 	if (rc == UB_E_NOREPLY)
 		snprintf(note, notelen,
 			 UB_TR(c->lang == UB_LANG_ZH,
@@ -716,7 +801,19 @@ int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_co
 {
 	char exe[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + 32], method[256] = "", note[320] = "";
 	const char *real_peer = c->peer ? c->peer : s->peer;
+	struct ub_scenario unloaded;
 	int rc, frc;
+
+	/* -c too small for load: the probes run without it, and the note says so */
+	if (s->load && (int64_t)(c->count ? c->count : s->count) * s->interval_ns < UB_SCENARIO_LOAD_MIN_NS) {
+		snprintf(note, sizeof(note),
+			 UB_TR(c->lang == UB_LANG_ZH,
+			       "the load was left out: the run is shorter than 2 s (count x interval)",
+			       "本次没有加负载：测量不到 2 秒（探测包数 × 间隔）"));
+		unloaded = *s;
+		unloaded.load = NULL;
+		s = &unloaded;
+	}
 
 	if (self_exe(exe, sizeof(exe)) < 0)
 		return ub_err_set(e, UB_E_SYS, errno, "cannot find the udpbench program");

@@ -92,6 +92,17 @@ static int probe_key(struct ub_scenario *s, const char *k, const char *v, struct
 			return e->code;
 	} else if (strcmp(k, "protocols") == 0) {
 		return parse_protocols(s, v, e);
+	} else if (strcmp(k, "load") == 0) {
+		if (strcmp(v, "up") != 0 && strcmp(v, "down") != 0 && strcmp(v, "both") != 0)
+			return ub_err_set(e, UB_E_INVAL, 0, "load: '%s' is not up, down or both", v);
+		s->load = strcmp(v, "up") == 0 ? "up" : strcmp(v, "down") == 0 ? "down" : "both";
+	} else if (strcmp(k, "load-idle") == 0) {
+		if (ub_units_duration(v, 0, 30 * UB_NS_PER_S, &s->load_idle_ns, e) < 0)
+			return e->code;
+	} else if (strcmp(k, "load-streams") == 0) {
+		if (ub_units_count(v, 1, 16, &u, e) < 0)
+			return e->code;
+		s->load_streams = (unsigned)u;
 	} else {
 		return ub_err_set(e, UB_E_INVAL, 0, "[probe] has no key '%s'", k);
 	}
@@ -199,6 +210,7 @@ int ub_scenario_load(const char *path, struct ub_scenario **out, struct ub_err *
 	s->interval_ns = 10 * MS;
 	s->size = UB_STAMP_LEN;
 	s->timeout_ns = UB_NS_PER_S;
+	s->load_idle_ns = 5 * UB_NS_PER_S;
 	s->udp = 1;
 	s->path = strdup(path);
 	s->id = file_id(path);

@@ -30,6 +30,9 @@ struct ub_scenario {
 	unsigned size;
 	int64_t timeout_ns;
 	int udp, tcp;              /* protocols to run */
+	const char *load;          /* [probe] load: up, down or both (send --load); NULL none */
+	int64_t load_idle_ns;      /* [probe] load-idle: each idle phase (the load fills the rest) */
+	unsigned load_streams;     /* [probe] load-streams: connections each way; 0 the sender's default */
 	char *peer;                /* [peer] host: a real link instead of emulation */
 };
 
@@ -61,7 +64,11 @@ void ub_scenario_run_config_init(struct ub_scenario_run_config *c);
 
 /*
  * Runs the scenario: a real peer when one is named, else a reflector behind
- * an emulated link on this machine. Writes udp.json, udp.csv, truth.json
+ * an emulated link on this machine. A scenario with load runs it beside
+ * the probes (send --load, the reflector with --allow-load): the load is
+ * TCP, so it needs the packet-level link (or a real peer that allows load);
+ * where that cannot be made the probes run without it and summary.txt
+ * says why. Writes udp.json, udp.csv, truth.json
  * (emulated only), summary.txt and a copy of the scenario into the folder.
  * Returns 0 or a negative code with e filled.
  */

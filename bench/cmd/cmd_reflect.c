@@ -46,6 +46,12 @@ static const char reflect_usage[] =
 	"      --timestamp ntp|ptp format of the timestamps T2 and T3 in the replies\n"
 	"                          (default ntp; ptp sets the Z bit, RFC 8762)\n"
 	"      --no-tcp            no TCP echo on the same port (it serves udpbench --tcp)\n"
+	"      --allow-load        on the TCP port, also sink and source bulk TCP for\n"
+	"                          udpbench --load (latency under load); off by default\n"
+	"      --load-max-duration D\n"
+	"                          end a load connection after D (default 30s)\n"
+	"      --load-max-rate R   all load together at most R bit/s (default 200M;\n"
+	"                          0: no cap)\n"
 	"      --gso               answer a burst to one sender as UDP GSO trains: more\n"
 	"                          replies a second, but a capture or firewall on this\n"
 	"                          host, or across loopback and veth, sees a train as one\n"
@@ -80,7 +86,10 @@ enum {
 	OPT_TWAMP_LIGHT,
 	OPT_TIMESTAMP,
 	OPT_NAME,
-	OPT_SESSIONS_JSON
+	OPT_SESSIONS_JSON,
+	OPT_ALLOW_LOAD,
+	OPT_LOAD_MAX_DURATION,
+	OPT_LOAD_MAX_RATE
 };
 
 static const struct option reflect_options[] = {
@@ -97,6 +106,9 @@ static const struct option reflect_options[] = {
 	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "sessions-json", required_argument, NULL, OPT_SESSIONS_JSON },
+	{ "allow-load", no_argument, NULL, OPT_ALLOW_LOAD },
+	{ "load-max-duration", required_argument, NULL, OPT_LOAD_MAX_DURATION },
+	{ "load-max-rate", required_argument, NULL, OPT_LOAD_MAX_RATE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -160,6 +172,14 @@ static int reflect_take(void *state, int opt, const char *name, const char *arg,
 		c->seen = 1;
 		return 0;
 #endif
+	case OPT_ALLOW_LOAD:
+		c->load.allow = 1;
+		return 0;
+	case OPT_LOAD_MAX_DURATION:
+		return ub_opt_duration("--load-max-duration", arg, 100 * 1000000LL,
+				       24 * 3600 * UB_NS_PER_S, &c->load.max_ns, e);
+	case OPT_LOAD_MAX_RATE:
+		return ub_opt_count("--load-max-rate", arg, 0, UB_LOADSRV_BPS_MAX, &c->load.max_bps, e);
 	case OPT_SESSION_TIMEOUT:
 		return ub_opt_duration("--session-timeout", arg, 1000 * 1000LL,
 				       24 * 3600 * UB_NS_PER_S, &c->session_idle_ns, e);
@@ -182,6 +202,8 @@ static int reflect_parse(int argc, char **argv, void *state, struct ub_err *e)
 	rc = ub_opt_parse(argc, argv, &reflect_spec, st, NULL, e);
 	if (rc != UB_CMD_RUN)
 		return rc;
+	if (c->load.allow && !c->tcp)
+		return ub_err_set(e, UB_E_INVAL, 0, "--allow-load serves load on the TCP port: not with --no-tcp");
 	if (c->twamp_light && c->key_file)
 		return ub_err_set(e, UB_E_INVAL, 0,
 				  "--twamp-light answers unauthenticated requests: not with --key");

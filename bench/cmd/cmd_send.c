@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd/langopt.h"
+#include "cmd/loadopt.h"
 #include "cmd/opt.h"
 #include "cmd/peers.h"
 #include "lib/clock.h"
@@ -37,6 +38,7 @@ struct send_cmd {
 	int live;                 /* --live [ADDR:]PORT given */
 	char live_host[256];      /* "" for loopback */
 	int live_port;
+	struct ub_loadopt load;   /* --load options beyond the config */
 };
 
 static const char send_usage[] =
@@ -65,6 +67,13 @@ static const char send_usage[] =
 	"      --tcp               the same probes as framed messages on one TCP\n"
 	"                          connection (to udpbench reflect's TCP echo), timed\n"
 	"                          from the kernel's stamps as UDP is\n"
+	"      --load up|down|both latency under load: bulk TCP to (up) or from (down)\n"
+	"                          the reflector (udpbench reflect --allow-load, same\n"
+	"                          port) in the middle of the run: idle, loaded, idle\n"
+	"      --load-idle D       each idle phase (default 5s, at most 30s)\n"
+	"      --load-time D       the loaded phase (default 10s); the run lasts\n"
+	"                          idle + load + idle, or -d with the load in between\n"
+	"      --load-streams N    TCP connections each way (default 4, at most 16)\n"
 	"      --key FILE          RFC 8762 authenticated mode with this shared key\n"
 	"                          (HMAC-SHA-256); replies without it are ignored\n"
 	"      --json FILE         write the result as JSON (- for stdout)\n"
@@ -153,6 +162,7 @@ static const struct option send_options[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
 	{ "tcp", no_argument, NULL, OPT_TCP },
+	UB_LOADOPT_OPTIONS,
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "label", required_argument, NULL, OPT_LABEL },
@@ -312,8 +322,12 @@ static int send_take(void *state, int opt, const char *name, const char *arg, st
 {
 	struct send_cmd *s = state;
 	struct ub_sender_config *c = &s->c;
+	int rc;
 
 	(void)name;
+	rc = ub_loadopt_take(&c->load, &s->load, opt, arg, e);
+	if (rc != UB_OPT_NOT_MINE)
+		return rc;
 	switch (opt) {
 	case 'P':
 		return ub_peers_add(&s->peers, arg, e);
@@ -432,7 +446,7 @@ static int send_parse(int argc, char **argv, void *state, struct ub_err *e)
 	c->n_peers = s->peers.n;
 	if (c->mode == UB_MODE_TEXT && c->size < UB_STAMP_LEN)
 		c->size = UB_STAMP_LEN;
-	if (check_combinations(s, e) < 0)
+	if (check_combinations(s, e) < 0 || ub_loadopt_check(c, &s->load, e) < 0)
 		return e->code;
 	if (s->link_extra && !s->link_kind[0])
 		return ub_err_set(e, UB_E_INVAL, 0, "%s: say which link with --link KIND too",
@@ -514,6 +528,9 @@ static int send_run(void *state)
 	rc = ub_sender_run(c, &e);
 	ub_live_stop(lv);
 	if (rc == 0) {
+		/* --load could not run: said at the start, the probes' result is written */
+		if (e.code == UB_E_PERM && c->load.dir)
+			return UB_EXIT_ERROR;
 		/* Some peers of several stayed silent: a result, but say which. */
 		if (e.code == UB_E_NOREPLY)
 			fprintf(stderr, "udpbench: %s\n", e.msg);

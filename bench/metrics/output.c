@@ -172,6 +172,11 @@ static json_t *dist_json(const struct ub_dist *d)
 			 (json_int_t)d->stddev, "percentiles", d->hist ? "histogram" : "exact");
 }
 
+json_t *ub_output_dist_json(const struct ub_dist *d)
+{
+	return dist_json(d);
+}
+
 static json_t *u64_or_null(int known, uint64_t v)
 {
 	return known ? json_integer((json_int_t)v) : json_null();
@@ -265,7 +270,8 @@ static json_t *summary_json(const struct ub_summary *s, const struct ub_run_coun
 		    json_object_set_new(sum, "tcp_broken_at",
 					u64_or_null(rc->tcp_broken, rc->tcp_broken_at)) < 0 ||
 		    json_object_set_new(sum, "tcp_error",
-					rc->tcp_broken ? json_string(rc->tcp_error) : json_null()) < 0)) {
+					rc->tcp_broken ? json_string(rc->tcp_error) : json_null()) < 0 ||
+		    (s->load && json_object_set_new(sum, "load", ub_output_load_json(s->load)) < 0))) {
 		json_decref(sum);
 		return NULL;
 	}
@@ -660,6 +666,8 @@ void ub_output_summary(FILE *f, enum ub_lang lang, const struct ub_params *p,
 	summary_schedule(f, zh, p, s, rc);
 	summary_events(f, zh, rc);
 	ub_output_wifi_line(f, lang, p->wifi);
+	if (s->load)
+		ub_output_load_summary(f, lang, s->load);
 	fflush(f);
 }
 

@@ -47,6 +47,17 @@ int ub_output_wifi_json(json_t *params, const struct ub_wifi_facts *f);
 int ub_output_wifi_now_json(json_t *obj, const struct ub_wifi_facts *f);
 #endif
 
+/* summary.load (send --load, metrics/loadsum.h) */
+struct ub_load_summary;
+#ifndef UB_BOARD_BUILD
+/* A distribution as summary.rtt_ns has it (null when empty); new reference. */
+json_t *ub_output_dist_json(const struct ub_dist *d);
+/* summary.load as a JSON object (new reference), or NULL out of memory. */
+json_t *ub_output_load_json(const struct ub_load_summary *l);
+#endif
+/* The terminal summary's lines on latency under load. */
+void ub_output_load_summary(FILE *f, enum ub_lang lang, const struct ub_load_summary *l);
+
 /* The reason as one sentence, in English for the JSON or in lang for the terminal. */
 const char *ub_output_split_why(enum ub_split_why w, enum ub_lang lang);
 

@@ -85,6 +85,8 @@ struct ub_summary {
 	/* interval records, in time order (owned by the sender); NULL when none were asked for */
 	const struct ub_interval *intervals;
 	size_t n_intervals;
+	/* latency under load (send --load; metrics/loadsum.h); NULL without (owned by the sender) */
+	const struct ub_load_summary *load;
 };
 
 /* One reply as the sender saw it. */

@@ -63,6 +63,7 @@ void ub_reflector_config_init(struct ub_reflector_config *c)
 	c->sessions_per_source = UB_REFLECTOR_PER_SOURCE;
 	c->max_sources = 16384;
 	c->tcp = 1;
+	ub_loadsrv_config_init(&c->load);
 	c->log = stderr;
 }
 
@@ -93,6 +94,10 @@ static int open_sockets(struct ub_reflector *r, struct ub_addr *a, struct ub_err
 		if (r->fd < 0 || !c->tcp)
 			return r->fd < 0 ? r->fd : 0;
 		r->tcp = ub_tcpecho_new(a, c->session_idle_ns, &te);
+		if (r->tcp && c->load.allow && ub_tcpecho_set_load(r->tcp, &c->load) < 0) {
+			ub_tcpecho_free(r->tcp);
+			return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+		}
 		/* --port 0 found a free UDP port whose TCP twin is taken: another pick. */
 		if (r->tcp || c->port != 0 || te.sys_errno != EADDRINUSE || ++tries >= 32)
 			break;
@@ -123,6 +128,13 @@ static int open_socket(struct ub_reflector *r, struct ub_err *e)
 			c->twamp_light ? "; TWAMP-light requests from 14 octets" : "",
 			c->ptp ? "; PTP timestamps" : "", r->tcp ? "; TCP echo" : "",
 			r->rcvbuf / 1024);
+		if (r->tcp && c->load.allow)
+			fprintf(c->log,
+				"udpbench reflector: load allowed on TCP (at most %lld s a connection, "
+				"%llu kbit/s in all%s)\n",
+				(long long)(c->load.max_ns / UB_NS_PER_S),
+				(unsigned long long)(c->load.max_bps / 1000),
+				c->load.max_bps ? "" : ": no cap");
 		fflush(c->log);
 	}
 	return 0;
@@ -310,6 +322,22 @@ void ub_reflector_counters(const struct ub_reflector *r, struct ub_reflector_cou
 	out->sessions_evicted = sc.evicted;
 }
 
+/* The load side's counters, on a line of their own once anybody asked for load. */
+static void print_load_counters(const struct ub_reflector *r, FILE *f)
+{
+	struct ub_loadsrv_counters lc;
+
+	ub_tcpecho_load_counters(r->tcp, &lc);
+	if (!lc.asked)
+		return;
+	fprintf(f,
+		"udpbench reflector: load asked %llu, refused %llu, ended at the cap %llu, "
+		"open %llu, bytes sunk %llu, bytes sourced %llu\n",
+		(unsigned long long)lc.asked, (unsigned long long)lc.refused,
+		(unsigned long long)lc.capped, (unsigned long long)lc.open,
+		(unsigned long long)lc.bytes_in, (unsigned long long)lc.bytes_out);
+}
+
 void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 {
 	struct ub_reflector_counters c;
@@ -325,6 +353,7 @@ void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 			(unsigned long long)tc.bytes, (unsigned long long)tc.refused,
 			(unsigned long long)tc.evicted, (unsigned long long)tc.timed_out,
 			(unsigned long long)tc.accept_failed);
+		print_load_counters(r, f);
 	}
 	/*
 	 * received = reflected + every drop (see reflector.h). The older counters

@@ -43,6 +43,7 @@
 #include <stdio.h>
 
 #include "lib/err.h"
+#include "reflect/loadsrv.h"
 #include "reflect/seen.h"
 
 #define UB_REFLECTOR_MAX_RATE 20000     /* default per-source cap, packets/s */
@@ -68,6 +69,7 @@ struct ub_reflector_config {
 	const char *key_file;   /* authenticated mode (RFC 8762 §4.2.2) with this key; NULL: unauthenticated */
 	int quiet;              /* no "listening" line */
 	int tcp;                /* also echo TCP on the same port number */
+	struct ub_loadsrv_config load; /* load asks on the TCP side (send --load); refused by default */
 	int gso;                /* replies to one sender in a batch leave as UDP GSO trains */
 	int twamp_light;        /* answer 14..43-octet TWAMP-light requests too (41-octet replies); no key */
 	int ptp;                /* T2 and T3 in PTP format, the Z bit set (RFC 8762 §4.2.1); else NTP */

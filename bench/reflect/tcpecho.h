@@ -13,6 +13,9 @@
  * backlog until one has. Out of file descriptors, the echo closes an idle
  * connection, or takes the newcomer with a spare descriptor and closes it
  * (refused), so the listener never stays readable with nothing done.
+ *
+ * A connection whose first frame is a load ask (send --load) is answered
+ * by the load side (reflect/loadsrv.h) instead of echoed.
  */
 #ifndef UB_TCPECHO_H
 #define UB_TCPECHO_H
@@ -22,6 +25,7 @@
 
 #include "lib/err.h"
 #include "lib/net.h"
+#include "reflect/loadsrv.h"
 
 #define UB_TCPECHO_MAX_CONNS 256
 #define UB_TCPECHO_BUF 4096                  /* octets read and not yet sent back, per connection */
@@ -57,5 +61,15 @@ int ub_tcpecho_wait_ms(const struct ub_tcpecho *t, int64_t now, int max_ms);
 void ub_tcpecho_serve(struct ub_tcpecho *t, const struct pollfd *pfd, int n, int64_t now);
 
 void ub_tcpecho_counters(const struct ub_tcpecho *t, struct ub_tcpecho_counters *out);
+
+/*
+ * Load asks (a connection's first frame, stamp/loadmsg.h) are answered by a
+ * load sink/source with config c (NULL: refuse them all, the default).
+ * Returns 0 or -1 out of memory (the old one stays).
+ */
+int ub_tcpecho_set_load(struct ub_tcpecho *t, const struct ub_loadsrv_config *c);
+
+/* Copies the load side's counters. */
+void ub_tcpecho_load_counters(const struct ub_tcpecho *t, struct ub_loadsrv_counters *out);
 
 #endif

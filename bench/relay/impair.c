@@ -25,14 +25,20 @@ struct rng {
 	uint64_t s[4];
 };
 
+/* The bottleneck at --rate: a model's own, or one that several share. */
+struct ub_impair_link {
+	int64_t *depart;   /* ring: when each packet at the link has left it */
+	uint32_t ring_cap; /* queue + 1: the one on the wire and those waiting */
+	uint32_t ring_head, ring_n;
+};
+
 struct ub_impair {
 	struct ub_impair_config cfg;
 	struct rng rng[S_COUNT];
 	int ge_bad;        /* Gilbert-Elliott state: 0 good, 1 bad */
 	int64_t last_emit; /* fifo: when the last packet let through leaves; INT64_MIN none yet */
-	int64_t *depart;   /* ring: when each packet at the link has left it */
-	uint32_t ring_cap; /* queue + 1: the one on the wire and those waiting */
-	uint32_t ring_head, ring_n;
+	struct ub_impair_link own;
+	struct ub_impair_link *link; /* &own, or a shared one (ub_impair_share) */
 };
 
 static uint64_t splitmix64(uint64_t *x)
@@ -471,10 +477,11 @@ struct ub_impair *ub_impair_new(const struct ub_impair_config *c, uint64_t seed,
 	m->last_emit = INT64_MIN;
 	for (k = 0; k < S_COUNT; k++)
 		rng_seed(&m->rng[k], seed, flow, dir, k);
+	m->link = &m->own;
 	if (m->cfg.rate_bps) {
-		m->ring_cap = m->cfg.queue + 1;
-		m->depart = calloc(m->ring_cap, sizeof(*m->depart));
-		if (!m->depart) {
+		m->own.ring_cap = m->cfg.queue + 1;
+		m->own.depart = calloc(m->own.ring_cap, sizeof(*m->own.depart));
+		if (!m->own.depart) {
 			free(m);
 			return NULL;
 		}
@@ -486,8 +493,40 @@ void ub_impair_free(struct ub_impair *m)
 {
 	if (!m)
 		return;
-	free(m->depart);
+	free(m->own.depart);
 	free(m);
+}
+
+struct ub_impair_link *ub_impair_link_new(const struct ub_impair_config *c)
+{
+	struct ub_impair_link *k;
+
+	if (!c->rate_bps)
+		return NULL;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return NULL;
+	k->ring_cap = (c->queue > UB_IMPAIR_QUEUE_MAX ? UB_IMPAIR_QUEUE_MAX : c->queue) + 1;
+	k->depart = calloc(k->ring_cap, sizeof(*k->depart));
+	if (!k->depart) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void ub_impair_link_free(struct ub_impair_link *k)
+{
+	if (!k)
+		return;
+	free(k->depart);
+	free(k);
+}
+
+void ub_impair_share(struct ub_impair *m, struct ub_impair_link *k)
+{
+	if (k && m->cfg.rate_bps)
+		m->link = k;
 }
 
 /*
@@ -565,21 +604,22 @@ static int64_t draw_delay(struct ub_impair *m)
  */
 static int link_admit(struct ub_impair *m, int64_t now, size_t wire_bytes, int64_t *queue_ns)
 {
+	struct ub_impair_link *k = m->link;
 	int64_t start, tx, last;
 	uint32_t tail;
 
-	while (m->ring_n > 0 && m->depart[m->ring_head] <= now) {
-		m->ring_head = (m->ring_head + 1) % m->ring_cap;
-		m->ring_n--;
+	while (k->ring_n > 0 && k->depart[k->ring_head] <= now) {
+		k->ring_head = (k->ring_head + 1) % k->ring_cap;
+		k->ring_n--;
 	}
-	if (m->ring_n >= m->ring_cap)
+	if (k->ring_n >= k->ring_cap)
 		return 0;
-	last = m->ring_n ? m->depart[(m->ring_head + m->ring_n - 1) % m->ring_cap] : now;
+	last = k->ring_n ? k->depart[(k->ring_head + k->ring_n - 1) % k->ring_cap] : now;
 	start = last > now ? last : now;
 	tx = (int64_t)(((uint64_t)wire_bytes * 8u * (uint64_t)NS_PER_S) / m->cfg.rate_bps);
-	tail = (m->ring_head + m->ring_n) % m->ring_cap;
-	m->depart[tail] = start + tx;
-	m->ring_n++;
+	tail = (k->ring_head + k->ring_n) % k->ring_cap;
+	k->depart[tail] = start + tx;
+	k->ring_n++;
 	*queue_ns = start + tx - now;
 	return 1;
 }

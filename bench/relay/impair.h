@@ -10,7 +10,9 @@
  * same fate in every run with the same seed, and adding one impairment does
  * not change the pattern of another. The one exception is the --rate queue:
  * whether a packet finds the queue full depends on when packets arrive,
- * which is wall-clock timing, not chance.
+ * which is wall-clock timing, not chance. Each model has a queue of its
+ * own unless it shares one (ub_impair_share): then packets of other flows
+ * wait in it too, as on a real link.
  *
  * Two delay models. independent (tc-netem's): each packet's delay is its
  * own, so a packet given less delay than the one before it overtakes it.
@@ -112,6 +114,17 @@ const char *ub_impair_drop_name(enum ub_impair_drop d);
 struct ub_impair *ub_impair_new(const struct ub_impair_config *c, uint64_t seed, uint32_t flow,
 				enum ub_dir dir);
 void ub_impair_free(struct ub_impair *m);
+
+/*
+ * The bottleneck of config c (its --rate and --queue) as one that several
+ * models can share: all the flows of one direction of a link, which queue
+ * for the same wire. NULL without a rate, or out of memory.
+ */
+struct ub_impair_link *ub_impair_link_new(const struct ub_impair_config *c);
+void ub_impair_link_free(struct ub_impair_link *k);
+
+/* From now on m waits for k's wire instead of a wire of its own (k NULL: no change). */
+void ub_impair_share(struct ub_impair *m, struct ub_impair_link *k);
 
 /*
  * Decides the fate of the next packet, arriving at now_ns (monotonic) with

@@ -84,6 +84,7 @@ struct ub_pktlink {
 	uint64_t evicted;
 	struct ub_pktlink_counters c;
 
+	struct ub_impair_link *wire[2]; /* --rate: each direction's one bottleneck, every flow in it */
 	struct ub_relayq *q;
 	struct ub_truth *truth;
 	uint8_t *rxbuf;
@@ -216,6 +217,7 @@ static int flow_init(struct ub_pktlink *l, struct lflow *f)
 			flow_clear(f);
 			return -1;
 		}
+		ub_impair_share(f->model[d], l->wire[d]);
 	}
 	l->nflows++;
 	l->c.flows++;
@@ -493,6 +495,15 @@ struct ub_pktlink *ub_pktlink_new(const struct ub_relay_config *c, struct ub_err
 	l->q = ub_relayq_new(&qc, e);
 	if (!l->q)
 		goto fail;
+	for (i = 0; i < 2; i++) {
+		const struct ub_impair_config *ic = i == UB_DIR_UP ? &c->up : &c->down;
+
+		l->wire[i] = ub_impair_link_new(ic);
+		if (ic->rate_bps && !l->wire[i]) {
+			ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
+			goto fail;
+		}
+	}
 	l->lru = ub_lru_new(UB_PKTLINK_FLOWS_MAX, ub_lru_random_seed(), e);
 	l->flows = calloc(UB_PKTLINK_FLOWS_MAX, sizeof(*l->flows));
 	l->rxbuf = malloc((size_t)LINK_BATCH * UB_PKTLINK_FRAME_MAX);
@@ -533,9 +544,11 @@ void ub_pktlink_free(struct ub_pktlink *l)
 	ub_lru_free(l->lru);
 	ub_truth_free(l->truth);
 	free(l->rxbuf);
-	for (d = 0; d < 2; d++)
+	for (d = 0; d < 2; d++) {
+		ub_impair_link_free(l->wire[d]);
 		if (l->port[d] >= 0)
 			close(l->port[d]);
+	}
 	free(l);
 }
 

@@ -17,7 +17,9 @@
  * clients do, so a flow's packet n meets the same fate in every run. In
  * the truth log a UDP packet is numbered by the first 4 bytes of its
  * payload (STAMP's sequence number); other packets are counted without a
- * number. --rate counts IP packet bytes, as the relay does.
+ * number. --rate counts IP packet bytes, as the relay does; at --rate all
+ * flows of a direction wait in one queue for one wire (--queue packets in
+ * all), as on the link this emulates, so an upload delays the probes.
  *
  * The flow table is bounded (UB_PKTLINK_FLOWS_MAX): when it is full, the
  * least recently used flow with nothing in flight makes room; when none

@@ -14,6 +14,7 @@
 #include "lib/net.h"
 #include "metrics/output.h"
 #include "stamp/proto.h"
+#include "send/loadrun.h"
 #include "send/session.h"
 
 #define UB_LIVE_EVERY_NS (250 * 1000 * 1000LL)
@@ -58,6 +59,7 @@ struct sender {
 	struct held *held;      /* interval lines waiting for the other boards' */
 	unsigned held_max;      /* room for a board's lines: Tmax's worth of intervals, and some */
 	struct ub_wifi_facts *wifi; /* the radio conditions of each peer's route */
+	struct ub_loadrun load; /* --load (send/loadrun.h) */
 };
 
 /*
@@ -84,6 +86,7 @@ void ub_sender_config_init(struct ub_sender_config *c)
 	c->spin_ns = UB_SPIN_DEFAULT_NS;
 	c->cpu = -1;
 	c->report_interval_ns = UB_NS_PER_S;
+	ub_load_config_init(&c->load);
 	c->link.kind = "real";
 }
 
@@ -676,6 +679,8 @@ static int write_results(struct sender *s, struct results *r, int64_t start_real
 		ub_wifi_probe_end(&s->wifi[i]);
 		r->params[i].wifi = &s->wifi[i];
 	}
+	if (s->n == 1)
+		r->sum[0].load = ub_loadrun_summary(&s->load);
 	/* the last records, complete now, before the summary */
 	while (emit_intervals(s, 1))
 		;
@@ -731,14 +736,20 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 	ret = prepare(&s, &r, e);
 	if (ret < 0)
 		goto out;
+	/* --load takes one peer (cmd_send checks); a refusal is said and the probes go on */
+	if ((ret = ub_loadrun_begin(&s.load, &c->load, s.sess[0], stderr, c->lang, e)) < 0)
+		goto out;
 	s.start = ub_clock_mono() + 1000 * 1000; /* 1 ms to settle before slot 0 */
 	start_real = ub_clock_real() + 1000 * 1000;
 	if (c->duration_ns)
 		s.stop_at = s.start + c->duration_ns;
 	for (i = 0; i < s.n; i++)
 		ub_session_start(s.sess[i], s.start);
+	if ((ret = ub_loadrun_start(&s.load, s.start, e)) < 0)
+		goto out;
 
 	ret = run_loop(&s, e);
+	ub_loadrun_stop(&s.load, &c->load);
 	interrupted = *c->stop != 0;
 	live_clear(&s);
 	if (s.cap) {
@@ -761,7 +772,11 @@ int ub_sender_run(const struct ub_sender_config *c, struct ub_err *e)
 				       "在发出第一个探测包之前就停止了"));
 	else if ((silent = silent_peers(&s, e)) && silent == s.n)
 		ret = UB_E_NOREPLY;
+	else if (s.load.refused && !silent)
+		/* said when it happened: the probes ran, the load did not */
+		ub_err_set(e, UB_E_PERM, 0, "%s", s.load.run.error);
 out:
+	ub_loadrun_free(&s.load);
 	ub_outfile_abort(&json_of);
 	ub_capture_close(s.cap, NULL);
 	for (i = 0; i < s.n; i++)

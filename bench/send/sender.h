@@ -14,6 +14,7 @@
 #include "metrics/intervals.h"
 #include "metrics/result.h"
 #include "metrics/words.h"
+#include "send/load.h"
 
 /*
  * auto: text probes until the replies show the peer, then the mode they
@@ -85,6 +86,7 @@ struct ub_sender_config {
 	int64_t report_interval_ns; /* interval records' span; 0: none */
 	FILE *intervals;        /* one line per interval record; NULL prints none */
 	const struct ub_sender_watch *watch; /* NULL: nobody */
+	struct ub_load_config load; /* --load: bulk TCP beside the probes (one peer); dir 0 none */
 	int summary_only;       /* constant memory: percentiles from a histogram */
 	int summary_only_auto;  /* chosen because the plan holds more than UB_SENDER_EXACT_MAX probes */
 	int64_t spin_ns;        /* spin on the clock this long before a deadline instead of sleeping */

@@ -143,6 +143,8 @@ static void write_off(struct ub_session *s, struct probe *p, uint64_t idx)
 	p->decided = 1;
 	s->lost_so_far++;
 	ub_intervals_lost(s->iv, idx);
+	if (s->load)
+		ub_loadsum_lost(s->load, p->tx_ns - s->start);
 }
 
 /* The oldest probe still waiting for a reply within its Tmax, or NULL. */
@@ -407,6 +409,8 @@ void ub_session_reply(struct ub_session *s, const struct ub_pkt *pk)
 		s->heard_ns = pk->rx_mono_ns - s->start;
 		ub_intervals_ok(s->iv, s->next - 1 - (uint32_t)((uint32_t)(s->next - 1) - r.seq),
 				r.rtt_ns, r.has_refl, r.refl_seq);
+		if (s->load)
+			ub_loadsum_ok(s->load, p->tx_ns - s->start, r.rtt_ns);
 	}
 }
 
@@ -526,6 +530,11 @@ uint64_t ub_session_sent(const struct ub_session *s)
 const char *ub_session_peer(const struct ub_session *s)
 {
 	return s->peer_str;
+}
+
+void ub_session_set_loadsum(struct ub_session *s, struct ub_loadsum *ls)
+{
+	s->load = ls;
 }
 
 void ub_session_live(const struct ub_session *s, uint64_t *received, uint64_t *lost,

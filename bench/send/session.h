@@ -100,4 +100,7 @@ const struct ub_addr *ub_session_addr(const struct ub_session *s);
 /* The peer as "1.2.3.4:10000" or "[::1]:10000". */
 const char *ub_session_peer(const struct ub_session *s);
 
+/* Feeds each probe's fate to ls from now on (--load); NULL stops. ls stays the caller's. */
+void ub_session_set_loadsum(struct ub_session *s, struct ub_loadsum *ls);
+
 #endif

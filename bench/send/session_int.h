@@ -11,6 +11,7 @@
 
 #include "lib/net.h"
 #include "metrics/intervals.h"
+#include "metrics/loadsum.h"
 #include "metrics/output.h"
 #include "send/epochs.h"
 #include "send/match.h"
@@ -92,6 +93,7 @@ struct ub_session {
 	unsigned n_held;
 	struct ub_stats *stats;
 	struct ub_intervals *iv;/* interval records and the live view's figures */
+	struct ub_loadsum *load;/* --load: each probe's fate by phase; NULL none (not owned) */
 	int64_t heard_ns;       /* the last reply in time, since slot 0; -1 none */
 	struct ub_csv *csv;
 	struct probe *ring;

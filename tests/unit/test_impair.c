@@ -417,6 +417,50 @@ static int overtakes(const struct ub_impair_decision *d, int n)
 	return k;
 }
 
+/* Two flows sharing one bottleneck wait for the same wire: one flow's burst delays the other. */
+static void test_shared_wire(void **state)
+{
+	struct ub_impair_config c;
+	struct ub_impair *a, *b, *alone;
+	struct ub_impair_link *wire;
+	struct ub_impair_decision d;
+	int i;
+
+	(void)state;
+	ub_impair_config_init(&c);
+	c.rate_bps = 1000000;
+	c.queue = 10;
+	assert_null(ub_impair_link_new(&(struct ub_impair_config){ .queue = 10 }));
+	wire = ub_impair_link_new(&c);
+	a = ub_impair_new(&c, 1, 0, UB_DIR_UP);
+	b = ub_impair_new(&c, 1, 1, UB_DIR_UP);
+	alone = ub_impair_new(&c, 1, 2, UB_DIR_UP);
+	assert_non_null(wire);
+	ub_impair_share(a, wire);
+	ub_impair_share(b, wire);
+	/* flow a fills the wire: 1250 bytes take 10 ms at 1 Mbit/s; ten wait, one more is dropped */
+	for (i = 0; i < 11; i++) {
+		assert_int_equal(ub_impair_decide(a, 0, 1250, &d), 0);
+		assert_int_equal(d.drop, UB_IMPAIR_PASS);
+		assert_int_equal(d.queue_ns, (int64_t)(i + 1) * 10000000);
+	}
+	assert_int_equal(ub_impair_decide(a, 0, 1250, &d), 0);
+	assert_int_equal(d.drop, UB_IMPAIR_QUEUE);
+	/* flow b finds the queue a left: full now, and behind all of it once a slot frees */
+	assert_int_equal(ub_impair_decide(b, 0, 125, &d), 0);
+	assert_int_equal(d.drop, UB_IMPAIR_QUEUE);
+	assert_int_equal(ub_impair_decide(b, 10000000, 125, &d), 0);
+	assert_int_equal(d.drop, UB_IMPAIR_PASS);
+	assert_int_equal(d.queue_ns, 110000000 + 1000000 - 10000000);
+	/* a model of its own is not held up by them */
+	assert_int_equal(ub_impair_decide(alone, 10000000, 125, &d), 0);
+	assert_int_equal(d.queue_ns, 1000000);
+	ub_impair_free(a);
+	ub_impair_free(b);
+	ub_impair_free(alone);
+	ub_impair_link_free(wire);
+}
+
 static void test_fifo_jitter_never_reorders(void **state)
 {
 	enum { N = 20000 };
@@ -796,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_and_reorder_rates),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_rate_queue),
+		cmocka_unit_test(test_shared_wire),
 		cmocka_unit_test(test_fifo_jitter_never_reorders),
 		cmocka_unit_test(test_fifo_sparse_delays_are_as_drawn),
 		cmocka_unit_test(test_fifo_determinism),
