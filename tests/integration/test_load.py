@@ -7,9 +7,10 @@ the receiving host's kernel says it received (ss: tcpi_bytes_received of the
 load's sockets, sampled while it runs) and against the bottleneck's own byte
 counter (tc -s qdisc), neither computed by udpbench.
 
-The tbf sits on the receiving side's ingress (through an ifb device): on the
-sending host's own egress, TCP's small-queue logic would see the queue and
-never fill it, which no router on a real path does for it.
+The tbf sits on the receiving side's ingress (through an ifb device), where a
+router's queue is on a real path; a queue on the sending host's own egress
+counts in the round trip as well (send stamps are taken as a datagram enters
+the interface's queue: test_netns covers that).
 
 On loopback: a reflector without --allow-load refuses in one line and the
 probes' result is complete; its caps end a load that asks for more; a peer
