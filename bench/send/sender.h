@@ -13,6 +13,7 @@
 #include "lib/err.h"
 #include "metrics/intervals.h"
 #include "metrics/result.h"
+#include "metrics/rttbuckets.h"
 #include "metrics/words.h"
 
 /*
@@ -44,6 +45,9 @@ struct ub_board_now {
 	const struct ub_outcome *fresh;
 	unsigned n_fresh;
 	uint64_t fresh_dropped; /* decided ones left out since the previous tick (too many to show) */
+	/* counted as each reply came, so that monitoring's counters are exact (they end as the summary's) */
+	uint64_t duplicates, reordered;
+	const struct ub_rtt_buckets *rtt; /* every reply in time so far (owned by the sender) */
 };
 
 /*

@@ -306,6 +306,7 @@ static void note_rtt(struct ub_session *s, int64_t rtt)
 {
 	s->ok_so_far++;
 	s->last_rtt = rtt;
+	ub_rtt_buckets_add(&s->rtt_buckets, rtt);
 	if (rtt > s->max_rtt)
 		s->max_rtt = rtt;
 	s->recent[s->recent_pos] = rtt;
@@ -397,6 +398,8 @@ void ub_session_reply(struct ub_session *s, const struct ub_pkt *pk)
 	if (s->tp->annotate)
 		s->tp->annotate(s, &row);
 	ub_csv_row(s->csv, &row);
+	s->dups_so_far += st == UB_ST_DUP;
+	s->reord_so_far += reordered != 0;
 	if (st == UB_ST_OK) {
 		p->replied = 1;
 		p->decided = 1;
@@ -549,6 +552,9 @@ void ub_session_now(struct ub_session *s, struct ub_board_now *b)
 	ub_intervals_live(s->iv, s->m.refl_own, &b->has_split, &b->lost_up, &b->lost_down,
 			  &b->rtt_median_ns, &b->rtt_p99_ns);
 	b->fresh = ub_intervals_fresh(s->iv, &b->n_fresh, &b->fresh_dropped);
+	b->duplicates = s->dups_so_far;
+	b->reordered = s->reord_so_far;
+	b->rtt = &s->rtt_buckets;
 }
 
 int ub_session_take_interval(struct ub_session *s, struct ub_interval *out)
