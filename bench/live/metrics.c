@@ -91,7 +91,12 @@ static void mark_repeats(struct board *b, unsigned n)
 			}
 }
 
-static void take_board(struct board *mb, const struct ub_board_now *b)
+/*
+ * Takes a tick's figures. Counters only grow: the up/down split of a
+ * running count is over the probes decided so far and kept from going
+ * back; the final tick's is the summary's, whatever it is.
+ */
+static void take_board(struct board *mb, const struct ub_board_now *b, int final)
 {
 	snprintf(mb->name, sizeof(mb->name), "%s", b->name ? b->name : "");
 	snprintf(mb->peer, sizeof(mb->peer), "%s", b->addr ? b->addr : "");
@@ -100,9 +105,11 @@ static void take_board(struct board *mb, const struct ub_board_now *b)
 	mb->lost = b->lost;
 	mb->duplicates = b->duplicates;
 	mb->reordered = b->reordered;
+	if (final || !mb->has_split || b->lost_up > mb->lost_up)
+		mb->lost_up = b->lost_up;
+	if (final || !mb->has_split || b->lost_down > mb->lost_down)
+		mb->lost_down = b->lost_down;
 	mb->has_split = b->has_split;
-	mb->lost_up = b->lost_up;
-	mb->lost_down = b->lost_down;
 	if (b->rtt)
 		mb->rtt = *b->rtt;
 	mb->rtt_now_ns = b->rtt_now_ns;
@@ -124,7 +131,7 @@ void ub_metrics_tick(void *ctx, int64_t now_ns, const struct ub_board_now *b, un
 		m->fig.ticked = 1;
 	}
 	for (i = 0; i < m->fig.n && i < n; i++)
-		take_board(&m->fig.boards[i], &b[i]);
+		take_board(&m->fig.boards[i], &b[i], final);
 	if (!m->fig.ticks++)
 		mark_repeats(m->fig.boards, m->fig.n);
 	m->fig.final = m->fig.final || final;

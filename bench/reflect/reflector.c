@@ -680,6 +680,8 @@ int ub_reflector_run(struct ub_reflector *r, struct ub_err *e)
 		/* Cheap when nothing is due: it looks at the longest-idle sessions only. */
 		now = ub_clock_mono();
 		ub_sessions_expire(r->sessions, now);
+		if (r->cfg.on_turn)
+			r->cfg.on_turn(r->cfg.turn_ctx, r);
 		pfd[0].fd = r->fd;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;

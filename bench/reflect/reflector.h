@@ -77,6 +77,9 @@ struct ub_reflector_config {
 	/* Called (when set) on SIGUSR1 after the counters, and by nothing else: e.g. write the figures. */
 	void (*on_dump)(void *ctx, const struct ub_reflector *r);
 	void *dump_ctx;
+	/* Called (when set) once a loop turn, before it waits: e.g. hand the counters to a monitor. */
+	void (*on_turn)(void *ctx, const struct ub_reflector *r);
+	void *turn_ctx;
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: return */
 	volatile sig_atomic_t *dump; /* set by SIGUSR1: print the counters */
 };

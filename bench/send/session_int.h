@@ -112,6 +112,9 @@ struct ub_session {
 	/* what monitoring counts as the replies come (the summary's figures, live) */
 	uint64_t dups_so_far, reord_so_far;
 	struct ub_rtt_buckets rtt_buckets;
+	int finished;           /* ub_session_finish ran: the split below is the summary's */
+	int sum_split;
+	uint64_t sum_up, sum_down;
 	uint64_t rx_packets, rx_kernel_ts;
 	struct ub_run_counters rc;
 	int icmp_refused;       /* ECONNREFUSED seen before any reply */
