@@ -66,6 +66,11 @@ const char *ub_metrics_address(const struct ub_metrics *m)
 	return m->addr;
 }
 
+int ub_metrics_port(const struct ub_metrics *m)
+{
+	return m->port;
+}
+
 uint64_t ub_metrics_scrapes(struct ub_metrics *m)
 {
 	uint64_t n;

@@ -58,6 +58,9 @@ struct ub_metrics *ub_metrics_start_reflector(const struct ub_metrics_config *c,
 /* The address it listens on, "127.0.0.1:9100"; the string lives as long as m. */
 const char *ub_metrics_address(const struct ub_metrics *m);
 
+/* The port it listens on. */
+int ub_metrics_port(const struct ub_metrics *m);
+
 /* Scrapes answered so far. */
 uint64_t ub_metrics_scrapes(struct ub_metrics *m);
 
