@@ -1,0 +1,267 @@
+"""Monitoring (--metrics): a real Prometheus (Debian's package) scrapes the
+sender and the reflector every second through a link emulator that loses and
+duplicates; its HTTP API must hold every udpbench series, with the values of
+the sender's own JSON and of the relay's truth log. Also: promtool's check of
+a real scrape, the OpenMetrics text read by a parser written here from the
+specification, a run without -c or -d that goes on until Ctrl-C beside the
+live page, and the shipped Grafana dashboard asking only for series that a
+scrape holds."""
+
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+from harness import ROOT, UDPBENCH, Skip, load_json, spawn, start_reflector, stop, ub, wait_line
+from test_relay import finish_relay, start_relay
+
+# Board names and a run label as hostile as a peers file and a shell allow.
+NAMES = ['教室 "3" \\ back', "Board=2,{x}"]
+LABEL = 'run "A"\\b, 第一次'
+COUNTERS = ("sent", "received", "lost", "lost_up", "lost_down", "duplicates", "reordered")
+DASHBOARD = os.path.join(ROOT, "monitoring", "grafana", "udpbench.json")
+PROM_EXAMPLE = os.path.join(ROOT, "monitoring", "prometheus.yml")
+
+
+def free_tcp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def http_get(url, accept=None, timeout=2.0):
+    """(Content-Type, body text) of a GET."""
+    req = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.headers.get("Content-Type"), r.read().decode("utf-8")
+
+
+# ---- a reader of the exposition text, from the OpenMetrics 1.0 and text 0.0.4 specifications ----
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+LABEL_PAIR = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|$)')
+
+
+def unescape(v):
+    return re.sub(r'\\(.)', lambda m: {"n": "\n", "\\": "\\", '"': '"'}[m.group(1)], v)
+
+
+def parse_labels(text):
+    labels, pos = {}, 0
+    while pos < len(text):
+        m = LABEL_PAIR.match(text, pos)
+        assert m, "bad labels at %r" % text[pos:]
+        assert m.group(1) not in labels, "label %s twice" % m.group(1)
+        labels[m.group(1)] = unescape(m.group(2))
+        pos = m.end()
+    return labels
+
+
+def parse(text, openmetrics):
+    """{family: {"type", "unit", "help", "samples": [(name, labels, value)]}}; asserts the grammar."""
+    fams, cur = {}, None
+    lines = text.split("\n")
+    assert lines[-1] == "", "the text must end with a line feed"
+    lines = lines[:-1]
+    if openmetrics:
+        assert lines[-1] == "# EOF" and "# EOF" not in lines[:-1], lines[-3:]
+        lines = lines[:-1]
+    for line in lines:
+        if line.startswith("# "):
+            kind, name, rest = (line[2:].split(" ", 2) + [""])[:3]
+            assert kind in ("HELP", "TYPE", "UNIT"), line
+            fam = fams.setdefault(name, {"samples": []})
+            assert kind.lower() not in fam, "%s twice for %s" % (kind, name)
+            fam[kind.lower()] = rest
+            cur = name
+            continue
+        m = SAMPLE.match(line)
+        assert m, "not a sample line: %r" % line
+        name, value = m.group(1), float(m.group(4))
+        assert cur and name.startswith(cur), "%s outside its family %s" % (name, cur)
+        fams[cur]["samples"].append((name, parse_labels(m.group(3) or ""), value))
+    for name, fam in fams.items():
+        if fam["type"] == "counter":
+            want = name + "_total" if openmetrics else name
+            assert openmetrics != name.endswith("_total"), name
+            assert all(s[0] == want for s in fam["samples"]), (name, fam["samples"][:2])
+        if "unit" in fam:
+            assert openmetrics and name.endswith("_" + fam["unit"]), name
+    return fams
+
+
+def check_histograms(fams):
+    """Buckets cumulative, ending at +Inf equal to _count, for every series."""
+    seen = 0
+    for name, fam in fams.items():
+        if fam["type"] != "histogram":
+            continue
+        series = {}
+        for sname, labels, v in fam["samples"]:
+            key = tuple(sorted((k, x) for k, x in labels.items() if k != "le"))
+            series.setdefault(key, {"le": [], "count": None})
+            if sname == name + "_bucket":
+                series[key]["le"].append((float(labels["le"]), v))
+            elif sname == name + "_count":
+                series[key]["count"] = v
+        for s in series.values():
+            les = s["le"]
+            assert [b for b, _ in les] == sorted(b for b, _ in les), les
+            assert all(a[1] <= b[1] for a, b in zip(les, les[1:])), les
+            assert les[-1][0] == math.inf and les[-1][1] == s["count"], les[-1]
+            seen += 1
+    return seen
+
+
+def values(fams, family, **want):
+    """{labels as a tuple: value} of a family's samples whose labels include want."""
+    out = {}
+    for _, labels, v in fams[family]["samples"]:
+        if all(labels.get(k) == x for k, x in want.items()):
+            out[tuple(sorted(labels.items()))] = v
+    return out
+
+
+# ---- Prometheus ----
+
+def start_prometheus(tmp, targets):
+    """Prometheus on a free loopback port scraping targets {job: "host:port"} every second."""
+    exe = shutil.which("prometheus")
+    if not exe:
+        raise Skip("prometheus is not installed (Debian package prometheus; make deps-test)")
+    port = free_tcp_port()
+    cfg = os.path.join(tmp, "prometheus.yml")
+    with open(cfg, "w") as f:
+        f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n")
+        for job, target in targets.items():
+            f.write("  - job_name: %s\n    static_configs:\n      - targets: ['%s']\n" % (job, target))
+    log = open(os.path.join(tmp, "prometheus.log"), "wb")
+    p = spawn([exe, "--config.file", cfg, "--storage.tsdb.path", os.path.join(tmp, "tsdb"),
+               "--web.listen-address", "127.0.0.1:%d" % port, "--log.level", "warn"],
+              stdout=log, stderr=log)
+    base = "http://127.0.0.1:%d" % port
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if p.poll() is not None:
+            raise AssertionError("prometheus exited: " + open(log.name).read()[-2000:])
+        try:
+            if urllib.request.urlopen(base + "/-/ready", timeout=1).status == 200:
+                return p, base
+        except OSError:
+            pass
+        time.sleep(0.1)  # polling a server that is starting; bounded above
+    raise AssertionError("prometheus not ready within 20 s")
+
+
+def wait_up(base, job, timeout=20):
+    """Waits until Prometheus has scraped job's target successfully (its scrape loops start a few s late)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(base + "/api/v1/targets", timeout=2) as r:
+            for t in json.load(r)["data"]["activeTargets"]:
+                if t["labels"].get("job") == job and t["health"] == "up":
+                    return
+        time.sleep(0.2)  # polling Prometheus' own view; bounded above
+    raise AssertionError("prometheus never scraped %s within %d s" % (job, timeout))
+
+
+def query(base, promql):
+    """The instant vector of promql: [(labels, value)]."""
+    url = base + "/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+    with urllib.request.urlopen(url, timeout=5) as r:
+        j = json.load(r)
+    assert j["status"] == "success", j
+    return [(x["metric"], float(x["value"][1])) for x in j["data"]["result"]]
+
+
+def last(base, metric, selector=""):
+    """Each series' last sample within the last minute (after its target went away too)."""
+    return query(base, "last_over_time(%s{%s}[1m])" % (metric, selector))
+
+
+def test_prometheus_finds_the_series(tmp):
+    if not shutil.which("prometheus"):
+        raise Skip("prometheus is not installed (Debian package prometheus; make deps-test)")
+    sport, rmport = free_tcp_port(), free_tcp_port()
+    prom, base = start_prometheus(tmp, {"udpbench": "127.0.0.1:%d" % sport,
+                                        "reflector": "127.0.0.1:%d" % rmport})
+    refl, rport = start_reflector("--metrics", "127.0.0.1:%d" % rmport)
+    relay, port, truth = start_relay(tmp, rport, "--loss-up", "4%", "--loss-down", "4%",
+                                     "--duplicate", "2%", "--seed", 11)
+    # the sender's target is scraped in the same turn as the reflector's, once a second
+    wait_up(base, "reflector")
+    pf = os.path.join(tmp, "peers.txt")
+    with open(pf, "w", encoding="utf-8") as f:
+        f.write("127.0.0.1:%d %s\n" % (port, NAMES[0]))
+    rj = os.path.join(tmp, "r.json")
+    t0 = time.time()
+    snd = spawn([UDPBENCH, "--peers", pf, "-c", "1000", "-i", "4ms", "--timeout", "300ms",
+                 "--mode", "stamp", "--json", rj, "--label", LABEL, "--metrics",
+                 "127.0.0.1:%d" % sport])
+    code, _, err = wait_exit(snd, 30)
+    assert code == 0, err
+    code, _, rerr = stop(refl, signal.SIGINT, timeout=15)
+    assert code == 0, rerr
+    t = finish_relay(relay, truth)
+    j = load_json(rj)
+    s = j["summary"]
+
+    sel = 'job="udpbench"'
+    got = {}
+    for k in COUNTERS:
+        series = last(base, "udpbench_%s_total" % k, sel)
+        assert len(series) == 1, (k, series)
+        labels, v = series[0]
+        # the hostile name and label came through intact
+        assert labels["name"] == NAMES[0] and labels["label"] == LABEL, labels
+        assert labels["peer"] == "127.0.0.1:%d" % port, labels
+        got[k] = v
+    for k in COUNTERS:
+        assert got[k] == s[k], (k, got[k], s[k])
+    # against the relay's truth: every probe went in, every copy it sent on reached the reflector
+    assert got["sent"] == t["up"]["in"] == 1000, (got["sent"], t["up"])
+    assert got["lost"] > 0 and got["duplicates"] > 0, got
+    (_, count), = last(base, "udpbench_rtt_seconds_count", sel)
+    assert count == s["received"], (count, s["received"])
+    (_, finished), = last(base, "udpbench_finished", sel)
+    assert finished == 1
+    (_, start), = last(base, "udpbench_start_time_seconds", sel)
+    assert abs(start - j["params"]["start_time_ns"] / 1e9) < 0.05, (start, j["params"]["start_time_ns"])
+    # a quantile of the histogram, as the dashboard asks for one
+    (_, p50), = query(base, 'histogram_quantile(0.5, last_over_time(udpbench_rtt_seconds_bucket{%s}[1m]))' % sel)
+    assert 0 < p50 <= 0.3, p50
+
+    rsel = 'job="reflector"'
+    (_, received), = last(base, "udpbench_reflector_received_total", rsel)
+    (_, reflected), = last(base, "udpbench_reflector_reflected_total", rsel)
+    assert received == t["up"]["out"], (received, t["up"])
+    assert reflected == t["down"]["in"] == received, (reflected, t["down"])
+    drops = last(base, "udpbench_reflector_dropped_total", rsel)
+    assert {l["reason"] for l, _ in drops} >= {"short", "rate_capped", "bad_key"}, drops
+    assert sum(v for _, v in drops) == 0, drops
+    (_, sessions), = last(base, "udpbench_reflector_sessions_started_total", rsel)
+    assert sessions == 1
+    print("  Prometheus: sent %d received %d lost %d (up %d, down %d) dup %d; reflector %d in, "
+          "truth %d; p50 %.3f ms; %.1f s" % (got["sent"], got["received"], got["lost"],
+                                            got["lost_up"], got["lost_down"], got["duplicates"],
+                                            received, t["up"]["out"], p50 * 1e3, time.time() - t0))
+    stop(prom, signal.SIGTERM, timeout=15)
+
+
+def wait_exit(p, timeout):
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        raise AssertionError("did not end within %d s: %s" % (timeout, err.decode(errors="replace")))
+    return p.returncode, out.decode(errors="replace"), err.decode(errors="replace")
