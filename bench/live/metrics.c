@@ -14,7 +14,6 @@
 #include "metrics/rttbuckets.h"
 
 #define UB_METRICS_WAIT_NS (100 * 1000000LL) /* the wait at the end looks at *stop this often */
-#define UB_METRICS_GAP_NS (15 * UB_NS_PER_S)  /* Prometheus' default interval, before two scrapes tell */
 
 /* One peer as the last tick left it. */
 struct board {
@@ -440,17 +439,18 @@ void ub_metrics_final(struct ub_metrics *m)
 }
 
 /*
- * How long to wait at the end for a scrape of the final figures: none when
- * nothing ever scraped, else a scrape interval and a half (the last gap
- * seen, Prometheus' default before two scrapes) and a second, capped.
+ * How long to wait at the end for a scrape of the final figures: none
+ * unless something scrapes again and again (twice at least: a look by
+ * hand is no scraper), else a scrape interval and a half (the last gap
+ * seen) and a second from the last scrape, capped.
  */
 static int64_t linger_ns(const struct ub_metrics *m)
 {
-	int64_t gap = m->scrapes > 1 ? m->gap_ns : UB_METRICS_GAP_NS, wait;
+	int64_t wait;
 
-	if (!m->scrapes || m->scraped_final || !m->fig.final)
+	if (m->scrapes < 2 || m->scraped_final || !m->fig.final)
 		return 0;
-	wait = gap + gap / 2 + UB_NS_PER_S - (ub_clock_mono() - m->last_scrape_ns);
+	wait = m->gap_ns + m->gap_ns / 2 + UB_NS_PER_S - (ub_clock_mono() - m->last_scrape_ns);
 	if (wait > m->c.linger_max_ns)
 		wait = m->c.linger_max_ns;
 	return wait > 0 ? wait : 0;

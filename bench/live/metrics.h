@@ -15,9 +15,10 @@
  * figures under a mutex; the scrape renders from a copy in the server's
  * thread, so a slow scraper never holds up the measurement.
  *
- * At the end the last figures stay up until a scrape has read them: the
- * server waits for the next one, about one scrape interval (at most 10 s,
- * only when something scraped before; Ctrl-C ends the wait).
+ * At the end the last figures stay up until a scrape has read them: when
+ * something has scraped twice or more, the server waits for its next
+ * scrape, about one interval as those scrapes came (at most 10 s; Ctrl-C
+ * ends the wait).
  */
 #ifndef UB_METRICS_H
 #define UB_METRICS_H

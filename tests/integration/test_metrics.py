@@ -265,3 +265,136 @@ def wait_exit(p, timeout):
         out, err = p.communicate()
         raise AssertionError("did not end within %d s: %s" % (timeout, err.decode(errors="replace")))
     return p.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def scrape(url, openmetrics):
+    ctype, text = http_get(url, "application/openmetrics-text; version=1.0.0" if openmetrics else None)
+    want = "application/openmetrics-text; version=1.0.0" if openmetrics else "text/plain; version=0.0.4"
+    assert ctype.startswith(want), ctype
+    return text, parse(text, openmetrics)
+
+
+def board_figures(fams, name):
+    """{counter: value} of the board with that name."""
+    out = {}
+    for k in COUNTERS:
+        fam = fams.get("udpbench_" + k) or fams.get("udpbench_%s_total" % k)
+        v = [x for _, labels, x in fam["samples"] if labels.get("name") == name] if fam else []
+        if v:
+            out[k] = v[0]
+    return out
+
+
+def test_until_ctrl_c_beside_the_live_page(tmp):
+    """No -c or -d: the run goes on until Ctrl-C, in constant memory; both watchers see it.
+    A real scrape passes promtool's check, the OpenMetrics text follows the
+    specification, and the dashboard asks for nothing a scrape lacks."""
+    rmport = free_tcp_port()
+    ra, pa = start_reflector("--metrics", "127.0.0.1:%d" % rmport)
+    rm_url = "http://127.0.0.1:%d/metrics" % rmport
+    rb, pb = start_reflector()
+    pf, rj = os.path.join(tmp, "peers.txt"), os.path.join(tmp, "r.json")
+    with open(pf, "w", encoding="utf-8") as f:
+        f.write("127.0.0.1:%d %s\n127.0.0.1:%d %s\n" % (pa, NAMES[0], pb, NAMES[1]))
+    mport, lport = free_tcp_port(), free_tcp_port()
+    url = "http://127.0.0.1:%d/metrics" % mport
+    snd = spawn([UDPBENCH, "--peers", pf, "-i", "5ms", "--timeout", "200ms", "--json", rj,
+                 "--label", LABEL, "--metrics", "127.0.0.1:%d" % mport, "--live",
+                 "127.0.0.1:%d" % lport])
+    wait_line(snd.stderr, r"measuring until Ctrl-C", timeout=5)
+    deadline = time.monotonic() + 10
+    while True:
+        text, fams = scrape(url, False)
+        if all(board_figures(fams, n).get("received", 0) >= 100 for n in NAMES):
+            break
+        assert time.monotonic() < deadline, text[:2000]
+        time.sleep(0.1)  # polling the running sender; bounded above
+
+    # promtool (Prometheus' own linter) on a real scrape of the text format
+    path = os.path.join(tmp, "scrape.txt")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    if shutil.which("promtool"):
+        r = subprocess.run(["promtool", "check", "metrics"], stdin=open(path, "rb"),
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(), (r.stdout, r.stderr)
+    else:
+        print("  promtool not installed: its check left out")
+    om_text, om = scrape(url, True)
+    assert check_histograms(om) == 2 and check_histograms(fams) == 2
+    assert om["udpbench_rtt_seconds"]["unit"] == "seconds" and "unit" not in fams["udpbench_rtt_seconds"]
+    for fam in (om, fams):
+        names = {l.get("name") for _, l, _ in fam["udpbench_rtt_seconds"]["samples"]}
+        labels = {l.get("label") for _, l, _ in fam["udpbench_rtt_seconds"]["samples"]}
+        assert names == set(NAMES) and labels == {LABEL}, (names, labels)
+
+    # the dashboard asks only for series a scrape of the sender or a reflector holds
+    _, rfams = scrape(rm_url, False)
+    exposed = {s[0] for fam in list(fams.values()) + list(rfams.values()) for s in fam["samples"]}
+    with open(DASHBOARD, encoding="utf-8") as f:
+        dash = json.load(f)
+    exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+    exprs += [v.get("definition", "") for v in dash["templating"]["list"]]
+    asked = {m for e in exprs for m in re.findall(r"\budpbench_[a-z_]+", e)}
+    assert asked and asked <= exposed, asked - exposed
+    assert any("histogram_quantile" in e for e in exprs)
+    assert {"udpbench_lost_up_total", "udpbench_lost_down_total", "udpbench_sent_total",
+            "udpbench_received_total", "udpbench_rtt_seconds_bucket"} <= asked, asked
+    with open(PROM_EXAMPLE, encoding="utf-8") as f:
+        assert "scrape_configs" in f.read()
+    if shutil.which("promtool"):
+        r = subprocess.run(["promtool", "check", "config", PROM_EXAMPLE], capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 0, r.stdout + r.stderr
+
+    # Ctrl-C: the probes in flight are awaited, the final figures wait for a scrape
+    # (the live page's server stays up meanwhile: its final state is read first)
+    snd.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + 10
+    while True:
+        _, state = http_get("http://127.0.0.1:%d/state.json" % lport)
+        if json.loads(state)["run"]["finished"]:
+            break
+        assert time.monotonic() < deadline, state[:500]
+        time.sleep(0.05)  # polling the sender while it drains; bounded above
+    text, fams = scrape(url, False)
+    assert values(fams, "udpbench_finished") == {(("label", LABEL),): 1.0}, text[-300:]
+    code, _, err = wait_exit(snd, 15)
+    assert code == 0, err
+    j = load_json(rj)
+    assert len(j["peers"]) == 2
+    boards = {b["name"]: b for b in json.loads(state)["boards"]}
+    for res in j["peers"]:
+        p = res["params"]
+        assert p["summary_only"] is True and p["count"] is None and p["duration_ns"] is None, p
+        name, s = p["name"], res["summary"]
+        got = board_figures(fams, name)
+        assert got == {k: s[k] for k in COUNTERS}, (name, got, s)
+        assert boards[name]["sent"] == s["sent"] and boards[name]["lost"] == s["lost"], boards[name]
+    print("  until Ctrl-C: %s" % got)
+    stop(ra)
+    stop(rb)
+
+
+def test_metrics_usage_and_taken_port(tmp):
+    for args in (["--peer", "127.0.0.1:9", "--metrics", "nope"],
+                 ["--peer", "127.0.0.1:9", "--metrics", "127.0.0.1:70000"],
+                 ["reflect", "--metrics", "[::1"]):
+        r = ub(*args)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert "--metrics" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    held.bind(("127.0.0.1", 0))
+    held.listen(1)
+    port = held.getsockname()[1]
+    refl, rport = start_reflector()
+    rj = os.path.join(tmp, "r.json")
+    r = ub("--peer", "127.0.0.1:%d" % rport, "-c", 5, "--metrics", "127.0.0.1:%d" % port, "--json", rj)
+    assert r.returncode == 1 and "--metrics" in r.stderr and "cannot listen" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not os.path.exists(rj), r.stderr
+    r = ub("reflect", "--port", 0, "--metrics", "127.0.0.1:%d" % port)
+    assert r.returncode == 1 and "cannot listen" in r.stderr, r.stderr
+    code, _, err = stop(refl)
+    # the sender never sent: the reflector heard nothing
+    assert "received 0," in err, err
+    held.close()
