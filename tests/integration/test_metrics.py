@@ -26,8 +26,8 @@ from test_relay import finish_relay, start_relay
 NAMES = ['教室 "3" \\ back', "Board=2,{x}"]
 LABEL = 'run "A"\\b, 第一次'
 COUNTERS = ("sent", "received", "lost", "lost_up", "lost_down", "duplicates", "reordered")
-DASHBOARD = os.path.join(ROOT, "monitoring", "grafana", "udpbench.json")
-PROM_EXAMPLE = os.path.join(ROOT, "monitoring", "prometheus.yml")
+DASHBOARD = os.path.join(ROOT, "reports", "monitoring", "grafana-dashboard.json")
+PROM_EXAMPLE = os.path.join(ROOT, "reports", "monitoring", "prometheus.yml")
 
 
 def free_tcp_port():
