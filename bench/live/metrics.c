@@ -38,6 +38,8 @@ struct figures {
 	unsigned n;
 	int have_refl;            /* the reflector's counters came */
 	struct ub_reflector_counters refl;
+	int have_tcp;             /* it has a TCP echo */
+	struct ub_tcpecho_counters tcp;
 };
 
 struct ub_metrics {
@@ -250,11 +252,16 @@ void ub_metrics_reflector(void *ctx, const struct ub_reflector *r)
 {
 	struct ub_metrics *m = ctx;
 	struct ub_reflector_counters c;
+	struct ub_tcpecho_counters tc;
+	int tcp;
 
 	ub_reflector_counters(r, &c);
+	tcp = ub_reflector_tcp_counters(r, &tc) == 0;
 	pthread_mutex_lock(&m->mu);
 	m->fig.refl = c;
 	m->fig.have_refl = 1;
+	m->fig.tcp = tc;
+	m->fig.have_tcp = tcp;
 	pthread_mutex_unlock(&m->mu);
 }
 
@@ -262,6 +269,29 @@ static void refl_counter(struct ub_om *o, const char *name, const char *help, ui
 {
 	ub_om_family(o, name, UB_OM_COUNTER, NULL, help);
 	ub_om_counter(o, NULL, 0, v);
+}
+
+/* The TCP echo's counters (the --tcp probes' far end). */
+static void render_tcp(struct ub_om *o, const struct ub_tcpecho_counters *t)
+{
+	refl_counter(o, "udpbench_reflector_tcp_connections", "TCP echo: connections accepted.",
+		     t->connections);
+	ub_om_family(o, "udpbench_reflector_tcp_open", UB_OM_GAUGE, NULL,
+		     "TCP echo: connections open now.");
+	ub_om_gauge(o, NULL, 0, t->open);
+	ub_om_family(o, "udpbench_reflector_tcp_echoed_bytes", UB_OM_COUNTER, "bytes",
+		     "TCP echo: bytes echoed.");
+	ub_om_counter(o, NULL, 0, t->bytes);
+	refl_counter(o, "udpbench_reflector_tcp_refused",
+		     "TCP echo: connections closed at once (no file descriptor, none idle to close).",
+		     t->refused);
+	refl_counter(o, "udpbench_reflector_tcp_evicted",
+		     "TCP echo: idle connections closed to make room for a newcomer.", t->evicted);
+	refl_counter(o, "udpbench_reflector_tcp_timed_out",
+		     "TCP echo: connections closed after moving nothing for the idle time.",
+		     t->timed_out);
+	refl_counter(o, "udpbench_reflector_tcp_accept_failed",
+		     "TCP echo: accepts that found no file descriptor or memory.", t->accept_failed);
 }
 
 static void render_reflector(struct ub_om *o, const struct figures *f)
@@ -311,6 +341,8 @@ static void render_reflector(struct ub_om *o, const struct figures *f)
 	ub_om_family(o, "udpbench_reflector_start_time_seconds", UB_OM_GAUGE, "seconds",
 		     "When the reflector started, seconds since 1970 UTC.");
 	ub_om_gauge_ns(o, NULL, 0, f->start_real_ns);
+	if (f->have_tcp)
+		render_tcp(o, &f->tcp);
 }
 
 /* ---- the server ---- */

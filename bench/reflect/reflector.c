@@ -309,6 +309,15 @@ void ub_reflector_counters(const struct ub_reflector *r, struct ub_reflector_cou
 	out->sessions_evicted = sc.evicted;
 }
 
+int ub_reflector_tcp_counters(const struct ub_reflector *r, struct ub_tcpecho_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!r->tcp)
+		return -1;
+	ub_tcpecho_counters(r->tcp, out);
+	return 0;
+}
+
 void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 {
 	struct ub_reflector_counters c;
