@@ -522,6 +522,7 @@ static int start_metrics(struct send_cmd *s, struct ub_metrics **m, struct ub_wa
 	mc.port = s->metrics_port;
 	mc.label = s->c.label;
 	mc.log = s->quiet ? NULL : stderr;
+	mc.lang = s->c.lang;
 	*m = ub_metrics_start_sender(&mc, e);
 	if (!*m)
 		return e->code;

@@ -60,6 +60,7 @@ void ub_metrics_config_init(struct ub_metrics_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->linger_max_ns = UB_METRICS_LINGER_MAX_NS;
+	c->lang = UB_LANG_EN;
 }
 
 const char *ub_metrics_address(const struct ub_metrics *m)
@@ -498,7 +499,12 @@ void ub_metrics_stop(struct ub_metrics *m, volatile sig_atomic_t *stop)
 	pthread_mutex_lock(&m->mu);
 	wait = linger_ns(m);
 	if (wait > 0 && m->c.log)
-		fprintf(m->c.log, "udpbench: --metrics: waiting up to %.1f s for the last scrape (Ctrl-C ends the wait)\n",
+		fprintf(m->c.log,
+			UB_TR(m->c.lang == UB_LANG_ZH,
+			      "udpbench: --metrics: waiting up to %.1f s for the last scrape (Ctrl-C ends "
+			      "the wait)\n",
+			      "udpbench: --metrics: 等待 Prometheus 最后一次抓取，最多 %.1f 秒（按 Ctrl-C "
+			      "不再等待）\n"),
 			(double)wait / 1e9);
 	until = ub_clock_mono() + wait;
 	while (wait > 0 && !m->scraped_final && ub_clock_mono() < until && (!stop || *stop == stop0)) {

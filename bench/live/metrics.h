@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "lib/err.h"
+#include "metrics/words.h"
 #include "reflect/reflector.h"
 #include "send/sender.h"
 
@@ -40,11 +41,12 @@ struct ub_metrics_config {
 	const char *label;       /* the run's --label: a label on every series; NULL none */
 	int64_t linger_max_ns;   /* the longest wait at the end for the last scrape; 0: none */
 	FILE *log;               /* where the wait at the end is said; NULL: nowhere */
+	enum ub_lang lang;       /* of that line */
 };
 
 struct ub_metrics;
 
-/* Sets defaults: 127.0.0.1, a port the kernel picks, no label, UB_METRICS_LINGER_MAX_NS, no log. */
+/* Sets defaults: 127.0.0.1, a port the kernel picks, no label, UB_METRICS_LINGER_MAX_NS, no log, English. */
 void ub_metrics_config_init(struct ub_metrics_config *c);
 
 /*
