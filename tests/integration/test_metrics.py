@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -174,13 +175,31 @@ def wait_up(base, job, timeout=20):
     raise AssertionError("prometheus never scraped %s within %d s" % (job, timeout))
 
 
-def query(base, promql):
-    """The instant vector of promql: [(labels, value)]."""
-    url = base + "/api/v1/query?" + urllib.parse.urlencode({"query": promql})
-    with urllib.request.urlopen(url, timeout=5) as r:
-        j = json.load(r)
+def query(base, promql, at=None):
+    """The instant vector of promql (at a Unix time, else now): [(labels, value)]."""
+    args = {"query": promql}
+    if at is not None:
+        args["time"] = "%.3f" % at
+    try:
+        with urllib.request.urlopen(base + "/api/v1/query?" + urllib.parse.urlencode(args),
+                                    timeout=5) as r:
+            j = json.load(r)
+    except urllib.error.HTTPError as exc:  # a query Prometheus cannot parse is a 400
+        raise AssertionError("%s: %s" % (promql, exc.read().decode(errors="replace")))
     assert j["status"] == "success", j
     return [(x["metric"], float(x["value"][1])) for x in j["data"]["result"]]
+
+
+def dashboard_exprs():
+    """The PromQL of every panel of the shipped dashboard, its variables set to match all."""
+    with open(DASHBOARD, encoding="utf-8") as f:
+        dash = json.load(f)
+    out = []
+    for p in dash["panels"]:
+        for t in p.get("targets", []):
+            e = t["expr"].replace("$peer", ".*").replace("$label", ".*")
+            out.append((p["title"], e.replace("$__rate_interval", "3s")))
+    return out
 
 
 def last(base, metric, selector=""):
@@ -208,6 +227,7 @@ def test_prometheus_finds_the_series(tmp):
                  "--mode", "stamp", "--json", rj, "--label", LABEL, "--metrics",
                  "127.0.0.1:%d" % sport])
     code, _, err = wait_exit(snd, 30)
+    t_end = time.time()
     assert code == 0, err
     code, _, rerr = stop(refl, signal.SIGINT, timeout=15)
     assert code == 0, rerr
@@ -239,6 +259,11 @@ def test_prometheus_finds_the_series(tmp):
     # a quantile of the histogram, as the dashboard asks for one
     (_, p50), = query(base, 'histogram_quantile(0.5, last_over_time(udpbench_rtt_seconds_bucket{%s}[1m]))' % sel)
     assert 0 < p50 <= 0.3, p50
+
+    # every panel of the dashboard is PromQL Prometheus accepts, and shows data from the run
+    for title, e in dashboard_exprs():
+        series = query(base, e, at=t_end)
+        assert series or "> 0" in e, (title, e)
 
     rsel = 'job="reflector"'
     (_, received), = last(base, "udpbench_reflector_received_total", rsel)
