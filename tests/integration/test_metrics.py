@@ -215,7 +215,7 @@ def test_prometheus_finds_the_series(tmp):
                                         "reflector": "127.0.0.1:%d" % rmport})
     refl, rport = start_reflector("--metrics", "127.0.0.1:%d" % rmport)
     relay, port, truth = start_relay(tmp, rport, "--loss-up", "4%", "--loss-down", "4%",
-                                     "--duplicate", "2%", "--seed", 11)
+                                     "--duplicate", "2%", "--reorder", "2%", "--seed", 11)
     # the sender's target is scraped in the same turn as the reflector's, once a second
     wait_up(base, "reflector")
     pf = os.path.join(tmp, "peers.txt")
@@ -249,7 +249,7 @@ def test_prometheus_finds_the_series(tmp):
         assert got[k] == s[k], (k, got[k], s[k])
     # against the relay's truth: every probe went in, every copy it sent on reached the reflector
     assert got["sent"] == t["up"]["in"] == 1000, (got["sent"], t["up"])
-    assert got["lost"] > 0 and got["duplicates"] > 0, got
+    assert got["lost"] > 0 and got["duplicates"] > 0 and got["reordered"] > 0, got
     (_, count), = last(base, "udpbench_rtt_seconds_count", sel)
     assert count == s["received"], (count, s["received"])
     (_, finished), = last(base, "udpbench_finished", sel)
@@ -275,9 +275,9 @@ def test_prometheus_finds_the_series(tmp):
     assert sum(v for _, v in drops) == 0, drops
     (_, sessions), = last(base, "udpbench_reflector_sessions_started_total", rsel)
     assert sessions == 1
-    print("  Prometheus: sent %d received %d lost %d (up %d, down %d) dup %d; reflector %d in, "
+    print("  Prometheus: sent %d received %d lost %d (up %d, down %d) dup %d reordered %d; reflector %d in, "
           "truth %d; p50 %.3f ms; %.1f s" % (got["sent"], got["received"], got["lost"],
-                                            got["lost_up"], got["lost_down"], got["duplicates"],
+                                            got["lost_up"], got["lost_down"], got["duplicates"], got["reordered"],
                                             received, t["up"]["out"], p50 * 1e3, time.time() - t0))
     stop(prom, signal.SIGTERM, timeout=15)
 
