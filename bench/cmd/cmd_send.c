@@ -513,6 +513,7 @@ static int start_metrics(struct send_cmd *s, struct ub_metrics **m, struct ub_wa
 			 struct ub_sender_watch *w, struct ub_err *e)
 {
 	struct ub_metrics_config mc;
+	char url[UB_ADDRSTR_MAX + 16];
 
 	*m = NULL;
 	if (!s->metrics)
@@ -526,9 +527,10 @@ static int start_metrics(struct send_cmd *s, struct ub_metrics **m, struct ub_wa
 	*m = ub_metrics_start_sender(&mc, e);
 	if (!*m)
 		return e->code;
-	fprintf(stderr, UB_TR(s->c.lang == UB_LANG_ZH, "udpbench: metrics at http://%s/metrics\n",
-			      "udpbench: 监控指标：http://%s/metrics\n"),
-		ub_metrics_address(*m));
+	snprintf(url, sizeof(url), "http://%s/metrics", ub_metrics_address(*m));
+	fprintf(stderr, UB_TR(s->c.lang == UB_LANG_ZH, "udpbench: metrics at %s\n",
+			      "udpbench: 监控指标：%s\n"),
+		url);
 	if (s->until_stopped && !s->quiet)
 		fprintf(stderr, UB_TR(s->c.lang == UB_LANG_ZH,
 				      "udpbench: no --count or --duration: measuring until Ctrl-C, in "
