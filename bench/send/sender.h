@@ -51,8 +51,9 @@ struct ub_board_now {
 };
 
 /*
- * Who watches the run besides the terminal (the live page): called from the
- * sender's loop, so each call must return quickly.
+ * Who watches the run besides the terminal (the live page, the metrics;
+ * several at once through send/watchfan.h): called from the sender's loop,
+ * so each call must return quickly.
  */
 struct ub_sender_watch {
 	void *ctx;
