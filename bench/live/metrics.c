@@ -20,7 +20,7 @@ struct board {
 	char name[UB_NAME_MAX];
 	char peer[UB_ADDRSTR_MAX];
 	char index[12];          /* set only when another board has the same labels */
-	uint64_t sent, received, lost, duplicates, reordered;
+	uint64_t sent, received, lost, late, duplicates, reordered;
 	int has_split;
 	uint64_t lost_up, lost_down;
 	struct ub_rtt_buckets rtt;
@@ -110,6 +110,7 @@ static void take_board(struct board *mb, const struct ub_board_now *b, int final
 	mb->sent = b->sent;
 	mb->received = b->received;
 	mb->lost = b->lost;
+	mb->late = b->late;
 	mb->duplicates = b->duplicates;
 	mb->reordered = b->reordered;
 	if (final || !mb->has_split || b->lost_up > mb->lost_up)
@@ -199,6 +200,9 @@ static void render_sender(struct ub_om *o, const struct ub_metrics *m, const str
 	board_counter(o, m, f, "udpbench_lost",
 		      "Probes written off: no reply within the timeout (late replies included).",
 		      offsetof(struct board, lost), 0);
+	board_counter(o, m, f, "udpbench_late",
+		      "Of the lost probes, those whose first reply came after the timeout.",
+		      offsetof(struct board, late), 0);
 	board_counter(o, m, f, "udpbench_lost_up",
 		      "Of the lost probes, those lost on the way to the reflector (a stateful "
 		      "reflector's counter tells), over the probes decided so far.",

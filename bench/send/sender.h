@@ -46,7 +46,7 @@ struct ub_board_now {
 	unsigned n_fresh;
 	uint64_t fresh_dropped; /* decided ones left out since the previous tick (too many to show) */
 	/* counted as each reply came, so that monitoring's counters are exact (they end as the summary's) */
-	uint64_t duplicates, reordered;
+	uint64_t duplicates, reordered, late;
 	const struct ub_rtt_buckets *rtt; /* every reply in time so far (owned by the sender) */
 };
 

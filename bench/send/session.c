@@ -399,6 +399,7 @@ void ub_session_reply(struct ub_session *s, const struct ub_pkt *pk)
 		s->tp->annotate(s, &row);
 	ub_csv_row(s->csv, &row);
 	s->dups_so_far += st == UB_ST_DUP;
+	s->late_so_far += st == UB_ST_LATE;
 	s->reord_so_far += reordered != 0;
 	if (st == UB_ST_OK) {
 		p->replied = 1;
@@ -560,6 +561,7 @@ void ub_session_now(struct ub_session *s, struct ub_board_now *b)
 	}
 	b->duplicates = s->dups_so_far;
 	b->reordered = s->reord_so_far;
+	b->late = s->late_so_far;
 	b->rtt = &s->rtt_buckets;
 }
 

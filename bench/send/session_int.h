@@ -110,7 +110,7 @@ struct ub_session {
 	int64_t start;          /* slot 0, monotonic */
 	uint64_t lost_so_far, ok_so_far;
 	/* what monitoring counts as the replies come (the summary's figures, live) */
-	uint64_t dups_so_far, reord_so_far;
+	uint64_t dups_so_far, reord_so_far, late_so_far;
 	struct ub_rtt_buckets rtt_buckets;
 	int finished;           /* ub_session_finish ran: the split below is the summary's */
 	int sum_split;

@@ -26,7 +26,7 @@ from test_relay import finish_relay, start_relay
 # Board names and a run label as hostile as a peers file and a shell allow.
 NAMES = ['教室 "3" \\ back', "Board=2,{x}"]
 LABEL = 'run "A"\\b, 第一次'
-COUNTERS = ("sent", "received", "lost", "lost_up", "lost_down", "duplicates", "reordered")
+COUNTERS = ("sent", "received", "lost", "late", "lost_up", "lost_down", "duplicates", "reordered")
 DASHBOARD = os.path.join(ROOT, "reports", "monitoring", "grafana-dashboard.json")
 PROM_EXAMPLE = os.path.join(ROOT, "reports", "monitoring", "prometheus.yml")
 
