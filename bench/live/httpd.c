@@ -44,7 +44,8 @@ struct MHD_Daemon *ub_httpd_start(const struct ub_httpd_config *c, char *addr, s
 	flags |= c->thread_per_conn ? MHD_USE_THREAD_PER_CONNECTION : MHD_USE_POLL;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, c->serve, c->cls, MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_CONNECTION_LIMIT, c->max_conns, MHD_OPTION_CONNECTION_TIMEOUT,
-			     c->timeout_s, MHD_OPTION_END);
+			     c->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, c->completed, c->cls,
+			     MHD_OPTION_END);
 	if (!d) {
 		ub_err_set(e, UB_E_SYS, errno, "%s: the web server did not start on %s", c->opt, addr);
 		close(fd);

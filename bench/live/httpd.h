@@ -29,6 +29,8 @@ struct ub_httpd_config {
 	unsigned timeout_s;   /* an idle connection is closed after this */
 	MHD_AccessHandlerCallback serve;
 	void *cls;
+	/* called once a request is over (its answer sent, or the connection lost); NULL: none */
+	MHD_RequestCompletedCallback completed;
 };
 
 /* Sets c to loopback, a port the kernel picks, one thread, 16 connections, 30 s. */

@@ -53,8 +53,11 @@ struct ub_metrics {
 	struct figures fig;
 	uint64_t scrapes;
 	int64_t last_scrape_ns, gap_ns; /* monotonic; the time between the last two scrapes */
-	int scraped_final;        /* a scrape has read the final figures */
+	int scraped_final;        /* a scrape has been sent the final figures, all of them */
 };
+
+/* A request's mark (MHD's per-request pointer): its answer holds the final figures. */
+static char final_answer;
 
 void ub_metrics_config_init(struct ub_metrics_config *c)
 {
@@ -366,8 +369,12 @@ static int copy_figures(struct figures *dst, const struct figures *src)
 	return 0;
 }
 
-/* /metrics: the figures as they stand, in the format the scraper asks for. */
-static ub_mhd_result serve_metrics(struct ub_metrics *m, struct MHD_Connection *conn)
+/*
+ * /metrics: the figures as they stand, in the format the scraper asks for.
+ * An answer with the final figures marks its request (*req): the wait at
+ * the end is over only once such an answer has gone out whole.
+ */
+static ub_mhd_result serve_metrics(struct ub_metrics *m, struct MHD_Connection *conn, void **req)
 {
 	enum ub_om_format fmt =
 		ub_om_negotiate(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept"));
@@ -397,9 +404,9 @@ static ub_mhd_result serve_metrics(struct ub_metrics *m, struct MHD_Connection *
 			m->gap_ns = now - m->last_scrape_ns;
 		m->last_scrape_ns = now;
 		m->scrapes++;
-		m->scraped_final |= f.final;
-		pthread_cond_broadcast(&m->cv);
 		pthread_mutex_unlock(&m->mu);
+		if (f.final)
+			*req = &final_answer;
 	}
 	return ub_httpd_owned(conn, MHD_HTTP_OK, text, len, ub_om_content_type(fmt));
 }
@@ -413,14 +420,28 @@ static ub_mhd_result serve(void *cls, struct MHD_Connection *conn, const char *u
 
 	(void)version;
 	(void)upload;
-	(void)req;
 	if (ub_httpd_refused(conn, method, *upload_len, &ret))
 		return ret;
 	if (strcmp(url, "/metrics") == 0)
-		return serve_metrics(m, conn);
+		return serve_metrics(m, conn, req);
 	if (strcmp(url, "/") == 0)
 		return ub_httpd_text(conn, MHD_HTTP_OK, "udpbench: the metrics are at /metrics\n");
 	return ub_httpd_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+}
+
+/* MHD: a request is over; one that carried the final figures and went out whole ends the wait. */
+static void completed(void *cls, struct MHD_Connection *conn, void **req,
+		      enum MHD_RequestTerminationCode why)
+{
+	struct ub_metrics *m = cls;
+
+	(void)conn;
+	if (*req != &final_answer || why != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		return;
+	pthread_mutex_lock(&m->mu);
+	m->scraped_final = 1;
+	pthread_cond_broadcast(&m->cv);
+	pthread_mutex_unlock(&m->mu);
 }
 
 static struct ub_metrics *start(const struct ub_metrics_config *c, int reflector, struct ub_err *e)
@@ -447,6 +468,7 @@ static struct ub_metrics *start(const struct ub_metrics_config *c, int reflector
 	hc.opt = "--metrics";
 	hc.who = "--metrics: the metrics";
 	hc.serve = serve;
+	hc.completed = completed;
 	hc.cls = m;
 	m->d = ub_httpd_start(&hc, m->addr, sizeof(m->addr), &m->port, e);
 	if (!m->d) {
