@@ -41,7 +41,7 @@ DEPS_build := gcc make pkg-config libc6-dev libjansson-dev libinih-dev libpcap-d
 DEPS_build += libnl-3-dev libnl-genl-3-dev
 DEPS_test  := $(DEPS_build) libcmocka-dev python3 python3-pandas tshark tcpdump nftables iproute2 \
               gnuplot-nox fonts-wqy-zenhei gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static time \
-              chromium
+              chromium prometheus
 DEPS_demo  := $(DEPS_build) gnuplot-nox fonts-wqy-zenhei nftables iproute2
 
 LIB_SRC  := $(filter-out bench/cmd/main.c bench/stamp/auth_none.c,$(wildcard bench/*/*.c)) $(wildcard capture/*.c) \

@@ -12,10 +12,12 @@
 #include "cmd/opt.h"
 #include "lib/clock.h"
 #include "lib/exitcode.h"
+#include "lib/net.h"
 #include "lib/signals.h"
 #include "reflect/ratelimit.h"
 #include "reflect/reflector.h"
 #ifndef UB_BOARD_BUILD
+#include "live/metrics.h"
 #include "reflect/seenjson.h"
 #endif
 
@@ -62,6 +64,9 @@ static const char reflect_usage[] =
 	"                          write per session what arrived of the sender's\n"
 	"                          probes (received, lost, reordered, duplicates,\n"
 	"                          jitter, first and last heard) at exit and on SIGUSR1\n"
+	"      --metrics [ADDR:]PORT  serve the counters to Prometheus at\n"
+	"                          http://ADDR:PORT/metrics (OpenMetrics; ADDR 127.0.0.1\n"
+	"                          unless given)\n"
 	"  -q, --quiet             no start-up line\n"
 	"  -h, --help              show this help\n"
 	"\n"
@@ -89,7 +94,8 @@ enum {
 	OPT_SESSIONS_JSON,
 	OPT_ALLOW_LOAD,
 	OPT_LOAD_MAX_DURATION,
-	OPT_LOAD_MAX_RATE
+	OPT_LOAD_MAX_RATE,
+	OPT_METRICS
 };
 
 static const struct option reflect_options[] = {
@@ -109,6 +115,7 @@ static const struct option reflect_options[] = {
 	{ "allow-load", no_argument, NULL, OPT_ALLOW_LOAD },
 	{ "load-max-duration", required_argument, NULL, OPT_LOAD_MAX_DURATION },
 	{ "load-max-rate", required_argument, NULL, OPT_LOAD_MAX_RATE },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -180,6 +187,12 @@ static int reflect_take(void *state, int opt, const char *name, const char *arg,
 				       24 * 3600 * UB_NS_PER_S, &c->load.max_ns, e);
 	case OPT_LOAD_MAX_RATE:
 		return ub_opt_count("--load-max-rate", arg, 0, UB_LOADSRV_BPS_MAX, &c->load.max_bps, e);
+	case OPT_METRICS:
+		if (UB_BOARD_LACKS("--metrics", "libmicrohttpd", e))
+			return UB_E_INVAL;
+		st->metrics = 1;
+		return ub_net_split_listen("--metrics", arg, st->metrics_host, sizeof(st->metrics_host),
+					   &st->metrics_port, e);
 	case OPT_SESSION_TIMEOUT:
 		return ub_opt_duration("--session-timeout", arg, 1000 * 1000LL,
 				       24 * 3600 * UB_NS_PER_S, &c->session_idle_ns, e);
@@ -199,6 +212,7 @@ static int reflect_parse(int argc, char **argv, void *state, struct ub_err *e)
 
 	ub_reflector_config_init(c);
 	st->sessions_json = NULL;
+	st->metrics = 0;
 	rc = ub_opt_parse(argc, argv, &reflect_spec, st, NULL, e);
 	if (rc != UB_CMD_RUN)
 		return rc;
@@ -234,6 +248,30 @@ static void dump_sessions(void *ctx, const struct ub_reflector *r)
 	write_sessions(ctx, r);
 }
 
+#ifndef UB_BOARD_BUILD
+/* --metrics: the server Prometheus scrapes; the reflector hands it its counters every loop turn. */
+static int start_metrics(struct ub_cmd_reflect_state *st, struct ub_metrics **m, struct ub_err *e)
+{
+	struct ub_metrics_config mc;
+
+	*m = NULL;
+	if (!st->metrics)
+		return 0;
+	ub_metrics_config_init(&mc);
+	mc.host = st->metrics_host;
+	mc.port = st->metrics_port;
+	mc.log = st->refl.quiet ? NULL : stderr;
+	*m = ub_metrics_start_reflector(&mc, e);
+	if (!*m)
+		return e->code;
+	if (!st->refl.quiet)
+		fprintf(stderr, "udpbench reflector: metrics at http://%s/metrics\n", ub_metrics_address(*m));
+	st->refl.on_turn = ub_metrics_reflector;
+	st->refl.turn_ctx = *m;
+	return 0;
+}
+#endif
+
 /* Reflects until SIGINT/SIGTERM, counters (and the per-session figures) on SIGUSR1 and at exit. */
 static int reflect_run(void *state)
 {
@@ -242,6 +280,9 @@ static int reflect_run(void *state)
 	struct ub_reflector *r;
 	struct ub_err e;
 	int rc, wrote;
+#ifndef UB_BOARD_BUILD
+	struct ub_metrics *m = NULL;
+#endif
 
 	ub_err_clear(&e);
 	c->stop = &ub_signal_stop;
@@ -250,11 +291,26 @@ static int reflect_run(void *state)
 		c->on_dump = dump_sessions;
 		c->dump_ctx = (void *)st->sessions_json;
 	}
+#ifndef UB_BOARD_BUILD
+	if (start_metrics(st, &m, &e) < 0)
+		return ub_command_fail("reflect", &e, UB_EXIT_ERROR);
+#endif
 	r = ub_reflector_new(c, &e);
-	if (!r)
+	if (!r) {
+#ifndef UB_BOARD_BUILD
+		ub_metrics_stop(m, NULL);
+#endif
 		return ub_command_fail("reflect", &e,
 				       e.code == UB_E_INVAL ? UB_EXIT_USAGE : UB_EXIT_ERROR);
+	}
 	rc = ub_reflector_run(r, &e);
+#ifndef UB_BOARD_BUILD
+	if (m) {
+		ub_metrics_reflector(m, r);
+		ub_metrics_final(m);
+		ub_metrics_stop(m, c->stop);
+	}
+#endif
 	ub_reflector_print_counters(r, stderr);
 	wrote = write_sessions(st->sessions_json, r);
 	ub_reflector_free(r);

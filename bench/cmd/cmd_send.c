@@ -17,8 +17,12 @@
 #include "lib/outfile.h"
 #include "lib/signals.h"
 #include "live/live.h"
+#ifndef UB_BOARD_BUILD
+#include "live/metrics.h"
+#endif
 #include "metrics/output.h"
 #include "send/sender.h"
+#include "send/watchfan.h"
 #include "stamp/auth.h"
 #include "stamp/proto.h"
 
@@ -39,6 +43,10 @@ struct send_cmd {
 	char live_host[256];      /* "" for loopback */
 	int live_port;
 	struct ub_loadopt load;   /* --load options beyond the config */
+	int metrics;              /* --metrics [ADDR:]PORT given */
+	char metrics_host[256];   /* "" for loopback */
+	int metrics_port;
+	int until_stopped;        /* --metrics without -c or -d: runs until Ctrl-C */
 };
 
 static const char send_usage[] =
@@ -106,6 +114,10 @@ static const char send_usage[] =
 	"      --live [ADDR:]PORT  serve a live page of the run for a projector at\n"
 	"                          http://ADDR:PORT/ (ADDR 127.0.0.1 unless given;\n"
 	"                          0.0.0.0 lets every machine on the network see it)\n"
+	"      --metrics [ADDR:]PORT  serve the figures to Prometheus at\n"
+	"                          http://ADDR:PORT/metrics (OpenMetrics; ADDR 127.0.0.1\n"
+	"                          unless given); without -c or -d the run goes on until\n"
+	"                          Ctrl-C, in constant memory\n"
 	"      --lang en|zh        language of the terminal text and the live page\n"
 	"                          (default from $LANG)\n"
 	"  -4, -6                  use IPv4 or IPv6 only\n"
@@ -146,6 +158,7 @@ enum {
 	OPT_LINK_SCENARIO,
 	OPT_REPORT_INTERVAL,
 	OPT_LIVE,
+	OPT_METRICS,
 };
 
 static const struct option send_options[] = {
@@ -179,6 +192,7 @@ static const struct option send_options[] = {
 	{ "gso", no_argument, NULL, OPT_GSO },
 	{ "lang", required_argument, NULL, OPT_LANG },
 	{ "live", required_argument, NULL, OPT_LIVE },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "dscp", required_argument, NULL, OPT_DSCP },
 	{ "ttl", required_argument, NULL, OPT_TTL },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -365,6 +379,12 @@ static int send_take(void *state, int opt, const char *name, const char *arg, st
 		s->live = 1;
 		return ub_net_split_listen("--live", arg, s->live_host, sizeof(s->live_host),
 					   &s->live_port, e);
+	case OPT_METRICS:
+		if (UB_BOARD_LACKS("--metrics", "libmicrohttpd", e))
+			return UB_E_INVAL;
+		s->metrics = 1;
+		return ub_net_split_listen("--metrics", arg, s->metrics_host, sizeof(s->metrics_host),
+					   &s->metrics_port, e);
 	case OPT_LINK:
 		return take_link(s, arg, e);
 	case OPT_LINK_SPEC:
@@ -463,7 +483,10 @@ static int send_parse(int argc, char **argv, void *state, struct ub_err *e)
 		if (c->size < UB_STAMP_AUTH_LEN)
 			c->size = UB_STAMP_AUTH_LEN;
 	}
-	if (!c->count && !c->duration_ns)
+	/* monitoring runs until it is stopped, in constant memory */
+	if (s->metrics && !c->count && !c->duration_ns)
+		s->until_stopped = c->summary_only = 1;
+	if (!c->count && !c->duration_ns && !s->until_stopped)
 		c->duration_ns = 10 * UB_NS_PER_S;
 	/* Exact statistics grow with every probe: a plan larger than they hold keeps constant memory. */
 	if (!c->summary_only && planned_probes(c) > UB_SENDER_EXACT_MAX)
@@ -498,12 +521,53 @@ static int start_live(struct send_cmd *s, struct ub_live **lv, struct ub_sender_
 	return 0;
 }
 
+#ifndef UB_BOARD_BUILD
+/* --metrics: the server Prometheus scrapes, started before the run as the live page's is. */
+static int start_metrics(struct send_cmd *s, struct ub_metrics **m, struct ub_watchfan *fan,
+			 struct ub_sender_watch *w, struct ub_err *e)
+{
+	struct ub_metrics_config mc;
+	char url[UB_ADDRSTR_MAX + 16];
+
+	*m = NULL;
+	if (!s->metrics)
+		return 0;
+	ub_metrics_config_init(&mc);
+	mc.host = s->metrics_host;
+	mc.port = s->metrics_port;
+	mc.label = s->c.label;
+	mc.log = s->quiet ? NULL : stderr;
+	mc.lang = s->c.lang;
+	*m = ub_metrics_start_sender(&mc, e);
+	if (!*m)
+		return e->code;
+	snprintf(url, sizeof(url), "http://%s/metrics", ub_metrics_address(*m));
+	fprintf(stderr, UB_TR(s->c.lang == UB_LANG_ZH, "udpbench: metrics at %s\n",
+			      "udpbench: 监控指标：%s\n"),
+		url);
+	if (s->until_stopped && !s->quiet)
+		fprintf(stderr, UB_TR(s->c.lang == UB_LANG_ZH,
+				      "udpbench: no --count or --duration: measuring until Ctrl-C, in "
+				      "constant memory\n",
+				      "udpbench: 未给 --count 或 --duration：一直测量到按下 Ctrl-C，内存不随时长增长\n"));
+	ub_metrics_watch(*m, w);
+	ub_watchfan_add(fan, w);
+	s->c.watch = ub_watchfan_watch(fan);
+	return 0;
+}
+#endif
+
 static int send_run(void *state)
 {
 	struct send_cmd *s = state;
 	struct ub_sender_config *c = &s->c;
 	struct ub_sender_watch watch;
+	struct ub_watchfan fan;
 	struct ub_live *lv = NULL;
+#ifndef UB_BOARD_BUILD
+	struct ub_sender_watch mwatch;
+	struct ub_metrics *metrics = NULL;
+#endif
 	struct ub_err e;
 	int json_stdout = c->json_path && strcmp(c->json_path, "-") == 0;
 	int csv_stdout = c->csv_path && strcmp(c->csv_path, "-") == 0;
@@ -523,9 +587,21 @@ static int send_run(void *state)
 				      "udpbench: 计划超过 %u 个探测包：百分位数由直方图得出（误差 0.5 %% 以内），"
 				      "内存不随运行时长增长\n"),
 			UB_SENDER_EXACT_MAX);
+	ub_watchfan_init(&fan);
 	if (start_live(s, &lv, &watch, &e) < 0)
 		return ub_command_fail(NULL, &e, UB_EXIT_ERROR);
+	if (lv)
+		ub_watchfan_add(&fan, &watch);
+#ifndef UB_BOARD_BUILD
+	if (start_metrics(s, &metrics, &fan, &mwatch, &e) < 0) {
+		ub_live_stop(lv);
+		return ub_command_fail(NULL, &e, UB_EXIT_ERROR);
+	}
+#endif
 	rc = ub_sender_run(c, &e);
+#ifndef UB_BOARD_BUILD
+	ub_metrics_stop(metrics, c->stop);
+#endif
 	ub_live_stop(lv);
 	if (rc == 0) {
 		/* --load could not run: said at the start, the probes' result is written */

@@ -1,29 +1,16 @@
 #include "live/live.h"
 
-#include <errno.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "lib/clock.h"
-#include "lib/net.h"
 #include "live/assets.h"
+#include "live/httpd.h"
 #include "live/livejson.h"
 
-#if MHD_VERSION < 0x00097002
-typedef int ub_mhd_result;
-#else
-typedef enum MHD_Result ub_mhd_result;
-#endif
-
-/* The page's own files only; the browser may load nothing from elsewhere. */
-#define UB_LIVE_CSP                                                                          \
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "          \
-	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 #define UB_LIVE_BLOCK 16384             /* bytes MHD takes from a viewer's queue at once */
 #define UB_LIVE_WAIT_NS (250 * 1000000LL) /* a viewer's thread looks at the stop flag this often */
 #define UB_LIVE_KEEPALIVE_NS (10 * UB_NS_PER_S)
@@ -270,38 +257,6 @@ static void viewer_free(void *cls)
 	free(v);
 }
 
-/* Adds the headers every answer carries; returns the response. */
-static struct MHD_Response *with_headers(struct MHD_Response *r, const char *type)
-{
-	if (!r)
-		return NULL;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, "Content-Security-Policy", UB_LIVE_CSP);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return r;
-}
-
-static ub_mhd_result send_response(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
-{
-	ub_mhd_result ret;
-
-	if (!r)
-		return MHD_NO;
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static ub_mhd_result send_text(struct MHD_Connection *conn, unsigned status, const char *text)
-{
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
-
-	return send_response(conn, status, with_headers(r, "text/plain; charset=utf-8"));
-}
-
 /* /events: the whole state first, then every tick; 503 past the viewer cap. */
 static ub_mhd_result serve_events(struct ub_live *lv, struct MHD_Connection *conn)
 {
@@ -313,7 +268,7 @@ static ub_mhd_result serve_events(struct ub_live *lv, struct MHD_Connection *con
 	pthread_mutex_lock(&lv->mu);
 	if (lv->n_viewers >= lv->c.max_viewers) {
 		pthread_mutex_unlock(&lv->mu);
-		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "too many viewers\n");
+		return ub_httpd_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "too many viewers\n");
 	}
 	lv->n_viewers++;
 	pthread_mutex_unlock(&lv->mu);
@@ -344,14 +299,13 @@ static ub_mhd_result serve_events(struct ub_live *lv, struct MHD_Connection *con
 			viewer_gone(lv);
 		return MHD_NO;
 	}
-	return send_response(conn, MHD_HTTP_OK, with_headers(r, "text/event-stream; charset=utf-8"));
+	return ub_httpd_queue(conn, MHD_HTTP_OK, ub_httpd_headers(r, "text/event-stream; charset=utf-8"));
 }
 
 /* /state.json: the last tick's state as it was sent to the viewers (before the first, the empty state). */
 static ub_mhd_result serve_state(struct ub_live *lv, struct MHD_Connection *conn)
 {
 	char *text = NULL;
-	struct MHD_Response *r;
 	int ticked;
 
 	pthread_mutex_lock(&lv->mu);
@@ -362,12 +316,7 @@ static ub_mhd_result serve_state(struct ub_live *lv, struct MHD_Connection *conn
 	if (!ticked)
 		text = state_text(lv, 0);
 
-	if (!text)
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	if (!r)
-		free(text);
-	return send_response(conn, MHD_HTTP_OK, with_headers(r, "application/json"));
+	return ub_httpd_owned(conn, MHD_HTTP_OK, text, text ? strlen(text) : 0, "application/json");
 }
 
 static ub_mhd_result serve(void *cls, struct MHD_Connection *conn, const char *url,
@@ -376,14 +325,13 @@ static ub_mhd_result serve(void *cls, struct MHD_Connection *conn, const char *u
 {
 	struct ub_live *lv = cls;
 	const struct ub_live_asset *a;
+	ub_mhd_result ret;
 
 	(void)version;
 	(void)upload;
 	(void)req;
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
-	if (*upload_len)
-		return send_text(conn, MHD_HTTP_BAD_REQUEST, "no body\n");
+	if (ub_httpd_refused(conn, method, *upload_len, &ret))
+		return ret;
 	if (strcmp(url, "/events") == 0)
 		return serve_events(lv, conn);
 	if (strcmp(url, "/state.json") == 0)
@@ -393,9 +341,9 @@ static ub_mhd_result serve(void *cls, struct MHD_Connection *conn, const char *u
 			struct MHD_Response *r = MHD_create_response_from_buffer(
 				a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
 
-			return send_response(conn, MHD_HTTP_OK, with_headers(r, a->type));
+			return ub_httpd_queue(conn, MHD_HTTP_OK, ub_httpd_headers(r, a->type));
 		}
-	return send_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	return ub_httpd_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
 /* A mutex and a condition variable that waits on CLOCK_MONOTONIC. Returns 0 or UB_E_SYS. */
@@ -417,31 +365,10 @@ static int init_sync(struct ub_live *lv, struct ub_err *e)
 	return 0;
 }
 
-/* Listens where c says (ub_net_listen: the one listen of the program). Returns the socket or a code. */
-static int live_listen(struct ub_live *lv, struct ub_err *e)
-{
-	struct ub_net_listen_config lc;
-	struct ub_addr bound;
-	int fd;
-
-	ub_net_listen_config_init(&lc);
-	lc.host = lv->c.host && *lv->c.host ? lv->c.host : "127.0.0.1";
-	lc.port = lv->c.port;
-	lc.stream = 1;
-	lc.opt = "--live";
-	lc.who = "--live: the live page";
-	fd = ub_net_listen(&lc, &bound, NULL, e);
-	if (fd < 0)
-		return fd;
-	ub_net_addr_str(&bound, lv->addr, sizeof(lv->addr));
-	lv->port = ub_net_addr_port(&bound);
-	return fd;
-}
-
 struct ub_live *ub_live_start(const struct ub_live_config *c, struct ub_err *e)
 {
 	struct ub_live *lv = calloc(1, sizeof(*lv));
-	int fd = -1;
+	struct ub_httpd_config hc;
 
 	if (!lv) {
 		ub_err_set(e, UB_E_NOMEM, 0, "--live: out of memory");
@@ -453,19 +380,19 @@ struct ub_live *ub_live_start(const struct ub_live_config *c, struct ub_err *e)
 		return NULL;
 	}
 	ub_live_state_init(&lv->st, c->lang, c->label, c->silent_ns);
-	fd = live_listen(lv, e);
-	if (fd < 0)
-		goto fail;
+	ub_httpd_config_init(&hc);
+	hc.host = c->host;
+	hc.port = c->port;
+	hc.opt = "--live";
+	hc.who = "--live: the live page";
 	/* A thread per connection: a viewer's reader may wait for the next tick. */
-	lv->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-				 NULL, NULL, serve, lv, MHD_OPTION_LISTEN_SOCKET, fd,
-				 MHD_OPTION_CONNECTION_LIMIT, (unsigned)(c->max_viewers + 8),
-				 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
-	if (!lv->d) {
-		ub_err_set(e, UB_E_SYS, errno, "--live: the web server did not start on %s", lv->addr);
-		close(fd);
+	hc.thread_per_conn = 1;
+	hc.max_conns = c->max_viewers + 8;
+	hc.serve = serve;
+	hc.cls = lv;
+	lv->d = ub_httpd_start(&hc, lv->addr, sizeof(lv->addr), &lv->port, e);
+	if (!lv->d)
 		goto fail;
-	}
 	return lv;
 fail:
 	pthread_cond_destroy(&lv->cv);

@@ -338,6 +338,15 @@ static void print_load_counters(const struct ub_reflector *r, FILE *f)
 		(unsigned long long)lc.bytes_in, (unsigned long long)lc.bytes_out);
 }
 
+int ub_reflector_tcp_counters(const struct ub_reflector *r, struct ub_tcpecho_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!r->tcp)
+		return -1;
+	ub_tcpecho_counters(r->tcp, out);
+	return 0;
+}
+
 void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f)
 {
 	struct ub_reflector_counters c;
@@ -714,6 +723,8 @@ int ub_reflector_run(struct ub_reflector *r, struct ub_err *e)
 		/* Cheap when nothing is due: it looks at the longest-idle sessions only. */
 		now = ub_clock_mono();
 		ub_sessions_expire(r->sessions, now);
+		if (r->cfg.on_turn)
+			r->cfg.on_turn(r->cfg.turn_ctx, r);
 		pfd[0].fd = r->fd;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;

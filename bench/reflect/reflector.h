@@ -45,6 +45,7 @@
 #include "lib/err.h"
 #include "reflect/loadsrv.h"
 #include "reflect/seen.h"
+#include "reflect/tcpecho.h"
 
 #define UB_REFLECTOR_MAX_RATE 20000     /* default per-source cap, packets/s */
 #define UB_REFLECTOR_MAX_SESSIONS 4096  /* default session table size */
@@ -79,6 +80,9 @@ struct ub_reflector_config {
 	/* Called (when set) on SIGUSR1 after the counters, and by nothing else: e.g. write the figures. */
 	void (*on_dump)(void *ctx, const struct ub_reflector *r);
 	void *dump_ctx;
+	/* Called (when set) once a loop turn, before it waits: e.g. hand the counters to a monitor. */
+	void (*on_turn)(void *ctx, const struct ub_reflector *r);
+	void *turn_ctx;
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: return */
 	volatile sig_atomic_t *dump; /* set by SIGUSR1: print the counters */
 };
@@ -132,6 +136,9 @@ const struct ub_seen *ub_reflector_seen(const struct ub_reflector *r);
 
 /* Copies the counters so far. */
 void ub_reflector_counters(const struct ub_reflector *r, struct ub_reflector_counters *out);
+
+/* Copies the TCP echo's counters so far; returns 0, or -1 (out zeroed) when there is no TCP echo. */
+int ub_reflector_tcp_counters(const struct ub_reflector *r, struct ub_tcpecho_counters *out);
 
 /* Prints the counters, each by name, on one line on f (TCP echo's on a line before). */
 void ub_reflector_print_counters(const struct ub_reflector *r, FILE *f);

@@ -13,6 +13,7 @@
 #include "lib/err.h"
 #include "metrics/intervals.h"
 #include "metrics/result.h"
+#include "metrics/rttbuckets.h"
 #include "metrics/words.h"
 #include "send/load.h"
 
@@ -45,11 +46,15 @@ struct ub_board_now {
 	const struct ub_outcome *fresh;
 	unsigned n_fresh;
 	uint64_t fresh_dropped; /* decided ones left out since the previous tick (too many to show) */
+	/* counted as each reply came, so that monitoring's counters are exact (they end as the summary's) */
+	uint64_t duplicates, reordered, late;
+	const struct ub_rtt_buckets *rtt; /* every reply in time so far (owned by the sender) */
 };
 
 /*
- * Who watches the run besides the terminal (the live page): called from the
- * sender's loop, so each call must return quickly.
+ * Who watches the run besides the terminal (the live page, the metrics;
+ * several at once through send/watchfan.h): called from the sender's loop,
+ * so each call must return quickly.
  */
 struct ub_sender_watch {
 	void *ctx;

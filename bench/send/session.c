@@ -308,6 +308,7 @@ static void note_rtt(struct ub_session *s, int64_t rtt)
 {
 	s->ok_so_far++;
 	s->last_rtt = rtt;
+	ub_rtt_buckets_add(&s->rtt_buckets, rtt);
 	if (rtt > s->max_rtt)
 		s->max_rtt = rtt;
 	s->recent[s->recent_pos] = rtt;
@@ -399,6 +400,9 @@ void ub_session_reply(struct ub_session *s, const struct ub_pkt *pk)
 	if (s->tp->annotate)
 		s->tp->annotate(s, &row);
 	ub_csv_row(s->csv, &row);
+	s->dups_so_far += st == UB_ST_DUP;
+	s->late_so_far += st == UB_ST_LATE;
+	s->reord_so_far += reordered != 0;
 	if (st == UB_ST_OK) {
 		p->replied = 1;
 		p->decided = 1;
@@ -558,6 +562,16 @@ void ub_session_now(struct ub_session *s, struct ub_board_now *b)
 	ub_intervals_live(s->iv, s->m.refl_own, &b->has_split, &b->lost_up, &b->lost_down,
 			  &b->rtt_median_ns, &b->rtt_p99_ns);
 	b->fresh = ub_intervals_fresh(s->iv, &b->n_fresh, &b->fresh_dropped);
+	/* once finished, the split every view shows is the summary's */
+	if (s->finished) {
+		b->has_split = s->sum_split;
+		b->lost_up = s->sum_split ? s->sum_up : 0;
+		b->lost_down = s->sum_split ? s->sum_down : 0;
+	}
+	b->duplicates = s->dups_so_far;
+	b->reordered = s->reord_so_far;
+	b->late = s->late_so_far;
+	b->rtt = &s->rtt_buckets;
 }
 
 int ub_session_take_interval(struct ub_session *s, struct ub_interval *out)
@@ -743,6 +757,10 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	else
 		p->split_why = UB_SPLIT_GIVEN;
 	ub_intervals_end(s->iv, sum->has_split);
+	s->finished = 1;
+	s->sum_split = sum->has_split;
+	s->sum_up = sum->lost_up;
+	s->sum_down = sum->lost_down;
 	if (c->report_interval_ns > 0)
 		sum->intervals = ub_intervals_records(s->iv, &sum->n_intervals);
 	*rc = s->rc;

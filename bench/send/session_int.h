@@ -13,6 +13,7 @@
 #include "metrics/intervals.h"
 #include "metrics/loadsum.h"
 #include "metrics/output.h"
+#include "metrics/rttbuckets.h"
 #include "send/epochs.h"
 #include "send/match.h"
 #include "send/session.h"
@@ -110,6 +111,12 @@ struct ub_session {
 	uint64_t decide;        /* oldest probe whose row is not written */
 	int64_t start;          /* slot 0, monotonic */
 	uint64_t lost_so_far, ok_so_far;
+	/* what monitoring counts as the replies come (the summary's figures, live) */
+	uint64_t dups_so_far, reord_so_far, late_so_far;
+	struct ub_rtt_buckets rtt_buckets;
+	int finished;           /* ub_session_finish ran: the split below is the summary's */
+	int sum_split;
+	uint64_t sum_up, sum_down;
 	uint64_t rx_packets, rx_kernel_ts;
 	struct ub_run_counters rc;
 	int icmp_refused;       /* ECONNREFUSED seen before any reply */

@@ -30,12 +30,12 @@
 
 #include "files.h"
 
-/* Names that stay as they are in Chinese text: protocols, programs, packages, commands, units. */
+/* Names that stay as they are in Chinese text: protocols, programs, packages, commands, keys, units. */
 static const char *const names_ok[] = {
 	"UDP", "TCP", "STAMP", "TWAMP", "ICMP", "HMAC", "RFC", "SSID", "RTO", "IP", "Wi", "Fi",
 	"udpbench", "relay", "reflect", "scenario", "list", "gnuplot", "netem", "nftables", "nft",
 	"tc", "ip", "root", "Debian", "iproute", "libpcap", "MicroPython", "ESP", "Mbit", "ns",
-	"us", "ms", "stamp", "echo", "text", "any", "auto", "NULL",
+	"us", "ms", "stamp", "echo", "text", "any", "auto", "NULL", "Prometheus", "Ctrl",
 };
 
 struct finding {
