@@ -436,6 +436,7 @@ int ub_chart_longrun(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	ub_gnuplot_str(f, "t_l3", TX(R, "≤ 10 %", "≤ 10 %"));
 	ub_gnuplot_str(f, "t_l4", TX(R, "≤ 20 %", "≤ 20 %"));
 	ub_gnuplot_str(f, "t_l5", TX(R, "> 20 %", "> 20 %"));
+	ub_gnuplot_str(f, "t_strip", TX(R, "loss", "丢包"));
 	if (ymax < s.max_top) {
 		char cut[32];
 

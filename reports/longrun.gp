@@ -16,8 +16,11 @@ set timefmt "%s"
 set format x xfmt
 set xrange [xmin:xmax]
 set xtics xstep
-# a little below 0, and the axis behind the line: a quiet run's line stays in sight
-set yrange [-0.02 * ymax:ymax]
+# Below 0 a strip of the columns that lost probes, in the line's colours: a
+# single loss in a long run is a column too narrow to see on the line itself.
+# The axis goes behind, so a quiet run's line stays in sight.
+set yrange [-0.09 * ymax:ymax]
+set label 3 t_strip at graph 0, first -0.055 * ymax right offset -1, 0 font smallfont tc rgb c_dark
 set border 3 lw 1.5 back
 set tmargin at screen 0.83
 set bmargin at screen 0.14
@@ -46,6 +49,8 @@ plot f_lr using 1:(($11 > 0 && $12 == 0) ? 0 : 1/0):2:3:(0):(ymax) \
      "" using 1:5:9 with filledcurves lc rgb g_p10 title t_p10, \
      "" using 1:6:8 with filledcurves lc rgb g_mid title (full ? t_mid : ""), \
      "" using 1:($15 >= 0 ? $7 : 1/0):(c_loss($15)) with lines lw 5 lc rgb variable notitle, \
+     "" using 1:($15 >= 1 ? -0.055 * ymax : 1/0):2:3:(-0.08 * ymax):(-0.03 * ymax):(c_loss($15)) \
+         with boxxyerror fs solid 1.0 noborder lc rgb variable notitle, \
      NaN with lines lw 8 lc rgb "#009E73" title t_l0, \
      NaN with lines lw 8 lc rgb "#56B4E9" title t_l1, \
      NaN with lines lw 8 lc rgb "#0072B2" title t_l2, \
