@@ -183,6 +183,8 @@ demo: deps-demo
 # against irtt, sockperf, a naive C echo and tshark, interleaved rounds,
 # medians; prints the table and writes tests/perf/RESULTS.md. A peer that
 # cannot be installed shows as missing in the table and the rest goes on.
+# Rows that regressed against the previous RESULTS.md beyond the noise of
+# either run are flagged; BENCH_ARGS=--fail-on-regression makes that exit 1.
 DEPS_bench := $(DEPS_build) python3 irtt sockperf tshark valgrind util-linux time
 PERF_BIN   := $(BUILD)/perf/echo_naive $(BUILD)/perf/flood
 BENCH_ARGS ?=

@@ -2,7 +2,9 @@
 """make bench: udpbench side by side with irtt, sockperf, a naive C echo and
 tshark, on loopback only. Each comparison runs in interleaved rounds
 (A B A B ...), the table shows medians; tests/perf/RESULTS.md gets the table,
-the machine, the exact commands and the hot-path cost per probe.
+the machine, the exact commands and the hot-path cost per probe, each row
+compared with the RESULTS.md it replaces (regressed beyond the noise of its
+rounds in either run, or not), and the figures for the next run to compare.
 
 Every process this script starts is in its own process group, bounded by a
 timeout, and killed at the end whatever happens."""
@@ -430,6 +432,237 @@ def write_stamp_pcap(path, n_req, lose_every, port=10000, interval_ns=100_000,
     return packets, n_req, replies, t4_ns - (t3_ns - t2_ns)
 
 
+# ---------------------------------------------------------------- against the previous run
+
+FIGURES_TAG = "bench-figures"
+FIGURES_BLOCK = re.compile(r"<!--\s*" + FIGURES_TAG + r"\s*\n(.*?)\n\s*-->", re.S)
+# a single round measures no spread: a change smaller than this share of the figure is
+# never called a regression
+NOISE_FLOOR = 0.03
+PREVIOUS_MAX_BYTES = 4 << 20
+
+
+def spread(values):
+    """max − min of the measured values (0 for one), or None when none was measured."""
+    vals = [v for v in values if v is not None]
+    return max(vals) - min(vals) if vals else None
+
+
+def measured(ub, peer=None, higher=True):
+    """What the regression check keeps of a row from its rounds. ub: udpbench's figure per
+    round; peer: the peer's, same rounds (interleaved), or None when the row has no peer;
+    higher: whether a higher udpbench figure is the better one. With a peer the row is
+    judged by its ratio (times better than the peer, higher is better), so a machine that
+    is slower at everything does not look like a regression; without one, by udpbench's
+    own figure in its direction."""
+    ub = list(ub)
+    if peer is None:
+        return {"basis": "udpbench", "better": "higher" if higher else "lower",
+                "value": median(ub), "rounds": ub, "noise": spread(ub)}
+    peer = list(peer)
+
+    def times_better(u, p):
+        return ratio(u, p) if higher else ratio(p, u)
+    per_round = [times_better(u, p) for u, p in zip(ub, peer)]
+    return {"basis": "ratio", "better": "higher",
+            "value": times_better(median(ub), median(peer)),
+            "rounds": per_round, "noise": spread(per_round)}
+
+
+def figures_block(records, smoke):
+    """The machine-readable figures as an HTML comment for the end of RESULTS.md."""
+    doc = {"version": 1, "smoke": bool(smoke), "rows": records}
+    text = json.dumps(doc, ensure_ascii=True, indent=1).replace(">", "\\u003e")
+    return "<!-- %s\n%s\n-->\n" % (FIGURES_TAG, text)
+
+
+def is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and x == x \
+        and abs(x) != float("inf")
+
+
+def clean_record(r):
+    """A row record from a previous file, or None when any field is not what it should be."""
+    if not isinstance(r, dict) or not isinstance(r.get("row"), str):
+        return None
+    if r.get("basis") not in ("ratio", "udpbench") or r.get("better") not in ("higher", "lower"):
+        return None
+    if not is_number(r.get("value")):
+        return None
+    noise = r.get("noise")
+    shown = r.get("shown")
+    if isinstance(shown, str):
+        # it is printed and written back into Markdown: one short line, no markup
+        shown = re.sub(r"[\x00-\x1f\x7f<>|`]", "?", shown)[:40]
+    return {"row": r["row"], "basis": r["basis"], "better": r["better"],
+            "value": float(r["value"]), "noise": float(noise) if is_number(noise) else 0.0,
+            "shown": shown if isinstance(shown, str) else None}
+
+
+FIGURE_UNITS = {"ns": 1.0, "µs": 1e3, "ms": 1e6, "s": 1e9, "%": 0.01, "kpps": 1e3,
+                "Mpps": 1e6, "MB": 1024.0, "Ir": 1.0, "×": 1.0}
+FIGURE_TEXT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)\s*(ns|µs|ms|s|%|kpps|"
+                         r"Mpps|MB|Ir|×)(?:\s|$)")
+
+
+def parse_figure(text):
+    """A figure as the table shows it ('4.84 µs', '1.68×', '39.5 MB') in its base unit
+    (ns, share, pps, kB, Ir, times), or None."""
+    m = FIGURE_TEXT.match(text or "")
+    return float(m.group(1)) * FIGURE_UNITS[m.group(2)] if m else None
+
+
+def table_cells(md):
+    """{comparison: cells} from the results table of a RESULTS.md."""
+    rows = {}
+    for line in md.splitlines():
+        if not line.startswith("| ") or not line.rstrip().endswith("|"):
+            continue
+        cells = [c.strip().replace("\\|", "|")
+                 for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
+        if len(cells) == 6 and cells[0] != "comparison":
+            rows.setdefault(cells[0], cells)
+    return rows
+
+
+def read_previous(path):
+    """The previous run's figures: ({row: record}, smoke, None), or (None, None, why not)
+    as one line. Rows come from the figures block, or else from the table alone (figures
+    without their noise)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(PREVIOUS_MAX_BYTES + 1)
+    except FileNotFoundError:
+        return None, None, "no previous %s: no previous figures to compare" % path
+    except OSError as e:
+        return None, None, "previous %s unreadable (%s): no previous figures to compare" % (
+            path, e.strerror or e)
+    if len(data) > PREVIOUS_MAX_BYTES:
+        return None, None, "previous %s is over %d MB: no previous figures to compare" % (
+            path, PREVIOUS_MAX_BYTES >> 20)
+    md = data.decode("utf-8", "replace")
+    # the last block: the one with_comparison() writes at the end
+    m = FIGURES_BLOCK.search(md, max(md.rfind("<!-- " + FIGURES_TAG), 0))
+    if m:
+        try:
+            doc = json.loads(m.group(1))
+        except (ValueError, RecursionError) as e:
+            return None, None, "previous %s: figures block is not JSON (%s): no previous " \
+                "figures to compare" % (path, (str(e).splitlines() or ["nested too deep"])[0][:80])
+        rows = doc.get("rows") if isinstance(doc, dict) else None
+        if not isinstance(rows, list):
+            return None, None, "previous %s: figures block holds no rows: no previous " \
+                "figures to compare" % path
+        out = {}
+        for r in rows:
+            c = clean_record(r)
+            if c and c["row"] not in out:
+                out[c["row"]] = c
+        return out, bool(doc.get("smoke")), None
+    cells = table_cells(md)
+    if not cells:
+        return None, None, "previous %s has neither figures nor a results table: no " \
+            "previous figures to compare" % path
+    out = {name: {"row": name, "cells": c} for name, c in cells.items()}
+    return out, "**Smoke run**" in md, None
+
+
+def from_table(now, cells):
+    """A previous row known only from its table cells, read on the basis of the row now."""
+    col = 3 if now["basis"] == "ratio" else 1
+    value = parse_figure(cells[col])
+    if value is None:
+        return None
+    return {"row": now["row"], "basis": now["basis"], "better": now["better"],
+            "value": value, "noise": 0.0, "shown": cells[col].split(" (")[0],
+            "from_table": True}
+
+
+def compare_row(now, then):
+    """(state, text) for one row: state is regressed, improved, same, new or unknown. A row
+    regresses when its figure moved the wrong way by more than the larger spread of its
+    rounds in the two runs, and by more than NOISE_FLOOR of the previous figure."""
+    if then is None:
+        return "new", "new row"
+    if "cells" in then:
+        then = from_table(now, then["cells"])
+        if then is None:
+            return "unknown", "previous figure not readable: not compared"
+    if now.get("value") is None:
+        return "unknown", "not measured now: not compared"
+    if then["basis"] != now["basis"] or then["better"] != now["better"]:
+        return "unknown", "previous figure measured another way: not compared"
+    a, b = then["value"], now["value"]
+    if a == 0:
+        return "unknown", "previous figure is 0: not compared"
+    # the larger spread of the two runs, never under the floor; the table's figures are in
+    # the units the figures block keeps (ns, share, pps, kB, Ir, times)
+    allowed = max(now.get("noise") or 0.0, then["noise"], NOISE_FLOOR * abs(a))
+    worse = a - b if now["better"] == "higher" else b - a
+    if now["basis"] == "ratio":
+        shown_then, shown_now, noise = fmt_ratio(a), fmt_ratio(b), "±%.2f×" % allowed
+    else:
+        shown_then = then.get("shown") or "%.4g" % a
+        shown_now = now.get("shown") or "%.4g" % b
+        noise = "±%.0f %%" % (100 * allowed / abs(a))
+    rounds = [x for x in now.get("rounds") or [] if x is not None]
+    arrow = "%s → %s, noise %s%s%s" % (
+        shown_then, shown_now, noise,
+        " (previous noise unknown)" if then.get("from_table") else "",
+        " (one round now: its spread not measured)" if len(rounds) < 2 else "")
+    if worse > allowed:
+        return "regressed", "regressed: " + arrow
+    if -worse > allowed:
+        return "improved", "improved: " + arrow
+    return "same", "within noise: " + arrow
+
+
+STATE_WORDS = {"regressed": "regressed", "improved": "improved", "same": "within noise",
+               "new": "new", "unknown": "not compared"}
+
+
+def compare_runs(records, previous, prev_smoke, why, smoke):
+    """[(row, state, text)] for every row now, and the summary line."""
+    if previous is None:
+        return [], why
+    if prev_smoke is not None and bool(prev_smoke) != bool(smoke):
+        return [], "previous results were %s a smoke run and these are%s: not compared" % (
+            "" if prev_smoke else "not", "" if smoke else " not")
+    out = [(r["row"],) + compare_row(r, previous.get(r["row"])) for r in records]
+    bad = [row for row, state, _ in out if state == "regressed"]
+    counts = {}
+    for _, state, _ in out:
+        counts[state] = counts.get(state, 0) + 1
+    parts = ", ".join("%d %s" % (counts[s], STATE_WORDS[s]) for s in STATE_WORDS
+                      if counts.get(s))
+    summary = ("REGRESSION against the previous results: %s (%s)" % ("; ".join(bad), parts)
+               if bad else "no regression against the previous results (%s)" % parts)
+    return out, summary
+
+
+def exit_status(failed, compared, fail_on_regression):
+    """1 when a section did not run, or a row regressed and that was asked to fail."""
+    regressed = any(state == "regressed" for _, state, _ in compared)
+    return 1 if failed or (regressed and fail_on_regression) else 0
+
+
+def with_comparison(md, summary, compared, records, smoke):
+    """RESULTS.md with the summary under its title, every row's comparison in a section of
+    its own, and the figures block the next run reads at the end."""
+    head, sep, rest = md.partition("\n")
+    lines = [head, "", "**Against the previous results:** " + summary + "."]
+    out = "\n".join(lines) + sep + rest
+    if compared:
+        out += "\n## Against the previous results\n\n"
+        out += ("A row regresses when its figure (its ratio to the peer where it has one, "
+                "udpbench's own figure where not) moved the wrong way by more than the spread "
+                "of its rounds in either run, and by at least %d %%.\n\n" %
+                round(100 * NOISE_FLOOR))
+        for row, _, text in compared:
+            out += "- %s: %s\n" % (row, text)
+    return out + "\n" + figures_block(records, smoke)
+
+
 # ---------------------------------------------------------------- the bench
 
 class Scale:
@@ -476,6 +709,7 @@ class Bench:
         self.ub = os.path.join(self.tmp, "udpbench")
         shutil.copy2(args.udpbench, self.ub)
         self.rows = []
+        self.figures = {}
         self.notes = {}
         self.commands = {}
         self.rounds_log = {}
@@ -510,8 +744,30 @@ class Bench:
         if not self.args.quiet:
             print("  %s: %s" % (section, text), flush=True)
 
-    def row(self, comparison, ub, peer, r, target, verdict):
+    def row(self, comparison, ub, peer, r, target, verdict, fig=None):
+        """One table row; fig (from measured()) is what the next run compares it with."""
         self.rows.append([comparison, ub, peer, r, target, verdict])
+        if fig is not None:
+            self.figures[comparison] = fig
+
+    def records(self):
+        """The figures of every row that has them, as the figures block keeps them."""
+        out = []
+        for cells in self.rows:
+            fig = self.figures.get(cells[0])
+            if fig is not None:
+                # the figure itself, without what the cell adds in brackets
+                shown = (cells[3] if fig["basis"] == "ratio" else cells[1]).split(" (")[0]
+                out.append(dict(fig, row=cells[0], shown=shown))
+        return out
+
+    def mark_regressions(self, compared):
+        """Adds each comparison with the previous run that is not plain to the verdict."""
+        said = {row: (state, text) for row, state, text in compared}
+        for cells in self.rows:
+            state, text = said.get(cells[0], ("same", ""))
+            if state in ("regressed", "improved", "new"):
+                cells[5] += "; " + text
 
     def have(self, tool):
         return shutil.which(tool) is not None
@@ -644,15 +900,20 @@ class Bench:
         self.row("schedule @10 kHz, %s: probes in their slot" % sc.sched_s, fmt_pct(in_slot),
                  ("irtt sent/expected " + fmt_pct(irtt_frac)) if B else peer_missing,
                  fmt_ratio(ratio(in_slot, irtt_frac)), "≥ 99 %",
-                 verdict_at_least(in_slot, 0.99, lambda d: "%.2f pp" % (100 * d)))
+                 verdict_at_least(in_slot, 0.99, lambda d: "%.2f pp" % (100 * d)),
+                 fig=measured([a["in_slot"] for a in A],
+                              [b["ratio_sent"] for b in B] if B else None))
         self.row("schedule @10 kHz: lateness median", fmt_ns(late_med),
                  ("irtt timer error mean " + fmt_ns(irtt_err)) if B else peer_missing,
                  fmt_ratio(ratio(irtt_err, late_med)), "≤ 10 µs",
-                 verdict_at_most(late_med, 10_000, fmt_ns))
+                 verdict_at_most(late_med, 10_000, fmt_ns),
+                 fig=measured([a["late_med"] for a in A],
+                              [b["timer_error_mean"] for b in B] if B else None, higher=False))
         self.row("schedule @10 kHz: lateness p99", fmt_ns(late_p99),
                  ("irtt has no p99 (timer error max %s)" % fmt_ns(irtt_err_max)) if B
                  else peer_missing,
-                 "—", "≤ 100 µs", verdict_at_most(late_p99, 100_000, fmt_ns))
+                 "—", "≤ 100 µs", verdict_at_most(late_p99, 100_000, fmt_ns),
+                 fig=measured([a["late_p99"] for a in A], higher=False))
         self.note("schedule", "each round also gives the CPU time the hypervisor took from this "
                   "virtual machine while it ran (steal, /proc/stat): a probe due while its vCPU "
                   "is not running leaves late, and the misses follow it.")
@@ -747,10 +1008,12 @@ class Bench:
         r_ir = ratio(ir, ub)
         self.row("RTT median @1 kHz vs sockperf", fmt_ns(ub),
                  ("sockperf " + fmt_ns(sp)) if sp_port else "sockperf not installed",
-                 fmt_ratio(r_sp), "≤ sockperf (≥ 1×)", verdict_ratio(r_sp, 1.0))
+                 fmt_ratio(r_sp), "≤ sockperf (≥ 1×)", verdict_ratio(r_sp, 1.0),
+                 fig=measured(A, B if sp_port else None, higher=False))
         self.row("RTT median @1 kHz vs irtt", fmt_ns(ub),
                  ("irtt " + fmt_ns(ir)) if irtt_port else "irtt not installed",
-                 fmt_ratio(r_ir), "well under irtt (≥ 2×)", verdict_ratio(r_ir, 2.0))
+                 fmt_ratio(r_ir), "well under irtt (≥ 2×)", verdict_ratio(r_ir, 2.0),
+                 fig=measured(A, C if irtt_port else None, higher=False))
         self.note("latency", "udpbench params.clock: `%s`." % clock)
         self.note("latency", "udpbench RTT from summary.rtt_ns.median; sockperf from its "
                   "'percentile 50.000' line%s; irtt from stats.rtt.median." %
@@ -824,7 +1087,7 @@ class Bench:
                       "tests/perf/flood.c (sendmmsg/recvmmsg, open loop) floods both reflectors.")
         best, best_cpu = {}, {}
         for refl in ("udpbench", "echo_naive"):
-            best[refl], best_cpu[refl] = (None, ""), (None, "")
+            best[refl], best_cpu[refl] = (None, "", []), (None, "", [])
         for sender, gso in modes:
             res = {"udpbench": [], "echo_naive": []}
             cpu = {"udpbench": [], "echo_naive": []}
@@ -844,19 +1107,20 @@ class Bench:
                 self.note("capacity", "%s sender: %s %s replies/s, %s per CPU-second." %
                           (name, refl, fmt_pps(m), fmt_pps(c)))
                 if m is not None and (best[refl][0] is None or m > best[refl][0]):
-                    best[refl] = (m, name)
+                    best[refl] = (m, name, res[refl])
                 if c is not None and (best_cpu[refl][0] is None or c > best_cpu[refl][0]):
-                    best_cpu[refl] = (c, name)
+                    best_cpu[refl] = (c, name, cpu[refl])
         a, b = best["udpbench"][0], best["echo_naive"][0]
         r = ratio(a, b)
         self.row("reflector capacity, 64 B flood, each with its best sender mode",
                  fmt_pps(a), "echo_naive " + fmt_pps(b), fmt_ratio(r), "≥ 2×",
-                 verdict_ratio(r, 2.0))
+                 verdict_ratio(r, 2.0), fig=measured(best["udpbench"][2], best["echo_naive"][2]))
         a, b = best_cpu["udpbench"][0], best_cpu["echo_naive"][0]
         r = ratio(a, b)
         self.row("reflector replies per CPU-second of the reflector (same floods)",
                  fmt_pps(a), "echo_naive " + fmt_pps(b), fmt_ratio(r), "≥ 2×",
-                 verdict_ratio(r, 2.0))
+                 verdict_ratio(r, 2.0),
+                 fig=measured(best_cpu["udpbench"][2], best_cpu["echo_naive"][2]))
         self.note("capacity", "best sender mode: udpbench reflect with %s, echo_naive with %s." %
                   (best["udpbench"][1], best["echo_naive"][1]))
         if use_ub:
@@ -871,7 +1135,8 @@ class Bench:
             a, b = median(res["udpbench"]), median(res["echo_naive"])
             r = ratio(a, b)
             self.row("reflector capacity, 64 B flood (flood.c sender, cross-check)", fmt_pps(a),
-                     "echo_naive " + fmt_pps(b), fmt_ratio(r), "≥ 2×", verdict_ratio(r, 2.0))
+                     "echo_naive " + fmt_pps(b), fmt_ratio(r), "≥ 2×", verdict_ratio(r, 2.0),
+                     fig=measured(res["udpbench"], res["echo_naive"]))
         self.note("capacity", "pinning: %s." % self.pinning)
         if self.features.get("refl_gso"):
             self.note("capacity", "udpbench reflect runs with `--gso` (replies to one sender "
@@ -931,7 +1196,8 @@ class Bench:
         self.row("peak RSS, %s probes flood + per-packet CSV" % f"{sc.mem_csv:,}", fmt_mb(csv_kb),
                  "—", "—", "< 64 MB",
                  "not measured" if csv_kb is None else
-                 ("pass" if csv_kb < 64 * 1024 else "short by " + fmt_mb(csv_kb - 64 * 1024)))
+                 ("pass" if csv_kb < 64 * 1024 else "short by " + fmt_mb(csv_kb - 64 * 1024)),
+                 fig=measured([csv_kb], higher=False))
         s, l = median(small), median(large)
         r = ratio(l, s)
         label = ("--summary-only" if self.features["summary_only"]
@@ -940,7 +1206,8 @@ class Bench:
                  fmt_mb(l), "%s probes: %s" % (f"{sc.mem_small:,}", fmt_mb(s)),
                  "%s (large/small)" % fmt_ratio(r), "constant (≤ 1.1×)",
                  "not measured" if r is None else
-                 ("pass" if r <= 1.1 else "short by %s (%.2f×)" % (fmt_mb(l - s), r)))
+                 ("pass" if r <= 1.1 else "short by %s (%.2f×)" % (fmt_mb(l - s), r)),
+                 fig=measured(large, higher=False))
         self.note("memory", "peak RSS is GNU time's %%M (ru_maxrss of the sender, forked from "
                   "time rather than from this Python process, whose pages a child would count "
                   "until its exec).%s" %
@@ -1007,7 +1274,8 @@ class Bench:
         rr = ratio(b, a)
         self.row("analyze %s-packet STAMP pcap (wall time)" % f"{packets:,}", fmt_s(a),
                  ("tshark -T fields " + fmt_s(b)) if have_tshark else "tshark not installed",
-                 fmt_ratio(rr), "≥ 10× faster", verdict_ratio(rr, 10.0))
+                 fmt_ratio(rr), "≥ 10× faster", verdict_ratio(rr, 10.0),
+                 fig=measured(A, B if have_tshark else None, higher=False))
         if check:
             ok, got, want = check
             self.note("analyze", "the capture holds %s packets: %s requests and %s replies "
@@ -1081,7 +1349,8 @@ class Bench:
                      "%s Ir (%s with start-up)" % (
                          "n/a" if marginal is None else "%.0f" % marginal,
                          "n/a" if per is None else "%.0f" % per),
-                     "—", "—", "—", "info" if per is not None else "not measured")
+                     "—", "—", "—", "info" if per is not None else "not measured",
+                     fig=measured([marginal], higher=False))
 
     # ------------------------------------------------ output
 
@@ -1265,6 +1534,11 @@ def main(argv=None):
                     help="seconds the whole bench may take: the analysis rounds, which run last "
                          "and are the slowest, stop early rather than pass it (default 285)")
     ap.add_argument("-q", "--quiet", action="store_true", help="no per-round lines")
+    ap.add_argument("--previous", default=None,
+                    help="results of an earlier run to flag regressions against (default: the "
+                         "--results file, read before it is overwritten)")
+    ap.add_argument("--fail-on-regression", action="store_true",
+                    help="exit 1 when a row regressed beyond the noise of either run")
     args = ap.parse_args(argv)
     args.udpbench = os.path.abspath(args.udpbench)
     args.helpers = os.path.abspath(args.helpers)
@@ -1275,6 +1549,9 @@ def main(argv=None):
     if not os.access(args.udpbench, os.X_OK):
         ap.error("no udpbench binary at %s (make udpbench)" % args.udpbench)
 
+    previous_path = args.results if args.previous is None else args.previous
+    previous = (None, None, "no previous figures to compare") if not previous_path \
+        else read_previous(previous_path)
     b = Bench(args)
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     t0 = time.monotonic()
@@ -1293,18 +1570,22 @@ def main(argv=None):
                 b.row(s, "error", "—", "—", "—", "not measured")
             b.section_s[s] = time.monotonic() - t_sec
         elapsed = time.monotonic() - t0
+        compared, summary = compare_runs(b.records(), *previous, args.smoke)
+        b.mark_regressions(compared)
         print()
         print(b.table())
         print("\nratio: times better than the peer (>1× = udpbench ahead); bench took %.0f s" %
               elapsed)
+        print("bench: " + summary)
         if args.results:
             with open(args.results, "w") as f:
-                f.write(b.markdown(started, elapsed))
+                f.write(with_comparison(b.markdown(started, elapsed), summary, compared,
+                                        b.records(), args.smoke))
             print("wrote %s" % args.results)
     finally:
         b.procs.stop_all()
         shutil.rmtree(b.tmp, ignore_errors=True)
-    return 1 if failed else 0
+    return exit_status(failed, compared, args.fail_on_regression)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -170,6 +171,208 @@ class Capture(unittest.TestCase):
             self.assertEqual(s["rtt_ns"]["median"], rtt)
 
 
+CAP = "reflector capacity, 64 B flood, each with its best sender mode"
+LAT = "RTT median @1 kHz vs sockperf"
+RSS = "peak RSS, 1,000,000 probes flood + per-packet CSV"
+ANA = "analyze 1,000,000-packet STAMP pcap (wall time)"
+
+
+def record(row, shown, **fig):
+    return dict(fig, row=row, shown=shown)
+
+
+def now_records():
+    """One run's figures as bench.py keeps them: per-round udpbench and peer figures."""
+    return [
+        # rates, higher is better: ratios 1.60, 1.66, 1.70 -> spread 0.10
+        record(CAP, "1.63×", **bench.measured([400e3, 415e3, 408e3], [250e3, 250e3, 240e3])),
+        # times, lower is better: sockperf 118 µs over udpbench ~4.8 µs
+        record(LAT, "24.6×", **bench.measured([4800, 4840, 4900], [118e3, 119e3, 118e3],
+                                              higher=False)),
+        # no peer: judged by udpbench's own peak RSS, lower is better
+        record(RSS, "39.5 MB", **bench.measured([39.5 * 1024], higher=False)),
+        record(ANA, "23.0×", **bench.measured([1.15, 1.16, 1.14], [26.5, 26.6, 26.4],
+                                              higher=False)),
+    ]
+
+
+def doctored(records, **changes):
+    """A previous RESULTS.md whose figures block holds records with some values changed
+    (None drops the row)."""
+    out = []
+    for r in records:
+        if r["row"] in changes and changes[r["row"]] is None:
+            continue
+        if r["row"] in changes:
+            r = dict(r, value=changes[r["row"]], shown=None)
+        out.append(r)
+    return "# udpbench performance bench (`make bench`)\n\n" + bench.figures_block(out, False)
+
+
+class Regression(unittest.TestCase):
+    def compare(self, previous_md, records=None, smoke=False):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "RESULTS.md")
+            with open(path, "wb") as f:
+                f.write(previous_md if isinstance(previous_md, bytes) else
+                        previous_md.encode())
+            prev = bench.read_previous(path)
+        out, summary = bench.compare_runs(records or now_records(), *prev, smoke)
+        return {row: (state, text) for row, state, text in out}, summary
+
+    def test_doctored_previous_flags_only_what_moved_beyond_the_noise(self):
+        now = now_records()
+        # the capacity ratio was far better before; the analysis ratio a little better,
+        # within the spread of its rounds; the latency row did not exist
+        got, summary = self.compare(doctored(now, **{CAP: 2.40, ANA: 23.3, LAT: None}))
+        self.assertEqual(got[CAP][0], "regressed")
+        self.assertEqual(got[CAP][1], "regressed: 2.40× → 1.63×, noise ±0.10×")
+        self.assertEqual(got[ANA][0], "same", got[ANA])
+        self.assertEqual(got[LAT], ("new", "new row"))
+        self.assertEqual(got[RSS][0], "same")
+        self.assertTrue(summary.startswith("REGRESSION against the previous results: " + CAP),
+                        summary)
+        self.assertIn("1 regressed", summary)
+        self.assertIn("1 new", summary)
+
+    def test_the_same_figures_do_not_regress(self):
+        got, summary = self.compare(doctored(now_records()))
+        self.assertEqual({s for s, _ in got.values()}, {"same"})
+        self.assertTrue(summary.startswith("no regression"), summary)
+
+    def test_direction_comes_from_the_row(self):
+        # peak RSS is lower-is-better: smaller before is a regression now, larger an improvement
+        got, _ = self.compare(doctored(now_records(), **{RSS: 30.0 * 1024}))
+        self.assertEqual(got[RSS][0], "regressed")
+        self.assertIn("noise ±3 % (one round now: its spread not measured)", got[RSS][1])
+        got, _ = self.compare(doctored(now_records(), **{RSS: 50.0 * 1024}))
+        self.assertEqual(got[RSS][0], "improved")
+        # a ratio is higher-is-better whatever the row measures: a lower one before is progress
+        got, _ = self.compare(doctored(now_records(), **{LAT: 12.0}))
+        self.assertEqual(got[LAT][0], "improved")
+        got, _ = self.compare(doctored(now_records(), **{LAT: 40.0}))
+        self.assertEqual(got[LAT][0], "regressed")
+
+    def test_peer_rows_by_ratio_rows_without_a_peer_by_their_own_figure(self):
+        then = now_records()
+        # a machine half as fast: every time doubles, for udpbench and the peer alike
+        slow = [record(LAT, "24.6×", **bench.measured([9600, 9680, 9800],
+                                                      [236e3, 238e3, 236e3], higher=False)),
+                record(RSS, "79.0 MB", **bench.measured([79.0 * 1024], higher=False))]
+        self.assertEqual(slow[0]["basis"], "ratio")
+        self.assertEqual(slow[1]["basis"], "udpbench")
+        got, _ = self.compare(doctored(then), slow)
+        self.assertEqual(got[LAT][0], "same", got[LAT])
+        self.assertEqual(got[RSS][0], "regressed", got[RSS])
+
+    def test_noise_is_the_larger_of_both_runs(self):
+        then = now_records()
+        # within the previous run's wide spread, though beyond this run's narrow one
+        for r in then:
+            if r["row"] == CAP:
+                r["noise"] = 0.5
+        got, _ = self.compare(doctored(then, **{CAP: 2.0}))
+        self.assertEqual(got[CAP][0], "same", got[CAP])
+        got, _ = self.compare(doctored(then, **{CAP: 2.3}))
+        self.assertEqual(got[CAP][0], "regressed", got[CAP])
+
+    def test_previous_without_figures_block_is_read_from_its_table(self):
+        md = ("# udpbench performance bench (`make bench`)\n\n## Results\n\n"
+              "| comparison | udpbench (median) | peer (median) | ratio | target | verdict |\n"
+              "|---|---|---|---|---|---|\n"
+              "| %s | 394 kpps | echo_naive 235 kpps | 2.68× | ≥ 2× | pass |\n"
+              "| %s | 4.84 µs | sockperf 118 µs | 24.45× | ≤ sockperf (≥ 1×) | pass |\n"
+              "| %s | 39.5 MB | — | — | < 64 MB | pass |\n"
+              "| %s | ??? | tshark | n/a | ≥ 10× faster | not measured |\n" % (CAP, LAT, RSS, ANA))
+        got, summary = self.compare(md)
+        self.assertEqual(got[CAP][0], "regressed")
+        self.assertIn("2.68× → 1.63×", got[CAP][1])
+        self.assertIn("(previous noise unknown)", got[CAP][1])
+        self.assertEqual(got[LAT][0], "same")
+        self.assertEqual(got[RSS][0], "same")
+        self.assertEqual(got[ANA][0], "unknown")
+        self.assertIn("1 not compared", summary)
+
+    def test_the_committed_results_file_can_be_compared(self):
+        with open(os.path.join(HERE, "RESULTS.md"), "rb") as f:
+            got, summary = self.compare(f.read())
+        self.assertNotIn("no previous figures", summary)
+        self.assertEqual(len(got), len(now_records()))
+
+    def test_bad_previous_files_give_one_line(self):
+        bad = [b"",
+               bytes(range(256)) * 40,
+               b"# title\n<!-- bench-figures\n{not json\n-->\n",
+               b"<!-- bench-figures\n[1, 2]\n-->\n",
+               b"<!-- bench-figures\n{\"rows\": \"x\"}\n-->\n",
+               b"<!-- bench-figures\n" + b"[" * 100000 + b"\n-->\n"]
+        for data in bad:
+            got, summary = self.compare(data)
+            self.assertEqual(got, {}, data[:40])
+            self.assertIn("no previous figures to compare", summary)
+            self.assertNotIn("\n", summary)
+        # rows of the wrong shape are left out, the rest compared
+        rows = [{"row": CAP, "basis": "ratio", "better": "higher", "value": "2"},
+                {"row": RSS, "basis": "udpbench", "better": "sideways", "value": 1},
+                {"row": ANA, "basis": "ratio", "better": "higher", "value": 1e309},
+                {"row": LAT, "basis": "ratio", "better": "higher", "value": 24.6, "noise": "x"},
+                {"row": RSS + " ", "basis": "udpbench", "better": "lower", "value": 1,
+                 "shown": "1 MB\n--> <script>`x` | y"},
+                7]
+        md = "<!-- bench-figures\n%s\n-->\n" % bench.json.dumps({"rows": rows})
+        got, _ = self.compare(md)
+        self.assertEqual(got[LAT][0], "same")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "R.md")
+            with open(path, "w") as f:
+                f.write(md)
+            back = bench.read_previous(path)[0]
+        self.assertEqual(back[RSS + " "]["shown"], "1 MB?--? ?script??x? ? y")
+        self.assertEqual({got[r][0] for r in (CAP, RSS, ANA)}, {"new"})
+        _, summary = bench.compare_runs(now_records(), *bench.read_previous("/nonexistent/R.md"),
+                                        False)
+        self.assertIn("no previous figures to compare", summary)
+
+    def test_smoke_and_full_runs_are_not_compared(self):
+        got, summary = self.compare(doctored(now_records(), **{CAP: 9.0}), smoke=True)
+        self.assertEqual(got, {})
+        self.assertIn("not compared", summary)
+
+    def test_results_file_round_trip_and_marks(self):
+        now = now_records()
+        now.append(record("odd --> name | with <b>", "1 ns",
+                          **bench.measured([1, 1], higher=False)))
+        prev = doctored(now, **{CAP: 2.4})
+        got, summary = self.compare(prev, now)
+        compared = [(row, s, t) for row, (s, t) in got.items()]
+        md = bench.with_comparison("# title\nbody\n", summary, compared, now, False)
+        self.assertTrue(md.startswith("# title\n\n**Against the previous results:** REGRESSION"))
+        self.assertIn("- %s: regressed: 2.40× → 1.63×" % CAP, md)
+        self.assertEqual(md.split("<!-- bench-figures")[-1].count("-->"), 1)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "RESULTS.md")
+            with open(path, "w") as f:
+                f.write(md)
+            back, smoke, why = bench.read_previous(path)
+        self.assertIsNone(why)
+        self.assertFalse(smoke)
+        self.assertEqual(sorted(back), sorted(r["row"] for r in now))
+        self.assertAlmostEqual(back[CAP]["value"], now[0]["value"])
+        self.assertAlmostEqual(back[CAP]["noise"], 0.1)
+        rows = types.SimpleNamespace(rows=[[CAP, "a", "b", "1.63×", "≥ 2×", "short"],
+                                           [RSS, "a", "—", "—", "< 64 MB", "pass"]])
+        bench.Bench.mark_regressions(rows, compared)
+        self.assertEqual(rows.rows[0][5], "short; regressed: 2.40× → 1.63×, noise ±0.10×")
+        self.assertEqual(rows.rows[1][5], "pass")
+
+    def test_exit_status(self):
+        reg = [(CAP, "regressed", "regressed: …")]
+        self.assertEqual(bench.exit_status([], reg, False), 0)
+        self.assertEqual(bench.exit_status([], reg, True), 1)
+        self.assertEqual(bench.exit_status([], [(CAP, "same", "")], True), 0)
+        self.assertEqual(bench.exit_status(["memory"], [], False), 1)
+
+
 def udp_exchange(port, payload, timeout=2.0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(timeout)
@@ -261,9 +464,16 @@ class Smoke(unittest.TestCase):
             self.assertEqual(bench_processes(b"udpbench-perf-"), [])
             with open(results) as f:
                 md = f.read()
+            back, smoke, why = bench.read_previous(results)
         for heading in ("## Machine", "## Results", "## Hot path cost per probe", "## Commands"):
             self.assertIn(heading, md)
         self.assertIn("- kernel: %s" % os.uname().release, md)
+        # no previous file in the temporary folder: said once, and the figures kept for the next
+        self.assertIn("**Against the previous results:** no previous", md)
+        self.assertIn("bench: no previous", r.stdout)
+        self.assertIsNone(why)
+        self.assertTrue(smoke)
+        self.assertIn("analyze", " ".join(back))
         rows = [l for l in md.splitlines() if l.startswith("| ") and "comparison" not in l
                 and "top 5" not in l and not l.startswith("| `")]
         names = " ".join(rows)
