@@ -162,7 +162,7 @@ layers:
 
 # Integration test files run this many at once (tests/integration/run.py -j).
 TEST_JOBS ?= 2
-check: layers $(BIN) unit $(FUZZ_DRV) $(BUILD)/perf/echo_naive $(BUILD)/perf/flood
+check: layers $(BIN) unit $(FUZZ_DRV) $(BUILD)/perf/echo_naive $(BUILD)/perf/flood $(BUILD)/perf/pcap_loop
 	$(Q)BUILD=$(BUILD) UDPBENCH=$(abspath $(BIN)) FUZZ_SMOKE="$(FUZZ_SMOKE)" UB_TEST_JOBS=$(TEST_JOBS) sh tests/run.sh
 
 # Every test again with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -184,7 +184,7 @@ demo: deps-demo
 # medians; prints the table and writes tests/perf/RESULTS.md. A peer that
 # cannot be installed shows as missing in the table and the rest goes on.
 DEPS_bench := $(DEPS_build) python3 irtt sockperf tshark valgrind util-linux time
-PERF_BIN   := $(BUILD)/perf/echo_naive $(BUILD)/perf/flood
+PERF_BIN   := $(BUILD)/perf/echo_naive $(BUILD)/perf/flood $(BUILD)/perf/pcap_loop
 BENCH_ARGS ?=
 .PHONY: bench
 bench:
@@ -196,6 +196,12 @@ bench:
 $(BUILD)/perf/%: tests/perf/%.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
+
+# the bare libpcap read loop analyze is measured against
+$(BUILD)/perf/pcap_loop: tests/perf/pcap_loop.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< \
+		$$(pkg-config --libs libpcap)
 
 install: udpbench
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
