@@ -7,6 +7,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "lib/clock.h"
 #include "capture/flows_int.h"
@@ -20,6 +22,24 @@ static uint64_t fnv64(const uint8_t *p, size_t n, uint64_t h)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+void ub_flows_advise_huge(void *p, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)p, b = a + n;
+
+	if (n < UB_FLOWS_HUGE_MIN || pg <= 0)
+		return;
+	/*
+	 * The whole pages the block touches: a large block is a mapping of its
+	 * own, and advising all of it keeps it one piece that realloc can move
+	 * without copying. Only a hint: the kernel may say no, and nothing
+	 * changes but the speed.
+	 */
+	a &= ~((uintptr_t)pg - 1);
+	b = (b + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
 }
 
 /* Makes room for need elements of size elem in *p; returns 0 or UB_E_NOMEM. */
@@ -38,6 +58,7 @@ static int reserve(void **p, size_t *cap, size_t need, size_t elem)
 	q = realloc(*p, c * elem);
 	if (!q)
 		return UB_E_NOMEM;
+	ub_flows_advise_huge(q, c * elem);
 	*p = q;
 	*cap = c;
 	return 0;

@@ -113,6 +113,12 @@ struct ub_flows {
 	size_t nsess, sesscap;
 };
 
+/* Arrays from this size on are worth huge pages: one TLB entry for 2 MB of random lookups. */
+#define UB_FLOWS_HUGE_MIN (4u << 20)
+
+/* Asks the kernel for transparent huge pages under [p, p + n) when it is large; only a hint. */
+void ub_flows_advise_huge(void *p, size_t n);
+
 /*
  * Frees what only reading needed (the datagrams, flows and the hash table)
  * and puts the sessions in the order their first request was seen.

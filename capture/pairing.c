@@ -64,6 +64,7 @@ static int map_grow(struct ub_flows_map *m)
 	nm.s = calloc(cap, sizeof(*nm.s));
 	if (!nm.s)
 		return UB_E_NOMEM;
+	ub_flows_advise_huge(nm.s, cap * sizeof(*nm.s));
 	for (i = 0; i < m->cap; i++) {
 		if (m->s[i].gen != m->gen)
 			continue;
