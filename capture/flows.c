@@ -188,6 +188,7 @@ static int flow_get(struct ub_flows *fl, const uint8_t *src, const uint8_t *dst,
 	memcpy(f->a, x, UB_FLOWS_EP_LEN);
 	memcpy(f->b, y, UB_FLOWS_EP_LEN);
 	f->first = f->last = UB_FLOWS_NONE;
+	f->n[0] = f->n[1] = 0;
 	f->port_side =
 		(uint8_t)(is_session_port(fl, ep_port(x)) | is_session_port(fl, ep_port(y)) << 1);
 	fl->ftab[j] = (uint32_t)fl->nflows;
@@ -276,6 +277,7 @@ int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 	else
 		fl->dg[fl->flows[fi].last].next = (uint32_t)fl->ndg;
 	fl->flows[fi].last = (uint32_t)fl->ndg;
+	fl->flows[fi].n[dir]++;
 	fl->ndg++;
 	return 0;
 }

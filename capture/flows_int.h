@@ -54,6 +54,7 @@ struct ub_flows_dgram {
 struct ub_flows_flow {
 	uint8_t a[UB_FLOWS_EP_LEN], b[UB_FLOWS_EP_LEN]; /* a sorts before b */
 	uint32_t first, last;
+	uint32_t n[2];                /* datagrams kept that a sent, that b sent */
 	uint8_t port_side;            /* bit 0: a is on a session port, bit 1: b is */
 };
 
