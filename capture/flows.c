@@ -39,7 +39,12 @@ void ub_flows_advise_huge(void *p, size_t n)
 	 */
 	a &= ~((uintptr_t)pg - 1);
 	b = (b + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+#ifdef MADV_HUGEPAGE
 	(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+	(void)a;
+	(void)b;
+#endif
 }
 
 /* Makes room for need elements of size elem in *p; returns 0 or UB_E_NOMEM. */
