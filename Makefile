@@ -162,7 +162,7 @@ layers:
 
 # Integration test files run this many at once (tests/integration/run.py -j).
 TEST_JOBS ?= 2
-check: layers $(BIN) unit $(FUZZ_DRV) $(BUILD)/perf/echo_naive $(BUILD)/perf/flood
+check: layers $(BIN) unit $(FUZZ_DRV) $(BUILD)/perf/echo_naive $(BUILD)/perf/flood $(BUILD)/perf/pcap_loop
 	$(Q)BUILD=$(BUILD) UDPBENCH=$(abspath $(BIN)) FUZZ_SMOKE="$(FUZZ_SMOKE)" UB_TEST_JOBS=$(TEST_JOBS) sh tests/run.sh
 
 # Every test again with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -186,7 +186,7 @@ demo: deps-demo
 # Rows that regressed against the previous RESULTS.md beyond the noise of
 # either run are flagged; BENCH_ARGS=--fail-on-regression makes that exit 1.
 DEPS_bench := $(DEPS_build) python3 irtt sockperf tshark valgrind util-linux time
-PERF_BIN   := $(BUILD)/perf/echo_naive $(BUILD)/perf/flood
+PERF_BIN   := $(BUILD)/perf/echo_naive $(BUILD)/perf/flood $(BUILD)/perf/pcap_loop
 BENCH_ARGS ?=
 .PHONY: bench
 bench:
@@ -198,6 +198,12 @@ bench:
 $(BUILD)/perf/%: tests/perf/%.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
+
+# the bare libpcap read loop analyze is measured against
+$(BUILD)/perf/pcap_loop: tests/perf/pcap_loop.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< \
+		$$(pkg-config --libs libpcap)
 
 install: udpbench
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

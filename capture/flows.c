@@ -7,6 +7,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "lib/clock.h"
 #include "capture/flows_int.h"
@@ -20,6 +22,29 @@ static uint64_t fnv64(const uint8_t *p, size_t n, uint64_t h)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+void ub_flows_advise_huge(void *p, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)p, b = a + n;
+
+	if (n < UB_FLOWS_HUGE_MIN || pg <= 0)
+		return;
+	/*
+	 * The whole pages the block touches: a large block is a mapping of its
+	 * own, and advising all of it keeps it one piece that realloc can move
+	 * without copying. Only a hint: the kernel may say no, and nothing
+	 * changes but the speed.
+	 */
+	a &= ~((uintptr_t)pg - 1);
+	b = (b + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+#ifdef MADV_HUGEPAGE
+	(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+	(void)a;
+	(void)b;
+#endif
 }
 
 /* Makes room for need elements of size elem in *p; returns 0 or UB_E_NOMEM. */
@@ -38,6 +63,7 @@ static int reserve(void **p, size_t *cap, size_t need, size_t elem)
 	q = realloc(*p, c * elem);
 	if (!q)
 		return UB_E_NOMEM;
+	ub_flows_advise_huge(q, c * elem);
 	*p = q;
 	*cap = c;
 	return 0;
@@ -167,6 +193,7 @@ static int flow_get(struct ub_flows *fl, const uint8_t *src, const uint8_t *dst,
 	memcpy(f->a, x, UB_FLOWS_EP_LEN);
 	memcpy(f->b, y, UB_FLOWS_EP_LEN);
 	f->first = f->last = UB_FLOWS_NONE;
+	f->n[0] = f->n[1] = 0;
 	f->port_side =
 		(uint8_t)(is_session_port(fl, ep_port(x)) | is_session_port(fl, ep_port(y)) << 1);
 	fl->ftab[j] = (uint32_t)fl->nflows;
@@ -255,6 +282,7 @@ int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 	else
 		fl->dg[fl->flows[fi].last].next = (uint32_t)fl->ndg;
 	fl->flows[fi].last = (uint32_t)fl->ndg;
+	fl->flows[fi].n[dir]++;
 	fl->ndg++;
 	return 0;
 }

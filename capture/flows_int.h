@@ -54,6 +54,7 @@ struct ub_flows_dgram {
 struct ub_flows_flow {
 	uint8_t a[UB_FLOWS_EP_LEN], b[UB_FLOWS_EP_LEN]; /* a sorts before b */
 	uint32_t first, last;
+	uint32_t n[2];                /* datagrams kept that a sent, that b sent */
 	uint8_t port_side;            /* bit 0: a is on a session port, bit 1: b is */
 };
 
@@ -112,6 +113,12 @@ struct ub_flows {
 	struct ub_flows_sess *sess;
 	size_t nsess, sesscap;
 };
+
+/* Arrays from this size on are worth huge pages: one TLB entry for 2 MB of random lookups. */
+#define UB_FLOWS_HUGE_MIN (4u << 20)
+
+/* Asks the kernel for transparent huge pages under [p, p + n) when it is large; only a hint. */
+void ub_flows_advise_huge(void *p, size_t n);
 
 /*
  * Frees what only reading needed (the datagrams, flows and the hash table)

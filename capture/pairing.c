@@ -54,16 +54,18 @@ static struct ub_flows_slot *map_find(const struct ub_flows_map *m, uint64_t k1,
 	return m->s[i].gen == m->gen ? &m->s[i] : NULL;
 }
 
-static int map_grow(struct ub_flows_map *m)
+/* Moves m's entries to a table of cap slots (a power of two, larger than m's). */
+static int map_rehash(struct ub_flows_map *m, size_t cap)
 {
-	size_t cap = m->cap ? m->cap * 2 : 256, i, j;
 	struct ub_flows_map nm = { NULL, cap, 0, m->gen };
+	size_t i, j;
 
 	if (cap > SIZE_MAX / sizeof(*nm.s))
 		return UB_E_NOMEM;
 	nm.s = calloc(cap, sizeof(*nm.s));
 	if (!nm.s)
 		return UB_E_NOMEM;
+	ub_flows_advise_huge(nm.s, cap * sizeof(*nm.s));
 	for (i = 0; i < m->cap; i++) {
 		if (m->s[i].gen != m->gen)
 			continue;
@@ -74,6 +76,28 @@ static int map_grow(struct ub_flows_map *m)
 	free(m->s);
 	*m = nm;
 	return 0;
+}
+
+static int map_grow(struct ub_flows_map *m)
+{
+	return map_rehash(m, m->cap ? m->cap * 2 : 256);
+}
+
+/*
+ * Makes room for n entries at once, where growing by doubling would build
+ * and fill every table on the way; n is what a pass over a flow will put
+ * in, told by how many datagrams the asking end sent.
+ */
+static int map_reserve(struct ub_flows_map *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 256;
+
+	while (cap / 2 <= n) {
+		if (cap > SIZE_MAX / 4 / sizeof(*m->s))
+			return UB_E_NOMEM;
+		cap *= 2;
+	}
+	return cap > m->cap ? map_rehash(m, cap) : 0;
 }
 
 /* Stores v1, v2 under (k1, k2); an existing entry is overwritten only when replace. */
@@ -163,6 +187,10 @@ static int score(struct ub_flows *fl, const struct ub_flows_flow *f, unsigned d,
 
 	*stamp = *echo = 0;
 	map_reset(&fl->map);
+	/* a STAMP request puts two entries, its pair and its bytes */
+	rc = map_reserve(&fl->map, 2 * (size_t)f->n[d]);
+	if (rc)
+		return rc;
 	for (i = f->first; i != UB_FLOWS_NONE; i = g->next) {
 		g = &fl->dg[i];
 		if (g->flags & UB_FLOWS_DG_AUTH_BAD)
@@ -498,6 +526,10 @@ static int pair_flow(struct ub_flows *fl, uint32_t fi)
 		any_good = (g->flags & UB_FLOWS_DG_AUTH) && !(g->flags & UB_FLOWS_DG_AUTH_BAD);
 	}
 	map_reset(&fl->map);
+	/* a STAMP request puts two entries, its number and its pair */
+	rc = map_reserve(&fl->map, 2 * (size_t)f->n[fp.d]);
+	if (rc)
+		return rc;
 	for (i = f->first; i != UB_FLOWS_NONE; i = g->next) {
 		g = &fl->dg[i];
 		if (g->flags & UB_FLOWS_DG_AUTH_BAD) {

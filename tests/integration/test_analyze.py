@@ -422,3 +422,93 @@ def test_tcpdump_of_twamp_light_exchange(tmp):
             ttls.append({row[9] for row in rows})
     # the TTL column: 64 from the 41-octet replies, empty (null) where the reply has none
     assert sorted(map(sorted, ttls)) == [[""], ["64"]], ttls
+
+
+NS = 1_000_000_000
+NTP_OFFSET = 2_208_988_800
+PTP_ERR = 0x4001  # Z set: PTP truncated stamps, whole nanoseconds (RFC 8762 §4.2.1); multiplier 1
+
+
+def ntp_ts(ns):
+    s, frac = divmod(ns, NS)
+    return (s + NTP_OFFSET) << 32 | (frac << 32) // NS
+
+
+def ptp_ts(ns):
+    s, frac = divmod(ns, NS)
+    return s << 32 | frac
+
+
+def write_varied_capture(path, n=3000):
+    """A nanosecond pcap of one STAMP session (RFC 8762 §4.2.1, §4.3.1 layouts) in
+    which every figure moves: RTTs from 20 us to 5 ms drawn from a fixed LCG (so
+    that replies overtake each other), reflector times that vary, one reply in 37
+    lost, one in 101 arriving twice. Returns the ground truth: requests, replies
+    (first copies) and the sorted RTTs, each (T4 - T1) - (T3 - T2)."""
+    eth = b"\x00" * 12 + b"\x08\x00"
+    size = 44
+
+    def headers(src, sport, dst, dport):
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + size, 0, 0x4000, 64, 17, 0,
+                         socket.inet_aton(src), socket.inet_aton(dst))
+        return eth + ip + struct.pack("!HHHH", sport, dport, 8 + size, 0)
+
+    req_h = headers("127.0.0.1", 40000, "127.0.0.2", 10000)
+    rep_h = headers("127.0.0.2", 10000, "127.0.0.1", 40000)
+    t0 = 1_700_000_000 * NS
+    x = 12345
+    pkts, rtts = [], []
+    for i in range(n):
+        x = (x * 1103515245 + 12345) % (1 << 31)
+        t1 = t0 + i * 200_000
+        pkts.append((t1, 0, req_h + struct.pack("!IQHH28x", i, ntp_ts(t1), 0, 7)))
+        if i % 37 == 36:
+            continue
+        total = 20_000 + x % 5_000_000
+        t2 = t1 + total // 3
+        t3 = t2 + (x >> 8) % (total // 3 + 1)
+        t4 = t1 + total
+        rep = rep_h + struct.pack("!IQHHQIQHxxB3x", i, ptp_ts(t3), PTP_ERR, 7, ptp_ts(t2), i,
+                                  ntp_ts(t1), 0, 64)
+        pkts.append((t4, 1, rep))
+        if i % 101 == 50:
+            pkts.append((t4 + 1000, 2, rep))
+        rtts.append(total - (t3 - t2))
+    pkts.sort(key=lambda p: (p[0], p[1]))
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b23c4d, 2, 4, 0, 0, 65535, 1))
+        for t, _, data in pkts:
+            f.write(struct.pack("<IIII", t // NS, t % NS, len(data), len(data)))
+            f.write(data)
+    return n, len(rtts), sorted(rtts)
+
+
+VARIED_REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
+                          "analyze", "varied.json")
+
+
+def test_varied_capture_figures_unchanged(tmp):
+    """Every figure analyze gives for a fixed capture, to the last digit: the counts and
+    the RTT's rank statistics against the generator's own, the whole JSON against the
+    reference kept in tests/data/analyze, the CSV against its digest."""
+    path = os.path.join(tmp, "varied.pcap")
+    sent, received, rtts = write_varied_capture(path)
+    aj, ac = os.path.join(tmp, "a.json"), os.path.join(tmp, "a.csv")
+    r = analyze(path, "--json", aj, "--csv", ac, "-q")
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    doc = load_json(aj)
+    s = doc["summary"]
+    assert (s["sent"], s["received"], s["lost"], s["duplicates"]) == \
+        (sent, received, sent - received, len(range(50, sent, 101))), s
+    rt = s["rtt_ns"]
+    n = len(rtts)
+    assert (rt["n"], rt["min"], rt["max"]) == (n, rtts[0], rtts[-1]), rt
+    assert rt["median"] == rtts[(n + 1) // 2 - 1], (rt, rtts[(n + 1) // 2 - 1])
+    ref = load_json(VARIED_REF)
+    with open(ac, "rb") as f:
+        csv_sha = hashlib.sha256(f.read()).hexdigest()
+    assert csv_sha == ref["csv_sha256"], (csv_sha, ref["csv_sha256"])
+    for part in ("params", "summary"):
+        for k, v in ref["json"][part].items():
+            assert doc[part].get(k) == v, (part, k, doc[part].get(k), v)
+        assert set(doc[part]) == set(ref["json"][part]), part

@@ -1286,6 +1286,64 @@ class Bench:
             if not ok:
                 self.rows[-1][5] += "; analyze result WRONG"
 
+    # ------------------------------------------------ 5b. analysis against the floor
+
+    def bench_analyze_floor(self):
+        """udpbench analyze against the least any reader of the file must do: libpcap's own
+        read loop (build/perf/pcap_loop), CPU time of each, interleaved rounds, medians."""
+        sc = self.scale
+        loop = os.path.join(self.helpers, "pcap_loop")
+        name = "analyze vs bare libpcap loop (CPU time, ratio)"
+        if not os.access(loop, os.X_OK):
+            self.note("analyze_floor", "no %s (make %s): not measured." % (loop, "build/perf/pcap_loop"))
+            self.row(name, "—", "pcap_loop not built", "n/a", "≤ 3×", "not measured")
+            return
+        pcap = self.path("floor.pcap")
+        packets, n_req, n_rep, rtt = write_stamp_pcap(pcap, sc.pcap_req, sc.pcap_lose)
+        out = self.path("floor.json")
+        ub_argv = self.pin_client + [self.ub, "analyze", pcap, "--json", out, "-q"]
+        loop_argv = self.pin_client + [loop, pcap]
+        self.cmd("analyze_floor: udpbench", ub_argv)
+        self.cmd("analyze_floor: pcap_loop", loop_argv)
+        A, L = [], []
+        want = "packets %d," % packets
+        round_s = 0.0
+        try:
+            for rnd in range(sc.rounds):
+                if rnd > 0 and round_s > self.deadline - time.monotonic():
+                    self.note("analyze_floor", "stopped after %d round%s: the bench's %.0f s "
+                              "budget." % (rnd, "" if rnd == 1 else "s", self.args.budget))
+                    break
+                t_round = time.monotonic()
+                r = run(loop_argv, 120, self.tmp)
+                ok = r.rc == 0 and r.out.startswith(want)
+                L.append(r.cpu_s if ok else None)
+                if not ok:
+                    self.note("analyze_floor", "pcap_loop failed: %s" % r.tail())
+                if os.path.exists(out):
+                    os.unlink(out)
+                u = run(ub_argv, 120, self.tmp)
+                doc = load_json(out)
+                s = get(doc, "summary") or {}
+                ok = u.rc == 0 and (s.get("sent"), s.get("received")) == (n_req, n_rep)
+                A.append(u.cpu_s if ok else None)
+                if not ok:
+                    self.note("analyze_floor", "udpbench analyze failed or read wrong: %s" %
+                              u.tail())
+                self.log_round("analyze_floor", "round %d pcap_loop cpu %s, analyze cpu %s" %
+                               (rnd + 1, fmt_s(L[-1]), fmt_s(A[-1])))
+                round_s = time.monotonic() - t_round
+        finally:
+            os.unlink(pcap)
+        a, b = median(A), median(L)
+        rr = ratio(a, b)
+        self.row(name, fmt_s(a), "pcap_loop " + fmt_s(b), fmt_ratio(rr), "≤ 3×",
+                 verdict_at_most(rr, 3.0, lambda x: "%.2f×" % x))
+        self.note("analyze_floor", "the same %s-packet STAMP capture as the analyze row; "
+                  "pcap_loop is pcap_next_ex over every record, summing each packet's bytes once. "
+                  "The ratio here is analyze's CPU time over the loop's (lower is better)." %
+                  f"{packets:,}")
+
     # ------------------------------------------------ 6. hot path
 
     def callgrind(self, side, count, out_file):
@@ -1410,7 +1468,8 @@ class Bench:
         for section, title in (("general", "General"), ("schedule", "1. Schedule fidelity"),
                                ("latency", "2. Self-latency"),
                                ("capacity", "3. Reflector capacity"),
-                               ("memory", "4. Memory"), ("analyze", "5. Analysis speed")):
+                               ("memory", "4. Memory"), ("analyze", "5. Analysis speed"),
+                               ("analyze_floor", "5b. Analysis against the libpcap floor")):
             if self.notes.get(section) or self.rounds_log.get(section):
                 md += ["", "### " + title, ""]
                 for n in self.notes.get(section, []):
@@ -1517,13 +1576,14 @@ def tool_versions(tmp):
     return out
 
 
-SECTIONS = ("schedule", "latency", "capacity", "memory", "hotpath", "analyze")
+SECTIONS = ("schedule", "latency", "capacity", "memory", "hotpath", "analyze",
+            "analyze_floor")
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--udpbench", default="./udpbench", help="the udpbench binary")
-    ap.add_argument("--helpers", default="build/perf", help="folder of echo_naive and flood")
+    ap.add_argument("--helpers", default="build/perf", help="folder of echo_naive, flood and pcap_loop")
     ap.add_argument("--results", default="tests/perf/RESULTS.md",
                     help="Markdown file to write ('' for none)")
     ap.add_argument("--rounds", type=int, default=0, help="rounds per comparison (default 3)")

@@ -5,7 +5,7 @@ and one smoke run of the whole bench that must leave no process behind.
 
     python3 tests/perf/test_bench.py [-k PATTERN]
 
-Needs `make udpbench build/perf/echo_naive build/perf/flood`; what is missing is skipped."""
+Needs `make udpbench build/perf/echo_naive build/perf/flood build/perf/pcap_loop`; what is missing is skipped."""
 
 import os
 import re
@@ -27,6 +27,7 @@ BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
 UDPBENCH = os.environ.get("UDPBENCH", os.path.join(ROOT, "udpbench"))
 ECHO = os.path.join(BUILD, "perf", "echo_naive")
 FLOOD = os.path.join(BUILD, "perf", "flood")
+PCAP_LOOP = os.path.join(BUILD, "perf", "pcap_loop")
 
 SOCKPERF_OUT = """sockperf: == version #3.7-no.git ==
 sockperf: [Total Run] RunTime=3.000 sec; Warm up time=400 msec; SentMessages=3001; ReceivedMessages=3001
@@ -371,6 +372,33 @@ class Regression(unittest.TestCase):
         self.assertEqual(bench.exit_status([], reg, True), 1)
         self.assertEqual(bench.exit_status([], [(CAP, "same", "")], True), 0)
         self.assertEqual(bench.exit_status(["memory"], [], False), 1)
+
+
+@unittest.skipUnless(os.access(PCAP_LOOP, os.X_OK), "build/perf/pcap_loop not built")
+class PcapLoop(unittest.TestCase):
+    def test_reads_every_packet_and_byte(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "s.pcap")
+            packets, _, _, _ = bench.write_stamp_pcap(path, 2002, 2001)
+            with open(path, "rb") as f:
+                data = f.read()
+            # the sum of every captured byte, read from the records by hand
+            pos, total, n = 24, 0, 0
+            while pos < len(data):
+                caplen = int.from_bytes(data[pos + 8:pos + 12], "little")
+                total += sum(data[pos + 16:pos + 16 + caplen])
+                pos += 16 + caplen
+                n += 1
+            r = subprocess.run([PCAP_LOOP, path], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(n, packets)
+            self.assertEqual(r.stdout.strip(), "packets %d, bytes %d, sum %d" %
+                             (packets, packets * 86, total))
+            # a record cut short is an error, not a quiet end
+            with open(path, "wb") as f:
+                f.write(data[:-10])
+            r = subprocess.run([PCAP_LOOP, path], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 1, r.stdout)
 
 
 def udp_exchange(port, payload, timeout=2.0):
