@@ -23,6 +23,8 @@ static const char relay_usage[] =
 	"Each client is a flow with a socket of its own: the start-up line says how\n"
 	"many fit the open files limit (raise it with ulimit -n); past them, flows\n"
 	"silent for 1 s make room, and clients that find none are refused and counted.\n"
+	"Each flow has its own impairments and --rate queue: senders never wait behind\n"
+	"each other here; with --between every flow of a direction shares one queue.\n"
 	"\n"
 	"      --listen [ADDR:]PORT  where senders send (PORT 0 picks a free one)\n"
 	"      --to HOST:PORT        the reflector\n"
