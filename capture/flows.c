@@ -13,15 +13,26 @@
 #include "lib/clock.h"
 #include "capture/flows_int.h"
 
-static uint64_t fnv64(const uint8_t *p, size_t n, uint64_t h)
+/*
+ * A 64-bit hash of n octets, eight at a time, for telling datagrams and
+ * endpoints apart (not a cryptographic one); seed enters it first.
+ */
+static uint64_t bytes_hash(const uint8_t *p, size_t n, uint64_t seed)
 {
-	size_t i;
+	uint64_t h = (seed + n) * 0x9e3779b97f4a7c15ULL, w;
 
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = ((h << 29 | h >> 35) ^ w) * 0xff51afd7ed558ccdULL;
 	}
-	return h;
+	if (n) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = ((h << 29 | h >> 35) ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h ^= h >> 31;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ (h >> 29);
 }
 
 void ub_flows_advise_huge(void *p, size_t n)
@@ -128,7 +139,7 @@ static int is_session_port(const struct ub_flows *fl, unsigned port)
 
 static uint64_t flow_hash(const uint8_t *x, const uint8_t *y)
 {
-	return fnv64(y, UB_FLOWS_EP_LEN, fnv64(x, UB_FLOWS_EP_LEN, 0xcbf29ce484222325ULL));
+	return bytes_hash(y, UB_FLOWS_EP_LEN, bytes_hash(x, UB_FLOWS_EP_LEN, 0));
 }
 
 static int ftab_rebuild(struct ub_flows *fl)
@@ -164,6 +175,18 @@ static int flow_get(struct ub_flows *fl, const uint8_t *src, const uint8_t *dst,
 	int rc;
 
 	*dir = 0;
+	/* most datagrams belong to the flow of the one before, either way */
+	if (fl->last_flow < fl->nflows) {
+		f = &fl->flows[fl->last_flow];
+		if ((memcmp(f->a, src, UB_FLOWS_EP_LEN) == 0 &&
+		     memcmp(f->b, dst, UB_FLOWS_EP_LEN) == 0) ||
+		    (memcmp(f->a, dst, UB_FLOWS_EP_LEN) == 0 &&
+		     memcmp(f->b, src, UB_FLOWS_EP_LEN) == 0)) {
+			*fi = fl->last_flow;
+			*dir = memcmp(f->a, src, UB_FLOWS_EP_LEN) != 0;
+			return 0;
+		}
+	}
 	if (memcmp(src, dst, UB_FLOWS_EP_LEN) > 0) {
 		x = dst;
 		y = src;
@@ -179,7 +202,7 @@ static int flow_get(struct ub_flows *fl, const uint8_t *src, const uint8_t *dst,
 		f = &fl->flows[fl->ftab[j]];
 		if (memcmp(f->a, x, UB_FLOWS_EP_LEN) == 0 &&
 		    memcmp(f->b, y, UB_FLOWS_EP_LEN) == 0) {
-			*fi = fl->ftab[j];
+			*fi = fl->last_flow = fl->ftab[j];
 			return 0;
 		}
 		j = (j + 1) & (fl->ftabcap - 1);
@@ -197,7 +220,7 @@ static int flow_get(struct ub_flows *fl, const uint8_t *src, const uint8_t *dst,
 	f->port_side =
 		(uint8_t)(is_session_port(fl, ep_port(x)) | is_session_port(fl, ep_port(y)) << 1);
 	fl->ftab[j] = (uint32_t)fl->nflows;
-	*fi = (uint32_t)fl->nflows++;
+	*fi = fl->last_flow = (uint32_t)fl->nflows++;
 	return 0;
 }
 
@@ -273,7 +296,7 @@ int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 	g->next = UB_FLOWS_NONE;
 	g->len = (uint32_t)v->payload_len;
 	g->caplen = (uint32_t)v->captured_len;
-	g->hash = fnv64(v->payload, v->captured_len, 0xcbf29ce484222325ULL);
+	g->hash = bytes_hash(v->payload, v->captured_len, v->captured_len);
 	g->dir = dir;
 	if (read_payload(fl, v, g))
 		return 0;
@@ -420,6 +443,7 @@ struct ub_flows *ub_flows_new(const struct ub_flows_config *c)
 	}
 	fl->timeout_ns = c->timeout_ns > 0 ? c->timeout_ns : UB_NS_PER_S;
 	fl->map.gen = 1;
+	fl->last_flow = UB_FLOWS_NONE;
 	return fl;
 }
 

@@ -41,7 +41,7 @@ struct ub_flows_dgram {
 	uint32_t flow, next;  /* next datagram of the same flow, UB_FLOWS_NONE at the end */
 	uint32_t len;         /* UDP payload length */
 	uint32_t caplen;      /* of which the file holds this much */
-	uint64_t hash;        /* FNV-1a over the captured payload */
+	uint64_t hash;        /* over the captured payload and its length */
 	uint8_t dir;          /* 0: sent by the flow's endpoint a, 1: by b */
 	uint8_t flags;        /* UB_FLOWS_DG_* */
 	uint8_t head_len;     /* octets of head that hold whole fields */
@@ -64,12 +64,24 @@ struct ub_flows_slot {
 	uint32_t v1, v2, gen;
 };
 
-/* Open addressing, linear probing, at most half full; gen != table gen means empty. */
+/*
+ * Open addressing, linear probing, at most a quarter full; gen != table gen
+ * means empty. The low 32 bits of k1 are a number that runs on from one
+ * request to the next (a sequence number, or the first octets of an echoed
+ * payload): while !mixed, 16 running numbers of one kind lie in 16 slots
+ * side by side, so a flow's lookups walk the table in order rather than
+ * missing the cache on every one. A probe longer than UB_FLOWS_MAP_RUN
+ * (keys that do not run on, or chosen to collide) makes the table mixed:
+ * every key's slot is then a hash of all of it.
+ */
 struct ub_flows_map {
 	struct ub_flows_slot *s;
 	size_t cap, n;
 	uint32_t gen;
+	int mixed;
 };
+
+#define UB_FLOWS_MAP_RUN 1024
 
 struct ub_flows_sess {
 	uint8_t client[UB_FLOWS_EP_LEN], server[UB_FLOWS_EP_LEN];
@@ -107,6 +119,7 @@ struct ub_flows {
 	size_t nflows, flowcap;
 	uint32_t *ftab;
 	size_t ftabcap;
+	uint32_t last_flow;     /* the flow of the datagram before; UB_FLOWS_NONE at first */
 	struct ub_flows_map map;
 
 	/* found */

@@ -12,7 +12,10 @@
 #include "lib/clock.h"
 #include "stamp/proto.h"
 
-/* Key tags in the top bits of k1: one table serves every lookup of a flow. */
+/*
+ * Key tags in the top octet of k1: one table serves every lookup of a flow.
+ * Below the tag, 24 bits of what else the key is, then the running number.
+ */
 enum { TAG_PAIR = 1, TAG_SEQ = 2, TAG_ECHO = 3, TAG_SSID = 4, TAG_TEXT = 5 };
 
 static uint64_t mix64(uint64_t x)
@@ -24,9 +27,15 @@ static uint64_t mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+static uint64_t key1(unsigned tag, uint32_t what, uint32_t run)
+{
+	return (uint64_t)tag << 56 | (uint64_t)(what & 0xffffff) << 32 | run;
+}
+
 static void map_reset(struct ub_flows_map *m)
 {
 	m->n = 0;
+	m->mixed = 0;
 	if (++m->gen == 0) {
 		if (m->s)
 			memset(m->s, 0, m->cap * sizeof(*m->s));
@@ -34,31 +43,40 @@ static void map_reset(struct ub_flows_map *m)
 	}
 }
 
-static size_t map_pos(const struct ub_flows_map *m, uint64_t k1, uint64_t k2)
+/* The slot of (k1, k2) or the empty one where it would go; *steps: slots passed on the way. */
+static size_t map_pos(const struct ub_flows_map *m, uint64_t k1, uint64_t k2, size_t *steps)
 {
-	size_t i = (size_t)mix64(k1 ^ mix64(k2)) & (m->cap - 1);
+	size_t i, n = 0;
 
+	if (m->mixed)
+		i = (size_t)mix64(k1 ^ mix64(k2));
+	else
+		i = ((size_t)mix64(k1 >> 4) & ~(size_t)15) | (size_t)(k1 & 15);
+	i &= m->cap - 1;
 	/* never full, so an empty slot ends every probe */
-	while (m->s[i].gen == m->gen && (m->s[i].k1 != k1 || m->s[i].k2 != k2))
+	while (m->s[i].gen == m->gen && (m->s[i].k1 != k1 || m->s[i].k2 != k2)) {
 		i = (i + 1) & (m->cap - 1);
+		n++;
+	}
+	*steps = n;
 	return i;
 }
 
 static struct ub_flows_slot *map_find(const struct ub_flows_map *m, uint64_t k1, uint64_t k2)
 {
-	size_t i;
+	size_t i, steps;
 
 	if (!m->cap)
 		return NULL;
-	i = map_pos(m, k1, k2);
+	i = map_pos(m, k1, k2, &steps);
 	return m->s[i].gen == m->gen ? &m->s[i] : NULL;
 }
 
-/* Moves m's entries to a table of cap slots (a power of two, larger than m's). */
-static int map_rehash(struct ub_flows_map *m, size_t cap)
+/* Moves m's entries to a table of cap slots (a power of two, not smaller than m's), mixed or not. */
+static int map_rehash(struct ub_flows_map *m, size_t cap, int mixed)
 {
-	struct ub_flows_map nm = { NULL, cap, 0, m->gen };
-	size_t i, j;
+	struct ub_flows_map nm = { NULL, cap, 0, m->gen, mixed };
+	size_t i, j, steps;
 
 	if (cap > SIZE_MAX / sizeof(*nm.s))
 		return UB_E_NOMEM;
@@ -69,7 +87,7 @@ static int map_rehash(struct ub_flows_map *m, size_t cap)
 	for (i = 0; i < m->cap; i++) {
 		if (m->s[i].gen != m->gen)
 			continue;
-		j = map_pos(&nm, m->s[i].k1, m->s[i].k2);
+		j = map_pos(&nm, m->s[i].k1, m->s[i].k2, &steps);
 		nm.s[j] = m->s[i];
 		nm.n++;
 	}
@@ -80,7 +98,7 @@ static int map_rehash(struct ub_flows_map *m, size_t cap)
 
 static int map_grow(struct ub_flows_map *m)
 {
-	return map_rehash(m, m->cap ? m->cap * 2 : 256);
+	return map_rehash(m, m->cap ? m->cap * 2 : 256, m->mixed);
 }
 
 /*
@@ -92,12 +110,12 @@ static int map_reserve(struct ub_flows_map *m, size_t n)
 {
 	size_t cap = m->cap ? m->cap : 256;
 
-	while (cap / 2 <= n) {
+	while (cap / 4 <= n) {
 		if (cap > SIZE_MAX / 4 / sizeof(*m->s))
 			return UB_E_NOMEM;
 		cap *= 2;
 	}
-	return cap > m->cap ? map_rehash(m, cap) : 0;
+	return cap > m->cap ? map_rehash(m, cap, m->mixed) : 0;
 }
 
 /* Stores v1, v2 under (k1, k2); an existing entry is overwritten only when replace. */
@@ -105,15 +123,21 @@ static int map_put(struct ub_flows_map *m, uint64_t k1, uint64_t k2, uint32_t v1
 		   int replace)
 {
 	struct ub_flows_slot *s;
-	size_t i;
+	size_t i, steps;
 	int rc;
 
-	if ((m->n + 1) * 2 > m->cap) {
+	if ((m->n + 1) * 4 > m->cap) {
 		rc = map_grow(m);
 		if (rc)
 			return rc;
 	}
-	i = map_pos(m, k1, k2);
+	i = map_pos(m, k1, k2, &steps);
+	if (steps > UB_FLOWS_MAP_RUN && !m->mixed) {
+		rc = map_rehash(m, m->cap, 1);
+		if (rc)
+			return rc;
+		i = map_pos(m, k1, k2, &steps);
+	}
 	s = &m->s[i];
 	if (s->gen == m->gen && !replace)
 		return 0;
@@ -127,20 +151,34 @@ static int map_put(struct ub_flows_map *m, uint64_t k1, uint64_t k2, uint32_t v1
 	return 0;
 }
 
+/* A datagram by its bytes (k2: their hash, which covers the captured length too). */
 static uint64_t echo_key(const struct ub_flows_dgram *g)
 {
-	return (uint64_t)TAG_ECHO << 48 | (uint64_t)(g->len & 0xffff) << 16 | (g->caplen & 0xffff);
+	uint32_t first = (uint32_t)g->head[0] << 24 | (uint32_t)g->head[1] << 16 |
+			 (uint32_t)g->head[2] << 8 | g->head[3];
+
+	return key1(TAG_ECHO, g->len, first);
 }
 
 static uint64_t pair_key(uint32_t seq)
 {
-	return (uint64_t)TAG_PAIR << 48 | seq;
+	return key1(TAG_PAIR, 0, seq);
+}
+
+static uint64_t seq_key(uint16_t ssid, uint32_t num)
+{
+	return key1(TAG_SEQ, ssid, num);
+}
+
+static uint64_t ssid_key(uint16_t ssid)
+{
+	return key1(TAG_SSID, 0, ssid);
 }
 
 /* A text probe by its SSID and number (k2: its T1), wherever in a datagram it was found. */
 static uint64_t text_key(const struct ub_flows_dgram *g)
 {
-	return (uint64_t)TAG_TEXT << 48 | (uint64_t)g->text_ssid << 32 | g->text_seq;
+	return key1(TAG_TEXT, g->text_ssid, g->text_seq);
 }
 
 /* The size of a reply to a request of n octets: n (RFC 8762 §4.3), or 41 (RFC 5357 §4.2.1). */
@@ -257,13 +295,13 @@ static int stamp_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos
 		return 0;
 	}
 	num = g->flags & UB_FLOWS_DG_PROBE ? g->text_seq : seq;
-	sl = map_find(&fl->map, (uint64_t)TAG_SSID << 48 | ssid, 0);
+	sl = map_find(&fl->map, ssid_key(ssid), 0);
 	if (sl) {
 		si = sl->v1;
 	} else {
 		rc = ub_flows_new_session(fl, fp->f, fp->d, UB_FLOWS_STAMP, ssid, pos, &si);
 		if (!rc)
-			rc = map_put(&fl->map, (uint64_t)TAG_SSID << 48 | ssid, 0, si, 0, 0);
+			rc = map_put(&fl->map, ssid_key(ssid), 0, si, 0, 0);
 		if (rc)
 			return rc;
 		if (fp->first_si == UB_FLOWS_NONE)
@@ -271,7 +309,7 @@ static int stamp_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos
 	}
 	if (g->flags & UB_FLOWS_DG_AUTH)
 		fl->sess[si].authenticated = 1;
-	sl = map_find(&fl->map, (uint64_t)TAG_SEQ << 48 | (uint64_t)ssid << 32 | num, 0);
+	sl = map_find(&fl->map, seq_key(ssid, num), 0);
 	if (sl) {
 		/* the same number again counts once; its T1 may still be answered */
 		fl->sess[si].dup_requests++;
@@ -280,7 +318,7 @@ static int stamp_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos
 	idx = ub_flows_add_probe(&fl->sess[si], g, num);
 	if (idx < 0)
 		return (int)idx;
-	rc = map_put(&fl->map, (uint64_t)TAG_SEQ << 48 | (uint64_t)ssid << 32 | num, 0,
+	rc = map_put(&fl->map, seq_key(ssid, num), 0,
 		     (uint32_t)idx, 0, 0);
 	if (!rc)
 		rc = map_put(&fl->map, pair_key(seq), t1, si, (uint32_t)idx, 0);
@@ -295,7 +333,7 @@ static struct ub_flows_sess *session_of(struct ub_flows *fl, const struct flow_p
 	uint16_t ssid;
 
 	if (ub_proto_req_ssid(g->head, g->head_len, &ssid) == 0)
-		sl = map_find(&fl->map, (uint64_t)TAG_SSID << 48 | ssid, 0);
+		sl = map_find(&fl->map, ssid_key(ssid), 0);
 	if (sl)
 		return &fl->sess[sl->v1];
 	return fp->first_si != UB_FLOWS_NONE ? &fl->sess[fp->first_si] : NULL;
