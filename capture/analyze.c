@@ -104,7 +104,10 @@ static int cmp_i64(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-/* Median gap between consecutive requests (nearest rank, as ub_stats); 0 with fewer than 2. */
+/*
+ * Median gap between consecutive requests (nearest rank, as ub_stats); 0
+ * with fewer than 2. summary_only: from the histogram, as ub_stats does.
+ */
 static int median_gap(const struct ub_flows_session *s, int64_t *out)
 {
 	size_t i, m = s->n - 1;
@@ -113,6 +116,10 @@ static int median_gap(const struct ub_flows_session *s, int64_t *out)
 	*out = 0;
 	if (s->n < 2)
 		return 0;
+	if (s->gaps) {
+		*out = ub_hist_percentile(s->gaps, 5000);
+		return 0;
+	}
 	v = malloc(m * sizeof(*v));
 	if (!v)
 		return UB_E_NOMEM;
@@ -164,7 +171,7 @@ static int finish(struct ub_analysis *a)
 		p->size = s.size;
 		p->timeout_ns = a->timeout_ns;
 		p->authenticated = s.authenticated;
-		p->start_real_ns = s.probes[0].tx;
+		p->start_real_ns = s.first_tx;
 		p->clock = "pcap";
 		p->label = a->label;
 		p->ssid = s.ssid;
@@ -235,6 +242,7 @@ int ub_analyze_pcap(pcap_t *p, const struct ub_analyze_config *c, struct ub_anal
 	fc.nports = a->nports;
 	fc.timeout_ns = a->timeout_ns;
 	fc.key = c->key;
+	fc.summary_only = c->summary_only;
 	a->flows = ub_flows_new(&fc);
 
 	if (a->flows)
@@ -405,7 +413,7 @@ static int write_csv(const struct ub_flows_session *s, const char *path, struct 
 	struct ub_csv *csv;
 	const struct ub_flows_event *ev;
 	uint32_t *start = NULL, *order = NULL;
-	int64_t t0 = s->probes[0].tx;
+	int64_t t0 = s->first_tx;
 	size_t i, j;
 
 	start = calloc(s->n + 1, sizeof(*start));

@@ -53,6 +53,7 @@ struct ub_analyze_config {
 	const char *csv_path;  /* NULL = none; several sessions: FILE-HOST_PORT.csv each */
 	const char *label;     /* params.label; NULL = the capture's file name */
 	const struct ub_auth_key *key; /* check authenticated packets' HMAC; NULL = none */
+	int summary_only;      /* constant memory: no CSV, percentiles from histograms */
 	int quiet;             /* no summary on out (notes still go to msg) */
 	enum ub_lang lang;
 	FILE *out;             /* summaries; NULL = none */

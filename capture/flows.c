@@ -58,8 +58,7 @@ void ub_flows_advise_huge(void *p, size_t n)
 #endif
 }
 
-/* Makes room for need elements of size elem in *p; returns 0 or UB_E_NOMEM. */
-static int reserve(void **p, size_t *cap, size_t need, size_t elem)
+int ub_flows_reserve(void **p, size_t *cap, size_t need, size_t elem)
 {
 	size_t c = *cap ? *cap : 64;
 	void *q;
@@ -209,14 +208,16 @@ static int flow_get(struct ub_flows *fl, const uint8_t *src, const uint8_t *dst,
 	}
 	if (fl->nflows >= UB_FLOWS_NONE - 1)
 		return UB_E_RANGE;
-	rc = reserve((void **)&fl->flows, &fl->flowcap, fl->nflows + 1, sizeof(*fl->flows));
+	rc = ub_flows_reserve((void **)&fl->flows, &fl->flowcap, fl->nflows + 1, sizeof(*fl->flows));
 	if (rc)
 		return rc;
 	f = &fl->flows[fl->nflows];
+	memset(f, 0, sizeof(*f));
 	memcpy(f->a, x, UB_FLOWS_EP_LEN);
 	memcpy(f->b, y, UB_FLOWS_EP_LEN);
-	f->first = f->last = UB_FLOWS_NONE;
-	f->n[0] = f->n[1] = 0;
+	f->state = UB_FLOWS_JUDGING;
+	f->first_si = UB_FLOWS_NONE;
+	f->map.gen = f->old.gen = 1;
 	f->port_side =
 		(uint8_t)(is_session_port(fl, ep_port(x)) | is_session_port(fl, ep_port(y)) << 1);
 	fl->ftab[j] = (uint32_t)fl->nflows;
@@ -273,7 +274,8 @@ static int read_payload(struct ub_flows *fl, const struct ub_udp_view *v, struct
 int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 {
 	uint8_t src[UB_FLOWS_EP_LEN], dst[UB_FLOWS_EP_LEN];
-	struct ub_flows_dgram *g;
+	struct ub_flows_dgram g;
+	struct ub_flows_flow *f;
 	uint32_t fi;
 	uint8_t dir;
 	int rc;
@@ -283,43 +285,37 @@ int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 	if (v->payload_len < UB_TWL_REQ_MIN && !is_session_port(fl, ep_port(src)) &&
 	    !is_session_port(fl, ep_port(dst)))
 		return 0;
-	if (fl->ndg >= UB_FLOWS_NONE - 1)
-		return UB_E_RANGE;
 	rc = flow_get(fl, src, dst, &fi, &dir);
-	if (!rc)
-		rc = reserve((void **)&fl->dg, &fl->dgcap, fl->ndg + 1, sizeof(*fl->dg));
 	if (rc)
 		return rc;
-	g = &fl->dg[fl->ndg];
-	g->t = t;
-	g->flow = fi;
-	g->next = UB_FLOWS_NONE;
-	g->len = (uint32_t)v->payload_len;
-	g->caplen = (uint32_t)v->captured_len;
-	g->hash = bytes_hash(v->payload, v->captured_len, v->captured_len);
-	g->dir = dir;
-	if (read_payload(fl, v, g))
+	f = &fl->flows[fi];
+	if (f->state == UB_FLOWS_IGNORED)
 		return 0;
-	if (fl->flows[fi].last == UB_FLOWS_NONE)
-		fl->flows[fi].first = (uint32_t)fl->ndg;
-	else
-		fl->dg[fl->flows[fi].last].next = (uint32_t)fl->ndg;
-	fl->flows[fi].last = (uint32_t)fl->ndg;
-	fl->flows[fi].n[dir]++;
+	g.t = t;
+	g.pos = fl->ndg;
+	g.len = (uint32_t)v->payload_len;
+	g.caplen = (uint32_t)v->captured_len;
+	g.hash = bytes_hash(v->payload, v->captured_len, v->captured_len);
+	g.dir = dir;
+	if (read_payload(fl, v, &g))
+		return 0;
+	f->n[dir]++;
 	fl->ndg++;
-	return 0;
+	return ub_flows_take(fl, f, &g);
 }
 
 int ub_flows_new_session(struct ub_flows *fl, const struct ub_flows_flow *f, unsigned d,
-			 enum ub_flows_mode m, uint16_t ssid, uint32_t pos, uint32_t *si)
+			 enum ub_flows_mode m, uint16_t ssid, const struct ub_flows_dgram *g,
+			 uint32_t *si)
 {
+	struct ub_hist_config hc;
 	struct ub_stats_config sc;
 	struct ub_flows_sess *s;
 	int rc;
 
 	if (fl->nsess >= UB_FLOWS_NONE - 1)
 		return UB_E_RANGE;
-	rc = reserve((void **)&fl->sess, &fl->sesscap, fl->nsess + 1, sizeof(*fl->sess));
+	rc = ub_flows_reserve((void **)&fl->sess, &fl->sesscap, fl->nsess + 1, sizeof(*fl->sess));
 	if (rc)
 		return rc;
 	s = &fl->sess[fl->nsess];
@@ -330,46 +326,79 @@ int ub_flows_new_session(struct ub_flows *fl, const struct ub_flows_flow *f, uns
 	ep_str(s->server, s->server_str, sizeof(s->server_str));
 	s->mode = m;
 	s->ssid = ssid;
-	s->first_pos = pos;
-	s->size = fl->dg[pos].len;
+	s->first_pos = g->pos;
+	s->size = g->len;
 	ub_stats_config_init(&sc);
 	sc.timeout_ns = fl->timeout_ns;
 	sc.interval_ns = 0;
 	sc.stateful = m == UB_FLOWS_STAMP;
+	sc.summary_only = fl->summary_only;
+	sc.window = UB_FLOWS_SUMMARY_PROBES;
+	/* counted now, so that the session is freed with the others whatever happens next */
+	fl->nsess++;
 	s->stats = ub_stats_new(&sc);
 	if (!s->stats)
 		return UB_E_NOMEM;
-	*si = (uint32_t)fl->nsess++;
+	if (fl->summary_only) {
+		ub_hist_config_init(&hc);
+		s->gaps = ub_hist_new(&hc);
+		if (!s->gaps)
+			return UB_E_NOMEM;
+	}
+	*si = (uint32_t)(fl->nsess - 1);
 	return 0;
+}
+
+struct ub_flows_probe *ub_flows_probe_at(struct ub_flows_sess *s, uint32_t idx)
+{
+	if (idx >= s->n)
+		return NULL;
+	if (!s->gaps)
+		return &s->probes[idx];
+	/* a ring that grows to UB_FLOWS_SUMMARY_PROBES; until then it holds every probe */
+	if (s->n - idx > s->probecap)
+		return NULL;
+	return &s->probes[idx & (s->probecap - 1)];
 }
 
 /* Records a new probe of s; returns its index or a negative code. */
 int64_t ub_flows_add_probe(struct ub_flows_sess *s, const struct ub_flows_dgram *g,
 			   uint32_t wire_seq)
 {
+	struct ub_flows_probe *p;
 	uint32_t idx;
 	int rc;
 
 	if (s->n >= UB_FLOWS_NONE - 1)
 		return UB_E_RANGE;
-	rc = reserve((void **)&s->probes, &s->probecap, s->n + 1, sizeof(*s->probes));
-	if (rc)
-		return rc;
+	if (!s->gaps || s->probecap < UB_FLOWS_SUMMARY_PROBES) {
+		rc = ub_flows_reserve((void **)&s->probes, &s->probecap, s->n + 1, sizeof(*s->probes));
+		if (rc)
+			return rc;
+	}
 	idx = (uint32_t)s->n;
 	rc = ub_stats_sent(s->stats, idx, g->t, 0);
+	if (!rc && s->gaps && idx > 0)
+		rc = ub_hist_record(s->gaps, g->t > s->last_tx ? g->t - s->last_tx : 0);
 	if (rc)
 		return rc;
-	s->probes[idx].tx = g->t;
-	s->probes[idx].wire_seq = wire_seq;
-	s->probes[idx].len = g->len;
-	s->probes[idx].answered = 0;
+	if (idx == 0) {
+		s->first_tx = g->t;
+		s->first_seq = wire_seq;
+	}
+	s->last_tx = g->t;
 	s->n++;
+	p = ub_flows_probe_at(s, idx);
+	p->tx = g->t;
+	p->wire_seq = wire_seq;
+	p->len = g->len;
+	p->answered = 0;
 	return idx;
 }
 
 static int add_event(struct ub_flows_sess *s, const struct ub_flows_event *ev)
 {
-	int rc = reserve((void **)&s->ev, &s->evcap, s->nev + 1, sizeof(*s->ev));
+	int rc = ub_flows_reserve((void **)&s->ev, &s->evcap, s->nev + 1, sizeof(*s->ev));
 
 	if (rc)
 		return rc;
@@ -381,6 +410,7 @@ static int add_event(struct ub_flows_sess *s, const struct ub_flows_event *ev)
 int ub_flows_record_reply(struct ub_flows_sess *s, struct ub_reply *r, struct ub_flows_event *ev)
 {
 	int st, reordered = 0;
+	struct ub_flows_probe *p;
 
 	st = ub_stats_reply(s->stats, r, &reordered);
 	if (st == UB_E_NOMEM)
@@ -389,7 +419,11 @@ int ub_flows_record_reply(struct ub_flows_sess *s, struct ub_reply *r, struct ub
 		s->foreign++;
 		return 0;
 	}
-	s->probes[r->seq].answered = 1;
+	p = ub_flows_probe_at(s, r->seq);
+	if (p)
+		p->answered = 1;
+	if (s->gaps)
+		return 0; /* summary_only: no CSV, no replies kept */
 	ev->idx = r->seq;
 	ev->rx = r->rx_ns;
 	ev->rtt = r->rtt_ns;
@@ -407,15 +441,19 @@ static int cmp_session(const void *x, const void *y)
 
 static void free_reading(struct ub_flows *fl)
 {
-	free(fl->dg);
+	size_t i;
+
+	for (i = 0; i < fl->nflows; i++) {
+		free(fl->flows[i].buf);
+		free(fl->flows[i].map.s);
+		free(fl->flows[i].old.s);
+	}
 	free(fl->flows);
 	free(fl->ftab);
-	free(fl->map.s);
-	fl->dg = NULL;
 	fl->flows = NULL;
 	fl->ftab = NULL;
-	fl->map.s = NULL;
-	fl->ndg = fl->dgcap = fl->nflows = fl->flowcap = fl->ftabcap = fl->map.cap = 0;
+	fl->nflows = fl->flowcap = fl->ftabcap = 0;
+	fl->last_flow = UB_FLOWS_NONE;
 }
 
 void ub_flows_config_init(struct ub_flows_config *c)
@@ -442,7 +480,7 @@ struct ub_flows *ub_flows_new(const struct ub_flows_config *c)
 		fl->keyed = 1;
 	}
 	fl->timeout_ns = c->timeout_ns > 0 ? c->timeout_ns : UB_NS_PER_S;
-	fl->map.gen = 1;
+	fl->summary_only = c->summary_only;
 	fl->last_flow = UB_FLOWS_NONE;
 	return fl;
 }
@@ -456,6 +494,7 @@ void ub_flows_free(struct ub_flows *fl)
 	free_reading(fl);
 	for (i = 0; i < fl->nsess; i++) {
 		ub_stats_free(fl->sess[i].stats);
+		ub_hist_free(fl->sess[i].gaps);
 		free(fl->sess[i].probes);
 		free(fl->sess[i].ev);
 	}
@@ -492,8 +531,11 @@ int ub_flows_session(const struct ub_flows *fl, unsigned i, struct ub_flows_sess
 	s->ssid = in->ssid;
 	s->size = in->size;
 	s->stats = in->stats;
-	s->probes = in->probes;
+	s->probes = in->gaps ? NULL : in->probes;
 	s->n = in->n;
+	s->first_tx = in->first_tx;
+	s->first_seq = in->first_seq;
+	s->gaps = in->gaps;
 	s->ev = in->ev;
 	s->nev = in->nev;
 	s->dup_requests = in->dup_requests;

@@ -15,6 +15,7 @@
 
 #include "stamp/auth.h"
 #include "capture/decode.h"
+#include "lib/hist.h"
 #include "lib/net.h"
 #include "metrics/stats.h"
 
@@ -47,9 +48,12 @@ struct ub_flows_session {
 	uint16_t ssid;
 	uint32_t size;                       /* payload length of the first request */
 	struct ub_stats *stats;              /* every request and first reply fed to it */
-	const struct ub_flows_probe *probes; /* n of them; a number seen twice counts once */
-	size_t n;
-	const struct ub_flows_event *ev;     /* nev replies, in arrival order */
+	const struct ub_flows_probe *probes; /* n of them (NULL: summary_only, none kept) */
+	size_t n;                            /* requests; a number seen twice counts once */
+	int64_t first_tx;                    /* the first request's capture time */
+	uint32_t first_seq;                  /* the first request's number (probes[0].wire_seq) */
+	const struct ub_hist *gaps;          /* summary_only: time between requests; NULL: exact */
+	const struct ub_flows_event *ev;     /* nev replies, in arrival order (none: summary_only) */
 	size_t nev;
 	uint64_t dup_requests, foreign;
 	uint64_t auth_failed;                /* datagrams whose HMAC did not match, left out */
@@ -64,6 +68,7 @@ struct ub_flows_config {
 	unsigned nports;
 	int64_t timeout_ns;            /* Tmax: a later first reply counts as lost (late) */
 	const struct ub_auth_key *key; /* verify authenticated packets' HMAC; NULL: none (copied) */
+	int summary_only;              /* keep no probe or reply: memory stays the same (flows_int.h) */
 };
 
 /* Sets defaults: no session port, Tmax 1 s, no key. */

@@ -4,13 +4,21 @@
  * pair a reply with its request). Callers outside capture/ use flows.h and
  * pairing.h.
  *
- * Memory: every UDP datagram that may belong to a session (on a session
- * port, or at least 14 octets, TWAMP-light's least request) is kept in 96
- * bytes: its time, lengths, a hash of the payload, the payload's first 44
- * octets (an authenticated packet's fields moved to where an
- * unauthenticated one has them) and the fields of a text probe found in it.
- * Flows are then analyzed one at a time with one hash table, reset between
- * flows.
+ * Every UDP datagram that may belong to a session (on a session port, or
+ * at least 14 octets, TWAMP-light's least request) is read into 96 bytes:
+ * its time, lengths, a hash of the payload, the payload's first 44 octets
+ * (an authenticated packet's fields moved to where an unauthenticated one
+ * has them) and the fields of a text probe found in it. A flow keeps its
+ * first UB_FLOWS_DECIDE datagrams (all of them, if it has fewer) until it is
+ * known which end asks and how the other answers; from then on each
+ * datagram is paired as it is read, with the flow's own hash table.
+ *
+ * Memory: exact, a flow's table holds every request of it, and a session
+ * every probe (24 bytes) and reply (48 bytes, for the CSV). summary_only,
+ * a flow keeps two tables, the newer one taking at most
+ * UB_FLOWS_SUMMARY_KEYS entries or 2 Tmax of requests before it becomes the
+ * older one and the older one is dropped; a session keeps its last
+ * UB_FLOWS_SUMMARY_PROBES probes and no reply.
  */
 #ifndef UB_FLOWS_INT_H
 #define UB_FLOWS_INT_H
@@ -22,11 +30,15 @@
 #include "capture/flows.h"
 #include "lib/net.h"
 #include "stamp/proto.h"
+#include "lib/hist.h"
 #include "metrics/stats.h"
 
 #define UB_FLOWS_EP_LEN 19             /* family, 16 address octets, port (network order) */
 #define UB_FLOWS_HEAD_LEN UB_STAMP_LEN /* payload octets kept of each datagram */
 #define UB_FLOWS_NONE UINT32_MAX       /* no datagram, flow or session */
+#define UB_FLOWS_DECIDE 2048           /* a flow's roles are judged from this many datagrams */
+#define UB_FLOWS_SUMMARY_KEYS 32768    /* summary_only: entries of a flow's newer table */
+#define UB_FLOWS_SUMMARY_PROBES 16384  /* summary_only: probes a session keeps (a power of two) */
 
 /* What ub_flows_add saw in a datagram (flags of struct ub_flows_dgram). */
 enum {
@@ -38,7 +50,7 @@ enum {
 
 struct ub_flows_dgram {
 	int64_t t;            /* capture time, ns */
-	uint32_t flow, next;  /* next datagram of the same flow, UB_FLOWS_NONE at the end */
+	uint64_t pos;         /* its place among the datagrams kept, from 0 */
 	uint32_t len;         /* UDP payload length */
 	uint32_t caplen;      /* of which the file holds this much */
 	uint64_t hash;        /* over the captured payload and its length */
@@ -49,13 +61,6 @@ struct ub_flows_dgram {
 	uint16_t text_ssid;
 	uint32_t text_seq;
 	int64_t text_t1;
-};
-
-struct ub_flows_flow {
-	uint8_t a[UB_FLOWS_EP_LEN], b[UB_FLOWS_EP_LEN]; /* a sorts before b */
-	uint32_t first, last;
-	uint32_t n[2];                /* datagrams kept that a sent, that b sent */
-	uint8_t port_side;            /* bit 0: a is on a session port, bit 1: b is */
 };
 
 /* The hash table of pairing.c: two keys, two values. */
@@ -83,16 +88,44 @@ struct ub_flows_map {
 
 #define UB_FLOWS_MAP_RUN 1024
 
+/* Where a flow is. */
+enum ub_flows_state {
+	UB_FLOWS_JUDGING, /* keeping its datagrams until it is known who asks and how */
+	UB_FLOWS_PAIRING, /* pairing each datagram as it comes */
+	UB_FLOWS_IGNORED  /* nothing answers and no end is on a session port */
+};
+
+struct ub_flows_flow {
+	uint8_t a[UB_FLOWS_EP_LEN], b[UB_FLOWS_EP_LEN]; /* a sorts before b */
+	uint8_t port_side;            /* bit 0: a is on a session port, bit 1: b is */
+	uint8_t state;                /* enum ub_flows_state */
+	uint32_t n[2];                /* datagrams kept that a sent, that b sent */
+	struct ub_flows_dgram *buf;   /* UB_FLOWS_JUDGING: the datagrams so far */
+	size_t nbuf, bufcap;
+	/* UB_FLOWS_PAIRING: */
+	unsigned d;                   /* the end that asks: 0 (a) or 1 (b) */
+	enum ub_flows_mode mode;      /* UB_FLOWS_STAMP or UB_FLOWS_ECHO */
+	uint32_t first_si;            /* first session of the flow, for replies nobody asked for */
+	uint64_t auth_failed;         /* failed the HMAC check before the flow had a session */
+	int any_good;                 /* a datagram passed the key's HMAC check */
+	struct ub_flows_map map, old; /* old: summary_only, the table before map */
+	int64_t map_t0;               /* summary_only: when map took its first request */
+};
+
 struct ub_flows_sess {
 	uint8_t client[UB_FLOWS_EP_LEN], server[UB_FLOWS_EP_LEN];
 	enum ub_flows_mode mode;
 	int authenticated;   /* its requests are in the authenticated layout */
 	uint16_t ssid;
-	uint32_t first_pos;  /* where its first request lies in the file */
+	uint64_t first_pos;  /* where its first request lies in the file */
 	uint32_t size;       /* payload length of the first request */
 	struct ub_stats *stats;
-	struct ub_flows_probe *probes;
+	struct ub_flows_probe *probes; /* exact: all n; summary_only: a ring of the last ones */
 	size_t n, probecap;
+	int64_t first_tx;    /* its first request's time */
+	int64_t last_tx;     /* its last request's time */
+	uint32_t first_seq;  /* its first request's wire_seq */
+	struct ub_hist *gaps; /* summary_only: time between consecutive requests */
 	struct ub_flows_event *ev;
 	size_t nev, evcap;
 	uint64_t dup_requests, foreign;
@@ -107,20 +140,19 @@ struct ub_flows {
 	int ports[UB_FLOWS_PORTS_MAX];
 	unsigned nports;
 	int64_t timeout_ns;
+	int summary_only;
 	uint64_t cut_unused;
 	int keyed;
 	struct ub_auth_key key;
 	uint64_t auth_failed;   /* datagrams whose HMAC did not match, in all */
 
 	/* while reading */
-	struct ub_flows_dgram *dg;
-	size_t ndg, dgcap;
+	uint64_t ndg;           /* datagrams kept so far */
 	struct ub_flows_flow *flows;
 	size_t nflows, flowcap;
 	uint32_t *ftab;
 	size_t ftabcap;
 	uint32_t last_flow;     /* the flow of the datagram before; UB_FLOWS_NONE at first */
-	struct ub_flows_map map;
 
 	/* found */
 	struct ub_flows_sess *sess;
@@ -133,19 +165,35 @@ struct ub_flows {
 /* Asks the kernel for transparent huge pages under [p, p + n) when it is large; only a hint. */
 void ub_flows_advise_huge(void *p, size_t n);
 
+/* Makes room for need elements of size elem in *p, doubling; returns 0 or UB_E_NOMEM. */
+int ub_flows_reserve(void **p, size_t *cap, size_t need, size_t elem);
+
 /*
- * Frees what only reading needed (the datagrams, flows and the hash table)
- * and puts the sessions in the order their first request was seen.
+ * Takes datagram g of flow f (copied): kept while the flow is judged, else
+ * paired at once (pairing.c). Returns 0, UB_E_RANGE or UB_E_NOMEM.
+ */
+int ub_flows_take(struct ub_flows *fl, struct ub_flows_flow *f, const struct ub_flows_dgram *g);
+
+/* Judges every flow still being judged, as at the end of the file (pairing.c). */
+int ub_flows_judge_rest(struct ub_flows *fl);
+
+/*
+ * Frees what only reading needed (the flows and their tables) and puts the
+ * sessions in the order their first request was seen.
  */
 void ub_flows_done_reading(struct ub_flows *fl);
 
+/* Probe idx of s, or NULL when s no longer keeps it (summary_only). */
+struct ub_flows_probe *ub_flows_probe_at(struct ub_flows_sess *s, uint32_t idx);
+
 /*
  * Opens a session in fl whose client is end d of flow f (0: a, 1: b) and
- * whose first request is datagram pos; its index goes to *si. The session
+ * whose first request is datagram g; its index goes to *si. The session
  * and its ub_stats are owned by fl. Returns 0, UB_E_RANGE or UB_E_NOMEM.
  */
 int ub_flows_new_session(struct ub_flows *fl, const struct ub_flows_flow *f, unsigned d,
-			 enum ub_flows_mode m, uint16_t ssid, uint32_t pos, uint32_t *si);
+			 enum ub_flows_mode m, uint16_t ssid, const struct ub_flows_dgram *g,
+			 uint32_t *si);
 
 /* Records request g as a new probe of s, fed to its stats; returns its index or a negative code. */
 int64_t ub_flows_add_probe(struct ub_flows_sess *s, const struct ub_flows_dgram *g,

@@ -1,7 +1,8 @@
 /*
  * udpbench: the pairing rules of `udpbench analyze` (pairing.h): in one
- * flow, which end asks and how the other answers, and which reply answers
- * which request. flows.c keeps what is found.
+ * flow, which end asks and how the other answers (judged from the flow's
+ * first UB_FLOWS_DECIDE datagrams), and which reply answers which request
+ * (as each datagram is read from then on). flows.c keeps what is found.
  */
 #include "capture/pairing.h"
 
@@ -110,7 +111,7 @@ static int map_reserve(struct ub_flows_map *m, size_t n)
 {
 	size_t cap = m->cap ? m->cap : 256;
 
-	while (cap / 4 <= n) {
+	while (cap / 2 <= n) {
 		if (cap > SIZE_MAX / 4 / sizeof(*m->s))
 			return UB_E_NOMEM;
 		cap *= 2;
@@ -126,7 +127,7 @@ static int map_put(struct ub_flows_map *m, uint64_t k1, uint64_t k2, uint32_t v1
 	size_t i, steps;
 	int rc;
 
-	if ((m->n + 1) * 4 > m->cap) {
+	if ((m->n + 1) * 2 > m->cap) {
 		rc = map_grow(m);
 		if (rc)
 			return rc;
@@ -214,59 +215,93 @@ static int reply_key(const struct ub_flows_dgram *g, uint32_t *seq, uint64_t *t1
  * must also be of the size a reflector gives (or TWAMP-light's short 38).
  * Datagrams that failed the key's HMAC check count for nothing.
  */
-static int score(struct ub_flows *fl, const struct ub_flows_flow *f, unsigned d, uint64_t *stamp,
-		 uint64_t *echo)
+static int score(struct ub_flows_flow *f, unsigned d, uint64_t *stamp, uint64_t *echo)
 {
+	struct ub_flows_map *m = &f->map;
 	const struct ub_flows_dgram *g;
 	const struct ub_flows_slot *s;
-	uint32_t i, seq;
+	uint32_t seq;
 	uint64_t t1;
+	size_t i;
 	int rc;
 
 	*stamp = *echo = 0;
-	map_reset(&fl->map);
-	/* a STAMP request puts two entries, its pair and its bytes */
-	rc = map_reserve(&fl->map, 2 * (size_t)f->n[d]);
+	map_reset(m);
+	/* a STAMP request puts at most three entries: its pair, its bytes, its text */
+	rc = map_reserve(m, 3 * f->nbuf);
 	if (rc)
 		return rc;
-	for (i = f->first; i != UB_FLOWS_NONE; i = g->next) {
-		g = &fl->dg[i];
+	for (i = 0; i < f->nbuf; i++) {
+		g = &f->buf[i];
 		if (g->flags & UB_FLOWS_DG_AUTH_BAD)
 			continue;
 		if (g->dir == d) {
 			if (g->len >= UB_TWL_REQ_MIN && request_key(g, &seq, &t1) == 0 && t1 != 0) {
-				rc = map_put(&fl->map, pair_key(seq), t1, g->len, 0, 0);
+				rc = map_put(m, pair_key(seq), t1, g->len, 0, 0);
 				if (rc)
 					return rc;
 			}
-			rc = map_put(&fl->map, echo_key(g), g->hash, 0, 0, 0);
+			rc = map_put(m, echo_key(g), g->hash, 0, 0, 0);
 			if (!rc && (g->flags & UB_FLOWS_DG_PROBE))
-				rc = map_put(&fl->map, text_key(g), (uint64_t)g->text_t1, 0, 0, 0);
+				rc = map_put(m, text_key(g), (uint64_t)g->text_t1, 0, 0, 0);
 			if (rc)
 				return rc;
 			continue;
 		}
 		if (reply_key(g, &seq, &t1) == 0) {
-			s = map_find(&fl->map, pair_key(seq), t1);
+			s = map_find(m, pair_key(seq), t1);
 			if (s && (f->port_side || reply_size(s->v1) == g->len ||
 				  g->len == UB_TWL_REPLY_MIN))
 				(*stamp)++;
 		}
-		if (map_find(&fl->map, echo_key(g), g->hash) ||
-		    ((g->flags & UB_FLOWS_DG_TEXT) &&
-		     map_find(&fl->map, text_key(g), (uint64_t)g->text_t1)))
+		if (map_find(m, echo_key(g), g->hash) ||
+		    ((g->flags & UB_FLOWS_DG_TEXT) && map_find(m, text_key(g), (uint64_t)g->text_t1)))
 			(*echo)++;
 	}
 	return 0;
 }
 
-/* What one pass over a flow carries along. */
-struct flow_pass {
-	const struct ub_flows_flow *f;
-	unsigned d;
-	uint32_t first_si; /* first session of the flow, for replies nobody asked for */
-	uint64_t auth_failed; /* failed the HMAC check before the flow had a session */
-};
+/* The entry of (k1, k2) in f's tables, the newer one first; NULL when neither has it. */
+static struct ub_flows_slot *flow_find(const struct ub_flows_flow *f, uint64_t k1, uint64_t k2)
+{
+	struct ub_flows_slot *s = map_find(&f->map, k1, k2);
+
+	return s || !f->old.n ? s : map_find(&f->old, k1, k2);
+}
+
+/*
+ * summary_only: before request g goes in, a full or old newer table
+ * becomes the older one, and the older one is dropped; the flow's SSIDs
+ * stay known.
+ */
+static int flow_age(struct ub_flows *fl, struct ub_flows_flow *f, const struct ub_flows_dgram *g)
+{
+	struct ub_flows_map t;
+	size_t i;
+	int rc;
+
+	if (!fl->summary_only)
+		return 0;
+	if (f->map.n == 0)
+		f->map_t0 = g->t;
+	if (f->map.n < UB_FLOWS_SUMMARY_KEYS && g->t - f->map_t0 <= 2 * fl->timeout_ns)
+		return 0;
+	t = f->old;
+	f->old = f->map;
+	f->map = t;
+	map_reset(&f->map);
+	f->map_t0 = g->t;
+	for (i = 0; i < f->old.cap; i++) {
+		const struct ub_flows_slot *s = &f->old.s[i];
+
+		if (s->gen == f->old.gen && s->k1 >> 56 == TAG_SSID) {
+			rc = map_put(&f->map, s->k1, s->k2, s->v1, s->v2, 0);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
 
 /*
  * A request: STAMP (44 octets or more, RFC 8762 §4.2), TWAMP-light (14 or
@@ -274,9 +309,9 @@ struct flow_pass {
  * for one. Replies pair by the octets a reflector copies (seq and T1 as
  * they were on the wire); a text probe's number is read from its text.
  */
-static int stamp_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos)
+static int stamp_request(struct ub_flows *fl, struct ub_flows_flow *f,
+			 const struct ub_flows_dgram *g)
 {
-	const struct ub_flows_dgram *g = &fl->dg[pos];
 	const struct ub_flows_slot *sl;
 	uint32_t seq, num, si;
 	uint16_t ssid;
@@ -295,72 +330,74 @@ static int stamp_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos
 		return 0;
 	}
 	num = g->flags & UB_FLOWS_DG_PROBE ? g->text_seq : seq;
-	sl = map_find(&fl->map, ssid_key(ssid), 0);
+	rc = flow_age(fl, f, g);
+	if (rc)
+		return rc;
+	sl = map_find(&f->map, ssid_key(ssid), 0);
 	if (sl) {
 		si = sl->v1;
 	} else {
-		rc = ub_flows_new_session(fl, fp->f, fp->d, UB_FLOWS_STAMP, ssid, pos, &si);
+		rc = ub_flows_new_session(fl, f, f->d, UB_FLOWS_STAMP, ssid, g, &si);
 		if (!rc)
-			rc = map_put(&fl->map, ssid_key(ssid), 0, si, 0, 0);
+			rc = map_put(&f->map, ssid_key(ssid), 0, si, 0, 0);
 		if (rc)
 			return rc;
-		if (fp->first_si == UB_FLOWS_NONE)
-			fp->first_si = si;
+		if (f->first_si == UB_FLOWS_NONE)
+			f->first_si = si;
 	}
 	if (g->flags & UB_FLOWS_DG_AUTH)
 		fl->sess[si].authenticated = 1;
-	sl = map_find(&fl->map, seq_key(ssid, num), 0);
+	sl = flow_find(f, seq_key(ssid, num), 0);
 	if (sl) {
 		/* the same number again counts once; its T1 may still be answered */
 		fl->sess[si].dup_requests++;
-		return map_put(&fl->map, pair_key(seq), t1, si, sl->v1, 0);
+		return map_put(&f->map, pair_key(seq), t1, si, sl->v1, 0);
 	}
 	idx = ub_flows_add_probe(&fl->sess[si], g, num);
 	if (idx < 0)
 		return (int)idx;
-	rc = map_put(&fl->map, seq_key(ssid, num), 0,
-		     (uint32_t)idx, 0, 0);
+	rc = map_put(&f->map, seq_key(ssid, num), 0, (uint32_t)idx, 0, 0);
 	if (!rc)
-		rc = map_put(&fl->map, pair_key(seq), t1, si, (uint32_t)idx, 0);
+		rc = map_put(&f->map, pair_key(seq), t1, si, (uint32_t)idx, 0);
 	return rc;
 }
 
 /* The session of g's SSID, else the flow's first one; NULL while it has none. */
-static struct ub_flows_sess *session_of(struct ub_flows *fl, const struct flow_pass *fp,
+static struct ub_flows_sess *session_of(struct ub_flows *fl, const struct ub_flows_flow *f,
 					const struct ub_flows_dgram *g)
 {
 	const struct ub_flows_slot *sl = NULL;
 	uint16_t ssid;
 
-	if (ub_proto_req_ssid(g->head, g->head_len, &ssid) == 0)
-		sl = map_find(&fl->map, ssid_key(ssid), 0);
-	if (sl)
-		return &fl->sess[sl->v1];
-	return fp->first_si != UB_FLOWS_NONE ? &fl->sess[fp->first_si] : NULL;
+	if (f->first_si == UB_FLOWS_NONE)
+		return NULL;
+	if (f->mode == UB_FLOWS_STAMP && ub_proto_req_ssid(g->head, g->head_len, &ssid) == 0)
+		sl = map_find(&f->map, ssid_key(ssid), 0);
+	return &fl->sess[sl ? sl->v1 : f->first_si];
 }
 
 /* A reply that matched no request: counted against the session of its SSID, or the flow's first. */
-static void foreign_reply(struct ub_flows *fl, const struct flow_pass *fp,
+static void foreign_reply(struct ub_flows *fl, const struct ub_flows_flow *f,
 			  const struct ub_flows_dgram *g)
 {
-	struct ub_flows_sess *s = session_of(fl, fp, g);
+	struct ub_flows_sess *s = session_of(fl, f, g);
 
 	if (s)
 		s->foreign++;
 }
 
 /* A datagram that failed the key's HMAC check: left out, counted against its session. */
-static void auth_failed(struct ub_flows *fl, struct flow_pass *fp, const struct ub_flows_dgram *g)
+static void auth_failed(struct ub_flows *fl, struct ub_flows_flow *f, const struct ub_flows_dgram *g)
 {
-	struct ub_flows_sess *s = session_of(fl, fp, g);
+	struct ub_flows_sess *s = session_of(fl, f, g);
 
 	if (s)
 		s->auth_failed++;
 	else
-		fp->auth_failed++;
+		f->auth_failed++;
 }
 
-static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct ub_flows_dgram *g)
+static int stamp_reply(struct ub_flows *fl, struct ub_flows_flow *f, const struct ub_flows_dgram *g)
 {
 	uint8_t buf[UB_STAMP_LEN];
 	struct ub_stamp_reply rep;
@@ -369,7 +406,7 @@ static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct u
 	const struct ub_flows_slot *sl;
 	struct ub_flows_sess *s;
 	const struct ub_flows_probe *p;
-	int64_t total, proc;
+	int64_t total = 0, proc;
 	int rs = 0, ss = 0;
 	uint32_t seq;
 	uint64_t t1;
@@ -378,16 +415,17 @@ static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct u
 		if (g->len >= UB_TWL_REPLY_MIN && g->caplen < g->len)
 			fl->cut_unused++;
 		else
-			foreign_reply(fl, fp, g);
+			foreign_reply(fl, f, g);
 		return 0;
 	}
-	sl = map_find(&fl->map, pair_key(seq), t1);
+	sl = flow_find(f, pair_key(seq), t1);
 	if (!sl) {
-		foreign_reply(fl, fp, g);
+		foreign_reply(fl, f, g);
 		return 0;
 	}
 	s = &fl->sess[sl->v1];
-	p = &s->probes[sl->v2];
+	/* NULL: summary_only, a probe too old to be kept; ub_stats counts the reply late */
+	p = ub_flows_probe_at(s, sl->v2);
 	/* a reply cut after T1 still holds every field the RTT needs; the rest reads as zero */
 	memcpy(buf, g->head, UB_FLOWS_HEAD_LEN);
 	ub_proto_decode_reply(buf, sizeof(buf), &rep);
@@ -398,9 +436,10 @@ static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct u
 	ev.t2 = ub_proto_ts_ns(rep.rx_ts, rep.err_est);
 	ev.t3 = ub_proto_ts_ns(rep.ts, rep.err_est);
 	/* RFC 8762 §4.3 wants the request's size back; RFC 5357 §4.2.1 at least 41 octets. */
-	if (g->len != reply_size(p->len))
+	if (p && g->len != reply_size(p->len))
 		s->size_mismatch++;
-	total = g->t - p->tx;
+	if (p)
+		total = g->t - p->tx;
 	if (total < 0)
 		total = 0; /* the capture's clock stepped back */
 	proc = ev.t3 - ev.t2;
@@ -409,7 +448,7 @@ static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct u
 		proc = 0;
 	if (!s->refl_set) {
 		s->refl_set = 1;
-		if (s->probes[0].wire_seq != 0)
+		if (s->first_seq != 0)
 			s->refl_off = sl->v2 - rep.seq;
 	}
 	r.seq = sl->v2;
@@ -437,9 +476,9 @@ static int stamp_reply(struct ub_flows *fl, struct flow_pass *fp, const struct u
 	return ub_flows_record_reply(s, &r, &ev);
 }
 
-static int echo_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos)
+static int echo_request(struct ub_flows *fl, struct ub_flows_flow *f,
+			const struct ub_flows_dgram *g)
 {
-	const struct ub_flows_dgram *g = &fl->dg[pos];
 	const struct ub_flows_slot *sl;
 	const struct ub_flows_probe *p;
 	struct ub_flows_sess *s;
@@ -447,21 +486,23 @@ static int echo_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos)
 	int64_t idx;
 	int rc;
 
-	if (fp->first_si == UB_FLOWS_NONE) {
+	if (f->first_si == UB_FLOWS_NONE) {
 		/* udpbench's printable probes, echoed by a classroom script */
 		m = g->flags & UB_FLOWS_DG_PROBE ? UB_FLOWS_TEXT : UB_FLOWS_ECHO;
-		rc = ub_flows_new_session(fl, fp->f, fp->d, m,
-					  m == UB_FLOWS_TEXT ? g->text_ssid : 0, pos,
-					  &fp->first_si);
+		rc = ub_flows_new_session(fl, f, f->d, m, m == UB_FLOWS_TEXT ? g->text_ssid : 0, g,
+					  &f->first_si);
 		if (rc)
 			return rc;
 	}
-	s = &fl->sess[fp->first_si];
-	sl = map_find(&fl->map, echo_key(g), g->hash);
+	rc = flow_age(fl, f, g);
+	if (rc)
+		return rc;
+	s = &fl->sess[f->first_si];
+	sl = flow_find(f, echo_key(g), g->hash);
 	if (sl) {
-		p = &s->probes[sl->v1];
+		p = ub_flows_probe_at(s, sl->v1);
 		/* the same bytes before an answer and within Tmax: a copy, not a new probe */
-		if (!p->answered && g->t - p->tx <= fl->timeout_ns) {
+		if (p && !p->answered && g->t - p->tx <= fl->timeout_ns) {
 			s->dup_requests++;
 			return 0;
 		}
@@ -469,27 +510,28 @@ static int echo_request(struct ub_flows *fl, struct flow_pass *fp, uint32_t pos)
 	idx = ub_flows_add_probe(s, g, (uint32_t)s->n);
 	if (idx < 0)
 		return (int)idx;
-	rc = map_put(&fl->map, echo_key(g), g->hash, (uint32_t)idx, 0, 1);
+	rc = map_put(&f->map, echo_key(g), g->hash, (uint32_t)idx, 0, 1);
 	/* a script that changes what it echoes still answers with the probe's text inside */
 	if (!rc && (g->flags & UB_FLOWS_DG_PROBE))
-		rc = map_put(&fl->map, text_key(g), (uint64_t)g->text_t1, (uint32_t)idx, 0, 1);
+		rc = map_put(&f->map, text_key(g), (uint64_t)g->text_t1, (uint32_t)idx, 0, 1);
 	return rc;
 }
 
-static int echo_reply(struct ub_flows *fl, struct flow_pass *fp, const struct ub_flows_dgram *g)
+static int echo_reply(struct ub_flows *fl, struct ub_flows_flow *f, const struct ub_flows_dgram *g)
 {
 	const struct ub_flows_slot *sl;
+	const struct ub_flows_probe *p;
 	struct ub_flows_sess *s;
 	struct ub_reply r;
 	struct ub_flows_event ev;
-	int64_t total;
+	int64_t total = 0;
 
-	if (fp->first_si == UB_FLOWS_NONE)
+	if (f->first_si == UB_FLOWS_NONE)
 		return 0;
-	s = &fl->sess[fp->first_si];
-	sl = map_find(&fl->map, echo_key(g), g->hash);
+	s = &fl->sess[f->first_si];
+	sl = flow_find(f, echo_key(g), g->hash);
 	if (!sl && (g->flags & UB_FLOWS_DG_TEXT))
-		sl = map_find(&fl->map, text_key(g), (uint64_t)g->text_t1);
+		sl = flow_find(f, text_key(g), (uint64_t)g->text_t1);
 	if (!sl) {
 		if (g->caplen < g->len)
 			fl->cut_unused++;
@@ -499,7 +541,9 @@ static int echo_reply(struct ub_flows *fl, struct flow_pass *fp, const struct ub
 	}
 	memset(&r, 0, sizeof(r));
 	memset(&ev, 0, sizeof(ev));
-	total = g->t - s->probes[sl->v1].tx;
+	p = ub_flows_probe_at(s, sl->v1);
+	if (p)
+		total = g->t - p->tx;
 	r.seq = sl->v1;
 	r.rx_ns = g->t;
 	r.rtt_ns = total > 0 ? total : 0;
@@ -507,96 +551,127 @@ static int echo_reply(struct ub_flows *fl, struct flow_pass *fp, const struct ub
 	return ub_flows_record_reply(s, &r, &ev);
 }
 
-/*
- * Finds the sessions of flow fi in fl and pairs their replies with their
- * requests, recording both in fl's sessions: chooses who asks and how the
- * other end answers, then runs the flow's sessions. A flow where nothing
- * answers and no end is on a session port is left out.
- */
-static int pair_flow(struct ub_flows *fl, uint32_t fi)
+/* Pairs datagram g of flow f, whose roles are known. */
+static int pair_one(struct ub_flows *fl, struct ub_flows_flow *f, const struct ub_flows_dgram *g)
 {
-	const struct ub_flows_flow *f = &fl->flows[fi];
-	struct flow_pass fp = { f, 0, UB_FLOWS_NONE, 0 };
+	if (g->flags & UB_FLOWS_DG_AUTH_BAD) {
+		auth_failed(fl, f, g);
+		if (f->any_good || g->dir != f->d)
+			return 0;
+	} else if (g->flags & UB_FLOWS_DG_AUTH) {
+		f->any_good = 1;
+	}
+	if (g->dir == f->d)
+		return f->mode == UB_FLOWS_STAMP ? stamp_request(fl, f, g) : echo_request(fl, f, g);
+	return f->mode == UB_FLOWS_STAMP ? stamp_reply(fl, f, g) : echo_reply(fl, f, g);
+}
+
+/*
+ * Judges flow f from the datagrams it kept: who asks and how the other end
+ * answers; then pairs them. A flow where nothing answers and no end is on a
+ * session port is left out, from then on too.
+ */
+static int judge(struct ub_flows *fl, struct ub_flows_flow *f)
+{
 	uint64_t st[2], ec[2], best = 0, rank;
-	enum ub_flows_mode mode = UB_FLOWS_STAMP;
-	const struct ub_flows_dgram *g;
 	unsigned d, server_on_port;
-	uint32_t i;
-	int rc, found = 0, any_good;
+	size_t i;
+	int rc, found = 0;
 
 	for (d = 0; d < 2; d++) {
-		rc = score(fl, f, d, &st[d], &ec[d]);
+		rc = score(f, d, &st[d], &ec[d]);
 		if (rc)
 			return rc;
 	}
+	f->d = 0;
+	f->mode = UB_FLOWS_STAMP;
 	/* most answers wins; on a tie STAMP, then the server on a session port */
 	for (d = 0; d < 2; d++) {
 		server_on_port = (f->port_side >> (1 - d)) & 1;
 		rank = st[d] * 4 + 2 + server_on_port;
 		if (st[d] && rank > best) {
 			best = rank;
-			fp.d = d;
-			mode = UB_FLOWS_STAMP;
+			f->d = d;
+			f->mode = UB_FLOWS_STAMP;
 			found = 1;
 		}
 		rank = ec[d] * 4 + server_on_port;
 		if (ec[d] && rank > best) {
 			best = rank;
-			fp.d = d;
-			mode = UB_FLOWS_ECHO;
+			f->d = d;
+			f->mode = UB_FLOWS_ECHO;
 			found = 1;
 		}
 	}
-	if (!found) {
+	map_reset(&f->map);
+	if (!found && f->port_side != 1 && f->port_side != 2) {
+		f->state = UB_FLOWS_IGNORED;
+	} else {
 		/* nothing came back: probes toward one session port are a session that lost all */
-		if (f->port_side != 1 && f->port_side != 2)
-			return 0;
-		fp.d = f->port_side == 2 ? 0 : 1;
-	}
-
-	/*
-	 * A key that fits none of the flow's packets (the wrong key) still shows
-	 * the session: every request sent, none answered, all counted as failed.
-	 * With a key that fits some, the ones that fail are left out: forged.
-	 */
-	for (i = f->first, any_good = 0; i != UB_FLOWS_NONE && !any_good; i = g->next) {
-		g = &fl->dg[i];
-		any_good = (g->flags & UB_FLOWS_DG_AUTH) && !(g->flags & UB_FLOWS_DG_AUTH_BAD);
-	}
-	map_reset(&fl->map);
-	/* a STAMP request puts two entries, its number and its pair */
-	rc = map_reserve(&fl->map, 2 * (size_t)f->n[fp.d]);
-	if (rc)
-		return rc;
-	for (i = f->first; i != UB_FLOWS_NONE; i = g->next) {
-		g = &fl->dg[i];
-		if (g->flags & UB_FLOWS_DG_AUTH_BAD) {
-			auth_failed(fl, &fp, g);
-			if (any_good || g->dir != fp.d)
-				continue;
-		}
-		if (g->dir == fp.d)
-			rc = mode == UB_FLOWS_STAMP ? stamp_request(fl, &fp, i)
-						    : echo_request(fl, &fp, i);
-		else
-			rc = mode == UB_FLOWS_STAMP ? stamp_reply(fl, &fp, g)
-						    : echo_reply(fl, &fp, g);
+		if (!found)
+			f->d = f->port_side == 2 ? 0 : 1;
+		/*
+		 * A key that fits none of the flow's packets (the wrong key) still
+		 * shows the session: every request sent, none answered, all counted
+		 * as failed. With a key that fits some, the ones that fail are left
+		 * out: forged.
+		 */
+		for (i = 0; i < f->nbuf && !f->any_good; i++)
+			f->any_good = (f->buf[i].flags & UB_FLOWS_DG_AUTH) &&
+				      !(f->buf[i].flags & UB_FLOWS_DG_AUTH_BAD);
+		f->state = UB_FLOWS_PAIRING;
+		for (i = 0, rc = 0; i < f->nbuf && !rc; i++)
+			rc = pair_one(fl, f, &f->buf[i]);
 		if (rc)
 			return rc;
 	}
-	/* those seen before the flow's first session belong to it too */
-	if (fp.first_si != UB_FLOWS_NONE)
-		fl->sess[fp.first_si].auth_failed += fp.auth_failed;
+	free(f->buf);
+	f->buf = NULL;
+	f->nbuf = f->bufcap = 0;
+	return 0;
+}
+
+int ub_flows_take(struct ub_flows *fl, struct ub_flows_flow *f, const struct ub_flows_dgram *g)
+{
+	int rc;
+
+	if (f->state == UB_FLOWS_PAIRING)
+		return pair_one(fl, f, g);
+	if (f->state != UB_FLOWS_JUDGING)
+		return 0;
+	rc = ub_flows_reserve((void **)&f->buf, &f->bufcap, f->nbuf + 1, sizeof(*f->buf));
+	if (rc)
+		return rc;
+	f->buf[f->nbuf++] = *g;
+	return f->nbuf >= UB_FLOWS_DECIDE ? judge(fl, f) : 0;
+}
+
+int ub_flows_judge_rest(struct ub_flows *fl)
+{
+	struct ub_flows_flow *f;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < fl->nflows; i++) {
+		f = &fl->flows[i];
+		if (f->state == UB_FLOWS_JUDGING) {
+			rc = judge(fl, f);
+			if (rc)
+				return rc;
+		}
+		/* those that failed the HMAC check before the flow's first session belong to it too */
+		if (f->first_si != UB_FLOWS_NONE) {
+			fl->sess[f->first_si].auth_failed += f->auth_failed;
+			f->auth_failed = 0;
+		}
+	}
 	return 0;
 }
 
 int ub_flows_pair(struct ub_flows *fl)
 {
-	size_t i;
-	int rc = 0;
+	int rc = ub_flows_judge_rest(fl);
 
-	for (i = 0; !rc && i < fl->nflows; i++)
-		rc = pair_flow(fl, (uint32_t)i);
 	ub_flows_done_reading(fl);
 	return rc;
 }

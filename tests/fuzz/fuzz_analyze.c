@@ -2,7 +2,8 @@
  * Fuzz target: the input is a whole capture file (pcap or pcapng) handed to
  * libpcap from memory, then analyzed and summarised as `udpbench analyze`
  * does, without writing any file: once as it is, once with a key
- * (FUZZ_KEY), so authenticated packets are checked and left out too.
+ * (FUZZ_KEY), so authenticated packets are checked and left out too, and
+ * once keeping only the summaries (--summary-only).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,7 +15,8 @@
 #include "fuzz.h"
 
 /* Analyzes the capture in d[0..n) with key k (NULL: none) and writes its summaries to sink. */
-static void analyze(const uint8_t *d, size_t n, const struct ub_auth_key *k, FILE *sink)
+static void analyze(const uint8_t *d, size_t n, const struct ub_auth_key *k, int summary_only,
+		    FILE *sink)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct ub_analyze_config c;
@@ -37,6 +39,7 @@ static void analyze(const uint8_t *d, size_t n, const struct ub_auth_key *k, FIL
 	c.out = sink;
 	c.msg = sink;
 	c.key = k;
+	c.summary_only = summary_only;
 	if (ub_analyze_pcap(p, &c, &a, &e) == 0) {
 		ub_analysis_write(a, &c, &e);
 		ub_analysis_free(a);
@@ -54,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (!sink)
 		sink = fopen("/dev/null", "w");
 	fuzz_keys(&k, &wrong);
-	analyze(d, n, NULL, sink);
-	analyze(d, n, &k, sink);
+	analyze(d, n, NULL, 0, sink);
+	analyze(d, n, &k, 0, sink);
+	analyze(d, n, NULL, 1, sink);
 	return 0;
 }
