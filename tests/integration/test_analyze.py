@@ -6,12 +6,13 @@ tests SKIP with the reason otherwise."""
 import hashlib
 import hmac
 import os
+import re
 import signal
 import socket
 import struct
 import time
 
-from harness import (PEERS, PYTHON, load_json, need_root, need_tool, run, spawn, start_peer,
+from harness import (PEERS, PYTHON, UDPBENCH, load_json, need_root, need_tool, run, spawn, start_peer,
                      start_reflector, stop, ub)
 
 PCAP_MAGICS = {b"\xd4\xc3\xb2\xa1": "<", b"\x4d\x3c\xb2\xa1": "<",
@@ -439,12 +440,13 @@ def ptp_ts(ns):
     return s << 32 | frac
 
 
-def write_varied_capture(path, n=3000):
+def write_varied_capture(path, n=3000, slow=()):
     """A nanosecond pcap of one STAMP session (RFC 8762 §4.2.1, §4.3.1 layouts) in
     which every figure moves: RTTs from 20 us to 5 ms drawn from a fixed LCG (so
     that replies overtake each other), reflector times that vary, one reply in 37
-    lost, one in 101 arriving twice. Returns the ground truth: requests, replies
-    (first copies) and the sorted RTTs, each (T4 - T1) - (T3 - T2)."""
+    lost, one in 101 arriving twice. The replies to the requests numbered in slow
+    come 50 ms later still. Returns the ground truth: requests, replies (first
+    copies) and the sorted RTTs, each (T4 - T1) - (T3 - T2)."""
     eth = b"\x00" * 12 + b"\x08\x00"
     size = 44
 
@@ -464,7 +466,7 @@ def write_varied_capture(path, n=3000):
         pkts.append((t1, 0, req_h + struct.pack("!IQHH28x", i, ntp_ts(t1), 0, 7)))
         if i % 37 == 36:
             continue
-        total = 20_000 + x % 5_000_000
+        total = 20_000 + x % 5_000_000 + (50_000_000 if i in slow else 0)
         t2 = t1 + total // 3
         t3 = t2 + (x >> 8) % (total // 3 + 1)
         t4 = t1 + total
@@ -512,3 +514,81 @@ def test_varied_capture_figures_unchanged(tmp):
         for k, v in ref["json"][part].items():
             assert doc[part].get(k) == v, (part, k, doc[part].get(k), v)
         assert set(doc[part]) == set(ref["json"][part]), part
+
+
+def peak_rss_kb(*args):
+    """Runs udpbench with args under GNU time; returns (result, its peak RSS in kB)."""
+    need_tool("/usr/bin/time")
+    r = run(["/usr/bin/time", "-f", "maxrss_kb=%M", UDPBENCH] + [str(a) for a in args],
+            timeout=120)
+    m = re.findall(r"maxrss_kb=(\d+)", r.stderr)
+    assert m, r.stderr
+    return r, int(m[-1])
+
+
+def test_summary_only_counts_exactly_in_constant_memory(tmp):
+    """--summary-only: the counts and the RTT's n, min and max of the varied capture
+    equal its generator's, its percentiles are within the histogram's 0.2 %; and the
+    peak RSS of 160,000 requests is that of 40,000, where the exact mode's grows."""
+    path = os.path.join(tmp, "varied.pcap")
+    sent, received, rtts = write_varied_capture(path)
+    aj = os.path.join(tmp, "s.json")
+    r = analyze(path, "--summary-only", "--json", aj, "-q")
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    doc = load_json(aj)
+    s = doc["summary"]
+    assert doc["params"]["summary_only"] is True, doc["params"]
+    assert (s["sent"], s["received"], s["lost"], s["duplicates"]) == \
+        (sent, received, sent - received, len(range(50, sent, 101))), s
+    rt, n = s["rtt_ns"], len(rtts)
+    assert (rt["n"], rt["min"], rt["max"], rt["percentiles"]) == \
+        (n, rtts[0], rtts[-1], "histogram"), rt
+    for key, rank in (("median", (n + 1) // 2), ("p90", -(-n * 90 // 100)),
+                      ("p99", -(-n * 99 // 100))):
+        truth = rtts[rank - 1]
+        assert abs(rt[key] - truth) <= truth * 0.002 + 1, (key, rt[key], truth)
+    rss = {}
+    for mode in ("--summary-only", None):
+        for reqs in (40_000, 160_000):
+            big = os.path.join(tmp, "big-%d.pcap" % reqs)
+            if not os.path.exists(big):
+                write_varied_capture(big, reqs)
+            args = ["analyze", big, "--json", os.path.join(tmp, "b.json"), "-q"]
+            r, kb = peak_rss_kb(*(args + ([mode] if mode else [])))
+            assert r.returncode == 0, (mode, reqs, r.returncode, r.stderr)
+            b = load_json(os.path.join(tmp, "b.json"))["summary"]
+            assert b["sent"] == reqs and b["received"] == reqs - reqs // 37, (mode, reqs, b)
+            rss[mode, reqs] = kb
+    print("  peak RSS: --summary-only %d kB (40,000 requests), %d kB (160,000); "
+          "exact %d kB, %d kB" % (rss["--summary-only", 40_000], rss["--summary-only", 160_000],
+                                  rss[None, 40_000], rss[None, 160_000]))
+    assert rss[None, 160_000] > rss[None, 40_000] + 8 * 1024, rss
+    assert rss["--summary-only", 160_000] <= rss["--summary-only", 40_000] * 1.05 + 1024, rss
+
+
+def test_summary_only_refuses_csv_and_forgets_old_requests(tmp):
+    """--summary-only with --csv is one line naming both; a reply 50 ms after its
+    request with Tmax 10 ms is late in the exact mode, and with --summary-only
+    (which keeps 2 Tmax of requests) a reply to no request it still holds."""
+    path = os.path.join(tmp, "varied.pcap")
+    slow = (1000, 2000)
+    write_varied_capture(path, slow=slow)
+    r = analyze(path, "--summary-only", "--csv", os.path.join(tmp, "a.csv"))
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--csv" in lines[0] and "--summary-only" in lines[0], r.stderr
+    assert not os.path.exists(os.path.join(tmp, "a.csv"))
+    docs = {}
+    for mode in ("exact", "summary"):
+        aj = os.path.join(tmp, mode + ".json")
+        extra = ["--summary-only"] if mode == "summary" else []
+        r = analyze(path, "--timeout", "10ms", "--json", aj, "-q", *extra)
+        assert r.returncode == 0, (mode, r.returncode, r.stderr)
+        docs[mode] = load_json(aj)["summary"]
+    e, m = docs["exact"], docs["summary"]
+    assert e["late"] - m["late"] == len(slow), (e["late"], m["late"])
+    assert m["ignored_replies"] - e["ignored_replies"] == len(slow), \
+        (e["ignored_replies"], m["ignored_replies"])
+    for k in ("sent", "received", "lost", "duplicates"):
+        assert e[k] == m[k], (k, e[k], m[k])
+

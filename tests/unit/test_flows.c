@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/clock.h"
 #include "capture/flows.h"
@@ -161,12 +162,107 @@ static void test_sessions_in_order_of_first_request(void **state)
 	ub_flows_free(NULL);
 }
 
+/*
+ * 200,000 requests that all carry number 7, each with its own T1: their
+ * entries share the part of the key that places them, so the table turns
+ * to hashing all of each key rather than walking one run for ever.
+ */
+static void test_colliding_keys_stay_fast(void **state)
+{
+	struct ub_flows_session s;
+	struct ub_flows *f = new_flows(10000);
+	struct ub_stamp_req rq = { 7, 0, 0x0001, 1 };
+	struct ub_summary sum;
+	struct ub_udp_view v;
+	uint8_t b[UB_STAMP_LEN];
+	clock_t c0 = clock();
+	uint32_t i;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(ub_net_resolve("10.0.0.2", 40000, AF_INET, 0, &v.src, NULL), 0);
+	assert_int_equal(ub_net_resolve(SERVER, 10000, AF_INET, 0, &v.dst, NULL), 0);
+	v.payload = b;
+	v.payload_len = v.captured_len = sizeof(b);
+	for (i = 0; i < 200000; i++) {
+		rq.ts = ub_clock_ns_to_ntp(T0 + i * US);
+		assert_int_equal(ub_proto_encode_req(b, sizeof(b), &rq), 0);
+		assert_int_equal(ub_flows_add(f, &v, T0 + i * US), 0);
+	}
+	reply(f, "10.0.0.2", 1, 7, T0 + 199999 * US, T0 + 200000 * US);
+	assert_int_equal(ub_flows_pair(f), 0);
+	/* a walk of every run would take minutes: (200,000^2 / 2) slots */
+	assert_true(clock() - c0 < 10 * CLOCKS_PER_SEC);
+	assert_int_equal(ub_flows_count(f), 1);
+	assert_int_equal(ub_flows_session(f, 0, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.dup_requests, 199999);
+	assert_int_equal(ub_stats_summary(s.stats, &sum), 0);
+	assert_int_equal(sum.received, 1);
+	ub_flows_free(f);
+}
+
+/* Requests from 10.0.0.2:40000 to 10.0.0.1:5555 (no session port), replies to the last n. */
+static struct ub_flows *late_answers(uint32_t unanswered, uint32_t answered)
+{
+	struct ub_flows *f = new_flows(0);
+	struct ub_stamp_req rq;
+	struct ub_stamp_reply rp;
+	uint8_t b[UB_STAMP_LEN];
+	uint32_t i;
+	int64_t t;
+
+	for (i = 0; i < unanswered + answered; i++) {
+		t = T0 + i * MS;
+		memset(&rq, 0, sizeof(rq));
+		rq.seq = i;
+		rq.ts = ub_clock_ns_to_ntp(t);
+		assert_int_equal(ub_proto_encode_req(b, sizeof(b), &rq), 0);
+		add(f, t, "10.0.0.2", 40000, SERVER, 5555, b, sizeof(b));
+		if (i < unanswered)
+			continue;
+		memset(&rp, 0, sizeof(rp));
+		rp.seq = rp.sender_seq = i;
+		rp.sender_ts = rq.ts;
+		assert_int_equal(ub_proto_encode_reply(b, sizeof(b), &rp), 0);
+		add(f, t + 100 * US, SERVER, 5555, "10.0.0.2", 40000, b, sizeof(b));
+	}
+	assert_int_equal(ub_flows_pair(f), 0);
+	return f;
+}
+
+/*
+ * Off the session ports a flow is judged from its first 2048 datagrams:
+ * answers that begin within them make it a session (every request of it
+ * counted), answers that begin only after them leave it out.
+ */
+static void test_flow_judged_from_its_first_datagrams(void **state)
+{
+	struct ub_flows_session s;
+	struct ub_summary sum;
+	struct ub_flows *f;
+
+	(void)state;
+	f = late_answers(2000, 500);
+	assert_int_equal(ub_flows_count(f), 1);
+	assert_int_equal(ub_flows_session(f, 0, &s), 0);
+	assert_int_equal(s.n, 2500);
+	assert_int_equal(ub_stats_summary(s.stats, &sum), 0);
+	assert_int_equal(sum.received, 500);
+	ub_flows_free(f);
+	f = late_answers(2100, 500);
+	assert_int_equal(ub_flows_count(f), 0);
+	ub_flows_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stamp_requests_and_replies_pair),
 		cmocka_unit_test(test_short_echo_needs_a_session_port),
 		cmocka_unit_test(test_sessions_in_order_of_first_request),
+		cmocka_unit_test(test_colliding_keys_stay_fast),
+		cmocka_unit_test(test_flow_judged_from_its_first_datagrams),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
