@@ -160,9 +160,12 @@ test: deps-test
 layers:
 	$(Q)python3 tests/layers.py
 
+# the bench's own helpers: a naive echo, a flood sender, the libpcap floor, a capture writer
+PERF_BIN   := $(BUILD)/perf/echo_naive $(BUILD)/perf/flood $(BUILD)/perf/pcap_loop $(BUILD)/perf/pcap_gen
+
 # Integration test files run this many at once (tests/integration/run.py -j).
 TEST_JOBS ?= 2
-check: layers $(BIN) unit $(FUZZ_DRV) $(BUILD)/perf/echo_naive $(BUILD)/perf/flood $(BUILD)/perf/pcap_loop
+check: layers $(BIN) unit $(FUZZ_DRV) $(PERF_BIN)
 	$(Q)BUILD=$(BUILD) UDPBENCH=$(abspath $(BIN)) FUZZ_SMOKE="$(FUZZ_SMOKE)" UB_TEST_JOBS=$(TEST_JOBS) sh tests/run.sh
 
 # Every test again with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -186,7 +189,6 @@ demo: deps-demo
 # Rows that regressed against the previous RESULTS.md beyond the noise of
 # either run are flagged; BENCH_ARGS=--fail-on-regression makes that exit 1.
 DEPS_bench := $(DEPS_build) python3 irtt sockperf tshark valgrind util-linux time
-PERF_BIN   := $(BUILD)/perf/echo_naive $(BUILD)/perf/flood $(BUILD)/perf/pcap_loop
 BENCH_ARGS ?=
 .PHONY: bench
 bench:

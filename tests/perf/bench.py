@@ -674,6 +674,7 @@ class Scale:
             self.sched_s, self.lat_s, self.cap_s, self.cross_s = "500ms", 1, "500ms", 0.5
             self.mem_csv, self.mem_small, self.mem_large = 20_000, 2_000, 20_000
             self.pcap_req, self.pcap_lose = 2_001, 2_001
+            self.pcap_big = 20_000
             self.cg_small, self.cg_large = 200, 600
             self.mem_rounds = 1
         else:
@@ -682,6 +683,8 @@ class Scale:
             self.mem_csv, self.mem_small, self.mem_large = 1_000_000, 100_000, 1_000_000
             # 500,125 requests, one reply in 2001 lost (250): 1,000,000 packets
             self.pcap_req, self.pcap_lose = 500_125, 2_001
+            # 5,000,000 requests, 4,997,501 replies: ten million packets, 1 GB
+            self.pcap_big = 5_000_000
             self.cg_small, self.cg_large = 1_000, 5_000
             # peak RSS hardly moves from run to run: one pair of runs is enough
             self.mem_rounds = 1
@@ -1286,6 +1289,19 @@ class Bench:
             if not ok:
                 self.rows[-1][5] += "; analyze result WRONG"
 
+    def stamp_pcap(self, path, n_req, lose_every):
+        """write_stamp_pcap's capture, written by build/perf/pcap_gen when it is built (the
+        same bytes, much faster), else by write_stamp_pcap itself."""
+        gen = os.path.join(self.helpers, "pcap_gen")
+        if os.access(gen, os.X_OK):
+            with open(path, "wb") as f:
+                r = subprocess.run([gen, str(n_req), str(lose_every)], stdout=f, timeout=600)
+            if r.returncode == 0:
+                replies = n_req - (len(range(lose_every // 2, n_req, lose_every))
+                                   if lose_every else 0)
+                return n_req + replies, n_req, replies, 20_000 - (12_000 - 8_000)
+        return write_stamp_pcap(path, n_req, lose_every)
+
     # ------------------------------------------------ 5b. analysis against the floor
 
     def bench_analyze_floor(self):
@@ -1299,13 +1315,15 @@ class Bench:
             self.row(name, "—", "pcap_loop not built", "n/a", "≤ 3×", "not measured")
             return
         pcap = self.path("floor.pcap")
-        packets, n_req, n_rep, rtt = write_stamp_pcap(pcap, sc.pcap_req, sc.pcap_lose)
+        packets, n_req, n_rep, rtt = self.stamp_pcap(pcap, sc.pcap_req, sc.pcap_lose)
         out = self.path("floor.json")
         ub_argv = self.pin_client + [self.ub, "analyze", pcap, "--json", out, "-q"]
+        sum_argv = ub_argv + ["--summary-only"]
         loop_argv = self.pin_client + [loop, pcap]
         self.cmd("analyze_floor: udpbench", ub_argv)
+        self.cmd("analyze_floor: udpbench --summary-only", sum_argv)
         self.cmd("analyze_floor: pcap_loop", loop_argv)
-        A, L = [], []
+        A, S, L = [], [], []
         want = "packets %d," % packets
         round_s = 0.0
         try:
@@ -1320,29 +1338,82 @@ class Bench:
                 L.append(r.cpu_s if ok else None)
                 if not ok:
                     self.note("analyze_floor", "pcap_loop failed: %s" % r.tail())
-                if os.path.exists(out):
-                    os.unlink(out)
-                u = run(ub_argv, 120, self.tmp)
-                doc = load_json(out)
-                s = get(doc, "summary") or {}
-                ok = u.rc == 0 and (s.get("sent"), s.get("received")) == (n_req, n_rep)
-                A.append(u.cpu_s if ok else None)
-                if not ok:
-                    self.note("analyze_floor", "udpbench analyze failed or read wrong: %s" %
-                              u.tail())
-                self.log_round("analyze_floor", "round %d pcap_loop cpu %s, analyze cpu %s" %
-                               (rnd + 1, fmt_s(L[-1]), fmt_s(A[-1])))
+                for argv, into in ((ub_argv, A), (sum_argv, S)):
+                    if os.path.exists(out):
+                        os.unlink(out)
+                    u = run(argv, 120, self.tmp)
+                    doc = load_json(out)
+                    s = get(doc, "summary") or {}
+                    ok = u.rc == 0 and (s.get("sent"), s.get("received")) == (n_req, n_rep)
+                    into.append(u.cpu_s if ok else None)
+                    if not ok:
+                        self.note("analyze_floor", "udpbench analyze failed or read wrong: %s" %
+                                  u.tail())
+                self.log_round("analyze_floor", "round %d pcap_loop cpu %s, analyze cpu %s, "
+                               "analyze --summary-only cpu %s" %
+                               (rnd + 1, fmt_s(L[-1]), fmt_s(A[-1]), fmt_s(S[-1])))
                 round_s = time.monotonic() - t_round
         finally:
             os.unlink(pcap)
-        a, b = median(A), median(L)
-        rr = ratio(a, b)
-        self.row(name, fmt_s(a), "pcap_loop " + fmt_s(b), fmt_ratio(rr), "≤ 3×",
-                 verdict_at_most(rr, 3.0, lambda x: "%.2f×" % x))
+        b = median(L)
+        for label, runs in ((name, A), (name.replace("analyze", "analyze --summary-only", 1), S)):
+            a = median(runs)
+            rr = ratio(a, b)
+            self.row(label, fmt_s(a), "pcap_loop " + fmt_s(b), fmt_ratio(rr), "≤ 3×",
+                     verdict_at_most(rr, 3.0, lambda x: "%.2f×" % x),
+                     fig=measured(runs, L, higher=False))
         self.note("analyze_floor", "the same %s-packet STAMP capture as the analyze row; "
                   "pcap_loop is pcap_next_ex over every record, summing each packet's bytes once. "
                   "The ratio here is analyze's CPU time over the loop's (lower is better)." %
                   f"{packets:,}")
+
+    # ------------------------------------------------ 5c. memory of analysis
+
+    def analyze_rss(self, pcap, extra):
+        """Peak RSS (kB, GNU time's %M) and CPU time of one analyze of pcap, with its summary."""
+        out = self.path("big.json")
+        argv = self.pin_client + [self.ub, "analyze", pcap, "--json", out, "-q"] + extra
+        self.cmd("analyze_memory: udpbench %s" % " ".join(extra), argv)
+        if os.path.exists(out):
+            os.unlink(out)
+        r = run(["/usr/bin/time", "-f", "maxrss_kb=%M"] + argv, 600, self.tmp)
+        m = re.findall(r"maxrss_kb=(\d+)", r.err)
+        doc = load_json(out)
+        if doc is None:
+            self.note("analyze_memory", "analyze %s failed: %s" % (" ".join(extra), r.tail()))
+        return (int(m[-1]) if m and doc is not None else None), r.cpu_s, get(doc, "summary")
+
+    def bench_analyze_memory(self):
+        """Peak RSS of analyze over a ten-million-packet capture: --summary-only against
+        its 64 MB target, and what the exact mode costs per request."""
+        sc = self.scale
+        pcap = self.path("big.pcap")
+        packets, n_req, n_rep, rtt = self.stamp_pcap(pcap, sc.pcap_big, sc.pcap_lose)
+        try:
+            kb, cpu, s = self.analyze_rss(pcap, ["--summary-only"])
+            ok = s is not None and (s.get("sent"), s.get("received"),
+                                    get(s, "rtt_ns", "median")) == (n_req, n_rep, rtt)
+            self.log_round("analyze_memory", "%s packets --summary-only: peak RSS %s, cpu %s, %s"
+                           % (f"{packets:,}", fmt_mb(kb), fmt_s(cpu),
+                              "figures correct" if ok else "figures WRONG: %s" % s))
+            big_kb, big_cpu, _ = self.analyze_rss(pcap, [])
+            self.log_round("analyze_memory", "%s packets exact: peak RSS %s, cpu %s" %
+                           (f"{packets:,}", fmt_mb(big_kb), fmt_s(big_cpu)))
+        finally:
+            os.unlink(pcap)
+        self.row("peak RSS, analyze --summary-only, %s-packet capture" % f"{packets:,}",
+                 fmt_mb(kb), "—", "—", "≤ 64 MB",
+                 "not measured" if kb is None else
+                 ("pass" if kb <= 64 * 1024 and ok else
+                  "figures wrong" if not ok else "short by " + fmt_mb(kb - 64 * 1024)),
+                 fig=measured([kb], higher=False))
+        if big_kb is not None:
+            self.note("analyze_memory", "the same capture without --summary-only (every probe and "
+                      "reply kept, exact percentiles) peaks at %s: %.0f bytes per request." %
+                      (fmt_mb(big_kb), big_kb * 1024.0 / n_req))
+        self.note("analyze_memory", "the capture is tests/perf/pcap_gen's (the analyze rows' "
+                  "layout): %s requests, one reply in %d lost, read from a file; peak RSS is GNU "
+                  "time's %%M." % (f"{n_req:,}", sc.pcap_lose))
 
     # ------------------------------------------------ 6. hot path
 
@@ -1469,7 +1540,8 @@ class Bench:
                                ("latency", "2. Self-latency"),
                                ("capacity", "3. Reflector capacity"),
                                ("memory", "4. Memory"), ("analyze", "5. Analysis speed"),
-                               ("analyze_floor", "5b. Analysis against the libpcap floor")):
+                               ("analyze_floor", "5b. Analysis against the libpcap floor"),
+                               ("analyze_memory", "5c. Memory of analysis")):
             if self.notes.get(section) or self.rounds_log.get(section):
                 md += ["", "### " + title, ""]
                 for n in self.notes.get(section, []):
@@ -1577,13 +1649,14 @@ def tool_versions(tmp):
 
 
 SECTIONS = ("schedule", "latency", "capacity", "memory", "hotpath", "analyze",
-            "analyze_floor")
+            "analyze_floor", "analyze_memory")
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--udpbench", default="./udpbench", help="the udpbench binary")
-    ap.add_argument("--helpers", default="build/perf", help="folder of echo_naive, flood and pcap_loop")
+    ap.add_argument("--helpers", default="build/perf",
+                    help="folder of echo_naive, flood, pcap_loop and pcap_gen")
     ap.add_argument("--results", default="tests/perf/RESULTS.md",
                     help="Markdown file to write ('' for none)")
     ap.add_argument("--rounds", type=int, default=0, help="rounds per comparison (default 3)")

@@ -5,7 +5,8 @@ and one smoke run of the whole bench that must leave no process behind.
 
     python3 tests/perf/test_bench.py [-k PATTERN]
 
-Needs `make udpbench build/perf/echo_naive build/perf/flood build/perf/pcap_loop`; what is missing is skipped."""
+Needs `make udpbench build/perf/echo_naive build/perf/flood build/perf/pcap_loop
+build/perf/pcap_gen`; what is missing is skipped."""
 
 import os
 import re
@@ -28,6 +29,7 @@ UDPBENCH = os.environ.get("UDPBENCH", os.path.join(ROOT, "udpbench"))
 ECHO = os.path.join(BUILD, "perf", "echo_naive")
 FLOOD = os.path.join(BUILD, "perf", "flood")
 PCAP_LOOP = os.path.join(BUILD, "perf", "pcap_loop")
+PCAP_GEN = os.path.join(BUILD, "perf", "pcap_gen")
 
 SOCKPERF_OUT = """sockperf: == version #3.7-no.git ==
 sockperf: [Total Run] RunTime=3.000 sec; Warm up time=400 msec; SentMessages=3001; ReceivedMessages=3001
@@ -399,6 +401,29 @@ class PcapLoop(unittest.TestCase):
                 f.write(data[:-10])
             r = subprocess.run([PCAP_LOOP, path], capture_output=True, text=True, timeout=30)
             self.assertEqual(r.returncode, 1, r.stdout)
+
+
+@unittest.skipUnless(os.access(PCAP_GEN, os.X_OK), "build/perf/pcap_gen not built")
+class PcapGen(unittest.TestCase):
+    def test_writes_the_python_writers_bytes(self):
+        """pcap_gen (the bench's ten-million-packet capture) writes what write_stamp_pcap
+        writes, byte for byte, and the bench's counts of it are right."""
+        with tempfile.TemporaryDirectory() as tmp:
+            for n, lose in ((1, 0), (2002, 2001), (3000, 7), (500, 0)):
+                py, c = os.path.join(tmp, "py.pcap"), os.path.join(tmp, "c.pcap")
+                want = bench.write_stamp_pcap(py, n, lose)
+                with open(c, "wb") as f:
+                    r = subprocess.run([PCAP_GEN, str(n), str(lose)], stdout=f, timeout=30)
+                self.assertEqual(r.returncode, 0)
+                with open(py, "rb") as a, open(c, "rb") as b:
+                    self.assertEqual(a.read(), b.read(), (n, lose))
+                b = bench.Bench.__new__(bench.Bench)
+                b.helpers = os.path.dirname(PCAP_GEN)
+                self.assertEqual(b.stamp_pcap(c, n, lose), want, (n, lose))
+            for bad in (["0", "1"], ["x", "1"], ["5"], ["5", "-"]):
+                r = subprocess.run([PCAP_GEN] + bad, capture_output=True, timeout=30)
+                self.assertEqual(r.returncode, 2, bad)
+                self.assertEqual(r.stdout, b"", bad)
 
 
 def udp_exchange(port, payload, timeout=2.0):
