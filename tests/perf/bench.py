@@ -663,6 +663,28 @@ def with_comparison(md, summary, compared, records, smoke):
     return out + "\n" + figures_block(records, smoke)
 
 
+# ---------------------------------------------------------------- profiles behind changes
+
+PROFILES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "PROFILES.md")
+
+
+def profiles_section(path):
+    """The profiles that led to each performance change (tests/perf/PROFILES.md, written
+    by hand when a change is made), as lines to append to RESULTS.md; a heading that
+    says so when the file is missing."""
+    md = ["", "## Profiles behind the changes", ""]
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return md + ["(no %s)" % os.path.basename(path)]
+    lines = text.rstrip("\n").split("\n")
+    # its own title gives way to this section's; its headings go one level down
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return md + [("#" + ln) if ln.startswith("## ") else ln for ln in lines]
+
+
 # ---------------------------------------------------------------- the bench
 
 class Scale:
@@ -1582,6 +1604,7 @@ class Bench:
                 md.append("")
         if self.rounds_log.get("hotpath"):
             md += ["```"] + self.rounds_log["hotpath"] + ["```"]
+        md += profiles_section(PROFILES)
         md += ["", "## Commands", "",
                "Each kind of command as it ran (ports and temporary paths differ per run):", ""]
         md.append("```")

@@ -403,6 +403,25 @@ class PcapLoop(unittest.TestCase):
             self.assertEqual(r.returncode, 1, r.stdout)
 
 
+class Profiles(unittest.TestCase):
+    def test_profiles_go_into_results_one_level_down(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "p.md")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("# Profiles\n\n## analyze: a change\n\n| % | what |\n### detail\n")
+            self.assertEqual(bench.profiles_section(path),
+                             ["", "## Profiles behind the changes", "", "",
+                              "### analyze: a change", "", "| % | what |", "### detail"])
+            self.assertEqual(bench.profiles_section(os.path.join(tmp, "none.md"))[-1],
+                             "(no none.md)")
+
+    def test_the_committed_profiles_name_analyze(self):
+        self.assertTrue(os.path.exists(bench.PROFILES))
+        md = bench.profiles_section(bench.PROFILES)
+        self.assertIn("## Profiles behind the changes", md)
+        self.assertTrue(any("analyze" in ln for ln in md))
+
+
 @unittest.skipUnless(os.access(PCAP_GEN, os.X_OK), "build/perf/pcap_gen not built")
 class PcapGen(unittest.TestCase):
     def test_writes_the_python_writers_bytes(self):
