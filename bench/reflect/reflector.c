@@ -756,6 +756,9 @@ int ub_reflector_run(struct ub_reflector *r, struct ub_err *e)
 			rc = send_replies(r, out, e);
 			if (rc < 0)
 				return rc;
+			/* A batch short of full emptied the queue: poll says when more came. */
+			if (n < UB_REFL_BATCH)
+				break;
 		}
 	}
 	return 0;
