@@ -38,7 +38,10 @@ void ub_csvrows_free(struct ub_csvrows *q);
 /* Takes one row; emits it and whatever it unblocks. */
 void ub_csvrows_put(struct ub_csvrows *q, const struct ub_csv_row *r);
 
-/* Hands on everything held in order, gaps skipped (at the end of a run or an early stop). */
+/*
+ * Hands on everything held in order, gaps skipped (at the end of a run or an
+ * early stop), and gives back the memory beyond the first slots.
+ */
 void ub_csvrows_drain(struct ub_csvrows *q);
 
 /* Returns the rows held now (own and extra). */

@@ -118,6 +118,12 @@ void ub_csv_row(struct ub_csv *c, const struct ub_csv_row *r)
 		csv_write(c, r);
 }
 
+void ub_csv_drain(struct ub_csv *c)
+{
+	if (c && c->order)
+		ub_csvrows_drain(c->order);
+}
+
 int ub_csv_order(struct ub_csv *c, uint32_t window, struct ub_err *e)
 {
 	if (!c || c->order)

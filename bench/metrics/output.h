@@ -93,6 +93,8 @@ int ub_csv_order(struct ub_csv *c, uint32_t window, struct ub_err *e);
 void ub_csv_row(struct ub_csv *c, const struct ub_csv_row *r);
 /* Pushes buffered rows to the file (a crash loses at most one flush interval). */
 void ub_csv_flush(struct ub_csv *c);
+/* Writes the rows held for their place (every probe is decided now) and frees what held them. */
+void ub_csv_drain(struct ub_csv *c);
 /* Writes the rows still held, in order, and closes (NULL accepted); returns 0 or UB_E_IO naming the file if any write failed. */
 int ub_csv_close(struct ub_csv *c, struct ub_err *e);
 

@@ -403,7 +403,8 @@ static void run_numbers(const struct ub_reflector *r, const struct ub_pkt *p,
 	int64_t t1_ns;
 
 	*run = *req;
-	if (!r->keyed && p->len >= UB_STAMP_LEN &&
+	/* The exact magic at 6..11 first: a binary request is told from text in a few octets. */
+	if (!r->keyed && p->len >= UB_STAMP_LEN && ub_proto_text_head(p->buf, p->len, NULL) == 0 &&
 	    ub_proto_decode_text((const char *)p->buf, p->len, &run->seq, &t1_ns, NULL) == 0)
 		run->ts = (uint64_t)t1_ns;
 	else
@@ -755,6 +756,9 @@ int ub_reflector_run(struct ub_reflector *r, struct ub_err *e)
 			rc = send_replies(r, out, e);
 			if (rc < 0)
 				return rc;
+			/* A batch short of full emptied the queue: poll says when more came. */
+			if (n < UB_REFL_BATCH)
+				break;
 		}
 	}
 	return 0;

@@ -146,7 +146,7 @@ void ub_truth_sent(struct ub_truth *t, struct ub_truth_order *o, enum ub_dir dir
 	uint32_t seq;
 
 	dc->out++;
-	if (ub_proto_seq(buf, len, &seq) == 0 && order_add(o, seq) == 1)
+	if (ub_proto_number(buf, len, &seq) == 0 && order_add(o, seq) == 1)
 		dc->reordered++;
 }
 
@@ -180,7 +180,7 @@ static void event_add(struct ub_truth *t, uint32_t flow, enum ub_dir dir, enum u
 	ev->dir = (uint8_t)dir;
 	ev->action = (uint8_t)a;
 	ev->seq = 0;
-	ev->has_seq = ub_proto_seq(buf, len, &ev->seq) == 0;
+	ev->has_seq = ub_proto_number(buf, len, &ev->seq) == 0;
 }
 
 void ub_truth_record(struct ub_truth *t, uint32_t flow, enum ub_dir dir, enum ub_truth_action a,

@@ -50,11 +50,14 @@ static const struct ub_match_probe *stamp_probe(struct ub_matcher *m,
 	const struct ub_match_probe *p;
 	uint32_t seq;
 
-	/* A text probe's first 12 octets, copied as they came. */
+	/*
+	 * A text probe's first 12 octets, copied as they came: its number's six
+	 * digits and the magic, which ub_proto_text_head reads exactly (one
+	 * spelling per number), so they are the octets that probe left with.
+	 */
 	if (ub_proto_reply_text_head(buf, len, &seq) == 0) {
 		p = ps->by_seq(ps->ctx, seq);
-		if (p && p->text && ub_match_encode(m, m->cmpbuf, seq, p->t1_real, 1) &&
-		    memcmp(m->cmpbuf, ub_proto_reply_copied(buf, len), UB_TEXT_HEAD_LEN) == 0)
+		if (p && p->text)
 			return p;
 	}
 	p = ps->by_seq(ps->ctx, rep->sender_seq);
@@ -102,10 +105,10 @@ static const struct ub_match_probe *text_probe(struct ub_matcher *m,
 }
 
 /*
- * Auto mode settles on what the first matched reply showed. Its probes stay
- * text probes: a STAMP reflector answers them as it answers any request
- * (their octets 0..3 rise as its sequence numbers should, 14..15 are the
- * SSID), and a script that pretended to be one would not crash later.
+ * Auto mode settles on what the first matched reply showed. A text probe's
+ * octets 0..3 rise as a STAMP reflector's sequence numbers should and 14..15
+ * are the SSID, so a reflector that answered one has a session for it; the
+ * binary requests that follow keep that session (ub_match_reply).
  */
 void ub_match_settle(struct ub_matcher *m, enum ub_mode mode)
 {
@@ -120,9 +123,13 @@ static void note_counter(struct ub_matcher *m, const struct ub_stamp_reply *rep,
 	uint32_t sent_as;
 
 	/* The number as the reflector read it: octets 0..3 of what left (also a text probe's). */
-	ub_match_encode(m, m->cmpbuf, p->seq, p->t1_real, p->text);
-	memcpy(&sent_as, m->cmpbuf, 4);
-	if (rep->seq == ntohl(sent_as))
+	sent_as = p->seq;
+	if (p->text) {
+		ub_match_encode(m, m->cmpbuf, p->seq, p->t1_real, 1);
+		memcpy(&sent_as, m->cmpbuf, 4);
+		sent_as = ntohl(sent_as);
+	}
+	if (rep->seq == sent_as)
 		m->refl_copy++;
 	else
 		m->refl_own++;
@@ -163,6 +170,14 @@ enum ub_match_kind ub_match_reply(struct ub_matcher *m, const struct ub_match_pr
 	if (out->kind == UB_MATCH_STAMP) {
 		ub_match_settle(m, UB_MODE_STAMP);
 		note_counter(m, &out->rep, out->probe);
+		/*
+		 * A STAMP reflector answered a text probe: its counter has shown
+		 * stateful or stateless already, and a binary request costs it and
+		 * us less than text from here on (auto mode only: text and any
+		 * were asked for).
+		 */
+		if (m->text && out->probe->text && m->cfg->mode == UB_MODE_AUTO)
+			m->text = 0;
 	}
 	return out->kind;
 }

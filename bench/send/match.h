@@ -43,7 +43,7 @@ struct ub_matcher {
 	uint16_t ssid;          /* two text characters (ub_proto_text_ssid) */
 	uint16_t err_est;       /* ours: S bit, Z bit, error */
 	enum ub_mode mode;      /* as asked, then settled (auto until the first match) */
-	int text;               /* probes leave as text probes */
+	int text;               /* probes leave as text probes (auto: until a STAMP reply) */
 	/* what the replies showed of the peer */
 	uint64_t refl_copy;     /* STAMP replies whose counter is the number they answer */
 	uint64_t refl_own;      /* STAMP replies whose counter is the reflector's own */

@@ -735,6 +735,8 @@ int ub_session_finish(struct ub_session *s, int64_t start_real, int interrupted,
 	if (interrupted)
 		s->rc.cut_at_stop = unsettled(s, ub_clock_mono());
 	ub_session_expire(s, 0, 1);
+	/* Every probe is decided: the rows held for their place go out, and their memory goes back first. */
+	ub_csv_drain(s->csv);
 	ub_stats_summary(s->stats, sum);
 	sum->intervals = NULL;
 	sum->n_intervals = 0;

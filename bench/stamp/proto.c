@@ -1,8 +1,6 @@
 #include "stamp/proto.h"
 
 #include <arpa/inet.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -311,6 +309,11 @@ int ub_proto_seq(const uint8_t *buf, size_t len, uint32_t *seq)
 	return 0;
 }
 
+int ub_proto_number(const uint8_t *buf, size_t len, uint32_t *seq)
+{
+	return ub_proto_text_head(buf, len, seq) == 0 ? 0 : ub_proto_seq(buf, len, seq);
+}
+
 int ub_proto_req_t1(const uint8_t *buf, size_t len, uint64_t *t1)
 {
 	if (!buf || len < OFF_TS + 8)
@@ -489,25 +492,44 @@ int ub_proto_text_ssid_ok(uint16_t ssid)
 	       (ssid & 0xff);
 }
 
+/* Writes v in decimal at p ("-" first when negative, no leading zero); returns the length. */
+static size_t put_decimal(char *p, int64_t v)
+{
+	char tmp[20];
+	/* INT64_MIN's magnitude only fits unsigned */
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	size_t n = 0, k = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		p[k++] = '-';
+	while (n)
+		p[k++] = tmp[--n];
+	return k;
+}
+
 int ub_proto_encode_text(char *buf, size_t len, uint32_t seq, int64_t t1_ns, uint16_t ssid)
 {
-	char head[64];
-	int n, i;
+	size_t n;
+	int i;
 
 	if (!buf || len < UB_STAMP_LEN || !ub_proto_text_ssid_ok(ssid))
 		return UB_E_INVAL;
 	for (i = 0; i < 4; i++)
-		head[i] = (char)(TEXT_DIGIT0 + ((seq >> (18 - 6 * i)) & 63));
+		buf[i] = (char)(TEXT_DIGIT0 + ((seq >> (18 - 6 * i)) & 63));
 	for (i = 0; i < 2; i++)
-		head[4 + i] = (char)(TEXT_DIGIT0 + ((seq >> (30 - 6 * i)) & 63));
-	n = snprintf(head + TEXT_MAGIC_AT, sizeof(head) - TEXT_MAGIC_AT, TEXT_MAGIC "%c%c %" PRId64 " ",
-		     (char)(ssid >> 8), (char)(ssid & 0xff), t1_ns);
+		buf[4 + i] = (char)(TEXT_DIGIT0 + ((seq >> (30 - 6 * i)) & 63));
+	memcpy(buf + TEXT_MAGIC_AT, TEXT_MAGIC, sizeof(TEXT_MAGIC) - 1);
+	buf[TEXT_SSID] = (char)(ssid >> 8);
+	buf[TEXT_SSID + 1] = (char)(ssid & 0xff);
+	buf[TEXT_HEAD - 1] = ' ';
 	/* The header and the final newline always fit in 44 octets (at most 38 + 1). */
-	if (n < 0)
-		return UB_E_INVAL;
-	n += TEXT_MAGIC_AT;
-	memcpy(buf, head, (size_t)n);
-	memset(buf + n, '.', len - 1 - (size_t)n);
+	n = TEXT_HEAD + put_decimal(buf + TEXT_HEAD, t1_ns);
+	buf[n++] = ' ';
+	memset(buf + n, '.', len - 1 - n);
 	buf[len - 1] = '\n';
 	return 0;
 }

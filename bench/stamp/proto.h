@@ -138,6 +138,12 @@ size_t ub_proto_auth_to_plain(const uint8_t *buf, size_t caplen, uint8_t out[UB_
  */
 /* The sequence number, octets 0..3 of any packet: request or reply, either layout. */
 int ub_proto_seq(const uint8_t *buf, size_t len, uint32_t *seq);
+/*
+ * The number a sender gave the packet: a text probe's as its text states it
+ * (ub_proto_text_head), else octets 0..3 (ub_proto_seq). A sender in auto
+ * mode goes on from text probes to binary requests of the same numbering.
+ */
+int ub_proto_number(const uint8_t *buf, size_t len, uint32_t *seq);
 /* A request's T1, as on the wire (octets 4..11). */
 int ub_proto_req_t1(const uint8_t *buf, size_t len, uint64_t *t1);
 /* A request's SSID (octets 14..15, RFC 8972). */

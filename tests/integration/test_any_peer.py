@@ -199,6 +199,57 @@ def test_stateful_reflector_split_equals_truth(tmp):
     assert s.get("split_why", "absent") is None, s.get("split_why", "absent")
 
 
+
+def test_auto_mode_goes_on_with_binary_requests_once_a_stamp_reflector_answered(tmp):
+    # Auto mode starts with text probes a script survives; once a STAMP
+    # reflector has answered one, it has shown what it is, and the rest of
+    # the run goes as binary requests. The reflector counts which it got.
+    for how, kind in (((), "stateful"), (("--stateless",), "stateless")):
+        peer, port = reflector(tmp, *how, name="refl-" + kind)
+        r, j, rows = measure(tmp, port, "-c", 300, "-i", "1ms", name="run-" + kind)
+        mine = counts_of(peer)
+        assert r.returncode == 0, r.stderr
+        s, p = j["summary"], j["params"]
+        print("  %s reflector got %d printable and %d binary requests (%d printable after "
+              "a binary one); udpbench: received %s, reflector %s" %
+              (kind, mine["printable"], mine["binary"], mine["printable_after_binary"],
+               s["received"], p.get("reflector")))
+        assert mine["received"] == mine["reflected"] == s["received"] == s["sent"] == 300, \
+            (mine, s["sent"], s["received"])
+        # Text first, then binary for good: only the probes in flight before the first reply stay text.
+        assert 1 <= mine["printable"] <= 30, mine
+        assert mine["binary"] == 300 - mine["printable"], mine
+        assert mine["printable_after_binary"] == 0, mine
+        assert p["mode"] == "stamp" and p.get("reflector") == kind, (p["mode"], p.get("reflector"))
+        assert s["lost"] == 0 and s["duplicates"] == 0 and s["reordered"] == 0, s
+        assert len(rows) == 300 and all(x["status"] == "ok" for x in rows), rows[:3]
+        if kind == "stateful":
+            # The reflector's counter runs on across the switch: reply k carries k.
+            assert [int(x["refl_seq"]) for x in rows] == list(range(300)), \
+                [x["refl_seq"] for x in rows][:12]
+            assert s["lost_up"] == 0 and s["lost_down"] == 0 and not s.get("refl_restarts"), s
+
+
+def test_udpbench_reflector_keeps_one_session_across_the_switch_to_binary(tmp):
+    # The reflector reads a text probe's number and T1 from its text, so the
+    # binary requests that follow continue that session: no restart,
+    # whichever format T1 has on the wire (PTP's seconds would seem to jump
+    # forward from the text's octets, NTP's back).
+    for fmt in ("ntp", "ptp"):
+        refl, port = start_reflector("--max-rate", "0")
+        r, j, rows = measure(tmp, port, "-c", 200, "-i", "1ms", "--timestamp", fmt,
+                             name="run-" + fmt)
+        code, _, err = stop(refl)
+        assert r.returncode == 0 and code == 0, (r.stderr, err)
+        line = reflector_line(err)
+        print("  --timestamp %s: %s" % (fmt, line))
+        assert "sessions 1 (total 1)" in line and "restarted 0" in line, line
+        s = j["summary"]
+        assert s["received"] == s["sent"] == 200 and s["lost_up"] == 0, s
+        assert [int(x["refl_seq"]) for x in rows] == list(range(200)), \
+            [x["refl_seq"] for x in rows][:12]
+
+
 # --- Must show: PTP timestamps ----------------------------------------------
 
 def test_ptp_reflector_clock_within_a_second_and_rtt_unscaled(tmp):

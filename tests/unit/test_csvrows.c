@@ -65,6 +65,87 @@ static void put(struct ub_csvrows *q, uint32_t seq, enum ub_status st)
 	ub_csvrows_put(q, &r);
 }
 
+/* Every field of each row that came out, for rows held and handed on later. */
+static struct ub_csv_row seen[8];
+static size_t n_seen;
+
+static void keep(void *ctx, const struct ub_csv_row *r)
+{
+	(void)ctx;
+	if (n_seen < 8)
+		seen[n_seen++] = *r;
+}
+
+static void same_row(const struct ub_csv_row *a, const struct ub_csv_row *b)
+{
+	assert_int_equal(a->seq, b->seq);
+	assert_true(a->tx_ns == b->tx_ns && a->rx_ns == b->rx_ns && a->rtt_ns == b->rtt_ns);
+	assert_true(a->refl_rx_ns == b->refl_rx_ns && a->refl_tx_ns == b->refl_tx_ns);
+	assert_int_equal(a->refl_seq, b->refl_seq);
+	assert_int_equal(a->status, b->status);
+	assert_int_equal(a->has_rx, b->has_rx);
+	assert_int_equal(a->has_refl, b->has_refl);
+	assert_int_equal(a->reordered, b->reordered);
+	assert_int_equal(a->ttl, b->ttl);
+	assert_int_equal(a->has_tcp, b->has_tcp);
+	assert_true(a->tcp_retransmits == b->tcp_retransmits && a->tcp_rto_ns == b->tcp_rto_ns);
+}
+
+/* A row held for its place comes out with every field it went in with, UDP's and TCP's. */
+static void test_held_rows_keep_every_field(void **state)
+{
+	struct ub_csv_row in[3] = {
+		{ .seq = 1, .tx_ns = INT64_MAX, .has_rx = 1, .rx_ns = INT64_MIN, .rtt_ns = -7,
+		  .status = UB_ST_OK, .reordered = 1, .has_refl = 1, .refl_seq = UINT32_MAX,
+		  .refl_rx_ns = 1765012345678901234LL, .refl_tx_ns = 1765012345678999999LL,
+		  .ttl = 255, .has_tcp = 1, .tcp_retransmits = UINT64_MAX, .tcp_rto_ns = 200000000 },
+		{ .seq = 2, .tx_ns = 5, .status = UB_ST_OK, .ttl = 0, .has_rx = 1, .rx_ns = 9,
+		  .rtt_ns = 4 },
+		{ .seq = 0, .tx_ns = 0, .status = UB_ST_LOST, .ttl = -1 },
+	};
+	struct ub_csvrows *q = ub_csvrows_new(1u << 16, keep, NULL);
+	struct ub_csv_row dup = in[0];
+	size_t i;
+
+	(void)state;
+	n_seen = 0;
+	/* far ahead of the first probe too, so the buffer grows while it holds them */
+	ub_csvrows_put(q, &in[0]);
+	ub_csvrows_put(q, &in[1]);
+	dup.status = UB_ST_DUP;
+	ub_csvrows_put(q, &dup);
+	in[2].seq = 0;
+	{
+		struct ub_csv_row far = in[1];
+
+		far.seq = 40000;
+		ub_csvrows_put(q, &far);
+	}
+	assert_int_equal(n_seen, 0);
+	ub_csvrows_put(q, &in[2]);
+	assert_int_equal(n_seen, 4);
+	same_row(&seen[0], &in[2]);
+	same_row(&seen[1], &in[0]);
+	same_row(&seen[2], &dup);
+	same_row(&seen[3], &in[1]);
+	ub_csvrows_drain(q);
+	assert_int_equal(n_seen, 5);
+	assert_int_equal(seen[4].seq, 40000);
+	/* held again after the drain gave its memory back */
+	for (i = 0; i < 2; i++) {
+		struct ub_csv_row r = in[1];
+
+		r.seq = 40002 + (uint32_t)i; /* 40001 never decided: both wait */
+		ub_csvrows_put(q, &r);
+	}
+	assert_int_equal(n_seen, 5);
+	ub_csvrows_drain(q);
+	assert_int_equal(n_seen, 7);
+	assert_int_equal(seen[5].seq, 40002);
+	assert_int_equal(seen[6].seq, 40003);
+	ub_csvrows_free(q);
+}
+
 static void test_in_order_rows_go_out_at_once(void **state)
 {
 	struct out *o = out_new();
@@ -305,6 +386,7 @@ static void test_csv_file_in_probe_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_held_rows_keep_every_field),
 		cmocka_unit_test(test_in_order_rows_go_out_at_once),
 		cmocka_unit_test(test_lost_row_takes_its_place),
 		cmocka_unit_test(test_extra_rows_follow_their_own),

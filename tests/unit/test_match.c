@@ -139,6 +139,52 @@ static void test_a_copied_number_is_stateless(void **state)
 	assert_int_equal(p.split_why, UB_SPLIT_STATELESS);
 }
 
+/*
+ * Once a STAMP reflector answered a text probe, auto goes on with binary
+ * requests; replies to the text probes still in flight match all the same,
+ * and the reflector stays what its first reply showed.
+ */
+static void test_auto_goes_binary_after_a_stamp_reply(void **state)
+{
+	uint8_t req[UB_PKT_MAX], late[UB_PKT_MAX], rep[64];
+	struct ub_match mt;
+	struct ub_params p;
+
+	(void)state;
+	sent(req, 0);
+	sent(late, 1);
+	assert_true(probes[0].text && probes[1].text);
+	assert_int_equal(ub_match_reply(&m, &ps, rep, reply_to(rep, 44, req, 0, SSID), &mt),
+			 UB_MATCH_STAMP);
+	assert_false(m.text);
+	/* the next probe leaves as RFC 8762 §4.2.1 draws it: the number 2 in octets 0..3 */
+	sent(req, 2);
+	assert_false(probes[2].text);
+	assert_int_equal(req[0] | req[1] | req[2], 0);
+	assert_int_equal(req[3], 2);
+	assert_int_equal(req[14] << 8 | req[15], SSID);
+	assert_int_equal(ub_match_reply(&m, &ps, rep, reply_to(rep, 44, late, 1, SSID), &mt),
+			 UB_MATCH_STAMP);
+	assert_ptr_equal(mt.probe, &probes[1]);
+	assert_int_equal(ub_match_reply(&m, &ps, rep, reply_to(rep, 44, req, 2, SSID), &mt),
+			 UB_MATCH_STAMP);
+	assert_ptr_equal(mt.probe, &probes[2]);
+	memset(&p, 0, sizeof(p));
+	ub_match_describe(&m, 0, 3, &p);
+	assert_string_equal(p.reflector, "stateful");
+	/* text asked for stays text; so does auto with an echo (a script) */
+	cfg.mode = UB_MODE_TEXT;
+	ub_match_init(&m, &cfg, SSID, 0);
+	sent(req, 3);
+	assert_int_equal(ub_match_reply(&m, &ps, rep, reply_to(rep, 44, req, 0, SSID), &mt),
+			 UB_MATCH_STAMP);
+	assert_true(m.text);
+	cfg.mode = UB_MODE_AUTO;
+	ub_match_init(&m, &cfg, SSID, 0);
+	assert_int_equal(ub_match_reply(&m, &ps, req, sent(req, 4), &mt), UB_MATCH_ECHO);
+	assert_true(m.text);
+}
+
 static void test_short_replies_and_their_ttl(void **state)
 {
 	uint8_t req[UB_PKT_MAX], rep[64];
@@ -263,6 +309,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_auto_sends_text_and_takes_a_stateful_reply, setup),
 		cmocka_unit_test_setup(test_a_copied_number_is_stateless, setup),
+		cmocka_unit_test_setup(test_auto_goes_binary_after_a_stamp_reply, setup),
 		cmocka_unit_test_setup(test_short_replies_and_their_ttl, setup),
 		cmocka_unit_test_setup(test_verbatim_changed_and_capital_echoes, setup),
 		cmocka_unit_test_setup(test_what_is_not_ours, setup),

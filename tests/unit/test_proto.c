@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -437,6 +438,54 @@ static void test_text_encode(void **state)
 	assert_memory_equal(buf, want, 64);
 	/* Where a reflector reads the SSID (RFC 8972, octets 14..15), the SSID it is. */
 	assert_int_equal((uint8_t)buf[14] << 8 | (uint8_t)buf[15], TSSID);
+}
+
+/*
+ * The layout as the comment in proto.c states it, written with printf:
+ * six base-64 digits of seq (bits 18..0 by sixes, then 30 and 24), the
+ * magic, the SSID, T1 in decimal, dots, a newline.
+ */
+static void text_by_printf(char *buf, size_t len, uint32_t seq, int64_t t1, uint16_t ssid)
+{
+	char head[64];
+	int n;
+
+	n = snprintf(head, sizeof(head), "%c%c%c%c%c%c=udpb   %c%c %lld ",
+		     0x21 + (int)(seq >> 18 & 63), 0x21 + (int)(seq >> 12 & 63),
+		     0x21 + (int)(seq >> 6 & 63), 0x21 + (int)(seq & 63), 0x21 + (int)(seq >> 30 & 63),
+		     0x21 + (int)(seq >> 24 & 63), ssid >> 8, ssid & 0xff, (long long)t1);
+	assert_true(n > 0 && (size_t)n < len);
+	memcpy(buf, head, (size_t)n);
+	memset(buf + n, '.', len - 1 - (size_t)n);
+	buf[len - 1] = '\n';
+}
+
+/* Byte for byte what printf writes, at the edges of every field and of the length. */
+static void test_text_encode_edges(void **state)
+{
+	static const int64_t t1s[] = { 0, 1, -1, 9, 10, -9, -10, 99, 100, 999999999, 1000000000,
+				       -1000000000, 1700000000123456789LL, 999999999999999999LL,
+				       1000000000000000000LL, INT64_MAX, INT64_MAX - 1, INT64_MIN,
+				       INT64_MIN + 1 };
+	static const uint32_t seqs[] = { 0, 1, 63, 64, 0xffffff, 0x1000000, 0x3fffffff, 0x40000000,
+					 UINT32_MAX };
+	static const size_t lens[] = { UB_STAMP_LEN, UB_STAMP_LEN + 1, 64, UB_PKT_MAX };
+	static const uint16_t ssids[] = { '0' << 8 | '0', 'Z' << 8 | 'Z', TSSID };
+	char got[UB_PKT_MAX], want[UB_PKT_MAX];
+	size_t a, b, c, d;
+
+	(void)state;
+	for (a = 0; a < sizeof(t1s) / sizeof(t1s[0]); a++)
+		for (b = 0; b < sizeof(seqs) / sizeof(seqs[0]); b++)
+			for (c = 0; c < sizeof(lens) / sizeof(lens[0]); c++)
+				for (d = 0; d < sizeof(ssids) / sizeof(ssids[0]); d++) {
+					memset(got, 'x', sizeof(got));
+					memset(want, 'x', sizeof(want));
+					assert_int_equal(ub_proto_encode_text(got, lens[c], seqs[b],
+									      t1s[a], ssids[d]), 0);
+					text_by_printf(want, lens[c], seqs[b], t1s[a], ssids[d]);
+					assert_memory_equal(got, want, sizeof(got));
+				}
 }
 
 static void test_text_printable(void **state)
@@ -1137,6 +1186,7 @@ int main(void)
 		cmocka_unit_test(test_err_est_decode),
 		cmocka_unit_test(test_err_est_round_trip),
 		cmocka_unit_test(test_text_encode),
+		cmocka_unit_test(test_text_encode_edges),
 		cmocka_unit_test(test_text_printable),
 		cmocka_unit_test(test_text_ssid),
 		cmocka_unit_test(test_text_head_is_unique),

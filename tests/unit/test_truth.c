@@ -165,6 +165,44 @@ static void test_sent_counts_out_and_reordered_per_order(void **state)
 	ub_truth_free(t);
 }
 
+/* An auto-mode sender's text probes, then its binary requests of the same numbering. */
+static void test_text_probes_then_binary_requests_are_one_numbering(void **state)
+{
+	struct ub_truth_config tc;
+	struct ub_truth_dir_counters up;
+	struct ub_truth_order *o;
+	struct ub_truth *t;
+	struct ub_stamp_req req = { .ssid = ('A' << 8) | '7' };
+	uint8_t buf[UB_STAMP_LEN];
+	uint32_t n;
+
+	(void)state;
+	ub_truth_config_init(&tc);
+	t = ub_truth_new(&tc, NULL);
+	o = ub_truth_order_new();
+	assert_true(t && o);
+	for (n = 0; n < 6; n++) {
+		if (n < 3) {
+			assert_int_equal(ub_proto_encode_text((char *)buf, sizeof(buf), n,
+							      1700000000000000000LL + n, req.ssid), 0);
+		} else {
+			req.seq = n;
+			req.ts = ub_proto_ts(1700000000000000000LL + n, 0);
+			ub_proto_encode_req(buf, sizeof(buf), &req);
+		}
+		ub_truth_sent(t, o, UB_DIR_UP, buf, sizeof(buf));
+		/* Each event names the probe by its number, text or binary. */
+		ub_truth_record(t, 0, UB_DIR_UP, UB_TRUTH_DELAY, buf, sizeof(buf), 1000, n);
+		assert_int_equal(t->events[t->nevents - 1].seq, n);
+		assert_true(t->events[t->nevents - 1].has_seq);
+	}
+	ub_truth_counters(t, UB_DIR_UP, &up);
+	assert_int_equal(up.out, 6);
+	assert_int_equal(up.reordered, 0);
+	ub_truth_order_free(o);
+	ub_truth_free(t);
+}
+
 static json_t *load(const char *path)
 {
 	json_error_t je;
@@ -353,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_rfc4737_window),
 		cmocka_unit_test(test_actions_count_and_events_are_kept),
 		cmocka_unit_test(test_sent_counts_out_and_reordered_per_order),
+		cmocka_unit_test(test_text_probes_then_binary_requests_are_one_numbering),
 		cmocka_unit_test(test_write_on_its_own),
 		cmocka_unit_test_setup_teardown(test_truth_log_counts_and_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truth_log_events_are_bounded, setup, teardown),

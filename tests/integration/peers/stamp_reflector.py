@@ -46,9 +46,13 @@ Usage: stamp_reflector.py --bind ADDR --port N [--stateless]
                           [--hold-ms D] [--ready-file F] [--max-seconds S]
 At exit prints one JSON line: {"received":N,"reflected":N,"dropped_short":N,
 "auth_failed":N,"send_errors":N,"sessions":N,"t1_ntp":N,"t1_ptp":N,
-"t1_skew_ns_max":N}: t1_ntp and t1_ptp count the answered requests by the
-format their Z bit gives T1, t1_skew_ns_max is the largest distance
-between a T1 so decoded and this host's clock when the request came.
+"t1_skew_ns_max":N,"printable":N,"binary":N,"printable_after_binary":N}:
+t1_ntp and t1_ptp count the answered requests by the format their Z bit
+gives T1, t1_skew_ns_max is the largest distance between a T1 so decoded
+and this host's clock when the request came. printable counts the answered
+requests made only of printable ASCII (and line ends), as a script that
+decodes text needs them, binary the others, printable_after_binary the
+printable ones that came after the first binary one.
 """
 
 import argparse
@@ -111,6 +115,7 @@ class Reflector:
         self.counters = {}
         self.t1_formats = {}
         self.t1_skew_ns_max = 0
+        self.kinds = {"printable": 0, "binary": 0, "printable_after_binary": 0}
         self.errest = pc.error_estimate(synced=False, ptp=self.ptp)
 
     def acceptable(self, request):
@@ -151,7 +156,17 @@ class Reflector:
         reply[lay.see:lay.see + 2] = request[lay.req_ee:lay.req_ee + 2]
         reply[lay.ttl] = ttl
         self.note_request_clock(request, t2_ns)
+        self.note_request_kind(request)
         return reply[:size]
+
+    def note_request_kind(self, request):
+        """Counts printable requests (what a text-decoding script survives) and binary ones."""
+        if all(0x20 <= b < 0x7F or b in (0x0A, 0x0D) for b in request):
+            self.kinds["printable"] += 1
+            if self.kinds["binary"]:
+                self.kinds["printable_after_binary"] += 1
+        else:
+            self.kinds["binary"] += 1
 
     def note_request_clock(self, request, t2_ns):
         """Counts the format of each request's T1 (its Z bit) and how far
@@ -259,6 +274,7 @@ def main(argv=None):
         sock.close()
         counts["sessions"] = len(reflector.counters)
         counts.update(reflector.t1_formats)
+        counts.update(reflector.kinds)
         counts["t1_skew_ns_max"] = reflector.t1_skew_ns_max
         pc.emit_json(counts)
     return 0
