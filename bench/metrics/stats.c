@@ -347,10 +347,12 @@ int ub_stats_sent(struct ub_stats *s, uint32_t seq, int64_t tx_ns, int64_t late_
 		if (rc)
 			return rc;
 	}
-	rc = hist_ready(s, D_SCHED, late_ns);
-	if (rc)
-		return rc;
-	hist_put(s, D_SCHED, late_ns);
+	if (!s->cfg.unscheduled) {
+		rc = hist_ready(s, D_SCHED, late_ns);
+		if (rc)
+			return rc;
+		hist_put(s, D_SCHED, late_ns);
+	}
 	if (s->cfg.summary_only) {
 		ub_statwin_sent(s->win, tx_ns);
 	} else {
@@ -359,7 +361,7 @@ int ub_stats_sent(struct ub_stats *s, uint32_t seq, int64_t tx_ns, int64_t late_
 	}
 	s->n++;
 	/* a probe that left a whole slot late took the next probe's slot */
-	if (s->cfg.interval_ns > 0 && late_ns >= s->cfg.interval_ns)
+	if (!s->cfg.unscheduled && s->cfg.interval_ns > 0 && late_ns >= s->cfg.interval_ns)
 		s->sched_missed++;
 	return 0;
 }

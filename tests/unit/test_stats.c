@@ -860,6 +860,35 @@ static void test_schedule(void **state)
 	assert_int_equal(sum.sched_late.mean, 41 * MS / 5);
 }
 
+/* Unscheduled probes (a capture's): lateness is not kept, in either mode; the rest counts. */
+static void test_unscheduled(void **state)
+{
+	struct fixture *fx = *state;
+	struct ub_summary sum;
+	int online;
+	uint32_t k;
+
+	for (online = 0; online < 2; online++) {
+		ub_stats_free(fx->s);
+		ub_stats_config_init(&fx->cfg);
+		fx->cfg.unscheduled = 1;
+		fx->cfg.summary_only = online;
+		fx->cfg.window = online ? 1024 : 0;
+		fx->s = ub_stats_new(&fx->cfg);
+		assert_non_null(fx->s);
+		for (k = 0; k < 5; k++)
+			assert_int_equal(ub_stats_sent(fx->s, k, (int64_t)k * SLOT, 25 * MS), 0);
+		fx->first = 0;
+		assert_int_equal(reply(fx, 3, 2 * MS), UB_ST_OK);
+		summarize(fx, &sum);
+		assert_int_equal(sum.sent, 5);
+		assert_int_equal(sum.received, 1);
+		assert_int_equal(sum.rtt.n, 1);
+		assert_int_equal(sum.sched_late.n, 0);
+		assert_int_equal(sum.sched_missed, 0);
+	}
+}
+
 /* refl_proc and OWD only from replies in time that carry them. */
 static void test_refl_proc_owd(void **state)
 {
@@ -1591,6 +1620,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_jitter, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_jitter_small_steps, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule, setup_plain, teardown),
+		cmocka_unit_test_setup_teardown(test_unscheduled, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_refl_proc_owd, setup_plain, teardown),
 		cmocka_unit_test_setup_teardown(test_summary_twice, setup_stateful, teardown),
 		cmocka_unit_test_setup_teardown(test_growth, setup_plain, teardown),
