@@ -217,7 +217,6 @@ static int flow_get(struct ub_flows *fl, const uint8_t *src, const uint8_t *dst,
 	memcpy(f->b, y, UB_FLOWS_EP_LEN);
 	f->state = UB_FLOWS_JUDGING;
 	f->first_si = UB_FLOWS_NONE;
-	f->map.gen = f->old.gen = 1;
 	f->port_side =
 		(uint8_t)(is_session_port(fl, ep_port(x)) | is_session_port(fl, ep_port(y)) << 1);
 	fl->ftab[j] = (uint32_t)fl->nflows;
@@ -326,11 +325,14 @@ int ub_flows_new_session(struct ub_flows *fl, const struct ub_flows_flow *f, uns
 	ep_str(s->server, s->server_str, sizeof(s->server_str));
 	s->mode = m;
 	s->ssid = ssid;
+	s->keep_events = !fl->summary_only && !fl->no_events;
 	s->first_pos = g->pos;
 	s->size = g->len;
 	ub_stats_config_init(&sc);
 	sc.timeout_ns = fl->timeout_ns;
 	sc.interval_ns = 0;
+	/* a capture shows when probes left, not when they were due */
+	sc.unscheduled = 1;
 	sc.stateful = m == UB_FLOWS_STAMP;
 	sc.summary_only = fl->summary_only;
 	sc.window = UB_FLOWS_SUMMARY_PROBES;
@@ -422,8 +424,8 @@ int ub_flows_record_reply(struct ub_flows_sess *s, struct ub_reply *r, struct ub
 	p = ub_flows_probe_at(s, r->seq);
 	if (p)
 		p->answered = 1;
-	if (s->gaps)
-		return 0; /* summary_only: no CSV, no replies kept */
+	if (!s->keep_events)
+		return 0; /* summary_only, or no CSV asked for: no replies kept */
 	ev->idx = r->seq;
 	ev->rx = r->rx_ns;
 	ev->rtt = r->rtt_ns;
@@ -481,6 +483,7 @@ struct ub_flows *ub_flows_new(const struct ub_flows_config *c)
 	}
 	fl->timeout_ns = c->timeout_ns > 0 ? c->timeout_ns : UB_NS_PER_S;
 	fl->summary_only = c->summary_only;
+	fl->no_events = c->no_events;
 	fl->last_flow = UB_FLOWS_NONE;
 	return fl;
 }

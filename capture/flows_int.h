@@ -13,8 +13,9 @@
  * known which end asks and how the other answers; from then on each
  * datagram is paired as it is read, with the flow's own hash table.
  *
- * Memory: exact, a flow's table holds every request of it, and a session
- * every probe (24 bytes) and reply (48 bytes, for the CSV). summary_only,
+ * Memory: exact, a flow's table holds every request of it (two entries of
+ * 24 bytes, in a table at most half full), and a session every probe (24
+ * bytes) and, unless no_events, every reply (48 bytes, for the CSV). summary_only,
  * a flow keeps two tables, the newer one taking at most
  * UB_FLOWS_SUMMARY_KEYS entries or 2 Tmax of requests before it becomes the
  * older one and the older one is dropped; a session keeps its last
@@ -66,14 +67,14 @@ struct ub_flows_dgram {
 /* The hash table of pairing.c: two keys, two values. */
 struct ub_flows_slot {
 	uint64_t k1, k2;
-	uint32_t v1, v2, gen;
+	uint32_t v1, v2;
 };
 
 /*
- * Open addressing, linear probing, at most a quarter full; gen != table gen
- * means empty. The low 32 bits of k1 are a number that runs on from one
- * request to the next (a sequence number, or the first octets of an echoed
- * payload): while !mixed, 16 running numbers of one kind lie in 16 slots
+ * Open addressing, linear probing, at most half full; k1 == 0 means empty
+ * (every key has a tag in its top octet). The low 32 bits of k1 are a
+ * number that runs on from one request to the next (a sequence number, or
+ * the first octets of an echoed payload): while !mixed, 16 running numbers of one kind lie in 16 slots
  * side by side, so a flow's lookups walk the table in order rather than
  * missing the cache on every one. A probe longer than UB_FLOWS_MAP_RUN
  * (keys that do not run on, or chosen to collide) makes the table mixed:
@@ -82,7 +83,6 @@ struct ub_flows_slot {
 struct ub_flows_map {
 	struct ub_flows_slot *s;
 	size_t cap, n;
-	uint32_t gen;
 	int mixed;
 };
 
@@ -126,8 +126,9 @@ struct ub_flows_sess {
 	int64_t last_tx;     /* its last request's time */
 	uint32_t first_seq;  /* its first request's wire_seq */
 	struct ub_hist *gaps; /* summary_only: time between consecutive requests */
-	struct ub_flows_event *ev;
+	struct ub_flows_event *ev; /* none when the flows keep no events */
 	size_t nev, evcap;
+	int keep_events;
 	uint64_t dup_requests, foreign;
 	uint64_t auth_failed;   /* its datagrams whose HMAC did not match the key */
 	uint64_t size_mismatch; /* replies of another size than their request's */
@@ -141,6 +142,7 @@ struct ub_flows {
 	unsigned nports;
 	int64_t timeout_ns;
 	int summary_only;
+	int no_events;
 	uint64_t cut_unused;
 	int keyed;
 	struct ub_auth_key key;

@@ -33,29 +33,30 @@ static uint64_t key1(unsigned tag, uint32_t what, uint32_t run)
 	return (uint64_t)tag << 56 | (uint64_t)(what & 0xffffff) << 32 | run;
 }
 
+/* Empties m: no key is 0 (a tag fills its top octet), so a zeroed slot is an empty one. */
 static void map_reset(struct ub_flows_map *m)
 {
+	if (m->n)
+		memset(m->s, 0, m->cap * sizeof(*m->s));
 	m->n = 0;
 	m->mixed = 0;
-	if (++m->gen == 0) {
-		if (m->s)
-			memset(m->s, 0, m->cap * sizeof(*m->s));
-		m->gen = 1;
-	}
+}
+
+/* Where (k1, k2) would sit in a table of any size: its low bits. */
+static uint64_t map_home(const struct ub_flows_map *m, uint64_t k1, uint64_t k2)
+{
+	if (m->mixed)
+		return mix64(k1 ^ mix64(k2));
+	return (mix64(k1 >> 4) & ~(uint64_t)15) | (k1 & 15);
 }
 
 /* The slot of (k1, k2) or the empty one where it would go; *steps: slots passed on the way. */
 static size_t map_pos(const struct ub_flows_map *m, uint64_t k1, uint64_t k2, size_t *steps)
 {
-	size_t i, n = 0;
+	size_t i = (size_t)map_home(m, k1, k2) & (m->cap - 1), n = 0;
 
-	if (m->mixed)
-		i = (size_t)mix64(k1 ^ mix64(k2));
-	else
-		i = ((size_t)mix64(k1 >> 4) & ~(size_t)15) | (size_t)(k1 & 15);
-	i &= m->cap - 1;
 	/* never full, so an empty slot ends every probe */
-	while (m->s[i].gen == m->gen && (m->s[i].k1 != k1 || m->s[i].k2 != k2)) {
+	while (m->s[i].k1 && (m->s[i].k1 != k1 || m->s[i].k2 != k2)) {
 		i = (i + 1) & (m->cap - 1);
 		n++;
 	}
@@ -70,13 +71,13 @@ static struct ub_flows_slot *map_find(const struct ub_flows_map *m, uint64_t k1,
 	if (!m->cap)
 		return NULL;
 	i = map_pos(m, k1, k2, &steps);
-	return m->s[i].gen == m->gen ? &m->s[i] : NULL;
+	return m->s[i].k1 ? &m->s[i] : NULL;
 }
 
 /* Moves m's entries to a table of cap slots (a power of two, not smaller than m's), mixed or not. */
 static int map_rehash(struct ub_flows_map *m, size_t cap, int mixed)
 {
-	struct ub_flows_map nm = { NULL, cap, 0, m->gen, mixed };
+	struct ub_flows_map nm = { NULL, cap, 0, mixed };
 	size_t i, j, steps;
 
 	if (cap > SIZE_MAX / sizeof(*nm.s))
@@ -86,7 +87,7 @@ static int map_rehash(struct ub_flows_map *m, size_t cap, int mixed)
 		return UB_E_NOMEM;
 	ub_flows_advise_huge(nm.s, cap * sizeof(*nm.s));
 	for (i = 0; i < m->cap; i++) {
-		if (m->s[i].gen != m->gen)
+		if (!m->s[i].k1)
 			continue;
 		j = map_pos(&nm, m->s[i].k1, m->s[i].k2, &steps);
 		nm.s[j] = m->s[i];
@@ -95,11 +96,6 @@ static int map_rehash(struct ub_flows_map *m, size_t cap, int mixed)
 	free(m->s);
 	*m = nm;
 	return 0;
-}
-
-static int map_grow(struct ub_flows_map *m)
-{
-	return map_rehash(m, m->cap ? m->cap * 2 : 256, m->mixed);
 }
 
 /*
@@ -128,7 +124,7 @@ static int map_put(struct ub_flows_map *m, uint64_t k1, uint64_t k2, uint32_t v1
 	int rc;
 
 	if ((m->n + 1) * 2 > m->cap) {
-		rc = map_grow(m);
+		rc = map_rehash(m, m->cap ? m->cap * 2 : 256, m->mixed);
 		if (rc)
 			return rc;
 	}
@@ -140,15 +136,14 @@ static int map_put(struct ub_flows_map *m, uint64_t k1, uint64_t k2, uint32_t v1
 		i = map_pos(m, k1, k2, &steps);
 	}
 	s = &m->s[i];
-	if (s->gen == m->gen && !replace)
+	if (s->k1 && !replace)
 		return 0;
-	if (s->gen != m->gen)
+	if (!s->k1)
 		m->n++;
 	s->k1 = k1;
 	s->k2 = k2;
 	s->v1 = v1;
 	s->v2 = v2;
-	s->gen = m->gen;
 	return 0;
 }
 
@@ -294,7 +289,7 @@ static int flow_age(struct ub_flows *fl, struct ub_flows_flow *f, const struct u
 	for (i = 0; i < f->old.cap; i++) {
 		const struct ub_flows_slot *s = &f->old.s[i];
 
-		if (s->gen == f->old.gen && s->k1 >> 56 == TAG_SSID) {
+		if (s->k1 >> 56 == TAG_SSID) {
 			rc = map_put(&f->map, s->k1, s->k2, s->v1, s->v2, 0);
 			if (rc)
 				return rc;
