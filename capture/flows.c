@@ -35,32 +35,95 @@ static uint64_t bytes_hash(const uint8_t *p, size_t n, uint64_t seed)
 	return h ^ (h >> 29);
 }
 
-void ub_flows_advise_huge(void *p, size_t n)
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+#if defined(__linux__) && defined(MREMAP_MAYMOVE) && defined(MREMAP_FIXED)
+/* n rounded up to whole pages. */
+static size_t page_round(size_t n)
 {
 	long pg = sysconf(_SC_PAGESIZE);
-	uintptr_t a = (uintptr_t)p, b = a + n;
+	size_t m = pg > 0 ? (size_t)pg : 4096;
 
-	if (n < UB_FLOWS_HUGE_MIN || pg <= 0)
-		return;
-	/*
-	 * The whole pages the block touches: a large block is a mapping of its
-	 * own, and advising all of it keeps it one piece that realloc can move
-	 * without copying. Only a hint: the kernel may say no, and nothing
-	 * changes but the speed.
-	 */
-	a &= ~((uintptr_t)pg - 1);
-	b = (b + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
-#ifdef MADV_HUGEPAGE
-	(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
-#else
-	(void)a;
-	(void)b;
-#endif
+	return (n + m - 1) / m * m;
 }
+
+/*
+ * A large array is a mapping of its own from a 2 MB boundary, so that
+ * huge pages can back all of it (one TLB entry for 2 MB of random
+ * lookups), which grows where it lies or is moved whole (mremap: no copy,
+ * still on the boundary): only what is added is new memory. Huge pages
+ * are only asked for; the kernel may say no, and nothing changes but the
+ * speed.
+ */
+void *ub_flows_big_new(size_t n)
+{
+	uint8_t *p, *a;
+
+	n = page_round(n);
+	if (n > SIZE_MAX - HUGE_PAGE)
+		return NULL;
+	p = mmap(NULL, n + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (uint8_t *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+	if (a > p)
+		(void)munmap(p, (size_t)(a - p));
+	(void)munmap(a + n, (size_t)(p + HUGE_PAGE - a));
+#ifdef MADV_HUGEPAGE
+	(void)madvise(a, n, MADV_HUGEPAGE);
+#endif
+	return a;
+}
+
+void *ub_flows_big_grow(void *p, size_t n, size_t m)
+{
+	void *q;
+
+	n = page_round(n);
+	m = page_round(m);
+	q = mremap(p, n, m, 0);
+	if (q != MAP_FAILED)
+		return q;
+	q = ub_flows_big_new(m);
+	if (!q)
+		return NULL;
+	if (mremap(p, n, n, MREMAP_MAYMOVE | MREMAP_FIXED, q) == MAP_FAILED) {
+		(void)munmap(q, m);
+		return NULL;
+	}
+	return q;
+}
+
+void ub_flows_big_free(void *p, size_t n)
+{
+	if (p)
+		(void)munmap(p, page_round(n));
+}
+#else
+void *ub_flows_big_new(size_t n)
+{
+	return calloc(1, n);
+}
+
+void *ub_flows_big_grow(void *p, size_t n, size_t m)
+{
+	uint8_t *q = realloc(p, m);
+
+	if (q)
+		memset(q + n, 0, m - n);
+	return q;
+}
+
+void ub_flows_big_free(void *p, size_t n)
+{
+	(void)n;
+	free(p);
+}
+#endif
 
 int ub_flows_reserve(void **p, size_t *cap, size_t need, size_t elem)
 {
-	size_t c = *cap ? *cap : 64;
+	size_t c = *cap ? *cap : 64, n = *cap * elem;
 	void *q;
 
 	if (need <= *cap)
@@ -70,13 +133,30 @@ int ub_flows_reserve(void **p, size_t *cap, size_t need, size_t elem)
 			return UB_E_NOMEM;
 		c *= 2;
 	}
-	q = realloc(*p, c * elem);
+	if (n >= UB_FLOWS_HUGE_MIN) {
+		q = ub_flows_big_grow(*p, n, c * elem);
+	} else if (c * elem >= UB_FLOWS_HUGE_MIN) {
+		q = ub_flows_big_new(c * elem);
+		if (q && n) {
+			memcpy(q, *p, n);
+			free(*p);
+		}
+	} else {
+		q = realloc(*p, c * elem);
+	}
 	if (!q)
 		return UB_E_NOMEM;
-	ub_flows_advise_huge(q, c * elem);
 	*p = q;
 	*cap = c;
 	return 0;
+}
+
+void ub_flows_release(void *p, size_t cap, size_t elem)
+{
+	if (cap * elem >= UB_FLOWS_HUGE_MIN)
+		ub_flows_big_free(p, cap * elem);
+	else
+		free(p);
 }
 
 static void ep_key(const struct ub_addr *a, uint8_t k[UB_FLOWS_EP_LEN])
@@ -446,11 +526,11 @@ static void free_reading(struct ub_flows *fl)
 	size_t i;
 
 	for (i = 0; i < fl->nflows; i++) {
-		free(fl->flows[i].buf);
-		free(fl->flows[i].map.s);
-		free(fl->flows[i].old.s);
+		ub_flows_release(fl->flows[i].buf, fl->flows[i].bufcap, sizeof(*fl->flows[i].buf));
+		ub_flows_map_free(&fl->flows[i].map);
+		ub_flows_map_free(&fl->flows[i].old);
 	}
-	free(fl->flows);
+	ub_flows_release(fl->flows, fl->flowcap, sizeof(*fl->flows));
 	free(fl->ftab);
 	fl->flows = NULL;
 	fl->ftab = NULL;
@@ -498,10 +578,11 @@ void ub_flows_free(struct ub_flows *fl)
 	for (i = 0; i < fl->nsess; i++) {
 		ub_stats_free(fl->sess[i].stats);
 		ub_hist_free(fl->sess[i].gaps);
-		free(fl->sess[i].probes);
-		free(fl->sess[i].ev);
+		ub_flows_release(fl->sess[i].probes, fl->sess[i].probecap,
+				 sizeof(*fl->sess[i].probes));
+		ub_flows_release(fl->sess[i].ev, fl->sess[i].evcap, sizeof(*fl->sess[i].ev));
 	}
-	free(fl->sess);
+	ub_flows_release(fl->sess, fl->sesscap, sizeof(*fl->sess));
 	/* The key is a secret: leave no copy in freed memory. */
 	explicit_bzero(&fl->key, sizeof(fl->key));
 	free(fl);

@@ -161,20 +161,34 @@ struct ub_flows {
 	size_t nsess, sesscap;
 };
 
-/* Arrays from this size on are worth huge pages: one TLB entry for 2 MB of random lookups. */
+/* Arrays from this size on are mappings of their own, on huge pages where the system has them. */
 #define UB_FLOWS_HUGE_MIN (4u << 20)
 
-/* Asks the kernel for transparent huge pages under [p, p + n) when it is large; only a hint. */
-void ub_flows_advise_huge(void *p, size_t n);
+/* n zeroed bytes of a large array, or NULL; freed with ub_flows_big_free(p, n). */
+void *ub_flows_big_new(size_t n);
 
-/* Makes room for need elements of size elem in *p, doubling; returns 0 or UB_E_NOMEM. */
+/* The large array of n bytes at p as the first of m (more), the rest zeroed; or NULL, p kept. */
+void *ub_flows_big_grow(void *p, size_t n, size_t m);
+
+void ub_flows_big_free(void *p, size_t n);
+
+/*
+ * Makes room for need elements of size elem in *p, doubling; returns 0 or
+ * UB_E_NOMEM. Free with ub_flows_release: a large one is not malloc's.
+ */
 int ub_flows_reserve(void **p, size_t *cap, size_t need, size_t elem);
+
+/* Frees what ub_flows_reserve gave p for cap elements of size elem. */
+void ub_flows_release(void *p, size_t cap, size_t elem);
 
 /*
  * Takes datagram g of flow f (copied): kept while the flow is judged, else
  * paired at once (pairing.c). Returns 0, UB_E_RANGE or UB_E_NOMEM.
  */
 int ub_flows_take(struct ub_flows *fl, struct ub_flows_flow *f, const struct ub_flows_dgram *g);
+
+/* Frees m's table (pairing.c); m is left empty. */
+void ub_flows_map_free(struct ub_flows_map *m);
 
 /* Judges every flow still being judged, as at the end of the file (pairing.c). */
 int ub_flows_judge_rest(struct ub_flows *fl);

@@ -33,6 +33,56 @@ static uint64_t key1(unsigned tag, uint32_t what, uint32_t run)
 	return (uint64_t)tag << 56 | (uint64_t)(what & 0xffffff) << 32 | run;
 }
 
+/* A table of cap empty slots, or NULL. */
+static struct ub_flows_slot *tab_new(size_t cap)
+{
+	if (cap > SIZE_MAX / sizeof(struct ub_flows_slot))
+		return NULL;
+	if (cap * sizeof(struct ub_flows_slot) >= UB_FLOWS_HUGE_MIN)
+		return ub_flows_big_new(cap * sizeof(struct ub_flows_slot));
+	return calloc(cap, sizeof(struct ub_flows_slot));
+}
+
+static void tab_free(struct ub_flows_slot *s, size_t cap)
+{
+	if (cap * sizeof(*s) >= UB_FLOWS_HUGE_MIN)
+		ub_flows_big_free(s, cap * sizeof(*s));
+	else
+		free(s);
+}
+
+/* m's slots, their entries where they were, followed by as many empty ones; 0 or UB_E_NOMEM. */
+static int tab_double(struct ub_flows_map *m)
+{
+	size_t n = m->cap * sizeof(*m->s);
+	struct ub_flows_slot *s;
+
+	if (n > SIZE_MAX / 4)
+		return UB_E_NOMEM;
+	if (n >= UB_FLOWS_HUGE_MIN) {
+		s = ub_flows_big_grow(m->s, n, 2 * n);
+	} else {
+		s = tab_new(2 * m->cap);
+		if (s) {
+			memcpy(s, m->s, n);
+			free(m->s);
+		}
+	}
+	if (!s)
+		return UB_E_NOMEM;
+	m->s = s;
+	m->cap *= 2;
+	return 0;
+}
+
+void ub_flows_map_free(struct ub_flows_map *m)
+{
+	if (m->s)
+		tab_free(m->s, m->cap);
+	m->s = NULL;
+	m->cap = m->n = 0;
+}
+
 /* Empties m: no key is 0 (a tag fills its top octet), so a zeroed slot is an empty one. */
 static void map_reset(struct ub_flows_map *m)
 {
@@ -80,12 +130,9 @@ static int map_rehash(struct ub_flows_map *m, size_t cap, int mixed)
 	struct ub_flows_map nm = { NULL, cap, 0, mixed };
 	size_t i, j, steps;
 
-	if (cap > SIZE_MAX / sizeof(*nm.s))
-		return UB_E_NOMEM;
-	nm.s = calloc(cap, sizeof(*nm.s));
+	nm.s = tab_new(cap);
 	if (!nm.s)
 		return UB_E_NOMEM;
-	ub_flows_advise_huge(nm.s, cap * sizeof(*nm.s));
 	for (i = 0; i < m->cap; i++) {
 		if (!m->s[i].k1)
 			continue;
@@ -93,9 +140,50 @@ static int map_rehash(struct ub_flows_map *m, size_t cap, int mixed)
 		nm.s[j] = m->s[i];
 		nm.n++;
 	}
-	free(m->s);
+	ub_flows_map_free(m);
 	*m = nm;
 	return 0;
+}
+
+/*
+ * Doubles m in place. A cluster (filled slots between two empty ones)
+ * holds every key whose home is in it and reaches no further; doubled,
+ * those homes stay in the cluster's span or move up by the old size,
+ * where no other cluster's keys can land. So each cluster is lifted out
+ * and put back on its own, the rest of the table untouched.
+ */
+static int map_double(struct ub_flows_map *m)
+{
+	size_t old = m->cap, start, i, j, k, n, tmpcap = 0, steps;
+	struct ub_flows_slot *s, *tmp = NULL;
+	int rc;
+
+	rc = tab_double(m);
+	if (rc)
+		return rc;
+	s = m->s;
+	/* at most half full: there is an empty slot to start from */
+	for (start = 0; s[start].k1; start++)
+		;
+	for (i = (start + 1) & (old - 1); i != start; i = (i + 1) & (old - 1)) {
+		if (!s[i].k1)
+			continue;
+		for (j = i, n = 0; s[j].k1; j = (j + 1) & (old - 1))
+			n++;
+		rc = ub_flows_reserve((void **)&tmp, &tmpcap, n, sizeof(*tmp));
+		if (rc)
+			break;
+		for (j = i, k = 0; k < n; j = (j + 1) & (old - 1), k++) {
+			tmp[k] = s[j];
+			s[j].k1 = 0;
+		}
+		for (k = 0; k < n; k++)
+			s[map_pos(m, tmp[k].k1, tmp[k].k2, &steps)] = tmp[k];
+		/* on from the empty slot that closed the cluster */
+		i = (j - 1) & (old - 1);
+	}
+	ub_flows_release(tmp, tmpcap, sizeof(*tmp));
+	return rc;
 }
 
 /*
@@ -124,7 +212,7 @@ static int map_put(struct ub_flows_map *m, uint64_t k1, uint64_t k2, uint32_t v1
 	int rc;
 
 	if ((m->n + 1) * 2 > m->cap) {
-		rc = map_rehash(m, m->cap ? m->cap * 2 : 256, m->mixed);
+		rc = m->cap ? map_double(m) : map_rehash(m, 256, m->mixed);
 		if (rc)
 			return rc;
 	}
@@ -620,7 +708,7 @@ static int judge(struct ub_flows *fl, struct ub_flows_flow *f)
 		if (rc)
 			return rc;
 	}
-	free(f->buf);
+	ub_flows_release(f->buf, f->bufcap, sizeof(*f->buf));
 	f->buf = NULL;
 	f->nbuf = f->bufcap = 0;
 	return 0;
