@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/bigmem.h"
 #include "lib/clock.h"
 #include "capture/decode.h"
 #include "capture/flows.h"
@@ -115,7 +116,7 @@ static int median_gap(const struct ub_flows_session *s, int64_t *out)
 		*out = ub_hist_percentile(s->gaps, 5000);
 		return 0;
 	}
-	v = malloc(m * sizeof(*v));
+	v = ub_big_alloc(m * sizeof(*v));
 	if (!v)
 		return UB_E_NOMEM;
 	for (i = 0; i < m; i++) {
@@ -124,7 +125,7 @@ static int median_gap(const struct ub_flows_session *s, int64_t *out)
 			v[i] = 0;
 	}
 	*out = ub_statcalc_select(v, m, (m + 1) / 2 - 1);
-	free(v);
+	ub_big_free(v, m * sizeof(*v));
 	return 0;
 }
 

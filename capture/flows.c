@@ -7,9 +7,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
+#include "lib/bigmem.h"
 #include "lib/clock.h"
 #include "capture/flows_int.h"
 
@@ -35,95 +34,9 @@ static uint64_t bytes_hash(const uint8_t *p, size_t n, uint64_t seed)
 	return h ^ (h >> 29);
 }
 
-#define HUGE_PAGE ((uintptr_t)2 << 20)
-
-#if defined(__linux__) && defined(MREMAP_MAYMOVE) && defined(MREMAP_FIXED)
-/* n rounded up to whole pages. */
-static size_t page_round(size_t n)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-	size_t m = pg > 0 ? (size_t)pg : 4096;
-
-	return (n + m - 1) / m * m;
-}
-
-/*
- * A large array is a mapping of its own from a 2 MB boundary, so that
- * huge pages can back all of it (one TLB entry for 2 MB of random
- * lookups), which grows where it lies or is moved whole (mremap: no copy,
- * still on the boundary): only what is added is new memory. Huge pages
- * are only asked for; the kernel may say no, and nothing changes but the
- * speed.
- */
-void *ub_flows_big_new(size_t n)
-{
-	uint8_t *p, *a;
-
-	n = page_round(n);
-	if (n > SIZE_MAX - HUGE_PAGE)
-		return NULL;
-	p = mmap(NULL, n + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	a = (uint8_t *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
-	if (a > p)
-		(void)munmap(p, (size_t)(a - p));
-	(void)munmap(a + n, (size_t)(p + HUGE_PAGE - a));
-#ifdef MADV_HUGEPAGE
-	(void)madvise(a, n, MADV_HUGEPAGE);
-#endif
-	return a;
-}
-
-void *ub_flows_big_grow(void *p, size_t n, size_t m)
-{
-	void *q;
-
-	n = page_round(n);
-	m = page_round(m);
-	q = mremap(p, n, m, 0);
-	if (q != MAP_FAILED)
-		return q;
-	q = ub_flows_big_new(m);
-	if (!q)
-		return NULL;
-	if (mremap(p, n, n, MREMAP_MAYMOVE | MREMAP_FIXED, q) == MAP_FAILED) {
-		(void)munmap(q, m);
-		return NULL;
-	}
-	return q;
-}
-
-void ub_flows_big_free(void *p, size_t n)
-{
-	if (p)
-		(void)munmap(p, page_round(n));
-}
-#else
-void *ub_flows_big_new(size_t n)
-{
-	return calloc(1, n);
-}
-
-void *ub_flows_big_grow(void *p, size_t n, size_t m)
-{
-	uint8_t *q = realloc(p, m);
-
-	if (q)
-		memset(q + n, 0, m - n);
-	return q;
-}
-
-void ub_flows_big_free(void *p, size_t n)
-{
-	(void)n;
-	free(p);
-}
-#endif
-
 int ub_flows_reserve(void **p, size_t *cap, size_t need, size_t elem)
 {
-	size_t c = *cap ? *cap : 64, n = *cap * elem;
+	size_t c = *cap ? *cap : 64;
 	void *q;
 
 	if (need <= *cap)
@@ -133,17 +46,7 @@ int ub_flows_reserve(void **p, size_t *cap, size_t need, size_t elem)
 			return UB_E_NOMEM;
 		c *= 2;
 	}
-	if (n >= UB_FLOWS_HUGE_MIN) {
-		q = ub_flows_big_grow(*p, n, c * elem);
-	} else if (c * elem >= UB_FLOWS_HUGE_MIN) {
-		q = ub_flows_big_new(c * elem);
-		if (q && n) {
-			memcpy(q, *p, n);
-			free(*p);
-		}
-	} else {
-		q = realloc(*p, c * elem);
-	}
+	q = ub_big_realloc(*p, *cap * elem, c * elem, 0);
 	if (!q)
 		return UB_E_NOMEM;
 	*p = q;
@@ -153,10 +56,7 @@ int ub_flows_reserve(void **p, size_t *cap, size_t need, size_t elem)
 
 void ub_flows_release(void *p, size_t cap, size_t elem)
 {
-	if (cap * elem >= UB_FLOWS_HUGE_MIN)
-		ub_flows_big_free(p, cap * elem);
-	else
-		free(p);
+	ub_big_free(p, cap * elem);
 }
 
 static void ep_key(const struct ub_addr *a, uint8_t k[UB_FLOWS_EP_LEN])
@@ -581,6 +481,8 @@ void ub_flows_free(struct ub_flows *fl)
 		ub_flows_release(fl->sess[i].probes, fl->sess[i].probecap,
 				 sizeof(*fl->sess[i].probes));
 		ub_flows_release(fl->sess[i].ev, fl->sess[i].evcap, sizeof(*fl->sess[i].ev));
+		ub_flows_release(fl->sess[i].num_idx, fl->sess[i].num_cap,
+				 sizeof(*fl->sess[i].num_idx));
 	}
 	ub_flows_release(fl->sess, fl->sesscap, sizeof(*fl->sess));
 	/* The key is a secret: leave no copy in freed memory. */
@@ -590,7 +492,15 @@ void ub_flows_free(struct ub_flows *fl)
 
 void ub_flows_done_reading(struct ub_flows *fl)
 {
+	size_t i;
+
 	free_reading(fl);
+	for (i = 0; i < fl->nsess; i++) {
+		ub_flows_release(fl->sess[i].num_idx, fl->sess[i].num_cap,
+				 sizeof(*fl->sess[i].num_idx));
+		fl->sess[i].num_idx = NULL;
+		fl->sess[i].num_cap = 0;
+	}
 	if (fl->nsess > 1)
 		qsort(fl->sess, fl->nsess, sizeof(*fl->sess), cmp_session);
 }

@@ -13,9 +13,10 @@
  * known which end asks and how the other answers; from then on each
  * datagram is paired as it is read, with the flow's own hash table.
  *
- * Memory: exact, a flow's table holds every request of it (two entries of
- * 24 bytes, in a table at most half full), and a session every probe (24
- * bytes) and, unless no_events, every reply (48 bytes, for the CSV). summary_only,
+ * Memory: exact, a flow's table holds every request of it (an entry of 24
+ * bytes, in a table at most half full, and one more for a number that does
+ * not run on), a session 4 bytes a number its requests span, every probe
+ * (24 bytes) and, unless no_events, every reply (48 bytes, for the CSV). summary_only,
  * a flow keeps two tables, the newer one taking at most
  * UB_FLOWS_SUMMARY_KEYS entries or 2 Tmax of requests before it becomes the
  * older one and the older one is dropped; a session keeps its last
@@ -126,6 +127,16 @@ struct ub_flows_sess {
 	int64_t last_tx;     /* its last request's time */
 	uint32_t first_seq;  /* its first request's wire_seq */
 	struct ub_hist *gaps; /* summary_only: time between consecutive requests */
+	/*
+	 * exact: the probe of each number num_base + i as num_idx[i] + 1 (0:
+	 * none yet). Numbers that run on need no entry of their own in the
+	 * flow's table; a number too far from the others for the array is
+	 * kept there (num_in_table counts them).
+	 */
+	uint32_t *num_idx;
+	size_t num_cap;
+	uint32_t num_base;
+	uint64_t num_in_table;
 	struct ub_flows_event *ev; /* none when the flows keep no events */
 	size_t nev, evcap;
 	int keep_events;
@@ -161,20 +172,10 @@ struct ub_flows {
 	size_t nsess, sesscap;
 };
 
-/* Arrays from this size on are mappings of their own, on huge pages where the system has them. */
-#define UB_FLOWS_HUGE_MIN (4u << 20)
-
-/* n zeroed bytes of a large array, or NULL; freed with ub_flows_big_free(p, n). */
-void *ub_flows_big_new(size_t n);
-
-/* The large array of n bytes at p as the first of m (more), the rest zeroed; or NULL, p kept. */
-void *ub_flows_big_grow(void *p, size_t n, size_t m);
-
-void ub_flows_big_free(void *p, size_t n);
-
 /*
- * Makes room for need elements of size elem in *p, doubling; returns 0 or
- * UB_E_NOMEM. Free with ub_flows_release: a large one is not malloc's.
+ * Makes room for need elements of size elem in *p, doubling (lib/bigmem.h:
+ * a large array grows in place); returns 0 or UB_E_NOMEM. Free with
+ * ub_flows_release.
  */
 int ub_flows_reserve(void **p, size_t *cap, size_t need, size_t elem);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "capture/flows_int.h"
+#include "lib/bigmem.h"
 #include "lib/clock.h"
 #include "stamp/proto.h"
 
@@ -38,17 +39,7 @@ static struct ub_flows_slot *tab_new(size_t cap)
 {
 	if (cap > SIZE_MAX / sizeof(struct ub_flows_slot))
 		return NULL;
-	if (cap * sizeof(struct ub_flows_slot) >= UB_FLOWS_HUGE_MIN)
-		return ub_flows_big_new(cap * sizeof(struct ub_flows_slot));
-	return calloc(cap, sizeof(struct ub_flows_slot));
-}
-
-static void tab_free(struct ub_flows_slot *s, size_t cap)
-{
-	if (cap * sizeof(*s) >= UB_FLOWS_HUGE_MIN)
-		ub_flows_big_free(s, cap * sizeof(*s));
-	else
-		free(s);
+	return ub_big_alloc(cap * sizeof(struct ub_flows_slot));
 }
 
 /* m's slots, their entries where they were, followed by as many empty ones; 0 or UB_E_NOMEM. */
@@ -59,15 +50,7 @@ static int tab_double(struct ub_flows_map *m)
 
 	if (n > SIZE_MAX / 4)
 		return UB_E_NOMEM;
-	if (n >= UB_FLOWS_HUGE_MIN) {
-		s = ub_flows_big_grow(m->s, n, 2 * n);
-	} else {
-		s = tab_new(2 * m->cap);
-		if (s) {
-			memcpy(s, m->s, n);
-			free(m->s);
-		}
-	}
+	s = ub_big_realloc(m->s, n, 2 * n, 1);
 	if (!s)
 		return UB_E_NOMEM;
 	m->s = s;
@@ -77,8 +60,7 @@ static int tab_double(struct ub_flows_map *m)
 
 void ub_flows_map_free(struct ub_flows_map *m)
 {
-	if (m->s)
-		tab_free(m->s, m->cap);
+	ub_big_free(m->s, m->cap * sizeof(*m->s));
 	m->s = NULL;
 	m->cap = m->n = 0;
 }
@@ -387,6 +369,56 @@ static int flow_age(struct ub_flows *fl, struct ub_flows_flow *f, const struct u
 }
 
 /*
+ * The probe of s numbered num (the flow's table knows it by seq_key), or
+ * UB_FLOWS_NONE. summary_only keeps every number in the aging tables.
+ */
+static uint32_t num_find(const struct ub_flows *fl, const struct ub_flows_flow *f,
+			 const struct ub_flows_sess *s, uint16_t ssid, uint32_t num)
+{
+	const struct ub_flows_slot *sl;
+	uint32_t off = num - s->num_base;
+
+	if (off < s->num_cap && s->num_idx[off])
+		return s->num_idx[off] - 1;
+	if (!fl->summary_only && !s->num_in_table)
+		return UB_FLOWS_NONE;
+	sl = flow_find(f, seq_key(ssid, num), 0);
+	return sl ? sl->v1 : UB_FLOWS_NONE;
+}
+
+/*
+ * Notes that probe idx of s is numbered num. exact: in s's array while the
+ * numbers stay within twice as many as s has probes (and 2048) of the
+ * first one, else in the flow's table.
+ */
+static int num_put(const struct ub_flows *fl, struct ub_flows_flow *f, struct ub_flows_sess *s,
+		   uint16_t ssid, uint32_t num, uint32_t idx)
+{
+	size_t old = s->num_cap;
+	uint32_t off;
+	int rc;
+
+	if (fl->summary_only)
+		return map_put(&f->map, seq_key(ssid, num), 0, idx, 0, 0);
+	if (!old && !s->num_in_table)
+		s->num_base = num;
+	off = num - s->num_base;
+	if (off >= old && (old || !s->num_in_table) && off < 2 * (s->n + 1024)) {
+		rc = ub_flows_reserve((void **)&s->num_idx, &s->num_cap, (size_t)off + 1,
+				      sizeof(*s->num_idx));
+		if (rc)
+			return rc;
+		memset(s->num_idx + old, 0, (s->num_cap - old) * sizeof(*s->num_idx));
+	}
+	if (off < s->num_cap) {
+		s->num_idx[off] = idx + 1;
+		return 0;
+	}
+	s->num_in_table++;
+	return map_put(&f->map, seq_key(ssid, num), 0, idx, 0, 0);
+}
+
+/*
  * A request: STAMP (44 octets or more, RFC 8762 §4.2), TWAMP-light (14 or
  * more, RFC 5357 §4.1.2: no SSID), or a text probe a STAMP reflector took
  * for one. Replies pair by the octets a reflector copies (seq and T1 as
@@ -396,7 +428,7 @@ static int stamp_request(struct ub_flows *fl, struct ub_flows_flow *f,
 			 const struct ub_flows_dgram *g)
 {
 	const struct ub_flows_slot *sl;
-	uint32_t seq, num, si;
+	uint32_t seq, num, si, prev;
 	uint16_t ssid;
 	uint64_t t1;
 	int64_t idx;
@@ -430,16 +462,16 @@ static int stamp_request(struct ub_flows *fl, struct ub_flows_flow *f,
 	}
 	if (g->flags & UB_FLOWS_DG_AUTH)
 		fl->sess[si].authenticated = 1;
-	sl = flow_find(f, seq_key(ssid, num), 0);
-	if (sl) {
+	prev = num_find(fl, f, &fl->sess[si], ssid, num);
+	if (prev != UB_FLOWS_NONE) {
 		/* the same number again counts once; its T1 may still be answered */
 		fl->sess[si].dup_requests++;
-		return map_put(&f->map, pair_key(seq), t1, si, sl->v1, 0);
+		return map_put(&f->map, pair_key(seq), t1, si, prev, 0);
 	}
 	idx = ub_flows_add_probe(&fl->sess[si], g, num);
 	if (idx < 0)
 		return (int)idx;
-	rc = map_put(&f->map, seq_key(ssid, num), 0, (uint32_t)idx, 0, 0);
+	rc = num_put(fl, f, &fl->sess[si], ssid, num, (uint32_t)idx);
 	if (!rc)
 		rc = map_put(&f->map, pair_key(seq), t1, si, (uint32_t)idx, 0);
 	return rc;

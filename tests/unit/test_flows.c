@@ -192,6 +192,48 @@ static void test_tables_grow_in_place(void **state)
 	ub_flows_free(f);
 }
 
+/*
+ * A number seen again is one probe, however far it lies from the others:
+ * running on, below the first, billions away, or far ahead and then
+ * reached by numbers running on. A reply to the copy's own T1 answers the
+ * first probe of that number.
+ */
+static void test_numbers_seen_again(void **state)
+{
+	static const uint32_t early[] = { 100, 101, 102, 5000, 5, 4000000000u };
+	struct ub_flows_session s;
+	struct ub_flows *f = new_flows(10000);
+	int64_t t = T0;
+	uint32_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 6; i++, n++, t += MS)
+		request(f, "10.0.0.2", 9, early[i], t);
+	/* copies: 101 with a T1 of its own, then the far ones */
+	request(f, "10.0.0.2", 9, 101, t);
+	reply(f, "10.0.0.2", 9, 101, t, t + 400 * US);
+	t += MS;
+	request(f, "10.0.0.2", 9, 5, t += MS);
+	request(f, "10.0.0.2", 9, 4000000000u, t += MS);
+	for (i = 103; i < 5000; i++, n++)
+		request(f, "10.0.0.2", 9, i, t += MS);
+	request(f, "10.0.0.2", 9, 5000, t += MS);
+	request(f, "10.0.0.2", 9, 100, t += MS);
+	request(f, "10.0.0.2", 9, 5001, t += MS);
+	n++;
+	assert_int_equal(ub_flows_pair(f), 0);
+	assert_int_equal(ub_flows_count(f), 1);
+	assert_int_equal(ub_flows_session(f, 0, &s), 0);
+	assert_int_equal(s.n, n);
+	assert_int_equal(s.dup_requests, 5);
+	assert_int_equal(s.nev, 1);
+	assert_int_equal(s.ev[0].idx, 1);
+	assert_int_equal(s.probes[1].wire_seq, 101);
+	assert_int_equal(s.ev[0].rtt, 400 * US + 5 * MS);
+	assert_int_equal(s.probes[n - 1].wire_seq, 5001);
+	ub_flows_free(f);
+}
+
 /* Short datagrams are looked at only on a session port. */
 static void test_short_echo_needs_a_session_port(void **state)
 {
@@ -248,6 +290,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stamp_requests_and_replies_pair),
 		cmocka_unit_test(test_tables_grow_in_place),
+		cmocka_unit_test(test_numbers_seen_again),
 		cmocka_unit_test(test_short_echo_needs_a_session_port),
 		cmocka_unit_test(test_sessions_in_order_of_first_request),
 	};
