@@ -207,10 +207,13 @@ static int flow_get(struct ub_flows *fl, const uint8_t *src, const uint8_t *dst,
 /*
  * Reads what pairing needs from the payload into g: its first fields at the
  * unauthenticated offsets, whether it is authenticated (and, with a key,
- * genuine), and a text probe's fields. Returns 0, or 1 when the datagram
- * is to be left out (authenticated, with a key, but cut before its HMAC).
+ * genuine), and a text probe's fields: anywhere in it, or when stamp (a
+ * judged STAMP flow, where only a request that is a text probe counts)
+ * only at its start in a request. Returns 0, or 1 when the datagram is to
+ * be left out (authenticated, with a key, but cut before its HMAC).
  */
-static int read_payload(struct ub_flows *fl, const struct ub_udp_view *v, struct ub_flows_dgram *g)
+static int read_payload(struct ub_flows *fl, const struct ub_udp_view *v, struct ub_flows_dgram *g,
+			int stamp, int request)
 {
 	size_t cap = v->captured_len;
 	uint32_t seq;
@@ -240,7 +243,12 @@ static int read_payload(struct ub_flows *fl, const struct ub_udp_view *v, struct
 	g->head_len = (uint8_t)(cap < UB_FLOWS_HEAD_LEN ? cap : UB_FLOWS_HEAD_LEN);
 	memcpy(g->head, v->payload, g->head_len);
 	/* Anywhere in the payload: a script may answer "收到: " + probe, past the head. */
-	at = ub_proto_find_text((const char *)v->payload, cap, &seq, &t1, &ssid);
+	if (!stamp)
+		at = ub_proto_find_text((const char *)v->payload, cap, &seq, &t1, &ssid);
+	else if (request)
+		at = ub_proto_text_at_start((const char *)v->payload, cap, &seq, &t1, &ssid);
+	else
+		at = UB_E_PROTO;
 	if (at >= 0) {
 		g->flags |= UB_FLOWS_DG_TEXT | (at == 0 ? UB_FLOWS_DG_PROBE : 0);
 		g->text_seq = seq;
@@ -257,7 +265,7 @@ int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 	struct ub_flows_flow *f;
 	uint32_t fi;
 	uint8_t dir;
-	int rc;
+	int rc, stamp;
 
 	ep_key(&v->src, src);
 	ep_key(&v->dst, dst);
@@ -274,9 +282,11 @@ int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 	g.pos = fl->ndg;
 	g.len = (uint32_t)v->payload_len;
 	g.caplen = (uint32_t)v->captured_len;
-	g.hash = bytes_hash(v->payload, v->captured_len, v->captured_len);
+	/* only echoes pair by their bytes: a STAMP flow's are not hashed once it is judged */
+	stamp = f->state == UB_FLOWS_PAIRING && f->mode == UB_FLOWS_STAMP;
+	g.hash = stamp ? 0 : bytes_hash(v->payload, v->captured_len, v->captured_len);
 	g.dir = dir;
-	if (read_payload(fl, v, &g))
+	if (read_payload(fl, v, &g, stamp, dir == f->d))
 		return 0;
 	f->n[dir]++;
 	fl->ndg++;
