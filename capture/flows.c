@@ -242,7 +242,10 @@ static int read_payload(struct ub_flows *fl, const struct ub_udp_view *v, struct
 	}
 	g->head_len = (uint8_t)(cap < UB_FLOWS_HEAD_LEN ? cap : UB_FLOWS_HEAD_LEN);
 	memcpy(g->head, v->payload, g->head_len);
-	/* Anywhere in the payload: a script may answer "收到: " + probe, past the head. */
+	/*
+	 * Anywhere in the payload: a script may answer "收到: " + probe, past
+	 * the head. A judged STAMP flow only asks whether a request is one.
+	 */
 	if (!stamp)
 		at = ub_proto_find_text((const char *)v->payload, cap, &seq, &t1, &ssid);
 	else if (request)

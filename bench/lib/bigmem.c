@@ -112,8 +112,13 @@ void *ub_big_realloc(void *p, size_t n, size_t m, int zero)
 		ub_big_free(p, n);
 		return ub_big_alloc(m);
 	}
-	if (is_big(n) && is_big(m))
-		return map_resize(p, page_round(n), page_round(m));
+	if (is_big(n) && is_big(m)) {
+		q = map_resize(p, page_round(n), page_round(m));
+		/* the rest of the last page may hold what a larger block had there */
+		if (q && zero && m > n)
+			memset(q + n, 0, page_round(n) - n);
+		return q;
+	}
 	if (!is_big(n) && !is_big(m)) {
 		q = realloc(p, m ? m : 1);
 		if (q && zero && m > n)

@@ -94,11 +94,31 @@ static void test_mapped_given_back(void **state)
 	assert_int_equal(ub_big_mapped(), base);
 }
 
+/* Shrunk into the middle of a page and grown again: what the larger block had there is gone. */
+static void test_regrown_tail_is_zero(void **state)
+{
+	size_t big = 3 * UB_BIG_MIN, mid = UB_BIG_MIN + 100;
+	uint8_t *p = ub_big_alloc(big);
+
+	(void)state;
+	assert_non_null(p);
+	fill(p, 0, big);
+	p = ub_big_realloc(p, big, mid, 0);
+	assert_non_null(p);
+	assert_pattern(p, mid);
+	p = ub_big_realloc(p, mid, 2 * UB_BIG_MIN, 1);
+	assert_non_null(p);
+	assert_pattern(p, mid);
+	assert_zero(p, mid, 2 * UB_BIG_MIN);
+	ub_big_free(p, 2 * UB_BIG_MIN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grow_keeps_bytes),
 		cmocka_unit_test(test_mapped_given_back),
+		cmocka_unit_test(test_regrown_tail_is_zero),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
