@@ -5,28 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 static atomic_size_t mapped;
 
 #if defined(__linux__) && defined(MREMAP_MAYMOVE) && defined(MREMAP_FIXED)
 #define HUGE_PAGE ((uintptr_t)2 << 20)
 
-/* n rounded up to whole pages. */
-static size_t page_round(size_t n)
+/*
+ * The length of the mapping for a block of n bytes: whole 2 MB pages, so
+ * that its last part is one huge page too rather than hundreds of small
+ * ones (untouched, it costs nothing).
+ */
+static size_t map_len(size_t n)
 {
-	long pg = sysconf(_SC_PAGESIZE);
-	size_t m = pg > 0 ? (size_t)pg : 4096;
-
-	return (n + m - 1) / m * m;
+	return n > SIZE_MAX - HUGE_PAGE ? SIZE_MAX : (n + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
 }
 
-/* A fresh zeroed mapping of n bytes (whole pages) from a 2 MB boundary, or NULL. */
+/* A fresh zeroed mapping of n bytes (map_len) from a 2 MB boundary, or NULL. */
 static void *map_new(size_t n)
 {
 	uint8_t *p, *a;
 
-	if (n > SIZE_MAX - HUGE_PAGE)
+	if (n >= SIZE_MAX - HUGE_PAGE)
 		return NULL;
 	p = mmap(NULL, n + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -39,30 +39,24 @@ static void *map_new(size_t n)
 #ifdef MADV_HUGEPAGE
 	(void)madvise(a, n, MADV_HUGEPAGE);
 #endif
-	atomic_fetch_add(&mapped, n);
 	return a;
 }
 
-/* The mapping of n bytes at p as one of m (whole pages both), or NULL. */
+/* The mapping of n bytes at p as one of m (map_len both), or NULL. */
 static void *map_resize(void *p, size_t n, size_t m)
 {
-	void *q = mremap(p, n, m, 0);
+	void *q = m == n ? p : mremap(p, n, m, 0);
 
-	if (q != MAP_FAILED) {
-		atomic_fetch_add(&mapped, m);
-		atomic_fetch_sub(&mapped, n);
+	if (q != MAP_FAILED)
 		return q;
-	}
 	/* no room where it lies: moved whole to a fresh block, still on a boundary */
 	q = map_new(m);
 	if (!q)
 		return NULL;
 	if (mremap(p, n, n, MREMAP_MAYMOVE | MREMAP_FIXED, q) == MAP_FAILED) {
 		(void)munmap(q, m);
-		atomic_fetch_sub(&mapped, m);
 		return NULL;
 	}
-	atomic_fetch_sub(&mapped, n);
 	return q;
 }
 
@@ -71,7 +65,7 @@ static int is_big(size_t n)
 	return n >= UB_BIG_MIN;
 }
 #else
-static size_t page_round(size_t n)
+static size_t map_len(size_t n)
 {
 	return n;
 }
@@ -99,9 +93,14 @@ static int is_big(size_t n)
 
 void *ub_big_alloc(size_t n)
 {
-	if (is_big(n))
-		return map_new(page_round(n));
-	return calloc(1, n ? n : 1);
+	void *p;
+
+	if (!is_big(n))
+		return calloc(1, n ? n : 1);
+	p = map_new(map_len(n));
+	if (p)
+		atomic_fetch_add(&mapped, n);
+	return p;
 }
 
 void *ub_big_realloc(void *p, size_t n, size_t m, int zero)
@@ -113,10 +112,14 @@ void *ub_big_realloc(void *p, size_t n, size_t m, int zero)
 		return ub_big_alloc(m);
 	}
 	if (is_big(n) && is_big(m)) {
-		q = map_resize(p, page_round(n), page_round(m));
+		q = map_resize(p, map_len(n), map_len(m));
+		if (!q)
+			return NULL;
 		/* the rest of the last page may hold what a larger block had there */
-		if (q && zero && m > n)
-			memset(q + n, 0, page_round(n) - n);
+		if (zero && m > n)
+			memset(q + n, 0, (m < map_len(n) ? m : map_len(n)) - n);
+		atomic_fetch_add(&mapped, m);
+		atomic_fetch_sub(&mapped, n);
 		return q;
 	}
 	if (!is_big(n) && !is_big(m)) {
@@ -139,8 +142,8 @@ void ub_big_free(void *p, size_t n)
 	if (!p)
 		return;
 	if (is_big(n)) {
-		(void)munmap(p, page_round(n));
-		atomic_fetch_sub(&mapped, page_round(n));
+		(void)munmap(p, map_len(n));
+		atomic_fetch_sub(&mapped, n);
 	} else {
 		free(p);
 	}

@@ -31,7 +31,10 @@ void *ub_big_realloc(void *p, size_t n, size_t m, int zero);
 /* Frees the block of n bytes at p; accepts NULL. */
 void ub_big_free(void *p, size_t n);
 
-/* Bytes the process holds in blocks of its own mapping (malloc's statistics miss them). */
+/*
+ * Bytes asked for in blocks that are mappings of their own (malloc's
+ * statistics miss them); each mapping is whole 2 MB pages.
+ */
 size_t ub_big_mapped(void);
 
 #endif
