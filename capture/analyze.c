@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/bigmem.h"
 #include "lib/clock.h"
 #include "capture/decode.h"
 #include "capture/flows.h"
@@ -13,6 +14,7 @@
 #include "lib/net.h"
 #include "metrics/output.h"
 #include "capture/pcaplib.h"
+#include "metrics/statcalc.h"
 #include "metrics/stats.h"
 
 #define MAX_SEC 4000000000LL  /* capture times are clamped to 1970..2096: no overflow */
@@ -28,6 +30,7 @@ struct ub_analysis {
 	int ports[UB_FLOWS_PORTS_MAX];
 	unsigned nports;
 	struct ub_flows *flows; /* the datagrams while reading, then the sessions */
+	int no_csv;             /* made without the replies a CSV needs */
 
 	/* results */
 	struct ub_params *params;
@@ -97,13 +100,6 @@ static int read_all(struct ub_analysis *a, pcap_t *p)
 	}
 }
 
-static int cmp_i64(const void *x, const void *y)
-{
-	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-
-	return (a > b) - (a < b);
-}
-
 /*
  * Median gap between consecutive requests (nearest rank, as ub_stats); 0
  * with fewer than 2. summary_only: from the histogram, as ub_stats does.
@@ -120,7 +116,7 @@ static int median_gap(const struct ub_flows_session *s, int64_t *out)
 		*out = ub_hist_percentile(s->gaps, 5000);
 		return 0;
 	}
-	v = malloc(m * sizeof(*v));
+	v = ub_big_alloc(m * sizeof(*v));
 	if (!v)
 		return UB_E_NOMEM;
 	for (i = 0; i < m; i++) {
@@ -128,9 +124,8 @@ static int median_gap(const struct ub_flows_session *s, int64_t *out)
 		if (v[i] < 0)
 			v[i] = 0;
 	}
-	qsort(v, m, sizeof(*v), cmp_i64);
-	*out = v[(m + 1) / 2 - 1];
-	free(v);
+	*out = ub_statcalc_select(v, m, (m + 1) / 2 - 1);
+	ub_big_free(v, m * sizeof(*v));
 	return 0;
 }
 
@@ -228,6 +223,7 @@ int ub_analyze_pcap(pcap_t *p, const struct ub_analyze_config *c, struct ub_anal
 		return e->code;
 	}
 	set_names(a, c);
+	a->no_csv = c->no_csv;
 	a->timeout_ns = c->timeout_ns > 0 ? c->timeout_ns : UB_NS_PER_S;
 	a->ts_mult = a->L->get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
 	a->ports[a->nports++] = UB_DEFAULT_PORT;
@@ -243,6 +239,7 @@ int ub_analyze_pcap(pcap_t *p, const struct ub_analyze_config *c, struct ub_anal
 	fc.timeout_ns = a->timeout_ns;
 	fc.key = c->key;
 	fc.summary_only = c->summary_only;
+	fc.no_events = c->no_csv;
 	a->flows = ub_flows_new(&fc);
 
 	if (a->flows)
@@ -502,6 +499,8 @@ int ub_analysis_write(const struct ub_analysis *a, const struct ub_analyze_confi
 
 	if (!a || !c)
 		return ub_err_set(e, UB_E_INVAL, 0, "analyze: nothing to write");
+	if (c->csv_path && a->no_csv)
+		return ub_err_set(e, UB_E_INVAL, 0, "analyze: the replies a CSV needs were not kept");
 	print_notes(a, c->msg, c->lang);
 	if (ub_flows_count(a->flows) == 0)
 		return 0;
@@ -539,6 +538,7 @@ static int any_verified(const struct ub_analysis *a)
 int ub_analyze_run(const struct ub_analyze_config *c, struct ub_err *e)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "", ports[32], auth[160] = "";
+	struct ub_analyze_config cc;
 	struct ub_analysis *a = NULL;
 	const char *path;
 	struct stat st;
@@ -579,7 +579,10 @@ int ub_analyze_run(const struct ub_analyze_config *c, struct ub_err *e)
 				     "%s 不是 libpcap 能读取的抓包文件（%s）"),
 				  path, errbuf);
 	}
-	rc = ub_analyze_pcap(p, c, &a, e);
+	/* replies are kept only for a CSV: 48 bytes each */
+	cc = *c;
+	cc.no_csv = !c->csv_path;
+	rc = ub_analyze_pcap(p, &cc, &a, e);
 	L->close(p);
 	if (rc < 0)
 		return rc;

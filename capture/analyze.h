@@ -54,6 +54,7 @@ struct ub_analyze_config {
 	const char *label;     /* params.label; NULL = the capture's file name */
 	const struct ub_auth_key *key; /* check authenticated packets' HMAC; NULL = none */
 	int summary_only;      /* constant memory: no CSV, percentiles from histograms */
+	int no_csv;            /* the CSV will not be asked for: replies are not kept for it */
 	int quiet;             /* no summary on out (notes still go to msg) */
 	enum ub_lang lang;
 	FILE *out;             /* summaries; NULL = none */

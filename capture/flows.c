@@ -7,9 +7,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
+#include "lib/bigmem.h"
 #include "lib/clock.h"
 #include "capture/flows_int.h"
 
@@ -35,29 +34,6 @@ static uint64_t bytes_hash(const uint8_t *p, size_t n, uint64_t seed)
 	return h ^ (h >> 29);
 }
 
-void ub_flows_advise_huge(void *p, size_t n)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-	uintptr_t a = (uintptr_t)p, b = a + n;
-
-	if (n < UB_FLOWS_HUGE_MIN || pg <= 0)
-		return;
-	/*
-	 * The whole pages the block touches: a large block is a mapping of its
-	 * own, and advising all of it keeps it one piece that realloc can move
-	 * without copying. Only a hint: the kernel may say no, and nothing
-	 * changes but the speed.
-	 */
-	a &= ~((uintptr_t)pg - 1);
-	b = (b + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
-#ifdef MADV_HUGEPAGE
-	(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
-#else
-	(void)a;
-	(void)b;
-#endif
-}
-
 int ub_flows_reserve(void **p, size_t *cap, size_t need, size_t elem)
 {
 	size_t c = *cap ? *cap : 64;
@@ -70,13 +46,17 @@ int ub_flows_reserve(void **p, size_t *cap, size_t need, size_t elem)
 			return UB_E_NOMEM;
 		c *= 2;
 	}
-	q = realloc(*p, c * elem);
+	q = ub_big_realloc(*p, *cap * elem, c * elem, 0);
 	if (!q)
 		return UB_E_NOMEM;
-	ub_flows_advise_huge(q, c * elem);
 	*p = q;
 	*cap = c;
 	return 0;
+}
+
+void ub_flows_release(void *p, size_t cap, size_t elem)
+{
+	ub_big_free(p, cap * elem);
 }
 
 static void ep_key(const struct ub_addr *a, uint8_t k[UB_FLOWS_EP_LEN])
@@ -217,7 +197,6 @@ static int flow_get(struct ub_flows *fl, const uint8_t *src, const uint8_t *dst,
 	memcpy(f->b, y, UB_FLOWS_EP_LEN);
 	f->state = UB_FLOWS_JUDGING;
 	f->first_si = UB_FLOWS_NONE;
-	f->map.gen = f->old.gen = 1;
 	f->port_side =
 		(uint8_t)(is_session_port(fl, ep_port(x)) | is_session_port(fl, ep_port(y)) << 1);
 	fl->ftab[j] = (uint32_t)fl->nflows;
@@ -228,10 +207,13 @@ static int flow_get(struct ub_flows *fl, const uint8_t *src, const uint8_t *dst,
 /*
  * Reads what pairing needs from the payload into g: its first fields at the
  * unauthenticated offsets, whether it is authenticated (and, with a key,
- * genuine), and a text probe's fields. Returns 0, or 1 when the datagram
- * is to be left out (authenticated, with a key, but cut before its HMAC).
+ * genuine), and a text probe's fields: anywhere in it, or when stamp (a
+ * judged STAMP flow, where only a request that is a text probe counts)
+ * only at its start in a request. Returns 0, or 1 when the datagram is to
+ * be left out (authenticated, with a key, but cut before its HMAC).
  */
-static int read_payload(struct ub_flows *fl, const struct ub_udp_view *v, struct ub_flows_dgram *g)
+static int read_payload(struct ub_flows *fl, const struct ub_udp_view *v, struct ub_flows_dgram *g,
+			int stamp, int request)
 {
 	size_t cap = v->captured_len;
 	uint32_t seq;
@@ -260,8 +242,16 @@ static int read_payload(struct ub_flows *fl, const struct ub_udp_view *v, struct
 	}
 	g->head_len = (uint8_t)(cap < UB_FLOWS_HEAD_LEN ? cap : UB_FLOWS_HEAD_LEN);
 	memcpy(g->head, v->payload, g->head_len);
-	/* Anywhere in the payload: a script may answer "收到: " + probe, past the head. */
-	at = ub_proto_find_text((const char *)v->payload, cap, &seq, &t1, &ssid);
+	/*
+	 * Anywhere in the payload: a script may answer "收到: " + probe, past
+	 * the head. A judged STAMP flow only asks whether a request is one.
+	 */
+	if (!stamp)
+		at = ub_proto_find_text((const char *)v->payload, cap, &seq, &t1, &ssid);
+	else if (request)
+		at = ub_proto_text_at_start((const char *)v->payload, cap, &seq, &t1, &ssid);
+	else
+		at = UB_E_PROTO;
 	if (at >= 0) {
 		g->flags |= UB_FLOWS_DG_TEXT | (at == 0 ? UB_FLOWS_DG_PROBE : 0);
 		g->text_seq = seq;
@@ -278,7 +268,7 @@ int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 	struct ub_flows_flow *f;
 	uint32_t fi;
 	uint8_t dir;
-	int rc;
+	int rc, stamp;
 
 	ep_key(&v->src, src);
 	ep_key(&v->dst, dst);
@@ -295,9 +285,11 @@ int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 	g.pos = fl->ndg;
 	g.len = (uint32_t)v->payload_len;
 	g.caplen = (uint32_t)v->captured_len;
-	g.hash = bytes_hash(v->payload, v->captured_len, v->captured_len);
+	/* only echoes pair by their bytes: a STAMP flow's are not hashed once it is judged */
+	stamp = f->state == UB_FLOWS_PAIRING && f->mode == UB_FLOWS_STAMP;
+	g.hash = stamp ? 0 : bytes_hash(v->payload, v->captured_len, v->captured_len);
 	g.dir = dir;
-	if (read_payload(fl, v, &g))
+	if (read_payload(fl, v, &g, stamp, dir == f->d))
 		return 0;
 	f->n[dir]++;
 	fl->ndg++;
@@ -326,11 +318,14 @@ int ub_flows_new_session(struct ub_flows *fl, const struct ub_flows_flow *f, uns
 	ep_str(s->server, s->server_str, sizeof(s->server_str));
 	s->mode = m;
 	s->ssid = ssid;
+	s->keep_events = !fl->summary_only && !fl->no_events;
 	s->first_pos = g->pos;
 	s->size = g->len;
 	ub_stats_config_init(&sc);
 	sc.timeout_ns = fl->timeout_ns;
 	sc.interval_ns = 0;
+	/* a capture shows when probes left, not when they were due */
+	sc.unscheduled = 1;
 	sc.stateful = m == UB_FLOWS_STAMP;
 	sc.summary_only = fl->summary_only;
 	sc.window = UB_FLOWS_SUMMARY_PROBES;
@@ -422,8 +417,8 @@ int ub_flows_record_reply(struct ub_flows_sess *s, struct ub_reply *r, struct ub
 	p = ub_flows_probe_at(s, r->seq);
 	if (p)
 		p->answered = 1;
-	if (s->gaps)
-		return 0; /* summary_only: no CSV, no replies kept */
+	if (!s->keep_events)
+		return 0; /* summary_only, or no CSV asked for: no replies kept */
 	ev->idx = r->seq;
 	ev->rx = r->rx_ns;
 	ev->rtt = r->rtt_ns;
@@ -444,11 +439,11 @@ static void free_reading(struct ub_flows *fl)
 	size_t i;
 
 	for (i = 0; i < fl->nflows; i++) {
-		free(fl->flows[i].buf);
-		free(fl->flows[i].map.s);
-		free(fl->flows[i].old.s);
+		ub_flows_release(fl->flows[i].buf, fl->flows[i].bufcap, sizeof(*fl->flows[i].buf));
+		ub_flows_map_free(&fl->flows[i].map);
+		ub_flows_map_free(&fl->flows[i].old);
 	}
-	free(fl->flows);
+	ub_flows_release(fl->flows, fl->flowcap, sizeof(*fl->flows));
 	free(fl->ftab);
 	fl->flows = NULL;
 	fl->ftab = NULL;
@@ -481,6 +476,7 @@ struct ub_flows *ub_flows_new(const struct ub_flows_config *c)
 	}
 	fl->timeout_ns = c->timeout_ns > 0 ? c->timeout_ns : UB_NS_PER_S;
 	fl->summary_only = c->summary_only;
+	fl->no_events = c->no_events;
 	fl->last_flow = UB_FLOWS_NONE;
 	return fl;
 }
@@ -495,10 +491,13 @@ void ub_flows_free(struct ub_flows *fl)
 	for (i = 0; i < fl->nsess; i++) {
 		ub_stats_free(fl->sess[i].stats);
 		ub_hist_free(fl->sess[i].gaps);
-		free(fl->sess[i].probes);
-		free(fl->sess[i].ev);
+		ub_flows_release(fl->sess[i].probes, fl->sess[i].probecap,
+				 sizeof(*fl->sess[i].probes));
+		ub_flows_release(fl->sess[i].ev, fl->sess[i].evcap, sizeof(*fl->sess[i].ev));
+		ub_flows_release(fl->sess[i].num_idx, fl->sess[i].num_cap,
+				 sizeof(*fl->sess[i].num_idx));
 	}
-	free(fl->sess);
+	ub_flows_release(fl->sess, fl->sesscap, sizeof(*fl->sess));
 	/* The key is a secret: leave no copy in freed memory. */
 	explicit_bzero(&fl->key, sizeof(fl->key));
 	free(fl);
@@ -506,7 +505,15 @@ void ub_flows_free(struct ub_flows *fl)
 
 void ub_flows_done_reading(struct ub_flows *fl)
 {
+	size_t i;
+
 	free_reading(fl);
+	for (i = 0; i < fl->nsess; i++) {
+		ub_flows_release(fl->sess[i].num_idx, fl->sess[i].num_cap,
+				 sizeof(*fl->sess[i].num_idx));
+		fl->sess[i].num_idx = NULL;
+		fl->sess[i].num_cap = 0;
+	}
 	if (fl->nsess > 1)
 		qsort(fl->sess, fl->nsess, sizeof(*fl->sess), cmp_session);
 }

@@ -69,6 +69,7 @@ struct ub_flows_config {
 	int64_t timeout_ns;            /* Tmax: a later first reply counts as lost (late) */
 	const struct ub_auth_key *key; /* verify authenticated packets' HMAC; NULL: none (copied) */
 	int summary_only;              /* keep no probe or reply: memory stays the same (flows_int.h) */
+	int no_events;                 /* keep no reply for a CSV (ub_flows_session gives nev 0) */
 };
 
 /* Sets defaults: no session port, Tmax 1 s, no key. */

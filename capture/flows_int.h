@@ -13,8 +13,10 @@
  * known which end asks and how the other answers; from then on each
  * datagram is paired as it is read, with the flow's own hash table.
  *
- * Memory: exact, a flow's table holds every request of it, and a session
- * every probe (24 bytes) and reply (48 bytes, for the CSV). summary_only,
+ * Memory: exact, a flow's table holds every request of it (an entry of 24
+ * bytes, in a table at most half full, and one more for a number that does
+ * not run on), a session 4 bytes a number its requests span, every probe
+ * (24 bytes) and, unless no_events, every reply (48 bytes, for the CSV). summary_only,
  * a flow keeps two tables, the newer one taking at most
  * UB_FLOWS_SUMMARY_KEYS entries or 2 Tmax of requests before it becomes the
  * older one and the older one is dropped; a session keeps its last
@@ -66,14 +68,14 @@ struct ub_flows_dgram {
 /* The hash table of pairing.c: two keys, two values. */
 struct ub_flows_slot {
 	uint64_t k1, k2;
-	uint32_t v1, v2, gen;
+	uint32_t v1, v2;
 };
 
 /*
- * Open addressing, linear probing, at most a quarter full; gen != table gen
- * means empty. The low 32 bits of k1 are a number that runs on from one
- * request to the next (a sequence number, or the first octets of an echoed
- * payload): while !mixed, 16 running numbers of one kind lie in 16 slots
+ * Open addressing, linear probing, at most half full; k1 == 0 means empty
+ * (every key has a tag in its top octet). The low 32 bits of k1 are a
+ * number that runs on from one request to the next (a sequence number, or
+ * the first octets of an echoed payload): while !mixed, 16 running numbers of one kind lie in 16 slots
  * side by side, so a flow's lookups walk the table in order rather than
  * missing the cache on every one. A probe longer than UB_FLOWS_MAP_RUN
  * (keys that do not run on, or chosen to collide) makes the table mixed:
@@ -82,7 +84,6 @@ struct ub_flows_slot {
 struct ub_flows_map {
 	struct ub_flows_slot *s;
 	size_t cap, n;
-	uint32_t gen;
 	int mixed;
 };
 
@@ -126,8 +127,19 @@ struct ub_flows_sess {
 	int64_t last_tx;     /* its last request's time */
 	uint32_t first_seq;  /* its first request's wire_seq */
 	struct ub_hist *gaps; /* summary_only: time between consecutive requests */
-	struct ub_flows_event *ev;
+	/*
+	 * exact: the probe of each number num_base + i as num_idx[i] + 1 (0:
+	 * none yet). Numbers that run on need no entry of their own in the
+	 * flow's table; a number too far from the others for the array is
+	 * kept there (num_in_table counts them).
+	 */
+	uint32_t *num_idx;
+	size_t num_cap;
+	uint32_t num_base;
+	uint64_t num_in_table;
+	struct ub_flows_event *ev; /* none when the flows keep no events */
 	size_t nev, evcap;
+	int keep_events;
 	uint64_t dup_requests, foreign;
 	uint64_t auth_failed;   /* its datagrams whose HMAC did not match the key */
 	uint64_t size_mismatch; /* replies of another size than their request's */
@@ -141,6 +153,7 @@ struct ub_flows {
 	unsigned nports;
 	int64_t timeout_ns;
 	int summary_only;
+	int no_events;
 	uint64_t cut_unused;
 	int keyed;
 	struct ub_auth_key key;
@@ -159,20 +172,24 @@ struct ub_flows {
 	size_t nsess, sesscap;
 };
 
-/* Arrays from this size on are worth huge pages: one TLB entry for 2 MB of random lookups. */
-#define UB_FLOWS_HUGE_MIN (4u << 20)
-
-/* Asks the kernel for transparent huge pages under [p, p + n) when it is large; only a hint. */
-void ub_flows_advise_huge(void *p, size_t n);
-
-/* Makes room for need elements of size elem in *p, doubling; returns 0 or UB_E_NOMEM. */
+/*
+ * Makes room for need elements of size elem in *p, doubling (lib/bigmem.h:
+ * a large array grows in place); returns 0 or UB_E_NOMEM. Free with
+ * ub_flows_release.
+ */
 int ub_flows_reserve(void **p, size_t *cap, size_t need, size_t elem);
+
+/* Frees what ub_flows_reserve gave p for cap elements of size elem. */
+void ub_flows_release(void *p, size_t cap, size_t elem);
 
 /*
  * Takes datagram g of flow f (copied): kept while the flow is judged, else
  * paired at once (pairing.c). Returns 0, UB_E_RANGE or UB_E_NOMEM.
  */
 int ub_flows_take(struct ub_flows *fl, struct ub_flows_flow *f, const struct ub_flows_dgram *g);
+
+/* Frees m's table (pairing.c); m is left empty. */
+void ub_flows_map_free(struct ub_flows_map *m);
 
 /* Judges every flow still being judged, as at the end of the file (pairing.c). */
 int ub_flows_judge_rest(struct ub_flows *fl);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "capture/flows_int.h"
+#include "lib/bigmem.h"
 #include "lib/clock.h"
 #include "stamp/proto.h"
 
@@ -33,29 +34,61 @@ static uint64_t key1(unsigned tag, uint32_t what, uint32_t run)
 	return (uint64_t)tag << 56 | (uint64_t)(what & 0xffffff) << 32 | run;
 }
 
+/* A table of cap empty slots, or NULL. */
+static struct ub_flows_slot *tab_new(size_t cap)
+{
+	if (cap > SIZE_MAX / sizeof(struct ub_flows_slot))
+		return NULL;
+	return ub_big_alloc(cap * sizeof(struct ub_flows_slot));
+}
+
+/* m's slots, their entries where they were, followed by as many empty ones; 0 or UB_E_NOMEM. */
+static int tab_double(struct ub_flows_map *m)
+{
+	size_t n = m->cap * sizeof(*m->s);
+	struct ub_flows_slot *s;
+
+	if (n > SIZE_MAX / 4)
+		return UB_E_NOMEM;
+	s = ub_big_realloc(m->s, n, 2 * n, 1);
+	if (!s)
+		return UB_E_NOMEM;
+	m->s = s;
+	m->cap *= 2;
+	return 0;
+}
+
+void ub_flows_map_free(struct ub_flows_map *m)
+{
+	ub_big_free(m->s, m->cap * sizeof(*m->s));
+	m->s = NULL;
+	m->cap = m->n = 0;
+}
+
+/* Empties m: no key is 0 (a tag fills its top octet), so a zeroed slot is an empty one. */
 static void map_reset(struct ub_flows_map *m)
 {
+	if (m->n)
+		memset(m->s, 0, m->cap * sizeof(*m->s));
 	m->n = 0;
 	m->mixed = 0;
-	if (++m->gen == 0) {
-		if (m->s)
-			memset(m->s, 0, m->cap * sizeof(*m->s));
-		m->gen = 1;
-	}
+}
+
+/* Where (k1, k2) would sit in a table of any size: its low bits. */
+static uint64_t map_home(const struct ub_flows_map *m, uint64_t k1, uint64_t k2)
+{
+	if (m->mixed)
+		return mix64(k1 ^ mix64(k2));
+	return (mix64(k1 >> 4) & ~(uint64_t)15) | (k1 & 15);
 }
 
 /* The slot of (k1, k2) or the empty one where it would go; *steps: slots passed on the way. */
 static size_t map_pos(const struct ub_flows_map *m, uint64_t k1, uint64_t k2, size_t *steps)
 {
-	size_t i, n = 0;
+	size_t i = (size_t)map_home(m, k1, k2) & (m->cap - 1), n = 0;
 
-	if (m->mixed)
-		i = (size_t)mix64(k1 ^ mix64(k2));
-	else
-		i = ((size_t)mix64(k1 >> 4) & ~(size_t)15) | (size_t)(k1 & 15);
-	i &= m->cap - 1;
 	/* never full, so an empty slot ends every probe */
-	while (m->s[i].gen == m->gen && (m->s[i].k1 != k1 || m->s[i].k2 != k2)) {
+	while (m->s[i].k1 && (m->s[i].k1 != k1 || m->s[i].k2 != k2)) {
 		i = (i + 1) & (m->cap - 1);
 		n++;
 	}
@@ -70,36 +103,69 @@ static struct ub_flows_slot *map_find(const struct ub_flows_map *m, uint64_t k1,
 	if (!m->cap)
 		return NULL;
 	i = map_pos(m, k1, k2, &steps);
-	return m->s[i].gen == m->gen ? &m->s[i] : NULL;
+	return m->s[i].k1 ? &m->s[i] : NULL;
 }
 
 /* Moves m's entries to a table of cap slots (a power of two, not smaller than m's), mixed or not. */
 static int map_rehash(struct ub_flows_map *m, size_t cap, int mixed)
 {
-	struct ub_flows_map nm = { NULL, cap, 0, m->gen, mixed };
+	struct ub_flows_map nm = { NULL, cap, 0, mixed };
 	size_t i, j, steps;
 
-	if (cap > SIZE_MAX / sizeof(*nm.s))
-		return UB_E_NOMEM;
-	nm.s = calloc(cap, sizeof(*nm.s));
+	nm.s = tab_new(cap);
 	if (!nm.s)
 		return UB_E_NOMEM;
-	ub_flows_advise_huge(nm.s, cap * sizeof(*nm.s));
 	for (i = 0; i < m->cap; i++) {
-		if (m->s[i].gen != m->gen)
+		if (!m->s[i].k1)
 			continue;
 		j = map_pos(&nm, m->s[i].k1, m->s[i].k2, &steps);
 		nm.s[j] = m->s[i];
 		nm.n++;
 	}
-	free(m->s);
+	ub_flows_map_free(m);
 	*m = nm;
 	return 0;
 }
 
-static int map_grow(struct ub_flows_map *m)
+/*
+ * Doubles m in place. A cluster (filled slots between two empty ones)
+ * holds every key whose home is in it and reaches no further; doubled,
+ * those homes stay in the cluster's span or move up by the old size,
+ * where no other cluster's keys can land. So each cluster is lifted out
+ * and put back on its own, the rest of the table untouched.
+ */
+static int map_double(struct ub_flows_map *m)
 {
-	return map_rehash(m, m->cap ? m->cap * 2 : 256, m->mixed);
+	size_t old = m->cap, start, i, j, k, n, tmpcap = 0, steps;
+	struct ub_flows_slot *s, *tmp = NULL;
+	int rc;
+
+	rc = tab_double(m);
+	if (rc)
+		return rc;
+	s = m->s;
+	/* at most half full: there is an empty slot to start from */
+	for (start = 0; s[start].k1; start++)
+		;
+	for (i = (start + 1) & (old - 1); i != start; i = (i + 1) & (old - 1)) {
+		if (!s[i].k1)
+			continue;
+		for (j = i, n = 0; s[j].k1; j = (j + 1) & (old - 1))
+			n++;
+		rc = ub_flows_reserve((void **)&tmp, &tmpcap, n, sizeof(*tmp));
+		if (rc)
+			break;
+		for (j = i, k = 0; k < n; j = (j + 1) & (old - 1), k++) {
+			tmp[k] = s[j];
+			s[j].k1 = 0;
+		}
+		for (k = 0; k < n; k++)
+			s[map_pos(m, tmp[k].k1, tmp[k].k2, &steps)] = tmp[k];
+		/* on from the empty slot that closed the cluster */
+		i = (j - 1) & (old - 1);
+	}
+	ub_flows_release(tmp, tmpcap, sizeof(*tmp));
+	return rc;
 }
 
 /*
@@ -128,7 +194,7 @@ static int map_put(struct ub_flows_map *m, uint64_t k1, uint64_t k2, uint32_t v1
 	int rc;
 
 	if ((m->n + 1) * 2 > m->cap) {
-		rc = map_grow(m);
+		rc = m->cap ? map_double(m) : map_rehash(m, 256, m->mixed);
 		if (rc)
 			return rc;
 	}
@@ -140,15 +206,14 @@ static int map_put(struct ub_flows_map *m, uint64_t k1, uint64_t k2, uint32_t v1
 		i = map_pos(m, k1, k2, &steps);
 	}
 	s = &m->s[i];
-	if (s->gen == m->gen && !replace)
+	if (s->k1 && !replace)
 		return 0;
-	if (s->gen != m->gen)
+	if (!s->k1)
 		m->n++;
 	s->k1 = k1;
 	s->k2 = k2;
 	s->v1 = v1;
 	s->v2 = v2;
-	s->gen = m->gen;
 	return 0;
 }
 
@@ -294,13 +359,63 @@ static int flow_age(struct ub_flows *fl, struct ub_flows_flow *f, const struct u
 	for (i = 0; i < f->old.cap; i++) {
 		const struct ub_flows_slot *s = &f->old.s[i];
 
-		if (s->gen == f->old.gen && s->k1 >> 56 == TAG_SSID) {
+		if (s->k1 >> 56 == TAG_SSID) {
 			rc = map_put(&f->map, s->k1, s->k2, s->v1, s->v2, 0);
 			if (rc)
 				return rc;
 		}
 	}
 	return 0;
+}
+
+/*
+ * The probe of s numbered num (the flow's table knows it by seq_key), or
+ * UB_FLOWS_NONE. summary_only keeps every number in the aging tables.
+ */
+static uint32_t num_find(const struct ub_flows *fl, const struct ub_flows_flow *f,
+			 const struct ub_flows_sess *s, uint16_t ssid, uint32_t num)
+{
+	const struct ub_flows_slot *sl;
+	uint32_t off = num - s->num_base;
+
+	if (off < s->num_cap && s->num_idx[off])
+		return s->num_idx[off] - 1;
+	if (!fl->summary_only && !s->num_in_table)
+		return UB_FLOWS_NONE;
+	sl = flow_find(f, seq_key(ssid, num), 0);
+	return sl ? sl->v1 : UB_FLOWS_NONE;
+}
+
+/*
+ * Notes that probe idx of s is numbered num. exact: in s's array while the
+ * numbers stay within twice as many as s has probes (and 2048) of the
+ * first one, else in the flow's table.
+ */
+static int num_put(const struct ub_flows *fl, struct ub_flows_flow *f, struct ub_flows_sess *s,
+		   uint16_t ssid, uint32_t num, uint32_t idx)
+{
+	size_t old = s->num_cap;
+	uint32_t off;
+	int rc;
+
+	if (fl->summary_only)
+		return map_put(&f->map, seq_key(ssid, num), 0, idx, 0, 0);
+	if (!old && !s->num_in_table)
+		s->num_base = num;
+	off = num - s->num_base;
+	if (off >= old && (old || !s->num_in_table) && off < 2 * (s->n + 1024)) {
+		rc = ub_flows_reserve((void **)&s->num_idx, &s->num_cap, (size_t)off + 1,
+				      sizeof(*s->num_idx));
+		if (rc)
+			return rc;
+		memset(s->num_idx + old, 0, (s->num_cap - old) * sizeof(*s->num_idx));
+	}
+	if (off < s->num_cap) {
+		s->num_idx[off] = idx + 1;
+		return 0;
+	}
+	s->num_in_table++;
+	return map_put(&f->map, seq_key(ssid, num), 0, idx, 0, 0);
 }
 
 /*
@@ -313,7 +428,7 @@ static int stamp_request(struct ub_flows *fl, struct ub_flows_flow *f,
 			 const struct ub_flows_dgram *g)
 {
 	const struct ub_flows_slot *sl;
-	uint32_t seq, num, si;
+	uint32_t seq, num, si, prev;
 	uint16_t ssid;
 	uint64_t t1;
 	int64_t idx;
@@ -347,16 +462,16 @@ static int stamp_request(struct ub_flows *fl, struct ub_flows_flow *f,
 	}
 	if (g->flags & UB_FLOWS_DG_AUTH)
 		fl->sess[si].authenticated = 1;
-	sl = flow_find(f, seq_key(ssid, num), 0);
-	if (sl) {
+	prev = num_find(fl, f, &fl->sess[si], ssid, num);
+	if (prev != UB_FLOWS_NONE) {
 		/* the same number again counts once; its T1 may still be answered */
 		fl->sess[si].dup_requests++;
-		return map_put(&f->map, pair_key(seq), t1, si, sl->v1, 0);
+		return map_put(&f->map, pair_key(seq), t1, si, prev, 0);
 	}
 	idx = ub_flows_add_probe(&fl->sess[si], g, num);
 	if (idx < 0)
 		return (int)idx;
-	rc = map_put(&f->map, seq_key(ssid, num), 0, (uint32_t)idx, 0, 0);
+	rc = num_put(fl, f, &fl->sess[si], ssid, num, (uint32_t)idx);
 	if (!rc)
 		rc = map_put(&f->map, pair_key(seq), t1, si, (uint32_t)idx, 0);
 	return rc;
@@ -625,7 +740,7 @@ static int judge(struct ub_flows *fl, struct ub_flows_flow *f)
 		if (rc)
 			return rc;
 	}
-	free(f->buf);
+	ub_flows_release(f->buf, f->bufcap, sizeof(*f->buf));
 	f->buf = NULL;
 	f->nbuf = f->bufcap = 0;
 	return 0;

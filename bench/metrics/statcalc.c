@@ -208,6 +208,53 @@ void ub_statcalc_sort(int64_t *v, size_t n)
 	sort_i64(v, n, depth);
 }
 
+int64_t ub_statcalc_select(int64_t *v, size_t n, size_t k)
+{
+	unsigned depth = 0;
+	size_t i, j, mid, m;
+	int64_t p;
+
+	for (m = n; m > 1; m >>= 1)
+		depth += 2;
+	/* Hoare's partition on the median of three, as sort_i64, keeping only k's side */
+	while (n > 16) {
+		if (depth-- == 0)
+			break; /* too many bad pivots: sort what is left */
+		mid = n / 2;
+		if (v[mid] < v[0])
+			swap_i64(&v[mid], &v[0]);
+		if (v[n - 1] < v[0])
+			swap_i64(&v[n - 1], &v[0]);
+		if (v[n - 1] < v[mid])
+			swap_i64(&v[n - 1], &v[mid]);
+		swap_i64(&v[0], &v[mid]);
+		p = v[0];
+		i = 0;
+		j = n;
+		for (;;) {
+			while (v[i] < p)
+				i++;
+			do
+				j--;
+			while (v[j] > p);
+			if (i >= j)
+				break;
+			swap_i64(&v[i], &v[j]);
+			i++;
+		}
+		/* v[0..j] <= p <= v[j+1..n) */
+		if (k <= j) {
+			n = j + 1;
+		} else {
+			v += j + 1;
+			n -= j + 1;
+			k -= j + 1;
+		}
+	}
+	ub_statcalc_sort(v, n);
+	return v[k];
+}
+
 /*
  * Nearest rank on sorted v: the value at ceil(p * n) - 1, p = per10k / 10000,
  * in integers so that 0.9 * 1000 cannot come out as 900.0000001.

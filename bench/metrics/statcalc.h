@@ -84,4 +84,10 @@ void ub_statcalc_dist_hist(struct ub_dist *d, const struct ub_hist *h);
 /* Sorts v[0..n) ascending in place, allocating nothing. */
 void ub_statcalc_sort(int64_t *v, size_t n);
 
+/*
+ * The value sorting v[0..n) would put at k (k < n), found without sorting
+ * it all; v is reordered in place, nothing is allocated.
+ */
+int64_t ub_statcalc_select(int64_t *v, size_t n, size_t k);
+
 #endif

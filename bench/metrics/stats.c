@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/bigmem.h"
 #include "lib/hist.h"
 #include "metrics/statcalc.h"
 #include "metrics/statwin.h"
@@ -141,7 +142,7 @@ static int resize(struct ub_stats *s, void **p, size_t old, size_t cap, size_t e
 
 	if (cap > SIZE_MAX / elem)
 		return UB_E_NOMEM;
-	q = realloc(*p, cap * elem);
+	q = ub_big_realloc(*p, old * elem, cap * elem, 0);
 	if (!q)
 		return UB_E_NOMEM;
 	/* a moving realloc holds both blocks for a moment */
@@ -262,11 +263,11 @@ void ub_stats_free(struct ub_stats *s)
 		return;
 	for (d = 0; d < D_COUNT; d++)
 		ub_hist_free(s->h[d]);
-	free(s->val);
-	free(s->st);
-	free(s->log.idx);
-	free(s->log.refl);
-	free(s->log.kind);
+	ub_big_free(s->val, s->cap * sizeof(*s->val));
+	ub_big_free(s->st, s->cap * sizeof(*s->st));
+	ub_big_free(s->log.idx, s->log.cap * sizeof(*s->log.idx));
+	ub_big_free(s->log.refl, s->log.cap * sizeof(*s->log.refl));
+	ub_big_free(s->log.kind, s->log.cap * sizeof(*s->log.kind));
 	ub_statwin_free(s->win);
 	free(s);
 }
@@ -347,10 +348,12 @@ int ub_stats_sent(struct ub_stats *s, uint32_t seq, int64_t tx_ns, int64_t late_
 		if (rc)
 			return rc;
 	}
-	rc = hist_ready(s, D_SCHED, late_ns);
-	if (rc)
-		return rc;
-	hist_put(s, D_SCHED, late_ns);
+	if (!s->cfg.unscheduled) {
+		rc = hist_ready(s, D_SCHED, late_ns);
+		if (rc)
+			return rc;
+		hist_put(s, D_SCHED, late_ns);
+	}
 	if (s->cfg.summary_only) {
 		ub_statwin_sent(s->win, tx_ns);
 	} else {
@@ -359,7 +362,7 @@ int ub_stats_sent(struct ub_stats *s, uint32_t seq, int64_t tx_ns, int64_t late_
 	}
 	s->n++;
 	/* a probe that left a whole slot late took the next probe's slot */
-	if (s->cfg.interval_ns > 0 && late_ns >= s->cfg.interval_ns)
+	if (!s->cfg.unscheduled && s->cfg.interval_ns > 0 && late_ns >= s->cfg.interval_ns)
 		s->sched_missed++;
 	return 0;
 }
@@ -693,7 +696,7 @@ static int summary_exact(struct ub_stats *s, struct ub_summary *out)
 		cap = 1;
 	words = (l->n + 63) / 64 + ((size_t)s->n + 63) / 64;
 	bytes = cap * sizeof(int64_t) + words * sizeof(uint64_t);
-	buf = calloc(1, bytes);
+	buf = ub_big_alloc(bytes);
 	if (!buf)
 		return UB_E_NOMEM;
 	mem_add(s, bytes);
@@ -731,7 +734,7 @@ static int summary_exact(struct ub_stats *s, struct ub_summary *out)
 		k = (size_t)split_exact(s, out, a, bits, bits + (l->n + 63) / 64);
 		split_counts(s, out, k);
 	}
-	free(buf);
+	ub_big_free(buf, bytes);
 	mem_sub(s, bytes);
 	return 0;
 }

@@ -24,6 +24,7 @@ struct ub_stats_config {
 	int64_t timeout_ns;  /* Tmax: a reply later than this counts as lost, reported as late */
 	int64_t interval_ns; /* schedule slot: a probe that left a whole slot late is "missed" */
 	int stateful;        /* replies carry a reflector counter: split up/down */
+	int unscheduled;     /* probes had no slots: late_ns is ignored, no schedule figure is kept */
 	/*
 	 * Keep no table per probe or per reply: memory stays the same however
 	 * long the run, every distribution comes from a histogram and the

@@ -657,14 +657,28 @@ int ub_proto_decode_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1
 	return 0;
 }
 
+/* Whether the fields of a text probe start at p (before end). */
+static int text_here(const char *p, const char *end, uint32_t *seq, int64_t *t1_ns,
+		     uint16_t *ssid)
+{
+	/* Anchored on the magic: the fields start seven octets before it. */
+	return end - p > TEXT_HEAD && p[TEXT_MAGIC_AT] == TEXT_MAGIC[0] &&
+	       parse_text(p, end, seq, t1_ns, ssid);
+}
+
 int ub_proto_find_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1_ns,
 		       uint16_t *ssid)
 {
 	const char *p, *end = buf ? buf + len : NULL;
 
-	/* Anchored on the magic: the fields start seven octets before it. */
 	for (p = buf; p && end - p > TEXT_HEAD; p++)
-		if (p[TEXT_MAGIC_AT] == TEXT_MAGIC[0] && parse_text(p, end, seq, t1_ns, ssid))
+		if (text_here(p, end, seq, t1_ns, ssid))
 			return (int)(p - buf);
 	return UB_E_PROTO;
+}
+
+int ub_proto_text_at_start(const char *buf, size_t len, uint32_t *seq, int64_t *t1_ns,
+			   uint16_t *ssid)
+{
+	return buf && text_here(buf, buf + len, seq, t1_ns, ssid) ? 0 : UB_E_PROTO;
 }

@@ -211,4 +211,11 @@ int ub_proto_decode_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1
 int ub_proto_find_text(const char *buf, size_t len, uint32_t *seq, int64_t *t1_ns,
 		       uint16_t *ssid);
 
+/*
+ * As ub_proto_find_text, looking only at the start of buf: 0 exactly when
+ * ub_proto_find_text would return 0 (with the same fields), else UB_E_PROTO.
+ */
+int ub_proto_text_at_start(const char *buf, size_t len, uint32_t *seq, int64_t *t1_ns,
+			   uint16_t *ssid);
+
 #endif

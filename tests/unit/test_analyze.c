@@ -291,6 +291,53 @@ static void test_clean_stamp_exact_rtt(void **state)
 	ub_analysis_free(a);
 }
 
+/*
+ * Without a CSV to write no reply is kept: the same figures, and a CSV
+ * asked for afterwards is refused rather than written with every probe lost.
+ */
+static void test_no_csv_keeps_no_replies(void **state)
+{
+	char errbuf[PCAP_ERRBUF_SIZE], csv[160];
+	struct fixture *fx = *state;
+	struct ub_analyze_config cfg;
+	struct ub_analysis *a, *b;
+	struct ub_err e;
+	struct cap c;
+	pcap_t *p;
+	uint32_t i;
+
+	cap_open(&c, tmp_path(fx, "nocsv.pcap"), DLT_EN10MB);
+	for (i = 0; i < 10; i++)
+		stamp_exchange(&c, &BOARD, i, i, T0 + i * 10 * MS, 100 * US, (20 + i) * US,
+			       (150 + 7 * i) * US, i == 4 ? LOSE_DOWN : LOSE_NONE, SIZE_MAX);
+	cap_close(&c);
+
+	a = analyze_path(fx->path, 0, 0);
+	p = pcap_open_offline_with_tstamp_precision(fx->path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	assert_non_null(p);
+	ub_analyze_config_init(&cfg);
+	cfg.path = fx->path;
+	cfg.no_csv = 1;
+	assert_int_equal(ub_analyze_pcap(p, &cfg, &b, &e), 0);
+	pcap_close(p);
+	assert_int_equal(ub_analysis_count(b), 1);
+	assert_int_equal(ub_analysis_summaries(b)->received, 9);
+	assert_memory_equal(ub_analysis_summaries(a), ub_analysis_summaries(b),
+			    sizeof(struct ub_summary));
+	assert_int_equal(ub_analysis_params(a)->interval_ns, ub_analysis_params(b)->interval_ns);
+
+	snprintf(csv, sizeof(csv), "%s/nocsv.csv", fx->dir);
+	cfg.csv_path = csv;
+	cfg.out = NULL;
+	cfg.msg = NULL;
+	ub_err_clear(&e);
+	assert_int_equal(ub_analysis_write(b, &cfg, &e), UB_E_INVAL);
+	assert_non_null(strstr(e.msg, "CSV"));
+	assert_int_equal(access(csv, F_OK), -1);
+	ub_analysis_free(a);
+	ub_analysis_free(b);
+}
+
 static void test_loss_upstream_vs_downstream(void **state)
 {
 	struct fixture *fx = *state;
@@ -1208,6 +1255,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_clean_stamp_exact_rtt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_csv_keeps_no_replies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loss_upstream_vs_downstream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capture_joins_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_reply_counts_as_lost, setup, teardown),

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,6 +23,30 @@
 #define T0 (1700000000LL * UB_NS_PER_S)
 #define SERVER "10.0.0.1"
 
+/* host:port as an address, the last few kept: a test hands in hundreds of thousands. */
+static void resolve(const char *host, unsigned port, struct ub_addr *a)
+{
+	static struct {
+		char host[64];
+		unsigned port;
+		struct ub_addr a;
+	} seen[4];
+	static unsigned next;
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		if (seen[i].port == port && strcmp(seen[i].host, host) == 0) {
+			*a = seen[i].a;
+			return;
+		}
+	}
+	assert_int_equal(ub_net_resolve(host, (int)port, AF_INET, 0, a, NULL), 0);
+	i = next++ % 4;
+	snprintf(seen[i].host, sizeof(seen[i].host), "%s", host);
+	seen[i].port = port;
+	seen[i].a = *a;
+}
+
 /* Hands f one whole datagram from src to dst, seen at t. */
 static void add(struct ub_flows *f, int64_t t, const char *src, unsigned sport, const char *dst,
 		unsigned dport, const uint8_t *pl, size_t len)
@@ -29,8 +54,8 @@ static void add(struct ub_flows *f, int64_t t, const char *src, unsigned sport, 
 	struct ub_udp_view v;
 
 	memset(&v, 0, sizeof(v));
-	assert_int_equal(ub_net_resolve(src, (int)sport, AF_INET, 0, &v.src, NULL), 0);
-	assert_int_equal(ub_net_resolve(dst, (int)dport, AF_INET, 0, &v.dst, NULL), 0);
+	resolve(src, sport, &v.src);
+	resolve(dst, dport, &v.dst);
 	v.payload = pl;
 	v.payload_len = v.captured_len = len;
 	v.ttl = 64;
@@ -108,6 +133,105 @@ static void test_stamp_requests_and_replies_pair(void **state)
 	assert_int_equal(s.ev[1].idx, 2);
 	assert_int_equal(s.ev[1].rtt, 500 * US);
 	assert_int_equal(ub_flows_session(f, 1, &s), UB_E_RANGE);
+	ub_flows_free(f);
+}
+
+/* Probe k's RTT in test_tables_grow_in_place: 1..997 us. */
+static int64_t grow_rtt(uint32_t k)
+{
+	return (int64_t)(k % 997 + 1) * US;
+}
+
+/*
+ * A flow's pairing table grows from a few slots to millions, in place once
+ * it is large: two sessions of 150,000 requests each, one numbered in
+ * order and one scrambled (keys that do not run on; distinct T1s, as the
+ * pairing keys carry no SSID), every reply a
+ * thousand requests later and every 7th request unanswered. Every reply
+ * finds its own request however many times the table doubled in between.
+ */
+static void test_tables_grow_in_place(void **state)
+{
+	const uint32_t n = 150000, lag = 1000;
+	struct ub_flows_session s;
+	struct ub_flows *f = new_flows(10000);
+	uint32_t i, k, seq, sess, answered;
+	int64_t t1;
+
+	(void)state;
+	for (i = 0; i < n + lag; i++) {
+		for (sess = 0; sess < 2; sess++) {
+			if (i < n) {
+				seq = sess ? i * 2654435761u : i;
+				request(f, "10.0.0.2", (uint16_t)(sess + 1), seq,
+					T0 + (int64_t)(2 * i + sess) * 50 * US);
+			}
+			if (i < lag || (i - lag) % 7 == 6)
+				continue;
+			k = i - lag;
+			seq = sess ? k * 2654435761u : k;
+			t1 = T0 + (int64_t)(2 * k + sess) * 50 * US;
+			reply(f, "10.0.0.2", (uint16_t)(sess + 1), seq, t1, t1 + grow_rtt(k));
+		}
+	}
+	assert_int_equal(ub_flows_pair(f), 0);
+	assert_int_equal(ub_flows_count(f), 2);
+	answered = n - n / 7;
+	for (sess = 0; sess < 2; sess++) {
+		assert_int_equal(ub_flows_session(f, sess, &s), 0);
+		assert_int_equal(s.ssid, sess + 1);
+		assert_int_equal(s.n, n);
+		assert_int_equal(s.foreign, 0);
+		assert_int_equal(s.nev, answered);
+		for (i = 0; i < s.nev; i++) {
+			assert_int_equal(s.ev[i].idx % 7 == 6, 0);
+			assert_int_equal(s.ev[i].rtt, grow_rtt(s.ev[i].idx));
+			assert_int_equal(s.probes[s.ev[i].idx].wire_seq,
+					 sess ? s.ev[i].idx * 2654435761u : s.ev[i].idx);
+		}
+	}
+	ub_flows_free(f);
+}
+
+/*
+ * A number seen again is one probe, however far it lies from the others:
+ * running on, below the first, billions away, or far ahead and then
+ * reached by numbers running on. A reply to the copy's own T1 answers the
+ * first probe of that number.
+ */
+static void test_numbers_seen_again(void **state)
+{
+	static const uint32_t early[] = { 100, 101, 102, 5000, 5, 4000000000u };
+	struct ub_flows_session s;
+	struct ub_flows *f = new_flows(10000);
+	int64_t t = T0;
+	uint32_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 6; i++, n++, t += MS)
+		request(f, "10.0.0.2", 9, early[i], t);
+	/* copies: 101 with a T1 of its own, then the far ones */
+	request(f, "10.0.0.2", 9, 101, t);
+	reply(f, "10.0.0.2", 9, 101, t, t + 400 * US);
+	t += MS;
+	request(f, "10.0.0.2", 9, 5, t += MS);
+	request(f, "10.0.0.2", 9, 4000000000u, t += MS);
+	for (i = 103; i < 5000; i++, n++)
+		request(f, "10.0.0.2", 9, i, t += MS);
+	request(f, "10.0.0.2", 9, 5000, t += MS);
+	request(f, "10.0.0.2", 9, 100, t += MS);
+	request(f, "10.0.0.2", 9, 5001, t += MS);
+	n++;
+	assert_int_equal(ub_flows_pair(f), 0);
+	assert_int_equal(ub_flows_count(f), 1);
+	assert_int_equal(ub_flows_session(f, 0, &s), 0);
+	assert_int_equal(s.n, n);
+	assert_int_equal(s.dup_requests, 5);
+	assert_int_equal(s.nev, 1);
+	assert_int_equal(s.ev[0].idx, 1);
+	assert_int_equal(s.probes[1].wire_seq, 101);
+	assert_int_equal(s.ev[0].rtt, 400 * US + 5 * MS);
+	assert_int_equal(s.probes[n - 1].wire_seq, 5001);
 	ub_flows_free(f);
 }
 
@@ -259,6 +383,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stamp_requests_and_replies_pair),
+		cmocka_unit_test(test_tables_grow_in_place),
+		cmocka_unit_test(test_numbers_seen_again),
 		cmocka_unit_test(test_short_echo_needs_a_session_port),
 		cmocka_unit_test(test_sessions_in_order_of_first_request),
 		cmocka_unit_test(test_colliding_keys_stay_fast),

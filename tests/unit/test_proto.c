@@ -608,6 +608,17 @@ static void test_text_echo_variants(void **state)
 	assert_int_equal(ub_proto_find_text(changed[0], strlen(changed[0]), NULL, NULL, NULL), 8);
 	assert_int_equal(ub_proto_decode_text(changed[0], strlen(changed[0]), NULL, NULL, NULL),
 			 UB_E_PROTO);
+	/* Looking only at the start: the probe itself, not one further in. */
+	seq = 0;
+	assert_int_equal(ub_proto_text_at_start(lower, sizeof(lower) - 1, &seq, &t1, &ssid), 0);
+	assert_int_equal(seq, 10);
+	assert_int_equal(ub_proto_text_at_start(changed[0], strlen(changed[0]), &seq, NULL, NULL),
+			 UB_E_PROTO);
+	assert_int_equal(ub_proto_text_at_start(changed[0] + 8, strlen(changed[0]) - 8, &seq, NULL,
+						NULL),
+			 0);
+	assert_int_equal(ub_proto_text_at_start(NULL, 10, &seq, NULL, NULL), UB_E_PROTO);
+	assert_int_equal(ub_proto_text_at_start(lower, 12, &seq, NULL, NULL), UB_E_PROTO);
 }
 
 static void test_text_decode_rejects(void **state)

@@ -184,6 +184,61 @@ static void test_sort_matches_qsort(void **state)
 }
 
 /*
+ * Selection gives what sorting puts at each rank tried, on the shapes of
+ * the sort test and an alternating one, and leaves the same values.
+ */
+static void test_select_matches_sort(void **state)
+{
+	const size_t sizes[] = { 1, 2, 3, 16, 17, 100, 1000, 5000 };
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	int64_t *a = malloc(5000 * sizeof(*a)), *b = malloc(5000 * sizeof(*b));
+	int64_t *c = malloc(5000 * sizeof(*c));
+	size_t si, i, n, k, ranks[5];
+	int shape, r;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		n = sizes[si];
+		ranks[0] = 0;
+		ranks[1] = n - 1;
+		ranks[2] = (n + 1) / 2 - 1;
+		ranks[3] = n / 3;
+		ranks[4] = n * 99 / 100;
+		for (shape = 0; shape < 6; shape++) {
+			for (i = 0; i < n; i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				switch (shape) {
+				case 0: a[i] = (int64_t)i; break;
+				case 1: a[i] = (int64_t)(n - i); break;
+				case 2: a[i] = (int64_t)(x % 3) - 1; break;
+				case 3: a[i] = (int64_t)(i < n / 2 ? i : n - i); break;
+				case 4: a[i] = (int64_t)(i % 2 ? i : n + i); break;
+				default: a[i] = (int64_t)x; break;
+				}
+			}
+			memcpy(b, a, n * sizeof(*a));
+			ub_statcalc_sort(b, n);
+			for (r = 0; r < 5; r++) {
+				k = ranks[r];
+				memcpy(c, a, n * sizeof(*a));
+				assert_int_equal(ub_statcalc_select(c, n, k), b[k]);
+				/* only reordered: the same values */
+				ub_statcalc_sort(c, n);
+				assert_memory_equal(c, b, n * sizeof(*b));
+			}
+		}
+	}
+	free(a);
+	free(b);
+	free(c);
+}
+
+/*
  * 1..1000 shuffled: nearest rank gives the k-th value for p = k / 1000;
  * mean 500.5 rounds away from zero; population stddev sqrt((n^2 - 1) / 12)
  * = 288.67.
@@ -260,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_order_count),
 		cmocka_unit_test(test_bursts),
 		cmocka_unit_test(test_sort_matches_qsort),
+		cmocka_unit_test(test_select_matches_sort),
 		cmocka_unit_test(test_dist_exact),
 		cmocka_unit_test(test_dist_hist),
 	};
