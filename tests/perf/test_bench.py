@@ -537,7 +537,8 @@ class Smoke(unittest.TestCase):
             with open(results) as f:
                 md = f.read()
             back, smoke, why = bench.read_previous(results)
-        for heading in ("## Machine", "## Results", "## Hot path cost per probe", "## Commands"):
+        for heading in ("## Machine", "## Results", "## Hot path cost per probe",
+                        "## Profiles behind the changes", "## Commands"):
             self.assertIn(heading, md)
         self.assertIn("- kernel: %s" % os.uname().release, md)
         # no previous file in the temporary folder: said once, and the figures kept for the next
@@ -546,8 +547,9 @@ class Smoke(unittest.TestCase):
         self.assertIsNone(why)
         self.assertTrue(smoke)
         self.assertIn("analyze", " ".join(back))
-        rows = [l for l in md.splitlines() if l.startswith("| ") and "comparison" not in l
-                and "top 5" not in l and not l.startswith("| `")]
+        results_part = md.split("## Results", 1)[1].split("\n## ", 1)[0]
+        rows = [l for l in results_part.splitlines() if l.startswith("| ")
+                and "comparison" not in l]
         names = " ".join(rows)
         wanted = ["probes in their slot", "RTT median @1 kHz vs sockperf", "reflector capacity",
                   "peak RSS", "analyze"]
