@@ -138,14 +138,45 @@ static void sift_down(int64_t *v, size_t root, size_t n)
 }
 
 /*
+ * Hoare's partition of v[0..n) (n > 2) around the median of its first,
+ * middle and last values, put first so that neither side comes out empty.
+ * Returns j: v[0..j] <= pivot <= v[j+1..n).
+ */
+static size_t partition(int64_t *v, size_t n)
+{
+	size_t i = 0, j = n, mid = n / 2;
+	int64_t p;
+
+	if (v[mid] < v[0])
+		swap_i64(&v[mid], &v[0]);
+	if (v[n - 1] < v[0])
+		swap_i64(&v[n - 1], &v[0]);
+	if (v[n - 1] < v[mid])
+		swap_i64(&v[n - 1], &v[mid]);
+	swap_i64(&v[0], &v[mid]);
+	p = v[0];
+	for (;;) {
+		while (v[i] < p)
+			i++;
+		do
+			j--;
+		while (v[j] > p);
+		if (i >= j)
+			return j;
+		swap_i64(&v[i], &v[j]);
+		i++;
+	}
+}
+
+/*
  * In place, no allocation (glibc's qsort borrows a copy of the array): a
  * quicksort on the median of three, Hoare's partition (even on many equal
  * values the halves stay balanced), heapsort past 2 log2 n levels.
  */
 static void sort_i64(int64_t *v, size_t n, unsigned depth)
 {
-	size_t i, j, mid;
-	int64_t p, x;
+	size_t i, j;
+	int64_t x;
 
 	while (n > 16) {
 		if (depth-- == 0) {
@@ -157,30 +188,7 @@ static void sort_i64(int64_t *v, size_t n, unsigned depth)
 			}
 			return;
 		}
-		mid = n / 2;
-		if (v[mid] < v[0])
-			swap_i64(&v[mid], &v[0]);
-		if (v[n - 1] < v[0])
-			swap_i64(&v[n - 1], &v[0]);
-		if (v[n - 1] < v[mid])
-			swap_i64(&v[n - 1], &v[mid]);
-		/* the median goes first: the partition then never comes out empty */
-		swap_i64(&v[0], &v[mid]);
-		p = v[0];
-		i = 0;
-		j = n;
-		for (;;) {
-			while (v[i] < p)
-				i++;
-			do
-				j--;
-			while (v[j] > p);
-			if (i >= j)
-				break;
-			swap_i64(&v[i], &v[j]);
-			i++;
-		}
-		/* v[0..j] <= p <= v[j+1..n) */
+		j = partition(v, n);
 		if (j + 1 < n - j - 1) {
 			sort_i64(v, j + 1, depth);
 			v += j + 1;
@@ -211,38 +219,15 @@ void ub_statcalc_sort(int64_t *v, size_t n)
 int64_t ub_statcalc_select(int64_t *v, size_t n, size_t k)
 {
 	unsigned depth = 0;
-	size_t i, j, mid, m;
-	int64_t p;
+	size_t j, m;
 
 	for (m = n; m > 1; m >>= 1)
 		depth += 2;
-	/* Hoare's partition on the median of three, as sort_i64, keeping only k's side */
+	/* partitions as sort_i64 does, keeping only the side k is on */
 	while (n > 16) {
 		if (depth-- == 0)
 			break; /* too many bad pivots: sort what is left */
-		mid = n / 2;
-		if (v[mid] < v[0])
-			swap_i64(&v[mid], &v[0]);
-		if (v[n - 1] < v[0])
-			swap_i64(&v[n - 1], &v[0]);
-		if (v[n - 1] < v[mid])
-			swap_i64(&v[n - 1], &v[mid]);
-		swap_i64(&v[0], &v[mid]);
-		p = v[0];
-		i = 0;
-		j = n;
-		for (;;) {
-			while (v[i] < p)
-				i++;
-			do
-				j--;
-			while (v[j] > p);
-			if (i >= j)
-				break;
-			swap_i64(&v[i], &v[j]);
-			i++;
-		}
-		/* v[0..j] <= p <= v[j+1..n) */
+		j = partition(v, n);
 		if (k <= j) {
 			n = j + 1;
 		} else {
