@@ -455,6 +455,8 @@ static void text_by_printf(char *buf, size_t len, uint32_t seq, int64_t t1, uint
 		     0x21 + (int)(seq >> 6 & 63), 0x21 + (int)(seq & 63), 0x21 + (int)(seq >> 30 & 63),
 		     0x21 + (int)(seq >> 24 & 63), ssid >> 8, ssid & 0xff, (long long)t1);
 	assert_true(n > 0 && (size_t)n < len);
+	if (n <= 0 || (size_t)n >= len)
+		return;
 	memcpy(buf, head, (size_t)n);
 	memset(buf + n, '.', len - 1 - (size_t)n);
 	buf[len - 1] = '\n';
