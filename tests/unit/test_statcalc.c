@@ -145,13 +145,36 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * Fills a[0..n) in one of six shapes: rising, falling, three values,
+ * up then down, alternating low and high, and xorshift noise from *x.
+ */
+static void fill_shape(int64_t *a, size_t n, int shape, uint64_t *x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		*x ^= *x << 13;
+		*x ^= *x >> 7;
+		*x ^= *x << 17;
+		switch (shape) {
+		case 0: a[i] = (int64_t)i; break;
+		case 1: a[i] = (int64_t)(n - i); break;
+		case 2: a[i] = (int64_t)(*x % 3) - 1; break;
+		case 3: a[i] = (int64_t)(i < n / 2 ? i : n - i); break;
+		case 4: a[i] = (int64_t)(i % 2 ? i : n + i); break;
+		default: a[i] = (int64_t)*x; break;
+		}
+	}
+}
+
 /* Shapes that break naive quicksorts: sorted, reversed, few values, organ pipe, random. */
 static void test_sort_matches_qsort(void **state)
 {
 	const size_t sizes[] = { 0, 1, 2, 3, 16, 17, 100, 1000, 5000 };
 	uint64_t x = 0x2545f4914f6cdd1dULL;
 	int64_t *a = malloc(5000 * sizeof(*a)), *b = malloc(5000 * sizeof(*b));
-	size_t si, i, n;
+	size_t si, n;
 	int shape;
 
 	(void)state;
@@ -159,19 +182,8 @@ static void test_sort_matches_qsort(void **state)
 	assert_non_null(b);
 	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
 		n = sizes[si];
-		for (shape = 0; shape < 5; shape++) {
-			for (i = 0; i < n; i++) {
-				x ^= x << 13;
-				x ^= x >> 7;
-				x ^= x << 17;
-				switch (shape) {
-				case 0: a[i] = (int64_t)i; break;
-				case 1: a[i] = (int64_t)(n - i); break;
-				case 2: a[i] = (int64_t)(x % 3) - 1; break;
-				case 3: a[i] = (int64_t)(i < n / 2 ? i : n - i); break;
-				default: a[i] = (int64_t)x; break;
-				}
-			}
+		for (shape = 0; shape < 6; shape++) {
+			fill_shape(a, n, shape, &x);
 			memcpy(b, a, n * sizeof(*a));
 			ub_statcalc_sort(a, n);
 			if (n)
@@ -193,7 +205,7 @@ static void test_select_matches_sort(void **state)
 	uint64_t x = 0x9e3779b97f4a7c15ULL;
 	int64_t *a = malloc(5000 * sizeof(*a)), *b = malloc(5000 * sizeof(*b));
 	int64_t *c = malloc(5000 * sizeof(*c));
-	size_t si, i, n, k, ranks[5];
+	size_t si, n, k, ranks[5];
 	int shape, r;
 
 	(void)state;
@@ -208,19 +220,7 @@ static void test_select_matches_sort(void **state)
 		ranks[3] = n / 3;
 		ranks[4] = n * 99 / 100;
 		for (shape = 0; shape < 6; shape++) {
-			for (i = 0; i < n; i++) {
-				x ^= x << 13;
-				x ^= x >> 7;
-				x ^= x << 17;
-				switch (shape) {
-				case 0: a[i] = (int64_t)i; break;
-				case 1: a[i] = (int64_t)(n - i); break;
-				case 2: a[i] = (int64_t)(x % 3) - 1; break;
-				case 3: a[i] = (int64_t)(i < n / 2 ? i : n - i); break;
-				case 4: a[i] = (int64_t)(i % 2 ? i : n + i); break;
-				default: a[i] = (int64_t)x; break;
-				}
-			}
+			fill_shape(a, n, shape, &x);
 			memcpy(b, a, n * sizeof(*a));
 			ub_statcalc_sort(b, n);
 			for (r = 0; r < 5; r++) {
