@@ -80,6 +80,9 @@ class Sampler:
     def __init__(self, netns, port, side, ifb):
         self.netns, self.port, self.side, self.ifb = netns, port, side, ifb
         self.samples = []  # (wall ns, received octets, tc octets, tc packets)
+        # the most each connection was seen to have received: one that has closed
+        # since keeps its count, so the sum never goes back
+        self.seen = {}
         self.halt = threading.Event()
         self.th = threading.Thread(target=self.loop, daemon=True)
 
@@ -90,7 +93,16 @@ class Sampler:
         tc = run(["tc", "-n", self.netns, "-s", "qdisc", "show", "dev", self.ifb],
                  timeout=10).stdout
         t1 = time.time_ns()
-        got = sum(int(x) for x in re.findall(r"bytes_received:(\d+)", ss))
+        # one line naming the connection, then an indented line of its figures
+        name = None
+        for line in ss.splitlines():
+            if not line[:1].isspace():
+                name = " ".join(line.split()[2:4])
+                continue
+            m = re.search(r"bytes_received:(\d+)", line)
+            if name and m:
+                self.seen[name] = max(self.seen.get(name, 0), int(m.group(1)))
+        got = sum(self.seen.values())
         m = re.search(r"Sent (\d+) bytes (\d+) pkt", tc)
         self.samples.append(((t0 + t1) // 2, got, int(m.group(1)), int(m.group(2))))
 
