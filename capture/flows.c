@@ -291,7 +291,6 @@ int ub_flows_add(struct ub_flows *fl, const struct ub_udp_view *v, int64_t t)
 	g.dir = dir;
 	if (read_payload(fl, v, &g, stamp, dir == f->d))
 		return 0;
-	f->n[dir]++;
 	fl->ndg++;
 	return ub_flows_take(fl, f, &g);
 }

@@ -100,7 +100,6 @@ struct ub_flows_flow {
 	uint8_t a[UB_FLOWS_EP_LEN], b[UB_FLOWS_EP_LEN]; /* a sorts before b */
 	uint8_t port_side;            /* bit 0: a is on a session port, bit 1: b is */
 	uint8_t state;                /* enum ub_flows_state */
-	uint32_t n[2];                /* datagrams kept that a sent, that b sent */
 	struct ub_flows_dgram *buf;   /* UB_FLOWS_JUDGING: the datagrams so far */
 	size_t nbuf, bufcap;
 	/* UB_FLOWS_PAIRING: */
