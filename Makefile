@@ -44,7 +44,8 @@ DEPS_test  := $(DEPS_build) libcmocka-dev python3 python3-pandas tshark tcpdump 
               chromium prometheus
 DEPS_demo  := $(DEPS_build) gnuplot-nox fonts-wqy-zenhei nftables iproute2
 
-LIB_SRC  := $(filter-out bench/cmd/main.c bench/stamp/auth_none.c,$(wildcard bench/*/*.c)) $(wildcard capture/*.c) \
+# *_win32.c and *_none.c belong to the Windows build (cross-windows below).
+LIB_SRC  := $(filter-out bench/cmd/main.c bench/stamp/auth_none.c %_win32.c %_none.c,$(wildcard bench/*/*.c)) $(wildcard capture/*.c) \
             $(wildcard reports/*.c) $(wildcard scenarios/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/live_assets.o
 LIB      := $(BUILD)/libudpbench.a
@@ -276,7 +277,7 @@ cross-aarch64: deps-cross
 			bench/live/live.c) c=peers/vvboard/live_none.c ;; \
 			capture/capture.c) c=peers/vvboard/capture_none.c ;; \
 			bench/send/session_int.c) c="bench/send/transport_udp.c bench/send/transport_tcp.c" ;; \
-			*) c="$$c $$(ls $${h%.h}_*.c 2>/dev/null)" ;; esac; \
+			*) c="$$c $$(ls $${h%.h}_*.c 2>/dev/null | grep -v '_win32\.c$$\|_none\.c$$')" ;; esac; \
 			for x in $$c; do [ -f "$$x" ] && todo="$$todo $$x"; done; \
 		done; \
 	done; \
@@ -293,3 +294,99 @@ clean-cross:
 	rm -rf $(CROSS_BUILD)
 
 -include $(wildcard $(CROSS_BUILD)/obj/*/*.d $(CROSS_BUILD)/obj/*/*/*.d $(CROSS_BUILD)/obj/*/*/*/*.d)
+
+# Windows: a native udpbench.exe cross-built with Debian's mingw-w64
+# (`make cross-windows` -> build-win64/udpbench.exe), run under Debian's wine
+# by the tests (`make deps-wine`). The build has its own platform layer
+# (bench/lib/*_win32.c, and bench/lib/win32/: POSIX-named headers that map
+# onto Winsock for this build alone). Its dependencies: jansson built for
+# mingw from Debian's own source package (fetched with `apt-get source`
+# through a deb-src list of its own beside the build, made from the system's
+# binary sources; the system's apt configuration is left alone); HMAC from
+# Windows' CNG (bcrypt.dll) instead of OpenSSL. Not in this build:
+# libpcap capture, the live page and metrics (libmicrohttpd), Wi-Fi facts
+# (netlink), scenarios (inih: its Debian source cannot be fetched here).
+DEPS_windows := gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev \
+                dpkg-dev libpcap-dev
+DEPS_wine    := wine wine64
+WIN_CC       ?= x86_64-w64-mingw32-gcc
+WIN_AR       ?= x86_64-w64-mingw32-ar
+WIN_BUILD    ?= build-win64
+WIN_DEPS     := $(WIN_BUILD)/deps
+WIN_APT       = -o Dir::Etc::SourceList=$(abspath $(WIN_DEPS))/apt/sources.list \
+                -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists=$(abspath $(WIN_DEPS))/apt/lists
+# mingw's own printf (C99 %zu, %lld) rather than the old msvcrt one; Windows 7 and
+# later (WSAPoll). Formats are checked by the Linux build: mingw's checker reads
+# format(printf) as msvcrt's. struct pollfd's fd is Winsock's unsigned SOCKET.
+WIN_CPPFLAGS  = -DUB_VERSION='"$(VERSION)"' -I. -Ibench -D__USE_MINGW_ANSI_STDIO=1 \
+                -D_WIN32_WINNT=0x0601 -DWIN32_LEAN_AND_MEAN
+WIN_WARN      = $(WARN) -Wno-format -Wno-sign-compare
+
+# Debian's jansson source package, unpacked with its patches, built as a static library.
+$(WIN_DEPS)/jansson/libjansson.a:
+	$(Q)rm -rf $(WIN_DEPS)/jansson $(WIN_DEPS)/apt && mkdir -p $(WIN_DEPS)/apt/lists/partial $(WIN_DEPS)/jansson
+	$(Q)apt-get indextargets --format 'deb-src $$(REPO_URI) $$(CODENAME) $$(COMPONENT)' 'Identifier: Packages' \
+		| sort -u > $(WIN_DEPS)/apt/sources.list
+	$(call say,APT,jansson)cd $(WIN_DEPS)/jansson && { apt-get $(WIN_APT) update -qq && \
+		apt-get $(WIN_APT) source -qq jansson >/dev/null 2>apt.log; } || \
+		{ echo "udpbench: cannot fetch Debian's jansson source (apt-get source jansson):"; \
+		  cat apt.log; exit 1; }
+	$(Q)cd $(WIN_DEPS)/jansson && s=$$(ls -d jansson-*/src | head -1) && \
+		sed -e 's/@json_inline@/inline/' -e 's/@json_have_long_long@/1/' \
+		    -e 's/@json_have_localeconv@/1/' -e 's/@json_have_atomic_builtins@/1/' \
+		    -e 's/@json_have_sync_builtins@/1/' $$s/jansson_config.h.in > jansson_config.h && \
+		printf '%s\n' '#define HAVE_STDINT_H 1' '#define HAVE_SYS_TYPES_H 1' '#define HAVE_UNISTD_H 1' \
+			'#define HAVE_ATOMIC_BUILTINS 1' '#define USE_WINDOWS_CRYPTOAPI 1' \
+			> jansson_private_config.h && cp $$s/jansson.h . && \
+		for c in $$s/*.c; do o=$$(basename $$c .c).o; \
+			$(WIN_CC) -O2 -DHAVE_CONFIG_H -D__USE_MINGW_ANSI_STDIO=1 -I. -c -o $$o $$c || exit 1; done && \
+		$(WIN_AR) rcs libjansson.a *.o
+	$(call say,AR,$@)test -f $@
+
+# The sources: starting from bench/cmd/main_win32.c, every X.h a source
+# includes brings in X.c and X_*.c, each replaced by its *_win32.c variant
+# where there is one, until nothing new comes in, as cross-aarch64 does; the
+# stand-ins below say "not in this build" when asked for what they replace.
+WIN_MAIN     := bench/cmd/main_win32.c
+WIN_SRC      ?= $(WIN_MAIN)
+WIN_OBJ       = $(WIN_SRC:%.c=$(WIN_BUILD)/obj/%.o)
+WIN_INC       = -Ibench/lib/win32 -I$(WIN_DEPS)/jansson -idirafter $(WIN_DEPS)/include
+WIN_LIBS     := -lpthread -lssp -lws2_32 -liphlpapi -lbcrypt -ladvapi32 -lwinmm
+
+.PHONY: cross-windows clean-windows
+
+cross-windows: deps-windows
+	$(Q)$(MAKE) --no-print-directory $(WIN_DEPS)/jansson/libjansson.a
+	$(Q)mkdir -p $(WIN_DEPS)/include/pcap && ln -sf /usr/include/pcap/dlt.h $(WIN_DEPS)/include/pcap/dlt.h
+	$(Q)todo="$(WIN_MAIN)"; src=""; \
+	while [ -n "$$todo" ]; do \
+		set -- $$todo; f=$$1; shift; todo="$$*"; \
+		case " $$src " in *" $$f "*) continue ;; esac; \
+		src="$$src $$f"; \
+		deps=$$($(WIN_CC) $(WIN_CPPFLAGS) $(WIN_INC) -MM $$f) || exit 1; \
+		for h in $$(echo "$$deps" | tr -s ' \\' '\n\n' | grep '\.h$$' | grep -v '^/'); do \
+			b=$${h%.h}; case $$b.c in \
+			bench/live/live.c) c=peers/vvboard/live_none.c ;; \
+			bench/live/metrics.c) c=bench/live/metrics_none.c ;; \
+			bench/stamp/auth.c) c=bench/stamp/auth_none.c ;; \
+			capture/capture.c) c=peers/vvboard/capture_none.c ;; \
+			bench/lib/wifi.c) c="bench/lib/wifi.c bench/lib/wifi_query.c" ;; \
+			bench/send/session_int.c) c="bench/send/transport_udp.c bench/send/transport_tcp.c" ;; \
+			*) c="$$b.c $$(ls $${b}_*.c 2>/dev/null | grep -v '_win32\.c$$\|_none\.c$$')" ;; esac; \
+			for x in $$c; do [ -f "$${x%.c}_win32.c" ] && x=$${x%.c}_win32.c; \
+				[ -f "$$x" ] && todo="$$todo $$x"; done; \
+		done; \
+	done; \
+	$(MAKE) --no-print-directory $(WIN_BUILD)/udpbench.exe WIN_SRC="$$src"
+
+$(WIN_BUILD)/udpbench.exe: $(WIN_OBJ) $(WIN_DEPS)/jansson/libjansson.a
+	$(call say,LD,$@)$(WIN_CC) -static $(CFLAGS) -o $@ $^ $(WIN_LIBS)
+
+$(WIN_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_INC) $(WIN_WARN) $(CFLAGS) -c -o $@ $<
+
+clean-windows:
+	rm -rf $(WIN_BUILD)
+
+-include $(wildcard $(WIN_BUILD)/obj/*/*.d $(WIN_BUILD)/obj/*/*/*.d $(WIN_BUILD)/obj/*/*/*/*.d)

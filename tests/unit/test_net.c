@@ -39,6 +39,7 @@ static int fake_socket(int domain, int type, int protocol)
 
 #define socket fake_socket
 #include "lib/net.c"
+#include "lib/net_io.c"
 #undef socket
 
 #define KEEP_PORT 4242 /* a port value split_hostport must leave alone */

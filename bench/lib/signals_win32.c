@@ -1,0 +1,28 @@
+/*
+ * The signals every command answers to, in the Windows build: Ctrl-C and
+ * Ctrl-Break (SetConsoleCtrlHandler) as SIGINT, closing the console window
+ * or logging off as SIGTERM. The handler runs in a thread of its own, so it
+ * also wakes a poll in progress (lib/plat.h), as a signal would. Windows has
+ * no SIGUSR1: the reflector's counters come at exit.
+ */
+#include "lib/signals.h"
+
+#include "lib/plat.h"
+
+volatile sig_atomic_t ub_signal_stop;
+volatile sig_atomic_t ub_signal_dump;
+
+static BOOL WINAPI on_ctrl(DWORD what)
+{
+	(void)what;
+	if (ub_signal_stop < 2)
+		ub_signal_stop++;
+	ub_plat_interrupt();
+	/* Handled: Windows would end the process at once otherwise. */
+	return TRUE;
+}
+
+void ub_signals_install(void)
+{
+	SetConsoleCtrlHandler(on_ctrl, TRUE);
+}
