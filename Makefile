@@ -309,6 +309,8 @@ clean-cross:
 DEPS_windows := gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev \
                 dpkg-dev libpcap-dev
 DEPS_wine    := wine wine64
+# tests/integration/test_windows.py builds the exe and runs it under wine
+DEPS_test    += $(DEPS_windows) $(DEPS_wine)
 WIN_CC       ?= x86_64-w64-mingw32-gcc
 WIN_AR       ?= x86_64-w64-mingw32-ar
 WIN_BUILD    ?= build-win64

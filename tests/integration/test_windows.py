@@ -1,0 +1,212 @@
+"""The native Windows build (make cross-windows: build-win64/udpbench.exe) run
+under Debian's wine against the Linux build on loopback: the exe as sender
+against the native reflector, as reflector for the native sender (with the
+up/down split checked against the relay's truth log), and a Ctrl-C'd run
+whose JSON stays valid. SKIP with the reason when mingw-w64 or wine cannot
+be had."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+from harness import (ROOT, UDPBENCH, Skip, load_json, on_cleanup, planned, run, spawn, stop, ub,
+                     wait_line, trailing_down_drops)
+from test_relay import finish_relay, start_relay
+
+EXE = os.path.join(ROOT, "build-win64", "udpbench.exe")
+PREFIX = os.path.join(ROOT, "build-win64", "wine")
+_built = {}
+
+
+def wine_env():
+    return dict(os.environ, WINEPREFIX=PREFIX, WINEDEBUG="-all", LANG="C")
+
+
+class Out:
+    """What a process under wine wrote. Wine's own helpers (services.exe,
+    winedevice.exe) outlive the program and inherit its descriptors, so its
+    output goes to files: a pipe would not close when the program ends."""
+
+    def __init__(self, tmp, name):
+        self.out, self.err = (os.path.join(tmp, "%s.%s" % (name, x)) for x in ("out", "err"))
+
+    def text(self, which):
+        with open(self.out if which == "out" else self.err, "rb") as f:
+            return f.read().decode(errors="replace")
+
+
+def wine_spawn(wine, tmp, name, *args):
+    o = Out(tmp, name)
+    with open(o.out, "wb") as fo, open(o.err, "wb") as fe:
+        p = spawn([wine, EXE] + [str(a) for a in args], stdin=subprocess.DEVNULL, stdout=fo,
+                  stderr=fe, env=wine_env())
+    return p, o
+
+
+def wine_wait(p, o, timeout=120):
+    """Waits for p to end; returns (exit code, stdout, stderr)."""
+    try:
+        code = p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        raise AssertionError("udpbench.exe did not end within %d s: %s" % (timeout, o.text("err")))
+    return code, o.text("out"), o.text("err")
+
+
+def wine_run(wine, tmp, *args, timeout=120, name="run"):
+    p, o = wine_spawn(wine, tmp, name, *args)
+    return wine_wait(p, o, timeout)
+
+
+def wait_output(p, o, which, pattern, timeout):
+    """Waits until the file of p's stdout or stderr has a line matching pattern; returns the match."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        m = re.search(pattern, o.text(which), re.M)
+        if m:
+            return m
+        if p.poll() is not None:
+            break
+        time.sleep(0.05)  # polling a file the program writes; bounded by the deadline
+    raise AssertionError("no line matching %r within %.1f s: %r / %r"
+                         % (pattern, timeout, o.text("out")[-500:], o.text("err")[-500:]))
+
+
+def signal_and_wait(p, o, sig, timeout=30):
+    if p.poll() is None:
+        p.send_signal(sig)
+    return wine_wait(p, o, timeout)
+
+
+def cross_build(tmp):
+    """Builds udpbench.exe and installs wine when missing; returns the wine to run it with."""
+    if "wine" in _built:
+        return _built["wine"]
+    # A make of its own: CFLAGS or BUILD of an outer `make asan` must not reach the cross build.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "CFLAGS", "LDFLAGS", "BUILD", "BIN")}
+    env["LANG"] = "C"
+    r = subprocess.run(["make", "-C", ROOT, "--no-print-directory", "cross-windows", "deps-wine"],
+                       capture_output=True, text=True, timeout=900, env=env)
+    if r.returncode != 0:
+        out = r.stdout + r.stderr
+        if "missing Debian packages" in out or "apt-get could not install" in out or \
+                "cannot fetch Debian's jansson source" in out:
+            raise Skip("mingw-w64, wine or jansson's source cannot be had here: "
+                       + out.strip()[-300:])
+        raise AssertionError("make cross-windows failed:\n" + out[-3000:])
+    wine = shutil.which("wine")
+    if not wine:
+        raise Skip("make deps-wine left no wine")
+    desc = run(["file", "-b", EXE]).stdout if shutil.which("file") else ""
+    assert not desc or desc.startswith("PE32+ executable (console) x86-64"), desc
+    os.makedirs(PREFIX, exist_ok=True)
+    t0 = time.monotonic()
+    code, out, err = wine_run(wine, tmp, "--version", timeout=300, name="version")
+    assert code == 0 and "Windows build" in out, (out, err)
+    print("  wine start-up (prefix made if new): %.1f s" % (time.monotonic() - t0))
+    _built["wine"] = wine
+    return wine
+
+
+def test_windows_exe_names_what_it_lacks(tmp):
+    wine = cross_build(tmp)
+    code, _, err = wine_run(wine, tmp, "relay", "--listen", "0")
+    assert code == 1 and "'relay' is not in the Windows build" in err, err
+    for opt in (["--peer", "127.0.0.1", "--pcap", "x.pcap"], ["--peer", "127.0.0.1", "--live", "0"]):
+        code, _, err = wine_run(wine, tmp, *opt)
+        lines = err.strip().splitlines()
+        assert code in (1, 2) and lines and "not in this build" in lines[-1], (opt, code, err)
+    code, out, _ = wine_run(wine, tmp, "reflect", "--help")
+    assert code == 0 and "--session-timeout" in out and "Windows build" in out, out
+
+
+def test_windows_sender_under_wine_against_native_reflector(tmp):
+    wine = cross_build(tmp)
+    sj = os.path.join(tmp, "sessions.json")
+    refl = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", "0", "--sessions-json",
+                  sj])
+    port = int(wait_line(refl.stderr, r"listening on .*:(\d+) ").group(1))
+    rj = os.path.join(tmp, "w.json")
+    code, out, err = wine_run(wine, tmp, "--peer", "127.0.0.1:%d" % port, "-c", 100, "-i", "10ms",
+                              "--mode", "stamp", "--json", rj, "--lang", "en")
+    assert code == 0, err
+    print("  " + "\n  ".join(l for l in out.splitlines() if "probes sent" in l or "(up)" in l))
+    d = load_json(rj)
+    s, p = d["summary"], d["params"]
+    assert planned(s, 100) and s["sent"] == 100 and s["received"] == 100 and s["lost"] == 0, s
+    assert s["lost_up"] == 0 and s["lost_down"] == 0, s
+    # No kernel stamps on Windows: the result says the program's clock was read.
+    assert p["clock"] == "monotonic" and s["kernel_rx_stamps"] == 0, (p["clock"], s)
+    assert s["rtt_ns"]["n"] == 100 and s["reflector_proc_ns"]["n"] == 100, s
+    # The native reflector's own count of what arrived.
+    code, _, err = stop(refl, signal.SIGTERM)
+    assert code == 0 and re.search(r"received 100, reflected 100, short 0", err), err
+    x = load_json(sj)["sessions"]
+    assert len(x) == 1 and x[0]["received"] == 100 and x[0]["lost"] == 0, x
+
+
+def test_windows_reflector_under_wine_answers_native_sender(tmp):
+    wine = cross_build(tmp)
+    refl, o = wine_spawn(wine, tmp, "reflect", "reflect", "--bind", "127.0.0.1", "--port", "0")
+    port = int(wait_output(refl, o, "err", r"listening on .*:(\d+) ", 60).group(1))
+    rj = os.path.join(tmp, "n.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 100, "-i", "10ms", "--mode", "stamp",
+           "--json", rj, "-q")
+    assert r.returncode == 0, r.stderr
+    s = load_json(rj)["summary"]
+    print("  native sender: sent %d, received %d, lost up %s, down %s"
+          % (s["sent"], s["received"], s["lost_up"], s["lost_down"]))
+    assert planned(s, 100) and s["sent"] == 100 and s["received"] == 100, s
+    assert s["lost_up"] == 0 and s["lost_down"] == 0 and s["reflector_proc_ns"]["n"] == 100, s
+
+    # Through a lossy relay: the exe's own counter numbers what reached it, so
+    # the sender splits the loss as the relay's truth log says it happened.
+    relay, rport, truth = start_relay(tmp, port, "--loss-up", "10%", "--loss-down", "10%",
+                                      "--seed", 11)
+    r = ub("--peer", "127.0.0.1:%d" % rport, "-c", 300, "-i", "5ms", "--mode", "stamp",
+           "--timeout", "500ms", "--json", rj, "-q")
+    assert r.returncode == 0, r.stderr
+    t = finish_relay(relay, truth)
+    s = load_json(rj)["summary"]
+    assert t["up"]["in"] == 300 and t["up"]["dropped"] > 0 and t["down"]["dropped"] > 0, t
+    trailing = trailing_down_drops(t)
+    assert s["lost_up"] == t["up"]["dropped"] + trailing, (s["lost_up"], t["up"], trailing)
+    assert s["lost_down"] == t["down"]["dropped"] - trailing, (s["lost_down"], t["down"])
+    print("  through the relay: lost up %d (truth %d + %d trailing), down %d"
+          % (s["lost_up"], t["up"]["dropped"], trailing, s["lost_down"]))
+    # Ctrl-C (SIGINT, which wine turns into the console's CTRL_C_EVENT) ends it with its counters.
+    code, _, err = signal_and_wait(refl, o, signal.SIGINT)
+    assert code == 0, err
+    m = re.search(r"received (\d+), reflected (\d+), short 0", err)
+    assert m and int(m.group(1)) == 100 + t["up"]["out"] == int(m.group(2)), (err, t["up"])
+
+
+def test_windows_sender_ctrl_c_keeps_json_valid(tmp):
+    wine = cross_build(tmp)
+    refl = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", "0"])
+    port = int(wait_line(refl.stderr, r"listening on .*:(\d+) ").group(1))
+    rj, rc = os.path.join(tmp, "w.json"), os.path.join(tmp, "w.csv")
+    p, o = wine_spawn(wine, tmp, "send", "--peer", "127.0.0.1:%d" % port, "-c", 100000, "-i",
+                      "10ms", "--mode", "stamp", "--report-interval", "200ms", "--json", rj,
+                      "--csv", rc, "--lang", "en")
+    # The first interval line: the run is under way.
+    wait_output(p, o, "out", r"^\[\s*[\d.]+-\s*[\d.]+ s\] sent\s+\d+", 60)
+    code, out, err = signal_and_wait(p, o, signal.SIGINT)
+    assert code == 0, (code, err)
+    d = load_json(rj)
+    s = d["summary"]
+    assert s["interrupted"] is True and 0 < s["sent"] < 100000, s
+    # On loopback every probe sent before the stop was answered or cut at the stop.
+    assert s["received"] + (s["cut_at_stop"] or 0) >= s["sent"] - 1, s
+    with open(rc, newline="") as f:
+        rows = f.read().splitlines()
+    assert rows[0].startswith("seq,tx_ns,rx_ns,rtt_ns,status") and len(rows) - 1 == s["sent"], \
+        (rows[:2], len(rows), s["sent"])
+    print("  Ctrl-C'd after %d probes: JSON valid, interrupted, %d received"
+          % (s["sent"], s["received"]))
+    stop(refl)
