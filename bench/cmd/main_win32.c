@@ -22,9 +22,9 @@
 
 static const char build_note[] =
 	"This is the Windows build of udpbench: it has the sender, 'udpbench [send]\n"
-	"--peer HOST' (with --json and --csv), and 'udpbench reflect' (UDP and --tcp).\n"
-	"Not in this build: relay, analyze, report, scenario, discover, --pcap, --live,\n"
-	"--metrics, --key; use the Linux build for them (under WSL on this PC).\n\n";
+	"--peer HOST' (with --json, --csv and --key), and 'udpbench reflect' (UDP and\n"
+	"--tcp). Not in this build: relay, analyze, report, scenario, discover, --pcap,\n"
+	"--live, --metrics; use the Linux build for them (under WSL on this PC).\n\n";
 
 static void usage(FILE *f, const struct ub_command *cmd)
 {

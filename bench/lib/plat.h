@@ -42,7 +42,8 @@
 /* What mingw-w64's headers leave out. */
 #define CPU_SETSIZE 64
 #define EHOSTDOWN 1064
-#define O_CLOEXEC _O_NOINHERIT
+/* Every file open() opens is read and written as bytes (no CR LF or ^Z translation). */
+#define O_CLOEXEC (_O_NOINHERIT | _O_BINARY)
 #define fsync(fd) _commit(fd)
 #define realpath(path, resolved) _fullpath((resolved), (path), MAX_PATH)
 

@@ -210,3 +210,27 @@ def test_windows_sender_ctrl_c_keeps_json_valid(tmp):
     print("  Ctrl-C'd after %d probes: JSON valid, interrupted, %d received"
           % (s["sent"], s["received"]))
     stop(refl)
+
+
+def test_windows_reflector_key_hmac_from_cng_matches_libcrypto(tmp):
+    # The exe signs and checks with Windows' CNG, the native sender with
+    # OpenSSL's libcrypto: every reply verifies, and a wrong key gets none.
+    wine = cross_build(tmp)
+    key, wrong = os.path.join(tmp, "k.hex"), os.path.join(tmp, "wrong.hex")
+    for path, byte in ((key, "5a"), (wrong, "a5")):
+        with open(path, "w") as f:
+            f.write(byte * 32 + "\n")
+    refl, o = wine_spawn(wine, tmp, "reflect", "reflect", "--bind", "127.0.0.1", "--port", "0",
+                         "--key", key)
+    port = int(wait_output(refl, o, "err", r"listening on .*:(\d+) ", 60).group(1))
+    rj = os.path.join(tmp, "k.json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 100, "-i", "5ms", "--mode", "stamp", "--key", key,
+           "--json", rj, "-q")
+    assert r.returncode == 0, r.stderr
+    s = load_json(rj)["summary"]
+    assert s["sent"] == 100 and s["received"] == 100 and s["auth_failed"] == 0, s
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 20, "-i", "5ms", "--mode", "stamp", "--key",
+           wrong, "--timeout", "200ms", "-q")
+    assert r.returncode == 3 and "no reply" in r.stderr, (r.returncode, r.stderr)
+    code, _, err = signal_and_wait(refl, o, signal.SIGINT)
+    assert code == 0 and re.search(r"received 120, reflected 100, .*bad key 20,", err), err
