@@ -317,11 +317,11 @@ WIN_BUILD    ?= build-win64
 WIN_DEPS     := $(WIN_BUILD)/deps
 WIN_APT       = -o Dir::Etc::SourceList=$(abspath $(WIN_DEPS))/apt/sources.list \
                 -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists=$(abspath $(WIN_DEPS))/apt/lists
-# mingw's own printf (C99 %zu, %lld) rather than the old msvcrt one; Windows 7 and
+# mingw's own printf (C99 %zu, %lld) rather than the old msvcrt one; Windows 8 and
 # later (WSAPoll). Formats are checked by the Linux build: mingw's checker reads
 # format(printf) as msvcrt's. struct pollfd's fd is Winsock's unsigned SOCKET.
 WIN_CPPFLAGS  = -DUB_VERSION='"$(VERSION)"' -I. -Ibench -D__USE_MINGW_ANSI_STDIO=1 \
-                -D_WIN32_WINNT=0x0601 -DWIN32_LEAN_AND_MEAN
+                -D_WIN32_WINNT=0x0602 -DWIN32_LEAN_AND_MEAN
 WIN_WARN      = $(WARN) -Wno-format -Wno-sign-compare
 
 # Debian's jansson source package, unpacked with its patches, built as a static library.

@@ -202,7 +202,14 @@ int ub_w32_bind(int fd, const struct sockaddr *a, socklen_t len)
 
 int ub_w32_connect(int fd, const struct sockaddr *a, socklen_t len)
 {
-	return connect((SOCKET)fd, a, len) == 0 ? 0 : wsa_fail(fd);
+	if (connect((SOCKET)fd, a, len) == 0)
+		return 0;
+	/* A nonblocking connect under way: Winsock says "would block", POSIX "in progress". */
+	if (WSAGetLastError() == WSAEWOULDBLOCK) {
+		errno = EINPROGRESS;
+		return -1;
+	}
+	return wsa_fail(fd);
 }
 
 int ub_w32_listen(int fd, int backlog)

@@ -234,3 +234,27 @@ def test_windows_reflector_key_hmac_from_cng_matches_libcrypto(tmp):
     assert r.returncode == 3 and "no reply" in r.stderr, (r.returncode, r.stderr)
     code, _, err = signal_and_wait(refl, o, signal.SIGINT)
     assert code == 0 and re.search(r"received 120, reflected 100, .*bad key 20,", err), err
+
+
+def test_windows_tcp_echo_both_ways(tmp):
+    # The exe's --tcp against the native TCP echo, and the native --tcp against the exe's.
+    wine = cross_build(tmp)
+    refl = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", "0"])
+    port = int(wait_line(refl.stderr, r"listening on .*:(\d+) ").group(1))
+    rj = os.path.join(tmp, "t.json")
+    code, _, err = wine_run(wine, tmp, "--peer", "127.0.0.1:%d" % port, "-c", 50, "-i", "10ms",
+                            "--tcp", "--json", rj, "-q")
+    assert code == 0, err
+    s = load_json(rj)["summary"]
+    assert s["sent"] == 50 and s["received"] == 50, s
+    code, _, err = stop(refl, signal.SIGTERM)
+    assert code == 0 and re.search(r"TCP connections 1 \(open 0\), bytes echoed [1-9]", err), err
+
+    wrefl, o = wine_spawn(wine, tmp, "reflect", "reflect", "--bind", "127.0.0.1", "--port", "0")
+    port = int(wait_output(wrefl, o, "err", r"listening on .*:(\d+) ", 60).group(1))
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 50, "-i", "10ms", "--tcp", "--json", rj, "-q")
+    assert r.returncode == 0, r.stderr
+    s = load_json(rj)["summary"]
+    assert s["sent"] == 50 and s["received"] == 50, s
+    code, _, err = signal_and_wait(wrefl, o, signal.SIGINT)
+    assert code == 0 and re.search(r"TCP connections 1 \(open 0\), bytes echoed [1-9]", err), err
