@@ -349,6 +349,7 @@ $(WIN_DEPS)/jansson/libjansson.a:
 # includes brings in X.c and X_*.c, each replaced by its *_win32.c variant
 # where there is one, until nothing new comes in, as cross-aarch64 does; the
 # stand-ins below say "not in this build" when asked for what they replace.
+# The list is kept in $(WIN_BUILD)/sources.txt until a source or the Makefile changes.
 WIN_MAIN     := bench/cmd/main_win32.c
 WIN_SRC      ?= $(WIN_MAIN)
 WIN_OBJ       = $(WIN_SRC:%.c=$(WIN_BUILD)/obj/%.o)
@@ -360,7 +361,10 @@ WIN_LIBS     := -lpthread -lssp -lws2_32 -liphlpapi -lbcrypt -ladvapi32 -lwinmm
 cross-windows: deps-windows
 	$(Q)$(MAKE) --no-print-directory $(WIN_DEPS)/jansson/libjansson.a
 	$(Q)mkdir -p $(WIN_DEPS)/include/pcap && ln -sf /usr/include/pcap/dlt.h $(WIN_DEPS)/include/pcap/dlt.h
-	$(Q)todo="$(WIN_MAIN)"; src=""; \
+	$(Q)list=$(WIN_BUILD)/sources.txt; \
+	if [ -f $$list ] && [ -z "$$(find Makefile bench capture peers -newer $$list \
+		\( -name '*.[ch]' -o -name Makefile \) | head -n 1)" ]; then src=$$(cat $$list); else \
+	todo="$(WIN_MAIN)"; src=""; \
 	while [ -n "$$todo" ]; do \
 		set -- $$todo; f=$$1; shift; todo="$$*"; \
 		case " $$src " in *" $$f "*) continue ;; esac; \
@@ -378,6 +382,7 @@ cross-windows: deps-windows
 				[ -f "$$x" ] && todo="$$todo $$x"; done; \
 		done; \
 	done; \
+	echo "$$src" > $$list; fi; \
 	$(MAKE) --no-print-directory $(WIN_BUILD)/udpbench.exe WIN_SRC="$$src"
 
 $(WIN_BUILD)/udpbench.exe: $(WIN_OBJ) $(WIN_DEPS)/jansson/libjansson.a
