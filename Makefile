@@ -374,6 +374,7 @@ cross-windows: deps-windows
 			b=$${h%.h}; case $$b.c in \
 			bench/live/live.c) c=peers/vvboard/live_none.c ;; \
 			bench/live/metrics.c) c=bench/live/metrics_none.c ;; \
+			bench/relay/pktlink.c) c=bench/relay/pktlink_none.c ;; \
 			capture/capture.c) c=peers/vvboard/capture_none.c ;; \
 			bench/lib/wifi.c) c="bench/lib/wifi.c bench/lib/wifi_query.c" ;; \
 			bench/send/session_int.c) c="bench/send/transport_udp.c bench/send/transport_tcp.c" ;; \

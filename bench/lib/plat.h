@@ -94,6 +94,8 @@ ssize_t ub_w32_read(int fd, void *buf, size_t len);
 ssize_t ub_w32_write(int fd, const void *buf, size_t len);
 typedef unsigned long nfds_t;
 int ub_w32_poll(struct pollfd *p, nfds_t n, int timeout_ms);
+/* ppoll without a signal mask (the console's control handler is no signal). */
+int ub_w32_ppoll(struct pollfd *p, nfds_t n, const struct timespec *ts, const void *sigmask);
 
 #define socket ub_w32_socket
 #define accept4 ub_w32_accept4
@@ -114,6 +116,7 @@ int ub_w32_poll(struct pollfd *p, nfds_t n, int timeout_ms);
 #define read ub_w32_read
 #define write ub_w32_write
 #define poll ub_w32_poll
+#define ppoll ub_w32_ppoll
 
 /*
  * clock_gettime: CLOCK_MONOTONIC from QueryPerformanceCounter, CLOCK_REALTIME

@@ -32,6 +32,7 @@
 #undef read
 #undef write
 #undef poll
+#undef ppoll
 #undef rename
 
 /* The longest a poll sleeps before it looks at Ctrl-C again. */
@@ -341,7 +342,8 @@ static int interrupted(void)
 	return 1;
 }
 
-int ub_w32_poll(struct pollfd *p, nfds_t n, int timeout_ms)
+/* poll and ppoll: waits at most timeout_ns (negative: no limit). */
+static int poll_ns(struct pollfd *p, nfds_t n, int64_t timeout_ns)
 {
 	WSAPOLLFD w[UB_W32_POLL_MAX];
 	unsigned long i, k, idx[UB_W32_POLL_MAX];
@@ -352,8 +354,8 @@ int ub_w32_poll(struct pollfd *p, nfds_t n, int timeout_ms)
 		errno = EINVAL;
 		return -1;
 	}
-	if (timeout_ms >= 0)
-		deadline = now + (int64_t)timeout_ms * 1000000;
+	if (timeout_ns >= 0)
+		deadline = now + (timeout_ns ? timeout_ns : 1);
 	for (;;) {
 		int64_t wait = deadline ? deadline - now : INT64_MAX;
 		int ms, r;
@@ -407,6 +409,17 @@ int ub_w32_poll(struct pollfd *p, nfds_t n, int timeout_ms)
 		if (ready || (deadline && now >= deadline))
 			return ready;
 	}
+}
+
+int ub_w32_poll(struct pollfd *p, nfds_t n, int timeout_ms)
+{
+	return poll_ns(p, n, timeout_ms < 0 ? -1 : (int64_t)timeout_ms * 1000000);
+}
+
+int ub_w32_ppoll(struct pollfd *p, nfds_t n, const struct timespec *ts, const void *sigmask)
+{
+	(void)sigmask;
+	return poll_ns(p, n, ts ? ub_clock_ts_to_ns(ts) : -1);
 }
 
 int ub_w32_timerfd_create(int clockid, int flags)

@@ -1,8 +1,8 @@
 """The native Windows build (make cross-windows: build-win64/udpbench.exe) run
 under Debian's wine against the Linux build on loopback: the exe as sender
 against the native reflector, as reflector for the native sender (with the
-up/down split checked against the relay's truth log), and a Ctrl-C'd run
-whose JSON stays valid. SKIP with the reason when mingw-w64 or wine cannot
+up/down split checked against the relay's truth log), as the relay between
+them, with a key and over TCP, and a Ctrl-C'd run whose JSON stays valid. SKIP with the reason when mingw-w64 or wine cannot
 be had."""
 
 import os
@@ -115,8 +115,11 @@ def cross_build(tmp):
 
 def test_windows_exe_names_what_it_lacks(tmp):
     wine = cross_build(tmp)
-    code, _, err = wine_run(wine, tmp, "relay", "--listen", "0")
-    assert code == 1 and "'relay' is not in the Windows build" in err, err
+    code, _, err = wine_run(wine, tmp, "analyze", "x.pcap")
+    assert code == 1 and "'analyze' is not in the Windows build" in err, err
+    code, _, err = wine_run(wine, tmp, "relay", "--between", "a,b")
+    lines = err.strip().splitlines()
+    assert code in (1, 2) and lines and "--between is not in this build" in lines[-1], err
     for opt in (["--peer", "127.0.0.1", "--pcap", "x.pcap"], ["--peer", "127.0.0.1", "--live", "0"]):
         code, _, err = wine_run(wine, tmp, *opt)
         lines = err.strip().splitlines()
@@ -258,3 +261,31 @@ def test_windows_tcp_echo_both_ways(tmp):
     assert s["sent"] == 50 and s["received"] == 50, s
     code, _, err = signal_and_wait(wrefl, o, signal.SIGINT)
     assert code == 0 and re.search(r"TCP connections 1 \(open 0\), bytes echoed [1-9]", err), err
+
+
+def test_windows_relay_under_wine_between_native_ends(tmp):
+    # The exe as the socket relay (seeded loss both ways) between the native
+    # sender and the native reflector: the reflector's count of what reached
+    # it and the sender's split agree with the exe's truth log.
+    wine = cross_build(tmp)
+    refl = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", "0"])
+    port = int(wait_line(refl.stderr, r"listening on .*:(\d+) ").group(1))
+    truth = os.path.join(tmp, "truth.json")
+    relay, o = wine_spawn(wine, tmp, "relay", "relay", "--listen", "127.0.0.1:0", "--to",
+                          "127.0.0.1:%d" % port, "--loss-up", "10%", "--loss-down", "10%",
+                          "--seed", 3, "--truth", truth)
+    rport = int(wait_output(relay, o, "err", r"relay listening on \S+:(\d+) -> ", 60).group(1))
+    rj = os.path.join(tmp, "r.json")
+    r = ub("--peer", "127.0.0.1:%d" % rport, "-c", 300, "-i", "5ms", "--mode", "stamp",
+           "--timeout", "500ms", "--json", rj, "-q")
+    assert r.returncode == 0, r.stderr
+    code, _, err = signal_and_wait(relay, o, signal.SIGINT)
+    assert code == 0, err
+    t, s = load_json(truth), load_json(rj)["summary"]
+    assert t["up"]["in"] == 300 and t["up"]["dropped"] > 0 and t["down"]["dropped"] > 0, t
+    trailing = trailing_down_drops(t)
+    assert s["lost_up"] == t["up"]["dropped"] + trailing, (s["lost_up"], t["up"], trailing)
+    assert s["lost_down"] == t["down"]["dropped"] - trailing, (s["lost_down"], t["down"])
+    assert s["received"] == t["down"]["out"], (s, t["down"])
+    code, _, err = stop(refl, signal.SIGTERM)
+    assert code == 0 and re.search(r"received %d, reflected" % t["up"]["out"], err), err
