@@ -296,7 +296,8 @@ clean-cross:
 -include $(wildcard $(CROSS_BUILD)/obj/*/*.d $(CROSS_BUILD)/obj/*/*/*.d $(CROSS_BUILD)/obj/*/*/*/*.d)
 
 # Windows: a native udpbench.exe cross-built with Debian's mingw-w64
-# (`make cross-windows` -> build-win64/udpbench.exe), run under Debian's wine
+# (`make cross-windows` -> build-win64/udpbench.exe; `make dist-windows`
+# zips it with what goes beside it), run under Debian's wine
 # by the tests (`make deps-wine`). The build has its own platform layer
 # (bench/lib/*_win32.c, and bench/lib/win32/: POSIX-named headers that map
 # onto Winsock for this build alone). Its dependencies: jansson built for
@@ -307,7 +308,7 @@ clean-cross:
 # libpcap capture, the live page and metrics (libmicrohttpd), Wi-Fi facts
 # (netlink), scenarios (inih: its Debian source cannot be fetched here).
 DEPS_windows := gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev \
-                dpkg-dev libpcap-dev
+                dpkg-dev libpcap-dev zip
 DEPS_wine    := wine wine64
 # tests/integration/test_windows.py builds the exe and runs it under wine
 DEPS_test    += $(DEPS_windows) $(DEPS_wine)
@@ -392,6 +393,18 @@ $(WIN_BUILD)/udpbench.exe: $(WIN_OBJ) $(WIN_DEPS)/jansson/libjansson.a
 $(WIN_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_INC) $(WIN_WARN) $(CFLAGS) -c -o $@ $<
+
+# One zip for a Windows PC: the exe, the README (Chinese and English), the
+# scenarios and the report templates (for the Linux build's report and
+# scenario commands, under WSL).
+WIN_ZIP := $(WIN_BUILD)/udpbench-$(VERSION)-windows-x86_64.zip
+.PHONY: dist-windows
+dist-windows: cross-windows
+	$(Q)rm -rf $(WIN_BUILD)/dist && mkdir -p $(WIN_BUILD)/dist/udpbench/scenarios $(WIN_BUILD)/dist/udpbench/reports
+	$(Q)cp $(WIN_BUILD)/udpbench.exe README.md $(WIN_BUILD)/dist/udpbench/ && \
+		cp scenarios/*.ini $(WIN_BUILD)/dist/udpbench/scenarios/ && \
+		cp reports/*.gp $(WIN_BUILD)/dist/udpbench/reports/
+	$(call say,ZIP,$(WIN_ZIP))rm -f $(WIN_ZIP) && cd $(WIN_BUILD)/dist && zip -qr $(abspath $(WIN_ZIP)) udpbench
 
 clean-windows:
 	rm -rf $(WIN_BUILD)

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import time
+import zipfile
 
 from harness import (ROOT, UDPBENCH, Skip, load_json, on_cleanup, planned, run, spawn, stop, ub,
                      wait_line, trailing_down_drops)
@@ -289,3 +290,24 @@ def test_windows_relay_under_wine_between_native_ends(tmp):
     assert s["received"] == t["down"]["out"], (s, t["down"])
     code, _, err = stop(refl, signal.SIGTERM)
     assert code == 0 and re.search(r"received %d, reflected" % t["up"]["out"], err), err
+
+
+def test_windows_dist_zip_holds_exe_readme_scenarios_templates(tmp):
+    cross_build(tmp)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "CFLAGS", "LDFLAGS", "BUILD", "BIN")}
+    r = subprocess.run(["make", "-C", ROOT, "--no-print-directory", "dist-windows"],
+                       capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    zips = [n for n in os.listdir(os.path.dirname(EXE)) if n.endswith("-windows-x86_64.zip")]
+    assert len(zips) == 1, zips
+    with zipfile.ZipFile(os.path.join(os.path.dirname(EXE), zips[0])) as z:
+        names = set(z.namelist())
+        with open(EXE, "rb") as f:
+            assert z.read("udpbench/udpbench.exe") == f.read()
+    want = {"udpbench/README.md"}
+    want |= {"udpbench/scenarios/" + n for n in os.listdir(os.path.join(ROOT, "scenarios"))
+             if n.endswith(".ini")}
+    want |= {"udpbench/reports/" + n for n in os.listdir(os.path.join(ROOT, "reports"))
+             if n.endswith(".gp")}
+    assert want <= names, sorted(want - names)
