@@ -297,16 +297,19 @@ clean-cross:
 
 # Windows: a native udpbench.exe cross-built with Debian's mingw-w64
 # (`make cross-windows` -> build-win64/udpbench.exe; `make dist-windows`
-# zips it with what goes beside it), run under Debian's wine
-# by the tests (`make deps-wine`). The build has its own platform layer
-# (bench/lib/*_win32.c, and bench/lib/win32/: POSIX-named headers that map
+# zips it with what goes beside it), run under Debian's wine by the tests
+# (`make deps-wine`). The build has its own platform layer (bench/lib/plat.h,
+# bench/lib/*_win32.c, and bench/lib/win32/: POSIX-named headers that map
 # onto Winsock for this build alone). Its dependencies: jansson built for
 # mingw from Debian's own source package (fetched with `apt-get source`
-# through a deb-src list of its own beside the build, made from the system's
-# binary sources; the system's apt configuration is left alone); HMAC from
-# Windows' CNG (bcrypt.dll) instead of OpenSSL. Not in this build:
-# libpcap capture, the live page and metrics (libmicrohttpd), Wi-Fi facts
-# (netlink), scenarios (inih: its Debian source cannot be fetched here).
+# through a deb-src list of its own beside the build, made from the
+# system's binary sources of Debian's or Ubuntu's archive; the system's apt
+# configuration is left alone); HMAC from Windows' CNG (bcrypt.dll) instead
+# of OpenSSL; libpcap-dev only for its DLT numbers (pcap/dlt.h). Not in
+# this build: capture and analyze (libpcap), report (it starts gnuplot,
+# and this build has no process layer), the live page and metrics
+# (libmicrohttpd), Wi-Fi facts (netlink), the packet-level link (TUN),
+# scenarios (inih: its Debian source cannot be fetched here).
 DEPS_windows := gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev \
                 dpkg-dev libpcap-dev zip
 DEPS_wine    := wine wine64
@@ -328,8 +331,9 @@ WIN_WARN      = $(WARN) -Wno-format -Wno-sign-compare
 # Debian's jansson source package, unpacked with its patches, built as a static library.
 $(WIN_DEPS)/jansson/libjansson.a:
 	$(Q)rm -rf $(WIN_DEPS)/jansson $(WIN_DEPS)/apt && mkdir -p $(WIN_DEPS)/apt/lists/partial $(WIN_DEPS)/jansson
-	$(Q)apt-get indextargets --format 'deb-src $$(REPO_URI) $$(CODENAME) $$(COMPONENT)' 'Identifier: Packages' \
-		| sort -u > $(WIN_DEPS)/apt/sources.list
+	$(Q)for o in Debian Ubuntu; do \
+		apt-get indextargets --format 'deb-src $$(REPO_URI) $$(CODENAME) $$(COMPONENT)' \
+			'Identifier: Packages' "Origin: $$o"; done | sort -u > $(WIN_DEPS)/apt/sources.list
 	$(call say,APT,jansson)cd $(WIN_DEPS)/jansson && { apt-get $(WIN_APT) update -qq && \
 		apt-get $(WIN_APT) source -qq jansson >/dev/null 2>apt.log; } || \
 		{ echo "udpbench: cannot fetch Debian's jansson source (apt-get source jansson):"; \
