@@ -4,7 +4,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef __linux__
 #include <sys/mman.h>
+#endif
 
 static atomic_size_t mapped;
 
@@ -60,6 +63,11 @@ static void *map_resize(void *p, size_t n, size_t m)
 	return q;
 }
 
+static void map_free(void *p, size_t n)
+{
+	(void)munmap(p, n);
+}
+
 static int is_big(size_t n)
 {
 	return n >= UB_BIG_MIN;
@@ -82,6 +90,12 @@ static void *map_resize(void *p, size_t n, size_t m)
 	(void)n;
 	(void)m;
 	return NULL;
+}
+
+static void map_free(void *p, size_t n)
+{
+	(void)p;
+	(void)n;
 }
 
 static int is_big(size_t n)
@@ -142,7 +156,7 @@ void ub_big_free(void *p, size_t n)
 	if (!p)
 		return;
 	if (is_big(n)) {
-		(void)munmap(p, map_len(n));
+		map_free(p, map_len(n));
 		atomic_fetch_sub(&mapped, n);
 	} else {
 		free(p);
