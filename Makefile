@@ -300,18 +300,18 @@ clean-cross:
 # zips it with what goes beside it), run under Debian's wine by the tests
 # (`make deps-wine`). The build has its own platform layer (bench/lib/plat.h,
 # bench/lib/*_win32.c, and bench/lib/win32/: POSIX-named headers that map
-# onto Winsock for this build alone). Its dependencies: jansson built for
-# mingw from Debian's own source package (fetched with `apt-get source`
-# through a deb-src list of its own beside the build, made from the
-# system's binary sources of Debian's or Ubuntu's archive; the system's apt
-# configuration is left alone); HMAC from Windows' CNG (bcrypt.dll) instead
-# of OpenSSL; libpcap-dev only for its DLT numbers (pcap/dlt.h). Not in
-# this build: capture and analyze (libpcap), report (it starts gnuplot,
+# onto Winsock for this build alone). Its dependencies: jansson and
+# libpcap built for mingw from Debian's own source packages (fetched with
+# `apt-get source` through a deb-src list of its own beside the build, made
+# from the system's binary sources of Debian's or Ubuntu's archive; the
+# system's apt configuration is left alone), libpcap without live capture;
+# HMAC from Windows' CNG (bcrypt.dll) instead of OpenSSL. Not in this
+# build: live capture (--pcap: Npcap), report (it starts gnuplot,
 # and this build has no process layer), the live page and metrics
 # (libmicrohttpd), Wi-Fi facts (netlink), the packet-level link (TUN),
 # scenarios (inih: its Debian source cannot be fetched here).
 DEPS_windows := gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev \
-                dpkg-dev libpcap-dev zip
+                dpkg-dev bison flex zip
 DEPS_wine    := wine wine64
 # tests/integration/test_windows.py builds the exe and runs it under wine
 DEPS_test    += $(DEPS_windows) $(DEPS_wine)
@@ -328,17 +328,31 @@ WIN_CPPFLAGS  = -DUB_VERSION='"$(VERSION)"' -I. -Ibench -D__USE_MINGW_ANSI_STDIO
                 -D_WIN32_WINNT=0x0602 -DWIN32_LEAN_AND_MEAN
 WIN_WARN      = $(WARN) -Wno-format -Wno-sign-compare
 
-# Debian's jansson source package, unpacked with its patches, built as a static library.
-$(WIN_DEPS)/jansson/libjansson.a:
-	$(Q)rm -rf $(WIN_DEPS)/jansson $(WIN_DEPS)/apt && mkdir -p $(WIN_DEPS)/apt/lists/partial $(WIN_DEPS)/jansson
+# Debian's source packages come through a deb-src list of the build's own,
+# made from the system's binary sources of Debian's or Ubuntu's archive.
+# $(call win_source,PKG) fetches PKG's source into $(WIN_DEPS)/PKG, with
+# Debian's patches applied; the unpacked tree is $(WIN_DEPS)/PKG/src.
+$(WIN_DEPS)/apt/sources.list:
+	$(Q)rm -rf $(WIN_DEPS)/apt && mkdir -p $(WIN_DEPS)/apt/lists/partial
 	$(Q)for o in Debian Ubuntu; do \
 		apt-get indextargets --format 'deb-src $$(REPO_URI) $$(CODENAME) $$(COMPONENT)' \
-			'Identifier: Packages' "Origin: $$o"; done | sort -u > $(WIN_DEPS)/apt/sources.list
-	$(call say,APT,jansson)cd $(WIN_DEPS)/jansson && { apt-get $(WIN_APT) update -qq && \
-		apt-get $(WIN_APT) source -qq jansson >/dev/null 2>apt.log; } || \
-		{ echo "udpbench: cannot fetch Debian's jansson source (apt-get source jansson):"; \
+			'Identifier: Packages' "Origin: $$o"; done | sort -u > $@
+	$(call say,APT,deb-src)apt-get $(WIN_APT) update -qq >$(WIN_DEPS)/apt/update.log 2>&1 || \
+		{ echo "udpbench: cannot read the archive's source lists (apt-get update):"; \
+		  cat $(WIN_DEPS)/apt/update.log; rm -f $@; exit 1; }
+
+define win_source
+	$(Q)rm -rf $(WIN_DEPS)/$(1) && mkdir -p $(WIN_DEPS)/$(1)
+	$(call say,APT,$(1))cd $(WIN_DEPS)/$(1) && apt-get $(WIN_APT) source -qq $(1) >/dev/null 2>apt.log || \
+		{ echo "udpbench: cannot fetch Debian's $(1) source (apt-get source $(1)):"; \
 		  cat apt.log; exit 1; }
-	$(Q)cd $(WIN_DEPS)/jansson && s=$$(ls -d jansson-*/src | head -1) && \
+	$(Q)cd $(WIN_DEPS)/$(1) && ln -sfn $$(ls -d $(1)-*/ | head -1) src
+endef
+
+# jansson, built as a static library.
+$(WIN_DEPS)/jansson/libjansson.a: | $(WIN_DEPS)/apt/sources.list
+	$(call win_source,jansson)
+	$(Q)cd $(WIN_DEPS)/jansson && s=src/src && \
 		sed -e 's/@json_inline@/inline/' -e 's/@json_have_long_long@/1/' \
 		    -e 's/@json_have_localeconv@/1/' -e 's/@json_have_atomic_builtins@/1/' \
 		    -e 's/@json_have_sync_builtins@/1/' $$s/jansson_config.h.in > jansson_config.h && \
@@ -350,6 +364,28 @@ $(WIN_DEPS)/jansson/libjansson.a:
 		$(WIN_AR) rcs libjansson.a *.o
 	$(call say,AR,$@)test -f $@
 
+# libpcap without live capture (pcap-null.c): capture files, pcap and
+# pcapng, and the filter compiler (its grammar through bison and flex).
+# Its autoconf build has no Windows target, and its CMake one wants
+# Npcap's SDK for live capture, which this build leaves out.
+WIN_PCAP_SRC := pcap.c savefile.c sf-pcap.c sf-pcapng.c pcap-common.c fmtutils.c charconv.c \
+                bpf_filter.c optimize.c gencode.c nametoaddr.c etherent.c pcap-null.c pcap-util.c \
+                pcap-usb-linux-common.c
+$(WIN_DEPS)/libpcap/libpcap.a: | $(WIN_DEPS)/apt/sources.list
+	$(call win_source,libpcap)
+	$(Q)cd $(WIN_DEPS)/libpcap && v=$$(cat src/VERSION) && \
+		printf '%s\n' '#define HAVE_STDINT_H 1' '#define HAVE_INTTYPES_H 1' '#define HAVE_STRING_H 1' \
+			'#define HAVE_LIMITS_H 1' '#define HAVE_SNPRINTF 1' '#define HAVE_VSNPRINTF 1' \
+			'#define HAVE_STRERROR 1' '#define INET6 1' "#define PACKAGE_VERSION \"$$v\"" \
+			> config.h && \
+		sed 's/@REENTRANT_PARSER@/%define api.pure/' src/grammar.y.in > grammar.y && \
+		bison -p pcap_ -o grammar.c -d grammar.y && \
+		flex -P pcap_ --header-file=scanner.h --nounput -o scanner.c src/scanner.l && \
+		for c in $(WIN_PCAP_SRC:%=src/%) grammar.c scanner.c; do o=$$(basename $$c .c).o; \
+			$(WIN_CC) -O2 -DHAVE_CONFIG_H -DBUILDING_PCAP -I. -Isrc -c -o $$o $$c || exit 1; done && \
+		$(WIN_AR) rcs libpcap.a $(WIN_PCAP_SRC:.c=.o) grammar.o scanner.o
+	$(call say,AR,$@)test -f $@
+
 # The sources: starting from bench/cmd/main_win32.c, every X.h a source
 # includes brings in X.c and X_*.c, each replaced by its *_win32.c variant
 # where there is one, until nothing new comes in, as cross-aarch64 does; the
@@ -358,14 +394,13 @@ $(WIN_DEPS)/jansson/libjansson.a:
 WIN_MAIN     := bench/cmd/main_win32.c
 WIN_SRC      ?= $(WIN_MAIN)
 WIN_OBJ       = $(WIN_SRC:%.c=$(WIN_BUILD)/obj/%.o)
-WIN_INC       = -Ibench/lib/win32 -I$(WIN_DEPS)/jansson -idirafter $(WIN_DEPS)/include
+WIN_INC       = -Ibench/lib/win32 -I$(WIN_DEPS)/jansson -idirafter $(WIN_DEPS)/libpcap/src
 WIN_LIBS     := -lpthread -lssp -lws2_32 -liphlpapi -lbcrypt -ladvapi32 -lwinmm
 
 .PHONY: cross-windows clean-windows
 
 cross-windows: deps-windows
-	$(Q)$(MAKE) --no-print-directory $(WIN_DEPS)/jansson/libjansson.a
-	$(Q)mkdir -p $(WIN_DEPS)/include/pcap && ln -sf /usr/include/pcap/dlt.h $(WIN_DEPS)/include/pcap/dlt.h
+	$(Q)$(MAKE) --no-print-directory $(WIN_DEPS)/jansson/libjansson.a $(WIN_DEPS)/libpcap/libpcap.a
 	$(Q)list=$(WIN_BUILD)/sources.txt; \
 	if [ -f $$list ] && [ -z "$$(find Makefile bench capture peers -newer $$list \
 		\( -name '*.[ch]' -o -name Makefile \) | head -n 1)" ]; then src=$$(cat $$list); else \
@@ -391,7 +426,7 @@ cross-windows: deps-windows
 	echo "$$src" > $$list; fi; \
 	$(MAKE) --no-print-directory $(WIN_BUILD)/udpbench.exe WIN_SRC="$$src"
 
-$(WIN_BUILD)/udpbench.exe: $(WIN_OBJ) $(WIN_DEPS)/jansson/libjansson.a
+$(WIN_BUILD)/udpbench.exe: $(WIN_OBJ) $(WIN_DEPS)/jansson/libjansson.a $(WIN_DEPS)/libpcap/libpcap.a
 	$(call say,LD,$@)$(WIN_CC) -static $(CFLAGS) -o $@ $^ $(WIN_LIBS)
 
 $(WIN_BUILD)/obj/%.o: %.c

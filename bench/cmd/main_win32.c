@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cmd_analyze.h"
 #include "cmd/cmd_reflect.h"
 #include "cmd/cmd_relay.h"
 #include "cmd/cmd_send.h"
@@ -25,8 +26,9 @@
 static const char build_note[] =
 	"This is the Windows build of udpbench: it has the sender, 'udpbench [send]\n"
 	"--peer HOST' (with --json, --csv and --key), 'udpbench reflect' (UDP and\n"
-	"--tcp) and the socket relay, 'udpbench relay --listen PORT --to HOST:PORT'.\n"
-	"Not in this build: analyze, report, scenario, discover, relay --between,\n"
+	"--tcp), the socket relay, 'udpbench relay --listen PORT --to HOST:PORT', and\n"
+	"'udpbench analyze FILE.pcap' (capture files from Wireshark, tcpdump or udpbench).\n"
+	"Not in this build: report, scenario, discover, relay --between,\n"
 	"--pcap, --live, --metrics; use the Linux build for them (under WSL on this PC).\n\n";
 
 static void usage(FILE *f, const struct ub_command *cmd)
@@ -36,7 +38,7 @@ static void usage(FILE *f, const struct ub_command *cmd)
 }
 
 /* The commands of the full udpbench that this build leaves out. */
-static const char *const missing_cmds[] = { "analyze", "report", "scenario", "discover" };
+static const char *const missing_cmds[] = { "report", "scenario", "discover" };
 
 /* Returns UB_EXIT_ERROR after one line naming what this build lacks. */
 static int lacks(const char *what)
@@ -70,21 +72,25 @@ int main(int argc, char **argv)
 			cmd = &ub_cmd_reflect;
 		else if (argc > 2 && strcmp(argv[2], "relay") == 0)
 			cmd = &ub_cmd_relay;
+		else if (argc > 2 && strcmp(argv[2], "analyze") == 0)
+			cmd = &ub_cmd_analyze;
 		usage(stdout, cmd);
 		return UB_EXIT_OK;
 	}
 	if (strcmp(word, "-V") == 0 || strcmp(word, "--version") == 0) {
-		printf("udpbench %s (Windows build: send, reflect, relay)\n", UB_VERSION);
+		printf("udpbench %s (Windows build: send, reflect, relay, analyze)\n", UB_VERSION);
 		return UB_EXIT_OK;
 	}
 	for (i = 0; i < sizeof(missing_cmds) / sizeof(missing_cmds[0]); i++)
 		if (strcmp(word, missing_cmds[i]) == 0)
 			return lacks(word);
 	/* As in the full udpbench: a word that names no command is send's host. */
-	if (strcmp(word, "reflect") == 0 || strcmp(word, "relay") == 0 || strcmp(word, "send") == 0) {
-		cmd = strcmp(word, "send") == 0 ? &ub_cmd_send
-		      : strcmp(word, "relay") == 0 ? &ub_cmd_relay
-						  : &ub_cmd_reflect;
+	if (strcmp(word, "reflect") == 0 || strcmp(word, "relay") == 0 || strcmp(word, "send") == 0 ||
+	    strcmp(word, "analyze") == 0) {
+		cmd = strcmp(word, "send") == 0      ? &ub_cmd_send
+		      : strcmp(word, "relay") == 0   ? &ub_cmd_relay
+		      : strcmp(word, "analyze") == 0 ? &ub_cmd_analyze
+						     : &ub_cmd_reflect;
 		argc--;
 		argv++;
 	}
@@ -101,7 +107,7 @@ int main(int argc, char **argv)
 		usage(stdout, cmd);
 		rc = UB_EXIT_OK;
 	} else if (rc == UB_CMD_VERSION) {
-		printf("udpbench %s (Windows build: send, reflect, relay)\n", UB_VERSION);
+		printf("udpbench %s (Windows build: send, reflect, relay, analyze)\n", UB_VERSION);
 		rc = UB_EXIT_OK;
 	} else {
 		ub_signals_install();

@@ -52,8 +52,9 @@ int ub_w32_rename(const char *from, const char *to);
 #define rename ub_w32_rename
 
 /*
- * Starts Winsock, sets the console to UTF-8 (the Chinese text) and the
- * system timer to 1 ms (poll's waits). Returns 0, or UB_E_SYS saying why.
+ * Starts Winsock, sets the console to UTF-8 (the Chinese text), the
+ * system timer to 1 ms (poll's waits) and files to bytes (a result file is
+ * the same on Windows as on Linux). Returns 0, or UB_E_SYS saying why.
  */
 int ub_plat_init(struct ub_err *e);
 

@@ -7,6 +7,7 @@
 #include "lib/plat.h"
 
 #include <stdarg.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -564,5 +565,7 @@ int ub_plat_init(struct ub_err *e)
 		return ub_err_set(e, UB_E_SYS, 0, "cannot start Winsock (error %d)", rc);
 	SetConsoleOutputCP(CP_UTF8);
 	timeBeginPeriod(1);
+	/* files fopen opens hold the same bytes as on Linux: LF, no CR */
+	_fmode = _O_BINARY;
 	return 0;
 }

@@ -5,6 +5,7 @@ up/down split checked against the relay's truth log), as the relay between
 them, with a key and over TCP, and a Ctrl-C'd run whose JSON stays valid. SKIP with the reason when mingw-w64 or wine cannot
 be had."""
 
+import hashlib
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import zipfile
 
 from harness import (ROOT, UDPBENCH, Skip, load_json, on_cleanup, planned, run, spawn, stop, ub,
                      wait_line, trailing_down_drops)
+from test_analyze import VARIED_REF, capture_udpbench_session, write_varied_capture
 from test_relay import finish_relay, start_relay
 
 EXE = os.path.join(ROOT, "build-win64", "udpbench.exe")
@@ -96,8 +98,8 @@ def cross_build(tmp):
     if r.returncode != 0:
         out = r.stdout + r.stderr
         if "missing Debian packages" in out or "apt-get could not install" in out or \
-                "cannot fetch Debian's jansson source" in out:
-            raise Skip("mingw-w64, wine or jansson's source cannot be had here: "
+                "cannot fetch Debian's" in out or "cannot read the archive's source lists" in out:
+            raise Skip("mingw-w64, wine, or jansson's or libpcap's source cannot be had here: "
                        + out.strip()[-300:])
         raise AssertionError("make cross-windows failed:\n" + out[-3000:])
     wine = shutil.which("wine")
@@ -116,8 +118,8 @@ def cross_build(tmp):
 
 def test_windows_exe_names_what_it_lacks(tmp):
     wine = cross_build(tmp)
-    code, _, err = wine_run(wine, tmp, "analyze", "x.pcap")
-    assert code == 1 and "'analyze' is not in the Windows build" in err, err
+    code, _, err = wine_run(wine, tmp, "discover")
+    assert code == 1 and "'discover' is not in the Windows build" in err, err
     code, _, err = wine_run(wine, tmp, "relay", "--between", "a,b")
     lines = err.strip().splitlines()
     assert code in (1, 2) and lines and "--between is not in this build" in lines[-1], err
@@ -311,3 +313,64 @@ def test_windows_dist_zip_holds_exe_readme_scenarios_templates(tmp):
     want |= {"udpbench/reports/" + n for n in os.listdir(os.path.join(ROOT, "reports"))
              if n.endswith(".gp")}
     assert want <= names, sorted(want - names)
+
+
+def test_windows_analyze_reads_a_capture_as_the_linux_build_does(tmp):
+    """A nanosecond pcap written here, whose every figure is known: the exe's
+    counts and RTT ranks against the writer's, and its JSON and CSV to the last
+    digit against the reference the Linux build is held to."""
+    wine = cross_build(tmp)
+    path = os.path.join(tmp, "varied.pcap")
+    sent, received, rtts = write_varied_capture(path)
+    code, out, err = wine_run(wine, tmp, "analyze", path, "--json", os.path.join(tmp, "a.json"),
+                              "--csv", os.path.join(tmp, "a.csv"), "--lang", "en")
+    assert code == 0, err
+    assert "%d probes sent, %d received" % (sent, received) in out, out
+    doc = load_json(os.path.join(tmp, "a.json"))
+    s, rt = doc["summary"], doc["summary"]["rtt_ns"]
+    assert (s["sent"], s["received"], s["duplicates"]) == \
+        (sent, received, len(range(50, sent, 101))), s
+    n = len(rtts)
+    assert (rt["n"], rt["min"], rt["max"], rt["median"]) == \
+        (n, rtts[0], rtts[-1], rtts[(n + 1) // 2 - 1]), rt
+    ref = load_json(VARIED_REF)
+    with open(os.path.join(tmp, "a.csv"), "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == ref["csv_sha256"]
+    for part in ("params", "summary"):
+        assert {k: doc[part].get(k) for k in ref["json"][part]} == ref["json"][part], part
+    # --summary-only reads it the same way
+    code, _, err = wine_run(wine, tmp, "analyze", path, "--summary-only", "-q", "--json",
+                            os.path.join(tmp, "b.json"))
+    assert code == 0, err
+    b = load_json(os.path.join(tmp, "b.json"))["summary"]
+    assert (b["sent"], b["received"], b["rtt_ns"]["n"]) == (sent, received, n), b
+    print("  %d requests, %d replies: counts, RTT ranks, JSON and CSV as the reference" %
+          (sent, received))
+
+
+def test_windows_analyze_tshark_pcapng_and_bad_files(tmp):
+    """A pcapng that dumpcap wrote of a live session on loopback gives the exe
+    the figures the Linux build gives; a file that is no capture gets one line."""
+    wine = cross_build(tmp)
+    port, path, live = capture_udpbench_session(tmp, "pcapng")
+    lj, wj = os.path.join(tmp, "l.json"), os.path.join(tmp, "w.json")
+    r = ub("analyze", path, "--port", port, "--json", lj, "-q")
+    assert r.returncode == 0, r.stderr
+    code, _, err = wine_run(wine, tmp, "analyze", path, "--port", port, "--json", wj, "-q")
+    assert code == 0, err
+    lin, win = load_json(lj), load_json(wj)
+    assert win["summary"] == lin["summary"], (win["summary"], lin["summary"])
+    assert win["params"] == lin["params"], (win["params"], lin["params"])
+    s = win["summary"]
+    assert (s["sent"], s["received"], s["lost"]) == (500, 500, 0), s
+    assert s["rtt_ns"]["n"] == 500 and live["summary"]["sent"] == 500, s
+    bad = os.path.join(tmp, "notes.txt")
+    with open(bad, "wb") as f:
+        f.write(b"not a capture\n" * 20)
+    code, _, err = wine_run(wine, tmp, "analyze", bad)
+    lines = err.strip().splitlines()
+    assert code != 0 and len(lines) == 1 and "not a capture file libpcap can read" in lines[0], err
+    code, _, err = wine_run(wine, tmp, "analyze", os.path.join(tmp, "missing.pcap"))
+    lines = err.strip().splitlines()
+    assert code != 0 and len(lines) == 1 and "cannot read" in lines[0], err
+    print("  pcapng of 500 probes: the exe's summary and params equal the Linux build's")
