@@ -313,6 +313,13 @@ def test_windows_dist_zip_holds_exe_readme_scenarios_templates(tmp):
     want |= {"udpbench/reports/" + n for n in os.listdir(os.path.join(ROOT, "reports"))
              if n.endswith(".gp")}
     assert want <= names, sorted(want - names)
+    # Nothing else to install: every DLL the exe imports is part of Windows itself.
+    dump = run(["x86_64-w64-mingw32-objdump", "-p", EXE]).stdout
+    dlls = {m.lower() for m in re.findall(r"DLL Name: (\S+)", dump)}
+    system = {"kernel32.dll", "msvcrt.dll", "ws2_32.dll", "advapi32.dll", "bcrypt.dll",
+              "iphlpapi.dll", "winmm.dll", "user32.dll", "shell32.dll", "ole32.dll"}
+    assert "kernel32.dll" in dlls and dlls <= system, sorted(dlls - system)
+    print("  imports only Windows' own DLLs: " + ", ".join(sorted(dlls)))
 
 
 def test_windows_analyze_reads_a_capture_as_the_linux_build_does(tmp):
