@@ -345,6 +345,12 @@ def test_windows_analyze_reads_a_capture_as_the_linux_build_does(tmp):
         assert hashlib.sha256(f.read()).hexdigest() == ref["csv_sha256"]
     for part in ("params", "summary"):
         assert {k: doc[part].get(k) for k in ref["json"][part]} == ref["json"][part], part
+    # In Chinese: the same UTF-8 text as the Linux build's, line for line.
+    code, out_zh, err = wine_run(wine, tmp, "analyze", path, "--lang", "zh")
+    assert code == 0, err
+    r = ub("analyze", path, "--lang", "zh")
+    assert r.returncode == 0 and "个" in r.stdout, r.stdout
+    assert out_zh.replace("\r\n", "\n") == r.stdout, (out_zh, r.stdout)
     # --summary-only reads it the same way
     code, _, err = wine_run(wine, tmp, "analyze", path, "--summary-only", "-q", "--json",
                             os.path.join(tmp, "b.json"))
