@@ -45,8 +45,8 @@ DEPS_test  := $(DEPS_build) libcmocka-dev python3 python3-pandas tshark tcpdump 
 DEPS_demo  := $(DEPS_build) gnuplot-nox fonts-wqy-zenhei nftables iproute2
 
 # *_win32.c and *_none.c belong to the Windows build (cross-windows below).
-LIB_SRC  := $(filter-out bench/cmd/main.c bench/stamp/auth_none.c %_win32.c %_none.c,$(wildcard bench/*/*.c)) $(wildcard capture/*.c) \
-            $(wildcard reports/*.c) $(wildcard scenarios/*.c)
+LIB_SRC  := $(filter-out bench/cmd/main.c %_win32.c %_none.c,$(wildcard bench/*/*.c capture/*.c \
+            reports/*.c scenarios/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/live_assets.o
 LIB      := $(BUILD)/libudpbench.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -386,12 +386,12 @@ $(WIN_DEPS)/libpcap/libpcap.a: | $(WIN_DEPS)/apt/sources.list
 		$(WIN_AR) rcs libpcap.a $(WIN_PCAP_SRC:.c=.o) grammar.o scanner.o
 	$(call say,AR,$@)test -f $@
 
-# The sources: starting from bench/cmd/main_win32.c, every X.h a source
+# The sources: starting from bench/cmd/main.c, every X.h a source
 # includes brings in X.c and X_*.c, each replaced by its *_win32.c variant
 # where there is one, until nothing new comes in, as cross-aarch64 does; the
 # stand-ins below say "not in this build" when asked for what they replace.
 # The list is kept in $(WIN_BUILD)/sources.txt until a source or the Makefile changes.
-WIN_MAIN     := bench/cmd/main_win32.c
+WIN_MAIN     := bench/cmd/main.c
 WIN_SRC      ?= $(WIN_MAIN)
 WIN_OBJ       = $(WIN_SRC:%.c=$(WIN_BUILD)/obj/%.o)
 WIN_INC       = -Ibench/lib/win32 -I$(WIN_DEPS)/jansson -idirafter $(WIN_DEPS)/libpcap/src

@@ -3,6 +3,7 @@
 
 #include "cmd/cli.h"
 #include "lib/exitcode.h"
+#include "lib/platform.h"
 #include "lib/signals.h"
 #include "metrics/words.h"
 
@@ -13,6 +14,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	ub_err_clear(&e);
+	if (ub_platform_start(&e) < 0)
+		return ub_command_fail(NULL, &e, UB_EXIT_ERROR);
 	if (ub_cli_parse(argc, argv, &cli, &e) < 0) {
 		fprintf(stderr, UB_TR(ub_words_lang(argv) == UB_LANG_ZH,
 				      "udpbench: %s (see udpbench --help)\n",
@@ -23,11 +26,12 @@ int main(int argc, char **argv)
 	}
 	switch (cli.action) {
 	case UB_CMD_HELP:
+		fputs(ub_platform_note, stdout);
 		fputs(cli.command->usage, stdout);
 		rc = UB_EXIT_OK;
 		break;
 	case UB_CMD_VERSION:
-		printf("udpbench %s\n", UB_VERSION);
+		printf("udpbench %s%s\n", UB_VERSION, ub_platform_version);
 		rc = UB_EXIT_OK;
 		break;
 	default:

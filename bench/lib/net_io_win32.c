@@ -2,9 +2,9 @@
  * Datagram I/O in the Windows build: one datagram per call (Winsock has no
  * recvmmsg/sendmmsg, and no UDP GSO), times read from the program's clock
  * as each datagram is taken (Windows gives no kernel receive or send stamps
- * on a socket), so results name the "monotonic" clock. The arriving TTL and
- * the local address are not read: replies leave from the socket's own
- * address.
+ * on a socket), so results name the "monotonic" clock. The arriving TTL is
+ * read (WSARecvMsg); the local address is not: replies leave from the
+ * socket's own address.
  */
 #include "lib/net.h"
 
@@ -12,13 +12,18 @@
 #include <string.h>
 
 #include "lib/clock.h"
+#include "lib/plat.h"
 
 int ub_net_udp_socket(int family, struct ub_err *e)
 {
-	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
 
 	if (fd < 0)
 		return ub_err_set(e, UB_E_SYS, errno, "socket");
+	/* Best effort: older Windows leave the TTL unread. IPv4 on a dual-stack socket too. */
+	setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_HOPLIMIT, &one, sizeof(one));
 	return fd;
 }
 
@@ -56,7 +61,8 @@ int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
 	for (i = 0; i < n; i++) {
 		struct ub_pkt *p = &pkts[i];
 		socklen_t sl = sizeof(p->peer.ss);
-		ssize_t r = recvfrom(fd, p->buf, p->cap, 0, (struct sockaddr *)&p->peer.ss, &sl);
+		int ttl;
+		ssize_t r = ub_w32_recv_ttl(fd, p->buf, p->cap, (struct sockaddr *)&p->peer.ss, &sl, &ttl);
 
 		if (r < 0) {
 			/* Windows says a datagram was cut with WSAEMSGSIZE: it was read all the same. */
@@ -78,7 +84,7 @@ int ub_net_recv(int fd, struct ub_pkt *pkts, int n, struct ub_err *e)
 		p->rx_real_ns = ub_clock_real();
 		p->rx_mono_ns = ub_clock_mono();
 		p->kernel_ts = 0;
-		p->ttl = -1;
+		p->ttl = ttl;
 		p->has_local = 0;
 		p->ifindex = 0;
 	}

@@ -24,6 +24,7 @@
 #include <ws2tcpip.h>
 #include <windows.h>
 #include <iphlpapi.h>
+#include <mswsock.h>
 #include <bcrypt.h>
 #include <mmsystem.h>
 #include <errno.h>
@@ -93,6 +94,12 @@ ssize_t ub_w32_recvfrom(int fd, void *buf, size_t len, int flags, struct sockadd
 int ub_w32_close(int fd);
 ssize_t ub_w32_read(int fd, void *buf, size_t len);
 ssize_t ub_w32_write(int fd, const void *buf, size_t len);
+/*
+ * recvfrom that also reads the arriving TTL or hop limit into *ttl (-1 when
+ * Windows does not say; the socket asks with IP_RECVTTL or IPV6_HOPLIMIT).
+ */
+ssize_t ub_w32_recv_ttl(int fd, void *buf, size_t len, struct sockaddr *from, socklen_t *fromlen,
+			int *ttl);
 typedef unsigned long nfds_t;
 int ub_w32_poll(struct pollfd *p, nfds_t n, int timeout_ms);
 /* ppoll without a signal mask (the console's control handler is no signal). */
@@ -194,7 +201,11 @@ int ub_w32_setrlimit(int res, const struct rlimit *rl);
 #define getrlimit ub_w32_getrlimit
 #define setrlimit ub_w32_setrlimit
 
-/* getifaddrs: not answered in this build (discovery's same-subnet check then says no). */
+/*
+ * getifaddrs from GetAdaptersAddresses: an entry per unicast address, named
+ * as Windows' if_nametoindex takes it, its netmask from the on-link prefix
+ * and, for IPv4, the subnet's broadcast address.
+ */
 struct ifaddrs {
 	struct ifaddrs *ifa_next;
 	char *ifa_name;

@@ -7,6 +7,7 @@
 #include "lib/plat.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,6 +286,51 @@ ssize_t ub_w32_recvfrom(int fd, void *buf, size_t len, int flags, struct sockadd
 	return r == SOCKET_ERROR ? wsa_fail(fd) : r;
 }
 
+/* WSARecvMsg, which Winsock hands out only as a pointer a socket asks for (NULL: none). */
+static LPFN_WSARECVMSG recvmsg_fn(SOCKET s)
+{
+	static LPFN_WSARECVMSG fn;
+	static int asked;
+	GUID id = WSAID_WSARECVMSG;
+	DWORD n;
+
+	if (!asked) {
+		if (WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof(id), &fn, sizeof(fn), &n,
+			     NULL, NULL) == SOCKET_ERROR)
+			fn = NULL;
+		asked = 1;
+	}
+	return fn;
+}
+
+ssize_t ub_w32_recv_ttl(int fd, void *buf, size_t len, struct sockaddr *from, socklen_t *fromlen,
+			int *ttl)
+{
+	LPFN_WSARECVMSG fn = recvmsg_fn((SOCKET)fd);
+	char control[WSA_CMSG_SPACE(sizeof(INT)) * 2];
+	WSABUF data = { .len = clamp(len), .buf = buf };
+	WSAMSG m = { .name = from, .namelen = *fromlen, .lpBuffers = &data, .dwBufferCount = 1,
+		     .Control = { .len = sizeof(control), .buf = control } };
+	WSACMSGHDR *c;
+	DWORD n = 0;
+
+	*ttl = -1;
+	if (!fn)
+		return ub_w32_recvfrom(fd, buf, len, 0, from, fromlen);
+	if (fn((SOCKET)fd, &m, &n, NULL, NULL) == SOCKET_ERROR)
+		return wsa_fail(fd);
+	*fromlen = m.namelen;
+	for (c = WSA_CMSG_FIRSTHDR(&m); c; c = WSA_CMSG_NXTHDR(&m, c))
+		if ((c->cmsg_level == IPPROTO_IP && (c->cmsg_type == IP_TTL || c->cmsg_type == IP_RECVTTL)) ||
+		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT))
+			memcpy(ttl, WSA_CMSG_DATA(c), sizeof(*ttl));
+	if (m.dwFlags & MSG_TRUNC) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
 int ub_w32_close(int fd)
 {
 	long slot = sock_find(fd);
@@ -544,16 +590,127 @@ int ub_w32_setrlimit(int res, const struct rlimit *rl)
 	return 0;
 }
 
+/* One interface address with room for its name and addresses, freed as one block. */
+struct w32_ifaddr {
+	struct ifaddrs ifa;
+	struct sockaddr_storage addr, mask, brd;
+	char name[IF_MAX_STRING_SIZE + 1];
+};
+
+/* The prefix of len bits as a netmask in m (family fam). */
+static void prefix_mask(int fam, unsigned len, struct sockaddr_storage *m)
+{
+	uint8_t *b;
+	unsigned i, n;
+
+	memset(m, 0, sizeof(*m));
+	m->ss_family = (ADDRESS_FAMILY)fam;
+	if (fam == AF_INET) {
+		b = (uint8_t *)&((struct sockaddr_in *)m)->sin_addr;
+		n = 4;
+	} else {
+		b = ((struct sockaddr_in6 *)m)->sin6_addr.s6_addr;
+		n = 16;
+	}
+	for (i = 0; i < n; i++, len = len > 8 ? len - 8 : 0)
+		b[i] = len >= 8 ? 0xff : (uint8_t)(0xff00 >> len);
+}
+
+/* An entry for unicast address u of adapter a, or NULL when out of memory. */
+static struct ifaddrs *ifaddr_new(const IP_ADAPTER_ADDRESSES *a, const IP_ADAPTER_UNICAST_ADDRESS *u)
+{
+	struct w32_ifaddr *w = calloc(1, sizeof(*w));
+	int fam = u->Address.lpSockaddr->sa_family, i;
+	uint8_t *b, *m;
+
+	if (!w)
+		return NULL;
+	memcpy(&w->addr, u->Address.lpSockaddr,
+	       (size_t)u->Address.iSockaddrLength < sizeof(w->addr) ? (size_t)u->Address.iSockaddrLength
+								    : sizeof(w->addr));
+	prefix_mask(fam, u->OnLinkPrefixLength, &w->mask);
+	/* the name Windows' if_nametoindex takes ("ethernet_32768") */
+	if (ConvertInterfaceLuidToNameA(&a->Luid, w->name, sizeof(w->name)) != NO_ERROR)
+		snprintf(w->name, sizeof(w->name), "if%lu", (unsigned long)a->IfIndex);
+	w->ifa.ifa_name = w->name;
+	w->ifa.ifa_addr = (struct sockaddr *)&w->addr;
+	w->ifa.ifa_netmask = (struct sockaddr *)&w->mask;
+	w->ifa.ifa_flags = a->OperStatus == IfOperStatusUp ? IFF_UP : 0;
+	if (a->IfType == IF_TYPE_SOFTWARE_LOOPBACK)
+		w->ifa.ifa_flags |= IFF_LOOPBACK;
+	if (!(a->Flags & IP_ADAPTER_NO_MULTICAST))
+		w->ifa.ifa_flags |= IFF_MULTICAST;
+	if (fam == AF_INET && !(w->ifa.ifa_flags & IFF_LOOPBACK)) {
+		/* the subnet's broadcast address: the host bits all ones */
+		w->brd = w->addr;
+		b = (uint8_t *)&((struct sockaddr_in *)&w->brd)->sin_addr;
+		m = (uint8_t *)&((struct sockaddr_in *)&w->mask)->sin_addr;
+		for (i = 0; i < 4; i++)
+			b[i] |= (uint8_t)~m[i];
+		w->ifa.ifa_broadaddr = (struct sockaddr *)&w->brd;
+		w->ifa.ifa_flags |= IFF_BROADCAST;
+	}
+	return &w->ifa;
+}
+
 int ub_w32_getifaddrs(struct ifaddrs **out)
 {
+	ULONG flags = GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER;
+	ULONG len = 16384, rc = ERROR_BUFFER_OVERFLOW;
+	IP_ADAPTER_ADDRESSES *list = NULL, *a;
+	IP_ADAPTER_UNICAST_ADDRESS *u;
+	struct ifaddrs *head = NULL, **tail = &head, *n;
+	int tries;
+
 	*out = NULL;
-	errno = ENOSYS;
-	return -1;
+	/* the list can grow between asking its size and reading it */
+	for (tries = 0; tries < 4 && rc == ERROR_BUFFER_OVERFLOW; tries++) {
+		free(list);
+		list = malloc(len);
+		if (!list) {
+			errno = ENOMEM;
+			return -1;
+		}
+		rc = GetAdaptersAddresses(AF_UNSPEC, flags, NULL, list, &len);
+	}
+	if (rc == ERROR_NO_DATA) {
+		free(list);
+		return 0;
+	}
+	if (rc != NO_ERROR) {
+		free(list);
+		errno = rc == ERROR_NOT_ENOUGH_MEMORY ? ENOMEM : EIO;
+		return -1;
+	}
+	for (a = list; a; a = a->Next)
+		for (u = a->FirstUnicastAddress; u; u = u->Next) {
+			if (!u->Address.lpSockaddr || (u->Address.lpSockaddr->sa_family != AF_INET &&
+						       u->Address.lpSockaddr->sa_family != AF_INET6))
+				continue;
+			n = ifaddr_new(a, u);
+			if (!n) {
+				ub_w32_freeifaddrs(head);
+				free(list);
+				errno = ENOMEM;
+				return -1;
+			}
+			*tail = n;
+			tail = &n->ifa_next;
+		}
+	free(list);
+	*out = head;
+	return 0;
 }
 
 void ub_w32_freeifaddrs(struct ifaddrs *ifa)
 {
-	(void)ifa;
+	struct ifaddrs *next;
+
+	/* each entry is the head of its w32_ifaddr */
+	for (; ifa; ifa = next) {
+		next = ifa->ifa_next;
+		free(ifa);
+	}
 }
 
 int ub_plat_init(struct ub_err *e)

@@ -5,6 +5,7 @@ up/down split checked against the relay's truth log), as the relay between
 them, with a key and over TCP, and a Ctrl-C'd run whose JSON stays valid. SKIP with the reason when mingw-w64 or wine cannot
 be had."""
 
+import csv
 import hashlib
 import os
 import re
@@ -17,6 +18,8 @@ import zipfile
 from harness import (ROOT, UDPBENCH, Skip, load_json, on_cleanup, planned, run, spawn, stop, ub,
                      wait_line, trailing_down_drops)
 from test_analyze import VARIED_REF, capture_udpbench_session, write_varied_capture
+from test_discover import FAR, LAN, PORT, build, start_boards
+from test_discover import probe as disc_probe
 from test_relay import finish_relay, start_relay
 
 EXE = os.path.join(ROOT, "build-win64", "udpbench.exe")
@@ -118,8 +121,9 @@ def cross_build(tmp):
 
 def test_windows_exe_names_what_it_lacks(tmp):
     wine = cross_build(tmp)
-    code, _, err = wine_run(wine, tmp, "discover")
-    assert code == 1 and "'discover' is not in the Windows build" in err, err
+    code, _, err = wine_run(wine, tmp, "scenario", "list")
+    assert code == 1 and err.strip() == "udpbench: 'scenario' is not in the Windows build; use " \
+        "the Linux build for it (under WSL on this PC)", err
     code, _, err = wine_run(wine, tmp, "relay", "--between", "a,b")
     lines = err.strip().splitlines()
     assert code in (1, 2) and lines and "--between is not in this build" in lines[-1], err
@@ -160,10 +164,14 @@ def test_windows_reflector_under_wine_answers_native_sender(tmp):
     wine = cross_build(tmp)
     refl, o = wine_spawn(wine, tmp, "reflect", "reflect", "--bind", "127.0.0.1", "--port", "0")
     port = int(wait_output(refl, o, "err", r"listening on .*:(\d+) ", 60).group(1))
-    rj = os.path.join(tmp, "n.json")
+    rj, rc = os.path.join(tmp, "n.json"), os.path.join(tmp, "n.csv")
     r = ub("--peer", "127.0.0.1:%d" % port, "-c", 100, "-i", "10ms", "--mode", "stamp",
-           "--json", rj, "-q")
+           "--ttl", 64, "--json", rj, "--csv", rc, "-q")
     assert r.returncode == 0, r.stderr
+    # The exe read each request's arriving TTL (WSARecvMsg) into its Ses-Sender TTL field.
+    with open(rc, encoding="utf-8") as f:
+        ttls = {row["ttl"] for row in csv.DictReader(f)}
+    assert ttls == {"64"}, ttls
     s = load_json(rj)["summary"]
     print("  native sender: sent %d, received %d, lost up %s, down %s"
           % (s["sent"], s["received"], s["lost_up"], s["lost_down"]))
@@ -387,3 +395,77 @@ def test_windows_analyze_tshark_pcapng_and_bad_files(tmp):
     lines = err.strip().splitlines()
     assert code != 0 and len(lines) == 1 and "cannot read" in lines[0], err
     print("  pcapng of 500 probes: the exe's summary and params equal the Linux build's")
+
+
+def wineserver_in(ns):
+    """Ends the prefix's wine server, then starts one inside namespace ns (a
+    server made outside would hold the exe's sockets in the host's network),
+    and checks where it runs. Ends it again at cleanup."""
+    env = wine_env()
+    kill = lambda netns=None: run((["ip", "netns", "exec", netns] if netns else []) +
+                                  ["wineserver", "-k"], env=env, timeout=30)
+    kill()
+    run(["wineserver", "-w"], env=env, timeout=30)
+    on_cleanup(lambda: (kill(ns), run(["wineserver", "-w"], env=env, timeout=30)))
+    # it leaves a daemon behind, which must not hold a pipe of ours
+    r = subprocess.run(["ip", "netns", "exec", ns, "wineserver", "-p"], env=env, timeout=30,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    assert r.returncode == 0, r.returncode
+    want = os.stat("/run/netns/" + ns).st_ino
+    for pid in (d for d in os.listdir("/proc") if d.isdigit()):
+        try:
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                envs = f.read().split(b"\0")
+            if ("WINEPREFIX=" + PREFIX).encode() not in envs:
+                continue
+            if not os.readlink("/proc/%s/exe" % pid).startswith("/usr/lib/wine/wineserver"):
+                continue
+            assert os.stat("/proc/%s/ns/net" % pid).st_ino == want, "wineserver outside " + ns
+            return
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    raise AssertionError("no wine server for %s inside %s" % (PREFIX, ns))
+
+
+def test_windows_discover_and_answers_in_namespaces(tmp):
+    """In the namespaces of test_discover: the exe's discover finds the five
+    boards of three kinds from the pc, and the exe as reflector answers a
+    query from the link but not one from behind the router (its interfaces
+    come from GetAdaptersAddresses)."""
+    wine = cross_build(tmp)
+    ns = build("w")
+    want = start_boards(ns)
+    wineserver_in(ns["pc"])
+    peers = os.path.join(tmp, "peers.txt")
+    o = Out(tmp, "discover")
+    with open(o.out, "wb") as fo, open(o.err, "wb") as fe:
+        p = spawn(["ip", "netns", "exec", ns["pc"], wine, EXE, "discover", "-o", peers,
+                   "--wait", "1500ms"], stdin=subprocess.DEVNULL, stdout=fo, stderr=fe,
+                  env=wine_env())
+    code, out, err = wine_wait(p, o, 60)
+    assert code == 0, (out, err)
+    rows = {}
+    for line in out.splitlines()[1:]:
+        m = re.search(r" (udpbench|vvboard|mpython) +(\S+):(\d+) ", line)
+        assert m, line
+        rows[m.group(2)] = m.group(1)
+    assert rows == {a: k for a, (k, _) in want.items()}, out
+    with open(peers, encoding="utf-8") as f:
+        assert len([ln for ln in f if not ln.startswith("#")]) == 5
+    print("  discover from the exe: %d boards (%s)" % (len(rows), ", ".join(sorted(set(rows.values())))))
+
+    o = Out(tmp, "reflect")
+    with open(o.out, "wb") as fo, open(o.err, "wb") as fe:
+        refl = spawn(["ip", "netns", "exec", ns["pc"], wine, EXE, "reflect", "--port", "10001",
+                      "--name", "Windows 讲台"], stdin=subprocess.DEVNULL, stdout=fo, stderr=fe,
+                     env=wine_env())
+    wait_output(refl, o, "err", r"listening on", 60)
+    got = disc_probe(ns["b2"], "--to", LAN + "2", "--port", 10001, "--wait", "0.5")
+    assert got["answers"] == 1 and got["kinds"] == ["udpbench"], got
+    got = disc_probe(ns["far"], "--to", LAN + "2", "--port", 10001, "--wait", "0.5")
+    assert got["answers"] == 0 and got["other"] == 0, got
+    code, _, err = signal_and_wait(refl, o, signal.SIGINT)
+    m = re.search(r"discovery answered (\d+), discovery refused (\d+)", err)
+    assert code == 0 and m and (m.group(1), m.group(2)) == ("1", "1"), err
+    print("  the exe as reflector: answered the query from the link, refused the one from " + FAR + "2")

@@ -1,0 +1,15 @@
+/* The Windows build: Winsock, the console and the timer (ub_plat_init), and what it leaves out. */
+#include "lib/platform.h"
+
+#include "lib/plat.h"
+
+const char ub_platform_version[] = " (Windows build)";
+const char ub_platform_note[] =
+	"This is the Windows build of udpbench. Not in it: scenario, relay --between,\n"
+	"--pcap, --live, --metrics and Wi-Fi facts; use the Linux build for them (under\n"
+	"WSL on this PC).\n\n";
+
+int ub_platform_start(struct ub_err *e)
+{
+	return ub_plat_init(e);
+}
