@@ -309,7 +309,8 @@ clean-cross:
 # build: live capture (--pcap: Npcap), report (it starts gnuplot,
 # and this build has no process layer), the live page and metrics
 # (libmicrohttpd), Wi-Fi facts (netlink), the packet-level link (TUN),
-# scenarios (inih: its Debian source cannot be fetched here).
+# scenarios (libinih: its Debian source package, libinih_55, is listed in
+# the archive but its tarballs cannot be fetched from it here).
 DEPS_windows := gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev \
                 dpkg-dev bison flex zip
 DEPS_wine    := wine wine64
