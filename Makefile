@@ -387,10 +387,12 @@ $(WIN_DEPS)/libpcap/libpcap.a: | $(WIN_DEPS)/apt/sources.list
 		$(WIN_AR) rcs libpcap.a $(WIN_PCAP_SRC:.c=.o) grammar.o scanner.o
 	$(call say,AR,$@)test -f $@
 
-# The sources: starting from bench/cmd/main.c, every X.h a source
-# includes brings in X.c and X_*.c, each replaced by its *_win32.c variant
-# where there is one, until nothing new comes in, as cross-aarch64 does; the
-# stand-ins below say "not in this build" when asked for what they replace.
+# The sources: starting from bench/cmd/main.c, every X.h that a source or
+# a header names in an #include (found in the tree, bench/ or
+# bench/lib/win32/; the modules include nothing conditionally) brings in
+# X.c and X_*.c, each replaced by its *_win32.c variant where there is one,
+# until nothing new comes in; the stand-ins below say "not in this build"
+# when asked for what they replace.
 # The list is kept in $(WIN_BUILD)/sources.txt until a source or the Makefile changes.
 WIN_MAIN     := bench/cmd/main.c
 WIN_SRC      ?= $(WIN_MAIN)
@@ -405,13 +407,14 @@ cross-windows: deps-windows
 	$(Q)list=$(WIN_BUILD)/sources.txt; \
 	if [ -f $$list ] && [ -z "$$(find Makefile bench capture peers -newer $$list \
 		\( -name '*.[ch]' -o -name Makefile \) | head -n 1)" ]; then src=$$(cat $$list); else \
-	todo="$(WIN_MAIN)"; src=""; \
+	todo="$(WIN_MAIN)"; seen=""; src=""; \
 	while [ -n "$$todo" ]; do \
 		set -- $$todo; f=$$1; shift; todo="$$*"; \
-		case " $$src " in *" $$f "*) continue ;; esac; \
-		src="$$src $$f"; \
-		deps=$$($(WIN_CC) $(WIN_CPPFLAGS) $(WIN_INC) -MM $$f) || exit 1; \
-		for h in $$(echo "$$deps" | tr -s ' \\' '\n\n' | grep '\.h$$' | grep -v '^/'); do \
+		case " $$seen " in *" $$f "*) continue ;; esac; \
+		seen="$$seen $$f"; case $$f in *.c) src="$$src $$f" ;; esac; \
+		for i in $$(sed -n 's/^#include ["<]\([^">]*\)[">].*/\1/p' $$f); do \
+			h=; for d in . bench bench/lib/win32; do [ -f "$$d/$$i" ] && { h=$${d#./}/$$i; h=$${h#./}; break; }; done; \
+			[ -n "$$h" ] || continue; todo="$$todo $$h"; \
 			b=$${h%.h}; case $$b.c in \
 			bench/live/live.c) c=peers/vvboard/live_none.c ;; \
 			bench/live/metrics.c) c=bench/live/metrics_none.c ;; \
