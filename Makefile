@@ -318,6 +318,7 @@ DEPS_wine    := wine wine64
 DEPS_test    += $(DEPS_windows) $(DEPS_wine)
 WIN_CC       ?= x86_64-w64-mingw32-gcc
 WIN_AR       ?= x86_64-w64-mingw32-ar
+WIN_WINDRES  ?= x86_64-w64-mingw32-windres
 WIN_BUILD    ?= build-win64
 WIN_DEPS     := $(WIN_BUILD)/deps
 WIN_APT       = -o Dir::Etc::SourceList=$(abspath $(WIN_DEPS))/apt/sources.list \
@@ -430,7 +431,13 @@ cross-windows: deps-windows
 	echo "$$src" > $$list; fi; \
 	$(MAKE) --no-print-directory $(WIN_BUILD)/udpbench.exe WIN_SRC="$$src"
 
-$(WIN_BUILD)/udpbench.exe: $(WIN_OBJ) $(WIN_DEPS)/jansson/libjansson.a $(WIN_DEPS)/libpcap/libpcap.a
+# The manifest makes UTF-8 the process's code page: arguments and file names in Chinese.
+$(WIN_BUILD)/obj/udpbench.res.o: bench/lib/win32/udpbench.rc bench/lib/win32/udpbench.manifest
+	@mkdir -p $(dir $@)
+	$(call say,RES,$<)$(WIN_WINDRES) -I bench/lib/win32 -O coff -o $@ $<
+
+$(WIN_BUILD)/udpbench.exe: $(WIN_OBJ) $(WIN_BUILD)/obj/udpbench.res.o $(WIN_DEPS)/jansson/libjansson.a \
+                           $(WIN_DEPS)/libpcap/libpcap.a
 	$(call say,LD,$@)$(WIN_CC) -static $(CFLAGS) -o $@ $^ $(WIN_LIBS)
 
 $(WIN_BUILD)/obj/%.o: %.c
