@@ -45,8 +45,8 @@ DEPS_test  := $(DEPS_build) libcmocka-dev python3 python3-pandas tshark tcpdump 
 DEPS_demo  := $(DEPS_build) gnuplot-nox fonts-wqy-zenhei nftables iproute2
 
 # *_win32.c and *_none.c belong to the Windows build (cross-windows below).
-LIB_SRC  := $(filter-out bench/cmd/main.c bench/stamp/auth_none.c %_win32.c %_none.c,$(wildcard bench/*/*.c)) $(wildcard capture/*.c) \
-            $(wildcard reports/*.c) $(wildcard scenarios/*.c)
+LIB_SRC  := $(filter-out bench/cmd/main.c bench/stamp/auth_none.c %_win32.c %_none.c,$(wildcard bench/*/*.c) \
+            $(wildcard capture/*.c) $(wildcard reports/*.c) $(wildcard scenarios/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/live_assets.o
 LIB      := $(BUILD)/libudpbench.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -305,9 +305,10 @@ clean-cross:
 # through a deb-src list of its own beside the build, made from the
 # system's binary sources of Debian's or Ubuntu's archive; the system's apt
 # configuration is left alone); HMAC from Windows' CNG (bcrypt.dll) instead
-# of OpenSSL; libpcap-dev only for its DLT numbers (pcap/dlt.h). Not in
-# this build: capture and analyze (libpcap), report (it starts gnuplot,
-# and this build has no process layer), the live page and metrics
+# of OpenSSL; libpcap-dev only for its DLT numbers (pcap/dlt.h). report
+# starts gnuplot for Windows through CreateProcessW (bench/lib/proc_win32.c)
+# and without it writes the tables alone. Not in this build: capture and
+# analyze (libpcap), the live page and metrics
 # (libmicrohttpd), Wi-Fi facts (netlink), the packet-level link (TUN),
 # scenarios (inih: its Debian source cannot be fetched here).
 DEPS_windows := gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev \
