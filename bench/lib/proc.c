@@ -4,6 +4,7 @@
  * as execvp searches it.
  */
 #include "lib/proc.h"
+#include "lib/proc_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -129,22 +130,9 @@ static int spawn_netns(const char *const argv[], const struct ub_proc_config *c,
 	_exit(UB_PROC_EXIT_NOEXEC);
 }
 
-int ub_proc_spawn(const char *const argv[], const struct ub_proc_config *c, pid_t *pid,
-		  struct ub_err *e)
+int ub_proc_start(const char *const argv[], const struct ub_proc_config *c, pid_t *pid)
 {
-	struct ub_proc_config def;
-	int rc;
-
-	if (!argv || !argv[0])
-		return ub_err_set(e, UB_E_INVAL, 0, "no program to start");
-	if (!c) {
-		ub_proc_config_init(&def);
-		c = &def;
-	}
-	rc = c->netns || c->enter ? spawn_netns(argv, c, pid) : spawn(argv, c, pid);
-	if (rc)
-		return ub_err_set(e, UB_E_SYS, rc, "cannot start %s", argv[0]);
-	return 0;
+	return c->netns || c->enter ? spawn_netns(argv, c, pid) : spawn(argv, c, pid);
 }
 
 int ub_proc_status(int wstatus)

@@ -1,10 +1,13 @@
 /*
  * udpbench: what starting programs does the same way on every system
- * (proc.h): the defaults of a config, run and wait, command lines built a
- * word at a time, and a command line as Windows passes it to a program.
+ * (proc.h): the defaults of a config, the checks and errors of a start,
+ * run and wait, command lines built a word at a time, and a command line
+ * as Windows passes it to a program.
  */
 #include "lib/proc.h"
+#include "lib/proc_int.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -12,6 +15,27 @@ void ub_proc_config_init(struct ub_proc_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->in = c->out = c->err = UB_PROC_INHERIT;
+}
+
+int ub_proc_spawn(const char *const argv[], const struct ub_proc_config *c, pid_t *pid,
+		  struct ub_err *e)
+{
+	struct ub_proc_config def;
+	int rc;
+
+	if (!argv || !argv[0])
+		return ub_err_set(e, UB_E_INVAL, 0, "no program to start");
+	if (!c) {
+		ub_proc_config_init(&def);
+		c = &def;
+	}
+	rc = ub_proc_start(argv, c, pid);
+	if (rc == ENOSYS)
+		return ub_err_set(e, UB_E_SYS, rc, "cannot start %s in a network namespace: "
+				  "this system has none", argv[0]);
+	if (rc)
+		return ub_err_set(e, UB_E_SYS, rc, "cannot start %s", argv[0]);
+	return 0;
 }
 
 int ub_proc_run(const char *const argv[], const struct ub_proc_config *c)

@@ -8,6 +8,7 @@
  * ub_proc_wait. Network namespaces are Linux's: refused with ENOSYS.
  */
 #include "lib/proc.h"
+#include "lib/proc_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -221,26 +222,9 @@ static int spawn(const char *const argv[], const struct ub_proc_config *c, pid_t
 	return rc;
 }
 
-int ub_proc_spawn(const char *const argv[], const struct ub_proc_config *c, pid_t *pid,
-		  struct ub_err *e)
+int ub_proc_start(const char *const argv[], const struct ub_proc_config *c, pid_t *pid)
 {
-	struct ub_proc_config def;
-	int rc;
-
-	if (!argv || !argv[0])
-		return ub_err_set(e, UB_E_INVAL, 0, "no program to start");
-	if (!c) {
-		ub_proc_config_init(&def);
-		c = &def;
-	}
-	if (c->netns || c->enter)
-		return ub_err_set(e, UB_E_SYS, ENOSYS,
-				  "cannot start %s in a network namespace: the Windows build has none",
-				  argv[0]);
-	rc = spawn(argv, c, pid);
-	if (rc)
-		return ub_err_set(e, UB_E_SYS, rc, "cannot start %s", argv[0]);
-	return 0;
+	return c->netns || c->enter ? ENOSYS : spawn(argv, c, pid);
 }
 
 int ub_proc_enter(pid_t pid, int net)
