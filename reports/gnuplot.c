@@ -292,7 +292,24 @@ int ub_gnuplot_write_script(const struct ub_report_ctx *R, struct ub_err *e)
 	/* chart names are made of [A-Za-z0-9._-] and start with a letter; quoted all the same */
 	for (i = 0; i < R->n_ch; i++)
 		fprintf(f, "gnuplot '%s.set.gp' '%s'\n", R->ch[i].name, R->ch[i].tmpl);
-	return ub_gnuplot_close(f, R, "charts.sh", e);
+	if (ub_gnuplot_close(f, R, "charts.sh", e))
+		return e->code;
+	/* the same for Windows' Command Prompt: gnuplot for Windows needs no locale */
+	if (!(f = ub_gnuplot_open(R, "charts.cmd", e)))
+		return e->code;
+	fputs("@echo off\n"
+	      "rem Draws every chart of this report again from the data in this folder.\n"
+	      "rem Edit a template or a chart's NAME.set.gp, then run charts.cmd.\n"
+	      "cd /d \"%~dp0\"\n"
+	      "rem 9009: no such command\n"
+	      "gnuplot --version >nul 2>nul\n"
+	      "if errorlevel 9009 (echo gnuplot for Windows is missing: "
+	      "http://www.gnuplot.info/download.html, then put its bin folder on PATH& exit /b 1)\n",
+	      f);
+	for (i = 0; i < R->n_ch; i++)
+		fprintf(f, "gnuplot \"%s.set.gp\" \"%s\"\nif errorlevel 1 exit /b 1\n", R->ch[i].name,
+			R->ch[i].tmpl);
+	return ub_gnuplot_close(f, R, "charts.cmd", e);
 }
 
 /* ---- running gnuplot ---- */

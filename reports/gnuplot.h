@@ -83,7 +83,7 @@ void ub_gnuplot_file(FILE *f, const char *name, const struct ub_result *r, const
 FILE *ub_gnuplot_chart_open(struct ub_report_ctx *R, int kind, const char *tmpl, int res, int res2,
 			     const char *name, struct ub_err *e);
 
-/* Writes charts.sh, which draws every registered chart again; returns 0 or UB_E_IO. */
+/* Writes charts.sh and charts.cmd (Windows), which draw every registered chart again; returns 0 or UB_E_IO. */
 int ub_gnuplot_write_script(const struct ub_report_ctx *R, struct ub_err *e);
 
 /*

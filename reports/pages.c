@@ -476,10 +476,12 @@ static void html_body(const struct ub_report_ctx *R, FILE *f)
 	fprintf(f, "<h2>%s</h2>\n<p>%s</p>\n</body>\n</html>\n", TX(R, "Draw again", "重新绘图"),
 		TX(R, "Every chart's data, settings and gnuplot template are in the folder "
 		      "<code>gnuplot/</code>. Edit a template (for example <code>rtt.gp</code>) or "
-		      "a chart's <code>NAME.set.gp</code>, then run <code>sh gnuplot/charts.sh</code>.",
+		      "a chart's <code>NAME.set.gp</code>, then run <code>sh gnuplot/charts.sh</code> "
+		      "(on Windows <code>gnuplot\\charts.cmd</code>).",
 		   "每张图的数据、设置和 gnuplot 模板都在 <code>gnuplot/</code> 文件夹里。"
 		   "修改模板（例如 <code>rtt.gp</code>）或某张图的 <code>NAME.set.gp</code>，"
-		   "然后运行 <code>sh gnuplot/charts.sh</code>。"));
+		   "然后运行 <code>sh gnuplot/charts.sh</code>（Windows 上运行 "
+		   "<code>gnuplot\\charts.cmd</code>）。"));
 }
 
 int ub_pages_write_html(const struct ub_report_ctx *R, struct ub_err *e)
@@ -536,8 +538,10 @@ static void md_body(const struct ub_report_ctx *R, FILE *f)
 		md_esc(f, question(R, R->ch[i].kind));
 		fputc('\n', f);
 	}
-	fprintf(f, "\n%s\n", TX(R, "Draw again after editing a template: `sh gnuplot/charts.sh`",
-				"修改模板后重新绘图：`sh gnuplot/charts.sh`"));
+	fprintf(f, "\n%s\n", TX(R, "Draw again after editing a template: `sh gnuplot/charts.sh` "
+				   "(on Windows `gnuplot\\charts.cmd`)",
+				"修改模板后重新绘图：`sh gnuplot/charts.sh`（Windows 上运行 "
+				"`gnuplot\\charts.cmd`）"));
 }
 
 int ub_pages_write_md(const struct ub_report_ctx *R, struct ub_err *e)
