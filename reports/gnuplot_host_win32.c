@@ -49,8 +49,8 @@ int ub_gnuplot_missing(struct ub_report_ctx *R, struct ub_err *e)
 		fprintf(R->c->log,
 			UB_REPORT_TX(R, "note: no charts: they need gnuplot for Windows (%s), its bin "
 					"folder on PATH or --gnuplot PATH\\gnuplot.exe; the tables are written\n",
-				     "注意：没有图表：绘图需要 Windows 版 gnuplot（%s），把它的 bin 文件夹加入 "
-				     "PATH，或用 --gnuplot 路径\\gnuplot.exe；表格照常写出\n"),
+				     "注意：没有图表：绘图需要 Windows 版 gnuplot（%s），把 gnuplot.exe 所在的"
+				     "文件夹加入 PATH，或用 --gnuplot 路径\\gnuplot.exe；表格照常写出\n"),
 			"http://www.gnuplot.info/download.html");
 	return 0;
 }

@@ -401,6 +401,17 @@ def test_windows_report_tables_without_gnuplot(tmp):
     assert os.path.exists(os.path.join(out, "gnuplot", "rtt.gp"))
     assert os.path.exists(os.path.join(out, "gnuplot", "rtt-r.set.gp"))
 
+    # Later, with gnuplot for Windows on PATH, charts.cmd draws every chart.
+    gp = build_standin(tmp)
+    sets = sorted(n[:-len(".set.gp")] for n in os.listdir(os.path.join(out, "gnuplot"))
+                  if n.endswith(".set.gp"))
+    assert sets
+    code, _, err = wine_run(wine, tmp, "/c", winpath(os.path.join(out, "gnuplot", "charts.cmd")),
+                            exe="cmd", name="charts", env={"WINEPATH": winpath(os.path.dirname(gp))})
+    assert code == 0, err
+    for name in sets:
+        assert check_png(os.path.join(out, name + ".png")) == (1, 1), name
+
 
 def build_standin(tmp):
     """tests/integration/standins/gnuplot_win.c built with mingw into a folder with a space."""
