@@ -308,9 +308,9 @@ clean-cross:
 # of OpenSSL; libpcap-dev only for its DLT numbers (pcap/dlt.h). report
 # starts gnuplot for Windows through CreateProcessW (bench/lib/proc_win32.c)
 # and without it writes the tables alone. Not in this build: capture and
-# analyze (libpcap), the live page and metrics
-# (libmicrohttpd), Wi-Fi facts (netlink), the packet-level link (TUN),
-# scenarios (inih: its Debian source cannot be fetched here).
+# analyze (libpcap), the live page and metrics (libmicrohttpd), Wi-Fi facts
+# (netlink), the packet-level link (TUN), scenarios (inih: its Debian source
+# cannot be fetched here).
 DEPS_windows := gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev \
                 dpkg-dev libpcap-dev zip
 DEPS_wine    := wine wine64
@@ -400,8 +400,8 @@ $(WIN_BUILD)/obj/%.o: %.c
 	$(call say,CC,$<)$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_INC) $(WIN_WARN) $(CFLAGS) -c -o $@ $<
 
 # One zip for a Windows PC: the exe, the README (Chinese and English), the
-# scenarios and the report templates (for the Linux build's report and
-# scenario commands, under WSL).
+# report templates in reports\ beside the exe, where its report finds them,
+# and the scenarios (for the Linux build's scenario command, under WSL).
 WIN_ZIP := $(WIN_BUILD)/udpbench-$(VERSION)-windows-x86_64.zip
 .PHONY: dist-windows
 dist-windows: cross-windows
