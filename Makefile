@@ -305,12 +305,13 @@ clean-cross:
 # `apt-get source` through a deb-src list of its own beside the build, made
 # from the system's binary sources of Debian's or Ubuntu's archive; the
 # system's apt configuration is left alone), libpcap without live capture;
-# HMAC from Windows' CNG (bcrypt.dll) instead of OpenSSL. Not in this
-# build: live capture (--pcap: Npcap), report (it starts gnuplot,
-# and this build has no process layer), the live page and metrics
-# (libmicrohttpd), Wi-Fi facts (netlink), the packet-level link (TUN),
-# scenarios (libinih: its Debian source package, libinih_55, is listed in
-# the archive but its tarballs cannot be fetched from it here).
+# HMAC from Windows' CNG (bcrypt.dll) instead of OpenSSL. report starts
+# gnuplot for Windows through CreateProcessW (bench/lib/proc_win32.c) and
+# without it writes the tables alone. Not in this build: live capture
+# (--pcap: Npcap), the live page and metrics (libmicrohttpd), Wi-Fi facts
+# (netlink), the packet-level link (TUN), scenarios (libinih: its Debian
+# source package, libinih_55, is listed in the archive but its tarballs
+# cannot be fetched from it here).
 DEPS_windows := gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev \
                 dpkg-dev bison flex zip
 DEPS_wine    := wine wine64
@@ -445,8 +446,8 @@ $(WIN_BUILD)/obj/%.o: %.c
 	$(call say,CC,$<)$(WIN_CC) $(WIN_CPPFLAGS) $(WIN_INC) $(WIN_WARN) $(CFLAGS) -c -o $@ $<
 
 # One zip for a Windows PC: the exe, the README (Chinese and English), the
-# scenarios and the report templates (for the Linux build's report and
-# scenario commands, under WSL).
+# report templates in reports\ beside the exe, where its report finds them,
+# and the scenarios (for the Linux build's scenario command, under WSL).
 WIN_ZIP := $(WIN_BUILD)/udpbench-$(VERSION)-windows-x86_64.zip
 .PHONY: dist-windows
 dist-windows: cross-windows

@@ -88,6 +88,31 @@ int ub_caveats_labels(struct ub_report_ctx *R, struct ub_err *e)
 	return 0;
 }
 
+static int cat(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Appends to malloc'd string *s (NULL: empty) what fmt says; returns 0, or -1 when out of memory. */
+static int cat(char **s, const char *fmt, ...)
+{
+	size_t had = *s ? strlen(*s) : 0;
+	char *piece = NULL, *grown;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&piece, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	grown = realloc(*s, had + (size_t)n + 1);
+	if (grown)
+		memcpy(grown + had, piece, (size_t)n + 1);
+	free(piece);
+	if (!grown)
+		return -1;
+	*s = grown;
+	return 0;
+}
+
 /*
  * "A: label, label; B: label" for the results grouped by what value()
  * gives each (in words for people by words()), into a malloc'd string in
@@ -99,9 +124,8 @@ static int groups(const struct ub_report_ctx *R, const char *(*value)(const stru
 		  const char *(*words)(const char *, enum ub_lang), char **out)
 {
 	enum ub_lang lang = R->zh ? UB_LANG_ZH : UB_LANG_EN;
-	size_t len = 0;
 	unsigned i, k, first, differ = 0, shown = 0;
-	FILE *f;
+	int bad = 0;
 
 	*out = NULL;
 	for (first = 0; first < R->n && R->r[first].dead; first++)
@@ -114,9 +138,6 @@ static int groups(const struct ub_report_ctx *R, const char *(*value)(const stru
 	}
 	if (!differ)
 		return 0;
-	f = open_memstream(out, &len);
-	if (!f)
-		return UB_E_NOMEM;
 	for (k = first; k < R->n; k++) {
 		const char *v = value(&R->r[k]);
 
@@ -131,16 +152,16 @@ static int groups(const struct ub_report_ctx *R, const char *(*value)(const stru
 		}
 		if (i < k)
 			continue;
-		fprintf(f, "%s%s%s", shown++ ? TX(R, "; ", "；") : "", words(v, lang) ? words(v, lang) : "?",
+		bad |= cat(out, "%s%s%s", shown++ ? TX(R, "; ", "；") : "", words(v, lang) ? words(v, lang) : "?",
 			TX(R, ": ", "："));
 		for (i = k; i < R->n; i++) {
 			const char *w = value(&R->r[i]);
 
 			if (!R->r[i].dead && ((v == NULL && w == NULL) || (v && w && strcmp(v, w) == 0)))
-				fprintf(f, "%s%s", i > k ? TX(R, ", ", "、") : "", R->r[i].label);
+				bad |= cat(out, "%s%s", i > k ? TX(R, ", ", "、") : "", R->r[i].label);
 		}
 	}
-	if (fclose(f) != 0 || !*out) {
+	if (bad || !*out) {
 		free(*out);
 		*out = NULL;
 		return UB_E_NOMEM;

@@ -17,8 +17,6 @@
 
 #include "lib/proc.h"
 
-extern char **environ;
-
 /* ---- the templates ---- */
 
 static const char *const templates[] = {
@@ -27,7 +25,7 @@ static const char *const templates[] = {
 	"loadchart.gp",
 };
 
-static int is_file(const char *path)
+int ub_gnuplot_is_file(const char *path)
 {
 	struct stat st;
 
@@ -38,7 +36,7 @@ int ub_gnuplot_has_templates(const char *dir)
 {
 	char path[PATH_MAX];
 
-	return snprintf(path, sizeof(path), "%s/rtt.gp", dir) < (int)sizeof(path) && is_file(path);
+	return snprintf(path, sizeof(path), "%s/rtt.gp", dir) < (int)sizeof(path) && ub_gnuplot_is_file(path);
 }
 
 static int copy_file(const char *from, const char *to, struct ub_err *e)
@@ -294,29 +292,27 @@ int ub_gnuplot_write_script(const struct ub_report_ctx *R, struct ub_err *e)
 	/* chart names are made of [A-Za-z0-9._-] and start with a letter; quoted all the same */
 	for (i = 0; i < R->n_ch; i++)
 		fprintf(f, "gnuplot '%s.set.gp' '%s'\n", R->ch[i].name, R->ch[i].tmpl);
-	return ub_gnuplot_close(f, R, "charts.sh", e);
+	if (ub_gnuplot_close(f, R, "charts.sh", e))
+		return e->code;
+	/* the same for Windows' Command Prompt: gnuplot for Windows needs no locale */
+	if (!(f = ub_gnuplot_open(R, "charts.cmd", e)))
+		return e->code;
+	fputs("@echo off\n"
+	      "rem Draws every chart of this report again from the data in this folder.\n"
+	      "rem Edit a template or a chart's NAME.set.gp, then run charts.cmd.\n"
+	      "cd /d \"%~dp0\"\n"
+	      "rem 9009: no such command\n"
+	      "gnuplot --version >nul 2>nul\n"
+	      "if errorlevel 9009 (echo gnuplot for Windows is missing: "
+	      "http://www.gnuplot.info/download.html, then put its bin folder on PATH& exit /b 1)\n",
+	      f);
+	for (i = 0; i < R->n_ch; i++)
+		fprintf(f, "gnuplot \"%s.set.gp\" \"%s\"\nif errorlevel 1 exit /b 1\n", R->ch[i].name,
+			R->ch[i].tmpl);
+	return ub_gnuplot_close(f, R, "charts.cmd", e);
 }
 
 /* ---- running gnuplot ---- */
-
-int ub_gnuplot_on_path(const char *prog)
-{
-	const char *path = getenv("PATH"), *p, *colon;
-	char buf[PATH_MAX];
-
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
-	for (p = path ? path : "/usr/bin:/bin"; *p; p = *colon ? colon + 1 : colon) {
-		colon = strchrnul(p, ':');
-		if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)(colon - p), p == colon ? "." : p,
-			     prog) < (int)sizeof(buf) &&
-		    access(buf, X_OK) == 0)
-			return 1;
-		if (!*colon)
-			break;
-	}
-	return 0;
-}
 
 /*
  * Starts argv in folder dir (NULL: ours) with stdin from /dev/null and
@@ -335,55 +331,6 @@ static int spawn(const char *const *argv, char *const *envp, const char *dir, in
 	return ub_proc_spawn(argv, &pc, pid, e);
 }
 
-/* Picks a font with Chinese glyphs through fontconfig (fc-list), else a known file. */
-int ub_gnuplot_find_cjk_font(char *font, size_t len, struct ub_err *e)
-{
-	static const char *const prefer[] = { "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans CJK",
-					      "AR PL UMing" };
-	static const char *const files[][2] = {
-		{ "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "WenQuanYi Zen Hei" },
-		{ "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "Noto Sans CJK SC" },
-	};
-	const char *argv[] = { "fc-list", ":lang=zh", "family", NULL };
-	char buf[65536];
-	size_t got = 0, i;
-	ssize_t n;
-	int fds[2], rc;
-	pid_t pid;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return ub_err_set(e, UB_E_SYS, errno, "pipe");
-	rc = spawn(argv, NULL, NULL, fds[1], &pid, NULL);
-	close(fds[1]);
-	if (rc) {
-		close(fds[0]);
-		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-			if (is_file(files[i][0])) {
-				snprintf(font, len, "%s", files[i][1]);
-				return 0;
-			}
-		goto missing;
-	}
-	while ((n = read(fds[0], buf + got, sizeof(buf) - 1 - got)) > 0 || (n < 0 && errno == EINTR))
-		got += n > 0 ? (size_t)n : 0;
-	close(fds[0]);
-	buf[got] = '\0';
-	ub_proc_wait(pid);
-	for (i = 0; i < sizeof(prefer) / sizeof(prefer[0]); i++)
-		if (strstr(buf, prefer[i])) {
-			snprintf(font, len, "%s", prefer[i]);
-			return 0;
-		}
-	if (got && buf[0] != '\n') {
-		snprintf(font, len, "%.*s", (int)strcspn(buf, ",\n"), buf);
-		return 0;
-	}
-missing:
-	return ub_err_set(e, UB_E_SYS, 0,
-			  "--lang zh needs a Chinese font: install the Debian package fonts-wqy-zenhei "
-			  "(apt-get install fonts-wqy-zenhei)");
-}
-
 /* Last line of a gnuplot log that says what went wrong. */
 static void log_reason(const char *path, char *b, size_t n)
 {
@@ -399,29 +346,6 @@ static void log_reason(const char *path, char *b, size_t n)
 			snprintf(b, n, "%.*s", (int)(n - 1), line);
 	}
 	fclose(f);
-}
-
-/*
- * The environment for gnuplot: ours with a UTF-8 character type, which
- * `set encoding utf8` needs to measure Chinese text (in the C locale it warns
- * and miscounts). NULL when out of memory; free the array, not the strings.
- */
-static char **utf8_env(void)
-{
-	static char ctype[] = "LC_CTYPE=C.UTF-8";
-	size_t n = 0, k = 0;
-	char **env;
-
-	while (environ[n])
-		n++;
-	env = calloc(n + 2, sizeof(*env));
-	if (!env)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "LC_ALL=", 7) != 0 && strncmp(environ[i], "LC_CTYPE=", 9) != 0)
-			env[k++] = environ[i];
-	env[k] = ctype;
-	return env;
 }
 
 /* gnuplot processes at once: a classroom of boards makes a hundred charts */
@@ -457,12 +381,12 @@ int ub_gnuplot_render(struct ub_report_ctx *R, struct ub_err *e)
 {
 	char set[200], logp[PATH_MAX + 200], prog[PATH_MAX];
 	const char *argv[4] = { R->c->gnuplot, NULL, NULL, NULL };
-	char **envp = utf8_env();
+	char **envp = NULL;
 	struct ub_err sub;
 	unsigned i, done = 0;
 	int rc = 0, fd, err;
 
-	if (!envp)
+	if (ub_gnuplot_env(&envp) < 0)
 		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 	/* a program named by a relative path is found from here, not from the work folder */
 	if (strchr(R->c->gnuplot, '/') && R->c->gnuplot[0] != '/' && realpath(R->c->gnuplot, prog))

@@ -15,8 +15,8 @@
 #include "reports/report_int.h"
 #include "reports/results.h"
 
-/* Returns 1 when prog can be run: a path to an executable, or a name found on $PATH; else 0. */
-int ub_gnuplot_on_path(const char *prog);
+/* Returns 1 when path is a regular file, else 0. */
+int ub_gnuplot_is_file(const char *path);
 
 /* Returns 1 when folder dir holds the templates (rtt.gp), else 0. */
 int ub_gnuplot_has_templates(const char *dir);
@@ -25,10 +25,28 @@ int ub_gnuplot_has_templates(const char *dir);
 int ub_gnuplot_copy_templates(const char *from_dir, const char *to_dir, struct ub_err *e);
 
 /*
- * Writes into font (len bytes) a font with Chinese glyphs that fontconfig
- * knows; returns 0, or UB_E_SYS naming the Debian package to install.
+ * What differs between systems (gnuplot_host.c on Linux, gnuplot_host_win32.c
+ * on Windows) follows.
+ *
+ * Writes into font (len bytes) a font with Chinese glyphs: one fontconfig
+ * knows (Linux), or one Windows ships (Microsoft YaHei, SimHei). Returns 0,
+ * or UB_E_SYS naming the Debian package to install.
  */
 int ub_gnuplot_find_cjk_font(char *font, size_t len, struct ub_err *e);
+
+/*
+ * Sets *env to gnuplot's environment (free the array, not its strings), or
+ * to NULL for ours as it is; returns 0, or -1 when out of memory.
+ */
+int ub_gnuplot_env(char ***env);
+
+/*
+ * gnuplot cannot be found. Returns UB_E_SYS with e saying how to install it
+ * and how to leave the charts out (Linux), or 0 after one line on R->c->log
+ * saying where to get gnuplot for Windows, and the report goes on without
+ * its charts (Windows).
+ */
+int ub_gnuplot_missing(struct ub_report_ctx *R, struct ub_err *e);
 
 /* Returns file name in R's work folder opened for writing (close with ub_gnuplot_close), or NULL with e set. */
 FILE *ub_gnuplot_open(const struct ub_report_ctx *R, const char *name, struct ub_err *e);
@@ -65,7 +83,7 @@ void ub_gnuplot_file(FILE *f, const char *name, const struct ub_result *r, const
 FILE *ub_gnuplot_chart_open(struct ub_report_ctx *R, int kind, const char *tmpl, int res, int res2,
 			     const char *name, struct ub_err *e);
 
-/* Writes charts.sh, which draws every registered chart again; returns 0 or UB_E_IO. */
+/* Writes charts.sh and charts.cmd (Windows), which draw every registered chart again; returns 0 or UB_E_IO. */
 int ub_gnuplot_write_script(const struct ub_report_ctx *R, struct ub_err *e);
 
 /*

@@ -303,6 +303,20 @@ static void fmt_long(const struct ub_report_ctx *R, char *b, size_t n, int64_t n
 		snprintf(b, n, TX(R, "%" PRId64 " s", "%" PRId64 " 秒"), sec);
 }
 
+/* Seconds local time (tm, the local reading of t) is ahead of UTC at t: tm_gmtoff, which Windows lacks. */
+static long utc_offset(const struct tm *tm, time_t t)
+{
+	struct tm g;
+	long days;
+
+	if (!gmtime_r(&t, &g))
+		return 0;
+	/* the two readings are less than a day apart: a different year is the day before or after */
+	days = tm->tm_year != g.tm_year ? (tm->tm_year > g.tm_year ? 1 : -1) : tm->tm_yday - g.tm_yday;
+	return ((days * 24 + tm->tm_hour - g.tm_hour) * 60 + tm->tm_min - g.tm_min) * 60 +
+	       tm->tm_sec - g.tm_sec;
+}
+
 /* A tick step (s) that puts at most eight ticks on a run of secs seconds. */
 static double tick_step(double secs)
 {
@@ -342,7 +356,7 @@ int ub_chart_longrun(struct ub_report_ctx *R, unsigned k, struct ub_err *e)
 	if (start_real > 0 && start_real / 1000000000 < INT64_C(32503680000)) {
 		tt = (time_t)(start_real / 1000000000);
 		if (localtime_r(&tt, &tm)) {
-			off = tm.tm_gmtoff;
+			off = utc_offset(&tm, tt);
 			t0 = (double)(start_real / 1000000000 + off) + (double)(start_real % 1000000000) / 1e9;
 			wall = 1;
 		}

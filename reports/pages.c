@@ -407,6 +407,16 @@ static void html_table_rows(const struct ub_report_ctx *R, FILE *f)
 	fputs("</table>\n", f);
 }
 
+/* What the pages say in place of charts that were not drawn. */
+static const char *not_drawn(const struct ub_report_ctx *R)
+{
+	return TX(R, "The charts were not drawn (gnuplot was not found, or --no-charts left them "
+		     "out). Their data and settings are in the folder gnuplot/: draw them where "
+		     "gnuplot is installed, as below.",
+		  "没有绘制图表（找不到 gnuplot，或用了 --no-charts）。图表的数据和设置在 gnuplot/ "
+		  "文件夹里：在装有 gnuplot 的电脑上按下面的方法绘制。");
+}
+
 /* index.html: the table of every result first, then the charts with their questions. */
 static void html_body(const struct ub_report_ctx *R, FILE *f)
 {
@@ -443,7 +453,9 @@ static void html_body(const struct ub_report_ctx *R, FILE *f)
 	else
 		html_table_columns(R, f);
 	fprintf(f, "<h2>%s</h2>\n", TX(R, "Charts", "图表"));
-	for (i = 0; i < R->n_ch; i++) {
+	if (!R->draw && R->n_ch)
+		fprintf(f, "<p>%s</p>\n", not_drawn(R));
+	for (i = 0; i < R->n_ch && R->draw; i++) {
 		const struct ub_report_chart *ch = &R->ch[i];
 
 		fprintf(f, "<figure id=\"%s\">\n<figcaption><b>", ch->name);
@@ -464,10 +476,12 @@ static void html_body(const struct ub_report_ctx *R, FILE *f)
 	fprintf(f, "<h2>%s</h2>\n<p>%s</p>\n</body>\n</html>\n", TX(R, "Draw again", "重新绘图"),
 		TX(R, "Every chart's data, settings and gnuplot template are in the folder "
 		      "<code>gnuplot/</code>. Edit a template (for example <code>rtt.gp</code>) or "
-		      "a chart's <code>NAME.set.gp</code>, then run <code>sh gnuplot/charts.sh</code>.",
+		      "a chart's <code>NAME.set.gp</code>, then run <code>sh gnuplot/charts.sh</code> "
+		      "(on Windows <code>gnuplot\\charts.cmd</code>).",
 		   "每张图的数据、设置和 gnuplot 模板都在 <code>gnuplot/</code> 文件夹里。"
 		   "修改模板（例如 <code>rtt.gp</code>）或某张图的 <code>NAME.set.gp</code>，"
-		   "然后运行 <code>sh gnuplot/charts.sh</code>。"));
+		   "然后运行 <code>sh gnuplot/charts.sh</code>（Windows 上运行 "
+		   "<code>gnuplot\\charts.cmd</code>）。"));
 }
 
 int ub_pages_write_html(const struct ub_report_ctx *R, struct ub_err *e)
@@ -517,13 +531,17 @@ static void md_body(const struct ub_report_ctx *R, FILE *f)
 		fputs(" |\n", f);
 	}
 	fprintf(f, "\n## %s\n\n", TX(R, "Charts", "图表"));
-	for (i = 0; i < R->n_ch; i++) {
+	if (!R->draw && R->n_ch)
+		fprintf(f, "%s\n", not_drawn(R));
+	for (i = 0; i < R->n_ch && R->draw; i++) {
 		fprintf(f, "- [%s.%s](%s.%s): ", R->ch[i].name, ext, R->ch[i].name, ext);
 		md_esc(f, question(R, R->ch[i].kind));
 		fputc('\n', f);
 	}
-	fprintf(f, "\n%s\n", TX(R, "Draw again after editing a template: `sh gnuplot/charts.sh`",
-				"修改模板后重新绘图：`sh gnuplot/charts.sh`"));
+	fprintf(f, "\n%s\n", TX(R, "Draw again after editing a template: `sh gnuplot/charts.sh` "
+				   "(on Windows `gnuplot\\charts.cmd`)",
+				"修改模板后重新绘图：`sh gnuplot/charts.sh`（Windows 上运行 "
+				"`gnuplot\\charts.cmd`）"));
 }
 
 int ub_pages_write_md(const struct ub_report_ctx *R, struct ub_err *e)

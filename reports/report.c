@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/proc.h"
 #include "reports/caveats.h"
 #include "reports/charts.h"
 #include "reports/gnuplot.h"
@@ -63,22 +64,17 @@ int ub_report_parse_format(const char *s, enum ub_report_format *out)
 
 char *ub_report_find_templates(void)
 {
-	char exe[PATH_MAX], dir[PATH_MAX], *slash;
+	char dir[PATH_MAX];
 	const char *env = getenv("UDPBENCH_REPORTS");
-	ssize_t n;
+	size_t n;
 
 	if (env && *env && ub_gnuplot_has_templates(env))
 		return strdup(env);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(dir, sizeof(dir), "%.*s/reports", PATH_MAX - 16, exe);
-			if (ub_gnuplot_has_templates(dir))
-				return strdup(dir);
-		}
+	if (ub_proc_self_dir(dir, sizeof(dir) - 16) == 0) {
+		n = strlen(dir);
+		snprintf(dir + n, sizeof(dir) - n, "/reports");
+		if (ub_gnuplot_has_templates(dir))
+			return strdup(dir);
 	}
 	return ub_gnuplot_has_templates(UB_REPORT_DIR) ? strdup(UB_REPORT_DIR) : NULL;
 }
@@ -189,12 +185,13 @@ int ub_report_run(const struct ub_report_config *c, const char *const *inputs, u
 	if (rc)
 		goto out;
 
-	if (c->render && !ub_gnuplot_on_path(c->gnuplot)) {
-		rc = ub_err_set(e, UB_E_SYS, 0, "gnuplot is not installed: install the Debian package "
-				"gnuplot-nox (apt-get install gnuplot-nox)");
-		goto out;
+	R.draw = c->render;
+	if (R.draw && !ub_proc_on_path(c->gnuplot)) {
+		if ((rc = ub_gnuplot_missing(&R, e)))
+			goto out;
+		R.draw = 0;
 	}
-	if (c->render && R.zh) {
+	if (R.draw && R.zh) {
 		char cjk[128];
 
 		if ((rc = ub_gnuplot_find_cjk_font(cjk, sizeof(cjk), e)))
@@ -236,7 +233,7 @@ int ub_report_run(const struct ub_report_config *c, const char *const *inputs, u
 		goto out;
 	if ((rc = ub_charts_write(&R, e)) || (rc = ub_gnuplot_write_script(&R, e)))
 		goto out;
-	if (c->render && (rc = ub_gnuplot_render(&R, e)))
+	if (R.draw && (rc = ub_gnuplot_render(&R, e)))
 		goto out;
 	if ((rc = ub_pages_write_html(&R, e)) || (rc = ub_pages_write_md(&R, e)) ||
 	    (rc = ub_sumcsv_write(&R, e)))

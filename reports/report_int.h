@@ -59,6 +59,7 @@ struct ub_report_ctx {
 	struct ub_report_chart *ch;
 	unsigned n_ch;
 	char **notes;               /* warnings for the pages and the log (caveats.c) */
+	int draw;                   /* the charts are drawn now (c->render, and gnuplot found) */
 	unsigned n_notes;
 };
 

@@ -29,12 +29,16 @@ static const char report_usage[] =
 	"      --lang en|zh        language of titles, axes and legends\n"
 	"      --format png|svg    chart format (default png, 1600x900)\n"
 	"      --title TEXT        heading of index.html and summary.md\n"
+	"      --gnuplot PROG      the gnuplot to draw with (default: gnuplot on PATH)\n"
+	"      --no-charts         tables, index.html and the charts' data only; no gnuplot\n"
 	"  -h, --help              show this help\n";
 
 enum {
 	OPT_LANG = 256,
 	OPT_FORMAT,
 	OPT_TITLE,
+	OPT_GNUPLOT,
+	OPT_NO_CHARTS,
 };
 
 static const struct option report_options[] = {
@@ -42,6 +46,8 @@ static const struct option report_options[] = {
 	{ "lang", required_argument, NULL, OPT_LANG },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "title", required_argument, NULL, OPT_TITLE },
+	{ "gnuplot", required_argument, NULL, OPT_GNUPLOT },
+	{ "no-charts", no_argument, NULL, OPT_NO_CHARTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -64,6 +70,12 @@ static int report_take(void *state, int opt, const char *name, const char *arg,
 		return 0;
 	case OPT_TITLE:
 		c->title = arg;
+		return 0;
+	case OPT_GNUPLOT:
+		c->gnuplot = arg;
+		return 0;
+	case OPT_NO_CHARTS:
+		c->render = 0;
 		return 0;
 	}
 	return UB_OPT_NOT_MINE;

@@ -138,7 +138,6 @@ int ub_w32_ppoll(struct pollfd *p, nfds_t n, const struct timespec *ts, const vo
 #endif
 int ub_w32_clock_gettime(int id, struct timespec *ts);
 #define clock_gettime ub_w32_clock_gettime
-#define gmtime_r(t, tm) (gmtime_s((tm), (t)) == 0 ? (tm) : NULL)
 
 /* ntp_adjtime: Windows tells no NTP state here, so the clock counts as unsynchronised. */
 #define STA_UNSYNC 0x0040

@@ -726,3 +726,55 @@ int ub_plat_init(struct ub_err *e)
 	_fmode = _O_BINARY;
 	return 0;
 }
+
+/* ---- what mingw-w64's C library lacks (win32/stdio.h) ---- */
+
+int ub_w32_vasprintf(char **out, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
+	*out = n < 0 ? NULL : malloc((size_t)n + 1);
+	if (!*out)
+		return -1;
+	return vsnprintf(*out, (size_t)n + 1, fmt, ap);
+}
+
+int ub_w32_asprintf(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = ub_w32_vasprintf(out, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+ssize_t ub_w32_getline(char **line, size_t *cap, FILE *f)
+{
+	size_t n = 0;
+	char *grown;
+	int ch;
+
+	while ((ch = getc(f)) != EOF) {
+		if (n + 2 > *cap || !*line) {
+			size_t want = *cap < 128 ? 128 : *cap * 2;
+
+			if (!(grown = realloc(*line, want)))
+				return -1;
+			*line = grown;
+			*cap = want;
+		}
+		(*line)[n++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	if (n == 0)
+		return -1;
+	(*line)[n] = '\0';
+	return (ssize_t)n;
+}

@@ -1,23 +1,24 @@
+/*
+ * udpbench: starting other programs on Linux (proc.h): posix_spawnp, or a
+ * fork that enters a network namespace first, waitpid, and $PATH searched
+ * as execvp searches it.
+ */
 #include "lib/proc.h"
+#include "lib/proc_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <spawn.h>
-#include <stdarg.h>
-#include <string.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
-
-void ub_proc_config_init(struct ub_proc_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->in = c->out = c->err = UB_PROC_INHERIT;
-}
 
 /* Adds to fa what makes the child's descriptor target what fd says; returns 0 or an errno. */
 static int add_fd(posix_spawn_file_actions_t *fa, int fd, int target)
@@ -129,22 +130,9 @@ static int spawn_netns(const char *const argv[], const struct ub_proc_config *c,
 	_exit(UB_PROC_EXIT_NOEXEC);
 }
 
-int ub_proc_spawn(const char *const argv[], const struct ub_proc_config *c, pid_t *pid,
-		  struct ub_err *e)
+int ub_proc_start(const char *const argv[], const struct ub_proc_config *c, pid_t *pid)
 {
-	struct ub_proc_config def;
-	int rc;
-
-	if (!argv || !argv[0])
-		return ub_err_set(e, UB_E_INVAL, 0, "no program to start");
-	if (!c) {
-		ub_proc_config_init(&def);
-		c = &def;
-	}
-	rc = c->netns || c->enter ? spawn_netns(argv, c, pid) : spawn(argv, c, pid);
-	if (rc)
-		return ub_err_set(e, UB_E_SYS, rc, "cannot start %s", argv[0]);
-	return 0;
+	return c->netns || c->enter ? spawn_netns(argv, c, pid) : spawn(argv, c, pid);
 }
 
 int ub_proc_status(int wstatus)
@@ -164,39 +152,37 @@ int ub_proc_wait(pid_t pid)
 	return ub_proc_status(st);
 }
 
-int ub_proc_run(const char *const argv[], const struct ub_proc_config *c)
+int ub_proc_on_path(const char *prog)
 {
-	pid_t pid;
+	const char *path = getenv("PATH"), *p, *colon;
+	char buf[PATH_MAX];
 
-	if (ub_proc_spawn(argv, c, &pid, NULL) < 0)
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *colon ? colon + 1 : colon) {
+		colon = strchrnul(p, ':');
+		if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)(colon - p), p == colon ? "." : p,
+			     prog) < (int)sizeof(buf) &&
+		    access(buf, X_OK) == 0)
+			return 1;
+		if (!*colon)
+			break;
+	}
+	return 0;
+}
+
+int ub_proc_self_dir(char *dir, size_t len)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
 		return -1;
-	return ub_proc_wait(pid);
-}
-
-int ub_proc_run_quiet(const char *const argv[])
-{
-	struct ub_proc_config c;
-
-	ub_proc_config_init(&c);
-	c.out = c.err = UB_PROC_DEVNULL;
-	return ub_proc_run(argv, &c);
-}
-
-void ub_argv_init(struct ub_argv *a)
-{
-	a->n = 0;
-	a->v[0] = NULL;
-}
-
-void ub_argv_add(struct ub_argv *a, ...)
-{
-	const char *w;
-	va_list ap;
-
-	va_start(ap, a);
-	while ((w = va_arg(ap, const char *)) != NULL)
-		if (a->n < UB_ARGV_MAX - 1)
-			a->v[a->n++] = w;
-	va_end(ap);
-	a->v[a->n] = NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash || (size_t)(slash - exe) >= len)
+		return -1;
+	*slash = '\0';
+	snprintf(dir, len, "%s", exe);
+	return 0;
 }

@@ -250,6 +250,49 @@ def test_report_names_the_missing_packages(tmp):
     assert r.returncode == 0, r.stderr
 
 
+def test_report_no_charts_and_named_gnuplot(tmp):
+    """--no-charts writes the tables and index.html with no gnuplot at all
+    (and says so on the page instead of showing missing images); --gnuplot
+    names the program to draw with, found off PATH."""
+    need_report()
+    udp, tcp = synthetic_pair(tmp)
+    empty = os.path.join(tmp, "bin-empty")
+    os.mkdir(empty)
+    out = os.path.join(tmp, "tables")
+    r = run([UDPBENCH, "report", udp, tcp, "-o", out, "--no-charts"], env={"PATH": empty})
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == os.path.join(out, "index.html"), r.stderr
+    names = os.listdir(out)
+    assert {"index.html", "summary.md", "summary.csv", "gnuplot"} <= set(names), names
+    assert not [n for n in names if n.endswith((".png", ".svg"))], names
+    with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+        page = f.read()
+    assert "<img" not in page and "The charts were not drawn" in page, page[-800:]
+    assert "Lossy Wi-Fi" in page
+    # the charts' data and settings are there to draw later
+    assert os.path.exists(os.path.join(out, "gnuplot", "charts.sh"))
+    assert os.path.exists(os.path.join(out, "gnuplot", "rtt.gp"))
+
+    # the message for a missing gnuplot names the way round it
+    r = run([UDPBENCH, "report", udp, "-o", os.path.join(tmp, "x")], env={"PATH": empty})
+    assert r.returncode == 1 and "--no-charts" in r.stderr, r.stderr
+
+    # --gnuplot: a program off PATH draws every chart the page shows
+    tools = os.path.join(tmp, "my tools")
+    os.mkdir(tools)
+    os.symlink(shutil.which("gnuplot"), os.path.join(tools, "gp"))
+    out = os.path.join(tmp, "drawn")
+    r = run([UDPBENCH, "report", udp, "-o", out, "--lang", "en", "--gnuplot",
+             os.path.join(tools, "gp")], env={"PATH": empty})
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+        imgs = re.findall(r'<img src="([^"]+)"', f.read())
+    assert imgs
+    for name in imgs:
+        with open(os.path.join(out, name), "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n", name
+
+
 def test_report_data_matches_a_real_run(tmp):
     """Charts from what the sender really wrote (the emulated crowded
     classroom): box statistics equal the summary, one lost mark per lost

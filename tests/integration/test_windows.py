@@ -2,18 +2,24 @@
 under Debian's wine against the Linux build on loopback: the exe as sender
 against the native reflector, as reflector for the native sender (with the
 up/down split checked against the relay's truth log), as the relay between
-them, with a key and over TCP, and a Ctrl-C'd run whose JSON stays valid. SKIP with the reason when mingw-w64 or wine cannot
-be had."""
+them, with a key and over TCP, a Ctrl-C'd run whose JSON stays valid, and
+report on the native sender's result: the tables without gnuplot, charts
+through a gnuplot for Windows (a stand-in built here: wine starts Linux's
+gnuplot but cannot wait for it) and through Linux's gnuplot itself. SKIP
+with the reason when mingw-w64 or wine cannot be had."""
 
 import csv
 import hashlib
 import os
 import re
+import struct
 import shutil
 import signal
 import subprocess
 import time
+import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 
 from harness import (ROOT, UDPBENCH, Skip, load_json, on_cleanup, planned, run, spawn, stop, ub,
                      wait_line, trailing_down_drops)
@@ -46,11 +52,11 @@ class Out:
             return f.read().decode(errors="replace")
 
 
-def wine_spawn(wine, tmp, name, *args):
+def wine_spawn(wine, tmp, name, *args, exe=EXE, env=None):
     o = Out(tmp, name)
     with open(o.out, "wb") as fo, open(o.err, "wb") as fe:
-        p = spawn([wine, EXE] + [str(a) for a in args], stdin=subprocess.DEVNULL, stdout=fo,
-                  stderr=fe, env=wine_env())
+        p = spawn([wine, exe] + [str(a) for a in args], stdin=subprocess.DEVNULL, stdout=fo,
+                  stderr=fe, env=dict(wine_env(), **(env or {})))
     return p, o
 
 
@@ -65,8 +71,8 @@ def wine_wait(p, o, timeout=120):
     return code, o.text("out"), o.text("err")
 
 
-def wine_run(wine, tmp, *args, timeout=120, name="run"):
-    p, o = wine_spawn(wine, tmp, name, *args)
+def wine_run(wine, tmp, *args, timeout=120, name="run", exe=EXE, env=None):
+    p, o = wine_spawn(wine, tmp, name, *args, exe=exe, env=env)
     return wine_wait(p, o, timeout)
 
 
@@ -479,3 +485,215 @@ def test_windows_discover_and_answers_in_namespaces(tmp):
     m = re.search(r"discovery answered (\d+), discovery refused (\d+)", err)
     assert code == 0 and m and (m.group(1), m.group(2)) == ("1", "1"), err
     print("  the exe as reflector: answered the query from the link, refused the one from " + FAR + "2")
+
+
+# ---- report ----
+
+def native_result(tmp, name="r"):
+    """A result of the native sender against the native reflector (100 probes, with its CSV)."""
+    refl = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", "0"])
+    port = int(wait_line(refl.stderr, r"listening on .*:(\d+) ").group(1))
+    rj = os.path.join(tmp, name + ".json")
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", 100, "-i", "5ms", "--mode", "stamp",
+           "--json", rj, "--csv", os.path.join(tmp, name + ".csv"), "--label", "lab PC 1", "-q")
+    assert r.returncode == 0, r.stderr
+    stop(refl)
+    return rj
+
+
+def unzipped_exe(tmp):
+    """udpbench.exe in a folder with spaces, the report templates in reports\\ beside it, as the zip has them."""
+    folder = os.path.join(tmp, "udp bench")
+    os.makedirs(os.path.join(folder, "reports"))
+    shutil.copy(EXE, folder)
+    for n in os.listdir(os.path.join(ROOT, "reports")):
+        if n.endswith(".gp"):
+            shutil.copy(os.path.join(ROOT, "reports", n), os.path.join(folder, "reports"))
+    return os.path.join(folder, "udpbench.exe")
+
+
+def winpath(path):
+    """A Linux path as wine's Windows programs name it (drive Z: is /)."""
+    return "Z:" + path.replace("/", "\\")
+
+
+def check_png(path):
+    """Asserts path is a whole PNG: signature, chunks with good CRCs, IHDR first, IEND last."""
+    with open(path, "rb") as f:
+        b = f.read()
+    assert b[:8] == b"\x89PNG\r\n\x1a\n", (path, b[:8])
+    at, kinds = 8, []
+    while at < len(b):
+        n, kind = struct.unpack(">I4s", b[at:at + 8])
+        body = b[at + 8:at + 8 + n]
+        crc, = struct.unpack(">I", b[at + 8 + n:at + 12 + n])
+        assert zlib.crc32(kind + body) & 0xffffffff == crc, (path, kind)
+        kinds.append(kind)
+        at += 12 + n
+    assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND" and b"IDAT" in kinds, (path, kinds)
+    return struct.unpack(">II", b[16:24])
+
+
+def page_images(out):
+    with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+        page = f.read()
+    return page, re.findall(r'<img src="([^"]+)"', page)
+
+
+def test_windows_report_tables_without_gnuplot(tmp):
+    # No gnuplot for Windows on this PC: the exe writes the tables and the
+    # page, says in one line where to get gnuplot, and ends with status 0.
+    wine = cross_build(tmp)
+    rj = native_result(tmp)
+    exe = unzipped_exe(tmp)
+    out = os.path.join(tmp, "report")
+    code, _, err = wine_run(wine, tmp, "report", rj, "-o", out, "--lang", "en", exe=exe)
+    lines = [l for l in err.splitlines() if l.strip()]
+    print("  " + lines[0])
+    assert code == 0, err
+    notes = [l for l in lines if "gnuplot" in l]
+    assert len(notes) == 1 and "gnuplot for Windows" in notes[0] and \
+        "http://www.gnuplot.info/" in notes[0], err
+    names = set(os.listdir(out))
+    assert {"index.html", "summary.md", "summary.csv", "gnuplot"} <= names, names
+    assert not [n for n in names if n.endswith((".png", ".svg"))], names
+    page, imgs = page_images(out)
+    assert not imgs and "The charts were not drawn" in page, page[-600:]
+    assert "lab PC 1" in page
+    # the summary table holds what the native sender measured
+    s = load_json(rj)["summary"]
+    with open(os.path.join(out, "summary.csv"), encoding="utf-8-sig") as f:
+        rows = f.read().splitlines()
+    assert len(rows) == 2 and "lab PC 1" in rows[1] and ",%d," % s["sent"] in rows[1], rows
+    # the templates came from reports\ beside the exe, for drawing later
+    assert os.path.exists(os.path.join(out, "gnuplot", "rtt.gp"))
+    assert os.path.exists(os.path.join(out, "gnuplot", "rtt-r.set.gp"))
+
+    # Later, with gnuplot for Windows on PATH, charts.cmd draws every chart.
+    gp = build_standin(tmp)
+    sets = sorted(n[:-len(".set.gp")] for n in os.listdir(os.path.join(out, "gnuplot"))
+                  if n.endswith(".set.gp"))
+    assert sets
+    code, _, err = wine_run(wine, tmp, "/c", winpath(os.path.join(out, "gnuplot", "charts.cmd")),
+                            exe="cmd", name="charts", env={"WINEPATH": winpath(os.path.dirname(gp))})
+    assert code == 0, err
+    for name in sets:
+        assert check_png(os.path.join(out, name + ".png")) == (1, 1), name
+
+
+def build_standin(tmp):
+    """tests/integration/standins/gnuplot_win.c built with mingw into a folder with a space."""
+    folder = os.path.join(tmp, "gnu plot", "bin")
+    os.makedirs(folder)
+    exe = os.path.join(folder, "gnuplot.exe")
+    r = run(["x86_64-w64-mingw32-gcc", "-O2", "-o", exe,
+             os.path.join(ROOT, "tests", "integration", "standins", "gnuplot_win.c"),
+             "-lshell32"])
+    assert r.returncode == 0, r.stderr
+    return exe
+
+
+def standin_calls(log):
+    """The stand-in's log: one list of (line, words, cwd) per start."""
+    calls = []
+    with open(log, encoding="utf-8") as f:
+        for l in f.read().splitlines():
+            kind, _, v = l.partition(" ")
+            if kind == "line":
+                calls.append({"line": v, "words": [], "cwd": None})
+            elif kind == "word":
+                calls[-1]["words"].append(v)
+            else:
+                calls[-1]["cwd"] = v
+    return calls
+
+
+def test_windows_report_charts_through_gnuplot_for_windows(tmp):
+    # A gnuplot.exe on PATH (wine's WINEPATH) and one named by --gnuplot in
+    # a folder with a space: every chart the page shows is drawn by it, in
+    # the report's gnuplot\ folder, from NAME.set.gp and its template; a
+    # gnuplot that fails ends the report with status 1 naming the chart's log.
+    wine = cross_build(tmp)
+    rj = native_result(tmp)
+    exe = unzipped_exe(tmp)
+    gp = build_standin(tmp)
+    log = os.path.join(tmp, "standin.log")
+    out = os.path.join(tmp, "on path")
+    code, _, err = wine_run(wine, tmp, "report", rj, "-o", out, "--lang", "en", exe=exe,
+                            env={"WINEPATH": winpath(os.path.dirname(gp)),
+                                 "UB_STANDIN_LOG": log})
+    assert code == 0, err
+    page, imgs = page_images(out)
+    assert imgs and "not drawn" not in page, page[-600:]
+    for name in imgs:
+        assert check_png(os.path.join(out, name)) == (1, 1), name
+    calls = standin_calls(log)
+    assert len(calls) == len(imgs), (len(calls), imgs)
+    for c in calls:
+        assert len(c["words"]) == 3 and c["words"][1].endswith(".set.gp"), c
+        assert c["words"][2].endswith(".gp") and c["cwd"].endswith("\\on path\\gnuplot"), c
+        assert c["words"][0] == "gnuplot", c
+    assert {c["words"][1][:-len(".set.gp")] + ".png" for c in calls} == set(imgs)
+    print("  %d charts through gnuplot.exe on PATH; command line: %s" % (len(calls), calls[0]["line"]))
+
+    # --gnuplot with the program's folder holding a space, SVG this time
+    os.remove(log)
+    out = os.path.join(tmp, "named")
+    code, _, err = wine_run(wine, tmp, "report", rj, "-o", out, "--format", "svg", "--gnuplot",
+                            winpath(gp), exe=exe, env={"UB_STANDIN_LOG": log})
+    assert code == 0, err
+    _, imgs = page_images(out)
+    assert imgs and all(n.endswith(".svg") for n in imgs), imgs
+    for name in imgs:
+        assert ET.parse(os.path.join(out, name)).getroot().tag.endswith("svg"), name
+    calls = standin_calls(log)
+    assert len(calls) == len(imgs) and all(c["words"][0] == winpath(gp) for c in calls), calls
+    # a quoted program path: the runtime split the line back into the same three words
+    assert calls[0]["line"].startswith('"%s" ' % winpath(gp)), calls[0]["line"]
+
+    # a gnuplot that fails on one chart: status 1, one line naming its log
+    out = os.path.join(tmp, "failed")
+    code, _, err = wine_run(wine, tmp, "report", rj, "-o", out, "--gnuplot", winpath(gp),
+                            exe=exe, env={"UB_STANDIN_FAIL": "rtt-r.set.gp"})
+    assert code == 1, err
+    last = err.strip().splitlines()[-1]
+    assert "gnuplot failed on rtt-r.set.gp" in last and "rtt-r.log" in last and \
+        "fails here as asked" in last, err
+
+
+def test_windows_report_through_linux_gnuplot(tmp):
+    # wine's CreateProcess starts a Linux program too (gnuplot.exe here is
+    # a link to /usr/bin/gnuplot), with the working folder and the standard
+    # handles the exe gave it, but its handle reads as ended at once: the
+    # report cannot wait for it, so this test waits for the charts (bounded),
+    # then checks they are whole PNGs of the size asked for, drawn by gnuplot.
+    wine = cross_build(tmp)
+    if not shutil.which("gnuplot"):
+        raise Skip("no gnuplot here (Debian package gnuplot-nox)")
+    rj = native_result(tmp)
+    exe = unzipped_exe(tmp)
+    folder = os.path.join(tmp, "linux gnuplot")
+    os.mkdir(folder)
+    os.symlink(shutil.which("gnuplot"), os.path.join(folder, "gnuplot.exe"))
+    out = os.path.join(tmp, "report")
+    code, _, err = wine_run(wine, tmp, "report", rj, "-o", out, "--lang", "en", "--gnuplot",
+                            winpath(os.path.join(folder, "gnuplot.exe")), exe=exe)
+    assert code == 0, err
+    _, imgs = page_images(out)
+    assert imgs
+    work = os.path.realpath(os.path.join(out, "gnuplot"))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        # gnuplot still at work: a process whose working folder is the report's
+        busy = False
+        for pid in os.listdir("/proc"):
+            try:
+                busy |= pid.isdigit() and os.readlink("/proc/%s/cwd" % pid) == work
+            except OSError:
+                pass
+        if not busy:
+            break
+        time.sleep(0.1)  # polling for other processes to end; bounded by the deadline
+    for name in imgs:
+        assert check_png(os.path.join(out, name)) == (1600, 900), name
+    print("  %d charts drawn by Linux's gnuplot started from udpbench.exe" % len(imgs))

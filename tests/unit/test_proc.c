@@ -1,8 +1,10 @@
 /*
- * Unit tests for bench/lib/proc.c: starting programs (sh, true, a missing
+ * Unit tests for bench/lib/proc.c and proc_common.c: starting programs (sh, true, a missing
  * one) with the descriptors, folder and environment asked for, waiting
- * through signals, reading how a child ended, and command lines built a
- * word at a time. Every child is waited for; none runs past a second.
+ * through signals, reading how a child ended, command lines built a word
+ * at a time, and Windows command lines (ub_proc_cmdline) split back by a
+ * parser written from Microsoft's rules. Every child is waited for; none
+ * runs past a second.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -278,6 +280,114 @@ static void test_argv(void **state)
 	assert_null(a.v[UB_ARGV_MAX - 1]);
 }
 
+/*
+ * A command line split as Microsoft documents its C runtime doing it
+ * ("Parsing C command-line arguments"), written from that page: argv[0]
+ * runs to the next blank, or inside quotes to the next quote, with no
+ * escapes; then words end at blanks outside quotes, 2n backslashes before
+ * a quote are n backslashes and the quote opens or closes a quoted part,
+ * 2n+1 are n and a literal quote, and backslashes before anything else
+ * stand as they are. Returns the number of words put in w.
+ */
+static int ms_split(const char *line, char w[][256], int max)
+{
+	const char *p = line;
+	size_t n, slashes;
+	int k = 0, quoted, any;
+
+	n = 0;
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++)
+			w[k][n++] = *p;
+		if (*p)
+			p++;
+	} else {
+		for (; *p && *p != ' ' && *p != '\t'; p++)
+			w[k][n++] = *p;
+	}
+	w[k++][n] = '\0';
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || k == max)
+			return k;
+		n = 0;
+		quoted = 0;
+		any = 0;
+		while (*p && (quoted || (*p != ' ' && *p != '\t'))) {
+			for (slashes = 0; *p == '\\'; p++)
+				slashes++;
+			if (*p == '"') {
+				for (; slashes >= 2; slashes -= 2)
+					w[k][n++] = '\\';
+				if (slashes) {
+					w[k][n++] = '"';
+				} else {
+					quoted = !quoted;
+					any = 1;
+				}
+				p++;
+				continue;
+			}
+			for (; slashes; slashes--)
+				w[k][n++] = '\\';
+			if (*p && (quoted || (*p != ' ' && *p != '\t')))
+				w[k][n++] = *p++;
+		}
+		(void)any;
+		w[k++][n] = '\0';
+	}
+}
+
+/* Windows command lines: quoting that the C runtime's parser reads back word for word. */
+static void test_windows_cmdline(void **state)
+{
+	static const char *const words[] = {
+		"plain", "two words", "", "tab\there", "new\nline", "q\"uote", "\"", "\"\"",
+		"end\\", "end with space\\", "two\\\\", "sp ace\\\\", "back\\slash", "a\\\"b",
+		"a\\\\\"b", "\\\"", "\\\\\\", "报告 图表", "图\\", "C:\\Program Files\\gnuplot\\bin\\",
+		"--title=\"x y\"", " lead", "trail ", "*?<>|&^%",
+	};
+	const char *argv[sizeof(words) / sizeof(words[0]) + 2];
+	char line[4096], small[8], got[32][256];
+	size_t i, n, len;
+
+	(void)state;
+	/* as Microsoft's page shows them */
+	{
+		const char *const a[] = { "p", "a b", "c", NULL };
+		const char *const b[] = { "p", "a\\\\b", "de fg", "h", NULL };
+		const char *const c[] = { "p", "a\\\"b", "c", "d", NULL };
+		const char *const d[] = { "p", "a\\\\", "b c\\", NULL };
+
+		ub_proc_cmdline(a, line, sizeof(line));
+		assert_string_equal(line, "p \"a b\" c");
+		ub_proc_cmdline(b, line, sizeof(line));
+		assert_string_equal(line, "p a\\\\b \"de fg\" h");
+		ub_proc_cmdline(c, line, sizeof(line));
+		assert_string_equal(line, "p \"a\\\\\\\"b\" c d");
+		/* backslashes stand alone unquoted; before the closing quote they are doubled */
+		ub_proc_cmdline(d, line, sizeof(line));
+		assert_string_equal(line, "p a\\\\ \"b c\\\\\"");
+	}
+	argv[0] = "C:\\Program Files\\gnuplot\\bin\\gnuplot.exe";
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		argv[i + 1] = words[i];
+	argv[i + 1] = NULL;
+	len = ub_proc_cmdline(argv, line, sizeof(line));
+	assert_int_equal(len, strlen(line));
+	n = (size_t)ms_split(line, got, 32);
+	assert_int_equal(n, i + 1);
+	for (i = 0; i < n; i++)
+		assert_string_equal(got[i], argv[i]);
+	/* the UTF-8 bytes of a word are kept as they are */
+	assert_non_null(strstr(line, "\"报告 图表\""));
+	/* too small a buffer: cut short, ended, and the whole length told */
+	assert_int_equal(ub_proc_cmdline(argv, small, sizeof(small)), len);
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_int_equal(ub_proc_cmdline(argv, NULL, 0), len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_netns),
 		cmocka_unit_test(test_enter),
 		cmocka_unit_test(test_argv),
+		cmocka_unit_test(test_windows_cmdline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

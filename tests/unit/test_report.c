@@ -4,7 +4,8 @@
  * against the lost count, up/down rows against the reflector's counter, box
  * statistics against the summary, the CDF complete and monotone, and the
  * UDP/TCP panel's retransmission marks where the counter rises. gnuplot is
- * not run here (render = 0); tests/integration/test_report.py draws.
+ * not run here (render = 0, or "true" in its place); tests/integration/
+ * test_report.py draws.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -579,15 +580,24 @@ static void test_settings_escape_labels(void **state)
 	free(set);
 }
 
-/* index.html shows every chart and each result's table; summary.md and charts.sh list them. */
+/*
+ * index.html shows every chart drawn and each result's table; summary.md,
+ * charts.sh and charts.cmd list them. ("true" stands in for gnuplot: it
+ * draws nothing, and the pages show what it was asked to draw.)
+ */
 static void test_html_and_markdown(void **state)
 {
 	static const char *const charts[] = { "udp-vs-tcp", "compare", "cdf", "rtt-udp",
 					      "loss-udp", "reorder-udp", "rtt-tcp" };
 	struct fx *x = *state;
-	char path[256], want[128], *html, *md, *sh;
+	char path[256], want[128], *html, *md, *sh, *cmd;
 
+	x->c.render = 1;
+	x->c.gnuplot = "true";
 	assert_int_equal(run(x, x->udp, x->tcp), 0);
+	snprintf(path, sizeof(path), "%s/charts.cmd", x->work);
+	cmd = slurp(path);
+	assert_non_null(cmd);
 	snprintf(path, sizeof(path), "%s/index.html", x->out);
 	html = slurp(path);
 	snprintf(path, sizeof(path), "%s/summary.md", x->out);
@@ -604,6 +614,8 @@ static void test_html_and_markdown(void **state)
 		assert_non_null(strstr(md, want));
 		snprintf(want, sizeof(want), "gnuplot '%s.set.gp' ", charts[i]);
 		assert_non_null(strstr(sh, want));
+		snprintf(want, sizeof(want), "gnuplot \"%s.set.gp\" ", charts[i]);
+		assert_non_null(strstr(cmd, want));
 	}
 	assert_null(strstr(sh, "loss-tcp"));          /* TCP loses nothing to draw */
 	assert_non_null(strstr(html, "<th>Classroom &quot;A&quot; (UDP)</th>"));
@@ -614,6 +626,24 @@ static void test_html_and_markdown(void **state)
 	free(html);
 	free(md);
 	free(sh);
+	free(cmd);
+
+	/* not drawn (--no-charts): the same tables, no image and no link, and a line that says so */
+	setup(state);
+	assert_int_equal(run(x, x->udp, x->tcp), 0);
+	snprintf(path, sizeof(path), "%s/index.html", x->out);
+	html = slurp(path);
+	snprintf(path, sizeof(path), "%s/summary.md", x->out);
+	md = slurp(path);
+	assert_non_null(html);
+	assert_non_null(md);
+	assert_null(strstr(html, "<img"));
+	assert_null(strstr(md, ".png)"));
+	assert_non_null(strstr(html, "The charts were not drawn"));
+	assert_non_null(strstr(md, "The charts were not drawn"));
+	assert_non_null(strstr(html, "<td>5 (25.00%)</td>"));
+	free(html);
+	free(md);
 }
 
 /* A result of several peers: one result each, with the sender's per-peer CSV names. */
