@@ -341,7 +341,8 @@ static void log_reason(const char *path, char *b, size_t n)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
+		/* gnuplot for Windows ends its lines with CR LF */
+		line[strcspn(line, "\r\n")] = '\0';
 		if (line[0] && strspn(line, " ^") != strlen(line))
 			snprintf(b, n, "%.*s", (int)(n - 1), line);
 	}
