@@ -12,6 +12,7 @@
 #include "capture/flows.h"
 #include "capture/pairing.h"
 #include "lib/net.h"
+#include "lib/platform.h"
 #include "metrics/output.h"
 #include "capture/pcaplib.h"
 #include "metrics/statcalc.h"
@@ -198,7 +199,7 @@ static void set_names(struct ub_analysis *a, const struct ub_analyze_config *c)
 	if (strcmp(path, "-") == 0)
 		path = "stdin";
 	snprintf(a->name, sizeof(a->name), "%s", path);
-	base = strrchr(path, '/');
+	base = ub_path_last_sep(path);
 	base = base && base[1] ? base + 1 : path;
 	snprintf(a->label, sizeof(a->label), "%s", c->label ? c->label : base);
 }
@@ -383,7 +384,7 @@ static void print_sessions(const struct ub_analysis *a, FILE *f, enum ub_lang la
 /* "r.csv" for server "10.0.0.7:10000" becomes "r-10.0.0.7_10000.csv", "-2" added for a repeat. */
 static char *session_csv_path(const char *path, const char *server, unsigned k)
 {
-	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	const char *dot = strrchr(path, '.'), *slash = ub_path_last_sep(path);
 	size_t stem, n = strlen(path) + strlen(server) + 16;
 	char *out = malloc(n), *q, *end;
 	char rep[16] = "";

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/platform.h"
 #include "lib/proc.h"
 #include "reports/caveats.h"
 #include "reports/charts.h"
@@ -213,7 +214,7 @@ int ub_report_run(const struct ub_report_config *c, const char *const *inputs, u
 		goto out;
 	}
 
-	slash = strrchr(inputs[0], '/');
+	slash = ub_path_last_sep(inputs[0]);
 	R.out = c->out_dir ? strdup(c->out_dir)
 		: slash ? join(inputs[0], (int)(slash - inputs[0]), "report")
 			: strdup("report");

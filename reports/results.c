@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/platform.h"
+
 static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static char *xprintf(const char *fmt, ...)
@@ -146,7 +148,7 @@ static int add_result(struct ub_result **rs, unsigned *n, const char *path, json
 	iv = json_object_get(entry, "intervals");
 	r->intervals = json_is_array(iv) && json_array_size(iv) ? iv : NULL;
 
-	base = strrchr(path, '/');
+	base = ub_path_last_sep(path);
 	base = base ? base + 1 : path;
 	stem = strlen(path);
 	if (stem > 5 && strcmp(path + stem - 5, ".json") == 0)
@@ -683,7 +685,7 @@ int ub_results_unique_names(struct ub_result *rs, unsigned n)
 
 			if (!dup[i])
 				continue;
-			d = strrchr(rs[i].dir, '/');
+			d = ub_path_last_sep(rs[i].dir);
 			d = d ? d + 1 : rs[i].dir;
 			/* the number last, where cutting to UB_RESULT_SLUG_MAX cannot reach it */
 			s = round == 0 && strcmp(d, ".") != 0 ? xprintf("%s-%s", d, rs[i].slug)

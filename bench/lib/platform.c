@@ -1,5 +1,7 @@
 #include "lib/platform.h"
 
+#include <string.h>
+
 const char ub_platform_version[] = "";
 const char ub_platform_note[] = "";
 
@@ -7,4 +9,9 @@ int ub_platform_start(struct ub_err *e)
 {
 	(void)e;
 	return 0;
+}
+
+const char *ub_path_last_sep(const char *path)
+{
+	return strrchr(path, '/');
 }

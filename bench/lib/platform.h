@@ -19,4 +19,7 @@ int ub_platform_start(struct ub_err *e);
 extern const char ub_platform_version[];
 extern const char ub_platform_note[];
 
+/* The last folder separator in path ('/'; on Windows '\\' too), or NULL. */
+const char *ub_path_last_sep(const char *path);
+
 #endif

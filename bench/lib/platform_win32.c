@@ -1,6 +1,8 @@
 /* The Windows build: Winsock, the console and the timer (ub_plat_init), and what it leaves out. */
 #include "lib/platform.h"
 
+#include <string.h>
+
 #include "lib/plat.h"
 
 const char ub_platform_version[] = " (Windows build)";
@@ -12,4 +14,11 @@ const char ub_platform_note[] =
 int ub_platform_start(struct ub_err *e)
 {
 	return ub_plat_init(e);
+}
+
+const char *ub_path_last_sep(const char *path)
+{
+	const char *a = strrchr(path, '/'), *b = strrchr(path, '\\');
+
+	return a > b ? a : b;
 }

@@ -12,6 +12,7 @@
 #include "capture/capture.h"
 #include "lib/clock.h"
 #include "lib/net.h"
+#include "lib/platform.h"
 #include "metrics/output.h"
 #include "stamp/proto.h"
 #include "send/loadrun.h"
@@ -483,7 +484,7 @@ static int run_loop(struct sender *s, struct ub_err *e)
  */
 static char *peer_csv_path(const char *path, const char *peer)
 {
-	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	const char *dot = strrchr(path, '.'), *slash = ub_path_last_sep(path);
 	size_t stem, n = strlen(path) + strlen(peer) + 2;
 	char *out = malloc(n), *q;
 

@@ -367,12 +367,13 @@ def test_windows_analyze_reads_a_capture_as_the_linux_build_does(tmp):
     r = ub("analyze", path, "--lang", "zh")
     assert r.returncode == 0 and "个" in r.stdout, r.stdout
     assert out_zh.replace("\r\n", "\n") == r.stdout, (out_zh, r.stdout)
-    # A folder and files named in Chinese, as on a teacher's desktop: the exe's code page is UTF-8.
+    # A folder and files named in Chinese, as on a teacher's desktop, in Windows' own
+    # spelling: the exe's code page is UTF-8, and the label is the name after the last '\\'.
     folder = os.path.join(tmp, "课堂 测量")
     os.mkdir(folder)
     shutil.copy(path, os.path.join(folder, "抓包.pcap"))
-    code, _, err = wine_run(wine, tmp, "analyze", os.path.join(folder, "抓包.pcap"), "-q",
-                            "--json", os.path.join(folder, "结果.json"))
+    code, _, err = wine_run(wine, tmp, "analyze", winpath(os.path.join(folder, "抓包.pcap")), "-q",
+                            "--json", winpath(os.path.join(folder, "结果.json")))
     assert code == 0, err
     assert load_json(os.path.join(folder, "结果.json"))["params"]["label"] == "抓包.pcap"
     # --summary-only reads it the same way
