@@ -23,10 +23,6 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <windows.h>
-#include <iphlpapi.h>
-#include <mswsock.h>
-#include <bcrypt.h>
-#include <mmsystem.h>
 #include <errno.h>
 #include <io.h>
 #include <stdint.h>
@@ -215,5 +211,17 @@ int ub_w32_getifaddrs(struct ifaddrs **out);
 void ub_w32_freeifaddrs(struct ifaddrs *ifa);
 #define getifaddrs ub_w32_getifaddrs
 #define freeifaddrs ub_w32_freeifaddrs
+
+/*
+ * if_nametoindex and if_indextoname, Windows' own (iphlpapi.dll) behind
+ * names of ours: iphlpapi.h would double what every source here parses.
+ */
+#ifndef IF_NAMESIZE
+#define IF_NAMESIZE 257
+#endif
+unsigned ub_w32_if_nametoindex(const char *name);
+char *ub_w32_if_indextoname(unsigned index, char *name);
+#define if_nametoindex ub_w32_if_nametoindex
+#define if_indextoname ub_w32_if_indextoname
 
 #endif

@@ -4,6 +4,11 @@
  * WSAGetLastError, WSAPoll in slices that Ctrl-C can end, timerfd as a
  * deadline of poll's.
  */
+#include <winsock2.h>
+#include <iphlpapi.h>
+#include <mmsystem.h>
+#include <mswsock.h>
+
 #include "lib/plat.h"
 
 #include <stdarg.h>
@@ -36,6 +41,8 @@
 #undef poll
 #undef ppoll
 #undef rename
+#undef if_nametoindex
+#undef if_indextoname
 
 /* The longest a poll sleeps before it looks at Ctrl-C again. */
 #define UB_W32_SLICE_MS 20
@@ -651,6 +658,16 @@ static struct ifaddrs *ifaddr_new(const IP_ADAPTER_ADDRESSES *a, const IP_ADAPTE
 		w->ifa.ifa_flags |= IFF_BROADCAST;
 	}
 	return &w->ifa;
+}
+
+unsigned ub_w32_if_nametoindex(const char *name)
+{
+	return (unsigned)if_nametoindex(name);
+}
+
+char *ub_w32_if_indextoname(unsigned index, char *name)
+{
+	return if_indextoname(index, name);
 }
 
 int ub_w32_getifaddrs(struct ifaddrs **out)

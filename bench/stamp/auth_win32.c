@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "lib/plat.h"
+
+#include <bcrypt.h>
 #include "stamp/authkey.h"
 
 #define SHA256_LEN 32

@@ -104,8 +104,12 @@ def cross_build(tmp):
     env = {k: v for k, v in os.environ.items()
            if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "CFLAGS", "LDFLAGS", "BUILD", "BIN")}
     env["LANG"] = "C"
-    r = subprocess.run(["make", "-C", ROOT, "--no-print-directory", "cross-windows", "deps-wine"],
+    # wine's packages first (apt-get one at a time), then the exe on both cores
+    r = subprocess.run(["make", "-C", ROOT, "--no-print-directory", "deps-wine"],
                        capture_output=True, text=True, timeout=900, env=env)
+    if r.returncode == 0:
+        r = subprocess.run(["make", "-C", ROOT, "--no-print-directory", "-j2", "cross-windows"],
+                           capture_output=True, text=True, timeout=900, env=env)
     if r.returncode != 0:
         out = r.stdout + r.stderr
         if "missing Debian packages" in out or "apt-get could not install" in out or \
