@@ -21,10 +21,10 @@ import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 
-from harness import (ROOT, UDPBENCH, Skip, load_json, on_cleanup, planned, run, spawn, stop, ub,
-                     wait_line, trailing_down_drops)
+from harness import (ROOT, Skip, load_json, on_cleanup, planned, run, spawn, start_reflector,
+                     stop, trailing_down_drops, ub)
 from test_analyze import VARIED_REF, capture_udpbench_session, write_varied_capture
-from test_discover import FAR, LAN, PORT, build, start_boards
+from test_discover import FAR, LAN, build, start_boards
 from test_discover import probe as disc_probe
 from test_relay import finish_relay, start_relay
 
@@ -90,6 +90,12 @@ def wait_output(p, o, which, pattern, timeout):
                          % (pattern, timeout, o.text("out")[-500:], o.text("err")[-500:]))
 
 
+def wine_reflector(wine, tmp, *args):
+    """Starts the exe's reflector on a free loopback port; returns (process, Out, port)."""
+    p, o = wine_spawn(wine, tmp, "reflect", "reflect", "--bind", "127.0.0.1", "--port", "0", *args)
+    return p, o, int(wait_output(p, o, "err", r"listening on .*:(\d+) ", 60).group(1))
+
+
 def signal_and_wait(p, o, sig, timeout=30):
     if p.poll() is None:
         p.send_signal(sig)
@@ -150,9 +156,7 @@ def test_windows_exe_names_what_it_lacks(tmp):
 def test_windows_sender_under_wine_against_native_reflector(tmp):
     wine = cross_build(tmp)
     sj = os.path.join(tmp, "sessions.json")
-    refl = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", "0", "--sessions-json",
-                  sj])
-    port = int(wait_line(refl.stderr, r"listening on .*:(\d+) ").group(1))
+    refl, port = start_reflector("--sessions-json", sj)
     rj = os.path.join(tmp, "w.json")
     code, out, err = wine_run(wine, tmp, "--peer", "127.0.0.1:%d" % port, "-c", 100, "-i", "10ms",
                               "--mode", "stamp", "--json", rj, "--lang", "en")
@@ -174,8 +178,7 @@ def test_windows_sender_under_wine_against_native_reflector(tmp):
 
 def test_windows_reflector_under_wine_answers_native_sender(tmp):
     wine = cross_build(tmp)
-    refl, o = wine_spawn(wine, tmp, "reflect", "reflect", "--bind", "127.0.0.1", "--port", "0")
-    port = int(wait_output(refl, o, "err", r"listening on .*:(\d+) ", 60).group(1))
+    refl, o, port = wine_reflector(wine, tmp)
     rj, rc = os.path.join(tmp, "n.json"), os.path.join(tmp, "n.csv")
     r = ub("--peer", "127.0.0.1:%d" % port, "-c", 100, "-i", "10ms", "--mode", "stamp",
            "--ttl", 64, "--json", rj, "--csv", rc, "-q")
@@ -214,8 +217,7 @@ def test_windows_reflector_under_wine_answers_native_sender(tmp):
 
 def test_windows_sender_ctrl_c_keeps_json_valid(tmp):
     wine = cross_build(tmp)
-    refl = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", "0"])
-    port = int(wait_line(refl.stderr, r"listening on .*:(\d+) ").group(1))
+    refl, port = start_reflector()
     rj, rc = os.path.join(tmp, "w.json"), os.path.join(tmp, "w.csv")
     p, o = wine_spawn(wine, tmp, "send", "--peer", "127.0.0.1:%d" % port, "-c", 100000, "-i",
                       "10ms", "--mode", "stamp", "--report-interval", "200ms", "--json", rj,
@@ -246,9 +248,7 @@ def test_windows_reflector_key_hmac_from_cng_matches_libcrypto(tmp):
     for path, byte in ((key, "5a"), (wrong, "a5")):
         with open(path, "w") as f:
             f.write(byte * 32 + "\n")
-    refl, o = wine_spawn(wine, tmp, "reflect", "reflect", "--bind", "127.0.0.1", "--port", "0",
-                         "--key", key)
-    port = int(wait_output(refl, o, "err", r"listening on .*:(\d+) ", 60).group(1))
+    refl, o, port = wine_reflector(wine, tmp, "--key", key)
     rj = os.path.join(tmp, "k.json")
     r = ub("--peer", "127.0.0.1:%d" % port, "-c", 100, "-i", "5ms", "--mode", "stamp", "--key", key,
            "--json", rj, "-q")
@@ -265,8 +265,7 @@ def test_windows_reflector_key_hmac_from_cng_matches_libcrypto(tmp):
 def test_windows_tcp_echo_both_ways(tmp):
     # The exe's --tcp against the native TCP echo, and the native --tcp against the exe's.
     wine = cross_build(tmp)
-    refl = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", "0"])
-    port = int(wait_line(refl.stderr, r"listening on .*:(\d+) ").group(1))
+    refl, port = start_reflector()
     rj = os.path.join(tmp, "t.json")
     code, _, err = wine_run(wine, tmp, "--peer", "127.0.0.1:%d" % port, "-c", 50, "-i", "10ms",
                             "--tcp", "--json", rj, "-q")
@@ -276,8 +275,7 @@ def test_windows_tcp_echo_both_ways(tmp):
     code, _, err = stop(refl, signal.SIGTERM)
     assert code == 0 and re.search(r"TCP connections 1 \(open 0\), bytes echoed [1-9]", err), err
 
-    wrefl, o = wine_spawn(wine, tmp, "reflect", "reflect", "--bind", "127.0.0.1", "--port", "0")
-    port = int(wait_output(wrefl, o, "err", r"listening on .*:(\d+) ", 60).group(1))
+    wrefl, o, port = wine_reflector(wine, tmp)
     r = ub("--peer", "127.0.0.1:%d" % port, "-c", 50, "-i", "10ms", "--tcp", "--json", rj, "-q")
     assert r.returncode == 0, r.stderr
     s = load_json(rj)["summary"]
@@ -291,8 +289,7 @@ def test_windows_relay_under_wine_between_native_ends(tmp):
     # sender and the native reflector: the reflector's count of what reached
     # it and the sender's split agree with the exe's truth log.
     wine = cross_build(tmp)
-    refl = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", "0"])
-    port = int(wait_line(refl.stderr, r"listening on .*:(\d+) ").group(1))
+    refl, port = start_reflector()
     truth = os.path.join(tmp, "truth.json")
     relay, o = wine_spawn(wine, tmp, "relay", "relay", "--listen", "127.0.0.1:0", "--to",
                           "127.0.0.1:%d" % port, "--loss-up", "10%", "--loss-down", "10%",
@@ -496,8 +493,7 @@ def test_windows_discover_and_answers_in_namespaces(tmp):
 
 def native_result(tmp, name="r"):
     """A result of the native sender against the native reflector (100 probes, with its CSV)."""
-    refl = spawn([UDPBENCH, "reflect", "--bind", "127.0.0.1", "--port", "0"])
-    port = int(wait_line(refl.stderr, r"listening on .*:(\d+) ").group(1))
+    refl, port = start_reflector()
     rj = os.path.join(tmp, name + ".json")
     r = ub("--peer", "127.0.0.1:%d" % port, "-c", 100, "-i", "5ms", "--mode", "stamp",
            "--json", rj, "--csv", os.path.join(tmp, name + ".csv"), "--label", "lab PC 1", "-q")

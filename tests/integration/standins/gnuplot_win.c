@@ -6,7 +6,7 @@
  * on its command line, as gnuplot would, and writes the file its
  * `out = '...'` names: a 1x1 PNG, or a small SVG when term_type is 'svg'.
  * It appends its command line, the words the C runtime split it into and
- * its working folder (UTF-8) to the file %UB_STANDIN_LOG%, and ends with
+ * its working folder (UTF-8) to the file %UB_STANDIN_LOG% in one write, and ends with
  * status 3 without drawing when NAME.set.gp is %UB_STANDIN_FAIL%.
  */
 #include <stdio.h>
@@ -65,12 +65,23 @@ int main(void)
 
 	wargv = CommandLineToArgvW(GetCommandLineW(), &argc);
 	GetCurrentDirectoryW(MAX_PATH, cwd);
-	if (log && (f = fopen(log, "ab"))) {
-		fprintf(f, "line %s\n", utf8(GetCommandLineW()));
-		for (i = 0; wargv && i < argc; i++)
-			fprintf(f, "word %s\n", utf8(wargv[i]));
-		fprintf(f, "cwd %s\n", utf8(cwd));
-		fclose(f);
+	if (log) {
+		/* the whole record in one append: a report runs several of these at once */
+		static char rec[65536];
+		size_t n = (size_t)snprintf(rec, sizeof(rec), "line %s\n", utf8(GetCommandLineW()));
+		HANDLE h;
+		DWORD done;
+
+		for (i = 0; wargv && i < argc && n < sizeof(rec); i++)
+			n += (size_t)snprintf(rec + n, sizeof(rec) - n, "word %s\n", utf8(wargv[i]));
+		if (n < sizeof(rec))
+			n += (size_t)snprintf(rec + n, sizeof(rec) - n, "cwd %s\n", utf8(cwd));
+		h = CreateFileA(log, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+				OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+		if (h != INVALID_HANDLE_VALUE) {
+			WriteFile(h, rec, (DWORD)(n < sizeof(rec) ? n : sizeof(rec) - 1), &done, NULL);
+			CloseHandle(h);
+		}
 	}
 	if (!wargv || argc < 3) {
 		fputs("stand-in gnuplot: want NAME.set.gp TEMPLATE.gp\n", stderr);
