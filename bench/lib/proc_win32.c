@@ -43,6 +43,13 @@ static int errno_of(DWORD err)
 		return ENOMEM;
 	case ERROR_FILENAME_EXCED_RANGE:
 		return ENAMETOOLONG;
+	case ERROR_DIRECTORY:
+		return ENOTDIR;
+	case ERROR_TOO_MANY_OPEN_FILES:
+		return EMFILE;
+	case ERROR_NO_SYSTEM_RESOURCES:
+	case ERROR_COMMITMENT_LIMIT:
+		return EAGAIN;
 	default:
 		return EINVAL;
 	}
