@@ -276,6 +276,8 @@ cross-aarch64: deps-cross
 			bench/stamp/auth.c) c=bench/stamp/auth_none.c ;; \
 			bench/live/live.c) c=peers/vvboard/live_none.c ;; \
 			capture/capture.c) c=peers/vvboard/capture_none.c ;; \
+			scenarios/netns.c) c=scenarios/netns_none.c ;; \
+			scenarios/scenario.c) c="scenarios/scenario.c scenarios/runner.c" ;; \
 			bench/send/session_int.c) c="bench/send/transport_udp.c bench/send/transport_tcp.c" ;; \
 			*) c="$$c $$(ls $${h%.h}_*.c 2>/dev/null | grep -v '_win32\.c$$\|_none\.c$$')" ;; esac; \
 			for x in $$c; do [ -f "$$x" ] && todo="$$todo $$x"; done; \
@@ -309,9 +311,11 @@ clean-cross:
 # gnuplot for Windows through CreateProcessW (bench/lib/proc_win32.c) and
 # without it writes the tables alone. Not in this build: live capture
 # (--pcap: Npcap), the live page and metrics (libmicrohttpd), Wi-Fi facts
-# (netlink), the packet-level link (TUN), scenarios (libinih: its Debian
-# source package, libinih_55, is listed in the archive but its tarballs
-# cannot be fetched from it here).
+# (netlink), the packet-level link (TUN: scenarios run UDP through the
+# socket relay). Scenario files are read by bench/lib/win32/ini.c, libinih's
+# format as Debian's libinih 55 reads it (tests/unit/test_ini_win32.c holds
+# them alike): libinih's Debian source package is listed in the archive, but
+# its tarballs cannot be fetched from it.
 DEPS_windows := gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev \
                 dpkg-dev bison flex zip
 DEPS_wine    := wine wine64
@@ -422,6 +426,8 @@ cross-windows: deps-windows
 			bench/live/metrics.c) c=bench/live/metrics_none.c ;; \
 			bench/relay/pktlink.c) c=bench/relay/pktlink_none.c ;; \
 			capture/capture.c) c=peers/vvboard/capture_none.c ;; \
+			scenarios/netns.c) c=scenarios/netns_none.c ;; \
+			scenarios/scenario.c) c="scenarios/scenario.c scenarios/runner.c" ;; \
 			bench/lib/wifi.c) c="bench/lib/wifi.c bench/lib/wifi_query.c" ;; \
 			bench/send/session_int.c) c="bench/send/transport_udp.c bench/send/transport_tcp.c" ;; \
 			*) c="$$b.c $$(ls $${b}_*.c 2>/dev/null | grep -v '_win32\.c$$\|_none\.c$$')" ;; esac; \

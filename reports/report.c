@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/platform.h"
+#include "lib/outfile.h"
 #include "lib/proc.h"
 #include "reports/caveats.h"
 #include "reports/charts.h"
@@ -78,25 +79,6 @@ char *ub_report_find_templates(void)
 			return strdup(dir);
 	}
 	return ub_gnuplot_has_templates(UB_REPORT_DIR) ? strdup(UB_REPORT_DIR) : NULL;
-}
-
-static int mkdir_p(const char *path, struct ub_err *e)
-{
-	char buf[PATH_MAX];
-	size_t i, n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return ub_err_set(e, UB_E_IO, ENAMETOOLONG, "cannot create %s", path);
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return ub_err_set(e, UB_E_IO, errno, "cannot create %s", buf);
-		buf[i] = path[i];
-	}
-	return 0;
 }
 
 /* Returns "a/b" with the first alen bytes of a, malloc'd; NULL when out of memory. */
@@ -223,7 +205,7 @@ int ub_report_run(const struct ub_report_config *c, const char *const *inputs, u
 		rc = ub_err_set(e, UB_E_NOMEM, 0, "out of memory");
 		goto out;
 	}
-	if ((rc = mkdir_p(R.work, e)))
+	if ((rc = ub_outfile_mkdirs(R.work, e)))
 		goto out;
 	R.work_abs = realpath(R.work, NULL);
 	if (!R.work_abs) {

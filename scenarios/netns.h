@@ -55,7 +55,8 @@ enum ub_netem {
 	UB_NETEM_NO_START,  /* the probe could not be started */
 	UB_NETEM_NO_NETNS,  /* no network namespace for this user */
 	UB_NETEM_NO_TC,     /* tc is not installed */
-	UB_NETEM_NO_QDISC   /* this kernel has no netem qdisc */
+	UB_NETEM_NO_QDISC,  /* this kernel has no netem qdisc */
+	UB_NETEM_NO_SYSTEM  /* not Linux: no netem at all */
 };
 
 /* Whether this kernel offers netem: tc adds a netem qdisc in a throwaway namespace. */

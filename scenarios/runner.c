@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/outfile.h"
 #include "lib/proc.h"
 #include "lib/units.h"
 #include "metrics/words.h"
@@ -39,16 +40,6 @@ void ub_scenario_run_config_init(struct ub_scenario_run_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->seed = 1;
-}
-
-static int self_exe(char *buf, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
 }
 
 /* Starts a with stderr into a pipe (capture) or inherited, inside holder enter's namespaces when nonzero. */
@@ -130,16 +121,16 @@ static int child_wait_port(struct child *c, const char *what, struct ub_err *e)
 	return child_not_started(c, what, e);
 }
 
-/* Signals the child (0: just wait), reaps it and keeps the rest of its stderr. Returns its exit status. */
-static int child_stop(struct child *c, int sig)
+/* Asks the child to stop (stop 0: just waits), reaps it and keeps the rest of its stderr. Returns its exit status. */
+static int child_stop(struct child *c, int stop)
 {
 	ssize_t n;
 	int st;
 
 	if (c->pid <= 0)
 		return -1;
-	if (sig)
-		kill(c->pid, sig);
+	if (stop)
+		ub_proc_stop(c->pid);
 	st = ub_proc_wait(c->pid);
 	c->pid = -1;
 	if (c->err_fd >= 0) {
@@ -151,24 +142,6 @@ static int child_stop(struct child *c, int sig)
 		c->err_fd = -1;
 	}
 	return st;
-}
-
-static int mkdir_p(const char *dir, struct ub_err *e)
-{
-	char tmp[PATH_MAX], *p;
-
-	snprintf(tmp, sizeof(tmp), "%s", dir);
-	for (p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return ub_err_set(e, UB_E_IO, errno, "cannot create %s", tmp);
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return ub_err_set(e, UB_E_IO, errno, "cannot create %s", dir);
-	return 0;
 }
 
 static int copy_file(const char *from, const char *to, struct ub_err *e)
@@ -212,6 +185,9 @@ static int netem_available(int zh, char *why, size_t len)
 	case UB_NETEM_NO_QDISC:
 		snprintf(why, len, "%s", UB_TR(zh, "this kernel has no netem qdisc", "这个内核没有 netem 模块"));
 		break;
+	case UB_NETEM_NO_SYSTEM:
+		snprintf(why, len, "%s", UB_TR(zh, "netem is Linux's", "netem 只有 Linux 才有"));
+		break;
 	}
 	return 0;
 }
@@ -237,6 +213,16 @@ static void cell(char *buf, size_t len, json_int_t v)
 		snprintf(buf, len, "-");
 	else
 		snprintf(buf, len, "%lld", (long long)v);
+}
+
+/* A duration cell: "-" where the result has none (jint's -1). */
+static const char *dur(json_int_t ns, char *buf, unsigned len)
+{
+	if (ns < 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	return ub_units_fmt_ns(ns, buf, len);
 }
 
 /* One row of summary.txt: name, then one or two figures (b NULL: one), padded by display width. */
@@ -270,8 +256,8 @@ static void contrast_rows(FILE *f, int zh, const char *dir)
 		snprintf(b, sizeof(b), "%lld", (long long)jint(t, "summary", "tcp_retransmits"));
 		summary_row(f, UB_TR(zh, "retransmissions", "重传"), "-", b);
 		summary_row(f, UB_TR(zh, "latency p99", UB_ZH_RTT " p99"),
-			    ub_units_fmt_ns(jint(json_object_get(u, "summary"), "rtt_ns", "p99"), a, sizeof(a)),
-			    ub_units_fmt_ns(jint(json_object_get(t, "summary"), "rtt_ns", "p99"), b, sizeof(b)));
+			    dur(jint(json_object_get(u, "summary"), "rtt_ns", "p99"), a, sizeof(a)),
+			    dur(jint(json_object_get(t, "summary"), "rtt_ns", "p99"), b, sizeof(b)));
 	}
 	json_decref(u);
 	json_decref(t);
@@ -294,11 +280,11 @@ static void load_rows(FILE *f, int zh, json_t *sum)
 	}
 	summary_row(f, "", UB_TR(zh, "idle", "空闲时"), UB_TR(zh, "loaded", "负载时"));
 	summary_row(f, UB_TR(zh, "rtt median", UB_ZH_RTT " 中位数"),
-		    ub_units_fmt_ns(jint(l, "rtt_idle_ns", "median"), a, sizeof(a)),
-		    ub_units_fmt_ns(jint(l, "rtt_loaded_ns", "median"), b, sizeof(b)));
+		    dur(jint(l, "rtt_idle_ns", "median"), a, sizeof(a)),
+		    dur(jint(l, "rtt_loaded_ns", "median"), b, sizeof(b)));
 	summary_row(f, UB_TR(zh, "rtt p99", UB_ZH_RTT " p99"),
-		    ub_units_fmt_ns(jint(l, "rtt_idle_ns", "p99"), a, sizeof(a)),
-		    ub_units_fmt_ns(jint(l, "rtt_loaded_ns", "p99"), b, sizeof(b)));
+		    dur(jint(l, "rtt_idle_ns", "p99"), a, sizeof(a)),
+		    dur(jint(l, "rtt_loaded_ns", "p99"), b, sizeof(b)));
 	cell(a, sizeof(a), json_integer_value(json_object_get(l, "lost_idle")));
 	cell(b, sizeof(b), json_integer_value(json_object_get(l, "lost_loaded")));
 	summary_row(f, UB_TR(zh, "lost", "丢失"), a, b);
@@ -354,9 +340,9 @@ static void write_summary(FILE *f, const struct ub_scenario *s, const struct ub_
 	summary_row(f, UB_TR(zh, "replies delivered (incl. copies)", "收到的回复（含重复）"), a, t ? b : "");
 	if (json_is_object(json_object_get(sum, "rtt_ns"))) {
 		summary_row(f, UB_TR(zh, "rtt median", UB_ZH_RTT " 中位数"),
-			    ub_units_fmt_ns(jint(sum, "rtt_ns", "median"), d1, sizeof(d1)), NULL);
+			    dur(jint(sum, "rtt_ns", "median"), d1, sizeof(d1)), NULL);
 		summary_row(f, UB_TR(zh, "rtt p99", UB_ZH_RTT " p99"),
-			    ub_units_fmt_ns(jint(sum, "rtt_ns", "p99"), d2, sizeof(d2)), NULL);
+			    dur(jint(sum, "rtt_ns", "p99"), d2, sizeof(d2)), NULL);
 	}
 	load_rows(f, zh, sum);
 	json_decref(r);
@@ -388,6 +374,12 @@ static char *scenario_spec(const struct ub_scenario *s)
 out:
 	json_decref(o);
 	return text;
+}
+
+/* Whether Ctrl-C (or a stop) came: the runs still to do are left out. */
+static int stopped(const struct ub_scenario_run_config *c)
+{
+	return c->stop && *c->stop;
 }
 
 /* The scenario's name in the run's language. */
@@ -590,10 +582,10 @@ static int start_relay(struct child *relay, const char *exe, const struct ub_sce
 							       : child_not_started(relay, "link emulator", e);
 }
 
-/* Stops the relay with SIGTERM (it writes its truth log then); a failure becomes rc when rc is 0. */
+/* Stops the relay (ub_proc_stop: it writes its truth log then); a failure becomes rc when rc is 0. */
 static int stop_relay(struct child *relay, int rc, struct ub_err *e)
 {
-	if (relay->pid > 0 && child_stop(relay, SIGTERM) != 0 && rc == 0)
+	if (relay->pid > 0 && child_stop(relay, 1) != 0 && rc == 0)
 		rc = ub_err_set(e, UB_E_SYS, 0, "the link emulator failed: %s", relay->log);
 	if (relay->err_fd >= 0)
 		close(relay->err_fd);
@@ -602,15 +594,15 @@ static int stop_relay(struct child *relay, int rc, struct ub_err *e)
 }
 
 /*
- * Stops the relay, then the reflector behind it; SIGTERM makes the relay
- * write its truth log and the reflector print its counters. Returns rc, or
+ * Stops the relay, then the reflector behind it (ub_proc_stop): the relay
+ * writes its truth log and the reflector prints its counters. Returns rc, or
  * the relay's failure when rc is 0.
  */
 static int stop_link(struct child *relay, struct child *refl, int rc, struct ub_err *e)
 {
 	rc = stop_relay(relay, rc, e);
 	if (refl->pid > 0)
-		child_stop(refl, SIGTERM);
+		child_stop(refl, 1);
 	if (refl->err_fd >= 0)
 		close(refl->err_fd);
 	refl->err_fd = -1;
@@ -653,7 +645,7 @@ static int run_packet_link(const char *exe, const struct ub_scenario *s,
 	snprintf(peer, sizeof(peer), UB_LINK_REFLECTOR_ADDR ":%d", port);
 	l.spec = scenario_spec(s);
 	l.name = l.scenario = scenario_name(s, c);
-	for (tcp = 0; tcp <= s->tcp && rc == 0; tcp++) {
+	for (tcp = 0; tcp <= s->tcp && rc == 0 && !(tcp && stopped(c)); tcp++) {
 		/* A relay per run: each run's truth log starts from zero, flows numbered from 0. */
 		rc = start_relay(&relay, exe, s, dir, truth[tcp], seed, 0, k.ns[UB_LINK_L], e);
 		snprintf(tpath, sizeof(tpath), "%s/%s", dir, truth[tcp]);
@@ -753,7 +745,7 @@ static int run_real(const char *exe, const struct ub_scenario *s,
 	l.scenario = c->peer ? NULL : scenario_name(s, c);
 	l.name = l.scenario ? l.scenario : peer;
 	rc = run_sender(exe, s, c, peer, dir, "udp", 0, 0, &l, s->tcp, s->load != NULL, e);
-	if (rc < 0 || !s->tcp)
+	if (rc < 0 || !s->tcp || stopped(c))
 		return rc;
 	rc = run_sender(exe, s, c, peer, dir, "tcp", 0, 1, &l, 1, s->load != NULL, e);
 	if (rc == UB_E_NOREPLY)
@@ -815,13 +807,13 @@ int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_co
 		s = &unloaded;
 	}
 
-	if (self_exe(exe, sizeof(exe)) < 0)
+	if (ub_proc_self_path(exe, sizeof(exe)) < 0)
 		return ub_err_set(e, UB_E_SYS, errno, "cannot find the udpbench program");
 	if (c->out_dir)
 		snprintf(dir, sizeof(dir), "%s", c->out_dir);
 	else
 		default_dir(s, dir, sizeof(dir));
-	rc = mkdir_p(dir, e);
+	rc = ub_outfile_mkdirs(dir, e);
 	if (rc < 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/scenario.ini", dir);
@@ -838,6 +830,10 @@ int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_co
 		if (rc < 0 && rc != UB_E_NOREPLY)
 			return rc;
 	}
+	if (stopped(c))
+		snprintf(note + strlen(note), sizeof(note) - strlen(note), "%s%s", note[0] ? "\n" : "",
+			 UB_TR(c->lang == UB_LANG_ZH, "stopped (Ctrl-C) before the end: the figures are those up to then",
+			       "测量被中断（Ctrl-C）：以上是中断前测到的结果"));
 	frc = finish(exe, s, c, dir, method, note, e);
 	return frc < 0 ? frc : rc;
 }

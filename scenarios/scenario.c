@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/platform.h"
+#include "lib/proc.h"
 #include "relay/impair.h"
 #include "stamp/proto.h"
 #include "lib/units.h"
@@ -186,7 +188,7 @@ static char *read_line(char *str, int num, void *stream)
 
 static char *file_id(const char *path)
 {
-	const char *base = strrchr(path, '/');
+	const char *base = ub_path_last_sep(path);
 	char *id, *dot;
 
 	id = strdup(base ? base + 1 : path);
@@ -281,22 +283,14 @@ void ub_scenario_free(struct ub_scenario *s)
 /* The scenario folders, in the order they are searched; returns how many. */
 static int scenario_dirs(char dirs[3][PATH_MAX])
 {
-	char exe[PATH_MAX], *slash;
+	char exe[PATH_MAX];
 	const char *env = getenv("UDPBENCH_SCENARIOS");
-	ssize_t n;
 	int k = 0;
 
 	if (env && *env)
 		snprintf(dirs[k++], PATH_MAX, "%s", env);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(dirs[k++], PATH_MAX, "%.*s/scenarios", PATH_MAX - 16, exe);
-		}
-	}
+	if (ub_proc_self_dir(exe, sizeof(exe)) == 0)
+		snprintf(dirs[k++], PATH_MAX, "%.*s/scenarios", PATH_MAX - 16, exe);
 	snprintf(dirs[k++], PATH_MAX, "%s", UB_SCENARIO_DIR);
 	return k;
 }
@@ -307,7 +301,7 @@ char *ub_scenario_find(const char *name)
 	struct stat st;
 	int i, n;
 
-	if (strchr(name, '/') || (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".ini") == 0))
+	if (ub_path_last_sep(name) || (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".ini") == 0))
 		return stat(name, &st) == 0 ? strdup(name) : NULL;
 	n = scenario_dirs(dirs);
 	for (i = 0; i < n; i++) {
@@ -319,36 +313,57 @@ char *ub_scenario_find(const char *name)
 	return NULL;
 }
 
-static int by_name(const struct dirent **a, const struct dirent **b)
+static int by_name(const void *a, const void *b)
 {
-	return strcmp((*a)->d_name, (*b)->d_name);
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int is_ini(const struct dirent *d)
+/* The names of the .ini files in dir, sorted (malloc'd, NULL-terminated); NULL when dir cannot be read. */
+static char **ini_files(const char *dir)
 {
-	size_t n = strlen(d->d_name);
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+	char **names = NULL, **grown;
+	size_t n = 0, len;
 
-	return n > 4 && strcmp(d->d_name + n - 4, ".ini") == 0;
+	if (!d)
+		return NULL;
+	while ((ent = readdir(d))) {
+		len = strlen(ent->d_name);
+		if (len <= 4 || strcmp(ent->d_name + len - 4, ".ini") != 0)
+			continue;
+		grown = realloc(names, (n + 2) * sizeof(*names));
+		if (!grown)
+			break;
+		names = grown;
+		if (!(names[n] = strdup(ent->d_name)))
+			break;
+		names[++n] = NULL;
+	}
+	closedir(d);
+	if (!names)
+		names = calloc(1, sizeof(*names));
+	else
+		qsort(names, n, sizeof(*names), by_name);
+	return names;
 }
 
 int ub_scenario_list(FILE *f, enum ub_lang lang, struct ub_err *e)
 {
-	char dirs[3][PATH_MAX], path[PATH_MAX + 300];
-	struct dirent **ents = NULL;
+	char dirs[3][PATH_MAX], path[PATH_MAX + 300], **names;
 	struct ub_scenario *s;
 	struct ub_err le;
-	int i, j, n, nd, found = 0;
+	int i, j, nd, found = 0;
 
 	nd = scenario_dirs(dirs);
 	for (i = 0; i < nd && !found; i++) {
-		n = scandir(dirs[i], &ents, is_ini, by_name);
-		if (n < 0)
+		names = ini_files(dirs[i]);
+		if (!names)
 			continue;
-		for (j = 0; j < n; j++) {
+		for (j = 0; names[j]; j++) {
 			ub_err_clear(&le);
-			if (snprintf(path, sizeof(path), "%s/%s", dirs[i], ents[j]->d_name) >=
-			    (int)sizeof(path))
-				ub_err_set(&le, UB_E_INVAL, 0, "path too long: %s", ents[j]->d_name);
+			if (snprintf(path, sizeof(path), "%s/%s", dirs[i], names[j]) >= (int)sizeof(path))
+				ub_err_set(&le, UB_E_INVAL, 0, "path too long: %s", names[j]);
 			if (le.code < 0 || ub_scenario_load(path, &s, &le) < 0) {
 				fprintf(stderr, "udpbench: %s\n", le.msg);
 			} else {
@@ -359,10 +374,9 @@ int ub_scenario_list(FILE *f, enum ub_lang lang, struct ub_err *e)
 				ub_scenario_free(s);
 				found++;
 			}
-			free(ents[j]);
+			free(names[j]);
 		}
-		free(ents);
-		ents = NULL;
+		free(names);
 	}
 	if (!found)
 		return ub_err_set(e, UB_E_INVAL, 0, "no scenarios found (set UDPBENCH_SCENARIOS)");

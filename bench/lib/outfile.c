@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/platform.h"
+
 int ub_outfile_open(struct ub_outfile *o, const char *path, struct ub_err *e)
 {
 	struct stat st;
@@ -96,6 +98,33 @@ static int canonical(const char *path, char *out, size_t n)
 	    snprintf(b, sizeof(b), "%s", path) >= (int)sizeof(b) || !realpath(dirname(d), real))
 		return -1;
 	return snprintf(out, n, "%s/%s", real, basename(b)) < (int)n ? 0 : -1;
+}
+
+int ub_outfile_mkdirs(const char *path, struct ub_err *e)
+{
+	char buf[PATH_MAX];
+	size_t i, n = strlen(path);
+	struct stat st;
+
+	if (n >= sizeof(buf))
+		return ub_err_set(e, UB_E_IO, ENAMETOOLONG, "cannot create %s", path);
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (!ub_path_is_sep(buf[i]) && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		/* there already ("C:" too), or a folder not ours to write in that is there */
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+			int err = errno;
+
+			if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+				return ub_err_set(e, UB_E_IO, err, "cannot create %s", buf);
+		}
+		buf[i] = path[i];
+	}
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return ub_err_set(e, UB_E_IO, ENOTDIR, "cannot create %s", path);
+	return 0;
 }
 
 int ub_outfile_same(const char *a, const char *b)

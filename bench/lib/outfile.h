@@ -26,6 +26,9 @@ int ub_outfile_commit(struct ub_outfile *o, struct ub_err *e);
 /* Drops a file not committed (a zeroed or committed o is accepted). */
 void ub_outfile_abort(struct ub_outfile *o);
 
+/* Makes folder path, and the folders above it that are missing. Returns 0 or UB_E_IO naming the one that failed. */
+int ub_outfile_mkdirs(const char *path, struct ub_err *e);
+
 /*
  * Returns 1 when paths a and b name the same file (both "-" for stdout, the
  * same existing file, or the same name in the same folder), else 0.

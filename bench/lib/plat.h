@@ -15,7 +15,7 @@
  * - poll() is WSAPoll over the sockets, in slices, so that Ctrl-C (the
  *   console's control handler calls ub_plat_interrupt) ends it with EINTR
  *   as a signal would; the timers of timerfd_create() are deadlines poll
- *   waits for.
+ *   waits for, and pipes are looked at each slice (PeekNamedPipe).
  */
 #ifndef UB_PLAT_H
 #define UB_PLAT_H
@@ -57,6 +57,16 @@ int ub_plat_init(struct ub_err *e);
 
 /* Makes a poll() in progress, or the next one, return -1 with EINTR (the Ctrl-C handler). */
 void ub_plat_interrupt(void);
+
+/*
+ * The name of the event each udpbench process waits on (lib/signals.h),
+ * with its process id: set by ub_proc_stop, it stops the process as
+ * Ctrl-C does (Windows has no SIGTERM to send a child).
+ */
+#define UB_W32_STOP_EVENT "Local\\udpbench-stop-%lu"
+
+/* pipe2: a pipe of the C runtime (flags: O_CLOEXEC keeps its ends from children). */
+#define pipe2(fds, flags) _pipe((fds), 65536, (flags))
 
 /* Linux's flags in socket()'s type and accept4()'s flags; send and receive flags. */
 #define SOCK_NONBLOCK 0x4000

@@ -396,6 +396,25 @@ static int interrupted(void)
 	return 1;
 }
 
+/*
+ * A descriptor of the C runtime's (not a socket): a pipe is readable when
+ * bytes wait in it, and hung up when its writer has gone; anything else
+ * (a file, the console) is always ready, as a regular file is to poll.
+ */
+static short file_revents(int fd, short events)
+{
+	HANDLE h = (HANDLE)_get_osfhandle(fd);
+	DWORD avail = 0;
+
+	if (h == INVALID_HANDLE_VALUE)
+		return POLLNVAL;
+	if (GetFileType(h) != FILE_TYPE_PIPE)
+		return events & (POLLIN | POLLOUT);
+	if (!PeekNamedPipe(h, NULL, 0, NULL, &avail, NULL))
+		return GetLastError() == ERROR_BROKEN_PIPE ? POLLHUP : POLLERR;
+	return (short)((avail ? events & POLLIN : 0) | (events & POLLOUT));
+}
+
 /* poll and ppoll: waits at most timeout_ns (negative: no limit). */
 static int poll_ns(struct pollfd *p, nfds_t n, int64_t timeout_ns)
 {
@@ -434,6 +453,13 @@ static int poll_ns(struct pollfd *p, nfds_t n, int64_t timeout_ns)
 				} else if (at && at - now < wait) {
 					wait = at - now;
 				}
+				continue;
+			}
+			if (sock_find(fd) < 0) {
+				/* WSAPoll takes no pipe: it is looked at each slice */
+				p[i].revents = file_revents(fd, p[i].events);
+				if (p[i].revents)
+					ready++;
 				continue;
 			}
 			w[k].fd = p[i].fd;

@@ -11,6 +11,11 @@ int ub_platform_start(struct ub_err *e)
 	return 0;
 }
 
+int ub_path_is_sep(char c)
+{
+	return c == '/';
+}
+
 const char *ub_path_last_sep(const char *path)
 {
 	return strrchr(path, '/');

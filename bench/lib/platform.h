@@ -19,6 +19,9 @@ int ub_platform_start(struct ub_err *e);
 extern const char ub_platform_version[];
 extern const char ub_platform_note[];
 
+/* Whether c separates folders in a path ('/'; on Windows '\\' too). */
+int ub_path_is_sep(char c);
+
 /* The last folder separator in path ('/'; on Windows '\\' too), or NULL. */
 const char *ub_path_last_sep(const char *path);
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,18 +172,17 @@ int ub_proc_on_path(const char *prog)
 	return 0;
 }
 
-int ub_proc_self_dir(char *dir, size_t len)
+int ub_proc_self_path(char *path, size_t len)
 {
-	char exe[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ssize_t n = readlink("/proc/self/exe", path, len - 1);
 
-	if (n <= 0)
+	if (n <= 0 || (size_t)n >= len - 1)
 		return -1;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash || (size_t)(slash - exe) >= len)
-		return -1;
-	*slash = '\0';
-	snprintf(dir, len, "%s", exe);
+	path[n] = '\0';
 	return 0;
+}
+
+int ub_proc_stop(pid_t pid)
+{
+	return pid > 0 ? kill(pid, SIGTERM) : -1;
 }

@@ -88,8 +88,21 @@ int ub_proc_run_quiet(const char *const argv[]);
  */
 int ub_proc_on_path(const char *prog);
 
+/* Writes this program's full file name into path (len bytes, '/' between names); returns 0 or -1. */
+int ub_proc_self_path(char *path, size_t len);
+
 /* Writes the folder of this program into dir (len bytes, '/' between names); returns 0 or -1. */
 int ub_proc_self_dir(char *dir, size_t len);
+
+/*
+ * Asks child pid to finish, as SIGTERM does: a udpbench child stops as on
+ * Ctrl-C (it writes its results and logs first), another program ends. On
+ * Linux that is SIGTERM; on Windows, where there are no signals, the stop
+ * event every udpbench process waits on (lib/signals.h), and for a program
+ * without one, TerminateProcess. Returns 0, or -1 when pid is not a child
+ * still running.
+ */
+int ub_proc_stop(pid_t pid);
 
 /*
  * Writes argv into out (len bytes, cut short and ended with a NUL when it

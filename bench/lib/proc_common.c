@@ -11,6 +11,16 @@
 #include <stdarg.h>
 #include <string.h>
 
+int ub_proc_self_dir(char *dir, size_t len)
+{
+	char *slash;
+
+	if (ub_proc_self_path(dir, len) < 0 || !(slash = strrchr(dir, '/')))
+		return -1;
+	*slash = '\0';
+	return 0;
+}
+
 void ub_proc_config_init(struct ub_proc_config *c)
 {
 	memset(c, 0, sizeof(*c));

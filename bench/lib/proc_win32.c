@@ -11,6 +11,7 @@
 #include "lib/proc_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 
 /* Children started and not yet waited for: a report runs eight gnuplots at once. */
 #define UB_PROC_SLOTS 64
+/* How long one wait for a child lasts before it waits again. */
+#define UB_PROC_WAIT_SLICE_MS 50
 static struct {
 	DWORD pid;
 	HANDLE h;
@@ -98,22 +101,18 @@ int ub_proc_on_path(const char *prog)
 	return attr != INVALID_FILE_ATTRIBUTES && !(attr & FILE_ATTRIBUTE_DIRECTORY);
 }
 
-int ub_proc_self_dir(char *dir, size_t len)
+int ub_proc_self_path(char *path, size_t len)
 {
 	wchar_t exe[MAX_PATH];
 	DWORD n = GetModuleFileNameW(NULL, exe, MAX_PATH);
-	char *p, *slash;
+	char *p;
 
-	if (n == 0 || n >= MAX_PATH ||
-	    WideCharToMultiByte(CP_UTF8, 0, exe, -1, dir, (int)len, NULL, NULL) <= 0)
+	if (n == 0 || n >= MAX_PATH || len > INT_MAX ||
+	    WideCharToMultiByte(CP_UTF8, 0, exe, -1, path, (int)len, NULL, NULL) <= 0)
 		return -1;
-	for (p = dir; *p; p++)
+	for (p = path; *p; p++)
 		if (*p == '\\')
 			*p = '/';
-	slash = strrchr(dir, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
 	return 0;
 }
 
@@ -247,16 +246,50 @@ int ub_proc_status(int wstatus)
 	return (unsigned)wstatus > 255 ? 255 : wstatus;
 }
 
+/* The slot of child pid, or -1. */
+static int kid_slot(pid_t pid)
+{
+	int slot;
+
+	for (slot = 0; slot < UB_PROC_SLOTS; slot++)
+		if (kids[slot].h && kids[slot].pid == (DWORD)pid)
+			return slot;
+	return -1;
+}
+
+int ub_proc_stop(pid_t pid)
+{
+	char name[64];
+	HANDLE ev;
+	int slot = kid_slot(pid);
+
+	if (slot < 0)
+		return -1;
+	snprintf(name, sizeof(name), UB_W32_STOP_EVENT, (unsigned long)pid);
+	ev = OpenEventA(EVENT_MODIFY_STATE, FALSE, name);
+	if (ev) {
+		BOOL ok = SetEvent(ev);
+
+		CloseHandle(ev);
+		if (ok)
+			return 0;
+	}
+	/* not a udpbench, or one that has already ended: as SIGTERM ends a program */
+	return TerminateProcess(kids[slot].h, 128 + 15) || WaitForSingleObject(kids[slot].h, 0) == WAIT_OBJECT_0
+		       ? 0 : -1;
+}
+
 int ub_proc_wait(pid_t pid)
 {
 	DWORD code = 0;
-	int slot;
+	int slot = kid_slot(pid);
 
-	for (slot = 0; slot < UB_PROC_SLOTS && !(kids[slot].h && kids[slot].pid == (DWORD)pid); slot++)
-		;
-	if (slot == UB_PROC_SLOTS)
+	if (slot < 0)
 		return -1;
-	if (WaitForSingleObject(kids[slot].h, INFINITE) != WAIT_OBJECT_0 ||
+	/* in slices: under wine a thread in an endless wait holds up the Ctrl-C handler */
+	while (WaitForSingleObject(kids[slot].h, UB_PROC_WAIT_SLICE_MS) == WAIT_TIMEOUT)
+		;
+	if (WaitForSingleObject(kids[slot].h, 0) != WAIT_OBJECT_0 ||
 	    !GetExitCodeProcess(kids[slot].h, &code))
 		code = 255;
 	CloseHandle(kids[slot].h);

@@ -2,10 +2,14 @@
  * The signals every command answers to, in the Windows build: Ctrl-C and
  * Ctrl-Break (SetConsoleCtrlHandler) as SIGINT, closing the console window
  * or logging off as SIGTERM. The handler runs in a thread of its own, so it
- * also wakes a poll in progress (lib/plat.h), as a signal would. Windows has
- * no SIGUSR1: the reflector's counters come at exit.
+ * also wakes a poll in progress (lib/plat.h), as a signal would. A parent
+ * stops a udpbench child through a named event (ub_proc_stop), where Linux
+ * sends SIGTERM: a thread waits on it. Windows has no SIGUSR1: the
+ * reflector's counters come at exit.
  */
 #include "lib/signals.h"
+
+#include <stdio.h>
 
 #include "lib/plat.h"
 
@@ -31,7 +35,31 @@ static BOOL WINAPI on_ctrl(DWORD what)
 	return TRUE;
 }
 
+/* Waits for the stop event, then stops the process as SIGTERM would. */
+static DWORD WINAPI stop_waiter(LPVOID ev)
+{
+	if (WaitForSingleObject(ev, INFINITE) == WAIT_OBJECT_0)
+		on_ctrl(CTRL_BREAK_EVENT);
+	return 0;
+}
+
 void ub_signals_install(void)
 {
+	static int done;
+	char name[64];
+	HANDLE ev, t;
+
+	if (done++)
+		return;
 	SetConsoleCtrlHandler(on_ctrl, TRUE);
+	snprintf(name, sizeof(name), UB_W32_STOP_EVENT, (unsigned long)GetCurrentProcessId());
+	/* Without the event (out of handles) a parent's stop ends the process instead. */
+	ev = CreateEventA(NULL, TRUE, FALSE, name);
+	if (!ev)
+		return;
+	t = CreateThread(NULL, 64 * 1024, stop_waiter, ev, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+	if (t)
+		CloseHandle(t);
+	else
+		CloseHandle(ev);
 }

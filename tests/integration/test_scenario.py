@@ -2,9 +2,11 @@
 
 import os
 import shutil
+import signal
 import re
+import time
 
-from harness import (ROOT, Skip, UDPBENCH, load_json, need_root, need_tool, run, start_reflector,
+from harness import (ROOT, Skip, UDPBENCH, load_json, need_root, need_tool, run, spawn, start_reflector,
                      trailing_down_drops, ub, planned)
 
 
@@ -187,3 +189,28 @@ def test_classroom_on_the_packet_link_without_root(tmp):
     r = run(nobody + [exe, "scenario", "run", os.path.join(tmp, "scenarios", "crowded-classroom.ini"),
                       "-o", out, "-c", "500", "-q"], timeout=120, cwd=work)
     check_classroom_on_packet_link(out, r)
+
+
+def test_ctrl_c_keeps_what_was_measured_and_runs_nothing_more(tmp):
+    # Ctrl-C reaches the whole foreground group: the sender writes what it has,
+    # the runner leaves out the runs still to come (here TCP) and says so.
+    out = os.path.join(tmp, "stopped")
+    with open(os.path.join(tmp, "o.txt"), "wb") as fo, open(os.path.join(tmp, "e.txt"), "wb") as fe:
+        p = spawn([UDPBENCH, "scenario", "run", "wired-baseline", "-c", "3000", "-o", out],
+                  stdout=fo, stderr=fe, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not os.path.exists(os.path.join(out, "udp.csv")):
+        time.sleep(0.05)  # the sender opens its CSV when it starts sending; bounded above
+    time.sleep(1)  # about a hundred probes out before Ctrl-C
+    os.killpg(p.pid, signal.SIGINT)
+    assert p.wait(timeout=30) == 0
+    with open(os.path.join(tmp, "o.txt"), encoding="utf-8") as f:
+        text = f.read()
+    assert "stopped (Ctrl-C) before the end" in text, text
+    res = load_json(os.path.join(out, "udp.json"))
+    s = res["summary"]
+    assert s["interrupted"] is True and 0 < s["sent"] < 3000, s
+    assert not os.path.exists(os.path.join(out, "tcp.json"))
+    tname = "truth-udp.json" if os.path.exists(os.path.join(out, "truth-udp.json")) else "truth.json"
+    assert load_json(os.path.join(out, tname))["up"]["in"] == s["sent"]
+    assert "stopped (Ctrl-C) before the end" in open(os.path.join(out, "summary.txt")).read()

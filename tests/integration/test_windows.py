@@ -5,8 +5,11 @@ up/down split checked against the relay's truth log), as the relay between
 them, with a key and over TCP, a Ctrl-C'd run whose JSON stays valid, and
 report on the native sender's result: the tables without gnuplot, charts
 through a gnuplot for Windows (a stand-in built here: wine starts Linux's
-gnuplot but cannot wait for it) and through Linux's gnuplot itself. SKIP
-with the reason when mingw-w64 or wine cannot be had."""
+gnuplot but cannot wait for it) and through Linux's gnuplot itself, and
+scenarios: listed as the Linux build lists them, run through the socket
+relay to the emulator's truth (the same seeded decisions as the Linux
+build's), against a real peer, and bad files named as the Linux build names
+them. SKIP with the reason when mingw-w64 or wine cannot be had."""
 
 import csv
 import hashlib
@@ -52,11 +55,11 @@ class Out:
             return f.read().decode(errors="replace")
 
 
-def wine_spawn(wine, tmp, name, *args, exe=EXE, env=None):
+def wine_spawn(wine, tmp, name, *args, exe=EXE, env=None, **kw):
     o = Out(tmp, name)
     with open(o.out, "wb") as fo, open(o.err, "wb") as fe:
         p = spawn([wine, exe] + [str(a) for a in args], stdin=subprocess.DEVNULL, stdout=fo,
-                  stderr=fe, env=dict(wine_env(), **(env or {})))
+                  stderr=fe, env=dict(wine_env(), **(env or {})), **kw)
     return p, o
 
 
@@ -141,9 +144,6 @@ def cross_build(tmp):
 
 def test_windows_exe_names_what_it_lacks(tmp):
     wine = cross_build(tmp)
-    code, _, err = wine_run(wine, tmp, "scenario", "list")
-    assert code == 1 and err.strip() == "udpbench: 'scenario' is not in the Windows build; use " \
-        "the Linux build for it (under WSL on this PC)", err
     code, _, err = wine_run(wine, tmp, "relay", "--between", "a,b")
     lines = err.strip().splitlines()
     assert code in (1, 2) and lines and "--between is not in this build" in lines[-1], err
@@ -505,13 +505,15 @@ def native_result(tmp, name="r"):
 
 
 def unzipped_exe(tmp):
-    """udpbench.exe in a folder with spaces, the report templates in reports\\ beside it, as the zip has them."""
+    """udpbench.exe in a folder with spaces, the report templates in reports\\ and the
+    scenarios in scenarios\\ beside it, as the zip has them."""
     folder = os.path.join(tmp, "udp bench")
-    os.makedirs(os.path.join(folder, "reports"))
+    for sub, ext in (("reports", ".gp"), ("scenarios", ".ini")):
+        os.makedirs(os.path.join(folder, sub))
+        for n in os.listdir(os.path.join(ROOT, sub)):
+            if n.endswith(ext):
+                shutil.copy(os.path.join(ROOT, sub, n), os.path.join(folder, sub))
     shutil.copy(EXE, folder)
-    for n in os.listdir(os.path.join(ROOT, "reports")):
-        if n.endswith(".gp"):
-            shutil.copy(os.path.join(ROOT, "reports", n), os.path.join(folder, "reports"))
     return os.path.join(folder, "udpbench.exe")
 
 
@@ -700,3 +702,155 @@ def test_windows_report_through_linux_gnuplot(tmp):
     for name in imgs:
         assert check_png(os.path.join(out, name)) == (1600, 900), name
     print("  %d charts drawn by Linux's gnuplot started from udpbench.exe" % len(imgs))
+
+
+def udp_only_copy(tmp, name):
+    """The shipped scenario name with protocols = udp: the Linux build then runs it through the
+    socket relay too, as the Windows build runs every scenario."""
+    with open(os.path.join(ROOT, "scenarios", name + ".ini"), encoding="utf-8") as f:
+        text = f.read()
+    assert re.search(r"^protocols = udp,tcp$", text, re.M), name
+    path = os.path.join(tmp, name + "-udp.ini")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(re.sub(r"^protocols = udp,tcp$", "protocols = udp", text, flags=re.M))
+    return path
+
+
+def test_windows_scenarios_listed_as_the_linux_build_lists_them(tmp):
+    # The exe reads scenario files with its own INI reader: every shipped file
+    # must come out as libinih reads it for the Linux build, names and
+    # descriptions in both languages, byte for byte.
+    wine = cross_build(tmp)
+    exe = unzipped_exe(tmp)
+    for lang in ("en", "zh"):
+        native = ub("scenario", "list", "--lang", lang)
+        assert native.returncode == 0, native.stderr
+        code, out, err = wine_run(wine, tmp, "scenario", "list", "--lang", lang, exe=exe)
+        assert code == 0 and err == "", (code, err)
+        # the console's lines end in CR LF on Windows
+        assert out.replace("\r\n", "\n") == native.stdout, (out, native.stdout)
+    print("  %d scenarios listed alike in English and Chinese" % len(native.stdout.splitlines()))
+
+
+def test_windows_scenario_runs_through_the_socket_relay(tmp):
+    # No namespaces on Windows: the runner puts the exe's reflector behind the
+    # exe's socket relay, stops both through their stop event (the relay then
+    # writes its truth log), and says why TCP was left out. The figures equal
+    # the emulator's truth, and the emulator (seeded) did what the Linux
+    # build's did with the same seed.
+    wine = cross_build(tmp)
+    exe = unzipped_exe(tmp)
+    out = os.path.join(tmp, "结果", "拥挤的教室")
+    code, stdout, err = wine_run(wine, tmp, "scenario", "run", "crowded-classroom", "-c", 300,
+                                 "--seed", 7, "-o", winpath(out), "--lang", "en", exe=exe,
+                                 timeout=180)
+    assert code == 0, (code, err)
+    for f in ("udp.json", "udp.csv", "truth.json", "summary.txt", "scenario.ini",
+              os.path.join("report", "index.html")):
+        assert os.path.exists(os.path.join(out, f)), (f, os.listdir(out))
+    assert not os.path.exists(os.path.join(out, "tcp.json"))
+    s, t = load_json(os.path.join(out, "udp.json"))["summary"], load_json(os.path.join(out, "truth.json"))
+    assert s["sent"] == 300 == t["up"]["in"], (s, t["up"])
+    assert s["lost_up"] == t["up"]["dropped"] + trailing_down_drops(t), (s, t["up"])
+    assert s["lost_down"] == t["down"]["dropped"] - trailing_down_drops(t), (s, t["down"])
+    assert s["received"] + s["duplicates"] == t["down"]["out"], (s, t["down"])
+    assert s["reordered_up"] == t["up"]["reordered"] and s["reordered_down"] == t["down"]["reordered"]
+    with open(os.path.join(out, "summary.txt"), encoding="utf-8") as f:
+        summary = f.read()
+    assert "udpbench relay emulator (seed 7)" in summary and "netem is Linux's" in summary, summary
+    assert "UDP-vs-TCP contrast was left out" in summary and "network namespaces" in summary, summary
+    assert summary in stdout.replace("\r\n", "\n"), stdout
+
+    # The Linux build through its socket relay, the same seed: the same decisions.
+    lin = os.path.join(tmp, "linux")
+    r = ub("scenario", "run", udp_only_copy(tmp, "crowded-classroom"), "-c", 300, "--seed", 7,
+           "-o", lin, "-q", timeout=120)
+    assert r.returncode == 0, r.stderr
+    lt = load_json(os.path.join(lin, "truth.json"))
+    for d in ("up", "down"):
+        for k in ("in", "out", "dropped", "duplicated", "reordered"):
+            assert t[d][k] == lt[d][k], (d, k, t[d], lt[d])
+    print("  exe: %d sent, lost up %d / down %d, %d dup, reordered %d/%d; truth alike on Linux"
+          % (s["sent"], s["lost_up"], s["lost_down"], s["duplicates"], s["reordered_up"],
+             s["reordered_down"]))
+
+
+def test_windows_scenario_ctrl_c_keeps_what_was_measured(tmp):
+    # Ctrl-C in a console reaches every program on it: the runner, its sender,
+    # relay and reflector (here SIGINT to their process group, which wine
+    # turns into each one's CTRL_C_EVENT). The sender writes its result, the
+    # relay its truth log, the runner its summary with a note; nothing is
+    # left running.
+    wine = cross_build(tmp)
+    exe = unzipped_exe(tmp)
+    out = os.path.join(tmp, "stopped")
+    p, o = wine_spawn(wine, tmp, "scen", "scenario", "run", "wired-baseline", "-c", 5000,
+                      "-o", winpath(out), exe=exe, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not os.path.exists(os.path.join(out, "udp.csv")):
+        time.sleep(0.05)  # the sender opens its CSV as it starts; bounded above
+    time.sleep(1)  # some probes out before Ctrl-C
+    os.killpg(p.pid, signal.SIGINT)
+    code, stdout, err = wine_wait(p, o, 60)
+    assert code == 0, (code, err)
+    s, t = load_json(os.path.join(out, "udp.json"))["summary"], load_json(os.path.join(out, "truth.json"))
+    assert s["interrupted"] is True and 0 < s["sent"] < 5000 and t["up"]["in"] == s["sent"], (s, t["up"])
+    with open(os.path.join(out, "summary.txt"), encoding="utf-8") as f:
+        assert "stopped (Ctrl-C) before the end" in f.read()
+    left = [l for l in run(["ps", "-eo", "args"]).stdout.splitlines()
+            if "udpbench.exe" in l and os.path.basename(tmp) in l]
+    assert not left, left
+    print("  stopped after %d probes: JSON, truth log and summary written" % s["sent"])
+
+
+def test_windows_scenario_against_a_real_peer_udp_and_tcp(tmp):
+    # A real peer (the native reflector): UDP, then TCP to its echo, the contrast in the summary.
+    wine = cross_build(tmp)
+    exe = unzipped_exe(tmp)
+    refl, port = start_reflector()
+    out = os.path.join(tmp, "real")
+    code, _, err = wine_run(wine, tmp, "scenario", "run", "wired-baseline", "--peer",
+                            "127.0.0.1:%d" % port, "-c", 100, "-o", winpath(out), "-q", exe=exe)
+    assert code == 0, (code, err)
+    u, t = (load_json(os.path.join(out, n + ".json"))["summary"] for n in ("udp", "tcp"))
+    assert u["sent"] == u["received"] == 100 and t["sent"] == t["received"] == 100, (u, t)
+    with open(os.path.join(out, "summary.txt"), encoding="utf-8") as f:
+        summary = f.read()
+    assert "real link to 127.0.0.1:%d" % port in summary and "same real link" in summary, summary
+    stop(refl)
+
+
+def test_windows_scenario_file_errors_as_the_linux_build_gives_them(tmp):
+    # Files a teacher might save: each mistake named by file and line as the
+    # Linux build names it; a Notepad copy (BOM, CR LF) reads as the original.
+    wine = cross_build(tmp)
+    with open(os.path.join(ROOT, "scenarios", "wired-baseline.ini"), encoding="utf-8") as f:
+        good = f.read()
+    bad = {
+        "key": good.replace("count = 1000", "count = 1000\ncuont = 5"),
+        "value": good.replace("interval = 10ms", "interval = soon"),
+        "line": good.replace("[probe]", "[probe]\njust words"),
+        "section": good.replace("[probe]", "[prob]"),
+        "header": good.replace("[link]", "[link"),
+        "long": good.replace("[peer]", "[peer]\n; " + "x" * 300),
+        "name": good.replace("name_zh", "; name_zh"),
+    }
+    for k, text in bad.items():
+        path = os.path.join(tmp, "bad-%s.ini" % k)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        native = ub("scenario", "run", path, "-c", 10, "-o", os.path.join(tmp, "n-" + k))
+        code, _, err = wine_run(wine, tmp, "scenario", "run", winpath(path), "-c", 10, "-o",
+                                winpath(os.path.join(tmp, "w-" + k)))
+        assert native.returncode != 0 and code == native.returncode, (k, code, native.returncode)
+        assert err.strip() == native.stderr.strip().replace(path, winpath(path)), (k, err, native.stderr)
+        assert not os.path.exists(os.path.join(tmp, "w-" + k)), k
+    notepad = os.path.join(tmp, "记事本.ini")
+    with open(notepad, "wb") as f:
+        f.write(b"\xef\xbb\xbf" + good.replace("\n", "\r\n").encode())
+    out = os.path.join(tmp, "np")
+    code, _, err = wine_run(wine, tmp, "scenario", "run", winpath(notepad), "-c", 20, "-o",
+                            winpath(out), "-q", "--lang", "zh")
+    assert code == 0, err
+    with open(os.path.join(out, "summary.txt"), encoding="utf-8") as f:
+        assert f.readline() == "场景：有线网络基准（对照组）\n"

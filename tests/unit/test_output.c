@@ -519,6 +519,38 @@ static void test_relative_path(void **state)
 	assert_int_equal(chdir(cwd), 0);
 }
 
+/* Folders made as far down as asked, those there already kept; a file in the way named. */
+static void test_mkdirs(void **state)
+{
+	struct fixture *fx = *state;
+	char a[300], b[300];
+	struct stat st;
+	struct ub_err e;
+
+	ub_err_clear(&e);
+	snprintf(a, sizeof(a), "%s/m/n/o", fx->dir);
+	assert_int_equal(ub_outfile_mkdirs(a, &e), 0);
+	assert_int_equal(stat(a, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(ub_outfile_mkdirs(a, &e), 0);
+	snprintf(a, sizeof(a), "%s/m/n/o/", fx->dir);
+	assert_int_equal(ub_outfile_mkdirs(a, &e), 0);
+	/* '\\' is a letter of a Linux name, not a separator */
+	snprintf(a, sizeof(a), "%s/m/p\\q", fx->dir);
+	assert_int_equal(ub_outfile_mkdirs(a, &e), 0);
+	assert_int_equal(stat(a, &st), 0);
+	snprintf(b, sizeof(b), "%s/m/p", fx->dir);
+	assert_int_not_equal(stat(b, &st), 0);
+	snprintf(b, sizeof(b), "%s/m/file", fx->dir);
+	fclose(fopen(b, "w"));
+	assert_int_equal(ub_outfile_mkdirs(b, &e), UB_E_IO);
+	assert_int_equal(e.sys_errno, ENOTDIR);
+	snprintf(a, sizeof(a), "%s/m/file/x", fx->dir);
+	assert_int_equal(ub_outfile_mkdirs(a, &e), UB_E_IO);
+	assert_non_null(strstr(e.msg, b));
+	assert_int_equal(e.sys_errno, ENOTDIR);
+}
+
 /* Everything a run could not measure, with junk where the flags say "unknown". */
 static void test_json_unknown_is_null(void **state)
 {
@@ -1255,6 +1287,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_json_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_link, setup, teardown),
 		cmocka_unit_test(test_link_spec_check),
+		cmocka_unit_test_setup_teardown(test_mkdirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relative_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_unknown_is_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_zero_is_not_null, setup, teardown),

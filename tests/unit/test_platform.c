@@ -38,11 +38,21 @@ static void test_last_sep(void **state)
 	assert_ptr_equal(ub_path_last_sep(p), p);
 }
 
+static void test_is_sep(void **state)
+{
+	(void)state;
+	assert_true(ub_path_is_sep('/'));
+	assert_false(ub_path_is_sep('\\'));
+	assert_false(ub_path_is_sep(':'));
+	assert_false(ub_path_is_sep('\0'));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_start_and_words),
 		cmocka_unit_test(test_last_sep),
+		cmocka_unit_test(test_is_sep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -177,6 +177,51 @@ static void test_wait_through_signals(void **state)
 	assert_true(alarms >= 3);
 }
 
+/* A child asked to stop ends as on SIGTERM: a program that catches it finishes its own way. */
+static void test_stop(void **state)
+{
+	const char *const plain[] = { "sleep", "10", NULL };
+	const char *const trap[] = { "sh", "-c", "trap 'exit 5' TERM; echo up; while :; do sleep 0.05; done", NULL };
+	struct ub_proc_config c;
+	char line[8];
+	pid_t pid;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(ub_proc_spawn(plain, NULL, &pid, NULL), 0);
+	assert_int_equal(ub_proc_stop(pid), 0);
+	assert_int_equal(ub_proc_wait(pid), 128 + SIGTERM);
+	/* the shell's trap is only set once it has said so */
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	ub_proc_config_init(&c);
+	c.out = p[1];
+	assert_int_equal(ub_proc_spawn(trap, &c, &pid, NULL), 0);
+	close(p[1]);
+	assert_int_equal(read(p[0], line, 3), 3);
+	close(p[0]);
+	assert_int_equal(ub_proc_stop(pid), 0);
+	assert_int_equal(ub_proc_wait(pid), 5);
+	assert_int_equal(ub_proc_stop(-1), -1);
+}
+
+/* This program's own file and folder, as /proc says. */
+static void test_self(void **state)
+{
+	char path[PATH_MAX], dir[PATH_MAX], want[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", want, sizeof(want) - 1);
+
+	(void)state;
+	assert_true(n > 0);
+	want[n] = '\0';
+	assert_int_equal(ub_proc_self_path(path, sizeof(path)), 0);
+	assert_string_equal(path, want);
+	assert_int_equal(ub_proc_self_dir(dir, sizeof(dir)), 0);
+	*strrchr(want, '/') = '\0';
+	assert_string_equal(dir, want);
+	/* too small for the name: refused, not cut short */
+	assert_int_equal(ub_proc_self_path(path, strlen(path)), -1);
+}
+
 /* A throwaway network namespace: another one than ours, or the reason there is none. */
 static void test_netns(void **state)
 {
@@ -396,6 +441,8 @@ int main(void)
 		cmocka_unit_test(test_descriptors_folder_environment),
 		cmocka_unit_test(test_run_quiet),
 		cmocka_unit_test(test_wait_through_signals),
+		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_self),
 		cmocka_unit_test(test_netns),
 		cmocka_unit_test(test_enter),
 		cmocka_unit_test(test_argv),
