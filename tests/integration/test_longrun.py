@@ -213,15 +213,15 @@ def truth_lost_by_probe(t, n):
 
 
 def test_longrun_chart_of_a_real_run_matches_the_truth_log(tmp):
-    """30 s through the relay with bursts of loss, a record every 100 ms:
+    """15 s through the relay with bursts of loss, a record every 50 ms:
     300 records, the long-run chart, and each column's loss class is what
-    the relay's truth log says of the probes sent in its 100 ms."""
+    the relay's truth log says of the probes sent in its 50 ms."""
     need_report()
     refl, rport = start_reflector()
     relay, port, truth = start_relay(tmp, rport, "--loss-burst", "8%,30%,60%", "--seed", 11)
     rj, rc = os.path.join(tmp, "real.json"), os.path.join(tmp, "real.csv")
     n = 3000
-    r = ub("--peer", "127.0.0.1:%d" % port, "-c", n, "-i", "10ms", "--report-interval", "100ms",
+    r = ub("--peer", "127.0.0.1:%d" % port, "-c", n, "-i", "5ms", "--report-interval", "50ms",
            "--json", rj, "--csv", rc, "--timeout", "1s", "--mode", "stamp", "-q",
            "--summary-only")
     assert r.returncode == 0, r.stderr
@@ -235,7 +235,7 @@ def test_longrun_chart_of_a_real_run_matches_the_truth_log(tmp):
     tx = {int(row["seq"]): int(row["tx_ns"]) for row in rows}
     # a reply past Tmax (a host that stalled) is lost to its record too, though the relay passed it
     late = {int(row["seq"]) for row in rows if row["status"] == "late"}
-    span = 100000000
+    span = 50000000
     sent, gone = {}, {}
     for seq, ns in tx.items():
         sent[ns // span] = sent.get(ns // span, 0) + 1
