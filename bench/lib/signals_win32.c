@@ -10,6 +10,7 @@
 #include "lib/signals.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "lib/plat.h"
 
@@ -35,31 +36,42 @@ static BOOL WINAPI on_ctrl(DWORD what)
 	return TRUE;
 }
 
-/* Waits for the stop event, then stops the process as SIGTERM would. */
-static DWORD WINAPI stop_waiter(LPVOID ev)
+static HANDLE stop_event, stop_thread;
+static volatile LONG exiting;
+
+/* Waits for the stop event, then stops the process as SIGTERM would (unless it is exiting anyway). */
+static DWORD WINAPI stop_waiter(LPVOID unused)
 {
-	if (WaitForSingleObject(ev, INFINITE) == WAIT_OBJECT_0)
+	(void)unused;
+	if (WaitForSingleObject(stop_event, INFINITE) == WAIT_OBJECT_0 &&
+	    !InterlockedCompareExchange(&exiting, 0, 0))
 		on_ctrl(CTRL_BREAK_EVENT);
 	return 0;
+}
+
+/* Ends the waiting thread before the process ends: no thread is left in a wait as it goes. */
+static void stop_waiter_end(void)
+{
+	InterlockedExchange(&exiting, 1);
+	SetEvent(stop_event);
+	WaitForSingleObject(stop_thread, 1000);
 }
 
 void ub_signals_install(void)
 {
 	static int done;
 	char name[64];
-	HANDLE ev, t;
 
 	if (done++)
 		return;
 	SetConsoleCtrlHandler(on_ctrl, TRUE);
 	snprintf(name, sizeof(name), UB_W32_STOP_EVENT, (unsigned long)GetCurrentProcessId());
 	/* Without the event (out of handles) a parent's stop ends the process instead. */
-	ev = CreateEventA(NULL, TRUE, FALSE, name);
-	if (!ev)
+	stop_event = CreateEventA(NULL, TRUE, FALSE, name);
+	if (!stop_event)
 		return;
-	t = CreateThread(NULL, 64 * 1024, stop_waiter, ev, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
-	if (t)
-		CloseHandle(t);
-	else
-		CloseHandle(ev);
+	stop_thread = CreateThread(NULL, 64 * 1024, stop_waiter, NULL, STACK_SIZE_PARAM_IS_A_RESERVATION,
+				   NULL);
+	if (stop_thread)
+		atexit(stop_waiter_end);
 }
