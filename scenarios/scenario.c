@@ -222,7 +222,7 @@ int ub_scenario_load(const char *path, struct ub_scenario **out, struct ub_err *
 	ub_err_clear(&kerr);
 	ub_impair_config_init(&ctx.up);
 	ub_impair_config_init(&ctx.down);
-	ctx.f = fopen(path, "r");
+	ctx.f = fopen(path, "rb");
 	if (!ctx.f) {
 		rc = ub_err_set(e, UB_E_INVAL, errno, "cannot read scenario %s", path);
 		goto out;
