@@ -36,7 +36,7 @@ static const char *const names_ok[] = {
 	"udpbench", "relay", "reflect", "scenario", "list", "gnuplot", "netem", "nftables", "nft",
 	"tc", "ip", "root", "Debian", "iproute", "libpcap", "MicroPython", "ESP", "Mbit", "ns",
 	"us", "ms", "stamp", "echo", "text", "any", "auto", "NULL", "Prometheus", "Ctrl",
-	"Windows", "PATH",
+	"Windows", "Linux", "PATH",
 };
 
 struct finding {
