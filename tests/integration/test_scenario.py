@@ -212,5 +212,6 @@ def test_ctrl_c_keeps_what_was_measured_and_runs_nothing_more(tmp):
     assert s["interrupted"] is True and 0 < s["sent"] < 3000, s
     assert not os.path.exists(os.path.join(out, "tcp.json"))
     tname = "truth-udp.json" if os.path.exists(os.path.join(out, "truth-udp.json")) else "truth.json"
-    assert load_json(os.path.join(out, tname))["up"]["in"] == s["sent"]
+    # the relay stops on the same Ctrl-C: a probe it never got is one cut at the stop
+    assert 0 <= s["sent"] - load_json(os.path.join(out, tname))["up"]["in"] <= (s["cut_at_stop"] or 0), s
     assert "stopped (Ctrl-C) before the end" in open(os.path.join(out, "summary.txt")).read()

@@ -794,7 +794,10 @@ def test_windows_scenario_ctrl_c_keeps_what_was_measured(tmp):
     code, stdout, err = wine_wait(p, o, 60)
     assert code == 0, (code, err)
     s, t = load_json(os.path.join(out, "udp.json"))["summary"], load_json(os.path.join(out, "truth.json"))
-    assert s["interrupted"] is True and 0 < s["sent"] < 5000 and t["up"]["in"] == s["sent"], (s, t["up"])
+    # Ctrl-C reaches the relay as it reaches the sender: a probe still on its
+    # way when the relay stopped is one the sender counts cut at the stop.
+    assert s["interrupted"] is True and 0 < s["sent"] < 5000, s
+    assert 0 <= s["sent"] - t["up"]["in"] <= (s["cut_at_stop"] or 0), (s, t["up"])
     with open(os.path.join(out, "summary.txt"), encoding="utf-8") as f:
         assert "stopped (Ctrl-C) before the end" in f.read()
     left = [l for l in run(["ps", "-eo", "args"]).stdout.splitlines()
