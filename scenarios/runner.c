@@ -42,12 +42,20 @@ void ub_scenario_run_config_init(struct ub_scenario_run_config *c)
 	c->seed = 1;
 }
 
-/* Starts a with stderr into a pipe (capture) or inherited, inside holder enter's namespaces when nonzero. */
-static int child_start(struct child *c, const struct ub_argv *a, int capture, pid_t enter,
+/* How a child's output goes (child_start): stderr read back, stdout thrown away. */
+#define CHILD_CAPTURE 1
+#define CHILD_SILENT 2
+
+/*
+ * Starts a with stderr into a pipe (how has CHILD_CAPTURE) or inherited,
+ * stdout inherited or thrown away (CHILD_SILENT), inside holder enter's
+ * namespaces when nonzero.
+ */
+static int child_start(struct child *c, const struct ub_argv *a, int how, pid_t enter,
 		       struct ub_err *e)
 {
 	struct ub_proc_config pc;
-	int p[2] = { -1, -1 }, rc;
+	int p[2] = { -1, -1 }, rc, capture = how & CHILD_CAPTURE;
 
 	memset(c, 0, sizeof(*c));
 	c->pid = -1;
@@ -57,6 +65,8 @@ static int child_start(struct child *c, const struct ub_argv *a, int capture, pi
 	ub_proc_config_init(&pc);
 	if (capture)
 		pc.err = p[1];
+	if (how & CHILD_SILENT)
+		pc.out = UB_PROC_DEVNULL;
 	pc.enter = enter;
 	rc = ub_proc_spawn(a->v, &pc, &c->pid, e);
 	if (capture)
@@ -465,7 +475,8 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 		ub_argv_add(&a, "--tcp", NULL);
 	if (c->quiet)
 		ub_argv_add(&a, "-q", NULL);
-	if (child_start(&ch, &a, 0, enter, e) < 0)
+	/* quiet: the runner's summary is left out, and so is the sender's */
+	if (child_start(&ch, &a, c->quiet ? CHILD_SILENT : 0, enter, e) < 0)
 		return e->code;
 	/* The sender handles Ctrl-C itself (it shares our terminal's process group). */
 	st = child_stop(&ch, 0);
@@ -490,7 +501,7 @@ static int start_reflector(struct child *refl, const char *exe, pid_t enter, con
 	ub_argv_add(&a, exe, "reflect", "--bind", bind, "--port", "0", NULL);
 	if (allow_load)
 		ub_argv_add(&a, "--allow-load", NULL);
-	rc = child_start(refl, &a, 1, enter, e);
+	rc = child_start(refl, &a, CHILD_CAPTURE, enter, e);
 	if (rc < 0)
 		return rc;
 	return child_wait_port(refl, "reflector", e);
@@ -518,7 +529,7 @@ static void make_charts(const char *exe, const struct ub_scenario_run_config *c,
 		return;
 	snprintf(out, sizeof(out), "%s/report", dir);
 	ub_argv_add(&a, "-o", out, "--lang", lang_word(c), NULL);
-	if (child_start(&ch, &a, 1, 0, &e) < 0)
+	if (child_start(&ch, &a, CHILD_CAPTURE, 0, &e) < 0)
 		return;
 	if (child_stop(&ch, 0) != 0) {
 		fprintf(stderr, "udpbench: no charts: %s", ch.log);
@@ -573,7 +584,7 @@ static int start_relay(struct child *relay, const char *exe, const struct ub_sce
 		snprintf(opt[i], sizeof(opt[i]), "--%s", s->link[i].key);
 		ub_argv_add(&a, opt[i], s->link[i].value, NULL);
 	}
-	rc = child_start(relay, &a, 1, enter, e);
+	rc = child_start(relay, &a, CHILD_CAPTURE, enter, e);
 	if (rc < 0)
 		return rc;
 	if (rport)

@@ -31,6 +31,8 @@ def test_every_scenario_runs_and_writes_its_folder(tmp):
         out = os.path.join(tmp, name)
         r = ub("scenario", "run", name, "-o", out, "-c", 150, "-q", timeout=180)
         assert r.returncode == 0, (name, r.stderr)
+        # -q prints only errors: neither the runner's summary nor the sender's
+        assert r.stdout == "", (name, r.stdout[-300:])
         # UDP and TCP scenarios run on the packet-level link where it can be made.
         tname = "truth-udp.json" if os.path.exists(os.path.join(out, "truth-udp.json")) else "truth.json"
         for f in ("udp.json", "udp.csv", tname, "summary.txt", "scenario.ini"):
