@@ -276,8 +276,6 @@ cross-aarch64: deps-cross
 			bench/stamp/auth.c) c=bench/stamp/auth_none.c ;; \
 			bench/live/live.c) c=peers/vvboard/live_none.c ;; \
 			capture/capture.c) c=peers/vvboard/capture_none.c ;; \
-			scenarios/netns.c) c=scenarios/netns_none.c ;; \
-			scenarios/scenario.c) c="scenarios/scenario.c scenarios/runner.c" ;; \
 			bench/send/session_int.c) c="bench/send/transport_udp.c bench/send/transport_tcp.c" ;; \
 			*) c="$$c $$(ls $${h%.h}_*.c 2>/dev/null | grep -v '_win32\.c$$\|_none\.c$$')" ;; esac; \
 			for x in $$c; do [ -f "$$x" ] && todo="$$todo $$x"; done; \
@@ -411,7 +409,7 @@ WIN_LIBS     := -lpthread -lssp -lws2_32 -liphlpapi -lbcrypt -ladvapi32 -lwinmm
 cross-windows: deps-windows
 	$(Q)$(MAKE) --no-print-directory $(WIN_DEPS)/jansson/libjansson.a $(WIN_DEPS)/libpcap/libpcap.a
 	$(Q)list=$(WIN_BUILD)/sources.txt; \
-	if [ -f $$list ] && [ -z "$$(find Makefile bench capture peers -newer $$list \
+	if [ -f $$list ] && [ -z "$$(find Makefile bench capture peers reports scenarios -newer $$list \
 		\( -name '*.[ch]' -o -name Makefile \) | head -n 1)" ]; then src=$$(cat $$list); else \
 	todo="$(WIN_MAIN)"; seen=""; src=""; \
 	while [ -n "$$todo" ]; do \
