@@ -2,10 +2,11 @@
 
 Two network namespaces joined by a veth pair, with a 4 Mbit/s tbf bottleneck
 on the way the load goes: the round trip under load grows many times over the
-idle one (bufferbloat), and the load's throughput is checked against what
-the receiving host's kernel says it received (ss: tcpi_bytes_received of the
-load's sockets, sampled while it runs) and against the bottleneck's own byte
-counter (tc -s qdisc), neither computed by udpbench.
+idle one (bufferbloat), and the octets the load moved are checked against a
+capture taken where the bottleneck hands segments on (tcpdump on the ifb
+device, read back by tcpdump: each octet of sequence space once, however often
+it was sent), and its rate against the bottleneck's own byte counter (tc -s
+qdisc), neither computed by udpbench.
 
 The tbf sits on the receiving side's ingress (through an ifb device), where a
 router's queue is on a real path; a queue on the sending host's own egress
@@ -74,37 +75,23 @@ def make_bottleneck_pair(receiver):
 
 
 class Sampler:
-    """Samples, every 50 ms until stopped, the octets the receiver's kernel got on
-    the load's connections (ss) and the octets the bottleneck passed (tc)."""
+    """Reads, every 50 ms until stopped, the octets and packets the bottleneck
+    passed (tc -s qdisc), each reading bracketed by the clock just before and
+    after its command: on a busy machine a command can take a good part of a second."""
 
-    def __init__(self, netns, port, side, ifb):
-        self.netns, self.port, self.side, self.ifb = netns, port, side, ifb
-        self.samples = []  # (wall ns, received octets, tc octets, tc packets)
-        # the most each connection was seen to have received: one that has closed
-        # since keeps its count, so the sum never goes back
-        self.seen = {}
+    def __init__(self, netns, ifb):
+        self.netns, self.ifb = netns, ifb
+        self.samples = []  # (before ns, after ns, octets, packets)
         self.halt = threading.Event()
         self.th = threading.Thread(target=self.loop, daemon=True)
 
     def one(self):
         t0 = time.time_ns()
-        ss = run(["ip", "netns", "exec", self.netns, "ss", "-tinH", "state", "established",
-                  "( %s = :%d )" % (self.side, self.port)], timeout=10).stdout
         tc = run(["tc", "-n", self.netns, "-s", "qdisc", "show", "dev", self.ifb],
                  timeout=10).stdout
         t1 = time.time_ns()
-        # one line naming the connection, then an indented line of its figures
-        name = None
-        for line in ss.splitlines():
-            if not line[:1].isspace():
-                name = " ".join(line.split()[2:4])
-                continue
-            m = re.search(r"bytes_received:(\d+)", line)
-            if name and m:
-                self.seen[name] = max(self.seen.get(name, 0), int(m.group(1)))
-        got = sum(self.seen.values())
         m = re.search(r"Sent (\d+) bytes (\d+) pkt", tc)
-        self.samples.append(((t0 + t1) // 2, got, int(m.group(1)), int(m.group(2))))
+        self.samples.append((t0, t1, int(m.group(1)), int(m.group(2))))
 
     def loop(self):
         deadline = time.monotonic() + 60
@@ -121,15 +108,60 @@ class Sampler:
         self.th.join(timeout=10)
 
 
-def truth(samples, t_from, t_to):
-    """From the samples inside [t_from, t_to]: (received bit/s, bottleneck wire bit/s,
-    bottleneck packets/s), each over the span between the first and the last."""
-    inside = [s for s in samples if t_from <= s[0] <= t_to]
-    assert len(inside) >= 10, (len(samples), len(inside))
+def rate_bounds(readings, t_from, t_to):
+    """From bracketed readings (before ns, after ns, counter...) of counters that only
+    grow, the first and the last inside [t_from, t_to]: per counter, the least and
+    the most it can have grown a second between them. Each was read at some moment
+    inside its bracket, so the growth is divided by the longest and by the shortest
+    time the two moments can be apart."""
+    inside = [r for r in readings if t_from <= (r[0] + r[1]) // 2 <= t_to]
+    assert len(inside) >= 10, (len(readings), len(inside))
     a, b = inside[0], inside[-1]
-    span = (b[0] - a[0]) / 1e9
-    assert span > 0.8 * (t_to - t_from) / 1e9, span
-    return (b[1] - a[1]) * 8 / span, (b[2] - a[2]) * 8 / span, (b[3] - a[3]) / span
+    longest, shortest = (b[1] - a[0]) / 1e9, (b[0] - a[1]) / 1e9
+    assert shortest > 0.6 * (t_to - t_from) / 1e9, (shortest, a[:2], b[:2])
+    return [((y - x) / longest, (y - x) / shortest) for x, y in zip(a[2:], b[2:])]
+
+
+def capture(netns, dev, port, path):
+    """tcpdump on dev in netns, the load's TCP port only; returns once it listens."""
+    need_tool("tcpdump")
+    p = spawn(["ip", "netns", "exec", netns, "tcpdump", "-i", dev, "-n", "-U", "-s", "128",
+               "-w", path, "tcp port %d" % port])
+    wait_line(p.stderr, r"listening on", timeout=10)
+    return p
+
+
+SEGMENT = re.compile(r"^(\d+)\.(\d{6}) IP6? (\S+)\.(\d+) > (\S+)\.(\d+): .*?seq (\d+):(\d+),")
+
+
+def octets_arrived(path, port, to_port, t_from, t_to):
+    """Read back by tcpdump: the octets of sequence space the load's segments
+    carried past the bottleneck between t_from and t_to (wall ns), each counted
+    once however often it was sent, on every connection to (to_port) or from
+    the port."""
+    r = run(["tcpdump", "-nn", "-S", "-tt", "-r", path], timeout=30)
+    assert r.returncode == 0, r.stderr
+    got = {}  # connection: [first seq, [(from, to) offsets]]
+    for line in r.stdout.splitlines():
+        m = SEGMENT.match(line)
+        if not m:
+            continue
+        ts = int(m.group(1)) * 1000000000 + int(m.group(2)) * 1000
+        dport = int(m.group(6)) if to_port else int(m.group(4))
+        if dport != port or not t_from <= ts <= t_to:
+            continue
+        seq, end = int(m.group(7)), int(m.group(8))
+        conn = got.setdefault(m.group(3, 4, 5, 6), [seq, []])
+        lo = (seq - conn[0]) % (1 << 32)
+        conn[1].append((lo, lo + (end - seq) % (1 << 32)))
+    total = 0
+    for _, spans in got.values():
+        reach = 0
+        for lo, hi in sorted(spans):
+            if hi > reach:
+                total += hi - max(lo, reach)
+                reach = hi
+    return total
 
 
 def bufferbloat(tmp, direction):
@@ -137,10 +169,12 @@ def bufferbloat(tmp, direction):
     ns, ifb = make_bottleneck_pair(receiver)
     refl, port = start_reflector("--allow-load", bind=REFL_IP, netns=ns["r"])
     rj = os.path.join(tmp, "r.json")
-    side = "sport" if receiver == "r" else "dport"
-    with Sampler(ns[receiver], port, side, ifb) as smp:
+    pcap = os.path.join(tmp, "bottleneck.pcap")
+    dump = capture(ns[receiver], ifb, port, pcap)
+    with Sampler(ns[receiver], ifb) as smp:
         r = ub("--peer", "%s:%d" % (REFL_IP, port), "--load", direction, *LOAD_ARGS,
                "--json", rj, "-q", netns=ns["s"], timeout=60)
+    stop(dump)
     stop(refl)
     assert r.returncode == 0, (r.returncode, r.stderr)
     res = load_json(rj)
@@ -155,21 +189,28 @@ def bufferbloat(tmp, direction):
     assert 2.5e6 <= got <= 4.4e6, got
     # ground truth over the loaded phase, as the JSON places it from slot 0
     t0 = res["params"]["start_time_ns"]
-    rx_bps, wire_bps, pps = truth(smp.samples, t0 + load["loaded_from_ns"], t0 + load["loaded_to_ns"])
-    assert abs(got - rx_bps) <= 0.1 * rx_bps, (got, rx_bps)
+    span = (t0 + load["loaded_from_ns"], t0 + load["loaded_to_ns"])
+    # what crossed the bottleneck in the loaded phase, each octet once: the receiving
+    # side has it, acknowledged or selectively acknowledged up, read by the sender down
+    arrived = octets_arrived(pcap, port, direction == "up", *span)
+    moved = load["bytes"][direction]
+    assert abs(moved - arrived) <= 0.05 * arrived, (moved, arrived)
+    assert abs(got - moved * 8e9 / (span[1] - span[0])) <= 0.01 * got, (got, moved, span)
+    (wire_lo, wire_hi), (pps_lo, _) = rate_bounds(smp.samples, *span)
+    wire_lo, wire_hi = wire_lo * 8, wire_hi * 8
     # the bottleneck passed about 4 Mbit/s (frames with their Ethernet header) and no
     # more than it carried can have arrived: TCP/IP headers are 66 octets a packet
-    assert 0.85 * RATE_BPS <= wire_bps <= 1.05 * RATE_BPS, wire_bps
-    assert got <= (wire_bps - 66 * 8 * pps) * 1.05, (got, wire_bps, pps)
+    assert wire_hi >= 0.85 * RATE_BPS and wire_lo <= 1.05 * RATE_BPS, (wire_lo, wire_hi)
+    assert got <= (wire_hi - 66 * 8 * pps_lo) * 1.05, (got, wire_hi, pps_lo)
     # the chart's series: throughput bin by bin over the loaded phase, nothing outside it
     series = load["series"]
     assert series and all(b[direction + "_bps"] == 0 for b in series if b["phase"] == "idle")
     inner = [b for b in series if b["phase"] == "loaded"]
     assert sum(b[direction + "_bps"] for b in inner) / len(inner) > 2e6, inner
-    print("  %s: rtt median idle %.3f ms, loaded %.1f ms; throughput %.2f Mbit/s, received "
-          "(ss) %.2f, bottleneck wire %.2f" % (direction, idle["median"] / 1e6,
-                                               loaded["median"] / 1e6, got / 1e6, rx_bps / 1e6,
-                                               wire_bps / 1e6))
+    print("  %s: rtt median idle %.3f ms, loaded %.1f ms; throughput %.2f Mbit/s, %d octets "
+          "(capture %d); bottleneck wire %.2f..%.2f Mbit/s"
+          % (direction, idle["median"] / 1e6, loaded["median"] / 1e6, got / 1e6, moved, arrived,
+             wire_lo / 1e6, wire_hi / 1e6))
     return load
 
 
