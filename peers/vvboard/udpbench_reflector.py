@@ -364,13 +364,22 @@ class Reflector(object):
                 raise
             family, sockaddr = socket.AF_INET, ("0.0.0.0", self.args.port)
             s = self._udp_socket(family, sockaddr)
+        if self.args.tcp:
+            for tries in range(32):
+                exc = self._open_tcp(family, s.getsockname())
+                # --port 0 found a free UDP port whose TCP twin is taken: another pick
+                if exc is None or self.args.port != 0 or exc.errno != errno.EADDRINUSE \
+                        or tries == 31:
+                    break
+                s.close()
+                s = self._udp_socket(family, sockaddr)
+            if exc is not None:
+                self.log("udpbench reflector: no TCP echo: %s" % exc)
         self.family = family
         self.udp = s
         self.port = s.getsockname()[1]
         s.setblocking(False)
         self._enable_metadata(s, family, wildcard=not self.args.bind)
-        if self.args.tcp:
-            self._open_tcp(family, s.getsockname())
         return s.getsockname()
 
     def _enable_metadata(self, s, family, wildcard):
@@ -395,6 +404,7 @@ class Reflector(object):
                 self.use_pktinfo = False
 
     def _open_tcp(self, family, sockaddr):
+        """The TCP echo on the UDP socket's port; returns None, or why it cannot listen."""
         t = socket.socket(family, socket.SOCK_STREAM)
         try:
             t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -404,9 +414,10 @@ class Reflector(object):
             t.listen(16)
             t.setblocking(False)
             self.tcp = t
+            return None
         except OSError as exc:
             t.close()
-            self.log("udpbench reflector: no TCP echo: %s" % exc)
+            return exc
 
     def close(self):
         for sock, _ in list(self.conns.values()):

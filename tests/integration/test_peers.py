@@ -186,6 +186,31 @@ def test_vvboard_reflector_dual_stack(tmp):
     assert code == 0 and counters(err)["total"] == 2, err
 
 
+def test_vvboard_port_0_finds_a_port_free_for_udp_and_tcp(tmp):
+    # --port 0 takes a free UDP port and the TCP echo wants the same number; a TCP
+    # port can be held by anything else on the machine. In a namespace of its own
+    # whose ephemeral range holds two ports, the TCP side of one is taken: every
+    # start must still end with both, on the other port.
+    from test_netns import make_netns
+    ns = make_netns()
+    r = run(["ip", "netns", "exec", ns, "sysctl", "-qw",
+             "net.ipv4.ip_local_port_range=40000 40001"])
+    assert r.returncode == 0, r.stderr
+    holder = spawn(["ip", "netns", "exec", ns, PYTHON, "-c",
+                    "import socket, time\n"
+                    "s = socket.socket(); s.bind(('127.0.0.1', 40000)); s.listen()\n"
+                    "print('held', flush=True); time.sleep(60)"])
+    wait_line(holder.stdout, "held")
+    for _ in range(6):
+        p = spawn(["ip", "netns", "exec", ns, PYTHON, VV_REFLECTOR, "--bind", "127.0.0.1",
+                   "--port", "0", "--max-seconds", "30"])
+        m = wait_line(p.stderr, r"listening on \S+:(\d+) \(([^)]*)\)", timeout=10)
+        _, _, err = stop(p)
+        assert m.group(1) == "40001" and "TCP echo" in m.group(2), m.group(0)
+        assert "no TCP echo" not in err, err
+    stop(holder)
+
+
 def test_vvboard_autostart_main(tmp):
     # main.py for the U-disk mode starts the same reflector (here with test arguments).
     launcher = os.path.join(PEERS_DIR, "vvboard", "main.py")
