@@ -19,6 +19,7 @@ import importlib.util
 import json
 import os
 import signal
+import socket
 import sys
 import time
 
@@ -62,6 +63,26 @@ def install_ticks(wrap_after_s):
     time.sleep_us = sleep_us
 
 
+def port_free_for_both(bind):
+    """A port whose UDP and TCP sides are both free on bind: the board's PORT is
+    fixed, so main.py does not pick again when the TCP twin of a port the
+    kernel chose for UDP is taken, as it can be on a busy test machine."""
+    for _ in range(32):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            u.bind((bind, 0))
+            t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            t.bind((bind, u.getsockname()[1]))
+            return u.getsockname()[1]
+        except OSError:
+            continue
+        finally:
+            u.close()
+            t.close()
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--script", required=True)
@@ -98,7 +119,7 @@ def main():
     spec.loader.exec_module(board)
     if not args.settings_from_script:
         board.BIND = args.bind
-        board.PORT = args.port
+        board.PORT = args.port or port_free_for_both(args.bind)
     if args.address is not None:
         network.ADDRESS = args.address
     if args.netmask is not None:
