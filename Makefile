@@ -245,8 +245,9 @@ deps-%:
 # reflector and sender built with Debian's cross compiler. libpcap, jansson,
 # inih and libmicrohttpd exist for arm64 only as foreign-architecture
 # packages, so this build (UB_BOARD_BUILD) holds only the modules reflect and
-# send need: starting from peers/vvboard/board_main.c, every X.h a source
-# includes brings in X.c and X_*.c (session_int.h: the transports), until
+# send need: mk/sources.sh walks from peers/vvboard/board_main.c, every X.h a
+# source includes (as the compiler sees it, the board's conditional includes
+# resolved) bringing in X.c and X_*.c (session_int.h: the transports), until
 # nothing new comes in. The binary names the commands and options it lacks.
 # Stand-ins: bench/stamp/auth_none.c for auth.c (no arm64 libcrypto: --key is
 # refused), peers/vvboard/live_none.c and capture_none.c for the live page
@@ -265,22 +266,12 @@ CROSS_OBJ     = $(CROSS_SRC:%.c=$(CROSS_BUILD)/obj/%.o)
 .PHONY: cross-aarch64 clean-cross
 
 cross-aarch64: deps-cross
-	$(Q)todo="$(CROSS_MAIN)"; src=""; \
-	while [ -n "$$todo" ]; do \
-		set -- $$todo; f=$$1; shift; todo="$$*"; \
-		case " $$src " in *" $$f "*) continue ;; esac; \
-		src="$$src $$f"; \
-		deps=$$($(CROSS_CC) $(CROSS_CPPFLAGS) -MM $$f) || exit 1; \
-		for h in $$(echo "$$deps" | tr -s ' \\' '\n\n' | grep '\.h$$'); do \
-			c=$${h%.h}.c; case $$c in \
-			bench/stamp/auth.c) c=bench/stamp/auth_none.c ;; \
-			bench/live/live.c) c=peers/vvboard/live_none.c ;; \
-			capture/capture.c) c=peers/vvboard/capture_none.c ;; \
-			bench/send/session_int.c) c="bench/send/transport_udp.c bench/send/transport_tcp.c" ;; \
-			*) c="$$c $$(ls $${h%.h}_*.c 2>/dev/null | grep -v '_win32\.c$$\|_none\.c$$')" ;; esac; \
-			for x in $$c; do [ -f "$$x" ] && todo="$$todo $$x"; done; \
-		done; \
-	done; \
+	$(Q)src=$$(sh mk/sources.sh -c "$(CROSS_CC) $(CROSS_CPPFLAGS)" \
+		-m bench/stamp/auth.c=bench/stamp/auth_none.c \
+		-m bench/live/live.c=peers/vvboard/live_none.c \
+		-m capture/capture.c=peers/vvboard/capture_none.c \
+		-m "bench/send/session_int.c=bench/send/transport_udp.c bench/send/transport_tcp.c" \
+		$(CROSS_MAIN)) && \
 	$(MAKE) --no-print-directory $(CROSS_BUILD)/udpbench CROSS_SRC="$$src"
 
 $(CROSS_BUILD)/udpbench: $(CROSS_OBJ)
@@ -391,9 +382,9 @@ $(WIN_DEPS)/libpcap/libpcap.a: | $(WIN_DEPS)/apt/sources.list
 		$(WIN_AR) rcs libpcap.a $(WIN_PCAP_SRC:.c=.o) grammar.o scanner.o
 	$(call say,AR,$@)test -f $@
 
-# The sources: starting from bench/cmd/main.c, every X.h that a source or
-# a header names in an #include (found in the tree, bench/ or
-# bench/lib/win32/; the modules include nothing conditionally) brings in
+# The sources: mk/sources.sh walks from bench/cmd/main.c, every X.h that a
+# source or a header names in an #include (found in the tree, bench/ or
+# bench/lib/win32/; the modules include nothing conditionally) bringing in
 # X.c and X_*.c, each replaced by its *_win32.c variant where there is one,
 # until nothing new comes in; the stand-ins below say "not in this build"
 # when asked for what they replace.
@@ -409,31 +400,18 @@ WIN_LIBS     := -lpthread -lssp -lws2_32 -liphlpapi -lbcrypt -ladvapi32 -lwinmm
 cross-windows: deps-windows
 	$(Q)$(MAKE) --no-print-directory $(WIN_DEPS)/jansson/libjansson.a $(WIN_DEPS)/libpcap/libpcap.a
 	$(Q)list=$(WIN_BUILD)/sources.txt; \
-	if [ -f $$list ] && [ -z "$$(find Makefile bench capture peers reports scenarios -newer $$list \
-		\( -name '*.[ch]' -o -name Makefile \) | head -n 1)" ]; then src=$$(cat $$list); else \
-	todo="$(WIN_MAIN)"; seen=""; src=""; \
-	while [ -n "$$todo" ]; do \
-		set -- $$todo; f=$$1; shift; todo="$$*"; \
-		case " $$seen " in *" $$f "*) continue ;; esac; \
-		seen="$$seen $$f"; case $$f in *.c) src="$$src $$f" ;; esac; \
-		for i in $$(sed -n 's/^#include ["<]\([^">]*\)[">].*/\1/p' $$f); do \
-			h=; for d in . bench bench/lib/win32; do [ -f "$$d/$$i" ] && { h=$${d#./}/$$i; h=$${h#./}; break; }; done; \
-			[ -n "$$h" ] || continue; todo="$$todo $$h"; \
-			b=$${h%.h}; case $$b.c in \
-			bench/live/live.c) c=peers/vvboard/live_none.c ;; \
-			bench/live/metrics.c) c=bench/live/metrics_none.c ;; \
-			bench/relay/pktlink.c) c=bench/relay/pktlink_none.c ;; \
-			capture/capture.c) c=peers/vvboard/capture_none.c ;; \
-			scenarios/netns.c) c=scenarios/netns_none.c ;; \
-			scenarios/scenario.c) c="scenarios/scenario.c scenarios/runner.c" ;; \
-			bench/lib/wifi.c) c="bench/lib/wifi.c bench/lib/wifi_query.c" ;; \
-			bench/send/session_int.c) c="bench/send/transport_udp.c bench/send/transport_tcp.c" ;; \
-			*) c="$$b.c $$(ls $${b}_*.c 2>/dev/null | grep -v '_win32\.c$$\|_none\.c$$')" ;; esac; \
-			for x in $$c; do [ -f "$${x%.c}_win32.c" ] && x=$${x%.c}_win32.c; \
-				[ -f "$$x" ] && todo="$$todo $$x"; done; \
-		done; \
-	done; \
-	echo "$$src" > $$list; fi; \
+	if [ -f $$list ] && [ -z "$$(find Makefile mk bench capture peers reports scenarios -newer $$list \
+		\( -name '*.[ch]' -o -name Makefile -o -name '*.sh' \) | head -n 1)" ]; then src=$$(cat $$list); else \
+	src=$$(sh mk/sources.sh -I ". bench bench/lib/win32" -w win32 \
+		-m bench/live/live.c=peers/vvboard/live_none.c \
+		-m bench/live/metrics.c=bench/live/metrics_none.c \
+		-m bench/relay/pktlink.c=bench/relay/pktlink_none.c \
+		-m capture/capture.c=peers/vvboard/capture_none.c \
+		-m scenarios/netns.c=scenarios/netns_none.c \
+		-m "scenarios/scenario.c=scenarios/scenario.c scenarios/runner.c" \
+		-m "bench/lib/wifi.c=bench/lib/wifi.c bench/lib/wifi_query.c" \
+		-m "bench/send/session_int.c=bench/send/transport_udp.c bench/send/transport_tcp.c" \
+		$(WIN_MAIN)) && echo "$$src" > $$list || exit 1; fi; \
 	$(MAKE) --no-print-directory $(WIN_BUILD)/udpbench.exe WIN_SRC="$$src"
 
 # The manifest makes UTF-8 the process's code page: arguments and file names in Chinese.
