@@ -158,11 +158,14 @@ int ub_w32_ntp_adjtime(struct timex *tx);
 /* getaddrinfo: Windows says "no address of that family" as EAI_NODATA. */
 #define EAI_ADDRFAMILY EAI_NODATA
 
-/* TCP_INFO: Linux's; getsockopt answers ENOPROTOOPT, so no retransmission counts are read. */
+/*
+ * TCP_INFO: Linux's; getsockopt answers ENOPROTOOPT, so no retransmission
+ * counts are read, and a load's upload has no figure (its download is counted by reads).
+ */
 #define TCP_INFO 0x7f01
 struct tcp_info {
 	uint32_t tcpi_rto, tcpi_snd_mss, tcpi_sacked, tcpi_total_retrans;
-	uint64_t tcpi_bytes_acked;
+	uint64_t tcpi_bytes_acked, tcpi_bytes_received;
 };
 
 /* timerfd: a deadline on the monotonic clock that poll() waits for. */

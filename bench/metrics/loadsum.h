@@ -45,7 +45,9 @@ struct ub_load_run {
 	int64_t grant_ns;        /* the time the reflector allowed a connection */
 	uint64_t grant_bps;      /* its rate cap over all load, bit/s; 0 none */
 	uint64_t up_bytes;       /* acknowledged by the reflector over the loaded phase, SACK included */
-	uint64_t down_bytes;     /* received over the loaded phase */
+	uint64_t down_bytes;     /* arrived in order over the loaded phase (read, where uncounted) */
+	int up_uncounted;        /* the system does not say what TCP acknowledged (no TCP_INFO):
+				    the upload has no figure */
 	int64_t bin_ns;
 	size_t n_bins;
 	uint64_t *up_bin, *down_bin; /* the same, bin by bin from slot 0 (owned by the load side) */
@@ -55,7 +57,7 @@ struct ub_load_run {
 struct ub_load_bin {
 	int64_t t_ns;            /* its start, since slot 0 */
 	int loaded;              /* it lies in the loaded phase (wholly or in part) */
-	double up_bps, down_bps; /* -1 for a direction not loaded */
+	double up_bps, down_bps; /* -1 for a direction not loaded or not counted */
 	uint64_t sent, lost;     /* probes sent in it, and of those lost */
 	int64_t rtt_median_ns;   /* of its probes that came back; -1 none */
 };
@@ -63,7 +65,7 @@ struct ub_load_bin {
 /* summary.load */
 struct ub_load_summary {
 	struct ub_load_run run;
-	double up_bps, down_bps; /* over the loaded phase; -1 for a direction not loaded */
+	double up_bps, down_bps; /* over the loaded phase; -1 for a direction not loaded or not counted */
 	struct ub_dist rtt_idle, rtt_loaded;
 	uint64_t lost_idle, lost_loaded;
 	uint64_t sent_idle, sent_loaded;

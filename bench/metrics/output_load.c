@@ -11,6 +11,8 @@
 
 #define TR UB_TR
 #define FMT_NS(v, b) ub_units_fmt_ns((v), (b), sizeof(b))
+#define UNCOUNTED_EN "upload: this system does not say what TCP acknowledged (no TCP_INFO)"
+#define UNCOUNTED_ZH "上行：这个系统不提供 TCP 已确认的数据量，算不出吞吐量"
 
 #ifndef UB_BOARD_BUILD
 static json_t *bps_or_null(double v)
@@ -18,10 +20,12 @@ static json_t *bps_or_null(double v)
 	return v < 0 ? json_null() : json_integer((json_int_t)(v + 0.5));
 }
 
-/* Octets one way over the loaded phase; null for a way not loaded. */
+/* Octets one way over the loaded phase; null for a way not loaded or not counted. */
 static json_t *bytes_or_null(const struct ub_load_run *r, int way, uint64_t v)
 {
-	return r->dir & way ? json_integer((json_int_t)v) : json_null();
+	return (r->dir & way) && !(way == UB_LOADSUM_UP && r->up_uncounted)
+		       ? json_integer((json_int_t)v)
+		       : json_null();
 }
 
 static json_t *series_json(const struct ub_load_summary *l)
@@ -50,10 +54,11 @@ json_t *ub_output_load_json(const struct ub_load_summary *l)
 	const struct ub_load_run *r = &l->run;
 
 	return json_pack(
-		"{s:s,s:{s:o,s:o},s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:{s:o,s:o},s:b,s:o,s:o,s:s,s:o,"
-		"s:o,s:I,s:I,s:o}",
+		"{s:s,s:{s:o,s:o},s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:{s:o,s:o},s:b,s:o,s:o,s:s,"
+		"s:o,s:o,s:I,s:I,s:o}",
 		"direction", ub_loadsum_dir_name(r->dir), "throughput_bps", "up",
-		bps_or_null(l->up_bps), "down", bps_or_null(l->down_bps), "rtt_idle_ns",
+		bps_or_null(l->up_bps), "down", bps_or_null(l->down_bps), "uncounted",
+		r->up_uncounted ? json_string(UNCOUNTED_EN) : json_null(), "rtt_idle_ns",
 		ub_output_dist_json(&l->rtt_idle), "rtt_loaded_ns", ub_output_dist_json(&l->rtt_loaded),
 		"lost_idle", (json_int_t)l->lost_idle, "lost_loaded", (json_int_t)l->lost_loaded,
 		"sent_idle", (json_int_t)l->sent_idle, "sent_loaded", (json_int_t)l->sent_loaded,
@@ -114,6 +119,8 @@ void ub_output_load_summary(FILE *f, enum ub_lang lang, const struct ub_load_sum
 		FMT_NS(r->end_ns - r->start_ns, a),
 		l->up_bps < 0 ? "-" : fmt_bps(l->up_bps, u, sizeof(u)),
 		l->down_bps < 0 ? "-" : fmt_bps(l->down_bps, w, sizeof(w)));
+	if (r->up_uncounted)
+		fprintf(f, "  %s\n", TR(zh, UNCOUNTED_EN, UNCOUNTED_ZH));
 	if (r->ended == UB_LOAD_END_CAP)
 		fprintf(f, TR(zh, "  the reflector ended the load at its cap after %s "
 			      "(reflect --load-max-duration)\n",

@@ -27,8 +27,8 @@ struct stream {
 	int dir;            /* UB_LOADSUM_UP or _DOWN */
 	int open;           /* still carrying load */
 	int err;            /* why it ended early: errno, or 0 closed by the reflector */
-	uint64_t acked0;    /* upload: tcpi_bytes_acked when the load began */
-	uint64_t acked;     /* upload: at the last sample */
+	int counted;        /* the kernel says what moved (TCP_INFO): counted from it, not by reads */
+	uint64_t seen;      /* what the kernel said at the last sample */
 };
 
 struct ub_load {
@@ -219,20 +219,26 @@ int64_t ub_load_granted_ns(const struct ub_load *l)
 }
 
 /*
- * Octets of the upload the reflector has: acknowledged (tcpi_bytes_acked),
- * and those it holds beyond a gap, selectively acknowledged (tcpi_sacked
- * segments of tcpi_snd_mss); without these a step after a loss would get
- * at once what arrived during the steps before it.
+ * What a stream carried so far, as the kernel counts it; returns 0, or -1
+ * where the system does not say (no TCP_INFO). Upload: the octets the
+ * reflector has, acknowledged (tcpi_bytes_acked) and those it holds beyond a
+ * gap, selectively acknowledged (tcpi_sacked segments of tcpi_snd_mss);
+ * without these a step after a loss would get at once what arrived during
+ * the steps before it. Download: the octets that arrived in order
+ * (tcpi_bytes_received), read by the load thread or not yet.
  */
-static uint64_t bytes_acked(int fd)
+static int kernel_count(const struct stream *st, uint64_t *out)
 {
 	struct tcp_info ti;
 	socklen_t sl = sizeof(ti);
 
 	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &sl) < 0)
-		return 0;
-	return ti.tcpi_bytes_acked + (uint64_t)ti.tcpi_sacked * ti.tcpi_snd_mss;
+	if (getsockopt(st->fd, IPPROTO_TCP, TCP_INFO, &ti, &sl) < 0)
+		return -1;
+	*out = st->dir == UB_LOADSUM_UP
+		       ? ti.tcpi_bytes_acked + (uint64_t)ti.tcpi_sacked * ti.tcpi_snd_mss
+		       : ti.tcpi_bytes_received;
+	return 0;
 }
 
 static size_t bin_of(const struct ub_load *l, int64_t now)
@@ -242,20 +248,30 @@ static size_t bin_of(const struct ub_load *l, int64_t now)
 	return k < l->n_bins ? k : l->n_bins - 1;
 }
 
-/* Upload: what the reflector acknowledged since the last sample goes to bin k. */
-static void sample_up(struct ub_load *l, size_t k)
+/* Octets one way: into bin k and the phase's total. */
+static void add(struct ub_load *l, int dir, size_t k, uint64_t v)
 {
-	uint64_t a;
+	if (dir == UB_LOADSUM_UP) {
+		l->up_bin[k] += v;
+		l->run.up_bytes += v;
+	} else {
+		l->down_bin[k] += v;
+		l->run.down_bytes += v;
+	}
+}
+
+/* What the kernel counted on each stream since the last sample goes to bin k. */
+static void sample(struct ub_load *l, size_t k)
+{
+	uint64_t v;
 	unsigned i;
 
 	for (i = 0; i < l->n; i++) {
-		if (l->st[i].dir != UB_LOADSUM_UP)
-			continue;
-		a = bytes_acked(l->st[i].fd);
-		if (a > l->st[i].acked) {
-			l->up_bin[k] += a - l->st[i].acked;
-			l->run.up_bytes += a - l->st[i].acked;
-			l->st[i].acked = a;
+		struct stream *st = &l->st[i];
+
+		if (st->counted && kernel_count(st, &v) == 0 && v > st->seen) {
+			add(l, st->dir, k, v - st->seen);
+			st->seen = v;
 		}
 	}
 }
@@ -281,10 +297,8 @@ static int pump(struct ub_load *l, struct stream *st, size_t k)
 			st->err = errno;
 			return -1;
 		}
-		if (st->dir == UB_LOADSUM_DOWN) {
-			l->down_bin[k] += (uint64_t)r;
-			l->run.down_bytes += (uint64_t)r;
-		}
+		if (st->dir == UB_LOADSUM_DOWN && !st->counted)
+			add(l, st->dir, k, (uint64_t)r);
 	}
 	return 0;
 }
@@ -323,9 +337,12 @@ static void *load_main(void *arg)
 	now = ub_clock_mono();
 	for (i = 0; i < l->n; i++) {
 		l->st[i].open = 1;
-		if (l->st[i].dir == UB_LOADSUM_UP)
-			l->st[i].acked = l->st[i].acked0 = bytes_acked(l->st[i].fd);
-		else if (send(l->st[i].fd, &one, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+		l->st[i].counted = kernel_count(&l->st[i], &l->st[i].seen) == 0;
+		/* an upload is what the reflector acknowledged: without it, no figure */
+		if (l->st[i].dir == UB_LOADSUM_UP && !l->st[i].counted)
+			l->run.up_uncounted = 1;
+		if (l->st[i].dir == UB_LOADSUM_DOWN &&
+		    send(l->st[i].fd, &one, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
 			l->st[i].open = 0;
 			l->st[i].err = errno;
 			last_end = now;
@@ -341,7 +358,7 @@ static void *load_main(void *arg)
 			break;
 		k = bin_of(l, now);
 		if (k != kprev) {
-			sample_up(l, kprev);
+			sample(l, kprev);
 			kprev = k;
 		}
 		for (i = 0, np = 0; i < l->n; i++) {
@@ -371,7 +388,7 @@ static void *load_main(void *arg)
 	}
 	now = ub_clock_mono();
 	/* the last sample belongs to the bin the phase ended in, not the one after */
-	sample_up(l, bin_of(l, (now < end ? now : end) - 1));
+	sample(l, bin_of(l, (now < end ? now : end) - 1));
 	if (atomic_load(&l->quit) && now < end) {
 		l->run.ended = UB_LOAD_END_STOP;
 	} else if (open == 0 && last_end < end) {

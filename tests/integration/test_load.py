@@ -136,9 +136,10 @@ SEGMENT = re.compile(r"^(\d+)\.(\d{6}) IP6? (\S+)\.(\d+) > (\S+)\.(\d+): .*?seq 
 
 def octets_arrived(path, port, to_port, t_from, t_to):
     """Read back by tcpdump: the octets of sequence space the load's segments
-    carried past the bottleneck between t_from and t_to (wall ns), each counted
-    once however often it was sent, on every connection to (to_port) or from
-    the port."""
+    carried past the bottleneck between t_from and t_to (wall ns), on every
+    connection to (to_port) or from the port. Returns (each octet counted once
+    however often it was sent; only those from where each connection's
+    data began up to its first gap: what its receiver had in order)."""
     r = run(["tcpdump", "-nn", "-S", "-tt", "-r", path], timeout=30)
     assert r.returncode == 0, r.stderr
     got = {}  # connection: [first seq, [(from, to) offsets]]
@@ -154,14 +155,17 @@ def octets_arrived(path, port, to_port, t_from, t_to):
         conn = got.setdefault(m.group(3, 4, 5, 6), [seq, []])
         lo = (seq - conn[0]) % (1 << 32)
         conn[1].append((lo, lo + (end - seq) % (1 << 32)))
-    total = 0
+    total = in_order = 0
     for _, spans in got.values():
-        reach = 0
-        for lo, hi in sorted(spans):
+        spans.sort()
+        reach, gap = spans[0][0], False
+        for lo, hi in spans:
+            gap = gap or lo > reach
             if hi > reach:
                 total += hi - max(lo, reach)
+                in_order += 0 if gap else hi - max(lo, reach)
                 reach = hi
-    return total
+    return total, in_order
 
 
 def bufferbloat(tmp, direction):
@@ -190,9 +194,11 @@ def bufferbloat(tmp, direction):
     # ground truth over the loaded phase, as the JSON places it from slot 0
     t0 = res["params"]["start_time_ns"]
     span = (t0 + load["loaded_from_ns"], t0 + load["loaded_to_ns"])
-    # what crossed the bottleneck in the loaded phase, each octet once: the receiving
-    # side has it, acknowledged or selectively acknowledged up, read by the sender down
-    arrived = octets_arrived(pcap, port, direction == "up", *span)
+    # what crossed the bottleneck in the loaded phase, each octet once: up, what the
+    # reflector has, acknowledged or selectively acknowledged; down, what the sender's
+    # kernel has in order (beyond a gap a drop left, it has not counted them yet)
+    every, in_order = octets_arrived(pcap, port, direction == "up", *span)
+    arrived = every if direction == "up" else in_order
     moved = load["bytes"][direction]
     assert abs(moved - arrived) <= 0.05 * arrived, (moved, arrived)
     assert abs(got - moved * 8e9 / (span[1] - span[0])) <= 0.01 * got, (got, moved, span)
@@ -208,8 +214,8 @@ def bufferbloat(tmp, direction):
     inner = [b for b in series if b["phase"] == "loaded"]
     assert sum(b[direction + "_bps"] for b in inner) / len(inner) > 2e6, inner
     print("  %s: rtt median idle %.3f ms, loaded %.1f ms; throughput %.2f Mbit/s, %d octets "
-          "(capture %d); bottleneck wire %.2f..%.2f Mbit/s"
-          % (direction, idle["median"] / 1e6, loaded["median"] / 1e6, got / 1e6, moved, arrived,
+          "(capture %d, with what was beyond a gap %d); bottleneck wire %.2f..%.2f Mbit/s"
+          % (direction, idle["median"] / 1e6, loaded["median"] / 1e6, got / 1e6, moved, arrived, every,
              wire_lo / 1e6, wire_hi / 1e6))
     return load
 

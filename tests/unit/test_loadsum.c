@@ -89,11 +89,41 @@ static void test_not_run(void **state)
 	ub_loadsum_free(ls);
 }
 
+/* Both ways on a system that does not say what TCP acknowledged: no upload figure, the download's kept. */
+static void test_upload_uncounted(void **state)
+{
+	struct ub_loadsum *ls = ub_loadsum_new();
+	struct ub_load_summary out;
+	struct ub_load_run run;
+	uint64_t up_bin[4] = { 0, 0, 0, 0 }, down_bin[4] = { 0, 125000, 0, 0 };
+
+	(void)state;
+	ub_loadsum_ok(ls, 300 * MS, 5 * MS);
+	memset(&run, 0, sizeof(run));
+	run.dir = UB_LOADSUM_BOTH;
+	run.ran = 1;
+	run.start_ns = 250 * MS;
+	run.end_ns = 500 * MS;
+	run.up_uncounted = 1;
+	run.down_bytes = 125000;
+	run.bin_ns = 250 * MS;
+	run.n_bins = 4;
+	run.up_bin = up_bin;
+	run.down_bin = down_bin;
+	assert_int_equal(ub_loadsum_finish(ls, &run, &out), 0);
+	assert_true(out.up_bps < 0);
+	assert_true(out.down_bps > 3999999 && out.down_bps < 4000001);
+	assert_true(out.bins[1].up_bps < 0);
+	assert_true(out.bins[1].down_bps > 3999999 && out.bins[1].down_bps < 4000001);
+	ub_loadsum_free(ls);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_by_phase),
 		cmocka_unit_test(test_not_run),
+		cmocka_unit_test(test_upload_uncounted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
