@@ -65,8 +65,7 @@ static int loaded_at(const struct ub_load_run *run, int64_t t)
 	return run->ran && t >= run->start_ns && t < run->end_ns;
 }
 
-/* Whether the run has a figure for way: loaded, and counted. */
-static int counted(const struct ub_load_run *run, int way)
+int ub_loadsum_counted(const struct ub_load_run *run, int way)
 {
 	return (run->dir & way) && !(way == UB_LOADSUM_UP && run->up_uncounted);
 }
@@ -74,7 +73,7 @@ static int counted(const struct ub_load_run *run, int way)
 /* Octets in bin k of a per-bin array as a rate, bit/s; -1 when that way has no figure. */
 static double bin_bps(const struct ub_load_run *run, const uint64_t *v, size_t k, int way)
 {
-	if (!counted(run, way))
+	if (!ub_loadsum_counted(run, way))
 		return -1;
 	if (!v || k >= run->n_bins || run->bin_ns <= 0)
 		return 0;
@@ -152,9 +151,9 @@ int ub_loadsum_finish(struct ub_loadsum *ls, const struct ub_load_run *run,
 	out->run = *run;
 	out->unsplit = ls->unsplit;
 	span = run->end_ns - run->start_ns;
-	out->up_bps = !counted(run, UB_LOADSUM_UP) ? -1
+	out->up_bps = !ub_loadsum_counted(run, UB_LOADSUM_UP) ? -1
 		      : run->ran && span > 0 ? (double)run->up_bytes * 8e9 / (double)span : 0;
-	out->down_bps = !counted(run, UB_LOADSUM_DOWN) ? -1
+	out->down_bps = !ub_loadsum_counted(run, UB_LOADSUM_DOWN) ? -1
 			: run->ran && span > 0 ? (double)run->down_bytes * 8e9 / (double)span : 0;
 	free(ls->bins);
 	ls->bins = NULL;

@@ -93,6 +93,9 @@ void ub_loadsum_lost(struct ub_loadsum *ls, int64_t tx_ns);
 int ub_loadsum_finish(struct ub_loadsum *ls, const struct ub_load_run *run,
 		      struct ub_load_summary *out);
 
+/* Whether run has a figure for way (UB_LOADSUM_UP or _DOWN): loaded that way, and counted. */
+int ub_loadsum_counted(const struct ub_load_run *run, int way);
+
 /* "up", "down" or "both". */
 const char *ub_loadsum_dir_name(int dir);
 

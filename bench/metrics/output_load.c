@@ -23,9 +23,7 @@ static json_t *bps_or_null(double v)
 /* Octets one way over the loaded phase; null for a way not loaded or not counted. */
 static json_t *bytes_or_null(const struct ub_load_run *r, int way, uint64_t v)
 {
-	return (r->dir & way) && !(way == UB_LOADSUM_UP && r->up_uncounted)
-		       ? json_integer((json_int_t)v)
-		       : json_null();
+	return ub_loadsum_counted(r, way) ? json_integer((json_int_t)v) : json_null();
 }
 
 static json_t *series_json(const struct ub_load_summary *l)
