@@ -265,13 +265,15 @@ CROSS_OBJ     = $(CROSS_SRC:%.c=$(CROSS_BUILD)/obj/%.o)
 
 .PHONY: cross-aarch64 clean-cross
 
+# What both cross builds' walks (mk/sources.sh -m) take instead of X.c: the
+# live page and capture are not in them; session_int.h is the transports'.
+CROSS_STANDINS := -m bench/live/live.c=peers/vvboard/live_none.c \
+                  -m capture/capture.c=peers/vvboard/capture_none.c \
+                  -m "bench/send/session_int.c=bench/send/transport_udp.c bench/send/transport_tcp.c"
+
 cross-aarch64: deps-cross
-	$(Q)src=$$(sh mk/sources.sh -c "$(CROSS_CC) $(CROSS_CPPFLAGS)" \
-		-m bench/stamp/auth.c=bench/stamp/auth_none.c \
-		-m bench/live/live.c=peers/vvboard/live_none.c \
-		-m capture/capture.c=peers/vvboard/capture_none.c \
-		-m "bench/send/session_int.c=bench/send/transport_udp.c bench/send/transport_tcp.c" \
-		$(CROSS_MAIN)) && \
+	$(Q)src=$$(sh mk/sources.sh -c "$(CROSS_CC) $(CROSS_CPPFLAGS)" $(CROSS_STANDINS) \
+		-m bench/stamp/auth.c=bench/stamp/auth_none.c $(CROSS_MAIN)) && \
 	$(MAKE) --no-print-directory $(CROSS_BUILD)/udpbench CROSS_SRC="$$src"
 
 $(CROSS_BUILD)/udpbench: $(CROSS_OBJ)
@@ -402,15 +404,12 @@ cross-windows: deps-windows
 	$(Q)list=$(WIN_BUILD)/sources.txt; \
 	if [ -f $$list ] && [ -z "$$(find Makefile mk bench capture peers reports scenarios -newer $$list \
 		\( -name '*.[ch]' -o -name Makefile -o -name '*.sh' \) | head -n 1)" ]; then src=$$(cat $$list); else \
-	src=$$(sh mk/sources.sh -I ". bench bench/lib/win32" -w win32 \
-		-m bench/live/live.c=peers/vvboard/live_none.c \
+	src=$$(sh mk/sources.sh -I ". bench bench/lib/win32" -w win32 $(CROSS_STANDINS) \
 		-m bench/live/metrics.c=bench/live/metrics_none.c \
 		-m bench/relay/pktlink.c=bench/relay/pktlink_none.c \
-		-m capture/capture.c=peers/vvboard/capture_none.c \
 		-m scenarios/netns.c=scenarios/netns_none.c \
 		-m "scenarios/scenario.c=scenarios/scenario.c scenarios/runner.c" \
 		-m "bench/lib/wifi.c=bench/lib/wifi.c bench/lib/wifi_query.c" \
-		-m "bench/send/session_int.c=bench/send/transport_udp.c bench/send/transport_tcp.c" \
 		$(WIN_MAIN)) && echo "$$src" > $$list || exit 1; fi; \
 	$(MAKE) --no-print-directory $(WIN_BUILD)/udpbench.exe WIN_SRC="$$src"
 
