@@ -64,14 +64,15 @@ def test_kernel_stamps_agree_with_tcpdump(tmp):
     s = j["summary"]
     assert j["params"]["clock"] == "kernel_tx+kernel_rx", j["params"]["clock"]
     assert s["kernel_tx_stamps"] == s["received"] == 300, s
-    # tcpdump's own reading of the capture: request and reply times per sender sequence number.
-    out = subprocess.run(["tcpdump", "-nr", cap, "-tt", "-x", "udp port %d" % port],
+    # tcpdump's own reading of the capture, to the nanosecond: request and
+    # reply times per sender sequence number.
+    out = subprocess.run(["tcpdump", "-nr", cap, "--nano", "-tt", "-x", "udp port %d" % port],
                          capture_output=True, text=True, timeout=60).stdout
     times, cur = {}, None
     for line in out.splitlines():
         if not line.startswith("\t"):
-            m = re.match(r"(\d+\.\d+) IP [\d.]+\.(\d+) > [\d.]+\.(\d+):", line)
-            cur = (float(m.group(1)), int(m.group(3)) == port, []) if m else None
+            m = re.match(r"(\d+)\.(\d{9}) IP [\d.]+\.(\d+) > [\d.]+\.(\d+):", line)
+            cur = (int(m.group(1)) * 10**9 + int(m.group(2)), int(m.group(4)) == port, []) if m else None
             if cur:
                 times.setdefault("pkts", []).append(cur)
         elif cur:
@@ -82,18 +83,29 @@ def test_kernel_stamps_agree_with_tcpdump(tmp):
         seq = int.from_bytes(payload[0:4] if outgoing else payload[24:28], "big")
         wire.setdefault(seq, {})["tx" if outgoing else "rx"] = t
     rows = {int(r["seq"]): r for r in read_csv(rc)}
-    diffs = []
+    rx_offsets, rtt_over_wire = [], []
     for seq, w in wire.items():
         row = rows.get(seq)
         if not row or "tx" not in w or "rx" not in w or not row["rtt_ns"]:
             continue
+        # Both columns count from the same start: the offset is the same for every probe.
+        rx_offsets.append(w["rx"] - int(row["rx_ns"]))
         proc = int(row["refl_tx_ns"]) - int(row["refl_rx_ns"])
-        wire_rtt = (w["rx"] - w["tx"]) * 1e9 - proc
-        diffs.append(abs(wire_rtt - int(row["rtt_ns"])))
-    diffs.sort()
-    assert len(diffs) >= 290, len(diffs)
-    # tcpdump prints microseconds: the two agree to within a few of them.
-    assert diffs[len(diffs) // 2] < 5000, diffs[len(diffs) // 2]
+        rtt_over_wire.append(int(row["rtt_ns"]) - (w["rx"] - w["tx"] - proc))
+    assert len(rx_offsets) >= 290, len(rx_offsets)
+    rx_offsets.sort()
+    rtt_over_wire.sort()
+    # A reply's receive stamp is the one the capture got: the same kernel stamp
+    # on the same packet, whatever the load on this machine. What is left is
+    # the realtime-to-monotonic step (well under 1 us; a preempted one, 1 in
+    # 100, is let go).
+    spread = rx_offsets[len(rx_offsets) * 99 // 100] - rx_offsets[len(rx_offsets) // 100]
+    assert spread < 2000, spread
+    # A request is stamped as it enters the interface's queue, before the
+    # capture sees it: the round trip is never shorter than the wire's, and
+    # longer by the kernel's send path, 1-4 us here, more on a busy machine.
+    assert rtt_over_wire[0] > -1000, rtt_over_wire[:5]
+    assert rtt_over_wire[len(rtt_over_wire) // 2] < 20000, rtt_over_wire[::30]
 
 
 def test_spin_busy_poll_and_cpu(tmp):
