@@ -317,34 +317,50 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names of the .ini files in dir, sorted (malloc'd, NULL-terminated); NULL when dir cannot be read. */
-static char **ini_files(const char *dir)
+static void free_names(char **names)
+{
+	size_t i;
+
+	for (i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
+}
+
+/*
+ * The names of the .ini files in dir, sorted, NULL-terminated, in *out.
+ * Returns 1, 0 when dir cannot be read (*out NULL), or an error: a list cut
+ * short by a failed allocation is not given out as the whole of it.
+ */
+static int ini_files(const char *dir, char ***out, struct ub_err *e)
 {
 	DIR *d = opendir(dir);
 	struct dirent *ent;
-	char **names = NULL, **grown;
+	char **names, **grown;
 	size_t n = 0, len;
 
+	*out = NULL;
 	if (!d)
-		return NULL;
-	while ((ent = readdir(d))) {
+		return 0;
+	names = calloc(1, sizeof(*names));
+	while (names && (ent = readdir(d))) {
 		len = strlen(ent->d_name);
 		if (len <= 4 || strcmp(ent->d_name + len - 4, ".ini") != 0)
 			continue;
 		grown = realloc(names, (n + 2) * sizeof(*names));
-		if (!grown)
+		if (!grown || !(grown[n] = strdup(ent->d_name))) {
+			free_names(grown ? grown : names);
+			names = NULL;
 			break;
+		}
 		names = grown;
-		if (!(names[n] = strdup(ent->d_name)))
-			break;
 		names[++n] = NULL;
 	}
 	closedir(d);
 	if (!names)
-		names = calloc(1, sizeof(*names));
-	else
-		qsort(names, n, sizeof(*names), by_name);
-	return names;
+		return ub_err_set(e, UB_E_NOMEM, 0, "out of memory listing %s", dir);
+	qsort(names, n, sizeof(*names), by_name);
+	*out = names;
+	return 1;
 }
 
 int ub_scenario_list(FILE *f, enum ub_lang lang, struct ub_err *e)
@@ -356,7 +372,8 @@ int ub_scenario_list(FILE *f, enum ub_lang lang, struct ub_err *e)
 
 	nd = scenario_dirs(dirs);
 	for (i = 0; i < nd && !found; i++) {
-		names = ini_files(dirs[i]);
+		if (ini_files(dirs[i], &names, e) < 0)
+			return e->code;
 		if (!names)
 			continue;
 		for (j = 0; names[j]; j++) {

@@ -131,6 +131,28 @@ def ub(*args, timeout=120, netns=None):
     return run(argv, timeout=timeout)
 
 
+def build_shim(tmp, name):
+    """Builds the LD_PRELOAD shim shims/<name>.c into tmp; returns its path."""
+    so = os.path.join(tmp, name + ".so")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shims", name + ".c")
+    try:
+        r = subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-o", so, src, "-ldl"],
+                           capture_output=True, text=True, timeout=60)
+    except FileNotFoundError:
+        raise Skip("no C compiler (cc) to build the LD_PRELOAD shim")
+    assert r.returncode == 0, r.stderr
+    return so
+
+
+def shim_env(so, **settings):
+    """The environment a command runs in with the shim so preloaded and its settings.
+
+    Under ASan (make asan) the sanitizer's runtime need not come first: the
+    shims hold no memory."""
+    asan = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"), "verify_asan_link_order=0"]))
+    return dict(settings, LD_PRELOAD=so, ASAN_OPTIONS=asan)
+
+
 def load_json(path):
     with open(path) as f:
         return json.load(f)

@@ -6,8 +6,8 @@ import signal
 import re
 import time
 
-from harness import (ROOT, Skip, UDPBENCH, load_json, need_root, need_tool, run, spawn, start_reflector,
-                     trailing_down_drops, ub, planned)
+from harness import (ROOT, Skip, UDPBENCH, build_shim, load_json, need_root, need_tool, run, shim_env,
+                     spawn, start_reflector, trailing_down_drops, ub, planned)
 
 
 def shipped():
@@ -24,6 +24,21 @@ def test_list_shows_every_shipped_scenario(tmp):
         assert re.search(r"^%s\s+\S" % re.escape(n), r.stdout, re.M), (n, r.stdout)
     r = ub("scenario", "list", "--lang", "zh")
     assert "教室" in r.stdout, r.stdout
+
+
+def test_list_out_of_memory_lists_nothing_and_says_so(tmp):
+    """A listing cut short by a failed allocation is an error, not a shorter list."""
+    d = os.path.join(tmp, "scenarios")
+    os.mkdir(d)
+    for n in shipped()[:3]:
+        shutil.copy(os.path.join(ROOT, "scenarios", n + ".ini"), d)
+    r = run([UDPBENCH, "scenario", "list"], env={"UDPBENCH_SCENARIOS": d})
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 3, (r.returncode, r.stdout, r.stderr)
+    so = build_shim(tmp, "alloc")
+    r = run([UDPBENCH, "scenario", "list"],
+            env=shim_env(so, UDPBENCH_SCENARIOS=d, UB_TEST_FAIL_STRDUP=shipped()[1] + ".ini"))
+    assert r.returncode != 0 and r.stdout == "", (r.returncode, r.stdout)
+    assert r.stderr == "udpbench: out of memory listing %s\n" % d, r.stderr
 
 
 def test_every_scenario_runs_and_writes_its_folder(tmp):

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import time
 
-from harness import Skip, load_json, spawn, start_peer, start_reflector, stop, ub, UDPBENCH, planned
+from harness import build_shim, load_json, shim_env, spawn, start_peer, start_reflector, stop, ub, UDPBENCH, planned
 
 HOLD_MS = 30
 INTERVAL_MS = 10
@@ -83,23 +83,10 @@ def test_sender_stopped_while_echoes_are_in_flight(tmp):
         assert "<th>发送时刻偏差 p99</th>" in f.read()
 
 
-def build_shim(tmp):
-    """Builds the shim that makes the kernel refuse stamps (shims/tstamp.c); returns its path."""
-    so = os.path.join(tmp, "tstamp.so")
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shims", "tstamp.c")
-    try:
-        r = subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-o", so, src, "-ldl"],
-                           capture_output=True, text=True, timeout=60)
-    except FileNotFoundError:
-        raise Skip("no C compiler (cc) to build the LD_PRELOAD shim")
-    assert r.returncode == 0, r.stderr
-    return so
-
-
 def test_tcp_clock_names_the_stamps_it_got(tmp):
     """params.clock and the stamp counts when the kernel gives both stamps,
     only receive stamps, or none: every reply falls back probe by probe."""
-    so = build_shim(tmp)
+    so = build_shim(tmp, "tstamp")
     count, size = 80, 60
     cases = [(None, "kernel_tx+kernel_rx", count, count),
              ("rx_only", "monotonic+kernel_rx", 0, count),
@@ -109,9 +96,7 @@ def test_tcp_clock_names_the_stamps_it_got(tmp):
         rj = os.path.join(tmp, "%s.json" % mode)
         env = dict(os.environ, LANG="C")
         if mode:
-            # Under ASan (make asan) the sanitizer's runtime need not come first: the shim holds no memory.
-            asan = ":".join(filter(None, [env.get("ASAN_OPTIONS"), "verify_asan_link_order=0"]))
-            env.update(LD_PRELOAD=so, UB_TEST_TSTAMP=mode, ASAN_OPTIONS=asan)
+            env.update(shim_env(so, UB_TEST_TSTAMP=mode))
         r = subprocess.run([UDPBENCH, "--peer", "127.0.0.1:%d" % port, "--tcp", "-c", str(count),
                             "-i", "2ms", "-s", str(size), "--json", rj, "-q"],
                            capture_output=True, text=True, timeout=60, env=env)
