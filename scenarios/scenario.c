@@ -390,9 +390,8 @@ int ub_scenario_list(FILE *f, enum ub_lang lang, struct ub_err *e)
 				ub_scenario_free(s);
 				found++;
 			}
-			free(names[j]);
 		}
-		free(names);
+		free_names(names);
 	}
 	if (!found)
 		return ub_err_set(e, UB_E_INVAL, 0, "no scenarios found (set UDPBENCH_SCENARIOS)");
