@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/platform.h"
 #include "lib/proc.h"
 
 /* ---- the templates ---- */
@@ -36,7 +37,7 @@ int ub_gnuplot_has_templates(const char *dir)
 {
 	char path[PATH_MAX];
 
-	return snprintf(path, sizeof(path), "%s/rtt.gp", dir) < (int)sizeof(path) && ub_gnuplot_is_file(path);
+	return ub_path_join(path, sizeof(path), dir, "rtt.gp") == 0 && ub_gnuplot_is_file(path);
 }
 
 static int copy_file(const char *from, const char *to, struct ub_err *e)
@@ -72,8 +73,8 @@ int ub_gnuplot_copy_templates(const char *from_dir, const char *to_dir, struct u
 	int rc = 0;
 
 	for (i = 0; i < sizeof(templates) / sizeof(templates[0]) && !rc; i++) {
-		snprintf(from, sizeof(from), "%s/%s", from_dir, templates[i]);
-		snprintf(to, sizeof(to), "%s/%s", to_dir, templates[i]);
+		ub_path_join(from, sizeof(from), from_dir, "%s", templates[i]);
+		ub_path_join(to, sizeof(to), to_dir, "%s", templates[i]);
 		rc = copy_file(from, to, e);
 	}
 	return rc;
@@ -86,8 +87,8 @@ FILE *ub_gnuplot_open(const struct ub_report_ctx *R, const char *name, struct ub
 	char path[PATH_MAX];
 	FILE *f;
 
-	if (snprintf(path, sizeof(path), "%s/%s", R->work, name) >= (int)sizeof(path)) {
-		ub_err_set(e, UB_E_IO, ENAMETOOLONG, "cannot write %s/%s", R->work, name);
+	if (ub_path_join(path, sizeof(path), R->work, "%s", name) < 0) {
+		ub_err_set(e, UB_E_IO, ENAMETOOLONG, "cannot write %s", path);
 		return NULL;
 	}
 	f = fopen(path, "w");
@@ -99,13 +100,17 @@ FILE *ub_gnuplot_open(const struct ub_report_ctx *R, const char *name, struct ub
 int ub_gnuplot_close(FILE *f, const struct ub_report_ctx *R, const char *name,
 		     struct ub_err *e)
 {
+	char path[PATH_MAX];
 	int bad = ferror(f), err = errno;
 
 	if (fclose(f) != 0 && !bad) {
 		bad = 1;
 		err = errno;
 	}
-	return bad ? ub_err_set(e, UB_E_IO, err, "cannot write %s/%s", R->work, name) : 0;
+	if (!bad)
+		return 0;
+	ub_path_join(path, sizeof(path), R->work, "%s", name);
+	return ub_err_set(e, UB_E_IO, err, "cannot write %s", path);
 }
 
 /*
@@ -355,7 +360,7 @@ static void log_reason(const char *path, char *b, size_t n)
 /* Waits for chart ch's gnuplot; returns 0, or UB_E_SYS naming its log when it failed. */
 static int finish(struct ub_report_ctx *R, struct ub_report_chart *ch, struct ub_err *e)
 {
-	char logp[PATH_MAX + 200], why[300];
+	char logp[PATH_MAX + 200], chart[PATH_MAX + 200], why[300];
 	struct stat sb;
 	int st;
 
@@ -363,7 +368,7 @@ static int finish(struct ub_report_ctx *R, struct ub_report_chart *ch, struct ub
 		return 0;
 	st = ub_proc_wait(ch->pid);
 	ch->pid = 0;
-	snprintf(logp, sizeof(logp), "%s/%s.log", R->work, ch->name);
+	ub_path_join(logp, sizeof(logp), R->work, "%s.log", ch->name);
 	if (st != 0) {
 		log_reason(logp, why, sizeof(why));
 		return ub_err_set(e, UB_E_SYS, 0, "gnuplot failed on %s.set.gp %s (%s; see %s)", ch->name,
@@ -372,9 +377,11 @@ static int finish(struct ub_report_ctx *R, struct ub_report_chart *ch, struct ub
 	/* a log is kept only when gnuplot had something to say */
 	if (stat(logp, &sb) == 0 && sb.st_size == 0)
 		unlink(logp);
-	if (R->c->log)
-		fprintf(R->c->log, "%s/%s.%s\n", R->out, ch->name,
-			R->c->format == UB_REPORT_SVG ? "svg" : "png");
+	if (R->c->log) {
+		ub_path_join(chart, sizeof(chart), R->out, "%s.%s", ch->name,
+			     R->c->format == UB_REPORT_SVG ? "svg" : "png");
+		fprintf(R->c->log, "%s\n", chart);
+	}
 	return 0;
 }
 
@@ -402,7 +409,7 @@ int ub_gnuplot_render(struct ub_report_ctx *R, struct ub_err *e)
 		if (i - done >= UB_REPORT_JOBS && (rc = finish(R, &R->ch[done++], e)))
 			break;
 		snprintf(set, sizeof(set), "%s.set.gp", ch->name);
-		snprintf(logp, sizeof(logp), "%s/%s.log", R->work, ch->name);
+		ub_path_join(logp, sizeof(logp), R->work, "%s.log", ch->name);
 		argv[1] = set;
 		argv[2] = ch->tmpl;
 		argv[3] = NULL;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/outfile.h"
+#include "lib/platform.h"
 #include "metrics/words.h"
 #include "reports/fmt.h"
 #include "reports/wifinote.h"
@@ -326,7 +327,7 @@ static int write_page(const struct ub_report_ctx *R, const char *name,
 	char path[PATH_MAX];
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/%s", R->out, name);
+	ub_path_join(path, sizeof(path), R->out, "%s", name);
 	rc = ub_outfile_open(&o, path, e);
 	if (rc < 0)
 		return rc;

@@ -81,12 +81,15 @@ char *ub_report_find_templates(void)
 	return ub_gnuplot_has_templates(UB_REPORT_DIR) ? strdup(UB_REPORT_DIR) : NULL;
 }
 
-/* Returns "a/b" with the first alen bytes of a, malloc'd; NULL when out of memory. */
+/*
+ * Returns name b in the folder made of a's first alen bytes, with the
+ * separator a is written with (ub_path_sep), malloc'd; NULL when out of memory.
+ */
 static char *join(const char *a, int alen, const char *b)
 {
 	char *s = NULL;
 
-	return asprintf(&s, "%.*s/%s", alen, a, b) < 0 ? NULL : s;
+	return asprintf(&s, "%.*s%c%s", alen, a, ub_path_sep(a), b) < 0 ? NULL : s;
 }
 
 static void report_free(struct ub_report_ctx *R)
@@ -148,6 +151,7 @@ int ub_report_run(const struct ub_report_config *c, const char *const *inputs, u
 		  struct ub_err *e)
 {
 	struct ub_report_ctx R;
+	char page[PATH_MAX];
 	struct ub_err local;
 	const char *slash;
 	int rc = 0;
@@ -221,8 +225,10 @@ int ub_report_run(const struct ub_report_config *c, const char *const *inputs, u
 	if ((rc = ub_pages_write_html(&R, e)) || (rc = ub_pages_write_md(&R, e)) ||
 	    (rc = ub_sumcsv_write(&R, e)))
 		goto out;
-	if (c->log)
-		fprintf(c->log, "%s/index.html\n", R.out);
+	if (c->log) {
+		ub_path_join(page, sizeof(page), R.out, "index.html");
+		fprintf(c->log, "%s\n", page);
+	}
 out:
 	report_free(&R);
 	return rc;

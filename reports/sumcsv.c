@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "lib/outfile.h"
+#include "lib/platform.h"
 #include "metrics/words.h"
 
 /* Every text for people is TX(R, English, Chinese). */
@@ -116,7 +117,7 @@ int ub_sumcsv_write(const struct ub_report_ctx *R, struct ub_err *e)
 	unsigned k;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/summary.csv", R->out);
+	ub_path_join(path, sizeof(path), R->out, "summary.csv");
 	rc = ub_outfile_open(&o, path, e);
 	if (rc < 0)
 		return rc;

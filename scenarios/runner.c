@@ -18,6 +18,7 @@
 
 #include "lib/clock.h"
 #include "lib/outfile.h"
+#include "lib/platform.h"
 #include "lib/proc.h"
 #include "lib/units.h"
 #include "metrics/words.h"
@@ -205,7 +206,7 @@ static json_t *load(const char *dir, const char *name)
 {
 	char path[PATH_MAX + 64];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ub_path_join(path, sizeof(path), dir, "%s", name);
 	return json_load_file(path, 0, NULL);
 }
 
@@ -453,8 +454,8 @@ static int run_sender(const char *exe, const struct ub_scenario *s, const struct
 	snprintf(interval, sizeof(interval), "%lldns", (long long)s->interval_ns);
 	snprintf(size, sizeof(size), "%u", s->size);
 	snprintf(timeout, sizeof(timeout), "%lldns", (long long)s->timeout_ns);
-	snprintf(json, sizeof(json), "%s/%s.json", dir, name);
-	snprintf(csv, sizeof(csv), "%s/%s.csv", dir, name);
+	ub_path_join(json, sizeof(json), dir, "%s.json", name);
+	ub_path_join(csv, sizeof(csv), dir, "%s.csv", name);
 	ub_argv_init(&a);
 	ub_argv_add(&a, exe, "send", "--peer", peer, "--interval", interval,
 		    "--size", size, "--timeout", timeout, "--label", label, "--lang", lang_word(c),
@@ -510,7 +511,7 @@ static int start_reflector(struct child *refl, const char *exe, pid_t enter, con
 static void make_charts(const char *exe, const struct ub_scenario_run_config *c, const char *dir)
 {
 	static const char *const names[] = { "udp", "tcp" };
-	char files[2][PATH_MAX + 32], out[PATH_MAX + 16], *line, *end;
+	char files[2][PATH_MAX + 32], out[PATH_MAX + 16], page[PATH_MAX + 32], *line, *end;
 	struct ub_argv a;
 	struct child ch;
 	struct stat st;
@@ -520,13 +521,13 @@ static void make_charts(const char *exe, const struct ub_scenario_run_config *c,
 	ub_argv_init(&a);
 	ub_argv_add(&a, exe, "report", NULL);
 	for (i = 0; i < 2; i++) {
-		snprintf(files[i], sizeof(files[i]), "%s/%s.json", dir, names[i]);
+		ub_path_join(files[i], sizeof(files[i]), dir, "%s.json", names[i]);
 		if (stat(files[i], &st) == 0)
 			ub_argv_add(&a, files[i], NULL);
 	}
 	if (a.n == 2)
 		return;
-	snprintf(out, sizeof(out), "%s/report", dir);
+	ub_path_join(out, sizeof(out), dir, "report");
 	ub_argv_add(&a, "-o", out, "--lang", lang_word(c), NULL);
 	if (child_start(&ch, &a, CHILD_CAPTURE, 0, &e) < 0)
 		return;
@@ -542,7 +543,8 @@ static void make_charts(const char *exe, const struct ub_scenario_run_config *c,
 		if (strncmp(line, "warning: ", 9) == 0 || strncmp(line, "警告：", strlen("警告：")) == 0)
 			fprintf(stderr, "udpbench: %.*s\n", (int)(end - line), line);
 	}
-	printf(UB_TR(c->lang == UB_LANG_ZH, "charts: %s/index.html\n", "图表：%s/index.html\n"), out);
+	ub_path_join(page, sizeof(page), out, "index.html");
+	printf(UB_TR(c->lang == UB_LANG_ZH, "charts: %s\n", "图表：%s\n"), page);
 }
 
 static void default_dir(const struct ub_scenario *s, char *buf, size_t len)
@@ -572,7 +574,7 @@ static int start_relay(struct child *relay, const char *exe, const struct ub_sce
 	int rc;
 
 	snprintf(target, sizeof(target), "127.0.0.1:%d", rport);
-	snprintf(truth, sizeof(truth), "%s/%s", dir, truth_name);
+	ub_path_join(truth, sizeof(truth), dir, "%s", truth_name);
 	ub_argv_init(&a);
 	ub_argv_add(&a, exe, "relay", "--seed", seed, "--truth", truth, NULL);
 	if (rport)
@@ -658,7 +660,7 @@ static int run_packet_link(const char *exe, const struct ub_scenario *s,
 	for (tcp = 0; tcp <= s->tcp && rc == 0 && !(tcp && stopped(c)); tcp++) {
 		/* A relay per run: each run's truth log starts from zero, flows numbered from 0. */
 		rc = start_relay(&relay, exe, s, dir, truth[tcp], seed, 0, k.ns[UB_LINK_L], e);
-		snprintf(tpath, sizeof(tpath), "%s/%s", dir, truth[tcp]);
+		ub_path_join(tpath, sizeof(tpath), dir, "%s", truth[tcp]);
 		l.truth = tpath;
 		if (rc == 0)
 			rc = run_sender(exe, s, c, peer, dir, tcp ? "tcp" : "udp", k.ns[UB_LINK_S], tcp,
@@ -730,7 +732,7 @@ static int run_emulated(const char *exe, const struct ub_scenario *s,
 		       "udpbench relay 链路模拟器（随机种子 %s）%s%s"),
 		 seed, k ? "" : UB_TR(zh, "; netem: ", "；不能用 netem："), k ? "" : netem);
 	snprintf(peer, sizeof(peer), "127.0.0.1:%d", port);
-	snprintf(tpath, sizeof(tpath), "%s/truth.json", dir);
+	ub_path_join(tpath, sizeof(tpath), dir, "truth.json");
 	l.spec = scenario_spec(s);
 	l.name = l.scenario = scenario_name(s, c);
 	rc = run_sender(exe, s, c, peer, dir, "udp", 0, 0, &l, 0, 0, e);
@@ -775,7 +777,7 @@ static int finish(const char *exe, const struct ub_scenario *s, const struct ub_
 	char path[PATH_MAX + 32], line[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/summary.txt", dir);
+	ub_path_join(path, sizeof(path), dir, "summary.txt");
 	f = fopen(path, "w");
 	if (!f)
 		return ub_err_set(e, UB_E_IO, errno, "cannot write %s", path);
@@ -794,7 +796,8 @@ static int finish(const char *exe, const struct ub_scenario *s, const struct ub_
 			fputs(line, stdout);
 		fclose(f);
 	}
-	printf(UB_TR(c->lang == UB_LANG_ZH, "results: %s/\n", "结果：%s/\n"), dir);
+	ub_path_join(path, sizeof(path), dir, "%s", "");
+	printf(UB_TR(c->lang == UB_LANG_ZH, "results: %s\n", "结果：%s\n"), path);
 	return 0;
 }
 
@@ -826,7 +829,7 @@ int ub_scenario_run(const struct ub_scenario *s, const struct ub_scenario_run_co
 	rc = ub_outfile_mkdirs(dir, e);
 	if (rc < 0)
 		return rc;
-	snprintf(path, sizeof(path), "%s/scenario.ini", dir);
+	ub_path_join(path, sizeof(path), dir, "scenario.ini");
 	rc = copy_file(s->path, path, e);
 	if (rc < 0)
 		return rc;

@@ -304,7 +304,7 @@ char *ub_scenario_find(const char *name)
 		return stat(name, &st) == 0 ? strdup(name) : NULL;
 	n = scenario_dirs(dirs);
 	for (i = 0; i < n; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s.ini", dirs[i], name) >= (int)sizeof(path))
+		if (ub_path_join(path, sizeof(path), dirs[i], "%s.ini", name) < 0)
 			continue;
 		if (stat(path, &st) == 0)
 			return strdup(path);
@@ -378,7 +378,7 @@ int ub_scenario_list(FILE *f, enum ub_lang lang, struct ub_err *e)
 			continue;
 		for (j = 0; names[j]; j++) {
 			ub_err_clear(&le);
-			if (snprintf(path, sizeof(path), "%s/%s", dirs[i], names[j]) >= (int)sizeof(path))
+			if (ub_path_join(path, sizeof(path), dirs[i], "%s", names[j]) < 0)
 				ub_err_set(&le, UB_E_INVAL, 0, "path too long: %s", names[j]);
 			if (le.code < 0 || ub_scenario_load(path, &s, &le) < 0) {
 				fprintf(stderr, "udpbench: %s\n", le.msg);

@@ -20,3 +20,9 @@ const char *ub_path_last_sep(const char *path)
 {
 	return strrchr(path, '/');
 }
+
+char ub_path_sep(const char *dir)
+{
+	(void)dir;
+	return '/';
+}

@@ -28,3 +28,10 @@ const char *ub_path_last_sep(const char *path)
 
 	return a > b ? a : b;
 }
+
+char ub_path_sep(const char *dir)
+{
+	const char *last = ub_path_last_sep(dir);
+
+	return last ? *last : '\\';
+}

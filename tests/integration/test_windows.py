@@ -799,6 +799,10 @@ def test_windows_scenario_runs_through_the_socket_relay(tmp):
     assert "udpbench relay emulator (seed 7)" in summary and "netem is Linux's" in summary, summary
     assert "UDP-vs-TCP contrast was left out" in summary and "network namespaces" in summary, summary
     assert summary in stdout.replace("\r\n", "\n"), stdout
+    # the folders it names are written the way they were given, with '\'
+    lines = stdout.replace("\r\n", "\n").splitlines()
+    assert "results: %s\\" % winpath(out) in lines, lines[-3:]
+    assert "charts: %s\\report\\index.html" % winpath(out) in lines, lines[-3:]
 
     # The Linux build through its socket relay, the same seed: the same decisions. Whether
     # a packet held back ends up reordered depends on the time the next ones take to come

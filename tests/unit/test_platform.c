@@ -2,7 +2,8 @@
  * Unit tests for bench/lib/platform.c, the Linux side: nothing to start,
  * nothing said of the build, and '/' alone separates folders ('\' is a
  * letter of a Linux file name; the Windows build's side is tested under
- * wine by tests/integration/test_windows.py).
+ * wine by tests/integration/test_windows.py); and platform_common.c's
+ * paths joined.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,12 +48,41 @@ static void test_is_sep(void **state)
 	assert_false(ub_path_is_sep('\0'));
 }
 
+static void test_join(void **state)
+{
+	char out[32];
+
+	(void)state;
+	assert_int_equal(ub_path_join(out, sizeof(out), "results/room", "%s.json", "udp"), 0);
+	assert_string_equal(out, "results/room/udp.json");
+	/* a folder ending in its separator gets no second one */
+	assert_int_equal(ub_path_join(out, sizeof(out), "results/", "report/index.html"), 0);
+	assert_string_equal(out, "results/report/index.html");
+	assert_int_equal(ub_path_join(out, sizeof(out), "/", "tmp"), 0);
+	assert_string_equal(out, "/tmp");
+	/* no folder: the name alone, in the current one */
+	assert_int_equal(ub_path_join(out, sizeof(out), "", "%s", "r.json"), 0);
+	assert_string_equal(out, "r.json");
+	/* nothing after the folder: the folder with its separator */
+	assert_int_equal(ub_path_join(out, sizeof(out), "C:\\data", "%s", ""), 0);
+	assert_string_equal(out, "C:\\data/");
+	/* too long, in the folder or in the name: refused, as much as fits */
+	assert_int_equal(ub_path_join(out, sizeof(out), "a-folder-name-of-thirty-two-byte", "x"), -1);
+	assert_int_equal(ub_path_join(out, sizeof(out), "results", "%s", "a-name-of-24-characters!"), -1);
+	assert_string_equal(out, "results/a-name-of-24-characters");
+	assert_int_equal(ub_path_join(out, sizeof(out), "results", "%s", "a-name-of-23-characters"), 0);
+	assert_string_equal(out, "results/a-name-of-23-characters");
+	assert_int_equal(ub_path_join(out, 0, "results", "x"), -1);
+	assert_int_equal(ub_path_sep("C:\\data"), '/');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_start_and_words),
 		cmocka_unit_test(test_last_sep),
 		cmocka_unit_test(test_is_sep),
+		cmocka_unit_test(test_join),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
